@@ -1,20 +1,28 @@
 //! Writes a synthetic fact table as Parquet for benchmarks:
-//! `cargo run --release --example gen_table -- ROWS OUT.parquet [--changed FRACTION] [--seed N]`
+//! `cargo run --release --example gen_table -- ROWS OUT.parquet [--changed FRACTION] [--head] [--seed N]`
 //!
-//! Ten columns: an i64 key, 3 strings, 4 floats, 2 ints, ~1% nulls. With
-//! `--changed F`, a fraction F of rows get one float value changed (a "head"
-//! to compare against the same seed without it).
+//! Ten columns: an i64 key, 3 strings, 4 floats, 2 ints, ~1% nulls, written
+//! in row groups of 1M rows (so 100M rows need no more than one chunk in
+//! memory). The same seed gives the same rows, so a "head" written with
+//! either option is compared against a base written without:
+//! - `--changed F`: a fraction F of rows get `seconds` changed by 1.0;
+//! - `--head`: 0.1% of the values of the nine non-key columns changed
+//!   (nulls become values), 0.05% of rows missing, 0.05% extra rows, and
+//!   the float column `f2` shifted by 0.001 on every row.
 
 use std::fs::File;
 
 use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 
+const CHUNK: usize = 1 << 20;
+const COUNTRIES: [&str; 6] = ["US", "FR", "DE", "BR", "JP", "MX"];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rows: usize = args
         .first()
-        .ok_or("usage: gen_table ROWS OUT [--changed F] [--seed N]")?
+        .ok_or("usage: gen_table ROWS OUT [--changed F] [--head] [--seed N]")?
         .parse()?;
     let out = args.get(1).ok_or("missing OUT")?;
     let flag = |name: &str| {
@@ -26,53 +34,141 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let changed = flag("--changed")?.unwrap_or(0.0);
     let seed = flag("--seed")?.unwrap_or(1.0) as u64;
+    let head = args.iter().any(|a| a == "--head");
 
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut writer: Option<polars::io::parquet::write::BatchedWriter<File>> = None;
+    let mut start = 0;
+    while start < rows {
+        let end = (start + CHUNK).min(rows);
+        let mut df = chunk(start, end, seed, changed, head)?;
+        if writer.is_none() {
+            writer = Some(ParquetWriter::new(File::create(out)?).batched(df.schema())?);
+        }
+        df.rechunk_mut();
+        writer.as_mut().expect("set above").write_batch(&df)?;
+        start = end;
+    }
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    eprintln!("wrote {rows} rows to {out}");
+    Ok(())
+}
+
+/// Rows `start..end`: the same for a given seed whatever the options, then
+/// changed as asked.
+fn chunk(
+    start: usize,
+    end: usize,
+    seed: u64,
+    changed: f64,
+    head: bool,
+) -> Result<DataFrame, Box<dyn std::error::Error>> {
+    let chunk_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ start as u64;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(chunk_seed);
     let mut next = move || rng.random::<u64>();
+    // Head's edits draw from their own stream, so the rows stay the same.
+    let mut edits = rand::rngs::StdRng::seed_from_u64(chunk_seed ^ 0x5EED);
     let unit = |x: u64| (x >> 11) as f64 / (1u64 << 53) as f64;
 
-    let mut key = Vec::with_capacity(rows);
+    let n = end - start;
+    let mut key = Vec::with_capacity(n);
     let (mut s1, mut s2, mut s3) = (
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
     );
     let (mut f1, mut f2, mut f3, mut f4) = (
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
-        Vec::with_capacity(rows),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
     );
-    let (mut i1, mut i2) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
-    const COUNTRIES: [&str; 6] = ["US", "FR", "DE", "BR", "JP", "MX"];
-    for r in 0..rows {
-        key.push(r as i64 * 7 + 3);
+    let (mut i1, mut i2) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for r in start..end {
         let a = next();
         let null = |salt: u64| (a.rotate_left(salt as u32) % 100) == 0;
-        s1.push((!null(1)).then(|| COUNTRIES[(a % 6) as usize].to_string()));
-        s2.push((!null(2)).then(|| format!("member-{}", a % 100_000)));
-        s3.push((!null(3)).then(|| format!("title {}", (a >> 20) % 5000)));
+        let mut row = (
+            r as i64 * 7 + 3,
+            (!null(1)).then(|| COUNTRIES[(a % 6) as usize].to_string()),
+            (!null(2)).then(|| format!("member-{}", a % 100_000)),
+            (!null(3)).then(|| format!("title {}", (a >> 20) % 5000)),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        );
         let b = next();
-        f1.push((!null(4)).then(|| unit(b) * 1000.0));
-        f2.push((!null(5)).then(|| (unit(next()) * 10.0).ln_1p()));
-        f3.push((!null(6)).then(|| unit(next()) - 0.5));
+        row.4 = (!null(4)).then(|| unit(b) * 1000.0);
+        row.5 = (!null(5)).then(|| (unit(next()) * 10.0).ln_1p());
+        row.6 = (!null(6)).then(|| unit(next()) - 0.5);
         let mut v4 = unit(next()) * 3600.0;
         // Always draw, so the same seed gives the same rows with or without
         // --changed.
         if unit(next()) < changed {
             v4 += 1.0;
         }
-        f4.push((!null(7)).then_some(v4));
-        i1.push((!null(8)).then_some((b % 5) as i64));
-        i2.push((!null(9)).then_some((b % 1_000_000) as i64));
+        row.7 = (!null(7)).then_some(v4);
+        row.8 = (!null(8)).then_some((b % 5) as i64);
+        row.9 = (!null(9)).then_some((b % 1_000_000) as i64);
+
+        let mut copies = 1;
+        if head {
+            let p = edits.random::<f64>();
+            if p < 0.0005 {
+                copies = 0; // missing in head
+            } else if p < 0.001 {
+                copies = 2; // an extra row follows, under a key base lacks
+            }
+            let mut hit = || edits.random::<f64>() < 0.001;
+            if hit() {
+                row.1 = Some(format!("{}*", row.1.as_deref().unwrap_or("")));
+            }
+            if hit() {
+                row.2 = Some(format!("{}*", row.2.as_deref().unwrap_or("")));
+            }
+            if hit() {
+                row.3 = Some(format!("{}*", row.3.as_deref().unwrap_or("")));
+            }
+            if hit() {
+                row.4 = Some(row.4.unwrap_or(0.0) + 1.0);
+            }
+            if hit() {
+                row.5 = Some(row.5.unwrap_or(0.0) + 1.0);
+            }
+            if hit() {
+                row.6 = Some(row.6.unwrap_or(0.0) + 1.0);
+            }
+            if hit() {
+                row.7 = Some(row.7.unwrap_or(0.0) + 1.0);
+            }
+            if hit() {
+                row.8 = Some(row.8.unwrap_or(0) + 1);
+            }
+            if hit() {
+                row.9 = Some(row.9.unwrap_or(0) + 1);
+            }
+            row.5 = row.5.map(|v| v + 0.001);
+        }
+        for c in 0..copies {
+            key.push(if c == 0 { row.0 } else { row.0 + 2 });
+            s1.push(row.1.clone());
+            s2.push(row.2.clone());
+            s3.push(row.3.clone());
+            f1.push(row.4);
+            f2.push(row.5);
+            f3.push(row.6);
+            f4.push(row.7);
+            i1.push(row.8);
+            i2.push(row.9);
+        }
     }
-    let mut df = df!(
+    Ok(df!(
         "id" => key,
         "country" => s1, "member" => s2, "title" => s3,
         "f1" => f1, "f2" => f2, "f3" => f3, "seconds" => f4,
         "rating" => i1, "count" => i2,
-    )?;
-    ParquetWriter::new(File::create(out)?).finish(&mut df)?;
-    eprintln!("wrote {rows} rows to {out}");
-    Ok(())
+    )?)
 }

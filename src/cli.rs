@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::lane::{INTERRUPTED, Observer, Side, StageRun, StageStatus};
+use crate::load::MemoryBudget;
 use crate::model::{RunReport, Verdict};
 use crate::report::{self, terminal::Detail};
 use crate::run::{self, RunError, RunOptions, chain};
@@ -77,7 +78,25 @@ struct CompareArgs {
     #[arg(long)]
     distribution: bool,
     #[command(flatten)]
+    memory: MemoryArgs,
+    #[command(flatten)]
     output: OutputArgs,
+}
+
+#[derive(Args)]
+struct MemoryArgs {
+    /// Memory for the columns being compared: keyed Parquet and Arrow tables
+    /// are compared from disk a column at a time, as many columns at once as
+    /// fit (e.g. 8GiB, 512MiB) [default: half the machine's memory].
+    #[arg(long, value_name = "SIZE", env = "SWIMLANE_MEMORY_BUDGET", value_parser = MemoryBudget::parse)]
+    memory_budget: Option<MemoryBudget>,
+}
+
+impl MemoryArgs {
+    fn budget(&self) -> MemoryBudget {
+        self.memory_budget
+            .unwrap_or_else(MemoryBudget::for_this_machine)
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -126,6 +145,8 @@ struct RunArgs {
     /// non-deterministic and leave the verdict; float noise sets tolerances.
     #[arg(long)]
     calibrate: bool,
+    #[command(flatten)]
+    memory: MemoryArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -196,6 +217,7 @@ fn dispatch(cli: Cli) -> u8 {
                     args.cache_dir.or_else(crate::cache::Cache::default_dir)
                 },
                 calibrate: args.calibrate,
+                memory_budget: args.memory.budget(),
             };
             let progress = Progress::new(args.output.detail());
             finish(run::run(&opts, &progress), &args.output)
@@ -214,6 +236,7 @@ fn dispatch(cli: Cli) -> u8 {
                     FormatArg::Ipc => crate::config::Format::Ipc,
                 }),
                 distribution: args.distribution,
+                memory_budget: args.memory.budget(),
             };
             match crate::compare::compare(&opts) {
                 Ok(report) => finish(Ok(report), &args.output),

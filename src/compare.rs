@@ -14,6 +14,7 @@ use crate::config::{
     CompareMode, ConfigError, DEFAULT_ALPHA, DEFAULT_MIN_EFFECT, Format, Located, Table,
 };
 use crate::distribution;
+use crate::load::MemoryBudget;
 use crate::model::{Mode, RevReport, RunReport, SnapshotReport, TableReport, Timings};
 use crate::run::compare_table_at;
 
@@ -28,6 +29,8 @@ pub struct CompareOptions {
     pub ignore: Vec<String>,
     pub format: Option<Format>,
     pub distribution: bool,
+    /// Memory for the columns being compared at once.
+    pub memory_budget: MemoryBudget,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +123,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
             &pair.table,
             (&pair.base.0, &pair.base.1),
             (&pair.head.0, &pair.head.1),
+            opts.memory_budget,
         );
         load += seconds;
         tables.push(report);

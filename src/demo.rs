@@ -133,6 +133,7 @@ pub fn main(args: &DemoArgs) -> u8 {
         // A throwaway repository: nothing worth caching.
         cache_dir: None,
         calibrate: false,
+        memory_budget: crate::load::MemoryBudget::for_this_machine(),
     };
     let report = match run::run(&opts, &Progress::new(detail)) {
         Ok(r) => r,

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::config::{StringOptions, Table, Tolerance};
+use crate::load::OnDisk;
 use crate::model::{
     ColumnDiff, ColumnType, DuplicateSide, Duplicates, RowCounts, RowSample, SchemaDiff,
     TableReport, TypeChange, ValueSample,
@@ -23,9 +24,6 @@ use crate::model::{
 /// Changed values, missing rows and duplicate keys shown per column or table.
 pub const SAMPLES: usize = 5;
 
-const BASE_IDX: &str = "__swimlane_base_row";
-const HEAD_IDX: &str = "__swimlane_head_row";
-const OCCURRENCE: &str = "__swimlane_occurrence";
 const COUNT: &str = "__swimlane_count";
 
 #[derive(Debug, thiserror::Error)]
@@ -50,11 +48,85 @@ pub enum DiffError {
     },
 }
 
+/// Where one side's columns come from.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    /// A table loaded whole.
+    Frame(&'a DataFrame),
+    /// A table left on disk and read one column at a time: the comparison
+    /// then holds the keys, the alignment and the columns in flight.
+    Disk(&'a OnDisk),
+}
+
+impl Source<'_> {
+    fn schema(&self) -> Schema {
+        match self {
+            Source::Frame(df) => df.schema().as_ref().clone(),
+            Source::Disk(d) => d.schema.clone(),
+        }
+    }
+
+    fn frame(&self, names: &[String]) -> PolarsResult<DataFrame> {
+        match self {
+            Source::Frame(df) => df.select(names.iter().map(String::as_str)),
+            Source::Disk(d) => d.columns(names).map_err(|e| {
+                let mut msg = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(c) = cause {
+                    msg = format!("{msg}: {c}");
+                    cause = c.source();
+                }
+                PolarsError::ComputeError(msg.into())
+            }),
+        }
+    }
+
+    /// Column `name`, the rows picked by `rows`.
+    fn column(&self, name: &str, rows: Rows<'_>) -> PolarsResult<Series> {
+        let s = match self {
+            Source::Frame(df) => df.column(name)?.as_materialized_series().clone(),
+            Source::Disk(_) => self
+                .frame(&[name.to_string()])?
+                .column(name)?
+                .as_materialized_series()
+                .clone(),
+        };
+        match rows {
+            Rows::All => Ok(s),
+            Rows::Filter(mask) => s.filter(mask),
+            // Gathering from many chunks looks up the chunk of every row.
+            Rows::Take(rows) if s.n_chunks() > 1 => s.rechunk().take(rows),
+            Rows::Take(rows) => s.take(rows),
+        }
+    }
+}
+
+/// Which rows of a column to read, in which order.
+#[derive(Clone, Copy)]
+enum Rows<'a> {
+    All,
+    /// The rows where the mask is set, in file order.
+    Filter(&'a BooleanChunked),
+    Take(&'a IdxCa),
+}
+
 /// Compares `base` and `head` for `table` exactly.
 pub fn compare_exact(
     table: &Table,
     base: &DataFrame,
     head: &DataFrame,
+) -> Result<TableReport, DiffError> {
+    let in_flight = rayon::current_num_threads();
+    compare_sources(table, Source::Frame(base), Source::Frame(head), in_flight)
+}
+
+/// Compares two sides of `table` exactly, wherever their columns live,
+/// comparing at most `in_flight` columns at a time.
+pub fn compare_sources(
+    table: &Table,
+    base: Source<'_>,
+    head: Source<'_>,
+    in_flight: usize,
 ) -> Result<TableReport, DiffError> {
     let polars_err = |source| DiffError::Polars {
         table: table.name.clone(),
@@ -62,41 +134,36 @@ pub fn compare_exact(
     };
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.ignored = table.ignore.clone();
-    report.schema = schema_diff(base, head, &table.ignore);
+    let (base_schema, head_schema) = (base.schema(), head.schema());
+    report.schema = schema_diff(&base_schema, &head_schema, &table.ignore);
 
-    let base_cols = base.get_column_names();
     for k in &table.key {
-        if !base_cols.iter().any(|c| c.as_str() == k) {
+        if base_schema.get(k).is_none() {
             return Err(DiffError::KeyNotInBase {
                 table: table.name.clone(),
                 location: table.key_location.clone(),
                 column: k.clone(),
-                columns: base_cols
-                    .iter()
+                columns: base_schema
+                    .iter_names()
                     .map(|c| c.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
             });
         }
     }
-    if let Some(k) = table
-        .key
-        .iter()
-        .find(|k| head.get_column_index(k).is_none())
-    {
+    if let Some(k) = table.key.iter().find(|k| head_schema.get(k).is_none()) {
         report.head_missing = Some(format!(
             "key column `{k}` is missing in head: rows cannot be matched"
         ));
         return Ok(report);
     }
 
-    let compared: Vec<String> = base
-        .schema()
+    let compared: Vec<String> = base_schema
         .iter()
         .filter(|(name, dtype)| {
             !table.key.iter().any(|k| k == name.as_str())
                 && !table.ignore.iter().any(|i| i == name.as_str())
-                && head.schema().get(name) == Some(*dtype)
+                && head_schema.get(name) == Some(*dtype)
         })
         .map(|(name, _)| name.to_string())
         .collect();
@@ -108,24 +175,18 @@ pub fn compare_exact(
                 table: table.name.clone(),
             });
         }
-        compare_multiset(&mut report, base, head, &compared).map_err(polars_err)?;
+        let (base, head) = (
+            base.frame(&compared).map_err(polars_err)?,
+            head.frame(&compared).map_err(polars_err)?,
+        );
+        compare_multiset(&mut report, &base, &head, &compared).map_err(polars_err)?;
     } else {
-        compare_keyed(
-            &mut report,
-            &table.key,
-            base,
-            head,
-            &compared,
-            &table.tolerance,
-            table.strings,
-        )
-        .map_err(polars_err)?;
+        compare_keyed(&mut report, table, base, head, &compared, in_flight).map_err(polars_err)?;
     }
     Ok(report)
 }
 
-pub(crate) fn schema_diff(base: &DataFrame, head: &DataFrame, ignore: &[String]) -> SchemaDiff {
-    let (bs, hs) = (base.schema(), head.schema());
+pub(crate) fn schema_diff(bs: &Schema, hs: &Schema, ignore: &[String]) -> SchemaDiff {
     let ignored = |n: &str| ignore.iter().any(|i| i == n);
     let mut diff = SchemaDiff::default();
     for (name, dtype) in bs.iter().filter(|(n, _)| !ignored(n)) {
@@ -162,19 +223,50 @@ struct Alignment {
     extra: Vec<IdxSize>,
     /// True when the sides hold the same keys in the same order.
     identity: bool,
+    /// When the pairs' rows ascend on a side (always in base, and in head
+    /// when both sides are in the same key order), the mask of that side's
+    /// matched rows: filtering is far cheaper than gathering.
+    base_matched: Option<BooleanChunked>,
+    head_matched: Option<BooleanChunked>,
+}
+
+impl Alignment {
+    /// The base (or head) rows of the matched pairs, in pair order.
+    fn rows(&self, base: bool) -> Rows<'_> {
+        let (rows, matched) = if base {
+            (&self.base_rows, &self.base_matched)
+        } else {
+            (&self.head_rows, &self.head_matched)
+        };
+        match (self.identity, matched) {
+            (true, _) => Rows::All,
+            (false, Some(mask)) => Rows::Filter(mask),
+            (false, None) => Rows::Take(rows),
+        }
+    }
+
+    /// The base (or head) rows of the matched pairs at `positions`.
+    fn rows_at(&self, base: bool, positions: &[IdxSize]) -> PolarsResult<IdxCa> {
+        let at = IdxCa::from_vec(PlSmallStr::EMPTY, positions.to_vec());
+        match (self.identity, base) {
+            (true, _) => Ok(at),
+            (false, true) => Ok(self.base_rows.take(&at)?),
+            (false, false) => Ok(self.head_rows.take(&at)?),
+        }
+    }
 }
 
 fn compare_keyed(
     report: &mut TableReport,
-    key: &[String],
-    base: &DataFrame,
-    head: &DataFrame,
+    table: &Table,
+    base: Source<'_>,
+    head: Source<'_>,
     compared: &[String],
-    tolerances: &std::collections::BTreeMap<String, Tolerance>,
-    strings: StringOptions,
+    in_flight: usize,
 ) -> PolarsResult<()> {
-    let mut base_keys = base.select(key.iter().map(String::as_str))?;
-    let mut head_keys = head.select(key.iter().map(String::as_str))?;
+    let (key, tolerances, strings) = (&table.key, &table.tolerance, table.strings);
+    let mut base_keys = base.frame(key)?;
+    let mut head_keys = head.frame(key)?;
     // A key whose type differs between the sides (already reported as a
     // schema change) is matched on its text so that rows still pair up.
     for k in key {
@@ -187,54 +279,31 @@ fn compare_keyed(
         }
     }
 
-    let base_dups = duplicate_keys(&base_keys, key)?;
-    let head_dups = duplicate_keys(&head_keys, key)?;
-    if base_dups.is_some() || head_dups.is_some() {
-        let new_in_head = match (&head_dups, &base_dups) {
-            (Some(h), Some(b)) => h
-                .frame
-                .clone()
-                .lazy()
-                .join(
-                    b.frame.clone().lazy(),
-                    key_exprs(key),
-                    key_exprs(key),
-                    JoinArgs {
-                        nulls_equal: true,
-                        ..JoinArgs::new(JoinType::Anti)
-                    },
-                )
-                .collect()?
-                .height() as u64,
-            (Some(h), None) => h.side.keys,
-            (None, _) => 0,
-        };
-        report.duplicates = Some(Duplicates {
-            base: base_dups
-                .as_ref()
-                .map(|d| d.side.clone())
-                .unwrap_or_default(),
-            head: head_dups
-                .as_ref()
-                .map(|d| d.side.clone())
-                .unwrap_or_default(),
-            new_in_head,
-        });
-    }
-    let with_occurrence = report.duplicates.is_some();
-    let align = align(&base_keys, &head_keys, key, with_occurrence)?;
+    let (align, dups) = align(&base_keys, &head_keys, key)?;
+    report.duplicates = dups;
 
     let matched = align.base_rows.len() as u64;
     report.missing_samples = key_samples(&base_keys, &align.missing)?;
     report.extra_samples = key_samples(&head_keys, &align.extra)?;
 
-    let results: Vec<PolarsResult<(ColumnDiff, Option<Changed>)>> = compared
-        .par_iter()
-        .map(|name| {
-            let tolerance = tolerances.get(name).copied();
-            compare_column(name, base, head, &align, &base_keys, tolerance, strings)
-        })
-        .collect();
+    let compare_all = || -> Vec<PolarsResult<(ColumnDiff, Option<Changed>)>> {
+        compared
+            .par_iter()
+            .map(|name| {
+                let tolerance = tolerances.get(name).copied();
+                compare_column(name, base, head, &align, &base_keys, tolerance, strings)
+            })
+            .collect()
+    };
+    let results = if in_flight >= rayon::current_num_threads() {
+        compare_all()
+    } else {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(in_flight.max(1))
+            .build()
+            .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?
+            .install(compare_all)
+    };
     let mut changed_cols = Vec::new();
     for r in results {
         let (diff, changed) = r?;
@@ -251,11 +320,11 @@ fn compare_keyed(
             })
         })
         .map_or(0, |m| m.sum().unwrap_or(0) as u64);
-    report.swapped = find_permutations(&changed_cols)?;
+    report.swapped = find_permutations(&changed_cols, base, head, &align)?;
     find_renames(report, base, head, &align)?;
     report.rows = Some(RowCounts {
-        base: base.height() as u64,
-        head: head.height() as u64,
+        base: base_keys.height() as u64,
+        head: head_keys.height() as u64,
         matched,
         missing: align.missing.len() as u64,
         extra: align.extra.len() as u64,
@@ -268,177 +337,231 @@ fn key_exprs(key: &[String]) -> Vec<Expr> {
     key.iter().map(|k| col(k.as_str())).collect()
 }
 
-struct DupKeys {
-    side: DuplicateSide,
-    /// The duplicated key values.
-    frame: DataFrame,
+/// One side's keys, made comparable across the two sides: a single
+/// integer-like column as i64 (the common case, sorted fast), anything else
+/// as polars' order-preserving row encoding.
+enum SortKeys {
+    Int(Vec<Option<i64>>),
+    Rows(BinaryOffsetChunked),
 }
 
-/// Duplicated keys of one side, or `None` when every key is unique.
-fn duplicate_keys(keys: &DataFrame, key: &[String]) -> PolarsResult<Option<DupKeys>> {
-    let dups = keys
-        .clone()
-        .lazy()
-        .group_by(key_exprs(key))
-        .agg([len().alias(COUNT)])
-        .filter(col(COUNT).gt(lit(1)))
-        .sort(key.to_vec(), SortMultipleOptions::default())
-        .collect()?;
-    if dups.height() == 0 {
-        return Ok(None);
+impl SortKeys {
+    fn new(keys: &DataFrame) -> PolarsResult<SortKeys> {
+        let columns = keys.columns();
+        if let [c] = columns {
+            let dtype = c.dtype();
+            let int_like = (dtype.is_integer() && dtype != &DataType::UInt64)
+                || dtype.is_temporal()
+                || dtype == &DataType::Boolean;
+            if int_like {
+                let physical = c
+                    .as_materialized_series()
+                    .to_physical_repr()
+                    .cast(&DataType::Int64)?;
+                return Ok(SortKeys::Int(physical.i64()?.iter().collect()));
+            }
+        }
+        let n = columns.len();
+        Ok(SortKeys::Rows(
+            polars::chunked_array::ops::row_encode::_get_rows_encoded_ca(
+                PlSmallStr::EMPTY,
+                columns,
+                &vec![false; n],
+                &vec![false; n],
+                false,
+            )?
+            .rechunk()
+            .into_owned(),
+        ))
     }
-    let counts = dups.column(COUNT)?.cast(&DataType::UInt64)?;
-    let rows: u64 = counts.u64()?.sum().unwrap_or(0);
-    let mut samples = Vec::new();
-    for i in 0..dups.height().min(SAMPLES) {
-        samples.push(RowSample {
-            values: row_values(&dups, key, i)?,
-            count: counts.u64()?.get(i).unwrap_or(0),
-        });
-    }
-    Ok(Some(DupKeys {
-        side: DuplicateSide {
-            keys: dups.height() as u64,
-            rows,
-            samples,
-        },
-        frame: dups.select(key.iter().map(String::as_str))?,
-    }))
 }
 
+fn row_bytes(ca: &BinaryOffsetChunked) -> Vec<&[u8]> {
+    ca.downcast_iter().flat_map(|a| a.values_iter()).collect()
+}
+
+/// Row pairing found by sorting both sides' keys and merging them.
+struct Merged {
+    /// For each base row, its head row (`NONE` when missing in head).
+    head_of_base: Vec<IdxSize>,
+    /// Head rows whose key (occurrence) base lacks, ascending.
+    extra: Vec<IdxSize>,
+    /// Runs of a duplicated key, in key order: (first row, rows).
+    base_dups: Vec<(IdxSize, u64)>,
+    head_dups: Vec<(IdxSize, u64)>,
+    /// Keys duplicated in head that were not duplicated in base.
+    new_in_head: u64,
+}
+
+const NONE: IdxSize = IdxSize::MAX;
+
+/// Sorts each side's (key, row) pairs and walks them together: equal keys
+/// pair their n-th occurrences in row order, never a many-to-many product.
+fn merge_keys<K: Ord + Copy + Send + Sync>(base: &[K], head: &[K]) -> Merged {
+    let sorted = |keys: &[K]| {
+        let mut v: Vec<(K, IdxSize)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i as IdxSize))
+            .collect();
+        v.par_sort_unstable();
+        v
+    };
+    let (b, h) = rayon::join(|| sorted(base), || sorted(head));
+    let run_end = |v: &[(K, IdxSize)], start: usize| {
+        let mut end = start + 1;
+        while end < v.len() && v[end].0 == v[start].0 {
+            end += 1;
+        }
+        end
+    };
+    let mut m = Merged {
+        head_of_base: vec![NONE; base.len()],
+        extra: Vec::new(),
+        base_dups: Vec::new(),
+        head_dups: Vec::new(),
+        new_in_head: 0,
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < b.len() || j < h.len() {
+        let order = match (b.get(i), h.get(j)) {
+            (Some(x), Some(y)) => x.0.cmp(&y.0),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let (bi, hj) = match order {
+            std::cmp::Ordering::Less => (run_end(&b, i), j),
+            std::cmp::Ordering::Greater => (i, run_end(&h, j)),
+            std::cmp::Ordering::Equal => (run_end(&b, i), run_end(&h, j)),
+        };
+        let (nb, nh) = (bi - i, hj - j);
+        if nb > 1 {
+            m.base_dups.push((b[i].1, nb as u64));
+        }
+        if nh > 1 {
+            m.head_dups.push((h[j].1, nh as u64));
+            m.new_in_head += u64::from(nb <= 1);
+        }
+        for k in 0..nb.max(nh) {
+            match (
+                b.get(i + k).filter(|_| k < nb),
+                h.get(j + k).filter(|_| k < nh),
+            ) {
+                (Some(x), Some(y)) => m.head_of_base[x.1 as usize] = y.1,
+                (None, Some(y)) => m.extra.push(y.1),
+                _ => {}
+            }
+        }
+        (i, j) = (bi, hj);
+    }
+    m.extra.sort_unstable();
+    m
+}
+
+/// Aligns the rows of both sides by key and reports duplicated keys.
 fn align(
     base_keys: &DataFrame,
     head_keys: &DataFrame,
     key: &[String],
-    with_occurrence: bool,
-) -> PolarsResult<Alignment> {
-    if !with_occurrence && same_keys_in_order(base_keys, head_keys, key)? {
-        let n = base_keys.height() as IdxSize;
-        let rows = IdxCa::from_vec(PlSmallStr::EMPTY, (0..n).collect());
-        return Ok(Alignment {
-            base_rows: rows.clone(),
-            head_rows: rows,
-            missing: Vec::new(),
-            extra: Vec::new(),
-            identity: true,
-        });
-    }
-    let mut join_on: Vec<String> = key.to_vec();
-    let mut b = base_keys.with_row_index(BASE_IDX.into(), None)?;
-    let mut h = head_keys.with_row_index(HEAD_IDX.into(), None)?;
-    if with_occurrence {
-        b.with_column(occurrence(base_keys, key)?)?;
-        h.with_column(occurrence(head_keys, key)?)?;
-        join_on.push(OCCURRENCE.to_string());
-    }
-    let joined = b
-        .lazy()
-        .join(
-            h.lazy(),
-            key_exprs(&join_on),
-            key_exprs(&join_on),
-            JoinArgs {
-                nulls_equal: true,
-                coalesce: JoinCoalesce::CoalesceColumns,
-                ..JoinArgs::new(JoinType::Full)
-            },
-        )
-        .select([col(BASE_IDX), col(HEAD_IDX)])
-        .collect()?;
-    let bi = joined.column(BASE_IDX)?.idx()?;
-    let hi = joined.column(HEAD_IDX)?.idx()?;
-    let mut pairs = Vec::with_capacity(bi.len());
-    let (mut missing, mut extra) = (Vec::new(), Vec::new());
-    for (b, h) in bi.iter().zip(hi.iter()) {
-        match (b, h) {
-            (Some(b), Some(h)) => pairs.push((b, h)),
-            (Some(b), None) => missing.push(b),
-            (None, Some(h)) => extra.push(h),
-            (None, None) => {}
+) -> PolarsResult<(Alignment, Option<Duplicates>)> {
+    let merged = match (SortKeys::new(base_keys)?, SortKeys::new(head_keys)?) {
+        (SortKeys::Int(b), SortKeys::Int(h)) => merge_keys(&b, &h),
+        (b, h) => {
+            let rows = |k: SortKeys| match k {
+                SortKeys::Rows(r) => Ok(r),
+                SortKeys::Int(_) => Err(PolarsError::ComputeError(
+                    "keys encoded differently on the two sides".into(),
+                )),
+            };
+            let (b, h) = (rows(b)?, rows(h)?);
+            merge_keys(&row_bytes(&b), &row_bytes(&h))
+        }
+    };
+    let duplicates = if merged.base_dups.is_empty() && merged.head_dups.is_empty() {
+        None
+    } else {
+        let side = |keys: &DataFrame, runs: &[(IdxSize, u64)]| -> PolarsResult<DuplicateSide> {
+            Ok(DuplicateSide {
+                keys: runs.len() as u64,
+                rows: runs.iter().map(|r| r.1).sum(),
+                samples: runs
+                    .iter()
+                    .take(SAMPLES)
+                    .map(|&(row, count)| {
+                        Ok(RowSample {
+                            values: row_values(keys, key, row as usize)?,
+                            count,
+                        })
+                    })
+                    .collect::<PolarsResult<_>>()?,
+            })
+        };
+        Some(Duplicates {
+            base: side(base_keys, &merged.base_dups)?,
+            head: side(head_keys, &merged.head_dups)?,
+            new_in_head: merged.new_in_head,
+        })
+    };
+    let mut missing = Vec::new();
+    let (mut base_rows, mut head_rows) = (Vec::new(), Vec::new());
+    let mut identity = merged.extra.is_empty() && base_keys.height() == head_keys.height();
+    for (b, &h) in merged.head_of_base.iter().enumerate() {
+        if h == NONE {
+            missing.push(b as IdxSize);
+            identity = false;
+        } else {
+            identity &= h == b as IdxSize;
+            base_rows.push(b as IdxSize);
+            head_rows.push(h);
         }
     }
-    // Base order: samples and reports follow the base file's row order.
-    pairs.sort_unstable();
-    missing.sort_unstable();
-    extra.sort_unstable();
-    let (base_rows, head_rows): (Vec<IdxSize>, Vec<IdxSize>) = pairs.into_iter().unzip();
-    Ok(Alignment {
+    let mask_of = |rows: &[IdxSize], n: usize| {
+        let mut mask = vec![false; n];
+        for &r in rows {
+            mask[r as usize] = true;
+        }
+        BooleanChunked::from_slice(PlSmallStr::EMPTY, &mask)
+    };
+    let base_matched = Some(mask_of(&base_rows, base_keys.height()));
+    let head_matched = head_rows
+        .is_sorted()
+        .then(|| mask_of(&head_rows, head_keys.height()));
+    let alignment = Alignment {
         base_rows: IdxCa::from_vec(PlSmallStr::EMPTY, base_rows),
         head_rows: IdxCa::from_vec(PlSmallStr::EMPTY, head_rows),
         missing,
-        extra,
-        identity: false,
-    })
+        extra: merged.extra,
+        identity,
+        base_matched,
+        head_matched,
+    };
+    Ok((alignment, duplicates))
 }
 
-fn same_keys_in_order(a: &DataFrame, b: &DataFrame, key: &[String]) -> PolarsResult<bool> {
-    if a.height() != b.height() {
-        return Ok(false);
-    }
-    for k in key {
-        let (x, y) = (
-            a.column(k)?.as_materialized_series(),
-            b.column(k)?.as_materialized_series(),
-        );
-        if !x.equal_missing(y)?.all() {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-/// For each row, how many earlier rows carry the same key (0 for the first).
-fn occurrence(keys: &DataFrame, key: &[String]) -> PolarsResult<Column> {
-    let groups = keys.group_by(key.iter().map(String::as_str))?;
-    let mut occ = vec![0 as IdxSize; keys.height()];
-    match groups.get_groups().as_ref() {
-        GroupsType::Idx(idx) => {
-            for (_, rows) in idx.iter() {
-                let mut rows: Vec<IdxSize> = rows.to_vec();
-                rows.sort_unstable();
-                for (n, r) in rows.into_iter().enumerate() {
-                    occ[r as usize] = n as IdxSize;
-                }
-            }
-        }
-        GroupsType::Slice { groups, .. } => {
-            for [first, len] in groups.iter() {
-                for n in 0..*len {
-                    occ[(first + n) as usize] = n;
-                }
-            }
-        }
-    }
-    Ok(IdxCa::from_vec(OCCURRENCE.into(), occ).into_column())
-}
-
-/// A changed column kept for swap detection.
+/// A changed column kept for permutation detection: its values only where
+/// it differs, so that memory follows the changes, not the table.
 struct Changed {
     name: String,
     dtype: DataType,
+    mask: BooleanChunked,
+    /// The matched-pair positions where this column differs, ascending.
+    positions: Vec<IdxSize>,
+    /// Base and head values at `positions`.
     base: Series,
     head: Series,
-    mask: BooleanChunked,
-    /// Index of the first row where this column differs.
-    first_change: usize,
 }
 
 fn compare_column(
     name: &str,
-    base: &DataFrame,
-    head: &DataFrame,
+    base: Source<'_>,
+    head: Source<'_>,
     align: &Alignment,
     base_keys: &DataFrame,
     tolerance: Option<Tolerance>,
     strings: StringOptions,
 ) -> PolarsResult<(ColumnDiff, Option<Changed>)> {
-    let b = base.column(name)?.as_materialized_series();
-    let h = head.column(name)?.as_materialized_series();
-    let (b, h) = if align.identity {
-        (b.clone(), h.clone())
-    } else {
-        (b.take(&align.base_rows)?, h.take(&align.head_rows)?)
-    };
+    let b = base.column(name, align.rows(true))?;
+    let h = head.column(name, align.rows(false))?;
     let mut mask = if b.dtype() == &DataType::String && (strings.trim || strings.ignore_case) {
         normalized(&b, strings)?.not_equal_missing(&normalized(&h, strings)?)?
     } else {
@@ -491,22 +614,18 @@ fn compare_column(
     if mismatches == 0 {
         return Ok((diff, None));
     }
-    let first_change = mask
+    let positions: Vec<IdxSize> = mask
         .iter()
-        .position(|m| m == Some(true))
-        .expect("mismatches > 0");
+        .enumerate()
+        .filter(|(_, m)| *m == Some(true))
+        .map(|(i, _)| i as IdxSize)
+        .collect();
     let key_names: Vec<String> = base_keys
         .get_column_names()
         .iter()
         .map(|c| c.to_string())
         .collect();
-    for pos in mask
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| *m == Some(true))
-        .map(|(i, _)| i)
-        .take(SAMPLES)
-    {
+    for pos in positions.iter().map(|&p| p as usize).take(SAMPLES) {
         let base_row = align.base_rows.get(pos).unwrap_or(pos as IdxSize) as usize;
         let (bv, hv) = (to_json(&b.get(pos)?), to_json(&h.get(pos)?));
         diff.samples.push(ValueSample {
@@ -522,10 +641,10 @@ fn compare_column(
     let changed = Changed {
         name: name.to_string(),
         dtype: b.dtype().clone(),
-        base: b,
-        head: h,
+        base: b.filter(&mask)?,
+        head: h.filter(&mask)?,
         mask,
-        first_change,
+        positions,
     };
     Ok((diff, Some(changed)))
 }
@@ -587,27 +706,28 @@ fn within_seconds(
 
 /// Columns whose values were permuted among themselves: cycles such that,
 /// on every row where any member differs, head.X = base.next(X). A cycle of
-/// two is a swap; longer cycles are found too.
-fn find_permutations(changed: &[Changed]) -> PolarsResult<Vec<Vec<String>>> {
+/// two is a swap; longer cycles are found too. Candidates are refuted on
+/// the rows where both columns differ, from the values kept; a candidate
+/// that survives is proven on the full columns, read again.
+fn find_permutations(
+    changed: &[Changed],
+    base: Source<'_>,
+    head: Source<'_>,
+    align: &Alignment,
+) -> PolarsResult<Vec<Vec<String>>> {
+    // Values of one side's column at matched positions, read again.
+    let at = |side: Source<'_>, is_base: bool, name: &str, positions: &[IdxSize]| {
+        side.column(name, Rows::Take(&align.rows_at(is_base, positions)?))
+    };
     // For each changed column, the changed column its head values came from.
     let mut source: Vec<Option<usize>> = vec![None; changed.len()];
     for (i, c) in changed.iter().enumerate() {
-        let at = c.first_change as i64;
         for (j, d) in changed.iter().enumerate() {
-            if i == j || c.dtype != d.dtype {
+            if i == j || c.dtype != d.dtype || refuted(c, d)? {
                 continue;
             }
-            // Cheap refutation on c's first differing row before reading all.
-            if !c
-                .head
-                .slice(at, 1)
-                .equal_missing(&d.base.slice(at, 1))?
-                .all()
-            {
-                continue;
-            }
-            let from_d = c.head.equal_missing(&d.base)?;
-            if (&(!&c.mask) | &from_d).all() {
+            let from_d = at(base, true, &d.name, &c.positions)?;
+            if c.head.equal_missing(&from_d)?.all() {
                 source[i] = Some(j);
                 break;
             }
@@ -620,13 +740,13 @@ fn find_permutations(changed: &[Changed]) -> PolarsResult<Vec<Vec<String>>> {
             continue;
         }
         let mut members = vec![start];
-        let mut at = start;
+        let mut at_member = start;
         let closed = loop {
-            match source[at] {
+            match source[at_member] {
                 Some(next) if next == start => break true,
                 Some(next) if !members.contains(&next) && !seen[next] => {
                     members.push(next);
-                    at = next;
+                    at_member = next;
                 }
                 _ => break false,
             }
@@ -635,17 +755,18 @@ fn find_permutations(changed: &[Changed]) -> PolarsResult<Vec<Vec<String>>> {
             continue;
         }
         // The whole cycle must hold on every row where any member differs.
-        let rows = members
+        let mut rows: Vec<IdxSize> = members
             .iter()
-            .skip(1)
-            .fold(changed[members[0]].mask.clone(), |acc, &m| {
-                &acc | &changed[m].mask
-            });
+            .flat_map(|&m| changed[m].positions.iter().copied())
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
         let mut holds = true;
         for (k, &m) in members.iter().enumerate() {
             let next = members[(k + 1) % members.len()];
-            let ok = changed[m].head.equal_missing(&changed[next].base)?;
-            holds &= (&(!&rows) | &ok).all();
+            let h = at(head, false, &changed[m].name, &rows)?;
+            let b = at(base, true, &changed[next].name, &rows)?;
+            holds &= h.equal_missing(&b)?.all();
         }
         if holds {
             for &m in &members {
@@ -657,13 +778,40 @@ fn find_permutations(changed: &[Changed]) -> PolarsResult<Vec<Vec<String>>> {
     Ok(cycles)
 }
 
+/// True when `c` cannot have taken its head values from `d`'s base values:
+/// on one of the first rows where both differ, they disagree.
+fn refuted(c: &Changed, d: &Changed) -> PolarsResult<bool> {
+    const PROBES: usize = 16;
+    let (mut i, mut j, mut probed) = (0, 0, 0);
+    while i < c.positions.len() && j < d.positions.len() && probed < PROBES {
+        match c.positions[i].cmp(&d.positions[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let agree = c
+                    .head
+                    .slice(i as i64, 1)
+                    .equal_missing(&d.base.slice(j as i64, 1))?
+                    .all();
+                if !agree {
+                    return Ok(true);
+                }
+                probed += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    Ok(false)
+}
+
 /// Removed columns whose values reappear, row for row, in an added column of
 /// the same type: renames, reported as such instead of a removal and an
 /// addition.
 fn find_renames(
     report: &mut TableReport,
-    base: &DataFrame,
-    head: &DataFrame,
+    base: Source<'_>,
+    head: Source<'_>,
     align: &Alignment,
 ) -> PolarsResult<()> {
     if align.base_rows.is_empty() {
@@ -671,7 +819,7 @@ fn find_renames(
     }
     let mut renamed = Vec::new();
     for removed in &report.schema.removed {
-        let b = base.column(&removed.name)?.as_materialized_series();
+        let mut b: Option<Series> = None;
         for added in report
             .schema
             .added
@@ -684,12 +832,11 @@ fn find_renames(
             {
                 continue;
             }
-            let h = head.column(&added.name)?.as_materialized_series();
-            let (b, h) = if align.identity {
-                (b.clone(), h.clone())
-            } else {
-                (b.take(&align.base_rows)?, h.take(&align.head_rows)?)
+            let b = match &mut b {
+                Some(b) => b,
+                None => b.insert(base.column(&removed.name, align.rows(true))?),
             };
+            let h = head.column(&added.name, align.rows(false))?;
             if b.equal_missing(&h)?.all() {
                 renamed.push((removed.name.clone(), added.name.clone()));
                 break;
@@ -1191,5 +1338,113 @@ mod tests {
                 .map(|s| s.values[0].1.as_i64().unwrap()),
         );
         assert_eq!(extra, HashMap::from([(2, 1), (4, 1)]));
+    }
+
+    /// A base/head pair with every kind of difference: missing and extra
+    /// rows, changed values (nulls included), duplicated keys, a swap, a
+    /// rename and nested lists. Head's rows are reversed when `reverse`.
+    fn eventful_pair(n: i64, reverse: bool) -> (DataFrame, DataFrame) {
+        let side = |head: bool| {
+            let mut ids: Vec<i64> = (0..n).filter(|i| !(head && i % 97 == 0)).collect();
+            ids.push(5); // duplicated in both
+            if head {
+                ids.extend([8, n + 1, n + 2]); // a new duplicate, two extra rows
+            }
+            if head && reverse {
+                ids.reverse();
+            }
+            let x: Vec<Option<f64>> = ids
+                .iter()
+                .map(|&i| match (i % 11, head && i % 13 == 0) {
+                    (0, true) => Some(1.5),
+                    (0, false) => None,
+                    (_, true) => Some(i as f64 * 0.5 + 1.0),
+                    _ => Some(i as f64 * 0.5),
+                })
+                .collect();
+            let (a, b): (Vec<String>, Vec<String>) = ids
+                .iter()
+                .map(|i| (format!("a{}", i % 5), format!("b{}", i % 3)))
+                .map(|(a, b)| if head { (b, a) } else { (a, b) })
+                .unzip();
+            let lists: Vec<Series> = ids
+                .iter()
+                .map(|&i| {
+                    let v = if head && i % 17 == 0 { i + 1 } else { i };
+                    Series::new(PlSmallStr::EMPTY, [i, v])
+                })
+                .collect();
+            let mut df = df!(
+                "id" => &ids,
+                "grp" => ids.iter().map(|i| i % 7).collect::<Vec<_>>(),
+                "sub" => ids.iter().map(|i| format!("s{}", i / 7)).collect::<Vec<_>>(),
+                "name" => ids.iter().map(|i| format!("n{i}")).collect::<Vec<_>>(),
+                "x" => x,
+                "a" => a,
+                "b" => b,
+                "l" => lists,
+            )
+            .unwrap();
+            let moved = df.column("id").unwrap().clone();
+            let renamed = if head { "new" } else { "old" };
+            df.with_column(moved.with_name(renamed.into())).unwrap();
+            df
+        };
+        (side(false), side(true))
+    }
+
+    fn write_parquet(df: &DataFrame, path: &std::path::Path) {
+        let mut df = df.clone();
+        ParquetWriter::new(std::fs::File::create(path).unwrap())
+            .with_row_group_size(Some(300))
+            .finish(&mut df)
+            .unwrap();
+    }
+
+    #[test]
+    fn comparing_from_disk_a_column_at_a_time_equals_comparing_loaded_frames() {
+        for reverse in [false, true] {
+            let (base, head) = eventful_pair(2_000, reverse);
+            let dir = tempfile::tempdir().unwrap();
+            // Base in two part files, head in one.
+            std::fs::create_dir(dir.path().join("base")).unwrap();
+            write_parquet(&base.slice(0, 900), &dir.path().join("base/part-0.parquet"));
+            write_parquet(
+                &base.slice(900, usize::MAX),
+                &dir.path().join("base/part-1.parquet"),
+            );
+            write_parquet(&head, &dir.path().join("head.parquet"));
+            let on_disk = |pattern: &str| {
+                OnDisk::open(dir.path(), pattern, Format::Parquet)
+                    .unwrap()
+                    .unwrap()
+            };
+            let (b, h) = (on_disk("base/part-*.parquet"), on_disk("head.parquet"));
+            for key in [&["id"][..], &["grp", "sub"], &["name"]] {
+                let mut t = table(key, &[]);
+                t.ignore = ["id", "grp", "sub", "name"]
+                    .iter()
+                    .filter(|c| !key.contains(c))
+                    .map(|c| c.to_string())
+                    .collect();
+                let loaded = compare_exact(&t, &base, &head).unwrap();
+                let from_disk = compare_sources(&t, Source::Disk(&b), Source::Disk(&h), 1).unwrap();
+                assert_eq!(loaded, from_disk, "key {key:?}, head reversed: {reverse}");
+                // The pair exercises what it claims to.
+                let r = rows(&from_disk);
+                // 21 ids dropped; two new ids and the second occurrence of 8.
+                assert_eq!((r.missing, r.extra), (21, 3), "key {key:?}");
+                let dups = from_disk.duplicates.as_ref().unwrap();
+                assert_eq!(
+                    (dups.base.keys, dups.head.keys, dups.new_in_head),
+                    (1, 2, 1)
+                );
+                assert_eq!(from_disk.swapped, [vec!["a".to_string(), "b".to_string()]]);
+                assert_eq!(from_disk.renamed, [("old".to_string(), "new".to_string())]);
+                let by = |n: &str| from_disk.columns.iter().find(|c| c.name == n).unwrap();
+                assert!(by("x").mismatches > 100, "{:?}", by("x"));
+                assert_eq!(by("l").samples[0].path.as_deref(), Some("l[1]"));
+            }
+        }
     }
 }

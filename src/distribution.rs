@@ -25,7 +25,7 @@ pub fn compare_distribution(
 ) -> Result<TableReport, DiffError> {
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.ignored = table.ignore.clone();
-    report.schema = schema_diff(base, head, &table.ignore);
+    report.schema = schema_diff(base.schema(), head.schema(), &table.ignore);
     report.precision = Some(table.precision);
     let columns: Vec<&str> = base
         .get_column_names()

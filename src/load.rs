@@ -69,9 +69,159 @@ pub fn load(dir: &Path, pattern: &str, format: Format) -> Result<Loaded, LoadErr
             }
         });
     }
-    let mut frame = frame.expect("resolve_files returns at least one file");
-    frame.rechunk_mut();
+    // Not rechunked: parts and row groups stay separate chunks, which every
+    // comparison handles, while concatenating string columns costs seconds
+    // at millions of rows.
+    let frame = frame.expect("resolve_files returns at least one file");
     Ok(Loaded { frame, files })
+}
+
+/// How much memory a table's comparison may use before it is compared from
+/// disk a column at a time (`--memory-budget`, `SWIMLANE_MEMORY_BUDGET`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryBudget(pub u64);
+
+impl MemoryBudget {
+    /// A column pair being compared is held as read, as aligned, and as the
+    /// changed values kept: about this many times its decoded size.
+    const IN_FLIGHT_FACTOR: u64 = 3;
+
+    /// Half the machine's memory (8 GiB when it cannot be read).
+    pub fn for_this_machine() -> MemoryBudget {
+        let total = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|m| {
+                let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+                let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+                Some(kib * 1024)
+            })
+            .unwrap_or(16 << 30);
+        MemoryBudget(total / 2)
+    }
+
+    /// Parses `8GiB`, `512 MiB`, `2G` or a number of bytes.
+    pub fn parse(text: &str) -> Result<MemoryBudget, String> {
+        let size: bytesize::ByteSize = text
+            .trim()
+            .parse()
+            .map_err(|e| format!("`{text}` is not a size ({e}); write e.g. `8GiB` or `512MiB`"))?;
+        Ok(MemoryBudget(size.as_u64()))
+    }
+
+    /// How many column pairs of `pair_bytes` (both sides, decoded) may be
+    /// compared at once: at least one, at most one per thread.
+    pub fn columns_in_flight(&self, pair_bytes: u64) -> usize {
+        let fit = self.0 / pair_bytes.saturating_mul(Self::IN_FLIGHT_FACTOR).max(1);
+        (fit as usize).clamp(1, rayon::current_num_threads())
+    }
+}
+
+impl Default for MemoryBudget {
+    fn default() -> MemoryBudget {
+        MemoryBudget::for_this_machine()
+    }
+}
+
+/// One side's table left on disk: its schema is read from the files'
+/// metadata and its columns are read only when asked for, so that a
+/// comparison holds the keys and the columns it is working on rather than
+/// the whole table. Parquet and Arrow IPC only: they can read one column
+/// without parsing the others.
+pub struct OnDisk {
+    pub files: Vec<PathBuf>,
+    pub format: Format,
+    pub schema: Schema,
+    /// Estimated size of the whole table in memory, in bytes.
+    pub bytes: u64,
+}
+
+impl OnDisk {
+    /// Opens the file (or glob of part files) `pattern` under `dir`; `None`
+    /// when the format cannot be read a column at a time.
+    pub fn open(dir: &Path, pattern: &str, format: Format) -> Result<Option<OnDisk>, LoadError> {
+        if !matches!(format, Format::Parquet | Format::Ipc) {
+            return Ok(None);
+        }
+        let files = resolve_files(dir, pattern)?;
+        let mut first: Option<DataFrame> = None;
+        let mut bytes = 0u64;
+        for path in &files {
+            let err = |source| LoadError::Read {
+                path: path.clone(),
+                format,
+                source,
+            };
+            let file = File::open(path).map_err(|e| err(e.into()))?;
+            let empty = match format {
+                Format::Parquet => {
+                    let mut reader = ParquetReader::new(file);
+                    let meta = reader.get_metadata().map_err(err)?;
+                    bytes += meta
+                        .row_groups
+                        .iter()
+                        .map(|g| g.total_byte_size() as u64)
+                        .sum::<u64>();
+                    reader.with_slice(Some((0, 0))).finish().map_err(err)?
+                }
+                _ => {
+                    bytes += file.metadata().map(|m| m.len()).unwrap_or(0);
+                    IpcReader::new(file)
+                        .with_n_rows(Some(0))
+                        .finish()
+                        .map_err(err)?
+                }
+            };
+            match &first {
+                None => first = Some(empty),
+                Some(f) => check_same_schema(f, &files[0], &empty, path)?,
+            }
+        }
+        let schema = first
+            .expect("resolve_files returns at least one file")
+            .schema()
+            .as_ref()
+            .clone();
+        Ok(Some(OnDisk {
+            files,
+            format,
+            schema,
+            bytes,
+        }))
+    }
+
+    /// Reads the columns `names` of every part, in part order.
+    pub fn columns(&self, names: &[String]) -> Result<DataFrame, LoadError> {
+        let mut frame: Option<DataFrame> = None;
+        for path in &self.files {
+            let err = |source| LoadError::Read {
+                path: path.clone(),
+                format: self.format,
+                source,
+            };
+            let part = match self.format {
+                Format::Parquet => scan_parquet(path).and_then(|lf| {
+                    lf.select(names.iter().map(|n| col(n.as_str())).collect::<Vec<_>>())
+                        .collect()
+                }),
+                _ => File::open(path)
+                    .map_err(PolarsError::from)
+                    .and_then(|file| {
+                        IpcReader::new(file)
+                            .with_columns(Some(names.to_vec()))
+                            .finish()
+                    }),
+            }
+            .map_err(err)?;
+            frame = Some(match frame {
+                None => part,
+                Some(mut acc) => {
+                    acc.vstack_mut_owned(part).map_err(err)?;
+                    acc
+                }
+            });
+        }
+        Ok(frame.expect("an OnDisk table has at least one file"))
+    }
 }
 
 fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadError> {
@@ -116,7 +266,7 @@ pub fn read_file(path: &Path, format: Format) -> Result<DataFrame, LoadError> {
     };
     let file = || File::open(path).map_err(|e| err(e.into()));
     match format {
-        Format::Parquet => ParquetReader::new(file()?).finish().map_err(err),
+        Format::Parquet => scan_parquet(path).and_then(|lf| lf.collect()).map_err(err),
         Format::Ipc => IpcReader::new(file()?).finish().map_err(err),
         Format::Ndjson => JsonReader::new(file()?)
             .with_json_format(JsonFormat::JsonLines)
@@ -132,6 +282,12 @@ pub fn read_file(path: &Path, format: Format) -> Result<DataFrame, LoadError> {
             .and_then(|r| r.finish())
             .map_err(err),
     }
+}
+
+/// Polars' streaming Parquet scan: it decodes string columns several times
+/// faster than the eager reader.
+fn scan_parquet(path: &Path) -> PolarsResult<LazyFrame> {
+    LazyFrame::scan_parquet(PlRefPath::try_from_path(path)?, ScanArgsParquet::default())
 }
 
 fn check_same_schema(
@@ -176,6 +332,23 @@ mod tests {
             key: vec!["id".into()],
             ..Table::new("t", path, format, CompareMode::Exact)
         }
+    }
+
+    #[test]
+    fn memory_budget_sizes_and_columns_in_flight() {
+        assert_eq!(MemoryBudget::parse("8GiB").unwrap().0, 8 << 30);
+        assert_eq!(MemoryBudget::parse("512 MiB").unwrap().0, 512 << 20);
+        assert_eq!(MemoryBudget::parse("1000").unwrap().0, 1000);
+        assert!(MemoryBudget::parse("lots").is_err());
+        let threads = rayon::current_num_threads();
+        // Three times a pair of 1 GiB must fit: 4 GiB holds one at a time.
+        assert_eq!(MemoryBudget(4 << 30).columns_in_flight(1 << 30), 1);
+        assert_eq!(MemoryBudget(1 << 10).columns_in_flight(1 << 30), 1);
+        assert_eq!(MemoryBudget(u64::MAX).columns_in_flight(1 << 30), threads);
+        assert_eq!(
+            MemoryBudget(6 << 30).columns_in_flight(1 << 30),
+            2.min(threads)
+        );
     }
 
     #[test]

@@ -153,6 +153,9 @@ pub struct TableReport {
     /// `--calibrate`: what two runs of the base disagreed on, and what was
     /// done about it.
     pub calibration: Vec<Calibrated>,
+    /// Compared from disk a column at a time (keyed Parquet and Arrow
+    /// tables) rather than loaded whole.
+    pub out_of_core: bool,
 }
 
 /// A column found non-deterministic by running the base twice.
@@ -300,6 +303,7 @@ impl TableReport {
             untested: Vec::new(),
             precision: None,
             calibration: Vec::new(),
+            out_of_core: false,
         }
     }
 

@@ -118,6 +118,8 @@ struct Table<'a> {
     validation: Option<ValidationOut>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     calibration: Vec<CalibrationOut<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    out_of_core: bool,
 }
 
 #[derive(Serialize)]
@@ -417,6 +419,7 @@ fn table(t: &TableReport) -> Table<'_> {
             })
             .collect(),
         precision: t.precision,
+        out_of_core: t.out_of_core,
         validation: t.validation().map(validation),
         calibration: t
             .calibration

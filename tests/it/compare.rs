@@ -319,3 +319,82 @@ fn nested_values_show_the_path_that_differs() {
     assert_eq!(col("items")["samples"][0]["path"], "items[1].price");
     assert!(r.stdout.contains("at `items[1].price`"), "{}", r.stdout);
 }
+
+#[test]
+fn parquet_compared_from_disk_under_a_tiny_budget_reports_what_the_loaded_csv_does() {
+    use polars::prelude::*;
+    let d = tempfile::tempdir().unwrap();
+    let mut base = String::from("id,country,amount,note\n");
+    let mut head = base.clone();
+    for i in 0..3_000 {
+        let note = if i % 7 == 0 {
+            String::new()
+        } else {
+            format!("n{}", i % 13)
+        };
+        base.push_str(&format!("{i},c{},{}.25,{note}\n", i % 5, i));
+        if i % 101 != 0 {
+            let amount = if i % 37 == 0 { i + 1 } else { i };
+            head.push_str(&format!("{i},c{},{amount}.25,{note}\n", i % 5));
+        }
+    }
+    head.push_str("5,c0,5.25,dup\n9999,c1,1.25,new\n");
+    write(d.path(), "csv/base/t.csv", &base);
+    write(d.path(), "csv/head/t.csv", &head);
+    for side in ["base", "head"] {
+        let mut df = CsvReadOptions::default()
+            .try_into_reader_with_file_path(Some(d.path().join(format!("csv/{side}/t.csv"))))
+            .unwrap()
+            .finish()
+            .unwrap();
+        fs::create_dir_all(d.path().join(format!("pq/{side}"))).unwrap();
+        let file = fs::File::create(d.path().join(format!("pq/{side}/t.parquet"))).unwrap();
+        ParquetWriter::new(file)
+            .with_row_group_size(Some(500))
+            .finish(&mut df)
+            .unwrap();
+    }
+    let loaded = compare(d.path(), &["csv/base", "csv/head", "--key", "id"]);
+    let from_disk = compare(
+        d.path(),
+        &[
+            "pq/base",
+            "pq/head",
+            "--key",
+            "id",
+            "--memory-budget",
+            "1KiB",
+        ],
+    );
+    assert_eq!(loaded.code, 1, "{}", loaded.stderr);
+    assert_eq!(from_disk.code, 1, "{}", from_disk.stderr);
+    let mut t = table(&from_disk.json, "t").clone();
+    assert_eq!(t["out_of_core"], true);
+    assert_eq!(table(&loaded.json, "t").get("out_of_core"), None);
+    t.as_object_mut().unwrap().remove("out_of_core");
+    assert_eq!(&t, table(&loaded.json, "t"));
+    // 30 ids dropped (every 101st), 2 extra (a duplicate 5 and a new id),
+    // 81 amounts changed among the rows kept (multiples of 37 but 0).
+    assert_eq!(t["rows"]["missing"], 30);
+    assert_eq!(t["rows"]["extra"], 2);
+    let amount = t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "amount")
+        .unwrap();
+    assert_eq!(amount["mismatches"], 81);
+}
+
+#[test]
+fn a_memory_budget_that_is_not_a_size_is_a_usage_error() {
+    let d = tempfile::tempdir().unwrap();
+    let out = compare(d.path(), &["a", "b", "--memory-budget", "lots"]);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("`lots` is not a size"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--memory-budget"), "{}", out.stderr);
+}
