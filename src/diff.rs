@@ -286,24 +286,33 @@ fn compare_keyed(
     report.missing_samples = key_samples(&base_keys, &align.missing)?;
     report.extra_samples = key_samples(&head_keys, &align.extra)?;
 
-    let compare_all = || -> Vec<PolarsResult<(ColumnDiff, Option<Changed>)>> {
-        compared
-            .par_iter()
-            .map(|name| {
-                let tolerance = tolerances.get(name).copied();
-                compare_column(name, base, head, &align, &base_keys, tolerance, strings)
-            })
-            .collect()
-    };
-    let results = if in_flight >= rayon::current_num_threads() {
-        compare_all()
-    } else {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(in_flight.max(1))
-            .build()
-            .map_err(|e| PolarsError::ComputeError(e.to_string().into()))?
-            .install(compare_all)
-    };
+    // Plain threads taking the next column, not a rayon loop: polars runs
+    // its own pool, and a rayon worker waiting on it would steal and start
+    // further columns, holding more of them in memory than `in_flight`.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<ColumnResult>>> = compared
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    std::thread::scope(|scope| {
+        for _ in 0..in_flight.clamp(1, compared.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(name) = compared.get(i) else { break };
+                    let tolerance = tolerances.get(name).copied();
+                    let result =
+                        compare_column(name, base, head, &align, &base_keys, tolerance, strings);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    let results = slots.into_iter().map(|slot| {
+        slot.into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .expect("every column was compared")
+    });
     let mut changed_cols = Vec::new();
     for r in results {
         let (diff, changed) = r?;
@@ -341,7 +350,7 @@ fn key_exprs(key: &[String]) -> Vec<Expr> {
 /// integer-like column as i64 (the common case, sorted fast), anything else
 /// as polars' order-preserving row encoding.
 enum SortKeys {
-    Int(Vec<Option<i64>>),
+    Int(Int64Chunked),
     Rows(BinaryOffsetChunked),
 }
 
@@ -358,7 +367,7 @@ impl SortKeys {
                     .as_materialized_series()
                     .to_physical_repr()
                     .cast(&DataType::Int64)?;
-                return Ok(SortKeys::Int(physical.i64()?.iter().collect()));
+                return Ok(SortKeys::Int(physical.i64()?.clone()));
             }
         }
         let n = columns.len();
@@ -376,8 +385,8 @@ impl SortKeys {
     }
 }
 
-fn row_bytes(ca: &BinaryOffsetChunked) -> Vec<&[u8]> {
-    ca.downcast_iter().flat_map(|a| a.values_iter()).collect()
+fn row_bytes(ca: &BinaryOffsetChunked) -> impl Iterator<Item = &[u8]> + Send {
+    ca.downcast_iter().flat_map(|a| a.values_iter())
 }
 
 /// Row pairing found by sorting both sides' keys and merging them.
@@ -397,17 +406,20 @@ const NONE: IdxSize = IdxSize::MAX;
 
 /// Sorts each side's (key, row) pairs and walks them together: equal keys
 /// pair their n-th occurrences in row order, never a many-to-many product.
-fn merge_keys<K: Ord + Copy + Send + Sync>(base: &[K], head: &[K]) -> Merged {
-    let sorted = |keys: &[K]| {
-        let mut v: Vec<(K, IdxSize)> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| (*k, i as IdxSize))
-            .collect();
-        v.par_sort_unstable();
+fn merge_keys<K: Ord + Copy + Send>(
+    base: impl Iterator<Item = K> + Send,
+    head: impl Iterator<Item = K> + Send,
+) -> Merged {
+    let sorted = |keys: &mut dyn Iterator<Item = K>| {
+        let mut v: Vec<(K, IdxSize)> = keys.enumerate().map(|(i, k)| (k, i as IdxSize)).collect();
+        // Outputs are often written in key order already.
+        if !v.is_sorted() {
+            v.par_sort_unstable();
+        }
         v
     };
-    let (b, h) = rayon::join(|| sorted(base), || sorted(head));
+    let (mut base, mut head) = (base, head);
+    let (b, h) = rayon::join(|| sorted(&mut base), || sorted(&mut head));
     let run_end = |v: &[(K, IdxSize)], start: usize| {
         let mut end = start + 1;
         while end < v.len() && v[end].0 == v[start].0 {
@@ -416,7 +428,7 @@ fn merge_keys<K: Ord + Copy + Send + Sync>(base: &[K], head: &[K]) -> Merged {
         end
     };
     let mut m = Merged {
-        head_of_base: vec![NONE; base.len()],
+        head_of_base: vec![NONE; b.len()],
         extra: Vec::new(),
         base_dups: Vec::new(),
         head_dups: Vec::new(),
@@ -465,7 +477,7 @@ fn align(
     key: &[String],
 ) -> PolarsResult<(Alignment, Option<Duplicates>)> {
     let merged = match (SortKeys::new(base_keys)?, SortKeys::new(head_keys)?) {
-        (SortKeys::Int(b), SortKeys::Int(h)) => merge_keys(&b, &h),
+        (SortKeys::Int(b), SortKeys::Int(h)) => merge_keys(b.iter(), h.iter()),
         (b, h) => {
             let rows = |k: SortKeys| match k {
                 SortKeys::Rows(r) => Ok(r),
@@ -474,7 +486,7 @@ fn align(
                 )),
             };
             let (b, h) = (rows(b)?, rows(h)?);
-            merge_keys(&row_bytes(&b), &row_bytes(&h))
+            merge_keys(row_bytes(&b), row_bytes(&h))
         }
     };
     let duplicates = if merged.base_dups.is_empty() && merged.head_dups.is_empty() {
@@ -538,6 +550,8 @@ fn align(
     Ok((alignment, duplicates))
 }
 
+type ColumnResult = PolarsResult<(ColumnDiff, Option<Changed>)>;
+
 /// A changed column kept for permutation detection: its values only where
 /// it differs, so that memory follows the changes, not the table.
 struct Changed {
@@ -577,28 +591,37 @@ fn compare_column(
             && b.dtype().is_primitive_numeric());
     let (mut max_abs, mut max_rel) = (None, None);
     if numeric && mask.any() {
-        let (bf, hf) = (b.cast(&DataType::Float64)?, h.cast(&DataType::Float64)?);
-        let (bf, hf) = (bf.f64()?, hf.f64()?);
-        let mut differs = Vec::with_capacity(mask.len());
+        // Only the differing values: the sizes of the differences, and
+        // which of them the tolerance absorbs.
+        let bf = b.filter(&mask)?.cast(&DataType::Float64)?;
+        let hf = h.filter(&mask)?.cast(&DataType::Float64)?;
+        let mut differs = Vec::with_capacity(bf.len());
         let (mut worst_abs, mut worst_rel) = (0.0f64, 0.0f64);
-        for ((x, y), m) in bf.iter().zip(hf.iter()).zip(mask.iter()) {
-            let mut equal = m != Some(true);
-            if let (Some(x), Some(y), false) = (x, y, equal) {
+        for (x, y) in bf.f64()?.iter().zip(hf.f64()?.iter()) {
+            let mut differ = true;
+            if let (Some(x), Some(y)) = (x, y) {
                 let d = (x - y).abs();
                 if d.is_finite() {
                     worst_abs = worst_abs.max(d);
                     worst_rel = worst_rel.max(d / x.abs().max(y.abs()));
                 }
                 if let Some(t) = tolerance {
-                    equal = d <= t.abs + t.rel * y.abs();
+                    // NaN differences stay differences.
+                    let within = d <= t.abs + t.rel * y.abs();
+                    differ = !within;
                 }
             }
-            differs.push(!equal);
+            differs.push(differ);
         }
         max_abs = Some(worst_abs);
         max_rel = Some(worst_rel);
-        if tolerance.is_some() {
-            mask = BooleanChunked::from_slice(PlSmallStr::EMPTY, &differs);
+        if differs.iter().any(|d| !d) {
+            let mut differs = differs.into_iter();
+            let kept: Vec<bool> = mask
+                .iter()
+                .map(|m| m == Some(true) && differs.next().unwrap_or(true))
+                .collect();
+            mask = BooleanChunked::from_slice(PlSmallStr::EMPTY, &kept);
         }
     }
     let mismatches = mask.sum().unwrap_or(0) as u64;
