@@ -116,6 +116,21 @@ impl MemoryBudget {
     }
 }
 
+/// A column's size once read: the fixed width of its values, or for
+/// strings a 16-byte view per value plus the bytes of its pages (an upper
+/// bound for dictionary-encoded pages too: their values are repeated).
+fn decoded_bytes(dtype: &DataType, rows: u64, pages: u64) -> u64 {
+    let per_row = match dtype {
+        DataType::String | DataType::Binary => 16,
+        DataType::Boolean | DataType::Int8 | DataType::UInt8 => 1,
+        DataType::Int16 | DataType::UInt16 => 2,
+        DataType::Int32 | DataType::UInt32 | DataType::Float32 | DataType::Date => 4,
+        DataType::Int128 | DataType::UInt128 | DataType::Decimal(..) => 16,
+        _ => 8,
+    };
+    (rows * per_row).max(pages)
+}
+
 impl Default for MemoryBudget {
     fn default() -> MemoryBudget {
         MemoryBudget::for_this_machine()
@@ -131,8 +146,8 @@ pub struct OnDisk {
     pub files: Vec<PathBuf>,
     pub format: Format,
     pub schema: Schema,
-    /// Estimated size of the whole table in memory, in bytes.
-    pub bytes: u64,
+    /// Estimated size of each column in memory once read, in bytes.
+    pub column_bytes: std::collections::BTreeMap<String, u64>,
 }
 
 impl OnDisk {
@@ -144,7 +159,8 @@ impl OnDisk {
         }
         let files = resolve_files(dir, pattern)?;
         let mut first: Option<DataFrame> = None;
-        let mut bytes = 0u64;
+        // Per column: rows and the bytes its pages decode to.
+        let mut sizes: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
         for path in &files {
             let err = |source| LoadError::Read {
                 path: path.clone(),
@@ -156,19 +172,29 @@ impl OnDisk {
                 Format::Parquet => {
                     let mut reader = ParquetReader::new(file);
                     let meta = reader.get_metadata().map_err(err)?;
-                    bytes += meta
-                        .row_groups
-                        .iter()
-                        .map(|g| g.total_byte_size() as u64)
-                        .sum::<u64>();
+                    for group in &meta.row_groups {
+                        for c in group.parquet_columns() {
+                            let name = c.descriptor().path_in_schema[0].to_string();
+                            let size = sizes.entry(name).or_default();
+                            size.0 += group.num_rows() as u64;
+                            size.1 += c.uncompressed_size().max(0) as u64;
+                        }
+                    }
                     reader.with_slice(Some((0, 0))).finish().map_err(err)?
                 }
                 _ => {
-                    bytes += file.metadata().map(|m| m.len()).unwrap_or(0);
-                    IpcReader::new(file)
+                    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+                    let empty = IpcReader::new(file)
                         .with_n_rows(Some(0))
                         .finish()
-                        .map_err(err)?
+                        .map_err(err)?;
+                    // Arrow IPC is the in-memory layout: each column's share
+                    // of the file.
+                    for name in empty.get_column_names() {
+                        sizes.entry(name.to_string()).or_default().1 +=
+                            len / empty.width().max(1) as u64;
+                    }
+                    empty
                 }
             };
             match &first {
@@ -181,11 +207,18 @@ impl OnDisk {
             .schema()
             .as_ref()
             .clone();
+        let column_bytes = schema
+            .iter()
+            .map(|(name, dtype)| {
+                let (rows, pages) = sizes.get(name.as_str()).copied().unwrap_or_default();
+                (name.to_string(), decoded_bytes(dtype, rows, pages))
+            })
+            .collect();
         Ok(Some(OnDisk {
             files,
             format,
             schema,
-            bytes,
+            column_bytes,
         }))
     }
 
@@ -348,6 +381,43 @@ mod tests {
         assert_eq!(
             MemoryBudget(6 << 30).columns_in_flight(1 << 30),
             2.min(threads)
+        );
+    }
+
+    #[test]
+    fn on_disk_tables_estimate_each_column_once_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 10_000usize;
+        let mut df = df!(
+            "id" => (0..n as i64).collect::<Vec<_>>(),
+            "flag" => (0..n).map(|i| i % 2 == 0).collect::<Vec<_>>(),
+            // Three distinct values: dictionary pages are tiny, the column
+            // once read is a 16-byte view per row.
+            "country" => (0..n).map(|i| ["US", "FR", "DE"][i % 3]).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        ParquetWriter::new(File::create(dir.path().join("t.parquet")).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let t = OnDisk::open(dir.path(), "t.parquet", Format::Parquet)
+            .unwrap()
+            .unwrap();
+        // Plain-encoded pages: the values plus page headers.
+        let id = t.column_bytes["id"];
+        assert!((8 * n as u64..9 * n as u64).contains(&id), "{id}");
+        assert_eq!(t.column_bytes["flag"], n as u64);
+        assert_eq!(t.column_bytes["country"], 16 * n as u64);
+        assert!(
+            t.columns(&["country".into()])
+                .unwrap()
+                .equals(&df.select(["country"]).unwrap())
+        );
+        // CSV cannot be read a column at a time.
+        std::fs::write(dir.path().join("t.csv"), "id\n1\n").unwrap();
+        assert!(
+            OnDisk::open(dir.path(), "t.csv", Format::Csv)
+                .unwrap()
+                .is_none()
         );
     }
 

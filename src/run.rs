@@ -545,8 +545,14 @@ fn compare_out_of_core(
     // which reports them.
     let b = load::OnDisk::open(base.0, base.1, table.format).ok()??;
     let h = load::OnDisk::open(head.0, head.1, table.format).ok()??;
-    let columns = b.schema.len().max(1) as u64;
-    let in_flight = budget.columns_in_flight((b.bytes + h.bytes) / columns);
+    // The largest column pair sets how many fit in the budget at once.
+    let pair_bytes = b
+        .column_bytes
+        .iter()
+        .map(|(name, bytes)| bytes + h.column_bytes.get(name).copied().unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    let in_flight = budget.columns_in_flight(pair_bytes);
     let mut report = match diff::compare_sources(
         table,
         diff::Source::Disk(&b),
