@@ -69,23 +69,20 @@ impl Source<'_> {
     fn frame(&self, names: &[String]) -> PolarsResult<DataFrame> {
         match self {
             Source::Frame(df) => df.select(names.iter().map(String::as_str)),
-            Source::Disk(d) => d.columns(names).map_err(|e| {
-                let mut msg = e.to_string();
-                let mut cause = std::error::Error::source(&e);
-                while let Some(c) = cause {
-                    msg = format!("{msg}: {c}");
-                    cause = c.source();
-                }
-                PolarsError::ComputeError(msg.into())
-            }),
+            Source::Disk(d) => d.columns(names).map_err(load_error),
         }
     }
 
     /// Column `name`, the rows picked by `rows`.
     fn column(&self, name: &str, rows: Rows<'_>) -> PolarsResult<Series> {
-        let s = match self {
-            Source::Frame(df) => df.column(name)?.as_materialized_series().clone(),
-            Source::Disk(_) => self
+        let s = match (self, rows) {
+            (Source::Frame(df), _) => df.column(name)?.as_materialized_series().clone(),
+            // Filtered as it is read: memory holds the rows kept, not the
+            // whole column twice.
+            (Source::Disk(d), Rows::Filter(mask)) => {
+                return d.column_filtered(name, mask).map_err(load_error);
+            }
+            (Source::Disk(_), _) => self
                 .frame(&[name.to_string()])?
                 .column(name)?
                 .as_materialized_series()
@@ -99,6 +96,17 @@ impl Source<'_> {
             Rows::Take(rows) => s.take(rows),
         }
     }
+}
+
+/// A reading error with its causes, as a polars error.
+fn load_error(e: crate::load::LoadError) -> PolarsError {
+    let mut msg = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        msg = format!("{msg}: {c}");
+        cause = c.source();
+    }
+    PolarsError::ComputeError(msg.into())
 }
 
 /// Which rows of a column to read, in which order.
@@ -407,25 +415,57 @@ struct Merged {
 
 const NONE: IdxSize = IdxSize::MAX;
 
+/// One side's keys in sorted order, with the row each came from.
+enum SortedKeys<K> {
+    /// The keys were in order already: row i holds the i-th key.
+    InOrder(Vec<K>),
+    Sorted(Vec<(K, IdxSize)>),
+}
+
+impl<K: Ord + Copy + Send> SortedKeys<K> {
+    fn new<I: Iterator<Item = K>>(keys: &impl Fn() -> I) -> SortedKeys<K> {
+        // Outputs are often written in key order: then the keys alone
+        // (8 bytes a row for integers) are the sorted sequence.
+        if keys().is_sorted() {
+            return SortedKeys::InOrder(keys().collect());
+        }
+        let mut v: Vec<(K, IdxSize)> = keys().enumerate().map(|(i, k)| (k, i as IdxSize)).collect();
+        v.par_sort_unstable();
+        SortedKeys::Sorted(v)
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            SortedKeys::InOrder(v) => v.len(),
+            SortedKeys::Sorted(v) => v.len(),
+        }
+    }
+
+    fn key(&self, i: usize) -> K {
+        match self {
+            SortedKeys::InOrder(v) => v[i],
+            SortedKeys::Sorted(v) => v[i].0,
+        }
+    }
+
+    fn row(&self, i: usize) -> IdxSize {
+        match self {
+            SortedKeys::InOrder(_) => i as IdxSize,
+            SortedKeys::Sorted(v) => v[i].1,
+        }
+    }
+}
+
 /// Sorts each side's (key, row) pairs and walks them together: equal keys
 /// pair their n-th occurrences in row order, never a many-to-many product.
-fn merge_keys<K: Ord + Copy + Send>(
-    base: impl Iterator<Item = K> + Send,
-    head: impl Iterator<Item = K> + Send,
+fn merge_keys<K: Ord + Copy + Send + Sync, I: Iterator<Item = K>>(
+    base: impl Fn() -> I + Sync,
+    head: impl Fn() -> I + Sync,
 ) -> Merged {
-    let sorted = |keys: &mut dyn Iterator<Item = K>| {
-        let mut v: Vec<(K, IdxSize)> = keys.enumerate().map(|(i, k)| (k, i as IdxSize)).collect();
-        // Outputs are often written in key order already.
-        if !v.is_sorted() {
-            v.par_sort_unstable();
-        }
-        v
-    };
-    let (mut base, mut head) = (base, head);
-    let (b, h) = rayon::join(|| sorted(&mut base), || sorted(&mut head));
-    let run_end = |v: &[(K, IdxSize)], start: usize| {
+    let (b, h) = rayon::join(|| SortedKeys::new(&base), || SortedKeys::new(&head));
+    let run_end = |v: &SortedKeys<K>, start: usize| {
         let mut end = start + 1;
-        while end < v.len() && v[end].0 == v[start].0 {
+        while end < v.len() && v.key(end) == v.key(start) {
             end += 1;
         }
         end
@@ -439,9 +479,9 @@ fn merge_keys<K: Ord + Copy + Send>(
     };
     let (mut i, mut j) = (0, 0);
     while i < b.len() || j < h.len() {
-        let order = match (b.get(i), h.get(j)) {
-            (Some(x), Some(y)) => x.0.cmp(&y.0),
-            (Some(_), None) => std::cmp::Ordering::Less,
+        let order = match (i < b.len(), j < h.len()) {
+            (true, true) => b.key(i).cmp(&h.key(j)),
+            (true, false) => std::cmp::Ordering::Less,
             _ => std::cmp::Ordering::Greater,
         };
         let (bi, hj) = match order {
@@ -451,21 +491,17 @@ fn merge_keys<K: Ord + Copy + Send>(
         };
         let (nb, nh) = (bi - i, hj - j);
         if nb > 1 {
-            m.base_dups.push((b[i].1, nb as u64));
+            m.base_dups.push((b.row(i), nb as u64));
         }
         if nh > 1 {
-            m.head_dups.push((h[j].1, nh as u64));
+            m.head_dups.push((h.row(j), nh as u64));
             m.new_in_head += u64::from(nb <= 1);
         }
-        for k in 0..nb.max(nh) {
-            match (
-                b.get(i + k).filter(|_| k < nb),
-                h.get(j + k).filter(|_| k < nh),
-            ) {
-                (Some(x), Some(y)) => m.head_of_base[x.1 as usize] = y.1,
-                (None, Some(y)) => m.extra.push(y.1),
-                _ => {}
-            }
+        for k in 0..nb.min(nh) {
+            m.head_of_base[b.row(i + k) as usize] = h.row(j + k);
+        }
+        for k in nb.min(nh)..nh {
+            m.extra.push(h.row(j + k));
         }
         (i, j) = (bi, hj);
     }
@@ -482,9 +518,9 @@ fn align(
     let merged = match (SortKeys::new(base_keys)?, SortKeys::new(head_keys)?) {
         // Without nulls, (i64, row) pairs take 16 bytes instead of 24.
         (SortKeys::Int(b), SortKeys::Int(h)) if b.null_count() + h.null_count() == 0 => {
-            merge_keys(b.into_no_null_iter(), h.into_no_null_iter())
+            merge_keys(|| b.into_no_null_iter(), || h.into_no_null_iter())
         }
-        (SortKeys::Int(b), SortKeys::Int(h)) => merge_keys(b.iter(), h.iter()),
+        (SortKeys::Int(b), SortKeys::Int(h)) => merge_keys(|| b.iter(), || h.iter()),
         (b, h) => {
             let rows = |k: SortKeys| match k {
                 SortKeys::Rows(r) => Ok(r),
@@ -493,7 +529,7 @@ fn align(
                 )),
             };
             let (b, h) = (rows(b)?, rows(h)?);
-            merge_keys(row_bytes(&b), row_bytes(&h))
+            merge_keys(|| row_bytes(&b), || row_bytes(&h))
         }
     };
     let duplicates = if merged.base_dups.is_empty() && merged.head_dups.is_empty() {
@@ -584,9 +620,9 @@ fn compare_column(
     let b = base.column(name, align.rows(true))?;
     let h = head.column(name, align.rows(false))?;
     let mut mask = if b.dtype() == &DataType::String && (strings.trim || strings.ignore_case) {
-        normalized(&b, strings)?.not_equal_missing(&normalized(&h, strings)?)?
+        differs(&normalized(&b, strings)?, &normalized(&h, strings)?)?
     } else {
-        b.not_equal_missing(&h)?
+        differs(&b, &h)?
     };
     if let Some(t) = tolerance.filter(|t| t.seconds > 0.0 && b.dtype().is_temporal())
         && mask.any()
@@ -679,6 +715,43 @@ fn compare_column(
     Ok((diff, Some(changed)))
 }
 
+/// Where two columns of the same length differ (null = null, NaN = NaN), as
+/// a single-chunk mask. Columns read in slices or parts carry different
+/// chunk boundaries; polars would copy both whole into one chunk before
+/// comparing (seconds and gigabytes for strings at 100M rows), so they are
+/// compared piece by piece between the union of their boundaries instead,
+/// every piece a zero-copy slice within one chunk of each side.
+fn differs(b: &Series, h: &Series) -> PolarsResult<BooleanChunked> {
+    if b.n_chunks() == 1 && h.n_chunks() == 1 {
+        return b.not_equal_missing(h);
+    }
+    let ends = |s: &Series| {
+        s.chunk_lengths()
+            .scan(0usize, |at, len| {
+                *at += len;
+                Some(*at)
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut cuts = ends(b);
+    cuts.extend(ends(h));
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut mask = BooleanChunked::full(PlSmallStr::EMPTY, false, 0);
+    let mut start = 0;
+    for end in cuts {
+        if end > start {
+            let (offset, len) = (start as i64, end - start);
+            mask.append_owned(
+                b.slice(offset, len)
+                    .not_equal_missing(&h.slice(offset, len))?,
+            )?;
+            start = end;
+        }
+    }
+    Ok(mask.rechunk().into_owned())
+}
+
 /// A string column trimmed and/or lower-cased for comparison.
 fn normalized(s: &Series, opts: StringOptions) -> PolarsResult<Series> {
     let ca = s.str()?;
@@ -757,7 +830,7 @@ fn find_permutations(
                 continue;
             }
             let from_d = at(base, true, &d.name, &c.positions)?;
-            if c.head.equal_missing(&from_d)?.all() {
+            if !differs(&c.head, &from_d)?.any() {
                 source[i] = Some(j);
                 break;
             }
@@ -796,7 +869,7 @@ fn find_permutations(
             let next = members[(k + 1) % members.len()];
             let h = at(head, false, &changed[m].name, &rows)?;
             let b = at(base, true, &changed[next].name, &rows)?;
-            holds &= h.equal_missing(&b)?.all();
+            holds &= !differs(&h, &b)?.any();
         }
         if holds {
             for &m in &members {
@@ -867,7 +940,7 @@ fn find_renames(
                 None => b.insert(base.column(&removed.name, align.rows(true))?),
             };
             let h = head.column(&added.name, align.rows(false))?;
-            if b.equal_missing(&h)?.all() {
+            if !differs(b, &h)?.any() {
                 renamed.push((removed.name.clone(), added.name.clone()));
                 break;
             }

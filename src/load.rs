@@ -148,6 +148,8 @@ pub struct OnDisk {
     pub schema: Schema,
     /// Estimated size of each column in memory once read, in bytes.
     pub column_bytes: std::collections::BTreeMap<String, u64>,
+    /// Rows of each Parquet file (empty for Arrow IPC).
+    file_rows: Vec<usize>,
 }
 
 impl OnDisk {
@@ -161,6 +163,7 @@ impl OnDisk {
         let mut first: Option<DataFrame> = None;
         // Per column: rows and the bytes its pages decode to.
         let mut sizes: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
+        let mut file_rows = Vec::new();
         for path in &files {
             let err = |source| LoadError::Read {
                 path: path.clone(),
@@ -172,6 +175,7 @@ impl OnDisk {
                 Format::Parquet => {
                     let mut reader = ParquetReader::new(file);
                     let meta = reader.get_metadata().map_err(err)?;
+                    file_rows.push(meta.num_rows);
                     for group in &meta.row_groups {
                         for c in group.parquet_columns() {
                             let name = c.descriptor().path_in_schema[0].to_string();
@@ -219,7 +223,66 @@ impl OnDisk {
             format,
             schema,
             column_bytes,
+            file_rows,
         }))
+    }
+
+    /// Reads column `name`, keeping the rows where `mask` (over all parts'
+    /// rows) is set. Parquet is read a slice of rows at a time, so memory
+    /// holds the rows kept and one slice, not the whole column as well.
+    pub fn column_filtered(&self, name: &str, mask: &BooleanChunked) -> Result<Series, LoadError> {
+        // 16M rows: one slice up to tens of millions of rows (each slice is
+        // a scan of its own), a few hundred MB per slice beyond.
+        const SLICE: usize = 16 << 20;
+        if self.file_rows.len() != self.files.len() {
+            let all = self.columns(&[name.to_string()])?;
+            let err = |source| LoadError::Read {
+                path: self.files[0].clone(),
+                format: self.format,
+                source,
+            };
+            let column = all.column(name).map_err(err)?;
+            return column.as_materialized_series().filter(mask).map_err(err);
+        }
+        let mut out: Option<Series> = None;
+        let mut first_row = 0;
+        for (path, &rows) in self.files.iter().zip(&self.file_rows) {
+            let err = |source| LoadError::Read {
+                path: path.clone(),
+                format: self.format,
+                source,
+            };
+            for offset in (0..rows).step_by(SLICE) {
+                let len = SLICE.min(rows - offset);
+                let keep = mask.slice((first_row + offset) as i64, len);
+                if !keep.any() {
+                    continue;
+                }
+                let part = scan_parquet(path)
+                    .and_then(|lf| {
+                        lf.select([col(name)])
+                            .slice(offset as i64, len as IdxSize)
+                            .collect()
+                    })
+                    .and_then(|df| df.column(name)?.as_materialized_series().filter(&keep))
+                    .map_err(err)?;
+                match &mut out {
+                    None => out = Some(part),
+                    Some(acc) => {
+                        acc.append_owned(part).map_err(err)?;
+                    }
+                }
+            }
+            first_row += rows;
+        }
+        match out {
+            Some(s) => Ok(s),
+            // Nothing kept: an empty column of the column's type.
+            None => {
+                let dtype = self.schema.get(name).cloned().unwrap_or(DataType::Null);
+                Ok(Series::new_empty(name.into(), &dtype))
+            }
+        }
     }
 
     /// Reads the columns `names` of every part, in part order.
