@@ -79,8 +79,21 @@ struct CompareArgs {
     distribution: bool,
     #[command(flatten)]
     memory: MemoryArgs,
+    /// Compare exact tables with this engine: `local` (polars on this
+    /// machine) or `spark` (Spark SQL through Spark Connect).
+    #[arg(long, value_enum, default_value = "local")]
+    engine: EngineArg,
+    /// The Spark Connect server for `--engine spark` (sc://host:15002).
+    #[arg(long, value_name = "URL", env = "SWIMLANE_SPARK_REMOTE")]
+    spark_remote: Option<String>,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum EngineArg {
+    Local,
+    Spark,
 }
 
 #[derive(Args)]
@@ -237,6 +250,18 @@ fn dispatch(cli: Cli) -> u8 {
                 }),
                 distribution: args.distribution,
                 memory_budget: args.memory.budget(),
+                spark_remote: match args.engine {
+                    EngineArg::Local => None,
+                    EngineArg::Spark => match args.spark_remote {
+                        Some(remote) => Some(remote),
+                        None => {
+                            eprintln!(
+                                "error: --engine spark needs the server: --spark-remote sc://host:15002 (or SWIMLANE_SPARK_REMOTE)"
+                            );
+                            return EXIT_ERROR;
+                        }
+                    },
+                },
             };
             match crate::compare::compare(&opts) {
                 Ok(report) => finish(Ok(report), &args.output),

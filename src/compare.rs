@@ -31,10 +31,19 @@ pub struct CompareOptions {
     pub distribution: bool,
     /// Memory for the columns being compared at once.
     pub memory_budget: MemoryBudget,
+    /// Compare exact tables on Spark through this Spark Connect remote.
+    pub spark_remote: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
+    #[cfg(feature = "spark")]
+    #[error(transparent)]
+    Spark(#[from] crate::spark::SparkError),
+    #[error(
+        "this swimlane was built without the Spark engine\nhelp: build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc)"
+    )]
+    NoSpark,
     #[error("give BASE and HEAD (two files or two directories), or --spec FILE")]
     Usage,
     #[error("{} does not exist", path.display())]
@@ -107,6 +116,21 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         }
         _ => return Err(CompareError::Usage),
     };
+    #[cfg(feature = "spark")]
+    let spark = match &opts.spark_remote {
+        Some(remote) => Some(crate::spark::Spark::connect(remote)?),
+        None => None,
+    };
+    #[cfg(feature = "spark")]
+    let engine = match &spark {
+        Some(s) => crate::run::Engine::Spark(s),
+        None => crate::run::Engine::Local,
+    };
+    #[cfg(not(feature = "spark"))]
+    let engine = match &opts.spark_remote {
+        Some(_) => return Err(CompareError::NoSpark),
+        None => crate::run::Engine::Local,
+    };
     let mut tables = Vec::new();
     let (mut load, t0) = (0.0, Instant::now());
     for pair in &pairs {
@@ -124,6 +148,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
             (&pair.base.0, &pair.base.1),
             (&pair.head.0, &pair.head.1),
             opts.memory_budget,
+            engine,
         );
         load += seconds;
         tables.push(report);

@@ -18,4 +18,6 @@ pub mod model;
 pub mod report;
 pub mod run;
 pub mod snapshot;
+#[cfg(feature = "spark")]
+pub mod spark;
 pub mod stats;

@@ -156,6 +156,8 @@ pub struct TableReport {
     /// Compared from disk a column at a time (keyed Parquet and Arrow
     /// tables) rather than loaded whole.
     pub out_of_core: bool,
+    /// The engine that compared the table: `local` or `spark`.
+    pub engine: &'static str,
 }
 
 /// A column found non-deterministic by running the base twice.
@@ -304,6 +306,7 @@ impl TableReport {
             precision: None,
             calibration: Vec::new(),
             out_of_core: false,
+            engine: "local",
         }
     }
 

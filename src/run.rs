@@ -460,6 +460,20 @@ fn rev_report(r: &Resolved) -> RevReport {
     }
 }
 
+/// Where tables are compared.
+#[derive(Clone, Copy, Default)]
+pub enum Engine<'a> {
+    /// polars on this machine.
+    #[default]
+    Local,
+    /// Spark SQL on the cluster behind a Spark Connect session.
+    #[cfg(feature = "spark")]
+    Spark(&'a crate::spark::Spark),
+    #[doc(hidden)]
+    #[cfg(not(feature = "spark"))]
+    _Unused(std::marker::PhantomData<&'a ()>),
+}
+
 /// Loads both sides of `table` and compares them. Returns the report (with
 /// `error` set when it could not be compared) and the seconds spent loading.
 pub fn compare_table(
@@ -473,6 +487,7 @@ pub fn compare_table(
         (base_out, &table.path),
         (head_out, &table.path),
         budget,
+        Engine::Local,
     )
 }
 
@@ -483,7 +498,25 @@ pub fn compare_table_at(
     base: (&Path, &str),
     head: (&Path, &str),
     budget: MemoryBudget,
+    engine: Engine<'_>,
 ) -> (TableReport, f64) {
+    #[cfg(feature = "spark")]
+    if let (Engine::Spark(spark), CompareMode::Exact) = (engine, table.compare) {
+        // The cluster resolves paths on its own: give it absolute ones.
+        let path = |(dir, pattern): (&Path, &str)| {
+            let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+            dir.join(pattern).to_string_lossy().into_owned()
+        };
+        let report = crate::spark::compare_exact(spark, table, &path(base), &path(head))
+            .unwrap_or_else(|e| {
+                let mut r = TableReport::new(&table.name, table.compare, &table.key);
+                r.engine = "spark";
+                r.error = Some(chain(&e));
+                r
+            });
+        return (report, 0.0);
+    }
+    let _ = engine;
     if let Some(report) = compare_out_of_core(table, base, head, budget) {
         return (report, 0.0);
     }

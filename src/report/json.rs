@@ -120,6 +120,7 @@ struct Table<'a> {
     calibration: Vec<CalibrationOut<'a>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     out_of_core: bool,
+    engine: &'static str,
 }
 
 #[derive(Serialize)]
@@ -420,6 +421,7 @@ fn table(t: &TableReport) -> Table<'_> {
             .collect(),
         precision: t.precision,
         out_of_core: t.out_of_core,
+        engine: t.engine,
         validation: t.validation().map(validation),
         calibration: t
             .calibration

@@ -51,13 +51,14 @@ pub struct KsResult {
 }
 
 /// The extreme ECDF differences in units of 1/(n1·n2).
-struct Extremes {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extremes {
     /// max over v of c1(v)·n2 - c2(v)·n1, clamped at 0.
-    plus: u128,
-    plus_at: f64,
+    pub plus: u128,
+    pub plus_at: f64,
     /// max over v of c2(v)·n1 - c1(v)·n2, clamped at 0.
-    minus: u128,
-    minus_at: f64,
+    pub minus: u128,
+    pub minus_at: f64,
 }
 
 /// Walks two sorted samples once. `tolerance` (relative) groups nearly equal
@@ -142,7 +143,30 @@ pub fn ks_2samp_sorted(
         };
     }
     debug_assert!(x.is_sorted_by(|a, b| a <= b) && y.is_sorted_by(|a, b| a <= b));
-    let e = extremes(x, y, tolerance);
+    from_extremes(n1, n2, extremes(x, y, tolerance), alternative, method)
+}
+
+/// The test from the extreme ECDF differences of samples of sizes `n1` and
+/// `n2` (both non-empty), however they were counted: here from sorted
+/// samples, or by the Spark engine in SQL.
+pub fn from_extremes(
+    n1: usize,
+    n2: usize,
+    e: Extremes,
+    alternative: Alternative,
+    method: Method,
+) -> KsResult {
+    if n1 == 0 || n2 == 0 {
+        return KsResult {
+            statistic: f64::NAN,
+            p_value: f64::NAN,
+            method: Method::Asymp,
+            location: f64::NAN,
+            sign: 0,
+            n1,
+            n2,
+        };
+    }
     let (num, location, sign) = match alternative {
         Alternative::Greater => (e.plus, e.plus_at, 1),
         Alternative::Less => (e.minus, e.minus_at, -1),

@@ -10,4 +10,6 @@ mod pr;
 mod properties;
 mod reports;
 mod run;
+#[cfg(feature = "spark")]
+mod spark;
 mod support;

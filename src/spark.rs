@@ -1,0 +1,556 @@
+//! The Spark engine: a keyed exact comparison run as Spark SQL through
+//! Spark Connect, for tables that live on a cluster.
+//!
+//! Both sides are read by the cluster from their Parquet paths; one
+//! `FULL OUTER JOIN` on the keys (null-safe, n-th occurrence with n-th
+//! occurrence, as the local engine pairs duplicates) is aggregated in a
+//! single pass into the missing, extra and matched counts and every
+//! column's null-safe mismatch count (`<=>`); only those counts and a few
+//! sample rows come back. Results arrive as Arrow batches and are turned
+//! into polars frames, so samples render exactly as the local engine's.
+//! The KS statistic is computed in SQL with integer counts over
+//! range-partitioned windows ([`ks_counts`]); its p-value is computed here
+//! by the same code as the local engine's.
+
+use std::time::Duration;
+
+use polars::prelude::*;
+use serde_json::Value;
+
+use crate::config::Table;
+use crate::diff::{SAMPLES, to_json};
+use crate::model::{
+    ColumnDiff, ColumnType, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport,
+    TypeChange, ValueSample,
+};
+use crate::stats::ks::{self, Alternative, KsResult, Method};
+
+/// How long reaching the server may take before it counts as down.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SparkError {
+    #[error(
+        "cannot reach the Spark Connect server at {remote}: {message}\nhelp: check that the server runs and that `[spark] remote` (or --spark-remote) names it, e.g. sc://host:15002"
+    )]
+    Unreachable { remote: String, message: String },
+    #[error("Spark rejected the query: {message}\n  query: {query}")]
+    Query { query: String, message: String },
+    #[error("cannot read Spark's answer")]
+    Arrow(#[from] arrow::error::ArrowError),
+    #[error("cannot read Spark's answer")]
+    Polars(#[from] PolarsError),
+    #[error(
+        "the spark engine compares {what}; this table {actual}\nhelp: use the local engine for it (`engine = \"local\"`)"
+    )]
+    Unsupported { what: String, actual: String },
+    #[error("cannot start the Spark client's runtime")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// A session with a Spark Connect server.
+pub struct Spark {
+    remote: String,
+    runtime: tokio::runtime::Runtime,
+    session: spark_connect::SparkSession,
+}
+
+impl Spark {
+    /// Connects to `remote` (`sc://host:port`) and checks, within
+    /// [`CONNECT_TIMEOUT`], that the server answers.
+    pub fn connect(remote: &str) -> Result<Spark, SparkError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(SparkError::Runtime)?;
+        let unreachable = |message: String| SparkError::Unreachable {
+            remote: remote.to_string(),
+            message,
+        };
+        let session = runtime.block_on(async {
+            let attempt = async {
+                let session = spark_connect::SparkSession::builder()
+                    .remote(remote)
+                    .get_or_create()
+                    .await?;
+                session.query("SELECT 1").execute().await?;
+                Ok::<_, spark_connect::SparkError>(session)
+            };
+            match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+                Ok(Ok(session)) => Ok(session),
+                Ok(Err(e)) => Err(unreachable(e.to_string())),
+                Err(_) => Err(unreachable(format!(
+                    "no answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                ))),
+            }
+        });
+        let session = match session {
+            Ok(s) => s,
+            Err(e) => {
+                // The official client is synchronous: its attempt runs on a
+                // blocking thread that may keep retrying. Do not wait for it.
+                runtime.shutdown_background();
+                return Err(e);
+            }
+        };
+        Ok(Spark {
+            remote: remote.to_string(),
+            runtime,
+            session,
+        })
+    }
+
+    pub fn remote(&self) -> &str {
+        &self.remote
+    }
+
+    /// Runs `query` and returns its result as a polars frame.
+    pub fn sql(&self, query: &str) -> Result<DataFrame, SparkError> {
+        let batches = self
+            .runtime
+            .block_on(self.session.query(query).execute())
+            .map_err(|e| SparkError::Query {
+                query: query.to_string(),
+                message: e.to_string(),
+            })?;
+        to_polars(&batches)
+    }
+}
+
+/// Arrow batches → one polars frame, through Arrow IPC (the two libraries'
+/// arrays are not the same types).
+fn to_polars(batches: &[arrow::record_batch::RecordBatch]) -> Result<DataFrame, SparkError> {
+    let Some(first) = batches.first() else {
+        return Ok(DataFrame::empty());
+    };
+    let mut bytes = Vec::new();
+    {
+        let mut writer = arrow::ipc::writer::FileWriter::try_new(&mut bytes, &first.schema())?;
+        for b in batches {
+            writer.write(b)?;
+        }
+        writer.finish()?;
+    }
+    Ok(IpcReader::new(std::io::Cursor::new(bytes)).finish()?)
+}
+
+/// A Spark SQL identifier.
+fn ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+const ROW: &str = "__swl_row";
+const OCC: &str = "__swl_occ";
+
+/// Compares `table` exactly on the cluster: `base` and `head` are Parquet
+/// paths (or globs) the cluster can read.
+pub fn compare_exact(
+    spark: &Spark,
+    table: &Table,
+    base: &str,
+    head: &str,
+) -> Result<TableReport, SparkError> {
+    if table.key.is_empty() {
+        return Err(SparkError::Unsupported {
+            what: "keyed tables".into(),
+            actual: "has no key".into(),
+        });
+    }
+    if !table.tolerance.is_empty() || table.strings.trim || table.strings.ignore_case {
+        return Err(SparkError::Unsupported {
+            what: "values exactly".into(),
+            actual: "sets tolerances or string options".into(),
+        });
+    }
+    let mut report = TableReport::new(&table.name, table.compare, &table.key);
+    report.engine = "spark";
+    report.ignored = table.ignore.clone();
+    for (view, path) in [("swl_b", base), ("swl_h", head)] {
+        spark.sql(&format!(
+            "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, monotonically_increasing_id() AS {ROW} FROM parquet.{}",
+            ident(path)
+        ))?;
+    }
+    let (bs, hs) = (columns(spark, "swl_b")?, columns(spark, "swl_h")?);
+    let type_of = |cols: &[(String, String)], name: &str| {
+        cols.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
+    };
+    let ignored = |n: &str| table.ignore.iter().any(|i| i == n);
+    for (name, dtype) in bs.iter().filter(|(n, _)| !ignored(n)) {
+        match type_of(&hs, name) {
+            None => report.schema.removed.push(ColumnType {
+                name: name.clone(),
+                dtype: dtype.clone(),
+            }),
+            Some(h) if &h != dtype => report.schema.changed.push(TypeChange {
+                column: name.clone(),
+                base: dtype.clone(),
+                head: h,
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, dtype) in hs.iter().filter(|(n, _)| !ignored(n)) {
+        if type_of(&bs, name).is_none() {
+            report.schema.added.push(ColumnType {
+                name: name.clone(),
+                dtype: dtype.clone(),
+            });
+        }
+    }
+    for k in &table.key {
+        if type_of(&bs, k).is_none() || type_of(&hs, k).is_none() {
+            let side = if type_of(&bs, k).is_none() {
+                "base"
+            } else {
+                "head"
+            };
+            return Err(SparkError::Unsupported {
+                what: "tables whose key columns exist on both sides".into(),
+                actual: format!("lacks key column `{k}` in {side}"),
+            });
+        }
+    }
+    let compared: Vec<(String, String)> = bs
+        .iter()
+        .filter(|(n, t)| {
+            !table.key.contains(n) && !ignored(n) && type_of(&hs, n).as_ref() == Some(t)
+        })
+        .cloned()
+        .collect();
+    report.compared_columns = compared.len();
+
+    // Keys whose type differs between the sides are matched on their text,
+    // as the local engine does.
+    let key_expr = |side: &str, k: &str| {
+        if type_of(&bs, k) == type_of(&hs, k) {
+            format!("{side}.{}", ident(k))
+        } else {
+            format!("CAST({side}.{} AS STRING)", ident(k))
+        }
+    };
+    let keys = |side: &str| {
+        table
+            .key
+            .iter()
+            .map(|k| key_expr(side, k))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+
+    // Duplicated keys, per side.
+    let dup_view = |view: &str| {
+        format!(
+            "SELECT {}, count(*) AS n FROM {view} s GROUP BY {} HAVING count(*) > 1",
+            table
+                .key
+                .iter()
+                .map(|k| format!("{} AS {}", key_expr("s", k), ident(k)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            keys("s")
+        )
+    };
+    let key_list = table
+        .key
+        .iter()
+        .map(|k| ident(k))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let dup_side = |view: &str| -> Result<DuplicateSide, SparkError> {
+        let totals = spark.sql(&format!(
+            "SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM ({})",
+            dup_view(view)
+        ))?;
+        let samples = spark.sql(&format!(
+            "SELECT * FROM ({}) ORDER BY {key_list} LIMIT {SAMPLES}",
+            dup_view(view)
+        ))?;
+        Ok(DuplicateSide {
+            keys: int(&totals, "keys", 0)?,
+            rows: int(&totals, "rows", 0)?,
+            samples: (0..samples.height())
+                .map(|i| {
+                    Ok(RowSample {
+                        values: values(&samples, &table.key, i)?,
+                        count: int(&samples, "n", i)?,
+                    })
+                })
+                .collect::<Result<_, SparkError>>()?,
+        })
+    };
+    let (base_dups, head_dups) = (dup_side("swl_b")?, dup_side("swl_h")?);
+    if base_dups.keys > 0 || head_dups.keys > 0 {
+        let on = table
+            .key
+            .iter()
+            .map(|k| format!("h.{0} <=> b.{0}", ident(k)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        let new = spark.sql(&format!(
+            "SELECT count(*) AS n FROM ({}) h LEFT ANTI JOIN ({}) b ON {on}",
+            dup_view("swl_h"),
+            dup_view("swl_b")
+        ))?;
+        report.duplicates = Some(Duplicates {
+            base: base_dups,
+            head: head_dups,
+            new_in_head: int(&new, "n", 0)?,
+        });
+    }
+
+    // One join; the n-th occurrence of a key pairs with the n-th.
+    let numbered = |view: &str| {
+        format!(
+            "SELECT *, row_number() OVER (PARTITION BY {} ORDER BY {ROW}) AS {OCC} FROM {view} s",
+            keys("s")
+        )
+    };
+    let on = table
+        .key
+        .iter()
+        .map(|k| format!("{} <=> {}", key_expr("b", k), key_expr("h", k)))
+        .chain([format!("b.{OCC} = h.{OCC}")])
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let select_keys = table
+        .key
+        .iter()
+        .map(|k| format!("coalesce(b.{0}, h.{0}) AS {0}", ident(k)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let select_values = compared
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| format!("b.{0} AS b{i}, h.{0} AS h{i}", ident(c)))
+        .collect::<Vec<_>>();
+    spark.sql(&format!(
+        "CREATE OR REPLACE TEMP VIEW swl_j AS SELECT b.{ROW} AS b_row, h.{ROW} AS h_row, {select_keys}{}{} \
+         FROM ({}) b FULL OUTER JOIN ({}) h ON {on}",
+        if select_values.is_empty() { "" } else { ", " },
+        select_values.join(", "),
+        numbered("swl_b"),
+        numbered("swl_h"),
+    ))?;
+    // The counts and every sample query read the join: compute it once.
+    spark.sql("CACHE TABLE swl_j")?;
+    let result = summarize(spark, table, &compared, &key_list, &mut report);
+    spark.sql("UNCACHE TABLE IF EXISTS swl_j")?;
+    result?;
+    Ok(report)
+}
+
+/// Counts and samples from the cached join `swl_j`.
+fn summarize(
+    spark: &Spark,
+    table: &Table,
+    compared: &[(String, String)],
+    key_list: &str,
+    report: &mut TableReport,
+) -> Result<(), SparkError> {
+    const BOTH: &str = "b_row IS NOT NULL AND h_row IS NOT NULL";
+    let differs = |i: usize| format!("NOT (b{i} <=> h{i})");
+    let any_differs = if compared.is_empty() {
+        "false".to_string()
+    } else {
+        (0..compared.len())
+            .map(differs)
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    let float = |t: &str| t == "double" || t == "float";
+    let per_column: String = compared
+        .iter()
+        .enumerate()
+        .map(|(i, (_, t))| {
+            let mut q = format!(", count_if({BOTH} AND {}) AS c{i}", differs(i));
+            if float(t) {
+                // The sizes of the differences, as the local engine reports
+                // them: finite ones between two numbers.
+                let d = format!("abs(b{i} - h{i})");
+                let finite = format!("{BOTH} AND {} AND {d} IS NOT NULL AND NOT isnan({d}) AND {d} < double('Infinity')", differs(i));
+                q.push_str(&format!(
+                    ", coalesce(max(IF({finite}, {d}, NULL)), 0D) AS a{i}, \
+                     coalesce(max(IF({finite}, {d} / greatest(abs(b{i}), abs(h{i})), NULL)), 0D) AS r{i}"
+                ));
+            }
+            q
+        })
+        .collect();
+    let counts = spark.sql(&format!(
+        "SELECT count_if(b_row IS NOT NULL) AS base, count_if(h_row IS NOT NULL) AS head, \
+         count_if({BOTH}) AS matched, count_if(h_row IS NULL) AS missing, \
+         count_if(b_row IS NULL) AS extra, count_if({BOTH} AND ({any_differs})) AS changed{per_column} \
+         FROM swl_j"
+    ))?;
+    let count = |name: &str| int(&counts, name, 0);
+    report.rows = Some(RowCounts {
+        base: count("base")?,
+        head: count("head")?,
+        matched: count("matched")?,
+        missing: count("missing")?,
+        extra: count("extra")?,
+        changed: Some(count("changed")?),
+    });
+    for (side, order, filter) in [
+        (&mut report.missing_samples, "b_row", "h_row IS NULL"),
+        (&mut report.extra_samples, "h_row", "b_row IS NULL"),
+    ] {
+        let rows = spark.sql(&format!(
+            "SELECT {key_list} FROM swl_j WHERE {filter} ORDER BY {order} LIMIT {SAMPLES}"
+        ))?;
+        for i in 0..rows.height() {
+            side.push(RowSample {
+                values: values(&rows, &table.key, i)?,
+                count: 1,
+            });
+        }
+    }
+    for (i, (name, dtype)) in compared.iter().enumerate() {
+        let mismatches = count(&format!("c{i}"))?;
+        let mut diff = ColumnDiff {
+            name: name.clone(),
+            dtype: dtype.clone(),
+            mismatches,
+            samples: Vec::new(),
+            tolerance: None,
+            max_abs_diff: None,
+            max_rel_diff: None,
+        };
+        if mismatches > 0 && float(dtype) {
+            let get = |name: String| -> Result<Option<f64>, SparkError> {
+                Ok(counts
+                    .column(&name)?
+                    .cast(&DataType::Float64)?
+                    .f64()?
+                    .get(0))
+            };
+            diff.max_abs_diff = get(format!("a{i}"))?;
+            diff.max_rel_diff = get(format!("r{i}"))?;
+        }
+        if mismatches > 0 {
+            let rows = spark.sql(&format!(
+                "SELECT {key_list}, b{i}, h{i} FROM swl_j WHERE {BOTH} AND {} ORDER BY b_row LIMIT {SAMPLES}",
+                differs(i)
+            ))?;
+            for r in 0..rows.height() {
+                diff.samples.push(ValueSample {
+                    key: values(&rows, &table.key, r)?,
+                    path: None,
+                    base: to_json(&rows.column(&format!("b{i}"))?.get(r)?),
+                    head: to_json(&rows.column(&format!("h{i}"))?.get(r)?),
+                });
+            }
+        }
+        report.columns.push(diff);
+    }
+    Ok(())
+}
+
+/// A view's columns and Spark's names of their types.
+fn columns(spark: &Spark, view: &str) -> Result<Vec<(String, String)>, SparkError> {
+    let d = spark.sql(&format!("DESCRIBE {view}"))?;
+    let (names, types) = (d.column("col_name")?.str()?, d.column("data_type")?.str()?);
+    Ok(names
+        .iter()
+        .zip(types.iter())
+        .filter_map(|(n, t)| Some((n?.to_string(), t?.to_string())))
+        // DESCRIBE appends partitioning details after an empty row.
+        .take_while(|(n, _)| !n.is_empty() && !n.starts_with('#'))
+        .filter(|(n, _)| n != ROW)
+        .collect())
+}
+
+fn int(df: &DataFrame, name: &str, row: usize) -> Result<u64, SparkError> {
+    let v = df.column(name)?.cast(&DataType::UInt64)?;
+    Ok(v.u64()?.get(row).unwrap_or(0))
+}
+
+fn values(
+    df: &DataFrame,
+    names: &[String],
+    row: usize,
+) -> Result<Vec<(String, Value)>, SparkError> {
+    names
+        .iter()
+        .map(|n| Ok((n.clone(), to_json(&df.column(n)?.get(row)?))))
+        .collect()
+}
+
+/// The two-sample KS test of column `column` of two views, D computed on
+/// the cluster with integer counts: equal values grouped (ties), the two
+/// samples' counts summed in value order within range partitions, the
+/// partitions' totals added as running offsets, and the extreme
+/// differences `c1·n2 − c2·n1` taken in both directions. The p-value comes
+/// from [`ks::from_extremes`], as for the local engine.
+pub fn ks_counts(
+    spark: &Spark,
+    base_view: &str,
+    head_view: &str,
+    column: &str,
+    partitions: usize,
+) -> Result<KsResult, SparkError> {
+    let c = ident(column);
+    let partitions = partitions.max(1);
+    // Range boundaries from approximate quantiles; exactness does not
+    // depend on them, only the balance of the partitions does.
+    let cuts: Vec<String> = (1..partitions)
+        .map(|i| format!("{:.6}", i as f64 / partitions as f64))
+        .collect();
+    let bounds = if cuts.is_empty() {
+        "array()".to_string()
+    } else {
+        format!(
+            "percentile_approx(CAST(v AS DOUBLE), array({}))",
+            cuts.join(", ")
+        )
+    };
+    let q = format!(
+        "WITH v AS (
+           SELECT CAST({c} AS DOUBLE) AS v, 1 AS s FROM {base_view} WHERE {c} IS NOT NULL AND NOT isnan(CAST({c} AS DOUBLE))
+           UNION ALL
+           SELECT CAST({c} AS DOUBLE) AS v, 2 AS s FROM {head_view} WHERE {c} IS NOT NULL AND NOT isnan(CAST({c} AS DOUBLE))),
+         n AS (SELECT count_if(s = 1) AS n1, count_if(s = 2) AS n2, {bounds} AS cuts FROM v),
+         g AS (SELECT v.v, count_if(s = 1) AS c1, count_if(s = 2) AS c2 FROM v GROUP BY v.v),
+         p AS (SELECT g.*, size(filter(n.cuts, x -> x < g.v)) AS part FROM g CROSS JOIN n),
+         w AS (SELECT part, v, sum(c1) OVER (PARTITION BY part ORDER BY v ROWS UNBOUNDED PRECEDING) AS r1,
+                      sum(c2) OVER (PARTITION BY part ORDER BY v ROWS UNBOUNDED PRECEDING) AS r2 FROM p),
+         t AS (SELECT part, sum(c1) AS t1, sum(c2) AS t2 FROM p GROUP BY part),
+         o AS (SELECT part, coalesce(sum(t1) OVER (ORDER BY part ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS o1,
+                      coalesce(sum(t2) OVER (ORDER BY part ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS o2 FROM t),
+         d AS (SELECT w.v, CAST(w.r1 + o.o1 AS DECIMAL(38, 0)) * n.n2 - CAST(w.r2 + o.o2 AS DECIMAL(38, 0)) * n.n1 AS diff
+               FROM w JOIN o ON w.part = o.part CROSS JOIN n)
+         SELECT (SELECT n1 FROM n) AS n1, (SELECT n2 FROM n) AS n2,
+                CAST(greatest(max(diff), 0) AS STRING) AS plus, max_by(v, diff) AS plus_at,
+                CAST(greatest(-min(diff), 0) AS STRING) AS minus, min_by(v, diff) AS minus_at
+         FROM d"
+    );
+    let r = spark.sql(&q)?;
+    let big = |name: &str| -> Result<u128, SparkError> {
+        Ok(r.column(name)?
+            .str()?
+            .get(0)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0))
+    };
+    let float = |name: &str| -> Result<f64, SparkError> {
+        Ok(r.column(name)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .get(0)
+            .unwrap_or(f64::NAN))
+    };
+    Ok(ks::from_extremes(
+        int(&r, "n1", 0)? as usize,
+        int(&r, "n2", 0)? as usize,
+        ks::Extremes {
+            plus: big("plus")?,
+            plus_at: float("plus_at")?,
+            minus: big("minus")?,
+            minus_at: float("minus_at")?,
+        },
+        Alternative::TwoSided,
+        Method::Auto,
+    ))
+}
