@@ -79,15 +79,32 @@ struct CompareArgs {
     distribution: bool,
     #[command(flatten)]
     memory: MemoryArgs,
-    /// Compare exact tables with this engine: `local` (polars on this
-    /// machine) or `spark` (Spark SQL through Spark Connect).
-    #[arg(long, value_enum, default_value = "local")]
-    engine: EngineArg,
-    /// The Spark Connect server for `--engine spark` (sc://host:15002).
-    #[arg(long, value_name = "URL", env = "SWIMLANE_SPARK_REMOTE")]
-    spark_remote: Option<String>,
+    #[command(flatten)]
+    engine: EngineArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+#[derive(Args)]
+struct EngineArgs {
+    /// Compare exact tables with this engine: `local` (polars on this
+    /// machine) or `spark` (Spark SQL through Spark Connect) [default: the
+    /// config's `engine`, else local].
+    #[arg(long, value_enum)]
+    engine: Option<EngineArg>,
+    /// The Spark Connect server for the spark engine (sc://host:15002)
+    /// [default: the config's `[spark] remote`].
+    #[arg(long, value_name = "URL", env = "SWIMLANE_SPARK_REMOTE")]
+    spark_remote: Option<String>,
+}
+
+impl EngineArgs {
+    fn engine(&self) -> Option<crate::config::Engine> {
+        self.engine.map(|e| match e {
+            EngineArg::Local => crate::config::Engine::Local,
+            EngineArg::Spark => crate::config::Engine::Spark,
+        })
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -161,6 +178,8 @@ struct RunArgs {
     #[command(flatten)]
     memory: MemoryArgs,
     #[command(flatten)]
+    engine: EngineArgs,
+    #[command(flatten)]
     output: OutputArgs,
 }
 
@@ -231,6 +250,8 @@ fn dispatch(cli: Cli) -> u8 {
                 },
                 calibrate: args.calibrate,
                 memory_budget: args.memory.budget(),
+                engine: args.engine.engine(),
+                spark_remote: args.engine.spark_remote,
             };
             let progress = Progress::new(args.output.detail());
             finish(run::run(&opts, &progress), &args.output)
@@ -250,9 +271,9 @@ fn dispatch(cli: Cli) -> u8 {
                 }),
                 distribution: args.distribution,
                 memory_budget: args.memory.budget(),
-                spark_remote: match args.engine {
-                    EngineArg::Local => None,
-                    EngineArg::Spark => match args.spark_remote {
+                spark_remote: match args.engine.engine {
+                    None | Some(EngineArg::Local) => None,
+                    Some(EngineArg::Spark) => match args.engine.spark_remote {
                         Some(remote) => Some(remote),
                         None => {
                             eprintln!(

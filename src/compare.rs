@@ -123,13 +123,13 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
     };
     #[cfg(feature = "spark")]
     let engine = match &spark {
-        Some(s) => crate::run::Engine::Spark(s),
-        None => crate::run::Engine::Local,
+        Some(s) => crate::run::EngineRef::Spark(s),
+        None => crate::run::EngineRef::Local,
     };
     #[cfg(not(feature = "spark"))]
     let engine = match &opts.spark_remote {
         Some(_) => return Err(CompareError::NoSpark),
-        None => crate::run::Engine::Local,
+        None => crate::run::EngineRef::Local,
     };
     let mut tables = Vec::new();
     let (mut load, t0) = (0.0, Instant::now());

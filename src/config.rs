@@ -45,6 +45,20 @@ pub struct Config {
     pub base: Option<String>,
     pub stages: Vec<Stage>,
     pub tables: Vec<Table>,
+    /// `engine =`: where tables are compared unless a table says otherwise.
+    pub engine: Option<Engine>,
+    /// `[spark] remote`: the Spark Connect server for the spark engine.
+    pub spark_remote: Option<String>,
+}
+
+/// Where a table is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// polars on this machine.
+    Local,
+    /// Spark SQL through Spark Connect.
+    Spark,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +93,8 @@ pub struct Table {
     pub key_location: Option<String>,
     /// `[table.strings]`: trim and case options for string comparison.
     pub strings: StringOptions,
+    /// `engine =` for this table, overriding the config's.
+    pub engine: Option<Engine>,
 }
 
 impl Table {
@@ -99,6 +115,7 @@ impl Table {
             tolerance: BTreeMap::new(),
             key_location: None,
             strings: StringOptions::default(),
+            engine: None,
         }
     }
 
@@ -279,6 +296,14 @@ struct WireConfig {
     stages: Option<Vec<Spanned<WireStage>>>,
     #[serde(rename = "table")]
     tables: Option<Vec<Spanned<WireTable>>>,
+    engine: Option<Engine>,
+    spark: Option<WireSpark>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireSpark {
+    remote: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -317,6 +342,7 @@ struct WireTable {
     columns: Option<Spanned<BTreeMap<String, Spanned<WireColumn>>>>,
     tolerance: Option<BTreeMap<String, Spanned<Tolerance>>>,
     strings: Option<StringOptions>,
+    engine: Option<Engine>,
 }
 
 #[derive(Deserialize)]
@@ -648,6 +674,7 @@ impl Config {
                 columns,
                 tolerance,
                 strings: table.strings.unwrap_or_default(),
+                engine: table.engine,
                 key_location: table.key.as_ref().map(|k| {
                     let l = locate(text, path, k.span(), String::new(), None);
                     format!("{}:{}:{}", path.display(), l.line, l.column)
@@ -655,7 +682,20 @@ impl Config {
             });
         }
 
+        let spark_remote = match wire.spark {
+            Some(s) if !s.remote.get_ref().starts_with("sc://") => {
+                return Err(at(
+                    s.remote.span(),
+                    "spark.remote is not a Spark Connect URL".into(),
+                    Some("write it as sc://host:15002"),
+                ));
+            }
+            Some(s) => Some(s.remote.into_inner()),
+            None => None,
+        };
         Ok(Config {
+            engine: wire.engine,
+            spark_remote,
             path: path.to_path_buf(),
             dir: dir.to_path_buf(),
             snapshot,
@@ -890,6 +930,23 @@ key = ["member_id", "video_id"]
             Ok(_) => panic!("config should have been rejected:\n{text}"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn engines_and_the_spark_remote_are_read() {
+        let c = parse(&format!(
+            "engine = \"spark\"\n[spark]\nremote = \"sc://spark:15002\"\n{MINIMAL}engine = \"local\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.engine, Some(Engine::Spark));
+        assert_eq!(c.spark_remote.as_deref(), Some("sc://spark:15002"));
+        assert_eq!(c.tables[0].engine, Some(Engine::Local));
+        assert_eq!(parse(MINIMAL).unwrap().engine, None);
+        let e = error(&format!("[spark]\nremote = \"spark:15002\"\n{MINIMAL}"));
+        assert!(e.contains("not a Spark Connect URL"), "{e}");
+        assert!(e.contains("swimlane.toml:2:"), "{e}");
+        let e = error(&format!("engine = \"dask\"\n{MINIMAL}"));
+        assert!(e.contains("swimlane.toml:1:"), "{e}");
     }
 
     #[test]

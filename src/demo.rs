@@ -134,6 +134,8 @@ pub fn main(args: &DemoArgs) -> u8 {
         cache_dir: None,
         calibrate: false,
         memory_budget: crate::load::MemoryBudget::for_this_machine(),
+        engine: None,
+        spark_remote: None,
     };
     let report = match run::run(&opts, &Progress::new(detail)) {
         Ok(r) => r,

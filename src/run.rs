@@ -36,6 +36,10 @@ pub struct RunOptions {
     pub calibrate: bool,
     /// Memory for the columns being compared at once.
     pub memory_budget: MemoryBudget,
+    /// `--engine`: overrides the config's engines for every table.
+    pub engine: Option<crate::config::Engine>,
+    /// `--spark-remote`: overrides `[spark] remote`.
+    pub spark_remote: Option<String>,
 }
 
 /// Floating-point differences up to this relative size between two runs of
@@ -75,12 +79,47 @@ pub enum RunError {
     },
     #[error("interrupted by {}", if *signal == libc::SIGTERM { "SIGTERM" } else { "SIGINT" })]
     Interrupted { signal: i32 },
+    #[cfg(feature = "spark")]
+    #[error(transparent)]
+    Spark(#[from] crate::spark::SparkError),
+    #[error(
+        "a table is to be compared on Spark, but this swimlane was built without the Spark engine\nhelp: build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc), or use --engine local"
+    )]
+    NoSpark,
+    #[error(
+        "a table is to be compared on Spark, but no server is named\nhelp: add `[spark] remote = \"sc://host:15002\"` to the config, or pass --spark-remote"
+    )]
+    NoSparkRemote,
 }
 
 /// Runs both lanes and compares their outputs.
 pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let config = Config::load(&opts.config)?;
+    // The engine of each table: --engine, else the table's, else the
+    // config's, else local. A Spark server is reached before any lane runs.
+    let engine_of = |t: &Table| {
+        opts.engine
+            .or(t.engine)
+            .or(config.engine)
+            .unwrap_or(crate::config::Engine::Local)
+    };
+    let needs_spark = config
+        .tables
+        .iter()
+        .any(|t| engine_of(t) == crate::config::Engine::Spark);
+    let remote = opts.spark_remote.clone().or(config.spark_remote.clone());
+    #[cfg(feature = "spark")]
+    let spark = match (needs_spark, remote) {
+        (false, _) => None,
+        (true, None) => return Err(RunError::NoSparkRemote),
+        (true, Some(remote)) => Some(crate::spark::Spark::connect(&remote)?),
+    };
+    #[cfg(not(feature = "spark"))]
+    if needs_spark {
+        let _ = remote;
+        return Err(RunError::NoSpark);
+    }
     let repo = Repo::discover(&config.dir)?;
     let base_rev = match &opts.base {
         Some(b) => b.clone(),
@@ -341,8 +380,20 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
                 Vec::new()
             };
             let table = calibrated_table(table, &calibration);
-            let (mut report, load) =
-                compare_table(&table, &base_dirs.out, &head_dirs.out, opts.memory_budget);
+            #[cfg(feature = "spark")]
+            let engine = match (&spark, engine_of(&table)) {
+                (Some(s), crate::config::Engine::Spark) => EngineRef::Spark(s),
+                _ => EngineRef::Local,
+            };
+            #[cfg(not(feature = "spark"))]
+            let engine = EngineRef::Local;
+            let (mut report, load) = compare_table_at(
+                &table,
+                (&base_dirs.out, &table.path),
+                (&head_dirs.out, &table.path),
+                opts.memory_budget,
+                engine,
+            );
             report.calibration = calibration;
             load_seconds += load;
             if let Some(e) = &report.error {
@@ -462,7 +513,7 @@ fn rev_report(r: &Resolved) -> RevReport {
 
 /// Where tables are compared.
 #[derive(Clone, Copy, Default)]
-pub enum Engine<'a> {
+pub enum EngineRef<'a> {
     /// polars on this machine.
     #[default]
     Local,
@@ -487,7 +538,7 @@ pub fn compare_table(
         (base_out, &table.path),
         (head_out, &table.path),
         budget,
-        Engine::Local,
+        EngineRef::Local,
     )
 }
 
@@ -498,10 +549,10 @@ pub fn compare_table_at(
     base: (&Path, &str),
     head: (&Path, &str),
     budget: MemoryBudget,
-    engine: Engine<'_>,
+    engine: EngineRef<'_>,
 ) -> (TableReport, f64) {
     #[cfg(feature = "spark")]
-    if let (Engine::Spark(spark), CompareMode::Exact) = (engine, table.compare) {
+    if let (EngineRef::Spark(spark), CompareMode::Exact) = (engine, table.compare) {
         // The cluster resolves paths on its own: give it absolute ones.
         let path = |(dir, pattern): (&Path, &str)| {
             let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());

@@ -232,3 +232,56 @@ fn an_unreachable_spark_server_is_an_error_naming_it() {
         started.elapsed()
     );
 }
+
+#[test]
+fn run_compares_each_table_with_the_engine_the_config_names() {
+    let Some(remote) = remote() else { return };
+    let repo = crate::support::TestRepo::empty();
+    let (base, head) = pair(500);
+    repo.write(
+        "swimlane.toml",
+        &format!(
+            r#"engine = "spark"
+
+[spark]
+remote = "{remote}"
+
+[snapshot]
+path = "facts"
+
+[[stage]]
+name = "etl"
+run = "cp t.parquet {{out}}/t.parquet"
+
+[[table]]
+name = "on_spark"
+path = "t.parquet"
+key = ["id"]
+
+[[table]]
+name = "here"
+path = "t.parquet"
+key = ["id"]
+engine = "local"
+"#
+        ),
+    );
+    repo.write("facts/input.txt", "facts\n");
+    write_parquet(&base, &repo.dir.join("t.parquet"));
+    repo.commit("pipeline");
+    repo.git(&["checkout", "-q", "-b", "pr"]);
+    write_parquet(&head, &repo.dir.join("t.parquet"));
+    repo.commit("change the table");
+    repo.git(&["checkout", "-q", "main"]);
+    let run = repo.run(&["run", "--base", "main", "--head", "pr"]);
+    run.expect_code(1);
+    let (s, l) = (run.table("on_spark"), run.table("here"));
+    assert_eq!(s["engine"], "spark", "{}", run.describe());
+    assert_eq!(l["engine"], "local");
+    assert_eq!(s["rows"], l["rows"]);
+    assert_eq!(s["duplicates"], l["duplicates"]);
+    // --engine overrides the config for every table.
+    let run = repo.run(&["run", "--base", "main", "--head", "pr", "--engine", "local"]);
+    run.expect_code(1);
+    assert_eq!(run.table("on_spark")["engine"], "local");
+}
