@@ -154,6 +154,18 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         tables.push(report);
     }
     distribution::apply_fdr(&mut tables);
+    #[cfg(feature = "spark")]
+    let notes = {
+        let mut notes = notes;
+        if let Some(s) = &spark {
+            notes.push(format!(
+                "spark engine: {} of results came back from {}",
+                bytesize::ByteSize(s.bytes_received()).display().iec(),
+                s.remote()
+            ));
+        }
+        notes
+    };
     let errors: Vec<String> = tables
         .iter()
         .filter_map(|t| t.error.as_ref().map(|e| format!("table `{}`: {e}", t.name)))

@@ -53,6 +53,8 @@ pub struct Spark {
     remote: String,
     runtime: tokio::runtime::Runtime,
     session: spark_connect::SparkSession,
+    /// Bytes of Arrow data received so far (the results, in IPC form).
+    received: std::cell::Cell<u64>,
 }
 
 impl Spark {
@@ -98,11 +100,17 @@ impl Spark {
             remote: remote.to_string(),
             runtime,
             session,
+            received: std::cell::Cell::new(0),
         })
     }
 
     pub fn remote(&self) -> &str {
         &self.remote
+    }
+
+    /// Bytes of results received from the server so far.
+    pub fn bytes_received(&self) -> u64 {
+        self.received.get()
     }
 
     /// Runs `query` and returns its result as a polars frame.
@@ -114,6 +122,8 @@ impl Spark {
                 query: query.to_string(),
                 message: e.to_string(),
             })?;
+        let bytes: usize = batches.iter().map(|b| b.get_array_memory_size()).sum();
+        self.received.set(self.received.get() + bytes as u64);
         to_polars(&batches)
     }
 }
@@ -335,7 +345,7 @@ pub fn compare_exact(
     ))?;
     // The counts and every sample query read the join: compute it once.
     spark.sql("CACHE TABLE swl_j")?;
-    let result = summarize(spark, table, &compared, &key_list, &mut report);
+    let result = summarize(spark, table, &compared, &mut report);
     spark.sql("UNCACHE TABLE IF EXISTS swl_j")?;
     result?;
     Ok(report)
@@ -346,7 +356,6 @@ fn summarize(
     spark: &Spark,
     table: &Table,
     compared: &[(String, String)],
-    key_list: &str,
     report: &mut TableReport,
 ) -> Result<(), SparkError> {
     const BOTH: &str = "b_row IS NOT NULL AND h_row IS NOT NULL";
@@ -393,18 +402,54 @@ fn summarize(
         extra: count("extra")?,
         changed: Some(count("changed")?),
     });
-    for (side, order, filter) in [
-        (&mut report.missing_samples, "b_row", "h_row IS NULL"),
-        (&mut report.extra_samples, "h_row", "b_row IS NULL"),
-    ] {
-        let rows = spark.sql(&format!(
-            "SELECT {key_list} FROM swl_j WHERE {filter} ORDER BY {order} LIMIT {SAMPLES}"
-        ))?;
-        for i in 0..rows.height() {
-            side.push(RowSample {
-                values: values(&rows, &table.key, i)?,
-                count: 1,
-            });
+    // Every sample in one query: each joined row is tagged with the
+    // findings it belongs to (-1 missing, -2 extra, i column i changed),
+    // and the first rows of each finding in file order are kept.
+    let tags = [
+        "IF(h_row IS NULL, named_struct('f', -1, 'o', b_row), NULL)".to_string(),
+        "IF(b_row IS NULL, named_struct('f', -2, 'o', h_row), NULL)".to_string(),
+    ]
+    .into_iter()
+    .chain((0..compared.len()).map(|i| {
+        format!(
+            "IF({BOTH} AND {}, named_struct('f', {i}, 'o', b_row), NULL)",
+            differs(i)
+        )
+    }))
+    .collect::<Vec<_>>()
+    .join(", ");
+    let samples = spark.sql(&format!(
+        "SELECT * FROM (
+           SELECT j.*, t.tag.f AS swl_f, t.tag.o AS swl_o,
+                  row_number() OVER (PARTITION BY t.tag.f ORDER BY t.tag.o) AS swl_n
+           FROM swl_j j LATERAL VIEW explode(array({tags})) t AS tag
+           WHERE t.tag IS NOT NULL)
+         WHERE swl_n <= {SAMPLES}"
+    ))?;
+    let sorted = if samples.height() == 0 {
+        samples
+    } else {
+        samples.sort(["swl_f", "swl_o"], SortMultipleOptions::default())?
+    };
+    let tag = |r: usize| -> Result<i64, SparkError> {
+        Ok(sorted
+            .column("swl_f")?
+            .cast(&DataType::Int64)?
+            .i64()?
+            .get(r)
+            .unwrap_or(i64::MIN))
+    };
+    for r in 0..sorted.height() {
+        let sample = |count| -> Result<RowSample, SparkError> {
+            Ok(RowSample {
+                values: values(&sorted, &table.key, r)?,
+                count,
+            })
+        };
+        match tag(r)? {
+            -1 => report.missing_samples.push(sample(1)?),
+            -2 => report.extra_samples.push(sample(1)?),
+            _ => {}
         }
     }
     for (i, (name, dtype)) in compared.iter().enumerate() {
@@ -429,17 +474,13 @@ fn summarize(
             diff.max_abs_diff = get(format!("a{i}"))?;
             diff.max_rel_diff = get(format!("r{i}"))?;
         }
-        if mismatches > 0 {
-            let rows = spark.sql(&format!(
-                "SELECT {key_list}, b{i}, h{i} FROM swl_j WHERE {BOTH} AND {} ORDER BY b_row LIMIT {SAMPLES}",
-                differs(i)
-            ))?;
-            for r in 0..rows.height() {
+        for r in 0..sorted.height() {
+            if tag(r)? == i as i64 {
                 diff.samples.push(ValueSample {
-                    key: values(&rows, &table.key, r)?,
+                    key: values(&sorted, &table.key, r)?,
                     path: None,
-                    base: to_json(&rows.column(&format!("b{i}"))?.get(r)?),
-                    head: to_json(&rows.column(&format!("h{i}"))?.get(r)?),
+                    base: to_json(&sorted.column(&format!("b{i}"))?.get(r)?),
+                    head: to_json(&sorted.column(&format!("h{i}"))?.get(r)?),
                 });
             }
         }
