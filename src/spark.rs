@@ -161,12 +161,6 @@ pub fn compare_exact(
     base: &str,
     head: &str,
 ) -> Result<TableReport, SparkError> {
-    if table.key.is_empty() {
-        return Err(SparkError::Unsupported {
-            what: "keyed tables".into(),
-            actual: "has no key".into(),
-        });
-    }
     if !table.tolerance.is_empty() || table.strings.trim || table.strings.ignore_case {
         return Err(SparkError::Unsupported {
             what: "values exactly".into(),
@@ -230,6 +224,10 @@ pub fn compare_exact(
         .cloned()
         .collect();
     report.compared_columns = compared.len();
+    if table.key.is_empty() {
+        compare_multiset(spark, &compared, &mut report)?;
+        return Ok(report);
+    }
 
     // Keys whose type differs between the sides are matched on their text,
     // as the local engine does.
@@ -487,6 +485,79 @@ fn summarize(
         report.columns.push(diff);
     }
     Ok(())
+}
+
+/// A keyless table as a multiset of rows: each distinct row counted on
+/// both sides, the surplus of either side reported, as the local engine
+/// does.
+fn compare_multiset(
+    spark: &Spark,
+    compared: &[(String, String)],
+    report: &mut TableReport,
+) -> Result<(), SparkError> {
+    if compared.is_empty() {
+        return Err(SparkError::Unsupported {
+            what: "tables with a column of the same name and type on both sides".into(),
+            actual: "has none".into(),
+        });
+    }
+    let names: Vec<String> = compared.iter().map(|(n, _)| n.clone()).collect();
+    let cols = names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let on = names
+        .iter()
+        .map(|n| format!("b.{0} <=> h.{0}", ident(n)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let coalesced = names
+        .iter()
+        .map(|n| format!("coalesce(b.{0}, h.{0}) AS {0}", ident(n)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    spark.sql(&format!(
+        "CREATE OR REPLACE TEMP VIEW swl_m AS
+         SELECT {coalesced}, coalesce(b.n, 0) - coalesce(h.n, 0) AS surplus
+         FROM (SELECT {cols}, count(*) AS n FROM swl_b GROUP BY {cols}) b
+         FULL OUTER JOIN (SELECT {cols}, count(*) AS n FROM swl_h GROUP BY {cols}) h ON {on}"
+    ))?;
+    spark.sql("CACHE TABLE swl_m")?;
+    let result = (|| -> Result<(), SparkError> {
+        let totals = spark.sql(
+            "SELECT (SELECT count(*) FROM swl_b) AS base, (SELECT count(*) FROM swl_h) AS head,
+                    coalesce(sum(IF(surplus > 0, surplus, 0)), 0) AS missing,
+                    coalesce(sum(IF(surplus < 0, -surplus, 0)), 0) AS extra
+             FROM swl_m",
+        )?;
+        let (base, missing) = (int(&totals, "base", 0)?, int(&totals, "missing", 0)?);
+        report.rows = Some(RowCounts {
+            base,
+            head: int(&totals, "head", 0)?,
+            matched: base - missing,
+            missing,
+            extra: int(&totals, "extra", 0)?,
+            changed: None,
+        });
+        for (side, filter, count) in [
+            (&mut report.missing_samples, "surplus > 0", "surplus"),
+            (&mut report.extra_samples, "surplus < 0", "-surplus"),
+        ] {
+            let rows = spark.sql(&format!(
+                "SELECT {cols}, {count} AS swl_n FROM swl_m WHERE {filter} ORDER BY {cols} LIMIT {SAMPLES}"
+            ))?;
+            for r in 0..rows.height() {
+                side.push(RowSample {
+                    values: values(&rows, &names, r)?,
+                    count: int(&rows, "swl_n", r)?,
+                });
+            }
+        }
+        Ok(())
+    })();
+    spark.sql("UNCACHE TABLE IF EXISTS swl_m")?;
+    result
 }
 
 /// A view's columns and Spark's names of their types.

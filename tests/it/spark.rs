@@ -157,6 +157,49 @@ fn local_and_spark_engines_find_the_same_differences() {
 }
 
 #[test]
+fn keyless_tables_compare_as_the_same_multisets_on_both_engines() {
+    let Some(remote) = remote() else { return };
+    let d = tempfile::tempdir().unwrap();
+    // Rows repeated a different number of times on each side, nulls among them.
+    let side = |head: bool| {
+        let n = if head { 260 } else { 250 };
+        let a: Vec<Option<i64>> = (0..n).map(|i| (i % 7 != 0).then_some(i % 40)).collect();
+        let b: Vec<String> = (0..n)
+            .map(|i| format!("x{}", (i + i64::from(head)) % 3))
+            .collect();
+        df!("a" => a, "b" => b).unwrap()
+    };
+    write_parquet(&side(false), &d.path().join("base.parquet"));
+    write_parquet(&side(true), &d.path().join("head.parquet"));
+    let run = |engine: &[&str]| {
+        let out = d.path().join("r.json");
+        let o = Command::new(BIN)
+            .args(["compare", "base.parquet", "head.parquet", "-q", "--json"])
+            .arg(&out)
+            .args(engine)
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let json: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+        json["tables"][0].clone()
+    };
+    let local = run(&[]);
+    let spark = run(&["--engine", "spark", "--spark-remote", &remote]);
+    assert_eq!(spark["engine"], "spark");
+    for k in ["rows", "missing_samples", "extra_samples"] {
+        assert_eq!(spark[k], local[k], "{k}");
+    }
+    assert!(local["rows"]["missing"].as_u64().unwrap() > 0);
+    assert!(local["rows"]["extra"].as_u64().unwrap() > 0);
+}
+
+#[test]
 fn ks_statistic_computed_in_sql_equals_the_local_one() {
     let Some(remote) = remote() else { return };
     let spark = Spark::connect(&remote).unwrap();
