@@ -100,13 +100,7 @@ impl Source<'_> {
 
 /// A reading error with its causes, as a polars error.
 fn load_error(e: crate::load::LoadError) -> PolarsError {
-    let mut msg = e.to_string();
-    let mut cause = std::error::Error::source(&e);
-    while let Some(c) = cause {
-        msg = format!("{msg}: {c}");
-        cause = c.source();
-    }
-    PolarsError::ComputeError(msg.into())
+    PolarsError::ComputeError(crate::run::chain(&e).into())
 }
 
 /// Which rows of a column to read, in which order.
@@ -195,26 +189,46 @@ pub fn compare_sources(
 }
 
 pub(crate) fn schema_diff(bs: &Schema, hs: &Schema, ignore: &[String]) -> SchemaDiff {
+    let named = |s: &Schema| {
+        s.iter()
+            .map(|(n, t)| (n.to_string(), t.clone()))
+            .collect::<Vec<_>>()
+    };
+    named_schema_diff(&named(bs), &named(hs), ignore)
+}
+
+/// Removed, retyped and added columns between two sides' (name, type)
+/// lists, whoever names the types (polars here, Spark for the Spark engine).
+pub(crate) fn named_schema_diff<T: PartialEq + std::fmt::Display>(
+    bs: &[(String, T)],
+    hs: &[(String, T)],
+    ignore: &[String],
+) -> SchemaDiff {
     let ignored = |n: &str| ignore.iter().any(|i| i == n);
+    let type_of = |side: &[(String, T)], name: &str| {
+        side.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.to_string())
+    };
     let mut diff = SchemaDiff::default();
     for (name, dtype) in bs.iter().filter(|(n, _)| !ignored(n)) {
-        match hs.get(name) {
+        match type_of(hs, name) {
             None => diff.removed.push(ColumnType {
-                name: name.to_string(),
+                name: name.clone(),
                 dtype: dtype.to_string(),
             }),
-            Some(h) if h != dtype => diff.changed.push(TypeChange {
-                column: name.to_string(),
+            Some(h) if h != dtype.to_string() => diff.changed.push(TypeChange {
+                column: name.clone(),
                 base: dtype.to_string(),
-                head: h.to_string(),
+                head: h,
             }),
             Some(_) => {}
         }
     }
     for (name, dtype) in hs.iter().filter(|(n, _)| !ignored(n)) {
-        if bs.get(name).is_none() {
+        if type_of(bs, name).is_none() {
             diff.added.push(ColumnType {
-                name: name.to_string(),
+                name: name.clone(),
                 dtype: dtype.to_string(),
             });
         }
@@ -1042,7 +1056,11 @@ fn key_samples(keys: &DataFrame, rows: &[IdxSize]) -> PolarsResult<Vec<RowSample
         .collect()
 }
 
-fn row_values(df: &DataFrame, names: &[String], row: usize) -> PolarsResult<Vec<(String, Value)>> {
+pub(crate) fn row_values(
+    df: &DataFrame,
+    names: &[String],
+    row: usize,
+) -> PolarsResult<Vec<(String, Value)>> {
     names
         .iter()
         .map(|n| Ok((n.clone(), to_json(&df.column(n)?.get(row)?))))

@@ -38,6 +38,17 @@ pub enum LoadError {
     },
 }
 
+impl LoadError {
+    /// A reader's failure on `path`, for `map_err`.
+    fn read(path: &Path, format: Format) -> impl Fn(PolarsError) -> LoadError + Copy + '_ {
+        move |source| LoadError::Read {
+            path: path.to_path_buf(),
+            format,
+            source,
+        }
+    }
+}
+
 /// One side's table, loaded.
 pub struct Loaded {
     pub frame: DataFrame,
@@ -60,11 +71,7 @@ pub fn load(dir: &Path, pattern: &str, format: Format) -> Result<Loaded, LoadErr
             Some(mut acc) => {
                 check_same_schema(&acc, &files[0], &part, path)?;
                 acc.vstack_mut_owned(part)
-                    .map_err(|source| LoadError::Read {
-                        path: path.clone(),
-                        format,
-                        source,
-                    })?;
+                    .map_err(LoadError::read(path, format))?;
                 acc
             }
         });
@@ -165,11 +172,7 @@ impl OnDisk {
         let mut sizes: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
         let mut file_rows = Vec::new();
         for path in &files {
-            let err = |source| LoadError::Read {
-                path: path.clone(),
-                format,
-                source,
-            };
+            let err = LoadError::read(path, format);
             let file = File::open(path).map_err(|e| err(e.into()))?;
             let empty = match format {
                 Format::Parquet => {
@@ -236,22 +239,14 @@ impl OnDisk {
         const SLICE: usize = 16 << 20;
         if self.file_rows.len() != self.files.len() {
             let all = self.columns(&[name.to_string()])?;
-            let err = |source| LoadError::Read {
-                path: self.files[0].clone(),
-                format: self.format,
-                source,
-            };
+            let err = LoadError::read(&self.files[0], self.format);
             let column = all.column(name).map_err(err)?;
             return column.as_materialized_series().filter(mask).map_err(err);
         }
         let mut out: Option<Series> = None;
         let mut first_row = 0;
         for (path, &rows) in self.files.iter().zip(&self.file_rows) {
-            let err = |source| LoadError::Read {
-                path: path.clone(),
-                format: self.format,
-                source,
-            };
+            let err = LoadError::read(path, self.format);
             for offset in (0..rows).step_by(SLICE) {
                 let len = SLICE.min(rows - offset);
                 let keep = mask.slice((first_row + offset) as i64, len);
@@ -289,11 +284,7 @@ impl OnDisk {
     pub fn columns(&self, names: &[String]) -> Result<DataFrame, LoadError> {
         let mut frame: Option<DataFrame> = None;
         for path in &self.files {
-            let err = |source| LoadError::Read {
-                path: path.clone(),
-                format: self.format,
-                source,
-            };
+            let err = LoadError::read(path, self.format);
             let part = match self.format {
                 Format::Parquet => scan_parquet(path).and_then(|lf| {
                     lf.select(names.iter().map(|n| col(n.as_str())).collect::<Vec<_>>())
@@ -355,11 +346,7 @@ fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadErro
 
 /// Reads one file with its own inferred schema.
 pub fn read_file(path: &Path, format: Format) -> Result<DataFrame, LoadError> {
-    let err = |source| LoadError::Read {
-        path: path.to_path_buf(),
-        format,
-        source,
-    };
+    let err = LoadError::read(path, format);
     let file = || File::open(path).map_err(|e| err(e.into()));
     match format {
         Format::Parquet => scan_parquet(path).and_then(|lf| lf.collect()).map_err(err),

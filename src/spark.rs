@@ -15,13 +15,11 @@
 use std::time::Duration;
 
 use polars::prelude::*;
-use serde_json::Value;
 
 use crate::config::Table;
-use crate::diff::{SAMPLES, to_json};
+use crate::diff::{SAMPLES, named_schema_diff, row_values, to_json};
 use crate::model::{
-    ColumnDiff, ColumnType, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport,
-    TypeChange, ValueSample,
+    ColumnDiff, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport, ValueSample,
 };
 use crate::stats::ks::{self, Alternative, KsResult, Method};
 
@@ -145,6 +143,15 @@ fn to_polars(batches: &[arrow::record_batch::RecordBatch]) -> Result<DataFrame, 
     Ok(IpcReader::new(std::io::Cursor::new(bytes)).finish()?)
 }
 
+/// `f` of each item, separated by `sep`: column lists and conditions.
+fn sql_list<'a, T: 'a>(
+    items: impl IntoIterator<Item = &'a T>,
+    sep: &str,
+    f: impl FnMut(&'a T) -> String,
+) -> String {
+    items.into_iter().map(f).collect::<Vec<_>>().join(sep)
+}
+
 /// A Spark SQL identifier.
 fn ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
@@ -181,28 +188,7 @@ pub fn compare_exact(
         cols.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
     };
     let ignored = |n: &str| table.ignore.iter().any(|i| i == n);
-    for (name, dtype) in bs.iter().filter(|(n, _)| !ignored(n)) {
-        match type_of(&hs, name) {
-            None => report.schema.removed.push(ColumnType {
-                name: name.clone(),
-                dtype: dtype.clone(),
-            }),
-            Some(h) if &h != dtype => report.schema.changed.push(TypeChange {
-                column: name.clone(),
-                base: dtype.clone(),
-                head: h,
-            }),
-            Some(_) => {}
-        }
-    }
-    for (name, dtype) in hs.iter().filter(|(n, _)| !ignored(n)) {
-        if type_of(&bs, name).is_none() {
-            report.schema.added.push(ColumnType {
-                name: name.clone(),
-                dtype: dtype.clone(),
-            });
-        }
-    }
+    report.schema = named_schema_diff(&bs, &hs, &table.ignore);
     for k in &table.key {
         if type_of(&bs, k).is_none() || type_of(&hs, k).is_none() {
             let side = if type_of(&bs, k).is_none() {
@@ -238,34 +224,21 @@ pub fn compare_exact(
             format!("CAST({side}.{} AS STRING)", ident(k))
         }
     };
-    let keys = |side: &str| {
-        table
-            .key
-            .iter()
-            .map(|k| key_expr(side, k))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let keys = |side: &str| sql_list(&table.key, ", ", |k| key_expr(side, k));
 
     // Duplicated keys, per side.
     let dup_view = |view: &str| {
         format!(
             "SELECT {}, count(*) AS n FROM {view} s GROUP BY {} HAVING count(*) > 1",
-            table
-                .key
-                .iter()
-                .map(|k| format!("{} AS {}", key_expr("s", k), ident(k)))
-                .collect::<Vec<_>>()
-                .join(", "),
+            sql_list(&table.key, ", ", |k| format!(
+                "{} AS {}",
+                key_expr("s", k),
+                ident(k)
+            )),
             keys("s")
         )
     };
-    let key_list = table
-        .key
-        .iter()
-        .map(|k| ident(k))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let key_list = sql_list(&table.key, ", ", |k| ident(k));
     let dup_side = |view: &str| -> Result<DuplicateSide, SparkError> {
         let totals = spark.sql(&format!(
             "SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM ({})",
@@ -281,7 +254,7 @@ pub fn compare_exact(
             samples: (0..samples.height())
                 .map(|i| {
                     Ok(RowSample {
-                        values: values(&samples, &table.key, i)?,
+                        values: row_values(&samples, &table.key, i)?,
                         count: int(&samples, "n", i)?,
                     })
                 })
@@ -290,12 +263,9 @@ pub fn compare_exact(
     };
     let (base_dups, head_dups) = (dup_side("swl_b")?, dup_side("swl_h")?);
     if base_dups.keys > 0 || head_dups.keys > 0 {
-        let on = table
-            .key
-            .iter()
-            .map(|k| format!("h.{0} <=> b.{0}", ident(k)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let on = sql_list(&table.key, " AND ", |k| {
+            format!("h.{0} <=> b.{0}", ident(k))
+        });
         let new = spark.sql(&format!(
             "SELECT count(*) AS n FROM ({}) h LEFT ANTI JOIN ({}) b ON {on}",
             dup_view("swl_h"),
@@ -322,12 +292,9 @@ pub fn compare_exact(
         .chain([format!("b.{OCC} = h.{OCC}")])
         .collect::<Vec<_>>()
         .join(" AND ");
-    let select_keys = table
-        .key
-        .iter()
-        .map(|k| format!("coalesce(b.{0}, h.{0}) AS {0}", ident(k)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let select_keys = sql_list(&table.key, ", ", |k| {
+        format!("coalesce(b.{0}, h.{0}) AS {0}", ident(k))
+    });
     let select_values = compared
         .iter()
         .enumerate()
@@ -440,7 +407,7 @@ fn summarize(
     for r in 0..sorted.height() {
         let sample = |count| -> Result<RowSample, SparkError> {
             Ok(RowSample {
-                values: values(&sorted, &table.key, r)?,
+                values: row_values(&sorted, &table.key, r)?,
                 count,
             })
         };
@@ -475,7 +442,7 @@ fn summarize(
         for r in 0..sorted.height() {
             if tag(r)? == i as i64 {
                 diff.samples.push(ValueSample {
-                    key: values(&sorted, &table.key, r)?,
+                    key: row_values(&sorted, &table.key, r)?,
                     path: None,
                     base: to_json(&sorted.column(&format!("b{i}"))?.get(r)?),
                     head: to_json(&sorted.column(&format!("h{i}"))?.get(r)?),
@@ -502,21 +469,11 @@ fn compare_multiset(
         });
     }
     let names: Vec<String> = compared.iter().map(|(n, _)| n.clone()).collect();
-    let cols = names
-        .iter()
-        .map(|n| ident(n))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let on = names
-        .iter()
-        .map(|n| format!("b.{0} <=> h.{0}", ident(n)))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let coalesced = names
-        .iter()
-        .map(|n| format!("coalesce(b.{0}, h.{0}) AS {0}", ident(n)))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let cols = sql_list(&names, ", ", |n| ident(n));
+    let on = sql_list(&names, " AND ", |n| format!("b.{0} <=> h.{0}", ident(n)));
+    let coalesced = sql_list(&names, ", ", |n| {
+        format!("coalesce(b.{0}, h.{0}) AS {0}", ident(n))
+    });
     spark.sql(&format!(
         "CREATE OR REPLACE TEMP VIEW swl_m AS
          SELECT {coalesced}, coalesce(b.n, 0) - coalesce(h.n, 0) AS surplus
@@ -549,7 +506,7 @@ fn compare_multiset(
             ))?;
             for r in 0..rows.height() {
                 side.push(RowSample {
-                    values: values(&rows, &names, r)?,
+                    values: row_values(&rows, &names, r)?,
                     count: int(&rows, "swl_n", r)?,
                 });
             }
@@ -577,17 +534,6 @@ fn columns(spark: &Spark, view: &str) -> Result<Vec<(String, String)>, SparkErro
 fn int(df: &DataFrame, name: &str, row: usize) -> Result<u64, SparkError> {
     let v = df.column(name)?.cast(&DataType::UInt64)?;
     Ok(v.u64()?.get(row).unwrap_or(0))
-}
-
-fn values(
-    df: &DataFrame,
-    names: &[String],
-    row: usize,
-) -> Result<Vec<(String, Value)>, SparkError> {
-    names
-        .iter()
-        .map(|n| Ok((n.clone(), to_json(&df.column(n)?.get(row)?))))
-        .collect()
 }
 
 /// The two-sample KS test of column `column` of two views, D computed on
