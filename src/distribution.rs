@@ -37,7 +37,7 @@ pub fn compare_distribution(
                 && head.get_column_index(c).is_some()
         })
         .collect();
-    let tolerance = 10f64.powi(-(table.precision as i32));
+    let tolerance = tie_tolerance(table);
     let results: Vec<PolarsResult<Result<Feature, Untested>>> = columns
         .par_iter()
         .map(|&name| {
@@ -59,7 +59,7 @@ pub fn compare_distribution(
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Numeric,
     Categorical,
     Other,
@@ -78,36 +78,30 @@ fn kind(dtype: &DataType) -> Kind {
     }
 }
 
-fn compare_column(
+/// The test column `name` gets from its kinds and type names on both
+/// sides (and the table's settings), as a feature to fill in; or why it
+/// gets none. Shared by the local and the Spark engine.
+pub(crate) fn plan(
     table: &Table,
     name: &str,
-    base: &Series,
-    head: &Series,
-    tolerance: f64,
-) -> PolarsResult<Result<Feature, Untested>> {
+    (kb, tb): (Kind, &str),
+    (kh, th): (Kind, &str),
+) -> Result<Feature, Untested> {
     let settings = table.column_settings(name);
-    let (kb, kh) = (kind(base.dtype()), kind(head.dtype()));
     let untested = |reason: String, regression: bool| {
-        Ok(Err(Untested {
+        Err(Untested {
             column: name.to_string(),
             reason,
             regression,
-        }))
+        })
     };
     if kb == Kind::Other || kh == Kind::Other {
-        return untested(
-            format!("{} values have no distribution test", base.dtype()),
-            false,
-        );
+        return untested(format!("{tb} values have no distribution test"), false);
     }
     let test = match settings.test {
         Some(TestKind::Ks) if kb != Kind::Numeric || kh != Kind::Numeric => {
             return untested(
-                format!(
-                    "`test = \"ks\"` needs numbers, but it is {} -> {}",
-                    base.dtype(),
-                    head.dtype()
-                ),
+                format!("`test = \"ks\"` needs numbers, but it is {tb} -> {th}"),
                 true,
             );
         }
@@ -116,18 +110,14 @@ fn compare_column(
         Some(TestKind::None) => TestName::None,
         None if kb != kh => {
             return untested(
-                format!(
-                    "changed type from {} to {}: the distributions cannot be compared",
-                    base.dtype(),
-                    head.dtype()
-                ),
+                format!("changed type from {tb} to {th}: the distributions cannot be compared"),
                 true,
             );
         }
         None if kb == Kind::Numeric => TestName::Ks,
         None => TestName::ChiSquare,
     };
-    let mut feature = Feature {
+    Ok(Feature {
         column: name.to_string(),
         test,
         statistic: f64::NAN,
@@ -143,14 +133,56 @@ fn compare_column(
         base: Summary::default(),
         head: Summary::default(),
         plot: None,
+    })
+}
+
+/// Whether a planned feature is compared as numbers (KS, histograms)
+/// rather than as categories.
+pub(crate) fn as_numbers(feature: &Feature, kb: Kind, kh: Kind) -> bool {
+    kb == Kind::Numeric && kh == Kind::Numeric && feature.test != TestName::ChiSquare
+}
+
+/// The relative tolerance within which the KS test ties two numbers.
+pub(crate) fn tie_tolerance(table: &Table) -> f64 {
+    10f64.powi(-(table.precision as i32))
+}
+
+/// Fills in a categorical feature from its counts per category (the same
+/// categories on both sides, sorted) and its nulls.
+pub(crate) fn fill_categorical(feature: &mut Feature, counts: &Counts) {
+    let (names, counts_b, counts_h, nulls_b, nulls_h) = counts;
+    feature.plot = Some(categorical_plot(names, counts_b, counts_h));
+    feature.base = summary::categorical(counts_b, *nulls_b);
+    feature.head = summary::categorical(counts_h, *nulls_h);
+    if feature.test == TestName::ChiSquare {
+        let r = compare_counts(counts_b, counts_h);
+        feature.statistic = r.chi2;
+        feature.p_value = r.p_value;
+        feature.effect = r.tvd;
+        feature.df = Some(r.df);
+        feature.psi = Some(r.psi);
+    }
+}
+
+fn compare_column(
+    table: &Table,
+    name: &str,
+    base: &Series,
+    head: &Series,
+    tolerance: f64,
+) -> PolarsResult<Result<Feature, Untested>> {
+    let (kb, kh) = (kind(base.dtype()), kind(head.dtype()));
+    let (tb, th) = (base.dtype().to_string(), head.dtype().to_string());
+    let mut feature = match plan(table, name, (kb, &tb), (kh, &th)) {
+        Ok(f) => f,
+        Err(u) => return Ok(Err(u)),
     };
-    let numeric = kb == Kind::Numeric && kh == Kind::Numeric && test != TestName::ChiSquare;
-    if numeric {
+    if as_numbers(&feature, kb, kh) {
         let (b, h) = rayon::join(|| sorted_values(base), || sorted_values(head));
         let ((bv, bn), (hv, hn)) = (b?, h?);
         feature.base = summary::numeric(&bv, bn);
         feature.head = summary::numeric(&hv, hn);
-        if test == TestName::Ks {
+        if feature.test == TestName::Ks {
             let r = ks_2samp_sorted(
                 &bv,
                 &hv,
@@ -165,26 +197,20 @@ fn compare_column(
         }
         feature.plot = numeric_plot(&bv, &hv, feature.location);
     } else {
-        let (names, counts_b, counts_h, nulls_b, nulls_h) = category_counts(base, head)?;
-        feature.plot = Some(categorical_plot(&names, &counts_b, &counts_h));
-        feature.base = summary::categorical(&counts_b, nulls_b);
-        feature.head = summary::categorical(&counts_h, nulls_h);
-        if test == TestName::ChiSquare {
-            let r = compare_counts(&counts_b, &counts_h);
-            feature.statistic = r.chi2;
-            feature.p_value = r.p_value;
-            feature.effect = r.tvd;
-            feature.df = Some(r.df);
-            feature.psi = Some(r.psi);
-        }
+        fill_categorical(&mut feature, &category_counts(base, head)?);
     }
     Ok(Ok(feature))
 }
 
 /// Non-null, non-NaN values as f64, sorted; and the count of nulls + NaN.
 fn sorted_values(s: &Series) -> PolarsResult<(Vec<f64>, u64)> {
-    let physical = s.to_physical_repr();
-    let floats = physical.cast(&DataType::Float64)?;
+    // Decimals as their values (their physical form is the unscaled
+    // integer); dates and times as their physical numbers.
+    let floats = if s.dtype().is_decimal() {
+        s.cast(&DataType::Float64)?
+    } else {
+        s.to_physical_repr().cast(&DataType::Float64)?
+    };
     let ca = floats.f64()?;
     let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
     values.extend(ca.iter().flatten().filter(|v| !v.is_nan()));
@@ -195,7 +221,7 @@ fn sorted_values(s: &Series) -> PolarsResult<(Vec<f64>, u64)> {
 
 /// Counts per category over the union of both sides' categories, in a
 /// stable (sorted) category order; nulls counted separately.
-type Counts = (Vec<String>, Vec<u64>, Vec<u64>, u64, u64);
+pub(crate) type Counts = (Vec<String>, Vec<u64>, Vec<u64>, u64, u64);
 
 fn category_counts(base: &Series, head: &Series) -> PolarsResult<Counts> {
     let b = base.cast(&DataType::String)?;
@@ -221,71 +247,135 @@ fn category_counts(base: &Series, head: &Series) -> PolarsResult<Counts> {
 }
 
 /// Histogram bins and ECDF grid points drawn per numeric feature.
-const BINS: usize = 40;
-const GRID: usize = 200;
+pub(crate) const BINS: usize = 40;
+pub(crate) const GRID: usize = 200;
 /// Categories drawn before the rest are summed as `(other)`.
 const TOP_CATEGORIES: usize = 20;
 
-/// Shared bins over the pooled 0.1%–99.9% range (so one outlier does not
-/// squash the picture), and both ECDFs on a shared grid.
-fn numeric_plot(base: &[f64], head: &[f64], d_at: Option<f64>) -> Option<crate::model::Plot> {
-    if base.is_empty() || head.is_empty() {
-        return None;
+/// One side's numbers as the plot's range needs them: the 0.1% and 99.9%
+/// quantiles, and the smallest and largest finite values (0 when none).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spread {
+    pub q_lo: f64,
+    pub q_hi: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    /// Of a side with `n` values, whose `i`-th smallest is `at(i)`.
+    pub(crate) fn of(n: usize, at: impl Fn(usize) -> f64, min: f64, max: f64) -> Spread {
+        Spread {
+            q_lo: summary::quantile_by(n, 0.001, &at),
+            q_hi: summary::quantile_by(n, 0.999, &at),
+            min,
+            max,
+        }
     }
-    let finite = |v: &[f64]| -> (f64, f64) {
-        let lo = v.iter().copied().find(|x| x.is_finite()).unwrap_or(0.0);
-        let hi = v
-            .iter()
-            .rev()
-            .copied()
-            .find(|x| x.is_finite())
-            .unwrap_or(0.0);
-        (
-            summary::quantile(v, 0.001).max(lo).min(hi),
-            summary::quantile(v, 0.999).min(hi).max(lo),
-        )
-    };
-    let ((bl, bh), (hl, hh)) = (finite(base), finite(head));
+}
+
+/// The plot's shared histogram edges and its regular ECDF grid, over the
+/// pooled 0.1%–99.9% range (so one outlier does not squash the picture).
+pub(crate) struct Axes {
+    pub edges: Vec<f64>,
+    pub grid: Vec<f64>,
+}
+
+pub(crate) fn axes(base: Spread, head: Spread) -> Axes {
+    let clamp = |s: Spread| (s.q_lo.max(s.min).min(s.max), s.q_hi.min(s.max).max(s.min));
+    let ((bl, bh), (hl, hh)) = (clamp(base), clamp(head));
     let (mut lo, mut hi) = (bl.min(hl), bh.max(hh));
     if hi <= lo || hi.is_nan() || lo.is_nan() {
         (lo, hi) = (lo - 0.5, hi + 0.5);
     }
     let width = (hi - lo) / BINS as f64;
-    let edges: Vec<f64> = (0..=BINS).map(|i| lo + width * i as f64).collect();
-    let hist = |v: &[f64]| -> Vec<u64> {
-        let mut counts = vec![0u64; BINS];
+    Axes {
+        edges: (0..=BINS).map(|i| lo + width * i as f64).collect(),
+        grid: (0..GRID)
+            .map(|i| lo + (hi - lo) * i as f64 / (GRID - 1) as f64)
+            .collect(),
+    }
+}
+
+/// One side's counts on the axes: values per histogram bin (those below
+/// the first edge in the first bin, from the last inner edge up in the
+/// last), values at or below each grid point, at or below D's location,
+/// and in all.
+pub(crate) struct Binned {
+    pub hist: Vec<u64>,
+    pub at_grid: Vec<u64>,
+    pub at_d: u64,
+    pub n: u64,
+}
+
+/// The picture of a numeric feature from both sides' counts.
+pub(crate) fn assemble_plot(
+    axes: Axes,
+    d_at: Option<f64>,
+    base: Binned,
+    head: Binned,
+) -> crate::model::Plot {
+    let fraction = |count: u64, b: &Binned| count as f64 / b.n as f64;
+    let mut ecdf_x = axes.grid;
+    let mut ecdf_base: Vec<f64> = base.at_grid.iter().map(|&c| fraction(c, &base)).collect();
+    let mut ecdf_head: Vec<f64> = head.at_grid.iter().map(|&c| fraction(c, &head)).collect();
+    let d_at = d_at.filter(|a| a.is_finite());
+    if let Some(at) = d_at {
+        let pos = ecdf_x.partition_point(|x| *x < at);
+        ecdf_x.insert(pos, at);
+        ecdf_base.insert(pos, fraction(base.at_d, &base));
+        ecdf_head.insert(pos, fraction(head.at_d, &head));
+    }
+    crate::model::Plot::Numeric {
+        base: base.hist.clone(),
+        head: head.hist.clone(),
+        ecdf_base,
+        ecdf_head,
+        d_at: d_at.map(|a| (a, fraction(base.at_d, &base), fraction(head.at_d, &head))),
+        edges: axes.edges,
+        ecdf_x,
+    }
+}
+
+/// The plot of two sorted samples.
+fn numeric_plot(base: &[f64], head: &[f64], d_at: Option<f64>) -> Option<crate::model::Plot> {
+    if base.is_empty() || head.is_empty() {
+        return None;
+    }
+    let spread = |v: &[f64]| {
+        let min = v.iter().copied().find(|x| x.is_finite()).unwrap_or(0.0);
+        let max = v
+            .iter()
+            .rev()
+            .copied()
+            .find(|x| x.is_finite())
+            .unwrap_or(0.0);
+        Spread::of(v.len(), |i| v[i], min, max)
+    };
+    let axes = axes(spread(base), spread(head));
+    let binned = |v: &[f64]| {
+        let mut hist = vec![0u64; BINS];
         let mut prev = 0;
-        for (i, edge) in edges.iter().enumerate().skip(1) {
+        for (i, edge) in axes.edges.iter().enumerate().skip(1) {
             // Sorted input: each bin is a range found by binary search.
             let upto = if i == BINS {
                 v.len()
             } else {
                 v.partition_point(|x| x < edge)
             };
-            counts[i - 1] = (upto - prev) as u64;
+            hist[i - 1] = (upto - prev) as u64;
             prev = upto;
         }
-        counts
+        let at = |x: f64| v.partition_point(|y| *y <= x) as u64;
+        Binned {
+            hist,
+            at_grid: axes.grid.iter().map(|&x| at(x)).collect(),
+            at_d: d_at.map_or(0, at),
+            n: v.len() as u64,
+        }
     };
-    let ecdf = |v: &[f64], x: f64| v.partition_point(|y| *y <= x) as f64 / v.len() as f64;
-    let mut ecdf_x: Vec<f64> = (0..GRID)
-        .map(|i| lo + (hi - lo) * i as f64 / (GRID - 1) as f64)
-        .collect();
-    if let Some(at) = d_at.filter(|a| a.is_finite()) {
-        let pos = ecdf_x.partition_point(|x| *x < at);
-        ecdf_x.insert(pos, at);
-    }
-    Some(crate::model::Plot::Numeric {
-        base: hist(base),
-        head: hist(head),
-        ecdf_base: ecdf_x.iter().map(|&x| ecdf(base, x)).collect(),
-        ecdf_head: ecdf_x.iter().map(|&x| ecdf(head, x)).collect(),
-        d_at: d_at
-            .filter(|a| a.is_finite())
-            .map(|a| (a, ecdf(base, a), ecdf(head, a))),
-        edges,
-        ecdf_x,
-    })
+    let (b, h) = (binned(base), binned(head));
+    Some(assemble_plot(axes, d_at, b, h))
 }
 
 /// The most frequent categories (by both sides together), then `(other)`.

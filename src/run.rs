@@ -552,19 +552,25 @@ pub fn compare_table_at(
     engine: EngineRef<'_>,
 ) -> (TableReport, f64) {
     #[cfg(feature = "spark")]
-    if let (EngineRef::Spark(spark), CompareMode::Exact) = (engine, table.compare) {
+    if let EngineRef::Spark(spark) = engine {
         // The cluster resolves paths on its own: give it absolute ones.
         let path = |(dir, pattern): (&Path, &str)| {
             let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
             dir.join(pattern).to_string_lossy().into_owned()
         };
-        let report = crate::spark::compare_exact(spark, table, &path(base), &path(head))
-            .unwrap_or_else(|e| {
-                let mut r = TableReport::new(&table.name, table.compare, &table.key);
-                r.engine = "spark";
-                r.error = Some(chain(&e));
-                r
-            });
+        let (base, head) = (path(base), path(head));
+        let report = match table.compare {
+            CompareMode::Exact => crate::spark::compare_exact(spark, table, &base, &head),
+            CompareMode::Distribution => {
+                crate::spark::compare_distribution(spark, table, &base, &head)
+            }
+        }
+        .unwrap_or_else(|e| {
+            let mut r = TableReport::new(&table.name, table.compare, &table.key);
+            r.engine = "spark";
+            r.error = Some(chain(&e));
+            r
+        });
         return (report, 0.0);
     }
     let _ = engine;

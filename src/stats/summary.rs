@@ -75,7 +75,8 @@ pub fn categorical(counts: &[u64], nulls: u64) -> Summary {
     }
 }
 
-fn fraction(part: u64, whole: u64) -> f64 {
+/// `part / whole`, 0 for nothing.
+pub fn fraction(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
     } else {
@@ -86,18 +87,31 @@ fn fraction(part: u64, whole: u64) -> f64 {
 /// The q-quantile of sorted values, interpolating linearly between order
 /// statistics (numpy's default, "linear").
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
+    quantile_by(sorted.len(), q, |i| sorted[i])
+}
+
+/// The q-quantile of `n` values whose `i`-th smallest is `at(i)`: only the
+/// order statistics [`quantile_ranks`] names are asked for.
+pub fn quantile_by(n: usize, q: f64, at: impl Fn(usize) -> f64) -> f64 {
+    let Some((lo, hi, frac)) = quantile_ranks(n, q) else {
         return f64::NAN;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    let frac = pos - lo as f64;
+    };
     if frac == 0.0 {
-        sorted[lo]
+        at(lo)
     } else {
-        sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+        at(lo) + (at(hi) - at(lo)) * frac
     }
+}
+
+/// The two order statistics (0-based ranks) the q-quantile of `n` values
+/// interpolates between, and the weight of the second; `None` for none.
+pub fn quantile_ranks(n: usize, q: f64) -> Option<(usize, usize, f64)> {
+    if n == 0 {
+        return None;
+    }
+    let pos = q * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    Some((lo, (lo + 1).min(n - 1), pos - lo as f64))
 }
 
 #[cfg(test)]

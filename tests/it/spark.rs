@@ -204,7 +204,11 @@ fn ks_statistic_computed_in_sql_equals_the_local_one() {
     let Some(remote) = remote() else { return };
     let spark = Spark::connect(&remote).unwrap();
     let d = tempfile::tempdir().unwrap();
-    // A continuous column, shifted, and a heavily tied one (5 values).
+    // A continuous column, shifted; a heavily tied one (5 values); and
+    // near-ties: head holds each base value k times (1 + 0.6e-6) or
+    // (1 + 1.2e-6), so at a relative tolerance of 1e-6 chains of three
+    // values form whose first two are one group and whose third starts the
+    // next (a chain-wide grouping would get D wrong).
     let n = 20_000usize;
     let x: Vec<f64> = (0..n).map(|i| ((i * 7919) % n) as f64 / n as f64).collect();
     let y: Vec<f64> = (0..n + 333)
@@ -212,6 +216,17 @@ fn ks_statistic_computed_in_sql_equals_the_local_one() {
         .collect();
     let tx: Vec<f64> = (0..n).map(|i| (i % 5) as f64).collect();
     let ty: Vec<f64> = (0..n + 333).map(|i| ((i * i) % 5) as f64).collect();
+    let cx: Vec<f64> = (0..n).map(|i| (i % 4000 + 1) as f64).collect();
+    let cy: Vec<f64> = (0..n)
+        .map(|i| {
+            let k = (i % 4000 + 1) as f64;
+            match i % 3 {
+                0 => k,
+                1 => k * (1.0 + 0.6e-6),
+                _ => k * (1.0 + 1.2e-6),
+            }
+        })
+        .collect();
     write_parquet(
         &df!("v" => &x, "t" => &tx).unwrap(),
         &d.path().join("b.parquet"),
@@ -220,7 +235,14 @@ fn ks_statistic_computed_in_sql_equals_the_local_one() {
         &df!("v" => &y, "t" => &ty).unwrap(),
         &d.path().join("h.parquet"),
     );
-    for (view, file) in [("ks_b", "b.parquet"), ("ks_h", "h.parquet")] {
+    write_parquet(&df!("c" => &cx).unwrap(), &d.path().join("cb.parquet"));
+    write_parquet(&df!("c" => &cy).unwrap(), &d.path().join("ch.parquet"));
+    for (view, file) in [
+        ("ks_b", "b.parquet"),
+        ("ks_h", "h.parquet"),
+        ("kc_b", "cb.parquet"),
+        ("kc_h", "ch.parquet"),
+    ] {
         spark
             .sql(&format!(
                 "CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM parquet.`{}`",
@@ -228,27 +250,226 @@ fn ks_statistic_computed_in_sql_equals_the_local_one() {
             ))
             .unwrap();
     }
-    for (column, a, b) in [("v", &x, &y), ("t", &tx, &ty)] {
-        let (mut a, mut b) = (a.clone(), b.clone());
-        a.sort_by(f64::total_cmp);
-        b.sort_by(f64::total_cmp);
-        let local = ks::ks_2samp_sorted(&a, &b, Alternative::TwoSided, Method::Auto, None);
-        for partitions in [1, 4] {
-            let remote = spark::ks_counts(&spark, "ks_b", "ks_h", column, partitions).unwrap();
-            assert_eq!(
-                remote.statistic, local.statistic,
-                "{column}, {partitions} partitions"
-            );
-            assert_eq!((remote.n1, remote.n2), (local.n1, local.n2));
-            assert!(
-                (remote.p_value - local.p_value).abs() <= 1e-12,
-                "{column}: p {} vs {}",
-                remote.p_value,
-                local.p_value
-            );
+    let mut chain_d = Vec::new();
+    let sorted = |v: &Vec<f64>| {
+        let mut v = v.clone();
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    for (column, a, b, tolerance, partitions) in [
+        ("v", &x, &y, None, 1),
+        ("v", &x, &y, None, 4),
+        ("v", &x, &y, Some(1e-12), 4),
+        ("t", &tx, &ty, None, 1),
+        ("t", &tx, &ty, Some(1e-12), 4),
+        ("c", &cx, &cy, None, 4),
+        ("c", &cx, &cy, Some(1e-6), 1),
+        ("c", &cx, &cy, Some(1e-6), 4),
+        // Partition boundaries are data values: with 64, chains straddle them.
+        ("c", &cx, &cy, Some(1e-6), 64),
+        ("c", &cx, &cy, Some(1e-12), 4),
+    ] {
+        let (a, b) = (sorted(a), sorted(b));
+        let local = ks::ks_2samp_sorted(&a, &b, Alternative::TwoSided, Method::Auto, tolerance);
+        let views = if column == "c" {
+            ("kc_b", "kc_h")
+        } else {
+            ("ks_b", "ks_h")
+        };
+        let remote =
+            spark::ks_counts(&spark, views.0, views.1, column, partitions, tolerance).unwrap();
+        let at = format!("{column}, {partitions} partitions, tolerance {tolerance:?}");
+        assert_eq!(remote.statistic, local.statistic, "{at}");
+        assert_eq!(remote.location, local.location, "{at}");
+        assert_eq!((remote.n1, remote.n2), (local.n1, local.n2));
+        assert!(
+            (remote.p_value - local.p_value).abs() <= 1e-12,
+            "{at}: p {} vs {}",
+            remote.p_value,
+            local.p_value
+        );
+        assert!(local.statistic > 0.0, "{at}: the samples differ");
+        if column == "c" && partitions == 4 {
+            chain_d.push(local.statistic);
         }
-        assert!(local.statistic > 0.0, "{column}: the samples differ");
     }
+    // The near-ties matter: grouped at 1e-6 (where grouping the whole
+    // chain would give D = 0), not at 1e-12 or without.
+    assert!(
+        chain_d[1] < chain_d[0] && chain_d[2] == chain_d[0],
+        "{chain_d:?}"
+    );
+}
+
+/// Base and head of a distribution table with every kind of column.
+fn features(n: usize, head: bool) -> DataFrame {
+    let shift = if head { 0.3 } else { 0.0 };
+    let len = if head { n + 1_000 } else { n };
+    let x: Vec<Option<f64>> = (0..len)
+        .map(|i| match i % 101 {
+            0 => None,
+            1 => Some(f64::NAN),
+            2 if i < 300 => Some(f64::INFINITY),
+            _ => {
+                let u = ((i * 7919) % len) as f64 / len as f64;
+                Some((u * 6.0 - 3.0).powi(3) + shift)
+            }
+        })
+        .collect();
+    let k: Vec<i64> = (0..len as i64)
+        .map(|i| (i * i + i64::from(head)) % 7)
+        .collect();
+    let noise: Vec<f64> = (0..len)
+        .map(|i| {
+            // Both sides' lengths are multiples of 1,000: the same values,
+            // but for the last bits.
+            let v = (i % 1000 + 1) as f64;
+            if head {
+                v.ln() / std::f64::consts::LN_10
+            } else {
+                v.log10()
+            }
+        })
+        .collect();
+    let day: Vec<i32> = (0..len as i32)
+        .map(|i| 19_000 + i % 365 + i32::from(head) * (i % 3))
+        .collect();
+    let at: Vec<i64> = (0..len as i64)
+        .map(|i| 1_700_000_000_000_000 + i * 1_000_003)
+        .collect();
+    let amount: Vec<f64> = (0..len)
+        .map(|i| ((i * 37) % 10_000) as f64 / 100.0)
+        .collect();
+    let country: Vec<Option<&str>> = (0..len)
+        .map(|i| match (i % 10, head) {
+            (0, _) => None,
+            (1..=4, _) => Some("US"),
+            (5..=7, false) | (5, true) => Some("FR"),
+            _ => Some(["DE", "NL", "BE", "IT"][i % 4]),
+        })
+        .collect();
+    let flag: Vec<bool> = (0..len).map(|i| i % 3 == 0).collect();
+    let mut df = df!(
+        "x" => x, "k" => k, "noise" => noise, "day" => day, "at" => at,
+        "amount" => amount, "country" => country, "flag" => flag,
+    )
+    .unwrap();
+    let cast = |df: &mut DataFrame, name: &str, dtype: DataType| {
+        let c = df.column(name).unwrap().cast(&dtype).unwrap();
+        df.with_column(c).unwrap();
+    };
+    cast(&mut df, "day", DataType::Date);
+    cast(
+        &mut df,
+        "at",
+        DataType::Datetime(TimeUnit::Microseconds, None),
+    );
+    cast(&mut df, "amount", DataType::Decimal(12, 2));
+    let changed = if head {
+        Column::new("changed".into(), vec!["1"; len])
+    } else {
+        Column::new("changed".into(), vec![1.0; len])
+    };
+    df.with_column(changed).unwrap();
+    df
+}
+
+#[test]
+fn distribution_tables_get_the_same_tests_summaries_and_plots_on_both_engines() {
+    use swimlane::config::{CompareMode, Format, Table};
+    let Some(remote) = remote() else { return };
+    let spark = Spark::connect(&remote).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let (b, h) = (d.path().join("b.parquet"), d.path().join("h.parquet"));
+    write_parquet(&features(30_000, false), &b);
+    write_parquet(&features(30_000, true), &h);
+    let read = |p: &Path| {
+        LazyFrame::scan_parquet(p.to_str().unwrap().into(), Default::default())
+            .unwrap()
+            .collect()
+            .unwrap()
+    };
+    let table = Table::new(
+        "features",
+        "f.parquet",
+        Format::Parquet,
+        CompareMode::Distribution,
+    );
+    let local = swimlane::distribution::compare_distribution(&table, &read(&b), &read(&h)).unwrap();
+    let remote =
+        spark::compare_distribution(&spark, &table, b.to_str().unwrap(), h.to_str().unwrap())
+            .unwrap();
+    assert_eq!(remote.engine, "spark");
+    let names = |r: &swimlane::model::TableReport| -> Vec<String> {
+        r.features.iter().map(|f| f.column.clone()).collect()
+    };
+    assert_eq!(names(&remote), names(&local));
+    assert_eq!(names(&local).len(), 8);
+    assert_eq!(remote.untested.len(), 1);
+    assert_eq!(
+        (&remote.untested[0].column, remote.untested[0].regression),
+        (&local.untested[0].column, local.untested[0].regression)
+    );
+    let close = |a: f64, b: f64, rel: f64| {
+        (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= rel * a.abs().max(b.abs())
+    };
+    for (l, r) in local.features.iter().zip(&remote.features) {
+        let c = &l.column;
+        assert_eq!(r.test, l.test, "{c}");
+        assert!(
+            close(r.statistic, l.statistic, 0.0),
+            "{c}: {} vs {}",
+            r.statistic,
+            l.statistic
+        );
+        assert!(
+            (r.p_value - l.p_value).abs() <= 1e-12 || (r.p_value.is_nan() && l.p_value.is_nan()),
+            "{c}: p {} vs {}",
+            r.p_value,
+            l.p_value
+        );
+        assert_eq!(r.location, l.location, "{c}");
+        assert_eq!((r.df, r.psi), (l.df, l.psi), "{c}");
+        for (ls, rs) in [(&l.base, &r.base), (&l.head, &r.head)] {
+            assert_eq!(
+                (rs.rows, rs.nulls, rs.distinct, rs.null_fraction),
+                (ls.rows, ls.nulls, ls.distinct, ls.null_fraction),
+                "{c}"
+            );
+            match (ls.numeric, rs.numeric) {
+                (Some(ln), Some(rn)) => {
+                    assert_eq!(
+                        (rn.min, rn.median, rn.p99, rn.max),
+                        (ln.min, ln.median, ln.p99, ln.max),
+                        "{c}"
+                    );
+                    // Sums in another order: the last bits may differ.
+                    assert!(
+                        close(rn.mean, ln.mean, 1e-9),
+                        "{c}: mean {} vs {}",
+                        rn.mean,
+                        ln.mean
+                    );
+                    assert!(
+                        close(rn.std, ln.std, 1e-9),
+                        "{c}: std {} vs {}",
+                        rn.std,
+                        ln.std
+                    );
+                }
+                (None, None) => {}
+                other => panic!("{c}: {other:?}"),
+            }
+        }
+        assert_eq!(r.plot, l.plot, "{c}");
+    }
+    // The scenario holds what it claims: x and k moved, the float noise
+    // did not, the categories moved.
+    let by = |name: &str| local.features.iter().find(|f| f.column == name).unwrap();
+    assert!(by("x").statistic > 0.05 && by("k").statistic > 0.01);
+    assert_eq!(by("noise").statistic, 0.0);
+    assert!(by("country").effect > 0.05);
+    assert!(by("x").base.nulls > 0 && by("x").base.numeric.unwrap().max.is_infinite());
 }
 
 #[test]

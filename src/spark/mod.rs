@@ -1,5 +1,5 @@
-//! The Spark engine: a keyed exact comparison run as Spark SQL through
-//! Spark Connect, for tables that live on a cluster.
+//! The Spark engine: exact and distribution comparisons run as Spark SQL
+//! through Spark Connect, for tables that live on a cluster.
 //!
 //! Both sides are read by the cluster from their Parquet paths; one
 //! `FULL OUTER JOIN` on the keys (null-safe, n-th occurrence with n-th
@@ -8,11 +8,16 @@
 //! column's null-safe mismatch count (`<=>`); only those counts and a few
 //! sample rows come back. Results arrive as Arrow batches and are turned
 //! into polars frames, so samples render exactly as the local engine's.
-//! The KS statistic is computed in SQL with integer counts over
-//! range-partitioned windows ([`ks_counts`]); its p-value is computed here
-//! by the same code as the local engine's.
+//! Distribution tables ([`distribution`]) get the local engine's tests,
+//! summaries and plots from counts aggregated in SQL; the KS statistic
+//! with integer counts over range-partitioned windows ([`ks_counts`]), its
+//! p-value computed here by the same code as the local engine's.
+
+mod distribution;
 
 use std::time::Duration;
+
+pub use distribution::{compare_distribution, ks_counts};
 
 use polars::prelude::*;
 
@@ -21,7 +26,6 @@ use crate::diff::{SAMPLES, named_schema_diff, row_values, to_json};
 use crate::model::{
     ColumnDiff, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport, ValueSample,
 };
-use crate::stats::ks::{self, Alternative, KsResult, Method};
 
 /// How long reaching the server may take before it counts as down.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -94,12 +98,20 @@ impl Spark {
                 return Err(e);
             }
         };
-        Ok(Spark {
+        let spark = Spark {
             remote: remote.to_string(),
             runtime,
             session,
             received: std::cell::Cell::new(0),
-        })
+        };
+        // Parquet writers that leave out min/max statistics (polars does
+        // for a row group with a NaN) make Spark's pushed-down `IS NOT
+        // NULL` skip the row group as if it held only nulls; every query
+        // here reads whole columns anyway, so nothing is pushed down.
+        spark.sql("SET spark.sql.parquet.filterPushdown = false")?;
+        // Naive timestamps become numbers through the session's time zone.
+        spark.sql("SET spark.sql.session.timeZone = UTC")?;
+        Ok(spark)
     }
 
     pub fn remote(&self) -> &str {
@@ -174,21 +186,11 @@ pub fn compare_exact(
             actual: "sets tolerances or string options".into(),
         });
     }
-    let mut report = TableReport::new(&table.name, table.compare, &table.key);
-    report.engine = "spark";
-    report.ignored = table.ignore.clone();
-    for (view, path) in [("swl_b", base), ("swl_h", head)] {
-        spark.sql(&format!(
-            "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, monotonically_increasing_id() AS {ROW} FROM parquet.{}",
-            ident(path)
-        ))?;
-    }
-    let (bs, hs) = (columns(spark, "swl_b")?, columns(spark, "swl_h")?);
+    let (mut report, bs, hs) = open(spark, table, base, head)?;
     let type_of = |cols: &[(String, String)], name: &str| {
         cols.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
     };
     let ignored = |n: &str| table.ignore.iter().any(|i| i == n);
-    report.schema = named_schema_diff(&bs, &hs, &table.ignore);
     for k in &table.key {
         if type_of(&bs, k).is_none() || type_of(&hs, k).is_none() {
             let side = if type_of(&bs, k).is_none() {
@@ -517,6 +519,30 @@ fn compare_multiset(
     result
 }
 
+/// Opens both sides as the views `swl_b` and `swl_h` (each row numbered in
+/// file order), and starts the table's report: its columns and Spark's
+/// names of their types, per side.
+#[allow(clippy::type_complexity)]
+fn open(
+    spark: &Spark,
+    table: &Table,
+    base: &str,
+    head: &str,
+) -> Result<(TableReport, Vec<(String, String)>, Vec<(String, String)>), SparkError> {
+    let mut report = TableReport::new(&table.name, table.compare, &table.key);
+    report.engine = "spark";
+    report.ignored = table.ignore.clone();
+    for (view, path) in [("swl_b", base), ("swl_h", head)] {
+        spark.sql(&format!(
+            "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, monotonically_increasing_id() AS {ROW} FROM parquet.{}",
+            ident(path)
+        ))?;
+    }
+    let (bs, hs) = (columns(spark, "swl_b")?, columns(spark, "swl_h")?);
+    report.schema = named_schema_diff(&bs, &hs, &table.ignore);
+    Ok((report, bs, hs))
+}
+
 /// A view's columns and Spark's names of their types.
 fn columns(spark: &Spark, view: &str) -> Result<Vec<(String, String)>, SparkError> {
     let d = spark.sql(&format!("DESCRIBE {view}"))?;
@@ -534,81 +560,4 @@ fn columns(spark: &Spark, view: &str) -> Result<Vec<(String, String)>, SparkErro
 fn int(df: &DataFrame, name: &str, row: usize) -> Result<u64, SparkError> {
     let v = df.column(name)?.cast(&DataType::UInt64)?;
     Ok(v.u64()?.get(row).unwrap_or(0))
-}
-
-/// The two-sample KS test of column `column` of two views, D computed on
-/// the cluster with integer counts: equal values grouped (ties), the two
-/// samples' counts summed in value order within range partitions, the
-/// partitions' totals added as running offsets, and the extreme
-/// differences `c1·n2 − c2·n1` taken in both directions. The p-value comes
-/// from [`ks::from_extremes`], as for the local engine.
-pub fn ks_counts(
-    spark: &Spark,
-    base_view: &str,
-    head_view: &str,
-    column: &str,
-    partitions: usize,
-) -> Result<KsResult, SparkError> {
-    let c = ident(column);
-    let partitions = partitions.max(1);
-    // Range boundaries from approximate quantiles; exactness does not
-    // depend on them, only the balance of the partitions does.
-    let cuts: Vec<String> = (1..partitions)
-        .map(|i| format!("{:.6}", i as f64 / partitions as f64))
-        .collect();
-    let bounds = if cuts.is_empty() {
-        "array()".to_string()
-    } else {
-        format!(
-            "percentile_approx(CAST(v AS DOUBLE), array({}))",
-            cuts.join(", ")
-        )
-    };
-    let q = format!(
-        "WITH v AS (
-           SELECT CAST({c} AS DOUBLE) AS v, 1 AS s FROM {base_view} WHERE {c} IS NOT NULL AND NOT isnan(CAST({c} AS DOUBLE))
-           UNION ALL
-           SELECT CAST({c} AS DOUBLE) AS v, 2 AS s FROM {head_view} WHERE {c} IS NOT NULL AND NOT isnan(CAST({c} AS DOUBLE))),
-         n AS (SELECT count_if(s = 1) AS n1, count_if(s = 2) AS n2, {bounds} AS cuts FROM v),
-         g AS (SELECT v.v, count_if(s = 1) AS c1, count_if(s = 2) AS c2 FROM v GROUP BY v.v),
-         p AS (SELECT g.*, size(filter(n.cuts, x -> x < g.v)) AS part FROM g CROSS JOIN n),
-         w AS (SELECT part, v, sum(c1) OVER (PARTITION BY part ORDER BY v ROWS UNBOUNDED PRECEDING) AS r1,
-                      sum(c2) OVER (PARTITION BY part ORDER BY v ROWS UNBOUNDED PRECEDING) AS r2 FROM p),
-         t AS (SELECT part, sum(c1) AS t1, sum(c2) AS t2 FROM p GROUP BY part),
-         o AS (SELECT part, coalesce(sum(t1) OVER (ORDER BY part ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS o1,
-                      coalesce(sum(t2) OVER (ORDER BY part ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS o2 FROM t),
-         d AS (SELECT w.v, CAST(w.r1 + o.o1 AS DECIMAL(38, 0)) * n.n2 - CAST(w.r2 + o.o2 AS DECIMAL(38, 0)) * n.n1 AS diff
-               FROM w JOIN o ON w.part = o.part CROSS JOIN n)
-         SELECT (SELECT n1 FROM n) AS n1, (SELECT n2 FROM n) AS n2,
-                CAST(greatest(max(diff), 0) AS STRING) AS plus, max_by(v, diff) AS plus_at,
-                CAST(greatest(-min(diff), 0) AS STRING) AS minus, min_by(v, diff) AS minus_at
-         FROM d"
-    );
-    let r = spark.sql(&q)?;
-    let big = |name: &str| -> Result<u128, SparkError> {
-        Ok(r.column(name)?
-            .str()?
-            .get(0)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0))
-    };
-    let float = |name: &str| -> Result<f64, SparkError> {
-        Ok(r.column(name)?
-            .cast(&DataType::Float64)?
-            .f64()?
-            .get(0)
-            .unwrap_or(f64::NAN))
-    };
-    Ok(ks::from_extremes(
-        int(&r, "n1", 0)? as usize,
-        int(&r, "n2", 0)? as usize,
-        ks::Extremes {
-            plus: big("plus")?,
-            plus_at: float("plus_at")?,
-            minus: big("minus")?,
-            minus_at: float("minus_at")?,
-        },
-        Alternative::TwoSided,
-        Method::Auto,
-    ))
 }
