@@ -850,9 +850,40 @@ fn find_permutations(
             }
         }
     }
+    let cycles = closed_cycles(&source, |members| {
+        // The whole cycle must hold on every row where any member differs.
+        let mut rows: Vec<IdxSize> = members
+            .iter()
+            .flat_map(|&m| changed[m].positions.iter().copied())
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        let mut holds = true;
+        for (k, &m) in members.iter().enumerate() {
+            let next = members[(k + 1) % members.len()];
+            let h = at(head, false, &changed[m].name, &rows)?;
+            let b = at(base, true, &changed[next].name, &rows)?;
+            holds &= !differs(&h, &b)?.any();
+        }
+        Ok::<_, PolarsError>(holds)
+    })?;
+    Ok(cycles
+        .into_iter()
+        .map(|members| members.iter().map(|&m| changed[m].name.clone()).collect())
+        .collect())
+}
+
+/// The cycles that `source` closes (column `i` took its head values from
+/// column `source[i]`'s base values) and that `holds` confirms on every row
+/// where a member differs, as lists of column indices. Shared by both
+/// engines.
+pub(crate) fn closed_cycles<E>(
+    source: &[Option<usize>],
+    mut holds: impl FnMut(&[usize]) -> Result<bool, E>,
+) -> Result<Vec<Vec<usize>>, E> {
     let mut cycles = Vec::new();
-    let mut seen = vec![false; changed.len()];
-    for start in 0..changed.len() {
+    let mut seen = vec![false; source.len()];
+    for start in 0..source.len() {
         if seen[start] {
             continue;
         }
@@ -868,28 +899,11 @@ fn find_permutations(
                 _ => break false,
             }
         };
-        if !closed {
-            continue;
-        }
-        // The whole cycle must hold on every row where any member differs.
-        let mut rows: Vec<IdxSize> = members
-            .iter()
-            .flat_map(|&m| changed[m].positions.iter().copied())
-            .collect();
-        rows.sort_unstable();
-        rows.dedup();
-        let mut holds = true;
-        for (k, &m) in members.iter().enumerate() {
-            let next = members[(k + 1) % members.len()];
-            let h = at(head, false, &changed[m].name, &rows)?;
-            let b = at(base, true, &changed[next].name, &rows)?;
-            holds &= !differs(&h, &b)?.any();
-        }
-        if holds {
+        if closed && holds(&members)? {
             for &m in &members {
                 seen[m] = true;
             }
-            cycles.push(members.iter().map(|&m| changed[m].name.clone()).collect());
+            cycles.push(members);
         }
     }
     Ok(cycles)

@@ -21,7 +21,7 @@ pub use distribution::{compare_distribution, ks_counts};
 
 use polars::prelude::*;
 
-use crate::config::Table;
+use crate::config::{StringOptions, Table, Tolerance};
 use crate::diff::{SAMPLES, named_schema_diff, row_values, to_json};
 use crate::model::{
     ColumnDiff, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport, ValueSample,
@@ -171,6 +171,7 @@ fn ident(name: &str) -> String {
 
 const ROW: &str = "__swl_row";
 const OCC: &str = "__swl_occ";
+const CNT: &str = "__swl_cnt";
 
 /// Compares `table` exactly on the cluster: `base` and `head` are Parquet
 /// paths (or globs) the cluster can read.
@@ -180,12 +181,6 @@ pub fn compare_exact(
     base: &str,
     head: &str,
 ) -> Result<TableReport, SparkError> {
-    if !table.tolerance.is_empty() || table.strings.trim || table.strings.ignore_case {
-        return Err(SparkError::Unsupported {
-            what: "values exactly".into(),
-            actual: "sets tolerances or string options".into(),
-        });
-    }
     let (mut report, bs, hs) = open(spark, table, base, head)?;
     let type_of = |cols: &[(String, String)], name: &str| {
         cols.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
@@ -228,62 +223,13 @@ pub fn compare_exact(
     };
     let keys = |side: &str| sql_list(&table.key, ", ", |k| key_expr(side, k));
 
-    // Duplicated keys, per side.
-    let dup_view = |view: &str| {
-        format!(
-            "SELECT {}, count(*) AS n FROM {view} s GROUP BY {} HAVING count(*) > 1",
-            sql_list(&table.key, ", ", |k| format!(
-                "{} AS {}",
-                key_expr("s", k),
-                ident(k)
-            )),
-            keys("s")
-        )
-    };
-    let key_list = sql_list(&table.key, ", ", |k| ident(k));
-    let dup_side = |view: &str| -> Result<DuplicateSide, SparkError> {
-        let totals = spark.sql(&format!(
-            "SELECT count(*) AS keys, coalesce(sum(n), 0) AS rows FROM ({})",
-            dup_view(view)
-        ))?;
-        let samples = spark.sql(&format!(
-            "SELECT * FROM ({}) ORDER BY {key_list} LIMIT {SAMPLES}",
-            dup_view(view)
-        ))?;
-        Ok(DuplicateSide {
-            keys: int(&totals, "keys", 0)?,
-            rows: int(&totals, "rows", 0)?,
-            samples: (0..samples.height())
-                .map(|i| {
-                    Ok(RowSample {
-                        values: row_values(&samples, &table.key, i)?,
-                        count: int(&samples, "n", i)?,
-                    })
-                })
-                .collect::<Result<_, SparkError>>()?,
-        })
-    };
-    let (base_dups, head_dups) = (dup_side("swl_b")?, dup_side("swl_h")?);
-    if base_dups.keys > 0 || head_dups.keys > 0 {
-        let on = sql_list(&table.key, " AND ", |k| {
-            format!("h.{0} <=> b.{0}", ident(k))
-        });
-        let new = spark.sql(&format!(
-            "SELECT count(*) AS n FROM ({}) h LEFT ANTI JOIN ({}) b ON {on}",
-            dup_view("swl_h"),
-            dup_view("swl_b")
-        ))?;
-        report.duplicates = Some(Duplicates {
-            base: base_dups,
-            head: head_dups,
-            new_in_head: int(&new, "n", 0)?,
-        });
-    }
-
     // One join; the n-th occurrence of a key pairs with the n-th.
+    // Each row's occurrence of its key and the key's rows on its side, in
+    // one window: duplicated keys are counted from the join.
     let numbered = |view: &str| {
         format!(
-            "SELECT *, row_number() OVER (PARTITION BY {} ORDER BY {ROW}) AS {OCC} FROM {view} s",
+            "SELECT *, row_number() OVER (PARTITION BY {0} ORDER BY {ROW}) AS {OCC}, \
+             count(*) OVER (PARTITION BY {0}) AS {CNT} FROM {view} s",
             keys("s")
         )
     };
@@ -297,13 +243,20 @@ pub fn compare_exact(
     let select_keys = sql_list(&table.key, ", ", |k| {
         format!("coalesce(b.{0}, h.{0}) AS {0}", ident(k))
     });
-    let select_values = compared
-        .iter()
-        .enumerate()
-        .map(|(i, (c, _))| format!("b.{0} AS b{i}, h.{0} AS h{i}", ident(c)))
-        .collect::<Vec<_>>();
+    // Removed and added columns of one type: rename candidates.
+    let renames = rename_candidates(&report);
+    let select_values =
+        compared
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("b.{0} AS b{i}, h.{0} AS h{i}", ident(c)))
+            .chain(renames.iter().enumerate().map(|(i, (from, to))| {
+                format!("b.{} AS rb{i}, h.{} AS rh{i}", ident(from), ident(to))
+            }))
+            .collect::<Vec<_>>();
     spark.sql(&format!(
-        "CREATE OR REPLACE TEMP VIEW swl_j AS SELECT b.{ROW} AS b_row, h.{ROW} AS h_row, {select_keys}{}{} \
+        "CREATE OR REPLACE TEMP VIEW swl_j AS SELECT b.{ROW} AS b_row, h.{ROW} AS h_row, \
+         b.{OCC} AS b_occ, h.{OCC} AS h_occ, b.{CNT} AS b_cnt, h.{CNT} AS h_cnt, {select_keys}{}{} \
          FROM ({}) b FULL OUTER JOIN ({}) h ON {on}",
         if select_values.is_empty() { "" } else { ", " },
         select_values.join(", "),
@@ -312,7 +265,7 @@ pub fn compare_exact(
     ))?;
     // The counts and every sample query read the join: compute it once.
     spark.sql("CACHE TABLE swl_j")?;
-    let result = summarize(spark, table, &compared, &mut report);
+    let result = summarize(spark, table, &compared, &renames, &mut report);
     spark.sql("UNCACHE TABLE IF EXISTS swl_j")?;
     result?;
     Ok(report)
@@ -323,10 +276,15 @@ fn summarize(
     spark: &Spark,
     table: &Table,
     compared: &[(String, String)],
+    renames: &[(String, String)],
     report: &mut TableReport,
 ) -> Result<(), SparkError> {
     const BOTH: &str = "b_row IS NOT NULL AND h_row IS NOT NULL";
-    let differs = |i: usize| format!("NOT (b{i} <=> h{i})");
+    let raw = |i: usize| format!("NOT (b{i} <=> h{i})");
+    let tolerance = |i: usize| table.tolerance.get(&compared[i].0).copied();
+    // A difference, after the table's string options and the column's
+    // tolerance, as the local engine decides it.
+    let differs = |i: usize| value_differs(i, &compared[i].1, tolerance(i), table.strings);
     let any_differs = if compared.is_empty() {
         "false".to_string()
     } else {
@@ -335,20 +293,28 @@ fn summarize(
             .collect::<Vec<_>>()
             .join(" OR ")
     };
-    let float = |t: &str| t == "double" || t == "float";
+    // Columns whose difference sizes are reported: floats, and integers
+    // given a numeric tolerance.
+    let sized = |i: usize| {
+        let t = compared[i].1.as_str();
+        t == "double"
+            || t == "float"
+            || (INTEGERS.contains(&t) && tolerance(i).is_some_and(|t| t.abs > 0.0 || t.rel > 0.0))
+    };
     let per_column: String = compared
         .iter()
         .enumerate()
-        .map(|(i, (_, t))| {
+        .map(|(i, _)| {
             let mut q = format!(", count_if({BOTH} AND {}) AS c{i}", differs(i));
-            if float(t) {
+            if sized(i) {
                 // The sizes of the differences, as the local engine reports
-                // them: finite ones between two numbers.
-                let d = format!("abs(b{i} - h{i})");
-                let finite = format!("{BOTH} AND {} AND {d} IS NOT NULL AND NOT isnan({d}) AND {d} < double('Infinity')", differs(i));
+                // them: finite ones between two numbers, before tolerance.
+                let d = format!("abs(CAST(b{i} AS DOUBLE) - CAST(h{i} AS DOUBLE))");
+                let finite = format!("{BOTH} AND {} AND {d} IS NOT NULL AND NOT isnan({d}) AND {d} < double('Infinity')", raw(i));
+                q.push_str(&format!(", count_if({BOTH} AND {}) AS raw{i}", raw(i)));
                 q.push_str(&format!(
                     ", coalesce(max(IF({finite}, {d}, NULL)), 0D) AS a{i}, \
-                     coalesce(max(IF({finite}, {d} / greatest(abs(b{i}), abs(h{i})), NULL)), 0D) AS r{i}"
+                     coalesce(max(IF({finite}, {d} / greatest(abs(CAST(b{i} AS DOUBLE)), abs(CAST(h{i} AS DOUBLE))), NULL)), 0D) AS r{i}"
                 ));
             }
             q
@@ -357,7 +323,10 @@ fn summarize(
     let counts = spark.sql(&format!(
         "SELECT count_if(b_row IS NOT NULL) AS base, count_if(h_row IS NOT NULL) AS head, \
          count_if({BOTH}) AS matched, count_if(h_row IS NULL) AS missing, \
-         count_if(b_row IS NULL) AS extra, count_if({BOTH} AND ({any_differs})) AS changed{per_column} \
+         count_if(b_row IS NULL) AS extra, count_if({BOTH} AND ({any_differs})) AS changed, \
+         count_if(b_occ = 1 AND b_cnt > 1) AS dup_bk, count_if(b_cnt > 1) AS dup_br, \
+         count_if(h_occ = 1 AND h_cnt > 1) AS dup_hk, count_if(h_cnt > 1) AS dup_hr, \
+         count_if(h_occ = 1 AND h_cnt > 1 AND NOT coalesce(b_cnt > 1, false)) AS dup_new{per_column} \
          FROM swl_j"
     ))?;
     let count = |name: &str| int(&counts, name, 0);
@@ -369,6 +338,32 @@ fn summarize(
         extra: count("extra")?,
         changed: Some(count("changed")?),
     });
+    if count("dup_bk")? > 0 || count("dup_hk")? > 0 {
+        let side = |prefix: &str, keys: &str, rows: &str| -> Result<DuplicateSide, SparkError> {
+            let samples = spark.sql(&format!(
+                "SELECT {0}, {prefix}_cnt AS n FROM swl_j WHERE {prefix}_occ = 1 AND {prefix}_cnt > 1 \
+                 ORDER BY {0} LIMIT {SAMPLES}",
+                sql_list(&table.key, ", ", |k| ident(k))
+            ))?;
+            Ok(DuplicateSide {
+                keys: count(keys)?,
+                rows: count(rows)?,
+                samples: (0..samples.height())
+                    .map(|i| {
+                        Ok(RowSample {
+                            values: row_values(&samples, &table.key, i)?,
+                            count: int(&samples, "n", i)?,
+                        })
+                    })
+                    .collect::<Result<_, SparkError>>()?,
+            })
+        };
+        report.duplicates = Some(Duplicates {
+            base: side("b", "dup_bk", "dup_br")?,
+            head: side("h", "dup_hk", "dup_hr")?,
+            new_in_head: count("dup_new")?,
+        });
+    }
     // Every sample in one query: each joined row is tagged with the
     // findings it belongs to (-1 missing, -2 extra, i column i changed),
     // and the first rows of each finding in file order are kept.
@@ -426,11 +421,11 @@ fn summarize(
             dtype: dtype.clone(),
             mismatches,
             samples: Vec::new(),
-            tolerance: None,
+            tolerance: tolerance(i),
             max_abs_diff: None,
             max_rel_diff: None,
         };
-        if mismatches > 0 && float(dtype) {
+        if sized(i) && count(&format!("raw{i}"))? > 0 {
             let get = |name: String| -> Result<Option<f64>, SparkError> {
                 Ok(counts
                     .column(&name)?
@@ -453,6 +448,190 @@ fn summarize(
         }
         report.columns.push(diff);
     }
+    permutations_and_renames(spark, compared, renames, report, &differs)
+}
+
+/// Spark's integer types.
+const INTEGERS: [&str; 4] = ["tinyint", "smallint", "int", "bigint"];
+/// Candidate pairs checked in one query, at most: column permutations
+/// among more changed columns of one type than this allows are not sought.
+const MAX_PAIRS: usize = 1_000;
+
+/// Whether compared column `i` (of Spark type `dtype`) differs on a joined
+/// row, after the string options and the column's tolerance: the SQL of
+/// the local engine's rules.
+fn value_differs(
+    i: usize,
+    dtype: &str,
+    tolerance: Option<Tolerance>,
+    strings: StringOptions,
+) -> String {
+    let (b, h) = (format!("b{i}"), format!("h{i}"));
+    if dtype == "string" && (strings.trim || strings.ignore_case) {
+        let normal = |x: &str| {
+            // Unicode white space, as Rust's `trim`.
+            let x = if strings.trim {
+                format!("regexp_replace({x}, '(?U)^\\\\s+|\\\\s+$', '')")
+            } else {
+                x.to_string()
+            };
+            if strings.ignore_case {
+                format!("lower({x})")
+            } else {
+                x
+            }
+        };
+        return format!("NOT ({} <=> {})", normal(&b), normal(&h));
+    }
+    let raw = format!("NOT ({b} <=> {h})");
+    let Some(t) = tolerance else { return raw };
+    let seconds = |number: &dyn Fn(&str) -> String, unit: f64| {
+        format!(
+            "({raw} AND NOT coalesce(abs({} - {}) * {unit:?}D <= {:?}D, false))",
+            number(&b),
+            number(&h),
+            t.seconds
+        )
+    };
+    match dtype {
+        "date" if t.seconds > 0.0 => {
+            seconds(&|x| format!("CAST(unix_date({x}) AS DOUBLE)"), 86_400.0)
+        }
+        "timestamp" if t.seconds > 0.0 => {
+            seconds(&|x| format!("CAST(unix_micros({x}) AS DOUBLE)"), 1e-6)
+        }
+        "timestamp_ntz" if t.seconds > 0.0 => seconds(
+            &|x| format!("CAST(unix_micros(CAST({x} AS TIMESTAMP)) AS DOUBLE)"),
+            1e-6,
+        ),
+        t2 if (t.abs > 0.0 || t.rel > 0.0)
+            && (t2 == "double" || t2 == "float" || INTEGERS.contains(&t2)) =>
+        {
+            // NaN differences stay differences (NaN is never <= a bound).
+            format!(
+                "({raw} AND NOT coalesce(abs(CAST({b} AS DOUBLE) - CAST({h} AS DOUBLE)) <= {:?}D + {:?}D * abs(CAST({h} AS DOUBLE)), false))",
+                t.abs, t.rel
+            )
+        }
+        _ => raw,
+    }
+}
+
+/// Removed and added columns of the same type, in the order the local
+/// engine tries them.
+fn rename_candidates(report: &TableReport) -> Vec<(String, String)> {
+    report
+        .schema
+        .removed
+        .iter()
+        .flat_map(|r| {
+            report
+                .schema
+                .added
+                .iter()
+                .filter(move |a| a.dtype == r.dtype)
+                .map(move |a| (r.name.clone(), a.name.clone()))
+        })
+        .collect()
+}
+
+/// Columns whose values were permuted among themselves, and renamed
+/// columns, decided as the local engine decides them, from counts over the
+/// cached join: column `i` took its head values from column `j` when no
+/// row where `i` differs disagrees with `j`'s base value; a removed column
+/// was renamed when an added one holds its values on every matched row.
+fn permutations_and_renames(
+    spark: &Spark,
+    compared: &[(String, String)],
+    renames: &[(String, String)],
+    report: &mut TableReport,
+    differs: &dyn Fn(usize) -> String,
+) -> Result<(), SparkError> {
+    const BOTH: &str = "b_row IS NOT NULL AND h_row IS NOT NULL";
+    let changed: Vec<usize> = (0..compared.len())
+        .filter(|&i| report.columns[i].mismatches > 0)
+        .collect();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for &i in &changed {
+        for &j in &changed {
+            if i != j && compared[i].1 == compared[j].1 {
+                pairs.push((i, j));
+            }
+        }
+    }
+    if pairs.len() > MAX_PAIRS {
+        pairs.clear();
+    }
+    let matched = report.rows.as_ref().map_or(0, |r| r.matched);
+    let renames = if matched > 0 { renames } else { &[] };
+    if pairs.is_empty() && renames.is_empty() {
+        return Ok(());
+    }
+    let aggregates: Vec<String> = pairs
+        .iter()
+        .map(|&(i, j)| {
+            format!(
+                "count_if({BOTH} AND {} AND NOT (h{i} <=> b{j})) AS p{i}_{j}",
+                differs(i)
+            )
+        })
+        .chain(
+            (0..renames.len())
+                .map(|r| format!("count_if({BOTH} AND NOT (rb{r} <=> rh{r})) AS n{r}")),
+        )
+        .collect();
+    let counts = spark.sql(&format!("SELECT {} FROM swl_j", aggregates.join(", ")))?;
+    let zero = |name: String| -> Result<bool, SparkError> { Ok(int(&counts, &name, 0)? == 0) };
+    // Permutations: each changed column's first possible source...
+    let mut source: Vec<Option<usize>> = vec![None; changed.len()];
+    for (ci, &i) in changed.iter().enumerate() {
+        for (cj, &j) in changed.iter().enumerate() {
+            if pairs.contains(&(i, j)) && zero(format!("p{i}_{j}"))? {
+                source[ci] = Some(cj);
+                break;
+            }
+        }
+    }
+    // ...then each closed cycle checked on every row where a member differs.
+    let cycles = crate::diff::closed_cycles(&source, |members| {
+        let any = sql_list(members, " OR ", |&m| differs(changed[m]));
+        let broken = sql_list(&(0..members.len()).collect::<Vec<_>>(), " OR ", |&k| {
+            let (m, next) = (
+                changed[members[k]],
+                changed[members[(k + 1) % members.len()]],
+            );
+            format!("NOT (h{m} <=> b{next})")
+        });
+        let r = spark.sql(&format!(
+            "SELECT count_if({BOTH} AND ({any}) AND ({broken})) AS n FROM swl_j"
+        ))?;
+        Ok::<_, SparkError>(int(&r, "n", 0)? == 0)
+    })?;
+    report.swapped = cycles
+        .into_iter()
+        .map(|members| {
+            members
+                .iter()
+                .map(|&m| compared[changed[m]].0.clone())
+                .collect()
+        })
+        .collect();
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    for (r, (from, to)) in renames.iter().enumerate() {
+        let taken = renamed.iter().any(|(f, t)| f == from || t == to);
+        if !taken && zero(format!("n{r}"))? {
+            renamed.push((from.clone(), to.clone()));
+        }
+    }
+    report
+        .schema
+        .removed
+        .retain(|c| !renamed.iter().any(|(from, _)| from == &c.name));
+    report
+        .schema
+        .added
+        .retain(|c| !renamed.iter().any(|(_, to)| to == &c.name));
+    report.renamed = renamed;
     Ok(())
 }
 

@@ -549,3 +549,152 @@ engine = "local"
     run.expect_code(1);
     assert_eq!(run.table("on_spark")["engine"], "local");
 }
+
+/// A keyed pair exercising tolerances, string options, a swap and a rename.
+fn options_pair(n: i64, head: bool) -> DataFrame {
+    let ids: Vec<i64> = (0..n).collect();
+    let amount: Vec<Option<f64>> = ids
+        .iter()
+        .map(|&i| {
+            let v = i as f64 * 1.5 + 0.1;
+            match (i % 11, head) {
+                (0, _) => Some(f64::NAN),
+                (1, true) => Some(v * (1.0 + 1e-10)), // within rel 1e-9
+                (2, true) => Some(v + 0.5),           // outside
+                (3, false) => None,
+                (3, true) => Some(v), // null to value
+                _ => Some(v),
+            }
+        })
+        .collect();
+    let qty: Vec<i64> = ids
+        .iter()
+        .map(|&i| match (i % 13, head) {
+            (1, true) => i + 1, // within abs 1
+            (2, true) => i + 5,
+            _ => i,
+        })
+        .collect();
+    let at: Vec<i64> = ids
+        .iter()
+        .map(|&i| {
+            let t = 1_700_000_000_000_000 + i * 60_000_000;
+            match (i % 17, head) {
+                (1, true) => t + 500_000, // within 1 s
+                (2, true) => t + 10_000_000,
+                _ => t,
+            }
+        })
+        .collect();
+    let name: Vec<String> = ids
+        .iter()
+        .map(|&i| match (i % 7, head) {
+            (1, true) => format!("  Name{i}\t"), // equal when trimmed
+            (2, true) => format!("NAME{i}"),     // equal ignoring case
+            (3, true) => format!("other{i}"),
+            _ => format!("name{i}"),
+        })
+        .collect();
+    let (a, b): (Vec<i64>, Vec<i64>) = ids
+        .iter()
+        .map(|&i| {
+            let (x, y) = (i * 3, i * 3 + (i % 5));
+            if head { (y, x) } else { (x, y) }
+        })
+        .unzip();
+    let kept: Vec<i64> = ids.iter().map(|&i| i * 7 % 1000).collect();
+    let mut df = df!(
+        "id" => &ids, "amount" => amount, "qty" => qty, "at" => at,
+        "name" => name, "a" => a, "b" => b,
+    )
+    .unwrap();
+    let at = df
+        .column("at")
+        .unwrap()
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .unwrap();
+    df.with_column(at).unwrap();
+    let kept_name = if head { "kept_renamed" } else { "kept" };
+    df.with_column(Column::new(kept_name.into(), kept)).unwrap();
+    df
+}
+
+#[test]
+fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
+    use swimlane::config::{CompareMode, Format, StringOptions, Table, Tolerance};
+    let Some(remote) = remote() else { return };
+    let spark = Spark::connect(&remote).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let (b, h) = (d.path().join("b.parquet"), d.path().join("h.parquet"));
+    let (base, head) = (options_pair(2_000, false), options_pair(2_000, true));
+    write_parquet(&base, &b);
+    write_parquet(&head, &h);
+    let mut table = Table::new("t", "t.parquet", Format::Parquet, CompareMode::Exact);
+    table.key = vec!["id".into()];
+    table.strings = StringOptions {
+        trim: true,
+        ignore_case: true,
+    };
+    for (column, abs, rel, seconds) in [
+        ("amount", 0.0, 1e-9, 0.0),
+        ("qty", 1.0, 0.0, 0.0),
+        ("at", 0.0, 0.0, 1.0),
+    ] {
+        table
+            .tolerance
+            .insert(column.into(), Tolerance { abs, rel, seconds });
+    }
+    let local = swimlane::diff::compare_exact(&table, &base, &head).unwrap();
+    let remote =
+        spark::compare_exact(&spark, &table, b.to_str().unwrap(), h.to_str().unwrap()).unwrap();
+    assert_eq!(remote.rows, local.rows);
+    assert_eq!(remote.swapped, local.swapped);
+    assert_eq!(remote.renamed, local.renamed);
+    let names = |cols: &[swimlane::model::ColumnType]| -> Vec<String> {
+        cols.iter().map(|c| c.name.clone()).collect()
+    };
+    assert_eq!(names(&remote.schema.removed), names(&local.schema.removed));
+    assert_eq!(names(&remote.schema.added), names(&local.schema.added));
+    assert_eq!(remote.columns.len(), local.columns.len());
+    for (r, l) in remote.columns.iter().zip(&local.columns) {
+        let c = &l.name;
+        assert_eq!(
+            (
+                &r.name,
+                r.mismatches,
+                r.tolerance,
+                r.max_abs_diff,
+                r.max_rel_diff
+            ),
+            (
+                &l.name,
+                l.mismatches,
+                l.tolerance,
+                l.max_abs_diff,
+                l.max_rel_diff
+            ),
+            "{c}"
+        );
+        let set = |s: &[swimlane::model::ValueSample]| {
+            let mut v: Vec<String> = s
+                .iter()
+                .map(|x| format!("{:?}", (&x.key, &x.base, &x.head)))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(set(&r.samples), set(&l.samples), "{c}");
+    }
+    // The pair holds what it claims: the options absorb some differences
+    // and not others; a and b swapped; kept was renamed.
+    let col = |name: &str| local.columns.iter().find(|c| c.name == name).unwrap();
+    assert_eq!(col("amount").mismatches, 2_000 / 11 + 1 + 2_000 / 11 + 1);
+    assert_eq!(col("qty").mismatches, 2_000 / 13 + 1);
+    assert_eq!(col("at").mismatches, 2_000 / 17 + 1);
+    assert_eq!(col("name").mismatches, 2_000 / 7 + 1);
+    assert_eq!(local.swapped, [vec!["a".to_string(), "b".to_string()]]);
+    assert_eq!(
+        local.renamed,
+        [("kept".to_string(), "kept_renamed".to_string())]
+    );
+}
