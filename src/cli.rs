@@ -257,6 +257,11 @@ fn dispatch(cli: Cli) -> u8 {
             finish(run::run(&opts, &progress), &args.output)
         }
         Command::Compare(args) => {
+            // A location only the cluster reads needs no --engine spark.
+            let on_cluster = [&args.base_path, &args.head_path]
+                .into_iter()
+                .flatten()
+                .any(|p| crate::compare::cluster_source(&p.to_string_lossy()));
             let opts = crate::compare::CompareOptions {
                 base: args.base_path,
                 head: args.head_path,
@@ -272,6 +277,7 @@ fn dispatch(cli: Cli) -> u8 {
                 distribution: args.distribution,
                 memory_budget: args.memory.budget(),
                 spark_remote: match args.engine.engine {
+                    None if on_cluster => args.engine.spark_remote,
                     None | Some(EngineArg::Local) => None,
                     Some(EngineArg::Spark) => match args.engine.spark_remote {
                         Some(remote) => Some(remote),

@@ -31,7 +31,7 @@ pub struct CompareOptions {
     pub distribution: bool,
     /// Memory for the columns being compared at once.
     pub memory_budget: MemoryBudget,
-    /// Compare exact tables on Spark through this Spark Connect remote.
+    /// Compare the tables on Spark through this Spark Connect remote.
     pub spark_remote: Option<String>,
 }
 
@@ -44,6 +44,10 @@ pub enum CompareError {
         "this swimlane was built without the Spark engine\nhelp: build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc)"
     )]
     NoSpark,
+    #[error(
+        "{path} is read by the Spark cluster, not from this machine\nhelp: compare it there: --engine spark --spark-remote sc://host:15002 (or SWIMLANE_SPARK_REMOTE)"
+    )]
+    OnCluster { path: String },
     #[error("give BASE and HEAD (two files or two directories), or --spec FILE")]
     Usage,
     #[error("{} does not exist", path.display())]
@@ -103,6 +107,15 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
                 spec.display().to_string(),
                 spec.display().to_string(),
                 vec![],
+            )
+        }
+        (None, Some(b), Some(h)) if [b, h].iter().any(|p| cluster_source(&p.to_string_lossy())) => {
+            let (pairs, notes) = pair_on_cluster(opts, b, h)?;
+            (
+                pairs,
+                b.display().to_string(),
+                h.display().to_string(),
+                notes,
             )
         }
         (None, Some(b), Some(h)) => {
@@ -199,6 +212,66 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         notes,
     };
     Ok(report)
+}
+
+/// Whether a table's location names something only the Spark cluster
+/// reads: `table:catalog.db.name`, or a URI (`s3://...`, `dbfs:/...`).
+pub fn cluster_source(location: &str) -> bool {
+    location.starts_with("table:")
+        || location.split_once(':').is_some_and(|(scheme, rest)| {
+            scheme.len() > 1
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+                && rest.starts_with('/')
+        })
+}
+
+/// BASE and HEAD read by the cluster, not from this machine: one table,
+/// compared on Spark (which needs a server).
+fn pair_on_cluster(
+    opts: &CompareOptions,
+    base: &Path,
+    head: &Path,
+) -> Result<Paired, CompareError> {
+    let (b, h) = (base.to_string_lossy(), head.to_string_lossy());
+    if opts.spark_remote.is_none() {
+        let path = if cluster_source(&b) { &b } else { &h };
+        return Err(CompareError::OnCluster {
+            path: path.to_string(),
+        });
+    }
+    for side in [&b, &h] {
+        if !cluster_source(side) && !Path::new(side.as_ref()).exists() {
+            return Err(CompareError::Missing {
+                path: PathBuf::from(side.as_ref()),
+            });
+        }
+    }
+    // The table's name: the catalog table's, or the file's stem.
+    let last = b
+        .trim_end_matches('/')
+        .rsplit(['/', '.', ':'])
+        .find(|part| !part.is_empty() && *part != "parquet")
+        .unwrap_or("table")
+        .to_string();
+    let local = |p: &Path, s: &str| {
+        if cluster_source(s) {
+            (PathBuf::new(), s.to_string())
+        } else {
+            let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+            split(&abs)
+        }
+    };
+    Ok((
+        vec![Pair {
+            table: table_for(opts, &last, Format::Parquet),
+            base: local(base, &b),
+            head: local(head, &h),
+            head_missing: false,
+        }],
+        vec![],
+    ))
 }
 
 fn kind(path: &Path) -> Result<&'static str, CompareError> {
@@ -455,4 +528,32 @@ fn read_spec(path: &Path) -> Result<Vec<Pair>, CompareError> {
         });
     }
     Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cluster_source;
+
+    #[test]
+    fn catalog_tables_and_uris_are_for_the_cluster_and_paths_are_not() {
+        for s in [
+            "table:lake.sales.orders",
+            "s3://bucket/orders/",
+            "s3a://bucket/x.parquet",
+            "dbfs:/mnt/x",
+            "file:///tmp/x.parquet",
+            "abfss://c@acct.dfs.core.windows.net/x",
+        ] {
+            assert!(cluster_source(s), "{s}");
+        }
+        for s in [
+            "orders.parquet",
+            "/data/orders.parquet",
+            "./a:b.csv",
+            "C:/data/x.parquet",
+            "dir/part-*.parquet",
+        ] {
+            assert!(!cluster_source(s), "{s}");
+        }
+    }
 }

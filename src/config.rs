@@ -49,6 +49,19 @@ pub struct Config {
     pub engine: Option<Engine>,
     /// `[spark] remote`: the Spark Connect server for the spark engine.
     pub spark_remote: Option<String>,
+    /// `[spark] outputs` (and `outputs_on_cluster`): where the lanes write
+    /// their tables when a table is compared on Spark.
+    pub spark_outputs: Option<SparkOutputs>,
+}
+
+/// A directory this machine writes and the cluster reads: the lanes'
+/// outputs go there when a table is compared on Spark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SparkOutputs {
+    /// The directory on this machine (absolute).
+    pub local: PathBuf,
+    /// The same directory as the cluster names it (a path or a URI).
+    pub cluster: String,
 }
 
 /// Where a table is compared.
@@ -304,6 +317,8 @@ struct WireConfig {
 #[serde(deny_unknown_fields)]
 struct WireSpark {
     remote: Spanned<String>,
+    outputs: Option<Spanned<String>>,
+    outputs_on_cluster: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -682,7 +697,7 @@ impl Config {
             });
         }
 
-        let spark_remote = match wire.spark {
+        let (spark_remote, spark_outputs) = match wire.spark {
             Some(s) if !s.remote.get_ref().starts_with("sc://") => {
                 return Err(at(
                     s.remote.span(),
@@ -690,12 +705,32 @@ impl Config {
                     Some("write it as sc://host:15002"),
                 ));
             }
-            Some(s) => Some(s.remote.into_inner()),
-            None => None,
+            Some(s) => {
+                let outputs = match (s.outputs, s.outputs_on_cluster) {
+                    (None, Some(c)) => {
+                        return Err(at(
+                            c.span(),
+                            "spark.outputs_on_cluster names the outputs directory as the cluster sees it, but spark.outputs is not set".into(),
+                            Some("add `outputs = \"/mnt/shared/swimlane\"`: a directory on this machine that the cluster reads too"),
+                        ));
+                    }
+                    (None, None) => None,
+                    (Some(o), cluster) => {
+                        let local = normalize(&dir.join(o.get_ref()));
+                        let cluster = cluster
+                            .map(Spanned::into_inner)
+                            .unwrap_or_else(|| local.to_string_lossy().into_owned());
+                        Some(SparkOutputs { local, cluster })
+                    }
+                };
+                (Some(s.remote.into_inner()), outputs)
+            }
+            None => (None, None),
         };
         Ok(Config {
             engine: wire.engine,
             spark_remote,
+            spark_outputs,
             path: path.to_path_buf(),
             dir: dir.to_path_buf(),
             snapshot,
@@ -942,6 +977,20 @@ key = ["member_id", "video_id"]
         assert_eq!(c.spark_remote.as_deref(), Some("sc://spark:15002"));
         assert_eq!(c.tables[0].engine, Some(Engine::Local));
         assert_eq!(parse(MINIMAL).unwrap().engine, None);
+        let c = parse(&format!(
+            "[spark]\nremote = \"sc://spark:15002\"\noutputs = \"shared\"\noutputs_on_cluster = \"dbfs:/shared\"\n{MINIMAL}"
+        ))
+        .unwrap();
+        let outputs = c.spark_outputs.unwrap();
+        assert!(outputs.local.is_absolute() && outputs.local.ends_with("shared"));
+        assert_eq!(outputs.cluster, "dbfs:/shared");
+        let e = error(&format!(
+            "[spark]\nremote = \"sc://spark:15002\"\noutputs_on_cluster = \"dbfs:/x\"\n{MINIMAL}"
+        ));
+        assert!(
+            e.contains("spark.outputs is not set") && e.contains("swimlane.toml:3:"),
+            "{e}"
+        );
         let e = error(&format!("[spark]\nremote = \"spark:15002\"\n{MINIMAL}"));
         assert!(e.contains("not a Spark Connect URL"), "{e}");
         assert!(e.contains("swimlane.toml:2:"), "{e}");

@@ -90,6 +90,15 @@ pub enum RunError {
         "a table is to be compared on Spark, but no server is named\nhelp: add `[spark] remote = \"sc://host:15002\"` to the config, or pass --spark-remote"
     )]
     NoSparkRemote,
+    #[error(
+        "cannot create the lanes' outputs in {} (`[spark] outputs`)\nhelp: it must be an existing directory this machine can write and the cluster can read",
+        path.display()
+    )]
+    SparkOutputs {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Runs both lanes and compares their outputs.
@@ -113,7 +122,13 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
     let spark = match (needs_spark, remote) {
         (false, _) => None,
         (true, None) => return Err(RunError::NoSparkRemote),
-        (true, Some(remote)) => Some(crate::spark::Spark::connect(&remote)?),
+        (true, Some(remote)) => {
+            let mut spark = crate::spark::Spark::connect(&remote)?;
+            if let Some(o) = &config.spark_outputs {
+                spark.map_paths(&o.local, &o.cluster);
+            }
+            Some(spark)
+        }
     };
     #[cfg(not(feature = "spark"))]
     if needs_spark {
@@ -196,9 +211,32 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
     let dirs = [Side::Base, Side::Head, Side::Calibration]
         .map(|side| LaneDirs::create(workspace.path().join(side.as_str())));
     let [base_dirs, head_dirs, calibration_dirs] = dirs;
-    let base_dirs = base_dirs.map_err(RunError::Workspace)?;
-    let head_dirs = head_dirs.map_err(RunError::Workspace)?;
-    let calibration_dirs = calibration_dirs.map_err(RunError::Workspace)?;
+    let mut base_dirs = base_dirs.map_err(RunError::Workspace)?;
+    let mut head_dirs = head_dirs.map_err(RunError::Workspace)?;
+    let mut calibration_dirs = calibration_dirs.map_err(RunError::Workspace)?;
+    // Tables compared on Spark are read by the cluster: the lanes write
+    // their outputs into the directory it shares with this machine.
+    let shared = match (&config.spark_outputs, needs_spark) {
+        (Some(o), true) => {
+            let shared = tempfile::Builder::new()
+                .prefix("swimlane-")
+                .tempdir_in(&o.local)
+                .map_err(|source| RunError::SparkOutputs {
+                    path: o.local.clone(),
+                    source,
+                })?;
+            for (side, dirs) in [
+                (Side::Base, &mut base_dirs),
+                (Side::Head, &mut head_dirs),
+                (Side::Calibration, &mut calibration_dirs),
+            ] {
+                dirs.out = shared.path().join(side.as_str());
+                std::fs::create_dir_all(&dirs.out).map_err(RunError::Workspace)?;
+            }
+            Some(shared)
+        }
+        _ => None,
+    };
 
     let mut timings = Timings::default();
     let t = Instant::now();
@@ -411,8 +449,15 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
     }
 
     let kept_lanes = if opts.keep_lanes {
+        if let Some(shared) = shared {
+            notes.push(format!(
+                "the lanes' outputs are kept in {}",
+                shared.keep().display()
+            ));
+        }
         Some(workspace.keep())
     } else {
+        drop(shared);
         drop(workspace);
         None
     };
@@ -555,8 +600,11 @@ pub fn compare_table_at(
     if let EngineRef::Spark(spark) = engine {
         // The cluster resolves paths on its own: give it absolute ones.
         let path = |(dir, pattern): (&Path, &str)| {
+            if crate::compare::cluster_source(pattern) {
+                return pattern.to_string();
+            }
             let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
-            dir.join(pattern).to_string_lossy().into_owned()
+            spark.cluster_path(&dir.join(pattern))
         };
         let (base, head) = (path(base), path(head));
         let report = match table.compare {

@@ -57,6 +57,8 @@ pub struct Spark {
     session: spark_connect::SparkSession,
     /// Bytes of Arrow data received so far (the results, in IPC form).
     received: std::cell::Cell<u64>,
+    /// A directory of this machine and its name on the cluster.
+    paths: Option<(std::path::PathBuf, String)>,
 }
 
 impl Spark {
@@ -103,6 +105,7 @@ impl Spark {
             runtime,
             session,
             received: std::cell::Cell::new(0),
+            paths: None,
         };
         // Parquet writers that leave out min/max statistics (polars does
         // for a row group with a NaN) make Spark's pushed-down `IS NOT
@@ -112,6 +115,23 @@ impl Spark {
         // Naive timestamps become numbers through the session's time zone.
         spark.sql("SET spark.sql.session.timeZone = UTC")?;
         Ok(spark)
+    }
+
+    /// Paths under `local` are named `cluster` + the rest on the cluster
+    /// (a shared directory mounted under another name, or a URI).
+    pub fn map_paths(&mut self, local: &std::path::Path, cluster: &str) {
+        self.paths = Some((local.to_path_buf(), cluster.to_string()));
+    }
+
+    /// The name the cluster reads `path` of this machine by.
+    pub fn cluster_path(&self, path: &std::path::Path) -> String {
+        if let Some((local, cluster)) = &self.paths
+            && let Ok(rest) = path.strip_prefix(local)
+        {
+            let rest = rest.to_string_lossy();
+            return format!("{}/{rest}", cluster.trim_end_matches('/'));
+        }
+        path.to_string_lossy().into_owned()
     }
 
     pub fn remote(&self) -> &str {
@@ -711,10 +731,15 @@ fn open(
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.engine = "spark";
     report.ignored = table.ignore.clone();
-    for (view, path) in [("swl_b", base), ("swl_h", head)] {
+    for (view, source) in [("swl_b", base), ("swl_h", head)] {
+        // `table:catalog.db.name` is a table of the cluster's catalog;
+        // anything else a Parquet path (or glob, or URI) it reads.
+        let from = match source.strip_prefix("table:") {
+            Some(name) => name.split('.').map(ident).collect::<Vec<_>>().join("."),
+            None => format!("parquet.{}", ident(source)),
+        };
         spark.sql(&format!(
-            "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, monotonically_increasing_id() AS {ROW} FROM parquet.{}",
-            ident(path)
+            "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, monotonically_increasing_id() AS {ROW} FROM {from}"
         ))?;
     }
     let (bs, hs) = (columns(spark, "swl_b")?, columns(spark, "swl_h")?);

@@ -168,3 +168,29 @@ fn submodules_and_lfs_are_named_as_unsupported() {
         r.stdout
     );
 }
+
+#[test]
+fn a_location_only_a_spark_cluster_reads_needs_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("local.csv"), BASE).unwrap();
+    for (base, head) in [
+        ("table:lake.sales.orders", "table:lake.sales.orders_v2"),
+        ("s3://bucket/orders.parquet", "local.csv"),
+    ] {
+        let o = Command::new(BIN)
+            .args(["compare", base, head, "--key", "id"])
+            .env_remove("SWIMLANE_SPARK_REMOTE")
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{base} is read by the Spark cluster, not from this machine"
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("--engine spark --spark-remote"), "{stderr}");
+    }
+}

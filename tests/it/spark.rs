@@ -698,3 +698,148 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
         [("kept".to_string(), "kept_renamed".to_string())]
     );
 }
+
+#[test]
+fn compare_reads_catalog_tables_and_uris_only_the_cluster_sees() {
+    let Some(remote) = remote() else { return };
+    let spark = Spark::connect(&remote).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let (base, head) = pair(1_000);
+    write_parquet(&base, &d.path().join("base.parquet"));
+    write_parquet(&head, &d.path().join("head.parquet"));
+    // Tables of the cluster's catalog, visible to every session.
+    for (view, file) in [
+        ("swl_it_base", "base.parquet"),
+        ("swl_it_head", "head.parquet"),
+    ] {
+        spark
+            .sql(&format!(
+                "CREATE OR REPLACE GLOBAL TEMP VIEW {view} AS SELECT * FROM parquet.`{}`",
+                d.path().join(file).display()
+            ))
+            .unwrap();
+    }
+    let (code, local, err) = compare_json(d.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    let uri = |f: &str| format!("file://{}", d.path().join(f).display());
+    for (b, h) in [
+        (
+            "table:global_temp.swl_it_base".to_string(),
+            "table:global_temp.swl_it_head".to_string(),
+        ),
+        (uri("base.parquet"), uri("head.parquet")),
+    ] {
+        let out = d.path().join("cluster.json");
+        let o = Command::new(BIN)
+            .args([
+                "compare",
+                &b,
+                &h,
+                "--key",
+                "id",
+                "-q",
+                "--spark-remote",
+                &remote,
+                "--json",
+            ])
+            .arg(&out)
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{b}: {stderr}");
+        let json: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+        let t = &json["tables"][0];
+        assert_eq!(t["engine"], "spark");
+        assert_eq!(
+            comparable(t)["rows"],
+            comparable(&local["tables"][0])["rows"],
+            "{b}"
+        );
+        assert_eq!(
+            comparable(t)["columns"],
+            comparable(&local["tables"][0])["columns"],
+            "{b}"
+        );
+    }
+}
+
+#[test]
+fn run_writes_the_lanes_outputs_where_the_cluster_reads_them() {
+    let Some(remote) = remote() else { return };
+    let repo = crate::support::TestRepo::empty();
+    let shared = tempfile::tempdir().unwrap();
+    let (base, head) = pair(500);
+    repo.write(
+        "swimlane.toml",
+        &format!(
+            r#"engine = "spark"
+
+[spark]
+remote = "{remote}"
+outputs = "{0}"
+outputs_on_cluster = "file://{0}"
+
+[snapshot]
+path = "facts"
+
+[[stage]]
+name = "etl"
+run = "cp t.parquet {{out}}/t.parquet"
+
+[[table]]
+name = "t"
+path = "t.parquet"
+key = ["id"]
+"#,
+            shared.path().display()
+        ),
+    );
+    repo.write("facts/input.txt", "facts\n");
+    write_parquet(&base, &repo.dir.join("t.parquet"));
+    repo.commit("pipeline");
+    repo.git(&["checkout", "-q", "-b", "pr"]);
+    write_parquet(&head, &repo.dir.join("t.parquet"));
+    repo.commit("change the table");
+    repo.git(&["checkout", "-q", "main"]);
+    let listing = || -> Vec<String> {
+        let mut v: Vec<String> = walkdir::WalkDir::new(shared.path())
+            .min_depth(1)
+            .into_iter()
+            .map(|e| {
+                e.unwrap()
+                    .path()
+                    .strip_prefix(shared.path())
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let run = repo.run(&["run", "--base", "main", "--head", "pr"]);
+    run.expect_code(1);
+    assert_eq!(run.table("t")["engine"], "spark", "{}", run.describe());
+    assert_eq!(run.table("t")["rows"]["missing"], 10, "{}", run.describe());
+    assert!(listing().is_empty(), "left behind: {:?}", listing());
+    // Kept on request: the outputs the cluster read are there.
+    let run = repo.run(&["run", "--base", "main", "--head", "pr", "--keep-lanes"]);
+    run.expect_code(1);
+    let kept = listing();
+    assert!(
+        kept.iter().any(|p| p.ends_with("base/t.parquet"))
+            && kept.iter().any(|p| p.ends_with("head/t.parquet")),
+        "{kept:?}"
+    );
+    assert!(
+        run.json["notes"]
+            .to_string()
+            .contains("the lanes' outputs are kept in"),
+        "{}",
+        run.describe()
+    );
+    if let Some(k) = run.json["kept_lanes"].as_str() {
+        let _ = fs::remove_dir_all(k);
+    }
+}
