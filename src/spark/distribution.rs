@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{Spark, SparkError, int, open, sql_list};
+use super::{Spark, SparkError, int, one_row, open, sql_list};
 use crate::config::Table;
 use crate::distribution::{
     self as local, BINS, Binned, Counts, GRID, Kind, Spread, as_numbers, assemble_plot, plan,
@@ -174,7 +174,7 @@ fn side_numbers(
                 )
             })
             .collect::<String>();
-        let r = spark.sql(&format!("SELECT count(*) AS rows{aggregates} FROM {view}"))?;
+        let r = one_row(spark.sql(&format!("SELECT count(*) AS rows{aggregates} FROM {view}"))?)?;
         rows[side] = int(&r, "rows", 0)?;
         for i in 0..numeric.len() {
             sides[side].push(SideNumbers {
@@ -352,7 +352,7 @@ pub fn ks_stats(
         end_prev = group_end("prev", tolerance),
         end_v = group_end("v", tolerance),
     );
-    let r = spark.sql(&q)?;
+    let r = one_row(spark.sql(&q)?)?;
     let big = |name: &str| -> Result<u128, SparkError> {
         Ok(r.column(name)?
             .str()?
@@ -419,12 +419,12 @@ pub fn ks_counts(
 ) -> Result<KsResult, SparkError> {
     let c = super::ident(column);
     let x = |view: &str| format!("CAST({view}.{c} AS DOUBLE)");
-    let n = spark.sql(&format!(
+    let n = one_row(spark.sql(&format!(
         "SELECT (SELECT count_if({0} IS NOT NULL AND NOT isnan({0})) FROM {base_view}) AS n1, \
                 (SELECT count_if({1} IS NOT NULL AND NOT isnan({1})) FROM {head_view}) AS n2",
         x(base_view),
         x(head_view)
-    ))?;
+    ))?)?;
     let column = Column {
         values: values_sql(&[x(base_view), x(head_view)], [base_view, head_view]),
         n: [int(&n, "n1", 0)?, int(&n, "n2", 0)?],

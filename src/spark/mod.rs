@@ -46,6 +46,10 @@ pub enum SparkError {
         "the spark engine compares {what}; this table {actual}\nhelp: use the local engine for it (`engine = \"local\"`)"
     )]
     Unsupported { what: String, actual: String },
+    #[error(
+        "Spark's answer to an aggregate held {rows} rows instead of one: the result stream ended early\nhelp: run again; if it recurs, check the server's log for the query"
+    )]
+    Incomplete { rows: usize },
     #[error("cannot start the Spark client's runtime")]
     Runtime(#[source] std::io::Error),
 }
@@ -340,7 +344,7 @@ fn summarize(
             q
         })
         .collect();
-    let counts = spark.sql(&format!(
+    let counts = one_row(spark.sql(&format!(
         "SELECT count_if(b_row IS NOT NULL) AS base, count_if(h_row IS NOT NULL) AS head, \
          count_if({BOTH}) AS matched, count_if(h_row IS NULL) AS missing, \
          count_if(b_row IS NULL) AS extra, count_if({BOTH} AND ({any_differs})) AS changed, \
@@ -348,7 +352,7 @@ fn summarize(
          count_if(h_occ = 1 AND h_cnt > 1) AS dup_hk, count_if(h_cnt > 1) AS dup_hr, \
          count_if(h_occ = 1 AND h_cnt > 1 AND NOT coalesce(b_cnt > 1, false)) AS dup_new{per_column} \
          FROM swl_j"
-    ))?;
+    ))?)?;
     let count = |name: &str| int(&counts, name, 0);
     report.rows = Some(RowCounts {
         base: count("base")?,
@@ -600,7 +604,7 @@ fn permutations_and_renames(
                 .map(|r| format!("count_if({BOTH} AND NOT (rb{r} <=> rh{r})) AS n{r}")),
         )
         .collect();
-    let counts = spark.sql(&format!("SELECT {} FROM swl_j", aggregates.join(", ")))?;
+    let counts = one_row(spark.sql(&format!("SELECT {} FROM swl_j", aggregates.join(", ")))?)?;
     let zero = |name: String| -> Result<bool, SparkError> { Ok(int(&counts, &name, 0)? == 0) };
     // Permutations: each changed column's first possible source...
     let mut source: Vec<Option<usize>> = vec![None; changed.len()];
@@ -622,9 +626,9 @@ fn permutations_and_renames(
             );
             format!("NOT (h{m} <=> b{next})")
         });
-        let r = spark.sql(&format!(
+        let r = one_row(spark.sql(&format!(
             "SELECT count_if({BOTH} AND ({any}) AND ({broken})) AS n FROM swl_j"
-        ))?;
+        ))?)?;
         Ok::<_, SparkError>(int(&r, "n", 0)? == 0)
     })?;
     report.swapped = cycles
@@ -683,12 +687,12 @@ fn compare_multiset(
     ))?;
     spark.sql("CACHE TABLE swl_m")?;
     let result = (|| -> Result<(), SparkError> {
-        let totals = spark.sql(
+        let totals = one_row(spark.sql(
             "SELECT (SELECT count(*) FROM swl_b) AS base, (SELECT count(*) FROM swl_h) AS head,
                     coalesce(sum(IF(surplus > 0, surplus, 0)), 0) AS missing,
                     coalesce(sum(IF(surplus < 0, -surplus, 0)), 0) AS extra
              FROM swl_m",
-        )?;
+        )?)?;
         let (base, missing) = (int(&totals, "base", 0)?, int(&totals, "missing", 0)?);
         report.rows = Some(RowCounts {
             base,
@@ -759,6 +763,16 @@ fn columns(spark: &Spark, view: &str) -> Result<Vec<(String, String)>, SparkErro
         .take_while(|(n, _)| !n.is_empty() && !n.starts_with('#'))
         .filter(|(n, _)| n != ROW)
         .collect())
+}
+
+/// An aggregate's answer: exactly one row, or an error (a result stream
+/// that ended early would otherwise read as zeros).
+fn one_row(df: DataFrame) -> Result<DataFrame, SparkError> {
+    if df.height() == 1 {
+        Ok(df)
+    } else {
+        Err(SparkError::Incomplete { rows: df.height() })
+    }
 }
 
 fn int(df: &DataFrame, name: &str, row: usize) -> Result<u64, SparkError> {
