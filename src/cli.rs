@@ -292,6 +292,9 @@ fn dispatch(cli: Cli) -> u8 {
             };
             match crate::compare::compare(&opts) {
                 Ok(report) => finish(Ok(report), &args.output),
+                Err(crate::compare::CompareError::Interrupted { signal }) => {
+                    finish(Err(RunError::Interrupted { signal }), &args.output)
+                }
                 Err(e) => {
                     print_error(&e);
                     if let Some(path) = &args.output.json {

@@ -48,6 +48,8 @@ pub enum CompareError {
         "{path} is read by the Spark cluster, not from this machine\nhelp: compare it there: --engine spark --spark-remote sc://host:15002 (or SWIMLANE_SPARK_REMOTE)"
     )]
     OnCluster { path: String },
+    #[error("interrupted by signal {signal}")]
+    Interrupted { signal: i32 },
     #[error("give BASE and HEAD (two files or two directories), or --spec FILE")]
     Usage,
     #[error("{} does not exist", path.display())]
@@ -146,7 +148,12 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
     };
     let mut tables = Vec::new();
     let (mut load, t0) = (0.0, Instant::now());
+    let interrupted = || match crate::lane::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => Ok(()),
+        signal => Err(CompareError::Interrupted { signal }),
+    };
     for pair in &pairs {
+        interrupted()?;
         if pair.head_missing {
             let mut r = TableReport::new(&pair.table.name, pair.table.compare, &pair.table.key);
             r.head_missing = Some(format!(
@@ -166,6 +173,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         load += seconds;
         tables.push(report);
     }
+    interrupted()?;
     distribution::apply_fdr(&mut tables);
     #[cfg(feature = "spark")]
     let notes = {

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{Spark, SparkError, int, one_row, open, sql_list};
+use super::{Spark, SparkError, as_double, int, lit, one_row, open, sql_list};
 use crate::config::Table;
 use crate::distribution::{
     self as local, BINS, Binned, Counts, GRID, Kind, Spread, as_numbers, assemble_plot, plan,
@@ -98,31 +98,9 @@ fn kind(dtype: &str) -> Kind {
     }
 }
 
-/// A column of `view` as doubles, as the local engine reads it: numbers and
-/// decimals as their values, dates as days and timestamps as microseconds
-/// since the epoch.
+/// A column of `view` as doubles, as the local engine reads it.
 fn number(view: &str, column: &str, dtype: &str) -> String {
-    let c = format!("{view}.{}", super::ident(column));
-    match dtype {
-        "date" => format!("CAST(unix_date({c}) AS DOUBLE)"),
-        "timestamp" => format!("CAST(unix_micros({c}) AS DOUBLE)"),
-        "timestamp_ntz" => format!("CAST(unix_micros(CAST({c} AS TIMESTAMP)) AS DOUBLE)"),
-        _ => format!("CAST({c} AS DOUBLE)"),
-    }
-}
-
-/// A double as a Spark SQL literal that parses to the same double.
-fn lit(x: f64) -> String {
-    if x.is_nan() {
-        "double('NaN')".into()
-    } else if x == f64::INFINITY {
-        "double('Infinity')".into()
-    } else if x == f64::NEG_INFINITY {
-        "double('-Infinity')".into()
-    } else {
-        // Rust prints the shortest text that reads back as `x`.
-        format!("{x:?}D")
-    }
+    as_double(&format!("{view}.{}", super::ident(column)), dtype)
 }
 
 /// One numeric column pooled from both sides: the SQL of its non-null,

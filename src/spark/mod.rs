@@ -15,6 +15,7 @@
 
 mod distribution;
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 pub use distribution::{compare_distribution, ks_counts};
@@ -23,12 +24,15 @@ use polars::prelude::*;
 
 use crate::config::{StringOptions, Table, Tolerance};
 use crate::diff::{SAMPLES, named_schema_diff, row_values, to_json};
+use crate::lane::INTERRUPTED;
 use crate::model::{
     ColumnDiff, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport, ValueSample,
 };
 
 /// How long reaching the server may take before it counts as down.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often a running query checks for Ctrl-C.
+const INTERRUPT_POLL: Duration = Duration::from_millis(100);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SparkError {
@@ -50,6 +54,8 @@ pub enum SparkError {
         "Spark's answer to an aggregate held {rows} rows instead of one: the result stream ended early\nhelp: run again; if it recurs, check the server's log for the query"
     )]
     Incomplete { rows: usize },
+    #[error("interrupted by signal {signal}; the query was stopped on the server")]
+    Interrupted { signal: i32 },
     #[error("cannot start the Spark client's runtime")]
     Runtime(#[source] std::io::Error),
 }
@@ -148,14 +154,30 @@ impl Spark {
     }
 
     /// Runs `query` and returns its result as a polars frame.
+    /// A Ctrl-C (or SIGTERM) interrupts the query on the server and
+    /// returns [`SparkError::Interrupted`].
     pub fn sql(&self, query: &str) -> Result<DataFrame, SparkError> {
-        let batches = self
-            .runtime
-            .block_on(self.session.query(query).execute())
-            .map_err(|e| SparkError::Query {
-                query: query.to_string(),
-                message: e.to_string(),
-            })?;
+        let batches = self.runtime.block_on(async {
+            let run = self.session.query(query).execute();
+            tokio::pin!(run);
+            loop {
+                tokio::select! {
+                    r = &mut run => break r.map_err(|e| SparkError::Query {
+                        query: query.to_string(),
+                        message: e.to_string(),
+                    }),
+                    _ = tokio::time::sleep(INTERRUPT_POLL) => {
+                        let signal = INTERRUPTED.load(Ordering::SeqCst);
+                        if signal != 0 {
+                            // Stop the cluster's work, not only the wait.
+                            let stop = self.session.interrupt_all();
+                            let _ = tokio::time::timeout(CONNECT_TIMEOUT, stop).await;
+                            break Err(SparkError::Interrupted { signal });
+                        }
+                    }
+                }
+            }
+        })?;
         let bytes: usize = batches.iter().map(|b| b.get_array_memory_size()).sum();
         self.received.set(self.received.get() + bytes as u64);
         to_polars(&batches)
@@ -509,35 +531,57 @@ fn value_differs(
     }
     let raw = format!("NOT ({b} <=> {h})");
     let Some(t) = tolerance else { return raw };
-    let seconds = |number: &dyn Fn(&str) -> String, unit: f64| {
-        format!(
-            "({raw} AND NOT coalesce(abs({} - {}) * {unit:?}D <= {:?}D, false))",
-            number(&b),
-            number(&h),
-            t.seconds
-        )
+    // Seconds per unit of a date or timestamp read as a number.
+    let unit = match dtype {
+        "date" => Some(86_400.0),
+        "timestamp" | "timestamp_ntz" => Some(1e-6),
+        _ => None,
     };
     match dtype {
-        "date" if t.seconds > 0.0 => {
-            seconds(&|x| format!("CAST(unix_date({x}) AS DOUBLE)"), 86_400.0)
-        }
-        "timestamp" if t.seconds > 0.0 => {
-            seconds(&|x| format!("CAST(unix_micros({x}) AS DOUBLE)"), 1e-6)
-        }
-        "timestamp_ntz" if t.seconds > 0.0 => seconds(
-            &|x| format!("CAST(unix_micros(CAST({x} AS TIMESTAMP)) AS DOUBLE)"),
-            1e-6,
+        _ if t.seconds > 0.0 && unit.is_some() => format!(
+            "({raw} AND NOT coalesce(abs({} - {}) * {} <= {}, false))",
+            as_double(&b, dtype),
+            as_double(&h, dtype),
+            lit(unit.unwrap_or(1.0)),
+            lit(t.seconds)
         ),
         t2 if (t.abs > 0.0 || t.rel > 0.0)
             && (t2 == "double" || t2 == "float" || INTEGERS.contains(&t2)) =>
         {
             // NaN differences stay differences (NaN is never <= a bound).
             format!(
-                "({raw} AND NOT coalesce(abs(CAST({b} AS DOUBLE) - CAST({h} AS DOUBLE)) <= {:?}D + {:?}D * abs(CAST({h} AS DOUBLE)), false))",
-                t.abs, t.rel
+                "({raw} AND NOT coalesce(abs(CAST({b} AS DOUBLE) - CAST({h} AS DOUBLE)) <= {} + {} * abs(CAST({h} AS DOUBLE)), false))",
+                lit(t.abs),
+                lit(t.rel)
             )
         }
         _ => raw,
+    }
+}
+
+/// A double as a Spark SQL literal that parses to the same double.
+fn lit(x: f64) -> String {
+    if x.is_nan() {
+        "double('NaN')".into()
+    } else if x == f64::INFINITY {
+        "double('Infinity')".into()
+    } else if x == f64::NEG_INFINITY {
+        "double('-Infinity')".into()
+    } else {
+        // Rust prints the shortest text that reads back as `x`.
+        format!("{x:?}D")
+    }
+}
+
+/// A value of Spark type `dtype` as a double, as the local engine reads it:
+/// numbers and decimals as their values, dates as days and timestamps as
+/// microseconds since the epoch (naive ones through the session's UTC).
+fn as_double(x: &str, dtype: &str) -> String {
+    match dtype {
+        "date" => format!("CAST(unix_date({x}) AS DOUBLE)"),
+        "timestamp" => format!("CAST(unix_micros({x}) AS DOUBLE)"),
+        "timestamp_ntz" => format!("CAST(unix_micros(CAST({x} AS TIMESTAMP)) AS DOUBLE)"),
+        _ => format!("CAST({x} AS DOUBLE)"),
     }
 }
 

@@ -843,3 +843,59 @@ key = ["id"]
         let _ = fs::remove_dir_all(k);
     }
 }
+
+#[test]
+fn ctrl_c_stops_the_query_on_the_server_and_exits_130() {
+    let Some(remote) = remote() else { return };
+    let d = tempfile::tempdir().unwrap();
+    // Large enough that the distribution queries run for many seconds.
+    let n = 3_000_000usize;
+    let side = |shift: f64| {
+        let x: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919) % n) as f64 / n as f64 + shift)
+            .collect();
+        df!("x" => x).unwrap()
+    };
+    write_parquet(&side(0.0), &d.path().join("base.parquet"));
+    write_parquet(&side(0.1), &d.path().join("head.parquet"));
+    let mut child = Command::new(BIN)
+        .args([
+            "compare",
+            "base.parquet",
+            "head.parquet",
+            "--distribution",
+            "-q",
+        ])
+        .args(["--engine", "spark", "--spark-remote", &remote])
+        .current_dir(d.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the comparison ended before it could be interrupted"
+    );
+    let signalled = Instant::now();
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(30),
+            "still running 30 s after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(20),
+        "took {:?} to stop",
+        signalled.elapsed()
+    );
+}
