@@ -428,7 +428,7 @@ fn summarize(
     .join(", ");
     let samples = spark.sql(&format!(
         "SELECT * FROM (
-           SELECT j.*, t.tag.f AS swl_f, t.tag.o AS swl_o,
+           SELECT j.*, t.tag.f AS swl_f, t.tag.o.file AS swl_of, t.tag.o.row AS swl_or,
                   row_number() OVER (PARTITION BY t.tag.f ORDER BY t.tag.o) AS swl_n
            FROM swl_j j LATERAL VIEW explode(array({tags})) t AS tag
            WHERE t.tag IS NOT NULL)
@@ -437,7 +437,10 @@ fn summarize(
     let sorted = if samples.height() == 0 {
         samples
     } else {
-        samples.sort(["swl_f", "swl_o"], SortMultipleOptions::default())?
+        samples.sort(
+            ["swl_f", "swl_of", "swl_or"],
+            SortMultipleOptions::default(),
+        )?
     };
     let tag = |r: usize| -> Result<i64, SparkError> {
         Ok(sorted
@@ -786,9 +789,18 @@ fn open(
             Some(name) => name.split('.').map(ident).collect::<Vec<_>>().join("."),
             None => format!("parquet.{}", ident(source)),
         };
-        spark.sql(&format!(
-            "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, monotonically_increasing_id() AS {ROW} FROM {from}"
-        ))?;
+        // Each row's place: its file and its index there, so samples are
+        // the first rows in file order, as the local engine takes them
+        // (Spark's own order of part files is by size). Where the source
+        // has no file metadata (a view), the order Spark reads it in.
+        let view_of = |row: &str| {
+            spark.sql(&format!(
+                "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, {row} AS {ROW} FROM {from}"
+            ))
+        };
+        view_of("named_struct('file', _metadata.file_path, 'row', _metadata.row_index)").or_else(
+            |_| view_of("named_struct('file', '', 'row', monotonically_increasing_id())"),
+        )?;
     }
     let (bs, hs) = (columns(spark, "swl_b")?, columns(spark, "swl_h")?);
     report.schema = named_schema_diff(&bs, &hs, &table.ignore);

@@ -899,3 +899,46 @@ fn ctrl_c_stops_the_query_on_the_server_and_exits_130() {
         signalled.elapsed()
     );
 }
+
+#[test]
+fn samples_from_part_files_are_the_first_rows_in_file_order_on_both_engines() {
+    let Some(remote) = remote() else { return };
+    let d = tempfile::tempdir().unwrap();
+    let (base, head) = pair(3_000);
+    // Parts of growing size: Spark reads the largest first.
+    for (side, df) in [("b", &base), ("h", &head)] {
+        let dir = d.path().join(side).join("t");
+        fs::create_dir_all(&dir).unwrap();
+        let n = df.height() as i64;
+        for (i, (from, to)) in [(0, 100), (100, 1_000), (1_000, n)].into_iter().enumerate() {
+            write_parquet(
+                &df.slice(from, (to - from) as usize),
+                &dir.join(format!("part-{i}.parquet")),
+            );
+        }
+    }
+    let run = |engine: &[&str]| -> Value {
+        let out = d.path().join("out.json");
+        let o = Command::new(BIN)
+            .args(["compare", "b", "h", "--key", "id", "-q", "--json"])
+            .arg(&out)
+            .args(engine)
+            .current_dir(d.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    let local = run(&[]);
+    let spark = run(&["--engine", "spark", "--spark-remote", &remote]);
+    let (l, s) = (&local["tables"][0], &spark["tables"][0]);
+    assert_eq!(s["engine"], "spark");
+    assert_eq!(comparable(s), comparable(l));
+    // More findings than samples, so the rows chosen depend on the order.
+    assert!(l["rows"]["missing"].as_u64().unwrap() > 5);
+}
