@@ -974,6 +974,13 @@ fn find_renames(
             }
         }
     }
+    apply_renames(report, renamed);
+    Ok(())
+}
+
+/// Reports `renamed` (from, to) pairs as renames instead of a removed and
+/// an added column. Shared by both engines.
+pub(crate) fn apply_renames(report: &mut TableReport, renamed: Vec<(String, String)>) {
     report
         .schema
         .removed
@@ -983,7 +990,6 @@ fn find_renames(
         .added
         .retain(|c| !renamed.iter().any(|(_, to)| to == &c.name));
     report.renamed = renamed;
-    Ok(())
 }
 
 fn compare_multiset(

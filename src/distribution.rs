@@ -233,17 +233,27 @@ fn category_counts(base: &Series, head: &Series) -> PolarsResult<Counts> {
     for v in h.str()?.iter().flatten() {
         counts.entry(v).or_default().1 += 1;
     }
-    let mut cats: Vec<(&str, (u64, u64))> = counts.into_iter().collect();
-    cats.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let nulls_b = b.null_count() as u64;
-    let nulls_h = h.null_count() as u64;
-    Ok((
-        cats.iter().map(|c| c.0.to_string()).collect(),
-        cats.iter().map(|c| c.1.0).collect(),
-        cats.iter().map(|c| c.1.1).collect(),
-        nulls_b,
-        nulls_h,
+    let cats = counts
+        .into_iter()
+        .map(|(k, (b, h))| (k.to_string(), b, h))
+        .collect();
+    Ok(sorted_counts(
+        cats,
+        (b.null_count() as u64, h.null_count() as u64),
     ))
+}
+
+/// [`Counts`] from (category, base count, head count) in any order and
+/// both sides' nulls: the categories sorted.
+pub(crate) fn sorted_counts(mut cats: Vec<(String, u64, u64)>, nulls: (u64, u64)) -> Counts {
+    cats.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    (
+        cats.iter().map(|c| c.0.clone()).collect(),
+        cats.iter().map(|c| c.1).collect(),
+        cats.iter().map(|c| c.2).collect(),
+        nulls.0,
+        nulls.1,
+    )
 }
 
 /// Histogram bins and ECDF grid points drawn per numeric feature.

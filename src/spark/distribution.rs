@@ -590,12 +590,5 @@ fn category_counts(spark: &Spark, column: &str) -> Result<Counts, SparkError> {
             None => (nulls_b, nulls_h) = (b, h),
         }
     }
-    cats.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Ok((
-        cats.iter().map(|c| c.0.clone()).collect(),
-        cats.iter().map(|c| c.1).collect(),
-        cats.iter().map(|c| c.2).collect(),
-        nulls_b,
-        nulls_h,
-    ))
+    Ok(local::sorted_counts(cats, (nulls_b, nulls_h)))
 }

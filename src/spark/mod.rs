@@ -694,15 +694,7 @@ fn permutations_and_renames(
             renamed.push((from.clone(), to.clone()));
         }
     }
-    report
-        .schema
-        .removed
-        .retain(|c| !renamed.iter().any(|(from, _)| from == &c.name));
-    report
-        .schema
-        .added
-        .retain(|c| !renamed.iter().any(|(_, to)| to == &c.name));
-    report.renamed = renamed;
+    crate::diff::apply_renames(report, renamed);
     Ok(())
 }
 

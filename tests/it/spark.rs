@@ -100,6 +100,23 @@ fn compare_json(dir: &Path, engine: &[&str]) -> (i32, Value, String) {
     )
 }
 
+/// The JSON report of `swimlane ARGS -q` with `engine`'s flags, run in
+/// `dir`, which must find a regression (exit 1).
+fn regression_json(dir: &Path, args: &[&str], engine: &[&str]) -> Value {
+    let out = dir.join("regression.json");
+    let o = Command::new(BIN)
+        .args(args)
+        .args(["-q", "--json"])
+        .arg(&out)
+        .args(engine)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{args:?} {engine:?}: {stderr}");
+    serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap()
+}
+
 /// A table's JSON with what legitimately differs between engines removed
 /// (the engine's name, its names for types) and samples made sets.
 fn comparable(table: &Value) -> Value {
@@ -172,22 +189,8 @@ fn keyless_tables_compare_as_the_same_multisets_on_both_engines() {
     write_parquet(&side(false), &d.path().join("base.parquet"));
     write_parquet(&side(true), &d.path().join("head.parquet"));
     let run = |engine: &[&str]| {
-        let out = d.path().join("r.json");
-        let o = Command::new(BIN)
-            .args(["compare", "base.parquet", "head.parquet", "-q", "--json"])
-            .arg(&out)
-            .args(engine)
-            .current_dir(d.path())
-            .output()
-            .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(1),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let json: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
-        json["tables"][0].clone()
+        let args = ["compare", "base.parquet", "head.parquet"];
+        regression_json(d.path(), &args, engine)["tables"][0].clone()
     };
     let local = run(&[]);
     let spark = run(&["--engine", "spark", "--spark-remote", &remote]);
@@ -497,6 +500,18 @@ fn an_unreachable_spark_server_is_an_error_naming_it() {
     );
 }
 
+/// Commits the pipeline (copying t.parquet to its output) with `base` on
+/// main and `head` on branch `pr`, and leaves main checked out.
+fn commit_pair(repo: &crate::support::TestRepo, base: &DataFrame, head: &DataFrame) {
+    repo.write("facts/input.txt", "facts\n");
+    write_parquet(base, &repo.dir.join("t.parquet"));
+    repo.commit("pipeline");
+    repo.git(&["checkout", "-q", "-b", "pr"]);
+    write_parquet(head, &repo.dir.join("t.parquet"));
+    repo.commit("change the table");
+    repo.git(&["checkout", "-q", "main"]);
+}
+
 #[test]
 fn run_compares_each_table_with_the_engine_the_config_names() {
     let Some(remote) = remote() else { return };
@@ -530,13 +545,7 @@ engine = "local"
 "#
         ),
     );
-    repo.write("facts/input.txt", "facts\n");
-    write_parquet(&base, &repo.dir.join("t.parquet"));
-    repo.commit("pipeline");
-    repo.git(&["checkout", "-q", "-b", "pr"]);
-    write_parquet(&head, &repo.dir.join("t.parquet"));
-    repo.commit("change the table");
-    repo.git(&["checkout", "-q", "main"]);
+    commit_pair(&repo, &base, &head);
     let run = repo.run(&["run", "--base", "main", "--head", "pr"]);
     run.expect_code(1);
     let (s, l) = (run.table("on_spark"), run.table("here"));
@@ -729,26 +738,8 @@ fn compare_reads_catalog_tables_and_uris_only_the_cluster_sees() {
         ),
         (uri("base.parquet"), uri("head.parquet")),
     ] {
-        let out = d.path().join("cluster.json");
-        let o = Command::new(BIN)
-            .args([
-                "compare",
-                &b,
-                &h,
-                "--key",
-                "id",
-                "-q",
-                "--spark-remote",
-                &remote,
-                "--json",
-            ])
-            .arg(&out)
-            .current_dir(d.path())
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(1), "{b}: {stderr}");
-        let json: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+        let args = ["compare", &b, &h, "--key", "id", "--spark-remote", &remote];
+        let json = regression_json(d.path(), &args, &[]);
         let t = &json["tables"][0];
         assert_eq!(t["engine"], "spark");
         assert_eq!(
@@ -795,13 +786,7 @@ key = ["id"]
             shared.path().display()
         ),
     );
-    repo.write("facts/input.txt", "facts\n");
-    write_parquet(&base, &repo.dir.join("t.parquet"));
-    repo.commit("pipeline");
-    repo.git(&["checkout", "-q", "-b", "pr"]);
-    write_parquet(&head, &repo.dir.join("t.parquet"));
-    repo.commit("change the table");
-    repo.git(&["checkout", "-q", "main"]);
+    commit_pair(&repo, &base, &head);
     let listing = || -> Vec<String> {
         let mut v: Vec<String> = walkdir::WalkDir::new(shared.path())
             .min_depth(1)
@@ -917,23 +902,8 @@ fn samples_from_part_files_are_the_first_rows_in_file_order_on_both_engines() {
             );
         }
     }
-    let run = |engine: &[&str]| -> Value {
-        let out = d.path().join("out.json");
-        let o = Command::new(BIN)
-            .args(["compare", "b", "h", "--key", "id", "-q", "--json"])
-            .arg(&out)
-            .args(engine)
-            .current_dir(d.path())
-            .output()
-            .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(1),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap()
-    };
+    let run =
+        |engine: &[&str]| regression_json(d.path(), &["compare", "b", "h", "--key", "id"], engine);
     let local = run(&[]);
     let spark = run(&["--engine", "spark", "--spark-remote", &remote]);
     let (l, s) = (&local["tables"][0], &spark["tables"][0]);
