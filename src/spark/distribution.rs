@@ -287,7 +287,9 @@ pub fn ks_stats(
         })
         .collect();
     const PRECEDING: &str = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING";
-    let q = format!(
+    // Every distinct value with both samples' counts up to it, its
+    // difference, and whether it may be tied with its neighbours.
+    let values = format!(
         "WITH v AS ({values}),
          g AS (SELECT v, count_if(s = 1) AS c1, count_if(s = 2) AS c2 FROM v GROUP BY v),
          p AS (SELECT g.*, {part} AS part FROM g{cuts}),
@@ -303,42 +305,56 @@ pub fn ks_stats(
                FROM p JOIN o ON p.part = o.part),
          e AS (SELECT *, {diff} AS diff,
                       coalesce(v <= {end_prev}, false) AS tied_prev,
-                      coalesce(next <= {end_v}, false) AS tied_next FROM w),
-         ls AS (SELECT part, max(v) FILTER (WHERE NOT tied_prev AND tied_next) AS last FROM e GROUP BY part),
-         pr AS (SELECT part, max(last) OVER (ORDER BY part {PRECEDING}) AS prior FROM ls),
-         k AS (SELECT e.v, e.cum1, e.cum2,
-                      coalesce(max(IF(e.tied_prev, NULL, e.v)) OVER (PARTITION BY e.part ORDER BY e.v ROWS UNBOUNDED PRECEDING), pr.prior) AS chain
-               FROM e JOIN pr ON e.part = pr.part WHERE e.tied_prev OR e.tied_next),
-         ch AS (SELECT aggregate(array_sort(collect_list(named_struct('v', v, 'c1', cum1, 'c2', cum2))), {init}, {merge}, {finish}) AS r
-                FROM k GROUP BY chain),
-         singles AS (SELECT
-             CAST(coalesce(max(diff) FILTER (WHERE NOT tied_prev AND NOT tied_next AND diff > 0), 0) AS STRING) AS sp,
-             max_by(v, named_struct('d', diff, 'nv', -v)) FILTER (WHERE NOT tied_prev AND NOT tied_next AND diff > 0) AS sp_at,
-             CAST(coalesce(-min(diff) FILTER (WHERE NOT tied_prev AND NOT tied_next AND diff < 0), 0) AS STRING) AS sm,
-             min_by(v, named_struct('d', diff, 'v', v)) FILTER (WHERE NOT tied_prev AND NOT tied_next AND diff < 0) AS sm_at
-             {per_side}{order_stats}
-           FROM e),
-         chains AS (SELECT count(*) AS chains,
-             CAST(coalesce(max(r.pp), 0) AS STRING) AS cp,
-             max_by(r.pa, named_struct('d', r.pp, 'na', -r.pa)) FILTER (WHERE r.pp > 0) AS cp_at,
-             CAST(coalesce(max(r.mm), 0) AS STRING) AS cm,
-             max_by(r.ma, named_struct('d', r.mm, 'na', -r.ma)) FILTER (WHERE r.mm > 0) AS cm_at
-           FROM ch)
-         SELECT * FROM singles CROSS JOIN chains",
+                      coalesce(next <= {end_v}, false) AS tied_next FROM w)",
         values = c.values,
         diff = diff("cum1", "cum2"),
         end_prev = group_end("prev", tolerance),
         end_v = group_end("v", tolerance),
     );
-    let r = one_row(spark.sql(&q)?)?;
-    let big = |name: &str| -> Result<u128, SparkError> {
-        Ok(r.column(name)?
+    // The lone values' extremes and the summaries, in one pass; near-ties
+    // (rare: floating-point noise) are counted, and walked only if any.
+    let r = one_row(spark.sql(&format!(
+        "{values}
+         SELECT
+             CAST(coalesce(max(diff) FILTER (WHERE NOT tied_prev AND NOT tied_next AND diff > 0), 0) AS STRING) AS sp,
+             max_by(v, named_struct('d', diff, 'nv', -v)) FILTER (WHERE NOT tied_prev AND NOT tied_next AND diff > 0) AS sp_at,
+             CAST(coalesce(-min(diff) FILTER (WHERE NOT tied_prev AND NOT tied_next AND diff < 0), 0) AS STRING) AS sm,
+             min_by(v, named_struct('d', diff, 'v', v)) FILTER (WHERE NOT tied_prev AND NOT tied_next AND diff < 0) AS sm_at,
+             count_if(tied_prev OR tied_next) AS tied
+             {per_side}{order_stats}
+         FROM e"
+    ))?)?;
+    let chains = if int(&r, "tied", 0)? == 0 {
+        None
+    } else {
+        Some(one_row(spark.sql(&format!(
+            "{values},
+             ls AS (SELECT part, max(v) FILTER (WHERE NOT tied_prev AND tied_next) AS last FROM e GROUP BY part),
+             pr AS (SELECT part, max(last) OVER (ORDER BY part {PRECEDING}) AS prior FROM ls),
+             k AS (SELECT e.v, e.cum1, e.cum2,
+                          coalesce(max(IF(e.tied_prev, NULL, e.v)) OVER (PARTITION BY e.part ORDER BY e.v ROWS UNBOUNDED PRECEDING), pr.prior) AS chain
+                   FROM e JOIN pr ON e.part = pr.part WHERE e.tied_prev OR e.tied_next),
+             ch AS (SELECT aggregate(array_sort(collect_list(named_struct('v', v, 'c1', cum1, 'c2', cum2))), {init}, {merge}, {finish}) AS r
+                    FROM k GROUP BY chain)
+             SELECT CAST(coalesce(max(r.pp), 0) AS STRING) AS cp,
+                 max_by(r.pa, named_struct('d', r.pp, 'na', -r.pa)) FILTER (WHERE r.pp > 0) AS cp_at,
+                 CAST(coalesce(max(r.mm), 0) AS STRING) AS cm,
+                 max_by(r.ma, named_struct('d', r.mm, 'na', -r.ma)) FILTER (WHERE r.mm > 0) AS cm_at
+             FROM ch"
+        ))?)?)
+    };
+    let big = |df: &DataFrame, name: &str| -> Result<u128, SparkError> {
+        Ok(df
+            .column(name)?
             .str()?
             .get(0)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0))
     };
-    let at = |name: &str| -> Result<f64, SparkError> { Ok(float(&r, name)?.unwrap_or(f64::NAN)) };
+    let at_in = |df: &DataFrame, name: &str| -> Result<f64, SparkError> {
+        Ok(float(df, name)?.unwrap_or(f64::NAN))
+    };
+    let at = |name: &str| at_in(&r, name);
     // The best of the lone values and of the chains; on equal differences
     // the smaller location, as the local walk (in value order) keeps.
     let best = |a: (u128, f64), b: (u128, f64)| match a.0.cmp(&b.0) {
@@ -347,8 +363,14 @@ pub fn ks_stats(
         std::cmp::Ordering::Equal if b.1 < a.1 => b,
         std::cmp::Ordering::Equal => a,
     };
-    let plus = best((big("sp")?, at("sp_at")?), (big("cp")?, at("cp_at")?));
-    let minus = best((big("sm")?, at("sm_at")?), (big("cm")?, at("cm_at")?));
+    let (mut plus, mut minus) = (
+        (big(&r, "sp")?, at("sp_at")?),
+        (big(&r, "sm")?, at("sm_at")?),
+    );
+    if let Some(ch) = &chains {
+        plus = best(plus, (big(ch, "cp")?, at_in(ch, "cp_at")?));
+        minus = best(minus, (big(ch, "cm")?, at_in(ch, "cm_at")?));
+    }
     let result = ks::from_extremes(
         n1 as usize,
         n2 as usize,
