@@ -263,12 +263,12 @@ fn pair_on_cluster(
         .find(|part| !part.is_empty() && *part != "parquet")
         .unwrap_or("table")
         .to_string();
+    // A cluster's location as it is; a file here as its directory and name.
     let local = |p: &Path, s: &str| {
         if cluster_source(s) {
             (PathBuf::new(), s.to_string())
         } else {
-            let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-            split(&abs)
+            split(p)
         }
     };
     Ok((

@@ -14,7 +14,7 @@ use crate::diff::{DiffError, schema_diff};
 use crate::model::{Feature, TableReport, TestName, Untested};
 use crate::stats::categorical::compare_counts;
 use crate::stats::fdr::benjamini_hochberg;
-use crate::stats::ks::{Alternative, Method, ks_2samp_sorted};
+use crate::stats::ks::{Alternative, KsResult, Method, ks_2samp_sorted};
 use crate::stats::summary::{self, Summary};
 
 /// Compares `base` and `head` for `table` by distribution.
@@ -147,6 +147,14 @@ pub(crate) fn tie_tolerance(table: &Table) -> f64 {
     10f64.powi(-(table.precision as i32))
 }
 
+/// Fills in a KS feature's statistic, p-value, effect and location.
+pub(crate) fn fill_ks(feature: &mut Feature, r: &KsResult) {
+    feature.statistic = r.statistic;
+    feature.p_value = r.p_value;
+    feature.effect = r.statistic;
+    feature.location = Some(r.location).filter(|l| !l.is_nan());
+}
+
 /// Fills in a categorical feature from its counts per category (the same
 /// categories on both sides, sorted) and its nulls.
 pub(crate) fn fill_categorical(feature: &mut Feature, counts: &Counts) {
@@ -190,10 +198,7 @@ fn compare_column(
                 Method::Auto,
                 Some(tolerance),
             );
-            feature.statistic = r.statistic;
-            feature.p_value = r.p_value;
-            feature.effect = r.statistic;
-            feature.location = Some(r.location).filter(|l| !l.is_nan());
+            fill_ks(&mut feature, &r);
         }
         feature.plot = numeric_plot(&bv, &hv, feature.location);
     } else {

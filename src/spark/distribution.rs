@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{Spark, SparkError, as_double, int, lit, one_row, open, sql_list};
+use super::{Spark, SparkError, as_double, float, int, lit, one_row, open, sql_list};
 use crate::config::Table;
 use crate::distribution::{
     self as local, BINS, Binned, Counts, GRID, Kind, Spread, as_numbers, assemble_plot, plan,
@@ -165,10 +165,6 @@ fn side_numbers(
     Ok((sides, rows))
 }
 
-fn float(df: &DataFrame, name: &str) -> Result<Option<f64>, SparkError> {
-    Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.get(0))
-}
-
 /// What one KS query returns: the test, and per side the distinct values,
 /// the smallest and largest values (all, and finite), and the order
 /// statistics the quantiles interpolate between.
@@ -181,6 +177,13 @@ pub struct KsStats {
     finite_min: [Option<f64>; 2],
     finite_max: [Option<f64>; 2],
     order: [HashMap<usize, f64>; 2],
+}
+
+impl KsStats {
+    /// Side `side`'s value of (0-based) rank `rank`, one of those fetched.
+    fn at(&self, side: usize, rank: usize) -> f64 {
+        self.order[side].get(&rank).copied().unwrap_or(f64::NAN)
+    }
 }
 
 /// The quantiles each side's summary and plot need.
@@ -435,15 +438,11 @@ pub fn ks_counts(
 /// A numeric feature's test result and both sides' summaries.
 fn fill_numbers(feature: &mut Feature, stats: &KsStats, sides: [&SideNumbers; 2], rows: [u64; 2]) {
     if feature.test == TestName::Ks {
-        let r = &stats.result;
-        feature.statistic = r.statistic;
-        feature.p_value = r.p_value;
-        feature.effect = r.statistic;
-        feature.location = Some(r.location).filter(|l| !l.is_nan());
+        local::fill_ks(feature, &stats.result);
     }
     let summary = |side: usize| {
         let (n, rows) = (sides[side].n, rows[side]);
-        let at = |rank: usize| stats.order[side].get(&rank).copied().unwrap_or(f64::NAN);
+        let at = |rank| stats.at(side, rank);
         let nulls = rows - n;
         Summary {
             rows,
@@ -480,10 +479,9 @@ fn numeric_plot(
         return Ok(None);
     }
     let spread = |side: usize| {
-        let at = |rank: usize| stats.order[side].get(&rank).copied().unwrap_or(f64::NAN);
         Spread::of(
             c.n[side] as usize,
-            at,
+            |rank| stats.at(side, rank),
             stats.finite_min[side].unwrap_or(0.0),
             stats.finite_max[side].unwrap_or(0.0),
         )

@@ -202,10 +202,10 @@ fn to_polars(batches: &[arrow::record_batch::RecordBatch]) -> Result<DataFrame, 
 }
 
 /// `f` of each item, separated by `sep`: column lists and conditions.
-fn sql_list<'a, T: 'a>(
-    items: impl IntoIterator<Item = &'a T>,
+fn sql_list<T>(
+    items: impl IntoIterator<Item = T>,
     sep: &str,
-    f: impl FnMut(&'a T) -> String,
+    f: impl FnMut(T) -> String,
 ) -> String {
     items.into_iter().map(f).collect::<Vec<_>>().join(sep)
 }
@@ -215,6 +215,8 @@ fn ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
+/// A row of the join `swl_j` matched on both sides.
+const BOTH: &str = "b_row IS NOT NULL AND h_row IS NOT NULL";
 const ROW: &str = "__swl_row";
 const OCC: &str = "__swl_occ";
 const CNT: &str = "__swl_cnt";
@@ -325,7 +327,6 @@ fn summarize(
     renames: &[(String, String)],
     report: &mut TableReport,
 ) -> Result<(), SparkError> {
-    const BOTH: &str = "b_row IS NOT NULL AND h_row IS NOT NULL";
     let raw = |i: usize| format!("NOT (b{i} <=> h{i})");
     let tolerance = |i: usize| table.tolerance.get(&compared[i].0).copied();
     // A difference, after the table's string options and the column's
@@ -334,10 +335,7 @@ fn summarize(
     let any_differs = if compared.is_empty() {
         "false".to_string()
     } else {
-        (0..compared.len())
-            .map(differs)
-            .collect::<Vec<_>>()
-            .join(" OR ")
+        sql_list(0..compared.len(), " OR ", differs)
     };
     // Columns whose difference sizes are reported: floats, and integers
     // given a numeric tolerance.
@@ -413,19 +411,14 @@ fn summarize(
     // Every sample in one query: each joined row is tagged with the
     // findings it belongs to (-1 missing, -2 extra, i column i changed),
     // and the first rows of each finding in file order are kept.
-    let tags = [
-        "IF(h_row IS NULL, named_struct('f', -1, 'o', b_row), NULL)".to_string(),
-        "IF(b_row IS NULL, named_struct('f', -2, 'o', h_row), NULL)".to_string(),
-    ]
-    .into_iter()
-    .chain((0..compared.len()).map(|i| {
-        format!(
-            "IF({BOTH} AND {}, named_struct('f', {i}, 'o', b_row), NULL)",
+    let tags = format!(
+        "IF(h_row IS NULL, named_struct('f', -1, 'o', b_row), NULL), \
+         IF(b_row IS NULL, named_struct('f', -2, 'o', h_row), NULL){}",
+        sql_list(0..compared.len(), "", |i| format!(
+            ", IF({BOTH} AND {}, named_struct('f', {i}, 'o', b_row), NULL)",
             differs(i)
-        )
-    }))
-    .collect::<Vec<_>>()
-    .join(", ");
+        ))
+    );
     let samples = spark.sql(&format!(
         "SELECT * FROM (
            SELECT j.*, t.tag.f AS swl_f, t.tag.o.file AS swl_of, t.tag.o.row AS swl_or,
@@ -442,22 +435,21 @@ fn summarize(
             SortMultipleOptions::default(),
         )?
     };
-    let tag = |r: usize| -> Result<i64, SparkError> {
-        Ok(sorted
-            .column("swl_f")?
-            .cast(&DataType::Int64)?
-            .i64()?
-            .get(r)
-            .unwrap_or(i64::MIN))
+    // Each sample row's finding.
+    let tag: Vec<i64> = if sorted.height() == 0 {
+        Vec::new()
+    } else {
+        let f = sorted.column("swl_f")?.cast(&DataType::Int64)?;
+        f.i64()?.iter().map(|t| t.unwrap_or(i64::MIN)).collect()
     };
-    for r in 0..sorted.height() {
+    for (r, &finding) in tag.iter().enumerate() {
         let sample = |count| -> Result<RowSample, SparkError> {
             Ok(RowSample {
                 values: row_values(&sorted, &table.key, r)?,
                 count,
             })
         };
-        match tag(r)? {
+        match finding {
             -1 => report.missing_samples.push(sample(1)?),
             -2 => report.extra_samples.push(sample(1)?),
             _ => {}
@@ -475,25 +467,17 @@ fn summarize(
             max_rel_diff: None,
         };
         if sized(i) && count(&format!("raw{i}"))? > 0 {
-            let get = |name: String| -> Result<Option<f64>, SparkError> {
-                Ok(counts
-                    .column(&name)?
-                    .cast(&DataType::Float64)?
-                    .f64()?
-                    .get(0))
-            };
-            diff.max_abs_diff = get(format!("a{i}"))?;
-            diff.max_rel_diff = get(format!("r{i}"))?;
+            diff.max_abs_diff = float(&counts, &format!("a{i}"))?;
+            diff.max_rel_diff = float(&counts, &format!("r{i}"))?;
         }
-        for r in 0..sorted.height() {
-            if tag(r)? == i as i64 {
-                diff.samples.push(ValueSample {
-                    key: row_values(&sorted, &table.key, r)?,
-                    path: None,
-                    base: to_json(&sorted.column(&format!("b{i}"))?.get(r)?),
-                    head: to_json(&sorted.column(&format!("h{i}"))?.get(r)?),
-                });
-            }
+        let (b, h) = (format!("b{i}"), format!("h{i}"));
+        for (r, _) in tag.iter().enumerate().filter(|(_, t)| **t == i as i64) {
+            diff.samples.push(ValueSample {
+                key: row_values(&sorted, &table.key, r)?,
+                path: None,
+                base: to_json(&sorted.column(&b)?.get(r)?),
+                head: to_json(&sorted.column(&h)?.get(r)?),
+            });
         }
         report.columns.push(diff);
     }
@@ -618,7 +602,6 @@ fn permutations_and_renames(
     report: &mut TableReport,
     differs: &dyn Fn(usize) -> String,
 ) -> Result<(), SparkError> {
-    const BOTH: &str = "b_row IS NOT NULL AND h_row IS NOT NULL";
     let changed: Vec<usize> = (0..compared.len())
         .filter(|&i| report.columns[i].mismatches > 0)
         .collect();
@@ -657,7 +640,8 @@ fn permutations_and_renames(
     let mut source: Vec<Option<usize>> = vec![None; changed.len()];
     for (ci, &i) in changed.iter().enumerate() {
         for (cj, &j) in changed.iter().enumerate() {
-            if pairs.contains(&(i, j)) && zero(format!("p{i}_{j}"))? {
+            let candidate = !pairs.is_empty() && i != j && compared[i].1 == compared[j].1;
+            if candidate && zero(format!("p{i}_{j}"))? {
                 source[ci] = Some(cj);
                 break;
             }
@@ -666,7 +650,7 @@ fn permutations_and_renames(
     // ...then each closed cycle checked on every row where a member differs.
     let cycles = crate::diff::closed_cycles(&source, |members| {
         let any = sql_list(members, " OR ", |&m| differs(changed[m]));
-        let broken = sql_list(&(0..members.len()).collect::<Vec<_>>(), " OR ", |&k| {
+        let broken = sql_list(0..members.len(), " OR ", |k| {
             let (m, next) = (
                 changed[members[k]],
                 changed[members[(k + 1) % members.len()]],
@@ -821,6 +805,11 @@ fn one_row(df: DataFrame) -> Result<DataFrame, SparkError> {
     } else {
         Err(SparkError::Incomplete { rows: df.height() })
     }
+}
+
+/// A number of an aggregate's one row, as a double (`None` for null).
+fn float(df: &DataFrame, name: &str) -> Result<Option<f64>, SparkError> {
+    Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.get(0))
 }
 
 fn int(df: &DataFrame, name: &str, row: usize) -> Result<u64, SparkError> {
