@@ -74,6 +74,9 @@ struct CompareArgs {
     /// File format when extensions do not tell.
     #[arg(long, value_enum)]
     format: Option<FormatArg>,
+    /// Field delimiter of CSV files: one character, or `tab`.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
     /// Compare by distribution (KS, chi-square) instead of row by row.
     #[arg(long)]
     distribution: bool,
@@ -83,6 +86,19 @@ struct CompareArgs {
     engine: EngineArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// `--delimiter`: one ASCII character, `tab` or `\t`.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        one if one.len() == 1 && one.is_ascii() && !one.contains(['\n', '\r', '"']) => {
+            Ok(one.as_bytes()[0])
+        }
+        other => Err(format!(
+            "`{other}` is not one character; write e.g. `--delimiter ';'` or `--delimiter tab`"
+        )),
+    }
 }
 
 #[derive(Args)]
@@ -274,6 +290,7 @@ fn dispatch(cli: Cli) -> u8 {
                     FormatArg::Ndjson => crate::config::Format::Ndjson,
                     FormatArg::Ipc => crate::config::Format::Ipc,
                 }),
+                delimiter: args.delimiter,
                 distribution: args.distribution,
                 memory_budget: args.memory.budget(),
                 spark_remote: match args.engine.engine {

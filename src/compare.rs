@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::config::{
-    CompareMode, ConfigError, DEFAULT_ALPHA, DEFAULT_MIN_EFFECT, Format, Located, Table,
+    CompareMode, ConfigError, Declared, Format, Located, Table, WireTable, resolve_table,
 };
 use crate::distribution;
 use crate::load::MemoryBudget;
@@ -28,6 +28,8 @@ pub struct CompareOptions {
     pub key: Vec<String>,
     pub ignore: Vec<String>,
     pub format: Option<Format>,
+    /// The field delimiter of CSV files (`--delimiter`); comma when unset.
+    pub delimiter: Option<u8>,
     pub distribution: bool,
     /// Memory for the columns being compared at once.
     pub memory_budget: MemoryBudget,
@@ -298,6 +300,8 @@ fn table_for(opts: &CompareOptions, name: &str, format: Format) -> Table {
     Table {
         key: opts.key.clone(),
         ignore: opts.ignore.clone(),
+        delimiter: opts.delimiter.unwrap_or(b','),
+        declared: Declared::CompareFlags,
         ..Table::new(name, "", format, compare)
     }
 }
@@ -456,20 +460,8 @@ struct WireSpec {
     tables: Vec<Spanned<WireTable>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireTable {
-    name: String,
-    base: Spanned<String>,
-    head: Spanned<String>,
-    format: Option<Format>,
-    key: Option<Vec<String>>,
-    compare: Option<CompareMode>,
-    ignore: Option<Vec<String>>,
-    alpha: Option<f64>,
-    min_effect: Option<f64>,
-}
-
+/// A spec's `[[table]]`: `base` and `head` (relative to the spec) instead
+/// of `path`, and every other setting of a `swimlane.toml` table.
 fn read_spec(path: &Path) -> Result<Vec<Pair>, CompareError> {
     let text = std::fs::read_to_string(path).map_err(|source| CompareError::Io {
         path: path.to_path_buf(),
@@ -490,46 +482,51 @@ fn read_spec(path: &Path) -> Result<Vec<Pair>, CompareError> {
     })?;
     let mut pairs = Vec::new();
     for t in wire.tables {
-        let t = t.into_inner();
-        let resolve = |p: &Spanned<String>| -> Result<(PathBuf, String, Format), CompareError> {
-            let full = dir.join(p.get_ref());
-            let format = t
-                .format
-                .or_else(|| Format::from_path(p.get_ref()))
-                .ok_or_else(|| {
-                    invalid(
-                        p.span(),
-                        format!("cannot tell the format of `{}`", p.get_ref()),
-                        Some("add `format = \"parquet\"` (or csv, ndjson, ipc)"),
-                    )
-                })?;
-            let (d, n) = split(&full);
-            Ok((d, n, format))
+        let (span, t) = (t.span(), t.into_inner());
+        let (Some(base), Some(head)) = (t.base.clone(), t.head.clone()) else {
+            return Err(invalid(
+                t.path.as_ref().map_or(span, Spanned::span),
+                format!(
+                    "table `{}` needs `base` and `head`: the two files to compare",
+                    t.name.get_ref()
+                ),
+                Some(
+                    "e.g. `base = \"old/orders.csv\"` and `head = \"new/orders.parquet\"`, relative to this file",
+                ),
+            ));
         };
-        let (bd, bn, format) = resolve(&t.base)?;
-        let (hd, hn, _) = resolve(&t.head)?;
+        if let Some(p) = &t.path {
+            return Err(invalid(
+                p.span(),
+                format!(
+                    "table `{}`: `path` belongs in swimlane.toml",
+                    t.name.get_ref()
+                ),
+                Some("a spec names the two sides with `base` and `head`"),
+            ));
+        }
+        let name = t.name.get_ref().trim().to_string();
+        let table = Table {
+            declared: Declared::CompareSpec,
+            ..resolve_table(t, &base, name, &text, path)?
+        };
+        let (bd, bn) = split(&dir.join(base.get_ref()));
+        let (hd, hn) = split(&dir.join(head.get_ref()));
         let head_missing = !hn.contains(['*', '?', '[']) && !hd.join(&hn).exists();
         let base_exists = bn.contains(['*', '?', '[']) || bd.join(&bn).exists();
         if !base_exists {
             return Err(invalid(
-                t.base.span(),
+                base.span(),
                 format!(
                     "table `{}`: base file `{}` does not exist",
-                    t.name,
-                    t.base.get_ref()
+                    table.name,
+                    base.get_ref()
                 ),
                 Some("paths are relative to this file"),
             ));
         }
-        let compare = t.compare.unwrap_or(CompareMode::Exact);
         pairs.push(Pair {
-            table: Table {
-                key: t.key.clone().unwrap_or_default(),
-                ignore: t.ignore.clone().unwrap_or_default(),
-                alpha: t.alpha.unwrap_or(DEFAULT_ALPHA),
-                min_effect: t.min_effect.unwrap_or(DEFAULT_MIN_EFFECT),
-                ..Table::new(&t.name, "", format, compare)
-            },
+            table,
             base: (bd, bn),
             head: (hd, hn),
             head_missing,

@@ -87,6 +87,8 @@ pub struct Table {
     /// Relative to the lane's output dir; may be a glob of part files.
     pub path: String,
     pub format: Format,
+    /// The field delimiter of a CSV table (`delimiter`, `--delimiter`).
+    pub delimiter: u8,
     /// Key columns; empty means a keyless (multiset) comparison.
     pub key: Vec<String>,
     pub compare: CompareMode,
@@ -108,6 +110,69 @@ pub struct Table {
     pub strings: StringOptions,
     /// `engine =` for this table, overriding the config's.
     pub engine: Option<Engine>,
+    /// Where the table was declared, so that an error's help names what
+    /// the user edits: the config, `swimlane compare`'s flags, or its spec.
+    pub declared: Declared,
+}
+
+/// Where a table was declared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Declared {
+    /// `[[table]]` in `swimlane.toml`, written by a lane's stages.
+    #[default]
+    Config,
+    /// `swimlane compare BASE HEAD` and its flags.
+    CompareFlags,
+    /// `[[table]]` in a `swimlane compare --spec` file.
+    CompareSpec,
+}
+
+impl Declared {
+    /// How to set a table's format.
+    pub fn format_help(self) -> &'static str {
+        match self {
+            Declared::Config => "set `format =` for the table",
+            Declared::CompareFlags => "pass --format parquet|csv|ndjson|ipc",
+            Declared::CompareSpec => "set `format =` for the table in the spec",
+        }
+    }
+
+    /// How to set a CSV table's delimiter to `d`.
+    pub fn delimiter_help(self, d: u8) -> String {
+        let shown = match d {
+            b'\t' => "\\t".to_string(),
+            d => (d as char).to_string(),
+        };
+        match self {
+            Declared::Config => format!("set `delimiter = \"{shown}\"` for the table"),
+            Declared::CompareFlags => match d {
+                b'\t' => "pass --delimiter tab".to_string(),
+                _ => format!("pass --delimiter '{shown}'"),
+            },
+            Declared::CompareSpec => {
+                format!("set `delimiter = \"{shown}\"` for the table in the spec")
+            }
+        }
+    }
+
+    /// How to name the key columns.
+    pub fn key_help(self) -> &'static str {
+        match self {
+            Declared::Config => "fix `key` in the config, or the stage that writes the table",
+            Declared::CompareFlags => {
+                "name columns both files have with --key (repeat it for a composite key)"
+            }
+            Declared::CompareSpec => "fix `key` for the table in the spec",
+        }
+    }
+
+    /// What wrote the files: a lane's stage, or whatever exported them.
+    pub fn writer(self) -> &'static str {
+        match self {
+            Declared::Config => "the stage",
+            Declared::CompareFlags | Declared::CompareSpec => "the export",
+        }
+    }
 }
 
 impl Table {
@@ -117,6 +182,7 @@ impl Table {
             name: name.to_string(),
             path: path.to_string(),
             format,
+            delimiter: b',',
             key: Vec::new(),
             compare,
             ignore: Vec::new(),
@@ -129,6 +195,7 @@ impl Table {
             key_location: None,
             strings: StringOptions::default(),
             engine: None,
+            declared: Declared::Config,
         }
     }
 
@@ -166,6 +233,11 @@ pub struct StringOptions {
     /// Ignore letter case.
     #[serde(default)]
     pub ignore_case: bool,
+    /// Apply `trim` and `ignore_case` to string key columns too, so that
+    /// rows pair when their keys differ only so (off by default: a key is
+    /// an identity).
+    #[serde(default)]
+    pub keys: bool,
 }
 
 /// `[table.columns.NAME]`: how one column of a distribution table is tested.
@@ -341,12 +413,18 @@ struct WireStage {
     timeout_secs: Option<Spanned<f64>>,
 }
 
+/// A `[[table]]`, in `swimlane.toml` (with `path`) or in a `swimlane
+/// compare --spec` file (with `base` and `head`): every other setting is
+/// the same in both, resolved by [`resolve_table`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WireTable {
-    name: Spanned<String>,
-    path: Spanned<String>,
+pub(crate) struct WireTable {
+    pub name: Spanned<String>,
+    pub path: Option<Spanned<String>>,
+    pub base: Option<Spanned<String>>,
+    pub head: Option<Spanned<String>>,
     format: Option<Format>,
+    delimiter: Option<Spanned<String>>,
     key: Option<Spanned<Vec<Spanned<String>>>>,
     compare: Option<CompareMode>,
     ignore: Option<Vec<Spanned<String>>>,
@@ -512,189 +590,40 @@ impl Config {
                     Some("table names must be unique; rename one of them"),
                 ));
             }
-            let out_path = table.path.get_ref();
-            if let Some(problem) = output_path_problem(out_path) {
+            let Some(out_path) = &table.path else {
+                let span = table
+                    .base
+                    .as_ref()
+                    .or(table.head.as_ref())
+                    .map(Spanned::span);
                 return Err(at(
-                    table.path.span(),
-                    format!("table `{name}`: path `{out_path}` {problem}"),
+                    span.unwrap_or_else(|| table.name.span()),
+                    format!("table `{name}` has no `path`"),
+                    Some(
+                        "give the output's path in the lane's output dir, e.g. `path = \"plays.parquet\"` (`base` and `head` belong in a `swimlane compare --spec` file)",
+                    ),
+                ));
+            };
+            if let Some(problem) = output_path_problem(out_path.get_ref()) {
+                return Err(at(
+                    out_path.span(),
+                    format!("table `{name}`: path `{}` {problem}", out_path.get_ref()),
                     Some(
                         "paths are relative to the lane's output dir ({out}), e.g. \"plays.parquet\" or \"plays/*.parquet\"",
                     ),
                 ));
             }
-            let format = match table.format {
-                Some(f) => f,
-                None => match Format::from_path(out_path) {
-                    Some(f) => f,
-                    None => {
-                        return Err(at(
-                            table.path.span(),
-                            format!(
-                                "table `{name}`: cannot tell the format of `{out_path}` from its extension"
-                            ),
-                            Some("add `format = \"parquet\"` (or csv, ndjson, ipc)"),
-                        ));
-                    }
-                },
-            };
-            let mut key = Vec::new();
-            if let Some(keys) = &table.key {
-                if keys.get_ref().is_empty() {
-                    return Err(at(
-                        keys.span(),
-                        format!("table `{name}`: `key` is an empty list"),
-                        Some(
-                            "list the key columns, or remove `key` for a keyless (multiset) comparison",
-                        ),
-                    ));
-                }
-                for k in keys.get_ref() {
-                    if k.get_ref().trim().is_empty() {
-                        return Err(at(
-                            k.span(),
-                            format!("table `{name}`: key column names must be non-empty"),
-                            None,
-                        ));
-                    }
-                    if key.contains(k.get_ref()) {
-                        return Err(at(
-                            k.span(),
-                            format!("table `{name}`: key column `{}` listed twice", k.get_ref()),
-                            None,
-                        ));
-                    }
-                    key.push(k.get_ref().clone());
-                }
+            if let Some(side) = table.base.as_ref().or(table.head.as_ref()) {
+                return Err(at(
+                    side.span(),
+                    format!(
+                        "table `{name}`: `base` and `head` belong in a `swimlane compare --spec` file"
+                    ),
+                    Some("in swimlane.toml, each lane writes the table at `path`"),
+                ));
             }
-            let mut ignore = Vec::new();
-            for col in table.ignore.unwrap_or_default() {
-                if key.contains(col.get_ref()) {
-                    return Err(at(
-                        col.span(),
-                        format!(
-                            "table `{name}`: key column `{}` cannot be ignored",
-                            col.get_ref()
-                        ),
-                        Some("remove it from `ignore` or from `key`"),
-                    ));
-                }
-                ignore.push(col.into_inner());
-            }
-            let compare = table.compare.unwrap_or(CompareMode::Exact);
-            if compare == CompareMode::Exact {
-                let distribution_only = [
-                    table.alpha.as_ref().map(Spanned::span),
-                    table.min_effect.as_ref().map(Spanned::span),
-                    table.precision.as_ref().map(Spanned::span),
-                    table.max_null_shift.as_ref().map(Spanned::span),
-                    table.columns.as_ref().map(Spanned::span),
-                ];
-                if let Some(span) = distribution_only.into_iter().flatten().next() {
-                    return Err(at(
-                        span,
-                        format!(
-                            "table `{name}`: alpha, min_effect, precision, max_null_shift and columns apply only to `compare = \"distribution\"`"
-                        ),
-                        Some("remove them, or set `compare = \"distribution\"`"),
-                    ));
-                }
-            }
-            let alpha = probability(table.alpha, DEFAULT_ALPHA, "alpha", &at)?;
-            let min_effect = probability(table.min_effect, DEFAULT_MIN_EFFECT, "min_effect", &at)?;
-            let precision = match table.precision {
-                None => DEFAULT_PRECISION,
-                Some(p) => match u32::try_from(*p.get_ref()) {
-                    Ok(v @ 1..=17) => v,
-                    _ => {
-                        return Err(at(
-                            p.span(),
-                            format!(
-                                "precision must be between 1 and 17 significant digits, got {}",
-                                p.get_ref()
-                            ),
-                            None,
-                        ));
-                    }
-                },
-            };
-            let max_null_shift = match table.max_null_shift {
-                None => DEFAULT_MAX_NULL_SHIFT,
-                Some(v) if (0.0..=1.0).contains(v.get_ref()) => *v.get_ref(),
-                Some(v) => {
-                    return Err(at(
-                        v.span(),
-                        format!(
-                            "max_null_shift must be between 0 and 1, got {}",
-                            v.get_ref()
-                        ),
-                        None,
-                    ));
-                }
-            };
-            let mut columns = BTreeMap::new();
-            for (col, o) in table.columns.map(Spanned::into_inner).unwrap_or_default() {
-                if key.contains(&col) || ignore.contains(&col) {
-                    return Err(at(
-                        o.span(),
-                        format!(
-                            "table `{name}`: column `{col}` is a key or ignored column; it is never tested"
-                        ),
-                        None,
-                    ));
-                }
-                let o = o.into_inner();
-                let alpha = o
-                    .alpha
-                    .map(|a| probability(Some(a), DEFAULT_ALPHA, "alpha", &at))
-                    .transpose()?;
-                let min_effect = o
-                    .min_effect
-                    .map(|a| probability(Some(a), DEFAULT_MIN_EFFECT, "min_effect", &at))
-                    .transpose()?;
-                columns.insert(
-                    col,
-                    ColumnOverride {
-                        test: o.test,
-                        alpha,
-                        min_effect,
-                    },
-                );
-            }
-            let mut tolerance = BTreeMap::new();
-            for (col, t) in table.tolerance.unwrap_or_default() {
-                let v = *t.get_ref();
-                let ok = |x: f64| x >= 0.0 && x.is_finite();
-                if !(ok(v.abs) && ok(v.rel) && ok(v.seconds)) {
-                    return Err(at(
-                        t.span(),
-                        format!(
-                            "table `{name}`: tolerance of `{col}` must have abs, rel and seconds >= 0"
-                        ),
-                        Some("e.g. `seconds = { abs = 1e-9, rel = 1e-12 }`"),
-                    ));
-                }
-                tolerance.insert(col, v);
-            }
-            tables.push(Table {
-                name,
-                path: out_path.clone(),
-                format,
-                key,
-                compare,
-                ignore,
-                alpha,
-                min_effect,
-                precision,
-                max_null_shift,
-                columns,
-                tolerance,
-                strings: table.strings.unwrap_or_default(),
-                engine: table.engine,
-                key_location: table.key.as_ref().map(|k| {
-                    let l = locate(text, path, k.span(), String::new(), None);
-                    format!("{}:{}:{}", path.display(), l.line, l.column)
-                }),
-            });
+            let out_path = out_path.clone();
+            tables.push(resolve_table(table, &out_path, name, text, path)?);
         }
 
         let (spark_remote, spark_outputs) = match wire.spark {
@@ -739,6 +668,227 @@ impl Config {
             tables,
         })
     }
+}
+
+/// Resolves one `[[table]]` (of `swimlane.toml` or of a compare spec) into a
+/// [`Table`], every setting validated against its place in `text`.
+/// `data_path` is the table's file, for its format.
+pub(crate) fn resolve_table(
+    table: WireTable,
+    data_path: &Spanned<String>,
+    name: String,
+    text: &str,
+    path: &Path,
+) -> Result<Table, ConfigError> {
+    let at = |span: Range<usize>, message: String, help: Option<&str>| {
+        ConfigError::Invalid(Box::new(locate(text, path, span, message, help)))
+    };
+    let delimiter = match &table.delimiter {
+        None => b',',
+        Some(d) => match d.get_ref().as_str() {
+            "\\t" | "tab" => b'\t',
+            one if one.len() == 1 && one.is_ascii() && !one.contains(['\n', '\r', '"']) => {
+                one.as_bytes()[0]
+            }
+            other => {
+                return Err(at(
+                    d.span(),
+                    format!("table `{name}`: delimiter `{other}` is not one ASCII character"),
+                    Some("write e.g. `delimiter = \";\"` or `delimiter = \"\\t\"` (tab)"),
+                ));
+            }
+        },
+    };
+    if delimiter != b','
+        && format_of(&table, data_path) != Some(Format::Csv)
+        && let Some(d) = &table.delimiter
+    {
+        return Err(at(
+            d.span(),
+            format!("table `{name}`: `delimiter` applies only to CSV tables"),
+            Some("remove it, or set `format = \"csv\"`"),
+        ));
+    }
+
+    let format = match table.format {
+        Some(f) => f,
+        None => match Format::from_path(data_path.get_ref()) {
+            Some(f) => f,
+            None => {
+                return Err(at(
+                    data_path.span(),
+                    format!(
+                        "table `{name}`: cannot tell the format of `{}` from its extension",
+                        data_path.get_ref()
+                    ),
+                    Some("add `format = \"parquet\"` (or csv, ndjson, ipc)"),
+                ));
+            }
+        },
+    };
+    let mut key = Vec::new();
+    if let Some(keys) = &table.key {
+        if keys.get_ref().is_empty() {
+            return Err(at(
+                keys.span(),
+                format!("table `{name}`: `key` is an empty list"),
+                Some("list the key columns, or remove `key` for a keyless (multiset) comparison"),
+            ));
+        }
+        for k in keys.get_ref() {
+            if k.get_ref().trim().is_empty() {
+                return Err(at(
+                    k.span(),
+                    format!("table `{name}`: key column names must be non-empty"),
+                    None,
+                ));
+            }
+            if key.contains(k.get_ref()) {
+                return Err(at(
+                    k.span(),
+                    format!("table `{name}`: key column `{}` listed twice", k.get_ref()),
+                    None,
+                ));
+            }
+            key.push(k.get_ref().clone());
+        }
+    }
+    let mut ignore = Vec::new();
+    for col in table.ignore.unwrap_or_default() {
+        if key.contains(col.get_ref()) {
+            return Err(at(
+                col.span(),
+                format!(
+                    "table `{name}`: key column `{}` cannot be ignored",
+                    col.get_ref()
+                ),
+                Some("remove it from `ignore` or from `key`"),
+            ));
+        }
+        ignore.push(col.into_inner());
+    }
+    let compare = table.compare.unwrap_or(CompareMode::Exact);
+    if compare == CompareMode::Exact {
+        let distribution_only = [
+            table.alpha.as_ref().map(Spanned::span),
+            table.min_effect.as_ref().map(Spanned::span),
+            table.precision.as_ref().map(Spanned::span),
+            table.max_null_shift.as_ref().map(Spanned::span),
+            table.columns.as_ref().map(Spanned::span),
+        ];
+        if let Some(span) = distribution_only.into_iter().flatten().next() {
+            return Err(at(
+                span,
+                format!(
+                    "table `{name}`: alpha, min_effect, precision, max_null_shift and columns apply only to `compare = \"distribution\"`"
+                ),
+                Some("remove them, or set `compare = \"distribution\"`"),
+            ));
+        }
+    }
+    let alpha = probability(table.alpha, DEFAULT_ALPHA, "alpha", &at)?;
+    let min_effect = probability(table.min_effect, DEFAULT_MIN_EFFECT, "min_effect", &at)?;
+    let precision = match table.precision {
+        None => DEFAULT_PRECISION,
+        Some(p) => match u32::try_from(*p.get_ref()) {
+            Ok(v @ 1..=17) => v,
+            _ => {
+                return Err(at(
+                    p.span(),
+                    format!(
+                        "precision must be between 1 and 17 significant digits, got {}",
+                        p.get_ref()
+                    ),
+                    None,
+                ));
+            }
+        },
+    };
+    let max_null_shift = match table.max_null_shift {
+        None => DEFAULT_MAX_NULL_SHIFT,
+        Some(v) if (0.0..=1.0).contains(v.get_ref()) => *v.get_ref(),
+        Some(v) => {
+            return Err(at(
+                v.span(),
+                format!(
+                    "max_null_shift must be between 0 and 1, got {}",
+                    v.get_ref()
+                ),
+                None,
+            ));
+        }
+    };
+    let mut columns = BTreeMap::new();
+    for (col, o) in table.columns.map(Spanned::into_inner).unwrap_or_default() {
+        if key.contains(&col) || ignore.contains(&col) {
+            return Err(at(
+                o.span(),
+                format!(
+                    "table `{name}`: column `{col}` is a key or ignored column; it is never tested"
+                ),
+                None,
+            ));
+        }
+        let o = o.into_inner();
+        let alpha = o
+            .alpha
+            .map(|a| probability(Some(a), DEFAULT_ALPHA, "alpha", &at))
+            .transpose()?;
+        let min_effect = o
+            .min_effect
+            .map(|a| probability(Some(a), DEFAULT_MIN_EFFECT, "min_effect", &at))
+            .transpose()?;
+        columns.insert(
+            col,
+            ColumnOverride {
+                test: o.test,
+                alpha,
+                min_effect,
+            },
+        );
+    }
+    let mut tolerance = BTreeMap::new();
+    for (col, t) in table.tolerance.unwrap_or_default() {
+        let v = *t.get_ref();
+        let ok = |x: f64| x >= 0.0 && x.is_finite();
+        if !(ok(v.abs) && ok(v.rel) && ok(v.seconds)) {
+            return Err(at(
+                t.span(),
+                format!("table `{name}`: tolerance of `{col}` must have abs, rel and seconds >= 0"),
+                Some("e.g. `seconds = { abs = 1e-9, rel = 1e-12 }`"),
+            ));
+        }
+        tolerance.insert(col, v);
+    }
+    Ok(Table {
+        name,
+        path: data_path.get_ref().clone(),
+        delimiter,
+        format,
+        key,
+        compare,
+        ignore,
+        alpha,
+        min_effect,
+        precision,
+        max_null_shift,
+        columns,
+        tolerance,
+        strings: table.strings.unwrap_or_default(),
+        engine: table.engine,
+        declared: Declared::Config,
+        key_location: table.key.as_ref().map(|k| {
+            let l = locate(text, path, k.span(), String::new(), None);
+            format!("{}:{}:{}", path.display(), l.line, l.column)
+        }),
+    })
+}
+
+/// The format a table declares or its file's extension says.
+fn format_of(table: &WireTable, data_path: &Spanned<String>) -> Option<Format> {
+    table
+        .format
+        .or_else(|| Format::from_path(data_path.get_ref()))
 }
 
 type At<'a> = dyn Fn(Range<usize>, String, Option<&str>) -> ConfigError + 'a;
@@ -1105,6 +1255,44 @@ key = ["member_id", "video_id"]
         assert_eq!(ok.tables[0].format, Format::Parquet);
     }
 
+    #[test]
+    fn delimiters_are_one_character_for_csv_tables() {
+        let semi =
+            parse(&MINIMAL.replace("plays.csv\"", "plays.csv\"\ndelimiter = \";\"")).unwrap();
+        assert_eq!(semi.tables[0].delimiter, b';');
+        let tab =
+            parse(&MINIMAL.replace("plays.csv\"", "plays.csv\"\ndelimiter = \"\\t\"")).unwrap();
+        assert_eq!(tab.tables[0].delimiter, b'\t');
+        assert_eq!(parse(MINIMAL).unwrap().tables[0].delimiter, b',');
+        let msg = error(&MINIMAL.replace("plays.csv\"", "plays.csv\"\ndelimiter = \";;\""));
+        assert!(
+            msg.contains("delimiter `;;` is not one ASCII character"),
+            "{msg}"
+        );
+        assert!(msg.contains("swimlane.toml:12:13"), "{msg}");
+        let msg = error(&MINIMAL.replace("plays.csv\"", "plays.parquet\"\ndelimiter = \";\""));
+        assert!(
+            msg.contains("`delimiter` applies only to CSV tables"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn base_and_head_belong_in_a_compare_spec() {
+        let msg =
+            error(&MINIMAL.replace("path = \"plays.csv\"", "base = \"a.csv\"\nhead = \"b.csv\""));
+        assert!(msg.contains("table `plays` has no `path`"), "{msg}");
+        assert!(msg.contains("swimlane.toml:11:8"), "{msg}");
+        let msg = error(&MINIMAL.replace(
+            "path = \"plays.csv\"",
+            "path = \"plays.csv\"\nbase = \"a.csv\"",
+        ));
+        assert!(
+            msg.contains("belong in a `swimlane compare --spec` file"),
+            "{msg}"
+        );
+    }
+
     const DISTRIBUTION: &str = r#"
 [snapshot]
 path = "facts"
@@ -1167,7 +1355,8 @@ test = "none"
             t.strings,
             StringOptions {
                 trim: true,
-                ignore_case: false
+                ignore_case: false,
+                keys: false,
             }
         );
         let bad = text.replace("{ seconds = 1.5 }", "{ seconds = -1 }");

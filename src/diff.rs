@@ -14,12 +14,13 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde_json::Value;
 
-use crate::config::{StringOptions, Table, Tolerance};
+use crate::config::{Format, StringOptions, Table, Tolerance};
 use crate::load::OnDisk;
 use crate::model::{
-    ColumnDiff, ColumnType, DuplicateSide, Duplicates, RowCounts, RowSample, SchemaDiff,
+    ColumnDiff, ColumnType, DuplicateSide, Duplicates, RowCounts, RowSample, SchemaDiff, Side,
     TableReport, TypeChange, ValueSample,
 };
+use crate::widen;
 
 /// Changed values, missing rows and duplicate keys shown per column or table.
 pub const SAMPLES: usize = 5;
@@ -29,14 +30,16 @@ const COUNT: &str = "__swimlane_count";
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
     #[error(
-        "key column `{column}` is not in the base output (columns: {columns}){}\nhelp: fix `key` in the config, or the stage that writes the table",
-        location.as_ref().map(|l| format!("\n  --> {l}")).unwrap_or_default()
+        "key column `{column}` is not in the base output (columns: {columns}){}\nhelp: {}",
+        location.as_ref().map(|l| format!("\n  --> {l}")).unwrap_or_default(),
+        declared.key_help()
     )]
     KeyNotInBase {
         table: String,
         column: String,
         columns: String,
         location: Option<String>,
+        declared: crate::config::Declared,
     },
     #[error("no column can be compared (none has the same name and type on both sides)")]
     NothingToCompare { table: String },
@@ -59,6 +62,29 @@ pub enum Source<'a> {
 }
 
 impl Source<'_> {
+    /// True when column `name` holds no value at all and its type says
+    /// nothing: a Null column, or an empty column of a format without types
+    /// (CSV, NDJSON), which the reader types as text.
+    fn untyped(&self, name: &str, format: Format) -> bool {
+        match self {
+            Source::Frame(df) => df.column(name).is_ok_and(|c| {
+                c.dtype() == &DataType::Null
+                    || (matches!(format, Format::Csv | Format::Ndjson) && c.null_count() == c.len())
+            }),
+            Source::Disk(d) => d.schema.get(name) == Some(&DataType::Null),
+        }
+    }
+
+    /// True when column `name` is loaded and holds no value (but has rows).
+    fn all_null(&self, name: &str) -> bool {
+        match self {
+            Source::Frame(df) => df
+                .column(name)
+                .is_ok_and(|c| !c.is_empty() && c.null_count() == c.len()),
+            Source::Disk(d) => d.schema.get(name) == Some(&DataType::Null),
+        }
+    }
+
     fn schema(&self) -> Schema {
         match self {
             Source::Frame(df) => df.schema().as_ref().clone(),
@@ -144,6 +170,7 @@ pub fn compare_sources(
             return Err(DiffError::KeyNotInBase {
                 table: table.name.clone(),
                 location: table.key_location.clone(),
+                declared: table.declared,
                 column: k.clone(),
                 columns: base_schema
                     .iter_names()
@@ -160,16 +187,13 @@ pub fn compare_sources(
         return Ok(report);
     }
 
-    let compared: Vec<String> = base_schema
-        .iter()
-        .filter(|(name, dtype)| {
-            !table.key.iter().any(|k| k == name.as_str())
-                && !table.ignore.iter().any(|i| i == name.as_str())
-                && head_schema.get(name) == Some(*dtype)
-        })
-        .map(|(name, _)| name.to_string())
-        .collect();
-
+    // A key with no values on one side has no type there: not a change.
+    for k in &table.key {
+        if base.untyped(k, table.format) || head.untyped(k, table.format) {
+            report.schema.changed.retain(|c| &c.column != k);
+        }
+    }
+    let compared = compared_columns(table, base, head, &mut report.schema);
     report.compared_columns = compared.len();
     if table.key.is_empty() {
         if compared.is_empty() {
@@ -177,15 +201,93 @@ pub fn compare_sources(
                 table: table.name.clone(),
             });
         }
+        let names: Vec<String> = compared.iter().map(|c| c.name.clone()).collect();
+        let read = |side: Source<'_>| -> PolarsResult<DataFrame> {
+            let mut df = side.frame(&names)?;
+            for c in &compared {
+                if let Some(t) = &c.as_type {
+                    let cast = df.column(&c.name)?.cast(t)?;
+                    df.replace(&c.name, cast)?;
+                }
+            }
+            Ok(df)
+        };
         let (base, head) = (
-            base.frame(&compared).map_err(polars_err)?,
-            head.frame(&compared).map_err(polars_err)?,
+            read(base).map_err(polars_err)?,
+            read(head).map_err(polars_err)?,
         );
-        compare_multiset(&mut report, &base, &head, &compared).map_err(polars_err)?;
+        compare_multiset(&mut report, &base, &head, &names).map_err(polars_err)?;
     } else {
         compare_keyed(&mut report, table, base, head, &compared, in_flight).map_err(polars_err)?;
     }
     Ok(report)
+}
+
+/// A column compared row by row, and how.
+struct Compared {
+    name: String,
+    /// The type both sides are read in, when they differ without loss (or
+    /// one side has no values and so no type of its own).
+    as_type: Option<DataType>,
+    /// The side that holds no value in this column.
+    all_null: Option<Side>,
+}
+
+/// The columns of `table` compared value by value: those of the same type
+/// on both sides, those retyped without loss (compared in the common type,
+/// the type change marked so in `schema`), and those with no values on one
+/// side (read in the other side's type; no longer a type change).
+fn compared_columns(
+    table: &Table,
+    base: Source<'_>,
+    head: Source<'_>,
+    schema: &mut SchemaDiff,
+) -> Vec<Compared> {
+    let (bs, hs) = (base.schema(), head.schema());
+    let mut compared = Vec::new();
+    for (name, bt) in bs.iter() {
+        let skipped = table
+            .key
+            .iter()
+            .chain(&table.ignore)
+            .any(|k| k == name.as_str());
+        let Some(ht) = hs.get(name).filter(|_| !skipped) else {
+            continue;
+        };
+        let all_null = if base.all_null(name) && !head.all_null(name) {
+            Some(Side::Base)
+        } else if head.all_null(name) && !base.all_null(name) {
+            Some(Side::Head)
+        } else {
+            None
+        };
+        let as_type = if bt == ht {
+            None
+        } else if base.untyped(name, table.format) {
+            schema.changed.retain(|c| c.column != name.as_str());
+            Some(ht.clone())
+        } else if head.untyped(name, table.format) {
+            schema.changed.retain(|c| c.column != name.as_str());
+            Some(bt.clone())
+        } else if let Some(t) = widen::value_type(bt, ht) {
+            if let Some(c) = schema
+                .changed
+                .iter_mut()
+                .find(|c| c.column == name.as_str())
+            {
+                c.compared_as = Some(t.to_string());
+            }
+            Some(t)
+        } else {
+            continue;
+        };
+        compared.push(Compared {
+            name: name.to_string(),
+            as_type,
+            all_null,
+        });
+    }
+    compared
 }
 
 pub(crate) fn schema_diff(bs: &Schema, hs: &Schema, ignore: &[String]) -> SchemaDiff {
@@ -221,6 +323,7 @@ pub(crate) fn named_schema_diff<T: PartialEq + std::fmt::Display>(
                 column: name.clone(),
                 base: dtype.to_string(),
                 head: h,
+                compared_as: None,
             }),
             Some(_) => {}
         }
@@ -283,25 +386,55 @@ fn compare_keyed(
     table: &Table,
     base: Source<'_>,
     head: Source<'_>,
-    compared: &[String],
+    compared: &[Compared],
     in_flight: usize,
 ) -> PolarsResult<()> {
     let (key, tolerances, strings) = (&table.key, &table.tolerance, table.strings);
-    let mut base_keys = base.frame(key)?;
-    let mut head_keys = head.frame(key)?;
-    // A key whose type differs between the sides (already reported as a
-    // schema change) is matched on its text so that rows still pair up.
+    // The keys as written, for samples; and as paired, in one type per key.
+    let base_keys = base.frame(key)?;
+    let head_keys = head.frame(key)?;
+    let (mut base_paired, mut head_paired) = (base_keys.clone(), head_keys.clone());
     for k in key {
         let (b, h) = (base_keys.column(k)?, head_keys.column(k)?);
-        if b.dtype() != h.dtype() {
-            let b = b.cast(&DataType::String)?;
-            let h = h.cast(&DataType::String)?;
-            base_keys.replace(k, b)?;
-            head_keys.replace(k, h)?;
+        if b.dtype() == h.dtype() {
+            continue;
         }
+        let (b, h) = (b.as_materialized_series(), h.as_materialized_series());
+        let untyped = if base.untyped(k, table.format) {
+            Some(h.dtype().clone())
+        } else if head.untyped(k, table.format) {
+            Some(b.dtype().clone())
+        } else {
+            None
+        };
+        let as_type = match untyped.map_or_else(|| key_type(b, h), |t| Ok(Some(t)))? {
+            Some(t) => t,
+            None => {
+                report.key_notes.push(format!(
+                    "key `{k}` is {} in base and {} in head, with no common type: rows paired on the key's text",
+                    b.dtype(),
+                    h.dtype()
+                ));
+                DataType::String
+            }
+        };
+        base_paired.replace(k, b.cast(&as_type)?.into())?;
+        head_paired.replace(k, h.cast(&as_type)?.into())?;
     }
 
-    let (align, dups) = align(&base_keys, &head_keys, key)?;
+    if strings.keys && (strings.trim || strings.ignore_case) {
+        for k in key {
+            for keys in [&mut base_paired, &mut head_paired] {
+                let c = keys.column(k)?;
+                if c.dtype() == &DataType::String {
+                    let n = normalized(c.as_materialized_series(), strings)?;
+                    keys.replace(k, n.into())?;
+                }
+            }
+        }
+    }
+    let (align, dups) = align((&base_paired, &head_paired), (&base_keys, &head_keys), key)?;
+    drop((base_paired, head_paired));
     report.duplicates = dups;
 
     let matched = align.base_rows.len() as u64;
@@ -324,10 +457,10 @@ fn compare_keyed(
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(name) = compared.get(i) else { break };
-                    let tolerance = tolerances.get(name).copied();
+                    let Some(column) = compared.get(i) else { break };
+                    let tolerance = tolerances.get(&column.name).copied();
                     let result =
-                        compare_column(name, base, head, &align, &base_keys, tolerance, strings);
+                        compare_column(column, base, head, &align, &base_keys, tolerance, strings);
                     *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
                 }
             });
@@ -365,6 +498,25 @@ fn compare_keyed(
         changed: Some(changed_rows),
     });
     Ok(())
+}
+
+/// The type a key retyped between the sides is paired in: the common type
+/// when nothing is lost; integers against floats as integers when every
+/// float is whole, else as floats when every integer is exact in an f64;
+/// `None` when no such type exists (the key is then paired on its text).
+fn key_type(b: &Series, h: &Series) -> PolarsResult<Option<DataType>> {
+    let Some(common) = widen::common_type(b.dtype(), h.dtype()) else {
+        return Ok(None);
+    };
+    let (int, float) = match (b.dtype().is_integer(), h.dtype().is_integer()) {
+        (true, false) if h.dtype().is_float() => (b, h),
+        (false, true) if b.dtype().is_float() => (h, b),
+        _ => return Ok(Some(common)),
+    };
+    if widen::all_whole_i64(float)? {
+        return Ok(widen::common_type(int.dtype(), &DataType::Int64));
+    }
+    Ok((!widen::has_inexact_in_f64(int)?).then_some(DataType::Float64))
 }
 
 fn key_exprs(key: &[String]) -> Vec<Expr> {
@@ -524,12 +676,14 @@ fn merge_keys<K: Ord + Copy + Send + Sync, I: Iterator<Item = K>>(
 }
 
 /// Aligns the rows of both sides by key and reports duplicated keys.
+/// `paired` are the keys in one type per key column; `shown`, the keys as
+/// written, for samples.
 fn align(
-    base_keys: &DataFrame,
-    head_keys: &DataFrame,
+    (base_paired, head_paired): (&DataFrame, &DataFrame),
+    (base_keys, head_keys): (&DataFrame, &DataFrame),
     key: &[String],
 ) -> PolarsResult<(Alignment, Option<Duplicates>)> {
-    let merged = match (SortKeys::new(base_keys)?, SortKeys::new(head_keys)?) {
+    let merged = match (SortKeys::new(base_paired)?, SortKeys::new(head_paired)?) {
         // Without nulls, (i64, row) pairs take 16 bytes instead of 24.
         (SortKeys::Int(b), SortKeys::Int(h)) if b.null_count() + h.null_count() == 0 => {
             merge_keys(|| b.into_no_null_iter(), || h.into_no_null_iter())
@@ -615,6 +769,9 @@ struct Changed {
     name: String,
     dtype: DataType,
     mask: BooleanChunked,
+    /// Compared in a type other than its own on a side: the permutation
+    /// search, which reads columns as written, leaves it out.
+    retyped: bool,
     /// The matched-pair positions where this column differs, ascending.
     positions: Vec<IdxSize>,
     /// Base and head values at `positions`.
@@ -623,7 +780,7 @@ struct Changed {
 }
 
 fn compare_column(
-    name: &str,
+    column: &Compared,
     base: Source<'_>,
     head: Source<'_>,
     align: &Alignment,
@@ -631,13 +788,23 @@ fn compare_column(
     tolerance: Option<Tolerance>,
     strings: StringOptions,
 ) -> PolarsResult<(ColumnDiff, Option<Changed>)> {
-    let b = base.column(name, align.rows(true))?;
-    let h = head.column(name, align.rows(false))?;
+    let name = column.name.as_str();
+    // As written (for samples), and in the type both are compared in.
+    let b_read = base.column(name, align.rows(true))?;
+    let h_read = head.column(name, align.rows(false))?;
+    let in_type = |s: &Series| match &column.as_type {
+        Some(t) if s.dtype() != t => s.cast(t),
+        _ => Ok(s.clone()),
+    };
+    let (b, h) = (in_type(&b_read)?, in_type(&h_read)?);
     let mut mask = if b.dtype() == &DataType::String && (strings.trim || strings.ignore_case) {
         differs(&normalized(&b, strings)?, &normalized(&h, strings)?)?
     } else {
         differs(&b, &h)?
     };
+    if b.dtype().is_float() && (b_read.dtype().is_integer() || h_read.dtype().is_integer()) {
+        mask = exact_int_float(&b_read, &h_read, mask)?;
+    }
     if let Some(t) = tolerance.filter(|t| t.seconds > 0.0 && b.dtype().is_temporal())
         && mask.any()
     {
@@ -650,30 +817,16 @@ fn compare_column(
     if numeric && mask.any() {
         // Only the differing values: the sizes of the differences, and
         // which of them the tolerance absorbs.
-        let bf = b.filter(&mask)?.cast(&DataType::Float64)?;
-        let hf = h.filter(&mask)?.cast(&DataType::Float64)?;
-        let mut differs = Vec::with_capacity(bf.len());
-        let (mut worst_abs, mut worst_rel) = (0.0f64, 0.0f64);
-        for (x, y) in bf.f64()?.iter().zip(hf.f64()?.iter()) {
-            let mut differ = true;
-            if let (Some(x), Some(y)) = (x, y) {
-                let d = (x - y).abs();
-                if d.is_finite() {
-                    worst_abs = worst_abs.max(d);
-                    worst_rel = worst_rel.max(d / x.abs().max(y.abs()));
-                }
-                if let Some(t) = tolerance {
-                    // NaN differences stay differences.
-                    let within = d <= t.abs + t.rel * y.abs();
-                    differ = !within;
-                }
-            }
-            differs.push(differ);
-        }
-        max_abs = Some(worst_abs);
-        max_rel = Some(worst_rel);
-        if differs.iter().any(|d| !d) {
-            let mut differs = differs.into_iter();
+        let (bm, hm) = (b.filter(&mask)?, h.filter(&mask)?);
+        let sizes = if bm.dtype().is_integer() {
+            integer_differences(&bm, &hm, tolerance)?
+        } else {
+            float_differences(&bm, &hm, tolerance)?
+        };
+        max_abs = Some(sizes.max_abs);
+        max_rel = Some(sizes.max_rel);
+        if sizes.differs.iter().any(|d| !d) {
+            let mut differs = sizes.differs.into_iter();
             let kept: Vec<bool> = mask
                 .iter()
                 .map(|m| m == Some(true) && differs.next().unwrap_or(true))
@@ -690,6 +843,7 @@ fn compare_column(
         tolerance,
         max_abs_diff: max_abs,
         max_rel_diff: max_rel,
+        all_null: column.all_null,
     };
     if mismatches == 0 {
         return Ok((diff, None));
@@ -707,7 +861,7 @@ fn compare_column(
         .collect();
     for pos in positions.iter().map(|&p| p as usize).take(SAMPLES) {
         let base_row = align.base_rows.get(pos).unwrap_or(pos as IdxSize) as usize;
-        let (bv, hv) = (to_json(&b.get(pos)?), to_json(&h.get(pos)?));
+        let (bv, hv) = (to_json(&b_read.get(pos)?), to_json(&h_read.get(pos)?));
         diff.samples.push(ValueSample {
             key: row_values(base_keys, &key_names, base_row)?,
             path: difference_path(&bv, &hv).map(|p| {
@@ -721,12 +875,117 @@ fn compare_column(
     let changed = Changed {
         name: name.to_string(),
         dtype: b.dtype().clone(),
+        retyped: column.as_type.is_some(),
         base: b.filter(&mask)?,
         head: h.filter(&mask)?,
         mask,
         positions,
     };
     Ok((diff, Some(changed)))
+}
+
+/// How far apart differing numbers are, and which of them `tolerance`
+/// absorbs (`differs` false), one entry per differing value.
+struct Differences {
+    differs: Vec<bool>,
+    max_abs: f64,
+    max_rel: f64,
+}
+
+fn float_differences(
+    b: &Series,
+    h: &Series,
+    tolerance: Option<Tolerance>,
+) -> PolarsResult<Differences> {
+    let (bf, hf) = (b.cast(&DataType::Float64)?, h.cast(&DataType::Float64)?);
+    let mut out = Differences {
+        differs: Vec::with_capacity(bf.len()),
+        max_abs: 0.0,
+        max_rel: 0.0,
+    };
+    for (x, y) in bf.f64()?.iter().zip(hf.f64()?.iter()) {
+        let mut differ = true;
+        if let (Some(x), Some(y)) = (x, y) {
+            let d = (x - y).abs();
+            if d.is_finite() {
+                out.max_abs = out.max_abs.max(d);
+                out.max_rel = out.max_rel.max(d / x.abs().max(y.abs()));
+            }
+            if let Some(t) = tolerance {
+                // NaN differences stay differences.
+                let within = d <= t.abs + t.rel * y.abs();
+                differ = !within;
+            }
+        }
+        out.differs.push(differ);
+    }
+    Ok(out)
+}
+
+/// As [`float_differences`], for integers in exact arithmetic: the
+/// difference is taken in i128, so two values 200 apart near 2^62 stay 200
+/// apart (as f64 they would be equal and pass `abs = 1`).
+fn integer_differences(
+    b: &Series,
+    h: &Series,
+    tolerance: Option<Tolerance>,
+) -> PolarsResult<Differences> {
+    let (bi, hi) = (b.cast(&DataType::Int128)?, h.cast(&DataType::Int128)?);
+    let mut out = Differences {
+        differs: Vec::with_capacity(bi.len()),
+        max_abs: 0.0,
+        max_rel: 0.0,
+    };
+    for (x, y) in bi.i128()?.iter().zip(hi.i128()?.iter()) {
+        let mut differ = true;
+        if let (Some(x), Some(y)) = (x, y) {
+            let d = x.checked_sub(y).map(i128::unsigned_abs);
+            if let Some(d) = d {
+                out.max_abs = out.max_abs.max(d as f64);
+                let scale = x.unsigned_abs().max(y.unsigned_abs()) as f64;
+                out.max_rel = out.max_rel.max(d as f64 / scale);
+            }
+            if let (Some(t), Some(d)) = (tolerance, d) {
+                // An integer d is within a bound exactly when it is within
+                // the bound's floor; only the relative part is approximate.
+                let bound = (t.abs + t.rel * y.unsigned_abs() as f64).floor();
+                differ = !(bound >= u128::MAX as f64 || d <= bound as u128);
+            }
+        }
+        out.differs.push(differ);
+    }
+    Ok(out)
+}
+
+/// An integer column compared with a float column as f64 is exact for
+/// magnitudes up to 2^53; pairs found equal with a larger integer are
+/// rechecked exactly (the float must be whole and the same integer).
+fn exact_int_float(b: &Series, h: &Series, mask: BooleanChunked) -> PolarsResult<BooleanChunked> {
+    let (int, float) = if b.dtype().is_integer() {
+        (b, h)
+    } else {
+        (h, b)
+    };
+    if !float.dtype().is_float() || !widen::has_inexact_in_f64(int)? {
+        return Ok(mask);
+    }
+    let (i, f) = (
+        int.cast(&DataType::Int128)?,
+        float.cast(&DataType::Float64)?,
+    );
+    let limit = widen::EXACT_IN_F64 as u128;
+    let rechecked: Vec<bool> = mask
+        .iter()
+        .zip(i.i128()?.iter())
+        .zip(f.f64()?.iter())
+        .map(|((m, x), y)| match (m, x, y) {
+            (Some(false), Some(x), Some(y)) if x.unsigned_abs() > limit => {
+                !(y.fract() == 0.0 && y as i128 == x)
+            }
+            (m, _, _) => m == Some(true),
+        })
+        .collect();
+    Ok(BooleanChunked::from_slice(PlSmallStr::EMPTY, &rechecked))
 }
 
 /// Where two columns of the same length differ (null = null, NaN = NaN), as
@@ -840,7 +1099,7 @@ fn find_permutations(
     let mut source: Vec<Option<usize>> = vec![None; changed.len()];
     for (i, c) in changed.iter().enumerate() {
         for (j, d) in changed.iter().enumerate() {
-            if i == j || c.dtype != d.dtype || refuted(c, d)? {
+            if i == j || c.retyped || d.retyped || c.dtype != d.dtype || refuted(c, d)? {
                 continue;
             }
             let from_d = at(base, true, &d.name, &c.positions)?;
@@ -1127,7 +1386,11 @@ pub fn to_json(value: &AnyValue<'_>) -> Value {
                 .map(|(f, v)| (f.name().to_string(), to_json(v)))
                 .collect(),
         ),
-        other => Value::String(other.to_string()),
+        // Categoricals and enums as their text, not their quoted Display.
+        other => match other.get_str() {
+            Some(text) => Value::String(text.to_string()),
+            None => Value::String(other.to_string()),
+        },
     }
 }
 
@@ -1322,6 +1585,7 @@ mod tests {
         t.strings = StringOptions {
             trim: true,
             ignore_case: true,
+            keys: false,
         };
         let r = compare_exact(&t, &base, &head).unwrap();
         assert_eq!(
@@ -1331,6 +1595,7 @@ mod tests {
         t.strings = StringOptions {
             trim: true,
             ignore_case: false,
+            keys: false,
         };
         let r = compare_exact(&t, &base, &head).unwrap();
         assert_eq!(
@@ -1427,29 +1692,199 @@ mod tests {
 
     #[test]
     fn schema_changes_are_reported() {
-        let base = df!("id" => [1i64], "a" => [1i64], "gone" => ["x"]).unwrap();
-        let head = df!("id" => [1i64], "a" => [1.0f64], "new" => [true]).unwrap();
+        let base = df!("id" => [1i64], "a" => [1.5f64], "gone" => ["x"]).unwrap();
+        let head = df!("id" => [1i64], "a" => [1i64], "new" => [true]).unwrap();
         let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
         assert_eq!(r.schema.removed[0].name, "gone");
         assert_eq!(r.schema.added[0].name, "new");
+        // Float to integer can lose values: a type change, not compared.
         assert_eq!(
             r.schema.changed[0],
             TypeChange {
                 column: "a".into(),
-                base: "i64".into(),
-                head: "f64".into()
+                base: "f64".into(),
+                head: "i64".into(),
+                compared_as: None,
             }
         );
         assert!(r.columns.is_empty());
+        let v = r.validation().unwrap();
+        // One row; `gone` and `a` not compared.
+        assert_eq!((v.cells_total, v.cells_not_compared), (2, 2));
     }
 
     #[test]
-    fn key_with_changed_type_still_matches_rows() {
+    fn retyped_key_i64_against_f64_pairs_rows_by_value() {
+        // pandas writes an integer key holding a NaN elsewhere as float.
+        let base = df!("id" => [1400i64, 1401, 1402], "x" => ["a", "b", "c"]).unwrap();
+        let head = df!("id" => [1402.0f64, 1400.0, 1401.0], "x" => ["c", "a", "B"]).unwrap();
+        let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+        let c = rows(&r);
+        assert_eq!(
+            (c.matched, c.missing, c.extra, c.changed),
+            (3, 0, 0, Some(1))
+        );
+        assert!(r.key_notes.is_empty(), "{:?}", r.key_notes);
+        // Samples name the key as a number, as base wrote it.
+        assert_eq!(
+            r.columns[0].samples[0].key,
+            [("id".into(), Value::from(1401))]
+        );
+        // A key with fractions pairs as floats when every integer is exact.
+        let head = df!("id" => [1400.5f64, 1400.0], "x" => ["a", "a"]).unwrap();
+        let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+        let c = rows(&r);
+        assert_eq!((c.matched, c.missing, c.extra), (1, 2, 1));
+        assert_eq!(
+            r.extra_samples[0].values,
+            [("id".into(), Value::from(1400.5))]
+        );
+    }
+
+    #[test]
+    fn retyped_key_datetime_ns_against_us_pairs_rows() {
+        let ts = [1_700_000_000_000_000i64, 1_700_000_000_000_001];
+        let us = Series::new("t".into(), ts)
+            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+            .unwrap();
+        let ns = Series::new("t".into(), ts.map(|t| t * 1000))
+            .cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))
+            .unwrap();
+        let base =
+            DataFrame::new_infer_height(vec![ns.into(), Series::new("x".into(), [1i64, 2]).into()])
+                .unwrap();
+        let head =
+            DataFrame::new_infer_height(vec![us.into(), Series::new("x".into(), [1i64, 3]).into()])
+                .unwrap();
+        let r = compare_exact(&table(&["t"], &[]), &base, &head).unwrap();
+        let c = rows(&r);
+        assert_eq!(
+            (c.matched, c.missing, c.extra, c.changed),
+            (2, 0, 0, Some(1))
+        );
+    }
+
+    #[test]
+    fn key_without_a_common_type_pairs_on_text_and_says_so() {
         let base = df!("id" => [1i64, 2], "x" => ["a", "b"]).unwrap();
         let head = df!("id" => ["2", "1"], "x" => ["b", "a"]).unwrap();
         let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
         assert_eq!(rows(&r).matched, 2);
         assert_eq!(r.schema.changed.len(), 1);
+        assert!(
+            r.key_notes[0].contains("rows paired on the key's text"),
+            "{:?}",
+            r.key_notes
+        );
+        assert!(r.findings().iter().any(|f| f.message == r.key_notes[0]));
+    }
+
+    #[test]
+    fn widened_int32_to_int64_column_is_compared_by_value() {
+        let base =
+            df!("id" => [1i64, 2, 3], "n" => [10i32, 20, 30], "f" => [0.5f32, 1.5, 2.5]).unwrap();
+        let head =
+            df!("id" => [1i64, 2, 3], "n" => [10i64, 21, 30], "f" => [0.5f64, 1.5, 2.5]).unwrap();
+        let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+        let widened: Vec<_> = r
+            .schema
+            .changed
+            .iter()
+            .map(|c| c.compared_as.as_deref())
+            .collect();
+        assert_eq!(widened, [Some("i64"), Some("f64")]);
+        assert_eq!(r.columns.len(), 2);
+        assert_eq!(
+            (r.columns[0].name.as_str(), r.columns[0].mismatches),
+            ("n", 1)
+        );
+        assert_eq!(r.columns[0].samples[0].base, Value::from(20));
+        assert_eq!(r.columns[0].samples[0].head, Value::from(21));
+        assert_eq!(r.columns[1].mismatches, 0);
+        let v = r.validation().unwrap();
+        assert_eq!(
+            (v.cells_matched, v.cells_total, v.cells_not_compared),
+            (5, 6, 0)
+        );
+        let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
+        assert!(
+            messages.contains(
+                &"column `n` changed type: i32 -> i64 (nothing lost: values compared as i64)"
+                    .into()
+            ),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn int_against_float_is_exact_beyond_2_pow_53() {
+        let big = (1i64 << 53) + 1;
+        let base = df!("id" => [1i64, 2], "n" => [big, 7]).unwrap();
+        // As f64, 2^53 + 1 rounds to 2^53: equal in f64, not in value.
+        let head = df!("id" => [1i64, 2], "n" => [(1i64 << 53) as f64, 7.0]).unwrap();
+        let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+        assert_eq!(r.columns[0].mismatches, 1);
+        let head = df!("id" => [1i64, 2], "n" => [1.0f64, 7.0]).unwrap();
+        let base = df!("id" => [1i64, 2], "n" => [1i64, 7]).unwrap();
+        let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+        assert_eq!(r.columns[0].mismatches, 0);
+    }
+
+    #[test]
+    fn integer_tolerance_is_exact_near_2_pow_62() {
+        let x = 1i64 << 62;
+        let base = df!("id" => [1i64, 2], "n" => [x, x]).unwrap();
+        let head = df!("id" => [1i64, 2], "n" => [x + 200, x + 1]).unwrap();
+        let mut t = table(&["id"], &[]);
+        t.tolerance.insert(
+            "n".into(),
+            Tolerance {
+                abs: 1.0,
+                rel: 0.0,
+                seconds: 0.0,
+            },
+        );
+        let r = compare_exact(&t, &base, &head).unwrap();
+        // 200 apart fails abs = 1; 1 apart passes.
+        assert_eq!(r.columns[0].mismatches, 1);
+        assert_eq!(r.columns[0].max_abs_diff, Some(200.0));
+    }
+
+    #[test]
+    fn empty_csv_column_takes_the_other_sides_type() {
+        let base = df!("id" => [1i64, 2, 3], "n" => [Some(1i64), Some(2), None]).unwrap();
+        let head = df!("id" => [1i64, 2, 3], "n" => [None::<&str>, None, None]).unwrap();
+        let mut t = table(&["id"], &[]);
+        t.format = Format::Csv;
+        let r = compare_exact(&t, &base, &head).unwrap();
+        assert!(r.schema.changed.is_empty(), "{:?}", r.schema.changed);
+        assert_eq!(r.columns[0].mismatches, 2);
+        assert_eq!(r.columns[0].all_null, Some(Side::Head));
+        let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
+        assert!(
+            messages.contains(
+                &"column `n`: 2 values became null (head has no value in this column)".into()
+            ),
+            "{messages:?}"
+        );
+        // A header-only file: every row missing, no type change.
+        let empty = df!("id" => Vec::<&str>::new(), "n" => Vec::<&str>::new()).unwrap();
+        let r = compare_exact(&t, &base, &empty).unwrap();
+        assert!(r.schema.changed.is_empty(), "{:?}", r.schema.changed);
+        assert_eq!(rows(&r).missing, 3);
+        // Parquet declares its types: an empty string column stays a change.
+        let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+        assert_eq!(r.schema.changed.len(), 1);
+    }
+
+    #[test]
+    fn categorical_values_print_as_values() {
+        let cut = Series::new("cut".into(), ["SI2", "VS1"])
+            .cast(&DataType::from_categories(Categories::global()))
+            .unwrap();
+        let df = DataFrame::new_infer_height(vec![cut.into()]).unwrap();
+        let v = to_json(&df.column("cut").unwrap().get(0).unwrap());
+        assert_eq!(v, Value::from("SI2"));
     }
 
     #[test]

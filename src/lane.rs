@@ -217,6 +217,13 @@ fn run_stage(
         .env("SWIMLANE_LANE", env.side.as_str())
         .env("SWIMLANE_REV", env.rev)
         .env("TMPDIR", &env.dirs.scratch)
+        // Python buffers a redirected stderr: a stage killed at its timeout
+        // would leave its last lines, the ones that say why, unwritten.
+        .envs(
+            std::env::var_os("PYTHONUNBUFFERED")
+                .is_none()
+                .then_some(("PYTHONUNBUFFERED", "1")),
+        )
         // Inherited from a git hook, these would point the stage's git at the
         // user's repository instead of the lane's checkout.
         .env_remove("GIT_DIR")

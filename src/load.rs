@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use crate::config::{Format, Table};
+use crate::config::{Declared, Format, Table};
+use crate::csv_file::{self, CsvError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -18,18 +19,22 @@ pub enum LoadError {
     Missing { pattern: String, dir: PathBuf },
     #[error("invalid glob `{pattern}`: {message}")]
     Pattern { pattern: String, message: String },
-    #[error("cannot read {} as {}\nhelp: check that the stage wrote a complete {} file, or set `format =` for the table", path.display(), format.as_str(), format.as_str())]
+    #[error("cannot read {} as {}\nhelp: check that {} wrote a complete {} file, or {}", path.display(), format.as_str(), declared.writer(), format.as_str(), declared.format_help())]
     Read {
         path: PathBuf,
         format: Format,
+        declared: Declared,
         #[source]
         source: PolarsError,
     },
+    #[error(transparent)]
+    Csv(#[from] CsvError),
     #[error(
-        "part files disagree on their schema: column `{column}` is {first_type} in {} but {other_type} in {}\nhelp: make the stage write every part with the same column types",
-        first.display(), other.display()
+        "part files disagree on their schema: column `{column}` is {first_type} in {} but {other_type} in {}\nhelp: make {} write every part with the same column types",
+        first.display(), other.display(), declared.writer()
     )]
     MixedParts {
+        declared: Declared,
         column: String,
         first: PathBuf,
         first_type: String,
@@ -40,10 +45,15 @@ pub enum LoadError {
 
 impl LoadError {
     /// A reader's failure on `path`, for `map_err`.
-    fn read(path: &Path, format: Format) -> impl Fn(PolarsError) -> LoadError + Copy + '_ {
+    fn read(
+        path: &Path,
+        format: Format,
+        declared: Declared,
+    ) -> impl Fn(PolarsError) -> LoadError + Copy + '_ {
         move |source| LoadError::Read {
             path: path.to_path_buf(),
             format,
+            declared,
             source,
         }
     }
@@ -57,21 +67,25 @@ pub struct Loaded {
 
 /// Reads `table` from a lane's output dir.
 pub fn load_table(out_dir: &Path, table: &Table) -> Result<Loaded, LoadError> {
-    load(out_dir, &table.path, table.format)
+    load(out_dir, &table.path, table)
 }
 
-/// Reads the file (or glob of part files) `pattern` under `dir`.
-pub fn load(dir: &Path, pattern: &str, format: Format) -> Result<Loaded, LoadError> {
+/// Reads the file (or glob of part files) `pattern` under `dir`, in
+/// `table`'s format.
+pub fn load(dir: &Path, pattern: &str, table: &Table) -> Result<Loaded, LoadError> {
     let files = resolve_files(dir, pattern)?;
     let mut frame: Option<DataFrame> = None;
     for path in &files {
-        let part = read_file(path, format)?;
+        let part = read_file(path, table)?;
         frame = Some(match frame {
             None => part,
             Some(mut acc) => {
-                check_same_schema(&acc, &files[0], &part, path)?;
-                acc.vstack_mut_owned(part)
-                    .map_err(LoadError::read(path, format))?;
+                check_same_schema(&acc, &files[0], &part, path, table.declared)?;
+                acc.vstack_mut_owned(part).map_err(LoadError::read(
+                    path,
+                    table.format,
+                    table.declared,
+                ))?;
                 acc
             }
         });
@@ -157,6 +171,8 @@ pub struct OnDisk {
     pub column_bytes: std::collections::BTreeMap<String, u64>,
     /// Rows of each Parquet file (empty for Arrow IPC).
     file_rows: Vec<usize>,
+    /// Where the table was declared, for the help of reading errors.
+    pub declared: Declared,
 }
 
 impl OnDisk {
@@ -171,8 +187,9 @@ impl OnDisk {
         // Per column: rows and the bytes its pages decode to.
         let mut sizes: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
         let mut file_rows = Vec::new();
+        let declared = Declared::Config;
         for path in &files {
-            let err = LoadError::read(path, format);
+            let err = LoadError::read(path, format, declared);
             let file = File::open(path).map_err(|e| err(e.into()))?;
             let empty = match format {
                 Format::Parquet => {
@@ -206,7 +223,7 @@ impl OnDisk {
             };
             match &first {
                 None => first = Some(empty),
-                Some(f) => check_same_schema(f, &files[0], &empty, path)?,
+                Some(f) => check_same_schema(f, &files[0], &empty, path, declared)?,
             }
         }
         let schema = first
@@ -227,6 +244,7 @@ impl OnDisk {
             schema,
             column_bytes,
             file_rows,
+            declared,
         }))
     }
 
@@ -239,14 +257,14 @@ impl OnDisk {
         const SLICE: usize = 16 << 20;
         if self.file_rows.len() != self.files.len() {
             let all = self.columns(&[name.to_string()])?;
-            let err = LoadError::read(&self.files[0], self.format);
+            let err = LoadError::read(&self.files[0], self.format, self.declared);
             let column = all.column(name).map_err(err)?;
             return column.as_materialized_series().filter(mask).map_err(err);
         }
         let mut out: Option<Series> = None;
         let mut first_row = 0;
         for (path, &rows) in self.files.iter().zip(&self.file_rows) {
-            let err = LoadError::read(path, self.format);
+            let err = LoadError::read(path, self.format, self.declared);
             for offset in (0..rows).step_by(SLICE) {
                 let len = SLICE.min(rows - offset);
                 let keep = mask.slice((first_row + offset) as i64, len);
@@ -284,7 +302,7 @@ impl OnDisk {
     pub fn columns(&self, names: &[String]) -> Result<DataFrame, LoadError> {
         let mut frame: Option<DataFrame> = None;
         for path in &self.files {
-            let err = LoadError::read(path, self.format);
+            let err = LoadError::read(path, self.format, self.declared);
             let part = match self.format {
                 Format::Parquet => scan_parquet(path).and_then(|lf| {
                     lf.select(names.iter().map(|n| col(n.as_str())).collect::<Vec<_>>())
@@ -344,11 +362,11 @@ fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadErro
     Ok(files)
 }
 
-/// Reads one file with its own inferred schema.
-pub fn read_file(path: &Path, format: Format) -> Result<DataFrame, LoadError> {
-    let err = LoadError::read(path, format);
+/// Reads one file of `table` with its own inferred schema.
+pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
+    let err = LoadError::read(path, table.format, table.declared);
     let file = || File::open(path).map_err(|e| err(e.into()));
-    match format {
+    match table.format {
         Format::Parquet => scan_parquet(path).and_then(|lf| lf.collect()).map_err(err),
         Format::Ipc => IpcReader::new(file()?).finish().map_err(err),
         Format::Ndjson => JsonReader::new(file()?)
@@ -356,14 +374,10 @@ pub fn read_file(path: &Path, format: Format) -> Result<DataFrame, LoadError> {
             .infer_schema_len(None)
             .finish()
             .map_err(err),
-        // Infer from every row: a float that first appears in row 10,001 must
-        // not turn into a parse error or a silently wrong integer column.
-        Format::Csv => CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(None)
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish())
-            .map_err(err),
+        // Types from every row: a float that first appears in row 10,001
+        // must not turn into a parse error or a silently wrong integer
+        // column; and every row's fields are counted.
+        Format::Csv => Ok(csv_file::read(path, table.delimiter, table.declared)?),
     }
 }
 
@@ -378,8 +392,10 @@ fn check_same_schema(
     first_path: &Path,
     part: &DataFrame,
     part_path: &Path,
+    declared: Declared,
 ) -> Result<(), LoadError> {
     let mixed = |column: &str, a: String, b: String| LoadError::MixedParts {
+        declared,
         column: column.to_string(),
         first: first_path.to_path_buf(),
         first_type: a,

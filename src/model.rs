@@ -44,6 +44,10 @@ pub struct Validation {
     pub rows_total: u64,
     pub cells_matched: u64,
     pub cells_total: u64,
+    /// Cells of removed columns and of columns retyped with loss, whose
+    /// values could not be compared (counted in `cells_total`, never in
+    /// `cells_matched`).
+    pub cells_not_compared: u64,
 }
 
 impl Validation {
@@ -59,6 +63,7 @@ impl Validation {
             rows_total: self.rows_total + o.rows_total,
             cells_matched: self.cells_matched + o.cells_matched,
             cells_total: self.cells_total + o.cells_total,
+            cells_not_compared: self.cells_not_compared + o.cells_not_compared,
         }
     }
 }
@@ -158,6 +163,9 @@ pub struct TableReport {
     pub out_of_core: bool,
     /// The engine that compared the table: `local` or `spark`.
     pub engine: &'static str,
+    /// Key columns whose types differ with no common type: their rows were
+    /// paired on the keys' text, as these notes say.
+    pub key_notes: Vec<String>,
 }
 
 /// A column found non-deterministic by running the base twice.
@@ -307,6 +315,7 @@ impl TableReport {
             calibration: Vec::new(),
             out_of_core: false,
             engine: "local",
+            key_notes: Vec::new(),
         }
     }
 
@@ -326,10 +335,14 @@ impl TableReport {
         }
         let distribution = self.compare == CompareMode::Distribution;
         for c in self.schema.changed.iter().filter(|_| !distribution) {
+            let compared = match &c.compared_as {
+                Some(t) => format!(" (nothing lost: values compared as {t})"),
+                None => String::new(),
+            };
             reg(
                 Subject::Schema,
                 format!(
-                    "column `{}` changed type: {} -> {}",
+                    "column `{}` changed type: {} -> {}{compared}",
                     c.column, c.base, c.head
                 ),
             );
@@ -357,14 +370,21 @@ impl TableReport {
             }
         }
         for c in self.columns.iter().filter(|c| c.mismatches > 0) {
+            let n = c.mismatches;
+            let what = match c.all_null {
+                None => format!("{n} changed {}", plural(n, "value", "values")),
+                Some(Side::Head) => format!(
+                    "{n} {} became null (head has no value in this column)",
+                    plural(n, "value", "values")
+                ),
+                Some(Side::Base) => format!(
+                    "{n} {} where base has no value in this column",
+                    plural(n, "value appeared", "values appeared")
+                ),
+            };
             reg(
                 Subject::Column(c.name.clone()),
-                format!(
-                    "column `{}`: {} changed {}",
-                    c.name,
-                    c.mismatches,
-                    plural(c.mismatches, "value", "values")
-                ),
+                format!("column `{}`: {what}", c.name),
             );
         }
         for (from, to) in &self.renamed {
@@ -449,6 +469,9 @@ impl TableReport {
             };
             notes.push(Finding::note(Subject::Column(c.column.clone()), message));
         }
+        for n in &self.key_notes {
+            notes.push(Finding::note(Subject::Table, n.clone()));
+        }
         for c in self.schema.changed.iter().filter(|_| distribution) {
             notes.push(Finding::note(
                 Subject::Schema,
@@ -487,7 +510,8 @@ impl TableReport {
     }
 
     /// Rows and cells that validated (exact tables only). Keys are not
-    /// counted as cells; removed and retyped columns count as failed cells.
+    /// counted as cells; removed columns and columns retyped with loss count
+    /// as cells not compared; losslessly retyped columns were compared.
     pub fn validation(&self) -> Option<Validation> {
         if self.compare != CompareMode::Exact || self.error.is_some() {
             return None;
@@ -495,7 +519,9 @@ impl TableReport {
         let rows = self.rows?;
         let rows_total = rows.matched + rows.missing + rows.extra;
         let rows_matched = rows.matched - rows.changed.unwrap_or(0);
-        let failed_columns = (self.schema.removed.len() + self.schema.changed.len()) as u64;
+        let lossy = self.schema.changed.iter();
+        let lossy = lossy.filter(|c| c.compared_as.is_none()).count();
+        let failed_columns = (self.schema.removed.len() + lossy) as u64;
         let compared = self.compared_columns as u64;
         // Keyless tables have no per-column mismatches: a matched row is a
         // row whose every cell matched.
@@ -512,6 +538,7 @@ impl TableReport {
             rows_total,
             cells_matched,
             cells_total: rows_total * (compared + failed_columns),
+            cells_not_compared: rows_total * failed_columns,
         })
     }
 
@@ -593,6 +620,25 @@ pub struct TypeChange {
     pub column: String,
     pub base: String,
     pub head: String,
+    /// The type both sides' values were compared in, when the change loses
+    /// nothing (int32 -> int64, ns -> µs); `None`: values not compared.
+    pub compared_as: Option<String>,
+}
+
+/// One of the two sides of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Base,
+    Head,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Base => "base",
+            Side::Head => "head",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -607,6 +653,10 @@ pub struct ColumnDiff {
     /// relative difference among rows where both sides have a number.
     pub max_abs_diff: Option<f64>,
     pub max_rel_diff: Option<f64>,
+    /// The side on which the column holds no value at all (an empty CSV
+    /// column, a header-only file): it has no type of its own and was read
+    /// in the other side's.
+    pub all_null: Option<Side>,
 }
 
 /// A changed value: the row's key and both values.

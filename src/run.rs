@@ -332,8 +332,22 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
     if signal != 0 {
         return Err(RunError::Interrupted { signal });
     }
-    let (base_run, head_run) = (base_run?, head_run?);
-    let calibration_run = calibration_run.transpose()?;
+    let (mut base_run, mut head_run) = (base_run?, head_run?);
+    let mut calibration_run = calibration_run.transpose()?;
+    // The lanes are removed at the end: a failed stage's logs are kept
+    // where the report can point (with --keep-lanes, they stay in place).
+    if !opts.keep_lanes
+        && let Some(state) = crate::logs::state_dir()
+    {
+        let mut lanes: Vec<&mut LaneRun> = vec![&mut base_run, &mut head_run];
+        lanes.extend(calibration_run.as_mut());
+        if let Err(e) = crate::logs::keep_failed(&state, &mut lanes) {
+            notes.push(format!(
+                "warning: cannot keep the failed stage's logs in {}: {e}",
+                state.join("logs").display()
+            ));
+        }
+    }
     let calibrated = match &calibration_run {
         Some(c) if c.failure().is_none() => true,
         Some(c) => {
@@ -627,8 +641,8 @@ pub fn compare_table_at(
     }
     let t = Instant::now();
     let (base, head) = rayon::join(
-        || load::load(base.0, base.1, table.format),
-        || load::load(head.0, head.1, table.format),
+        || load::load(base.0, base.1, table),
+        || load::load(head.0, head.1, table),
     );
     let load_seconds = t.elapsed().as_secs_f64();
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
@@ -681,8 +695,9 @@ fn compare_out_of_core(
     }
     // Errors (a missing or unreadable file) are left to the loading path,
     // which reports them.
-    let b = load::OnDisk::open(base.0, base.1, table.format).ok()??;
-    let h = load::OnDisk::open(head.0, head.1, table.format).ok()??;
+    let mut b = load::OnDisk::open(base.0, base.1, table.format).ok()??;
+    let mut h = load::OnDisk::open(head.0, head.1, table.format).ok()??;
+    (b.declared, h.declared) = (table.declared, table.declared);
     // The largest column pair sets how many fit in the budget at once.
     let pair_bytes = b
         .column_bytes

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::lane::LaneRun;
+use crate::lane::{LaneRun, StageStatus};
 use crate::model::{CalibrationAction, RowSample, RunReport, TableReport};
 use crate::stats::summary::Summary;
 
@@ -41,6 +41,7 @@ struct ValidationOut {
     cells_matched: u64,
     cells_total: u64,
     cell_rate: f64,
+    cells_not_compared: u64,
 }
 
 fn validation(v: crate::model::Validation) -> ValidationOut {
@@ -51,6 +52,7 @@ fn validation(v: crate::model::Validation) -> ValidationOut {
         cells_matched: v.cells_matched,
         cells_total: v.cells_total,
         cell_rate: v.cell_rate(),
+        cells_not_compared: v.cells_not_compared,
     }
 }
 
@@ -89,6 +91,9 @@ struct Stage<'a> {
     seconds: f64,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     output_tail: &'a [String],
+    /// A failed or timed-out stage: its stderr log (kept after the lane).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -222,6 +227,9 @@ struct TypeChange<'a> {
     column: &'a str,
     base: &'a str,
     head: &'a str,
+    /// Set when the change lost nothing: the type values were compared in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compared_as: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -237,6 +245,9 @@ struct Column<'a> {
     max_abs_diff: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_rel_diff: Option<f64>,
+    /// `base` or `head`: the side with no value in this column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    all_null: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -302,6 +313,8 @@ fn lane(l: &LaneRun) -> Lane<'_> {
                 signal: s.signal,
                 seconds: s.seconds,
                 output_tail: &s.tail,
+                log: matches!(s.status, StageStatus::Failed | StageStatus::Timeout)
+                    .then(|| s.stderr_log.display().to_string()),
             })
             .collect(),
     }
@@ -333,6 +346,7 @@ fn table(t: &TableReport) -> Table<'_> {
                     column: &c.column,
                     base: &c.base,
                     head: &c.head,
+                    compared_as: c.compared_as.as_deref(),
                 })
                 .collect(),
         },
@@ -346,6 +360,7 @@ fn table(t: &TableReport) -> Table<'_> {
                 tolerance: c.tolerance,
                 max_abs_diff: c.max_abs_diff,
                 max_rel_diff: c.max_rel_diff,
+                all_null: c.all_null.map(|s| s.as_str()),
                 samples: c
                     .samples
                     .iter()

@@ -213,8 +213,12 @@ pub fn revisions(r: &RunReport) -> (String, String) {
 /// "validated: 99.93% of rows (9993 of 10000), 99.99% of cells (...)".
 pub fn validation_line(r: &RunReport) -> Option<String> {
     let v = r.validation()?;
+    let not_compared = match v.cells_not_compared {
+        0 => String::new(),
+        n => format!("; {n} not compared: removed or retyped with loss"),
+    };
     Some(format!(
-        "validated: {} of rows ({} of {}), {} of cells ({} of {})",
+        "validated: {} of rows ({} of {}), {} of cells ({} of {}{not_compared})",
         percent(v.row_rate()),
         v.rows_matched,
         v.rows_total,

@@ -106,6 +106,7 @@ fn column(
         tolerance: None,
         max_abs_diff: None,
         max_rel_diff: None,
+        all_null: None,
     }
 }
 
@@ -213,6 +214,7 @@ pub fn regression() -> RunReport {
             column: "plays".into(),
             base: "i64".into(),
             head: "f64".into(),
+            compared_as: None,
         }],
     };
     t.columns = vec![

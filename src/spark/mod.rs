@@ -465,6 +465,7 @@ fn summarize(
             tolerance: tolerance(i),
             max_abs_diff: None,
             max_rel_diff: None,
+            all_null: None,
         };
         if sized(i) && count(&format!("raw{i}"))? > 0 {
             diff.max_abs_diff = float(&counts, &format!("a{i}"))?;

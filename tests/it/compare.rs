@@ -79,7 +79,7 @@ fn two_directories_with_a_table_missing_in_head() {
     let users = table(&r.json, "users");
     assert_eq!(
         users["validation"],
-        json!({"rows_matched": 2, "rows_total": 5, "row_rate": 0.4, "cells_matched": 5, "cells_total": 10, "cell_rate": 0.5})
+        json!({"rows_matched": 2, "rows_total": 5, "row_rate": 0.4, "cells_matched": 5, "cells_total": 10, "cell_rate": 0.5, "cells_not_compared": 0})
     );
     // The run: users (2/5 rows, 5/10 cells) + events (2/2 rows, 2/2 cells).
     assert_eq!(r.json["validation"]["rows_matched"], 4);
@@ -181,24 +181,22 @@ fn unreadable_outputs_are_errors_that_name_the_file() {
         b"PAR1 this is not parquet",
     )
     .unwrap();
-    for (head, cause) in [
-        ("ragged.csv", "found more fields"),
-        ("empty.csv", "empty CSV"),
-    ] {
-        let r = compare(d.path(), &["ok.csv", head, "--key", "id"]);
-        assert_eq!(r.code, 2, "{head}: {}", r.stdout);
-        let error = r.json["errors"][0].as_str().unwrap();
-        assert!(
-            error.contains(&format!("cannot read ./{head} as csv")),
-            "{error}"
-        );
-        let (before_help, help) = error.split_once("\nhelp: ").expect("a help line");
-        assert!(
-            before_help.contains(cause),
-            "the cause comes before the help: {error}"
-        );
-        assert!(help.contains("complete csv file"), "{error}");
-    }
+    let r = compare(d.path(), &["ok.csv", "ragged.csv", "--key", "id"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let error = r.json["errors"][0].as_str().unwrap();
+    let (before_help, help) = error.split_once("\nhelp: ").expect("a help line");
+    assert!(
+        before_help.contains("./ragged.csv:2: row has 3 fields where the header has 2"),
+        "the cause, with its line, comes before the help: {error}"
+    );
+    assert!(
+        help.contains("check that the export wrote every field"),
+        "{error}"
+    );
+    let r = compare(d.path(), &["ok.csv", "empty.csv", "--key", "id"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let error = r.json["errors"][0].as_str().unwrap();
+    assert!(error.contains("./empty.csv is empty"), "{error}");
     let r = compare(
         d.path(),
         &["corrupt.parquet", "corrupt.parquet", "--key", "id"],
@@ -287,7 +285,8 @@ fn odd_but_valid_outputs_compare_correctly() {
     fs::write(d.path().join("latin1.csv"), b"id,v\n1,caf\xe9\n").unwrap();
     let r = compare(d.path(), &["a.csv", "latin1.csv", "--key", "id"]);
     assert_eq!(r.code, 2);
-    assert!(r.json["errors"][0].as_str().unwrap().contains("latin1.csv"));
+    let error = r.json["errors"][0].as_str().unwrap();
+    assert!(error.contains("latin1.csv:2: not UTF-8"), "{error}");
 }
 
 #[test]
@@ -397,4 +396,178 @@ fn a_memory_budget_that_is_not_a_size_is_a_usage_error() {
         out.stderr
     );
     assert!(out.stderr.contains("--memory-budget"), "{}", out.stderr);
+}
+
+#[test]
+fn a_truncated_csv_row_is_an_error_not_a_row_of_nulls() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,a,b\n1,x,2\n2,y,3\n");
+    write(d.path(), "new.csv", "id,a,b\n1,x,2\n2,y\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "id"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let error = r.json["errors"][0].as_str().unwrap();
+    assert!(
+        error.contains("./new.csv:3: row has 2 fields where the header has 3"),
+        "{error}"
+    );
+}
+
+#[test]
+fn compare_errors_speak_of_compare_options() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,v\n1,a\n");
+    write(d.path(), "new.csv", "id,v\n1,a\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "uid"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let error = r.json["errors"][0].as_str().unwrap();
+    assert!(
+        error.contains("key column `uid` is not in the base output"),
+        "{error}"
+    );
+    assert!(
+        error.contains("help: name columns both files have with --key"),
+        "{error}"
+    );
+    assert!(!error.contains("config"), "{error}");
+    fs::write(d.path().join("bad.parquet"), b"PAR1 not parquet").unwrap();
+    let r = compare(d.path(), &["bad.parquet", "bad.parquet", "--key", "id"]);
+    let error = r.json["errors"][0].as_str().unwrap();
+    assert!(
+        error.contains("pass --format parquet|csv|ndjson|ipc"),
+        "{error}"
+    );
+    assert!(!error.contains("stage"), "{error}");
+}
+
+#[test]
+fn semicolon_files_are_named_by_the_header_and_read_with_a_delimiter() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id;amount\n1;2,50\n2;3,00\n");
+    write(d.path(), "new.csv", "id;amount\n1;2,50\n2;3,10\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "id"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let error = r.json["errors"][0].as_str().unwrap();
+    assert!(
+        error.contains("./old.csv:1: the header is one column, `id;amount`"),
+        "{error}"
+    );
+    assert!(
+        error.contains("help: the file looks delimited by `;`: pass --delimiter ';'"),
+        "{error}"
+    );
+    let r = compare(
+        d.path(),
+        &["old.csv", "new.csv", "--key", "id", "--delimiter", ";"],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json["tables"][0]["columns"][0]["mismatches"], 1);
+    write(d.path(), "tab.tsv", "id\tv\n1\tx\n");
+    let r = compare(
+        d.path(),
+        &[
+            "tab.tsv",
+            "tab.tsv",
+            "--key",
+            "id",
+            "--format",
+            "csv",
+            "--delimiter",
+            "tab",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn a_spec_takes_tolerances_string_options_and_delimiters() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "old/orders.csv",
+        "id;amount;city\n1;9.50;Paris\n2;3.333;Oslo\n",
+    );
+    write(
+        d.path(),
+        "new/orders.csv",
+        "id;amount;city\n1;9.5;paris \n2;3.334;OSLO\n",
+    );
+    let spec = "[[table]]\nname = \"orders\"\nbase = \"old/orders.csv\"\nhead = \"new/orders.csv\"\nkey = [\"id\"]\ndelimiter = \";\"\n[table.tolerance]\namount = { abs = 0.01 }\n[table.strings]\ntrim = true\nignore_case = true\n";
+    write(d.path(), "pairs.toml", spec);
+    let r = compare(d.path(), &["--spec", "pairs.toml"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let amount = &table(&r.json, "orders")["columns"][0];
+    assert_eq!(amount["name"], "amount");
+    assert!(amount["max_abs_diff"].as_f64().unwrap() > 0.0, "{amount}");
+    // Without the tolerance the amounts differ.
+    write(
+        d.path(),
+        "strict.toml",
+        &spec.replace("[table.tolerance]\namount = { abs = 0.01 }\n", ""),
+    );
+    let r = compare(d.path(), &["--spec", "strict.toml"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    // A spec's table errors point into the spec.
+    write(
+        d.path(),
+        "typo.toml",
+        &spec.replace("trim = true", "trimm = true"),
+    );
+    let r = compare(d.path(), &["--spec", "typo.toml"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown field `trimm`"), "{}", r.stderr);
+    assert!(r.stderr.contains("typo.toml:10:1"), "{}", r.stderr);
+}
+
+#[test]
+fn string_options_apply_to_keys_only_when_asked() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "code,v\nAB,1\ncd,2\n");
+    write(d.path(), "new.csv", "code,v\nab ,1\nCD,2\n");
+    let spec = "[[table]]\nname = \"t\"\nbase = \"old.csv\"\nhead = \"new.csv\"\nkey = [\"code\"]\n[table.strings]\ntrim = true\nignore_case = true\n";
+    write(d.path(), "values.toml", spec);
+    let r = compare(d.path(), &["--spec", "values.toml"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(table(&r.json, "t")["rows"]["missing"], 2);
+    write(d.path(), "keys.toml", &format!("{spec}keys = true\n"));
+    let r = compare(d.path(), &["--spec", "keys.toml"]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(table(&r.json, "t")["rows"]["matched"], 2);
+}
+
+#[test]
+fn a_retyped_key_still_pairs_rows_in_a_migration() {
+    // pandas wrote head's id as float (it held a NaN in another table).
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,v\n1400,a\n1401,b\n");
+    write(d.path(), "new.csv", "id,v\n1401.0,b\n1400.0,A\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "id"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let t = table(&r.json, "old");
+    assert_eq!(t["rows"]["matched"], 2);
+    assert_eq!(t["rows"]["missing"], 0);
+    assert_eq!(t["columns"][0]["mismatches"], 1);
+    assert_eq!(t["columns"][0]["samples"][0]["key"], json!({"id": 1400}));
+    assert!(
+        r.stdout.contains("column `id` changed type: i64 -> f64"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_empty_csv_column_says_its_values_became_null() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,n\n1,5\n2,6\n3,\n");
+    write(d.path(), "new.csv", "id,n\n1,\n2,\n3,\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "id"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let t = table(&r.json, "old");
+    assert_eq!(t["schema"]["changed"], json!([]));
+    assert_eq!(t["columns"][0]["all_null"], "head");
+    assert!(
+        r.stdout
+            .contains("column `n`: 2 values became null (head has no value in this column)"),
+        "{}",
+        r.stdout
+    );
 }

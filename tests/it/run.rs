@@ -61,12 +61,30 @@ fn removed_column_is_a_regression() {
 
 #[test]
 fn changed_type_is_a_regression() {
-    let r = compare("id,name,score\n1,ann,10.0\n2,bob,20.0\n3,cid,30.0\n4,dee,40.0\n");
+    // Integers written as floats lose nothing: the change is a regression
+    // and the values are still compared (one of them changed).
+    let r = compare("id,name,score\n1,ann,10.0\n2,bob,20.5\n3,cid,30.0\n4,dee,40.0\n");
     r.expect_code(1);
+    let t = r.table("plays");
     assert_eq!(
-        r.table("plays")["schema"]["changed"],
-        json!([{"column": "score", "base": "i64", "head": "f64"}])
+        t["schema"]["changed"],
+        json!([{"column": "score", "base": "i64", "head": "f64", "compared_as": "f64"}])
     );
+    let score = t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "score");
+    assert_eq!(score.unwrap()["mismatches"], 1);
+    // Text where numbers were: a change whose values are not compared.
+    let r = compare("id,name,score\n1,ann,10\n2,bob,n/a\n3,cid,30\n4,dee,40\n");
+    r.expect_code(1);
+    let t = r.table("plays");
+    assert_eq!(
+        t["schema"]["changed"],
+        json!([{"column": "score", "base": "i64", "head": "str"}])
+    );
+    assert_eq!(t["validation"]["cells_not_compared"], 4);
 }
 
 #[test]
@@ -184,6 +202,44 @@ fn head_stage_failure_is_a_regression_with_its_output() {
     assert_eq!(stage["exit_code"], 3);
     assert_eq!(stage["output_tail"], json!(["KeyError: plays"]));
     assert!(r.stdout.contains("| KeyError: plays"), "{}", r.stdout);
+}
+
+#[test]
+fn a_failed_stages_log_outlives_the_lane() {
+    let repo = TestRepo::with_pipeline(BASE);
+    repo.branch_with_file("feature", "etl.sh", "echo 'KeyError: plays' >&2\nexit 3\n");
+    let r = repo.run(&["run", "--base", "main", "--head", "feature"]);
+    r.expect_code(1);
+    let log = r.json["lanes"][1]["stages"][0]["log"].as_str().unwrap();
+    assert!(
+        std::path::Path::new(log).starts_with(repo.state.join("logs")),
+        "{log}"
+    );
+    assert_eq!(fs::read_to_string(log).unwrap(), "KeyError: plays\n");
+    assert!(r.stdout.contains(&format!("log: {log}")), "{}", r.stdout);
+    // Passing stages keep nothing.
+    assert!(r.json["lanes"][0]["stages"][0].get("log").is_none());
+}
+
+#[test]
+fn a_timed_out_python_stage_shows_its_last_lines() {
+    let repo = TestRepo::with_pipeline(BASE);
+    repo.write(
+        "swimlane.toml",
+        &CONFIG.replace("timeout_secs = 30", "timeout_secs = 1"),
+    );
+    repo.commit("short timeout");
+    // Python buffers a redirected stderr: killed at the timeout, it would
+    // have written nothing.
+    let hang = "python3 -c 'import sys, time; print(\"reading profiles\", file=sys.stderr); time.sleep(600)'\n";
+    repo.branch_with_file("feature", "etl.sh", hang);
+    let r = repo.run(&["run", "--base", "main", "--head", "feature"]);
+    r.expect_code(1);
+    let stage = &r.json["lanes"][1]["stages"][0];
+    assert_eq!(stage["status"], "timeout");
+    assert_eq!(stage["output_tail"], json!(["reading profiles"]));
+    let log = stage["log"].as_str().unwrap();
+    assert_eq!(fs::read_to_string(log).unwrap(), "reading profiles\n");
 }
 
 #[test]

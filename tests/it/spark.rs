@@ -643,6 +643,7 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
     table.strings = StringOptions {
         trim: true,
         ignore_case: true,
+        keys: false,
     };
     for (column, abs, rel, seconds) in [
         ("amount", 0.0, 1e-9, 0.0),

@@ -38,6 +38,8 @@ pub struct TestRepo {
     pub side: PathBuf,
     /// The baseline cache given to swimlane (SWIMLANE_CACHE_DIR).
     pub cache: PathBuf,
+    /// Where swimlane keeps failed stages' logs (SWIMLANE_STATE_DIR).
+    pub state: PathBuf,
 }
 
 impl TestRepo {
@@ -48,6 +50,7 @@ impl TestRepo {
         let tmp = root.path().join("tmp");
         let side = root.path().join("side");
         let cache = root.path().join("cache");
+        let state = root.path().join("state");
         for d in [&dir, &tmp, &side] {
             fs::create_dir_all(d).unwrap();
         }
@@ -57,6 +60,7 @@ impl TestRepo {
             tmp,
             side,
             cache,
+            state,
         };
         repo.git(&["init", "-q", "-b", "main"]);
         repo
@@ -187,6 +191,7 @@ impl TestRepo {
             .current_dir(cwd)
             .env("TMPDIR", &self.tmp)
             .env("SWIMLANE_CACHE_DIR", &self.cache)
+            .env("SWIMLANE_STATE_DIR", &self.state)
             .env("NO_COLOR", "1");
         let output = cmd.output().unwrap();
         let run = Run::new(output, &json_path);
