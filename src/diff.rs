@@ -407,6 +407,7 @@ fn compare_keyed(
         } else {
             None
         };
+        let notes_before = report.key_notes.len();
         let as_type = match untyped.map_or_else(|| key_type(b, h), |t| Ok(Some(t)))? {
             Some(t) => t,
             None => {
@@ -418,6 +419,11 @@ fn compare_keyed(
                 DataType::String
             }
         };
+        if report.key_notes.len() == notes_before
+            && let Some(c) = report.schema.changed.iter_mut().find(|c| &c.column == k)
+        {
+            c.compared_as = Some(as_type.to_string());
+        }
         base_paired.replace(k, b.cast(&as_type)?.into())?;
         head_paired.replace(k, h.cast(&as_type)?.into())?;
     }

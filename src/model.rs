@@ -519,8 +519,13 @@ impl TableReport {
         let rows = self.rows?;
         let rows_total = rows.matched + rows.missing + rows.extra;
         let rows_matched = rows.matched - rows.changed.unwrap_or(0);
-        let lossy = self.schema.changed.iter();
-        let lossy = lossy.filter(|c| c.compared_as.is_none()).count();
+        // Keys are not cells: a key's type change is no cell not compared.
+        let lossy = self
+            .schema
+            .changed
+            .iter()
+            .filter(|c| c.compared_as.is_none() && !self.key.iter().any(|k| k == &c.column));
+        let lossy = lossy.count();
         let failed_columns = (self.schema.removed.len() + lossy) as u64;
         let compared = self.compared_columns as u64;
         // Keyless tables have no per-column mismatches: a matched row is a
@@ -621,7 +626,8 @@ pub struct TypeChange {
     pub base: String,
     pub head: String,
     /// The type both sides' values were compared in, when the change loses
-    /// nothing (int32 -> int64, ns -> µs); `None`: values not compared.
+    /// nothing (int32 -> int64, ns -> µs), or a key's rows were paired in
+    /// (i64 vs f64 as i64); `None`: values not compared.
     pub compared_as: Option<String>,
 }
 

@@ -10,6 +10,45 @@ use swimlane::stats::ks::{Alternative, Method, ks_2samp_sorted};
 
 type Row = (i64, Option<f64>, Option<String>);
 
+/// A row of narrow types: key, int32, float32, a µs timestamp.
+type Narrow = (i64, Option<i32>, Option<f32>, Option<i64>);
+
+fn narrow_rows(max: usize) -> impl Strategy<Value = Vec<Narrow>> {
+    prop::collection::vec(
+        (
+            -20i64..20,
+            prop::option::of(-3i32..3),
+            prop::option::of(prop_oneof![Just(f32::NAN), -2.0f32..2.0, Just(0.5)]),
+            prop::option::of(-3i64..3),
+        ),
+        0..max,
+    )
+}
+
+/// `rows` as a frame; `wide` writes the columns as int64, float64 and
+/// nanoseconds, `float_key` the key as float64.
+fn narrow_frame(rows: &[Narrow], wide: bool, float_key: bool) -> DataFrame {
+    let id = Series::new("id".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>());
+    let n = Series::new("n".into(), rows.iter().map(|r| r.1).collect::<Vec<_>>());
+    let f = Series::new("f".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>());
+    let t = Series::new("t".into(), rows.iter().map(|r| r.3).collect::<Vec<_>>())
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .unwrap();
+    let cast = |s: Series, to: DataType| if wide { s.cast(&to).unwrap() } else { s };
+    let id = if float_key {
+        id.cast(&DataType::Float64).unwrap()
+    } else {
+        id
+    };
+    DataFrame::new_infer_height(vec![
+        id.into(),
+        cast(n, DataType::Int64).into(),
+        cast(f, DataType::Float64).into(),
+        cast(t, DataType::Datetime(TimeUnit::Nanoseconds, None)).into(),
+    ])
+    .unwrap()
+}
+
 fn rows(max: usize) -> impl Strategy<Value = Vec<Row>> {
     prop::collection::vec(
         (
@@ -88,6 +127,31 @@ proptest! {
             prop_assert!(changed <= ab.matched);
             prop_assert_eq!(Some(changed), ba.changed);
         }
+    }
+
+    #[test]
+    fn widened_columns_and_a_retyped_key_pair_and_count_as_the_same_types(
+        a in narrow_rows(40),
+        b in narrow_rows(40),
+        float_key_side in 0u8..3,
+    ) {
+        let t = table(true);
+        let same = compare_exact(&t, &narrow_frame(&a, false, false), &narrow_frame(&b, false, false)).unwrap();
+        // Head widened (int32 -> int64, float32 -> float64, µs -> ns), and
+        // the key written as float64 on neither, one or the other side.
+        let base = narrow_frame(&a, false, float_key_side == 1);
+        let head = narrow_frame(&b, true, float_key_side == 2);
+        let widened = compare_exact(&t, &base, &head).unwrap();
+        prop_assert_eq!(same.rows, widened.rows);
+        let counts = |r: &swimlane::model::TableReport| {
+            r.columns.iter().map(|c| (c.name.clone(), c.mismatches)).collect::<Vec<_>>()
+        };
+        prop_assert_eq!(counts(&same), counts(&widened));
+        prop_assert!(widened.schema.changed.iter().all(|c| c.compared_as.is_some()), "{:?}", widened.schema.changed);
+        prop_assert!(widened.key_notes.is_empty());
+        // Samples show keys as each side wrote them (1 or 1.0): as many.
+        prop_assert_eq!(same.missing_samples.len(), widened.missing_samples.len());
+        prop_assert_eq!(same.duplicates.map(|d| d.new_in_head), widened.duplicates.map(|d| d.new_in_head));
     }
 
     #[test]
