@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::config::Declared;
 
@@ -79,6 +80,14 @@ struct Seen {
 }
 
 impl Seen {
+    fn merge(&mut self, o: Seen) {
+        self.boolean |= o.boolean;
+        self.int |= o.int;
+        self.wide_int |= o.wide_int;
+        self.float |= o.float;
+        self.text |= o.text;
+    }
+
     /// polars' rules: one kind of value gives its type, integers with
     /// floats give floats, anything else (or no value at all) text.
     fn dtype(self) -> DataType {
@@ -111,21 +120,37 @@ impl Seen {
 
     /// polars' inference of one unquoted, non-empty field: a boolean
     /// (`true`/`false` in any case), a float, an integer, else text.
+    #[inline]
     fn add(&mut self, field: &[u8]) {
-        if field.eq_ignore_ascii_case(b"true") || field.eq_ignore_ascii_case(b"false") {
-            self.boolean = true;
-        } else if is_float(field) {
-            self.float = true;
-        } else if is_integer(field) {
-            match std::str::from_utf8(field)
-                .ok()
-                .and_then(|s| s.parse::<i64>().ok())
-            {
-                Some(_) => self.int = true,
-                None => self.wide_int = true,
+        // Text absorbs every other kind: nothing more to learn.
+        if self.text {
+            return;
+        }
+        match field[0] {
+            // Numbers start with a digit, a sign or a point; `inf` and
+            // `NaN` are the only floats that do not.
+            b'0'..=b'9' | b'-' | b'+' | b'.' => {
+                if is_integer(field) {
+                    // 18 digits always fit an i64; more may not.
+                    let digits = field.len() - usize::from(field[0] == b'-');
+                    let fits = digits <= 18
+                        || std::str::from_utf8(field).is_ok_and(|s| s.parse::<i64>().is_ok());
+                    if fits {
+                        self.int = true;
+                    } else {
+                        self.wide_int = true;
+                    }
+                } else if is_float(field) {
+                    self.float = true;
+                } else {
+                    self.text = true;
+                }
             }
-        } else {
-            self.text = true;
+            _ if field.eq_ignore_ascii_case(b"true") || field.eq_ignore_ascii_case(b"false") => {
+                self.boolean = true;
+            }
+            _ if field == b"inf" || field == b"NaN" => self.float = true,
+            _ => self.text = true,
         }
     }
 }
@@ -210,14 +235,6 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
         path: path.to_path_buf(),
         source,
     })?;
-    if let Err(e) = std::str::from_utf8(&bytes) {
-        let at = e.valid_up_to();
-        return Err(CsvError::Encoding {
-            path: path.to_path_buf(),
-            line: line_at(&bytes, at),
-            byte: bytes[at],
-        });
-    }
     let schema = infer(path, &bytes, delimiter, declared)?;
     let parse = CsvParseOptions::default().with_separator(delimiter);
     CsvReadOptions::default()
@@ -227,6 +244,16 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
         .into_reader_with_file_handle(std::io::Cursor::new(bytes.as_slice()))
         .finish()
         .map_err(|e| {
+            // Text that is not UTF-8 fails polars' parse without a place:
+            // found here, only then, with its line.
+            if let Err(e) = std::str::from_utf8(&bytes) {
+                let at = e.valid_up_to();
+                return CsvError::Encoding {
+                    path: path.to_path_buf(),
+                    line: line_at(&bytes, at),
+                    byte: bytes[at],
+                };
+            }
             let message = e.to_string();
             CsvError::Syntax {
                 path: path.to_path_buf(),
@@ -253,27 +280,137 @@ fn line_at(bytes: &[u8], offset: usize) -> u64 {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u64
 }
 
-/// Checks every row's field count and infers the columns' types.
+/// What a CSV pass needs to know and to say in its errors.
+struct Pass<'a> {
+    path: &'a Path,
+    delimiter: u8,
+    declared: Declared,
+    columns: usize,
+}
+
+impl Pass<'_> {
+    fn reader<'b>(&self, bytes: &'b [u8]) -> csv::Reader<&'b [u8]> {
+        csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes)
+    }
+
+    fn syntax(&self, e: &csv::Error, first_line: u64) -> CsvError {
+        CsvError::Syntax {
+            path: self.path.to_path_buf(),
+            line: first_line + e.position().map_or(1, csv::Position::line) - 1,
+            message: e.to_string(),
+            declared: self.declared,
+        }
+    }
+
+    /// The rows of `body` (whole lines; its first line is `first_line` of
+    /// the file): each row's field count checked, each field's type seen.
+    fn rows(&self, body: &[u8], first_line: u64) -> Result<Vec<Seen>, CsvError> {
+        let mut reader = self.reader(body);
+        let mut record = csv::ByteRecord::new();
+        let mut seen = vec![Seen::default(); self.columns];
+        let mut quoted = Vec::new();
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| self.syntax(&e, first_line))?
+        {
+            let pos = record
+                .position()
+                .cloned()
+                .unwrap_or_else(csv::Position::new);
+            if record.len() != self.columns {
+                // A blank last line is no row.
+                if record.len() == 1 && record[0].is_empty() {
+                    continue;
+                }
+                return Err(CsvError::Ragged {
+                    path: self.path.to_path_buf(),
+                    line: first_line + pos.line() - 1,
+                    expected: self.columns,
+                    found: record.len(),
+                    declared: self.declared,
+                });
+            }
+            let start = pos.byte() as usize;
+            let end = reader.position().byte() as usize;
+            let raw = &body[start..end.clamp(start, body.len())];
+            let any_quote = memchr::memchr(b'"', raw).is_some();
+            if any_quote {
+                quoted_fields(raw, self.delimiter, &mut quoted);
+            }
+            for (i, field) in record.iter().enumerate() {
+                let field = field.strip_suffix(b"\r").unwrap_or(field);
+                if any_quote && quoted.get(i) == Some(&true) {
+                    seen[i].text = true;
+                } else if !field.is_empty() {
+                    seen[i].add(field);
+                }
+            }
+        }
+        Ok(seen)
+    }
+}
+
+impl Pass<'_> {
+    /// As [`Pass::rows`], for a body without a quote character: then a row
+    /// is a line and a field what lies between delimiters, found with
+    /// memchr several times faster than a CSV parser, which must watch for
+    /// quotes (measured in BENCHMARKS.md).
+    fn unquoted_rows(&self, body: &[u8], first_line: u64) -> Result<Vec<Seen>, CsvError> {
+        let mut seen = vec![Seen::default(); self.columns];
+        let mut line_no = first_line;
+        let mut start = 0;
+        while start < body.len() {
+            let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |p| start + p);
+            let line = &body[start..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            start = end + 1;
+            // Blank lines are no rows (as for the CSV parser).
+            if !line.is_empty() {
+                let mut fields = 0;
+                for field in line.split(|&c| c == self.delimiter) {
+                    if let Some(s) = seen.get_mut(fields)
+                        && !field.is_empty()
+                    {
+                        s.add(field);
+                    }
+                    fields += 1;
+                }
+                if fields != self.columns {
+                    return Err(CsvError::Ragged {
+                        path: self.path.to_path_buf(),
+                        line: line_no,
+                        expected: self.columns,
+                        found: fields,
+                        declared: self.declared,
+                    });
+                }
+            }
+            line_no += 1;
+        }
+        Ok(seen)
+    }
+}
+
+/// Checks every row's field count and infers the columns' types. A body
+/// without quotes is split at line ends and read in parallel (a quoted
+/// field may hold a line end, so a body with quotes is read in one piece).
 fn infer(path: &Path, bytes: &[u8], delimiter: u8, declared: Declared) -> Result<Schema, CsvError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let syntax = |line: u64, message: String| CsvError::Syntax {
-        path: path.to_path_buf(),
-        line,
-        message,
+    let mut pass = Pass {
+        path,
+        delimiter,
         declared,
+        columns: 0,
     };
+    let mut reader = pass.reader(bytes);
     let mut record = csv::ByteRecord::new();
-    let read = |reader: &mut csv::Reader<&[u8]>, record: &mut csv::ByteRecord| {
-        reader.read_byte_record(record).map_err(|e| {
-            let line = e.position().map_or(1, csv::Position::line);
-            syntax(line, e.to_string())
-        })
-    };
-    if !read(&mut reader, &mut record)? {
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(|e| pass.syntax(&e, 1))?
+    {
         return Err(CsvError::Empty {
             path: path.to_path_buf(),
         });
@@ -300,40 +437,47 @@ fn infer(path: &Path, bytes: &[u8], delimiter: u8, declared: Declared) -> Result
             }
         }
     }
+    pass.columns = names.len();
+    let header_end = (reader.position().byte() as usize).min(bytes.len());
+    let body = &bytes[header_end..];
+    let body_line = reader.position().line();
+    let quoted = memchr::memchr(b'"', body).is_some();
+    let pieces = if quoted {
+        1
+    } else {
+        rayon::current_num_threads().max(1)
+    };
+    // Piece boundaries just after a line end; each piece's first line.
+    let mut cuts = vec![(0usize, body_line)];
+    for k in 1..pieces {
+        let (at, line) = *cuts.last().expect("cuts start with the body");
+        let target = (body.len() * k / pieces).max(at);
+        let Some(nl) = memchr::memchr(b'\n', &body[target..]) else {
+            break;
+        };
+        let cut = target + nl + 1;
+        let lines = memchr::memchr_iter(b'\n', &body[at..cut]).count() as u64;
+        cuts.push((cut, line + lines));
+    }
+    let ends: Vec<usize> = cuts
+        .iter()
+        .skip(1)
+        .map(|c| c.0)
+        .chain([body.len()])
+        .collect();
+    let results: Vec<Result<Vec<Seen>, CsvError>> = cuts
+        .par_iter()
+        .zip(ends.par_iter())
+        .map(|(&(start, line), &end)| match quoted {
+            true => pass.rows(&body[start..end], line),
+            false => pass.unquoted_rows(&body[start..end], line),
+        })
+        .collect();
     let mut seen = vec![Seen::default(); names.len()];
-    let mut quoted = Vec::new();
-    while read(&mut reader, &mut record)? {
-        let pos = record
-            .position()
-            .cloned()
-            .unwrap_or_else(csv::Position::new);
-        if record.len() != names.len() {
-            // A blank last line is no row.
-            if record.len() == 1 && record[0].is_empty() {
-                continue;
-            }
-            return Err(CsvError::Ragged {
-                path: path.to_path_buf(),
-                line: pos.line(),
-                expected: names.len(),
-                found: record.len(),
-                declared,
-            });
-        }
-        let start = pos.byte() as usize;
-        let end = reader.position().byte() as usize;
-        let raw = &bytes[start..end.min(bytes.len())];
-        let any_quote = memchr::memchr(b'"', raw).is_some();
-        if any_quote {
-            quoted_fields(raw, delimiter, &mut quoted);
-        }
-        for (i, field) in record.iter().enumerate() {
-            let field = field.strip_suffix(b"\r").unwrap_or(field);
-            if any_quote && quoted.get(i) == Some(&true) {
-                seen[i].text = true;
-            } else if !field.is_empty() {
-                seen[i].add(field);
-            }
+    // The first error in file order.
+    for piece in results {
+        for (all, s) in seen.iter_mut().zip(piece?) {
+            all.merge(s);
         }
     }
     Ok(names
@@ -392,6 +536,23 @@ mod tests {
             err.to_string().contains("t.csv:3: row has 3 fields"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_short_row_deep_in_a_large_file_names_its_line() {
+        let mut text = String::from("id,a,b\n");
+        for i in 0..50_000 {
+            text.push_str(&format!("{i},x,{i}\n"));
+        }
+        text.push_str("50000,x\n");
+        let err = read_text(&text, b',').unwrap_err().to_string();
+        assert!(err.contains("t.csv:50002: row has 2 fields"), "{err}");
+        // A float in the last piece makes the column float.
+        text.truncate(text.len() - "50000,x\n".len());
+        text.push_str("50000,x,0.5\n");
+        let df = read_text(&text, b',').unwrap();
+        assert_eq!(df.column("b").unwrap().dtype(), &DataType::Float64);
+        assert_eq!(df.height(), 50_001);
     }
 
     #[test]

@@ -353,7 +353,7 @@ fn summarize(
             if sized(i) {
                 // The sizes of the differences, as the local engine reports
                 // them: finite ones between two numbers, before tolerance.
-                let d = format!("abs(CAST(b{i} AS DOUBLE) - CAST(h{i} AS DOUBLE))");
+                let d = difference(i, &compared[i].1);
                 let finite = format!("{BOTH} AND {} AND {d} IS NOT NULL AND NOT isnan({d}) AND {d} < double('Infinity')", raw(i));
                 q.push_str(&format!(", count_if({BOTH} AND {}) AS raw{i}", raw(i)));
                 q.push_str(&format!(
@@ -538,12 +538,24 @@ fn value_differs(
         {
             // NaN differences stay differences (NaN is never <= a bound).
             format!(
-                "({raw} AND NOT coalesce(abs(CAST({b} AS DOUBLE) - CAST({h} AS DOUBLE)) <= {} + {} * abs(CAST({h} AS DOUBLE)), false))",
+                "({raw} AND NOT coalesce({} <= {} + {} * abs(CAST({h} AS DOUBLE)), false))",
+                difference(i, t2),
                 lit(t.abs),
                 lit(t.rel)
             )
         }
         _ => raw,
+    }
+}
+
+/// |b_i - h_i| as a double: integers subtracted exactly (as decimals), so
+/// two values 200 apart near 2^62 stay 200 apart, as the local engine
+/// computes them in i128.
+fn difference(i: usize, dtype: &str) -> String {
+    if INTEGERS.contains(&dtype) {
+        format!("CAST(abs(CAST(b{i} AS DECIMAL(38,0)) - CAST(h{i} AS DECIMAL(38,0))) AS DOUBLE)")
+    } else {
+        format!("abs(CAST(b{i} AS DOUBLE) - CAST(h{i} AS DOUBLE))")
     }
 }
 
