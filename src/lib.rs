@@ -23,4 +23,3 @@ pub mod snapshot;
 #[cfg(feature = "spark")]
 pub mod spark;
 pub mod stats;
-pub mod widen;

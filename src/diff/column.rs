@@ -1,0 +1,337 @@
+//! One column's comparison through the alignment: null-aware equality
+//! (null = null, NaN = NaN), string options, tolerances for numbers and
+//! times, the sizes of differences, and samples.
+
+use polars::prelude::*;
+
+use super::SAMPLES;
+use super::align::Alignment;
+use super::schema::Compared;
+use super::source::Source;
+use super::values::{difference_path, row_values, to_json};
+use super::widen;
+use crate::config::{StringOptions, Tolerance};
+use crate::model::{ColumnDiff, ValueSample};
+
+pub(super) type ColumnResult = PolarsResult<(ColumnDiff, Option<Changed>)>;
+
+/// A changed column kept for permutation detection: its values only where
+/// it differs, so that memory follows the changes, not the table.
+pub(super) struct Changed {
+    pub(super) name: String,
+    pub(super) dtype: DataType,
+    pub(super) mask: BooleanChunked,
+    /// Compared in a type other than its own on a side: the permutation
+    /// search, which reads columns as written, leaves it out.
+    pub(super) retyped: bool,
+    /// The matched-pair positions where this column differs, ascending.
+    pub(super) positions: Vec<IdxSize>,
+    /// Base and head values at `positions`.
+    pub(super) base: Series,
+    pub(super) head: Series,
+}
+
+pub(super) fn compare_column(
+    column: &Compared,
+    base: Source<'_>,
+    head: Source<'_>,
+    align: &Alignment,
+    base_keys: &DataFrame,
+    tolerance: Option<Tolerance>,
+    strings: StringOptions,
+) -> PolarsResult<(ColumnDiff, Option<Changed>)> {
+    let name = column.name.as_str();
+    // As written (for samples), and in the type both are compared in.
+    let b_read = base.column(name, align.rows(true))?;
+    let h_read = head.column(name, align.rows(false))?;
+    let in_type = |s: &Series| match &column.as_type {
+        Some(t) if s.dtype() != t => s.cast(t),
+        _ => Ok(s.clone()),
+    };
+    let (b, h) = (in_type(&b_read)?, in_type(&h_read)?);
+    let mut mask = if b.dtype() == &DataType::String && (strings.trim || strings.ignore_case) {
+        differs(&normalized(&b, strings)?, &normalized(&h, strings)?)?
+    } else {
+        differs(&b, &h)?
+    };
+    if b.dtype().is_float() && (b_read.dtype().is_integer() || h_read.dtype().is_integer()) {
+        mask = exact_int_float(&b_read, &h_read, mask)?;
+    }
+    if let Some(t) = tolerance.filter(|t| t.seconds > 0.0 && b.dtype().is_temporal())
+        && mask.any()
+    {
+        mask = within_seconds(&b, &h, &mask, t.seconds)?;
+    }
+    let numeric = b.dtype().is_float()
+        || (tolerance.is_some_and(|t| t.abs > 0.0 || t.rel > 0.0)
+            && b.dtype().is_primitive_numeric());
+    let (mut max_abs, mut max_rel) = (None, None);
+    if numeric && mask.any() {
+        // Only the differing values: the sizes of the differences, and
+        // which of them the tolerance absorbs.
+        let (bm, hm) = (b.filter(&mask)?, h.filter(&mask)?);
+        let sizes = if bm.dtype().is_integer() {
+            integer_differences(&bm, &hm, tolerance)?
+        } else {
+            float_differences(&bm, &hm, tolerance)?
+        };
+        max_abs = Some(sizes.max_abs);
+        max_rel = Some(sizes.max_rel);
+        if sizes.differs.iter().any(|d| !d) {
+            let mut differs = sizes.differs.into_iter();
+            let kept: Vec<bool> = mask
+                .iter()
+                .map(|m| m == Some(true) && differs.next().unwrap_or(true))
+                .collect();
+            mask = BooleanChunked::from_slice(PlSmallStr::EMPTY, &kept);
+        }
+    }
+    let mismatches = mask.sum().unwrap_or(0) as u64;
+    let mut diff = ColumnDiff {
+        name: name.to_string(),
+        dtype: b.dtype().to_string(),
+        mismatches,
+        samples: Vec::new(),
+        tolerance,
+        max_abs_diff: max_abs,
+        max_rel_diff: max_rel,
+        all_null: column.all_null,
+    };
+    if mismatches == 0 {
+        return Ok((diff, None));
+    }
+    let positions: Vec<IdxSize> = mask
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| *m == Some(true))
+        .map(|(i, _)| i as IdxSize)
+        .collect();
+    let key_names: Vec<String> = base_keys
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for pos in positions.iter().map(|&p| p as usize).take(SAMPLES) {
+        let base_row = align.base_rows.get(pos).unwrap_or(pos as IdxSize) as usize;
+        let (bv, hv) = (to_json(&b_read.get(pos)?), to_json(&h_read.get(pos)?));
+        diff.samples.push(ValueSample {
+            key: row_values(base_keys, &key_names, base_row)?,
+            path: difference_path(&bv, &hv).map(|p| {
+                let sep = if p.starts_with('[') { "" } else { "." };
+                format!("{name}{sep}{p}")
+            }),
+            base: bv,
+            head: hv,
+        });
+    }
+    let changed = Changed {
+        name: name.to_string(),
+        dtype: b.dtype().clone(),
+        retyped: column.as_type.is_some(),
+        base: b.filter(&mask)?,
+        head: h.filter(&mask)?,
+        mask,
+        positions,
+    };
+    Ok((diff, Some(changed)))
+}
+
+/// How far apart differing numbers are, and which of them `tolerance`
+/// absorbs (`differs` false), one entry per differing value.
+struct Differences {
+    pub(super) differs: Vec<bool>,
+    pub(super) max_abs: f64,
+    pub(super) max_rel: f64,
+}
+
+fn float_differences(
+    b: &Series,
+    h: &Series,
+    tolerance: Option<Tolerance>,
+) -> PolarsResult<Differences> {
+    let (bf, hf) = (b.cast(&DataType::Float64)?, h.cast(&DataType::Float64)?);
+    let mut out = Differences {
+        differs: Vec::with_capacity(bf.len()),
+        max_abs: 0.0,
+        max_rel: 0.0,
+    };
+    for (x, y) in bf.f64()?.iter().zip(hf.f64()?.iter()) {
+        let mut differ = true;
+        if let (Some(x), Some(y)) = (x, y) {
+            let d = (x - y).abs();
+            if d.is_finite() {
+                out.max_abs = out.max_abs.max(d);
+                out.max_rel = out.max_rel.max(d / x.abs().max(y.abs()));
+            }
+            if let Some(t) = tolerance {
+                // NaN differences stay differences.
+                let within = d <= t.abs + t.rel * y.abs();
+                differ = !within;
+            }
+        }
+        out.differs.push(differ);
+    }
+    Ok(out)
+}
+
+/// As [`float_differences`], for integers in exact arithmetic: the
+/// difference is taken in i128, so two values 200 apart near 2^62 stay 200
+/// apart (as f64 they would be equal and pass `abs = 1`).
+fn integer_differences(
+    b: &Series,
+    h: &Series,
+    tolerance: Option<Tolerance>,
+) -> PolarsResult<Differences> {
+    let (bi, hi) = (b.cast(&DataType::Int128)?, h.cast(&DataType::Int128)?);
+    let mut out = Differences {
+        differs: Vec::with_capacity(bi.len()),
+        max_abs: 0.0,
+        max_rel: 0.0,
+    };
+    for (x, y) in bi.i128()?.iter().zip(hi.i128()?.iter()) {
+        let mut differ = true;
+        if let (Some(x), Some(y)) = (x, y) {
+            let d = x.checked_sub(y).map(i128::unsigned_abs);
+            if let Some(d) = d {
+                out.max_abs = out.max_abs.max(d as f64);
+                let scale = x.unsigned_abs().max(y.unsigned_abs()) as f64;
+                out.max_rel = out.max_rel.max(d as f64 / scale);
+            }
+            if let (Some(t), Some(d)) = (tolerance, d) {
+                // An integer d is within a bound exactly when it is within
+                // the bound's floor; only the relative part is approximate.
+                let bound = (t.abs + t.rel * y.unsigned_abs() as f64).floor();
+                differ = !(bound >= u128::MAX as f64 || d <= bound as u128);
+            }
+        }
+        out.differs.push(differ);
+    }
+    Ok(out)
+}
+
+/// An integer column compared with a float column as f64 is exact for
+/// magnitudes up to 2^53; pairs found equal with a larger integer are
+/// rechecked exactly (the float must be whole and the same integer).
+fn exact_int_float(
+    b: &Series,
+    h: &Series,
+    mask: BooleanChunked,
+) -> PolarsResult<BooleanChunked> {
+    let (int, float) = if b.dtype().is_integer() {
+        (b, h)
+    } else {
+        (h, b)
+    };
+    if !float.dtype().is_float() || !widen::has_inexact_in_f64(int)? {
+        return Ok(mask);
+    }
+    let (i, f) = (
+        int.cast(&DataType::Int128)?,
+        float.cast(&DataType::Float64)?,
+    );
+    let limit = widen::EXACT_IN_F64 as u128;
+    let rechecked: Vec<bool> = mask
+        .iter()
+        .zip(i.i128()?.iter())
+        .zip(f.f64()?.iter())
+        .map(|((m, x), y)| match (m, x, y) {
+            (Some(false), Some(x), Some(y)) if x.unsigned_abs() > limit => {
+                !(y.fract() == 0.0 && y as i128 == x)
+            }
+            (m, _, _) => m == Some(true),
+        })
+        .collect();
+    Ok(BooleanChunked::from_slice(PlSmallStr::EMPTY, &rechecked))
+}
+
+/// Where two columns of the same length differ (null = null, NaN = NaN), as
+/// a single-chunk mask. Columns read in slices or parts carry different
+/// chunk boundaries; polars would copy both whole into one chunk before
+/// comparing (seconds and gigabytes for strings at 100M rows), so they are
+/// compared piece by piece between the union of their boundaries instead,
+/// every piece a zero-copy slice within one chunk of each side.
+pub(super) fn differs(b: &Series, h: &Series) -> PolarsResult<BooleanChunked> {
+    if b.n_chunks() == 1 && h.n_chunks() == 1 {
+        return b.not_equal_missing(h);
+    }
+    let ends = |s: &Series| {
+        s.chunk_lengths()
+            .scan(0usize, |at, len| {
+                *at += len;
+                Some(*at)
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut cuts = ends(b);
+    cuts.extend(ends(h));
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut mask = BooleanChunked::full(PlSmallStr::EMPTY, false, 0);
+    let mut start = 0;
+    for end in cuts {
+        if end > start {
+            let (offset, len) = (start as i64, end - start);
+            mask.append_owned(
+                b.slice(offset, len)
+                    .not_equal_missing(&h.slice(offset, len))?,
+            )?;
+            start = end;
+        }
+    }
+    Ok(mask.rechunk().into_owned())
+}
+
+/// A string column trimmed and/or lower-cased for comparison.
+pub(super) fn normalized(s: &Series, opts: StringOptions) -> PolarsResult<Series> {
+    let ca = s.str()?;
+    let out: StringChunked = ca
+        .iter()
+        .map(|v| {
+            v.map(|v| {
+                let v = if opts.trim { v.trim() } else { v };
+                if opts.ignore_case {
+                    v.to_lowercase()
+                } else {
+                    v.to_string()
+                }
+            })
+        })
+        .collect();
+    Ok(out.with_name(s.name().clone()).into_series())
+}
+
+/// Temporal values within `seconds` of each other are equal: the mask of
+/// differences, recomputed on the physical values (days for dates, the
+/// column's unit otherwise).
+fn within_seconds(
+    b: &Series,
+    h: &Series,
+    mask: &BooleanChunked,
+    seconds: f64,
+) -> PolarsResult<BooleanChunked> {
+    let unit_seconds = match b.dtype() {
+        DataType::Date => 86_400.0,
+        DataType::Datetime(u, _) | DataType::Duration(u) => match u {
+            TimeUnit::Nanoseconds => 1e-9,
+            TimeUnit::Microseconds => 1e-6,
+            TimeUnit::Milliseconds => 1e-3,
+        },
+        DataType::Time => 1e-9,
+        _ => return Ok(mask.clone()),
+    };
+    let (pb, ph) = (
+        b.to_physical_repr().cast(&DataType::Float64)?,
+        h.to_physical_repr().cast(&DataType::Float64)?,
+    );
+    let differs: Vec<bool> = pb
+        .f64()?
+        .iter()
+        .zip(ph.f64()?.iter())
+        .zip(mask.iter())
+        .map(|((x, y), m)| match (x, y, m) {
+            (Some(x), Some(y), Some(true)) => (x - y).abs() * unit_seconds > seconds,
+            (_, _, m) => m == Some(true),
+        })
+        .collect();
+    Ok(BooleanChunked::from_slice(PlSmallStr::EMPTY, &differs))
+}

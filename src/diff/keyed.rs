@@ -1,0 +1,176 @@
+//! Keyed tables: keys paired in one type per key, rows aligned, then every
+//! compared column compared through the alignment, columns in parallel.
+
+use polars::prelude::*;
+
+use super::SAMPLES;
+use super::align::align;
+use super::column::{ColumnResult, compare_column, normalized};
+use super::moved::{find_permutations, find_renames};
+use super::schema::Compared;
+use super::source::Source;
+use super::values::row_values;
+use super::widen;
+use crate::config::Table;
+use crate::model::{RowCounts, RowSample, TableReport};
+
+pub(super) fn compare_keyed(
+    report: &mut TableReport,
+    table: &Table,
+    base: Source<'_>,
+    head: Source<'_>,
+    compared: &[Compared],
+    in_flight: usize,
+) -> PolarsResult<()> {
+    let (key, tolerances, strings) = (&table.key, &table.tolerance, table.strings);
+    // The keys as written, for samples; and as paired, in one type per key.
+    let base_keys = base.frame(key)?;
+    let head_keys = head.frame(key)?;
+    let (mut base_paired, mut head_paired) = (base_keys.clone(), head_keys.clone());
+    for k in key {
+        let (b, h) = (base_keys.column(k)?, head_keys.column(k)?);
+        if b.dtype() == h.dtype() {
+            continue;
+        }
+        let (b, h) = (b.as_materialized_series(), h.as_materialized_series());
+        let untyped = if base.untyped(k, table.format) {
+            Some(h.dtype().clone())
+        } else if head.untyped(k, table.format) {
+            Some(b.dtype().clone())
+        } else {
+            None
+        };
+        let notes_before = report.key_notes.len();
+        let as_type = match untyped.map_or_else(|| key_type(b, h), |t| Ok(Some(t)))? {
+            Some(t) => t,
+            None => {
+                report.key_notes.push(format!(
+                    "key `{k}` is {} in base and {} in head, with no common type: rows paired on the key's text",
+                    b.dtype(),
+                    h.dtype()
+                ));
+                DataType::String
+            }
+        };
+        if report.key_notes.len() == notes_before
+            && let Some(c) = report.schema.changed.iter_mut().find(|c| &c.column == k)
+        {
+            c.compared_as = Some(as_type.to_string());
+        }
+        base_paired.replace(k, b.cast(&as_type)?.into())?;
+        head_paired.replace(k, h.cast(&as_type)?.into())?;
+    }
+
+    if strings.keys && (strings.trim || strings.ignore_case) {
+        for k in key {
+            for keys in [&mut base_paired, &mut head_paired] {
+                let c = keys.column(k)?;
+                if c.dtype() == &DataType::String {
+                    let n = normalized(c.as_materialized_series(), strings)?;
+                    keys.replace(k, n.into())?;
+                }
+            }
+        }
+    }
+    let (align, dups) = align((&base_paired, &head_paired), (&base_keys, &head_keys), key)?;
+    drop((base_paired, head_paired));
+    report.duplicates = dups;
+
+    let matched = align.base_rows.len() as u64;
+    report.missing_samples = key_samples(&base_keys, &align.missing)?;
+    report.extra_samples = key_samples(&head_keys, &align.extra)?;
+    let head_rows = head_keys.height() as u64;
+    // Head's keys are not needed any more: samples name rows by base keys.
+    drop(head_keys);
+
+    // Plain threads taking the next column, not a rayon loop: polars runs
+    // its own pool, and a rayon worker waiting on it would steal and start
+    // further columns, holding more of them in memory than `in_flight`.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<ColumnResult>>> = compared
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    std::thread::scope(|scope| {
+        for _ in 0..in_flight.clamp(1, compared.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(column) = compared.get(i) else { break };
+                    let tolerance = tolerances.get(&column.name).copied();
+                    let result =
+                        compare_column(column, base, head, &align, &base_keys, tolerance, strings);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    let results = slots.into_iter().map(|slot| {
+        slot.into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .expect("every column was compared")
+    });
+    let mut changed_cols = Vec::new();
+    for r in results {
+        let (diff, changed) = r?;
+        report.columns.push(diff);
+        changed_cols.extend(changed);
+    }
+    let changed_rows = changed_cols
+        .iter()
+        .map(|c| &c.mask)
+        .fold(None::<BooleanChunked>, |acc, m| {
+            Some(match acc {
+                None => m.clone(),
+                Some(a) => &a | m,
+            })
+        })
+        .map_or(0, |m| m.sum().unwrap_or(0) as u64);
+    report.swapped = find_permutations(&changed_cols, base, head, &align)?;
+    find_renames(report, base, head, &align)?;
+    report.rows = Some(RowCounts {
+        base: base_keys.height() as u64,
+        head: head_rows,
+        matched,
+        missing: align.missing.len() as u64,
+        extra: align.extra.len() as u64,
+        changed: Some(changed_rows),
+    });
+    Ok(())
+}
+
+/// The type a key retyped between the sides is paired in: the common type
+/// when nothing is lost; integers against floats as integers when every
+/// float is whole, else as floats when every integer is exact in an f64;
+/// `None` when no such type exists (the key is then paired on its text).
+fn key_type(b: &Series, h: &Series) -> PolarsResult<Option<DataType>> {
+    let Some(common) = widen::common_type(b.dtype(), h.dtype()) else {
+        return Ok(None);
+    };
+    let (int, float) = match (b.dtype().is_integer(), h.dtype().is_integer()) {
+        (true, false) if h.dtype().is_float() => (b, h),
+        (false, true) if b.dtype().is_float() => (h, b),
+        _ => return Ok(Some(common)),
+    };
+    if widen::all_whole_i64(float)? {
+        return Ok(widen::common_type(int.dtype(), &DataType::Int64));
+    }
+    Ok((!widen::has_inexact_in_f64(int)?).then_some(DataType::Float64))
+}
+
+fn key_samples(keys: &DataFrame, rows: &[IdxSize]) -> PolarsResult<Vec<RowSample>> {
+    let names: Vec<String> = keys
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    rows.iter()
+        .take(SAMPLES)
+        .map(|&r| {
+            Ok(RowSample {
+                values: row_values(keys, &names, r as usize)?,
+                count: 1,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,157 @@
+//! Exact comparison of one table's two sides.
+//!
+//! Keyed tables: the rows of both sides are aligned once by key (a full join
+//! of the key columns and row numbers only, or the identity when both sides
+//! already hold the same keys in the same order); then every compared column
+//! is gathered through that alignment and compared null-aware (null = null,
+//! NaN = NaN), columns in parallel. Duplicate keys never multiply rows: the
+//! n-th occurrence of a key in base is paired with the n-th in head.
+//!
+//! Keyless tables are compared as multisets of rows. This module fills a
+//! [`TableReport`]; it knows nothing of lanes or files.
+//!
+//! Where each part lives: [`source`] (a side's columns, loaded or on disk),
+//! [`schema`] (removed, added and retyped columns; which columns are
+//! compared), [`widen`] (type changes that lose nothing), [`keyed`] and
+//! [`align`] (pairing rows by key), [`column`] (one column's comparison:
+//! null-aware equality, tolerances, string options, times), [`moved`]
+//! (swapped, permuted and renamed columns), [`multiset`] (keyless tables),
+//! [`values`] (cells as JSON for samples).
+
+mod align;
+mod column;
+mod keyed;
+mod moved;
+mod multiset;
+mod schema;
+mod source;
+mod values;
+pub mod widen;
+
+pub use moved::{apply_renames, closed_cycles};
+pub use schema::{named_schema_diff, schema_diff};
+pub use source::Source;
+pub use values::{difference_path, row_values, to_json};
+
+use polars::prelude::*;
+
+use crate::config::Table;
+use crate::model::TableReport;
+use keyed::compare_keyed;
+use multiset::compare_multiset;
+use schema::compared_columns;
+
+/// Changed values, missing rows and duplicate keys shown per column or table.
+pub const SAMPLES: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error(
+        "key column `{column}` is not in the base output (columns: {columns}){}\nhelp: {}",
+        location.as_ref().map(|l| format!("\n  --> {l}")).unwrap_or_default(),
+        declared.key_help()
+    )]
+    KeyNotInBase {
+        table: String,
+        column: String,
+        columns: String,
+        location: Option<String>,
+        declared: crate::config::Declared,
+    },
+    #[error("no column can be compared (none has the same name and type on both sides)")]
+    NothingToCompare { table: String },
+    #[error("comparison of table `{table}` failed")]
+    Polars {
+        table: String,
+        #[source]
+        source: PolarsError,
+    },
+}
+
+/// Compares `base` and `head` for `table` exactly.
+pub fn compare_exact(
+    table: &Table,
+    base: &DataFrame,
+    head: &DataFrame,
+) -> Result<TableReport, DiffError> {
+    let in_flight = rayon::current_num_threads();
+    compare_sources(table, Source::Frame(base), Source::Frame(head), in_flight)
+}
+
+/// Compares two sides of `table` exactly, wherever their columns live,
+/// comparing at most `in_flight` columns at a time.
+pub fn compare_sources(
+    table: &Table,
+    base: Source<'_>,
+    head: Source<'_>,
+    in_flight: usize,
+) -> Result<TableReport, DiffError> {
+    let polars_err = |source| DiffError::Polars {
+        table: table.name.clone(),
+        source,
+    };
+    let mut report = TableReport::new(&table.name, table.compare, &table.key);
+    report.ignored = table.ignore.clone();
+    let (base_schema, head_schema) = (base.schema(), head.schema());
+    report.schema = schema_diff(&base_schema, &head_schema, &table.ignore);
+
+    for k in &table.key {
+        if base_schema.get(k).is_none() {
+            return Err(DiffError::KeyNotInBase {
+                table: table.name.clone(),
+                location: table.key_location.clone(),
+                declared: table.declared,
+                column: k.clone(),
+                columns: base_schema
+                    .iter_names()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    if let Some(k) = table.key.iter().find(|k| head_schema.get(k).is_none()) {
+        report.head_missing = Some(format!(
+            "key column `{k}` is missing in head: rows cannot be matched"
+        ));
+        return Ok(report);
+    }
+
+    // A key with no values on one side has no type there: not a change.
+    for k in &table.key {
+        if base.untyped(k, table.format) || head.untyped(k, table.format) {
+            report.schema.changed.retain(|c| &c.column != k);
+        }
+    }
+    let compared = compared_columns(table, base, head, &mut report.schema);
+    report.compared_columns = compared.len();
+    if table.key.is_empty() {
+        if compared.is_empty() {
+            return Err(DiffError::NothingToCompare {
+                table: table.name.clone(),
+            });
+        }
+        let names: Vec<String> = compared.iter().map(|c| c.name.clone()).collect();
+        let read = |side: Source<'_>| -> PolarsResult<DataFrame> {
+            let mut df = side.frame(&names)?;
+            for c in &compared {
+                if let Some(t) = &c.as_type {
+                    let cast = df.column(&c.name)?.cast(t)?;
+                    df.replace(&c.name, cast)?;
+                }
+            }
+            Ok(df)
+        };
+        let (base, head) = (
+            read(base).map_err(polars_err)?,
+            read(head).map_err(polars_err)?,
+        );
+        compare_multiset(&mut report, &base, &head, &names).map_err(polars_err)?;
+    } else {
+        compare_keyed(&mut report, table, base, head, &compared, in_flight).map_err(polars_err)?;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests;

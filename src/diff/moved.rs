@@ -1,0 +1,180 @@
+//! Columns that moved: values permuted among columns (a swap is a cycle of
+//! two) and removed columns whose values reappear under a new name.
+
+use polars::prelude::*;
+
+use super::align::Alignment;
+use super::column::{Changed, differs};
+use super::source::{Rows, Source};
+use crate::model::TableReport;
+
+/// Columns whose values were permuted among themselves: cycles such that,
+/// on every row where any member differs, head.X = base.next(X). A cycle of
+/// two is a swap; longer cycles are found too. Candidates are refuted on
+/// the rows where both columns differ, from the values kept; a candidate
+/// that survives is proven on the full columns, read again.
+pub(super) fn find_permutations(
+    changed: &[Changed],
+    base: Source<'_>,
+    head: Source<'_>,
+    align: &Alignment,
+) -> PolarsResult<Vec<Vec<String>>> {
+    // Values of one side's column at matched positions, read again.
+    let at = |side: Source<'_>, is_base: bool, name: &str, positions: &[IdxSize]| {
+        side.column(name, Rows::Take(&align.rows_at(is_base, positions)?))
+    };
+    // For each changed column, the changed column its head values came from.
+    let mut source: Vec<Option<usize>> = vec![None; changed.len()];
+    for (i, c) in changed.iter().enumerate() {
+        for (j, d) in changed.iter().enumerate() {
+            if i == j || c.retyped || d.retyped || c.dtype != d.dtype || refuted(c, d)? {
+                continue;
+            }
+            let from_d = at(base, true, &d.name, &c.positions)?;
+            if !differs(&c.head, &from_d)?.any() {
+                source[i] = Some(j);
+                break;
+            }
+        }
+    }
+    let cycles = closed_cycles(&source, |members| {
+        // The whole cycle must hold on every row where any member differs.
+        let mut rows: Vec<IdxSize> = members
+            .iter()
+            .flat_map(|&m| changed[m].positions.iter().copied())
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        let mut holds = true;
+        for (k, &m) in members.iter().enumerate() {
+            let next = members[(k + 1) % members.len()];
+            let h = at(head, false, &changed[m].name, &rows)?;
+            let b = at(base, true, &changed[next].name, &rows)?;
+            holds &= !differs(&h, &b)?.any();
+        }
+        Ok::<_, PolarsError>(holds)
+    })?;
+    Ok(cycles
+        .into_iter()
+        .map(|members| members.iter().map(|&m| changed[m].name.clone()).collect())
+        .collect())
+}
+
+/// The cycles that `source` closes (column `i` took its head values from
+/// column `source[i]`'s base values) and that `holds` confirms on every row
+/// where a member differs, as lists of column indices. Shared by both
+/// engines.
+pub fn closed_cycles<E>(
+    source: &[Option<usize>],
+    mut holds: impl FnMut(&[usize]) -> Result<bool, E>,
+) -> Result<Vec<Vec<usize>>, E> {
+    let mut cycles = Vec::new();
+    let mut seen = vec![false; source.len()];
+    for start in 0..source.len() {
+        if seen[start] {
+            continue;
+        }
+        let mut members = vec![start];
+        let mut at_member = start;
+        let closed = loop {
+            match source[at_member] {
+                Some(next) if next == start => break true,
+                Some(next) if !members.contains(&next) && !seen[next] => {
+                    members.push(next);
+                    at_member = next;
+                }
+                _ => break false,
+            }
+        };
+        if closed && holds(&members)? {
+            for &m in &members {
+                seen[m] = true;
+            }
+            cycles.push(members);
+        }
+    }
+    Ok(cycles)
+}
+
+/// True when `c` cannot have taken its head values from `d`'s base values:
+/// on one of the first rows where both differ, they disagree.
+fn refuted(c: &Changed, d: &Changed) -> PolarsResult<bool> {
+    const PROBES: usize = 16;
+    let (mut i, mut j, mut probed) = (0, 0, 0);
+    while i < c.positions.len() && j < d.positions.len() && probed < PROBES {
+        match c.positions[i].cmp(&d.positions[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                let agree = c
+                    .head
+                    .slice(i as i64, 1)
+                    .equal_missing(&d.base.slice(j as i64, 1))?
+                    .all();
+                if !agree {
+                    return Ok(true);
+                }
+                probed += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Removed columns whose values reappear, row for row, in an added column of
+/// the same type: renames, reported as such instead of a removal and an
+/// addition.
+pub(super) fn find_renames(
+    report: &mut TableReport,
+    base: Source<'_>,
+    head: Source<'_>,
+    align: &Alignment,
+) -> PolarsResult<()> {
+    if align.base_rows.is_empty() {
+        return Ok(());
+    }
+    let mut renamed = Vec::new();
+    for removed in &report.schema.removed {
+        let mut b: Option<Series> = None;
+        for added in report
+            .schema
+            .added
+            .iter()
+            .filter(|a| a.dtype == removed.dtype)
+        {
+            if renamed
+                .iter()
+                .any(|(_, to): &(String, String)| to == &added.name)
+            {
+                continue;
+            }
+            let b = match &mut b {
+                Some(b) => b,
+                None => b.insert(base.column(&removed.name, align.rows(true))?),
+            };
+            let h = head.column(&added.name, align.rows(false))?;
+            if !differs(b, &h)?.any() {
+                renamed.push((removed.name.clone(), added.name.clone()));
+                break;
+            }
+        }
+    }
+    apply_renames(report, renamed);
+    Ok(())
+}
+
+/// Reports `renamed` (from, to) pairs as renames instead of a removed and
+/// an added column. Shared by both engines.
+pub fn apply_renames(report: &mut TableReport, renamed: Vec<(String, String)>) {
+    report
+        .schema
+        .removed
+        .retain(|c| !renamed.iter().any(|(from, _)| from == &c.name));
+    report
+        .schema
+        .added
+        .retain(|c| !renamed.iter().any(|(_, to)| to == &c.name));
+    report.renamed = renamed;
+}

@@ -1,0 +1,94 @@
+//! Where one side's columns come from: a frame loaded whole, or files left
+//! on disk and read a column at a time.
+
+use polars::prelude::*;
+
+use crate::config::Format;
+use crate::load::OnDisk;
+
+/// Where one side's columns come from.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    /// A table loaded whole.
+    Frame(&'a DataFrame),
+    /// A table left on disk and read one column at a time: the comparison
+    /// then holds the keys, the alignment and the columns in flight.
+    Disk(&'a OnDisk),
+}
+
+impl Source<'_> {
+    /// True when column `name` holds no value at all and its type says
+    /// nothing: a Null column, or an empty column of a format without types
+    /// (CSV, NDJSON), which the reader types as text.
+    pub(super) fn untyped(&self, name: &str, format: Format) -> bool {
+        match self {
+            Source::Frame(df) => df.column(name).is_ok_and(|c| {
+                c.dtype() == &DataType::Null
+                    || (matches!(format, Format::Csv | Format::Ndjson) && c.null_count() == c.len())
+            }),
+            Source::Disk(d) => d.schema.get(name) == Some(&DataType::Null),
+        }
+    }
+
+    /// True when column `name` is loaded and holds no value (but has rows).
+    pub(super) fn all_null(&self, name: &str) -> bool {
+        match self {
+            Source::Frame(df) => df
+                .column(name)
+                .is_ok_and(|c| !c.is_empty() && c.null_count() == c.len()),
+            Source::Disk(d) => d.schema.get(name) == Some(&DataType::Null),
+        }
+    }
+
+    pub(super) fn schema(&self) -> Schema {
+        match self {
+            Source::Frame(df) => df.schema().as_ref().clone(),
+            Source::Disk(d) => d.schema.clone(),
+        }
+    }
+
+    pub(super) fn frame(&self, names: &[String]) -> PolarsResult<DataFrame> {
+        match self {
+            Source::Frame(df) => df.select(names.iter().map(String::as_str)),
+            Source::Disk(d) => d.columns(names).map_err(load_error),
+        }
+    }
+
+    /// Column `name`, the rows picked by `rows`.
+    pub(super) fn column(&self, name: &str, rows: Rows<'_>) -> PolarsResult<Series> {
+        let s = match (self, rows) {
+            (Source::Frame(df), _) => df.column(name)?.as_materialized_series().clone(),
+            // Filtered as it is read: memory holds the rows kept, not the
+            // whole column twice.
+            (Source::Disk(d), Rows::Filter(mask)) => {
+                return d.column_filtered(name, mask).map_err(load_error);
+            }
+            (Source::Disk(_), _) => self
+                .frame(&[name.to_string()])?
+                .column(name)?
+                .as_materialized_series()
+                .clone(),
+        };
+        match rows {
+            Rows::All => Ok(s),
+            Rows::Filter(mask) => s.filter(mask),
+            // Gathering from many chunks looks up the chunk of every row.
+            Rows::Take(rows) if s.n_chunks() > 1 => s.rechunk().take(rows),
+            Rows::Take(rows) => s.take(rows),
+        }
+    }
+}
+
+/// A reading error with its causes, as a polars error.
+fn load_error(e: crate::load::LoadError) -> PolarsError {
+    PolarsError::ComputeError(crate::run::chain(&e).into())
+}
+
+/// Which rows of a column to read, in which order.
+#[derive(Clone, Copy)]
+pub(super) enum Rows<'a> {
+    All,
+    /// The rows where the mask is set, in file order.
+    Filter(&'a BooleanChunked),
+    Take(&'a IdxCa),
+}

@@ -1,0 +1,585 @@
+//! Tests of the exact comparison.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use serde_json::Value;
+
+use super::*;
+use crate::config::{CompareMode, Format, StringOptions, Tolerance};
+use crate::load::OnDisk;
+use crate::model::{RowCounts, Side, TypeChange, Verdict};
+
+fn table(key: &[&str], ignore: &[&str]) -> Table {
+    Table {
+        key: key.iter().map(|s| s.to_string()).collect(),
+        ignore: ignore.iter().map(|s| s.to_string()).collect(),
+        ..Table::new("t", "t.parquet", Format::Parquet, CompareMode::Exact)
+    }
+}
+
+fn rows(r: &TableReport) -> RowCounts {
+    r.rows.unwrap()
+}
+
+#[test]
+fn identical_frames_pass() {
+    let df = df!("id" => [1i64, 2, 3], "x" => [Some(1.0), None, Some(f64::NAN)]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &df, &df).unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{:?}", r.findings());
+    assert_eq!(rows(&r).matched, 3);
+    assert_eq!(r.columns[0].mismatches, 0);
+}
+
+#[test]
+fn reordered_rows_with_changes_missing_and_extra() {
+    let base = df!("id" => [1i64, 2, 3, 4], "x" => ["a", "b", "c", "d"]).unwrap();
+    let head = df!("id" => [5i64, 4, 2, 1], "x" => ["e", "d", "B", "a"]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    let c = rows(&r);
+    assert_eq!(
+        (c.matched, c.missing, c.extra, c.changed),
+        (3, 1, 1, Some(1))
+    );
+    assert_eq!(r.columns[0].mismatches, 1);
+    let s = &r.columns[0].samples[0];
+    assert_eq!(s.key, [("id".to_string(), Value::from(2))]);
+    assert_eq!(
+        (s.base.clone(), s.head.clone()),
+        (Value::from("b"), Value::from("B"))
+    );
+    assert_eq!(r.missing_samples[0].values[0].1, Value::from(3));
+    assert_eq!(r.extra_samples[0].values[0].1, Value::from(5));
+}
+
+#[test]
+fn nulls_and_nans_are_equal_to_themselves_only() {
+    let base =
+        df!("id" => [1i64, 2, 3, 4], "x" => [None, Some(f64::NAN), Some(1.0), None]).unwrap();
+    let head =
+        df!("id" => [1i64, 2, 3, 4], "x" => [None, Some(f64::NAN), None, Some(f64::NAN)]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(r.columns[0].mismatches, 2);
+    assert_eq!(r.columns[0].samples[0].head, Value::Null);
+    assert_eq!(r.columns[0].samples[1].head, Value::from("NaN"));
+}
+
+#[test]
+fn tolerances_count_values_just_inside_as_equal() {
+    let base = df!("id" => [1i64, 2, 3, 4], "x" => [1.0, 100.0, 1.0, f64::NAN]).unwrap();
+    // abs 0.01 + rel 0.001*|head|: row 1 inside (0.005), row 2 inside
+    // (0.1 <= 0.01 + 0.1001), row 3 outside (0.02 > 0.01 + 0.00102).
+    let head = df!("id" => [1i64, 2, 3, 4], "x" => [1.005, 100.1, 1.02, f64::NAN]).unwrap();
+    let mut t = table(&["id"], &[]);
+    t.tolerance.insert(
+        "x".into(),
+        crate::config::Tolerance {
+            abs: 0.01,
+            rel: 0.001,
+            seconds: 0.0,
+        },
+    );
+    let r = compare_exact(&t, &base, &head).unwrap();
+    let c = &r.columns[0];
+    assert_eq!(c.mismatches, 1);
+    assert_eq!(c.samples[0].key[0].1, Value::from(3));
+    assert_eq!(c.tolerance.unwrap().abs, 0.01);
+    // Without the tolerance all three differ; the largest gaps are kept.
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(r.columns[0].mismatches, 3);
+    assert!((r.columns[0].max_abs_diff.unwrap() - 0.1).abs() < 1e-9);
+}
+
+#[test]
+fn timestamps_within_seconds_and_strings_trimmed_or_caseless_are_equal() {
+    let ts = |v: Vec<i64>| {
+        Series::new("ts".into(), v)
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+            .unwrap()
+    };
+    let base = DataFrame::new(
+        2,
+        vec![
+            Column::new("id".into(), [1i64, 2]),
+            ts(vec![1_000, 5_000]).into_column(),
+            Column::new("s".into(), [" Paris", "LYON"]),
+        ],
+    )
+    .unwrap();
+    // +0.9 s (inside 1 s) and +1.1 s (outside); case and spaces differ.
+    let head = DataFrame::new(
+        2,
+        vec![
+            Column::new("id".into(), [1i64, 2]),
+            ts(vec![1_900, 6_100]).into_column(),
+            Column::new("s".into(), ["paris ", "lyon"]),
+        ],
+    )
+    .unwrap();
+    let mut t = table(&["id"], &[]);
+    t.tolerance.insert(
+        "ts".into(),
+        crate::config::Tolerance {
+            abs: 0.0,
+            rel: 0.0,
+            seconds: 1.0,
+        },
+    );
+    let r = compare_exact(&t, &base, &head).unwrap();
+    let by = |n: &str| r.columns.iter().find(|c| c.name == n).unwrap().mismatches;
+    assert_eq!(by("ts"), 1);
+    assert_eq!(by("s"), 2, "strings are exact by default");
+    t.strings = StringOptions {
+        trim: true,
+        ignore_case: true,
+        keys: false,
+    };
+    let r = compare_exact(&t, &base, &head).unwrap();
+    assert_eq!(
+        r.columns.iter().find(|c| c.name == "s").unwrap().mismatches,
+        0
+    );
+    t.strings = StringOptions {
+        trim: true,
+        ignore_case: false,
+        keys: false,
+    };
+    let r = compare_exact(&t, &base, &head).unwrap();
+    assert_eq!(
+        r.columns.iter().find(|c| c.name == "s").unwrap().mismatches,
+        2
+    );
+}
+
+#[test]
+fn swapped_columns_are_named() {
+    let base = df!("id" => [1i64, 2, 3], "country" => ["US", "FR", "DE"], "language" => ["en", "fr", "de"], "z" => ["q", "r", "s"]).unwrap();
+    let head = df!("id" => [1i64, 2, 3], "country" => ["en", "fr", "DE"], "language" => ["US", "FR", "de"], "z" => ["q", "X", "s"]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(
+        r.swapped,
+        [vec!["country".to_string(), "language".to_string()]]
+    );
+    assert_eq!(rows(&r).changed, Some(2));
+}
+
+#[test]
+fn a_three_cycle_permutation_is_found() {
+    let base = df!("id" => [1i64, 2], "a" => ["a1", "a2"], "b" => ["b1", "b2"], "c" => ["c1", "c2"], "d" => ["d1", "d2"]).unwrap();
+    // head.a = base.b, head.b = base.c, head.c = base.a; d changes alone.
+    let head = df!("id" => [1i64, 2], "a" => ["b1", "b2"], "b" => ["c1", "c2"], "c" => ["a1", "a2"], "d" => ["x", "d2"]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(
+        r.swapped,
+        [vec!["a".to_string(), "b".to_string(), "c".to_string()]]
+    );
+}
+
+#[test]
+fn a_renamed_column_is_reported_as_a_rename() {
+    let base =
+        df!("id" => [1i64, 2, 3], "country" => ["US", "FR", "DE"], "gone" => [1i64, 2, 3]).unwrap();
+    let head =
+        df!("id" => [3i64, 1, 2], "country_code" => ["DE", "US", "FR"], "new" => [9i64, 9, 9])
+            .unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(
+        r.renamed,
+        [("country".to_string(), "country_code".to_string())]
+    );
+    assert_eq!(
+        r.schema.removed.len(),
+        1,
+        "`gone` has no twin: still removed"
+    );
+    assert_eq!(r.schema.added.len(), 1);
+    assert_eq!(r.verdict(), Verdict::Regression);
+    assert!(
+        r.findings()
+            .iter()
+            .any(|f| f.message == "column `country` renamed to `country_code`")
+    );
+}
+
+#[test]
+fn two_changed_columns_that_did_not_swap_are_not_swapped() {
+    let base = df!("id" => [1i64, 2], "a" => ["x", "y"], "b" => ["p", "q"]).unwrap();
+    let head = df!("id" => [1i64, 2], "a" => ["p", "zz"], "b" => ["x", "q"]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert!(r.swapped.is_empty());
+}
+
+#[test]
+fn duplicate_keys_pair_by_occurrence_and_flag_new_ones() {
+    let base = df!("id" => [1i64, 1, 2, 3], "x" => [10i64, 11, 20, 30]).unwrap();
+    let head = df!("id" => [1i64, 1, 2, 2, 2, 3], "x" => [10i64, 11, 20, 20, 20, 30]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    let c = rows(&r);
+    assert_eq!(
+        (c.matched, c.missing, c.extra, c.changed),
+        (4, 0, 2, Some(0))
+    );
+    let d = r.duplicates.as_ref().unwrap();
+    assert_eq!((d.base.keys, d.base.rows), (1, 2));
+    assert_eq!((d.head.keys, d.head.rows), (2, 5));
+    assert_eq!(d.new_in_head, 1);
+    assert_eq!(d.head.samples[1].count, 3);
+    assert_eq!(r.verdict(), Verdict::Regression);
+}
+
+#[test]
+fn multi_column_keys_and_ignored_columns() {
+    let base =
+        df!("m" => [1i64, 1, 2], "v" => ["a", "b", "a"], "x" => [1i64, 2, 3], "ts" => [1i64, 2, 3])
+            .unwrap();
+    let head =
+        df!("m" => [2i64, 1, 1], "v" => ["a", "b", "a"], "x" => [3i64, 2, 1], "ts" => [9i64, 9, 9])
+            .unwrap();
+    let r = compare_exact(&table(&["m", "v"], &["ts"]), &base, &head).unwrap();
+    assert_eq!(r.verdict(), Verdict::Pass, "{:?}", r.findings());
+    assert_eq!(r.columns.len(), 1);
+}
+
+#[test]
+fn schema_changes_are_reported() {
+    let base = df!("id" => [1i64], "a" => [1.5f64], "gone" => ["x"]).unwrap();
+    let head = df!("id" => [1i64], "a" => [1i64], "new" => [true]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(r.schema.removed[0].name, "gone");
+    assert_eq!(r.schema.added[0].name, "new");
+    // Float to integer can lose values: a type change, not compared.
+    assert_eq!(
+        r.schema.changed[0],
+        TypeChange {
+            column: "a".into(),
+            base: "f64".into(),
+            head: "i64".into(),
+            compared_as: None,
+        }
+    );
+    assert!(r.columns.is_empty());
+    let v = r.validation().unwrap();
+    // One row; `gone` and `a` not compared.
+    assert_eq!((v.cells_total, v.cells_not_compared), (2, 2));
+}
+
+#[test]
+fn retyped_key_i64_against_f64_pairs_rows_by_value() {
+    // pandas writes an integer key holding a NaN elsewhere as float.
+    let base = df!("id" => [1400i64, 1401, 1402], "x" => ["a", "b", "c"]).unwrap();
+    let head = df!("id" => [1402.0f64, 1400.0, 1401.0], "x" => ["c", "a", "B"]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    let c = rows(&r);
+    assert_eq!(
+        (c.matched, c.missing, c.extra, c.changed),
+        (3, 0, 0, Some(1))
+    );
+    assert!(r.key_notes.is_empty(), "{:?}", r.key_notes);
+    // Samples name the key as a number, as base wrote it.
+    assert_eq!(
+        r.columns[0].samples[0].key,
+        [("id".into(), Value::from(1401))]
+    );
+    // A key with fractions pairs as floats when every integer is exact.
+    let head = df!("id" => [1400.5f64, 1400.0], "x" => ["a", "a"]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    let c = rows(&r);
+    assert_eq!((c.matched, c.missing, c.extra), (1, 2, 1));
+    assert_eq!(
+        r.extra_samples[0].values,
+        [("id".into(), Value::from(1400.5))]
+    );
+}
+
+#[test]
+fn retyped_key_datetime_ns_against_us_pairs_rows() {
+    let ts = [1_700_000_000_000_000i64, 1_700_000_000_000_001];
+    let us = Series::new("t".into(), ts)
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .unwrap();
+    let ns = Series::new("t".into(), ts.map(|t| t * 1000))
+        .cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))
+        .unwrap();
+    let base =
+        DataFrame::new_infer_height(vec![ns.into(), Series::new("x".into(), [1i64, 2]).into()])
+            .unwrap();
+    let head =
+        DataFrame::new_infer_height(vec![us.into(), Series::new("x".into(), [1i64, 3]).into()])
+            .unwrap();
+    let r = compare_exact(&table(&["t"], &[]), &base, &head).unwrap();
+    let c = rows(&r);
+    assert_eq!(
+        (c.matched, c.missing, c.extra, c.changed),
+        (2, 0, 0, Some(1))
+    );
+}
+
+#[test]
+fn key_without_a_common_type_pairs_on_text_and_says_so() {
+    let base = df!("id" => [1i64, 2], "x" => ["a", "b"]).unwrap();
+    let head = df!("id" => ["2", "1"], "x" => ["b", "a"]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(rows(&r).matched, 2);
+    assert_eq!(r.schema.changed.len(), 1);
+    assert!(
+        r.key_notes[0].contains("rows paired on the key's text"),
+        "{:?}",
+        r.key_notes
+    );
+    assert!(r.findings().iter().any(|f| f.message == r.key_notes[0]));
+}
+
+#[test]
+fn widened_int32_to_int64_column_is_compared_by_value() {
+    let base =
+        df!("id" => [1i64, 2, 3], "n" => [10i32, 20, 30], "f" => [0.5f32, 1.5, 2.5]).unwrap();
+    let head =
+        df!("id" => [1i64, 2, 3], "n" => [10i64, 21, 30], "f" => [0.5f64, 1.5, 2.5]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    let widened: Vec<_> = r
+        .schema
+        .changed
+        .iter()
+        .map(|c| c.compared_as.as_deref())
+        .collect();
+    assert_eq!(widened, [Some("i64"), Some("f64")]);
+    assert_eq!(r.columns.len(), 2);
+    assert_eq!(
+        (r.columns[0].name.as_str(), r.columns[0].mismatches),
+        ("n", 1)
+    );
+    assert_eq!(r.columns[0].samples[0].base, Value::from(20));
+    assert_eq!(r.columns[0].samples[0].head, Value::from(21));
+    assert_eq!(r.columns[1].mismatches, 0);
+    let v = r.validation().unwrap();
+    assert_eq!(
+        (v.cells_matched, v.cells_total, v.cells_not_compared),
+        (5, 6, 0)
+    );
+    let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
+    assert!(
+        messages.contains(
+            &"column `n` changed type: i32 -> i64 (nothing lost: values compared as i64)".into()
+        ),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn int_against_float_is_exact_beyond_2_pow_53() {
+    let big = (1i64 << 53) + 1;
+    let base = df!("id" => [1i64, 2], "n" => [big, 7]).unwrap();
+    // As f64, 2^53 + 1 rounds to 2^53: equal in f64, not in value.
+    let head = df!("id" => [1i64, 2], "n" => [(1i64 << 53) as f64, 7.0]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(r.columns[0].mismatches, 1);
+    let head = df!("id" => [1i64, 2], "n" => [1.0f64, 7.0]).unwrap();
+    let base = df!("id" => [1i64, 2], "n" => [1i64, 7]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(r.columns[0].mismatches, 0);
+}
+
+#[test]
+fn integer_tolerance_is_exact_near_2_pow_62() {
+    let x = 1i64 << 62;
+    let base = df!("id" => [1i64, 2], "n" => [x, x]).unwrap();
+    let head = df!("id" => [1i64, 2], "n" => [x + 200, x + 1]).unwrap();
+    let mut t = table(&["id"], &[]);
+    t.tolerance.insert(
+        "n".into(),
+        Tolerance {
+            abs: 1.0,
+            rel: 0.0,
+            seconds: 0.0,
+        },
+    );
+    let r = compare_exact(&t, &base, &head).unwrap();
+    // 200 apart fails abs = 1; 1 apart passes.
+    assert_eq!(r.columns[0].mismatches, 1);
+    assert_eq!(r.columns[0].max_abs_diff, Some(200.0));
+}
+
+#[test]
+fn empty_csv_column_takes_the_other_sides_type() {
+    let base = df!("id" => [1i64, 2, 3], "n" => [Some(1i64), Some(2), None]).unwrap();
+    let head = df!("id" => [1i64, 2, 3], "n" => [None::<&str>, None, None]).unwrap();
+    let mut t = table(&["id"], &[]);
+    t.format = Format::Csv;
+    let r = compare_exact(&t, &base, &head).unwrap();
+    assert!(r.schema.changed.is_empty(), "{:?}", r.schema.changed);
+    assert_eq!(r.columns[0].mismatches, 2);
+    assert_eq!(r.columns[0].all_null, Some(Side::Head));
+    let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
+    assert!(
+        messages.contains(
+            &"column `n`: 2 values became null (head has no value in this column)".into()
+        ),
+        "{messages:?}"
+    );
+    // A header-only file: every row missing, no type change.
+    let empty = df!("id" => Vec::<&str>::new(), "n" => Vec::<&str>::new()).unwrap();
+    let r = compare_exact(&t, &base, &empty).unwrap();
+    assert!(r.schema.changed.is_empty(), "{:?}", r.schema.changed);
+    assert_eq!(rows(&r).missing, 3);
+    // Parquet declares its types: an empty string column stays a change.
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(r.schema.changed.len(), 1);
+}
+
+#[test]
+fn categorical_values_print_as_values() {
+    let cut = Series::new("cut".into(), ["SI2", "VS1"])
+        .cast(&DataType::from_categories(Categories::global()))
+        .unwrap();
+    let df = DataFrame::new_infer_height(vec![cut.into()]).unwrap();
+    let v = to_json(&df.column("cut").unwrap().get(0).unwrap());
+    assert_eq!(v, Value::from("SI2"));
+}
+
+#[test]
+fn missing_key_column() {
+    let base = df!("id" => [1i64]).unwrap();
+    let head = df!("other" => [1i64]).unwrap();
+    assert!(matches!(
+        compare_exact(&table(&["nope"], &[]), &base, &head),
+        Err(DiffError::KeyNotInBase { .. })
+    ));
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(r.verdict(), Verdict::Regression);
+    assert!(r.head_missing.as_ref().unwrap().contains("`id`"));
+}
+
+#[test]
+fn keyless_tables_compare_as_multisets() {
+    let base = df!("a" => [1i64, 1, 2, 3], "b" => ["x", "x", "y", "z"]).unwrap();
+    let head = df!("a" => [3i64, 1, 2, 2, 4], "b" => ["z", "x", "y", "y", "w"]).unwrap();
+    let r = compare_exact(&table(&[], &[]), &base, &head).unwrap();
+    let c = rows(&r);
+    assert_eq!((c.matched, c.missing, c.extra, c.changed), (3, 1, 2, None));
+    assert_eq!(r.missing_samples[0].values[0].1, Value::from(1));
+    let extra: HashMap<i64, usize> = count_by(
+        r.extra_samples
+            .iter()
+            .map(|s| s.values[0].1.as_i64().unwrap()),
+    );
+    assert_eq!(extra, HashMap::from([(2, 1), (4, 1)]));
+}
+
+/// A base/head pair with every kind of difference: missing and extra
+/// rows, changed values (nulls included), duplicated keys, a swap, a
+/// rename and nested lists. Head's rows are reversed when `reverse`.
+fn eventful_pair(n: i64, reverse: bool) -> (DataFrame, DataFrame) {
+    let side = |head: bool| {
+        let mut ids: Vec<i64> = (0..n).filter(|i| !(head && i % 97 == 0)).collect();
+        ids.push(5); // duplicated in both
+        if head {
+            ids.extend([8, n + 1, n + 2]); // a new duplicate, two extra rows
+        }
+        if head && reverse {
+            ids.reverse();
+        }
+        let x: Vec<Option<f64>> = ids
+            .iter()
+            .map(|&i| match (i % 11, head && i % 13 == 0) {
+                (0, true) => Some(1.5),
+                (0, false) => None,
+                (_, true) => Some(i as f64 * 0.5 + 1.0),
+                _ => Some(i as f64 * 0.5),
+            })
+            .collect();
+        let (a, b): (Vec<String>, Vec<String>) = ids
+            .iter()
+            .map(|i| (format!("a{}", i % 5), format!("b{}", i % 3)))
+            .map(|(a, b)| if head { (b, a) } else { (a, b) })
+            .unzip();
+        let lists: Vec<Series> = ids
+            .iter()
+            .map(|&i| {
+                let v = if head && i % 17 == 0 { i + 1 } else { i };
+                Series::new(PlSmallStr::EMPTY, [i, v])
+            })
+            .collect();
+        let mut df = df!(
+            "id" => &ids,
+            "grp" => ids.iter().map(|i| i % 7).collect::<Vec<_>>(),
+            "sub" => ids.iter().map(|i| format!("s{}", i / 7)).collect::<Vec<_>>(),
+            "name" => ids.iter().map(|i| format!("n{i}")).collect::<Vec<_>>(),
+            "x" => x,
+            "a" => a,
+            "b" => b,
+            "l" => lists,
+        )
+        .unwrap();
+        let moved = df.column("id").unwrap().clone();
+        let renamed = if head { "new" } else { "old" };
+        df.with_column(moved.with_name(renamed.into())).unwrap();
+        df
+    };
+    (side(false), side(true))
+}
+
+fn write_parquet(df: &DataFrame, path: &std::path::Path) {
+    let mut df = df.clone();
+    ParquetWriter::new(std::fs::File::create(path).unwrap())
+        .with_row_group_size(Some(300))
+        .finish(&mut df)
+        .unwrap();
+}
+
+#[test]
+fn comparing_from_disk_a_column_at_a_time_equals_comparing_loaded_frames() {
+    for reverse in [false, true] {
+        let (base, head) = eventful_pair(2_000, reverse);
+        let dir = tempfile::tempdir().unwrap();
+        // Base in two part files, head in one.
+        std::fs::create_dir(dir.path().join("base")).unwrap();
+        write_parquet(&base.slice(0, 900), &dir.path().join("base/part-0.parquet"));
+        write_parquet(
+            &base.slice(900, usize::MAX),
+            &dir.path().join("base/part-1.parquet"),
+        );
+        write_parquet(&head, &dir.path().join("head.parquet"));
+        let on_disk = |pattern: &str| {
+            OnDisk::open(dir.path(), pattern, Format::Parquet)
+                .unwrap()
+                .unwrap()
+        };
+        let (b, h) = (on_disk("base/part-*.parquet"), on_disk("head.parquet"));
+        for key in [&["id"][..], &["grp", "sub"], &["name"]] {
+            let mut t = table(key, &[]);
+            t.ignore = ["id", "grp", "sub", "name"]
+                .iter()
+                .filter(|c| !key.contains(c))
+                .map(|c| c.to_string())
+                .collect();
+            let loaded = compare_exact(&t, &base, &head).unwrap();
+            let from_disk = compare_sources(&t, Source::Disk(&b), Source::Disk(&h), 1).unwrap();
+            assert_eq!(loaded, from_disk, "key {key:?}, head reversed: {reverse}");
+            // The pair exercises what it claims to.
+            let r = rows(&from_disk);
+            // 21 ids dropped; two new ids and the second occurrence of 8.
+            assert_eq!((r.missing, r.extra), (21, 3), "key {key:?}");
+            let dups = from_disk.duplicates.as_ref().unwrap();
+            assert_eq!(
+                (dups.base.keys, dups.head.keys, dups.new_in_head),
+                (1, 2, 1)
+            );
+            assert_eq!(from_disk.swapped, [vec!["a".to_string(), "b".to_string()]]);
+            assert_eq!(from_disk.renamed, [("old".to_string(), "new".to_string())]);
+            let by = |n: &str| from_disk.columns.iter().find(|c| c.name == n).unwrap();
+            assert!(by("x").mismatches > 100, "{:?}", by("x"));
+            assert_eq!(by("l").samples[0].path.as_deref(), Some("l[1]"));
+        }
+    }
+}
+
+/// Counts how often each value appears, to check samples.
+fn count_by<T: std::hash::Hash + Eq>(
+    items: impl IntoIterator<Item = T>,
+) -> std::collections::HashMap<T, usize> {
+    let mut m = std::collections::HashMap::new();
+    for i in items {
+        *m.entry(i).or_insert(0) += 1;
+    }
+    m
+}
