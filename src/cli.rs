@@ -4,17 +4,17 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::lane::{INTERRUPTED, Observer, Side, StageRun, StageStatus};
+use crate::error::chain;
+use crate::lane::{Observer, Side, StageRun, StageStatus};
 use crate::load::MemoryBudget;
 use crate::model::{RunReport, Verdict};
 use crate::report::{self, terminal::Detail};
-use crate::run::{self, RunError, RunOptions, chain};
+use crate::run::{self, RunError, RunOptions};
 
 /// No regression found.
 pub const EXIT_PASS: u8 = 0;
@@ -309,8 +309,8 @@ fn dispatch(cli: Cli) -> u8 {
             };
             match crate::compare::compare(&opts) {
                 Ok(report) => finish(Ok(report), &args.output),
-                Err(crate::compare::CompareError::Interrupted { signal }) => {
-                    finish(Err(RunError::Interrupted { signal }), &args.output)
+                Err(crate::compare::CompareError::Interrupted(i)) => {
+                    finish(Err(RunError::Interrupted(i)), &args.output)
                 }
                 Err(e) => {
                     print_error(&e);
@@ -337,9 +337,9 @@ fn finish(outcome: Result<RunReport, RunError>, output: &OutputArgs) -> u8 {
             print_report(&report, output.detail());
             exit_code(report.verdict())
         }
-        Err(RunError::Interrupted { signal }) => {
+        Err(RunError::Interrupted(i)) => {
             eprintln!("swimlane: interrupted; child processes stopped and lanes removed");
-            128 + signal as u8
+            i.exit_code()
         }
         Err(e) => {
             print_error(&e);
@@ -415,9 +415,9 @@ pub fn print_report(report: &RunReport, detail: Detail) {
 }
 
 /// `error: ...` and the cause chain, as the user reads it.
-pub fn print_error(e: &dyn std::error::Error) {
+pub fn print_error(e: &(dyn std::error::Error + 'static)) {
     let mut err = io::stderr().lock();
-    let (messages, helps) = crate::run::causes(e);
+    let (messages, helps) = crate::error::causes(e);
     for (i, message) in messages.iter().enumerate() {
         let _ = if i == 0 {
             writeln!(err, "error: {message}")
@@ -431,20 +431,8 @@ pub fn print_error(e: &dyn std::error::Error) {
 }
 
 fn install_signal_handlers() {
-    for signal in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: the handler only touches an atomic and, on a second signal,
-        // exits; both are async-signal-safe.
-        let registered = unsafe {
-            signal_hook::low_level::register(signal, move || {
-                if INTERRUPTED.swap(signal, Ordering::SeqCst) != 0 {
-                    // A second Ctrl-C: the user insists; stop at once.
-                    signal_hook::low_level::exit(128 + signal);
-                }
-            })
-        };
-        if let Err(e) = registered {
-            eprintln!("warning: cannot handle signal {signal}: {e}");
-        }
+    for (signal, e) in crate::interrupt::install_handlers() {
+        eprintln!("warning: cannot handle signal {signal}: {e}");
     }
 }
 

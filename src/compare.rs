@@ -42,16 +42,12 @@ pub enum CompareError {
     #[cfg(feature = "spark")]
     #[error(transparent)]
     Spark(#[from] crate::spark::SparkError),
-    #[error(
-        "this swimlane was built without the Spark engine\nhelp: build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc)"
-    )]
+    #[error("this swimlane was built without the Spark engine")]
     NoSpark,
-    #[error(
-        "{path} is read by the Spark cluster, not from this machine\nhelp: compare it there: --engine spark --spark-remote sc://host:15002 (or SWIMLANE_SPARK_REMOTE)"
-    )]
+    #[error("{path} is read by the Spark cluster, not from this machine")]
     OnCluster { path: String },
-    #[error("interrupted by signal {signal}")]
-    Interrupted { signal: i32 },
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     #[error("give BASE and HEAD (two files or two directories), or --spec FILE")]
     Usage,
     #[error("{} does not exist", path.display())]
@@ -67,13 +63,13 @@ pub enum CompareError {
         head_kind: &'static str,
     },
     #[error(
-        "cannot tell the format of {}\nhelp: pass --format parquet|csv|ndjson|ipc",
+        "cannot tell the format of {}",
         path.display()
     )]
     Format { path: PathBuf },
     #[error(
-        "tables do not match by name: {} only in base, {} only in head — renamed?\nhelp: list the pairs in a TOML and pass it with --spec, e.g.\n  [[table]]\n  name = \"{}\"\n  base = \"{}\"\n  head = \"{}\"",
-        base_only.join(", "), head_only.join(", "), base_only[0], base_only[0], head_only[0]
+        "tables do not match by name: {} only in base, {} only in head — renamed?",
+        base_only.join(", "), head_only.join(", ")
     )]
     Renamed {
         base_only: Vec<String>,
@@ -89,6 +85,37 @@ pub enum CompareError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl CompareError {
+    /// What to do next, when there is something to do.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            #[cfg(feature = "spark")]
+            CompareError::Spark(e) => e.help(),
+            CompareError::NoSpark => Some(
+                "build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc)".into(),
+            ),
+            CompareError::OnCluster { .. } => Some(
+                "compare it there: --engine spark --spark-remote sc://host:15002 (or SWIMLANE_SPARK_REMOTE)".into(),
+            ),
+            CompareError::Format { .. } => Some("pass --format parquet|csv|ndjson|ipc".into()),
+            CompareError::Renamed {
+                base_only,
+                head_only,
+            } => Some(format!(
+                "list the pairs in a TOML and pass it with --spec, e.g.\n  [[table]]\n  name = \"{}\"\n  base = \"{}\"\n  head = \"{}\"",
+                base_only[0], base_only[0], head_only[0]
+            )),
+            CompareError::Interrupted(_)
+            | CompareError::Usage
+            | CompareError::Missing { .. }
+            | CompareError::Mismatch { .. }
+            | CompareError::Empty { .. }
+            | CompareError::Spec(_)
+            | CompareError::Io { .. } => None,
+        }
+    }
 }
 
 /// One pair of tables to compare: each side a directory and a file or glob.
@@ -150,12 +177,8 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
     };
     let mut tables = Vec::new();
     let (mut load, t0) = (0.0, Instant::now());
-    let interrupted = || match crate::lane::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
-        0 => Ok(()),
-        signal => Err(CompareError::Interrupted { signal }),
-    };
     for pair in &pairs {
-        interrupted()?;
+        crate::interrupt::check()?;
         if pair.head_missing {
             let mut r = TableReport::new(&pair.table.name, pair.table.compare, &pair.table.key);
             r.head_missing = Some(format!(
@@ -175,7 +198,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         load += seconds;
         tables.push(report);
     }
-    interrupted()?;
+    crate::interrupt::check()?;
     distribution::apply_fdr(&mut tables);
     #[cfg(feature = "spark")]
     let notes = {

@@ -18,9 +18,8 @@ use crate::config::Declared;
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
     #[error(
-        "{}:{line}: row has {found} {} where the header has {expected}\nhelp: a row cut short is a truncated or malformed file, never read as nulls: check that {} wrote every field of every row{}",
-        path.display(), if *found == 1 { "field" } else { "fields" }, declared.writer(),
-        if *found == 1 { format!(", or whether the file is delimited by another character ({})", declared.delimiter_help(b';')) } else { String::new() }
+        "{}:{line}: row has {found} {} where the header has {expected}",
+        path.display(), if *found == 1 { "field" } else { "fields" }
     )]
     Ragged {
         path: PathBuf,
@@ -30,8 +29,8 @@ pub enum CsvError {
         declared: Declared,
     },
     #[error(
-        "{}:1: the header is one column, `{header}`, that `{}` splits into {columns}\nhelp: the file looks delimited by `{}`: {}",
-        path.display(), show(*delimiter), show(*delimiter), declared.delimiter_help(*delimiter)
+        "{}:1: the header is one column, `{header}`, that `{}` splits into {columns}",
+        path.display(), show(*delimiter)
     )]
     Delimiter {
         path: PathBuf,
@@ -40,7 +39,7 @@ pub enum CsvError {
         columns: usize,
         declared: Declared,
     },
-    #[error("{}:{line}: {message}\nhelp: check that {} wrote a complete CSV file", path.display(), declared.writer())]
+    #[error("{}:{line}: {message}", path.display())]
     Syntax {
         path: PathBuf,
         line: u64,
@@ -48,7 +47,7 @@ pub enum CsvError {
         declared: Declared,
     },
     #[error(
-        "{}:{line}: not UTF-8 (byte 0x{byte:02x})\nhelp: swimlane reads CSV as UTF-8; convert the file, e.g. `iconv -f latin1 -t utf-8`",
+        "{}:{line}: not UTF-8 (byte 0x{byte:02x})",
         path.display()
     )]
     Encoding { path: PathBuf, line: u64, byte: u8 },
@@ -60,6 +59,45 @@ pub enum CsvError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl CsvError {
+    /// What to do next, when there is something to do.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            CsvError::Ragged {
+                found, declared, ..
+            } => format!(
+                "a row cut short is a truncated or malformed file, never read as nulls: check that {} wrote every field of every row{}",
+                declared.writer(),
+                if *found == 1 {
+                    format!(
+                        ", or whether the file is delimited by another character ({})",
+                        declared.delimiter_help(b';')
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+            CsvError::Delimiter {
+                delimiter,
+                declared,
+                ..
+            } => format!(
+                "the file looks delimited by `{}`: {}",
+                show(*delimiter),
+                declared.delimiter_help(*delimiter)
+            ),
+            CsvError::Syntax { declared, .. } => {
+                format!("check that {} wrote a complete CSV file", declared.writer())
+            }
+            CsvError::Encoding { .. } => {
+                "swimlane reads CSV as UTF-8; convert the file, e.g. `iconv -f latin1 -t utf-8`"
+                    .into()
+            }
+            CsvError::Empty { .. } | CsvError::Io { .. } => return None,
+        })
+    }
 }
 
 fn show(d: u8) -> String {
@@ -591,7 +629,7 @@ mod tests {
         let df = read_text("id\tx\r\n1\t2\r\n", b'\t').unwrap();
         assert_eq!(df.column("x").unwrap().dtype(), &DataType::Int64);
         // A semicolon file read with commas: the header says so.
-        let err = read_text("id;x\n1;2\n", b',').unwrap_err().to_string();
+        let err = crate::error::chain(&read_text("id;x\n1;2\n", b',').unwrap_err());
         assert!(
             err.contains("t.csv:1: the header is one column, `id;x`"),
             "{err}"

@@ -18,7 +18,7 @@ use git2::{ErrorCode, Oid, Repository, Status, StatusOptions};
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
     #[error(
-        "{} is not inside a git repository\nhelp: run swimlane from your ETL repository, or pass --config path/to/repo/swimlane.toml",
+        "{} is not inside a git repository",
         dir.display()
     )]
     NotARepo {
@@ -27,12 +27,12 @@ pub enum GitError {
         source: git2::Error,
     },
     #[error(
-        "{} is a bare repository: it has no working tree to read the config and snapshot from\nhelp: clone it (`git clone {} work`) and run swimlane in the clone",
-        path.display(), path.display()
+        "{} is a bare repository: it has no working tree to read the config and snapshot from",
+        path.display()
     )]
     Bare { path: PathBuf },
     #[error(
-        "unknown revision `{rev}` in {}\nhelp: check the name with `git branch -a` / `git tag`; in a shallow CI checkout, fetch it first: `git fetch origin {rev}`",
+        "unknown revision `{rev}` in {}",
         repo.display()
     )]
     UnknownRevision {
@@ -41,19 +41,16 @@ pub enum GitError {
         #[source]
         source: git2::Error,
     },
-    #[error(
-        "no base revision: the repository has neither `main` nor `master`\nhelp: pass --base REV or set `[lanes] base = \"...\"` in the config"
-    )]
+    #[error("no base revision: the repository has neither `main` nor `master`")]
     NoDefaultBase,
     #[error(
-        "the repository at {} has no commits yet\nhelp: commit the pipeline first; the base lane needs a revision to check out",
+        "the repository at {} has no commits yet",
         repo.display()
     )]
     Empty { repo: PathBuf },
     #[error(
-        "no merge base between `{base}` and `{head}`{}\nhelp: {}",
-        if *shallow { " (this clone is shallow)" } else { "" },
-        if *shallow { "fetch more history (`git fetch --unshallow`, or `git fetch --deepen=200 origin`), or pass --base-mode tip" } else { "the two revisions share no history; pass --base-mode tip to compare with the tip of the base" }
+        "no merge base between `{base}` and `{head}`{}",
+        if *shallow { " (this clone is shallow)" } else { "" }
     )]
     NoMergeBase {
         base: String,
@@ -79,6 +76,22 @@ pub enum GitError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl GitError {
+    /// What to do next, when there is something to do.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            GitError::NotARepo { .. } => "run swimlane from your ETL repository, or pass --config path/to/repo/swimlane.toml".into(),
+            GitError::Bare { path } => format!("clone it (`git clone {} work`) and run swimlane in the clone", path.display()),
+            GitError::UnknownRevision { rev, .. } => format!("check the name with `git branch -a` / `git tag`; in a shallow CI checkout, fetch it first: `git fetch origin {rev}`"),
+            GitError::NoDefaultBase => "pass --base REV or set `[lanes] base = \"...\"` in the config".into(),
+            GitError::Empty { .. } => "commit the pipeline first; the base lane needs a revision to check out".into(),
+            GitError::NoMergeBase { shallow: true, .. } => "fetch more history (`git fetch --unshallow`, or `git fetch --deepen=200 origin`), or pass --base-mode tip".into(),
+            GitError::NoMergeBase { shallow: false, .. } => "the two revisions share no history; pass --base-mode tip to compare with the tip of the base".into(),
+            _ => return None,
+        })
+    }
 }
 
 /// The user's repository, opened read-only in spirit: nothing here writes to it.

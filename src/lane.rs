@@ -12,14 +12,9 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::{Stage, render_command};
-
-/// Set by the signal handler to the signal number (SIGINT/SIGTERM) that asked
-/// the run to stop; 0 while running normally.
-pub static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
 
 /// Grace period between SIGTERM and SIGKILL when a stage must stop.
 const KILL_GRACE: Duration = Duration::from_secs(2);
@@ -168,7 +163,7 @@ pub fn run_lane(
         let stem = format!("{:02}-{}", i + 1, file_safe(&stage.name));
         let stdout_log = env.dirs.logs.join(format!("{stem}.stdout.log"));
         let stderr_log = env.dirs.logs.join(format!("{stem}.stderr.log"));
-        if failed || INTERRUPTED.load(Ordering::SeqCst) != 0 {
+        if failed || crate::interrupt::requested() {
             runs.push(StageRun {
                 name: stage.name.clone(),
                 status: StageStatus::Skipped,
@@ -291,7 +286,7 @@ fn supervise(child: &mut Child, timeout: Duration) -> io::Result<Outcome> {
             kill_group(pgid, libc::SIGKILL);
             return Ok(Outcome::Exited(child.wait()?));
         }
-        if INTERRUPTED.load(Ordering::SeqCst) != 0 {
+        if crate::interrupt::requested() {
             stop_group(child, pgid)?;
             return Ok(Outcome::Interrupted);
         }

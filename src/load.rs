@@ -19,7 +19,7 @@ pub enum LoadError {
     Missing { pattern: String, dir: PathBuf },
     #[error("invalid glob `{pattern}`: {message}")]
     Pattern { pattern: String, message: String },
-    #[error("cannot read {} as {}\nhelp: check that {} wrote a complete {} file, or {}", path.display(), format.as_str(), declared.writer(), format.as_str(), declared.format_help())]
+    #[error("cannot read {} as {}", path.display(), format.as_str())]
     Read {
         path: PathBuf,
         format: Format,
@@ -30,8 +30,8 @@ pub enum LoadError {
     #[error(transparent)]
     Csv(#[from] CsvError),
     #[error(
-        "part files disagree on their schema: column `{column}` is {first_type} in {} but {other_type} in {}\nhelp: make {} write every part with the same column types",
-        first.display(), other.display(), declared.writer()
+        "part files disagree on their schema: column `{column}` is {first_type} in {} but {other_type} in {}",
+        first.display(), other.display()
     )]
     MixedParts {
         declared: Declared,
@@ -41,6 +41,28 @@ pub enum LoadError {
         other: PathBuf,
         other_type: String,
     },
+}
+
+impl LoadError {
+    /// What to do next, when there is something to do.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            LoadError::Read {
+                format, declared, ..
+            } => Some(format!(
+                "check that {} wrote a complete {} file, or {}",
+                declared.writer(),
+                format.as_str(),
+                declared.format_help()
+            )),
+            LoadError::MixedParts { declared, .. } => Some(format!(
+                "make {} write every part with the same column types",
+                declared.writer()
+            )),
+            LoadError::Csv(e) => e.help(),
+            LoadError::Missing { .. } | LoadError::Pattern { .. } => None,
+        }
+    }
 }
 
 impl LoadError {

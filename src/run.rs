@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use crate::cache::{Cache, Lookup};
@@ -14,7 +13,7 @@ use crate::config::{CompareMode, Config, ConfigError, Table, Tolerance};
 use crate::diff;
 use crate::distribution;
 use crate::git::{GitError, Repo, Resolved};
-use crate::lane::{self, INTERRUPTED, LaneDirs, LaneEnv, LaneRun, Observer, Side, StageStatus};
+use crate::lane::{self, LaneDirs, LaneEnv, LaneRun, Observer, Side, StageStatus};
 use crate::load::{self, LoadError, MemoryBudget};
 use crate::model::{
     Calibrated, CalibrationAction, Mode, RevReport, RunReport, SnapshotReport, TableReport, Timings,
@@ -77,21 +76,19 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
-    #[error("interrupted by {}", if *signal == libc::SIGTERM { "SIGTERM" } else { "SIGINT" })]
-    Interrupted { signal: i32 },
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     #[cfg(feature = "spark")]
     #[error(transparent)]
     Spark(#[from] crate::spark::SparkError),
     #[error(
-        "a table is to be compared on Spark, but this swimlane was built without the Spark engine\nhelp: build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc), or use --engine local"
+        "a table is to be compared on Spark, but this swimlane was built without the Spark engine"
     )]
     NoSpark,
-    #[error(
-        "a table is to be compared on Spark, but no server is named\nhelp: add `[spark] remote = \"sc://host:15002\"` to the config, or pass --spark-remote"
-    )]
+    #[error("a table is to be compared on Spark, but no server is named")]
     NoSparkRemote,
     #[error(
-        "cannot create the lanes' outputs in {} (`[spark] outputs`)\nhelp: it must be an existing directory this machine can write and the cluster can read",
+        "cannot create the lanes' outputs in {} (`[spark] outputs`)",
         path.display()
     )]
     SparkOutputs {
@@ -99,6 +96,26 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl RunError {
+    /// What to do next, when there is something to do.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            RunError::Git(e) => e.help(),
+            RunError::Snapshot(e) => e.help(),
+            #[cfg(feature = "spark")]
+            RunError::Spark(e) => e.help(),
+            RunError::NoSpark => Some("build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc), or use --engine local".into()),
+            RunError::NoSparkRemote => Some("add `[spark] remote = \"sc://host:15002\"` to the config, or pass --spark-remote".into()),
+            RunError::SparkOutputs { .. } => Some("it must be an existing directory this machine can write and the cluster can read".into()),
+            // A config error shows its help beside the line it is about.
+            RunError::Config(_)
+            | RunError::Workspace(_)
+            | RunError::Spawn { .. }
+            | RunError::Interrupted(_) => None,
+        }
+    }
 }
 
 /// Runs both lanes and compares their outputs.
@@ -328,10 +345,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
     if std::env::var_os("SWIMLANE_TEST_PANIC_AFTER_LANES").is_some() {
         panic!("SWIMLANE_TEST_PANIC_AFTER_LANES is set");
     }
-    let signal = INTERRUPTED.load(Ordering::SeqCst);
-    if signal != 0 {
-        return Err(RunError::Interrupted { signal });
-    }
+    crate::interrupt::check()?;
     let (mut base_run, mut head_run) = (base_run?, head_run?);
     let mut calibration_run = calibration_run.transpose()?;
     // The lanes are removed at the end: a failed stage's logs are kept
@@ -417,7 +431,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         let t = Instant::now();
         let mut load_seconds = 0.0;
         for table in &config.tables {
-            if INTERRUPTED.load(Ordering::SeqCst) != 0 {
+            if crate::interrupt::requested() {
                 break;
             }
             let calibration = if calibrated && base_run.failure().is_none() {
@@ -457,10 +471,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         timings.load = load_seconds;
         timings.compare = t.elapsed().as_secs_f64() - load_seconds;
     }
-    let signal = INTERRUPTED.load(Ordering::SeqCst);
-    if signal != 0 {
-        return Err(RunError::Interrupted { signal });
-    }
+    crate::interrupt::check()?;
 
     let kept_lanes = if opts.keep_lanes {
         if let Some(shared) = shared {
@@ -630,7 +641,7 @@ pub fn compare_table_at(
         .unwrap_or_else(|e| {
             let mut r = TableReport::new(&table.name, table.compare, &table.key);
             r.engine = "spark";
-            r.error = Some(chain(&e));
+            r.error = Some(crate::error::chain(&e));
             r
         });
         return (report, 0.0);
@@ -649,7 +660,7 @@ pub fn compare_table_at(
     let base = match base {
         Ok(b) => b,
         Err(e) => {
-            report.error = Some(format!("base output: {}", chain(&e)));
+            report.error = Some(format!("base output: {}", crate::error::chain(&e)));
             return (report, load_seconds);
         }
     };
@@ -660,7 +671,7 @@ pub fn compare_table_at(
             return (report, load_seconds);
         }
         Err(e) => {
-            report.error = Some(format!("head output: {}", chain(&e)));
+            report.error = Some(format!("head output: {}", crate::error::chain(&e)));
             return (report, load_seconds);
         }
     };
@@ -673,7 +684,7 @@ pub fn compare_table_at(
     match result {
         Ok(r) => (r, load_seconds),
         Err(e) => {
-            report.error = Some(chain(&e));
+            report.error = Some(crate::error::chain(&e));
             (report, load_seconds)
         }
     }
@@ -715,43 +726,12 @@ fn compare_out_of_core(
         Ok(r) => r,
         Err(e) => {
             let mut r = TableReport::new(&table.name, table.compare, &table.key);
-            r.error = Some(chain(&e));
+            r.error = Some(crate::error::chain(&e));
             r
         }
     };
     report.out_of_core = true;
     Some(report)
-}
-
-/// An error and its causes: `outer: inner: innermost`, with any `help:`
-/// lines moved after the causes they are about.
-pub fn chain(e: &dyn std::error::Error) -> String {
-    let (messages, helps) = causes(e);
-    let mut text = messages.join(": ");
-    for help in helps {
-        text.push_str("\nhelp: ");
-        text.push_str(&help);
-    }
-    text
-}
-
-/// An error's messages from the outermost to the root cause, and the
-/// `help:` lines they carry, separated.
-pub fn causes(e: &dyn std::error::Error) -> (Vec<String>, Vec<String>) {
-    let (mut messages, mut helps) = (Vec::new(), Vec::new());
-    let mut next: Option<&dyn std::error::Error> = Some(e);
-    while let Some(err) = next {
-        let message = err.to_string();
-        match message.split_once("\nhelp: ") {
-            Some((head, help)) => {
-                messages.push(head.to_string());
-                helps.push(help.to_string());
-            }
-            None => messages.push(message),
-        }
-        next = err.source();
-    }
-    (messages, helps)
 }
 
 pub fn describe_status(stage: &lane::StageRun) -> String {

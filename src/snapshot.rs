@@ -16,7 +16,7 @@ use rayon::prelude::*;
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
     #[error(
-        "snapshot {} does not exist\nhelp: `[snapshot] path` in the config is relative to the config file; point it at the input facts",
+        "snapshot {} does not exist",
         path.display()
     )]
     Missing { path: PathBuf },
@@ -26,6 +26,16 @@ pub enum SnapshotError {
         #[source]
         source: io::Error,
     },
+}
+
+impl SnapshotError {
+    /// What to do next, when there is something to do.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            SnapshotError::Missing { .. } => Some("`[snapshot] path` in the config is relative to the config file; point it at the input facts".into()),
+            _ => None,
+        }
+    }
 }
 
 /// The digest of a snapshot, with one digest per file to name what changed.

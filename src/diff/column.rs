@@ -212,11 +212,7 @@ fn integer_differences(
 /// An integer column compared with a float column as f64 is exact for
 /// magnitudes up to 2^53; pairs found equal with a larger integer are
 /// rechecked exactly (the float must be whole and the same integer).
-fn exact_int_float(
-    b: &Series,
-    h: &Series,
-    mask: BooleanChunked,
-) -> PolarsResult<BooleanChunked> {
+fn exact_int_float(b: &Series, h: &Series, mask: BooleanChunked) -> PolarsResult<BooleanChunked> {
     let (int, float) = if b.dtype().is_integer() {
         (b, h)
     } else {

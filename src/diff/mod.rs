@@ -47,9 +47,8 @@ pub const SAMPLES: usize = 5;
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
     #[error(
-        "key column `{column}` is not in the base output (columns: {columns}){}\nhelp: {}",
-        location.as_ref().map(|l| format!("\n  --> {l}")).unwrap_or_default(),
-        declared.key_help()
+        "key column `{column}` is not in the base output (columns: {columns}){}",
+        location.as_ref().map(|l| format!("\n  --> {l}")).unwrap_or_default()
     )]
     KeyNotInBase {
         table: String,
@@ -66,6 +65,16 @@ pub enum DiffError {
         #[source]
         source: PolarsError,
     },
+}
+
+impl DiffError {
+    /// What to do next, when there is something to do.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            DiffError::KeyNotInBase { declared, .. } => Some(declared.key_help().into()),
+            DiffError::NothingToCompare { .. } | DiffError::Polars { .. } => None,
+        }
+    }
 }
 
 /// Compares `base` and `head` for `table` exactly.

@@ -81,7 +81,7 @@ impl Source<'_> {
 
 /// A reading error with its causes, as a polars error.
 fn load_error(e: crate::load::LoadError) -> PolarsError {
-    PolarsError::ComputeError(crate::run::chain(&e).into())
+    PolarsError::ComputeError(crate::error::chain(&e).into())
 }
 
 /// Which rows of a column to read, in which order.

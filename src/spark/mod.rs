@@ -15,7 +15,6 @@
 
 mod distribution;
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 pub use distribution::{compare_distribution, ks_counts};
@@ -24,7 +23,7 @@ use polars::prelude::*;
 
 use crate::config::{StringOptions, Table, Tolerance};
 use crate::diff::{SAMPLES, named_schema_diff, row_values, to_json};
-use crate::lane::INTERRUPTED;
+use crate::interrupt::Interrupted;
 use crate::model::{
     ColumnDiff, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport, ValueSample,
 };
@@ -36,9 +35,7 @@ const INTERRUPT_POLL: Duration = Duration::from_millis(100);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SparkError {
-    #[error(
-        "cannot reach the Spark Connect server at {remote}: {message}\nhelp: check that the server runs and that `[spark] remote` (or --spark-remote) names it, e.g. sc://host:15002"
-    )]
+    #[error("cannot reach the Spark Connect server at {remote}: {message}")]
     Unreachable { remote: String, message: String },
     #[error("Spark rejected the query: {message}\n  query: {query}")]
     Query { query: String, message: String },
@@ -46,18 +43,28 @@ pub enum SparkError {
     Arrow(#[from] arrow::error::ArrowError),
     #[error("cannot read Spark's answer")]
     Polars(#[from] PolarsError),
-    #[error(
-        "the spark engine compares {what}; this table {actual}\nhelp: use the local engine for it (`engine = \"local\"`)"
-    )]
+    #[error("the spark engine compares {what}; this table {actual}")]
     Unsupported { what: String, actual: String },
     #[error(
-        "Spark's answer to an aggregate held {rows} rows instead of one: the result stream ended early\nhelp: run again; if it recurs, check the server's log for the query"
+        "Spark's answer to an aggregate held {rows} rows instead of one: the result stream ended early"
     )]
     Incomplete { rows: usize },
-    #[error("interrupted by signal {signal}; the query was stopped on the server")]
-    Interrupted { signal: i32 },
+    #[error("{0}; the query was stopped on the server")]
+    Interrupted(Interrupted),
     #[error("cannot start the Spark client's runtime")]
     Runtime(#[source] std::io::Error),
+}
+
+impl SparkError {
+    /// What to do next, when there is something to do.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            SparkError::Unreachable { .. } => "check that the server runs and that `[spark] remote` (or --spark-remote) names it, e.g. sc://host:15002",
+            SparkError::Unsupported { .. } => "use the local engine for it (`engine = \"local\"`)",
+            SparkError::Incomplete { .. } => "run again; if it recurs, check the server's log for the query",
+            _ => return None,
+        }.into())
+    }
 }
 
 /// A session with a Spark Connect server.
@@ -167,12 +174,11 @@ impl Spark {
                         message: e.to_string(),
                     }),
                     _ = tokio::time::sleep(INTERRUPT_POLL) => {
-                        let signal = INTERRUPTED.load(Ordering::SeqCst);
-                        if signal != 0 {
+                        if let Err(interrupted) = crate::interrupt::check() {
                             // Stop the cluster's work, not only the wait.
                             let stop = self.session.interrupt_all();
                             let _ = tokio::time::timeout(CONNECT_TIMEOUT, stop).await;
-                            break Err(SparkError::Interrupted { signal });
+                            break Err(SparkError::Interrupted(interrupted));
                         }
                     }
                 }
