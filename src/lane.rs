@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::config::{Stage, render_command};
+use crate::config::Stage;
+use crate::template::render_command;
 
 /// Grace period between SIGTERM and SIGKILL when a stage must stop.
 const KILL_GRACE: Duration = Duration::from_secs(2);

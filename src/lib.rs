@@ -25,3 +25,4 @@ pub mod snapshot;
 #[cfg(feature = "spark")]
 pub mod spark;
 pub mod stats;
+pub mod template;

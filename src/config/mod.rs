@@ -1,0 +1,332 @@
+//! `swimlane.toml`: parsing, validation and the resolved [`Config`].
+//!
+//! The file is read into strict wire structs (`deny_unknown_fields`, spans on
+//! every value a later check may complain about) and then validated into plain
+//! settings. Every error names the file, line and column and says what was
+//! expected. This module does not look at the repository or the lanes; it
+//! only checks what can be checked from the file itself.
+//!
+//! [`wire`] holds the structs the file is read into, [`resolve`] turns them
+//! into these settings (one [`resolve_table`] for `swimlane.toml` and
+//! `swimlane compare --spec`), [`located`] renders an error at its place in
+//! the file.
+
+mod located;
+mod resolve;
+mod wire;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use located::Located;
+pub(crate) use resolve::resolve_table;
+pub(crate) use wire::WireTable;
+
+/// Default per-stage timeout when `timeout_secs` is not given.
+pub const DEFAULT_STAGE_TIMEOUT: Duration = Duration::from_secs(3600);
+/// Default false-discovery level for distribution tables.
+pub const DEFAULT_ALPHA: f64 = 0.01;
+/// Default effect-size floor (KS D) for distribution tables.
+pub const DEFAULT_MIN_EFFECT: f64 = 0.05;
+
+/// Default precision (significant digits) at which distribution tests
+/// compare numbers, so floating-point noise is not a shift.
+pub const DEFAULT_PRECISION: u32 = 12;
+/// Default largest change in a column's null fraction that is not flagged.
+pub const DEFAULT_MAX_NULL_SHIFT: f64 = 0.01;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The config file as given (used in messages).
+    pub path: PathBuf,
+    /// Absolute directory holding the config file.
+    pub dir: PathBuf,
+    /// Absolute path of the fact snapshot (file or directory).
+    pub snapshot: PathBuf,
+    /// `[lanes] base`, if set.
+    pub base: Option<String>,
+    pub stages: Vec<Stage>,
+    pub tables: Vec<Table>,
+    /// `engine =`: where tables are compared unless a table says otherwise.
+    pub engine: Option<Engine>,
+    /// `[spark] remote`: the Spark Connect server for the spark engine.
+    pub spark_remote: Option<String>,
+    /// `[spark] outputs` (and `outputs_on_cluster`): where the lanes write
+    /// their tables when a table is compared on Spark.
+    pub spark_outputs: Option<SparkOutputs>,
+}
+
+/// A directory this machine writes and the cluster reads: the lanes'
+/// outputs go there when a table is compared on Spark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SparkOutputs {
+    /// The directory on this machine (absolute).
+    pub local: PathBuf,
+    /// The same directory as the cluster names it (a path or a URI).
+    pub cluster: String,
+}
+
+/// Where a table is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// polars on this machine.
+    Local,
+    /// Spark SQL through Spark Connect.
+    Spark,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub name: String,
+    pub run: String,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub name: String,
+    /// Relative to the lane's output dir; may be a glob of part files.
+    pub path: String,
+    pub format: Format,
+    /// The field delimiter of a CSV table (`delimiter`, `--delimiter`).
+    pub delimiter: u8,
+    /// Key columns; empty means a keyless (multiset) comparison.
+    pub key: Vec<String>,
+    pub compare: CompareMode,
+    pub ignore: Vec<String>,
+    pub alpha: f64,
+    pub min_effect: f64,
+    /// Significant digits at which distribution tests compare numbers.
+    pub precision: u32,
+    /// Largest change in a column's null fraction that is not a regression.
+    pub max_null_shift: f64,
+    /// Per-column overrides for distribution tables.
+    pub columns: BTreeMap<String, ColumnOverride>,
+    /// Per-column numeric tolerances for exact tables (`[table.tolerance]`).
+    pub tolerance: BTreeMap<String, Tolerance>,
+    /// Where `key` is written (`swimlane.toml:12:7`), for errors found later
+    /// against the outputs.
+    pub key_location: Option<String>,
+    /// `[table.strings]`: trim and case options for string comparison.
+    pub strings: StringOptions,
+    /// `engine =` for this table, overriding the config's.
+    pub engine: Option<Engine>,
+    /// Where the table was declared, so that an error's help names what
+    /// the user edits: the config, `swimlane compare`'s flags, or its spec.
+    pub declared: Declared,
+}
+
+/// Where a table was declared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Declared {
+    /// `[[table]]` in `swimlane.toml`, written by a lane's stages.
+    #[default]
+    Config,
+    /// `swimlane compare BASE HEAD` and its flags.
+    CompareFlags,
+    /// `[[table]]` in a `swimlane compare --spec` file.
+    CompareSpec,
+}
+
+impl Declared {
+    /// How to set a table's format.
+    pub fn format_help(self) -> &'static str {
+        match self {
+            Declared::Config => "set `format =` for the table",
+            Declared::CompareFlags => "pass --format parquet|csv|ndjson|ipc",
+            Declared::CompareSpec => "set `format =` for the table in the spec",
+        }
+    }
+
+    /// How to set a CSV table's delimiter to `d`.
+    pub fn delimiter_help(self, d: u8) -> String {
+        let shown = match d {
+            b'\t' => "\\t".to_string(),
+            d => (d as char).to_string(),
+        };
+        match self {
+            Declared::Config => format!("set `delimiter = \"{shown}\"` for the table"),
+            Declared::CompareFlags => match d {
+                b'\t' => "pass --delimiter tab".to_string(),
+                _ => format!("pass --delimiter '{shown}'"),
+            },
+            Declared::CompareSpec => {
+                format!("set `delimiter = \"{shown}\"` for the table in the spec")
+            }
+        }
+    }
+
+    /// How to name the key columns.
+    pub fn key_help(self) -> &'static str {
+        match self {
+            Declared::Config => "fix `key` in the config, or the stage that writes the table",
+            Declared::CompareFlags => {
+                "name columns both files have with --key (repeat it for a composite key)"
+            }
+            Declared::CompareSpec => "fix `key` for the table in the spec",
+        }
+    }
+
+    /// What wrote the files: a lane's stage, or whatever exported them.
+    pub fn writer(self) -> &'static str {
+        match self {
+            Declared::Config => "the stage",
+            Declared::CompareFlags | Declared::CompareSpec => "the export",
+        }
+    }
+}
+
+impl Table {
+    /// A table with every setting at its default.
+    pub fn new(name: &str, path: &str, format: Format, compare: CompareMode) -> Table {
+        Table {
+            name: name.to_string(),
+            path: path.to_string(),
+            format,
+            delimiter: b',',
+            key: Vec::new(),
+            compare,
+            ignore: Vec::new(),
+            alpha: DEFAULT_ALPHA,
+            min_effect: DEFAULT_MIN_EFFECT,
+            precision: DEFAULT_PRECISION,
+            max_null_shift: DEFAULT_MAX_NULL_SHIFT,
+            columns: BTreeMap::new(),
+            tolerance: BTreeMap::new(),
+            key_location: None,
+            strings: StringOptions::default(),
+            engine: None,
+            declared: Declared::Config,
+        }
+    }
+
+    /// The settings that apply to `column` of a distribution table.
+    pub fn column_settings(&self, column: &str) -> ColumnOverride {
+        let o = self.columns.get(column);
+        ColumnOverride {
+            test: o.and_then(|o| o.test),
+            alpha: o.and_then(|o| o.alpha).or(Some(self.alpha)),
+            min_effect: o.and_then(|o| o.min_effect).or(Some(self.min_effect)),
+        }
+    }
+}
+
+/// A numeric tolerance: `|base - head| <= abs + rel * |head|` counts as equal.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    #[serde(default)]
+    pub abs: f64,
+    #[serde(default)]
+    pub rel: f64,
+    /// Dates, times, datetimes and durations: equal within this many seconds.
+    #[serde(default)]
+    pub seconds: f64,
+}
+
+/// How strings of an exact table are compared (both off by default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StringOptions {
+    /// Ignore leading and trailing whitespace.
+    #[serde(default)]
+    pub trim: bool,
+    /// Ignore letter case.
+    #[serde(default)]
+    pub ignore_case: bool,
+    /// Apply `trim` and `ignore_case` to string key columns too, so that
+    /// rows pair when their keys differ only so (off by default: a key is
+    /// an identity).
+    #[serde(default)]
+    pub keys: bool,
+}
+
+/// `[table.columns.NAME]`: how one column of a distribution table is tested.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ColumnOverride {
+    pub test: Option<TestKind>,
+    pub alpha: Option<f64>,
+    pub min_effect: Option<f64>,
+}
+
+/// The test a distribution column gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestKind {
+    /// Two-sample Kolmogorov–Smirnov (numbers, dates).
+    Ks,
+    /// Chi-square of homogeneity (categories; also integers declared so).
+    Chi2,
+    /// Not tested (aggregates are still reported).
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CompareMode {
+    Exact,
+    Distribution,
+}
+
+impl CompareMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompareMode::Exact => "exact",
+            CompareMode::Distribution => "distribution",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Parquet,
+    Csv,
+    #[serde(alias = "jsonl")]
+    Ndjson,
+    #[serde(alias = "arrow", alias = "feather")]
+    Ipc,
+}
+
+impl Format {
+    /// The format implied by a file name's extension, if any.
+    pub fn from_path(path: &str) -> Option<Format> {
+        let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "parquet" | "pq" => Some(Format::Parquet),
+            "csv" => Some(Format::Csv),
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "arrow" | "ipc" | "feather" => Some(Format::Ipc),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Ndjson => "ndjson",
+            Format::Ipc => "ipc",
+        }
+    }
+}
+
+/// A config file that could not be read or is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Box<Located>),
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,522 @@
+//! From wire structs to settings: every value validated against its place
+//! in the file.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use toml::Spanned;
+
+use super::located::{locate, toml_help};
+use super::wire::{WireConfig, WireTable};
+use super::*;
+use crate::template::check_placeholders;
+
+impl Config {
+    /// Reads and validates the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let abs = std::path::absolute(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        Config::parse(&text, path, &dir)
+    }
+
+    /// Parses config text; `path` is used in messages, `dir` anchors relative paths.
+    pub fn parse(text: &str, path: &Path, dir: &Path) -> Result<Config, ConfigError> {
+        let at = |span: Range<usize>, message: String, help: Option<&str>| {
+            ConfigError::Invalid(Box::new(locate(text, path, span, message, help)))
+        };
+        let wire: WireConfig = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            at(span, e.message().trim().to_string(), toml_help(e.message()))
+        })?;
+
+        let Some(snapshot) = wire.snapshot else {
+            return Err(at(
+                0..0,
+                "missing [snapshot] section".into(),
+                Some(
+                    "add `[snapshot]` with `path = \"facts\"`, the input both lanes read (relative to this file)",
+                ),
+            ));
+        };
+        let snap_path = snapshot.into_inner().path;
+        if snap_path.get_ref().trim().is_empty() {
+            return Err(at(
+                snap_path.span(),
+                "snapshot path is empty".into(),
+                Some("give the file or directory of input facts, relative to this file"),
+            ));
+        }
+        let snapshot = normalize(&dir.join(snap_path.get_ref()));
+
+        let base = wire.lanes.and_then(|l| l.base).map(|b| {
+            if b.get_ref().trim().is_empty() {
+                Err(at(
+                    b.span(),
+                    "lanes.base is empty".into(),
+                    Some("name a branch, tag or commit, or remove the key to use main/master"),
+                ))
+            } else {
+                Ok(b.into_inner())
+            }
+        });
+        let base = base.transpose()?;
+
+        let wire_stages = wire.stages.unwrap_or_default();
+        if wire_stages.is_empty() {
+            return Err(at(
+                0..0,
+                "no [[stage]] defined".into(),
+                Some(
+                    "add at least one `[[stage]]` with `name` and `run`: the commands that produce the outputs",
+                ),
+            ));
+        }
+        let mut stages = Vec::new();
+        let mut seen = HashSet::new();
+        for stage in wire_stages {
+            let stage = stage.into_inner();
+            let name = unique_name(&mut seen, &stage.name, "stage", &at)?;
+            if let Err((offset, message)) = check_placeholders(stage.run.get_ref()) {
+                let span = stage.run.span();
+                let start = span.start + 1 + offset;
+                return Err(at(
+                    start..start + 1,
+                    message,
+                    Some(
+                        "known placeholders: {snapshot}, {out}, {lane}, {rev}; write {{ and }} for literal braces",
+                    ),
+                ));
+            }
+            if stage.run.get_ref().trim().is_empty() {
+                return Err(at(
+                    stage.run.span(),
+                    format!("stage `{name}` has an empty `run`"),
+                    Some("give the shell command this stage runs"),
+                ));
+            }
+            let timeout = match stage.timeout_secs {
+                None => DEFAULT_STAGE_TIMEOUT,
+                Some(t) => {
+                    let secs = *t.get_ref();
+                    if !(secs.is_finite() && secs > 0.0 && secs < 1e9) {
+                        return Err(at(
+                            t.span(),
+                            format!(
+                                "timeout_secs must be a positive number of seconds, got {secs}"
+                            ),
+                            None,
+                        ));
+                    }
+                    Duration::from_secs_f64(secs)
+                }
+            };
+            stages.push(Stage {
+                name,
+                run: stage.run.into_inner(),
+                timeout,
+            });
+        }
+
+        let wire_tables = wire.tables.unwrap_or_default();
+        if wire_tables.is_empty() {
+            return Err(at(
+                0..0,
+                "no [[table]] defined".into(),
+                Some(
+                    "add at least one `[[table]]` with `name`, `path` and `key`: the outputs to compare",
+                ),
+            ));
+        }
+        let mut tables = Vec::new();
+        let mut seen = HashSet::new();
+        for table in wire_tables {
+            let table = table.into_inner();
+            let name = unique_name(&mut seen, &table.name, "table", &at)?;
+            let Some(out_path) = &table.path else {
+                let span = table
+                    .base
+                    .as_ref()
+                    .or(table.head.as_ref())
+                    .map(Spanned::span);
+                return Err(at(
+                    span.unwrap_or_else(|| table.name.span()),
+                    format!("table `{name}` has no `path`"),
+                    Some(
+                        "give the output's path in the lane's output dir, e.g. `path = \"plays.parquet\"` (`base` and `head` belong in a `swimlane compare --spec` file)",
+                    ),
+                ));
+            };
+            if let Some(problem) = output_path_problem(out_path.get_ref()) {
+                return Err(at(
+                    out_path.span(),
+                    format!("table `{name}`: path `{}` {problem}", out_path.get_ref()),
+                    Some(
+                        "paths are relative to the lane's output dir ({out}), e.g. \"plays.parquet\" or \"plays/*.parquet\"",
+                    ),
+                ));
+            }
+            if let Some(side) = table.base.as_ref().or(table.head.as_ref()) {
+                return Err(at(
+                    side.span(),
+                    format!(
+                        "table `{name}`: `base` and `head` belong in a `swimlane compare --spec` file"
+                    ),
+                    Some("in swimlane.toml, each lane writes the table at `path`"),
+                ));
+            }
+            let out_path = out_path.clone();
+            tables.push(resolve_table(table, &out_path, name, text, path)?);
+        }
+
+        let (spark_remote, spark_outputs) = match wire.spark {
+            Some(s) if !s.remote.get_ref().starts_with("sc://") => {
+                return Err(at(
+                    s.remote.span(),
+                    "spark.remote is not a Spark Connect URL".into(),
+                    Some("write it as sc://host:15002"),
+                ));
+            }
+            Some(s) => {
+                let outputs = match (s.outputs, s.outputs_on_cluster) {
+                    (None, Some(c)) => {
+                        return Err(at(
+                            c.span(),
+                            "spark.outputs_on_cluster names the outputs directory as the cluster sees it, but spark.outputs is not set".into(),
+                            Some("add `outputs = \"/mnt/shared/swimlane\"`: a directory on this machine that the cluster reads too"),
+                        ));
+                    }
+                    (None, None) => None,
+                    (Some(o), cluster) => {
+                        let local = normalize(&dir.join(o.get_ref()));
+                        let cluster = cluster
+                            .map(Spanned::into_inner)
+                            .unwrap_or_else(|| local.to_string_lossy().into_owned());
+                        Some(SparkOutputs { local, cluster })
+                    }
+                };
+                (Some(s.remote.into_inner()), outputs)
+            }
+            None => (None, None),
+        };
+        Ok(Config {
+            engine: wire.engine,
+            spark_remote,
+            spark_outputs,
+            path: path.to_path_buf(),
+            dir: dir.to_path_buf(),
+            snapshot,
+            base,
+            stages,
+            tables,
+        })
+    }
+}
+
+/// Resolves one `[[table]]` (of `swimlane.toml` or of a compare spec) into a
+/// [`Table`], every setting validated against its place in `text`.
+/// `data_path` is the table's file, for its format.
+pub(crate) fn resolve_table(
+    table: WireTable,
+    data_path: &Spanned<String>,
+    name: String,
+    text: &str,
+    path: &Path,
+) -> Result<Table, ConfigError> {
+    let at = |span: Range<usize>, message: String, help: Option<&str>| {
+        ConfigError::Invalid(Box::new(locate(text, path, span, message, help)))
+    };
+    let delimiter = match &table.delimiter {
+        None => b',',
+        Some(d) => match d.get_ref().as_str() {
+            "\\t" | "tab" => b'\t',
+            one if one.len() == 1 && one.is_ascii() && !one.contains(['\n', '\r', '"']) => {
+                one.as_bytes()[0]
+            }
+            other => {
+                return Err(at(
+                    d.span(),
+                    format!("table `{name}`: delimiter `{other}` is not one ASCII character"),
+                    Some("write e.g. `delimiter = \";\"` or `delimiter = \"\\t\"` (tab)"),
+                ));
+            }
+        },
+    };
+    if delimiter != b','
+        && format_of(&table, data_path) != Some(Format::Csv)
+        && let Some(d) = &table.delimiter
+    {
+        return Err(at(
+            d.span(),
+            format!("table `{name}`: `delimiter` applies only to CSV tables"),
+            Some("remove it, or set `format = \"csv\"`"),
+        ));
+    }
+
+    let format = match table.format {
+        Some(f) => f,
+        None => match Format::from_path(data_path.get_ref()) {
+            Some(f) => f,
+            None => {
+                return Err(at(
+                    data_path.span(),
+                    format!(
+                        "table `{name}`: cannot tell the format of `{}` from its extension",
+                        data_path.get_ref()
+                    ),
+                    Some("add `format = \"parquet\"` (or csv, ndjson, ipc)"),
+                ));
+            }
+        },
+    };
+    let mut key = Vec::new();
+    if let Some(keys) = &table.key {
+        if keys.get_ref().is_empty() {
+            return Err(at(
+                keys.span(),
+                format!("table `{name}`: `key` is an empty list"),
+                Some("list the key columns, or remove `key` for a keyless (multiset) comparison"),
+            ));
+        }
+        for k in keys.get_ref() {
+            if k.get_ref().trim().is_empty() {
+                return Err(at(
+                    k.span(),
+                    format!("table `{name}`: key column names must be non-empty"),
+                    None,
+                ));
+            }
+            if key.contains(k.get_ref()) {
+                return Err(at(
+                    k.span(),
+                    format!("table `{name}`: key column `{}` listed twice", k.get_ref()),
+                    None,
+                ));
+            }
+            key.push(k.get_ref().clone());
+        }
+    }
+    let mut ignore = Vec::new();
+    for col in table.ignore.unwrap_or_default() {
+        if key.contains(col.get_ref()) {
+            return Err(at(
+                col.span(),
+                format!(
+                    "table `{name}`: key column `{}` cannot be ignored",
+                    col.get_ref()
+                ),
+                Some("remove it from `ignore` or from `key`"),
+            ));
+        }
+        ignore.push(col.into_inner());
+    }
+    let compare = table.compare.unwrap_or(CompareMode::Exact);
+    if compare == CompareMode::Exact {
+        let distribution_only = [
+            table.alpha.as_ref().map(Spanned::span),
+            table.min_effect.as_ref().map(Spanned::span),
+            table.precision.as_ref().map(Spanned::span),
+            table.max_null_shift.as_ref().map(Spanned::span),
+            table.columns.as_ref().map(Spanned::span),
+        ];
+        if let Some(span) = distribution_only.into_iter().flatten().next() {
+            return Err(at(
+                span,
+                format!(
+                    "table `{name}`: alpha, min_effect, precision, max_null_shift and columns apply only to `compare = \"distribution\"`"
+                ),
+                Some("remove them, or set `compare = \"distribution\"`"),
+            ));
+        }
+    }
+    let alpha = probability(table.alpha, DEFAULT_ALPHA, "alpha", &at)?;
+    let min_effect = probability(table.min_effect, DEFAULT_MIN_EFFECT, "min_effect", &at)?;
+    let precision = match table.precision {
+        None => DEFAULT_PRECISION,
+        Some(p) => match u32::try_from(*p.get_ref()) {
+            Ok(v @ 1..=17) => v,
+            _ => {
+                return Err(at(
+                    p.span(),
+                    format!(
+                        "precision must be between 1 and 17 significant digits, got {}",
+                        p.get_ref()
+                    ),
+                    None,
+                ));
+            }
+        },
+    };
+    let max_null_shift = match table.max_null_shift {
+        None => DEFAULT_MAX_NULL_SHIFT,
+        Some(v) if (0.0..=1.0).contains(v.get_ref()) => *v.get_ref(),
+        Some(v) => {
+            return Err(at(
+                v.span(),
+                format!(
+                    "max_null_shift must be between 0 and 1, got {}",
+                    v.get_ref()
+                ),
+                None,
+            ));
+        }
+    };
+    let mut columns = BTreeMap::new();
+    for (col, o) in table.columns.map(Spanned::into_inner).unwrap_or_default() {
+        if key.contains(&col) || ignore.contains(&col) {
+            return Err(at(
+                o.span(),
+                format!(
+                    "table `{name}`: column `{col}` is a key or ignored column; it is never tested"
+                ),
+                None,
+            ));
+        }
+        let o = o.into_inner();
+        let alpha = o
+            .alpha
+            .map(|a| probability(Some(a), DEFAULT_ALPHA, "alpha", &at))
+            .transpose()?;
+        let min_effect = o
+            .min_effect
+            .map(|a| probability(Some(a), DEFAULT_MIN_EFFECT, "min_effect", &at))
+            .transpose()?;
+        columns.insert(
+            col,
+            ColumnOverride {
+                test: o.test,
+                alpha,
+                min_effect,
+            },
+        );
+    }
+    let mut tolerance = BTreeMap::new();
+    for (col, t) in table.tolerance.unwrap_or_default() {
+        let v = *t.get_ref();
+        let ok = |x: f64| x >= 0.0 && x.is_finite();
+        if !(ok(v.abs) && ok(v.rel) && ok(v.seconds)) {
+            return Err(at(
+                t.span(),
+                format!("table `{name}`: tolerance of `{col}` must have abs, rel and seconds >= 0"),
+                Some("e.g. `seconds = { abs = 1e-9, rel = 1e-12 }`"),
+            ));
+        }
+        tolerance.insert(col, v);
+    }
+    Ok(Table {
+        name,
+        path: data_path.get_ref().clone(),
+        delimiter,
+        format,
+        key,
+        compare,
+        ignore,
+        alpha,
+        min_effect,
+        precision,
+        max_null_shift,
+        columns,
+        tolerance,
+        strings: table.strings.unwrap_or_default(),
+        engine: table.engine,
+        declared: Declared::Config,
+        key_location: table.key.as_ref().map(|k| {
+            let l = locate(text, path, k.span(), String::new(), None);
+            format!("{}:{}:{}", path.display(), l.line, l.column)
+        }),
+    })
+}
+
+/// The format a table declares or its file's extension says.
+fn format_of(table: &WireTable, data_path: &Spanned<String>) -> Option<Format> {
+    table
+        .format
+        .or_else(|| Format::from_path(data_path.get_ref()))
+}
+
+type At<'a> = dyn Fn(Range<usize>, String, Option<&str>) -> ConfigError + 'a;
+
+/// A stage's or table's name: not blank, and not one `seen` already holds.
+fn unique_name(
+    seen: &mut HashSet<String>,
+    name: &Spanned<String>,
+    what: &str,
+    at: &At<'_>,
+) -> Result<String, ConfigError> {
+    let value = name.get_ref().trim();
+    if value.is_empty() {
+        return Err(at(
+            name.span(),
+            format!("{what} name is empty"),
+            Some("give every stage and table a short, unique name"),
+        ));
+    }
+    if !seen.insert(value.to_string()) {
+        return Err(at(
+            name.span(),
+            format!("duplicate {what} name `{value}`"),
+            Some(&format!("{what} names must be unique; rename one of them")),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+fn probability(
+    value: Option<Spanned<f64>>,
+    default: f64,
+    what: &str,
+    at: &At<'_>,
+) -> Result<f64, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) => {
+            let x = *v.get_ref();
+            if x > 0.0 && x < 1.0 {
+                Ok(x)
+            } else {
+                Err(at(
+                    v.span(),
+                    format!("{what} must be between 0 and 1 (exclusive), got {x}"),
+                    None,
+                ))
+            }
+        }
+    }
+}
+
+/// Why an output path cannot be used, if it cannot.
+fn output_path_problem(path: &str) -> Option<&'static str> {
+    if path.trim().is_empty() {
+        return Some("is empty");
+    }
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return Some("is absolute");
+    }
+    if p.components().any(|c| matches!(c, Component::ParentDir)) {
+        return Some("leaves the lane's output dir");
+    }
+    None
+}
+
+/// Removes `.` and resolves `..` lexically (the path need not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

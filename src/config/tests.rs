@@ -1,0 +1,267 @@
+//! Tests of reading `swimlane.toml`.
+
+use std::path::Path;
+
+use super::*;
+
+const MINIMAL: &str = r#"
+[snapshot]
+path = "facts"
+
+[[stage]]
+name = "etl"
+run = "python3 etl.py --input {snapshot} --output {out}"
+
+[[table]]
+name = "plays"
+path = "plays.csv"
+key = ["member_id", "video_id"]
+"#;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("swimlane.toml"), Path::new("/repo"))
+}
+
+fn error(text: &str) -> String {
+    match parse(text) {
+        Ok(_) => panic!("config should have been rejected:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn engines_and_the_spark_remote_are_read() {
+    let c = parse(&format!(
+        "engine = \"spark\"\n[spark]\nremote = \"sc://spark:15002\"\n{MINIMAL}engine = \"local\"\n"
+    ))
+    .unwrap();
+    assert_eq!(c.engine, Some(Engine::Spark));
+    assert_eq!(c.spark_remote.as_deref(), Some("sc://spark:15002"));
+    assert_eq!(c.tables[0].engine, Some(Engine::Local));
+    assert_eq!(parse(MINIMAL).unwrap().engine, None);
+    let c = parse(&format!(
+        "[spark]\nremote = \"sc://spark:15002\"\noutputs = \"shared\"\noutputs_on_cluster = \"dbfs:/shared\"\n{MINIMAL}"
+    ))
+    .unwrap();
+    let outputs = c.spark_outputs.unwrap();
+    assert!(outputs.local.is_absolute() && outputs.local.ends_with("shared"));
+    assert_eq!(outputs.cluster, "dbfs:/shared");
+    let e = error(&format!(
+        "[spark]\nremote = \"sc://spark:15002\"\noutputs_on_cluster = \"dbfs:/x\"\n{MINIMAL}"
+    ));
+    assert!(
+        e.contains("spark.outputs is not set") && e.contains("swimlane.toml:3:"),
+        "{e}"
+    );
+    let e = error(&format!("[spark]\nremote = \"spark:15002\"\n{MINIMAL}"));
+    assert!(e.contains("not a Spark Connect URL"), "{e}");
+    assert!(e.contains("swimlane.toml:2:"), "{e}");
+    let e = error(&format!("engine = \"dask\"\n{MINIMAL}"));
+    assert!(e.contains("swimlane.toml:1:"), "{e}");
+}
+
+#[test]
+fn minimal_config_resolves_defaults() {
+    let c = parse(MINIMAL).unwrap();
+    assert_eq!(c.snapshot, PathBuf::from("/repo/facts"));
+    assert_eq!(c.base, None);
+    assert_eq!(c.stages[0].timeout, DEFAULT_STAGE_TIMEOUT);
+    let t = &c.tables[0];
+    assert_eq!(t.format, Format::Csv);
+    assert_eq!(t.compare, CompareMode::Exact);
+    assert_eq!(t.key, ["member_id", "video_id"]);
+}
+
+#[test]
+fn unknown_key_names_line_and_column() {
+    let text = MINIMAL.replace("key = [", "colour = 1\nkey = [");
+    let msg = error(&text);
+    assert!(msg.contains("unknown field `colour`"), "{msg}");
+    assert!(msg.contains("--> swimlane.toml:12:1"), "{msg}");
+}
+
+#[test]
+fn duplicate_stage_points_at_second_name() {
+    let text = format!("{MINIMAL}\n[[stage]]\nname = \"etl\"\nrun = \"true\"\n");
+    let msg = error(&text);
+    assert!(msg.contains("duplicate stage name `etl`"), "{msg}");
+    assert!(msg.contains("swimlane.toml:15:8"), "{msg}");
+}
+
+#[test]
+fn duplicate_table_is_rejected() {
+    let text = format!("{MINIMAL}\n[[table]]\nname = \"plays\"\npath = \"x.parquet\"\n");
+    assert!(error(&text).contains("duplicate table name `plays`"));
+}
+
+#[test]
+fn unknown_placeholder_is_located_inside_the_command() {
+    let text = MINIMAL.replace("{out}", "{output}");
+    let msg = error(&text);
+    assert!(msg.contains("unknown placeholder `{output}`"), "{msg}");
+    // `run = "python3 etl.py --input {snapshot} --output {output}"`: the
+    // value starts at column 8 and the brace is 43 characters into it.
+    assert!(msg.contains("swimlane.toml:7:51"), "{msg}");
+}
+
+#[test]
+fn non_positive_timeout_is_rejected() {
+    let text = MINIMAL.replace("--output {out}\"", "--output {out}\"\ntimeout_secs = 0");
+    let msg = error(&text);
+    assert!(msg.contains("timeout_secs must be a positive"), "{msg}");
+    assert!(msg.contains("swimlane.toml:8:16"), "{msg}");
+}
+
+#[test]
+fn empty_and_blank_keys_are_rejected() {
+    assert!(error(&MINIMAL.replace(r#"["member_id", "video_id"]"#, "[]")).contains("empty list"));
+    assert!(error(&MINIMAL.replace(r#""video_id""#, r#""  ""#)).contains("non-empty"));
+}
+
+#[test]
+fn path_outside_output_dir_is_rejected() {
+    let msg = error(&MINIMAL.replace("plays.csv", "../../etc/passwd.csv"));
+    assert!(msg.contains("leaves the lane's output dir"), "{msg}");
+}
+
+#[test]
+fn wrong_type_is_reported_with_location() {
+    let msg = error(&MINIMAL.replace("name = \"etl\"", "name = 3"));
+    assert!(msg.contains("invalid type"), "{msg}");
+    assert!(msg.contains("swimlane.toml:6:8"), "{msg}");
+}
+
+#[test]
+fn missing_sections_are_explained() {
+    assert!(error("[snapshot]\npath = \"f\"\n").contains("no [[stage]] defined"));
+    assert!(error("").contains("missing [snapshot] section"));
+}
+
+#[test]
+fn malformed_toml_is_located() {
+    let msg = error("[snapshot]\npath = \"f\n");
+    assert!(msg.contains("swimlane.toml:2:"), "{msg}");
+}
+
+#[test]
+fn unknown_extension_needs_format() {
+    assert!(error(&MINIMAL.replace("plays.csv", "plays.dat")).contains("add `format"));
+    let ok = parse(&MINIMAL.replace("plays.csv\"", "plays.dat\"\nformat = \"parquet\"")).unwrap();
+    assert_eq!(ok.tables[0].format, Format::Parquet);
+}
+
+#[test]
+fn delimiters_are_one_character_for_csv_tables() {
+    let semi = parse(&MINIMAL.replace("plays.csv\"", "plays.csv\"\ndelimiter = \";\"")).unwrap();
+    assert_eq!(semi.tables[0].delimiter, b';');
+    let tab = parse(&MINIMAL.replace("plays.csv\"", "plays.csv\"\ndelimiter = \"\\t\"")).unwrap();
+    assert_eq!(tab.tables[0].delimiter, b'\t');
+    assert_eq!(parse(MINIMAL).unwrap().tables[0].delimiter, b',');
+    let msg = error(&MINIMAL.replace("plays.csv\"", "plays.csv\"\ndelimiter = \";;\""));
+    assert!(
+        msg.contains("delimiter `;;` is not one ASCII character"),
+        "{msg}"
+    );
+    assert!(msg.contains("swimlane.toml:12:13"), "{msg}");
+    let msg = error(&MINIMAL.replace("plays.csv\"", "plays.parquet\"\ndelimiter = \";\""));
+    assert!(
+        msg.contains("`delimiter` applies only to CSV tables"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn base_and_head_belong_in_a_compare_spec() {
+    let msg = error(&MINIMAL.replace("path = \"plays.csv\"", "base = \"a.csv\"\nhead = \"b.csv\""));
+    assert!(msg.contains("table `plays` has no `path`"), "{msg}");
+    assert!(msg.contains("swimlane.toml:11:8"), "{msg}");
+    let msg = error(&MINIMAL.replace(
+        "path = \"plays.csv\"",
+        "path = \"plays.csv\"\nbase = \"a.csv\"",
+    ));
+    assert!(
+        msg.contains("belong in a `swimlane compare --spec` file"),
+        "{msg}"
+    );
+}
+
+const DISTRIBUTION: &str = r#"
+[snapshot]
+path = "facts"
+
+[[stage]]
+name = "features"
+run = "make features"
+
+[[table]]
+name = "features"
+path = "features.parquet"
+compare = "distribution"
+alpha = 0.05
+precision = 10
+
+[table.columns.is_kids]
+test = "chi2"
+min_effect = 0.02
+
+[table.columns.user_id]
+test = "none"
+"#;
+
+#[test]
+fn distribution_settings_and_column_overrides() {
+    let c = parse(DISTRIBUTION).unwrap();
+    let t = &c.tables[0];
+    assert_eq!(t.compare, CompareMode::Distribution);
+    assert_eq!(
+        (t.alpha, t.min_effect, t.precision),
+        (0.05, DEFAULT_MIN_EFFECT, 10)
+    );
+    let kids = t.column_settings("is_kids");
+    assert_eq!(kids.test, Some(TestKind::Chi2));
+    assert_eq!((kids.alpha, kids.min_effect), (Some(0.05), Some(0.02)));
+    assert_eq!(t.column_settings("user_id").test, Some(TestKind::None));
+    assert_eq!(t.column_settings("other").test, None);
+}
+
+#[test]
+fn distribution_settings_on_exact_tables_are_rejected() {
+    let msg = error(&MINIMAL.replace("key = [", "precision = 8\nkey = ["));
+    assert!(
+        msg.contains("apply only to `compare = \"distribution\"`"),
+        "{msg}"
+    );
+    assert!(msg.contains("swimlane.toml:12:13"), "{msg}");
+}
+
+#[test]
+fn tolerances_and_string_options_parse() {
+    let text = MINIMAL.replace(
+        "key = [\"member_id\", \"video_id\"]",
+        "key = [\"member_id\", \"video_id\"]\n[table.tolerance]\nseconds = { abs = 1e-9 }\nts = { seconds = 1.5 }\n[table.strings]\ntrim = true",
+    );
+    let t = &parse(&text).unwrap().tables[0];
+    assert_eq!(t.tolerance["seconds"].abs, 1e-9);
+    assert_eq!(t.tolerance["ts"].seconds, 1.5);
+    assert_eq!(
+        t.strings,
+        StringOptions {
+            trim: true,
+            ignore_case: false,
+            keys: false,
+        }
+    );
+    let bad = text.replace("{ seconds = 1.5 }", "{ seconds = -1 }");
+    assert!(error(&bad).contains("must have abs, rel and seconds >= 0"));
+    let typo = text.replace("trim = true", "trimm = true");
+    assert!(error(&typo).contains("unknown field `trimm`"));
+}
+
+#[test]
+fn bad_column_override_is_located() {
+    let msg = error(&DISTRIBUTION.replace("test = \"chi2\"", "test = \"t-test\""));
+    assert!(msg.contains("unknown variant `t-test`"), "{msg}");
+    assert!(msg.contains("swimlane.toml:17:8"), "{msg}");
+    let msg = error(&DISTRIBUTION.replace("precision = 10", "precision = 30"));
+    assert!(msg.contains("precision must be between 1 and 17"), "{msg}");
+}

@@ -1,0 +1,84 @@
+//! The wire structs: exactly what a config file may contain
+//! (`deny_unknown_fields`, no `flatten`), with spans on every value a later
+//! check may complain about.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{CompareMode, Engine, Format, StringOptions, TestKind, Tolerance};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireConfig {
+    pub(super) snapshot: Option<Spanned<WireSnapshot>>,
+    pub(super) lanes: Option<WireLanes>,
+    #[serde(rename = "stage")]
+    pub(super) stages: Option<Vec<Spanned<WireStage>>>,
+    #[serde(rename = "table")]
+    pub(super) tables: Option<Vec<Spanned<WireTable>>>,
+    pub(super) engine: Option<Engine>,
+    pub(super) spark: Option<WireSpark>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireSpark {
+    pub(super) remote: Spanned<String>,
+    pub(super) outputs: Option<Spanned<String>>,
+    pub(super) outputs_on_cluster: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireSnapshot {
+    pub(super) path: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireLanes {
+    pub(super) base: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireStage {
+    pub(super) name: Spanned<String>,
+    pub(super) run: Spanned<String>,
+    pub(super) timeout_secs: Option<Spanned<f64>>,
+}
+
+/// A `[[table]]`, in `swimlane.toml` (with `path`) or in a `swimlane
+/// compare --spec` file (with `base` and `head`): every other setting is
+/// the same in both, resolved by [`resolve_table`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireTable {
+    pub(crate) name: Spanned<String>,
+    pub(crate) path: Option<Spanned<String>>,
+    pub(crate) base: Option<Spanned<String>>,
+    pub(crate) head: Option<Spanned<String>>,
+    pub(super) format: Option<Format>,
+    pub(super) delimiter: Option<Spanned<String>>,
+    pub(super) key: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(super) compare: Option<CompareMode>,
+    pub(super) ignore: Option<Vec<Spanned<String>>>,
+    pub(super) alpha: Option<Spanned<f64>>,
+    pub(super) min_effect: Option<Spanned<f64>>,
+    pub(super) precision: Option<Spanned<i64>>,
+    pub(super) max_null_shift: Option<Spanned<f64>>,
+    pub(super) columns: Option<Spanned<BTreeMap<String, Spanned<WireColumn>>>>,
+    pub(super) tolerance: Option<BTreeMap<String, Spanned<Tolerance>>>,
+    pub(super) strings: Option<StringOptions>,
+    pub(super) engine: Option<Engine>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireColumn {
+    pub(super) test: Option<TestKind>,
+    pub(super) alpha: Option<Spanned<f64>>,
+    pub(super) min_effect: Option<Spanned<f64>>,
+}
