@@ -10,9 +10,10 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::error::chain;
-use crate::lane::{Observer, Side, StageRun, StageStatus};
+use crate::lane::Observer;
 use crate::load::MemoryBudget;
 use crate::model::{RunReport, Verdict};
+use crate::model::{Side, StageRun, StageStatus};
 use crate::report::{self, terminal::Detail};
 use crate::run::{self, RunError, RunOptions};
 
@@ -415,7 +416,7 @@ pub fn print_report(report: &RunReport, detail: Detail) {
 }
 
 /// `error: ...` and the cause chain, as the user reads it.
-pub fn print_error(e: &(dyn std::error::Error + 'static)) {
+pub fn print_error(e: &dyn crate::error::Help) {
     let mut err = io::stderr().lock();
     let (messages, helps) = crate::error::causes(e);
     for (i, message) in messages.iter().enumerate() {

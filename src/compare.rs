@@ -14,6 +14,7 @@ use crate::config::{
     CompareMode, ConfigError, Declared, Format, Located, Table, WireTable, resolve_table,
 };
 use crate::distribution;
+use crate::error::Help;
 use crate::load::MemoryBudget;
 use crate::model::{Mode, RevReport, RunReport, SnapshotReport, TableReport, Timings};
 use crate::run::compare_table_at;
@@ -87,9 +88,8 @@ pub enum CompareError {
     },
 }
 
-impl CompareError {
-    /// What to do next, when there is something to do.
-    pub fn help(&self) -> Option<String> {
+impl Help for CompareError {
+    fn help(&self) -> Option<String> {
         match self {
             #[cfg(feature = "spark")]
             CompareError::Spark(e) => e.help(),

@@ -61,9 +61,8 @@ pub enum CsvError {
     },
 }
 
-impl CsvError {
-    /// What to do next, when there is something to do.
-    pub fn help(&self) -> Option<String> {
+impl crate::error::Help for CsvError {
+    fn help(&self) -> Option<String> {
         Some(match self {
             CsvError::Ragged {
                 found, declared, ..

@@ -32,6 +32,12 @@ pub enum DemoError {
     Git(#[from] git2::Error),
 }
 
+impl crate::error::Help for DemoError {
+    fn help(&self) -> Option<String> {
+        None
+    }
+}
+
 /// Writes the demo repository into `dir`: `main` with the ETL, and
 /// [`BUG_BRANCH`] with the buggy change. HEAD is left on the bug branch, as a
 /// developer's checkout would be.

@@ -78,9 +78,8 @@ pub enum GitError {
     },
 }
 
-impl GitError {
-    /// What to do next, when there is something to do.
-    pub fn help(&self) -> Option<String> {
+impl crate::error::Help for GitError {
+    fn help(&self) -> Option<String> {
         Some(match self {
             GitError::NotARepo { .. } => "run swimlane from your ETL repository, or pass --config path/to/repo/swimlane.toml".into(),
             GitError::Bare { path } => format!("clone it (`git clone {} work`) and run swimlane in the clone", path.display()),

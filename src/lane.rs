@@ -15,32 +15,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::config::Stage;
+use crate::model::{LaneRun, Side, StageRun, StageStatus};
 use crate::template::render_command;
 
 /// Grace period between SIGTERM and SIGKILL when a stage must stop.
 const KILL_GRACE: Duration = Duration::from_secs(2);
 /// Lines of a failed stage's output shown to the user.
 pub const TAIL_LINES: usize = 20;
-
-/// Which side of the comparison a lane is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Base,
-    Head,
-    /// A second run of the base (`--calibrate`), to see what differs
-    /// between two runs of the same code.
-    Calibration,
-}
-
-impl Side {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Base => "base",
-            Side::Head => "head",
-            Side::Calibration => "calibration",
-        }
-    }
-}
 
 /// Where a lane lives on disk.
 #[derive(Debug, Clone)]
@@ -66,64 +47,6 @@ impl LaneDirs {
             fs::create_dir_all(dir)?;
         }
         Ok(dirs)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StageStatus {
-    Ok,
-    Failed,
-    Timeout,
-    Interrupted,
-    /// Not run because an earlier stage of the lane did not succeed.
-    Skipped,
-    /// Not run: the lane's outputs came from the baseline cache.
-    Cached,
-}
-
-impl StageStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StageStatus::Ok => "ok",
-            StageStatus::Failed => "failed",
-            StageStatus::Timeout => "timeout",
-            StageStatus::Interrupted => "interrupted",
-            StageStatus::Skipped => "skipped",
-            StageStatus::Cached => "cached",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct StageRun {
-    pub name: String,
-    pub status: StageStatus,
-    pub exit_code: Option<i32>,
-    /// The signal that ended the stage's shell, if one did.
-    pub signal: Option<i32>,
-    pub seconds: f64,
-    pub stdout_log: PathBuf,
-    pub stderr_log: PathBuf,
-    /// Last lines of stderr (or stdout when stderr is empty) on failure.
-    pub tail: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct LaneRun {
-    pub side: Side,
-    pub stages: Vec<StageRun>,
-    pub seconds: f64,
-}
-
-impl LaneRun {
-    /// The first stage that did not succeed, if any.
-    pub fn failure(&self) -> Option<&StageRun> {
-        self.stages.iter().find(|s| {
-            !matches!(
-                s.status,
-                StageStatus::Ok | StageStatus::Skipped | StageStatus::Cached
-            )
-        })
     }
 }
 

@@ -12,6 +12,7 @@ use polars::prelude::*;
 
 use crate::config::{Declared, Format, Table};
 use crate::csv_file::{self, CsvError};
+use crate::error::Help;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -43,9 +44,8 @@ pub enum LoadError {
     },
 }
 
-impl LoadError {
-    /// What to do next, when there is something to do.
-    pub fn help(&self) -> Option<String> {
+impl Help for LoadError {
+    fn help(&self) -> Option<String> {
         match self {
             LoadError::Read {
                 format, declared, ..

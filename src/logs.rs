@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::lane::{LaneRun, StageStatus};
+use crate::model::{LaneRun, StageStatus};
 
 /// How long kept logs stay before a later run prunes them.
 pub const KEPT_FOR: Duration = Duration::from_secs(14 * 24 * 3600);
@@ -91,7 +91,7 @@ fn prune(logs: &Path, age: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lane::{Side, StageRun};
+    use crate::model::{Side, StageRun};
 
     fn stage(dir: &Path, name: &str, status: StageStatus) -> StageRun {
         let stdout_log = dir.join(format!("{name}.stdout.log"));

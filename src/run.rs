@@ -12,12 +12,14 @@ use crate::cache::{Cache, Lookup};
 use crate::config::{CompareMode, Config, ConfigError, Table, Tolerance};
 use crate::diff;
 use crate::distribution;
+use crate::error::Help;
 use crate::git::{GitError, Repo, Resolved};
-use crate::lane::{self, LaneDirs, LaneEnv, LaneRun, Observer, Side, StageStatus};
+use crate::lane::{self, LaneDirs, LaneEnv, Observer};
 use crate::load::{self, LoadError, MemoryBudget};
 use crate::model::{
     Calibrated, CalibrationAction, Mode, RevReport, RunReport, SnapshotReport, TableReport, Timings,
 };
+use crate::model::{LaneRun, Side, StageRun, StageStatus};
 use crate::snapshot::{self, SnapshotError};
 
 /// What the user asked `swimlane run` to do.
@@ -98,9 +100,8 @@ pub enum RunError {
     },
 }
 
-impl RunError {
-    /// What to do next, when there is something to do.
-    pub fn help(&self) -> Option<String> {
+impl Help for RunError {
+    fn help(&self) -> Option<String> {
         match self {
             RunError::Git(e) => e.help(),
             RunError::Snapshot(e) => e.help(),
@@ -302,7 +303,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
             .enumerate()
             .map(|(i, stage)| {
                 let stem = base_dirs.logs.join(format!("{:02}-{}", i + 1, stage.name));
-                let run = lane::StageRun {
+                let run = StageRun {
                     name: stage.name.clone(),
                     status: StageStatus::Cached,
                     exit_code: None,
@@ -369,7 +370,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
             notes.push(format!(
                 "warning: the calibration lane failed at stage `{}` ({}): the run is not calibrated",
                 failed.name,
-                describe_status(failed)
+                failed.describe()
             ));
             false
         }
@@ -422,7 +423,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         errors.push(format!(
             "base lane failed at stage `{}` ({}): there is nothing to compare against",
             failed.name,
-            describe_status(failed)
+            failed.describe()
         ));
     }
 
@@ -732,25 +733,6 @@ fn compare_out_of_core(
     };
     report.out_of_core = true;
     Some(report)
-}
-
-pub fn describe_status(stage: &lane::StageRun) -> String {
-    match stage.status {
-        StageStatus::Timeout => "timed out".to_string(),
-        StageStatus::Interrupted => "interrupted".to_string(),
-        _ => match (stage.exit_code, stage.signal) {
-            (_, Some(sig)) => format!("killed by signal {sig}"),
-            // A shell reports a child killed by signal N as exit 128 + N.
-            (Some(code), _) if (129..=128 + 64).contains(&code) => {
-                format!(
-                    "exit code {code}: a process was killed by signal {}",
-                    code - 128
-                )
-            }
-            (Some(code), _) => format!("exit code {code}"),
-            _ => stage.status.as_str().to_string(),
-        },
-    }
 }
 
 fn list_paths(paths: &[PathBuf]) -> String {

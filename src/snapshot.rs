@@ -28,9 +28,8 @@ pub enum SnapshotError {
     },
 }
 
-impl SnapshotError {
-    /// What to do next, when there is something to do.
-    pub fn help(&self) -> Option<String> {
+impl crate::error::Help for SnapshotError {
+    fn help(&self) -> Option<String> {
         match self {
             SnapshotError::Missing { .. } => Some("`[snapshot] path` in the config is relative to the config file; point it at the input facts".into()),
             _ => None,

@@ -67,9 +67,8 @@ pub enum DiffError {
     },
 }
 
-impl DiffError {
-    /// What to do next, when there is something to do.
-    pub fn help(&self) -> Option<String> {
+impl crate::error::Help for DiffError {
+    fn help(&self) -> Option<String> {
         match self {
             DiffError::KeyNotInBase { declared, .. } => Some(declared.key_help().into()),
             DiffError::NothingToCompare { .. } | DiffError::Polars { .. } => None,

@@ -140,7 +140,7 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
                 "<p><strong>{} lane</strong>: stage <code>{}</code> {}</p><pre class=\"mono\">{}</pre>",
                 lane.side.as_str(),
                 esc(&failed.name),
-                esc(&crate::run::describe_status(failed)),
+                esc(&failed.describe()),
                 esc(&failed.tail.join("\n"))
             );
         }

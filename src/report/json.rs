@@ -7,8 +7,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::lane::{LaneRun, StageStatus};
 use crate::model::{CalibrationAction, RowSample, RunReport, TableReport};
+use crate::model::{LaneRun, StageStatus};
 use crate::stats::summary::Summary;
 
 /// Version of the JSON layout; bumped only for incompatible changes.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{key_text, num, short_cell};
-use crate::lane::StageStatus;
+use crate::model::StageStatus;
 use crate::model::{RunReport, TableReport, TestName, Verdict};
 
 fn failure(message: impl Into<String>, description: String) -> TestCaseStatus {
@@ -53,9 +53,9 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
                         "{} lane: stage `{}` {}",
                         lane.side.as_str(),
                         stage.name,
-                        crate::run::describe_status(stage)
+                        stage.describe()
                     );
-                    if lane.side == crate::lane::Side::Base {
+                    if lane.side == crate::model::Side::Base {
                         error(message)
                     } else {
                         failure(message, stage.tail.join("\n"))

@@ -99,7 +99,7 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
                 "- ❌ {} lane: stage {} {}",
                 lane.side.as_str(),
                 code(&failed.name),
-                esc(&crate::run::describe_status(failed))
+                esc(&failed.describe())
             )?;
             if !failed.tail.is_empty() {
                 writeln!(out)?;

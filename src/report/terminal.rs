@@ -10,11 +10,10 @@ use super::{
     Piece, changed_columns, counts, headline, inline_diff, key_text, num, q_text, revisions,
     short_cell,
 };
-use crate::lane::StageStatus;
+use crate::model::StageStatus;
 use crate::model::{
     ColumnDiff, Feature, RowSample, RunReport, Subject, TableReport, Verdict, plural,
 };
-use crate::run::describe_status;
 
 /// How much to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,7 +113,7 @@ pub fn render(r: &RunReport, opts: Options, out: &mut dyn Write) -> io::Result<(
                 "  {} lane: stage `{}` {} after {:.1}s",
                 lane.side.as_str(),
                 failed.name,
-                describe_status(failed),
+                failed.describe(),
                 failed.seconds
             )?;
             for l in &failed.tail {

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::config::CompareMode;
-use crate::lane::{LaneRun, Side, StageRun, StageStatus};
 use crate::model::*;
+use crate::model::{LaneRun, Side, StageRun, StageStatus};
 use crate::stats::summary::{NumericSummary, Summary};
 
 fn stage(name: &str, status: StageStatus, side: Side) -> StageRun {

@@ -55,9 +55,8 @@ pub enum SparkError {
     Runtime(#[source] std::io::Error),
 }
 
-impl SparkError {
-    /// What to do next, when there is something to do.
-    pub fn help(&self) -> Option<String> {
+impl crate::error::Help for SparkError {
+    fn help(&self) -> Option<String> {
         Some(match self {
             SparkError::Unreachable { .. } => "check that the server runs and that `[spark] remote` (or --spark-remote) names it, e.g. sc://host:15002",
             SparkError::Unsupported { .. } => "use the local engine for it (`engine = \"local\"`)",

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::config::CompareMode;
-use crate::lane::{LaneRun, StageStatus};
+mod lanes;
+
+pub use lanes::{LaneRun, Side, StageRun, StageStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verdict {
@@ -377,7 +379,8 @@ impl TableReport {
                     "{n} {} became null (head has no value in this column)",
                     plural(n, "value", "values")
                 ),
-                Some(Side::Base) => format!(
+                // Calibration compares two bases: as base against head.
+                Some(Side::Base | Side::Calibration) => format!(
                     "{n} {} where base has no value in this column",
                     plural(n, "value appeared", "values appeared")
                 ),
@@ -631,22 +634,6 @@ pub struct TypeChange {
     pub compared_as: Option<String>,
 }
 
-/// One of the two sides of a comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    Base,
-    Head,
-}
-
-impl Side {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Base => "base",
-            Side::Head => "head",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnDiff {
     pub name: String,
@@ -725,10 +712,10 @@ impl RunReport {
     }
 
     /// The head lane's failed stage, if it failed.
-    pub fn head_failure(&self) -> Option<&crate::lane::StageRun> {
+    pub fn head_failure(&self) -> Option<&StageRun> {
         self.lanes
             .iter()
-            .find(|l| l.side == crate::lane::Side::Head)
+            .find(|l| l.side == Side::Head)
             .and_then(|l| l.failure())
             .filter(|s| s.status != StageStatus::Interrupted)
     }
