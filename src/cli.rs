@@ -278,7 +278,7 @@ fn dispatch(cli: Cli) -> u8 {
             let on_cluster = [&args.base_path, &args.head_path]
                 .into_iter()
                 .flatten()
-                .any(|p| crate::compare::cluster_source(&p.to_string_lossy()));
+                .any(|p| crate::engine::cluster_source(&p.to_string_lossy()));
             let opts = crate::compare::CompareOptions {
                 base: args.base_path,
                 head: args.head_path,

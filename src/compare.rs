@@ -14,10 +14,10 @@ use crate::config::{
     CompareMode, ConfigError, Declared, Format, Located, Table, WireTable, resolve_table,
 };
 use crate::distribution;
+use crate::engine::{self, Engine, cluster_source};
 use crate::error::Help;
 use crate::load::MemoryBudget;
 use crate::model::{Mode, RevReport, RunReport, SnapshotReport, TableReport, Timings};
-use crate::run::compare_table_at;
 
 /// What the user asked `swimlane compare` to compare.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +49,8 @@ pub enum CompareError {
     OnCluster { path: String },
     #[error(transparent)]
     Interrupted(#[from] crate::interrupt::Interrupted),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
     #[error("give BASE and HEAD (two files or two directories), or --spec FILE")]
     Usage,
     #[error("{} does not exist", path.display())]
@@ -107,6 +109,7 @@ impl Help for CompareError {
                 "list the pairs in a TOML and pass it with --spec, e.g.\n  [[table]]\n  name = \"{}\"\n  base = \"{}\"\n  head = \"{}\"",
                 base_only[0], base_only[0], head_only[0]
             )),
+            CompareError::Engine(e) => e.help(),
             CompareError::Interrupted(_)
             | CompareError::Usage
             | CompareError::Missing { .. }
@@ -167,14 +170,17 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
     };
     #[cfg(feature = "spark")]
     let engine = match &spark {
-        Some(s) => crate::run::EngineRef::Spark(s),
-        None => crate::run::EngineRef::Local,
+        Some(s) => Engine::Spark(s),
+        None => Engine::Local,
     };
     #[cfg(not(feature = "spark"))]
     let engine = match &opts.spark_remote {
         Some(_) => return Err(CompareError::NoSpark),
-        None => crate::run::EngineRef::Local,
+        None => Engine::Local,
     };
+    for pair in &pairs {
+        engine::check_readable(&pair.table, &engine)?;
+    }
     let mut tables = Vec::new();
     let (mut load, t0) = (0.0, Instant::now());
     for pair in &pairs {
@@ -188,7 +194,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
             tables.push(r);
             continue;
         }
-        let (report, seconds) = compare_table_at(
+        let (report, seconds) = engine::compare(
             &pair.table,
             (&pair.base.0, &pair.base.1),
             (&pair.head.0, &pair.head.1),
@@ -245,19 +251,6 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         notes,
     };
     Ok(report)
-}
-
-/// Whether a table's location names something only the Spark cluster
-/// reads: `table:catalog.db.name`, or a URI (`s3://...`, `dbfs:/...`).
-pub fn cluster_source(location: &str) -> bool {
-    location.starts_with("table:")
-        || location.split_once(':').is_some_and(|(scheme, rest)| {
-            scheme.len() > 1
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
-                && rest.starts_with('/')
-        })
 }
 
 /// BASE and HEAD read by the cluster, not from this machine: one table,
@@ -556,32 +549,4 @@ fn read_spec(path: &Path) -> Result<Vec<Pair>, CompareError> {
         });
     }
     Ok(pairs)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cluster_source;
-
-    #[test]
-    fn catalog_tables_and_uris_are_for_the_cluster_and_paths_are_not() {
-        for s in [
-            "table:lake.sales.orders",
-            "s3://bucket/orders/",
-            "s3a://bucket/x.parquet",
-            "dbfs:/mnt/x",
-            "file:///tmp/x.parquet",
-            "abfss://c@acct.dfs.core.windows.net/x",
-        ] {
-            assert!(cluster_source(s), "{s}");
-        }
-        for s in [
-            "orders.parquet",
-            "/data/orders.parquet",
-            "./a:b.csv",
-            "C:/data/x.parquet",
-            "dir/part-*.parquet",
-        ] {
-            assert!(!cluster_source(s), "{s}");
-        }
-    }
 }

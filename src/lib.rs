@@ -12,6 +12,7 @@ pub mod csv_file;
 pub mod demo;
 pub mod diff;
 pub mod distribution;
+pub mod engine;
 pub mod error;
 pub mod git;
 pub mod interrupt;

@@ -351,7 +351,9 @@ impl OnDisk {
     }
 }
 
-fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadError> {
+/// The files of `pattern` (a file, or a glob of part files) under `out_dir`,
+/// in name order; at least one.
+pub fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadError> {
     let missing = || LoadError::Missing {
         pattern: pattern.to_string(),
         dir: out_dir.to_path_buf(),

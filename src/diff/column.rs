@@ -6,6 +6,7 @@ use polars::prelude::*;
 
 use super::SAMPLES;
 use super::align::Alignment;
+use super::rule::ValueRule;
 use super::schema::Compared;
 use super::source::Source;
 use super::values::{difference_path, row_values, to_json};
@@ -49,31 +50,28 @@ pub(super) fn compare_column(
         _ => Ok(s.clone()),
     };
     let (b, h) = (in_type(&b_read)?, in_type(&h_read)?);
-    let mut mask = if b.dtype() == &DataType::String && (strings.trim || strings.ignore_case) {
-        differs(&normalized(&b, strings)?, &normalized(&h, strings)?)?
-    } else {
-        differs(&b, &h)?
+    let rule = ValueRule::of(b.dtype(), tolerance, strings);
+    let mut mask = match rule {
+        ValueRule::Strings { .. } => differs(&normalized(&b, strings)?, &normalized(&h, strings)?)?,
+        _ => differs(&b, &h)?,
     };
     if b.dtype().is_float() && (b_read.dtype().is_integer() || h_read.dtype().is_integer()) {
         mask = exact_int_float(&b_read, &h_read, mask)?;
     }
-    if let Some(t) = tolerance.filter(|t| t.seconds > 0.0 && b.dtype().is_temporal())
+    if let ValueRule::Seconds(seconds) = rule
         && mask.any()
     {
-        mask = within_seconds(&b, &h, &mask, t.seconds)?;
+        mask = within_seconds(&b, &h, &mask, seconds)?;
     }
-    let numeric = b.dtype().is_float()
-        || (tolerance.is_some_and(|t| t.abs > 0.0 || t.rel > 0.0)
-            && b.dtype().is_primitive_numeric());
     let (mut max_abs, mut max_rel) = (None, None);
-    if numeric && mask.any() {
+    if rule.sized(b.dtype()) && mask.any() {
         // Only the differing values: the sizes of the differences, and
         // which of them the tolerance absorbs.
         let (bm, hm) = (b.filter(&mask)?, h.filter(&mask)?);
         let sizes = if bm.dtype().is_integer() {
-            integer_differences(&bm, &hm, tolerance)?
+            integer_differences(&bm, &hm, rule.within())?
         } else {
-            float_differences(&bm, &hm, tolerance)?
+            float_differences(&bm, &hm, rule.within())?
         };
         max_abs = Some(sizes.max_abs);
         max_rel = Some(sizes.max_rel);
@@ -147,7 +145,7 @@ struct Differences {
 fn float_differences(
     b: &Series,
     h: &Series,
-    tolerance: Option<Tolerance>,
+    within: Option<(f64, f64)>,
 ) -> PolarsResult<Differences> {
     let (bf, hf) = (b.cast(&DataType::Float64)?, h.cast(&DataType::Float64)?);
     let mut out = Differences {
@@ -163,10 +161,10 @@ fn float_differences(
                 out.max_abs = out.max_abs.max(d);
                 out.max_rel = out.max_rel.max(d / x.abs().max(y.abs()));
             }
-            if let Some(t) = tolerance {
+            if let Some((abs, rel)) = within {
                 // NaN differences stay differences.
-                let within = d <= t.abs + t.rel * y.abs();
-                differ = !within;
+                let inside = d <= abs + rel * y.abs();
+                differ = !inside;
             }
         }
         out.differs.push(differ);
@@ -180,7 +178,7 @@ fn float_differences(
 fn integer_differences(
     b: &Series,
     h: &Series,
-    tolerance: Option<Tolerance>,
+    within: Option<(f64, f64)>,
 ) -> PolarsResult<Differences> {
     let (bi, hi) = (b.cast(&DataType::Int128)?, h.cast(&DataType::Int128)?);
     let mut out = Differences {
@@ -197,10 +195,10 @@ fn integer_differences(
                 let scale = x.unsigned_abs().max(y.unsigned_abs()) as f64;
                 out.max_rel = out.max_rel.max(d as f64 / scale);
             }
-            if let (Some(t), Some(d)) = (tolerance, d) {
+            if let (Some((abs, rel)), Some(d)) = (within, d) {
                 // An integer d is within a bound exactly when it is within
                 // the bound's floor; only the relative part is approximate.
-                let bound = (t.abs + t.rel * y.unsigned_abs() as f64).floor();
+                let bound = (abs + rel * y.unsigned_abs() as f64).floor();
                 differ = !(bound >= u128::MAX as f64 || d <= bound as u128);
             }
         }

@@ -44,11 +44,8 @@ pub(super) fn compare_keyed(
         let as_type = match untyped.map_or_else(|| key_type(b, h), |t| Ok(Some(t)))? {
             Some(t) => t,
             None => {
-                report.key_notes.push(format!(
-                    "key `{k}` is {} in base and {} in head, with no common type: rows paired on the key's text",
-                    b.dtype(),
-                    h.dtype()
-                ));
+                let (bt, ht) = (b.dtype().to_string(), h.dtype().to_string());
+                report.key_notes.push(key_as_text(k, &bt, &ht));
                 DataType::String
             }
         };
@@ -173,4 +170,12 @@ fn key_samples(keys: &DataFrame, rows: &[IdxSize]) -> PolarsResult<Vec<RowSample
             })
         })
         .collect()
+}
+
+/// The note of a key whose two types have no common one, so that its rows
+/// pair on its text: the same words from every engine.
+pub fn key_as_text(key: &str, base: &str, head: &str) -> String {
+    format!(
+        "key `{key}` is {base} in base and {head} in head, with no common type: rows paired on the key's text"
+    )
 }

@@ -12,7 +12,8 @@
 //!
 //! Where each part lives: [`source`] (a side's columns, loaded or on disk),
 //! [`schema`] (removed, added and retyped columns; which columns are
-//! compared), [`widen`] (type changes that lose nothing), [`keyed`] and
+//! compared), [`rule`] (when two values are equal, for every engine),
+//! [`widen`] (type changes that lose nothing), [`keyed`] and
 //! [`align`] (pairing rows by key), [`column`] (one column's comparison:
 //! null-aware equality, tolerances, string options, times), [`moved`]
 //! (swapped, permuted and renamed columns), [`multiset`] (keyless tables),
@@ -23,13 +24,18 @@ mod column;
 mod keyed;
 mod moved;
 mod multiset;
+mod rule;
 mod schema;
 mod source;
 mod values;
 pub mod widen;
 
+pub use keyed::key_as_text;
 pub use moved::{apply_renames, closed_cycles};
-pub use schema::{named_schema_diff, schema_diff};
+pub use rule::ValueRule;
+pub use schema::{
+    ColumnFacts, Columns, Compared, check_keys, compared_columns, named_schema_diff, schema_diff,
+};
 pub use source::Source;
 pub use values::{difference_path, row_values, to_json};
 
@@ -39,7 +45,6 @@ use crate::config::Table;
 use crate::model::TableReport;
 use keyed::compare_keyed;
 use multiset::compare_multiset;
-use schema::compared_columns;
 
 /// Changed values, missing rows and duplicate keys shown per column or table.
 pub const SAMPLES: usize = 5;
@@ -103,35 +108,21 @@ pub fn compare_sources(
     let (base_schema, head_schema) = (base.schema(), head.schema());
     report.schema = schema_diff(&base_schema, &head_schema, &table.ignore);
 
-    for k in &table.key {
-        if base_schema.get(k).is_none() {
-            return Err(DiffError::KeyNotInBase {
-                table: table.name.clone(),
-                location: table.key_location.clone(),
-                declared: table.declared,
-                column: k.clone(),
-                columns: base_schema
-                    .iter_names()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
-        }
-    }
-    if let Some(k) = table.key.iter().find(|k| head_schema.get(k).is_none()) {
-        report.head_missing = Some(format!(
-            "key column `{k}` is missing in head: rows cannot be matched"
-        ));
+    let names = |s: &Schema| s.iter_names().map(|n| n.to_string()).collect::<Vec<_>>();
+    if let Some(why) = check_keys(table, &names(&base_schema), &names(&head_schema))? {
+        report.head_missing = Some(why);
         return Ok(report);
     }
-
-    // A key with no values on one side has no type there: not a change.
-    for k in &table.key {
-        if base.untyped(k, table.format) || head.untyped(k, table.format) {
-            report.schema.changed.retain(|c| &c.column != k);
-        }
-    }
-    let compared = compared_columns(table, base, head, &mut report.schema);
+    let (base_facts, head_facts) = (
+        source::Facts(base, table.format),
+        source::Facts(head, table.format),
+    );
+    let compared = compared_columns(
+        table,
+        (&schema::named(&base_schema), &schema::named(&head_schema)),
+        (&base_facts, &head_facts),
+        &mut report.schema,
+    );
     report.compared_columns = compared.len();
     if table.key.is_empty() {
         if compared.is_empty() {

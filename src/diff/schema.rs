@@ -3,40 +3,77 @@
 
 use polars::prelude::*;
 
-use super::source::Source;
+use super::DiffError;
 use super::widen;
 use crate::config::Table;
 use crate::model::{ColumnType, SchemaDiff, Side, TypeChange};
 
 /// A column compared row by row, and how.
-pub(super) struct Compared {
-    pub(super) name: String,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compared {
+    pub name: String,
     /// The type both sides are read in, when they differ without loss (or
     /// one side has no values and so no type of its own).
-    pub(super) as_type: Option<DataType>,
+    pub as_type: Option<DataType>,
     /// The side that holds no value in this column.
-    pub(super) all_null: Option<Side>,
+    pub all_null: Option<Side>,
 }
 
-/// The columns of `table` compared value by value: those of the same type
-/// on both sides, those retyped without loss (compared in the common type,
-/// the type change marked so in `schema`), and those with no values on one
-/// side (read in the other side's type; no longer a type change).
-pub(super) fn compared_columns(
+/// What an engine knows of a side's column beyond its type.
+pub trait ColumnFacts {
+    /// True when the column holds no value and its type says nothing (a
+    /// Null column, or an empty column of a format without types).
+    fn untyped(&self, name: &str) -> bool;
+    /// True when the column holds no value but has rows.
+    fn all_null(&self, name: &str) -> bool;
+}
+
+/// The key columns of `table` on both sides, as every engine decides it: a
+/// key base lacks is an error (the config, or the stage that writes the
+/// table, is wrong); one head lacks is a regression, whose message is
+/// returned.
+pub fn check_keys(
     table: &Table,
-    base: Source<'_>,
-    head: Source<'_>,
+    base: &[String],
+    head: &[String],
+) -> Result<Option<String>, DiffError> {
+    if let Some(k) = table.key.iter().find(|k| !base.contains(k)) {
+        return Err(DiffError::KeyNotInBase {
+            table: table.name.clone(),
+            location: table.key_location.clone(),
+            declared: table.declared,
+            column: k.clone(),
+            columns: base.join(", "),
+        });
+    }
+    Ok(table
+        .key
+        .iter()
+        .find(|k| !head.contains(k))
+        .map(|k| format!("key column `{k}` is missing in head: rows cannot be matched")))
+}
+
+/// The columns of `table` compared value by value, as every engine decides
+/// it: those of the same type on both sides, those retyped without loss
+/// (compared in the common type, the type change marked so in `schema`),
+/// and those with no values on one side (read in the other side's type; no
+/// longer a type change). A key with no values on one side is no type
+/// change either.
+pub fn compared_columns(
+    table: &Table,
+    (bs, hs): (&Columns, &Columns),
+    (base, head): (&dyn ColumnFacts, &dyn ColumnFacts),
     schema: &mut SchemaDiff,
 ) -> Vec<Compared> {
-    let (bs, hs) = (base.schema(), head.schema());
+    for k in &table.key {
+        if base.untyped(k) || head.untyped(k) {
+            schema.changed.retain(|c| &c.column != k);
+        }
+    }
     let mut compared = Vec::new();
-    for (name, bt) in bs.iter() {
-        let skipped = table
-            .key
-            .iter()
-            .chain(&table.ignore)
-            .any(|k| k == name.as_str());
-        let Some(ht) = hs.get(name).filter(|_| !skipped) else {
+    for (name, bt) in bs {
+        let skipped = table.key.iter().chain(&table.ignore).any(|k| k == name);
+        let Some((_, ht)) = hs.iter().find(|(n, _)| n == name).filter(|_| !skipped) else {
             continue;
         };
         let all_null = if base.all_null(name) && !head.all_null(name) {
@@ -48,18 +85,14 @@ pub(super) fn compared_columns(
         };
         let as_type = if bt == ht {
             None
-        } else if base.untyped(name, table.format) {
-            schema.changed.retain(|c| c.column != name.as_str());
+        } else if base.untyped(name) {
+            schema.changed.retain(|c| &c.column != name);
             Some(ht.clone())
-        } else if head.untyped(name, table.format) {
-            schema.changed.retain(|c| c.column != name.as_str());
+        } else if head.untyped(name) {
+            schema.changed.retain(|c| &c.column != name);
             Some(bt.clone())
         } else if let Some(t) = widen::value_type(bt, ht) {
-            if let Some(c) = schema
-                .changed
-                .iter_mut()
-                .find(|c| c.column == name.as_str())
-            {
+            if let Some(c) = schema.changed.iter_mut().find(|c| &c.column == name) {
                 c.compared_as = Some(t.to_string());
             }
             Some(t)
@@ -67,7 +100,7 @@ pub(super) fn compared_columns(
             continue;
         };
         compared.push(Compared {
-            name: name.to_string(),
+            name: name.clone(),
             as_type,
             all_null,
         });
@@ -75,12 +108,15 @@ pub(super) fn compared_columns(
     compared
 }
 
+/// A side's columns: names and the types they are read in.
+pub type Columns = [(String, DataType)];
+
+/// A polars schema as (name, type) pairs.
+pub fn named(s: &Schema) -> Vec<(String, DataType)> {
+    s.iter().map(|(n, t)| (n.to_string(), t.clone())).collect()
+}
+
 pub fn schema_diff(bs: &Schema, hs: &Schema, ignore: &[String]) -> SchemaDiff {
-    let named = |s: &Schema| {
-        s.iter()
-            .map(|(n, t)| (n.to_string(), t.clone()))
-            .collect::<Vec<_>>()
-    };
     named_schema_diff(&named(bs), &named(hs), ignore)
 }
 

@@ -92,3 +92,15 @@ pub(super) enum Rows<'a> {
     Filter(&'a BooleanChunked),
     Take(&'a IdxCa),
 }
+
+/// A side's columns as the compared-columns rule asks about them.
+pub(super) struct Facts<'a>(pub(super) Source<'a>, pub(super) Format);
+
+impl super::ColumnFacts for Facts<'_> {
+    fn untyped(&self, name: &str) -> bool {
+        self.0.untyped(name, self.1)
+    }
+    fn all_null(&self, name: &str) -> bool {
+        self.0.all_null(name)
+    }
+}

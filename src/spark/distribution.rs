@@ -29,14 +29,15 @@ const ROWS_PER_PARTITION: u64 = 4_000_000;
 const MAX_PARTITIONS: u64 = 256;
 
 /// Compares `table` by distribution on the cluster: `base` and `head` are
-/// Parquet paths (or globs) the cluster can read.
+/// what the cluster reads (paths or globs in the table's format, URIs,
+/// catalog tables).
 pub fn compare_distribution(
     spark: &Spark,
     table: &Table,
-    base: &str,
-    head: &str,
+    base: impl Into<super::Read>,
+    head: impl Into<super::Read>,
 ) -> Result<TableReport, SparkError> {
-    let (mut report, bs, hs) = open(spark, table, base, head)?;
+    let (mut report, bs, hs) = open(spark, table, &base.into(), &head.into())?;
     report.precision = Some(table.precision);
     let head_type = |name: &str| hs.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str());
     let mut numeric = Vec::new();

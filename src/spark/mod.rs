@@ -14,15 +14,17 @@
 //! p-value computed here by the same code as the local engine's.
 
 mod distribution;
+mod types;
 
 use std::time::Duration;
 
 pub use distribution::{compare_distribution, ks_counts};
+pub use types::{polars_type, sql_type};
 
 use polars::prelude::*;
 
-use crate::config::{StringOptions, Table, Tolerance};
-use crate::diff::{SAMPLES, named_schema_diff, row_values, to_json};
+use crate::config::{Format, Table};
+use crate::diff::{ColumnFacts, SAMPLES, ValueRule, named_schema_diff, row_values, to_json};
 use crate::interrupt::Interrupted;
 use crate::model::{
     ColumnDiff, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport, ValueSample,
@@ -53,6 +55,62 @@ pub enum SparkError {
     Interrupted(Interrupted),
     #[error("cannot start the Spark client's runtime")]
     Runtime(#[source] std::io::Error),
+    /// Reading a local CSV or NDJSON side to tell the cluster its schema.
+    #[error(transparent)]
+    Local(Box<crate::load::LoadError>),
+    #[error(transparent)]
+    Diff(Box<crate::diff::DiffError>),
+}
+
+impl From<crate::diff::DiffError> for SparkError {
+    fn from(e: crate::diff::DiffError) -> SparkError {
+        SparkError::Diff(Box::new(e))
+    }
+}
+
+/// How the cluster reads one side of a table.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// A path (or glob, or URI) the cluster reads, or `table:db.name`.
+    pub location: String,
+    /// For CSV and NDJSON read from this machine: the schema the local
+    /// reader infers, which the cluster is told.
+    pub local: Option<LocalSchema>,
+}
+
+impl Read {
+    /// A location read as the table's format says, its schema Spark's own.
+    pub fn at(location: &str) -> Read {
+        Read {
+            location: location.to_string(),
+            local: None,
+        }
+    }
+}
+
+impl From<&str> for Read {
+    fn from(location: &str) -> Read {
+        Read::at(location)
+    }
+}
+
+/// A side's schema as the local reader infers it.
+#[derive(Debug, Clone)]
+pub struct LocalSchema {
+    pub schema: Schema,
+    /// Columns that hold no value: no type of their own.
+    pub untyped: Vec<String>,
+}
+
+impl ColumnFacts for Read {
+    fn untyped(&self, name: &str) -> bool {
+        self.local
+            .as_ref()
+            .is_some_and(|l| l.untyped.iter().any(|u| u == name))
+    }
+    fn all_null(&self, name: &str) -> bool {
+        self.untyped(name)
+    }
 }
 
 impl crate::error::Help for SparkError {
@@ -61,6 +119,8 @@ impl crate::error::Help for SparkError {
             SparkError::Unreachable { .. } => "check that the server runs and that `[spark] remote` (or --spark-remote) names it, e.g. sc://host:15002",
             SparkError::Unsupported { .. } => "use the local engine for it (`engine = \"local\"`)",
             SparkError::Incomplete { .. } => "run again; if it recurs, check the server's log for the query",
+            SparkError::Local(e) => return crate::error::Help::help(e.as_ref()),
+            SparkError::Diff(e) => return crate::error::Help::help(e.as_ref()),
             _ => return None,
         }.into())
     }
@@ -226,53 +286,101 @@ const ROW: &str = "__swl_row";
 const OCC: &str = "__swl_occ";
 const CNT: &str = "__swl_cnt";
 
-/// Compares `table` exactly on the cluster: `base` and `head` are Parquet
-/// paths (or globs) the cluster can read.
+/// Compares `table` exactly on the cluster: `base` and `head` are what the
+/// cluster reads (paths or globs in the table's format, URIs, catalog
+/// tables).
 pub fn compare_exact(
     spark: &Spark,
     table: &Table,
-    base: &str,
-    head: &str,
+    base: impl Into<Read>,
+    head: impl Into<Read>,
 ) -> Result<TableReport, SparkError> {
-    let (mut report, bs, hs) = open(spark, table, base, head)?;
+    let (base, head) = (base.into(), head.into());
+    let (mut report, bs, hs) = open(spark, table, &base, &head)?;
     let type_of = |cols: &[(String, String)], name: &str| {
         cols.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
     };
-    let ignored = |n: &str| table.ignore.iter().any(|i| i == n);
-    for k in &table.key {
-        if type_of(&bs, k).is_none() || type_of(&hs, k).is_none() {
-            let side = if type_of(&bs, k).is_none() {
-                "base"
-            } else {
-                "head"
-            };
-            return Err(SparkError::Unsupported {
-                what: "tables whose key columns exist on both sides".into(),
-                actual: format!("lacks key column `{k}` in {side}"),
-            });
+    // The rules every engine obeys: keys present, and which columns are
+    // compared in which type.
+    let names = |c: &[(String, String)]| c.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    if let Some(why) = crate::diff::check_keys(table, &names(&bs), &names(&hs))? {
+        report.head_missing = Some(why);
+        return Ok(report);
+    }
+    let typed = |c: &[(String, String)]| {
+        c.iter()
+            .map(|(n, t)| (n.clone(), polars_type(t)))
+            .collect::<Vec<_>>()
+    };
+    let rule = crate::diff::compared_columns(
+        table,
+        (&typed(&bs), &typed(&hs)),
+        (&base, &head),
+        &mut report.schema,
+    );
+    // Each compared column with the Spark type it is compared in.
+    let mut compared: Vec<(String, String)> = Vec::new();
+    for c in &rule {
+        let in_type = match &c.as_type {
+            None => type_of(&bs, &c.name),
+            Some(t) => sql_type(t).map(|t| t.to_lowercase()),
+        };
+        if let Some(t) = in_type {
+            compared.push((c.name.clone(), t));
         }
     }
-    let compared: Vec<(String, String)> = bs
-        .iter()
-        .filter(|(n, t)| {
-            !table.key.contains(n) && !ignored(n) && type_of(&hs, n).as_ref() == Some(t)
-        })
-        .cloned()
-        .collect();
+    let cast = |side: &str, i: usize| {
+        let (c, t) = &compared[i];
+        match type_of(if side == "b" { &bs } else { &hs }, c) {
+            Some(own) if &own == t => format!("{side}.{}", ident(c)),
+            _ => format!("CAST({side}.{} AS {t})", ident(c)),
+        }
+    };
     report.compared_columns = compared.len();
     if table.key.is_empty() {
-        compare_multiset(spark, &compared, &mut report)?;
+        let exprs: Vec<[String; 2]> = (0..compared.len())
+            .map(|i| [cast("b", i), cast("h", i)])
+            .collect();
+        compare_multiset(spark, &compared, &exprs, &mut report)?;
         return Ok(report);
     }
 
-    // Keys whose type differs between the sides are matched on their text,
-    // as the local engine does.
-    let key_expr = |side: &str, k: &str| {
-        if type_of(&bs, k) == type_of(&hs, k) {
-            format!("{side}.{}", ident(k))
-        } else {
-            format!("CAST({side}.{} AS STRING)", ident(k))
+    // Keys whose type differs between the sides pair by value in their
+    // common type (numbers as exact decimals), else on their text, as the
+    // local engine pairs them.
+    let mut key_types = std::collections::HashMap::new();
+    for k in &table.key {
+        let (Some(b), Some(h)) = (type_of(&bs, k), type_of(&hs, k)) else {
+            continue;
+        };
+        if b == h {
+            continue;
         }
+        let (pb, ph) = (polars_type(&b), polars_type(&h));
+        let common = crate::diff::widen::common_type(&pb, &ph);
+        let sql = match common.as_ref() {
+            Some(t) if pb.is_numeric() && ph.is_numeric() && t.is_float() => {
+                Some("DECIMAL(38,18)".to_string())
+            }
+            Some(t) => sql_type(t),
+            None => None,
+        };
+        match (sql, common) {
+            (Some(sql), Some(t)) => {
+                if let Some(c) = report.schema.changed.iter_mut().find(|c| &c.column == k) {
+                    c.compared_as = Some(t.to_string());
+                }
+                key_types.insert(k.clone(), sql);
+            }
+            _ => {
+                report.key_notes.push(crate::diff::key_as_text(k, &b, &h));
+                key_types.insert(k.clone(), "STRING".into());
+            }
+        }
+    }
+    let key_expr = |side: &str, k: &str| match key_types.get(k) {
+        None => format!("{side}.{}", ident(k)),
+        Some(t) => format!("CAST({side}.{} AS {t})", ident(k)),
     };
     let keys = |side: &str| sql_list(&table.key, ", ", |k| key_expr(side, k));
 
@@ -302,7 +410,7 @@ pub fn compare_exact(
         compared
             .iter()
             .enumerate()
-            .map(|(i, (c, _))| format!("b.{0} AS b{i}, h.{0} AS h{i}", ident(c)))
+            .map(|(i, _)| format!("{} AS b{i}, {} AS h{i}", cast("b", i), cast("h", i)))
             .chain(renames.iter().enumerate().map(|(i, (from, to))| {
                 format!("b.{} AS rb{i}, h.{} AS rh{i}", ident(from), ident(to))
             }))
@@ -336,7 +444,8 @@ fn summarize(
     let tolerance = |i: usize| table.tolerance.get(&compared[i].0).copied();
     // A difference, after the table's string options and the column's
     // tolerance, as the local engine decides it.
-    let differs = |i: usize| value_differs(i, &compared[i].1, tolerance(i), table.strings);
+    let rule = |i: usize| ValueRule::of(&polars_type(&compared[i].1), tolerance(i), table.strings);
+    let differs = |i: usize| value_differs(i, &rule(i), &compared[i].1);
     let any_differs = if compared.is_empty() {
         "false".to_string()
     } else {
@@ -344,12 +453,7 @@ fn summarize(
     };
     // Columns whose difference sizes are reported: floats, and integers
     // given a numeric tolerance.
-    let sized = |i: usize| {
-        let t = compared[i].1.as_str();
-        t == "double"
-            || t == "float"
-            || (INTEGERS.contains(&t) && tolerance(i).is_some_and(|t| t.abs > 0.0 || t.rel > 0.0))
-    };
+    let sized = |i: usize| rule(i).sized(&polars_type(&compared[i].1));
     let per_column: String = compared
         .iter()
         .enumerate()
@@ -497,59 +601,50 @@ const INTEGERS: [&str; 4] = ["tinyint", "smallint", "int", "bigint"];
 const MAX_PAIRS: usize = 1_000;
 
 /// Whether compared column `i` (of Spark type `dtype`) differs on a joined
-/// row, after the string options and the column's tolerance: the SQL of
-/// the local engine's rules.
-fn value_differs(
-    i: usize,
-    dtype: &str,
-    tolerance: Option<Tolerance>,
-    strings: StringOptions,
-) -> String {
+/// row under `rule`: the value rule rendered to SQL.
+fn value_differs(i: usize, rule: &ValueRule, dtype: &str) -> String {
     let (b, h) = (format!("b{i}"), format!("h{i}"));
-    if dtype == "string" && (strings.trim || strings.ignore_case) {
-        let normal = |x: &str| {
-            // Unicode white space, as Rust's `trim`.
-            let x = if strings.trim {
-                format!("regexp_replace({x}, '(?U)^\\\\s+|\\\\s+$', '')")
-            } else {
-                x.to_string()
-            };
-            if strings.ignore_case {
-                format!("lower({x})")
-            } else {
-                x
-            }
-        };
-        return format!("NOT ({} <=> {})", normal(&b), normal(&h));
-    }
     let raw = format!("NOT ({b} <=> {h})");
-    let Some(t) = tolerance else { return raw };
-    // Seconds per unit of a date or timestamp read as a number.
-    let unit = match dtype {
-        "date" => Some(86_400.0),
-        "timestamp" | "timestamp_ntz" => Some(1e-6),
-        _ => None,
-    };
-    match dtype {
-        _ if t.seconds > 0.0 && unit.is_some() => format!(
-            "({raw} AND NOT coalesce(abs({} - {}) * {} <= {}, false))",
-            as_double(&b, dtype),
-            as_double(&h, dtype),
-            lit(unit.unwrap_or(1.0)),
-            lit(t.seconds)
-        ),
-        t2 if (t.abs > 0.0 || t.rel > 0.0)
-            && (t2 == "double" || t2 == "float" || INTEGERS.contains(&t2)) =>
-        {
-            // NaN differences stay differences (NaN is never <= a bound).
+    match *rule {
+        ValueRule::Exact => raw,
+        ValueRule::Strings { trim, ignore_case } => {
+            let normal = |x: &str| {
+                // Unicode white space, as Rust's `trim`.
+                let x = if trim {
+                    format!("regexp_replace({x}, '(?U)^\\\\s+|\\\\s+$', '')")
+                } else {
+                    x.to_string()
+                };
+                if ignore_case {
+                    format!("lower({x})")
+                } else {
+                    x
+                }
+            };
+            format!("NOT ({} <=> {})", normal(&b), normal(&h))
+        }
+        ValueRule::Seconds(seconds) => {
+            // Seconds per unit of a date or timestamp read as a number.
+            let unit = match dtype {
+                "date" => 86_400.0,
+                "timestamp" | "timestamp_ntz" => 1e-6,
+                _ => return raw,
+            };
             format!(
-                "({raw} AND NOT coalesce({} <= {} + {} * abs(CAST({h} AS DOUBLE)), false))",
-                difference(i, t2),
-                lit(t.abs),
-                lit(t.rel)
+                "({raw} AND NOT coalesce(abs({} - {}) * {} <= {}, false))",
+                as_double(&b, dtype),
+                as_double(&h, dtype),
+                lit(unit),
+                lit(seconds)
             )
         }
-        _ => raw,
+        // NaN differences stay differences (NaN is never <= a bound).
+        ValueRule::Within { abs, rel } => format!(
+            "({raw} AND NOT coalesce({} <= {} + {} * abs(CAST({h} AS DOUBLE)), false))",
+            difference(i, dtype),
+            lit(abs),
+            lit(rel)
+        ),
     }
 }
 
@@ -706,6 +801,7 @@ fn permutations_and_renames(
 fn compare_multiset(
     spark: &Spark,
     compared: &[(String, String)],
+    exprs: &[[String; 2]],
     report: &mut TableReport,
 ) -> Result<(), SparkError> {
     if compared.is_empty() {
@@ -716,6 +812,11 @@ fn compare_multiset(
     }
     let names: Vec<String> = compared.iter().map(|(n, _)| n.clone()).collect();
     let cols = sql_list(&names, ", ", |n| ident(n));
+    let side_exprs = |side: usize| {
+        sql_list(0..names.len(), ", ", |i| {
+            format!("{} AS {}", exprs[i][side], ident(&names[i]))
+        })
+    };
     let on = sql_list(&names, " AND ", |n| format!("b.{0} <=> h.{0}", ident(n)));
     let coalesced = sql_list(&names, ", ", |n| {
         format!("coalesce(b.{0}, h.{0}) AS {0}", ident(n))
@@ -723,8 +824,10 @@ fn compare_multiset(
     spark.sql(&format!(
         "CREATE OR REPLACE TEMP VIEW swl_m AS
          SELECT {coalesced}, coalesce(b.n, 0) - coalesce(h.n, 0) AS surplus
-         FROM (SELECT {cols}, count(*) AS n FROM swl_b GROUP BY {cols}) b
-         FULL OUTER JOIN (SELECT {cols}, count(*) AS n FROM swl_h GROUP BY {cols}) h ON {on}"
+         FROM (SELECT {cols}, count(*) AS n FROM (SELECT {} FROM swl_b b) GROUP BY {cols}) b
+         FULL OUTER JOIN (SELECT {cols}, count(*) AS n FROM (SELECT {} FROM swl_h h) GROUP BY {cols}) h ON {on}",
+        side_exprs(0),
+        side_exprs(1)
     ))?;
     spark.sql("CACHE TABLE swl_m")?;
     let result = (|| -> Result<(), SparkError> {
@@ -770,19 +873,14 @@ fn compare_multiset(
 fn open(
     spark: &Spark,
     table: &Table,
-    base: &str,
-    head: &str,
+    base: &Read,
+    head: &Read,
 ) -> Result<(TableReport, Vec<(String, String)>, Vec<(String, String)>), SparkError> {
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.engine = "spark";
     report.ignored = table.ignore.clone();
-    for (view, source) in [("swl_b", base), ("swl_h", head)] {
-        // `table:catalog.db.name` is a table of the cluster's catalog;
-        // anything else a Parquet path (or glob, or URI) it reads.
-        let from = match source.strip_prefix("table:") {
-            Some(name) => name.split('.').map(ident).collect::<Vec<_>>().join("."),
-            None => format!("parquet.{}", ident(source)),
-        };
+    for (view, read) in [("swl_b", base), ("swl_h", head)] {
+        let from = source(spark, table, view, read)?;
         // Each row's place: its file and its index there, so samples are
         // the first rows in file order, as the local engine takes them
         // (Spark's own order of part files is by size). Where the source
@@ -799,6 +897,67 @@ fn open(
     let (bs, hs) = (columns(spark, "swl_b")?, columns(spark, "swl_h")?);
     report.schema = named_schema_diff(&bs, &hs, &table.ignore);
     Ok((report, bs, hs))
+}
+
+/// What a side's view selects from: `table:catalog.db.name` is a table of
+/// the cluster's catalog; anything else a path (or glob, or URI) read in
+/// the table's format. CSV and NDJSON are read with the schema the local
+/// reader inferred when there is one (Spark's own inference otherwise, for
+/// files only the cluster sees), through a view of their own.
+fn source(spark: &Spark, table: &Table, view: &str, read: &Read) -> Result<String, SparkError> {
+    if let Some(name) = read.location.strip_prefix("table:") {
+        return Ok(name.split('.').map(ident).collect::<Vec<_>>().join("."));
+    }
+    let quoted = read.location.replace('\\', "\\\\").replace('\'', "\\'");
+    let (using, mut options) = match table.format {
+        Format::Parquet => return Ok(format!("parquet.{}", ident(&read.location))),
+        Format::Ipc => {
+            return Err(SparkError::Unsupported {
+                what: "Parquet, CSV and NDJSON files".into(),
+                actual: "is Arrow IPC".into(),
+            });
+        }
+        Format::Csv => {
+            let sep = match table.delimiter {
+                b'\t' => "\\t".to_string(),
+                b'\'' => "\\'".to_string(),
+                d => (d as char).to_string(),
+            };
+            (
+                "csv",
+                format!("header 'true', sep '{sep}', multiLine 'true', escape '\"'"),
+            )
+        }
+        Format::Ndjson => ("json", String::new()),
+    };
+    let schema = match &read.local {
+        Some(local) => {
+            let columns = local
+                .schema
+                .iter()
+                .map(|(n, t)| {
+                    // A column with no value reads as text, as locally.
+                    let t = sql_type(t).unwrap_or_else(|| "STRING".into());
+                    format!("{} {t}", ident(n))
+                })
+                .collect::<Vec<_>>();
+            format!("({})", columns.join(", "))
+        }
+        None => {
+            if table.format == Format::Csv {
+                options.push_str(", inferSchema 'true'");
+            }
+            String::new()
+        }
+    };
+    if !options.is_empty() {
+        options.push_str(", ");
+    }
+    let src = format!("{view}_src");
+    spark.sql(&format!(
+        "CREATE OR REPLACE TEMPORARY VIEW {src} {schema} USING {using} OPTIONS ({options}path '{quoted}')"
+    ))?;
+    Ok(src)
 }
 
 /// A view's columns and Spark's names of their types.

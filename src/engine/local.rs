@@ -1,0 +1,122 @@
+//! The local engine: polars on this machine. Keyed exact Parquet and Arrow
+//! IPC tables are compared from disk a column at a time; everything else is
+//! loaded whole and compared in memory.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::config::{CompareMode, Table};
+use crate::diff;
+use crate::distribution;
+use crate::load::{self, MemoryBudget};
+use crate::model::TableReport;
+
+/// Loads (or opens) both sides of `table` and compares them. Returns the
+/// report and the seconds spent loading.
+pub(super) fn compare(
+    table: &Table,
+    base: (&Path, &str),
+    head: (&Path, &str),
+    budget: MemoryBudget,
+) -> (TableReport, f64) {
+    if let Some(report) = compare_out_of_core(table, base, head, budget) {
+        return (report, 0.0);
+    }
+    let t = Instant::now();
+    let (base, head) = rayon::join(
+        || load::load(base.0, base.1, table),
+        || load::load(head.0, head.1, table),
+    );
+    let load_seconds = t.elapsed().as_secs_f64();
+    let mut report = TableReport::new(&table.name, table.compare, &table.key);
+    let (base, head) = match (base, head) {
+        (Ok(b), Ok(h)) => (b, h),
+        (Err(e), _) => {
+            report.error = Some(format!("base output: {}", crate::error::chain(&e)));
+            return (report, load_seconds);
+        }
+        (_, Err(e)) => {
+            report.error = Some(format!("head output: {}", crate::error::chain(&e)));
+            return (report, load_seconds);
+        }
+    };
+    let result = match table.compare {
+        CompareMode::Exact => diff::compare_exact(table, &base.frame, &head.frame),
+        CompareMode::Distribution => {
+            distribution::compare_distribution(table, &base.frame, &head.frame)
+        }
+    };
+    match result {
+        Ok(r) => (r, load_seconds),
+        Err(e) => {
+            report.error = Some(crate::error::chain(&e));
+            (report, load_seconds)
+        }
+    }
+}
+
+/// Compares a keyed exact table from disk, a column at a time, when both
+/// sides are Parquet or Arrow IPC: memory holds the keys, the alignment and
+/// the columns in flight, as many at once as the budget allows (measured
+/// faster than loading both sides whole, too: BENCHMARKS.md). `None` when
+/// the table is to be loaded whole.
+fn compare_out_of_core(
+    table: &Table,
+    base: (&Path, &str),
+    head: (&Path, &str),
+    budget: MemoryBudget,
+) -> Option<TableReport> {
+    if table.compare != CompareMode::Exact || table.key.is_empty() {
+        return None;
+    }
+    // Errors (a missing or unreadable file) are left to the loading path,
+    // which reports them.
+    let mut b = load::OnDisk::open(base.0, base.1, table.format).ok()??;
+    let mut h = load::OnDisk::open(head.0, head.1, table.format).ok()??;
+    (b.declared, h.declared) = (table.declared, table.declared);
+    // The largest column pair sets how many fit in the budget at once.
+    let pair_bytes = b
+        .column_bytes
+        .iter()
+        .map(|(name, bytes)| bytes + h.column_bytes.get(name).copied().unwrap_or(0))
+        .max()
+        .unwrap_or(0);
+    let in_flight = budget.columns_in_flight(pair_bytes);
+    let mut report = match diff::compare_sources(
+        table,
+        diff::Source::Disk(&b),
+        diff::Source::Disk(&h),
+        in_flight,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut r = TableReport::new(&table.name, table.compare, &table.key);
+            r.error = Some(crate::error::chain(&e));
+            r
+        }
+    };
+    report.out_of_core = true;
+    Some(report)
+}
+
+/// A CSV or NDJSON side's schema as the local reader infers it, and the
+/// columns that hold no value (no type of their own): what another engine
+/// is told, so that it reads the same types.
+#[cfg(feature = "spark")]
+pub(super) fn schema_of(
+    dir: &Path,
+    pattern: &str,
+    table: &Table,
+) -> Result<crate::spark::LocalSchema, load::LoadError> {
+    let frame = load::load(dir, pattern, table)?.frame;
+    let untyped = frame
+        .columns()
+        .iter()
+        .filter(|c| c.null_count() == c.len())
+        .map(|c| c.name().to_string())
+        .collect();
+    Ok(crate::spark::LocalSchema {
+        schema: frame.schema().as_ref().clone(),
+        untyped,
+    })
+}

@@ -1,0 +1,209 @@
+//! One seam where a table is compared: given where base's and head's data
+//! are, an [`Engine`] fills the table's report. `run` and `compare` call
+//! [`compare`]; neither calls the other.
+//!
+//! The rules that decide a verdict are written once, and every engine obeys
+//! them:
+//! - an output base did not write is an error, one head did not write a
+//!   regression: [`compare`] checks both sides' files before any engine
+//!   reads them;
+//! - a key column missing in base is an error, missing in head a regression
+//!   (`diff::check_keys`);
+//! - which columns are compared, and in which type
+//!   (`diff::compared_columns`);
+//! - when two values are equal (`diff::ValueRule`, which the Spark engine
+//!   renders to SQL);
+//! - which formats an engine reads ([`check_readable`], before any lane
+//!   runs).
+//!
+//! [`local`] compares with polars on this machine (from disk a column at a
+//! time when it can); `crate::spark` compares as Spark SQL on a cluster.
+
+mod local;
+
+use std::path::Path;
+
+use crate::config::{Format, Table};
+use crate::error::Help;
+use crate::load::{self, MemoryBudget};
+use crate::model::TableReport;
+
+/// Where tables are compared.
+#[derive(Clone, Copy, Default)]
+pub enum Engine<'a> {
+    /// polars on this machine.
+    #[default]
+    Local,
+    /// Spark SQL on the cluster behind a Spark Connect session.
+    #[cfg(feature = "spark")]
+    Spark(&'a crate::spark::Spark),
+    #[doc(hidden)]
+    #[cfg(not(feature = "spark"))]
+    _Unused(std::marker::PhantomData<&'a ()>),
+}
+
+impl Engine<'_> {
+    /// The engine's name in reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            #[cfg(feature = "spark")]
+            Engine::Spark(_) => "spark",
+            _ => "local",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("table `{table}` is {}, which the {engine} engine cannot read", format.as_str())]
+    Unreadable {
+        table: String,
+        format: Format,
+        engine: &'static str,
+    },
+}
+
+impl Help for EngineError {
+    fn help(&self) -> Option<String> {
+        match self {
+            EngineError::Unreadable { .. } => Some(
+                "write the table as Parquet, CSV or NDJSON, or compare it with the local engine (`engine = \"local\"` for the table, or --engine local)".into(),
+            ),
+        }
+    }
+}
+
+/// Whether `engine` reads `table`'s format: asked before any lane runs, so
+/// that a table no engine can read is an error at once, not after the
+/// pipeline ran twice.
+pub fn check_readable(table: &Table, engine: &Engine<'_>) -> Result<(), EngineError> {
+    match (engine, table.format) {
+        #[cfg(feature = "spark")]
+        (Engine::Spark(_), Format::Ipc) => Err(EngineError::Unreadable {
+            table: table.name.clone(),
+            format: table.format,
+            engine: engine.name(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a table's location names something only the Spark cluster
+/// reads: `table:catalog.db.name`, or a URI (`s3://...`, `dbfs:/...`).
+pub fn cluster_source(location: &str) -> bool {
+    location.starts_with("table:")
+        || location.split_once(':').is_some_and(|(scheme, rest)| {
+            scheme.len() > 1
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+                && rest.starts_with('/')
+        })
+}
+
+/// Compares `table`, base's data at `base` and head's at `head` (each a
+/// directory and a file or glob under it, or a location only the cluster
+/// reads), with `engine`. Returns the report (with `error` set when the
+/// table could not be compared) and the seconds spent loading.
+pub fn compare(
+    table: &Table,
+    base: (&Path, &str),
+    head: (&Path, &str),
+    budget: MemoryBudget,
+    engine: Engine<'_>,
+) -> (TableReport, f64) {
+    let mut report = TableReport::new(&table.name, table.compare, &table.key);
+    report.engine = engine.name();
+    // Outputs on this machine are checked here, for every engine; the
+    // cluster answers for its own locations.
+    for (side, (dir, pattern)) in [("base", base), ("head", head)] {
+        if cluster_source(pattern) {
+            continue;
+        }
+        match (side, load::resolve_files(dir, pattern)) {
+            (_, Ok(_)) => {}
+            ("head", Err(e @ load::LoadError::Missing { .. })) => {
+                report.head_missing = Some(format!("missing in head: {e}"));
+                return (report, 0.0);
+            }
+            (side, Err(e)) => {
+                report.error = Some(format!("{side} output: {}", crate::error::chain(&e)));
+                return (report, 0.0);
+            }
+        }
+    }
+    match engine {
+        #[cfg(feature = "spark")]
+        Engine::Spark(spark) => (on_spark(spark, table, base, head), 0.0),
+        _ => local::compare(table, base, head, budget),
+    }
+}
+
+/// Compares `table` on the cluster: paths of this machine are given as the
+/// cluster names them; CSV and NDJSON are read with the schema the local
+/// reader infers, so a column has the same type on both engines.
+#[cfg(feature = "spark")]
+fn on_spark(
+    spark: &crate::spark::Spark,
+    table: &Table,
+    base: (&Path, &str),
+    head: (&Path, &str),
+) -> TableReport {
+    use crate::config::CompareMode;
+    use crate::spark::Read;
+    let read = |(dir, pattern): (&Path, &str)| -> Result<Read, crate::spark::SparkError> {
+        if cluster_source(pattern) {
+            return Ok(Read::at(pattern));
+        }
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let location = spark.cluster_path(&dir.join(pattern));
+        let local = match table.format {
+            Format::Csv | Format::Ndjson => Some(
+                local::schema_of(&dir, pattern, table)
+                    .map_err(|e| crate::spark::SparkError::Local(Box::new(e)))?,
+            ),
+            _ => None,
+        };
+        Ok(Read { location, local })
+    };
+    let result = read(base)
+        .and_then(|b| Ok((b, read(head)?)))
+        .and_then(|(b, h)| match table.compare {
+            CompareMode::Exact => crate::spark::compare_exact(spark, table, b, h),
+            CompareMode::Distribution => crate::spark::compare_distribution(spark, table, b, h),
+        });
+    result.unwrap_or_else(|e| {
+        let mut r = TableReport::new(&table.name, table.compare, &table.key);
+        r.engine = "spark";
+        r.error = Some(crate::error::chain(&e));
+        r
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cluster_source;
+
+    #[test]
+    fn catalog_tables_and_uris_are_for_the_cluster_and_paths_are_not() {
+        for s in [
+            "table:lake.sales.orders",
+            "s3://bucket/orders/",
+            "s3a://bucket/x.parquet",
+            "dbfs:/mnt/x",
+            "file:///tmp/x.parquet",
+            "abfss://c@acct.dfs.core.windows.net/x",
+        ] {
+            assert!(cluster_source(s), "{s}");
+        }
+        for s in [
+            "orders.parquet",
+            "/data/orders.parquet",
+            "./a:b.csv",
+            "C:/data/x.parquet",
+            "dir/part-*.parquet",
+        ] {
+            assert!(!cluster_source(s), "{s}");
+        }
+    }
+}

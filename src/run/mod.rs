@@ -1,0 +1,725 @@
+//! `swimlane run`: config → checkouts → lanes → outputs → comparison model.
+//!
+//! This is the one place that knows the order of things and what a failure
+//! at each step means for the verdict. [`run`] is its phases in order:
+//! resolve the revisions, prepare the lanes, run them, check their side
+//! effects, compare the tables, assemble the report. It prints nothing;
+//! progress goes to an [`Observer`] and the result is a [`RunReport`] for
+//! the renderers. [`calibrate`] owns `--calibrate`; [`snapshot_watch`]
+//! names the lane that modified the snapshot.
+
+mod calibrate;
+mod snapshot_watch;
+
+pub use calibrate::{FLOAT_NOISE, NOISE_MARGIN};
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use tempfile::TempDir;
+
+use crate::cache::{Cache, Lookup};
+use crate::config::{Config, ConfigError, Table};
+use crate::distribution;
+use crate::engine::{self, Engine};
+use crate::error::Help;
+use crate::git::{GitError, Repo, Resolved};
+use crate::lane::{self, LaneDirs, LaneEnv, Observer};
+use crate::load::MemoryBudget;
+use crate::model::{
+    LaneRun, Mode, RevReport, RunReport, Side, SnapshotReport, StageRun, StageStatus, TableReport,
+    Timings,
+};
+use crate::snapshot::{self, SnapshotError};
+use calibrate::{calibrate, calibrated_table};
+use snapshot_watch::SnapshotTracker;
+
+/// What the user asked `swimlane run` to do.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub config: PathBuf,
+    pub base: Option<String>,
+    pub head: Option<String>,
+    pub worktree: bool,
+    pub keep_lanes: bool,
+    pub base_mode: BaseMode,
+    /// The baseline cache's directory; `None` runs without the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Run the base twice and discount what differs between the two runs.
+    pub calibrate: bool,
+    /// Memory for the columns being compared at once.
+    pub memory_budget: MemoryBudget,
+    /// `--engine`: overrides the config's engines for every table.
+    pub engine: Option<crate::config::Engine>,
+    /// `--spark-remote`: overrides `[spark] remote`.
+    pub spark_remote: Option<String>,
+}
+
+/// Which commit of the base the head is compared with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BaseMode {
+    /// Where head branched off base, as a pull request's diff does: changes
+    /// merged into base since then are not the head's regressions.
+    #[default]
+    MergeBase,
+    /// The tip of the base branch.
+    Tip,
+}
+
+/// Reasons a run produced no report at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    #[error("cannot prepare the lanes in the temp dir")]
+    Workspace(#[source] std::io::Error),
+    #[error("cannot run the stages of lane {lane}")]
+    Spawn {
+        lane: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    #[cfg(feature = "spark")]
+    #[error(transparent)]
+    Spark(#[from] crate::spark::SparkError),
+    #[error(
+        "a table is to be compared on Spark, but this swimlane was built without the Spark engine"
+    )]
+    NoSpark,
+    #[error("a table is to be compared on Spark, but no server is named")]
+    NoSparkRemote,
+    #[error(
+        "cannot create the lanes' outputs in {} (`[spark] outputs`)",
+        path.display()
+    )]
+    SparkOutputs {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Help for RunError {
+    fn help(&self) -> Option<String> {
+        match self {
+            RunError::Git(e) => e.help(),
+            RunError::Snapshot(e) => e.help(),
+            #[cfg(feature = "spark")]
+            RunError::Spark(e) => e.help(),
+            RunError::Engine(e) => e.help(),
+            RunError::NoSpark => Some("build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc), or use --engine local".into()),
+            RunError::NoSparkRemote => Some("add `[spark] remote = \"sc://host:15002\"` to the config, or pass --spark-remote".into()),
+            RunError::SparkOutputs { .. } => Some("it must be an existing directory this machine can write and the cluster can read".into()),
+            // A config error shows its help beside the line it is about.
+            RunError::Config(_)
+            | RunError::Workspace(_)
+            | RunError::Spawn { .. }
+            | RunError::Interrupted(_) => None,
+        }
+    }
+}
+
+/// Runs both lanes and compares their outputs.
+pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let config = Config::load(&opts.config)?;
+    let engines = Engines::connect(opts, &config)?;
+    for table in &config.tables {
+        engine::check_readable(table, &engines.for_table(table))?;
+    }
+    let repo = Repo::discover(&config.dir)?;
+    let revs = resolve_revisions(opts, &config, &repo)?;
+    if let Some(tree) = revs.same_tree().map(str::to_string) {
+        return Ok(RunReport {
+            mode: Mode::Run,
+            base: revs.base_report,
+            head: rev_report(&revs.head),
+            snapshot: SnapshotReport {
+                path: config.snapshot.clone(),
+                ..SnapshotReport::default()
+            },
+            lanes: Vec::new(),
+            tables: Vec::new(),
+            errors: Vec::new(),
+            timings: Timings {
+                total: started.elapsed().as_secs_f64(),
+                ..Timings::default()
+            },
+            kept_lanes: None,
+            notes: vec![format!(
+                "base and head have the same tree ({}): nothing can differ, so the lanes were not run",
+                &tree[..10]
+            )],
+        });
+    }
+    let mut notes = Vec::new();
+    let mut timings = Timings::default();
+    let lanes = prepare_lanes(
+        opts,
+        &config,
+        &repo,
+        &revs,
+        &engines,
+        &mut notes,
+        &mut timings,
+    )?;
+    let runs = run_lanes(
+        opts,
+        &config,
+        &revs,
+        &lanes,
+        observer,
+        &mut notes,
+        &mut timings,
+    )?;
+    let (mut errors, modified) = check_side_effects(&config, &repo, &lanes, &runs)?;
+    let tables = compare_tables(
+        opts,
+        &config,
+        &engines,
+        &lanes,
+        &runs,
+        &mut errors,
+        &mut notes,
+        &mut timings,
+    );
+    crate::interrupt::check()?;
+    let snapshot = SnapshotReport {
+        path: config.snapshot.clone(),
+        digest: lanes.before.hex.clone(),
+        files: lanes.before.files.len(),
+        bytes: lanes.before.bytes,
+        modified,
+    };
+    let kept_lanes = lanes.finish(opts.keep_lanes, &mut notes);
+    timings.total = started.elapsed().as_secs_f64();
+    Ok(RunReport {
+        mode: Mode::Run,
+        base: revs.base_report,
+        head: rev_report(&revs.head),
+        snapshot,
+        lanes: [Some(runs.base), Some(runs.head), runs.calibration]
+            .into_iter()
+            .flatten()
+            .collect(),
+        tables,
+        errors,
+        timings,
+        kept_lanes,
+        notes,
+    })
+}
+
+/// The engines the run's tables are compared with: a Spark server is
+/// reached before any lane runs when a table is to be compared there.
+struct Engines {
+    choice: Option<crate::config::Engine>,
+    default: Option<crate::config::Engine>,
+    #[cfg(feature = "spark")]
+    spark: Option<crate::spark::Spark>,
+}
+
+impl Engines {
+    fn connect(opts: &RunOptions, config: &Config) -> Result<Engines, RunError> {
+        let engines = Engines {
+            choice: opts.engine,
+            default: config.engine,
+            #[cfg(feature = "spark")]
+            spark: None,
+        };
+        let needs_spark = config
+            .tables
+            .iter()
+            .any(|t| engines.choice_for(t) == crate::config::Engine::Spark);
+        let remote = opts.spark_remote.clone().or(config.spark_remote.clone());
+        #[cfg(feature = "spark")]
+        let engines = match (needs_spark, remote) {
+            (false, _) => engines,
+            (true, None) => return Err(RunError::NoSparkRemote),
+            (true, Some(remote)) => {
+                let mut spark = crate::spark::Spark::connect(&remote)?;
+                if let Some(o) = &config.spark_outputs {
+                    spark.map_paths(&o.local, &o.cluster);
+                }
+                Engines {
+                    spark: Some(spark),
+                    ..engines
+                }
+            }
+        };
+        #[cfg(not(feature = "spark"))]
+        if needs_spark {
+            let _ = remote;
+            return Err(RunError::NoSpark);
+        }
+        Ok(engines)
+    }
+
+    /// --engine, else the table's, else the config's, else local.
+    fn choice_for(&self, t: &Table) -> crate::config::Engine {
+        self.choice
+            .or(t.engine)
+            .or(self.default)
+            .unwrap_or(crate::config::Engine::Local)
+    }
+
+    fn needs_spark(&self, config: &Config) -> bool {
+        config
+            .tables
+            .iter()
+            .any(|t| self.choice_for(t) == crate::config::Engine::Spark)
+    }
+
+    fn for_table(&self, t: &Table) -> Engine<'_> {
+        #[cfg(feature = "spark")]
+        if let (Some(s), crate::config::Engine::Spark) = (&self.spark, self.choice_for(t)) {
+            return Engine::Spark(s);
+        }
+        let _ = t;
+        Engine::Local
+    }
+}
+
+/// The commits the lanes run: head, and base (the merge base of base and
+/// head, unless `--base-mode tip`).
+struct Revisions {
+    base: Resolved,
+    head: Resolved,
+    base_report: RevReport,
+    base_tree: Option<String>,
+    head_tree: Option<String>,
+}
+
+impl Revisions {
+    /// The tree both sides share, when they do: nothing can differ.
+    fn same_tree(&self) -> Option<&str> {
+        let same =
+            !self.head.worktree && self.base_tree.is_some() && self.base_tree == self.head_tree;
+        same.then(|| self.base_tree.as_deref().unwrap_or_default())
+    }
+}
+
+fn resolve_revisions(
+    opts: &RunOptions,
+    config: &Config,
+    repo: &Repo,
+) -> Result<Revisions, RunError> {
+    let base_rev = match &opts.base {
+        Some(b) => b.clone(),
+        None => repo.default_base(config.base.as_deref())?,
+    };
+    let tip = repo.resolve(&base_rev)?;
+    let head = if opts.worktree {
+        repo.resolve_worktree()?
+    } else {
+        repo.resolve(opts.head.as_deref().unwrap_or("HEAD"))?
+    };
+    let base = match (opts.base_mode, &head.commit) {
+        (BaseMode::MergeBase, Some(head_commit)) => Resolved {
+            commit: Some(repo.merge_base(&tip, head_commit)?),
+            ..tip.clone()
+        },
+        _ => tip.clone(),
+    };
+    let mut base_report = rev_report(&base);
+    if opts.base_mode == BaseMode::MergeBase {
+        base_report.tip = tip.commit.clone();
+    }
+    let base_tree = base.commit.as_deref().and_then(|c| repo.tree_id(c));
+    let head_tree = head.commit.as_deref().and_then(|c| repo.tree_id(c));
+    Ok(Revisions {
+        base,
+        head,
+        base_report,
+        base_tree,
+        head_tree,
+    })
+}
+
+/// The lanes, laid out and checked out: their directories (removed when
+/// dropped), the baseline cache, and the state they started from.
+struct Lanes {
+    workspace: TempDir,
+    /// The outputs' directory the cluster reads, for tables compared there.
+    shared: Option<TempDir>,
+    base: LaneDirs,
+    head: LaneDirs,
+    calibration: LaneDirs,
+    cache: Option<(Cache, String)>,
+    /// The base's outputs came from the cache.
+    cached: bool,
+    before: snapshot::Digest,
+    worktree_before: Vec<(PathBuf, u32)>,
+}
+
+impl Lanes {
+    /// Removes the lanes, or keeps them (`--keep-lanes`) and says where.
+    fn finish(self, keep: bool, notes: &mut Vec<String>) -> Option<PathBuf> {
+        if !keep {
+            return None;
+        }
+        if let Some(shared) = self.shared {
+            notes.push(format!(
+                "the lanes' outputs are kept in {}",
+                shared.keep().display()
+            ));
+        }
+        Some(self.workspace.keep())
+    }
+}
+
+fn prepare_lanes(
+    opts: &RunOptions,
+    config: &Config,
+    repo: &Repo,
+    revs: &Revisions,
+    engines: &Engines,
+    notes: &mut Vec<String>,
+    timings: &mut Timings,
+) -> Result<Lanes, RunError> {
+    let before = snapshot::digest(&config.snapshot)?;
+    let worktree_before = repo.worktree_state()?;
+    let cache = match (&opts.cache_dir, &revs.base_tree) {
+        (Some(dir), Some(tree)) => Some((Cache::new(dir), Cache::key(tree, &before.hex, config))),
+        _ => None,
+    };
+    let cached = match &cache {
+        Some((cache, key)) => match cache.lookup(key) {
+            Lookup::Hit => true,
+            Lookup::Miss => false,
+            Lookup::Corrupt(why) => {
+                notes.push(format!(
+                    "warning: the baseline cache entry {} was ignored and rebuilt: {why}",
+                    &key[..16]
+                ));
+                false
+            }
+        },
+        None => false,
+    };
+    let workspace = tempfile::Builder::new()
+        .prefix("swimlane-")
+        .tempdir()
+        .map_err(RunError::Workspace)?;
+    let dirs = [Side::Base, Side::Head, Side::Calibration]
+        .map(|side| LaneDirs::create(workspace.path().join(side.as_str())));
+    let [base, head, calibration] = dirs;
+    let mut base = base.map_err(RunError::Workspace)?;
+    let mut head = head.map_err(RunError::Workspace)?;
+    let mut calibration = calibration.map_err(RunError::Workspace)?;
+    // Tables compared on Spark are read by the cluster: the lanes write
+    // their outputs into the directory it shares with this machine.
+    let shared = match (&config.spark_outputs, engines.needs_spark(config)) {
+        (Some(o), true) => {
+            let shared = tempfile::Builder::new()
+                .prefix("swimlane-")
+                .tempdir_in(&o.local)
+                .map_err(|source| RunError::SparkOutputs {
+                    path: o.local.clone(),
+                    source,
+                })?;
+            for (side, dirs) in [
+                (Side::Base, &mut base),
+                (Side::Head, &mut head),
+                (Side::Calibration, &mut calibration),
+            ] {
+                dirs.out = shared.path().join(side.as_str());
+                std::fs::create_dir_all(&dirs.out).map_err(RunError::Workspace)?;
+            }
+            Some(shared)
+        }
+        _ => None,
+    };
+    let t = Instant::now();
+    match (&cache, cached) {
+        (Some((cache, key)), true) => cache.restore(key, &base.out).map_err(RunError::Workspace)?,
+        _ => repo.checkout(&revs.base, &base.checkout)?,
+    }
+    repo.checkout(&revs.head, &head.checkout)?;
+    notes.extend(crate::git::unsupported_content(&head.checkout));
+    if opts.calibrate {
+        repo.checkout(&revs.base, &calibration.checkout)?;
+    }
+    timings.checkout = t.elapsed().as_secs_f64();
+    Ok(Lanes {
+        workspace,
+        shared,
+        base,
+        head,
+        calibration,
+        cache,
+        cached,
+        before,
+        worktree_before,
+    })
+}
+
+/// What the lanes did, and the snapshot's state when they were done.
+struct Runs {
+    base: LaneRun,
+    head: LaneRun,
+    calibration: Option<LaneRun>,
+    /// The calibration lane ran to the end.
+    calibrated: bool,
+    snapshot_after: snapshot::Digest,
+    /// The lanes that could have modified the snapshot, in words.
+    suspects: String,
+}
+
+fn run_lanes(
+    opts: &RunOptions,
+    config: &Config,
+    revs: &Revisions,
+    lanes: &Lanes,
+    observer: &dyn Observer,
+    notes: &mut Vec<String>,
+    timings: &mut Timings,
+) -> Result<Runs, RunError> {
+    let t = Instant::now();
+    let mut sides = vec![Side::Base, Side::Head];
+    if opts.calibrate {
+        sides.push(Side::Calibration);
+    }
+    let tracker = SnapshotTracker::new(&config.snapshot, &lanes.before, sides);
+    let run_side = |side: Side, dirs: &LaneDirs, rev: &Resolved| {
+        let env = LaneEnv {
+            side,
+            dirs,
+            snapshot: &config.snapshot,
+            rev: &rev.rev_id(),
+        };
+        let result = lane::run_lane(&env, &config.stages, observer);
+        tracker.lane_finished(side);
+        result.map_err(|source| RunError::Spawn {
+            lane: side.as_str(),
+            source,
+        })
+    };
+    let cached_lane = || {
+        let stages = config
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, stage)| {
+                let stem = lanes.base.logs.join(format!("{:02}-{}", i + 1, stage.name));
+                let run = StageRun {
+                    name: stage.name.clone(),
+                    status: StageStatus::Cached,
+                    exit_code: None,
+                    signal: None,
+                    seconds: 0.0,
+                    stdout_log: stem.with_extension("stdout.log"),
+                    stderr_log: stem.with_extension("stderr.log"),
+                    tail: Vec::new(),
+                };
+                observer.stage_finished(Side::Base, &run);
+                run
+            })
+            .collect();
+        tracker.lane_finished(Side::Base);
+        Ok(LaneRun {
+            side: Side::Base,
+            stages,
+            seconds: 0.0,
+        })
+    };
+    let (base_run, head_run, calibration_run) = std::thread::scope(|s| {
+        let b = s.spawn(|| {
+            if lanes.cached {
+                cached_lane()
+            } else {
+                run_side(Side::Base, &lanes.base, &revs.base)
+            }
+        });
+        let c = opts
+            .calibrate
+            .then(|| s.spawn(|| run_side(Side::Calibration, &lanes.calibration, &revs.base)));
+        let h = run_side(Side::Head, &lanes.head, &revs.head);
+        let c = c.map(|c| c.join().expect("calibration lane thread panicked"));
+        (b.join().expect("base lane thread panicked"), h, c)
+    });
+    timings.stages = t.elapsed().as_secs_f64();
+    observer.lanes_finished();
+    // Test hook: proves that a panic after the lanes still exits 2 and
+    // removes the lanes (tests/it/run.rs).
+    if std::env::var_os("SWIMLANE_TEST_PANIC_AFTER_LANES").is_some() {
+        panic!("SWIMLANE_TEST_PANIC_AFTER_LANES is set");
+    }
+    crate::interrupt::check()?;
+    let (mut base, mut head) = (base_run?, head_run?);
+    let mut calibration = calibration_run.transpose()?;
+    // The lanes are removed at the end: a failed stage's logs are kept
+    // where the report can point (with --keep-lanes, they stay in place).
+    if !opts.keep_lanes
+        && let Some(state) = crate::logs::state_dir()
+    {
+        let mut runs: Vec<&mut LaneRun> = vec![&mut base, &mut head];
+        runs.extend(calibration.as_mut());
+        if let Err(e) = crate::logs::keep_failed(&state, &mut runs) {
+            notes.push(format!(
+                "warning: cannot keep the failed stage's logs in {}: {e}",
+                state.join("logs").display()
+            ));
+        }
+    }
+    let calibrated = match &calibration {
+        Some(c) if c.failure().is_none() => true,
+        Some(c) => {
+            let failed = c.failure().expect("checked");
+            notes.push(format!(
+                "warning: the calibration lane failed at stage `{}` ({}): the run is not calibrated",
+                failed.name,
+                failed.describe()
+            ));
+            false
+        }
+        None => false,
+    };
+    if !lanes.cached
+        && base.failure().is_none()
+        && let Some((cache, key)) = &lanes.cache
+        && let Err(e) = cache.store(key, &lanes.base.out)
+    {
+        notes.push(format!(
+            "warning: cannot store the base outputs in the cache: {e}"
+        ));
+    }
+    let (snapshot_after, suspects) = tracker.finish()?;
+    Ok(Runs {
+        base,
+        head,
+        calibration,
+        calibrated,
+        snapshot_after,
+        suspects,
+    })
+}
+
+/// What the lanes did that no pipeline may do (modify the snapshot, write
+/// into the working tree), and a base that failed: errors of the run. Also
+/// the snapshot's files that changed.
+fn check_side_effects(
+    config: &Config,
+    repo: &Repo,
+    lanes: &Lanes,
+    runs: &Runs,
+) -> Result<(Vec<String>, Vec<PathBuf>), RunError> {
+    let mut errors = Vec::new();
+    let modified = lanes.before.changed_files(&runs.snapshot_after);
+    if !modified.is_empty() {
+        errors.push(format!(
+            "the snapshot was modified while {} ran ({}): a pipeline must only read its input",
+            runs.suspects,
+            list_paths(&modified)
+        ));
+    }
+    let after = repo.worktree_state()?;
+    let before = &lanes.worktree_before;
+    let mut touched: Vec<PathBuf> = after
+        .iter()
+        .filter(|entry| !before.contains(entry))
+        .chain(before.iter().filter(|entry| !after.contains(entry)))
+        .map(|(p, _)| p.clone())
+        .filter(|p| !p.starts_with(&config.snapshot))
+        .collect();
+    touched.sort();
+    touched.dedup();
+    if !touched.is_empty() {
+        errors.push(format!(
+            "a stage wrote outside its lane, into your working tree ({}): stages must write only to {{out}} and their checkout",
+            list_paths(&touched)
+        ));
+    }
+    if let Some(failed) = runs.base.failure() {
+        errors.push(format!(
+            "base lane failed at stage `{}` ({}): there is nothing to compare against",
+            failed.name,
+            failed.describe()
+        ));
+    }
+    Ok((errors, modified))
+}
+
+/// Every table compared, when both lanes ran to the end; a table that could
+/// not be compared adds to the run's errors.
+#[allow(clippy::too_many_arguments)] // reason: the run's phases share their state through these
+fn compare_tables(
+    opts: &RunOptions,
+    config: &Config,
+    engines: &Engines,
+    lanes: &Lanes,
+    runs: &Runs,
+    errors: &mut Vec<String>,
+    notes: &mut Vec<String>,
+    timings: &mut Timings,
+) -> Vec<TableReport> {
+    let mut tables = Vec::new();
+    if runs.base.failure().is_some() || runs.head.failure().is_some() {
+        return tables;
+    }
+    let t = Instant::now();
+    let mut load_seconds = 0.0;
+    for table in &config.tables {
+        if crate::interrupt::requested() {
+            break;
+        }
+        let calibration = if runs.calibrated {
+            calibrate(
+                table,
+                &lanes.base.out,
+                &lanes.calibration.out,
+                opts.memory_budget,
+                notes,
+            )
+        } else {
+            Vec::new()
+        };
+        let table = calibrated_table(table, &calibration);
+        let (mut report, load) = engine::compare(
+            &table,
+            (&lanes.base.out, &table.path),
+            (&lanes.head.out, &table.path),
+            opts.memory_budget,
+            engines.for_table(&table),
+        );
+        report.calibration = calibration;
+        load_seconds += load;
+        if let Some(e) = &report.error {
+            errors.push(format!("table `{}`: {e}", table.name));
+        }
+        tables.push(report);
+    }
+    distribution::apply_fdr(&mut tables);
+    timings.load = load_seconds;
+    timings.compare = t.elapsed().as_secs_f64() - load_seconds;
+    tables
+}
+
+fn rev_report(r: &Resolved) -> RevReport {
+    RevReport {
+        rev: r.rev.clone(),
+        commit: r.commit.clone(),
+        worktree: r.worktree,
+        tip: None,
+    }
+}
+
+fn list_paths(paths: &[PathBuf]) -> String {
+    let mut s: Vec<String> = paths
+        .iter()
+        .take(5)
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.len() > 5 {
+        s.push(format!("and {} more", paths.len() - 5));
+    }
+    s.join(", ")
+}
