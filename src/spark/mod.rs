@@ -429,6 +429,12 @@ pub fn compare_exact(
     let result = summarize(spark, table, &compared, &renames, &mut report);
     spark.sql("UNCACHE TABLE IF EXISTS swl_j")?;
     result?;
+    for column in &mut report.columns {
+        column.all_null = rule
+            .iter()
+            .find(|c| c.name == column.name)
+            .and_then(|c| c.all_null);
+    }
     Ok(report)
 }
 

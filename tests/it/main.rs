@@ -8,6 +8,7 @@ mod ks_oracle;
 mod pipelines;
 mod pr;
 mod properties;
+mod regression;
 mod reports;
 mod run;
 #[cfg(feature = "spark")]
