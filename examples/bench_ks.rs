@@ -5,6 +5,11 @@
 //! sides (radix sort) and the merge that computes D and the p-value, and the
 //! whole distribution comparison of a one-column table (cast, null
 //! filtering, sort, summaries, test). Median of 5 runs.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark program: it prints its figures"
+)]
 
 use std::time::Instant;
 

@@ -8,6 +8,11 @@
 //!
 //! Prints the median wall time of each way over N runs (default 5), every
 //! file read in turn per run, and checks that the frames agree.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark program: it prints its figures"
+)]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -9,6 +9,11 @@
 //! - `--head`: 0.1% of the values of the nine non-key columns changed
 //!   (nulls become values), 0.05% of rows missing, 0.05% extra rows, and
 //!   the float column `f2` shifted by 0.001 on every row.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a benchmark program: it prints its figures"
+)]
 
 use std::fs::File;
 

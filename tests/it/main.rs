@@ -1,6 +1,12 @@
 //! Integration tests: one binary (each extra test binary is another
 //! 1.3 GB link), one module per area.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "tests say on stderr what they could not check (a tool or server missing)"
+)]
 
+mod architecture;
 mod compare;
 mod demo;
 mod errors;

@@ -1,21 +1,26 @@
 //! The command line: argument parsing, signal handling, printing, and the
 //! mapping from outcomes to exit codes. Everything else lives in the library.
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the binary's front end: it prints reports, progress and errors; the library never does"
+)]
 
-use std::io::{self, IsTerminal, Write};
+mod demo;
+mod progress;
+
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::error::chain;
-use crate::lane::Observer;
 use crate::load::MemoryBudget;
 use crate::model::{RunReport, Verdict};
-use crate::model::{Side, StageRun, StageStatus};
 use crate::report::{self, terminal::Detail};
 use crate::run::{self, RunError, RunOptions};
+use progress::Progress;
 
 /// No regression found.
 pub const EXIT_PASS: u8 = 0;
@@ -324,7 +329,7 @@ fn dispatch(cli: Cli) -> u8 {
                 }
             }
         }
-        Command::Demo(args) => crate::demo::main(&args),
+        Command::Demo(args) => demo::main(&args),
     }
 }
 
@@ -446,87 +451,4 @@ fn install_panic_hook() {
             env!("CARGO_PKG_VERSION")
         );
     }));
-}
-
-/// Progress while the lanes run: a live line per lane (current stage,
-/// elapsed time) on a terminal; plain lines in CI logs and pipes.
-pub struct Progress {
-    detail: Detail,
-    started: Instant,
-    bars: Option<(MultiProgress, [ProgressBar; 2])>,
-}
-
-impl Progress {
-    pub fn new(detail: Detail) -> Progress {
-        let live = detail != Detail::Quiet
-            && io::stderr().is_terminal()
-            && std::env::var_os("CI").is_none();
-        let bars = live.then(|| {
-            let multi = MultiProgress::new();
-            let style = ProgressStyle::with_template("{spinner} {prefix:<4} {msg} [{elapsed}]")
-                .expect("valid template");
-            let bar = |side: Side| {
-                let b = multi.add(ProgressBar::new_spinner());
-                b.set_style(style.clone());
-                b.set_prefix(side.as_str());
-                b.set_message("checking out");
-                b.enable_steady_tick(std::time::Duration::from_millis(120));
-                b
-            };
-            let bars = [bar(Side::Base), bar(Side::Head)];
-            (multi, bars)
-        });
-        Progress {
-            detail,
-            started: Instant::now(),
-            bars,
-        }
-    }
-
-    fn bar(&self, side: Side) -> Option<&ProgressBar> {
-        self.bars.as_ref().and_then(|(_, b)| match side {
-            Side::Base => Some(&b[0]),
-            Side::Head => Some(&b[1]),
-            Side::Calibration => None,
-        })
-    }
-}
-
-impl Observer for Progress {
-    fn stage_started(&self, side: Side, stage: &str) {
-        if let Some(bar) = self.bar(side) {
-            bar.set_message(format!("stage {stage}"));
-        } else if self.detail != Detail::Quiet {
-            eprintln!(
-                "[{:>6.1}s] {:<4} {stage} started",
-                self.started.elapsed().as_secs_f64(),
-                side.as_str()
-            );
-        }
-    }
-
-    fn stage_finished(&self, side: Side, run: &StageRun) {
-        let line = format!("{} {} ({:.1}s)", run.name, run.status.as_str(), run.seconds);
-        if let Some(bar) = self.bar(side) {
-            if run.status != StageStatus::Ok {
-                bar.println(format!("{:<4} {line}", side.as_str()));
-            }
-            bar.set_message(format!("stage {line}"));
-        } else if self.detail != Detail::Quiet {
-            eprintln!(
-                "[{:>6.1}s] {:<4} {line}",
-                self.started.elapsed().as_secs_f64(),
-                side.as_str()
-            );
-        }
-    }
-
-    fn lanes_finished(&self) {
-        if let Some((multi, bars)) = &self.bars {
-            for b in bars {
-                b.finish_and_clear();
-            }
-            let _ = multi.clear();
-        }
-    }
 }

@@ -1,0 +1,581 @@
+//! Exact comparison on the cluster: one null-safe `FULL OUTER JOIN` on the
+//! keys (n-th occurrence with n-th), aggregated into counts; samples,
+//! permutations and renames from the cached join; keyless tables as
+//! multisets.
+
+use crate::config::Table;
+use crate::diff::{SAMPLES, ValueRule, row_values, to_json};
+use crate::model::{
+    ColumnDiff, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport, ValueSample,
+};
+use polars::prelude::*;
+
+use super::{
+    ROW, Read, Spark, SparkError, as_double, float, ident, int, lit, one_row, open, polars_type,
+    sql_list, sql_type,
+};
+
+/// A row of the join `swl_j` matched on both sides.
+const BOTH: &str = "b_row IS NOT NULL AND h_row IS NOT NULL";
+const OCC: &str = "__swl_occ";
+const CNT: &str = "__swl_cnt";
+
+/// Compares `table` exactly on the cluster: `base` and `head` are what the
+/// cluster reads (paths or globs in the table's format, URIs, catalog
+/// tables).
+pub fn compare_exact(
+    spark: &Spark,
+    table: &Table,
+    base: impl Into<Read>,
+    head: impl Into<Read>,
+) -> Result<TableReport, SparkError> {
+    let (base, head) = (base.into(), head.into());
+    let (mut report, bs, hs) = open(spark, table, &base, &head)?;
+    let type_of = |cols: &[(String, String)], name: &str| {
+        cols.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
+    };
+    // The rules every engine obeys: keys present, and which columns are
+    // compared in which type.
+    let names = |c: &[(String, String)]| c.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    if let Some(why) = crate::diff::check_keys(table, &names(&bs), &names(&hs))? {
+        report.head_missing = Some(why);
+        return Ok(report);
+    }
+    let typed = |c: &[(String, String)]| {
+        c.iter()
+            .map(|(n, t)| (n.clone(), polars_type(t)))
+            .collect::<Vec<_>>()
+    };
+    let rule = crate::diff::compared_columns(
+        table,
+        (&typed(&bs), &typed(&hs)),
+        (&base, &head),
+        &mut report.schema,
+    );
+    // Each compared column with the Spark type it is compared in.
+    let mut compared: Vec<(String, String)> = Vec::new();
+    for c in &rule {
+        let in_type = match &c.as_type {
+            None => type_of(&bs, &c.name),
+            Some(t) => sql_type(t).map(|t| t.to_lowercase()),
+        };
+        if let Some(t) = in_type {
+            compared.push((c.name.clone(), t));
+        }
+    }
+    let cast = |side: &str, i: usize| {
+        let (c, t) = &compared[i];
+        match type_of(if side == "b" { &bs } else { &hs }, c) {
+            Some(own) if &own == t => format!("{side}.{}", ident(c)),
+            _ => format!("CAST({side}.{} AS {t})", ident(c)),
+        }
+    };
+    report.compared_columns = compared.len();
+    if table.key.is_empty() {
+        let exprs: Vec<[String; 2]> = (0..compared.len())
+            .map(|i| [cast("b", i), cast("h", i)])
+            .collect();
+        compare_multiset(spark, &compared, &exprs, &mut report)?;
+        return Ok(report);
+    }
+
+    // Keys whose type differs between the sides pair by value in their
+    // common type (numbers as exact decimals), else on their text, as the
+    // local engine pairs them.
+    let mut key_types = std::collections::HashMap::new();
+    for k in &table.key {
+        let (Some(b), Some(h)) = (type_of(&bs, k), type_of(&hs, k)) else {
+            continue;
+        };
+        if b == h {
+            continue;
+        }
+        let (pb, ph) = (polars_type(&b), polars_type(&h));
+        let common = crate::diff::widen::common_type(&pb, &ph);
+        let sql = match common.as_ref() {
+            Some(t) if pb.is_numeric() && ph.is_numeric() && t.is_float() => {
+                Some("DECIMAL(38,18)".to_string())
+            }
+            Some(t) => sql_type(t),
+            None => None,
+        };
+        match (sql, common) {
+            (Some(sql), Some(t)) => {
+                if let Some(c) = report.schema.changed.iter_mut().find(|c| &c.column == k) {
+                    c.compared_as = Some(t.to_string());
+                }
+                key_types.insert(k.clone(), sql);
+            }
+            _ => {
+                report.key_notes.push(crate::diff::key_as_text(k, &b, &h));
+                key_types.insert(k.clone(), "STRING".into());
+            }
+        }
+    }
+    let key_expr = |side: &str, k: &str| match key_types.get(k) {
+        None => format!("{side}.{}", ident(k)),
+        Some(t) => format!("CAST({side}.{} AS {t})", ident(k)),
+    };
+    let keys = |side: &str| sql_list(&table.key, ", ", |k| key_expr(side, k));
+
+    // One join; the n-th occurrence of a key pairs with the n-th.
+    // Each row's occurrence of its key and the key's rows on its side, in
+    // one window: duplicated keys are counted from the join.
+    let numbered = |view: &str| {
+        format!(
+            "SELECT *, row_number() OVER (PARTITION BY {0} ORDER BY {ROW}) AS {OCC}, \
+             count(*) OVER (PARTITION BY {0}) AS {CNT} FROM {view} s",
+            keys("s")
+        )
+    };
+    let on = table
+        .key
+        .iter()
+        .map(|k| format!("{} <=> {}", key_expr("b", k), key_expr("h", k)))
+        .chain([format!("b.{OCC} = h.{OCC}")])
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let select_keys = sql_list(&table.key, ", ", |k| {
+        format!("coalesce(b.{0}, h.{0}) AS {0}", ident(k))
+    });
+    // Removed and added columns of one type: rename candidates.
+    let renames = rename_candidates(&report);
+    let select_values =
+        compared
+            .iter()
+            .enumerate()
+            .map(|(i, _)| format!("{} AS b{i}, {} AS h{i}", cast("b", i), cast("h", i)))
+            .chain(renames.iter().enumerate().map(|(i, (from, to))| {
+                format!("b.{} AS rb{i}, h.{} AS rh{i}", ident(from), ident(to))
+            }))
+            .collect::<Vec<_>>();
+    spark.sql(&format!(
+        "CREATE OR REPLACE TEMP VIEW swl_j AS SELECT b.{ROW} AS b_row, h.{ROW} AS h_row, \
+         b.{OCC} AS b_occ, h.{OCC} AS h_occ, b.{CNT} AS b_cnt, h.{CNT} AS h_cnt, {select_keys}{}{} \
+         FROM ({}) b FULL OUTER JOIN ({}) h ON {on}",
+        if select_values.is_empty() { "" } else { ", " },
+        select_values.join(", "),
+        numbered("swl_b"),
+        numbered("swl_h"),
+    ))?;
+    // The counts and every sample query read the join: compute it once.
+    spark.sql("CACHE TABLE swl_j")?;
+    let result = summarize(spark, table, &compared, &renames, &mut report);
+    spark.sql("UNCACHE TABLE IF EXISTS swl_j")?;
+    result?;
+    for column in &mut report.columns {
+        column.all_null = rule
+            .iter()
+            .find(|c| c.name == column.name)
+            .and_then(|c| c.all_null);
+    }
+    Ok(report)
+}
+
+/// Counts and samples from the cached join `swl_j`.
+fn summarize(
+    spark: &Spark,
+    table: &Table,
+    compared: &[(String, String)],
+    renames: &[(String, String)],
+    report: &mut TableReport,
+) -> Result<(), SparkError> {
+    let raw = |i: usize| format!("NOT (b{i} <=> h{i})");
+    let tolerance = |i: usize| table.tolerance.get(&compared[i].0).copied();
+    // A difference, after the table's string options and the column's
+    // tolerance, as the local engine decides it.
+    let rule = |i: usize| ValueRule::of(&polars_type(&compared[i].1), tolerance(i), table.strings);
+    let differs = |i: usize| value_differs(i, &rule(i), &compared[i].1);
+    let any_differs = if compared.is_empty() {
+        "false".to_string()
+    } else {
+        sql_list(0..compared.len(), " OR ", differs)
+    };
+    // Columns whose difference sizes are reported: floats, and integers
+    // given a numeric tolerance.
+    let sized = |i: usize| rule(i).sized(&polars_type(&compared[i].1));
+    let per_column: String = compared
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let mut q = format!(", count_if({BOTH} AND {}) AS c{i}", differs(i));
+            if sized(i) {
+                // The sizes of the differences, as the local engine reports
+                // them: finite ones between two numbers, before tolerance.
+                let d = difference(i, &compared[i].1);
+                let finite = format!("{BOTH} AND {} AND {d} IS NOT NULL AND NOT isnan({d}) AND {d} < double('Infinity')", raw(i));
+                q.push_str(&format!(", count_if({BOTH} AND {}) AS raw{i}", raw(i)));
+                q.push_str(&format!(
+                    ", coalesce(max(IF({finite}, {d}, NULL)), 0D) AS a{i}, \
+                     coalesce(max(IF({finite}, {d} / greatest(abs(CAST(b{i} AS DOUBLE)), abs(CAST(h{i} AS DOUBLE))), NULL)), 0D) AS r{i}"
+                ));
+            }
+            q
+        })
+        .collect();
+    let counts = one_row(spark.sql(&format!(
+        "SELECT count_if(b_row IS NOT NULL) AS base, count_if(h_row IS NOT NULL) AS head, \
+         count_if({BOTH}) AS matched, count_if(h_row IS NULL) AS missing, \
+         count_if(b_row IS NULL) AS extra, count_if({BOTH} AND ({any_differs})) AS changed, \
+         count_if(b_occ = 1 AND b_cnt > 1) AS dup_bk, count_if(b_cnt > 1) AS dup_br, \
+         count_if(h_occ = 1 AND h_cnt > 1) AS dup_hk, count_if(h_cnt > 1) AS dup_hr, \
+         count_if(h_occ = 1 AND h_cnt > 1 AND NOT coalesce(b_cnt > 1, false)) AS dup_new{per_column} \
+         FROM swl_j"
+    ))?)?;
+    let count = |name: &str| int(&counts, name, 0);
+    report.rows = Some(RowCounts {
+        base: count("base")?,
+        head: count("head")?,
+        matched: count("matched")?,
+        missing: count("missing")?,
+        extra: count("extra")?,
+        changed: Some(count("changed")?),
+    });
+    if count("dup_bk")? > 0 || count("dup_hk")? > 0 {
+        let side = |prefix: &str, keys: &str, rows: &str| -> Result<DuplicateSide, SparkError> {
+            let samples = spark.sql(&format!(
+                "SELECT {0}, {prefix}_cnt AS n FROM swl_j WHERE {prefix}_occ = 1 AND {prefix}_cnt > 1 \
+                 ORDER BY {0} LIMIT {SAMPLES}",
+                sql_list(&table.key, ", ", |k| ident(k))
+            ))?;
+            Ok(DuplicateSide {
+                keys: count(keys)?,
+                rows: count(rows)?,
+                samples: (0..samples.height())
+                    .map(|i| {
+                        Ok(RowSample {
+                            values: row_values(&samples, &table.key, i)?,
+                            count: int(&samples, "n", i)?,
+                        })
+                    })
+                    .collect::<Result<_, SparkError>>()?,
+            })
+        };
+        report.duplicates = Some(Duplicates {
+            base: side("b", "dup_bk", "dup_br")?,
+            head: side("h", "dup_hk", "dup_hr")?,
+            new_in_head: count("dup_new")?,
+        });
+    }
+    // Every sample in one query: each joined row is tagged with the
+    // findings it belongs to (-1 missing, -2 extra, i column i changed),
+    // and the first rows of each finding in file order are kept.
+    let tags = format!(
+        "IF(h_row IS NULL, named_struct('f', -1, 'o', b_row), NULL), \
+         IF(b_row IS NULL, named_struct('f', -2, 'o', h_row), NULL){}",
+        sql_list(0..compared.len(), "", |i| format!(
+            ", IF({BOTH} AND {}, named_struct('f', {i}, 'o', b_row), NULL)",
+            differs(i)
+        ))
+    );
+    let samples = spark.sql(&format!(
+        "SELECT * FROM (
+           SELECT j.*, t.tag.f AS swl_f, t.tag.o.file AS swl_of, t.tag.o.row AS swl_or,
+                  row_number() OVER (PARTITION BY t.tag.f ORDER BY t.tag.o) AS swl_n
+           FROM swl_j j LATERAL VIEW explode(array({tags})) t AS tag
+           WHERE t.tag IS NOT NULL)
+         WHERE swl_n <= {SAMPLES}"
+    ))?;
+    let sorted = if samples.height() == 0 {
+        samples
+    } else {
+        samples.sort(
+            ["swl_f", "swl_of", "swl_or"],
+            SortMultipleOptions::default(),
+        )?
+    };
+    // Each sample row's finding.
+    let tag: Vec<i64> = if sorted.height() == 0 {
+        Vec::new()
+    } else {
+        let f = sorted.column("swl_f")?.cast(&DataType::Int64)?;
+        f.i64()?.iter().map(|t| t.unwrap_or(i64::MIN)).collect()
+    };
+    for (r, &finding) in tag.iter().enumerate() {
+        let sample = |count| -> Result<RowSample, SparkError> {
+            Ok(RowSample {
+                values: row_values(&sorted, &table.key, r)?,
+                count,
+            })
+        };
+        match finding {
+            -1 => report.missing_samples.push(sample(1)?),
+            -2 => report.extra_samples.push(sample(1)?),
+            _ => {}
+        }
+    }
+    for (i, (name, dtype)) in compared.iter().enumerate() {
+        let mismatches = count(&format!("c{i}"))?;
+        let mut diff = ColumnDiff {
+            name: name.clone(),
+            dtype: dtype.clone(),
+            mismatches,
+            samples: Vec::new(),
+            tolerance: tolerance(i),
+            max_abs_diff: None,
+            max_rel_diff: None,
+            all_null: None,
+        };
+        if sized(i) && count(&format!("raw{i}"))? > 0 {
+            diff.max_abs_diff = float(&counts, &format!("a{i}"))?;
+            diff.max_rel_diff = float(&counts, &format!("r{i}"))?;
+        }
+        let (b, h) = (format!("b{i}"), format!("h{i}"));
+        for (r, _) in tag.iter().enumerate().filter(|(_, t)| **t == i as i64) {
+            diff.samples.push(ValueSample {
+                key: row_values(&sorted, &table.key, r)?,
+                path: None,
+                base: to_json(&sorted.column(&b)?.get(r)?),
+                head: to_json(&sorted.column(&h)?.get(r)?),
+            });
+        }
+        report.columns.push(diff);
+    }
+    permutations_and_renames(spark, compared, renames, report, &differs)
+}
+
+/// Spark's integer types.
+const INTEGERS: [&str; 4] = ["tinyint", "smallint", "int", "bigint"];
+/// Candidate pairs checked in one query, at most: column permutations
+/// among more changed columns of one type than this allows are not sought.
+const MAX_PAIRS: usize = 1_000;
+
+/// Whether compared column `i` (of Spark type `dtype`) differs on a joined
+/// row under `rule`: the value rule rendered to SQL.
+fn value_differs(i: usize, rule: &ValueRule, dtype: &str) -> String {
+    let (b, h) = (format!("b{i}"), format!("h{i}"));
+    let raw = format!("NOT ({b} <=> {h})");
+    match *rule {
+        ValueRule::Exact => raw,
+        ValueRule::Strings { trim, ignore_case } => {
+            let normal = |x: &str| {
+                // Unicode white space, as Rust's `trim`.
+                let x = if trim {
+                    format!("regexp_replace({x}, '(?U)^\\\\s+|\\\\s+$', '')")
+                } else {
+                    x.to_string()
+                };
+                if ignore_case {
+                    format!("lower({x})")
+                } else {
+                    x
+                }
+            };
+            format!("NOT ({} <=> {})", normal(&b), normal(&h))
+        }
+        ValueRule::Seconds(seconds) => {
+            // Seconds per unit of a date or timestamp read as a number.
+            let unit = match dtype {
+                "date" => 86_400.0,
+                "timestamp" | "timestamp_ntz" => 1e-6,
+                _ => return raw,
+            };
+            format!(
+                "({raw} AND NOT coalesce(abs({} - {}) * {} <= {}, false))",
+                as_double(&b, dtype),
+                as_double(&h, dtype),
+                lit(unit),
+                lit(seconds)
+            )
+        }
+        // NaN differences stay differences (NaN is never <= a bound).
+        ValueRule::Within { abs, rel } => format!(
+            "({raw} AND NOT coalesce({} <= {} + {} * abs(CAST({h} AS DOUBLE)), false))",
+            difference(i, dtype),
+            lit(abs),
+            lit(rel)
+        ),
+    }
+}
+
+/// |b_i - h_i| as a double: integers subtracted exactly (as decimals), so
+/// two values 200 apart near 2^62 stay 200 apart, as the local engine
+/// computes them in i128.
+fn difference(i: usize, dtype: &str) -> String {
+    if INTEGERS.contains(&dtype) {
+        format!("CAST(abs(CAST(b{i} AS DECIMAL(38,0)) - CAST(h{i} AS DECIMAL(38,0))) AS DOUBLE)")
+    } else {
+        format!("abs(CAST(b{i} AS DOUBLE) - CAST(h{i} AS DOUBLE))")
+    }
+}
+
+/// Removed and added columns of the same type, in the order the local
+/// engine tries them.
+fn rename_candidates(report: &TableReport) -> Vec<(String, String)> {
+    report
+        .schema
+        .removed
+        .iter()
+        .flat_map(|r| {
+            report
+                .schema
+                .added
+                .iter()
+                .filter(move |a| a.dtype == r.dtype)
+                .map(move |a| (r.name.clone(), a.name.clone()))
+        })
+        .collect()
+}
+
+/// Columns whose values were permuted among themselves, and renamed
+/// columns, decided as the local engine decides them, from counts over the
+/// cached join: column `i` took its head values from column `j` when no
+/// row where `i` differs disagrees with `j`'s base value; a removed column
+/// was renamed when an added one holds its values on every matched row.
+fn permutations_and_renames(
+    spark: &Spark,
+    compared: &[(String, String)],
+    renames: &[(String, String)],
+    report: &mut TableReport,
+    differs: &dyn Fn(usize) -> String,
+) -> Result<(), SparkError> {
+    let changed: Vec<usize> = (0..compared.len())
+        .filter(|&i| report.columns[i].mismatches > 0)
+        .collect();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for &i in &changed {
+        for &j in &changed {
+            if i != j && compared[i].1 == compared[j].1 {
+                pairs.push((i, j));
+            }
+        }
+    }
+    if pairs.len() > MAX_PAIRS {
+        pairs.clear();
+    }
+    let matched = report.rows.as_ref().map_or(0, |r| r.matched);
+    let renames = if matched > 0 { renames } else { &[] };
+    if pairs.is_empty() && renames.is_empty() {
+        return Ok(());
+    }
+    let aggregates: Vec<String> = pairs
+        .iter()
+        .map(|&(i, j)| {
+            format!(
+                "count_if({BOTH} AND {} AND NOT (h{i} <=> b{j})) AS p{i}_{j}",
+                differs(i)
+            )
+        })
+        .chain(
+            (0..renames.len())
+                .map(|r| format!("count_if({BOTH} AND NOT (rb{r} <=> rh{r})) AS n{r}")),
+        )
+        .collect();
+    let counts = one_row(spark.sql(&format!("SELECT {} FROM swl_j", aggregates.join(", ")))?)?;
+    let zero = |name: String| -> Result<bool, SparkError> { Ok(int(&counts, &name, 0)? == 0) };
+    // Permutations: each changed column's first possible source...
+    let mut source: Vec<Option<usize>> = vec![None; changed.len()];
+    for (ci, &i) in changed.iter().enumerate() {
+        for (cj, &j) in changed.iter().enumerate() {
+            let candidate = !pairs.is_empty() && i != j && compared[i].1 == compared[j].1;
+            if candidate && zero(format!("p{i}_{j}"))? {
+                source[ci] = Some(cj);
+                break;
+            }
+        }
+    }
+    // ...then each closed cycle checked on every row where a member differs.
+    let cycles = crate::diff::closed_cycles(&source, |members| {
+        let any = sql_list(members, " OR ", |&m| differs(changed[m]));
+        let broken = sql_list(0..members.len(), " OR ", |k| {
+            let (m, next) = (
+                changed[members[k]],
+                changed[members[(k + 1) % members.len()]],
+            );
+            format!("NOT (h{m} <=> b{next})")
+        });
+        let r = one_row(spark.sql(&format!(
+            "SELECT count_if({BOTH} AND ({any}) AND ({broken})) AS n FROM swl_j"
+        ))?)?;
+        Ok::<_, SparkError>(int(&r, "n", 0)? == 0)
+    })?;
+    report.swapped = cycles
+        .into_iter()
+        .map(|members| {
+            members
+                .iter()
+                .map(|&m| compared[changed[m]].0.clone())
+                .collect()
+        })
+        .collect();
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    for (r, (from, to)) in renames.iter().enumerate() {
+        let taken = renamed.iter().any(|(f, t)| f == from || t == to);
+        if !taken && zero(format!("n{r}"))? {
+            renamed.push((from.clone(), to.clone()));
+        }
+    }
+    crate::diff::apply_renames(report, renamed);
+    Ok(())
+}
+
+/// A keyless table as a multiset of rows: each distinct row counted on
+/// both sides, the surplus of either side reported, as the local engine
+/// does.
+fn compare_multiset(
+    spark: &Spark,
+    compared: &[(String, String)],
+    exprs: &[[String; 2]],
+    report: &mut TableReport,
+) -> Result<(), SparkError> {
+    if compared.is_empty() {
+        return Err(SparkError::Unsupported {
+            what: "tables with a column of the same name and type on both sides".into(),
+            actual: "has none".into(),
+        });
+    }
+    let names: Vec<String> = compared.iter().map(|(n, _)| n.clone()).collect();
+    let cols = sql_list(&names, ", ", |n| ident(n));
+    let side_exprs = |side: usize| {
+        sql_list(0..names.len(), ", ", |i| {
+            format!("{} AS {}", exprs[i][side], ident(&names[i]))
+        })
+    };
+    let on = sql_list(&names, " AND ", |n| format!("b.{0} <=> h.{0}", ident(n)));
+    let coalesced = sql_list(&names, ", ", |n| {
+        format!("coalesce(b.{0}, h.{0}) AS {0}", ident(n))
+    });
+    spark.sql(&format!(
+        "CREATE OR REPLACE TEMP VIEW swl_m AS
+         SELECT {coalesced}, coalesce(b.n, 0) - coalesce(h.n, 0) AS surplus
+         FROM (SELECT {cols}, count(*) AS n FROM (SELECT {} FROM swl_b b) GROUP BY {cols}) b
+         FULL OUTER JOIN (SELECT {cols}, count(*) AS n FROM (SELECT {} FROM swl_h h) GROUP BY {cols}) h ON {on}",
+        side_exprs(0),
+        side_exprs(1)
+    ))?;
+    spark.sql("CACHE TABLE swl_m")?;
+    let result = (|| -> Result<(), SparkError> {
+        let totals = one_row(spark.sql(
+            "SELECT (SELECT count(*) FROM swl_b) AS base, (SELECT count(*) FROM swl_h) AS head,
+                    coalesce(sum(IF(surplus > 0, surplus, 0)), 0) AS missing,
+                    coalesce(sum(IF(surplus < 0, -surplus, 0)), 0) AS extra
+             FROM swl_m",
+        )?)?;
+        let (base, missing) = (int(&totals, "base", 0)?, int(&totals, "missing", 0)?);
+        report.rows = Some(RowCounts {
+            base,
+            head: int(&totals, "head", 0)?,
+            matched: base - missing,
+            missing,
+            extra: int(&totals, "extra", 0)?,
+            changed: None,
+        });
+        for (side, filter, count) in [
+            (&mut report.missing_samples, "surplus > 0", "surplus"),
+            (&mut report.extra_samples, "surplus < 0", "-surplus"),
+        ] {
+            let rows = spark.sql(&format!(
+                "SELECT {cols}, {count} AS swl_n FROM swl_m WHERE {filter} ORDER BY {cols} LIMIT {SAMPLES}"
+            ))?;
+            for r in 0..rows.height() {
+                side.push(RowSample {
+                    values: row_values(&rows, &names, r)?,
+                    count: int(&rows, "swl_n", r)?,
+                });
+            }
+        }
+        Ok(())
+    })();
+    spark.sql("UNCACHE TABLE IF EXISTS swl_m")?;
+    result
+}

@@ -1,0 +1,163 @@
+//! How the cluster reads each side: the views `swl_b` and `swl_h` over
+//! Parquet, CSV and NDJSON files (the latter two with the local reader's
+//! schema) or catalog tables, each row numbered in file order.
+
+use crate::config::{Format, Table};
+use crate::diff::ColumnFacts;
+use crate::model::TableReport;
+use polars::prelude::*;
+
+use super::{ROW, Spark, SparkError, ident, named_schema_diff, sql_type};
+
+/// How the cluster reads one side of a table.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// A path (or glob, or URI) the cluster reads, or `table:db.name`.
+    pub location: String,
+    /// For CSV and NDJSON read from this machine: the schema the local
+    /// reader infers, which the cluster is told.
+    pub local: Option<LocalSchema>,
+}
+
+impl Read {
+    /// A location read as the table's format says, its schema Spark's own.
+    pub fn at(location: &str) -> Read {
+        Read {
+            location: location.to_string(),
+            local: None,
+        }
+    }
+}
+
+impl From<&str> for Read {
+    fn from(location: &str) -> Read {
+        Read::at(location)
+    }
+}
+
+/// A side's schema as the local reader infers it.
+#[derive(Debug, Clone)]
+pub struct LocalSchema {
+    pub schema: Schema,
+    /// Columns that hold no value: no type of their own.
+    pub untyped: Vec<String>,
+}
+
+impl ColumnFacts for Read {
+    fn untyped(&self, name: &str) -> bool {
+        self.local
+            .as_ref()
+            .is_some_and(|l| l.untyped.iter().any(|u| u == name))
+    }
+    fn all_null(&self, name: &str) -> bool {
+        self.untyped(name)
+    }
+}
+
+/// Opens both sides as the views `swl_b` and `swl_h` (each row numbered in
+/// file order), and starts the table's report: its columns and Spark's
+/// names of their types, per side.
+#[allow(clippy::type_complexity)]
+pub(super) fn open(
+    spark: &Spark,
+    table: &Table,
+    base: &Read,
+    head: &Read,
+) -> Result<(TableReport, Vec<(String, String)>, Vec<(String, String)>), SparkError> {
+    let mut report = TableReport::new(&table.name, table.compare, &table.key);
+    report.engine = "spark";
+    report.ignored = table.ignore.clone();
+    for (view, read) in [("swl_b", base), ("swl_h", head)] {
+        let from = source(spark, table, view, read)?;
+        // Each row's place: its file and its index there, so samples are
+        // the first rows in file order, as the local engine takes them
+        // (Spark's own order of part files is by size). Where the source
+        // has no file metadata (a view), the order Spark reads it in.
+        let view_of = |row: &str| {
+            spark.sql(&format!(
+                "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, {row} AS {ROW} FROM {from}"
+            ))
+        };
+        view_of("named_struct('file', _metadata.file_path, 'row', _metadata.row_index)").or_else(
+            |_| view_of("named_struct('file', '', 'row', monotonically_increasing_id())"),
+        )?;
+    }
+    let (bs, hs) = (columns(spark, "swl_b")?, columns(spark, "swl_h")?);
+    report.schema = named_schema_diff(&bs, &hs, &table.ignore);
+    Ok((report, bs, hs))
+}
+
+/// What a side's view selects from: `table:catalog.db.name` is a table of
+/// the cluster's catalog; anything else a path (or glob, or URI) read in
+/// the table's format. CSV and NDJSON are read with the schema the local
+/// reader inferred when there is one (Spark's own inference otherwise, for
+/// files only the cluster sees), through a view of their own.
+fn source(spark: &Spark, table: &Table, view: &str, read: &Read) -> Result<String, SparkError> {
+    if let Some(name) = read.location.strip_prefix("table:") {
+        return Ok(name.split('.').map(ident).collect::<Vec<_>>().join("."));
+    }
+    let quoted = read.location.replace('\\', "\\\\").replace('\'', "\\'");
+    let (using, mut options) = match table.format {
+        Format::Parquet => return Ok(format!("parquet.{}", ident(&read.location))),
+        Format::Ipc => {
+            return Err(SparkError::Unsupported {
+                what: "Parquet, CSV and NDJSON files".into(),
+                actual: "is Arrow IPC".into(),
+            });
+        }
+        Format::Csv => {
+            let sep = match table.delimiter {
+                b'\t' => "\\t".to_string(),
+                b'\'' => "\\'".to_string(),
+                d => (d as char).to_string(),
+            };
+            (
+                "csv",
+                format!("header 'true', sep '{sep}', multiLine 'true', escape '\"'"),
+            )
+        }
+        Format::Ndjson => ("json", String::new()),
+    };
+    let schema = match &read.local {
+        Some(local) => {
+            let columns = local
+                .schema
+                .iter()
+                .map(|(n, t)| {
+                    // A column with no value reads as text, as locally.
+                    let t = sql_type(t).unwrap_or_else(|| "STRING".into());
+                    format!("{} {t}", ident(n))
+                })
+                .collect::<Vec<_>>();
+            format!("({})", columns.join(", "))
+        }
+        None => {
+            if table.format == Format::Csv {
+                options.push_str(", inferSchema 'true'");
+            }
+            String::new()
+        }
+    };
+    if !options.is_empty() {
+        options.push_str(", ");
+    }
+    let src = format!("{view}_src");
+    spark.sql(&format!(
+        "CREATE OR REPLACE TEMPORARY VIEW {src} {schema} USING {using} OPTIONS ({options}path '{quoted}')"
+    ))?;
+    Ok(src)
+}
+
+/// A view's columns and Spark's names of their types.
+fn columns(spark: &Spark, view: &str) -> Result<Vec<(String, String)>, SparkError> {
+    let d = spark.sql(&format!("DESCRIBE {view}"))?;
+    let (names, types) = (d.column("col_name")?.str()?, d.column("data_type")?.str()?);
+    Ok(names
+        .iter()
+        .zip(types.iter())
+        .filter_map(|(n, t)| Some((n?.to_string(), t?.to_string())))
+        // DESCRIBE appends partitioning details after an empty row.
+        .take_while(|(n, _)| !n.is_empty() && !n.starts_with('#'))
+        .filter(|(n, _)| n != ROW)
+        .collect())
+}

@@ -1,0 +1,131 @@
+//! The house rules of docs/ARCHITECTURE.md, checked on the source: the
+//! modules form layers (no import cycle), renderers and the model know
+//! nothing of how a comparison is made, statistics stand alone, and
+//! library code never prints or exits (`[lints]` in Cargo.toml). CI also
+//! runs `shared/tools/module-graph` at depth 1 and 2 when it is there.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Each top-level module and the top-level modules it names
+/// (`crate::x`, `use crate::{x, ...}`), tests excluded.
+fn imports() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let rel = path.strip_prefix(&src).unwrap();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let module = first.trim_end_matches(".rs").to_string();
+        if module == "lib" || module == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        let body = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let names = graph.entry(module.clone()).or_default();
+        for line in body.lines() {
+            let code = line.split("//").next().unwrap_or_default();
+            for part in code.split("crate::").skip(1) {
+                let list = part.strip_prefix('{').unwrap_or(part);
+                for item in list.split(',') {
+                    let name: String = item
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && name != module {
+                        names.insert(name);
+                    }
+                    if !part.starts_with('{') {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    // Only edges between modules (not to items of lib.rs).
+    let modules: BTreeSet<String> = graph.keys().cloned().collect();
+    for names in graph.values_mut() {
+        names.retain(|n| modules.contains(n));
+    }
+    graph
+}
+
+/// A cycle through `start`, if any: the path back to it.
+fn cycle_from(graph: &BTreeMap<String, BTreeSet<String>>, start: &str) -> Option<Vec<String>> {
+    let mut stack = vec![(start.to_string(), vec![start.to_string()])];
+    let mut seen = BTreeSet::new();
+    while let Some((at, path)) = stack.pop() {
+        for next in graph.get(&at).into_iter().flatten() {
+            if next == start {
+                return Some(path);
+            }
+            if seen.insert(next.clone()) {
+                let mut p = path.clone();
+                p.push(next.clone());
+                stack.push((next.clone(), p));
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn modules_form_layers_without_import_cycles() {
+    let graph = imports();
+    assert!(graph.len() > 10, "the source was not found: {graph:?}");
+    for module in graph.keys() {
+        if let Some(cycle) = cycle_from(&graph, module) {
+            panic!("import cycle: {} -> {module}", cycle.join(" -> "));
+        }
+    }
+}
+
+#[test]
+fn renderers_and_the_model_know_nothing_of_how_tables_are_compared() {
+    let graph = imports();
+    let forbidden = [
+        "lane",
+        "run",
+        "git",
+        "diff",
+        "distribution",
+        "engine",
+        "spark",
+        "load",
+    ];
+    for module in ["report", "model"] {
+        let bad: Vec<&String> = graph[module]
+            .iter()
+            .filter(|n| forbidden.contains(&n.as_str()))
+            .collect();
+        assert!(bad.is_empty(), "{module} imports {bad:?}");
+    }
+    assert!(
+        graph["stats"].is_empty(),
+        "stats imports {:?}",
+        graph["stats"]
+    );
+    assert!(
+        graph["error"].is_empty(),
+        "error imports {:?}",
+        graph["error"]
+    );
+}
+
+#[test]
+fn the_graph_sees_a_cycle_when_there_is_one() {
+    // The check above must be able to fail.
+    let mut graph = imports();
+    graph.get_mut("stats").unwrap().insert("report".into());
+    assert!(cycle_from(&graph, "stats").is_some());
+}
