@@ -1,7 +1,8 @@
 //! `swimlane compare`: validating a migration without git. Two files, two
 //! directories of tables matched by file name, or a TOML that lists table
-//! pairs; the same exact and distribution comparisons and reports as `run`,
-//! plus the validation rate (rows and cells that matched) a team can quote.
+//! pairs; the same engines, comparisons and reports as `run` (the
+//! validation rate a migration team quotes is the model's:
+//! `TableReport::validation`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

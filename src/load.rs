@@ -2,7 +2,7 @@
 //!
 //! Each lane's files are read with their own inferred schema, so a column
 //! written as `1400` in base and `1400.0` in head loads as i64 and f64 and
-//! shows up as a type change. A table's `path` may be a glob of part files;
+//! shows up as a type change (compared in the wider type: `diff::widen`). A table's `path` may be a glob of part files;
 //! the parts are read in name order and must agree on their schema.
 
 use std::fs::File;
