@@ -61,14 +61,7 @@ impl Cache {
     /// `$SWIMLANE_CACHE_DIR`, else `$XDG_CACHE_HOME/swimlane`, else
     /// `~/.cache/swimlane`.
     pub fn default_dir() -> Option<PathBuf> {
-        let var = |k: &str| {
-            std::env::var_os(k)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        var("SWIMLANE_CACHE_DIR")
-            .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("swimlane")))
-            .or_else(|| var("HOME").map(|h| h.join(".cache/swimlane")))
+        crate::dirs::cache()
     }
 
     /// The key of a base lane's outputs.

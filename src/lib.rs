@@ -11,6 +11,7 @@ pub mod config;
 pub mod csv_file;
 pub mod demo;
 pub mod diff;
+pub mod dirs;
 pub mod distribution;
 pub mod engine;
 pub mod error;

@@ -3,8 +3,7 @@
 //! A lane's logs live in its temporary directory, which the run removes
 //! (unless `--keep-lanes`). The log of a stage that failed or timed out is
 //! what the user reads next, so it is copied to the state directory
-//! (`$SWIMLANE_STATE_DIR`, else `$XDG_STATE_HOME/swimlane`, else
-//! `~/.local/state/swimlane`) under `logs/`, and the report points there.
+//! (`crate::dirs::state`) under `logs/`, and the report points there.
 //! Runs' logs older than [`KEPT_FOR`] are pruned when a run keeps new ones.
 
 use std::io;
@@ -15,19 +14,6 @@ use crate::model::{LaneRun, StageStatus};
 
 /// How long kept logs stay before a later run prunes them.
 pub const KEPT_FOR: Duration = Duration::from_secs(14 * 24 * 3600);
-
-/// `$SWIMLANE_STATE_DIR`, else `$XDG_STATE_HOME/swimlane`, else
-/// `~/.local/state/swimlane`.
-pub fn state_dir() -> Option<PathBuf> {
-    let var = |k: &str| {
-        std::env::var_os(k)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    var("SWIMLANE_STATE_DIR")
-        .or_else(|| var("XDG_STATE_HOME").map(|d| d.join("swimlane")))
-        .or_else(|| var("HOME").map(|h| h.join(".local/state/swimlane")))
-}
 
 /// Copies the logs of each lane's failed or timed-out stage into a new
 /// directory under `root/logs/` and points the lanes' records at the copies.

@@ -17,19 +17,6 @@ pub struct Located {
     pub help: Option<String>,
 }
 
-impl Located {
-    /// Locates byte range `span` of `text` (the file at `path`).
-    pub fn at(
-        text: &str,
-        path: &Path,
-        span: Range<usize>,
-        message: String,
-        help: Option<&str>,
-    ) -> Located {
-        locate(text, path, span, message, help)
-    }
-}
-
 impl fmt::Display for Located {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let gutter = self.line.to_string().len();
@@ -64,26 +51,29 @@ pub(super) fn toml_help(message: &str) -> Option<&'static str> {
     }
 }
 
-pub(super) fn locate(
-    text: &str,
-    path: &Path,
-    span: Range<usize>,
-    message: String,
-    help: Option<&str>,
-) -> Located {
-    let start = span.start.min(text.len());
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line = text[..start].matches('\n').count() + 1;
-    let column = text[line_start..start].chars().count() + 1;
-    Located {
-        path: path.to_path_buf(),
-        line,
-        column,
-        message,
-        source_line: text[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string(),
-        help: help.map(str::to_string),
+impl Located {
+    /// Locates byte range `span` of `text` (the file at `path`).
+    pub fn at(
+        text: &str,
+        path: &Path,
+        span: Range<usize>,
+        message: String,
+        help: Option<&str>,
+    ) -> Located {
+        let start = span.start.min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = text[..start].matches('\n').count() + 1;
+        let column = text[line_start..start].chars().count() + 1;
+        Located {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+            source_line: text[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string(),
+            help: help.map(str::to_string),
+        }
     }
 }

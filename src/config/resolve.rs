@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use toml::Spanned;
 
-use super::located::{locate, toml_help};
+use super::located::toml_help;
 use super::wire::{WireConfig, WireTable};
 use super::*;
 use crate::template::check_placeholders;
@@ -30,7 +30,7 @@ impl Config {
     /// Parses config text; `path` is used in messages, `dir` anchors relative paths.
     pub fn parse(text: &str, path: &Path, dir: &Path) -> Result<Config, ConfigError> {
         let at = |span: Range<usize>, message: String, help: Option<&str>| {
-            ConfigError::Invalid(Box::new(locate(text, path, span, message, help)))
+            ConfigError::Invalid(Box::new(Located::at(text, path, span, message, help)))
         };
         let wire: WireConfig = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
@@ -231,7 +231,7 @@ pub(crate) fn resolve_table(
     path: &Path,
 ) -> Result<Table, ConfigError> {
     let at = |span: Range<usize>, message: String, help: Option<&str>| {
-        ConfigError::Invalid(Box::new(locate(text, path, span, message, help)))
+        ConfigError::Invalid(Box::new(Located::at(text, path, span, message, help)))
     };
     let delimiter = match &table.delimiter {
         None => b',',
@@ -428,7 +428,7 @@ pub(crate) fn resolve_table(
         engine: table.engine,
         declared: Declared::Config,
         key_location: table.key.as_ref().map(|k| {
-            let l = locate(text, path, k.span(), String::new(), None);
+            let l = Located::at(text, path, k.span(), String::new(), None);
             format!("{}:{}:{}", path.display(), l.line, l.column)
         }),
     })

@@ -559,7 +559,7 @@ fn run_lanes(
     // The lanes are removed at the end: a failed stage's logs are kept
     // where the report can point (with --keep-lanes, they stay in place).
     if !opts.keep_lanes
-        && let Some(state) = crate::logs::state_dir()
+        && let Some(state) = crate::dirs::state()
     {
         let mut runs: Vec<&mut LaneRun> = vec![&mut base, &mut head];
         runs.extend(calibration.as_mut());

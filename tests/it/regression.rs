@@ -15,23 +15,7 @@ mod engines {
     use swimlane::model::{TableReport, Verdict};
     use swimlane::spark::Spark;
 
-    fn remote() -> Option<String> {
-        let remote = std::env::var("SWIMLANE_SPARK_REMOTE").ok();
-        if remote.is_none() {
-            assert!(
-                std::env::var_os("SWIMLANE_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
-                "SWIMLANE_REQUIRE_TOOLS=1 but SWIMLANE_SPARK_REMOTE is not set"
-            );
-        }
-        remote
-    }
-
-    fn write_parquet(df: &DataFrame, path: &Path) {
-        let mut df = df.clone();
-        ParquetWriter::new(fs::File::create(path).unwrap())
-            .finish(&mut df)
-            .unwrap();
-    }
+    use crate::spark::{remote, write_parquet};
 
     fn table(path: &str, format: Format) -> Table {
         Table {

@@ -14,7 +14,7 @@ use swimlane::stats::ks::{self, Alternative, Method};
 
 use crate::support::BIN;
 
-fn remote() -> Option<String> {
+pub(crate) fn remote() -> Option<String> {
     let remote = std::env::var("SWIMLANE_SPARK_REMOTE").ok();
     if remote.is_none() {
         assert!(
@@ -28,7 +28,7 @@ fn remote() -> Option<String> {
     remote
 }
 
-fn write_parquet(df: &DataFrame, path: &Path) {
+pub(crate) fn write_parquet(df: &DataFrame, path: &Path) {
     let mut df = df.clone();
     ParquetWriter::new(fs::File::create(path).unwrap())
         .finish(&mut df)
