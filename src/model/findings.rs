@@ -1,0 +1,236 @@
+//! What a table's comparison found, in words, regressions first: the one
+//! list every renderer shows and the verdict follows from.
+
+use super::{CalibrationAction, Side, TableReport, TestName, plural};
+use crate::config::CompareMode;
+
+/// One thing a comparison found: a regression, or a note worth reporting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub regression: bool,
+    pub subject: Subject,
+    pub message: String,
+}
+
+/// What a finding is about, so renderers can show the matching evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Table,
+    Schema,
+    Missing,
+    Extra,
+    Column(String),
+    Swap,
+    Duplicates,
+    Feature(String),
+}
+
+impl Finding {
+    pub(super) fn regression(subject: Subject, message: String) -> Finding {
+        Finding {
+            regression: true,
+            subject,
+            message,
+        }
+    }
+    pub(super) fn note(subject: Subject, message: String) -> Finding {
+        Finding {
+            regression: false,
+            subject,
+            message,
+        }
+    }
+}
+
+impl TableReport {
+    /// What this table's comparison found, regressions first.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut f = Vec::new();
+        let mut reg =
+            |subject: Subject, message: String| f.push(Finding::regression(subject, message));
+        if let Some(why) = &self.head_missing {
+            reg(Subject::Table, why.clone());
+        }
+        for c in &self.schema.removed {
+            reg(
+                Subject::Schema,
+                format!("column `{}` ({}) removed in head", c.name, c.dtype),
+            );
+        }
+        let distribution = self.compare == CompareMode::Distribution;
+        for c in self.schema.changed.iter().filter(|_| !distribution) {
+            let compared = match &c.compared_as {
+                Some(t) => format!(" (nothing lost: values compared as {t})"),
+                None => String::new(),
+            };
+            reg(
+                Subject::Schema,
+                format!(
+                    "column `{}` changed type: {} -> {}{compared}",
+                    c.column, c.base, c.head
+                ),
+            );
+        }
+        if let Some(rows) = &self.rows {
+            if rows.missing > 0 {
+                reg(
+                    Subject::Missing,
+                    format!(
+                        "{} {} of base missing in head",
+                        rows.missing,
+                        plural(rows.missing, "row", "rows")
+                    ),
+                );
+            }
+            if rows.extra > 0 {
+                reg(
+                    Subject::Extra,
+                    format!(
+                        "{} extra {} in head",
+                        rows.extra,
+                        plural(rows.extra, "row", "rows")
+                    ),
+                );
+            }
+        }
+        for c in self.columns.iter().filter(|c| c.mismatches > 0) {
+            let n = c.mismatches;
+            let what = match c.all_null {
+                None => format!("{n} changed {}", plural(n, "value", "values")),
+                Some(Side::Head) => format!(
+                    "{n} {} became null (head has no value in this column)",
+                    plural(n, "value", "values")
+                ),
+                // Calibration compares two bases: as base against head.
+                Some(Side::Base | Side::Calibration) => format!(
+                    "{n} {} where base has no value in this column",
+                    plural(n, "value appeared", "values appeared")
+                ),
+            };
+            reg(
+                Subject::Column(c.name.clone()),
+                format!("column `{}`: {what}", c.name),
+            );
+        }
+        for (from, to) in &self.renamed {
+            reg(
+                Subject::Schema,
+                format!("column `{from}` renamed to `{to}`"),
+            );
+        }
+        for cycle in &self.swapped {
+            reg(
+                Subject::Swap,
+                match cycle.as_slice() {
+                    [a, b] => format!("columns `{a}` and `{b}` swapped values"),
+                    _ => format!(
+                        "columns {} permuted their values (each took the next one's)",
+                        cycle
+                            .iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(" → ")
+                    ),
+                },
+            );
+        }
+        if let Some(d) = &self.duplicates
+            && d.new_in_head > 0
+        {
+            reg(
+                Subject::Duplicates,
+                format!(
+                    "{} {} duplicated in head that {} unique in base",
+                    d.new_in_head,
+                    plural(d.new_in_head, "key", "keys"),
+                    plural(d.new_in_head, "was", "were")
+                ),
+            );
+        }
+        for u in self.untested.iter().filter(|u| u.regression) {
+            reg(
+                Subject::Feature(u.column.clone()),
+                format!("column `{}`: {}", u.column, u.reason),
+            );
+        }
+        for feat in &self.features {
+            if feat.shifted() {
+                let what = match feat.test {
+                    TestName::Ks => format!("KS D = {:.4}", feat.effect),
+                    _ => format!("total variation {:.4}", feat.effect),
+                };
+                reg(
+                    Subject::Feature(feat.column.clone()),
+                    format!(
+                        "feature `{}` shifted: {what}, q = {:.3e} (alpha {}, min effect {})",
+                        feat.column, feat.p_adjusted, feat.alpha, feat.min_effect
+                    ),
+                );
+            }
+            if feat.null_shifted() {
+                reg(
+                    Subject::Feature(feat.column.clone()),
+                    format!(
+                        "feature `{}`: null fraction {:.4} -> {:.4} (moved more than {})",
+                        feat.column,
+                        feat.base.null_fraction,
+                        feat.head.null_fraction,
+                        feat.max_null_shift
+                    ),
+                );
+            }
+        }
+        let mut notes: Vec<Finding> = Vec::new();
+        for c in &self.calibration {
+            let message = match c.action {
+                CalibrationAction::Excluded => format!(
+                    "column `{}` is non-deterministic ({} values differ between two runs of base): excluded from the verdict",
+                    c.column, c.mismatches
+                ),
+                CalibrationAction::Tolerance { observed_rel, rel } => format!(
+                    "column `{}` has floating-point noise between two runs of base (relative {observed_rel:.1e}): compared within relative {rel:.1e}",
+                    c.column
+                ),
+            };
+            notes.push(Finding::note(Subject::Column(c.column.clone()), message));
+        }
+        for n in &self.key_notes {
+            notes.push(Finding::note(Subject::Table, n.clone()));
+        }
+        for c in self.schema.changed.iter().filter(|_| distribution) {
+            notes.push(Finding::note(
+                Subject::Schema,
+                format!(
+                    "column `{}` changed type: {} -> {}",
+                    c.column, c.base, c.head
+                ),
+            ));
+        }
+        for u in self.untested.iter().filter(|u| !u.regression) {
+            notes.push(Finding::note(
+                Subject::Feature(u.column.clone()),
+                format!("column `{}` not tested: {}", u.column, u.reason),
+            ));
+        }
+        for c in &self.schema.added {
+            notes.push(Finding::note(
+                Subject::Schema,
+                format!("column `{}` ({}) added in head", c.name, c.dtype),
+            ));
+        }
+        if let Some(d) = &self.duplicates
+            && d.base.keys > 0
+        {
+            notes.push(Finding::note(
+                Subject::Duplicates,
+                format!(
+                    "{} duplicated {} in base (paired by occurrence)",
+                    d.base.keys,
+                    plural(d.base.keys, "key", "keys")
+                ),
+            ));
+        }
+        f.extend(notes);
+        f
+    }
+}
