@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::config::Declared;
+use crate::config::{Declared, show_delimiter as show};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
@@ -99,13 +99,6 @@ impl crate::error::Help for CsvError {
     }
 }
 
-fn show(d: u8) -> String {
-    match d {
-        b'\t' => "\\t".into(),
-        d => (d as char).to_string(),
-    }
-}
-
 /// The types a column's values have been seen to take.
 #[derive(Clone, Copy, Default)]
 struct Seen {
@@ -117,6 +110,11 @@ struct Seen {
 }
 
 impl Seen {
+    /// No value seen: the column has no type of its own.
+    fn is_empty(&self) -> bool {
+        !(self.boolean || self.int || self.wide_int || self.float || self.text)
+    }
+
     fn merge(&mut self, o: Seen) {
         self.boolean |= o.boolean;
         self.int |= o.int;
@@ -268,17 +266,14 @@ fn quoted_fields(raw: &[u8], delimiter: u8, out: &mut Vec<bool>) {
 
 /// Reads `path` as CSV with a header, delimited by `delimiter`.
 pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame, CsvError> {
-    let bytes = std::fs::read(path).map_err(|source| CsvError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let schema = infer(path, &bytes, delimiter, declared)?;
+    let bytes = map(path)?;
+    let (schema, _) = infer(path, &bytes, delimiter, declared)?;
     let parse = CsvParseOptions::default().with_separator(delimiter);
     CsvReadOptions::default()
         .with_has_header(true)
         .with_schema(Some(Arc::new(schema)))
         .with_parse_options(parse)
-        .into_reader_with_file_handle(std::io::Cursor::new(bytes.as_slice()))
+        .into_reader_with_file_handle(std::io::Cursor::new(&bytes[..]))
         .finish()
         .map_err(|e| {
             // Text that is not UTF-8 fails polars' parse without a place:
@@ -299,6 +294,31 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
                 declared,
             }
         })
+}
+
+/// The schema `read` would give `path`, and its columns that hold no value,
+/// from the checking pass alone: what another engine is told so that it
+/// reads the same types.
+pub fn schema(
+    path: &Path,
+    delimiter: u8,
+    declared: Declared,
+) -> Result<(Schema, Vec<String>), CsvError> {
+    infer(path, &map(path)?, delimiter, declared)
+}
+
+/// The file's bytes, mapped rather than copied: both passes read them, and
+/// the page cache holds them once.
+fn map(path: &Path) -> Result<memmap2::Mmap, CsvError> {
+    let io = |source| CsvError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    // SAFETY: the file is a finished output (the lane that wrote it has
+    // ended) and is only read; a file truncated by someone else while it
+    // is mapped would fault, as it would under polars' own mmap reader.
+    unsafe { memmap2::Mmap::map(&file) }.map_err(io)
 }
 
 /// The line an error of polars' parser points at (it gives a byte offset);
@@ -435,7 +455,13 @@ impl Pass<'_> {
 /// Checks every row's field count and infers the columns' types. A body
 /// without quotes is split at line ends and read in parallel (a quoted
 /// field may hold a line end, so a body with quotes is read in one piece).
-fn infer(path: &Path, bytes: &[u8], delimiter: u8, declared: Declared) -> Result<Schema, CsvError> {
+/// Returns the schema and the columns that hold no value at all.
+fn infer(
+    path: &Path,
+    bytes: &[u8],
+    delimiter: u8,
+    declared: Declared,
+) -> Result<(Schema, Vec<String>), CsvError> {
     let mut pass = Pass {
         path,
         delimiter,
@@ -517,11 +543,18 @@ fn infer(path: &Path, bytes: &[u8], delimiter: u8, declared: Declared) -> Result
             all.merge(s);
         }
     }
-    Ok(names
+    let untyped = names
+        .iter()
+        .zip(&seen)
+        .filter(|(_, s)| s.is_empty())
+        .map(|(n, _)| n.clone())
+        .collect();
+    let schema = names
         .into_iter()
         .zip(seen)
         .map(|(name, seen)| Field::new(name.into(), seen.dtype()))
-        .collect())
+        .collect();
+    Ok((schema, untyped))
 }
 
 #[cfg(test)]

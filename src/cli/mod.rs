@@ -96,15 +96,9 @@ struct CompareArgs {
 
 /// `--delimiter`: one ASCII character, `tab` or `\t`.
 fn parse_delimiter(text: &str) -> Result<u8, String> {
-    match text {
-        "tab" | "\\t" | "\t" => Ok(b'\t'),
-        one if one.len() == 1 && one.is_ascii() && !one.contains(['\n', '\r', '"']) => {
-            Ok(one.as_bytes()[0])
-        }
-        other => Err(format!(
-            "`{other}` is not one character; write e.g. `--delimiter ';'` or `--delimiter tab`"
-        )),
-    }
+    crate::config::parse_delimiter(text).ok_or_else(|| {
+        format!("`{text}` is not one character; write e.g. `--delimiter ';'` or `--delimiter tab`")
+    })
 }
 
 #[derive(Args)]

@@ -120,6 +120,26 @@ pub struct Table {
     pub declared: Declared,
 }
 
+/// A CSV delimiter as written in a config or on the command line: one
+/// ASCII character (not a line end or a quote), `tab` or `\t`.
+pub fn parse_delimiter(text: &str) -> Option<u8> {
+    match text {
+        "tab" | "\\t" | "\t" => Some(b'\t'),
+        one if one.len() == 1 && one.is_ascii() && !one.contains(['\n', '\r', '"']) => {
+            Some(one.as_bytes()[0])
+        }
+        _ => None,
+    }
+}
+
+/// A delimiter as the user writes it (`\t` for a tab).
+pub fn show_delimiter(d: u8) -> String {
+    match d {
+        b'\t' => "\\t".into(),
+        d => (d as char).to_string(),
+    }
+}
+
 /// Where a table was declared.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Declared {
@@ -144,10 +164,7 @@ impl Declared {
 
     /// How to set a CSV table's delimiter to `d`.
     pub fn delimiter_help(self, d: u8) -> String {
-        let shown = match d {
-            b'\t' => "\\t".to_string(),
-            d => (d as char).to_string(),
-        };
+        let shown = show_delimiter(d);
         match self {
             Declared::Config => format!("set `delimiter = \"{shown}\"` for the table"),
             Declared::CompareFlags => match d {

@@ -235,15 +235,15 @@ pub(crate) fn resolve_table(
     };
     let delimiter = match &table.delimiter {
         None => b',',
-        Some(d) => match d.get_ref().as_str() {
-            "\\t" | "tab" => b'\t',
-            one if one.len() == 1 && one.is_ascii() && !one.contains(['\n', '\r', '"']) => {
-                one.as_bytes()[0]
-            }
-            other => {
+        Some(d) => match parse_delimiter(d.get_ref()) {
+            Some(d) => d,
+            None => {
                 return Err(at(
                     d.span(),
-                    format!("table `{name}`: delimiter `{other}` is not one ASCII character"),
+                    format!(
+                        "table `{name}`: delimiter `{}` is not one ASCII character",
+                        d.get_ref()
+                    ),
                     Some("write e.g. `delimiter = \";\"` or `delimiter = \"\\t\"` (tab)"),
                 ));
             }

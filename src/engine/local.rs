@@ -108,6 +108,24 @@ pub(super) fn schema_of(
     pattern: &str,
     table: &Table,
 ) -> Result<crate::spark::LocalSchema, load::LoadError> {
+    if table.format == crate::config::Format::Csv {
+        // The checking pass alone, over every part: no frame is built. A
+        // column has no type when no part holds a value in it.
+        let mut schema = None;
+        let mut untyped: Option<Vec<String>> = None;
+        for file in load::resolve_files(dir, pattern)? {
+            let (s, u) = crate::csv_file::schema(&file, table.delimiter, table.declared)?;
+            schema.get_or_insert(s);
+            untyped = Some(match untyped {
+                None => u,
+                Some(all) => all.into_iter().filter(|c| u.contains(c)).collect(),
+            });
+        }
+        return Ok(crate::spark::LocalSchema {
+            schema: schema.unwrap_or_default(),
+            untyped: untyped.unwrap_or_default(),
+        });
+    }
     let frame = load::load(dir, pattern, table)?.frame;
     let untyped = frame
         .columns()

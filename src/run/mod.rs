@@ -235,10 +235,7 @@ impl Engines {
             #[cfg(feature = "spark")]
             spark: None,
         };
-        let needs_spark = config
-            .tables
-            .iter()
-            .any(|t| engines.choice_for(t) == crate::config::Engine::Spark);
+        let needs_spark = engines.needs_spark(config);
         let remote = opts.spark_remote.clone().or(config.spark_remote.clone());
         #[cfg(feature = "spark")]
         let engines = match (needs_spark, remote) {
