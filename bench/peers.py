@@ -1,4 +1,4 @@
-"""Driver of bench/peers.sh: times each tool on the same Parquet pair.
+"""Driver of bench/peers.sh: times each tool on the same pairs of files.
 
 Every tool runs in its own process under /usr/bin/time (wall seconds, peak
 RSS) and prints the counts it found as one JSON line on stdout; the counts
@@ -16,31 +16,40 @@ import tempfile
 
 COLUMNS = ["country", "member", "title", "f1", "f2", "f3", "seconds", "rating", "count"]
 
-FLOOR = """
-import sys, polars as pl
-a = pl.read_parquet(sys.argv[1]); b = pl.read_parquet(sys.argv[2])
+# Each Python peer reads the pair with the reader of its format.
+READ = """
+import polars as pl
+def read(path):
+    return pl.read_csv(path) if path.endswith('.csv') else pl.read_parquet(path)
+"""
+
+FLOOR = READ + """
+import sys
+a = read(sys.argv[1]); b = read(sys.argv[2])
 print('{"rows": [%d, %d]}' % (a.height, b.height))
 """
 
 DUCKDB = """
 import json, sys, duckdb
 cols = sys.argv[3].split(',')
+def scan(path):
+    return f"read_csv('{path}')" if path.endswith('.csv') else f"read_parquet('{path}')"
 per_column = ', '.join(
     f"count(*) FILTER (WHERE b.id IS NOT NULL AND h.id IS NOT NULL"
     f' AND b."{c}" IS DISTINCT FROM h."{c}") AS "{c}"' for c in cols)
 row = duckdb.sql(f'''
   SELECT count(*) FILTER (WHERE h.id IS NULL) AS missing,
          count(*) FILTER (WHERE b.id IS NULL) AS extra, {per_column}
-  FROM read_parquet('{sys.argv[1]}') b
-  FULL OUTER JOIN read_parquet('{sys.argv[2]}') h ON b.id = h.id
+  FROM {scan(sys.argv[1])} b
+  FULL OUTER JOIN {scan(sys.argv[2])} h ON b.id = h.id
 ''').fetchall()[0]
 print(json.dumps({"missing": row[0], "extra": row[1],
                   "columns": dict(zip(cols, row[2:]))}))
 """
 
-DATACOMPY = """
-import json, sys, polars as pl, datacompy
-a = pl.read_parquet(sys.argv[1]); b = pl.read_parquet(sys.argv[2])
+DATACOMPY = READ + """
+import json, sys, datacompy
+a = read(sys.argv[1]); b = read(sys.argv[2])
 c = datacompy.PolarsCompare(a, b, join_columns=['id'])
 columns = {s['column']: s['unequal_cnt'] for s in c.column_stats if s['column'] != 'id'}
 print(json.dumps({"missing": c.df1_unq_rows.height, "extra": c.df2_unq_rows.height,
@@ -72,9 +81,11 @@ def swimlane_counts(report_path):
 def main():
     binary, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
     python = sys.executable
-    for rows in sys.argv[4:]:
-        base = os.path.join(work, f"base-{rows}.parquet")
-        head = os.path.join(work, f"head-{rows}.parquet")
+    layouts = [("key order", "ordered.parquet"), ("shuffled", "shuffled.parquet"),
+               ("shuffled CSV", "shuffled.csv")]
+    for rows, (layout, suffix) in [(r, l) for r in sys.argv[4:] for l in layouts]:
+        base = os.path.join(work, f"base-{rows}-{suffix}")
+        head = os.path.join(work, f"head-{rows}-{suffix}")
         report = os.path.join(work, "swimlane.json")
         tools = {
             "polars read (floor)": [python, "-c", FLOOR, base, head],
@@ -103,9 +114,9 @@ def main():
         reference = counts["DuckDB"]
         for name, found in counts.items():
             if found != reference:
-                sys.exit(f"counts differ at {rows} rows:\n DuckDB {reference}\n {name} {found}")
+                sys.exit(f"counts differ at {rows} rows ({layout}):\n DuckDB {reference}\n {name} {found}")
         floor = statistics.median(w for w, _ in times["polars read (floor)"])
-        print(f"\n{int(rows):,} rows; counts agree: missing {reference['missing']}, "
+        print(f"\n{int(rows):,} rows, {layout}; counts agree: missing {reference['missing']}, "
               f"extra {reference['extra']}, changed {reference['columns']}")
         print("| tool | wall (median) | × floor | peak RSS (median) |")
         print("|---|---:|---:|---:|")

@@ -3,13 +3,19 @@
 #
 #   bash bench/peers.sh [SIZES] [RUNS]        (default "1000000 10000000" 3)
 #
-# For each size it writes a base/head pair with examples/gen_table (an i64
-# key, 3 strings, 4 floats, 2 ints, ~1% nulls; head: 0.1% changed values,
-# 0.05% missing and 0.05% extra rows, float column f2 shifted), then times,
-# alternating, RUNS rounds of: reading both files with polars (the floor),
-# DuckDB's FULL OUTER JOIN with IS DISTINCT FROM counts, datacompy with its
-# polars backend, and `swimlane compare`. It prints the median wall time and
-# peak RSS of each, and fails if the tools disagree on the counts.
+# For each size it writes base/head pairs with examples/gen_table (an i64
+# key, 3 strings of ~6 / 100k / one-per-row distinct values, 4 floats, 2
+# ints, ~1% nulls; head: 0.1% changed values, 0.05% missing and 0.05% extra
+# rows, float column f2 shifted) in three layouts:
+#   - key order: Parquet written in key order (a sorted job's output);
+#   - shuffled: Parquet in a random row order, a different one per side (as
+#     parallel writers and hash partitioning leave them);
+#   - shuffled CSV: the shuffled pair as CSV.
+# Then for each layout it times, alternating, RUNS rounds of: reading both
+# files with polars (the floor), DuckDB's FULL OUTER JOIN with IS DISTINCT
+# FROM counts, datacompy with its polars backend, and `swimlane compare`.
+# It prints the median wall time and peak RSS of each, and fails if the
+# tools disagree on the counts.
 #
 # The Python peers go into a virtualenv this script creates
 # ($SWIMLANE_PEERS_VENV, default ~/.cache/swimlane-peers).
@@ -31,7 +37,13 @@ GEN="$CARGO_TARGET_DIR/release/examples/gen_table"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for rows in $SIZES; do
-  "$GEN" "$rows" "$work/base-$rows.parquet" --seed 7 2>/dev/null
-  "$GEN" "$rows" "$work/head-$rows.parquet" --seed 7 --head 2>/dev/null
+  "$GEN" "$rows" "$work/base-$rows-ordered.parquet" --seed 7 --titles 0 2>/dev/null
+  "$GEN" "$rows" "$work/head-$rows-ordered.parquet" --seed 7 --titles 0 --head 2>/dev/null
+  "$GEN" "$rows" "$work/base-$rows-shuffled.parquet" --seed 7 --titles 0 --shuffle 1 2>/dev/null
+  "$GEN" "$rows" "$work/head-$rows-shuffled.parquet" --seed 7 --titles 0 --head --shuffle 2 2>/dev/null
+  for side in base head; do
+    "$VENV/bin/python" -c 'import sys, polars as pl; pl.read_parquet(sys.argv[1]).write_csv(sys.argv[2])' \
+      "$work/$side-$rows-shuffled.parquet" "$work/$side-$rows-shuffled.csv"
+  done
 done
 "$VENV/bin/python" bench/peers.py "$BIN" "$work" "$RUNS" $SIZES

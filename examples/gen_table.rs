@@ -1,14 +1,19 @@
 //! Writes a synthetic fact table as Parquet for benchmarks:
-//! `cargo run --release --example gen_table -- ROWS OUT.parquet [--changed FRACTION] [--head] [--seed N]`
+//! `cargo run --release --example gen_table -- ROWS OUT.parquet [--changed FRACTION] [--head] [--seed N] [--titles N] [--shuffle SEED]`
 //!
 //! Ten columns: an i64 key, 3 strings, 4 floats, 2 ints, ~1% nulls, written
 //! in row groups of 1M rows (so 100M rows need no more than one chunk in
-//! memory). The same seed gives the same rows, so a "head" written with
-//! either option is compared against a base written without:
+//! memory, unless shuffled). The same seed gives the same rows, so a "head"
+//! written with either option is compared against a base written without:
 //! - `--changed F`: a fraction F of rows get `seconds` changed by 1.0;
 //! - `--head`: 0.1% of the values of the nine non-key columns changed
 //!   (nulls become values), 0.05% of rows missing, 0.05% extra rows, and
-//!   the float column `f2` shifted by 0.001 on every row.
+//!   the float column `f2` shifted by 0.001 on every row;
+//! - `--titles N`: the `title` column takes N distinct values (default
+//!   5000; 0 for one per row, as a column of names or URLs);
+//! - `--shuffle SEED`: rows written in a random order (the permutation drawn
+//!   from SEED), as parallel writers and hash partitioning leave them. The
+//!   whole table is then held in memory while writing.
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -27,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rows: usize = args
         .first()
-        .ok_or("usage: gen_table ROWS OUT [--changed F] [--head] [--seed N]")?
+        .ok_or("usage: gen_table ROWS OUT [--changed F] [--head] [--seed N] [--titles N] [--shuffle SEED]")?
         .parse()?;
     let out = args.get(1).ok_or("missing OUT")?;
     let flag = |name: &str| {
@@ -40,18 +45,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let changed = flag("--changed")?.unwrap_or(0.0);
     let seed = flag("--seed")?.unwrap_or(1.0) as u64;
     let head = args.iter().any(|a| a == "--head");
+    let titles = flag("--titles")?.unwrap_or(5000.0) as u64;
+    let shuffle = flag("--shuffle")?.map(|s| s as u64);
 
+    let spec = Spec {
+        seed,
+        changed,
+        head,
+        titles,
+    };
+    let chunks: Box<dyn Iterator<Item = _>> = match shuffle {
+        None => Box::new(
+            (0..rows)
+                .step_by(CHUNK)
+                .map(|start| chunk(start, (start + CHUNK).min(rows), &spec)),
+        ),
+        Some(order) => Box::new(shuffled(rows, &spec, order)?.map(Ok)),
+    };
     let mut writer: Option<polars::io::parquet::write::BatchedWriter<File>> = None;
-    let mut start = 0;
-    while start < rows {
-        let end = (start + CHUNK).min(rows);
-        let mut df = chunk(start, end, seed, changed, head)?;
+    for df in chunks {
+        let mut df = df?;
         if writer.is_none() {
             writer = Some(ParquetWriter::new(File::create(out)?).batched(df.schema())?);
         }
         df.rechunk_mut();
         writer.as_mut().expect("set above").write_batch(&df)?;
-        start = end;
     }
     if let Some(w) = writer {
         w.finish()?;
@@ -60,15 +78,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Rows `start..end`: the same for a given seed whatever the options, then
-/// changed as asked.
-fn chunk(
-    start: usize,
-    end: usize,
+#[derive(Clone, Copy)]
+struct Spec {
     seed: u64,
     changed: f64,
     head: bool,
-) -> Result<DataFrame, Box<dyn std::error::Error>> {
+    titles: u64,
+}
+
+/// The whole table, its rows in a random order drawn from `order`, in
+/// chunks of `CHUNK` rows.
+fn shuffled(
+    rows: usize,
+    spec: &Spec,
+    order: u64,
+) -> Result<impl Iterator<Item = DataFrame>, Box<dyn std::error::Error>> {
+    use rand::seq::SliceRandom;
+    let mut all = chunk(0, rows.min(CHUNK), spec)?;
+    for start in (CHUNK..rows).step_by(CHUNK) {
+        all.vstack_mut(&chunk(start, (start + CHUNK).min(rows), spec)?)?;
+    }
+    let mut permutation: Vec<IdxSize> = (0..all.height() as IdxSize).collect();
+    permutation.shuffle(&mut rand::rngs::StdRng::seed_from_u64(order));
+    let all = all.take(&IdxCa::from_vec(PlSmallStr::EMPTY, permutation))?;
+    let height = all.height();
+    Ok((0..height)
+        .step_by(CHUNK)
+        .map(move |start| all.slice(start as i64, CHUNK.min(height - start))))
+}
+
+/// Rows `start..end`: the same for a given seed whatever the options, then
+/// changed as asked.
+fn chunk(start: usize, end: usize, spec: &Spec) -> Result<DataFrame, Box<dyn std::error::Error>> {
+    let Spec {
+        seed,
+        changed,
+        head,
+        titles,
+    } = *spec;
     let chunk_seed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ start as u64;
     let mut rng = rand::rngs::StdRng::seed_from_u64(chunk_seed);
     let mut next = move || rng.random::<u64>();
@@ -97,7 +144,10 @@ fn chunk(
             r as i64 * 7 + 3,
             (!null(1)).then(|| COUNTRIES[(a % 6) as usize].to_string()),
             (!null(2)).then(|| format!("member-{}", a % 100_000)),
-            (!null(3)).then(|| format!("title {}", (a >> 20) % 5000)),
+            (!null(3)).then(|| match titles {
+                0 => format!("title {:x} of row {r}", a >> 40),
+                n => format!("title {}", (a >> 20) % n),
+            }),
             None,
             None,
             None,
