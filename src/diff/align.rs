@@ -117,7 +117,28 @@ enum SortedKeys<K> {
     Sorted(Vec<(K, IdxSize)>),
 }
 
-impl<K: Ord + Copy + Send> SortedKeys<K> {
+/// A key type and how its (key, row) pairs are sorted: by key, rows
+/// ascending within a key (so that n-th occurrences pair).
+trait SortKey: Ord + Copy + Send + Sync {
+    fn sort(pairs: &mut [(Self, IdxSize)]) {
+        pairs.par_sort_unstable();
+    }
+}
+
+impl SortKey for i64 {
+    /// A stable radix sort (rows are pushed ascending, so they stay so
+    /// within a key) that skips the bytes all keys share: on two shuffled
+    /// sides of 10M keys sorted at once, 0.48-0.52 s against 0.63-0.74 s for
+    /// rayon's parallel comparison sort (`examples/bench_key_sort`).
+    fn sort(pairs: &mut [(i64, IdxSize)]) {
+        radsort::sort_by_key(pairs, |p| p.0);
+    }
+}
+
+impl SortKey for Option<i64> {}
+impl SortKey for &[u8] {}
+
+impl<K: SortKey> SortedKeys<K> {
     pub(super) fn new<I: Iterator<Item = K>>(keys: &impl Fn() -> I) -> SortedKeys<K> {
         // Outputs are often written in key order: then the keys alone
         // (8 bytes a row for integers) are the sorted sequence.
@@ -125,7 +146,7 @@ impl<K: Ord + Copy + Send> SortedKeys<K> {
             return SortedKeys::InOrder(keys().collect());
         }
         let mut v: Vec<(K, IdxSize)> = keys().enumerate().map(|(i, k)| (k, i as IdxSize)).collect();
-        v.par_sort_unstable();
+        K::sort(&mut v);
         SortedKeys::Sorted(v)
     }
 
@@ -153,7 +174,7 @@ impl<K: Ord + Copy + Send> SortedKeys<K> {
 
 /// Sorts each side's (key, row) pairs and walks them together: equal keys
 /// pair their n-th occurrences in row order, never a many-to-many product.
-fn merge_keys<K: Ord + Copy + Send + Sync, I: Iterator<Item = K>>(
+fn merge_keys<K: SortKey, I: Iterator<Item = K>>(
     base: impl Fn() -> I + Sync,
     head: impl Fn() -> I + Sync,
 ) -> Merged {

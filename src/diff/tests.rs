@@ -227,6 +227,35 @@ fn duplicate_keys_pair_by_occurrence_and_flag_new_ones() {
     assert_eq!(r.verdict(), Verdict::Regression);
 }
 
+/// The sort of shuffled integer keys must keep each key's rows in row
+/// order, or the n-th occurrence would pair with another: 2000 rows of 5
+/// keys (enough for an unstable sort to mix them), head the same rows
+/// grouped by key.
+#[test]
+fn shuffled_duplicate_keys_pair_by_occurrence_in_row_order() {
+    let ids: Vec<i64> = (0..2000i64).map(|i| (i * 7919 + i / 3) % 5).collect();
+    let mut seen = HashMap::new();
+    let nth: Vec<i64> = ids
+        .iter()
+        .map(|id| {
+            let n = seen.entry(*id).or_insert(0i64);
+            *n += 1;
+            *n
+        })
+        .collect();
+    let base = df!("id" => &ids, "nth" => &nth).unwrap();
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| ids[i]);
+    let head = df!(
+        "id" => order.iter().map(|&i| ids[i]).collect::<Vec<_>>(),
+        "nth" => order.iter().map(|&i| nth[i]).collect::<Vec<_>>()
+    )
+    .unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(rows(&r).matched, 2000);
+    assert_eq!(r.columns[0].mismatches, 0, "{:?}", r.findings());
+}
+
 #[test]
 fn multi_column_keys_and_ignored_columns() {
     let base =
