@@ -14,13 +14,15 @@
 //! [`schema`] (removed, added and retyped columns; which columns are
 //! compared), [`rule`] (when two values are equal, for every engine),
 //! [`widen`] (type changes that lose nothing), [`keyed`] and
-//! [`align`] (pairing rows by key), [`column`] (one column's comparison:
+//! [`align`] (pairing rows by key), [`gather`] (numbers and times gathered
+//! into pair order), [`column`] (one column's comparison:
 //! null-aware equality, tolerances, string options, times), [`moved`]
 //! (swapped, permuted and renamed columns), [`multiset`] (keyless tables),
 //! [`values`] (cells as JSON for samples).
 
 mod align;
 mod column;
+mod gather;
 mod keyed;
 mod moved;
 mod multiset;

@@ -72,9 +72,12 @@ impl Source<'_> {
         match rows {
             Rows::All => Ok(s),
             Rows::Filter(mask) => s.filter(mask),
-            // Gathering from many chunks looks up the chunk of every row.
-            Rows::Take(rows) if s.n_chunks() > 1 => s.rechunk().take(rows),
-            Rows::Take(rows) => s.take(rows),
+            Rows::Take(rows) => match super::gather::take_numeric(&s, rows)? {
+                Some(gathered) => Ok(gathered),
+                // Gathering from many chunks looks up the chunk of every row.
+                None if s.n_chunks() > 1 => s.rechunk().take(rows),
+                None => s.take(rows),
+            },
         }
     }
 }

@@ -256,6 +256,62 @@ fn shuffled_duplicate_keys_pair_by_occurrence_in_row_order() {
     assert_eq!(r.columns[0].mismatches, 0, "{:?}", r.findings());
 }
 
+/// Head in another row order and in two chunks: numbers and times are
+/// gathered by `gather::take_numeric` (values and validity apart), and a
+/// null must stay with its row, a time keep its type.
+#[test]
+fn shuffled_numbers_and_times_with_nulls_gather_with_their_rows() {
+    let frame = |ids: &[i64], ints: &[Option<i32>], floats: &[Option<f64>]| {
+        let days: Vec<Option<i32>> = ints.iter().map(|v| v.map(|d| d * 100)).collect();
+        let mut df = df!("id" => ids, "n" => ints, "x" => floats, "d" => days).unwrap();
+        let d = df.column("d").unwrap().cast(&DataType::Date).unwrap();
+        df.replace("d", d).unwrap();
+        let t = df
+            .column("n")
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap()
+            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+            .unwrap()
+            .with_name("t".into());
+        df.with_column(t).unwrap();
+        df
+    };
+    let base = frame(
+        &[1, 2, 3, 4, 5, 6],
+        &[Some(1), None, Some(3), Some(4), None, Some(6)],
+        &[Some(1.0), Some(f64::NAN), None, Some(4.0), Some(5.0), None],
+    );
+    // Rows 4, 1, 6 then 2, 5, 3 (two chunks); row 3's n became null, row
+    // 5's x became 5.5, every other value as in base.
+    let mut head = frame(
+        &[4, 1, 6],
+        &[Some(4), Some(1), Some(6)],
+        &[Some(4.0), Some(1.0), None],
+    );
+    head.vstack_mut(&frame(
+        &[2, 5, 3],
+        &[None, None, None],
+        &[Some(f64::NAN), Some(5.5), None],
+    ))
+    .unwrap();
+    assert_eq!(head.column("n").unwrap().n_chunks(), 2);
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    let mismatches: HashMap<&str, u64> = r
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.mismatches))
+        .collect();
+    assert_eq!(mismatches["n"], 1, "{:?}", r.findings());
+    assert_eq!(mismatches["d"], 1);
+    assert_eq!(mismatches["t"], 1);
+    assert_eq!(mismatches["x"], 1);
+    let t = r.columns.iter().find(|c| c.name == "t").unwrap();
+    assert_eq!(t.dtype, "datetime[μs]");
+    assert_eq!(t.samples[0].key, vec![("id".to_string(), Value::from(3))]);
+    assert!(t.samples[0].head.is_null());
+}
+
 #[test]
 fn multi_column_keys_and_ignored_columns() {
     let base =
