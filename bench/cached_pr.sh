@@ -7,9 +7,8 @@
 set -euo pipefail
 RUNS=${1:-3}
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/swimlane-target}"
-cargo build -q --release --bin swimlane
-BIN="$CARGO_TARGET_DIR/release/swimlane"
+source bench/lib.sh
+build_release
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

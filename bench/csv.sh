@@ -15,14 +15,9 @@ set -euo pipefail
 RUNS=${1:-5}
 ROWS=${2:-336776}
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/swimlane-target}"
-VENV="${SWIMLANE_PEERS_VENV:-$HOME/.cache/swimlane-peers}"
-if ! "$VENV/bin/python" -c "import polars" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q polars
-fi
-cargo build -q --release --bin swimlane --example csv_read
-BIN="$CARGO_TARGET_DIR/release/swimlane"
+source bench/lib.sh
+peers_venv polars polars
+build_release
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

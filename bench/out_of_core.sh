@@ -12,15 +12,9 @@ set -euo pipefail
 ROWS=${1:-100000000}
 BUDGET=${2:-8GiB}
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/swimlane-target}"
-VENV="${SWIMLANE_PEERS_VENV:-$HOME/.cache/swimlane-peers}"
-if ! "$VENV/bin/python" -c "import duckdb" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q duckdb
-fi
-cargo build -q --release --bin swimlane --example gen_table
-BIN="$CARGO_TARGET_DIR/release/swimlane"
-GEN="$CARGO_TARGET_DIR/release/examples/gen_table"
+source bench/lib.sh
+peers_venv duckdb duckdb
+build_release
 
 if [ -n "${3:-}" ]; then
   work=$3

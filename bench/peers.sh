@@ -23,16 +23,9 @@ set -euo pipefail
 SIZES=${1:-"1000000 10000000"}
 RUNS=${2:-3}
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/swimlane-target}"
-VENV="${SWIMLANE_PEERS_VENV:-$HOME/.cache/swimlane-peers}"
-
-if ! "$VENV/bin/python" -c "import duckdb, datacompy, polars, pyarrow" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q duckdb datacompy polars pyarrow pandas
-fi
-cargo build -q --release --bin swimlane --example gen_table
-BIN="$CARGO_TARGET_DIR/release/swimlane"
-GEN="$CARGO_TARGET_DIR/release/examples/gen_table"
+source bench/lib.sh
+peers_venv "duckdb, datacompy, polars, pyarrow" duckdb datacompy polars pyarrow pandas
+build_release
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -8,10 +8,8 @@ set -euo pipefail
 ROWS=${1:-1000000}
 RUNS=${2:-5}
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/swimlane-target}"
-cargo build -q --release --bin swimlane --example gen_table
-BIN="$CARGO_TARGET_DIR/release/swimlane"
-GEN="$CARGO_TARGET_DIR/release/examples/gen_table"
+source bench/lib.sh
+build_release
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
