@@ -378,9 +378,13 @@ impl Pass<'_> {
                 .position()
                 .cloned()
                 .unwrap_or_else(csv::Position::new);
+            let start = pos.byte() as usize;
+            let end = reader.position().byte() as usize;
+            let raw = &body[start..end.clamp(start, body.len())];
             if record.len() != self.columns {
-                // A blank last line is no row.
-                if record.len() == 1 && record[0].is_empty() {
+                // A blank last line is no row; a line holding only a quote
+                // is one field (polars would panic on it, not report it).
+                if raw.iter().all(|&c| c == b'\r' || c == b'\n') {
                     continue;
                 }
                 return Err(CsvError::Ragged {
@@ -391,9 +395,6 @@ impl Pass<'_> {
                     declared: self.declared,
                 });
             }
-            let start = pos.byte() as usize;
-            let end = reader.position().byte() as usize;
-            let raw = &body[start..end.clamp(start, body.len())];
             let any_quote = memchr::memchr(b'"', raw).is_some();
             if any_quote {
                 quoted_fields(raw, self.delimiter, &mut quoted);
@@ -566,6 +567,25 @@ mod tests {
         let path = dir.path().join("t.csv");
         std::fs::write(&path, text).unwrap();
         read(&path, delimiter, Declared::CompareFlags)
+    }
+
+    /// Found by the `load` fuzz target: a last line holding only an opening
+    /// quote is an error naming the file, not a panic.
+    #[test]
+    fn unclosed_quote_on_the_last_line_is_an_error() {
+        let err = read_text("a,b,c\n1,.2~5,x\n\"", b',').unwrap_err();
+        assert!(err.to_string().contains("t.csv"), "{err}");
+        assert!(
+            matches!(
+                err,
+                CsvError::Ragged {
+                    line: 3,
+                    found: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
