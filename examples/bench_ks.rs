@@ -56,8 +56,9 @@ fn main() {
         for _ in 0..5 {
             let (mut x, mut y) = (a.clone(), b.clone());
             let t = Instant::now();
-            radsort::sort(&mut x);
-            radsort::sort(&mut y);
+            // As `distribution::sorted_values` sorts.
+            rdst::RadixSort::radix_sort_unstable(&mut x);
+            rdst::RadixSort::radix_sort_unstable(&mut y);
             sort_ms.push(t.elapsed().as_secs_f64() * 1e3);
             let t = Instant::now();
             let r = ks_2samp_sorted(&x, &y, Alternative::TwoSided, Method::Auto, Some(1e-12));

@@ -23,29 +23,46 @@ pub fn compare_distribution(
     base: &DataFrame,
     head: &DataFrame,
 ) -> Result<TableReport, DiffError> {
+    let pair = |name: &str| -> PolarsResult<(Series, Series)> {
+        Ok((
+            base.column(name)?.as_materialized_series().clone(),
+            head.column(name)?.as_materialized_series().clone(),
+        ))
+    };
+    compare_distribution_with(table, (base.schema(), head.schema()), usize::MAX, pair)
+}
+
+/// Compares by distribution the two sides whose schemas are `schemas`,
+/// asking `pair` for each tested column's two sides only when it is its
+/// turn: at most `in_flight` column pairs are held at once (they are
+/// tested in parallel). Ignored columns and keys are never asked for.
+pub fn compare_distribution_with(
+    table: &Table,
+    (base, head): (&Schema, &Schema),
+    in_flight: usize,
+    pair: impl Fn(&str) -> PolarsResult<(Series, Series)> + Sync,
+) -> Result<TableReport, DiffError> {
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.ignored = table.ignore.clone();
-    report.schema = schema_diff(base.schema(), head.schema(), &table.ignore);
+    report.schema = schema_diff(base, head, &table.ignore);
     report.precision = Some(table.precision);
     let columns: Vec<&str> = base
-        .get_column_names()
-        .into_iter()
+        .iter_names()
         .map(|c| c.as_str())
         .filter(|c| {
             !table.key.iter().any(|k| k == c)
                 && !table.ignore.iter().any(|i| i == c)
-                && head.get_column_index(c).is_some()
+                && head.contains(c)
         })
         .collect();
     let tolerance = tie_tolerance(table);
-    let results: Vec<PolarsResult<Result<Feature, Untested>>> = columns
-        .par_iter()
-        .map(|&name| {
-            let b = base.column(name)?.as_materialized_series();
-            let h = head.column(name)?.as_materialized_series();
-            compare_column(table, name, b, h, tolerance)
-        })
-        .collect();
+    let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
+    for batch in columns.chunks(in_flight.max(1)) {
+        results.par_extend(batch.par_iter().map(|&name| {
+            let (b, h) = pair(name)?;
+            compare_column(table, name, &b, &h, tolerance)
+        }));
+    }
     for r in results {
         match r.map_err(|source| DiffError::Polars {
             table: table.name.clone(),
@@ -220,7 +237,11 @@ fn sorted_values(s: &Series) -> PolarsResult<(Vec<f64>, u64)> {
     let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
     values.extend(ca.iter().flatten().filter(|v| !v.is_nan()));
     let nulls = (ca.len() - values.len()) as u64;
-    radsort::sort(&mut values);
+    // rdst's radix sort: 10M normal floats in 0.18 s here, against 0.6 s
+    // for radsort's and 0.45 s for the standard library's (BENCHMARKS.md).
+    // Unstable is fine: equal floats are interchangeable (-0.0 and 0.0
+    // compare equal in the KS merge).
+    rdst::RadixSort::radix_sort_unstable(&mut values);
     Ok((values, nulls))
 }
 

@@ -66,6 +66,12 @@ impl Help for LoadError {
 }
 
 impl LoadError {
+    /// This error with its causes, as a polars error (for code that reads
+    /// columns inside polars computations).
+    pub fn into_polars(self) -> PolarsError {
+        PolarsError::ComputeError(crate::error::chain(&self).into())
+    }
+
     /// A reader's failure on `path`, for `map_err`.
     fn read(
         path: &Path,
@@ -318,6 +324,17 @@ impl OnDisk {
                 Ok(Series::new_empty(name.into(), &dtype))
             }
         }
+    }
+
+    /// Reads column `name` of every part, in part order.
+    pub fn column(&self, name: &str) -> Result<Series, LoadError> {
+        let frame = self.columns(&[name.to_string()])?;
+        let err = LoadError::read(&self.files[0], self.format, self.declared);
+        Ok(frame
+            .column(name)
+            .map_err(err)?
+            .as_materialized_series()
+            .clone())
     }
 
     /// Reads the columns `names` of every part, in part order.

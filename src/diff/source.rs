@@ -50,7 +50,9 @@ impl Source<'_> {
     pub(super) fn frame(&self, names: &[String]) -> PolarsResult<DataFrame> {
         match self {
             Source::Frame(df) => df.select(names.iter().map(String::as_str)),
-            Source::Disk(d) => d.columns(names).map_err(load_error),
+            Source::Disk(d) => d
+                .columns(names)
+                .map_err(crate::load::LoadError::into_polars),
         }
     }
 
@@ -61,13 +63,13 @@ impl Source<'_> {
             // Filtered as it is read: memory holds the rows kept, not the
             // whole column twice.
             (Source::Disk(d), Rows::Filter(mask)) => {
-                return d.column_filtered(name, mask).map_err(load_error);
+                return d
+                    .column_filtered(name, mask)
+                    .map_err(crate::load::LoadError::into_polars);
             }
-            (Source::Disk(_), _) => self
-                .frame(&[name.to_string()])?
-                .column(name)?
-                .as_materialized_series()
-                .clone(),
+            (Source::Disk(d), _) => d
+                .column(name)
+                .map_err(crate::load::LoadError::into_polars)?,
         };
         match rows {
             Rows::All => Ok(s),
@@ -80,11 +82,6 @@ impl Source<'_> {
             },
         }
     }
-}
-
-/// A reading error with its causes, as a polars error.
-fn load_error(e: crate::load::LoadError) -> PolarsError {
-    PolarsError::ComputeError(crate::error::chain(&e).into())
 }
 
 /// Which rows of a column to read, in which order.

@@ -1,6 +1,6 @@
-//! The local engine: polars on this machine. Keyed exact Parquet and Arrow
-//! IPC tables are compared from disk a column at a time; everything else is
-//! loaded whole and compared in memory.
+//! The local engine: polars on this machine. Keyed exact and distribution
+//! Parquet and Arrow IPC tables are compared from disk a column at a time;
+//! everything else is loaded whole and compared in memory.
 
 use std::path::Path;
 use std::time::Instant;
@@ -55,18 +55,18 @@ pub(super) fn compare(
     }
 }
 
-/// Compares a keyed exact table from disk, a column at a time, when both
-/// sides are Parquet or Arrow IPC: memory holds the keys, the alignment and
-/// the columns in flight, as many at once as the budget allows (measured
-/// faster than loading both sides whole, too: BENCHMARKS.md). `None` when
-/// the table is to be loaded whole.
+/// Compares a keyed exact table or a distribution table from disk, a
+/// column at a time, when both sides are Parquet or Arrow IPC: memory holds
+/// the keys, the alignment (exact tables) and the columns in flight, as many
+/// at once as the budget allows (measured faster than loading both sides
+/// whole, too: BENCHMARKS.md). `None` when the table is to be loaded whole.
 fn compare_out_of_core(
     table: &Table,
     base: (&Path, &str),
     head: (&Path, &str),
     budget: MemoryBudget,
 ) -> Option<TableReport> {
-    if table.compare != CompareMode::Exact || table.key.is_empty() {
+    if table.compare == CompareMode::Exact && table.key.is_empty() {
         return None;
     }
     // Errors (a missing or unreadable file) are left to the loading path,
@@ -82,12 +82,22 @@ fn compare_out_of_core(
         .max()
         .unwrap_or(0);
     let in_flight = budget.columns_in_flight(pair_bytes);
-    let mut report = match diff::compare_sources(
-        table,
-        diff::Source::Disk(&b),
-        diff::Source::Disk(&h),
-        in_flight,
-    ) {
+    let result = match table.compare {
+        CompareMode::Exact => diff::compare_sources(
+            table,
+            diff::Source::Disk(&b),
+            diff::Source::Disk(&h),
+            in_flight,
+        ),
+        CompareMode::Distribution => {
+            distribution::compare_distribution_with(table, (&b.schema, &h.schema), in_flight, |c| {
+                let (bc, hc) = rayon::join(|| b.column(c), || h.column(c));
+                let into = load::LoadError::into_polars;
+                Ok((bc.map_err(into)?, hc.map_err(into)?))
+            })
+        }
+    };
+    let mut report = match result {
         Ok(r) => r,
         Err(e) => {
             let mut r = TableReport::new(&table.name, table.compare, &table.key);

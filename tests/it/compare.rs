@@ -386,6 +386,64 @@ fn parquet_compared_from_disk_under_a_tiny_budget_reports_what_the_loaded_csv_do
 }
 
 #[test]
+fn distribution_parquet_read_a_column_pair_at_a_time_reports_what_the_loaded_csv_does() {
+    use polars::prelude::*;
+    let d = tempfile::tempdir().unwrap();
+    let mut base = String::from("id,country,amount,score\n");
+    let mut head = base.clone();
+    for i in 0..2_000 {
+        base.push_str(&format!("{i},c{},{}.5,{}\n", i % 5, i % 97, i % 10));
+        // Head: amounts shifted up, countries skewed, scores unchanged.
+        head.push_str(&format!("{i},c{},{}.5,{}\n", i % 3, i % 97 + 9, i % 10));
+    }
+    write(d.path(), "csv/base/t.csv", &base);
+    write(d.path(), "csv/head/t.csv", &head);
+    for side in ["base", "head"] {
+        let mut df = CsvReadOptions::default()
+            .try_into_reader_with_file_path(Some(d.path().join(format!("csv/{side}/t.csv"))))
+            .unwrap()
+            .finish()
+            .unwrap();
+        fs::create_dir_all(d.path().join(format!("pq/{side}"))).unwrap();
+        let file = fs::File::create(d.path().join(format!("pq/{side}/t.parquet"))).unwrap();
+        ParquetWriter::new(file).finish(&mut df).unwrap();
+    }
+    let args = |dir: &str| -> Vec<String> {
+        let mut a = vec![
+            format!("{dir}/base"),
+            format!("{dir}/head"),
+            "--distribution".into(),
+            "--ignore".into(),
+            "id".into(),
+        ];
+        if dir == "pq" {
+            // One column pair in memory at a time.
+            a.extend(["--memory-budget".into(), "1KiB".into()]);
+        }
+        a
+    };
+    let (csv, pq) = (args("csv"), args("pq"));
+    let loaded = compare(
+        d.path(),
+        &csv.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let from_disk = compare(d.path(), &pq.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(loaded.code, 1, "{}", loaded.stderr);
+    assert_eq!(from_disk.code, 1, "{}", from_disk.stderr);
+    let mut t = table(&from_disk.json, "t").clone();
+    assert_eq!(t["out_of_core"], true);
+    t.as_object_mut().unwrap().remove("out_of_core");
+    assert_eq!(&t, table(&loaded.json, "t"));
+    let features: Vec<&str> = t["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["column"].as_str().unwrap())
+        .collect();
+    assert_eq!(features, ["country", "amount", "score"]);
+}
+
+#[test]
 fn a_memory_budget_that_is_not_a_size_is_a_usage_error() {
     let d = tempfile::tempdir().unwrap();
     let out = compare(d.path(), &["a", "b", "--memory-budget", "lots"]);
