@@ -7,6 +7,7 @@
 )]
 
 mod architecture;
+mod changepoint_oracle;
 mod compare;
 mod demo;
 mod errors;
