@@ -33,6 +33,8 @@ pub struct CompareOptions {
     /// The field delimiter of CSV files (`--delimiter`); comma when unset.
     pub delimiter: Option<u8>,
     pub distribution: bool,
+    /// Profile both sides of every table (`--profile`).
+    pub profile: bool,
     /// Memory for the columns being compared at once.
     pub memory_budget: MemoryBudget,
     /// Compare the tables on Spark through this Spark Connect remote.
@@ -201,6 +203,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
             (&pair.head.0, &pair.head.1),
             opts.memory_budget,
             engine,
+            opts.profile,
         );
         load += seconds;
         tables.push(report);

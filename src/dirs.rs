@@ -1,6 +1,6 @@
-//! Where swimlane keeps files of its own between runs: the baseline cache
-//! and the state (kept logs), each overridable by a variable of its own and
-//! following the XDG base directories otherwise.
+//! Where swimlane keeps files of its own between runs: the baseline cache,
+//! the state (kept logs) and the data (history), each overridable by a
+//! variable of its own and following the XDG base directories otherwise.
 
 use std::path::PathBuf;
 
@@ -29,5 +29,15 @@ pub fn state() -> Option<PathBuf> {
         "SWIMLANE_STATE_DIR",
         "XDG_STATE_HOME",
         ".local/state/swimlane",
+    )
+}
+
+/// `$SWIMLANE_DATA_DIR`, else `$XDG_DATA_HOME/swimlane`, else
+/// `~/.local/share/swimlane`: the history store's default home.
+pub fn data() -> Option<PathBuf> {
+    user_dir(
+        "SWIMLANE_DATA_DIR",
+        "XDG_DATA_HOME",
+        ".local/share/swimlane",
     )
 }

@@ -326,6 +326,13 @@ impl OnDisk {
         }
     }
 
+    /// Rows in all parts, when the metadata says (Parquet); `None` for
+    /// Arrow IPC, whose row count is known once a column is read.
+    pub fn row_count(&self) -> Option<u64> {
+        (self.file_rows.len() == self.files.len())
+            .then(|| self.file_rows.iter().map(|&r| r as u64).sum())
+    }
+
     /// Reads column `name` of every part, in part order.
     pub fn column(&self, name: &str) -> Result<Series, LoadError> {
         let frame = self.columns(&[name.to_string()])?;

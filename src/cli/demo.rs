@@ -64,6 +64,7 @@ pub fn main(args: &DemoArgs) -> u8 {
         // A throwaway repository: nothing worth caching.
         cache_dir: None,
         calibrate: false,
+        profile: false,
         memory_budget: crate::load::MemoryBudget::for_this_machine(),
         engine: None,
         spark_remote: None,

@@ -7,6 +7,7 @@
 )]
 
 mod demo;
+mod history;
 mod progress;
 
 use std::io::{self, Write};
@@ -49,6 +50,12 @@ enum Command {
     Compare(CompareArgs),
     /// Build a throwaway ETL repository with a buggy branch and compare it.
     Demo(DemoArgs),
+    /// Profile tables (files, no git) and, with --record, add them to history.
+    Profile(history::ProfileArgs),
+    /// Look at recorded history: list series, show one.
+    History(history::HistoryArgs),
+    /// Judge recorded history: anomalies fail, change points warn.
+    Audit(history::AuditArgs),
 }
 
 #[derive(Args)]
@@ -86,6 +93,10 @@ struct CompareArgs {
     /// Compare by distribution (KS, chi-square) instead of row by row.
     #[arg(long)]
     distribution: bool,
+    /// Profile both sides' tables (row counts, nulls, distinct values,
+    /// quantiles, top values) into the reports.
+    #[arg(long)]
+    profile: bool,
     #[command(flatten)]
     memory: MemoryArgs,
     #[command(flatten)]
@@ -191,6 +202,10 @@ struct RunArgs {
     /// non-deterministic and leave the verdict; float noise sets tolerances.
     #[arg(long)]
     calibrate: bool,
+    /// Profile both lanes' tables (row counts, nulls, distinct values,
+    /// quantiles, top values) into the reports.
+    #[arg(long)]
+    profile: bool,
     #[command(flatten)]
     memory: MemoryArgs,
     #[command(flatten)]
@@ -265,6 +280,7 @@ fn dispatch(cli: Cli) -> u8 {
                     args.cache_dir.or_else(crate::cache::Cache::default_dir)
                 },
                 calibrate: args.calibrate,
+                profile: args.profile,
                 memory_budget: args.memory.budget(),
                 engine: args.engine.engine(),
                 spark_remote: args.engine.spark_remote,
@@ -292,6 +308,7 @@ fn dispatch(cli: Cli) -> u8 {
                 }),
                 delimiter: args.delimiter,
                 distribution: args.distribution,
+                profile: args.profile,
                 memory_budget: args.memory.budget(),
                 spark_remote: match args.engine.engine {
                     None if on_cluster => args.engine.spark_remote,
@@ -324,6 +341,9 @@ fn dispatch(cli: Cli) -> u8 {
             }
         }
         Command::Demo(args) => demo::main(&args),
+        Command::Profile(args) => history::profile(&args),
+        Command::History(args) => history::history(&args),
+        Command::Audit(args) => history::audit(&args),
     }
 }
 

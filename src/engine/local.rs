@@ -5,21 +5,26 @@
 use std::path::Path;
 use std::time::Instant;
 
+use polars::prelude::PolarsResult;
+
 use crate::config::{CompareMode, Table};
 use crate::diff;
 use crate::distribution;
 use crate::load::{self, MemoryBudget};
-use crate::model::TableReport;
+use crate::model::profile::Profile;
+use crate::model::{TableProfiles, TableReport};
+use crate::profile;
 
-/// Loads (or opens) both sides of `table` and compares them. Returns the
-/// report and the seconds spent loading.
+/// Loads (or opens) both sides of `table` and compares them (and profiles
+/// them, with `profile`). Returns the report and the seconds spent loading.
 pub(super) fn compare(
     table: &Table,
     base: (&Path, &str),
     head: (&Path, &str),
     budget: MemoryBudget,
+    profile: bool,
 ) -> (TableReport, f64) {
-    if let Some(report) = compare_out_of_core(table, base, head, budget) {
+    if let Some(report) = compare_out_of_core(table, base, head, budget, profile) {
         return (report, 0.0);
     }
     let t = Instant::now();
@@ -47,10 +52,48 @@ pub(super) fn compare(
         }
     };
     match result {
-        Ok(r) => (r, load_seconds),
+        Ok(mut r) => {
+            if profile {
+                let dups = duplicate_keys(table, &r);
+                let profiles = rayon::join(
+                    || profile::of_frame(&base.frame, dups.0),
+                    || profile::of_frame(&head.frame, dups.1),
+                );
+                attach_profiles(&mut r, profiles);
+            }
+            (r, load_seconds)
+        }
         Err(e) => {
             report.error = Some(crate::error::chain(&e));
             (report, load_seconds)
+        }
+    }
+}
+
+/// Each side's count of duplicated keys, for its profile (keyed tables).
+fn duplicate_keys(table: &Table, report: &TableReport) -> (Option<u64>, Option<u64>) {
+    if table.key.is_empty() || report.error.is_some() {
+        return (None, None);
+    }
+    let d = report.duplicates.as_ref();
+    (
+        Some(d.map_or(0, |d| d.base.keys)),
+        Some(d.map_or(0, |d| d.head.keys)),
+    )
+}
+
+/// Puts both profiles into the report; a side that could not be profiled
+/// (its file became unreadable) is the table's error.
+fn attach_profiles(
+    report: &mut TableReport,
+    (base, head): (PolarsResult<Profile>, PolarsResult<Profile>),
+) {
+    match (base, head) {
+        (Ok(base), Ok(head)) => report.profile = Some(TableProfiles { base, head }),
+        (Err(e), _) | (_, Err(e)) => {
+            report
+                .error
+                .get_or_insert_with(|| format!("profiling: {e}"));
         }
     }
 }
@@ -65,6 +108,7 @@ fn compare_out_of_core(
     base: (&Path, &str),
     head: (&Path, &str),
     budget: MemoryBudget,
+    profile: bool,
 ) -> Option<TableReport> {
     if table.compare == CompareMode::Exact && table.key.is_empty() {
         return None;
@@ -98,6 +142,18 @@ fn compare_out_of_core(
         }
     };
     let mut report = match result {
+        Ok(mut r) if profile => {
+            let dups = duplicate_keys(table, &r);
+            // The profiles read each column again (measured: BENCHMARKS.md),
+            // as many of each side at a time as the same budget allows.
+            let per_side = in_flight.div_ceil(2).max(1);
+            let profiles = rayon::join(
+                || profile::of_disk(&b, per_side, dups.0),
+                || profile::of_disk(&h, per_side, dups.1),
+            );
+            attach_profiles(&mut r, profiles);
+            r
+        }
         Ok(r) => r,
         Err(e) => {
             let mut r = TableReport::new(&table.name, table.compare, &table.key);

@@ -103,14 +103,17 @@ pub fn cluster_source(location: &str) -> bool {
 
 /// Compares `table`, base's data at `base` and head's at `head` (each a
 /// directory and a file or glob under it, or a location only the cluster
-/// reads), with `engine`. Returns the report (with `error` set when the
-/// table could not be compared) and the seconds spent loading.
+/// reads), with `engine`; with `profile`, both sides' profiles too (the
+/// local engine; history on Spark is not built yet). Returns the report
+/// (with `error` set when the table could not be compared) and the seconds
+/// spent loading.
 pub fn compare(
     table: &Table,
     base: (&Path, &str),
     head: (&Path, &str),
     budget: MemoryBudget,
     engine: Engine<'_>,
+    profile: bool,
 ) -> (TableReport, f64) {
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.engine = engine.name();
@@ -135,7 +138,7 @@ pub fn compare(
     match engine {
         #[cfg(feature = "spark")]
         Engine::Spark(spark) => (on_spark(spark, table, base, head), 0.0),
-        _ => local::compare(table, base, head, budget),
+        _ => local::compare(table, base, head, budget, profile),
     }
 }
 

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::config::CompareMode;
 mod findings;
 mod lanes;
+pub mod profile;
 
 pub use findings::{Finding, Subject};
 pub use lanes::{LaneRun, Side, StageRun, StageStatus};
@@ -170,6 +171,15 @@ pub struct TableReport {
     /// Key columns whose types differ with no common type: their rows were
     /// paired on the keys' text, as these notes say.
     pub key_notes: Vec<String>,
+    /// Both sides' profiles (the local engine computes them).
+    pub profile: Option<TableProfiles>,
+}
+
+/// The profiles of a table's two sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableProfiles {
+    pub base: profile::Profile,
+    pub head: profile::Profile,
 }
 
 /// A column found non-deterministic by running the base twice.
@@ -318,6 +328,7 @@ impl TableReport {
             precision: None,
             calibration: Vec::new(),
             out_of_core: false,
+            profile: None,
             engine: "local",
             key_notes: Vec::new(),
         }

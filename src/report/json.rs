@@ -126,6 +126,107 @@ struct Table<'a> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     out_of_core: bool,
     engine: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    profile: Option<ProfilesOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ProfilesOut<'a> {
+    base: ProfileOut<'a>,
+    head: ProfileOut<'a>,
+}
+
+#[derive(Serialize)]
+struct ProfileOut<'a> {
+    row_count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_keys: Option<u64>,
+    columns: Vec<ColumnProfileOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ColumnProfileOut<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    dtype: &'a str,
+    null_count: u64,
+    null_fraction: f64,
+    distinct: u64,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    numbers: Option<NumbersOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    empty_fraction: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    top: Option<Vec<TopOut<'a>>>,
+}
+
+#[derive(Serialize)]
+struct NumbersOut<'a> {
+    min: f64,
+    max: f64,
+    mean: f64,
+    std: f64,
+    p01: f64,
+    p50: f64,
+    p99: f64,
+    sketch: SketchOut<'a>,
+}
+
+#[derive(Serialize)]
+struct SketchOut<'a> {
+    /// The values at equal rank steps from the smallest to the largest.
+    points: &'a [f64],
+    rank_error: f64,
+}
+
+#[derive(Serialize)]
+struct TopOut<'a> {
+    value: &'a str,
+    count: u64,
+    share: f64,
+}
+
+fn profile_out(p: &crate::model::profile::Profile) -> ProfileOut<'_> {
+    let rows = p.row_count.max(1) as f64;
+    ProfileOut {
+        row_count: p.row_count,
+        duplicate_keys: p.duplicate_keys,
+        columns: p
+            .columns
+            .iter()
+            .map(|c| ColumnProfileOut {
+                name: &c.name,
+                dtype: &c.dtype,
+                null_count: c.null_count,
+                null_fraction: c.null_count as f64 / rows,
+                distinct: c.distinct,
+                numbers: c.numbers.as_ref().map(|n| NumbersOut {
+                    min: n.min,
+                    max: n.max,
+                    mean: n.mean,
+                    std: n.std,
+                    p01: n.p01,
+                    p50: n.p50,
+                    p99: n.p99,
+                    sketch: SketchOut {
+                        points: &n.sketch.points,
+                        rank_error: n.sketch.rank_error(),
+                    },
+                }),
+                empty_fraction: c.text.as_ref().map(|t| t.empty as f64 / rows),
+                top: c.text.as_ref().map(|t| {
+                    t.top
+                        .iter()
+                        .map(|(v, n)| TopOut {
+                            value: v,
+                            count: *n,
+                            share: *n as f64 / rows,
+                        })
+                        .collect()
+                }),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -437,6 +538,10 @@ fn table(t: &TableReport) -> Table<'_> {
         precision: t.precision,
         out_of_core: t.out_of_core,
         engine: t.engine,
+        profile: t.profile.as_ref().map(|p| ProfilesOut {
+            base: profile_out(&p.base),
+            head: profile_out(&p.head),
+        }),
         validation: t.validation().map(validation),
         calibration: t
             .calibration

@@ -33,6 +33,7 @@ pub(super) fn calibrate(
         (calibration_out, &table.path),
         budget,
         Engine::Local,
+        false,
     );
     if let Some(rows) = aa.rows
         && (rows.missing > 0 || rows.extra > 0)

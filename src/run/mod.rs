@@ -38,6 +38,8 @@ use snapshot_watch::SnapshotTracker;
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub config: PathBuf,
+    /// Profile both lanes' tables (`--profile`).
+    pub profile: bool,
     pub base: Option<String>,
     pub head: Option<String>,
     pub worktree: bool,
@@ -686,6 +688,7 @@ fn compare_tables(
             (&lanes.head.out, &table.path),
             opts.memory_budget,
             engines.for_table(&table),
+            opts.profile,
         );
         report.calibration = calibration;
         load_seconds += load;

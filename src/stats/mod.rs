@@ -10,4 +10,5 @@ pub mod changepoint;
 pub mod fdr;
 pub mod kolmogorov;
 pub mod ks;
+pub mod quantiles;
 pub mod summary;

@@ -444,6 +444,62 @@ fn distribution_parquet_read_a_column_pair_at_a_time_reports_what_the_loaded_csv
 }
 
 #[test]
+fn profile_puts_both_sides_figures_in_the_report_only_when_asked() {
+    let d = tempfile::tempdir().unwrap();
+    // x = 1..=100 in base; head drops x = 100 and has one null.
+    let mut base = String::from("id,x,s\n");
+    let mut head = base.clone();
+    for i in 1..=100 {
+        let s = if i % 4 == 0 { "" } else { "a" };
+        base.push_str(&format!("{i},{i},{s}\n"));
+        if i < 100 {
+            let x = if i == 1 { String::new() } else { i.to_string() };
+            head.push_str(&format!("{i},{x},{s}\n"));
+        }
+    }
+    write(d.path(), "base/t.csv", &base);
+    write(d.path(), "head/t.csv", &head);
+    let plain = compare(d.path(), &["base", "head", "--key", "id"]);
+    assert_eq!(table(&plain.json, "t").get("profile"), None);
+    let r = compare(d.path(), &["base", "head", "--key", "id", "--profile"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let p = &table(&r.json, "t")["profile"];
+    let column = |side: &str, name: &str| -> Value {
+        p[side]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(p["base"]["row_count"], 100);
+    assert_eq!(p["head"]["row_count"], 99);
+    assert_eq!(p["base"]["duplicate_keys"], 0);
+    // numpy: mean, std(ddof=1), quantile(linear) of 1..=100.
+    let x = column("base", "x");
+    assert_eq!(x["mean"], 50.5);
+    assert!((x["std"].as_f64().unwrap() - 29.011491975882016).abs() < 1e-12);
+    assert!((x["p01"].as_f64().unwrap() - 1.99).abs() < 1e-12);
+    assert_eq!(x["p50"], 50.5);
+    assert!((x["p99"].as_f64().unwrap() - 99.01).abs() < 1e-12);
+    assert_eq!(x["sketch"]["points"].as_array().unwrap().len(), 129);
+    assert_eq!(x["sketch"]["rank_error"], 1.0 / 256.0);
+    let hx = column("head", "x");
+    assert_eq!(
+        (hx["null_count"].clone(), hx["min"].clone()),
+        (json!(1), json!(2.0))
+    );
+    // Empty strings are nulls in CSV: a quarter of `s`.
+    let s = column("base", "s");
+    assert_eq!(s["null_fraction"], 0.25);
+    assert_eq!(
+        s["top"][0],
+        json!({"value": "a", "count": 75, "share": 0.75})
+    );
+}
+
+#[test]
 fn a_memory_budget_that_is_not_a_size_is_a_usage_error() {
     let d = tempfile::tempdir().unwrap();
     let out = compare(d.path(), &["a", "b", "--memory-budget", "lots"]);

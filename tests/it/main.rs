@@ -11,6 +11,7 @@ mod changepoint_oracle;
 mod compare;
 mod demo;
 mod errors;
+mod history;
 mod ks_oracle;
 mod pipelines;
 mod pr;

@@ -124,6 +124,8 @@ fn comparable(table: &Value) -> Value {
     let o = t.as_object_mut().unwrap();
     o.remove("engine");
     o.remove("out_of_core");
+    // Profiles are the local engine's (history on Spark is issue 17).
+    o.remove("profile");
     o.remove("findings");
     for c in o["columns"].as_array_mut().unwrap() {
         let c = c.as_object_mut().unwrap();

@@ -1,0 +1,518 @@
+//! `swimlane profile`, `swimlane history` and `swimlane audit`: recording
+//! profiles into the history store and judging its series, as the user
+//! reads them.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use super::{EXIT_ERROR, EXIT_PASS, EXIT_REGRESSION, print_error};
+use crate::history::store::{Store, StoreError};
+use crate::history::watch::{self, Judged, Settings};
+use crate::history::{self, Meta};
+use crate::stats::anomaly::Check;
+
+#[derive(Args)]
+pub struct StoreArgs {
+    /// The history store: a directory (`dir:PATH` or PATH) [default: one per
+    /// project under $SWIMLANE_DATA_DIR or ~/.local/share/swimlane/history].
+    #[arg(long, value_name = "STORE", env = "SWIMLANE_HISTORY_STORE")]
+    store: Option<String>,
+}
+
+impl StoreArgs {
+    fn open(&self) -> Result<Store, StoreError> {
+        match &self.store {
+            Some(spec) => Store::parse(spec),
+            None => Store::default_for(&std::env::current_dir().unwrap_or_else(|_| ".".into())),
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct ProfileArgs {
+    /// Tables to profile: files, or globs of part files (quoted).
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Key column (repeatable): its duplicated values are counted.
+    #[arg(long = "key", value_name = "COL")]
+    key: Vec<String>,
+    /// The table's name in history [default: the file's name up to its
+    /// first dot]; one PATH only.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// Record the profiles as one point of history, then audit it.
+    #[arg(long)]
+    record: bool,
+    /// The time the data describes: 2026-11-30 or 2026-11-30T06:00:00Z
+    /// [default: now].
+    #[arg(long, value_name = "TIME", requires = "record", value_parser = history::parse_time)]
+    as_of: Option<i64>,
+    /// A label for the point (e.g. prod).
+    #[arg(long, value_name = "LABEL", requires = "record")]
+    label: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Write the profiles (and the audit, when recording) as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    command: HistoryCommand,
+}
+
+#[derive(Subcommand)]
+enum HistoryCommand {
+    /// List the series with their points and latest values.
+    Ls {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// One series: its points with a sparkline, anomalies and change points.
+    Show {
+        /// `table.column.metric`, or `table.metric` for table metrics.
+        series: String,
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Write the points, anomalies and change points as JSON.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Judge this run's point instead of each series' latest.
+    #[arg(long, value_name = "RUN")]
+    at: Option<String>,
+    /// Change points fail the audit too (they warn otherwise).
+    #[arg(long)]
+    strict: bool,
+    /// Write the audit as JSON.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+pub fn profile(args: &ProfileArgs) -> u8 {
+    if args.name.is_some() && args.paths.len() > 1 {
+        eprintln!("error: --name names one table; give one PATH, or drop --name");
+        return EXIT_ERROR;
+    }
+    let mut tables = Vec::new();
+    for path in &args.paths {
+        match crate::profile::of_path(path, args.name.as_deref(), &args.key, None) {
+            Ok(t) => tables.push(t),
+            Err(e) => {
+                print_error(&e);
+                return EXIT_ERROR;
+            }
+        }
+    }
+    let mut out = io::stdout().lock();
+    for (name, p) in &tables {
+        let _ = writeln!(
+            out,
+            "{name}: {} rows, {} columns",
+            p.row_count,
+            p.columns.len()
+        );
+        for c in &p.columns {
+            let mut line = format!(
+                "  {:<20} {:<8} nulls {:.2}%  distinct ~{}",
+                c.name,
+                c.dtype,
+                100.0 * c.null_count as f64 / p.row_count.max(1) as f64,
+                c.distinct
+            );
+            if let Some(n) = &c.numbers {
+                line += &format!("  p01 {:.6} p50 {:.6} p99 {:.6}", n.p01, n.p50, n.p99);
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    let mut doc = json!({
+        "tables": tables.iter().map(|(n, p)| json!({"name": n, "row_count": p.row_count})).collect::<Vec<_>>(),
+    });
+    let mut code = EXIT_PASS;
+    if args.record {
+        let store = match args.store.open() {
+            Ok(s) => s,
+            Err(e) => {
+                print_error(&e);
+                return EXIT_ERROR;
+            }
+        };
+        let meta = Meta::now(args.as_of, None, args.label.clone());
+        let refs: Vec<(&str, &crate::model::profile::Profile)> =
+            tables.iter().map(|(n, p)| (n.as_str(), p)).collect();
+        match store.record(&history::rows(&meta, &refs)) {
+            Ok(path) => {
+                let _ = writeln!(out, "recorded run {} in {}", meta.run, path.display());
+            }
+            Err(e) => {
+                print_error(&e);
+                return EXIT_ERROR;
+            }
+        }
+        drop(out);
+        let (audit_code, audit_doc) = audit_store(&store, Some(&meta.run), false);
+        code = audit_code;
+        doc["run"] = json!(meta.run);
+        doc["audit"] = audit_doc;
+    }
+    if let Some(path) = &args.json
+        && let Err(e) = crate::report::write_atomically(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            Ok(())
+        })
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return EXIT_ERROR;
+    }
+    code
+}
+
+pub fn history(args: &HistoryArgs) -> u8 {
+    match &args.command {
+        HistoryCommand::Ls { store } => {
+            let rows = match store.open().and_then(|s| s.load()) {
+                Ok(r) => r,
+                Err(e) => {
+                    print_error(&e);
+                    return EXIT_ERROR;
+                }
+            };
+            let mut out = io::stdout().lock();
+            for (name, points) in watch::series(&rows) {
+                let last = points.last().map_or(f64::NAN, |p| p.value);
+                let _ = writeln!(
+                    out,
+                    "{name:<50} {:>5} points  latest {}",
+                    points.len(),
+                    num(last)
+                );
+            }
+            EXIT_PASS
+        }
+        HistoryCommand::Show {
+            series,
+            store,
+            json,
+        } => {
+            let rows = match store.open().and_then(|s| s.load()) {
+                Ok(r) => r,
+                Err(e) => {
+                    print_error(&e);
+                    return EXIT_ERROR;
+                }
+            };
+            let mut all = watch::series(&rows);
+            let Some(points) = all.remove(series) else {
+                // The same metric's series first: a misspelt column or table.
+                let metric = series.rsplit('.').next().unwrap_or("");
+                let mut known: Vec<&String> = all.keys().collect();
+                known.sort_by_key(|k| !k.ends_with(&format!(".{metric}")));
+                known.truncate(20);
+                eprintln!(
+                    "error: no series `{series}` in the store\n  help: series are table.column.metric or table.metric; some recorded ones: {}",
+                    known
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                return EXIT_ERROR;
+            };
+            let judged = watch::judge_one(series.clone(), points, Settings::default());
+            let mut out = io::stdout().lock();
+            let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
+            let _ = writeln!(out, "{series}  {}", sparkline(&values));
+            for (i, p) in judged.points.iter().enumerate() {
+                let mark = match judged.checks[i] {
+                    Check::Checked {
+                        anomaly: true,
+                        low,
+                        high,
+                        ..
+                    } => {
+                        format!("ANOMALY outside [{}, {}]", num(low), num(high))
+                    }
+                    Check::Checked { low, high, .. } => {
+                        format!("ok in [{}, {}]", num(low), num(high))
+                    }
+                    Check::Insufficient { history } => format!("insufficient history ({history})"),
+                    Check::Skipped => "skipped".into(),
+                };
+                let cp = judged
+                    .changepoints
+                    .iter()
+                    .find(|c| c.index == i)
+                    .map(|c| format!("  <- change point: {}", changepoint_text(c)))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {}  {}  {:>14}  {mark}{cp}",
+                    history::show_time(p.as_of),
+                    p.run,
+                    num(p.value)
+                );
+            }
+            if let Some(path) = json
+                && let Err(e) = crate::report::write_atomically(path, |w| {
+                    serde_json::to_writer_pretty(&mut *w, &judged_json(&judged))?;
+                    Ok(())
+                })
+            {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return EXIT_ERROR;
+            }
+            EXIT_PASS
+        }
+    }
+}
+
+pub fn audit(args: &AuditArgs) -> u8 {
+    let store = match args.store.open() {
+        Ok(s) => s,
+        Err(e) => {
+            print_error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let (code, doc) = audit_store(&store, args.at.as_deref(), args.strict);
+    if let Some(path) = &args.json
+        && let Err(e) = crate::report::write_atomically(path, |w| {
+            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            Ok(())
+        })
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return EXIT_ERROR;
+    }
+    code
+}
+
+/// Judges every series at `at` (each one's latest point when `None`),
+/// prints what failed or warned, and gives the exit code and the JSON.
+fn audit_store(store: &Store, at: Option<&str>, strict: bool) -> (u8, Value) {
+    let rows = match store.load() {
+        Ok(r) => r,
+        Err(e) => {
+            print_error(&e);
+            return (EXIT_ERROR, json!({"error": crate::error::chain(&e)}));
+        }
+    };
+    // History as it stood at `at`: later points neither judge nor move it.
+    let mut all = watch::series(&rows);
+    if let Some(run) = at {
+        all.retain(|_, points| match points.iter().position(|p| p.run == run) {
+            Some(i) => {
+                points.truncate(i + 1);
+                true
+            }
+            None => false,
+        });
+        if all.is_empty() {
+            eprintln!(
+                "error: no run `{run}` in the store\n  help: `swimlane history show SERIES` lists each point's run"
+            );
+            return (
+                EXIT_ERROR,
+                json!({"error": format!("no run `{run}` in the store")}),
+            );
+        }
+    }
+    let settings = Settings::default();
+    let judged = watch::judge(all, settings);
+    let mut out = io::stdout().lock();
+    let (mut anomalies, mut warnings, mut insufficient, mut checked) = (0, 0, 0, 0);
+    let mut series_json = Vec::new();
+    for j in &judged {
+        let Some(i) = j.at(None) else { continue };
+        checked += 1;
+        let p = &j.points[i];
+        match j.checks[i] {
+            Check::Checked {
+                anomaly: true,
+                center,
+                low,
+                high,
+                spread,
+            } => {
+                anomalies += 1;
+                let _ = writeln!(
+                    out,
+                    "FAIL {}: {} at run {} ({}) is outside [{}, {}] (mean {} ± {} × {} over the previous runs)",
+                    j.name,
+                    num(p.value),
+                    p.run,
+                    history::show_time(p.as_of),
+                    num(low),
+                    num(high),
+                    num(center),
+                    settings.anomaly.sigma,
+                    num(spread),
+                );
+            }
+            Check::Insufficient { .. } => insufficient += 1,
+            _ => {}
+        }
+        // Change points among the latest points: the newest level's start.
+        if let Some(c) = j.changepoints.last() {
+            warnings += 1;
+            let _ = writeln!(
+                out,
+                "{} {}: change point at run {} ({}): {}",
+                if strict { "FAIL" } else { "warn" },
+                j.name,
+                j.points[c.index].run,
+                history::show_time(j.points[c.index].as_of),
+                changepoint_text(c)
+            );
+        }
+        series_json.push(judged_point_json(j, i));
+    }
+    let failed = anomalies > 0 || (strict && warnings > 0);
+    let _ = writeln!(
+        out,
+        "audit: {checked} series, {anomalies} anomalies, {warnings} with change points, {insufficient} with insufficient history (fewer than {} points) -> {}",
+        settings.anomaly.min_history,
+        if failed { "FAIL" } else { "pass" }
+    );
+    let doc = json!({
+        "verdict": if failed { "fail" } else { "pass" },
+        "at": at,
+        "anomalies": anomalies,
+        "changepoint_series": warnings,
+        "insufficient_history": insufficient,
+        "series": series_json,
+    });
+    (if failed { EXIT_REGRESSION } else { EXIT_PASS }, doc)
+}
+
+/// A number for people: 13 significant digits at most (enough to see a
+/// band of 1e-12 around a value), trailing zeros dropped; scientific
+/// notation when very small or large.
+fn num(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-4..12).contains(&magnitude) {
+        return format!("{x:.4e}");
+    }
+    let decimals = (12 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+fn changepoint_text(c: &crate::stats::changepoint::ChangePoint) -> String {
+    format!(
+        "mean {} -> {} ({:+.1}%), p = {:.3e}",
+        num(c.mean_before),
+        num(c.mean_after),
+        100.0 * c.forward_rel_change,
+        c.pvalue
+    )
+}
+
+fn check_json(c: &Check) -> Value {
+    match *c {
+        Check::Checked {
+            center,
+            spread,
+            low,
+            high,
+            anomaly,
+        } => json!({
+            "status": if anomaly { "anomaly" } else { "ok" },
+            "center": finite(center), "spread": finite(spread), "low": finite(low), "high": finite(high),
+        }),
+        Check::Insufficient { history } => {
+            json!({"status": "insufficient_history", "history": history})
+        }
+        Check::Skipped => json!({"status": "skipped"}),
+    }
+}
+
+/// JSON has no infinities: an unchecked direction's bound is null.
+fn finite(x: f64) -> Value {
+    if x.is_finite() { json!(x) } else { Value::Null }
+}
+
+fn changepoint_json(j: &Judged, c: &crate::stats::changepoint::ChangePoint) -> Value {
+    json!({
+        "run": j.points[c.index].run,
+        "as_of": history::show_time(j.points[c.index].as_of),
+        "index": c.index,
+        "mean_before": c.mean_before, "mean_after": c.mean_after,
+        "rel_change": c.forward_rel_change, "p_value": c.pvalue,
+    })
+}
+
+fn judged_point_json(j: &Judged, i: usize) -> Value {
+    let p = &j.points[i];
+    json!({
+        "name": j.name, "run": p.run, "as_of": history::show_time(p.as_of),
+        "value": finite(p.value), "check": check_json(&j.checks[i]),
+        "changepoints": j.changepoints.iter().map(|c| changepoint_json(j, c)).collect::<Vec<_>>(),
+    })
+}
+
+fn judged_json(j: &Judged) -> Value {
+    json!({
+        "name": j.name,
+        "points": j.points.iter().zip(&j.checks).map(|(p, c)| json!({
+            "run": p.run, "as_of": history::show_time(p.as_of), "value": finite(p.value), "check": check_json(c),
+        })).collect::<Vec<_>>(),
+        "anomalies": j.points.iter().enumerate().filter(|(i, _)| j.anomaly_at(*i))
+            .map(|(_, p)| json!({"run": p.run, "as_of": history::show_time(p.as_of), "value": p.value})).collect::<Vec<_>>(),
+        "changepoints": j.changepoints.iter().map(|c| changepoint_json(j, c)).collect::<Vec<_>>(),
+    })
+}
+
+/// Eight-level bars between the series' smallest and largest value.
+fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    values
+        .iter()
+        .map(|&v| {
+            if !v.is_finite() {
+                ' '
+            } else if hi > lo {
+                BARS[(((v - lo) / (hi - lo)) * 7.0).round() as usize]
+            } else {
+                BARS[3]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num;
+
+    #[test]
+    fn numbers_show_a_tight_band_and_no_float_noise() {
+        assert_eq!(num(0.009999999999000002), "0.009999999999");
+        assert_eq!(num(600.0000000006), "600.0000000006");
+        assert_eq!(num(0.2), "0.2");
+        assert_eq!(num(150.0), "150");
+        assert_eq!(num(1.7643790169011568e-18), "1.7644e-18");
+        assert_eq!(num(-2.5e13), "-2.5000e13");
+    }
+}

@@ -1,0 +1,295 @@
+//! The history store: a directory of immutable Parquet segments, one per
+//! recorded point, in long format (run, recorded_at, as_of, commit, label,
+//! table, column, metric, value, points). A segment is written under a
+//! temporary name and renamed into place, so a reader never sees half of
+//! one and two recorders at once lose nothing; readers take the union. A
+//! segment that cannot be read is an error naming it, never skipped.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::Row;
+use crate::error::Help;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot use the history store {}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("history segment {} is damaged", path.display())]
+    Damaged {
+        path: PathBuf,
+        #[source]
+        source: PolarsError,
+    },
+    #[error("history store `{spec}` is not supported yet")]
+    Unsupported { spec: String },
+    #[error("no history store: set $SWIMLANE_DATA_DIR or $HOME, or pass --store DIR")]
+    NoDefault,
+}
+
+impl Help for StoreError {
+    fn help(&self) -> Option<String> {
+        match self {
+            StoreError::Damaged { path, .. } => Some(format!(
+                "a segment is one recorded point: move {} out of the store to go on without it, or restore it from a backup",
+                path.display()
+            )),
+            StoreError::Unsupported { .. } => Some(
+                "use a directory: `--store dir:PATH` (or a plain path); git-ref stores are planned"
+                    .into(),
+            ),
+            StoreError::Io { .. } | StoreError::NoDefault => None,
+        }
+    }
+}
+
+/// A directory of segments.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub root: PathBuf,
+}
+
+impl Store {
+    /// `--store`: `dir:PATH` or a plain path.
+    pub fn parse(spec: &str) -> Result<Store, StoreError> {
+        if let Some(path) = spec.strip_prefix("dir:") {
+            return Ok(Store { root: path.into() });
+        }
+        if spec.starts_with("git:") || spec.starts_with("spark:") {
+            return Err(StoreError::Unsupported { spec: spec.into() });
+        }
+        Ok(Store { root: spec.into() })
+    }
+
+    /// The default store for the project in `dir`: under the user's data
+    /// directory, one per project (named after the directory, with a hash
+    /// of its full path so two checkouts called `etl` stay apart).
+    pub fn default_for(dir: &Path) -> Result<Store, StoreError> {
+        let data = crate::dirs::data().ok_or(StoreError::NoDefault)?;
+        let full = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let name = full
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "root".into());
+        let hash = blake3::hash(full.to_string_lossy().as_bytes()).to_hex();
+        Ok(Store {
+            root: data.join("history").join(format!("{name}-{}", &hash[..8])),
+        })
+    }
+
+    /// Writes one point's rows as a new segment.
+    pub fn record(&self, rows: &[Row]) -> Result<PathBuf, StoreError> {
+        let io = |source| StoreError::Io {
+            path: self.root.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.root).map_err(io)?;
+        let run = rows.first().map_or("empty", |r| r.run.as_str());
+        let path = self.root.join(format!("{run}.parquet"));
+        let mut df = frame(rows).map_err(|e| io(std::io::Error::other(e)))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".segment-")
+            .tempfile_in(&self.root)
+            .map_err(io)?;
+        ParquetWriter::new(tmp.as_file_mut())
+            .finish(&mut df)
+            .map_err(|e| io(std::io::Error::other(e)))?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
+        Ok(path)
+    }
+
+    /// The segments, in name order (names start with the recording time).
+    pub fn segments(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: self.root.clone(),
+                    source,
+                });
+            }
+        };
+        let mut out: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "parquet")
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// Every row of every segment.
+    pub fn load(&self) -> Result<Vec<Row>, StoreError> {
+        let mut rows = Vec::new();
+        for path in self.segments()? {
+            let damaged = |source| StoreError::Damaged {
+                path: path.clone(),
+                source,
+            };
+            let file = File::open(&path).map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let df = ParquetReader::new(file).finish().map_err(damaged)?;
+            rows.extend(unframe(&df).map_err(damaged)?);
+        }
+        Ok(rows)
+    }
+}
+
+fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
+    let strs =
+        |f: &dyn Fn(&Row) -> Option<&str>| -> Vec<Option<&str>> { rows.iter().map(f).collect() };
+    let points: ListChunked = rows
+        .iter()
+        .map(|r| {
+            r.points
+                .as_ref()
+                .map(|p| Series::new(PlSmallStr::EMPTY, p.as_slice()))
+        })
+        .collect();
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("run".into(), strs(&|r| Some(r.run.as_str()))),
+            Column::new(
+                "recorded_at".into(),
+                rows.iter().map(|r| r.recorded_at).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "as_of".into(),
+                rows.iter().map(|r| r.as_of).collect::<Vec<_>>(),
+            ),
+            Column::new("commit".into(), strs(&|r| r.commit.as_deref())),
+            Column::new("label".into(), strs(&|r| r.label.as_deref())),
+            Column::new("table".into(), strs(&|r| Some(r.table.as_str()))),
+            Column::new("column".into(), strs(&|r| r.column.as_deref())),
+            Column::new("metric".into(), strs(&|r| Some(r.metric.as_str()))),
+            Column::new(
+                "value".into(),
+                rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+            ),
+            points.with_name("points".into()).into_series().into(),
+        ],
+    )
+}
+
+fn unframe(df: &DataFrame) -> PolarsResult<Vec<Row>> {
+    let s = |name: &str| -> PolarsResult<StringChunked> {
+        Ok(df.column(name)?.cast(&DataType::String)?.str()?.clone())
+    };
+    let i = |name: &str| -> PolarsResult<Int64Chunked> {
+        Ok(df.column(name)?.cast(&DataType::Int64)?.i64()?.clone())
+    };
+    let (run, commit, label, table, column, metric) = (
+        s("run")?,
+        s("commit")?,
+        s("label")?,
+        s("table")?,
+        s("column")?,
+        s("metric")?,
+    );
+    let (recorded_at, as_of) = (i("recorded_at")?, i("as_of")?);
+    let value = df.column("value")?.cast(&DataType::Float64)?;
+    let value = value.f64()?;
+    let points = df.column("points")?.list()?.clone();
+    let missing = |what: &str, row: usize| {
+        PolarsError::ComputeError(format!("row {row} has no {what}").into())
+    };
+    (0..df.height())
+        .map(|n| {
+            Ok(Row {
+                run: run.get(n).ok_or_else(|| missing("run", n))?.to_string(),
+                recorded_at: recorded_at
+                    .get(n)
+                    .ok_or_else(|| missing("recorded_at", n))?,
+                as_of: as_of.get(n).ok_or_else(|| missing("as_of", n))?,
+                commit: commit.get(n).map(str::to_string),
+                label: label.get(n).map(str::to_string),
+                table: table.get(n).ok_or_else(|| missing("table", n))?.to_string(),
+                column: column.get(n).map(str::to_string),
+                metric: metric
+                    .get(n)
+                    .ok_or_else(|| missing("metric", n))?
+                    .to_string(),
+                value: value.get(n).unwrap_or(f64::NAN),
+                points: match points.get_as_series(n) {
+                    Some(p) => Some(p.f64()?.into_no_null_iter().collect()),
+                    None => None,
+                },
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(run: &str, metric: &str, value: f64) -> Row {
+        Row {
+            run: run.into(),
+            recorded_at: 1,
+            as_of: 2,
+            commit: Some("abc".into()),
+            label: None,
+            table: "plays".into(),
+            column: (metric != "row_count").then(|| "thumb".into()),
+            metric: metric.into(),
+            value,
+            points: (metric == "sketch").then(|| vec![0.0, 0.5, 1.0]),
+        }
+    }
+
+    #[test]
+    fn a_segment_reads_back_as_written() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store {
+            root: d.path().join("h"),
+        };
+        let rows = vec![
+            row("r1", "row_count", 600.0),
+            row("r1", "null_fraction", 0.01),
+            row("r1", "sketch", f64::NAN),
+        ];
+        store.record(&rows).unwrap();
+        let back = store.load().unwrap();
+        assert_eq!(back.len(), 3);
+        assert_eq!(back[0], rows[0]);
+        assert_eq!(back[1], rows[1]);
+        assert_eq!(back[2].points, rows[2].points);
+        assert!(back[2].value.is_nan());
+    }
+
+    #[test]
+    fn a_damaged_segment_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store {
+            root: d.path().into(),
+        };
+        store.record(&[row("r1", "row_count", 1.0)]).unwrap();
+        std::fs::write(d.path().join("r2.parquet"), b"not parquet").unwrap();
+        let e = store.load().unwrap_err();
+        assert!(matches!(&e, StoreError::Damaged { path, .. } if path.ends_with("r2.parquet")));
+        assert!(e.help().unwrap().contains("r2.parquet"));
+    }
+
+    #[test]
+    fn git_stores_are_refused_with_what_to_use() {
+        let e = Store::parse("git:refs/swimlane/history").unwrap_err();
+        assert!(e.help().unwrap().contains("dir:PATH"));
+        assert_eq!(Store::parse("dir:/x").unwrap().root, PathBuf::from("/x"));
+    }
+}

@@ -1,0 +1,183 @@
+//! Judging history: each series' points in time order, every point checked
+//! against the n-sigma band of the accepted points before it, and the last
+//! `last` points searched for change points. The latest point (or the one
+//! of a chosen run) decides: an anomaly there fails; a change point warns
+//! (fails with `strict`).
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use super::Row;
+use crate::stats::anomaly::{self, Check};
+use crate::stats::changepoint::{self, ChangePoint};
+
+/// How series are judged (the defaults).
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub anomaly: anomaly::Config,
+    pub changepoint: changepoint::Config,
+    /// Change points are searched in this many latest points.
+    pub last: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            anomaly: anomaly::Config::default(),
+            changepoint: changepoint::Config::default(),
+            last: 100,
+        }
+    }
+}
+
+/// One point of a series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub run: String,
+    pub as_of: i64,
+    pub recorded_at: i64,
+    pub value: f64,
+}
+
+/// A series judged.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    pub name: String,
+    pub points: Vec<Point>,
+    /// One per point.
+    pub checks: Vec<Check>,
+    /// Indices into `points`.
+    pub changepoints: Vec<ChangePoint>,
+}
+
+impl Judged {
+    /// The index of the point judged: the run's, or the latest.
+    pub fn at(&self, run: Option<&str>) -> Option<usize> {
+        match run {
+            Some(r) => self.points.iter().position(|p| p.run == r),
+            None => self.points.len().checked_sub(1),
+        }
+    }
+
+    /// Whether the judged point is an anomaly.
+    pub fn anomaly_at(&self, i: usize) -> bool {
+        matches!(self.checks[i], Check::Checked { anomaly: true, .. })
+    }
+}
+
+/// The scalar series of `rows` (sketches are not series), each sorted by
+/// as-of time then recording time.
+pub fn series(rows: &[Row]) -> BTreeMap<String, Vec<Point>> {
+    let mut out: BTreeMap<String, Vec<Point>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.points.is_none()) {
+        out.entry(r.series()).or_default().push(Point {
+            run: r.run.clone(),
+            as_of: r.as_of,
+            recorded_at: r.recorded_at,
+            value: r.value,
+        });
+    }
+    for points in out.values_mut() {
+        points.sort_by(|a, b| {
+            (a.as_of, a.recorded_at, &a.run).cmp(&(b.as_of, b.recorded_at, &b.run))
+        });
+    }
+    out
+}
+
+/// Judges every series (in parallel: they are independent).
+pub fn judge(series: BTreeMap<String, Vec<Point>>, settings: Settings) -> Vec<Judged> {
+    series
+        .into_par_iter()
+        .map(|(name, points)| judge_one(name, points, settings))
+        .collect()
+}
+
+pub fn judge_one(name: String, points: Vec<Point>, settings: Settings) -> Judged {
+    let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+    let checks = anomaly::detect(&values, &[], &[], settings.anomaly);
+    // Change points over the latest `last` finite points, as indices into
+    // the whole series.
+    let start = values.len().saturating_sub(settings.last);
+    let window: Vec<(usize, f64)> = (start..values.len())
+        .filter(|&i| values[i].is_finite())
+        .map(|i| (i, values[i]))
+        .collect();
+    let xs: Vec<f64> = window.iter().map(|w| w.1).collect();
+    let changepoints = changepoint::change_points(&xs, settings.changepoint)
+        .into_iter()
+        .map(|mut c| {
+            c.index = window[c.index].0;
+            c
+        })
+        .collect();
+    Judged {
+        name,
+        points,
+        checks,
+        changepoints,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(run: usize, as_of: i64, metric: &str, value: f64) -> Row {
+        Row {
+            run: format!("r{run:02}"),
+            recorded_at: run as i64,
+            as_of,
+            commit: None,
+            label: None,
+            table: "plays".into(),
+            column: None,
+            metric: metric.into(),
+            value,
+            points: None,
+        }
+    }
+
+    #[test]
+    fn points_are_ordered_by_as_of_and_a_drop_is_flagged_at_its_run() {
+        // Recorded out of order (a backfill): the as-of time orders them.
+        let mut rows = Vec::new();
+        for i in 0..30 {
+            let value = if i < 25 {
+                600.0 + (i % 3) as f64
+            } else {
+                150.0
+            };
+            rows.push(row(i, 1000 - i as i64, "row_count", value));
+        }
+        let s = series(&rows);
+        let points = &s["plays.row_count"];
+        assert_eq!(points[0].run, "r29");
+        let judged = judge_one(
+            "plays.row_count".into(),
+            points.clone(),
+            Settings::default(),
+        );
+        // In as-of order the five 150s come first: insufficient history;
+        // the 600s after them are then a level the baseline has not seen.
+        assert!(matches!(judged.checks[0], Check::Insufficient { .. }));
+        let mut forward = rows.clone();
+        for r in &mut forward {
+            r.as_of = r.recorded_at;
+        }
+        let s = series(&forward);
+        let j = judge_one(
+            "plays.row_count".into(),
+            s["plays.row_count"].clone(),
+            Settings::default(),
+        );
+        assert!(!j.anomaly_at(24));
+        assert!(j.anomaly_at(25));
+        assert!(j.anomaly_at(j.at(None).unwrap()));
+        assert_eq!(
+            j.changepoints.iter().map(|c| c.index).collect::<Vec<_>>(),
+            [25]
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! History on real processes: `swimlane profile --record` day after day
+//! into a store, `swimlane audit` and `swimlane history` over it.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::support::BIN;
+
+fn swimlane(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        // Never the user's own store.
+        .env("SWIMLANE_DATA_DIR", dir.join("data"))
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Day `day` of a daily `plays` output, drifting as in the talk: 600 rows a
+/// day until day 40, then 150; `thumb` 1% null until day 30, then 20%;
+/// `score`'s mean up by 1.5 from day 22 (its day-to-day noise is ±1, so no
+/// single day is 4 sigma out: only the change point sees it).
+fn plays(day: usize) -> String {
+    let rows = if day < 40 { 600 } else { 150 };
+    let null_every = if day < 30 { 100 } else { 5 };
+    let noise = [0.0, 0.8, -0.6, 1.0, -1.0, 0.3, -0.3][day % 7];
+    let level = 100.0 + noise + if day >= 22 { 1.5 } else { 0.0 };
+    let mut out = String::from("id,thumb,score\n");
+    for i in 0..rows {
+        let thumb = if i % null_every == 0 { "" } else { "up" };
+        // Row offsets -2..=2 in equal numbers: the mean is `level`.
+        let score = level + (i % 5) as f64 - 2.0;
+        out.push_str(&format!("{i},{thumb},{score}\n"));
+    }
+    out
+}
+
+fn record(dir: &Path, day: usize) -> Output {
+    fs::write(dir.join("plays.csv"), plays(day)).unwrap();
+    let as_of = format!("2026-01-{:02}T00:00:00Z", day % 28 + 1);
+    let as_of = if day < 28 {
+        as_of
+    } else {
+        format!("2026-02-{:02}T00:00:00Z", day - 27)
+    };
+    swimlane(
+        dir,
+        &[
+            "profile",
+            "plays.csv",
+            "--key",
+            "id",
+            "--record",
+            "--as-of",
+            &as_of,
+            "--store",
+            "store",
+        ],
+    )
+}
+
+#[test]
+fn forty_five_days_of_drift_are_flagged_at_the_right_run_with_their_bounds() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let mut codes = Vec::new();
+    let mut outputs = Vec::new();
+    for day in 0..45 {
+        let o = record(dir, day);
+        codes.push(o.status.code().unwrap());
+        outputs.push(text(&o));
+    }
+    // Days 0-29 pass (the mean's step at 22 is a warning, not a failure);
+    // from day 30 the null fraction fails, and keeps failing: flagged
+    // points stay out of the baseline until someone accepts the level.
+    assert!(
+        codes[..30].iter().all(|&c| c == 0),
+        "{codes:?}\n{}",
+        outputs[29]
+    );
+    assert!(codes[30..].iter().all(|&c| c == 1), "{codes:?}");
+    let day30 = &outputs[30];
+    assert!(
+        day30.contains("FAIL plays.thumb.null_fraction: 0.2 at run")
+            && day30.contains("is outside [0.009999999999, 0.010000000001]"),
+        "{day30}"
+    );
+    assert!(!day30.contains("FAIL plays.row_count"), "{day30}");
+    let day40 = &outputs[40];
+    assert!(
+        day40.contains("FAIL plays.row_count: 150 at run") && day40.contains("outside [599.9999"),
+        "{day40}"
+    );
+
+    let json = dir.join("audit.json");
+    let o = swimlane(
+        dir,
+        &[
+            "audit",
+            "--store",
+            "store",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let audit: Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(audit["verdict"], "fail");
+    let series = |name: &str| -> Value {
+        audit["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {audit:#}"))
+            .clone()
+    };
+    let score = series("plays.score.mean");
+    assert_eq!(score["check"]["status"], "ok", "{score:#}");
+    // The step is found where it starts: day 22, the 23rd point.
+    let cps = score["changepoints"].as_array().unwrap();
+    assert_eq!(cps.len(), 1, "{score:#}");
+    assert_eq!(cps[0]["index"], 22);
+    assert_eq!(cps[0]["as_of"], "2026-01-23 00:00");
+    let rel = cps[0]["rel_change"].as_f64().unwrap();
+    assert!((rel - 0.015).abs() < 0.002, "{rel}");
+    assert_eq!(series("plays.row_count")["check"]["status"], "anomaly");
+    assert_eq!(
+        series("plays.thumb.null_fraction")["check"]["status"],
+        "anomaly"
+    );
+    assert_eq!(series("plays.duplicate_keys")["check"]["status"], "ok");
+
+    // History as it stood on day 29: the change point in the mean fails
+    // only with --strict.
+    let day29_run = {
+        let show = dir.join("show.json");
+        let o = swimlane(
+            dir,
+            &[
+                "history",
+                "show",
+                "plays.score.mean",
+                "--store",
+                "store",
+                "--json",
+                show.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(text(&o).contains("<- change point: mean"), "{}", text(&o));
+        let show: Value = serde_json::from_str(&fs::read_to_string(&show).unwrap()).unwrap();
+        assert_eq!(show["points"].as_array().unwrap().len(), 45);
+        assert!(show["anomalies"].as_array().unwrap().is_empty());
+        show["points"][29]["run"].as_str().unwrap().to_string()
+    };
+    let at = |strict: bool| {
+        let mut args = vec!["audit", "--store", "store", "--at", &day29_run];
+        if strict {
+            args.push("--strict");
+        }
+        swimlane(dir, &args).status.code()
+    };
+    assert_eq!(at(false), Some(0));
+    assert_eq!(at(true), Some(1));
+}
+
+#[test]
+fn two_recorders_at_once_lose_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::write(dir.join("a.csv"), plays(0)).unwrap();
+    fs::write(dir.join("b.csv"), plays(40)).unwrap();
+    let spawn = |file: &str| {
+        Command::new(BIN)
+            .args([
+                "profile", file, "--name", "plays", "--record", "--store", "store",
+            ])
+            .current_dir(dir)
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| spawn("a.csv").unwrap());
+        let b = s.spawn(|| spawn("b.csv").unwrap());
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a));
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b));
+    let o = swimlane(dir, &["history", "ls", "--store", "store"]);
+    let ls = text(&o);
+    let line = ls
+        .lines()
+        .find(|l| l.starts_with("plays.row_count "))
+        .unwrap_or_else(|| panic!("{ls}"));
+    assert!(line.contains(" 2 points"), "{line}");
+    // Nothing but the two segments is left in the store.
+    let names: Vec<String> = fs::read_dir(dir.join("store"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.ends_with(".parquet")), "{names:?}");
+}
+
+#[test]
+fn a_damaged_segment_is_named_with_what_to_do() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    assert_eq!(record(dir, 0).status.code(), Some(0));
+    fs::write(
+        dir.join("store/20260101T000000Z-broken.parquet"),
+        b"PAR1 torn",
+    )
+    .unwrap();
+    let o = swimlane(dir, &["audit", "--store", "store"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("history segment store/20260101T000000Z-broken.parquet is damaged")
+            && err.contains("move store/20260101T000000Z-broken.parquet out of the store"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_series_lists_recorded_ones() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    assert_eq!(record(dir, 0).status.code(), Some(0));
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "show",
+            "plays.thumbs.null_fraction",
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no series `plays.thumbs.null_fraction`"),
+        "{err}"
+    );
+    assert!(err.contains("plays.thumb.null_fraction"), "{err}");
+}
