@@ -29,13 +29,23 @@ fn main() {
     for s in 0..n_series {
         let points: Vec<Point> = (0..n_points)
             .map(|i| {
-                let step = if s % 3 == 0 && i > n_points / 2 { 5.0 } else { 0.0 };
-                let spike = if s % 7 == 0 && i == n_points - 1 { 50.0 } else { 0.0 };
+                let step = if s % 3 == 0 && i > n_points / 2 {
+                    5.0
+                } else {
+                    0.0
+                };
+                let spike = if s % 7 == 0 && i == n_points - 1 {
+                    50.0
+                } else {
+                    0.0
+                };
                 Point {
                     run: format!("r{i:05}"),
                     as_of: i as i64,
                     recorded_at: i as i64,
                     value: 100.0 + rng.random::<f64>() * 2.0 + step + spike,
+                    commit: None,
+                    label: None,
                 }
             })
             .collect();

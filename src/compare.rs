@@ -253,6 +253,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         },
         kept_lanes: None,
         notes,
+        recorded: None,
     };
     Ok(report)
 }

@@ -65,6 +65,8 @@ pub fn main(args: &DemoArgs) -> u8 {
         cache_dir: None,
         calibrate: false,
         profile: false,
+        record: false,
+        store: None,
         memory_budget: crate::load::MemoryBudget::for_this_machine(),
         engine: None,
         spark_remote: None,

@@ -256,9 +256,15 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     .find(|c| c.index == i)
                     .map(|c| format!("  <- change point: {}", changepoint_text(c)))
                     .unwrap_or_default();
+                let tag = p
+                    .commit
+                    .as_deref()
+                    .map(|c| &c[..c.len().min(10)])
+                    .or(p.label.as_deref())
+                    .unwrap_or("-");
                 let _ = writeln!(
                     out,
-                    "  {}  {}  {:>14}  {mark}{cp}",
+                    "  {}  {}  {tag:<10}  {:>14}  {mark}{cp}",
                     history::show_time(p.as_of),
                     p.run,
                     num(p.value)
@@ -274,6 +280,17 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 return EXIT_ERROR;
             }
             EXIT_PASS
+        }
+    }
+}
+
+/// After `run --record`: audits the point just recorded.
+pub fn audit_recorded(store: &str, run: &str) -> u8 {
+    match Store::parse(store) {
+        Ok(s) => audit_store(&s, Some(run), false).0,
+        Err(e) => {
+            print_error(&e);
+            EXIT_ERROR
         }
     }
 }
@@ -474,7 +491,8 @@ fn judged_json(j: &Judged) -> Value {
     json!({
         "name": j.name,
         "points": j.points.iter().zip(&j.checks).map(|(p, c)| json!({
-            "run": p.run, "as_of": history::show_time(p.as_of), "value": finite(p.value), "check": check_json(c),
+            "run": p.run, "as_of": history::show_time(p.as_of), "commit": p.commit, "label": p.label,
+            "value": finite(p.value), "check": check_json(c),
         })).collect::<Vec<_>>(),
         "anomalies": j.points.iter().enumerate().filter(|(i, _)| j.anomaly_at(*i))
             .map(|(_, p)| json!({"run": p.run, "as_of": history::show_time(p.as_of), "value": p.value})).collect::<Vec<_>>(),

@@ -206,6 +206,15 @@ struct RunArgs {
     /// quantiles, top values) into the reports.
     #[arg(long)]
     profile: bool,
+    /// Record head's profiles as a point of history (keyed by its commit),
+    /// then audit the store: exit 1 if the point is an anomaly.
+    #[arg(long)]
+    record: bool,
+    /// The history store for --record: `dir:PATH` or PATH [default: the
+    /// config's `[history] store`, else one per project under the user's
+    /// data directory].
+    #[arg(long, value_name = "STORE", requires = "record")]
+    store: Option<String>,
     #[command(flatten)]
     memory: MemoryArgs,
     #[command(flatten)]
@@ -281,12 +290,21 @@ fn dispatch(cli: Cli) -> u8 {
                 },
                 calibrate: args.calibrate,
                 profile: args.profile,
+                record: args.record,
+                store: args.store,
                 memory_budget: args.memory.budget(),
                 engine: args.engine.engine(),
                 spark_remote: args.engine.spark_remote,
             };
             let progress = Progress::new(args.output.detail());
-            finish(run::run(&opts, &progress), &args.output)
+            let outcome = run::run(&opts, &progress);
+            let recorded = outcome.as_ref().ok().and_then(|r| r.recorded.clone());
+            let code = finish(outcome, &args.output);
+            match recorded {
+                // The audit of the point just recorded: the worse exit wins.
+                Some(r) => code.max(history::audit_recorded(&r.store, &r.run)),
+                None => code,
+            }
         }
         Command::Compare(args) => {
             // A location only the cluster reads needs no --engine spark.

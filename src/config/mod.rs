@@ -57,6 +57,9 @@ pub struct Config {
     /// `[spark] outputs` (and `outputs_on_cluster`): where the lanes write
     /// their tables when a table is compared on Spark.
     pub spark_outputs: Option<SparkOutputs>,
+    /// `[history] store`: where `run --record` records, as `dir:PATH` with
+    /// the path made absolute.
+    pub history_store: Option<String>,
 }
 
 /// A directory this machine writes and the cluster reads: the lanes'

@@ -206,10 +206,32 @@ impl Config {
             }
             None => (None, None),
         };
+        let history_store = match wire.history.and_then(|h| h.store) {
+            None => None,
+            Some(s) if s.get_ref().starts_with("git:") || s.get_ref().starts_with("spark:") => {
+                return Err(at(
+                    s.span(),
+                    format!("history store `{}` is not supported yet", s.get_ref()),
+                    Some("use a directory: `store = \"dir:PATH\"` (relative to this file)"),
+                ));
+            }
+            Some(s) => {
+                let path = s.get_ref().strip_prefix("dir:").unwrap_or(s.get_ref());
+                if path.trim().is_empty() {
+                    return Err(at(
+                        s.span(),
+                        "history store is empty".into(),
+                        Some("write `store = \"dir:PATH\"` (relative to this file)"),
+                    ));
+                }
+                Some(format!("dir:{}", normalize(&dir.join(path)).display()))
+            }
+        };
         Ok(Config {
             engine: wire.engine,
             spark_remote,
             spark_outputs,
+            history_store,
             path: path.to_path_buf(),
             dir: dir.to_path_buf(),
             snapshot,

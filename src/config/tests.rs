@@ -265,3 +265,28 @@ fn bad_column_override_is_located() {
     let msg = error(&DISTRIBUTION.replace("precision = 10", "precision = 30"));
     assert!(msg.contains("precision must be between 1 and 17"), "{msg}");
 }
+
+#[test]
+fn history_store_is_a_directory_relative_to_the_config() {
+    let with = |store: &str| format!("{MINIMAL}\n[history]\nstore = \"{store}\"\n");
+    assert_eq!(
+        parse(&with("dir:../history"))
+            .unwrap()
+            .history_store
+            .as_deref(),
+        Some("dir:/history")
+    );
+    assert_eq!(
+        parse(&with("/var/swimlane"))
+            .unwrap()
+            .history_store
+            .as_deref(),
+        Some("dir:/var/swimlane")
+    );
+    assert_eq!(parse(MINIMAL).unwrap().history_store, None);
+    let msg = error(&with("git:refs/swimlane/history"));
+    assert!(msg.contains("is not supported yet"), "{msg}");
+    assert!(msg.contains("swimlane.toml:15:9"), "{msg}");
+    let msg = error(&with("dir:"));
+    assert!(msg.contains("history store is empty"), "{msg}");
+}

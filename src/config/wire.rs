@@ -20,6 +20,13 @@ pub(super) struct WireConfig {
     pub(super) tables: Option<Vec<Spanned<WireTable>>>,
     pub(super) engine: Option<Engine>,
     pub(super) spark: Option<WireSpark>,
+    pub(super) history: Option<WireHistory>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireHistory {
+    pub(super) store: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -38,6 +38,10 @@ pub struct Point {
     pub as_of: i64,
     pub recorded_at: i64,
     pub value: f64,
+    /// The commit the point profiles (`run --record`).
+    pub commit: Option<String>,
+    /// The label it was recorded with (`--label`).
+    pub label: Option<String>,
 }
 
 /// A series judged.
@@ -76,6 +80,8 @@ pub fn series(rows: &[Row]) -> BTreeMap<String, Vec<Point>> {
             as_of: r.as_of,
             recorded_at: r.recorded_at,
             value: r.value,
+            commit: r.commit.clone(),
+            label: r.label.clone(),
         });
     }
     for points in out.values_mut() {

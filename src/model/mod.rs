@@ -94,6 +94,16 @@ pub struct RunReport {
     pub kept_lanes: Option<PathBuf>,
     /// Run-level notices that are not regressions.
     pub notes: Vec<String>,
+    /// `--record`: the point recorded into history.
+    pub recorded: Option<Recorded>,
+}
+
+/// A point of history a run recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub run: String,
+    /// The store (`dir:PATH`).
+    pub store: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

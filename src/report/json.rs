@@ -31,6 +31,9 @@ struct Report<'a> {
     kept_lanes: Option<String>,
     validation: Option<ValidationOut>,
     notes: &'a [String],
+    /// `--record`: the point of history recorded (`run`, `store`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recorded: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -613,6 +616,10 @@ pub fn render(report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
         kept_lanes: r.kept_lanes.as_ref().map(|p| p.display().to_string()),
         validation: r.validation().map(validation),
         notes: &r.notes,
+        recorded: r
+            .recorded
+            .as_ref()
+            .map(|rec| serde_json::json!({"run": rec.run, "store": rec.store})),
     };
     serde_json::to_writer_pretty(&mut *out, &wire)?;
     writeln!(out)

@@ -38,8 +38,12 @@ use snapshot_watch::SnapshotTracker;
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub config: PathBuf,
-    /// Profile both lanes' tables (`--profile`).
+    /// Profile both lanes' tables (`--profile`; implied by `record`).
     pub profile: bool,
+    /// Record head's profiles into history (`--record`).
+    pub record: bool,
+    /// The history store (`--store`), else the config's, else the default.
+    pub store: Option<String>,
     pub base: Option<String>,
     pub head: Option<String>,
     pub worktree: bool,
@@ -157,9 +161,15 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
             },
             kept_lanes: None,
             notes: vec![format!(
-                "base and head have the same tree ({}): nothing can differ, so the lanes were not run",
-                &tree[..10]
+                "base and head have the same tree ({}): nothing can differ, so the lanes were not run{}",
+                &tree[..10],
+                if opts.record {
+                    " and nothing was recorded (record with --base on an earlier commit)"
+                } else {
+                    ""
+                }
             )],
+            recorded: None,
         });
     }
     let mut notes = Vec::new();
@@ -194,6 +204,18 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         &mut timings,
     );
     crate::interrupt::check()?;
+    let head_report = rev_report(&revs.head);
+    let recorded = if opts.record {
+        record(
+            opts,
+            &config,
+            head_report.commit.clone(),
+            &tables,
+            (&mut errors, &mut notes),
+        )
+    } else {
+        None
+    };
     let snapshot = SnapshotReport {
         path: config.snapshot.clone(),
         digest: lanes.before.hex.clone(),
@@ -206,7 +228,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
     Ok(RunReport {
         mode: Mode::Run,
         base: revs.base_report,
-        head: rev_report(&revs.head),
+        head: head_report,
         snapshot,
         lanes: [Some(runs.base), Some(runs.head), runs.calibration]
             .into_iter()
@@ -217,7 +239,54 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         timings,
         kept_lanes,
         notes,
+        recorded,
     })
+}
+
+/// `--record`: head's profiles as one point of history, keyed by head's
+/// commit. A table without a profile (not compared, or compared on Spark)
+/// is left out and a note says so: recording does not change the verdict.
+/// Failing to write the point is an error of the run, never silent.
+fn record(
+    opts: &RunOptions,
+    config: &Config,
+    commit: Option<String>,
+    tables: &[TableReport],
+    (errors, notes): (&mut Vec<String>, &mut Vec<String>),
+) -> Option<crate::model::Recorded> {
+    use crate::history::{self, store::Store};
+    let spec = opts.store.clone().or_else(|| config.history_store.clone());
+    let store = match spec
+        .as_deref()
+        .map_or_else(|| Store::default_for(&config.dir), Store::parse)
+    {
+        Ok(s) => s,
+        Err(e) => {
+            errors.push(format!("--record: {}", crate::error::chain(&e)));
+            return None;
+        }
+    };
+    let mut profiled = Vec::new();
+    for t in tables {
+        match &t.profile {
+            Some(p) => profiled.push((t.name.as_str(), &p.head)),
+            None => notes.push(format!(
+                "--record: table `{}` has no profile (not compared, or compared on Spark), so it is not recorded",
+                t.name
+            )),
+        }
+    }
+    let meta = history::Meta::now(None, commit, None);
+    match store.record(&history::rows(&meta, &profiled)) {
+        Ok(_) => Some(crate::model::Recorded {
+            run: meta.run,
+            store: format!("dir:{}", store.root.display()),
+        }),
+        Err(e) => {
+            errors.push(format!("--record: {}", crate::error::chain(&e)));
+            None
+        }
+    }
 }
 
 /// The engines the run's tables are compared with: a Spark server is
@@ -688,7 +757,7 @@ fn compare_tables(
             (&lanes.head.out, &table.path),
             opts.memory_budget,
             engines.for_table(&table),
-            opts.profile,
+            opts.profile || opts.record,
         );
         report.calibration = calibration;
         load_seconds += load;

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use crate::support::BIN;
+use crate::support::{BIN, TestRepo};
 
 fn swimlane(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -256,4 +256,51 @@ fn an_unknown_series_lists_recorded_ones() {
         "{err}"
     );
     assert!(err.contains("plays.thumb.null_fraction"), "{err}");
+}
+
+#[test]
+fn run_record_keeps_heads_profile_by_commit_and_audits_it() {
+    let table = "id,v\n1,a\n2,b\n3,c\n";
+    let repo = TestRepo::with_pipeline(table);
+    repo.write("README", "v2\n");
+    repo.commit("docs");
+    let store = repo.side.join("store");
+    let store_arg = format!("dir:{}", store.display());
+    let args = [
+        "run", "--base", "HEAD~1", "--head", "HEAD", "--record", "--store", &store_arg,
+    ];
+    let head = repo.rev("HEAD");
+    for i in 0..11 {
+        let r = repo.run(&args);
+        assert_eq!(r.code, 0, "run {i}: {}", r.describe());
+        assert_eq!(r.json["recorded"]["store"], store_arg.as_str());
+        assert!(r.stdout.contains("audit: "), "{}", r.stdout);
+    }
+    // Head loses two of its three rows: a regression of the run, and an
+    // anomaly of plays.row_count against the eleven points before.
+    repo.branch_with_table("bug", "id,v\n1,a\n");
+    let args = [
+        "run", "--base", "main", "--head", "bug", "--record", "--store", &store_arg,
+    ];
+    let r = repo.run(&args);
+    assert_eq!(r.code, 1, "{}", r.describe());
+    assert!(
+        r.stdout.contains("FAIL plays.row_count: 1 at run")
+            && r.stdout
+                .contains("outside [2.999999999997, 3.000000000003]"),
+        "{}",
+        r.stdout
+    );
+    let segments = fs::read_dir(&store).unwrap().count();
+    assert_eq!(segments, 12);
+    // Each point is keyed by head's commit.
+    let o = swimlane(
+        &repo.side,
+        &["history", "show", "plays.row_count", "--store", &store_arg],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let shown = text(&o);
+    assert!(shown.contains("ANOMALY outside [2.999999999997"), "{shown}");
+    assert_eq!(shown.matches(&head[..10]).count(), 11, "{shown}");
+    assert!(shown.contains(&repo.rev("bug")[..10]), "{shown}");
 }

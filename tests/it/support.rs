@@ -192,6 +192,8 @@ impl TestRepo {
             .env("TMPDIR", &self.tmp)
             .env("SWIMLANE_CACHE_DIR", &self.cache)
             .env("SWIMLANE_STATE_DIR", &self.state)
+            // History's default store: never the user's own.
+            .env("SWIMLANE_DATA_DIR", self.side.join("data"))
             .env("NO_COLOR", "1");
         let output = cmd.output().unwrap();
         let run = Run::new(output, &json_path);
