@@ -55,7 +55,7 @@ fn main() {
     let mut flagged = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let judged = watch::judge(series.clone(), Settings::default());
+        let judged = watch::judge(series.clone(), &[], Settings::default());
         times.push(t.elapsed().as_secs_f64());
         flagged = judged
             .iter()

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::{EXIT_ERROR, EXIT_PASS, EXIT_REGRESSION, print_error};
-use crate::history::store::{Store, StoreError};
+use crate::history::store::{Note, Store, StoreError};
 use crate::history::watch::{self, Judged, Settings};
 use crate::history::{self, Meta};
 use crate::stats::anomaly::Check;
@@ -70,6 +70,26 @@ pub struct HistoryArgs {
 enum HistoryCommand {
     /// List the series with their points and latest values.
     Ls {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Leave a run out of every baseline (kept, shown as excluded).
+    Exclude {
+        /// The run (as `history show` lists it).
+        run: String,
+        /// Why, for whoever reads the history next.
+        #[arg(long, required = true)]
+        reason: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Accept a series' new level from a run on: its baseline restarts there.
+    Accept {
+        /// `table.column.metric`, or `table.metric`.
+        series: String,
+        /// The first run of the new level.
+        #[arg(long, value_name = "RUN", required = true)]
+        from: String,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -179,8 +199,72 @@ pub fn profile(args: &ProfileArgs) -> u8 {
     code
 }
 
+/// The store's rows and notes.
+fn load(store: &StoreArgs) -> Result<(Store, Vec<history::Row>, Vec<Note>), StoreError> {
+    let s = store.open()?;
+    let rows = s.load()?;
+    let notes = s.notes()?;
+    Ok((s, rows, notes))
+}
+
+/// Writes `note` after checking that its run (and series) are recorded.
+fn add_note(store: &StoreArgs, note: Note) -> u8 {
+    let (s, rows, _) = match load(store) {
+        Ok(x) => x,
+        Err(e) => {
+            print_error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let (run, series) = match &note {
+        Note::Exclude { run, .. } => (run, None),
+        Note::Accept { series, from } => (from, Some(series)),
+    };
+    let known = rows
+        .iter()
+        .any(|r| &r.run == run && series.is_none_or(|s| r.series() == *s));
+    if !known {
+        eprintln!(
+            "error: no run `{run}`{} in the store {}\n  help: `swimlane history show SERIES` lists each point's run",
+            series
+                .map(|s| format!(" in series `{s}`"))
+                .unwrap_or_default(),
+            s.root.display()
+        );
+        return EXIT_ERROR;
+    }
+    match s.note(&note) {
+        Ok(path) => {
+            println!("noted in {}", path.display());
+            EXIT_PASS
+        }
+        Err(e) => {
+            print_error(&e);
+            EXIT_ERROR
+        }
+    }
+}
+
 pub fn history(args: &HistoryArgs) -> u8 {
     match &args.command {
+        HistoryCommand::Exclude { run, reason, store } => add_note(
+            store,
+            Note::Exclude {
+                run: run.clone(),
+                reason: reason.clone(),
+            },
+        ),
+        HistoryCommand::Accept {
+            series,
+            from,
+            store,
+        } => add_note(
+            store,
+            Note::Accept {
+                series: series.clone(),
+                from: from.clone(),
+            },
+        ),
         HistoryCommand::Ls { store } => {
             let rows = match store.open().and_then(|s| s.load()) {
                 Ok(r) => r,
@@ -206,8 +290,8 @@ pub fn history(args: &HistoryArgs) -> u8 {
             store,
             json,
         } => {
-            let rows = match store.open().and_then(|s| s.load()) {
-                Ok(r) => r,
+            let (_, rows, notes) = match load(store) {
+                Ok(x) => x,
                 Err(e) => {
                     print_error(&e);
                     return EXIT_ERROR;
@@ -230,7 +314,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 );
                 return EXIT_ERROR;
             };
-            let judged = watch::judge_one(series.clone(), points, Settings::default());
+            let judged = watch::judge_one(series.clone(), points, &notes, Settings::default());
             let mut out = io::stdout().lock();
             let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
             let _ = writeln!(out, "{series}  {}", sparkline(&values));
@@ -248,7 +332,10 @@ pub fn history(args: &HistoryArgs) -> u8 {
                         format!("ok in [{}, {}]", num(low), num(high))
                     }
                     Check::Insufficient { history } => format!("insufficient history ({history})"),
-                    Check::Skipped => "skipped".into(),
+                    Check::Skipped => match excluded_why(&notes, &p.run) {
+                        Some(why) => format!("excluded: {why}"),
+                        None => "not a number".into(),
+                    },
                 };
                 let cp = judged
                     .changepoints
@@ -319,7 +406,8 @@ pub fn audit(args: &AuditArgs) -> u8 {
 /// Judges every series at `at` (each one's latest point when `None`),
 /// prints what failed or warned, and gives the exit code and the JSON.
 fn audit_store(store: &Store, at: Option<&str>, strict: bool) -> (u8, Value) {
-    let rows = match store.load() {
+    let loaded = store.load().and_then(|rows| Ok((rows, store.notes()?)));
+    let (rows, notes) = match loaded {
         Ok(r) => r,
         Err(e) => {
             print_error(&e);
@@ -347,7 +435,7 @@ fn audit_store(store: &Store, at: Option<&str>, strict: bool) -> (u8, Value) {
         }
     }
     let settings = Settings::default();
-    let judged = watch::judge(all, settings);
+    let judged = watch::judge(all, &notes, settings);
     let mut out = io::stdout().lock();
     let (mut anomalies, mut warnings, mut insufficient, mut checked) = (0, 0, 0, 0);
     let mut series_json = Vec::new();
@@ -412,6 +500,14 @@ fn audit_store(store: &Store, at: Option<&str>, strict: bool) -> (u8, Value) {
         "series": series_json,
     });
     (if failed { EXIT_REGRESSION } else { EXIT_PASS }, doc)
+}
+
+/// Why `run` is excluded, if it is.
+fn excluded_why<'a>(notes: &'a [Note], run: &str) -> Option<&'a str> {
+    notes.iter().find_map(|n| match n {
+        Note::Exclude { run: r, reason } if r == run => Some(reason.as_str()),
+        _ => None,
+    })
 }
 
 /// A number for people: 13 significant digits at most (enough to see a

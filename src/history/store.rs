@@ -27,6 +27,12 @@ pub enum StoreError {
         #[source]
         source: PolarsError,
     },
+    #[error("history note {} is damaged", path.display())]
+    DamagedNote {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error("history store `{spec}` is not supported yet")]
     Unsupported { spec: String },
     #[error("no history store: set $SWIMLANE_DATA_DIR or $HOME, or pass --store DIR")]
@@ -40,6 +46,10 @@ impl Help for StoreError {
                 "a segment is one recorded point: move {} out of the store to go on without it, or restore it from a backup",
                 path.display()
             )),
+            StoreError::DamagedNote { path, .. } => Some(format!(
+                "a note is one `history exclude` or `history accept`: fix or remove {}",
+                path.display()
+            )),
             StoreError::Unsupported { .. } => Some(
                 "use a directory: `--store dir:PATH` (or a plain path); git-ref stores are planned"
                     .into(),
@@ -47,6 +57,16 @@ impl Help for StoreError {
             StoreError::Io { .. } | StoreError::NoDefault => None,
         }
     }
+}
+
+/// What a team said about its history: a run left out of every baseline
+/// (kept, shown as excluded), or a new level accepted for a series from a
+/// run on (the baseline restarts there).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Note {
+    Exclude { run: String, reason: String },
+    Accept { series: String, from: String },
 }
 
 /// A directory of segments.
@@ -103,6 +123,55 @@ impl Store {
         tmp.as_file().sync_all().map_err(io)?;
         tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
         Ok(path)
+    }
+
+    /// Adds a note (an exclusion or an accepted level) as a file of its own,
+    /// written by rename like a segment.
+    pub fn note(&self, note: &Note) -> Result<PathBuf, StoreError> {
+        let io = |source| StoreError::Io {
+            path: self.root.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.root).map_err(io)?;
+        let meta = super::Meta::now(None, None, None);
+        let path = self.root.join(format!("{}.note.json", meta.run));
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".note-")
+            .tempfile_in(&self.root)
+            .map_err(io)?;
+        serde_json::to_writer_pretty(tmp.as_file_mut(), note)
+            .map_err(|e| io(std::io::Error::other(e)))?;
+        tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
+        Ok(path)
+    }
+
+    /// Every note, in the order they were written.
+    pub fn notes(&self) -> Result<Vec<Note>, StoreError> {
+        let mut paths: Vec<PathBuf> = match std::fs::read_dir(&self.root) {
+            Ok(e) => e
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.to_string_lossy().ends_with(".note.json"))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => {
+                return Err(StoreError::Io {
+                    path: self.root.clone(),
+                    source,
+                });
+            }
+        };
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).map_err(|source| StoreError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                serde_json::from_str(&text)
+                    .map_err(|source| StoreError::DamagedNote { path, source })
+            })
+            .collect()
     }
 
     /// The segments, in name order (names start with the recording time).

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use super::Row;
+use super::store::Note;
 use crate::stats::anomaly::{self, Check};
 use crate::stats::changepoint::{self, ChangePoint};
 
@@ -92,22 +93,43 @@ pub fn series(rows: &[Row]) -> BTreeMap<String, Vec<Point>> {
     out
 }
 
-/// Judges every series (in parallel: they are independent).
-pub fn judge(series: BTreeMap<String, Vec<Point>>, settings: Settings) -> Vec<Judged> {
+/// Judges every series (in parallel: they are independent), with the
+/// store's notes.
+pub fn judge(
+    series: BTreeMap<String, Vec<Point>>,
+    notes: &[Note],
+    settings: Settings,
+) -> Vec<Judged> {
     series
         .into_par_iter()
-        .map(|(name, points)| judge_one(name, points, settings))
+        .map(|(name, points)| judge_one(name, points, notes, settings))
         .collect()
 }
 
-pub fn judge_one(name: String, points: Vec<Point>, settings: Settings) -> Judged {
+pub fn judge_one(name: String, points: Vec<Point>, notes: &[Note], settings: Settings) -> Judged {
     let values: Vec<f64> = points.iter().map(|p| p.value).collect();
-    let checks = anomaly::detect(&values, &[], &[], settings.anomaly);
-    // Change points over the latest `last` finite points, as indices into
-    // the whole series.
+    let excluded: Vec<bool> = points
+        .iter()
+        .map(|p| {
+            notes
+                .iter()
+                .any(|n| matches!(n, Note::Exclude { run, .. } if *run == p.run))
+        })
+        .collect();
+    let restart: Vec<bool> = points
+        .iter()
+        .map(|p| {
+            notes.iter().any(
+                |n| matches!(n, Note::Accept { series, from } if *series == name && *from == p.run),
+            )
+        })
+        .collect();
+    let checks = anomaly::detect(&values, &excluded, &restart, settings.anomaly);
+    // Change points over the latest `last` finite, not excluded points, as
+    // indices into the whole series.
     let start = values.len().saturating_sub(settings.last);
     let window: Vec<(usize, f64)> = (start..values.len())
-        .filter(|&i| values[i].is_finite())
+        .filter(|&i| values[i].is_finite() && !excluded[i])
         .map(|i| (i, values[i]))
         .collect();
     let xs: Vec<f64> = window.iter().map(|w| w.1).collect();
@@ -163,6 +185,7 @@ mod tests {
         let judged = judge_one(
             "plays.row_count".into(),
             points.clone(),
+            &[],
             Settings::default(),
         );
         // In as-of order the five 150s come first: insufficient history;
@@ -173,11 +196,32 @@ mod tests {
             r.as_of = r.recorded_at;
         }
         let s = series(&forward);
-        let j = judge_one(
-            "plays.row_count".into(),
-            s["plays.row_count"].clone(),
-            Settings::default(),
-        );
+        let judge = |notes: &[Note]| {
+            judge_one(
+                "plays.row_count".into(),
+                s["plays.row_count"].clone(),
+                notes,
+                Settings::default(),
+            )
+        };
+        let j = judge(&[]);
+        // Accepting the new level from its first run: the baseline restarts.
+        let a = judge(&[Note::Accept {
+            series: "plays.row_count".into(),
+            from: "r25".into(),
+        }]);
+        assert!(!a.anomaly_at(29));
+        assert!(matches!(a.checks[29], Check::Insufficient { history: 4 }));
+        // Excluded runs are in no baseline and never judged.
+        let exclude: Vec<Note> = (25..29)
+            .map(|r| Note::Exclude {
+                run: format!("r{r:02}"),
+                reason: "outage".into(),
+            })
+            .collect();
+        let e = judge(&exclude);
+        assert_eq!(e.checks[26], Check::Skipped);
+        assert!(e.anomaly_at(29));
         assert!(!j.anomaly_at(24));
         assert!(j.anomaly_at(25));
         assert!(j.anomaly_at(j.at(None).unwrap()));

@@ -304,3 +304,101 @@ fn run_record_keeps_heads_profile_by_commit_and_audits_it() {
     assert_eq!(shown.matches(&head[..10]).count(), 11, "{shown}");
     assert!(shown.contains(&repo.rev("bug")[..10]), "{shown}");
 }
+
+#[test]
+fn an_accepted_level_restarts_the_baseline_and_an_excluded_run_is_shown() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    // One column that never changes: only the row count moves.
+    let day = |rows: usize| format!("v\n{}", "x\n".repeat(rows));
+    let mut runs = Vec::new();
+    for i in 0..15 {
+        fs::write(dir.join("plays.csv"), day(if i < 12 { 600 } else { 150 })).unwrap();
+        let o = swimlane(
+            dir,
+            &[
+                "profile",
+                "plays.csv",
+                "--record",
+                "--store",
+                "store",
+                "--label",
+                "prod",
+            ],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(if i < 12 { 0 } else { 1 }),
+            "day {i}: {}",
+            text(&o)
+        );
+        let out = text(&o);
+        let run = out
+            .split("recorded run ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap()
+            .to_string();
+        runs.push(run);
+    }
+    let audit = |dir: &Path| swimlane(dir, &["audit", "--store", "store"]);
+    assert_eq!(audit(dir).status.code(), Some(1));
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "accept",
+            "plays.row_count",
+            "--from",
+            &runs[12],
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = audit(dir);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("1 with insufficient history"),
+        "{}",
+        text(&o)
+    );
+
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "exclude",
+            "nosuchrun",
+            "--reason",
+            "x",
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("no run `nosuchrun`"), "{}", text(&o));
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "exclude",
+            &runs[3],
+            "--reason",
+            "backfill outage",
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = swimlane(
+        dir,
+        &["history", "show", "plays.row_count", "--store", "store"],
+    );
+    let shown = text(&o);
+    let line = shown.lines().find(|l| l.contains(&runs[3])).unwrap();
+    assert!(
+        line.contains("prod") && line.contains("excluded: backfill outage"),
+        "{line}"
+    );
+}
