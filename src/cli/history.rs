@@ -9,9 +9,11 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::{EXIT_ERROR, EXIT_PASS, EXIT_REGRESSION, print_error};
+use crate::config::HistoryConfig;
+use crate::history::audit::{self as language, Status};
 use crate::history::store::{Note, Store, StoreError};
 use crate::history::watch::{self, Judged, Settings};
-use crate::history::{self, Meta};
+use crate::history::{self, Meta, show_number as num};
 use crate::stats::anomaly::Check;
 
 #[derive(Args)]
@@ -23,10 +25,35 @@ pub struct StoreArgs {
 }
 
 impl StoreArgs {
-    fn open(&self) -> Result<Store, StoreError> {
-        match &self.store {
+    /// `--store`, else the config's `[history] store`, else the default.
+    fn open_with(&self, config: &HistoryConfig) -> Result<Store, StoreError> {
+        match self.store.as_ref().or(config.store.as_ref()) {
             Some(spec) => Store::parse(spec),
             None => Store::default_for(&std::env::current_dir().unwrap_or_else(|_| ".".into())),
+        }
+    }
+
+    fn open(&self) -> Result<Store, StoreError> {
+        self.open_with(&HistoryConfig::default())
+    }
+}
+
+#[derive(Args)]
+pub struct ConfigArg {
+    /// The config with `[[audit]]` checks and `[history] store` (a full
+    /// swimlane.toml, or a file with only those) [default: ./swimlane.toml
+    /// when there is one].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl ConfigArg {
+    fn load(&self) -> Result<HistoryConfig, crate::config::ConfigError> {
+        let default = PathBuf::from("swimlane.toml");
+        match &self.config {
+            Some(path) => crate::config::Config::load_history(path),
+            None if default.is_file() => crate::config::Config::load_history(&default),
+            None => Ok(HistoryConfig::default()),
         }
     }
 }
@@ -55,6 +82,8 @@ pub struct ProfileArgs {
     label: Option<String>,
     #[command(flatten)]
     store: StoreArgs,
+    #[command(flatten)]
+    config: ConfigArg,
     /// Write the profiles (and the audit, when recording) as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -109,6 +138,8 @@ enum HistoryCommand {
 pub struct AuditArgs {
     #[command(flatten)]
     store: StoreArgs,
+    #[command(flatten)]
+    config: ConfigArg,
     /// Judge this run's point instead of each series' latest.
     #[arg(long, value_name = "RUN")]
     at: Option<String>,
@@ -162,7 +193,14 @@ pub fn profile(args: &ProfileArgs) -> u8 {
     });
     let mut code = EXIT_PASS;
     if args.record {
-        let store = match args.store.open() {
+        let config = match args.config.load() {
+            Ok(c) => c,
+            Err(e) => {
+                config_error(&e);
+                return EXIT_ERROR;
+            }
+        };
+        let store = match args.store.open_with(&config) {
             Ok(s) => s,
             Err(e) => {
                 print_error(&e);
@@ -182,7 +220,7 @@ pub fn profile(args: &ProfileArgs) -> u8 {
             }
         }
         drop(out);
-        let (audit_code, audit_doc) = audit_store(&store, Some(&meta.run), false);
+        let (audit_code, audit_doc) = audit_store(&store, &config, Some(&meta.run), false);
         code = audit_code;
         doc["run"] = json!(meta.run);
         doc["audit"] = audit_doc;
@@ -371,11 +409,17 @@ pub fn history(args: &HistoryArgs) -> u8 {
     }
 }
 
-/// After `run --record`: audits the point just recorded.
-pub fn audit_recorded(store: &str, run: &str) -> u8 {
-    match Store::parse(store) {
-        Ok(s) => audit_store(&s, Some(run), false).0,
-        Err(e) => {
+/// After `run --record`: audits the point just recorded, with the run's
+/// config's `[[audit]]` checks.
+pub fn audit_recorded(config: &std::path::Path, store: &str, run: &str) -> u8 {
+    let loaded = crate::config::Config::load_history(config);
+    match (loaded, Store::parse(store)) {
+        (Ok(c), Ok(s)) => audit_store(&s, &c, Some(run), false).0,
+        (Err(e), _) => {
+            config_error(&e);
+            EXIT_ERROR
+        }
+        (_, Err(e)) => {
             print_error(&e);
             EXIT_ERROR
         }
@@ -383,14 +427,21 @@ pub fn audit_recorded(store: &str, run: &str) -> u8 {
 }
 
 pub fn audit(args: &AuditArgs) -> u8 {
-    let store = match args.store.open() {
+    let config = match args.config.load() {
+        Ok(c) => c,
+        Err(e) => {
+            config_error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let store = match args.store.open_with(&config) {
         Ok(s) => s,
         Err(e) => {
             print_error(&e);
             return EXIT_ERROR;
         }
     };
-    let (code, doc) = audit_store(&store, args.at.as_deref(), args.strict);
+    let (code, doc) = audit_store(&store, &config, args.at.as_deref(), args.strict);
     if let Some(path) = &args.json
         && let Err(e) = crate::report::write_atomically(path, |w| {
             serde_json::to_writer_pretty(&mut *w, &doc)?;
@@ -405,7 +456,12 @@ pub fn audit(args: &AuditArgs) -> u8 {
 
 /// Judges every series at `at` (each one's latest point when `None`),
 /// prints what failed or warned, and gives the exit code and the JSON.
-fn audit_store(store: &Store, at: Option<&str>, strict: bool) -> (u8, Value) {
+fn audit_store(
+    store: &Store,
+    config: &HistoryConfig,
+    at: Option<&str>,
+    strict: bool,
+) -> (u8, Value) {
     let loaded = store.load().and_then(|rows| Ok((rows, store.notes()?)));
     let (rows, notes) = match loaded {
         Ok(r) => r,
@@ -484,22 +540,102 @@ fn audit_store(store: &Store, at: Option<&str>, strict: bool) -> (u8, Value) {
         }
         series_json.push(judged_point_json(j, i));
     }
-    let failed = anomalies > 0 || (strict && warnings > 0);
+    // The configured checks, each with the values it compared.
+    let configured: Vec<language::Configured<'_>> = config
+        .audits
+        .iter()
+        .map(|a| language::Configured {
+            name: &a.name,
+            table: a.table.as_deref(),
+            column: a.column.as_deref(),
+            expr: &a.expr,
+        })
+        .collect();
+    let outcomes = language::check_all(&configured, &rows, &notes, at);
+    let (mut failed_audits, mut broken_audits) = (0, 0);
+    for o in &outcomes {
+        let (word, detail) = match o.status {
+            Status::Pass => ("ok  ", o.evidence.join("; ")),
+            Status::Fail => {
+                failed_audits += 1;
+                ("FAIL", o.evidence.join("; "))
+            }
+            Status::Insufficient => (
+                "skip",
+                format!(
+                    "insufficient history: {}",
+                    o.reason.as_deref().unwrap_or("")
+                ),
+            ),
+            Status::Missing => {
+                broken_audits += 1;
+                ("error", o.reason.clone().unwrap_or_default())
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{word} audit `{}` on {} at run {}: {detail}",
+            o.name, o.scope, o.run
+        );
+    }
+    let audits_json: Vec<Value> = outcomes
+        .iter()
+        .map(|o| {
+            json!({
+                "name": o.name, "scope": o.scope, "run": o.run,
+                "status": match o.status {
+                    Status::Pass => "pass",
+                    Status::Fail => "fail",
+                    Status::Insufficient => "insufficient_history",
+                    Status::Missing => "missing",
+                },
+                "evidence": o.evidence, "reason": o.reason,
+            })
+        })
+        .collect();
+    let failed = anomalies > 0 || failed_audits > 0 || (strict && warnings > 0);
     let _ = writeln!(
         out,
-        "audit: {checked} series, {anomalies} anomalies, {warnings} with change points, {insufficient} with insufficient history (fewer than {} points) -> {}",
+        "audit: {checked} series, {anomalies} anomalies, {warnings} with change points, {insufficient} with insufficient history (fewer than {} points); {} checks, {failed_audits} failed -> {}",
         settings.anomaly.min_history,
-        if failed { "FAIL" } else { "pass" }
+        outcomes.len(),
+        if broken_audits > 0 {
+            "ERROR"
+        } else if failed {
+            "FAIL"
+        } else {
+            "pass"
+        }
     );
+    let verdict = if broken_audits > 0 {
+        "error"
+    } else if failed {
+        "fail"
+    } else {
+        "pass"
+    };
     let doc = json!({
-        "verdict": if failed { "fail" } else { "pass" },
+        "verdict": verdict,
+        "audits": audits_json,
         "at": at,
         "anomalies": anomalies,
         "changepoint_series": warnings,
         "insufficient_history": insufficient,
         "series": series_json,
     });
-    (if failed { EXIT_REGRESSION } else { EXIT_PASS }, doc)
+    let code = if broken_audits > 0 {
+        EXIT_ERROR
+    } else if failed {
+        EXIT_REGRESSION
+    } else {
+        EXIT_PASS
+    };
+    (code, doc)
+}
+
+/// A config error as `swimlane run` prints one (it locates itself).
+fn config_error(e: &crate::config::ConfigError) {
+    eprintln!("error: {e}");
 }
 
 /// Why `run` is excluded, if it is.
@@ -508,26 +644,6 @@ fn excluded_why<'a>(notes: &'a [Note], run: &str) -> Option<&'a str> {
         Note::Exclude { run: r, reason } if r == run => Some(reason.as_str()),
         _ => None,
     })
-}
-
-/// A number for people: 13 significant digits at most (enough to see a
-/// band of 1e-12 around a value), trailing zeros dropped; scientific
-/// notation when very small or large.
-fn num(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    if !(-4..12).contains(&magnitude) {
-        return format!("{x:.4e}");
-    }
-    let decimals = (12 - magnitude).max(0) as usize;
-    let text = format!("{x:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
 }
 
 fn changepoint_text(c: &crate::stats::changepoint::ChangePoint) -> String {
@@ -614,19 +730,4 @@ fn sparkline(values: &[f64]) -> String {
             }
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::num;
-
-    #[test]
-    fn numbers_show_a_tight_band_and_no_float_noise() {
-        assert_eq!(num(0.009999999999000002), "0.009999999999");
-        assert_eq!(num(600.0000000006), "600.0000000006");
-        assert_eq!(num(0.2), "0.2");
-        assert_eq!(num(150.0), "150");
-        assert_eq!(num(1.7643790169011568e-18), "1.7644e-18");
-        assert_eq!(num(-2.5e13), "-2.5000e13");
-    }
 }

@@ -297,12 +297,13 @@ fn dispatch(cli: Cli) -> u8 {
                 spark_remote: args.engine.spark_remote,
             };
             let progress = Progress::new(args.output.detail());
+            let config_path = opts.config.clone();
             let outcome = run::run(&opts, &progress);
             let recorded = outcome.as_ref().ok().and_then(|r| r.recorded.clone());
             let code = finish(outcome, &args.output);
             match recorded {
                 // The audit of the point just recorded: the worse exit wins.
-                Some(r) => code.max(history::audit_recorded(&r.store, &r.run)),
+                Some(r) => code.max(history::audit_recorded(&config_path, &r.store, &r.run)),
                 None => code,
             }
         }

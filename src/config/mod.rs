@@ -57,9 +57,34 @@ pub struct Config {
     /// `[spark] outputs` (and `outputs_on_cluster`): where the lanes write
     /// their tables when a table is compared on Spark.
     pub spark_outputs: Option<SparkOutputs>,
-    /// `[history] store`: where `run --record` records, as `dir:PATH` with
-    /// the path made absolute.
-    pub history_store: Option<String>,
+    /// `[history]` and `[[audit]]`.
+    pub history: HistoryConfig,
+}
+
+/// What history commands read from a config: a file holding only these
+/// sections is enough for them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HistoryConfig {
+    /// `[history] store`: where `--record` records, as `dir:PATH` with the
+    /// path made absolute.
+    pub store: Option<String>,
+    /// `[[audit]]`: checks of recorded history.
+    pub audits: Vec<Audit>,
+}
+
+/// An `[[audit]]`: a check over a table's (or its columns') metrics and
+/// their history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audit {
+    /// Its name in output (the check itself when not given).
+    pub name: String,
+    /// Only this table (every recorded table when `None`).
+    pub table: Option<String>,
+    /// Only this column (every column with the metrics it names when
+    /// `None` and it names column metrics).
+    pub column: Option<String>,
+    pub check: String,
+    pub expr: crate::audit_expr::Expr,
 }
 
 /// A directory this machine writes and the cluster reads: the lanes'

@@ -27,6 +27,30 @@ impl Config {
         Config::parse(&text, path, &dir)
     }
 
+    /// Reads only `[history]` and `[[audit]]` of the config at `path` (the
+    /// rest must still be well-formed TOML of known sections): what the
+    /// history commands need, from a full swimlane.toml or a file holding
+    /// only these.
+    pub fn load_history(path: &Path) -> Result<HistoryConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let abs = std::path::absolute(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let at = |span: Range<usize>, message: String, help: Option<&str>| {
+            ConfigError::Invalid(Box::new(Located::at(&text, path, span, message, help)))
+        };
+        let wire: WireConfig = toml::from_str(&text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            at(span, e.message().trim().to_string(), toml_help(e.message()))
+        })?;
+        resolve_history(wire.history, wire.audits, &dir, &at)
+    }
+
     /// Parses config text; `path` is used in messages, `dir` anchors relative paths.
     pub fn parse(text: &str, path: &Path, dir: &Path) -> Result<Config, ConfigError> {
         let at = |span: Range<usize>, message: String, help: Option<&str>| {
@@ -206,32 +230,12 @@ impl Config {
             }
             None => (None, None),
         };
-        let history_store = match wire.history.and_then(|h| h.store) {
-            None => None,
-            Some(s) if s.get_ref().starts_with("git:") || s.get_ref().starts_with("spark:") => {
-                return Err(at(
-                    s.span(),
-                    format!("history store `{}` is not supported yet", s.get_ref()),
-                    Some("use a directory: `store = \"dir:PATH\"` (relative to this file)"),
-                ));
-            }
-            Some(s) => {
-                let path = s.get_ref().strip_prefix("dir:").unwrap_or(s.get_ref());
-                if path.trim().is_empty() {
-                    return Err(at(
-                        s.span(),
-                        "history store is empty".into(),
-                        Some("write `store = \"dir:PATH\"` (relative to this file)"),
-                    ));
-                }
-                Some(format!("dir:{}", normalize(&dir.join(path)).display()))
-            }
-        };
+        let history = resolve_history(wire.history, wire.audits, dir, &at)?;
         Ok(Config {
             engine: wire.engine,
             spark_remote,
             spark_outputs,
-            history_store,
+            history,
             path: path.to_path_buf(),
             dir: dir.to_path_buf(),
             snapshot,
@@ -541,4 +545,60 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// `[history]` and `[[audit]]`: the store made a `dir:` path anchored at
+/// `dir`, each check parsed (a malformed one located in the file).
+fn resolve_history(
+    history: Option<super::wire::WireHistory>,
+    audits: Option<Vec<super::wire::WireAudit>>,
+    dir: &Path,
+    at: &At<'_>,
+) -> Result<HistoryConfig, ConfigError> {
+    let store = match history.and_then(|h| h.store) {
+        None => None,
+        Some(s) if s.get_ref().starts_with("git:") || s.get_ref().starts_with("spark:") => {
+            return Err(at(
+                s.span(),
+                format!("history store `{}` is not supported yet", s.get_ref()),
+                Some("use a directory: `store = \"dir:PATH\"` (relative to this file)"),
+            ));
+        }
+        Some(s) => {
+            let path = s.get_ref().strip_prefix("dir:").unwrap_or(s.get_ref());
+            if path.trim().is_empty() {
+                return Err(at(
+                    s.span(),
+                    "history store is empty".into(),
+                    Some("write `store = \"dir:PATH\"` (relative to this file)"),
+                ));
+            }
+            Some(format!("dir:{}", normalize(&dir.join(path)).display()))
+        }
+    };
+    let mut resolved = Vec::new();
+    for a in audits.unwrap_or_default() {
+        // The check's text starts after its opening quote (one
+        // character for both TOML string kinds); escapes in it would
+        // shift the caret, which is rare in expressions.
+        let start = a.check.span().start + 1;
+        let expr = crate::audit_expr::parse(a.check.get_ref()).map_err(|e| {
+            at(
+                start + e.at.start..start + e.at.end,
+                format!("audit check: {}", e.message),
+                e.help.as_deref(),
+            )
+        })?;
+        resolved.push(Audit {
+            name: a.name.unwrap_or_else(|| a.check.get_ref().clone()),
+            table: a.table,
+            column: a.column,
+            check: a.check.into_inner(),
+            expr,
+        });
+    }
+    Ok(HistoryConfig {
+        store,
+        audits: resolved,
+    })
 }

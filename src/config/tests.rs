@@ -272,21 +272,48 @@ fn history_store_is_a_directory_relative_to_the_config() {
     assert_eq!(
         parse(&with("dir:../history"))
             .unwrap()
-            .history_store
+            .history
+            .store
             .as_deref(),
         Some("dir:/history")
     );
     assert_eq!(
         parse(&with("/var/swimlane"))
             .unwrap()
-            .history_store
+            .history
+            .store
             .as_deref(),
         Some("dir:/var/swimlane")
     );
-    assert_eq!(parse(MINIMAL).unwrap().history_store, None);
+    assert_eq!(parse(MINIMAL).unwrap().history.store, None);
     let msg = error(&with("git:refs/swimlane/history"));
     assert!(msg.contains("is not supported yet"), "{msg}");
     assert!(msg.contains("swimlane.toml:15:9"), "{msg}");
     let msg = error(&with("dir:"));
     assert!(msg.contains("history store is empty"), "{msg}");
+}
+
+#[test]
+fn audit_checks_are_parsed_and_malformed_ones_located() {
+    let with =
+        |check: &str| format!("{MINIMAL}\n[[audit]]\ntable = \"plays\"\ncheck = '{check}'\n");
+    let c = parse(&with("row_count >= 0.9 * at(row_count, \"-7d\")")).unwrap();
+    assert_eq!(c.history.audits.len(), 1);
+    assert_eq!(c.history.audits[0].table.as_deref(), Some("plays"));
+    assert_eq!(
+        c.history.audits[0].name,
+        "row_count >= 0.9 * at(row_count, \"-7d\")"
+    );
+    // Line 16 is `check = '...'`; the caret sits on the bad character.
+    for (check, message, column) in [
+        ("null_fraction = 0.01", "unexpected `=`", 24),
+        ("nul_fraction <= 0.01", "unknown metric `nul_fraction`", 10),
+        ("p99 between 1", "`between` needs `and`", 23),
+    ] {
+        let msg = error(&with(check));
+        assert!(msg.contains(message), "{msg}");
+        assert!(msg.contains(&format!("swimlane.toml:16:{column}")), "{msg}");
+    }
+    let msg = error(&with("nul_fraction <= 0.01"));
+    assert!(msg.contains("help: metrics: row_count"), "{msg}");
 }

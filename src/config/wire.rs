@@ -21,6 +21,17 @@ pub(super) struct WireConfig {
     pub(super) engine: Option<Engine>,
     pub(super) spark: Option<WireSpark>,
     pub(super) history: Option<WireHistory>,
+    #[serde(rename = "audit")]
+    pub(super) audits: Option<Vec<WireAudit>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireAudit {
+    pub(super) name: Option<String>,
+    pub(super) table: Option<String>,
+    pub(super) column: Option<String>,
+    pub(super) check: Spanned<String>,
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@
 //! each); `watch.rs` judges series with `stats::anomaly` and
 //! `stats::changepoint`.
 
+pub mod audit;
 pub mod store;
 pub mod watch;
 
@@ -134,9 +135,39 @@ pub fn show_time(micros: i64) -> String {
         .unwrap_or_else(|| micros.to_string())
 }
 
+/// A number for people: 13 significant digits at most (enough to see a
+/// band of 1e-12 around a value), trailing zeros dropped; scientific
+/// notation when very small or large.
+pub fn show_number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-4..12).contains(&magnitude) {
+        return format!("{x:.4e}");
+    }
+    let decimals = (12 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_show_a_tight_band_and_no_float_noise() {
+        assert_eq!(show_number(0.009999999999000002), "0.009999999999");
+        assert_eq!(show_number(600.0000000006), "600.0000000006");
+        assert_eq!(show_number(0.2), "0.2");
+        assert_eq!(show_number(150.0), "150");
+        assert_eq!(show_number(1.7643790169011568e-18), "1.7644e-18");
+        assert_eq!(show_number(-2.5e13), "-2.5000e13");
+    }
 
     #[test]
     fn as_of_takes_dates_and_times_and_names_what_it_wants() {

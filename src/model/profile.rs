@@ -150,22 +150,7 @@ impl Profile {
     }
 }
 
-/// The metric names a profile can have, for messages that list them.
-pub const METRICS: [&str; 13] = [
-    "row_count",
-    "duplicate_keys",
-    "null_count",
-    "null_fraction",
-    "distinct",
-    "min",
-    "max",
-    "mean",
-    "std",
-    "p01",
-    "p50",
-    "p99",
-    "empty_fraction",
-];
+pub use crate::audit_expr::METRICS;
 
 #[cfg(test)]
 mod tests {

@@ -255,7 +255,7 @@ fn record(
     (errors, notes): (&mut Vec<String>, &mut Vec<String>),
 ) -> Option<crate::model::Recorded> {
     use crate::history::{self, store::Store};
-    let spec = opts.store.clone().or_else(|| config.history_store.clone());
+    let spec = opts.store.clone().or_else(|| config.history.store.clone());
     let store = match spec
         .as_deref()
         .map_or_else(|| Store::default_for(&config.dir), Store::parse)

@@ -402,3 +402,120 @@ fn an_accepted_level_restarts_the_baseline_and_an_excluded_run_is_shown() {
         "{line}"
     );
 }
+
+const AUDITS: &str = r#"
+[history]
+store = "dir:store"
+
+[[audit]]
+name = "plays volume"
+table = "plays"
+check = 'row_count >= 0.9 * at(row_count, "-7d")'
+
+[[audit]]
+table = "plays"
+check = "null_fraction <= 0.05"
+
+[[audit]]
+table = "plays"
+column = "score"
+check = 'p99 between 0.8 * median(p99, last(5)) and 1.25 * median(p99, last(5))'
+
+[[audit]]
+table = "plays"
+column = "score"
+check = 'drift(at("-7d")) < 0.5'
+"#;
+
+#[test]
+fn configured_audits_print_the_values_they_compared() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::write(dir.join("swimlane.toml"), AUDITS).unwrap();
+    let record = |day: usize, data: usize| {
+        fs::write(dir.join("plays.csv"), plays(data)).unwrap();
+        let as_of = format!("2026-03-{:02}", day + 1);
+        swimlane(
+            dir,
+            &["profile", "plays.csv", "--record", "--as-of", &as_of],
+        )
+    };
+    for day in 0..9 {
+        let o = record(day, day);
+        assert_eq!(o.status.code(), Some(0), "day {day}: {}", text(&o));
+    }
+    let o = swimlane(dir, &["audit"]);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("ok   audit `plays volume` on plays at run")
+            && out.contains(": 600 >= 540 (0.9 * at(row_count, \"-7d\"))"),
+        "{out}"
+    );
+    for column in ["id", "thumb", "score"] {
+        assert!(
+            out.contains(&format!(
+                "ok   audit `null_fraction <= 0.05` on plays.{column}"
+            )),
+            "{out}"
+        );
+    }
+    assert!(out.contains("between ["), "{out}");
+    assert!(out.contains("drift 0 ± 0.0078125; 0 < 0.5 (0.5)"), "{out}");
+    assert!(out.contains("6 checks, 0 failed -> pass"), "{out}");
+
+    // Day 9: a fifth of `thumb` null. The store comes from the config.
+    let o = record(9, 35);
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("FAIL audit `null_fraction <= 0.05` on plays.thumb at run")
+            && out.contains(": 0.2 <= 0.05 (0.05)"),
+        "{out}"
+    );
+    let json = dir.join("audit.json");
+    let o = swimlane(dir, &["audit", "--json", json.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let doc: Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    let failed: Vec<&Value> = doc["audits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "fail")
+        .collect();
+    // The nulls, and the score's distribution: day 35's data has the mean
+    // step (+1.5) on top of its day's noise, so the whole histogram moved
+    // against day 2's (7 days before).
+    let scopes: Vec<&str> = failed
+        .iter()
+        .map(|a| a["scope"].as_str().unwrap())
+        .collect();
+    assert_eq!(scopes, ["plays.thumb", "plays.score"], "{doc:#}");
+    assert_eq!(failed[1]["evidence"][0], "drift 0.59453125 ± 0.0078125");
+}
+
+#[test]
+fn a_malformed_audit_is_located_in_the_config() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::write(
+        dir.join("audits.toml"),
+        "[[audit]]\ntable = \"plays\"\ncheck = \"null_fractoin <= 0.01\"\n",
+    )
+    .unwrap();
+    let o = swimlane(
+        dir,
+        &["audit", "--config", "audits.toml", "--store", "store"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("audit check: unknown metric `null_fractoin`"),
+        "{err}"
+    );
+    assert!(err.contains("--> audits.toml:3:10"), "{err}");
+    assert!(
+        err.contains("help: metrics: row_count, duplicate_keys, null_count, null_fraction"),
+        "{err}"
+    );
+}

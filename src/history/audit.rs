@@ -1,0 +1,558 @@
+//! Evaluating audits: an `[[audit]]` check (parsed by `audit_expr` when
+//! the config is read) judged against a store's history, table by table and
+//! column by column, at the latest point or a chosen run. Every evaluation
+//! records the values it compared, so a result prints its bound, not just
+//! pass or fail; too little history is "insufficient", never a failure.
+
+use super::show_number as show;
+use crate::audit_expr::{Expr, Op, Shown, metrics, parse_offset};
+use crate::model::profile::Sketch;
+
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub as_of: i64,
+    pub value: f64,
+}
+
+/// What an expression is evaluated against: a metric's history up to and
+/// including the point judged (its last sample), and sketches.
+pub trait Context {
+    /// The as-of time of the point judged.
+    fn now(&self) -> i64;
+    /// The samples of `metric` (bare or dotted) in time order, ending with
+    /// the point judged; `None` when the series is not recorded there.
+    fn history(&self, metric: &str) -> Option<Vec<Sample>>;
+    /// The sketch of the scope's column at the point judged (`None` as
+    /// of) or at the latest point at or before `as_of`.
+    fn sketch(&self, as_of: Option<i64>) -> Option<Sketch>;
+}
+
+/// Why an expression has no answer yet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unknown {
+    /// Not enough history for `at`, `last`, ...: never a failure.
+    Insufficient(String),
+    /// A metric the scope does not record.
+    Missing(String),
+}
+
+/// The result of evaluating an audit: its truth and what it compared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub passed: bool,
+    /// `540000 >= 540000 (0.9 * at(row_count, "-7d"))`-like lines: the
+    /// values each comparison saw.
+    pub evidence: Vec<String>,
+}
+
+enum Value {
+    Num(f64),
+    Bool(bool),
+}
+
+/// Evaluates `e` against `ctx`.
+pub fn evaluate(e: &Expr, ctx: &dyn Context) -> Result<Verdict, Unknown> {
+    let mut evidence = Vec::new();
+    match eval(e, ctx, &mut evidence)? {
+        Value::Bool(passed) => Ok(Verdict { passed, evidence }),
+        Value::Num(n) => Ok(Verdict {
+            passed: n != 0.0,
+            evidence,
+        }),
+    }
+}
+
+fn num(e: &Expr, ctx: &dyn Context, ev: &mut Vec<String>) -> Result<f64, Unknown> {
+    match eval(e, ctx, ev)? {
+        Value::Num(n) => Ok(n),
+        Value::Bool(b) => Ok(f64::from(u8::from(b))),
+    }
+}
+
+fn truth(e: &Expr, ctx: &dyn Context, ev: &mut Vec<String>) -> Result<bool, Unknown> {
+    match eval(e, ctx, ev)? {
+        Value::Bool(b) => Ok(b),
+        Value::Num(n) => Ok(n != 0.0),
+    }
+}
+
+fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Vec<String>) -> Result<Value, Unknown> {
+    Ok(match e {
+        Expr::Number(n) => Value::Num(*n),
+        Expr::Text(t) => return Err(Unknown::Missing(format!("text `{t}` is not a value"))),
+        Expr::Metric(m) => Value::Num(current(ctx, m)?),
+        Expr::Neg(a) => Value::Num(-num(a, ctx, ev)?),
+        Expr::Not(a) => Value::Bool(!truth(a, ctx, ev)?),
+        Expr::Binary(Op::And, a, b) => Value::Bool(truth(a, ctx, ev)? && truth(b, ctx, ev)?),
+        Expr::Binary(Op::Or, a, b) => Value::Bool(truth(a, ctx, ev)? || truth(b, ctx, ev)?),
+        Expr::Binary(op, a, b) => {
+            let (x, y) = (num(a, ctx, ev)?, num(b, ctx, ev)?);
+            match op {
+                Op::Add => Value::Num(x + y),
+                Op::Sub => Value::Num(x - y),
+                Op::Mul => Value::Num(x * y),
+                Op::Div => Value::Num(x / y),
+                cmp => {
+                    let r = match cmp {
+                        Op::Lt => x < y,
+                        Op::Le => x <= y,
+                        Op::Gt => x > y,
+                        Op::Ge => x >= y,
+                        Op::Eq => x == y,
+                        _ => x != y,
+                    };
+                    ev.push(format!(
+                        "{} {} {} ({})",
+                        show(x),
+                        cmp.symbol(),
+                        show(y),
+                        Shown(b)
+                    ));
+                    Value::Bool(r)
+                }
+            }
+        }
+        Expr::Between(x, lo, hi) => {
+            let (v, l, h) = (num(x, ctx, ev)?, num(lo, ctx, ev)?, num(hi, ctx, ev)?);
+            ev.push(format!("{} between [{}, {}]", show(v), show(l), show(h)));
+            Value::Bool(l <= v && v <= h)
+        }
+        Expr::Call(name, args) => Value::Num(call(name, args, ctx, ev)?),
+    })
+}
+
+fn current(ctx: &dyn Context, metric: &str) -> Result<f64, Unknown> {
+    let h = ctx
+        .history(metric)
+        .ok_or_else(|| Unknown::Missing(metric.into()))?;
+    Ok(h.last()
+        .ok_or_else(|| Unknown::Missing(metric.into()))?
+        .value)
+}
+
+fn metric_name(e: &Expr) -> &str {
+    match e {
+        Expr::Metric(m) => m,
+        _ => unreachable!("checked when parsed"),
+    }
+}
+
+fn offset(e: &Expr) -> i64 {
+    match e {
+        Expr::Text(t) => parse_offset(t).expect("checked when parsed"),
+        _ => unreachable!("checked when parsed"),
+    }
+}
+
+/// The latest sample at least `back` older than the point judged.
+fn at_offset(h: &[Sample], back: i64, what: &str) -> Result<f64, Unknown> {
+    let now = h.last().map_or(0, |s| s.as_of);
+    h.iter()
+        .rev()
+        .find(|s| s.as_of <= now - back)
+        .map(|s| s.value)
+        .ok_or_else(|| Unknown::Insufficient(format!("no point of {what} that old yet")))
+}
+
+fn call(
+    name: &str,
+    args: &[Expr],
+    ctx: &dyn Context,
+    ev: &mut Vec<String>,
+) -> Result<f64, Unknown> {
+    match name {
+        "at" => {
+            let m = metric_name(&args[0]);
+            let h = ctx.history(m).ok_or_else(|| Unknown::Missing(m.into()))?;
+            at_offset(&h, offset(&args[1]), m)
+        }
+        "pct_change" => {
+            let m = metric_name(&args[0]);
+            let h = ctx.history(m).ok_or_else(|| Unknown::Missing(m.into()))?;
+            let then = at_offset(&h, offset(&args[1]), m)?;
+            let now = h.last().map_or(f64::NAN, |s| s.value);
+            Ok(if then == 0.0 {
+                f64::NAN
+            } else {
+                now / then - 1.0
+            })
+        }
+        "drift" => {
+            let back = match &args[0] {
+                Expr::Call(_, a) => offset(&a[0]),
+                _ => unreachable!("checked when parsed"),
+            };
+            let now = ctx
+                .sketch(None)
+                .ok_or_else(|| Unknown::Missing("sketch".into()))?;
+            let when = ctx.now() - back;
+            let then = ctx
+                .sketch(Some(when))
+                .ok_or_else(|| Unknown::Insufficient("no sketch that old yet".into()))?;
+            let (d, bound) = now.ks_distance(&then);
+            ev.push(format!("drift {} ± {}", show(d), show(bound)));
+            Ok(d)
+        }
+        _ => {
+            // Aggregates over a selection of the points before this one.
+            let m = metric_name(&args[0]);
+            let h = ctx.history(m).ok_or_else(|| Unknown::Missing(m.into()))?;
+            let (sel, k) = match &args[1] {
+                Expr::Call(s, a) => match a[0] {
+                    Expr::Number(k) => (s.as_str(), k as usize),
+                    _ => unreachable!("checked when parsed"),
+                },
+                _ => unreachable!("checked when parsed"),
+            };
+            let (before, now) = h.split_at(h.len().saturating_sub(1));
+            let weekday = |t: i64| (t.div_euclid(86_400_000_000) + 4).rem_euclid(7);
+            let picked: Vec<f64> = match sel {
+                "last" => before.iter().rev().take(k).map(|s| s.value).collect(),
+                _ => {
+                    let day = now.first().map_or(0, |s| weekday(s.as_of));
+                    before
+                        .iter()
+                        .rev()
+                        .filter(|s| weekday(s.as_of) == day)
+                        .take(k)
+                        .map(|s| s.value)
+                        .collect()
+                }
+            };
+            if picked.len() < k {
+                return Err(Unknown::Insufficient(format!(
+                    "{name}({m}, {sel}({k})) needs {k} earlier points, {} recorded",
+                    picked.len()
+                )));
+            }
+            Ok(aggregate(name, &picked))
+        }
+    }
+}
+
+fn aggregate(name: &str, v: &[f64]) -> f64 {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    match name {
+        "avg" => mean,
+        "min" => v.iter().copied().fold(f64::INFINITY, f64::min),
+        "max" => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        "stddev" if v.len() > 1 => {
+            (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt()
+        }
+        "stddev" => 0.0,
+        _ => {
+            let mut s = v.to_vec();
+            s.sort_by(f64::total_cmp);
+            let m = s.len();
+            if m % 2 == 1 {
+                s[m / 2]
+            } else {
+                (s[m / 2 - 1] + s[m / 2]) / 2.0
+            }
+        }
+    }
+}
+
+/// An audit as the config gives it.
+pub struct Configured<'a> {
+    pub name: &'a str,
+    pub table: Option<&'a str>,
+    pub column: Option<&'a str>,
+    pub expr: &'a Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Not enough history yet: never a failure.
+    Insufficient,
+    /// The scope does not record a metric the check names.
+    Missing,
+}
+
+/// One audit judged on one table or column.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub name: String,
+    /// `table` or `table.column`.
+    pub scope: String,
+    pub run: String,
+    pub status: Status,
+    /// The values each comparison saw (pass or fail).
+    pub evidence: Vec<String>,
+    /// Why there is no verdict (insufficient, missing).
+    pub reason: Option<String>,
+    /// The audit named its table (and column) itself: a missing metric is
+    /// then an error of the config, not a column the check does not fit.
+    pub explicit: bool,
+}
+
+const TABLE_METRICS: [&str; 2] = ["row_count", "duplicate_keys"];
+
+/// A run's sketch of one column: (as-of, recorded-at, run, points).
+type SketchPoint = (i64, i64, String, Vec<f64>);
+
+struct Scope<'a> {
+    table: &'a str,
+    column: Option<&'a str>,
+    series: &'a std::collections::BTreeMap<String, Vec<super::watch::Point>>,
+    sketches: &'a [SketchPoint],
+    judged: &'a super::watch::Point,
+    excluded: &'a std::collections::HashSet<String>,
+}
+
+impl Scope<'_> {
+    /// Whether point `p` is history as it stood at the judged point.
+    fn visible(&self, as_of: i64, recorded_at: i64, run: &str) -> bool {
+        run == self.judged.run
+            || ((as_of, recorded_at) <= (self.judged.as_of, self.judged.recorded_at)
+                && !self.excluded.contains(run))
+    }
+
+    fn series_name(&self, metric: &str) -> Option<String> {
+        let parts: Vec<&str> = metric.split('.').collect();
+        Some(match parts.as_slice() {
+            [m] if TABLE_METRICS.contains(m) => format!("{}.{m}", self.table),
+            [m] => format!("{}.{}.{m}", self.table, self.column?),
+            [c, m] => format!("{}.{c}.{m}", self.table),
+            _ => metric.to_string(),
+        })
+    }
+}
+
+impl Context for Scope<'_> {
+    fn now(&self) -> i64 {
+        self.judged.as_of
+    }
+
+    fn history(&self, metric: &str) -> Option<Vec<Sample>> {
+        let points = self.series.get(&self.series_name(metric)?)?;
+        let h: Vec<(Sample, &str)> = points
+            .iter()
+            .filter(|p| self.visible(p.as_of, p.recorded_at, &p.run))
+            .map(|p| {
+                (
+                    Sample {
+                        as_of: p.as_of,
+                        value: p.value,
+                    },
+                    p.run.as_str(),
+                )
+            })
+            .collect();
+        // The series must hold the judged point itself.
+        (h.last()?.1 == self.judged.run).then(|| h.into_iter().map(|x| x.0).collect())
+    }
+
+    fn sketch(&self, as_of: Option<i64>) -> Option<Sketch> {
+        let pick = |s: &&SketchPoint| match as_of {
+            None => s.2 == self.judged.run,
+            Some(t) => s.0 <= t && self.visible(s.0, s.1, &s.2),
+        };
+        self.sketches.iter().rev().find(pick).map(|s| Sketch {
+            points: s.3.clone(),
+        })
+    }
+}
+
+/// Judges every configured audit on each table (and column) it applies
+/// to, at run `at` or at each table's latest point.
+pub fn check_all(
+    audits: &[Configured<'_>],
+    rows: &[super::Row],
+    notes: &[super::store::Note],
+    at: Option<&str>,
+) -> Vec<Outcome> {
+    use std::collections::{BTreeMap, BTreeSet, HashSet};
+    let series = super::watch::series(rows);
+    let mut sketches: BTreeMap<(String, String), Vec<SketchPoint>> = BTreeMap::new();
+    let mut columns: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for r in rows {
+        if let Some(c) = &r.column {
+            columns
+                .entry(r.table.as_str())
+                .or_default()
+                .insert(c.as_str());
+            if let Some(p) = &r.points {
+                sketches
+                    .entry((r.table.clone(), c.clone()))
+                    .or_default()
+                    .push((r.as_of, r.recorded_at, r.run.clone(), p.clone()));
+            }
+        }
+    }
+    for s in sketches.values_mut() {
+        s.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    }
+    let excluded: HashSet<String> = notes
+        .iter()
+        .filter_map(|n| match n {
+            super::store::Note::Exclude { run, .. } => Some(run.clone()),
+            _ => None,
+        })
+        .collect();
+    let tables: Vec<&str> = series
+        .keys()
+        .filter_map(|k| k.strip_suffix(".row_count"))
+        .filter(|t| !t.contains('.'))
+        .collect();
+    let mut out = Vec::new();
+    for audit in audits {
+        let mut names = Vec::new();
+        metrics(audit.expr, &mut names);
+        let per_column = names
+            .iter()
+            .any(|m| !m.contains('.') && !TABLE_METRICS.contains(&m.as_str()));
+        for &table in &tables {
+            if audit.table.is_some_and(|t| t != table) {
+                continue;
+            }
+            // The judged point: the run's, or the table's latest.
+            let row_counts = &series[&format!("{table}.row_count")];
+            let judged = match at {
+                Some(run) => match row_counts.iter().find(|p| p.run == run) {
+                    Some(p) => p,
+                    None => continue,
+                },
+                None => match row_counts.last() {
+                    Some(p) => p,
+                    None => continue,
+                },
+            };
+            let scopes: Vec<Option<&str>> = if !per_column {
+                vec![None]
+            } else if let Some(c) = audit.column {
+                vec![Some(c)]
+            } else {
+                columns
+                    .get(table)
+                    .map_or(Vec::new(), |cs| cs.iter().map(|c| Some(*c)).collect())
+            };
+            let no_sketches = Vec::new();
+            for column in scopes {
+                let scope = Scope {
+                    table,
+                    column,
+                    series: &series,
+                    sketches: column
+                        .and_then(|c| sketches.get(&(table.to_string(), c.to_string())))
+                        .unwrap_or(&no_sketches),
+                    judged,
+                    excluded: &excluded,
+                };
+                let (status, evidence, reason) = match evaluate(audit.expr, &scope) {
+                    Ok(v) if v.passed => (Status::Pass, v.evidence, None),
+                    Ok(v) => (Status::Fail, v.evidence, None),
+                    Err(Unknown::Insufficient(why)) => {
+                        (Status::Insufficient, Vec::new(), Some(why))
+                    }
+                    Err(Unknown::Missing(m)) => (
+                        Status::Missing,
+                        Vec::new(),
+                        Some(format!("no `{m}` recorded at this run")),
+                    ),
+                };
+                let explicit = audit.table.is_some() && (!per_column || audit.column.is_some());
+                // A check of column metrics spread over every column skips
+                // the columns it does not fit (p99 of a text column).
+                if status == Status::Missing && !explicit && per_column {
+                    continue;
+                }
+                out.push(Outcome {
+                    name: audit.name.to_string(),
+                    scope: match column {
+                        Some(c) => format!("{table}.{c}"),
+                        None => table.to_string(),
+                    },
+                    run: judged.run.clone(),
+                    status,
+                    evidence,
+                    reason,
+                    explicit,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit_expr::parse;
+
+    struct Fixed(Vec<(&'static str, Vec<Sample>)>);
+
+    impl Context for Fixed {
+        fn now(&self) -> i64 {
+            self.0[0].1.last().map_or(0, |s| s.as_of)
+        }
+        fn history(&self, metric: &str) -> Option<Vec<Sample>> {
+            self.0
+                .iter()
+                .find(|(m, _)| *m == metric)
+                .map(|(_, h)| h.clone())
+        }
+        fn sketch(&self, _: Option<i64>) -> Option<Sketch> {
+            None
+        }
+    }
+
+    const DAY: i64 = 86_400_000_000;
+
+    fn daily(values: &[f64]) -> Vec<Sample> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &value)| Sample {
+                as_of: i as i64 * DAY,
+                value,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_issues_examples_parse_and_evaluate_with_their_bounds() {
+        let rows: Vec<f64> = (0..10).map(|i| if i < 9 { 600.0 } else { 500.0 }).collect();
+        let ctx = Fixed(vec![
+            ("row_count", daily(&rows)),
+            ("null_fraction", daily(&[0.002])),
+        ]);
+        let e = parse("row_count >= 0.9 * at(row_count, \"-7d\")").unwrap();
+        let v = evaluate(&e, &ctx).unwrap();
+        assert!(!v.passed);
+        assert_eq!(v.evidence, ["500 >= 540 (0.9 * at(row_count, \"-7d\"))"]);
+        let v = evaluate(&parse("null_fraction <= 0.01").unwrap(), &ctx).unwrap();
+        assert!(v.passed);
+        let e = parse("row_count between 0.8 * median(row_count, last(5)) and 1.25 * median(row_count, last(5))").unwrap();
+        let v = evaluate(&e, &ctx).unwrap();
+        assert!(v.passed, "{v:?}");
+        assert_eq!(v.evidence, ["500 between [480, 750]"]);
+        let e = parse("pct_change(row_count, \"-1d\") > -0.1 or not (row_count < 100)").unwrap();
+        assert!(evaluate(&e, &ctx).unwrap().passed);
+    }
+
+    #[test]
+    fn too_little_history_is_insufficient_not_a_failure() {
+        let ctx = Fixed(vec![("row_count", daily(&[600.0, 610.0]))]);
+        let e = parse("row_count >= 0.9 * at(row_count, \"-7d\")").unwrap();
+        assert!(matches!(evaluate(&e, &ctx), Err(Unknown::Insufficient(_))));
+        let e = parse("row_count < avg(row_count, last(5))").unwrap();
+        assert!(
+            matches!(evaluate(&e, &ctx), Err(Unknown::Insufficient(m)) if m.contains("1 recorded"))
+        );
+    }
+
+    #[test]
+    fn same_weekday_takes_the_weeks_before() {
+        // Fridays (day 1 is a Friday: 1970-01-02) at 100, other days 10.
+        let values: Vec<f64> = (0..23)
+            .map(|d| if d % 7 == 1 { 100.0 } else { 10.0 })
+            .collect();
+        let ctx = Fixed(vec![("row_count", daily(&values))]);
+        let e = parse("avg(row_count, same_weekday(3)) == 100").unwrap();
+        assert!(evaluate(&e, &ctx).unwrap().passed);
+    }
+}
