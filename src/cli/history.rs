@@ -122,6 +122,26 @@ enum HistoryCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Merge the store's segments into one (dropping points older than
+    /// --retain-days).
+    Compact {
+        /// Keep only points whose as-of time is within this many days.
+        #[arg(long, value_name = "DAYS")]
+        retain_days: Option<u32>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Every recorded metric as CSV (long format) on stdout or into FILE.
+    Export {
+        /// Write CSV (the only format so far).
+        #[arg(long, required = true)]
+        csv: bool,
+        /// The file to write [default: stdout].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// One series: its points with a sparkline, anomalies and change points.
     Show {
         /// `table.column.metric`, or `table.metric` for table metrics.
@@ -285,6 +305,46 @@ fn add_note(store: &StoreArgs, note: Note) -> u8 {
 
 pub fn history(args: &HistoryArgs) -> u8 {
     match &args.command {
+        HistoryCommand::Compact { retain_days, store } => {
+            let keep_from = retain_days
+                .map(|d| chrono::Utc::now().timestamp_micros() - i64::from(d) * 86_400_000_000);
+            match store.open().and_then(|s| s.compact(keep_from)) {
+                Ok((segments, kept, dropped)) => {
+                    println!(
+                        "compacted {segments} segments into one: {kept} rows kept, {dropped} older dropped"
+                    );
+                    EXIT_PASS
+                }
+                Err(e) => {
+                    print_error(&e);
+                    EXIT_ERROR
+                }
+            }
+        }
+        HistoryCommand::Export { csv: _, out, store } => {
+            let written = store.open().and_then(|s| match out {
+                None => s.export_csv(&mut io::stdout().lock()),
+                Some(path) => {
+                    let mut n = 0;
+                    crate::report::write_atomically(path, |w| {
+                        n = s.export_csv(w).map_err(io::Error::other)?;
+                        Ok(())
+                    })
+                    .map_err(|source| StoreError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    Ok(n)
+                }
+            });
+            match written {
+                Ok(_) => EXIT_PASS,
+                Err(e) => {
+                    print_error(&e);
+                    EXIT_ERROR
+                }
+            }
+        }
         HistoryCommand::Exclude { run, reason, store } => add_note(
             store,
             Note::Exclude {

@@ -128,6 +128,13 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
     ))
 }
 
+/// A time for files: RFC 3339 in UTC, to the microsecond.
+pub fn show_time_iso(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        .unwrap_or_else(|| micros.to_string())
+}
+
 /// A time for people: `2026-11-30 06:00` (UTC).
 pub fn show_time(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)

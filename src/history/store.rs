@@ -112,16 +112,7 @@ impl Store {
         std::fs::create_dir_all(&self.root).map_err(io)?;
         let run = rows.first().map_or("empty", |r| r.run.as_str());
         let path = self.root.join(format!("{run}.parquet"));
-        let mut df = frame(rows).map_err(|e| io(std::io::Error::other(e)))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".segment-")
-            .tempfile_in(&self.root)
-            .map_err(io)?;
-        ParquetWriter::new(tmp.as_file_mut())
-            .finish(&mut df)
-            .map_err(|e| io(std::io::Error::other(e)))?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
+        self.write_segment(rows, &path)?;
         Ok(path)
     }
 
@@ -199,22 +190,138 @@ impl Store {
         Ok(out)
     }
 
-    /// Every row of every segment.
+    /// Every row of every segment; a row twice (a compaction seen halfway:
+    /// its merged segment written, the merged ones not removed yet) once.
     pub fn load(&self) -> Result<Vec<Row>, StoreError> {
-        let mut rows = Vec::new();
-        for path in self.segments()? {
-            let damaged = |source| StoreError::Damaged {
-                path: path.clone(),
-                source,
-            };
-            let file = File::open(&path).map_err(|source| StoreError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let df = ParquetReader::new(file).finish().map_err(damaged)?;
-            rows.extend(unframe(&df).map_err(damaged)?);
+        Ok(self
+            .load_segments()?
+            .into_iter()
+            .flat_map(|s| s.1)
+            .collect())
+    }
+
+    /// Merges every segment into one, keeping only points whose as-of time
+    /// is at or after `keep_from` (all when `None`): the merged segment is
+    /// written first, then the segments it holds are removed, so a reader
+    /// or recorder at the same time loses nothing. Returns (segments
+    /// before, rows kept, rows dropped).
+    pub fn compact(&self, keep_from: Option<i64>) -> Result<(usize, usize, usize), StoreError> {
+        let segments = self.load_segments()?;
+        if segments.len() <= 1 && keep_from.is_none() {
+            return Ok((segments.len(), segments.iter().map(|s| s.1.len()).sum(), 0));
         }
-        Ok(rows)
+        let all: Vec<Row> = segments.iter().flat_map(|s| s.1.iter().cloned()).collect();
+        let total = all.len();
+        let kept: Vec<Row> = all
+            .into_iter()
+            .filter(|r| keep_from.is_none_or(|t| r.as_of >= t))
+            .collect();
+        let io = |source| StoreError::Io {
+            path: self.root.clone(),
+            source,
+        };
+        if !kept.is_empty() {
+            let tag = super::Meta::now(None, None, None).run;
+            self.write_segment(&kept, &self.root.join(format!("{tag}-compacted.parquet")))?;
+        }
+        for (path, _) in &segments {
+            std::fs::remove_file(path).map_err(io)?;
+        }
+        Ok((segments.len(), kept.len(), total - kept.len()))
+    }
+
+    /// Each segment's path and rows, duplicates across segments dropped.
+    fn load_segments(&self) -> Result<Vec<(PathBuf, Vec<Row>)>, StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for path in self.segments()? {
+            let rows: Vec<Row> = self
+                .read_segment(&path)?
+                .into_iter()
+                .filter(|r| {
+                    seen.insert((
+                        r.run.clone(),
+                        r.table.clone(),
+                        r.column.clone(),
+                        r.metric.clone(),
+                    ))
+                })
+                .collect();
+            out.push((path, rows));
+        }
+        Ok(out)
+    }
+
+    fn read_segment(&self, path: &Path) -> Result<Vec<Row>, StoreError> {
+        let damaged = |source| StoreError::Damaged {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(|source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let df = ParquetReader::new(file).finish().map_err(damaged)?;
+        unframe(&df).map_err(damaged)
+    }
+
+    /// Writes `rows` as the segment `path`, by way of a temporary name.
+    fn write_segment(&self, rows: &[Row], path: &Path) -> Result<(), StoreError> {
+        let io = |source| StoreError::Io {
+            path: self.root.clone(),
+            source,
+        };
+        let mut df = frame(rows).map_err(|e| io(std::io::Error::other(e)))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".segment-")
+            .tempfile_in(&self.root)
+            .map_err(io)?;
+        ParquetWriter::new(tmp.as_file_mut())
+            .finish(&mut df)
+            .map_err(|e| io(std::io::Error::other(e)))?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist_noclobber(path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    /// Every row as CSV (long format; sketches left out: they are lists).
+    pub fn export_csv(&self, out: &mut dyn std::io::Write) -> Result<usize, StoreError> {
+        let rows = self.load()?;
+        let io = |source| StoreError::Io {
+            path: self.root.clone(),
+            source,
+        };
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record([
+            "run",
+            "recorded_at",
+            "as_of",
+            "commit",
+            "label",
+            "table",
+            "column",
+            "metric",
+            "value",
+        ])
+        .map_err(|e| io(e.into()))?;
+        let mut n = 0;
+        for r in rows.iter().filter(|r| r.points.is_none()) {
+            w.write_record([
+                r.run.as_str(),
+                &super::show_time_iso(r.recorded_at),
+                &super::show_time_iso(r.as_of),
+                r.commit.as_deref().unwrap_or(""),
+                r.label.as_deref().unwrap_or(""),
+                &r.table,
+                r.column.as_deref().unwrap_or(""),
+                &r.metric,
+                &r.value.to_string(),
+            ])
+            .map_err(|e| io(e.into()))?;
+            n += 1;
+        }
+        w.flush().map_err(io)?;
+        Ok(n)
     }
 }
 
@@ -340,6 +447,37 @@ mod tests {
         assert_eq!(back[1], rows[1]);
         assert_eq!(back[2].points, rows[2].points);
         assert!(back[2].value.is_nan());
+    }
+
+    #[test]
+    fn compaction_merges_segments_and_drops_what_retain_leaves_out() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store {
+            root: d.path().into(),
+        };
+        for (run, as_of) in [("r1", 10), ("r2", 20), ("r3", 30)] {
+            let mut r = row(run, "row_count", as_of as f64);
+            r.as_of = as_of;
+            store.record(&[r]).unwrap();
+        }
+        assert_eq!(store.compact(None).unwrap(), (3, 3, 0));
+        assert_eq!(store.segments().unwrap().len(), 1);
+        assert_eq!(store.load().unwrap().len(), 3);
+        assert_eq!(store.compact(Some(20)).unwrap(), (1, 2, 1));
+        let runs: Vec<String> = store.load().unwrap().into_iter().map(|r| r.run).collect();
+        assert_eq!(runs, ["r2", "r3"]);
+        // A reader between the merged segment's write and the removal of
+        // the merged ones sees each row once.
+        let merged = store.segments().unwrap()[0].clone();
+        std::fs::copy(&merged, d.path().join("copy.parquet")).unwrap();
+        assert_eq!(store.load().unwrap().len(), 2);
+        let mut csv = Vec::new();
+        assert_eq!(store.export_csv(&mut csv).unwrap(), 2);
+        let text = String::from_utf8(csv).unwrap();
+        assert!(
+            text.starts_with("run,recorded_at,as_of,commit,label,table,column,metric,value\nr2,"),
+            "{text}"
+        );
     }
 
     #[test]

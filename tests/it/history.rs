@@ -212,6 +212,35 @@ fn two_recorders_at_once_lose_nothing() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.iter().all(|n| n.ends_with(".parquet")), "{names:?}");
+
+    // Compacted into one segment: the same two points.
+    let o = swimlane(dir, &["history", "compact", "--store", "store"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("compacted 2 segments into one"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(fs::read_dir(dir.join("store")).unwrap().count(), 1);
+    let ls = text(&swimlane(dir, &["history", "ls", "--store", "store"]));
+    assert!(
+        ls.lines()
+            .any(|l| l.starts_with("plays.row_count ") && l.contains(" 2 points")),
+        "{ls}"
+    );
+    let o = swimlane(dir, &["history", "export", "--csv", "--store", "store"]);
+    let csv = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        csv.starts_with("run,recorded_at,as_of,commit,label,table,column,metric,value\n"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.lines()
+            .filter(|l| l.contains(",plays,,row_count,"))
+            .count(),
+        2,
+        "{csv}"
+    );
 }
 
 #[test]
