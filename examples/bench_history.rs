@@ -86,9 +86,7 @@ fn main() {
     .expect("a frame");
     let profile = swimlane::profile::of_frame(&df, Some(0)).expect("a profile");
     let dir = tempfile::tempdir().expect("a temp dir");
-    let store = swimlane::history::store::Store {
-        root: dir.path().to_path_buf(),
-    };
+    let store = swimlane::history::store::Store::dir(dir.path().to_path_buf());
     let meta = swimlane::history::Meta::now(None, Some("0123abcd".into()), None);
     let rows = swimlane::history::rows(&meta, &[("t", &profile)]);
     let path = store.record(&rows).expect("recorded");

@@ -287,7 +287,7 @@ fn add_note(store: &StoreArgs, note: Note) -> u8 {
             series
                 .map(|s| format!(" in series `{s}`"))
                 .unwrap_or_default(),
-            s.root.display()
+            s.spec()
         );
         return EXIT_ERROR;
     }
@@ -473,7 +473,11 @@ pub fn history(args: &HistoryArgs) -> u8 {
 /// config's `[[audit]]` checks.
 pub fn audit_recorded(config: &std::path::Path, store: &str, run: &str) -> u8 {
     let loaded = crate::config::Config::load_history(config);
-    match (loaded, Store::parse(store)) {
+    let dir = std::path::absolute(config)
+        .ok()
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(|| ".".into());
+    match (loaded, Store::parse_in(store, &dir)) {
         (Ok(c), Ok(s)) => audit_store(&s, &c, Some(run), false).0,
         (Err(e), _) => {
             config_error(&e);

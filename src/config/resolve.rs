@@ -557,11 +557,14 @@ fn resolve_history(
 ) -> Result<HistoryConfig, ConfigError> {
     let store = match history.and_then(|h| h.store) {
         None => None,
+        Some(s) if s.get_ref().starts_with("git:refs/swimlane/") => Some(s.into_inner()),
         Some(s) if s.get_ref().starts_with("git:") || s.get_ref().starts_with("spark:") => {
             return Err(at(
                 s.span(),
                 format!("history store `{}` is not supported yet", s.get_ref()),
-                Some("use a directory: `store = \"dir:PATH\"` (relative to this file)"),
+                Some(
+                    "use a directory, `store = \"dir:PATH\"` (relative to this file), or a ref of this repository, `store = \"git:refs/swimlane/history\"`",
+                ),
             ));
         }
         Some(s) => {

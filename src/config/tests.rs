@@ -286,7 +286,15 @@ fn history_store_is_a_directory_relative_to_the_config() {
         Some("dir:/var/swimlane")
     );
     assert_eq!(parse(MINIMAL).unwrap().history.store, None);
-    let msg = error(&with("git:refs/swimlane/history"));
+    assert_eq!(
+        parse(&with("git:refs/swimlane/history"))
+            .unwrap()
+            .history
+            .store
+            .as_deref(),
+        Some("git:refs/swimlane/history")
+    );
+    let msg = error(&with("git:refs/heads/main"));
     assert!(msg.contains("is not supported yet"), "{msg}");
     assert!(msg.contains("swimlane.toml:15:9"), "{msg}");
     let msg = error(&with("dir:"));

@@ -6,6 +6,7 @@
 //! `stats::changepoint`.
 
 pub mod audit;
+pub mod git_ref;
 pub mod store;
 pub mod watch;
 

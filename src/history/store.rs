@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::Row;
+use super::git_ref::{GitRef, GitRefError};
 use crate::error::Help;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,8 @@ pub enum StoreError {
     },
     #[error("history store `{spec}` is not supported yet")]
     Unsupported { spec: String },
+    #[error(transparent)]
+    Git(#[from] GitRefError),
     #[error("no history store: set $SWIMLANE_DATA_DIR or $HOME, or pass --store DIR")]
     NoDefault,
 }
@@ -51,8 +54,14 @@ impl Help for StoreError {
                 path.display()
             )),
             StoreError::Unsupported { .. } => Some(
-                "use a directory: `--store dir:PATH` (or a plain path); git-ref stores are planned"
+                "use a directory (`dir:PATH`) or a git ref (`git:refs/swimlane/history`)".into(),
+            ),
+            StoreError::Git(GitRefError::NotOurs { .. }) => Some(
+                "swimlane writes only refs under refs/swimlane/: e.g. git:refs/swimlane/history"
                     .into(),
+            ),
+            StoreError::Git(GitRefError::Git { .. }) => Some(
+                "run it inside the repository the ref belongs to; fetch the ref with `git fetch origin refs/swimlane/history:refs/swimlane/history`".into(),
             ),
             StoreError::Io { .. } | StoreError::NoDefault => None,
         }
@@ -69,22 +78,57 @@ pub enum Note {
     Accept { series: String, from: String },
 }
 
-/// A directory of segments.
+/// A directory of segments, or a git ref holding them.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// The directory (for a git ref: a directory in its repository).
     pub root: PathBuf,
+    git: Option<GitRef>,
 }
 
 impl Store {
-    /// `--store`: `dir:PATH` or a plain path.
+    /// A directory store.
+    pub fn dir(root: PathBuf) -> Store {
+        Store { root, git: None }
+    }
+
+    /// `--store`: `dir:PATH`, a plain path, or `git:refs/swimlane/NAME`
+    /// (in the repository around the current directory).
     pub fn parse(spec: &str) -> Result<Store, StoreError> {
+        Store::parse_in(
+            spec,
+            &std::env::current_dir().unwrap_or_else(|_| ".".into()),
+        )
+    }
+
+    /// As [`Store::parse`], a git ref's repository found from `dir`.
+    pub fn parse_in(spec: &str, dir: &Path) -> Result<Store, StoreError> {
         if let Some(path) = spec.strip_prefix("dir:") {
-            return Ok(Store { root: path.into() });
+            return Ok(Store::dir(path.into()));
         }
-        if spec.starts_with("git:") || spec.starts_with("spark:") {
+        if let Some(refname) = spec.strip_prefix("git:") {
+            return Ok(Store {
+                root: dir.to_path_buf(),
+                git: Some(GitRef::new(dir, refname)?),
+            });
+        }
+        if spec.starts_with("spark:") {
             return Err(StoreError::Unsupported { spec: spec.into() });
         }
-        Ok(Store { root: spec.into() })
+        Ok(Store::dir(spec.into()))
+    }
+
+    /// How the user names this store (`dir:PATH`, `git:REF`).
+    pub fn spec(&self) -> String {
+        match &self.git {
+            Some(g) => format!("git:{}", g.refname),
+            None => format!("dir:{}", self.root.display()),
+        }
+    }
+
+    /// A file inside a git store, as messages name it.
+    fn git_path(g: &GitRef, name: &str) -> PathBuf {
+        PathBuf::from(format!("git:{}:{name}", g.refname))
     }
 
     /// The default store for the project in `dir`: under the user's data
@@ -98,13 +142,24 @@ impl Store {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "root".into());
         let hash = blake3::hash(full.to_string_lossy().as_bytes()).to_hex();
-        Ok(Store {
-            root: data.join("history").join(format!("{name}-{}", &hash[..8])),
-        })
+        Ok(Store::dir(
+            data.join("history").join(format!("{name}-{}", &hash[..8])),
+        ))
     }
 
     /// Writes one point's rows as a new segment.
     pub fn record(&self, rows: &[Row]) -> Result<PathBuf, StoreError> {
+        if let Some(g) = &self.git {
+            let run = rows.first().map_or("empty", |r| r.run.as_str());
+            let name = format!("segments/{run}.parquet");
+            let bytes = self.segment_bytes(rows)?;
+            g.commit(
+                &[(name.clone(), bytes)],
+                &[],
+                &format!("swimlane: record {run}"),
+            )?;
+            return Ok(Store::git_path(g, &name));
+        }
         let io = |source| StoreError::Io {
             path: self.root.clone(),
             source,
@@ -119,6 +174,16 @@ impl Store {
     /// Adds a note (an exclusion or an accepted level) as a file of its own,
     /// written by rename like a segment.
     pub fn note(&self, note: &Note) -> Result<PathBuf, StoreError> {
+        if let Some(g) = &self.git {
+            let meta = super::Meta::now(None, None, None);
+            let name = format!("notes/{}.note.json", meta.run);
+            let bytes = serde_json::to_vec_pretty(note).map_err(|e| StoreError::Io {
+                path: self.root.clone(),
+                source: std::io::Error::other(e),
+            })?;
+            g.commit(&[(name.clone(), bytes)], &[], "swimlane: note")?;
+            return Ok(Store::git_path(g, &name));
+        }
         let io = |source| StoreError::Io {
             path: self.root.clone(),
             source,
@@ -138,6 +203,18 @@ impl Store {
 
     /// Every note, in the order they were written.
     pub fn notes(&self) -> Result<Vec<Note>, StoreError> {
+        if let Some(g) = &self.git {
+            return g
+                .files("notes")?
+                .into_iter()
+                .map(|(name, bytes)| {
+                    serde_json::from_slice(&bytes).map_err(|source| StoreError::DamagedNote {
+                        path: Store::git_path(g, &format!("notes/{name}")),
+                        source,
+                    })
+                })
+                .collect();
+        }
         let mut paths: Vec<PathBuf> = match std::fs::read_dir(&self.root) {
             Ok(e) => e
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -220,8 +297,25 @@ impl Store {
             path: self.root.clone(),
             source,
         };
+        let tag = super::Meta::now(None, None, None).run;
+        if let Some(g) = &self.git {
+            // One commit: the merged segment in, the others out.
+            let names: Vec<String> = segments
+                .iter()
+                .filter_map(|(p, _)| p.to_str()?.rsplit_once(':').map(|x| x.1.to_string()))
+                .collect();
+            let add = if kept.is_empty() {
+                Vec::new()
+            } else {
+                vec![(
+                    format!("segments/{tag}-compacted.parquet"),
+                    self.segment_bytes(&kept)?,
+                )]
+            };
+            g.commit(&add, &names, "swimlane: compact")?;
+            return Ok((segments.len(), kept.len(), total - kept.len()));
+        }
         if !kept.is_empty() {
-            let tag = super::Meta::now(None, None, None).run;
             self.write_segment(&kept, &self.root.join(format!("{tag}-compacted.parquet")))?;
         }
         for (path, _) in &segments {
@@ -234,9 +328,27 @@ impl Store {
     fn load_segments(&self) -> Result<Vec<(PathBuf, Vec<Row>)>, StoreError> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for path in self.segments()? {
-            let rows: Vec<Row> = self
-                .read_segment(&path)?
+        let read: Vec<(PathBuf, Vec<Row>)> = match &self.git {
+            Some(g) => g
+                .files("segments")?
+                .into_iter()
+                .map(|(name, bytes)| {
+                    let path = Store::git_path(g, &format!("segments/{name}"));
+                    let rows = read_bytes(&path, bytes)?;
+                    Ok((path, rows))
+                })
+                .collect::<Result<_, StoreError>>()?,
+            None => self
+                .segments()?
+                .into_iter()
+                .map(|path| {
+                    let rows = self.read_segment(&path)?;
+                    Ok((path, rows))
+                })
+                .collect::<Result<_, StoreError>>()?,
+        };
+        for (path, rows) in read {
+            let rows: Vec<Row> = rows
                 .into_iter()
                 .filter(|r| {
                     seen.insert((
@@ -263,6 +375,18 @@ impl Store {
         })?;
         let df = ParquetReader::new(file).finish().map_err(damaged)?;
         unframe(&df).map_err(damaged)
+    }
+
+    /// A segment's Parquet bytes.
+    fn segment_bytes(&self, rows: &[Row]) -> Result<Vec<u8>, StoreError> {
+        let io = |e: PolarsError| StoreError::Io {
+            path: self.root.clone(),
+            source: std::io::Error::other(e),
+        };
+        let mut df = frame(rows).map_err(io)?;
+        let mut bytes = Vec::new();
+        ParquetWriter::new(&mut bytes).finish(&mut df).map_err(io)?;
+        Ok(bytes)
     }
 
     /// Writes `rows` as the segment `path`, by way of a temporary name.
@@ -323,6 +447,18 @@ impl Store {
         w.flush().map_err(io)?;
         Ok(n)
     }
+}
+
+/// A segment read from memory (a git blob); `path` names it in errors.
+fn read_bytes(path: &Path, bytes: Vec<u8>) -> Result<Vec<Row>, StoreError> {
+    let damaged = |source| StoreError::Damaged {
+        path: path.to_path_buf(),
+        source,
+    };
+    let df = ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .map_err(damaged)?;
+    unframe(&df).map_err(damaged)
 }
 
 fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
@@ -432,9 +568,7 @@ mod tests {
     #[test]
     fn a_segment_reads_back_as_written() {
         let d = tempfile::tempdir().unwrap();
-        let store = Store {
-            root: d.path().join("h"),
-        };
+        let store = Store::dir(d.path().join("h"));
         let rows = vec![
             row("r1", "row_count", 600.0),
             row("r1", "null_fraction", 0.01),
@@ -452,9 +586,7 @@ mod tests {
     #[test]
     fn compaction_merges_segments_and_drops_what_retain_leaves_out() {
         let d = tempfile::tempdir().unwrap();
-        let store = Store {
-            root: d.path().into(),
-        };
+        let store = Store::dir(d.path().into());
         for (run, as_of) in [("r1", 10), ("r2", 20), ("r3", 30)] {
             let mut r = row(run, "row_count", as_of as f64);
             r.as_of = as_of;
@@ -483,9 +615,7 @@ mod tests {
     #[test]
     fn a_damaged_segment_is_named() {
         let d = tempfile::tempdir().unwrap();
-        let store = Store {
-            root: d.path().into(),
-        };
+        let store = Store::dir(d.path().into());
         store.record(&[row("r1", "row_count", 1.0)]).unwrap();
         std::fs::write(d.path().join("r2.parquet"), b"not parquet").unwrap();
         let e = store.load().unwrap_err();
@@ -494,8 +624,10 @@ mod tests {
     }
 
     #[test]
-    fn git_stores_are_refused_with_what_to_use() {
-        let e = Store::parse("git:refs/swimlane/history").unwrap_err();
+    fn only_refs_under_refs_swimlane_and_no_spark_stores() {
+        let e = Store::parse("git:refs/heads/main").unwrap_err();
+        assert!(e.help().unwrap().contains("only refs under refs/swimlane/"));
+        let e = Store::parse("spark:db.history").unwrap_err();
         assert!(e.help().unwrap().contains("dir:PATH"));
         assert_eq!(Store::parse("dir:/x").unwrap().root, PathBuf::from("/x"));
     }

@@ -280,7 +280,7 @@ fn record(
     match store.record(&history::rows(&meta, &profiled)) {
         Ok(_) => Some(crate::model::Recorded {
             run: meta.run,
-            store: format!("dir:{}", store.root.display()),
+            store: store.spec(),
         }),
         Err(e) => {
             errors.push(format!("--record: {}", crate::error::chain(&e)));

@@ -548,3 +548,134 @@ fn a_malformed_audit_is_located_in_the_config() {
         "{err}"
     );
 }
+
+/// What recording must leave alone in a clone: its work tree status, index,
+/// HEAD and every ref but refs/swimlane/.
+fn untouched(clone: &Path) -> Vec<String> {
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(clone)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let refs: String = git(&["for-each-ref", "--format=%(refname) %(objectname)"])
+        .lines()
+        .filter(|l| !l.starts_with("refs/swimlane/"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    vec![
+        git(&["status", "--porcelain", "--untracked-files=all"]),
+        git(&["symbolic-ref", "HEAD"]),
+        git(&["rev-parse", "HEAD"]),
+        refs,
+        format!("{:?}", fs::read(clone.join(".git/index")).unwrap()),
+    ]
+}
+
+#[test]
+fn a_git_ref_store_is_pushed_from_one_clone_and_read_in_another() {
+    let repo = TestRepo::with_pipeline("id,v\n1,a\n");
+    let root = repo.side.clone();
+    let clone = |name: &str| {
+        let dir = root.join(name);
+        let o = Command::new("git")
+            .args(["clone", "-q"])
+            .arg(&repo.dir)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        dir
+    };
+    let a = clone("a");
+    let data = root.join("plays.csv");
+    let before = untouched(&a);
+    let store = "git:refs/swimlane/history";
+    for day in 0..11 {
+        fs::write(&data, plays(day)).unwrap();
+        let as_of = format!("2026-04-{:02}", day + 1);
+        let o = swimlane(
+            &a,
+            &[
+                "profile",
+                data.to_str().unwrap(),
+                "--record",
+                "--as-of",
+                &as_of,
+                "--store",
+                store,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "day {day}: {}", text(&o));
+        assert!(
+            text(&o).contains("in git:refs/swimlane/history:segments/"),
+            "{}",
+            text(&o)
+        );
+    }
+    // Two recorders at once on the same ref: the ref moves by
+    // compare-and-swap, so both points land.
+    let (x, y) = std::thread::scope(|s| {
+        let run = |day: &'static str| {
+            let a = &a;
+            let data = &data;
+            s.spawn(move || {
+                Command::new(BIN)
+                    .args([
+                        "profile",
+                        data.to_str().unwrap(),
+                        "--name",
+                        "plays",
+                        "--record",
+                    ])
+                    .args(["--as-of", day, "--store", store])
+                    .current_dir(a)
+                    .env("SWIMLANE_DATA_DIR", a.join("unused"))
+                    .output()
+                    .unwrap()
+            })
+        };
+        let (x, y) = (run("2026-04-20"), run("2026-04-21"));
+        (x.join().unwrap(), y.join().unwrap())
+    });
+    assert!(x.status.code().is_some_and(|c| c < 2), "{}", text(&x));
+    assert!(y.status.code().is_some_and(|c| c < 2), "{}", text(&y));
+    assert_eq!(untouched(&a), before, "recording changed the clone");
+
+    let o = Command::new("git")
+        .args(["push", "-q", "origin", "refs/swimlane/history"])
+        .current_dir(&a)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let b = clone("b");
+    let o = Command::new("git")
+        .args([
+            "fetch",
+            "-q",
+            "origin",
+            "refs/swimlane/history:refs/swimlane/history",
+        ])
+        .current_dir(&b)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    let ls = text(&swimlane(&b, &["history", "ls", "--store", store]));
+    let line = ls
+        .lines()
+        .find(|l| l.starts_with("plays.row_count "))
+        .unwrap_or_else(|| panic!("{ls}"));
+    assert!(line.contains(" 13 points"), "{line}");
+    let o = swimlane(&b, &["audit", "--store", store]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // A ref outside refs/swimlane/ is refused.
+    let o = swimlane(&b, &["history", "ls", "--store", "git:refs/heads/main"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("only refs under refs/swimlane/"),
+        "{}",
+        text(&o)
+    );
+}
