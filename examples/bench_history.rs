@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
-use swimlane::history::watch::{self, Point, Settings};
+use swimlane::history::watch::{self, Point};
 
 fn main() {
     let args: Vec<usize> = std::env::args()
@@ -55,7 +55,7 @@ fn main() {
     let mut flagged = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let judged = watch::judge(series.clone(), &[], Settings::default());
+        let judged = watch::judge(series.clone(), &[], &Default::default());
         times.push(t.elapsed().as_secs_f64());
         flagged = judged
             .iter()

@@ -12,7 +12,7 @@ use super::{EXIT_ERROR, EXIT_PASS, EXIT_REGRESSION, print_error};
 use crate::config::HistoryConfig;
 use crate::history::audit::{self as language, Status};
 use crate::history::store::{Note, Store, StoreError};
-use crate::history::watch::{self, Judged, Settings};
+use crate::history::watch::{self, Judged};
 use crate::history::{self, Meta, show_number as num};
 use crate::stats::anomaly::Check;
 
@@ -32,10 +32,6 @@ impl StoreArgs {
             None => Store::default_for(&std::env::current_dir().unwrap_or_else(|_| ".".into())),
         }
     }
-
-    fn open(&self) -> Result<Store, StoreError> {
-        self.open_with(&HistoryConfig::default())
-    }
 }
 
 #[derive(Args)]
@@ -43,7 +39,7 @@ pub struct ConfigArg {
     /// The config with `[[audit]]` checks and `[history] store` (a full
     /// swimlane.toml, or a file with only those) [default: ./swimlane.toml
     /// when there is one].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     config: Option<PathBuf>,
 }
 
@@ -93,6 +89,8 @@ pub struct ProfileArgs {
 pub struct HistoryArgs {
     #[command(subcommand)]
     command: HistoryCommand,
+    #[command(flatten)]
+    config: ConfigArg,
 }
 
 #[derive(Subcommand)]
@@ -258,16 +256,19 @@ pub fn profile(args: &ProfileArgs) -> u8 {
 }
 
 /// The store's rows and notes.
-fn load(store: &StoreArgs) -> Result<(Store, Vec<history::Row>, Vec<Note>), StoreError> {
-    let s = store.open()?;
+fn load(
+    store: &StoreArgs,
+    config: &HistoryConfig,
+) -> Result<(Store, Vec<history::Row>, Vec<Note>), StoreError> {
+    let s = store.open_with(config)?;
     let rows = s.load()?;
     let notes = s.notes()?;
     Ok((s, rows, notes))
 }
 
 /// Writes `note` after checking that its run (and series) are recorded.
-fn add_note(store: &StoreArgs, note: Note) -> u8 {
-    let (s, rows, _) = match load(store) {
+fn add_note(store: &StoreArgs, config: &HistoryConfig, note: Note) -> u8 {
+    let (s, rows, _) = match load(store, config) {
         Ok(x) => x,
         Err(e) => {
             print_error(&e);
@@ -304,11 +305,19 @@ fn add_note(store: &StoreArgs, note: Note) -> u8 {
 }
 
 pub fn history(args: &HistoryArgs) -> u8 {
+    let config = match args.config.load() {
+        Ok(c) => c,
+        Err(e) => {
+            config_error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let config = &config;
     match &args.command {
         HistoryCommand::Compact { retain_days, store } => {
             let keep_from = retain_days
                 .map(|d| chrono::Utc::now().timestamp_micros() - i64::from(d) * 86_400_000_000);
-            match store.open().and_then(|s| s.compact(keep_from)) {
+            match store.open_with(config).and_then(|s| s.compact(keep_from)) {
                 Ok((segments, kept, dropped)) => {
                     println!(
                         "compacted {segments} segments into one: {kept} rows kept, {dropped} older dropped"
@@ -322,7 +331,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
             }
         }
         HistoryCommand::Export { csv: _, out, store } => {
-            let written = store.open().and_then(|s| match out {
+            let written = store.open_with(config).and_then(|s| match out {
                 None => s.export_csv(&mut io::stdout().lock()),
                 Some(path) => {
                     let mut n = 0;
@@ -347,6 +356,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
         }
         HistoryCommand::Exclude { run, reason, store } => add_note(
             store,
+            config,
             Note::Exclude {
                 run: run.clone(),
                 reason: reason.clone(),
@@ -358,13 +368,14 @@ pub fn history(args: &HistoryArgs) -> u8 {
             store,
         } => add_note(
             store,
+            config,
             Note::Accept {
                 series: series.clone(),
                 from: from.clone(),
             },
         ),
         HistoryCommand::Ls { store } => {
-            let rows = match store.open().and_then(|s| s.load()) {
+            let rows = match store.open_with(config).and_then(|s| s.load()) {
                 Ok(r) => r,
                 Err(e) => {
                     print_error(&e);
@@ -388,7 +399,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
             store,
             json,
         } => {
-            let (_, rows, notes) = match load(store) {
+            let (_, rows, notes) = match load(store, config) {
                 Ok(x) => x,
                 Err(e) => {
                     print_error(&e);
@@ -412,7 +423,8 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 );
                 return EXIT_ERROR;
             };
-            let judged = watch::judge_one(series.clone(), points, &notes, Settings::default());
+            let settings = config.detect_for(series);
+            let judged = watch::judge_one(series.clone(), points, &notes, settings);
             let mut out = io::stdout().lock();
             let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
             let _ = writeln!(out, "{series}  {}", sparkline(&values));
@@ -554,8 +566,7 @@ fn audit_store(
             );
         }
     }
-    let settings = Settings::default();
-    let judged = watch::judge(all, &notes, settings);
+    let judged = watch::judge(all, &notes, config);
     let mut out = io::stdout().lock();
     let (mut anomalies, mut warnings, mut insufficient, mut checked) = (0, 0, 0, 0);
     let mut series_json = Vec::new();
@@ -582,7 +593,7 @@ fn audit_store(
                     num(low),
                     num(high),
                     num(center),
-                    settings.anomaly.sigma,
+                    j.settings.anomaly.sigma,
                     num(spread),
                 );
             }
@@ -661,7 +672,7 @@ fn audit_store(
     let _ = writeln!(
         out,
         "audit: {checked} series, {anomalies} anomalies, {warnings} with change points, {insufficient} with insufficient history (fewer than {} points); {} checks, {failed_audits} failed -> {}",
-        settings.anomaly.min_history,
+        config.detect.anomaly.min_history,
         outcomes.len(),
         if broken_audits > 0 {
             "ERROR"

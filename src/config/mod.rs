@@ -63,13 +63,66 @@ pub struct Config {
 
 /// What history commands read from a config: a file holding only these
 /// sections is enough for them.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct HistoryConfig {
     /// `[history] store`: where `--record` records, as `dir:PATH` with the
     /// path made absolute.
     pub store: Option<String>,
     /// `[[audit]]`: checks of recorded history.
     pub audits: Vec<Audit>,
+    /// `[history]` sigma, window, ...: how every series is judged.
+    pub detect: Detect,
+    /// `[[history.override]]`: settings for the series a glob matches; a
+    /// later one wins over an earlier one.
+    pub overrides: Vec<Override>,
+}
+
+/// How series are judged: the n-sigma rule and the change-point search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detect {
+    pub anomaly: crate::stats::anomaly::Config,
+    pub changepoint: crate::stats::changepoint::Config,
+    /// Change points are searched in this many latest points.
+    pub last: usize,
+}
+
+impl Default for Detect {
+    fn default() -> Detect {
+        Detect {
+            anomaly: crate::stats::anomaly::Config::default(),
+            changepoint: crate::stats::changepoint::Config::default(),
+            last: 100,
+        }
+    }
+}
+
+/// Anomaly settings for some series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// A glob over series names (`plays.*.null_fraction`).
+    pub series: glob::Pattern,
+    pub sigma: Option<f64>,
+    pub window: Option<usize>,
+    pub min_history: Option<usize>,
+    pub direction: Option<crate::stats::anomaly::Direction>,
+    pub method: Option<crate::stats::anomaly::Method>,
+}
+
+impl HistoryConfig {
+    /// How series `name` is judged: `[history]`, then every override that
+    /// matches it, in order.
+    pub fn detect_for(&self, name: &str) -> Detect {
+        let mut d = self.detect;
+        for o in self.overrides.iter().filter(|o| o.series.matches(name)) {
+            let a = &mut d.anomaly;
+            a.sigma = o.sigma.unwrap_or(a.sigma);
+            a.window = o.window.unwrap_or(a.window);
+            a.min_history = o.min_history.unwrap_or(a.min_history);
+            a.direction = o.direction.unwrap_or(a.direction);
+            a.method = o.method.unwrap_or(a.method);
+        }
+        d
+    }
 }
 
 /// An `[[audit]]`: a check over a table's (or its columns') metrics and

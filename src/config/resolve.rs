@@ -555,6 +555,10 @@ fn resolve_history(
     dir: &Path,
     at: &At<'_>,
 ) -> Result<HistoryConfig, ConfigError> {
+    let (detect, overrides) = match &history {
+        Some(h) => resolve_detect(h, at)?,
+        None => (Detect::default(), Vec::new()),
+    };
     let store = match history.and_then(|h| h.store) {
         None => None,
         Some(s) if s.get_ref().starts_with("git:refs/swimlane/") => Some(s.into_inner()),
@@ -603,5 +607,91 @@ fn resolve_history(
     Ok(HistoryConfig {
         store,
         audits: resolved,
+        detect,
+        overrides,
     })
+}
+
+/// A positive count from the config, located when it is not.
+fn count(
+    v: &Option<Spanned<i64>>,
+    least: i64,
+    what: &str,
+    at: &At<'_>,
+) -> Result<Option<usize>, ConfigError> {
+    match v {
+        None => Ok(None),
+        Some(n) if *n.get_ref() >= least => Ok(Some(*n.get_ref() as usize)),
+        Some(n) => Err(at(
+            n.span(),
+            format!("{what} must be at least {least}"),
+            None,
+        )),
+    }
+}
+
+/// A positive number from the config, located when it is not.
+fn positive(v: &Option<Spanned<f64>>, what: &str, at: &At<'_>) -> Result<Option<f64>, ConfigError> {
+    match v {
+        None => Ok(None),
+        Some(x) if *x.get_ref() > 0.0 && x.get_ref().is_finite() => Ok(Some(*x.get_ref())),
+        Some(x) => Err(at(
+            x.span(),
+            format!("{what} must be a positive number"),
+            None,
+        )),
+    }
+}
+
+/// `[history]`'s detection settings and its overrides.
+fn resolve_detect(
+    h: &super::wire::WireHistory,
+    at: &At<'_>,
+) -> Result<(Detect, Vec<Override>), ConfigError> {
+    let mut d = Detect::default();
+    let a = &mut d.anomaly;
+    a.sigma = positive(&h.sigma, "history.sigma", at)?.unwrap_or(a.sigma);
+    a.window = count(&h.window, 2, "history.window", at)?.unwrap_or(a.window);
+    a.min_history = count(&h.min_history, 2, "history.min_history", at)?.unwrap_or(a.min_history);
+    a.direction = h.direction.unwrap_or(a.direction);
+    a.method = h.method.unwrap_or(a.method);
+    d.last = count(&h.changepoint_last, 2, "history.changepoint_last", at)?.unwrap_or(d.last);
+    d.changepoint.window = count(&h.changepoint_window, 2, "history.changepoint_window", at)?
+        .unwrap_or(d.changepoint.window);
+    d.changepoint.max_pvalue =
+        match positive(&h.changepoint_pvalue, "history.changepoint_pvalue", at)? {
+            Some(p) if p < 1.0 => p,
+            Some(_) => {
+                let span = h.changepoint_pvalue.as_ref().map_or(0..0, |p| p.span());
+                return Err(at(
+                    span,
+                    "history.changepoint_pvalue must be below 1".into(),
+                    None,
+                ));
+            }
+            None => d.changepoint.max_pvalue,
+        };
+    let mut overrides = Vec::new();
+    for o in h.overrides.iter().flatten() {
+        let series = glob::Pattern::new(o.series.get_ref()).map_err(|e| {
+            at(
+                o.series.span(),
+                format!(
+                    "`{}` is not a glob over series names: {}",
+                    o.series.get_ref(),
+                    e.msg
+                ),
+                Some("write e.g. `plays.*.null_fraction` or `*.row_count`"),
+            )
+        })?;
+        overrides.push(Override {
+            series,
+            sigma: positive(&o.sigma, "sigma", at)?,
+            window: count(&o.window, 2, "window", at)?,
+            min_history: count(&o.min_history, 2, "min_history", at)?,
+            direction: o.direction,
+            method: o.method,
+        });
+    }
+    Ok((d, overrides))
 }

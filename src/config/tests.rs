@@ -325,3 +325,34 @@ fn audit_checks_are_parsed_and_malformed_ones_located() {
     let msg = error(&with("nul_fraction <= 0.01"));
     assert!(msg.contains("help: metrics: row_count"), "{msg}");
 }
+
+#[test]
+fn history_detection_settings_and_overrides_are_read_and_checked() {
+    let with = |history: &str| format!("{MINIMAL}\n[history]\n{history}\n");
+    let c = parse(&with(
+        "sigma = 3\nwindow = 14\nmin_history = 5\ndirection = \"up\"\nmethod = \"robust\"\nchangepoint_last = 60\n\n[[history.override]]\nseries = \"plays.*.null_fraction\"\nsigma = 6\ndirection = \"both\"",
+    ))
+    .unwrap();
+    let d = c.history.detect_for("plays.row_count");
+    assert_eq!(
+        (
+            d.anomaly.sigma,
+            d.anomaly.window,
+            d.anomaly.min_history,
+            d.last
+        ),
+        (3.0, 14, 5, 60)
+    );
+    assert_eq!(d.anomaly.direction, crate::stats::anomaly::Direction::Up);
+    assert_eq!(d.anomaly.method, crate::stats::anomaly::Method::Robust);
+    let n = c.history.detect_for("plays.thumb.null_fraction");
+    assert_eq!((n.anomaly.sigma, n.anomaly.window), (6.0, 14));
+    assert_eq!(n.anomaly.direction, crate::stats::anomaly::Direction::Both);
+    let msg = error(&with("window = 1"));
+    assert!(msg.contains("history.window must be at least 2"), "{msg}");
+    assert!(msg.contains("swimlane.toml:15:10"), "{msg}");
+    let msg = error(&with("direction = \"sideways\""));
+    assert!(msg.contains("unknown variant `sideways`"), "{msg}");
+    let msg = error(&with("[[history.override]]\nseries = \"plays.[\""));
+    assert!(msg.contains("is not a glob over series names"), "{msg}");
+}

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{CompareMode, Engine, Format, StringOptions, TestKind, Tolerance};
+use crate::stats::anomaly::{Direction, Method};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +39,30 @@ pub(super) struct WireAudit {
 #[serde(deny_unknown_fields)]
 pub(super) struct WireHistory {
     pub(super) store: Option<Spanned<String>>,
+    pub(super) sigma: Option<Spanned<f64>>,
+    pub(super) window: Option<Spanned<i64>>,
+    pub(super) min_history: Option<Spanned<i64>>,
+    pub(super) direction: Option<Direction>,
+    pub(super) method: Option<Method>,
+    /// Change points: searched in the last `changepoint_last` points, with
+    /// windows of `changepoint_window`, kept below `changepoint_pvalue`.
+    pub(super) changepoint_last: Option<Spanned<i64>>,
+    pub(super) changepoint_window: Option<Spanned<i64>>,
+    pub(super) changepoint_pvalue: Option<Spanned<f64>>,
+    #[serde(rename = "override")]
+    pub(super) overrides: Option<Vec<WireOverride>>,
+}
+
+/// `[[history.override]]`: anomaly settings for the series a glob matches.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireOverride {
+    pub(super) series: Spanned<String>,
+    pub(super) sigma: Option<Spanned<f64>>,
+    pub(super) window: Option<Spanned<i64>>,
+    pub(super) min_history: Option<Spanned<i64>>,
+    pub(super) direction: Option<Direction>,
+    pub(super) method: Option<Method>,
 }
 
 #[derive(Deserialize)]

@@ -10,27 +10,10 @@ use rayon::prelude::*;
 
 use super::Row;
 use super::store::Note;
+pub use crate::config::Detect as Settings;
+use crate::config::HistoryConfig;
 use crate::stats::anomaly::{self, Check};
 use crate::stats::changepoint::{self, ChangePoint};
-
-/// How series are judged (the defaults).
-#[derive(Debug, Clone, Copy)]
-pub struct Settings {
-    pub anomaly: anomaly::Config,
-    pub changepoint: changepoint::Config,
-    /// Change points are searched in this many latest points.
-    pub last: usize,
-}
-
-impl Default for Settings {
-    fn default() -> Settings {
-        Settings {
-            anomaly: anomaly::Config::default(),
-            changepoint: changepoint::Config::default(),
-            last: 100,
-        }
-    }
-}
 
 /// One point of a series.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +32,8 @@ pub struct Point {
 #[derive(Debug, Clone)]
 pub struct Judged {
     pub name: String,
+    /// The settings it was judged with.
+    pub settings: Settings,
     pub points: Vec<Point>,
     /// One per point.
     pub checks: Vec<Check>,
@@ -94,15 +79,18 @@ pub fn series(rows: &[Row]) -> BTreeMap<String, Vec<Point>> {
 }
 
 /// Judges every series (in parallel: they are independent), with the
-/// store's notes.
+/// store's notes and each series' settings from `config`.
 pub fn judge(
     series: BTreeMap<String, Vec<Point>>,
     notes: &[Note],
-    settings: Settings,
+    config: &HistoryConfig,
 ) -> Vec<Judged> {
     series
         .into_par_iter()
-        .map(|(name, points)| judge_one(name, points, notes, settings))
+        .map(|(name, points)| {
+            let settings = config.detect_for(&name);
+            judge_one(name, points, notes, settings)
+        })
         .collect()
 }
 
@@ -142,6 +130,7 @@ pub fn judge_one(name: String, points: Vec<Point>, notes: &[Note], settings: Set
         .collect();
     Judged {
         name,
+        settings,
         points,
         checks,
         changepoints,

@@ -13,7 +13,8 @@
 use super::changepoint::{mean, numpy_sum};
 
 /// Which way a point may move before it is an anomaly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
     Both,
     Up,
@@ -21,7 +22,8 @@ pub enum Direction {
 }
 
 /// How the baseline's centre and spread are measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Mean and sample standard deviation.
     Mean,

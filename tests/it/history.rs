@@ -679,3 +679,25 @@ fn a_git_ref_store_is_pushed_from_one_clone_and_read_in_another() {
         text(&o)
     );
 }
+
+#[test]
+fn an_override_lets_a_series_move_one_way() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    // Row counts may fall (a filter upstream), never rise.
+    fs::write(
+        dir.join("swimlane.toml"),
+        "[history]\nstore = \"dir:store\"\n\n[[history.override]]\nseries = \"*.row_count\"\ndirection = \"up\"\n",
+    )
+    .unwrap();
+    let day = |rows: usize| format!("v\n{}", "x\n".repeat(rows));
+    let mut codes = Vec::new();
+    for rows in [600; 12].into_iter().chain([150, 1200]) {
+        fs::write(dir.join("plays.csv"), day(rows)).unwrap();
+        let o = swimlane(dir, &["profile", "plays.csv", "--record"]);
+        codes.push(o.status.code().unwrap());
+    }
+    // The drop to 150 passes; the rise to 1200 fails.
+    assert_eq!(codes[12], 0, "{codes:?}");
+    assert_eq!(codes[13], 1, "{codes:?}");
+}
