@@ -278,6 +278,61 @@ fn render_table_details(
         if !t.features.is_empty() {
             feature_table(out, t)?;
         }
+        if let Some(profiles) = &t.profile {
+            profile_table(out, profiles)?;
+        }
+    }
+    Ok(())
+}
+
+/// `-v` with `--profile`: each column's profile, base → head.
+fn profile_table(out: &mut dyn Write, p: &crate::model::TableProfiles) -> io::Result<()> {
+    let (b, h) = (&p.base, &p.head);
+    writeln!(
+        out,
+        "  = profile (base → head): rows {} → {}",
+        b.row_count, h.row_count
+    )?;
+    if let (Some(db), Some(dh)) = (b.duplicate_keys, h.duplicate_keys) {
+        writeln!(out, "      duplicated keys {db} → {dh}")?;
+    }
+    let pct = |n: u64, rows: u64| format!("{:.2}%", 100.0 * n as f64 / rows.max(1) as f64);
+    for cb in &b.columns {
+        let Some(ch) = h.columns.iter().find(|c| c.name == cb.name) else {
+            continue;
+        };
+        let mut line = format!(
+            "      {}: nulls {} → {}, distinct ~{} → ~{}",
+            cb.name,
+            pct(cb.null_count, b.row_count),
+            pct(ch.null_count, h.row_count),
+            cb.distinct,
+            ch.distinct
+        );
+        if let (Some(nb), Some(nh)) = (&cb.numbers, &ch.numbers) {
+            line += &format!(
+                ", p01 {} → {}, p50 {} → {}, p99 {} → {}, mean {} → {}",
+                num(nb.p01),
+                num(nh.p01),
+                num(nb.p50),
+                num(nh.p50),
+                num(nb.p99),
+                num(nh.p99),
+                num(nb.mean),
+                num(nh.mean)
+            );
+        }
+        if let (Some(tb), Some(th)) = (&cb.text, &ch.text) {
+            line += &format!(
+                ", empty {} → {}",
+                pct(tb.empty, b.row_count),
+                pct(th.empty, h.row_count)
+            );
+            if let Some((v, n)) = th.top.first() {
+                line += &format!(", top in head `{v}` ({})", pct(*n, h.row_count));
+            }
+        }
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

@@ -461,8 +461,23 @@ fn profile_puts_both_sides_figures_in_the_report_only_when_asked() {
     write(d.path(), "head/t.csv", &head);
     let plain = compare(d.path(), &["base", "head", "--key", "id"]);
     assert_eq!(table(&plain.json, "t").get("profile"), None);
-    let r = compare(d.path(), &["base", "head", "--key", "id", "--profile"]);
+    let r = compare(
+        d.path(),
+        &["base", "head", "--key", "id", "--profile", "-v"],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
+    // -v prints them too.
+    assert!(
+        r.stdout.contains("= profile (base → head): rows 100 → 99"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("x: nulls 0.00% → 1.01%, distinct ~100 → ~98, p01 1.99 → "),
+        "{}",
+        r.stdout
+    );
     let p = &table(&r.json, "t")["profile"];
     let column = |side: &str, name: &str| -> Value {
         p[side]["columns"]
