@@ -359,10 +359,17 @@ impl Parser {
             }
             Tok::Ident(name) if self.sym("(") => {
                 if !FUNCTIONS.contains(&name.as_str()) {
+                    let hint = if METRICS.contains(&name.as_str()) {
+                        format!(
+                            "`{name}` is a metric; over earlier points use an aggregate, e.g. avg({name}, last(10)); functions: "
+                        )
+                    } else {
+                        "functions: ".into()
+                    };
                     return Err(ParseError {
                         at: span,
                         message: format!("unknown function `{name}`"),
-                        help: Some(format!("functions: {}", FUNCTIONS.join(", "))),
+                        help: Some(hint + &FUNCTIONS.join(", ")),
                     });
                 }
                 self.pos += 1;

@@ -701,3 +701,33 @@ fn an_override_lets_a_series_move_one_way() {
     assert_eq!(codes[12], 0, "{codes:?}");
     assert_eq!(codes[13], 1, "{codes:?}");
 }
+
+#[test]
+fn malformed_audit_checks_are_located_with_a_caret() {
+    let cases = [
+        ("audit_unknown_metric", "null_fractoin <= 0.01"),
+        ("audit_single_equals", "null_fraction = 0.01"),
+        (
+            "audit_between_without_and",
+            "p99 between 0.8 * median(p99, last(10))",
+        ),
+        ("audit_unknown_function", "mean(p99, last(3)) < 1"),
+        (
+            "audit_bad_offset",
+            "row_count >= 0.9 * at(row_count, \"-7 days\")",
+        ),
+        ("audit_point_as_value", "p99 < at(\"-7d\")"),
+        ("audit_unclosed_quote", "row_count >= at(row_count, \"-7d)"),
+        ("audit_trailing_text", "row_count > 0 row_count"),
+    ];
+    for (name, check) in cases {
+        let d = tempfile::tempdir().unwrap();
+        let config = format!("[[audit]]\ntable = \"plays\"\ncheck = '{check}'\n");
+        fs::write(d.path().join("swimlane.toml"), config).unwrap();
+        let o = swimlane(d.path(), &["audit", "--store", "store"]);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(stderr.contains("--> swimlane.toml:3:"), "{name}: {stderr}");
+        insta::assert_snapshot!(name, stderr);
+    }
+}
