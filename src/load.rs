@@ -201,9 +201,23 @@ pub struct OnDisk {
     file_rows: Vec<usize>,
     /// Where the table was declared, for the help of reading errors.
     pub declared: Declared,
+    /// Shown every column as read whole (see [`OnDisk::observe`]).
+    observer: Option<Observer>,
 }
 
+/// Sees each column of an [`OnDisk`] table as it is read.
+pub type Observer = std::sync::Arc<dyn Fn(&Series) + Send + Sync>;
+
 impl OnDisk {
+    /// Has `f` see every column as it is read, whole, so that a profile is
+    /// computed from the reads the comparison makes rather than from reads
+    /// of its own. Filtered reads then read the whole column and filter it
+    /// in memory (more memory per column in flight; one read, not two). A
+    /// column read twice is seen twice.
+    pub fn observe(&mut self, f: Observer) {
+        self.observer = Some(f);
+    }
+
     /// Opens the file (or glob of part files) `pattern` under `dir`; `None`
     /// when the format cannot be read a column at a time.
     pub fn open(dir: &Path, pattern: &str, format: Format) -> Result<Option<OnDisk>, LoadError> {
@@ -273,6 +287,7 @@ impl OnDisk {
             column_bytes,
             file_rows,
             declared,
+            observer: None,
         }))
     }
 
@@ -283,7 +298,7 @@ impl OnDisk {
         // 16M rows: one slice up to tens of millions of rows (each slice is
         // a scan of its own), a few hundred MB per slice beyond.
         const SLICE: usize = 16 << 20;
-        if self.file_rows.len() != self.files.len() {
+        if self.file_rows.len() != self.files.len() || self.observer.is_some() {
             let all = self.columns(&[name.to_string()])?;
             let err = LoadError::read(&self.files[0], self.format, self.declared);
             let column = all.column(name).map_err(err)?;
@@ -371,7 +386,13 @@ impl OnDisk {
                 }
             });
         }
-        Ok(frame.expect("an OnDisk table has at least one file"))
+        let frame = frame.expect("an OnDisk table has at least one file");
+        if let Some(observe) = &self.observer {
+            for c in frame.columns() {
+                observe(c.as_materialized_series());
+            }
+        }
+        Ok(frame)
     }
 }
 

@@ -126,6 +126,17 @@ fn compare_out_of_core(
         .max()
         .unwrap_or(0);
     let in_flight = budget.columns_in_flight(pair_bytes);
+    // Profiles from the comparison's own reads (BENCHMARKS.md: reading
+    // every column again cost more than the profiling itself).
+    let collectors = profile.then(|| {
+        let (cb, ch) = (
+            std::sync::Arc::new(profile::Collector::default()),
+            std::sync::Arc::new(profile::Collector::default()),
+        );
+        b.observe(cb.observer());
+        h.observe(ch.observer());
+        (cb, ch)
+    });
     let result = match table.compare {
         CompareMode::Exact => diff::compare_sources(
             table,
@@ -141,21 +152,15 @@ fn compare_out_of_core(
             })
         }
     };
-    let mut report = match result {
-        Ok(mut r) if profile => {
+    let mut report = match (result, collectors) {
+        (Ok(mut r), Some((cb, ch))) => {
             let dups = duplicate_keys(table, &r);
-            // The profiles read each column again (measured: BENCHMARKS.md),
-            // as many of each side at a time as the same budget allows.
-            let per_side = in_flight.div_ceil(2).max(1);
-            let profiles = rayon::join(
-                || profile::of_disk(&b, per_side, dups.0),
-                || profile::of_disk(&h, per_side, dups.1),
-            );
+            let profiles = rayon::join(|| cb.finish(&b, dups.0), || ch.finish(&h, dups.1));
             attach_profiles(&mut r, profiles);
             r
         }
-        Ok(r) => r,
-        Err(e) => {
+        (Ok(r), None) => r,
+        (Err(e), _) => {
             let mut r = TableReport::new(&table.name, table.compare, &table.key);
             r.error = Some(crate::error::chain(&e));
             r

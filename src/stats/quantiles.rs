@@ -23,12 +23,22 @@ fn value(k: u64) -> f64 {
 /// `values.len()`) of `values` (no NaN) in ascending order. Takes the
 /// values to turn them into keys in place (no second buffer).
 pub fn at_ranks(values: Vec<f64>, ranks: &[usize]) -> Vec<f64> {
-    let keys: Vec<u64> = values.into_iter().map(key).collect();
+    // Keys and their range in one pass (the buffer is reused in place).
+    let (mut min, mut max) = (u64::MAX, 0);
+    let keys: Vec<u64> = values
+        .into_iter()
+        .map(|v| {
+            let k = key(v);
+            min = min.min(k);
+            max = max.max(k);
+            k
+        })
+        .collect();
     let mut order: Vec<usize> = (0..ranks.len()).collect();
     order.sort_by_key(|&i| ranks[i]);
     let sorted: Vec<usize> = order.iter().map(|&i| ranks[i]).collect();
     let mut found = Vec::with_capacity(ranks.len());
-    select(&keys, &sorted, &mut found);
+    select(&keys, &sorted, Some((min, max)), &mut found);
     let mut out = vec![0.0; ranks.len()];
     for (slot, k) in order.into_iter().zip(found) {
         out[slot] = value(k);
@@ -41,8 +51,9 @@ const BITS: u32 = 16;
 /// At or below this many keys a bucket is sorted.
 const SMALL: usize = 4096;
 
-/// Appends the keys at `ranks` (ascending) of `keys` to `out`.
-fn select(keys: &[u64], ranks: &[usize], out: &mut Vec<u64>) {
+/// Appends the keys at `ranks` (ascending) of `keys` to `out`; `range`,
+/// when known, is the keys' smallest and largest.
+fn select(keys: &[u64], ranks: &[usize], range: Option<(u64, u64)>, out: &mut Vec<u64>) {
     if ranks.is_empty() {
         return;
     }
@@ -52,9 +63,10 @@ fn select(keys: &[u64], ranks: &[usize], out: &mut Vec<u64>) {
         out.extend(ranks.iter().map(|&r| v[r]));
         return;
     }
-    let (min, max) = keys
-        .iter()
-        .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    let (min, max) = range.unwrap_or_else(|| {
+        keys.iter()
+            .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)))
+    });
     if min == max {
         out.extend(ranks.iter().map(|_| min));
         return;
@@ -100,7 +112,7 @@ fn select(keys: &[u64], ranks: &[usize], out: &mut Vec<u64>) {
         }
     }
     for ((_, rs), part) in wanted.iter().zip(parts) {
-        select(&part, rs, out);
+        select(&part, rs, None, out);
     }
 }
 

@@ -353,7 +353,12 @@ fn parquet_compared_from_disk_under_a_tiny_budget_reports_what_the_loaded_csv_do
             .finish(&mut df)
             .unwrap();
     }
-    let loaded = compare(d.path(), &["csv/base", "csv/head", "--key", "id"]);
+    // Profiled too: from the reads of the comparison on disk, from the
+    // loaded frames otherwise; the same figures either way.
+    let loaded = compare(
+        d.path(),
+        &["csv/base", "csv/head", "--key", "id", "--profile"],
+    );
     let from_disk = compare(
         d.path(),
         &[
@@ -363,6 +368,7 @@ fn parquet_compared_from_disk_under_a_tiny_budget_reports_what_the_loaded_csv_do
             "id",
             "--memory-budget",
             "1KiB",
+            "--profile",
         ],
     );
     assert_eq!(loaded.code, 1, "{}", loaded.stderr);
@@ -370,6 +376,8 @@ fn parquet_compared_from_disk_under_a_tiny_budget_reports_what_the_loaded_csv_do
     let mut t = table(&from_disk.json, "t").clone();
     assert_eq!(t["out_of_core"], true);
     assert_eq!(table(&loaded.json, "t").get("out_of_core"), None);
+    assert_eq!(t["profile"]["head"]["row_count"], 3_000 - 30 + 2);
+    assert_eq!(t["profile"]["head"]["columns"].as_array().unwrap().len(), 4);
     t.as_object_mut().unwrap().remove("out_of_core");
     assert_eq!(&t, table(&loaded.json, "t"));
     // 30 ids dropped (every 101st), 2 extra (a duplicate 5 and a new id),
@@ -415,6 +423,7 @@ fn distribution_parquet_read_a_column_pair_at_a_time_reports_what_the_loaded_csv
             "--distribution".into(),
             "--ignore".into(),
             "id".into(),
+            "--profile".into(),
         ];
         if dir == "pq" {
             // One column pair in memory at a time.
@@ -432,6 +441,14 @@ fn distribution_parquet_read_a_column_pair_at_a_time_reports_what_the_loaded_csv
     assert_eq!(from_disk.code, 1, "{}", from_disk.stderr);
     let mut t = table(&from_disk.json, "t").clone();
     assert_eq!(t["out_of_core"], true);
+    // The ignored key is not tested, but it is profiled (read for that).
+    let names: Vec<&str> = t["profile"]["base"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["id", "country", "amount", "score"]);
     t.as_object_mut().unwrap().remove("out_of_core");
     assert_eq!(&t, table(&loaded.json, "t"));
     let features: Vec<&str> = t["features"]
