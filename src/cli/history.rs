@@ -211,19 +211,8 @@ pub fn profile(args: &ProfileArgs) -> u8 {
     });
     let mut code = EXIT_PASS;
     if args.record {
-        let config = match args.config.load() {
-            Ok(c) => c,
-            Err(e) => {
-                config_error(&e);
-                return EXIT_ERROR;
-            }
-        };
-        let store = match args.store.open_with(&config) {
-            Ok(s) => s,
-            Err(e) => {
-                print_error(&e);
-                return EXIT_ERROR;
-            }
+        let Some((config, store)) = open(&args.config, &args.store) else {
+            return EXIT_ERROR;
         };
         let meta = Meta::now(args.as_of, None, args.label.clone());
         let refs: Vec<(&str, &crate::model::profile::Profile)> =
@@ -243,16 +232,32 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         doc["run"] = json!(meta.run);
         doc["audit"] = audit_doc;
     }
-    if let Some(path) = &args.json
-        && let Err(e) = crate::report::write_atomically(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &doc)?;
-            Ok(())
-        })
-    {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        return EXIT_ERROR;
+    match write_json(args.json.as_deref(), &doc) {
+        Ok(()) => code,
+        Err(code) => code,
     }
-    code
+}
+
+/// The config's history settings and the store they (or --store) name;
+/// `None` after printing why not.
+fn open(config: &ConfigArg, store: &StoreArgs) -> Option<(HistoryConfig, Store)> {
+    let config = config.load().map_err(|e| config_error(&e)).ok()?;
+    let store = store.open_with(&config).map_err(|e| print_error(&e)).ok()?;
+    Some((config, store))
+}
+
+/// Writes `doc` to `path` (atomically), if asked; an exit code if it
+/// cannot.
+fn write_json(path: Option<&std::path::Path>, doc: &Value) -> Result<(), u8> {
+    let Some(path) = path else { return Ok(()) };
+    crate::report::write_atomically(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, doc)?;
+        Ok(())
+    })
+    .map_err(|e| {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        EXIT_ERROR
+    })
 }
 
 /// The store's rows and notes.
@@ -467,16 +472,10 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     num(p.value)
                 );
             }
-            if let Some(path) = json
-                && let Err(e) = crate::report::write_atomically(path, |w| {
-                    serde_json::to_writer_pretty(&mut *w, &judged_json(&judged))?;
-                    Ok(())
-                })
-            {
-                eprintln!("error: cannot write {}: {e}", path.display());
-                return EXIT_ERROR;
+            match write_json(json.as_deref(), &judged_json(&judged)) {
+                Ok(()) => EXIT_PASS,
+                Err(code) => code,
             }
-            EXIT_PASS
         }
     }
 }
@@ -503,31 +502,14 @@ pub fn audit_recorded(config: &std::path::Path, store: &str, run: &str) -> u8 {
 }
 
 pub fn audit(args: &AuditArgs) -> u8 {
-    let config = match args.config.load() {
-        Ok(c) => c,
-        Err(e) => {
-            config_error(&e);
-            return EXIT_ERROR;
-        }
-    };
-    let store = match args.store.open_with(&config) {
-        Ok(s) => s,
-        Err(e) => {
-            print_error(&e);
-            return EXIT_ERROR;
-        }
+    let Some((config, store)) = open(&args.config, &args.store) else {
+        return EXIT_ERROR;
     };
     let (code, doc) = audit_store(&store, &config, args.at.as_deref(), args.strict);
-    if let Some(path) = &args.json
-        && let Err(e) = crate::report::write_atomically(path, |w| {
-            serde_json::to_writer_pretty(&mut *w, &doc)?;
-            Ok(())
-        })
-    {
-        eprintln!("error: cannot write {}: {e}", path.display());
-        return EXIT_ERROR;
+    match write_json(args.json.as_deref(), &doc) {
+        Ok(()) => code,
+        Err(code) => code,
     }
-    code
 }
 
 /// Judges every series at `at` (each one's latest point when `None`),

@@ -15,15 +15,7 @@ use crate::template::check_placeholders;
 impl Config {
     /// Reads and validates the config file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let abs = std::path::absolute(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let (text, dir) = read(path)?;
         Config::parse(&text, path, &dir)
     }
 
@@ -32,15 +24,7 @@ impl Config {
     /// history commands need, from a full swimlane.toml or a file holding
     /// only these.
     pub fn load_history(path: &Path) -> Result<HistoryConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let abs = std::path::absolute(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let dir = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+        let (text, dir) = read(path)?;
         let at = |span: Range<usize>, message: String, help: Option<&str>| {
             ConfigError::Invalid(Box::new(Located::at(&text, path, span, message, help)))
         };
@@ -545,6 +529,20 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// The config file's text and its absolute directory.
+fn read(path: &Path) -> Result<(String, PathBuf), ConfigError> {
+    let err = |source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = std::fs::read_to_string(path).map_err(err)?;
+    let abs = std::path::absolute(path).map_err(err)?;
+    Ok((
+        text,
+        abs.parent().map(Path::to_path_buf).unwrap_or_default(),
+    ))
 }
 
 /// `[history]` and `[[audit]]`: the store made a `dir:` path anchored at

@@ -4,24 +4,15 @@
 //! corrected merge, and the n-sigma rule in numpy). Every case, both Otava
 //! configurations, both anomaly configurations and sides.
 
-use std::path::Path;
-
 use serde_json::Value;
 use swimlane::stats::anomaly::{self, Check, Direction};
 use swimlane::stats::changepoint::{self, ChangePoint, Config};
 
 fn oracle() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/changepoint_oracle.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    crate::support::oracle("changepoint_oracle.json")
 }
 
-fn number(v: &Value) -> f64 {
-    match v {
-        Value::Number(n) => n.as_f64().unwrap(),
-        Value::String(s) => s.replace("NaN", "nan").parse().unwrap(),
-        other => panic!("not a number: {other}"),
-    }
-}
+use crate::support::number;
 
 fn indices(v: &Value) -> Vec<usize> {
     v.as_array()
@@ -38,20 +29,6 @@ fn close(a: f64, b: f64, rel: f64, abs: f64) -> bool {
         return a.is_nan() && b.is_nan();
     }
     a == b || (a - b).abs() <= (rel * a.abs().max(b.abs())).max(abs)
-}
-
-#[test]
-fn the_repository_copy_is_the_shared_oracle() {
-    let shared =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracles/changepoint_oracle.json");
-    if let Ok(text) = std::fs::read_to_string(shared) {
-        let shared: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(
-            shared,
-            oracle(),
-            "tests/oracles/changepoint_oracle.json differs from the shared oracle"
-        );
-    }
 }
 
 /// The differences between one change point and the oracle's, at the

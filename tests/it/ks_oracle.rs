@@ -3,36 +3,14 @@
 //! every case, every method, D within 1e-12 and p within 1e-6 relative
 //! (1e-12 absolute where p is tiny), and the same effective method.
 
-use std::path::Path;
-
 use serde_json::Value;
 use swimlane::stats::ks::{Alternative, Method, ks_2samp_sorted};
 
 fn oracle() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/ks_oracle.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    crate::support::oracle("ks_oracle.json")
 }
 
-fn number(v: &Value) -> f64 {
-    match v {
-        Value::Number(n) => n.as_f64().unwrap(),
-        Value::String(s) => s.parse().unwrap(),
-        other => panic!("not a number: {other}"),
-    }
-}
-
-#[test]
-fn the_repository_copy_is_the_shared_oracle() {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracles/ks_oracle.json");
-    if let Ok(text) = std::fs::read_to_string(shared) {
-        let shared: Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(
-            shared,
-            oracle(),
-            "tests/oracles/ks_oracle.json differs from the shared oracle"
-        );
-    }
-}
+use crate::support::number;
 
 #[test]
 fn every_case_matches_scipy() {

@@ -287,3 +287,29 @@ impl Run {
         self
     }
 }
+
+/// An oracle file of `tests/oracles/` (copies of `../shared/oracles/`), and
+/// whether it still equals the shared one when that is here to compare.
+pub fn oracle(file: &str) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ours: Value =
+        serde_json::from_str(&fs::read_to_string(root.join("tests/oracles").join(file)).unwrap())
+            .unwrap();
+    if let Ok(text) = fs::read_to_string(root.join("../shared/oracles").join(file)) {
+        let shared: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            shared == ours,
+            "tests/oracles/{file} differs from the shared oracle"
+        );
+    }
+    ours
+}
+
+/// An oracle's number: a JSON number, or "NaN", "inf", "-inf".
+pub fn number(v: &Value) -> f64 {
+    match v {
+        Value::Number(n) => n.as_f64().unwrap(),
+        Value::String(s) => s.replace("NaN", "nan").parse().unwrap(),
+        other => panic!("not a number: {other}"),
+    }
+}
