@@ -8,12 +8,13 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use super::{EXIT_ERROR, EXIT_PASS, EXIT_REGRESSION, print_error};
+use super::{EXIT_ERROR, EXIT_PASS, print_error};
 use crate::config::HistoryConfig;
-use crate::history::audit::{self as language, Status};
 use crate::history::store::{Note, Store, StoreError};
+use crate::history::verdict;
 use crate::history::watch::{self, Judged};
 use crate::history::{self, Meta, show_number as num};
+use crate::model::audit::AuditReport;
 use crate::stats::anomaly::Check;
 
 #[derive(Args)]
@@ -167,6 +168,12 @@ pub struct AuditArgs {
     /// Write the audit as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Write the audit as Markdown (a PR comment, a job summary).
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+    /// Write the audit as JUnit XML (a case per series and per check).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
 }
 
 pub fn profile(args: &ProfileArgs) -> u8 {
@@ -227,10 +234,10 @@ pub fn profile(args: &ProfileArgs) -> u8 {
             }
         }
         drop(out);
-        let (audit_code, audit_doc) = audit_store(&store, &config, Some(&meta.run), false);
+        let (audit_code, report) = audit_store(&store, &config, Some(&meta.run), false);
         code = audit_code;
         doc["run"] = json!(meta.run);
-        doc["audit"] = audit_doc;
+        doc["audit"] = report.map_or(Value::Null, |r| crate::report::audit::json_value(&r));
     }
     match write_json(args.json.as_deref(), &doc) {
         Ok(()) => code,
@@ -505,189 +512,54 @@ pub fn audit(args: &AuditArgs) -> u8 {
     let Some((config, store)) = open(&args.config, &args.store) else {
         return EXIT_ERROR;
     };
-    let (code, doc) = audit_store(&store, &config, args.at.as_deref(), args.strict);
-    match write_json(args.json.as_deref(), &doc) {
-        Ok(()) => code,
-        Err(code) => code,
+    let (code, report) = audit_store(&store, &config, args.at.as_deref(), args.strict);
+    let Some(report) = report else { return code };
+    type Render = fn(&AuditReport, &mut dyn Write) -> io::Result<()>;
+    let files: [(&Option<PathBuf>, &str, Render); 3] = [
+        (&args.json, "JSON", crate::report::audit::json),
+        (&args.markdown, "Markdown", crate::report::audit::markdown),
+        (&args.junit, "JUnit", crate::report::audit::junit),
+    ];
+    for (path, what, render) in files {
+        if let Some(path) = path
+            && let Err(e) = crate::report::write_atomically(path, |w| render(&report, w))
+        {
+            eprintln!(
+                "error: cannot write the {what} report {}: {e}",
+                path.display()
+            );
+            return EXIT_ERROR;
+        }
     }
+    code
 }
 
-/// Judges every series at `at` (each one's latest point when `None`),
-/// prints what failed or warned, and gives the exit code and the JSON.
+/// Judges every series at `at` (each one's latest point when `None`) and
+/// every configured check, prints the result, and gives the exit code and
+/// the report (`None` when the store could not be read).
 fn audit_store(
     store: &Store,
     config: &HistoryConfig,
     at: Option<&str>,
     strict: bool,
-) -> (u8, Value) {
+) -> (u8, Option<AuditReport>) {
     let loaded = store.load().and_then(|rows| Ok((rows, store.notes()?)));
     let (rows, notes) = match loaded {
         Ok(r) => r,
         Err(e) => {
             print_error(&e);
-            return (EXIT_ERROR, json!({"error": crate::error::chain(&e)}));
+            return (EXIT_ERROR, None);
         }
     };
-    // History as it stood at `at`: later points neither judge nor move it.
-    let mut all = watch::series(&rows);
-    if let Some(run) = at {
-        all.retain(|_, points| match points.iter().position(|p| p.run == run) {
-            Some(i) => {
-                points.truncate(i + 1);
-                true
-            }
-            None => false,
-        });
-        if all.is_empty() {
-            eprintln!(
-                "error: no run `{run}` in the store\n  help: `swimlane history show SERIES` lists each point's run"
-            );
-            return (
-                EXIT_ERROR,
-                json!({"error": format!("no run `{run}` in the store")}),
-            );
+    let report = match verdict::audit(&rows, &notes, config, at, strict) {
+        Ok(r) => r,
+        Err(e) => {
+            print_error(&e);
+            return (EXIT_ERROR, None);
         }
-    }
-    let judged = watch::judge(all, &notes, config);
-    let mut out = io::stdout().lock();
-    let (mut anomalies, mut warnings, mut insufficient, mut checked) = (0, 0, 0, 0);
-    let mut series_json = Vec::new();
-    for j in &judged {
-        let Some(i) = j.at(None) else { continue };
-        checked += 1;
-        let p = &j.points[i];
-        match j.checks[i] {
-            Check::Checked {
-                anomaly: true,
-                center,
-                low,
-                high,
-                spread,
-            } => {
-                anomalies += 1;
-                let _ = writeln!(
-                    out,
-                    "FAIL {}: {} at run {} ({}) is outside [{}, {}] (mean {} ± {} × {} over the previous runs)",
-                    j.name,
-                    num(p.value),
-                    p.run,
-                    history::show_time(p.as_of),
-                    num(low),
-                    num(high),
-                    num(center),
-                    j.settings.anomaly.sigma,
-                    num(spread),
-                );
-            }
-            Check::Insufficient { .. } => insufficient += 1,
-            _ => {}
-        }
-        // Change points among the latest points: the newest level's start.
-        if let Some(c) = j.changepoints.last() {
-            warnings += 1;
-            let _ = writeln!(
-                out,
-                "{} {}: change point at run {} ({}): {}",
-                if strict { "FAIL" } else { "warn" },
-                j.name,
-                j.points[c.index].run,
-                history::show_time(j.points[c.index].as_of),
-                changepoint_text(c)
-            );
-        }
-        series_json.push(judged_point_json(j, i));
-    }
-    // The configured checks, each with the values it compared.
-    let configured: Vec<language::Configured<'_>> = config
-        .audits
-        .iter()
-        .map(|a| language::Configured {
-            name: &a.name,
-            table: a.table.as_deref(),
-            column: a.column.as_deref(),
-            expr: &a.expr,
-        })
-        .collect();
-    let outcomes = language::check_all(&configured, &rows, &notes, at);
-    let (mut failed_audits, mut broken_audits) = (0, 0);
-    for o in &outcomes {
-        let (word, detail) = match o.status {
-            Status::Pass => ("ok  ", o.evidence.join("; ")),
-            Status::Fail => {
-                failed_audits += 1;
-                ("FAIL", o.evidence.join("; "))
-            }
-            Status::Insufficient => (
-                "skip",
-                format!(
-                    "insufficient history: {}",
-                    o.reason.as_deref().unwrap_or("")
-                ),
-            ),
-            Status::Missing => {
-                broken_audits += 1;
-                ("error", o.reason.clone().unwrap_or_default())
-            }
-        };
-        let _ = writeln!(
-            out,
-            "{word} audit `{}` on {} at run {}: {detail}",
-            o.name, o.scope, o.run
-        );
-    }
-    let audits_json: Vec<Value> = outcomes
-        .iter()
-        .map(|o| {
-            json!({
-                "name": o.name, "scope": o.scope, "run": o.run,
-                "status": match o.status {
-                    Status::Pass => "pass",
-                    Status::Fail => "fail",
-                    Status::Insufficient => "insufficient_history",
-                    Status::Missing => "missing",
-                },
-                "evidence": o.evidence, "reason": o.reason,
-            })
-        })
-        .collect();
-    let failed = anomalies > 0 || failed_audits > 0 || (strict && warnings > 0);
-    let _ = writeln!(
-        out,
-        "audit: {checked} series, {anomalies} anomalies, {warnings} with change points, {insufficient} with insufficient history (fewer than {} points); {} checks, {failed_audits} failed -> {}",
-        config.detect.anomaly.min_history,
-        outcomes.len(),
-        if broken_audits > 0 {
-            "ERROR"
-        } else if failed {
-            "FAIL"
-        } else {
-            "pass"
-        }
-    );
-    let verdict = if broken_audits > 0 {
-        "error"
-    } else if failed {
-        "fail"
-    } else {
-        "pass"
     };
-    let doc = json!({
-        "verdict": verdict,
-        "audits": audits_json,
-        "at": at,
-        "anomalies": anomalies,
-        "changepoint_series": warnings,
-        "insufficient_history": insufficient,
-        "series": series_json,
-    });
-    let code = if broken_audits > 0 {
-        EXIT_ERROR
-    } else if failed {
-        EXIT_REGRESSION
-    } else {
-        EXIT_PASS
-    };
-    (code, doc)
+    let _ = crate::report::audit::terminal(&report, &mut io::stdout().lock());
+    (super::exit_code(report.verdict()), Some(report))
 }
 
 /// A config error as `swimlane run` prints one (it locates itself).
@@ -744,15 +616,6 @@ fn changepoint_json(j: &Judged, c: &crate::stats::changepoint::ChangePoint) -> V
         "index": c.index,
         "mean_before": c.mean_before, "mean_after": c.mean_after,
         "rel_change": c.forward_rel_change, "p_value": c.pvalue,
-    })
-}
-
-fn judged_point_json(j: &Judged, i: usize) -> Value {
-    let p = &j.points[i];
-    json!({
-        "name": j.name, "run": p.run, "as_of": history::show_time(p.as_of),
-        "value": finite(p.value), "check": check_json(&j.checks[i]),
-        "changepoints": j.changepoints.iter().map(|c| changepoint_json(j, c)).collect::<Vec<_>>(),
     })
 }
 

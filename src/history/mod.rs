@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod git_ref;
 pub mod store;
+pub mod verdict;
 pub mod watch;
 
 use crate::model::profile::Profile;

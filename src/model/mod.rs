@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::config::CompareMode;
+pub mod audit;
 mod findings;
 mod lanes;
 pub mod profile;

@@ -6,6 +6,7 @@
 //! Writing a report file goes through [`write_atomically`]: a reader (or an
 //! interrupted run) never sees half a report.
 
+pub mod audit;
 pub mod html;
 pub mod json;
 pub mod junit;

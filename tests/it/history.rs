@@ -521,6 +521,38 @@ fn configured_audits_print_the_values_they_compared() {
         .collect();
     assert_eq!(scopes, ["plays.thumb", "plays.score"], "{doc:#}");
     assert_eq!(failed[1]["evidence"][0], "drift 0.59453125 ± 0.0078125");
+
+    // The same audit as Markdown (a PR comment) and JUnit (CI's tests).
+    let (md, xml) = (dir.join("audit.md"), dir.join("audit.xml"));
+    let o = swimlane(
+        dir,
+        &[
+            "audit",
+            "--markdown",
+            md.to_str().unwrap(),
+            "--junit",
+            xml.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let md = fs::read_to_string(md).unwrap();
+    assert!(md.starts_with("## ❌ swimlane audit: fail\n"), "{md}");
+    assert!(
+        md.contains("| null_fraction <= 0.05 | `plays.thumb` | fail | 0.2 <= 0.05 (0.05) |"),
+        "{md}"
+    );
+    if let Some(suites) = crate::reports::junit_suites(&xml) {
+        // Series: all pass (no anomaly judged yet: 10 points); checks: 6 on
+        // day 9 (volume, three columns' nulls, p99, drift), two failing.
+        assert!(
+            suites.contains("audits tests=6 failures=2 errors=0"),
+            "{suites}"
+        );
+        assert!(
+            suites.contains("series tests=25 failures=0 errors=0"),
+            "{suites}"
+        );
+    }
 }
 
 #[test]

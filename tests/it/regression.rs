@@ -33,7 +33,7 @@ mod engines {
         head: &str,
     ) -> (TableReport, TableReport) {
         let budget = MemoryBudget::for_this_machine();
-        let run = |e| engine::compare(table, (dir, base), (dir, head), budget, e).0;
+        let run = |e| engine::compare(table, (dir, base), (dir, head), budget, e, false).0;
         (run(Engine::Local), run(Engine::Spark(spark)))
     }
 

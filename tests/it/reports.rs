@@ -213,8 +213,10 @@ fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
     (info.width, info.height, rgba)
 }
 
-#[test]
-fn junit_report_parses_with_junitparser() {
+/// Each suite of the JUnit file at `path` as junitparser reads it
+/// (`NAME tests=N failures=F errors=E` lines); `None`, said on stderr, when
+/// junitparser is not installed (never under SWIMLANE_REQUIRE_TOOLS=1).
+pub fn junit_suites(path: &std::path::Path) -> Option<String> {
     let python = std::env::var("SWIMLANE_PYTHON").unwrap_or_else(|_| "python3".into());
     let probe = Command::new(&python)
         .args(["-c", "import junitparser"])
@@ -227,9 +229,8 @@ fn junit_report_parses_with_junitparser() {
         eprintln!(
             "note: junitparser not installed; the JUnit report was not parsed (.ci/run installs it)"
         );
-        return;
+        return None;
     }
-    let r = demo_reports();
     let script = r#"
 import sys
 from junitparser import JUnitXml, Failure, Error
@@ -241,7 +242,7 @@ for suite in xml:
 "#;
     let out = Command::new(&python)
         .args(["-c", script])
-        .arg(&r.junit)
+        .arg(path)
         .output()
         .unwrap();
     assert!(
@@ -249,7 +250,15 @@ for suite in xml:
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap();
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn junit_report_parses_with_junitparser() {
+    let r = demo_reports();
+    let Some(text) = junit_suites(&r.junit) else {
+        return;
+    };
     // viewing: rows, schema, the swap and 5 columns, all but the schema
     // failing; profile_summary: rows, schema, 3 columns of which 2 changed;
     // features: schema and 3 features, one shifted.
