@@ -585,50 +585,18 @@ fn changepoint_text(c: &crate::stats::changepoint::ChangePoint) -> String {
     )
 }
 
-fn check_json(c: &Check) -> Value {
-    match *c {
-        Check::Checked {
-            center,
-            spread,
-            low,
-            high,
-            anomaly,
-        } => json!({
-            "status": if anomaly { "anomaly" } else { "ok" },
-            "center": finite(center), "spread": finite(spread), "low": finite(low), "high": finite(high),
-        }),
-        Check::Insufficient { history } => {
-            json!({"status": "insufficient_history", "history": history})
-        }
-        Check::Skipped => json!({"status": "skipped"}),
-    }
-}
-
-/// JSON has no infinities: an unchecked direction's bound is null.
-fn finite(x: f64) -> Value {
-    if x.is_finite() { json!(x) } else { Value::Null }
-}
-
-fn changepoint_json(j: &Judged, c: &crate::stats::changepoint::ChangePoint) -> Value {
-    json!({
-        "run": j.points[c.index].run,
-        "as_of": history::show_time(j.points[c.index].as_of),
-        "index": c.index,
-        "mean_before": c.mean_before, "mean_after": c.mean_after,
-        "rel_change": c.forward_rel_change, "p_value": c.pvalue,
-    })
-}
-
 fn judged_json(j: &Judged) -> Value {
+    use crate::report::audit::{change_json, check_value, finite};
+    let sigma = j.settings.anomaly.sigma;
     json!({
         "name": j.name,
         "points": j.points.iter().zip(&j.checks).map(|(p, c)| json!({
             "run": p.run, "as_of": history::show_time(p.as_of), "commit": p.commit, "label": p.label,
-            "value": finite(p.value), "check": check_json(c),
+            "value": finite(p.value), "check": check_value(&(*c).into(), sigma),
         })).collect::<Vec<_>>(),
         "anomalies": j.points.iter().enumerate().filter(|(i, _)| j.anomaly_at(*i))
             .map(|(_, p)| json!({"run": p.run, "as_of": history::show_time(p.as_of), "value": p.value})).collect::<Vec<_>>(),
-        "changepoints": j.changepoints.iter().map(|c| changepoint_json(j, c)).collect::<Vec<_>>(),
+        "changepoints": verdict::change_results(j).iter().map(change_json).collect::<Vec<_>>(),
     })
 }
 

@@ -6,10 +6,7 @@ use super::audit::{Configured, Status, check_all};
 use super::store::Note;
 use super::{Row, show_time, watch};
 use crate::config::HistoryConfig;
-use crate::model::audit::{
-    AuditReport, ChangeResult, CheckResult, CheckStatus, SeriesCheck, SeriesResult,
-};
-use crate::stats::anomaly::Check;
+use crate::model::audit::{AuditReport, ChangeResult, CheckResult, CheckStatus, SeriesResult};
 
 /// The run asked for is not in the store.
 #[derive(Debug, thiserror::Error)]
@@ -58,36 +55,8 @@ pub fn audit(
                 as_of: show_time(p.as_of),
                 value: p.value,
                 sigma: j.settings.anomaly.sigma,
-                check: match j.checks[i] {
-                    Check::Checked {
-                        center,
-                        spread,
-                        low,
-                        high,
-                        anomaly,
-                    } => SeriesCheck::Band {
-                        center,
-                        spread,
-                        low,
-                        high,
-                        anomaly,
-                    },
-                    Check::Insufficient { history } => SeriesCheck::Insufficient { history },
-                    Check::Skipped => SeriesCheck::Skipped,
-                },
-                changepoints: j
-                    .changepoints
-                    .iter()
-                    .map(|c| ChangeResult {
-                        index: c.index,
-                        run: j.points[c.index].run.clone(),
-                        as_of: show_time(j.points[c.index].as_of),
-                        mean_before: c.mean_before,
-                        mean_after: c.mean_after,
-                        rel_change: c.forward_rel_change,
-                        p_value: c.pvalue,
-                    })
-                    .collect(),
+                check: j.checks[i].into(),
+                changepoints: change_results(j),
             })
         })
         .collect();
@@ -124,4 +93,20 @@ pub fn audit(
         series,
         checks,
     })
+}
+
+/// A judged series' change points, each naming its run.
+pub fn change_results(j: &watch::Judged) -> Vec<ChangeResult> {
+    j.changepoints
+        .iter()
+        .map(|c| ChangeResult {
+            index: c.index,
+            run: j.points[c.index].run.clone(),
+            as_of: show_time(j.points[c.index].as_of),
+            mean_before: c.mean_before,
+            mean_after: c.mean_after,
+            rel_change: c.forward_rel_change,
+            p_value: c.pvalue,
+        })
+        .collect()
 }

@@ -98,6 +98,29 @@ pub struct CheckResult {
     pub reason: Option<String>,
 }
 
+impl From<crate::stats::anomaly::Check> for SeriesCheck {
+    fn from(c: crate::stats::anomaly::Check) -> SeriesCheck {
+        use crate::stats::anomaly::Check;
+        match c {
+            Check::Checked {
+                center,
+                spread,
+                low,
+                high,
+                anomaly,
+            } => SeriesCheck::Band {
+                center,
+                spread,
+                low,
+                high,
+                anomaly,
+            },
+            Check::Insufficient { history } => SeriesCheck::Insufficient { history },
+            Check::Skipped => SeriesCheck::Skipped,
+        }
+    }
+}
+
 impl SeriesResult {
     pub fn anomaly(&self) -> bool {
         matches!(self.check, SeriesCheck::Band { anomaly: true, .. })

@@ -105,8 +105,29 @@ pub fn terminal(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
+/// A point's judgement as JSON (also for `history show --json`).
+pub fn check_value(check: &SeriesCheck, sigma: f64) -> Value {
+    match *check {
+        SeriesCheck::Band {
+            center,
+            spread,
+            low,
+            high,
+            anomaly,
+        } => json!({
+            "status": if anomaly { "anomaly" } else { "ok" },
+            "center": finite(center), "spread": finite(spread),
+            "low": finite(low), "high": finite(high), "sigma": sigma,
+        }),
+        SeriesCheck::Insufficient { history } => {
+            json!({"status": "insufficient_history", "history": history})
+        }
+        SeriesCheck::Skipped => json!({"status": "skipped"}),
+    }
+}
+
 /// JSON has no infinities: an unchecked direction's bound is null.
-fn finite(x: f64) -> Value {
+pub fn finite(x: f64) -> Value {
     if x.is_finite() { json!(x) } else { Value::Null }
 }
 
@@ -116,26 +137,9 @@ pub fn json_value(r: &AuditReport) -> Value {
         .series
         .iter()
         .map(|s| {
-            let check = match s.check {
-                SeriesCheck::Band {
-                    center,
-                    spread,
-                    low,
-                    high,
-                    anomaly,
-                } => json!({
-                    "status": if anomaly { "anomaly" } else { "ok" },
-                    "center": finite(center), "spread": finite(spread),
-                    "low": finite(low), "high": finite(high), "sigma": s.sigma,
-                }),
-                SeriesCheck::Insufficient { history } => {
-                    json!({"status": "insufficient_history", "history": history})
-                }
-                SeriesCheck::Skipped => json!({"status": "skipped"}),
-            };
             json!({
                 "name": s.name, "run": s.run, "as_of": s.as_of, "value": finite(s.value),
-                "check": check,
+                "check": check_value(&s.check, s.sigma),
                 "changepoints": s.changepoints.iter().map(change_json).collect::<Vec<_>>(),
             })
         })

@@ -319,9 +319,29 @@ fn nested_values_show_the_path_that_differs() {
     assert!(r.stdout.contains("at `items[1].price`"), "{}", r.stdout);
 }
 
+/// `csv/{base,head}/t.csv` holding `base` and `head`, and the same frames
+/// as `pq/{base,head}/t.parquet` (in row groups of `row_group` rows).
+fn csv_and_parquet_pair(dir: &Path, base: &str, head: &str, row_group: Option<usize>) {
+    use polars::prelude::*;
+    write(dir, "csv/base/t.csv", base);
+    write(dir, "csv/head/t.csv", head);
+    for side in ["base", "head"] {
+        let mut df = CsvReadOptions::default()
+            .try_into_reader_with_file_path(Some(dir.join(format!("csv/{side}/t.csv"))))
+            .unwrap()
+            .finish()
+            .unwrap();
+        fs::create_dir_all(dir.join(format!("pq/{side}"))).unwrap();
+        let file = fs::File::create(dir.join(format!("pq/{side}/t.parquet"))).unwrap();
+        ParquetWriter::new(file)
+            .with_row_group_size(row_group)
+            .finish(&mut df)
+            .unwrap();
+    }
+}
+
 #[test]
 fn parquet_compared_from_disk_under_a_tiny_budget_reports_what_the_loaded_csv_does() {
-    use polars::prelude::*;
     let d = tempfile::tempdir().unwrap();
     let mut base = String::from("id,country,amount,note\n");
     let mut head = base.clone();
@@ -338,21 +358,7 @@ fn parquet_compared_from_disk_under_a_tiny_budget_reports_what_the_loaded_csv_do
         }
     }
     head.push_str("5,c0,5.25,dup\n9999,c1,1.25,new\n");
-    write(d.path(), "csv/base/t.csv", &base);
-    write(d.path(), "csv/head/t.csv", &head);
-    for side in ["base", "head"] {
-        let mut df = CsvReadOptions::default()
-            .try_into_reader_with_file_path(Some(d.path().join(format!("csv/{side}/t.csv"))))
-            .unwrap()
-            .finish()
-            .unwrap();
-        fs::create_dir_all(d.path().join(format!("pq/{side}"))).unwrap();
-        let file = fs::File::create(d.path().join(format!("pq/{side}/t.parquet"))).unwrap();
-        ParquetWriter::new(file)
-            .with_row_group_size(Some(500))
-            .finish(&mut df)
-            .unwrap();
-    }
+    csv_and_parquet_pair(d.path(), &base, &head, Some(500));
     // Profiled too: from the reads of the comparison on disk, from the
     // loaded frames otherwise; the same figures either way.
     let loaded = compare(
@@ -395,7 +401,6 @@ fn parquet_compared_from_disk_under_a_tiny_budget_reports_what_the_loaded_csv_do
 
 #[test]
 fn distribution_parquet_read_a_column_pair_at_a_time_reports_what_the_loaded_csv_does() {
-    use polars::prelude::*;
     let d = tempfile::tempdir().unwrap();
     let mut base = String::from("id,country,amount,score\n");
     let mut head = base.clone();
@@ -404,18 +409,7 @@ fn distribution_parquet_read_a_column_pair_at_a_time_reports_what_the_loaded_csv
         // Head: amounts shifted up, countries skewed, scores unchanged.
         head.push_str(&format!("{i},c{},{}.5,{}\n", i % 3, i % 97 + 9, i % 10));
     }
-    write(d.path(), "csv/base/t.csv", &base);
-    write(d.path(), "csv/head/t.csv", &head);
-    for side in ["base", "head"] {
-        let mut df = CsvReadOptions::default()
-            .try_into_reader_with_file_path(Some(d.path().join(format!("csv/{side}/t.csv"))))
-            .unwrap()
-            .finish()
-            .unwrap();
-        fs::create_dir_all(d.path().join(format!("pq/{side}"))).unwrap();
-        let file = fs::File::create(d.path().join(format!("pq/{side}/t.parquet"))).unwrap();
-        ParquetWriter::new(file).finish(&mut df).unwrap();
-    }
+    csv_and_parquet_pair(d.path(), &base, &head, None);
     let args = |dir: &str| -> Vec<String> {
         let mut a = vec![
             format!("{dir}/base"),
