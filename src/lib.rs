@@ -26,6 +26,7 @@ pub mod model;
 pub mod profile;
 pub mod report;
 pub mod run;
+pub mod sample;
 pub mod snapshot;
 #[cfg(feature = "spark")]
 pub mod spark;

@@ -9,6 +9,7 @@
 mod demo;
 mod history;
 mod progress;
+mod sample;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ enum Command {
     History(history::HistoryArgs),
     /// Judge recorded history: anomalies fail, change points warn.
     Audit(history::AuditArgs),
+    /// Key-hash sampling bit-identical to Spark's: the predicate, or a sampled copy.
+    Sample(sample::SampleArgs),
 }
 
 #[derive(Args)]
@@ -363,6 +366,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Profile(args) => history::profile(&args),
         Command::History(args) => history::history(&args),
         Command::Audit(args) => history::audit(&args),
+        Command::Sample(args) => sample::main(&args),
     }
 }
 

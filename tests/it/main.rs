@@ -19,6 +19,7 @@ mod properties;
 mod regression;
 mod reports;
 mod run;
+mod sample;
 #[cfg(feature = "spark")]
 mod spark;
 mod support;

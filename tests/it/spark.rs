@@ -920,3 +920,214 @@ fn samples_from_part_files_are_the_first_rows_in_file_order_on_both_engines() {
     // More findings than samples, so the rows chosen depend on the order.
     assert!(l["rows"]["missing"].as_u64().unwrap() > 5);
 }
+
+/// `v`, or nothing on a null row.
+fn pick<T>(null: bool, v: T) -> Option<T> {
+    (!null).then_some(v)
+}
+
+/// Key values of every type people key tables on, with nulls, extremes,
+/// empty and multi-byte strings (lengths 0 to 40 bytes: every XXH64 and
+/// Murmur3 tail), `n` rows.
+fn key_values(n: usize) -> DataFrame {
+    let texts = [
+        "",
+        "a",
+        "é",
+        "日本語",
+        "🦀 crab",
+        "Spark",
+        "x".repeat(31).leak(),
+        "y".repeat(32).leak(),
+    ];
+    let mut rows_i8 = Vec::new();
+    let (mut i16s, mut i32s, mut i64s, mut f32s, mut f64s) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut bools, mut strings, mut dates, mut stamps, mut decs, mut wide) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for i in 0..n {
+        let null = i % 17 == 0;
+        let k = i as i64 * 7919 - 3_000_000;
+        rows_i8.push(pick(null, (k % 128) as i8));
+        i16s.push(pick(null, (k % 32_768) as i16));
+        i32s.push(pick(
+            null,
+            match i % 50 {
+                1 => i32::MIN,
+                2 => i32::MAX,
+                _ => (k * 1_009 % i64::from(i32::MAX)) as i32,
+            },
+        ));
+        i64s.push(pick(
+            null,
+            match i % 50 {
+                1 => i64::MIN,
+                2 => i64::MAX,
+                _ => k * 1_000_003,
+            },
+        ));
+        f32s.push(pick(
+            null,
+            match i % 40 {
+                3 => -0.0f32,
+                4 => f32::INFINITY,
+                _ => k as f32 / 7.0,
+            },
+        ));
+        f64s.push(pick(
+            null,
+            match i % 40 {
+                3 => -0.0,
+                4 => f64::NEG_INFINITY,
+                _ => k as f64 / 3.0,
+            },
+        ));
+        bools.push(pick(null, i % 3 == 0));
+        let text = format!(
+            "{}{}",
+            texts[i % texts.len()],
+            if i % 5 == 0 {
+                String::new()
+            } else {
+                (i % 41).to_string()
+            }
+        );
+        strings.push(pick(null, text));
+        dates.push(pick(null, (k % 40_000) as i32));
+        stamps.push(pick(null, k * 1_234_567));
+        decs.push(pick(null, i128::from(k) * 13));
+        wide.push(pick(null, i128::from(k) * 10_i128.pow(20) + 7));
+    }
+    let df = df!(
+        "i" => (0..n as i64).collect::<Vec<_>>(),
+        "i8" => rows_i8, "i16" => i16s, "i32" => i32s, "i64" => i64s,
+        "f32" => f32s, "f64" => f64s, "b" => bools, "s" => strings,
+    )
+    .unwrap();
+    let date = Series::new("d".into(), dates)
+        .cast(&DataType::Date)
+        .unwrap();
+    let ts = Series::new("ts".into(), stamps)
+        .cast(&DataType::Datetime(
+            TimeUnit::Microseconds,
+            Some(polars::prelude::TimeZone::UTC),
+        ))
+        .unwrap();
+    let dec = Int128Chunked::from_iter_options("dec".into(), decs.into_iter())
+        .into_decimal_unchecked(12, 2)
+        .into_series();
+    let wide = Int128Chunked::from_iter_options("dec38".into(), wide.into_iter())
+        .into_decimal_unchecked(38, 4)
+        .into_series();
+    df.hstack(&[date.into(), ts.into(), dec.into(), wide.into()])
+        .unwrap()
+}
+
+#[test]
+fn key_hashes_equal_sparks_xxhash64_and_hash_on_every_key_type() {
+    use swimlane::sample::{self, SparkHash};
+    let Some(remote) = remote() else { return };
+    let spark = Spark::connect(&remote).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let local = key_values(3_000);
+    write_parquet(&local, &d.path().join("keys.parquet"));
+    let columns = [
+        "i8", "i16", "i32", "i64", "f32", "f64", "b", "s", "d", "ts", "dec", "dec38",
+    ];
+    let mut select = vec!["i".to_string()];
+    for c in columns {
+        select.push(format!("xxhash64({c}) AS x_{c}"));
+        select.push(format!("CAST(hash({c}) AS BIGINT) AS h_{c}"));
+    }
+    // Several key columns chained, nulls among them.
+    select.push("xxhash64(i32, s, d, dec) AS x_multi".into());
+    select.push("CAST(hash(i32, s, d, dec) AS BIGINT) AS h_multi".into());
+    let remote_df = spark
+        .sql(&format!(
+            "SELECT {} FROM parquet.`{}` ORDER BY i",
+            select.join(", "),
+            d.path().join("keys.parquet").display()
+        ))
+        .unwrap();
+    assert_eq!(remote_df.height(), 3_000);
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    let mut check = |name: String, keys: Vec<&str>| {
+        let series: Vec<&Series> = keys
+            .iter()
+            .map(|k| local.column(k).unwrap().as_materialized_series())
+            .collect();
+        for (f, prefix) in [(SparkHash::Xxhash64, "x"), (SparkHash::Murmur3, "h")] {
+            let ours = sample::hashes(&series, f).unwrap();
+            let theirs = remote_df.column(&format!("{prefix}_{name}")).unwrap();
+            let theirs = theirs.cast(&DataType::Int64).unwrap();
+            for (row, (a, b)) in ours.iter().zip(theirs.i64().unwrap().iter()).enumerate() {
+                compared += 1;
+                if Some(*a) != b {
+                    mismatches.push(format!("{prefix}_{name} row {row}: ours {a}, Spark {b:?}"));
+                }
+            }
+        }
+    };
+    for c in columns {
+        check(c.to_string(), vec![c]);
+    }
+    check("multi".into(), vec!["i32", "s", "d", "dec"]);
+    assert_eq!(compared, 3_000 * 2 * (columns.len() + 1));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {compared} differ:\n{}",
+        mismatches.len(),
+        mismatches[..mismatches.len().min(20)].join("\n")
+    );
+}
+
+#[test]
+fn a_one_percent_sample_keeps_the_same_keys_as_the_predicate_on_spark() {
+    let Some(remote) = remote() else { return };
+    let spark = Spark::connect(&remote).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let n = 1_000_000i64;
+    let df = df!(
+        "id" => (0..n).collect::<Vec<_>>(),
+        "member" => (0..n).map(|i| format!("m{}", i * 31 % 99_991)).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    write_parquet(&df, &d.path().join("t.parquet"));
+    let key = ["--key", "member", "--key", "id", "--rate", "0.01"];
+    let sql = Command::new(BIN)
+        .args(["sample", "sql"])
+        .args(key)
+        .output()
+        .unwrap();
+    let predicate = String::from_utf8(sql.stdout).unwrap().trim().to_string();
+    let o = Command::new(BIN)
+        .args(["sample", "apply", "t.parquet", "s.parquet"])
+        .args(key)
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ours = ParquetReader::new(fs::File::open(d.path().join("s.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    let theirs = spark
+        .sql(&format!(
+            "SELECT id FROM parquet.`{}` WHERE {predicate} ORDER BY id",
+            d.path().join("t.parquet").display()
+        ))
+        .unwrap();
+    let ids = |df: &DataFrame| -> Vec<i64> {
+        df.column("id")
+            .unwrap()
+            .cast(&DataType::Int64)
+            .unwrap()
+            .i64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect()
+    };
+    let (a, b) = (ids(&ours), ids(&theirs));
+    assert!((9_000..=11_000).contains(&a.len()), "{} kept", a.len());
+    assert_eq!(a, b, "the sampled key sets differ");
+}

@@ -1,0 +1,112 @@
+//! `swimlane sample sql` and `swimlane sample apply`: the same key-hash
+//! subset in production, on Spark and here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::{EXIT_ERROR, EXIT_PASS, print_error};
+use crate::sample::{self, SparkHash};
+
+#[derive(Args)]
+pub struct SampleArgs {
+    #[command(subcommand)]
+    command: SampleCommand,
+}
+
+#[derive(Args)]
+struct SampleSpec {
+    /// Key column (repeat for a composite key, in order).
+    #[arg(long = "key", value_name = "COL", required = true)]
+    key: Vec<String>,
+    /// The fraction of keys kept, in (0, 1].
+    #[arg(long, value_name = "RATE")]
+    rate: f64,
+    /// The hash: Spark's `xxhash64` or its Murmur3 `hash`.
+    #[arg(long, value_enum, default_value = "spark-xxhash64")]
+    hash: HashArg,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HashArg {
+    SparkXxhash64,
+    SparkHash,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Dialect {
+    Spark,
+}
+
+#[derive(Subcommand)]
+enum SampleCommand {
+    /// Print the SQL predicate that keeps the sample in another engine.
+    Sql {
+        #[arg(long, value_enum, default_value = "spark")]
+        dialect: Dialect,
+        #[command(flatten)]
+        spec: SampleSpec,
+    },
+    /// Write the sampled rows of a table file to another file (format from
+    /// each extension).
+    Apply {
+        input: PathBuf,
+        output: PathBuf,
+        #[command(flatten)]
+        spec: SampleSpec,
+    },
+}
+
+impl SampleSpec {
+    fn parts(&self) -> Result<(SparkHash, i64), sample::SampleError> {
+        let f = match self.hash {
+            HashArg::SparkXxhash64 => SparkHash::Xxhash64,
+            HashArg::SparkHash => SparkHash::Murmur3,
+        };
+        Ok((f, sample::buckets(self.rate)?))
+    }
+}
+
+pub fn main(args: &SampleArgs) -> u8 {
+    match &args.command {
+        SampleCommand::Sql { dialect: _, spec } => match spec.parts() {
+            Ok((f, buckets)) => {
+                println!("{}", sample::spark_predicate(f, &spec.key, buckets));
+                EXIT_PASS
+            }
+            Err(e) => {
+                print_error(&e);
+                EXIT_ERROR
+            }
+        },
+        SampleCommand::Apply {
+            input,
+            output,
+            spec,
+        } => {
+            let (f, buckets) = match spec.parts() {
+                Ok(p) => p,
+                Err(e) => {
+                    print_error(&e);
+                    return EXIT_ERROR;
+                }
+            };
+            match sample::apply::apply(input, output, &spec.key, f, buckets) {
+                Ok(a) => {
+                    println!(
+                        "kept {} of {} rows ({}) in {}",
+                        a.kept,
+                        a.rows,
+                        sample::spark_predicate(f, &spec.key, buckets),
+                        output.display()
+                    );
+                    EXIT_PASS
+                }
+                Err(e) => {
+                    print_error(&e);
+                    EXIT_ERROR
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Consistent sampling by key hash: a row is in the sample when
+//! `pmod(hash(key...), 10000) < buckets`, with the hash computed exactly as
+//! Spark's `xxhash64` or `hash` computes it (`hash.rs`), so a pipeline in
+//! production, a Spark job and swimlane all take the same subset of keys.
+//! This module hashes polars columns and says which rows are kept; it does
+//! not read or write tables.
+
+pub mod apply;
+pub mod hash;
+
+use polars::prelude::*;
+
+pub use hash::SparkHash;
+use hash::Value;
+
+/// The buckets a rate is counted in.
+pub const BUCKETS: i64 = 10_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SampleError {
+    #[error(
+        "key column `{column}` is {dtype}, which the Spark hash functions do not take as swimlane can reproduce"
+    )]
+    KeyType { column: String, dtype: String },
+    #[error("rate {rate} is not in (0, 1]")]
+    Rate { rate: f64 },
+    #[error(transparent)]
+    Polars(#[from] PolarsError),
+}
+
+impl crate::error::Help for SampleError {
+    fn help(&self) -> Option<String> {
+        match self {
+            SampleError::KeyType { .. } => Some(
+                "sample on integer, string, date, timestamp, boolean, decimal, float or binary keys"
+                    .into(),
+            ),
+            SampleError::Rate { .. } => {
+                Some("give a fraction such as 0.01 (1% of keys)".into())
+            }
+            SampleError::Polars(_) => None,
+        }
+    }
+}
+
+/// A rate as whole buckets of [`BUCKETS`] (0.01 → 100).
+pub fn buckets(rate: f64) -> Result<i64, SampleError> {
+    if !(rate > 0.0 && rate <= 1.0) {
+        return Err(SampleError::Rate { rate });
+    }
+    Ok(((rate * BUCKETS as f64).round() as i64).max(1))
+}
+
+/// The SQL predicate that keeps the same rows in Spark.
+pub fn spark_predicate(f: SparkHash, key: &[String], buckets: i64) -> String {
+    let cols: Vec<String> = key
+        .iter()
+        .map(|k| format!("`{}`", k.replace('`', "``")))
+        .collect();
+    format!(
+        "pmod({}({}), {BUCKETS}) < {buckets}",
+        f.sql_name(),
+        cols.join(", ")
+    )
+}
+
+/// Each row's hash of the key `columns`, chained as Spark chains them.
+pub fn hashes(columns: &[&Series], f: SparkHash) -> Result<Vec<i64>, SampleError> {
+    let n = columns.first().map_or(0, |c| c.len());
+    let mut seeds = vec![hash::SPARK_SEED; n];
+    for s in columns {
+        hash_column(s, f, &mut seeds)?;
+    }
+    Ok(seeds)
+}
+
+/// Which rows are in the sample.
+pub fn keep(
+    columns: &[&Series],
+    f: SparkHash,
+    buckets: i64,
+) -> Result<BooleanChunked, SampleError> {
+    let h = hashes(columns, f)?;
+    Ok(h.iter()
+        .map(|&h| hash::pmod(h, BUCKETS) < buckets)
+        .collect::<BooleanChunked>())
+}
+
+/// Folds one column into each row's seed.
+fn hash_column(s: &Series, f: SparkHash, seeds: &mut [i64]) -> Result<(), SampleError> {
+    let mut apply = |i: usize, v: Value<'_>| seeds[i] = f.value(v, seeds[i]);
+    let unsupported = || SampleError::KeyType {
+        column: s.name().to_string(),
+        dtype: s.dtype().to_string(),
+    };
+    match s.dtype() {
+        DataType::Boolean => {
+            for (i, v) in s.bool()?.iter().enumerate() {
+                apply(i, v.map_or(Value::Null, |b| Value::Int(i32::from(b))));
+            }
+        }
+        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::UInt8 | DataType::UInt16 => {
+            let c = s.cast(&DataType::Int32)?;
+            for (i, v) in c.i32()?.iter().enumerate() {
+                apply(i, v.map_or(Value::Null, Value::Int));
+            }
+        }
+        DataType::Int64 | DataType::UInt32 => {
+            let c = s.cast(&DataType::Int64)?;
+            for (i, v) in c.i64()?.iter().enumerate() {
+                apply(i, v.map_or(Value::Null, Value::Long));
+            }
+        }
+        DataType::Float32 => {
+            for (i, v) in s.f32()?.iter().enumerate() {
+                apply(i, v.map_or(Value::Null, Value::Float));
+            }
+        }
+        DataType::Float64 => {
+            for (i, v) in s.f64()?.iter().enumerate() {
+                apply(i, v.map_or(Value::Null, Value::Double));
+            }
+        }
+        DataType::Date => {
+            let c = s.to_physical_repr();
+            for (i, v) in c.i32()?.iter().enumerate() {
+                apply(i, v.map_or(Value::Null, Value::Int));
+            }
+        }
+        DataType::Datetime(unit, _) => {
+            // Spark's timestamps are microseconds.
+            let c = s.to_physical_repr();
+            let to_micros = |v: i64| match unit {
+                TimeUnit::Milliseconds => v * 1_000,
+                TimeUnit::Microseconds => v,
+                TimeUnit::Nanoseconds => v.div_euclid(1_000),
+            };
+            for (i, v) in c.i64()?.iter().enumerate() {
+                apply(i, v.map_or(Value::Null, |v| Value::Long(to_micros(v))));
+            }
+        }
+        DataType::Decimal(precision, _) => {
+            let precision = *precision as u8;
+            let c = s.decimal()?;
+            for (i, v) in c.physical().iter().enumerate() {
+                apply(i, v.map_or(Value::Null, |u| Value::Decimal(u, precision)));
+            }
+        }
+        DataType::String => {
+            for (i, v) in s.str()?.iter().enumerate() {
+                apply(i, v.map_or(Value::Null, |t| Value::Bytes(t.as_bytes())));
+            }
+        }
+        DataType::Binary => {
+            for (i, v) in s.binary()?.iter().enumerate() {
+                apply(i, v.map_or(Value::Null, Value::Bytes));
+            }
+        }
+        _ => return Err(unsupported()),
+    }
+    Ok(())
+}
