@@ -396,6 +396,26 @@ impl OnDisk {
     }
 }
 
+/// The table at `path` (a file, or a glob of part files) in `format`, as a
+/// command given a path reads it (`profile`, `sample apply`).
+pub fn load_path(path: &Path, format: Format) -> Result<DataFrame, LoadError> {
+    let pattern = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string_lossy().into_owned());
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let table = Table::new(
+        &pattern,
+        &pattern,
+        format,
+        crate::config::CompareMode::Exact,
+    );
+    Ok(load(dir, &pattern, &table)?.frame)
+}
+
 /// The files of `pattern` (a file, or a glob of part files) under `out_dir`,
 /// in name order; at least one.
 pub fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadError> {

@@ -157,7 +157,7 @@ pub fn of_path(
     key: &[String],
     format: Option<crate::config::Format>,
 ) -> Result<(String, Profile), ProfileError> {
-    use crate::config::{CompareMode, Format, Table};
+    use crate::config::Format;
     let text = path.to_string_lossy();
     let format = format
         .or_else(|| Format::from_path(&text))
@@ -174,14 +174,7 @@ pub fn of_path(
             .unwrap_or("table")
             .to_string()
     });
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let table = Table::new(&table_name, &file_name, format, CompareMode::Exact);
-    let df = crate::load::load(dir, &file_name, &table)
-        .map_err(Box::new)?
-        .frame;
+    let df = crate::load::load_path(path, format).map_err(Box::new)?;
     let polars = |source| ProfileError::Polars {
         path: path.into(),
         source,

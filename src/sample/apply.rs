@@ -7,7 +7,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::{SampleError, SparkHash, keep};
-use crate::config::{CompareMode, Format, Table};
+use crate::config::Format;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -66,18 +66,7 @@ pub fn apply(
         Format::from_path(&p.to_string_lossy()).ok_or_else(|| ApplyError::Format { path: p.into() })
     };
     let (in_format, out_format) = (format_of(input)?, format_of(output)?);
-    let name = input
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let dir = input
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let table = Table::new("sample", &name, in_format, CompareMode::Exact);
-    let df = crate::load::load(dir, &name, &table)
-        .map_err(Box::new)?
-        .frame;
+    let df = crate::load::load_path(input, in_format).map_err(Box::new)?;
     let mut columns = Vec::new();
     for k in key {
         let c = df.column(k).map_err(|_| ApplyError::NoKey {
