@@ -74,6 +74,10 @@ impl GitRef {
             .map(|(path, bytes)| Ok((path.as_str(), repo.blob(bytes)?)))
             .collect::<Result<Vec<_>, git2::Error>>()
             .map_err(&err)?;
+        // Another recorder holding the ref's lock is waited for, up to a
+        // bound (git's own lock files are held for milliseconds).
+        let mut locked_for = std::time::Duration::ZERO;
+        const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
         loop {
             let current = match repo.find_reference(&self.refname) {
                 Ok(r) => Some(r.peel_to_commit().map_err(&err)?),
@@ -115,6 +119,12 @@ impl GitRef {
                 Ok(()) => return Ok(()),
                 // Another recorder moved the ref first: build on its commit.
                 Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Exists) => continue,
+                // Another recorder is moving it now.
+                Err(e) if e.code() == ErrorCode::Locked && locked_for < LOCK_WAIT => {
+                    let pause = std::time::Duration::from_millis(20);
+                    std::thread::sleep(pause);
+                    locked_for += pause;
+                }
                 Err(e) => return Err(err(e)),
             }
         }

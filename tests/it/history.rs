@@ -763,3 +763,43 @@ fn malformed_audit_checks_are_located_with_a_caret() {
         insta::assert_snapshot!(name, stderr);
     }
 }
+
+#[test]
+fn a_locked_history_ref_is_waited_for_not_an_error() {
+    // A second recorder found the ref's lock held by the first and failed
+    // (CI, two recorders at once); it now waits for the lock.
+    let repo = TestRepo::with_pipeline("id,v\n1,a\n");
+    let data = repo.side.join("plays.csv");
+    fs::write(&data, plays(0)).unwrap();
+    let store = "git:refs/swimlane/history";
+    let args = [
+        "profile",
+        data.to_str().unwrap(),
+        "--record",
+        "--store",
+        store,
+    ];
+    let o = swimlane(&repo.dir, &args);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let lock = repo.dir.join(".git/refs/swimlane/history.lock");
+    fs::write(&lock, "").unwrap();
+    let (o, waited) = std::thread::scope(|s| {
+        let recorder = s.spawn(|| swimlane(&repo.dir, &args));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let waited = !recorder.is_finished();
+        fs::remove_file(&lock).unwrap();
+        (recorder.join().unwrap(), waited)
+    });
+    assert!(
+        waited,
+        "the recorder did not wait for the lock: {}",
+        text(&o)
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ls = text(&swimlane(&repo.dir, &["history", "ls", "--store", store]));
+    assert!(
+        ls.lines()
+            .any(|l| l.starts_with("plays.row_count ") && l.contains(" 2 points")),
+        "{ls}"
+    );
+}
