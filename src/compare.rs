@@ -4,7 +4,6 @@
 //! validation rate a migration team quotes is the model's:
 //! `TableReport::validation`).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -381,7 +380,13 @@ fn pairs_from_paths(
             vec![],
         ));
     }
-    let (btables, htables) = (tables_in(base, opts.format)?, tables_in(head, opts.format)?);
+    let tables_in = |dir: &Path| {
+        crate::load::tables_in(dir, opts.format).map_err(|source| CompareError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })
+    };
+    let (btables, htables) = (tables_in(base)?, tables_in(head)?);
     if btables.is_empty() {
         return Err(CompareError::Empty {
             dir: base.to_path_buf(),
@@ -420,56 +425,6 @@ fn pairs_from_paths(
         })
         .collect();
     Ok((pairs, notes))
-}
-
-/// Tables in a directory: each data file (by extension, or `--format`), and
-/// each subdirectory of part files (`dir/*.ext`), by name.
-fn tables_in(
-    dir: &Path,
-    format: Option<Format>,
-) -> Result<BTreeMap<String, (String, Format)>, CompareError> {
-    let io = |source| CompareError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut tables = BTreeMap::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            // A directory of parts: its files' common extension.
-            let mut exts = std::fs::read_dir(&path)
-                .map_err(io)?
-                .filter_map(Result::ok)
-                .filter_map(|e| {
-                    let n = e.file_name().to_string_lossy().into_owned();
-                    let f = format.or_else(|| Format::from_path(&n))?;
-                    Some((
-                        n.rsplit_once('.')
-                            .map(|(_, x)| x.to_string())
-                            .unwrap_or_default(),
-                        f,
-                    ))
-                })
-                .collect::<Vec<_>>();
-            exts.sort_by(|a, b| a.0.cmp(&b.0));
-            exts.dedup_by(|a, b| a.0 == b.0);
-            if let [(ext, f)] = exts.as_slice() {
-                tables.insert(name.clone(), (format!("{name}/*.{ext}"), *f));
-            }
-        } else if let Some(f) = format.or_else(|| Format::from_path(&name)) {
-            let stem = name
-                .rsplit_once('.')
-                .map_or(name.as_str(), |(s, _)| s)
-                .to_string();
-            tables.insert(stem, (name, f));
-        }
-    }
-    Ok(tables)
 }
 
 // ---- --spec: a TOML of table pairs ------------------------------------------

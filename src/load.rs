@@ -416,6 +416,51 @@ pub fn load_path(path: &Path, format: Format) -> Result<DataFrame, LoadError> {
     Ok(load(dir, &pattern, &table)?.frame)
 }
 
+/// Tables in a directory (`swimlane compare DIR DIR`, `swimlane profile DIR`): each data file (by extension, or `--format`), and
+/// each subdirectory of part files (`dir/*.ext`), by name.
+pub fn tables_in(
+    dir: &Path,
+    format: Option<Format>,
+) -> std::io::Result<std::collections::BTreeMap<String, (String, Format)>> {
+    let mut tables = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            // A directory of parts: its files' common extension.
+            let mut exts = std::fs::read_dir(&path)?
+                .filter_map(Result::ok)
+                .filter_map(|e| {
+                    let n = e.file_name().to_string_lossy().into_owned();
+                    let f = format.or_else(|| Format::from_path(&n))?;
+                    Some((
+                        n.rsplit_once('.')
+                            .map(|(_, x)| x.to_string())
+                            .unwrap_or_default(),
+                        f,
+                    ))
+                })
+                .collect::<Vec<_>>();
+            exts.sort_by(|a, b| a.0.cmp(&b.0));
+            exts.dedup_by(|a, b| a.0 == b.0);
+            if let [(ext, f)] = exts.as_slice() {
+                tables.insert(name.clone(), (format!("{name}/*.{ext}"), *f));
+            }
+        } else if let Some(f) = format.or_else(|| Format::from_path(&name)) {
+            let stem = name
+                .rsplit_once('.')
+                .map_or(name.as_str(), |(s, _)| s)
+                .to_string();
+            tables.insert(stem, (name, f));
+        }
+    }
+    Ok(tables)
+}
+
 /// The files of `pattern` (a file, or a glob of part files) under `out_dir`,
 /// in name order; at least one.
 pub fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadError> {

@@ -57,7 +57,8 @@ impl ConfigArg {
 
 #[derive(Args)]
 pub struct ProfileArgs {
-    /// Tables to profile: files, or globs of part files (quoted).
+    /// Tables to profile: files, globs of part files (quoted), or
+    /// directories of tables (each file or directory of parts a table).
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Key column (repeatable): its duplicated values are counted.
@@ -177,17 +178,36 @@ pub struct AuditArgs {
 }
 
 pub fn profile(args: &ProfileArgs) -> u8 {
-    if args.name.is_some() && args.paths.len() > 1 {
+    if args.name.is_some() && (args.paths.len() > 1 || args.paths.iter().any(|p| p.is_dir())) {
         eprintln!("error: --name names one table; give one PATH, or drop --name");
         return EXIT_ERROR;
     }
     let mut tables = Vec::new();
     for path in &args.paths {
-        match crate::profile::of_path(path, args.name.as_deref(), &args.key, None) {
-            Ok(t) => tables.push(t),
-            Err(e) => {
-                print_error(&e);
-                return EXIT_ERROR;
+        // A directory: each table in it (a file, or a directory of parts),
+        // named after it.
+        let found: Vec<(PathBuf, Option<String>, Option<crate::config::Format>)> = if path.is_dir()
+        {
+            match crate::load::tables_in(path, None) {
+                Ok(t) => t
+                    .into_iter()
+                    .map(|(name, (pattern, format))| (path.join(pattern), Some(name), Some(format)))
+                    .collect(),
+                Err(e) => {
+                    eprintln!("error: cannot read the directory {}: {e}", path.display());
+                    return EXIT_ERROR;
+                }
+            }
+        } else {
+            vec![(path.clone(), args.name.clone(), None)]
+        };
+        for (path, name, format) in found {
+            match crate::profile::of_path(&path, name.as_deref(), &args.key, format) {
+                Ok(t) => tables.push(t),
+                Err(e) => {
+                    print_error(&e);
+                    return EXIT_ERROR;
+                }
             }
         }
     }

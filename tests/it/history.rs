@@ -803,3 +803,26 @@ fn a_locked_history_ref_is_waited_for_not_an_error() {
         "{ls}"
     );
 }
+
+#[test]
+fn a_directory_of_tables_is_profiled_table_by_table() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::create_dir_all(dir.join("out/events")).unwrap();
+    fs::write(dir.join("out/plays.csv"), plays(0)).unwrap();
+    fs::write(dir.join("out/events/part-0.csv"), "k,v\n1,a\n2,b\n").unwrap();
+    fs::write(dir.join("out/events/part-1.csv"), "k,v\n3,c\n").unwrap();
+    let o = swimlane(dir, &["profile", "out", "--record", "--store", "store"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let ls = text(&swimlane(dir, &["history", "ls", "--store", "store"]));
+    let rows = |t: &str| {
+        ls.lines()
+            .find(|l| l.starts_with(&format!("{t}.row_count ")))
+            .unwrap_or_else(|| panic!("{ls}"))
+            .to_string()
+    };
+    assert!(rows("plays").ends_with("latest 600"), "{ls}");
+    assert!(rows("events").ends_with("latest 3"), "{ls}");
+    let o = swimlane(dir, &["profile", "out", "--name", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+}
