@@ -114,4 +114,21 @@ fn bad_samples_are_errors_that_say_what_to_fix() {
         out(&o)
     );
     assert!(!d.path().join("s.csv").exists());
+    // A key type Spark's hashes are not reproduced for: named, with what
+    // types are.
+    fs::write(d.path().join("n.ndjson"), "{\"tags\": [1, 2], \"id\": 1}\n").unwrap();
+    let o = swimlane(
+        d.path(),
+        &[
+            "sample", "apply", "n.ndjson", "s.ndjson", "--key", "tags", "--rate", "0.5",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let text = out(&o);
+    assert!(
+        text.contains("in n.ndjson") && text.contains("key column `tags` is list[i64]"),
+        "{text}"
+    );
+    assert!(text.contains("sample on integer, string, date"), "{text}");
+    assert!(!d.path().join("s.ndjson").exists());
 }
