@@ -224,7 +224,7 @@ pub fn profile(args: &ProfileArgs) -> u8 {
                 "  {:<20} {:<8} nulls {:.2}%  distinct ~{}",
                 c.name,
                 c.dtype,
-                100.0 * c.null_count as f64 / p.row_count.max(1) as f64,
+                100.0 * p.share(c.null_count),
                 c.distinct
             );
             if let Some(n) = &c.numbers {

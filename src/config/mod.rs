@@ -96,16 +96,34 @@ impl Default for Detect {
     }
 }
 
-/// Anomaly settings for some series.
+/// Anomaly settings for the series a glob matches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
     /// A glob over series names (`plays.*.null_fraction`).
     pub series: glob::Pattern,
+    pub anomaly: AnomalySettings,
+}
+
+/// The anomaly settings a config gives, each optional: what `[history]`
+/// sets over the defaults, and an override over those.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AnomalySettings {
     pub sigma: Option<f64>,
     pub window: Option<usize>,
     pub min_history: Option<usize>,
     pub direction: Option<crate::stats::anomaly::Direction>,
     pub method: Option<crate::stats::anomaly::Method>,
+}
+
+impl AnomalySettings {
+    /// `a` with the settings given here.
+    pub fn apply(&self, a: &mut crate::stats::anomaly::Config) {
+        a.sigma = self.sigma.unwrap_or(a.sigma);
+        a.window = self.window.unwrap_or(a.window);
+        a.min_history = self.min_history.unwrap_or(a.min_history);
+        a.direction = self.direction.unwrap_or(a.direction);
+        a.method = self.method.unwrap_or(a.method);
+    }
 }
 
 impl HistoryConfig {
@@ -114,12 +132,7 @@ impl HistoryConfig {
     pub fn detect_for(&self, name: &str) -> Detect {
         let mut d = self.detect;
         for o in self.overrides.iter().filter(|o| o.series.matches(name)) {
-            let a = &mut d.anomaly;
-            a.sigma = o.sigma.unwrap_or(a.sigma);
-            a.window = o.window.unwrap_or(a.window);
-            a.min_history = o.min_history.unwrap_or(a.min_history);
-            a.direction = o.direction.unwrap_or(a.direction);
-            a.method = o.method.unwrap_or(a.method);
+            o.anomaly.apply(&mut d.anomaly);
         }
         d
     }

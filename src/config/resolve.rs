@@ -647,12 +647,8 @@ fn resolve_detect(
     at: &At<'_>,
 ) -> Result<(Detect, Vec<Override>), ConfigError> {
     let mut d = Detect::default();
-    let a = &mut d.anomaly;
-    a.sigma = positive(&h.sigma, "history.sigma", at)?.unwrap_or(a.sigma);
-    a.window = count(&h.window, 2, "history.window", at)?.unwrap_or(a.window);
-    a.min_history = count(&h.min_history, 2, "history.min_history", at)?.unwrap_or(a.min_history);
-    a.direction = h.direction.unwrap_or(a.direction);
-    a.method = h.method.unwrap_or(a.method);
+    let given = (&h.sigma, &h.window, &h.min_history, h.direction, h.method);
+    anomaly_settings("history.", given, at)?.apply(&mut d.anomaly);
     d.last = count(&h.changepoint_last, 2, "history.changepoint_last", at)?.unwrap_or(d.last);
     d.changepoint.window = count(&h.changepoint_window, 2, "history.changepoint_window", at)?
         .unwrap_or(d.changepoint.window);
@@ -682,14 +678,35 @@ fn resolve_detect(
                 Some("write e.g. `plays.*.null_fraction` or `*.row_count`"),
             )
         })?;
+        let given = (&o.sigma, &o.window, &o.min_history, o.direction, o.method);
         overrides.push(Override {
             series,
-            sigma: positive(&o.sigma, "sigma", at)?,
-            window: count(&o.window, 2, "window", at)?,
-            min_history: count(&o.min_history, 2, "min_history", at)?,
-            direction: o.direction,
-            method: o.method,
+            anomaly: anomaly_settings("", given, at)?,
         });
     }
     Ok((d, overrides))
+}
+
+/// The anomaly keys of `[history]` or an override, checked (`prefix` names
+/// the section in messages).
+type GivenAnomaly<'a> = (
+    &'a Option<Spanned<f64>>,
+    &'a Option<Spanned<i64>>,
+    &'a Option<Spanned<i64>>,
+    Option<crate::stats::anomaly::Direction>,
+    Option<crate::stats::anomaly::Method>,
+);
+
+fn anomaly_settings(
+    prefix: &str,
+    (sigma, window, min_history, direction, method): GivenAnomaly<'_>,
+    at: &At<'_>,
+) -> Result<AnomalySettings, ConfigError> {
+    Ok(AnomalySettings {
+        sigma: positive(sigma, &format!("{prefix}sigma"), at)?,
+        window: count(window, 2, &format!("{prefix}window"), at)?,
+        min_history: count(min_history, 2, &format!("{prefix}min_history"), at)?,
+        direction,
+        method,
+    })
 }

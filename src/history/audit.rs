@@ -6,7 +6,9 @@
 
 use super::show_number as show;
 use crate::audit_expr::{Expr, Op, Shown, metrics, parse_offset};
+use crate::model::audit::{CheckResult, CheckStatus};
 use crate::model::profile::Sketch;
+use crate::stats::numpy;
 
 #[derive(Debug, Clone)]
 pub struct Sample {
@@ -230,27 +232,16 @@ fn call(
     }
 }
 
+/// An aggregate of the selected points, as numpy computes it (the same
+/// arithmetic as the anomaly rule's).
 fn aggregate(name: &str, v: &[f64]) -> f64 {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
     match name {
-        "avg" => mean,
+        "avg" => numpy::mean(v),
         "min" => v.iter().copied().fold(f64::INFINITY, f64::min),
         "max" => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        "stddev" if v.len() > 1 => {
-            (v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt()
-        }
+        "stddev" if v.len() > 1 => numpy::std(v, numpy::mean(v), 1),
         "stddev" => 0.0,
-        _ => {
-            let mut s = v.to_vec();
-            s.sort_by(f64::total_cmp);
-            let m = s.len();
-            if m % 2 == 1 {
-                s[m / 2]
-            } else {
-                (s[m / 2 - 1] + s[m / 2]) / 2.0
-            }
-        }
+        _ => numpy::median(v),
     }
 }
 
@@ -260,33 +251,6 @@ pub struct Configured<'a> {
     pub table: Option<&'a str>,
     pub column: Option<&'a str>,
     pub expr: &'a Expr,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Pass,
-    Fail,
-    /// Not enough history yet: never a failure.
-    Insufficient,
-    /// The scope does not record a metric the check names.
-    Missing,
-}
-
-/// One audit judged on one table or column.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub name: String,
-    /// `table` or `table.column`.
-    pub scope: String,
-    pub run: String,
-    pub status: Status,
-    /// The values each comparison saw (pass or fail).
-    pub evidence: Vec<String>,
-    /// Why there is no verdict (insufficient, missing).
-    pub reason: Option<String>,
-    /// The audit named its table (and column) itself: a missing metric is
-    /// then an error of the config, not a column the check does not fit.
-    pub explicit: bool,
 }
 
 const TABLE_METRICS: [&str; 2] = ["row_count", "duplicate_keys"];
@@ -361,12 +325,12 @@ impl Context for Scope<'_> {
 /// to, at run `at` or at each table's latest point.
 pub fn check_all(
     audits: &[Configured<'_>],
+    series: &std::collections::BTreeMap<String, Vec<super::watch::Point>>,
     rows: &[super::Row],
     notes: &[super::store::Note],
     at: Option<&str>,
-) -> Vec<Outcome> {
+) -> Vec<CheckResult> {
     use std::collections::{BTreeMap, BTreeSet, HashSet};
-    let series = super::watch::series(rows);
     let mut sketches: BTreeMap<(String, String), Vec<SketchPoint>> = BTreeMap::new();
     let mut columns: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for r in rows {
@@ -435,7 +399,7 @@ pub fn check_all(
                 let scope = Scope {
                     table,
                     column,
-                    series: &series,
+                    series,
                     sketches: column
                         .and_then(|c| sketches.get(&(table.to_string(), c.to_string())))
                         .unwrap_or(&no_sketches),
@@ -443,24 +407,25 @@ pub fn check_all(
                     excluded: &excluded,
                 };
                 let (status, evidence, reason) = match evaluate(audit.expr, &scope) {
-                    Ok(v) if v.passed => (Status::Pass, v.evidence, None),
-                    Ok(v) => (Status::Fail, v.evidence, None),
+                    Ok(v) if v.passed => (CheckStatus::Pass, v.evidence, None),
+                    Ok(v) => (CheckStatus::Fail, v.evidence, None),
                     Err(Unknown::Insufficient(why)) => {
-                        (Status::Insufficient, Vec::new(), Some(why))
+                        (CheckStatus::Insufficient, Vec::new(), Some(why))
                     }
                     Err(Unknown::Missing(m)) => (
-                        Status::Missing,
+                        CheckStatus::Missing,
                         Vec::new(),
                         Some(format!("no `{m}` recorded at this run")),
                     ),
                 };
-                let explicit = audit.table.is_some() && (!per_column || audit.column.is_some());
                 // A check of column metrics spread over every column skips
-                // the columns it does not fit (p99 of a text column).
-                if status == Status::Missing && !explicit && per_column {
+                // the columns it does not fit (p99 of a text column); one
+                // aimed at its table and column reports what it lacks.
+                let aimed = audit.table.is_some() && audit.column.is_some();
+                if status == CheckStatus::Missing && per_column && !aimed {
                     continue;
                 }
-                out.push(Outcome {
+                out.push(CheckResult {
                     name: audit.name.to_string(),
                     scope: match column {
                         Some(c) => format!("{table}.{c}"),
@@ -470,7 +435,6 @@ pub fn check_all(
                     status,
                     evidence,
                     reason,
-                    explicit,
                 });
             }
         }

@@ -149,39 +149,41 @@ impl Store {
 
     /// Writes one point's rows as a new segment.
     pub fn record(&self, rows: &[Row]) -> Result<PathBuf, StoreError> {
-        if let Some(g) = &self.git {
-            let run = rows.first().map_or("empty", |r| r.run.as_str());
-            let name = format!("segments/{run}.parquet");
-            let bytes = self.segment_bytes(rows)?;
-            g.commit(
-                &[(name.clone(), bytes)],
-                &[],
-                &format!("swimlane: record {run}"),
-            )?;
-            return Ok(Store::git_path(g, &name));
-        }
-        let io = |source| StoreError::Io {
-            path: self.root.clone(),
-            source,
-        };
-        std::fs::create_dir_all(&self.root).map_err(io)?;
         let run = rows.first().map_or("empty", |r| r.run.as_str());
-        let path = self.root.join(format!("{run}.parquet"));
-        self.write_segment(rows, &path)?;
-        Ok(path)
+        let bytes = self.segment_bytes(rows)?;
+        self.add(
+            "segments",
+            &format!("{run}.parquet"),
+            bytes,
+            &format!("swimlane: record {run}"),
+        )
     }
 
     /// Adds a note (an exclusion or an accepted level) as a file of its own,
-    /// written by rename like a segment.
+    /// written like a segment.
     pub fn note(&self, note: &Note) -> Result<PathBuf, StoreError> {
+        let bytes = serde_json::to_vec_pretty(note).map_err(|e| StoreError::Io {
+            path: self.root.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        let id = super::Meta::now(None, None, None).run;
+        self.add("notes", &format!("{id}.note.json"), bytes, "swimlane: note")
+    }
+
+    /// Adds one file (a segment or a note) to the store and says where it
+    /// went: a commit adding `dir/file` on a git ref, or `file` in the
+    /// directory, written under a temporary name and renamed into place,
+    /// never over another file.
+    fn add(
+        &self,
+        dir: &str,
+        file: &str,
+        bytes: Vec<u8>,
+        message: &str,
+    ) -> Result<PathBuf, StoreError> {
         if let Some(g) = &self.git {
-            let meta = super::Meta::now(None, None, None);
-            let name = format!("notes/{}.note.json", meta.run);
-            let bytes = serde_json::to_vec_pretty(note).map_err(|e| StoreError::Io {
-                path: self.root.clone(),
-                source: std::io::Error::other(e),
-            })?;
-            g.commit(&[(name.clone(), bytes)], &[], "swimlane: note")?;
+            let name = format!("{dir}/{file}");
+            g.commit(&[(name.clone(), bytes)], &[], message)?;
             return Ok(Store::git_path(g, &name));
         }
         let io = |source| StoreError::Io {
@@ -189,14 +191,13 @@ impl Store {
             source,
         };
         std::fs::create_dir_all(&self.root).map_err(io)?;
-        let meta = super::Meta::now(None, None, None);
-        let path = self.root.join(format!("{}.note.json", meta.run));
         let mut tmp = tempfile::Builder::new()
-            .prefix(".note-")
+            .prefix(".swimlane-")
             .tempfile_in(&self.root)
             .map_err(io)?;
-        serde_json::to_writer_pretty(tmp.as_file_mut(), note)
-            .map_err(|e| io(std::io::Error::other(e)))?;
+        std::io::Write::write_all(tmp.as_file_mut(), &bytes).map_err(io)?;
+        tmp.as_file().sync_all().map_err(io)?;
+        let path = self.root.join(file);
         tmp.persist_noclobber(&path).map_err(|e| io(e.error))?;
         Ok(path)
     }
@@ -316,7 +317,13 @@ impl Store {
             return Ok((segments.len(), kept.len(), total - kept.len()));
         }
         if !kept.is_empty() {
-            self.write_segment(&kept, &self.root.join(format!("{tag}-compacted.parquet")))?;
+            let bytes = self.segment_bytes(&kept)?;
+            self.add(
+                "segments",
+                &format!("{tag}-compacted.parquet"),
+                bytes,
+                "swimlane: compact",
+            )?;
         }
         for (path, _) in &segments {
             std::fs::remove_file(path).map_err(io)?;
@@ -387,25 +394,6 @@ impl Store {
         let mut bytes = Vec::new();
         ParquetWriter::new(&mut bytes).finish(&mut df).map_err(io)?;
         Ok(bytes)
-    }
-
-    /// Writes `rows` as the segment `path`, by way of a temporary name.
-    fn write_segment(&self, rows: &[Row], path: &Path) -> Result<(), StoreError> {
-        let io = |source| StoreError::Io {
-            path: self.root.clone(),
-            source,
-        };
-        let mut df = frame(rows).map_err(|e| io(std::io::Error::other(e)))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".segment-")
-            .tempfile_in(&self.root)
-            .map_err(io)?;
-        ParquetWriter::new(tmp.as_file_mut())
-            .finish(&mut df)
-            .map_err(|e| io(std::io::Error::other(e)))?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist_noclobber(path).map_err(|e| io(e.error))?;
-        Ok(())
     }
 
     /// Every row as CSV (long format; sketches left out: they are lists).

@@ -2,11 +2,11 @@
 //! latest point) with its settings, and every configured check evaluated,
 //! assembled into `model::audit::AuditReport`.
 
-use super::audit::{Configured, Status, check_all};
+use super::audit::{Configured, check_all};
 use super::store::Note;
 use super::{Row, show_time, watch};
 use crate::config::HistoryConfig;
-use crate::model::audit::{AuditReport, ChangeResult, CheckResult, CheckStatus, SeriesResult};
+use crate::model::audit::{AuditReport, ChangeResult, SeriesResult};
 
 /// The run asked for is not in the store.
 #[derive(Debug, thiserror::Error)]
@@ -30,8 +30,19 @@ pub fn audit(
     at: Option<&str>,
     strict: bool,
 ) -> Result<AuditReport, NoSuchRun> {
-    // History as it stood at `at`: later points neither judge nor move it.
     let mut all = watch::series(rows);
+    let configured: Vec<Configured<'_>> = config
+        .audits
+        .iter()
+        .map(|a| Configured {
+            name: &a.name,
+            table: a.table.as_deref(),
+            column: a.column.as_deref(),
+            expr: &a.expr,
+        })
+        .collect();
+    let checks = check_all(&configured, &all, rows, notes, at);
+    // History as it stood at `at`: later points neither judge nor move it.
     if let Some(run) = at {
         all.retain(|_, points| match points.iter().position(|p| p.run == run) {
             Some(i) => {
@@ -58,32 +69,6 @@ pub fn audit(
                 check: j.checks[i].into(),
                 changepoints: change_results(j),
             })
-        })
-        .collect();
-    let configured: Vec<Configured<'_>> = config
-        .audits
-        .iter()
-        .map(|a| Configured {
-            name: &a.name,
-            table: a.table.as_deref(),
-            column: a.column.as_deref(),
-            expr: &a.expr,
-        })
-        .collect();
-    let checks = check_all(&configured, rows, notes, at)
-        .into_iter()
-        .map(|o| CheckResult {
-            name: o.name,
-            scope: o.scope,
-            run: o.run,
-            status: match o.status {
-                Status::Pass => CheckStatus::Pass,
-                Status::Fail => CheckStatus::Fail,
-                Status::Insufficient => CheckStatus::Insufficient,
-                Status::Missing => CheckStatus::Missing,
-            },
-            evidence: o.evidence,
-            reason: o.reason,
         })
         .collect();
     Ok(AuditReport {

@@ -102,6 +102,11 @@ pub struct Metric<'a> {
 }
 
 impl Profile {
+    /// `count` rows as a fraction of the table's (0 for an empty table).
+    pub fn share(&self, count: u64) -> f64 {
+        count as f64 / self.row_count.max(1) as f64
+    }
+
     /// Every scalar metric, in a stable order: what history records and
     /// audits name (`row_count`, `f1.null_fraction`, ...).
     pub fn metrics(&self) -> Vec<Metric<'_>> {
@@ -117,7 +122,6 @@ impl Profile {
                 value: d as f64,
             });
         }
-        let rows = self.row_count.max(1) as f64;
         for c in &self.columns {
             let mut push = |name, value| {
                 out.push(Metric {
@@ -127,7 +131,7 @@ impl Profile {
                 })
             };
             push("null_count", c.null_count as f64);
-            push("null_fraction", c.null_count as f64 / rows);
+            push("null_fraction", self.share(c.null_count));
             push("distinct", c.distinct as f64);
             if let Some(n) = &c.numbers {
                 for (name, v) in [
@@ -143,7 +147,7 @@ impl Profile {
                 }
             }
             if let Some(t) = &c.text {
-                push("empty_fraction", t.empty as f64 / rows);
+                push("empty_fraction", self.share(t.empty));
             }
         }
         out

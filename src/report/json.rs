@@ -190,7 +190,6 @@ struct TopOut<'a> {
 }
 
 fn profile_out(p: &crate::model::profile::Profile) -> ProfileOut<'_> {
-    let rows = p.row_count.max(1) as f64;
     ProfileOut {
         row_count: p.row_count,
         duplicate_keys: p.duplicate_keys,
@@ -201,7 +200,7 @@ fn profile_out(p: &crate::model::profile::Profile) -> ProfileOut<'_> {
                 name: &c.name,
                 dtype: &c.dtype,
                 null_count: c.null_count,
-                null_fraction: c.null_count as f64 / rows,
+                null_fraction: p.share(c.null_count),
                 distinct: c.distinct,
                 numbers: c.numbers.as_ref().map(|n| NumbersOut {
                     min: n.min,
@@ -216,14 +215,14 @@ fn profile_out(p: &crate::model::profile::Profile) -> ProfileOut<'_> {
                         rank_error: n.sketch.rank_error(),
                     },
                 }),
-                empty_fraction: c.text.as_ref().map(|t| t.empty as f64 / rows),
+                empty_fraction: c.text.as_ref().map(|t| p.share(t.empty)),
                 top: c.text.as_ref().map(|t| {
                     t.top
                         .iter()
                         .map(|(v, n)| TopOut {
                             value: v,
                             count: *n,
-                            share: *n as f64 / rows,
+                            share: p.share(*n),
                         })
                         .collect()
                 }),

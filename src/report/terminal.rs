@@ -296,7 +296,7 @@ fn profile_table(out: &mut dyn Write, p: &crate::model::TableProfiles) -> io::Re
     if let (Some(db), Some(dh)) = (b.duplicate_keys, h.duplicate_keys) {
         writeln!(out, "      duplicated keys {db} → {dh}")?;
     }
-    let pct = |n: u64, rows: u64| format!("{:.2}%", 100.0 * n as f64 / rows.max(1) as f64);
+    let pct = |n: u64, p: &crate::model::profile::Profile| format!("{:.2}%", 100.0 * p.share(n));
     for cb in &b.columns {
         let Some(ch) = h.columns.iter().find(|c| c.name == cb.name) else {
             continue;
@@ -304,8 +304,8 @@ fn profile_table(out: &mut dyn Write, p: &crate::model::TableProfiles) -> io::Re
         let mut line = format!(
             "      {}: nulls {} → {}, distinct ~{} → ~{}",
             cb.name,
-            pct(cb.null_count, b.row_count),
-            pct(ch.null_count, h.row_count),
+            pct(cb.null_count, b),
+            pct(ch.null_count, h),
             cb.distinct,
             ch.distinct
         );
@@ -323,13 +323,9 @@ fn profile_table(out: &mut dyn Write, p: &crate::model::TableProfiles) -> io::Re
             );
         }
         if let (Some(tb), Some(th)) = (&cb.text, &ch.text) {
-            line += &format!(
-                ", empty {} → {}",
-                pct(tb.empty, b.row_count),
-                pct(th.empty, h.row_count)
-            );
+            line += &format!(", empty {} → {}", pct(tb.empty, b), pct(th.empty, h));
             if let Some((v, n)) = th.top.first() {
-                line += &format!(", top in head `{v}` ({})", pct(*n, h.row_count));
+                line += &format!(", top in head `{v}` ({})", pct(*n, h));
             }
         }
         writeln!(out, "{line}")?;

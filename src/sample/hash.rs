@@ -56,8 +56,8 @@ impl SparkHash {
     /// Hashes `value` with `seed` (the previous column's hash).
     pub fn value(self, value: Value<'_>, seed: i64) -> i64 {
         match self {
-            SparkHash::Xxhash64 => xx_value(value, seed),
-            SparkHash::Murmur3 => i64::from(murmur_value(value, seed as i32)),
+            SparkHash::Xxhash64 => hash_value(&XXH64, value, seed),
+            SparkHash::Murmur3 => hash_value(&MURMUR3, value, seed),
         }
     }
 
@@ -116,29 +116,38 @@ fn big_endian_bytes(v: i128) -> Vec<u8> {
 /// The longest a decimal's unscaled value is hashed as a long.
 const MAX_LONG_DIGITS: u8 = 18;
 
-fn xx_value(value: Value<'_>, seed: i64) -> i64 {
-    match value {
-        Value::Null => seed,
-        Value::Int(i) => xx_int(i, seed),
-        Value::Long(l) => xx_long(l, seed),
-        Value::Float(f) => xx_int(float_bits(f), seed),
-        Value::Double(d) => xx_long(double_bits(d), seed),
-        Value::Decimal(u, p) if p <= MAX_LONG_DIGITS => xx_long(u as i64, seed),
-        Value::Decimal(u, _) => xx_bytes(&big_endian_bytes(u), seed),
-        Value::Bytes(b) => xx_bytes(b, seed),
-    }
+/// The three ways a value reaches a hash function: as a 4-byte int, an
+/// 8-byte long or bytes; each seeded with the previous hash.
+struct Primitives {
+    int: fn(i32, i64) -> i64,
+    long: fn(i64, i64) -> i64,
+    bytes: fn(&[u8], i64) -> i64,
 }
 
-fn murmur_value(value: Value<'_>, seed: i32) -> i32 {
+const XXH64: Primitives = Primitives {
+    int: xx_int,
+    long: xx_long,
+    bytes: xx_bytes,
+};
+
+/// Murmur3's seed and result are 32-bit: carried in an i64.
+const MURMUR3: Primitives = Primitives {
+    int: |i, seed| i64::from(mm_int(i, seed as i32)),
+    long: |l, seed| i64::from(mm_long(l, seed as i32)),
+    bytes: |b, seed| i64::from(mm_bytes(b, seed as i32)),
+};
+
+/// `value` as Spark hashes its type, with `f`'s primitives.
+fn hash_value(f: &Primitives, value: Value<'_>, seed: i64) -> i64 {
     match value {
         Value::Null => seed,
-        Value::Int(i) => mm_int(i, seed),
-        Value::Long(l) => mm_long(l, seed),
-        Value::Float(f) => mm_int(float_bits(f), seed),
-        Value::Double(d) => mm_long(double_bits(d), seed),
-        Value::Decimal(u, p) if p <= MAX_LONG_DIGITS => mm_long(u as i64, seed),
-        Value::Decimal(u, _) => mm_bytes(&big_endian_bytes(u), seed),
-        Value::Bytes(b) => mm_bytes(b, seed),
+        Value::Int(i) => (f.int)(i, seed),
+        Value::Long(l) => (f.long)(l, seed),
+        Value::Float(x) => (f.int)(float_bits(x), seed),
+        Value::Double(d) => (f.long)(double_bits(d), seed),
+        Value::Decimal(u, p) if p <= MAX_LONG_DIGITS => (f.long)(u as i64, seed),
+        Value::Decimal(u, _) => (f.bytes)(&big_endian_bytes(u), seed),
+        Value::Bytes(b) => (f.bytes)(b, seed),
     }
 }
 

@@ -10,7 +10,7 @@
 //! answers (plain numpy). Means and deviations are numpy's pairwise sums, so
 //! a point on the threshold falls on the same side as numpy's.
 
-use super::changepoint::{mean, numpy_sum};
+use super::numpy;
 
 /// Which way a point may move before it is an anomaly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -103,13 +103,13 @@ pub fn detect(x: &[f64], excluded: &[bool], restart: &[bool], config: Config) ->
         let base = &kept[kept.len().saturating_sub(config.window)..];
         let (center, spread) = match config.method {
             Method::Mean => {
-                let m = mean(base);
-                (m, sample_std(base, m))
+                let m = numpy::mean(base);
+                (m, numpy::std(base, m, 1))
             }
             Method::Robust => {
-                let m = median(base);
+                let m = numpy::median(base);
                 let deviations: Vec<f64> = base.iter().map(|b| (b - m).abs()).collect();
-                (m, 1.4826 * median(&deviations))
+                (m, 1.4826 * numpy::median(&deviations))
             }
         };
         let threshold = (config.sigma * spread).max(ZERO_SPREAD_REL * center.abs().max(1.0));
@@ -138,24 +138,6 @@ pub fn detect(x: &[f64], excluded: &[bool], restart: &[bool], config: Config) ->
         }
     }
     out
-}
-
-/// numpy's `std(ddof=1)` given the mean.
-fn sample_std(x: &[f64], mean: f64) -> f64 {
-    let squares: Vec<f64> = x.iter().map(|v| (v - mean) * (v - mean)).collect();
-    (numpy_sum(&squares) / (x.len() - 1) as f64).sqrt()
-}
-
-/// The median (the mean of the middle two for an even count).
-fn median(x: &[f64]) -> f64 {
-    let mut v = x.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 #[cfg(test)]

@@ -11,11 +11,13 @@
 //! Checked against `tests/oracles/changepoint_oracle.json` (Otava and a
 //! naive re-implementation in numpy/scipy): indices exactly, p-values to
 //! 1e-9 relative down to 1e-115, means and deviations to 1e-12. Means and
-//! deviations are summed as numpy sums ([`numpy_sum`]) so that a constant
+//! deviations are summed as numpy sums ([`super::numpy`]) so that a constant
 //! stretch has exactly zero deviation, as numpy finds, rather than a
 //! rounding residue that would turn a p-value of 0 into a small number.
 
 use statrs::function::beta::beta_reg;
+
+use super::numpy;
 
 /// Otava's defaults (its CLI's `--window 50 -P 0.001 -M 0`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -296,14 +298,14 @@ struct TTest {
 /// population standard deviations (ddof = 0) as if they were the samples'.
 fn ttest(left: &[f64], right: &[f64]) -> TTest {
     let (nl, nr) = (left.len(), right.len());
-    let (ml, mr) = (mean(left), mean(right));
+    let (ml, mr) = (numpy::mean(left), numpy::mean(right));
     let sl = if nl >= 2 {
-        population_std(left, ml)
+        numpy::std(left, ml, 0)
     } else {
         0.0
     };
     let sr = if nr >= 2 {
-        population_std(right, mr)
+        numpy::std(right, mr, 0)
     } else {
         0.0
     };
@@ -351,51 +353,6 @@ fn student_t_lower(df: f64, t: f64) -> f64 {
     0.5 * beta_reg(df / 2.0, 0.5, x)
 }
 
-/// numpy's `mean`: its pairwise sum divided by the count.
-pub(crate) fn mean(x: &[f64]) -> f64 {
-    numpy_sum(x) / x.len() as f64
-}
-
-/// numpy's `std(ddof=0)` given the mean.
-fn population_std(x: &[f64], mean: f64) -> f64 {
-    let squares: Vec<f64> = x.iter().map(|v| (v - mean) * (v - mean)).collect();
-    (numpy_sum(&squares) / x.len() as f64).sqrt()
-}
-
-/// numpy's pairwise summation of contiguous doubles (`pairwise_sum` in
-/// `loops_utils.h`): below 8 values a plain loop; up to 128, eight running
-/// sums combined as a tree; beyond, the two halves (the first a multiple of
-/// 8) summed apart. The same additions in the same order give the same bits.
-pub(crate) fn numpy_sum(x: &[f64]) -> f64 {
-    let n = x.len();
-    if n < 8 {
-        let mut res = 0.0;
-        for &v in x {
-            res += v;
-        }
-        res
-    } else if n <= 128 {
-        let mut r = [0.0; 8];
-        r.copy_from_slice(&x[..8]);
-        let mut i = 8;
-        while i < n - n % 8 {
-            for (j, acc) in r.iter_mut().enumerate() {
-                *acc += x[i + j];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &v in &x[i..] {
-            res += v;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        numpy_sum(&x[..n2]) + numpy_sum(&x[n2..])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,14 +375,5 @@ mod tests {
         assert!(change_points(&[0.1; 30], Config::default()).is_empty());
         assert!(change_points(&[], Config::default()).is_empty());
         assert!(change_points(&[1.0], Config::default()).is_empty());
-    }
-
-    #[test]
-    fn numpy_sum_is_pairwise_beyond_eight_values() {
-        // 0.1 summed ten times: a plain loop gives 0.9999999999999999,
-        // numpy (eight running sums, then the rest) 1.0.
-        assert_eq!(numpy_sum(&[0.1; 10]), 1.0);
-        let plain: f64 = [0.1; 10].iter().sum();
-        assert_ne!(plain, 1.0);
     }
 }

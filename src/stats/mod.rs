@@ -10,5 +10,6 @@ pub mod changepoint;
 pub mod fdr;
 pub mod kolmogorov;
 pub mod ks;
+pub mod numpy;
 pub mod quantiles;
 pub mod summary;

@@ -14,6 +14,16 @@ fn oracle() -> Value {
 
 use crate::support::number;
 
+/// A case's series.
+fn values(case: &Value) -> Vec<f64> {
+    case["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(number)
+        .collect()
+}
+
 fn indices(v: &Value) -> Vec<usize> {
     v.as_array()
         .unwrap()
@@ -61,12 +71,7 @@ fn change_points_match_otava_with_the_merge_corrected() {
     let mut failures = Vec::new();
     for case in cases {
         let name = case["name"].as_str().unwrap();
-        let x: Vec<f64> = case["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(number)
-            .collect();
+        let x = values(case);
         for cfg in oracle["otava_configs"].as_array().unwrap() {
             let config = Config {
                 window: cfg["window_len"].as_u64().unwrap() as usize,
@@ -121,12 +126,7 @@ fn anomalies_match_the_numpy_rule() {
     let mut failures = Vec::new();
     for case in oracle["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
-        let x: Vec<f64> = case["values"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(number)
-            .collect();
+        let x = values(case);
         for cfg in oracle["anomaly_configs"].as_array().unwrap() {
             let cfg_name = cfg["name"].as_str().unwrap();
             for (side, direction) in [("two_sided", Direction::Both), ("above", Direction::Up)] {
