@@ -11,5 +11,6 @@ pub mod fdr;
 pub mod kolmogorov;
 pub mod ks;
 pub mod numpy;
+pub mod paired;
 pub mod quantiles;
 pub mod summary;

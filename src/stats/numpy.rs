@@ -49,15 +49,24 @@ pub fn std(x: &[f64], mean: f64, ddof: usize) -> f64 {
     (sum(&squares) / (x.len() - ddof) as f64).sqrt()
 }
 
-/// `numpy.median`: the middle value, or the mean of the middle two.
+/// `numpy.median`: the middle value, or the mean of the middle two (NaN
+/// when empty). A selection, not a sort: linear in the length.
 pub fn median(x: &[f64]) -> f64 {
+    let n = x.len();
+    if n == 0 {
+        return f64::NAN;
+    }
     let mut v = x.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
+    let (below, &mut upper, _) = v.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
-        v[n / 2]
+        upper
     } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
+        let lower = below
+            .iter()
+            .copied()
+            .max_by(f64::total_cmp)
+            .unwrap_or(upper);
+        (lower + upper) / 2.0
     }
 }
 

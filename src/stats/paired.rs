@@ -1,0 +1,359 @@
+//! Paired tests on per-key deltas `d = head - base`: the Wilcoxon
+//! signed-rank test and the sign test, computed as scipy's
+//! `wilcoxon(d, zero_method="wilcox", correction=False)` and
+//! `binomtest(#d>0, #d≠0, 0.5)` do (checked against scipy's answers in
+//! `tests/it/paired_oracle.rs`, from `../shared/oracles/paired_oracle.json`).
+//!
+//! Zeros are dropped before ranking; tied |d| get average ranks. Ranks are
+//! kept doubled, as integers, so that W⁺ and the tie correction carry no
+//! rounding at any n. scipy's `method="auto"` rule decides the p-value:
+//! the exact null distribution when at most 50 deltas were given and, after
+//! dropping zeros, none is tied and none was zero; when there are ties or
+//! zeros and at most 13 deltas, the exact permutation distribution of W⁺
+//! over every sign flip (scipy's deterministic `PermutationMethod`);
+//! otherwise the normal approximation with the tie-corrected variance.
+
+use super::numpy;
+
+/// How the p-value was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Choose as scipy's `auto` does (see the module's docs).
+    Auto,
+    /// The null distribution of W⁺ for n untied ranks (conservative, as
+    /// scipy's, when there are ties).
+    Exact,
+    /// The normal approximation, tie-corrected, without continuity
+    /// correction.
+    Asymptotic,
+    /// Every sign flip enumerated (what `Auto` uses for ≤ 13 deltas with
+    /// ties or zeros).
+    Permutation,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Auto => "auto",
+            Method::Exact => "exact",
+            Method::Asymptotic => "asymptotic",
+            Method::Permutation => "permutation",
+        }
+    }
+}
+
+/// `auto` is exact up to this many deltas (zeros included).
+pub const MAX_EXACT_N: usize = 50;
+/// `auto` enumerates sign flips up to this many deltas (zeros included).
+pub const MAX_PERMUTATION_N: usize = 13;
+
+/// The Wilcoxon signed-rank test of one set of deltas.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Wilcoxon {
+    /// min(W⁺, W⁻), scipy's two-sided statistic.
+    pub statistic: f64,
+    /// The sum of the ranks of the positive deltas.
+    pub r_plus: f64,
+    /// Non-zero deltas ranked.
+    pub n: usize,
+    /// Two-sided.
+    pub p_value: f64,
+    /// The method that produced the p-value (never `Auto`).
+    pub method: Method,
+}
+
+/// The ranks of the non-zero deltas, doubled so that average ranks of ties
+/// stay integers.
+struct Ranked {
+    /// Twice W⁺.
+    r_plus2: u128,
+    /// Twice W⁻.
+    r_minus2: u128,
+    /// Non-zero deltas.
+    n: usize,
+    /// Σ (t³ - t) over groups of tied |d|.
+    tie_term: f64,
+    has_ties: bool,
+    /// Each non-zero delta's doubled rank and whether it is positive, in
+    /// |d| order (kept only for the permutation test).
+    ranks: Vec<(u64, bool)>,
+}
+
+/// Ranks the |d| of the non-zero, non-NaN deltas.
+fn rank(d: &[f64], keep_ranks: bool) -> Ranked {
+    // |d| of a non-negative float sorts as its bits; the sign goes in the
+    // lowest bit so one radix sort orders by |d| and keeps the sign.
+    let mut keys: Vec<u64> = d
+        .iter()
+        .filter(|v| **v != 0.0 && !v.is_nan())
+        .map(|v| (v.abs().to_bits() << 1) | u64::from(*v > 0.0))
+        .collect();
+    rdst::RadixSort::radix_sort_unstable(&mut keys);
+    let n = keys.len();
+    let (mut r_plus2, mut r_minus2) = (0u128, 0u128);
+    let mut tie_term = 0.0;
+    let mut has_ties = false;
+    let mut ranks = Vec::with_capacity(if keep_ranks { n } else { 0 });
+    let mut start = 0;
+    while start < n {
+        let abs = keys[start] >> 1;
+        let mut end = start + 1;
+        while end < n && keys[end] >> 1 == abs {
+            end += 1;
+        }
+        let t = (end - start) as u64;
+        // Ranks start+1 ..= end; their average, doubled: start + end + 1.
+        let rank2 = (start + end + 1) as u64;
+        let positive = keys[start..end].iter().filter(|k| *k & 1 == 1).count() as u128;
+        r_plus2 += positive * u128::from(rank2);
+        r_minus2 += (u128::from(t) - positive) * u128::from(rank2);
+        if t > 1 {
+            has_ties = true;
+            let t = t as f64;
+            tie_term += t * t * t - t;
+        }
+        if keep_ranks {
+            ranks.extend(keys[start..end].iter().map(|k| (rank2, k & 1 == 1)));
+        }
+        start = end;
+    }
+    Ranked {
+        r_plus2,
+        r_minus2,
+        n,
+        tie_term,
+        has_ties,
+        ranks,
+    }
+}
+
+/// The two-sided Wilcoxon signed-rank test of `d` (zeros dropped, NaN
+/// ignored); `None` when no delta is non-zero (no test: p = 1).
+pub fn wilcoxon(d: &[f64], method: Method) -> Option<Wilcoxon> {
+    let given = d.iter().filter(|v| !v.is_nan()).count();
+    let zeros = d.iter().filter(|v| **v == 0.0).count();
+    let use_permutation =
+        method == Method::Permutation || (method == Method::Auto && given <= MAX_PERMUTATION_N);
+    let r = rank(d, use_permutation);
+    if r.n == 0 {
+        return None;
+    }
+    let method = match method {
+        Method::Auto if given > MAX_EXACT_N => Method::Asymptotic,
+        Method::Auto if !r.has_ties && zeros == 0 => Method::Exact,
+        Method::Auto if given <= MAX_PERMUTATION_N => Method::Permutation,
+        Method::Auto => Method::Asymptotic,
+        m => m,
+    };
+    let r_plus = r.r_plus2 as f64 / 2.0;
+    let p_value = match method {
+        Method::Exact => exact_p(r.n, r.r_plus2),
+        Method::Permutation => permutation_p(&r.ranks, r.r_plus2),
+        _ => asymptotic_p(r.n, r_plus, r.tie_term),
+    };
+    Some(Wilcoxon {
+        statistic: r.r_plus2.min(r.r_minus2) as f64 / 2.0,
+        r_plus,
+        n: r.n,
+        p_value,
+        method,
+    })
+}
+
+/// The normal approximation: z = (W⁺ - n(n+1)/4) / σ, with σ² corrected
+/// for ties, and p = 2·P(Z > |z|).
+fn asymptotic_p(n: usize, r_plus: f64, tie_term: f64) -> f64 {
+    let n = n as f64;
+    let mean = n * (n + 1.0) * 0.25;
+    let se = ((n * (n + 1.0) * (2.0 * n + 1.0) - tie_term / 2.0) / 24.0).sqrt();
+    let z = (r_plus - mean) / se;
+    // 2·Φ(-|z|) = erfc(|z|/√2).
+    statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2)
+}
+
+/// The probabilities of W⁺ = 0 ..= n(n+1)/2 for n untied ranks, built as
+/// scipy builds them (halving, so the sums below round as scipy's do).
+fn null_distribution(n: usize) -> Vec<f64> {
+    let mut c = vec![1.0f64];
+    for k in 1..=n {
+        let mut next = vec![0.0f64; k * (k + 1) / 2 + 1];
+        let m = c.len();
+        let len = next.len();
+        for i in 0..m {
+            next[i] = c[i] * 0.5;
+        }
+        for i in 0..m {
+            next[len - m + i] += c[i] * 0.5;
+        }
+        c = next;
+    }
+    c
+}
+
+/// scipy's exact two-sided p-value: 2·min(P(W⁺ ≥ ⌊w⌋), P(W⁺ ≤ ⌈w⌉)),
+/// clipped to 1; each tail summed from the nearer end, as scipy does.
+fn exact_p(n: usize, r_plus2: u128) -> f64 {
+    let pmf = null_distribution(n);
+    let mean = (n * (n + 1)) as f64 / 4.0;
+    let last = pmf.len() as i64 - 1;
+    // numpy's pairwise sums, so that 1 - (a sum near 1) rounds as scipy's.
+    let raw_cdf = |k: i64| {
+        if k < 0 {
+            0.0
+        } else {
+            numpy::sum(&pmf[..=k.min(last) as usize])
+        }
+    };
+    let raw_sf = |k: i64| {
+        if k > last {
+            0.0
+        } else {
+            numpy::sum(&pmf[k.max(0) as usize..])
+        }
+    };
+    let cdf = |k: i64| {
+        if k as f64 <= mean {
+            raw_cdf(k)
+        } else {
+            1.0 - raw_sf(k + 1)
+        }
+    };
+    let sf = |k: i64| {
+        if k as f64 <= mean {
+            raw_sf(k)
+        } else {
+            1.0 - raw_cdf(k - 1)
+        }
+    };
+    let floor = (r_plus2 / 2) as i64;
+    let ceil = r_plus2.div_ceil(2) as i64;
+    (2.0 * sf(floor).min(cdf(ceil))).clamp(0.0, 1.0)
+}
+
+/// Every assignment of signs to the ranked deltas, equally likely under the
+/// null: the share with W⁺ at or below the observed one and at or above it;
+/// p = 2·min of the two, clipped to 1. Doubled ranks keep it exact.
+fn permutation_p(ranks: &[(u64, bool)], r_plus2: u128) -> f64 {
+    // The count of sign assignments by doubled W⁺, built rank by rank.
+    let total: u64 = ranks.iter().map(|r| r.0).sum();
+    let mut ways = vec![0u64; total as usize + 1];
+    ways[0] = 1;
+    let mut reach = 0usize;
+    for &(rank2, _) in ranks {
+        let r = rank2 as usize;
+        for s in (0..=reach).rev() {
+            ways[s + r] += ways[s];
+        }
+        reach += r;
+    }
+    let all = 1u128 << ranks.len();
+    let observed = r_plus2 as usize;
+    let below: u128 = ways[..=observed.min(total as usize)]
+        .iter()
+        .map(|&w| u128::from(w))
+        .sum();
+    let above: u128 = ways[observed.min(total as usize + 1)..]
+        .iter()
+        .map(|&w| u128::from(w))
+        .sum();
+    let p = |count: u128| count as f64 / all as f64;
+    (2.0 * p(below).min(p(above))).clamp(0.0, 1.0)
+}
+
+/// What the deltas say before any test: how many, how many are zero,
+/// positive and negative, the median |d| of the non-zero ones and the
+/// largest |d|.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DeltaCounts {
+    pub n: u64,
+    pub zeros: u64,
+    pub positive: u64,
+    pub negative: u64,
+    /// Over the non-zero deltas; 0 when none.
+    pub median_abs: f64,
+    /// 0 when there are no deltas.
+    pub max_abs: f64,
+}
+
+/// Counts `d` (which holds no NaN).
+pub fn counts(d: &[f64]) -> DeltaCounts {
+    let (mut positive, mut negative, mut max_abs) = (0u64, 0u64, 0.0f64);
+    for &v in d {
+        positive += u64::from(v > 0.0);
+        negative += u64::from(v < 0.0);
+        max_abs = max_abs.max(v.abs());
+    }
+    let moved: Vec<f64> = d.iter().filter(|v| **v != 0.0).map(|v| v.abs()).collect();
+    DeltaCounts {
+        n: d.len() as u64,
+        zeros: d.len() as u64 - positive - negative,
+        positive,
+        negative,
+        median_abs: if moved.is_empty() {
+            0.0
+        } else {
+            numpy::median(&moved)
+        },
+        max_abs,
+    }
+}
+
+/// The two-sided sign test: `binomtest(positive, positive + negative,
+/// 0.5)`; 1 when nothing moved.
+pub fn sign_test(positive: u64, negative: u64) -> f64 {
+    let n = positive + negative;
+    if n == 0 || positive == negative {
+        return 1.0;
+    }
+    let k = positive.min(negative);
+    // P(X ≤ k) for X ~ Binomial(n, 1/2), summed from k downwards: each term
+    // is the previous one times i/(n-i+1), starting from C(n, k)/2ⁿ.
+    let ln_choose = statrs::function::factorial::ln_binomial(n, k);
+    let mut term = (ln_choose - n as f64 * std::f64::consts::LN_2).exp();
+    let mut sum = 0.0;
+    let mut i = k;
+    loop {
+        sum += term;
+        if i == 0 || term < sum * 1e-17 {
+            break;
+        }
+        term *= i as f64 / (n - i + 1) as f64;
+        i -= 1;
+    }
+    (2.0 * sum).min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_of_ties_are_averaged_and_zeros_dropped() {
+        // |d| = 1, 2, 2, 3 (zero dropped): ranks 1, 2.5, 2.5, 4.
+        let w = wilcoxon(&[0.0, 1.0, -2.0, 2.0, 3.0], Method::Asymptotic).unwrap();
+        assert_eq!(w.n, 4);
+        assert_eq!(w.r_plus, 1.0 + 2.5 + 4.0);
+        assert_eq!(w.statistic, 2.5);
+    }
+
+    #[test]
+    fn nothing_moved_has_no_test() {
+        assert!(wilcoxon(&[0.0, 0.0], Method::Auto).is_none());
+        assert_eq!(sign_test(0, 0), 1.0);
+    }
+
+    #[test]
+    fn the_exact_distribution_sums_to_one() {
+        let total: f64 = null_distribution(20).iter().sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        // W⁺ = 0 only when every sign is negative.
+        assert_eq!(null_distribution(10)[0], 0.5f64.powi(10));
+    }
+
+    #[test]
+    fn permutation_of_one_delta_cannot_reject() {
+        let w = wilcoxon(&[0.0, 0.0, 0.5], Method::Auto).unwrap();
+        assert_eq!(w.method, Method::Permutation);
+        assert_eq!(w.p_value, 1.0);
+    }
+}
