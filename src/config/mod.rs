@@ -37,6 +37,9 @@ pub const DEFAULT_MIN_EFFECT: f64 = 0.05;
 pub const DEFAULT_PRECISION: u32 = 12;
 /// Default largest change in a column's null fraction that is not flagged.
 pub const DEFAULT_MAX_NULL_SHIFT: f64 = 0.01;
+/// Default floor of a keyed feature's paired effect: the median |change|
+/// over all paired keys, in standard deviations of base.
+pub const DEFAULT_MIN_PAIRED_EFFECT: f64 = 0.1;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -198,6 +201,14 @@ pub struct Table {
     pub precision: u32,
     /// Largest change in a column's null fraction that is not a regression.
     pub max_null_shift: f64,
+    /// Keyed distribution tables: the floor of a feature's paired effect
+    /// (median |head - base| over paired keys, in base's standard
+    /// deviations) for a significant paired test to be a regression.
+    pub min_paired_effect: f64,
+    /// Keyed distribution tables: the largest fraction of paired keys whose
+    /// value may change before the feature is a regression (unset: changed
+    /// keys are reported, never failed).
+    pub max_changed_fraction: Option<f64>,
     /// Per-column overrides for distribution tables.
     pub columns: BTreeMap<String, ColumnOverride>,
     /// Per-column numeric tolerances for exact tables (`[table.tolerance]`).
@@ -306,6 +317,8 @@ impl Table {
             min_effect: DEFAULT_MIN_EFFECT,
             precision: DEFAULT_PRECISION,
             max_null_shift: DEFAULT_MAX_NULL_SHIFT,
+            min_paired_effect: DEFAULT_MIN_PAIRED_EFFECT,
+            max_changed_fraction: None,
             columns: BTreeMap::new(),
             tolerance: BTreeMap::new(),
             key_location: None,

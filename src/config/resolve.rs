@@ -334,13 +334,15 @@ pub(crate) fn resolve_table(
             table.min_effect.as_ref().map(Spanned::span),
             table.precision.as_ref().map(Spanned::span),
             table.max_null_shift.as_ref().map(Spanned::span),
+            table.min_paired_effect.as_ref().map(Spanned::span),
+            table.max_changed_fraction.as_ref().map(Spanned::span),
             table.columns.as_ref().map(Spanned::span),
         ];
         if let Some(span) = distribution_only.into_iter().flatten().next() {
             return Err(at(
                 span,
                 format!(
-                    "table `{name}`: alpha, min_effect, precision, max_null_shift and columns apply only to `compare = \"distribution\"`"
+                    "table `{name}`: alpha, min_effect, precision, max_null_shift, min_paired_effect, max_changed_fraction and columns apply only to `compare = \"distribution\"`"
                 ),
                 Some("remove them, or set `compare = \"distribution\"`"),
             ));
@@ -372,6 +374,51 @@ pub(crate) fn resolve_table(
                 v.span(),
                 format!(
                     "max_null_shift must be between 0 and 1, got {}",
+                    v.get_ref()
+                ),
+                None,
+            ));
+        }
+    };
+    // Keys pair the rows whose values change; without them there is
+    // nothing to pair.
+    let paired_only = [
+        table.min_paired_effect.as_ref().map(Spanned::span),
+        table.max_changed_fraction.as_ref().map(Spanned::span),
+    ];
+    if key.is_empty()
+        && let Some(span) = paired_only.into_iter().flatten().next()
+    {
+        return Err(at(
+            span,
+            format!(
+                "table `{name}`: min_paired_effect and max_changed_fraction need `key`: the key pairs each row of base with its row in head"
+            ),
+            Some("set `key` to the columns that identify a row, or remove them"),
+        ));
+    }
+    let min_paired_effect = match table.min_paired_effect {
+        None => DEFAULT_MIN_PAIRED_EFFECT,
+        Some(v) if *v.get_ref() >= 0.0 && v.get_ref().is_finite() => *v.get_ref(),
+        Some(v) => {
+            return Err(at(
+                v.span(),
+                format!(
+                    "min_paired_effect must be a number >= 0 (the typical key's |change| in standard deviations of base), got {}",
+                    v.get_ref()
+                ),
+                None,
+            ));
+        }
+    };
+    let max_changed_fraction = match table.max_changed_fraction {
+        None => None,
+        Some(v) if (0.0..=1.0).contains(v.get_ref()) => Some(*v.get_ref()),
+        Some(v) => {
+            return Err(at(
+                v.span(),
+                format!(
+                    "max_changed_fraction must be between 0 and 1, got {}",
                     v.get_ref()
                 ),
                 None,
@@ -432,6 +479,8 @@ pub(crate) fn resolve_table(
         min_effect,
         precision,
         max_null_shift,
+        min_paired_effect,
+        max_changed_fraction,
         columns,
         tolerance,
         strings: table.strings.unwrap_or_default(),

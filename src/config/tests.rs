@@ -356,3 +356,47 @@ fn history_detection_settings_and_overrides_are_read_and_checked() {
     let msg = error(&with("[[history.override]]\nseries = \"plays.[\""));
     assert!(msg.contains("is not a glob over series names"), "{msg}");
 }
+
+#[test]
+fn paired_settings_are_read_and_need_a_key() {
+    let keyed = MINIMAL.replace(
+        "key = [",
+        "compare = \"distribution\"\nmin_paired_effect = 0.25\nmax_changed_fraction = 0.005\nkey = [",
+    );
+    let t = parse(&keyed).unwrap().tables.remove(0);
+    assert_eq!(
+        (t.min_paired_effect, t.max_changed_fraction),
+        (0.25, Some(0.005))
+    );
+    let defaults =
+        parse(&MINIMAL.replace("key = [", "compare = \"distribution\"\nkey = [")).unwrap();
+    assert_eq!(
+        defaults.tables[0].min_paired_effect,
+        DEFAULT_MIN_PAIRED_EFFECT
+    );
+    assert_eq!(defaults.tables[0].max_changed_fraction, None);
+
+    let keyless = MINIMAL.replace(
+        "key = [\"member_id\", \"video_id\"]",
+        "compare = \"distribution\"\nmax_changed_fraction = 0.01",
+    );
+    let msg = error(&keyless);
+    assert!(msg.contains("need `key`"), "{msg}");
+    assert!(msg.contains("swimlane.toml:13:24"), "{msg}");
+
+    let msg = error(&keyed.replace("0.005", "5"));
+    assert!(
+        msg.contains("max_changed_fraction must be between 0 and 1, got 5"),
+        "{msg}"
+    );
+    let msg = error(&keyed.replace("0.25", "-1"));
+    assert!(
+        msg.contains("min_paired_effect must be a number >= 0"),
+        "{msg}"
+    );
+    let msg = error(&MINIMAL.replace("key = [", "max_changed_fraction = 0.1\nkey = ["));
+    assert!(
+        msg.contains("apply only to `compare = \"distribution\"`"),
+        "{msg}"
+    );
+}

@@ -112,6 +112,8 @@ pub(crate) struct WireTable {
     pub(super) min_effect: Option<Spanned<f64>>,
     pub(super) precision: Option<Spanned<i64>>,
     pub(super) max_null_shift: Option<Spanned<f64>>,
+    pub(super) min_paired_effect: Option<Spanned<f64>>,
+    pub(super) max_changed_fraction: Option<Spanned<f64>>,
     pub(super) columns: Option<Spanned<BTreeMap<String, Spanned<WireColumn>>>>,
     pub(super) tolerance: Option<BTreeMap<String, Spanned<Tolerance>>>,
     pub(super) strings: Option<StringOptions>,

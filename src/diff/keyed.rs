@@ -4,25 +4,29 @@
 use polars::prelude::*;
 
 use super::SAMPLES;
-use super::align::align;
+use super::align::{Alignment, align};
 use super::column::{ColumnResult, compare_column, normalized};
 use super::moved::{find_permutations, find_renames};
 use super::schema::Compared;
+use super::source::Rows;
 use super::source::Source;
 use super::values::row_values;
 use super::widen;
 use crate::config::Table;
 use crate::model::{RowCounts, RowSample, TableReport};
 
-pub(super) fn compare_keyed(
+/// Both sides' rows paired by key: keys brought to one type per key
+/// column (the notes say when none exists), string options applied when
+/// they cover keys, the sort-merge, duplicated keys and samples of the keys
+/// found on one side only put into `report`. Returns the alignment and
+/// both sides' keys as written.
+fn align_keys(
     report: &mut TableReport,
     table: &Table,
     base: Source<'_>,
     head: Source<'_>,
-    compared: &[Compared],
-    in_flight: usize,
-) -> PolarsResult<()> {
-    let (key, tolerances, strings) = (&table.key, &table.tolerance, table.strings);
+) -> PolarsResult<(Alignment, DataFrame, DataFrame)> {
+    let (key, strings) = (&table.key, table.strings);
     // The keys as written, for samples; and as paired, in one type per key.
     let base_keys = base.frame(key)?;
     let head_keys = head.frame(key)?;
@@ -72,10 +76,86 @@ pub(super) fn compare_keyed(
     let (align, dups) = align((&base_paired, &head_paired), (&base_keys, &head_keys), key)?;
     drop((base_paired, head_paired));
     report.duplicates = dups;
-
-    let matched = align.base_rows.len() as u64;
     report.missing_samples = key_samples(&base_keys, &align.missing)?;
     report.extra_samples = key_samples(&head_keys, &align.extra)?;
+    Ok((align, base_keys, head_keys))
+}
+
+/// The rows of a keyed table's two sides paired by key, for comparisons
+/// that are not exact (distribution tables compared key by key).
+pub struct KeyPairs {
+    alignment: Alignment,
+    /// Base's keys as written, for samples.
+    pub base_keys: DataFrame,
+}
+
+impl KeyPairs {
+    /// Pairs found.
+    pub fn len(&self) -> usize {
+        self.alignment.base_rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Keys found only in base, and only in head.
+    pub fn unpaired(&self) -> (u64, u64) {
+        (
+            self.alignment.missing.len() as u64,
+            self.alignment.extra.len() as u64,
+        )
+    }
+
+    /// `column` of one side (`base` or head) in pair order.
+    pub fn take(&self, column: &Series, base: bool) -> PolarsResult<Series> {
+        match self.alignment.rows(base) {
+            Rows::All => Ok(column.clone()),
+            Rows::Filter(mask) => column.filter(mask),
+            Rows::Take(rows) => match super::gather::take_numeric(column, rows)? {
+                Some(gathered) => Ok(gathered),
+                None => column.rechunk().take(rows),
+            },
+        }
+    }
+
+    /// Base's row of the `i`-th pair.
+    pub fn base_row(&self, i: usize) -> usize {
+        if self.alignment.identity {
+            i
+        } else {
+            self.alignment.base_rows.get(i).unwrap_or_default() as usize
+        }
+    }
+}
+
+/// Pairs the rows of both sides of `table` by its key, recording in
+/// `report` what the exact comparison records about keys (duplicates,
+/// keys on one side only, key type notes).
+pub fn pair_keys(
+    report: &mut TableReport,
+    table: &Table,
+    base: Source<'_>,
+    head: Source<'_>,
+) -> PolarsResult<KeyPairs> {
+    let (alignment, base_keys, _) = align_keys(report, table, base, head)?;
+    Ok(KeyPairs {
+        alignment,
+        base_keys,
+    })
+}
+
+pub(super) fn compare_keyed(
+    report: &mut TableReport,
+    table: &Table,
+    base: Source<'_>,
+    head: Source<'_>,
+    compared: &[Compared],
+    in_flight: usize,
+) -> PolarsResult<()> {
+    let (tolerances, strings) = (&table.tolerance, table.strings);
+    let (align, base_keys, head_keys) = align_keys(report, table, base, head)?;
+    let matched = align.base_rows.len() as u64;
     let head_rows = head_keys.height() as u64;
     // Head's keys are not needed any more: samples name rows by base keys.
     drop(head_keys);

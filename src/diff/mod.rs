@@ -32,7 +32,7 @@ mod source;
 mod values;
 pub mod widen;
 
-pub use keyed::key_as_text;
+pub use keyed::{KeyPairs, key_as_text, pair_keys};
 pub use moved::{apply_renames, closed_cycles};
 pub use rule::ValueRule;
 pub use schema::{

@@ -23,6 +23,10 @@ pub enum Subject {
     Swap,
     Duplicates,
     Feature(String),
+    /// A feature compared key by key.
+    Paired(String),
+    /// Keys found on one side only of a keyed distribution table.
+    UnpairedKeys,
 }
 
 impl Finding {
@@ -167,6 +171,20 @@ impl TableReport {
                     ),
                 );
             }
+            if let Some(p) = feat.paired.as_ref().filter(|p| p.regression()) {
+                let why = if p.shifted() {
+                    p.test_line().unwrap_or_default()
+                } else {
+                    format!(
+                        "more than max_changed_fraction {} of keys changed",
+                        p.max_changed_fraction.unwrap_or(0.0)
+                    )
+                };
+                reg(
+                    Subject::Paired(feat.column.clone()),
+                    format!("feature `{}`: {}; {why}", feat.column, p.headline()),
+                );
+            }
             if feat.null_shifted() {
                 reg(
                     Subject::Feature(feat.column.clone()),
@@ -211,6 +229,32 @@ impl TableReport {
                 Subject::Feature(u.column.clone()),
                 format!("column `{}` not tested: {}", u.column, u.reason),
             ));
+        }
+        if let Some(k) = self.paired_keys
+            && k.only_base + k.only_head > 0
+        {
+            notes.push(Finding::note(
+                Subject::UnpairedKeys,
+                format!(
+                    "{} {} only in base, {} only in head: features compared key by key on the {} paired",
+                    k.only_base,
+                    plural(k.only_base, "key", "keys"),
+                    k.only_head,
+                    k.paired
+                ),
+            ));
+        }
+        for feat in &self.features {
+            if let Some(p) = feat
+                .paired
+                .as_ref()
+                .filter(|p| p.changed > 0 && !p.regression())
+            {
+                notes.push(Finding::note(
+                    Subject::Paired(feat.column.clone()),
+                    format!("feature `{}`: {}", feat.column, p.headline()),
+                ));
+            }
         }
         for c in &self.schema.added {
             notes.push(Finding::note(

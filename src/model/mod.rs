@@ -10,6 +10,7 @@ use crate::config::CompareMode;
 pub mod audit;
 mod findings;
 mod lanes;
+pub mod paired;
 pub mod profile;
 
 pub use findings::{Finding, Subject};
@@ -184,6 +185,9 @@ pub struct TableReport {
     pub key_notes: Vec<String>,
     /// Both sides' profiles (the local engine computes them).
     pub profile: Option<TableProfiles>,
+    /// Keyed distribution tables: how the keys paired up (keys found on
+    /// one side only are in `missing_samples` and `extra_samples`).
+    pub paired_keys: Option<paired::PairedKeys>,
 }
 
 /// The profiles of a table's two sides.
@@ -263,6 +267,8 @@ pub struct Feature {
     pub head: crate::stats::summary::Summary,
     /// What the renderers draw, binned on the Rust side.
     pub plot: Option<Plot>,
+    /// Keyed tables: the feature compared key by key.
+    pub paired: Option<paired::Paired>,
 }
 
 /// A feature's picture, ready to draw: both sides on shared bins.
@@ -308,7 +314,10 @@ impl Feature {
     }
 
     pub fn verdict(&self) -> Verdict {
-        if self.shifted() || self.null_shifted() {
+        if self.shifted()
+            || self.null_shifted()
+            || self.paired.as_ref().is_some_and(|p| p.regression())
+        {
             Verdict::Regression
         } else {
             Verdict::Pass
@@ -340,6 +349,7 @@ impl TableReport {
             calibration: Vec::new(),
             out_of_core: false,
             profile: None,
+            paired_keys: None,
             engine: "local",
             key_notes: Vec::new(),
         }

@@ -37,6 +37,7 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .badge.pass { background: var(--pass); } .badge.regression { background: var(--regression); } .badge.error { background: var(--error); }
 .muted { color: var(--muted); }
 ul.findings li.reg::marker { content: "✗ "; color: var(--regression); }
+p.reg { color: var(--regression); }
 ul.findings li.note::marker { content: "· "; color: var(--muted); }
 del { background: var(--del); text-decoration: line-through; } ins { background: var(--ins); text-decoration: none; }
 .features { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 16px; }
@@ -50,6 +51,7 @@ svg text { fill: var(--muted); font-size: 10px; font-family: system-ui, sans-ser
 svg .b { fill: var(--base); fill-opacity: .45; } svg .h { fill: var(--head); fill-opacity: .45; }
 svg .bl { stroke: var(--base); fill: none; stroke-width: 2; } svg .hl { stroke: var(--head); fill: none; stroke-width: 2; }
 svg .d { stroke: var(--regression); stroke-width: 2; } svg .dd { fill: var(--regression); }
+svg .pt { fill: var(--head); fill-opacity: .6; } svg .zero { stroke: var(--muted); stroke-dasharray: 3 3; }
 svg text.dl { fill: var(--regression); font-weight: 600; }
 .legend span { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 10px; border-radius: 2px; }
 .legend .lb { background: var(--base); } .legend .lh { background: var(--head); }
@@ -336,7 +338,94 @@ fn feature_card(h: &mut String, f: &Feature) {
         }) => categories_svg(h, categories, base, head),
         None => h.push_str("<p class=\"muted\">no values to draw</p>"),
     }
-    h.push_str("</div></div>\n");
+    if let Some(p) = f.paired.as_ref().filter(|p| !p.points.is_empty()) {
+        delta_svg(h, &p.points);
+    }
+    h.push_str("</div>");
+    if let Some(p) = &f.paired {
+        paired_lines(h, p);
+    }
+    h.push_str("</div>\n");
+}
+
+/// A feature compared key by key: the headline, the paired test, and the
+/// largest changes (or most frequent changes of category).
+fn paired_lines(h: &mut String, p: &crate::model::paired::Paired) {
+    let _ = write!(
+        h,
+        "<p class=\"{}\">keys: {}</p>",
+        if p.regression() { "reg" } else { "muted" },
+        esc(&p.headline())
+    );
+    if let Some(line) = p.test_line() {
+        let _ = write!(h, "<p class=\"muted\">{}</p>", esc(&line));
+    }
+    if p.samples.is_empty() && p.transitions.is_empty() {
+        return;
+    }
+    h.push_str("<details><summary>changed keys</summary><ul>");
+    for t in &p.transitions {
+        let _ = write!(
+            h,
+            "<li><code>{}</code> → <code>{}</code>: {}</li>",
+            esc(&t.base),
+            esc(&t.head),
+            t.count
+        );
+    }
+    for s in &p.samples {
+        let _ = write!(
+            h,
+            "<li><code>{}</code>: <code>{}</code> → <code>{}</code></li>",
+            esc(&key_text(&s.key)),
+            esc(&short_cell(&s.base, 60)),
+            esc(&short_cell(&s.head, 60))
+        );
+    }
+    h.push_str("</ul></details>");
+}
+
+/// The changed keys' deltas: base's value across, head - base up, each
+/// point's values in its tooltip.
+fn delta_svg(h: &mut String, points: &[(f64, f64)]) {
+    frame(
+        h,
+        "delta",
+        "per-key change: base value across, head minus base up",
+        W,
+        H,
+    );
+    let finite = |v: f64| v.is_finite();
+    let (mut xlo, mut xhi, mut dmax) = (f64::INFINITY, f64::NEG_INFINITY, 0.0f64);
+    for &(x, d) in points.iter().filter(|(x, d)| finite(*x) && finite(*d)) {
+        (xlo, xhi, dmax) = (xlo.min(x), xhi.max(x), dmax.max(d.abs()));
+    }
+    if xlo > xhi {
+        (xlo, xhi) = (0.0, 1.0);
+    }
+    if xhi <= xlo {
+        (xlo, xhi) = (xlo - 0.5, xhi + 0.5);
+    }
+    let dmax = if dmax > 0.0 { dmax } else { 1.0 };
+    let px = |x: f64| L + (x - xlo) / (xhi - xlo) * (W - L - 4.0) + 2.0;
+    let py = |d: f64| T + (1.0 - (d / dmax + 1.0) / 2.0) * (H - B - T);
+    let _ = write!(
+        h,
+        "<line class=\"zero\" x1=\"{L}\" y1=\"{0:.1}\" x2=\"{W}\" y2=\"{0:.1}\"/>",
+        py(0.0)
+    );
+    for &(x, d) in points.iter().filter(|(x, d)| finite(*x) && finite(*d)) {
+        let _ = write!(
+            h,
+            "<circle class=\"pt\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\"><title>{} → Δ {}</title></circle>",
+            px(x),
+            py(d),
+            esc(&num(x)),
+            esc(&num(d))
+        );
+    }
+    axes(h, xlo, xhi, &format!("Δ ±{}", num(dmax)));
+    h.push_str("</svg>");
 }
 
 const W: f64 = 255.0;

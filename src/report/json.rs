@@ -131,6 +131,9 @@ struct Table<'a> {
     engine: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     profile: Option<ProfilesOut<'a>>,
+    /// Keyed distribution tables: how the keys paired up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paired_keys: Option<PairedKeysOut>,
 }
 
 #[derive(Serialize)]
@@ -263,6 +266,106 @@ struct FeatureOut<'a> {
     max_null_shift: f64,
     base: Aggregates,
     head: Aggregates,
+    /// Keyed tables: the feature compared key by key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paired: Option<PairedOut>,
+}
+
+#[derive(Serialize)]
+struct PairedOut {
+    keys: u64,
+    changed: u64,
+    changed_fraction: f64,
+    up: u64,
+    down: u64,
+    to_null: u64,
+    from_null: u64,
+    median_abs_delta: f64,
+    max_abs_delta: f64,
+    /// The median |head - base| over every paired key, in standard
+    /// deviations of base (numbers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effect: Option<f64>,
+    min_effect: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_changed_fraction: Option<f64>,
+    verdict: &'static str,
+    summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test: Option<PairedTestOut>,
+    samples: Vec<Sample>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    transitions: Vec<TransitionOut>,
+}
+
+#[derive(Serialize)]
+struct PairedTestOut {
+    n: u64,
+    wilcoxon_statistic: f64,
+    wilcoxon_p_value: f64,
+    wilcoxon_p_adjusted: f64,
+    method: &'static str,
+    sign_test_p_value: f64,
+}
+
+#[derive(Serialize)]
+struct TransitionOut {
+    base: String,
+    head: String,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct PairedKeysOut {
+    paired: u64,
+    only_base: u64,
+    only_head: u64,
+}
+
+fn paired_out(p: &crate::model::paired::Paired) -> PairedOut {
+    PairedOut {
+        keys: p.keys,
+        changed: p.changed,
+        changed_fraction: p.changed_fraction(),
+        up: p.up,
+        down: p.down,
+        to_null: p.to_null,
+        from_null: p.from_null,
+        median_abs_delta: p.median_abs_delta,
+        max_abs_delta: p.max_abs_delta,
+        effect: Some(p.effect).filter(|e| !e.is_nan()),
+        min_effect: p.min_effect,
+        max_changed_fraction: p.max_changed_fraction,
+        verdict: if p.regression() { "regression" } else { "pass" },
+        summary: p.headline(),
+        test: p.test.map(|t| PairedTestOut {
+            n: t.n,
+            wilcoxon_statistic: t.statistic,
+            wilcoxon_p_value: t.p_value,
+            wilcoxon_p_adjusted: t.p_adjusted,
+            method: t.method,
+            sign_test_p_value: t.sign_p_value,
+        }),
+        samples: p.samples.iter().map(sample).collect(),
+        transitions: p
+            .transitions
+            .iter()
+            .map(|t| TransitionOut {
+                base: t.base.clone(),
+                head: t.head.clone(),
+                count: t.count,
+            })
+            .collect(),
+    }
+}
+
+fn sample(s: &crate::model::ValueSample) -> Sample {
+    Sample {
+        key: object(&s.key),
+        path: s.path.clone(),
+        base: s.base.clone(),
+        head: s.head.clone(),
+    }
 }
 
 #[derive(Serialize)]
@@ -464,16 +567,7 @@ fn table(t: &TableReport) -> Table<'_> {
                 max_abs_diff: c.max_abs_diff,
                 max_rel_diff: c.max_rel_diff,
                 all_null: c.all_null.map(|s| s.as_str()),
-                samples: c
-                    .samples
-                    .iter()
-                    .map(|s| Sample {
-                        key: object(&s.key),
-                        path: s.path.clone(),
-                        base: s.base.clone(),
-                        head: s.head.clone(),
-                    })
-                    .collect(),
+                samples: c.samples.iter().map(sample).collect(),
             })
             .collect(),
         swapped: &t.swapped,
@@ -526,6 +620,7 @@ fn table(t: &TableReport) -> Table<'_> {
                 max_null_shift: f.max_null_shift,
                 base: aggregates(&f.base),
                 head: aggregates(&f.head),
+                paired: f.paired.as_ref().map(paired_out),
             })
             .collect(),
         untested: t
@@ -540,6 +635,11 @@ fn table(t: &TableReport) -> Table<'_> {
         precision: t.precision,
         out_of_core: t.out_of_core,
         engine: t.engine,
+        paired_keys: t.paired_keys.map(|k| PairedKeysOut {
+            paired: k.paired,
+            only_base: k.only_base,
+            only_head: k.only_head,
+        }),
         profile: t.profile.as_ref().map(|p| ProfilesOut {
             base: profile_out(&p.base),
             head: profile_out(&p.head),

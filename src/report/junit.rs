@@ -194,7 +194,18 @@ fn table_suite(t: &TableReport) -> TestSuite {
         suite.add_test_case(case(&format!("column {}", c.name), class, status));
     }
     for f in &t.features {
-        let status = if f.test == TestName::None {
+        let paired = f.paired.as_ref().filter(|p| p.regression());
+        let status = if let Some(p) = paired.filter(|_| !f.shifted() && !f.null_shifted()) {
+            failure(
+                p.headline(),
+                p.test_line().unwrap_or_else(|| {
+                    format!(
+                        "more than max_changed_fraction {} of keys changed",
+                        p.max_changed_fraction.unwrap_or(0.0)
+                    )
+                }),
+            )
+        } else if f.test == TestName::None && paired.is_none() {
             TestCaseStatus::skipped()
         } else if f.verdict() == Verdict::Regression {
             let message = if f.shifted() {
@@ -226,7 +237,15 @@ fn table_suite(t: &TableReport) -> TestSuite {
         } else {
             TestCaseStatus::success()
         };
-        suite.add_test_case(case(&format!("feature {}", f.column), class, status));
+        let mut tc = case(&format!("feature {}", f.column), class, status);
+        if let Some(p) = &f.paired {
+            let mut text = p.headline();
+            if let Some(line) = p.test_line() {
+                text += &format!("\n{line}");
+            }
+            tc.set_system_out(text);
+        }
+        suite.add_test_case(tc);
     }
     for u in &t.untested {
         let status = if u.regression {

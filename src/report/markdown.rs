@@ -158,26 +158,38 @@ fn table_details(t: &TableReport, out: &mut dyn Write) -> io::Result<()> {
     }
     // Row and schema findings as a list; columns and features as tables.
     for f in findings.iter().filter(|f| {
-        !matches!(
-            f.subject,
-            crate::model::Subject::Column(_) | crate::model::Subject::Feature(_)
-        ) || !f.regression
+        let in_a_table = match f.subject {
+            crate::model::Subject::Column(_) | crate::model::Subject::Feature(_) => f.regression,
+            // Changed keys are all in the paired table; regressions stay
+            // in the list too, with their reason.
+            crate::model::Subject::Paired(_) => !f.regression,
+            _ => false,
+        };
+        !in_a_table
     }) {
         let mark = if f.regression { "❌" } else { "ℹ️" };
         writeln!(out, "- {mark} {}", message(&f.message))?;
     }
-    rows_details(
-        out,
-        "rows missing in head",
-        &t.missing_samples,
-        t.rows.map_or(0, |r| r.missing),
-    )?;
-    rows_details(
-        out,
-        "extra rows in head",
-        &t.extra_samples,
-        t.rows.map_or(0, |r| r.extra),
-    )?;
+    match t.paired_keys {
+        Some(k) => {
+            rows_details(out, "keys only in base", &t.missing_samples, k.only_base)?;
+            rows_details(out, "keys only in head", &t.extra_samples, k.only_head)?;
+        }
+        None => {
+            rows_details(
+                out,
+                "rows missing in head",
+                &t.missing_samples,
+                t.rows.map_or(0, |r| r.missing),
+            )?;
+            rows_details(
+                out,
+                "extra rows in head",
+                &t.extra_samples,
+                t.rows.map_or(0, |r| r.extra),
+            )?;
+        }
+    }
 
     let (changed, equal) = changed_columns(t);
     if !changed.is_empty() {
@@ -234,10 +246,12 @@ fn table_details(t: &TableReport, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    // Distributions that moved; features whose keys moved are in the
+    // paired table below.
     let shifted: Vec<&Feature> = t
         .features
         .iter()
-        .filter(|f| f.verdict() == Verdict::Regression)
+        .filter(|f| f.shifted() || f.null_shifted())
         .collect();
     if !shifted.is_empty() {
         writeln!(out)?;
@@ -274,11 +288,13 @@ fn table_details(t: &TableReport, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    let unshifted = t.features.len()
-        - t.features
-            .iter()
-            .filter(|f| f.verdict() == Verdict::Regression)
-            .count();
+    paired_table(out, t)?;
+    // Features with no regression of any kind.
+    let unshifted = t
+        .features
+        .iter()
+        .filter(|f| f.verdict() != Verdict::Regression)
+        .count();
     if unshifted > 0 && !t.features.is_empty() {
         writeln!(out)?;
         writeln!(
@@ -305,6 +321,80 @@ fn table_details(t: &TableReport, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
         writeln!(out, "</details>")?;
+    }
+    Ok(())
+}
+
+/// Keyed features whose values changed: how many keys, which way, how
+/// far, the paired test and the largest changes.
+fn paired_table(out: &mut dyn Write, t: &TableReport) -> io::Result<()> {
+    let changed: Vec<(&Feature, &crate::model::paired::Paired)> = t
+        .features
+        .iter()
+        .filter_map(|f| f.paired.as_ref().map(|p| (f, p)))
+        .filter(|(_, p)| p.changed > 0)
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "**Keys whose feature values changed** (beyond {} significant digits; paired q = Wilcoxon signed-rank, Benjamini–Hochberg across the run).",
+        t.precision.unwrap_or(0)
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| feature | keys changed | up / down | median \\|Δ\\| | max \\|Δ\\| | paired q | samples (key: base → head) |"
+    )?;
+    writeln!(out, "| --- | --- | --- | ---: | ---: | ---: | --- |")?;
+    for (f, p) in changed {
+        let mark = if p.regression() { "❌ " } else { "" };
+        let samples: Vec<String> = if p.transitions.is_empty() {
+            p.samples
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}: {} → {}",
+                        esc(&key_text(&s.key)),
+                        code(&short_cell(&s.base, 40)),
+                        code(&short_cell(&s.head, 40))
+                    )
+                })
+                .collect()
+        } else {
+            p.transitions
+                .iter()
+                .map(|t| format!("{} → {}: {}", code(&t.base), code(&t.head), t.count))
+                .collect()
+        };
+        let numbers = p.up + p.down > 0;
+        writeln!(
+            out,
+            "| {mark}{} | {} of {} ({}) | {} | {} | {} | {} | {} |",
+            code(&f.column),
+            p.changed,
+            p.keys,
+            crate::model::paired::percent(p.changed_fraction()),
+            if numbers {
+                format!("{} / {}", p.up, p.down)
+            } else {
+                "—".into()
+            },
+            if numbers {
+                num(p.median_abs_delta)
+            } else {
+                "—".into()
+            },
+            if numbers {
+                num(p.max_abs_delta)
+            } else {
+                "—".into()
+            },
+            p.test.map_or("—".into(), |t| q_text(t.p_adjusted, "—")),
+            samples.join("<br>")
+        )?;
     }
     Ok(())
 }

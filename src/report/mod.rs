@@ -319,9 +319,10 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    fn models() -> [(&'static str, RunReport); 4] {
+    fn models() -> [(&'static str, RunReport); 5] {
         [
             ("pass", testdata::pass()),
+            ("keyed_features", testdata::keyed_features()),
             ("regression", testdata::regression()),
             ("error", testdata::error()),
             ("wide", testdata::wide()),

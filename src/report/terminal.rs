@@ -258,6 +258,16 @@ fn render_table_details(
                     feature_evidence(out, feat)?;
                 }
             }
+            Subject::Paired(name) => {
+                let paired = t.features.iter().find(|x| &x.column == name);
+                if let Some(p) = paired.and_then(|f| f.paired.as_ref()) {
+                    paired_evidence(out, p)?;
+                }
+            }
+            Subject::UnpairedKeys => {
+                samples(out, "only in base", &t.missing_samples)?;
+                samples(out, "only in head", &t.extra_samples)?;
+            }
             _ => {}
         }
     }
@@ -368,6 +378,30 @@ fn feature_evidence(out: &mut dyn Write, f: &Feature) -> io::Result<()> {
         b.null_fraction * 100.0,
         h.null_fraction * 100.0
     )
+}
+
+/// A feature compared key by key: the largest changes (or the most
+/// frequent changes of category), key: base → head.
+fn paired_evidence(out: &mut dyn Write, p: &crate::model::paired::Paired) -> io::Result<()> {
+    for t in &p.transitions {
+        writeln!(out, "      {} → {}: {}", t.base, t.head, t.count)?;
+    }
+    for s in &p.samples {
+        let delta = match (s.base.as_f64(), s.head.as_f64()) {
+            (Some(b), Some(h)) if p.transitions.is_empty() => {
+                format!(" (Δ {}{})", if h >= b { "+" } else { "" }, num(h - b))
+            }
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "      {}: {} → {}{delta}",
+            key_text(&s.key),
+            short_cell(&s.base, 40),
+            short_cell(&s.head, 40)
+        )?;
+    }
+    Ok(())
 }
 
 /// The aggregations table: every feature side by side (`-v`).

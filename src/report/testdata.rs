@@ -151,6 +151,7 @@ fn feature(column: &str, effect: f64, q: f64, nulls_head: u64) -> Feature {
         max_null_shift: 0.01,
         base: num_summary(1000, 0, 0.0),
         head: num_summary(1000, nulls_head, effect),
+        paired: None,
         plot: Some(Plot::Numeric {
             edges: vec![-1.0, 0.0, 1.0, 2.0],
             base: vec![300, 500, 200],
@@ -306,6 +307,7 @@ pub fn regression() -> RunReport {
                 distinct: 2,
                 numeric: None,
             },
+            paired: None,
             plot: Some(Plot::Categorical {
                 categories: vec!["0".into(), "1".into()],
                 base: vec![770, 230],
@@ -323,6 +325,86 @@ pub fn regression() -> RunReport {
         lanes(StageStatus::Ok, StageStatus::Ok),
         vec![],
     )
+}
+
+/// A keyed feature table compared key by key: a numeric feature whose
+/// keys moved together (a regression by the paired test), one whose few
+/// changed keys are only reported, a categorical one with its transitions,
+/// and keys found on one side only.
+pub fn keyed_features() -> RunReport {
+    use crate::model::paired::{Paired, PairedKeys, PairedTest, Transition};
+    let paired = |changed: u64, up: u64, effect: f64, q: f64| Paired {
+        keys: 300,
+        changed,
+        up,
+        down: changed - up,
+        to_null: 0,
+        from_null: 0,
+        median_abs_delta: 0.05,
+        max_abs_delta: 0.08,
+        samples: vec![ValueSample {
+            key: key(17),
+            path: None,
+            base: Value::from(0.25),
+            head: Value::from(0.33),
+        }],
+        transitions: vec![],
+        test: Some(PairedTest {
+            n: changed,
+            statistic: 0.0,
+            p_value: q / 2.0,
+            p_adjusted: q,
+            method: "asymptotic",
+            sign_p_value: q / 3.0,
+        }),
+        effect,
+        alpha: 0.01,
+        min_effect: 0.1,
+        max_changed_fraction: None,
+        points: vec![(0.25, 0.08), (0.5, 0.05), (0.75, -0.02)],
+    };
+    let mut t = TableReport::new(
+        "features",
+        CompareMode::Distribution,
+        &["profile_id".into()],
+    );
+    t.precision = Some(12);
+    t.paired_keys = Some(PairedKeys {
+        paired: 300,
+        only_base: 2,
+        only_head: 0,
+    });
+    t.missing_samples = vec![RowSample {
+        values: key(301),
+        count: 1,
+    }];
+    let mut moved = feature("short_play_share", 0.02, 0.9, 0);
+    moved.paired = Some(paired(300, 300, 0.4, 1e-20));
+    let mut few = feature("log_seconds", 0.01, 0.95, 0);
+    few.paired = Some(paired(3, 2, 0.0, 0.2));
+    let mut kids = feature("segment", 0.01, 0.9, 0);
+    kids.test = TestName::ChiSquare;
+    kids.paired = Some(Paired {
+        transitions: vec![Transition {
+            base: "\"adult\"".into(),
+            head: "\"kids\"".into(),
+            count: 4,
+        }],
+        test: None,
+        effect: f64::NAN,
+        up: 0,
+        down: 0,
+        points: vec![],
+        samples: vec![ValueSample {
+            key: key(42),
+            path: None,
+            base: Value::from("adult"),
+            head: Value::from("kids"),
+        }],
+        ..paired(4, 0, 0.0, 1.0)
+    });
+    t.features = vec![moved, few, kids];
+    run(vec![t], lanes(StageStatus::Ok, StageStatus::Ok), vec![])
 }
 
 /// A run that could not compare.

@@ -13,6 +13,7 @@ mod demo;
 mod errors;
 mod history;
 mod ks_oracle;
+mod paired;
 mod paired_oracle;
 mod pipelines;
 mod pr;

@@ -150,10 +150,11 @@ fn html_report_renders_in_headless_chromium() {
         String::from_utf8_lossy(&dom.stderr)
     );
     let dom_text = String::from_utf8_lossy(&dom.stdout);
-    // Demo features: two numeric (histogram + ECDF each), one categorical.
+    // Demo features: two numeric (histogram + ECDF each, and the deltas of
+    // their changed keys), one categorical (no key changed category).
     assert_eq!(
         dom_text.matches("<svg").count(),
-        5,
+        7,
         "SVG plots in the rendered DOM"
     );
     let console: Vec<&str> = String::from_utf8_lossy(&dom.stderr)

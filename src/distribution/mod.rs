@@ -3,6 +3,10 @@
 //! chi-square test with PSI (categories), per-lane summaries, and the null
 //! fraction. Columns are tested in parallel. The false-discovery adjustment
 //! spans every table of a run, so it is applied afterwards by [`apply_fdr`].
+//! Keyed tables are also compared key by key ([`paired`]): which keys'
+//! values changed, and a paired test of the changes.
+
+mod paired;
 
 use std::collections::HashMap;
 
@@ -10,7 +14,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::config::{Table, TestKind};
-use crate::diff::{DiffError, schema_diff};
+use crate::diff::{DiffError, KeyPairs, Source, check_keys, pair_keys, schema_diff};
+use crate::model::paired::PairedKeys;
 use crate::model::{Feature, TableReport, TestName, Untested};
 use crate::stats::categorical::compare_counts;
 use crate::stats::fdr::benjamini_hochberg;
@@ -56,23 +61,77 @@ pub fn compare_distribution_with(
         })
         .collect();
     let tolerance = tie_tolerance(table);
+    let polars_err = |source| DiffError::Polars {
+        table: table.name.clone(),
+        source,
+    };
+    let pairs = pair_rows(table, (base, head), &pair, &mut report).map_err(|e| match e {
+        PairError::Diff(d) => d,
+        PairError::Polars(p) => polars_err(p),
+    })?;
     let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
     for batch in columns.chunks(in_flight.max(1)) {
         results.par_extend(batch.par_iter().map(|&name| {
             let (b, h) = pair(name)?;
-            compare_column(table, name, &b, &h, tolerance)
+            compare_column(table, name, &b, &h, tolerance, pairs.as_ref())
         }));
     }
     for r in results {
-        match r.map_err(|source| DiffError::Polars {
-            table: table.name.clone(),
-            source,
-        })? {
+        match r.map_err(polars_err)? {
             Ok(f) => report.features.push(f),
             Err(u) => report.untested.push(u),
         }
     }
     Ok(report)
+}
+
+enum PairError {
+    Diff(DiffError),
+    Polars(PolarsError),
+}
+
+/// A keyed table's rows paired by key (`None` when keyless, or when head
+/// lost a key column: a note says so, and the removal is a regression of
+/// its own). A key base lacks is the same error as for exact tables.
+fn pair_rows(
+    table: &Table,
+    (base, head): (&Schema, &Schema),
+    pair: &(impl Fn(&str) -> PolarsResult<(Series, Series)> + Sync),
+    report: &mut TableReport,
+) -> Result<Option<KeyPairs>, PairError> {
+    if table.key.is_empty() {
+        return Ok(None);
+    }
+    let names = |s: &Schema| s.iter_names().map(|n| n.to_string()).collect::<Vec<_>>();
+    if let Some(why) = check_keys(table, &names(base), &names(head)).map_err(PairError::Diff)? {
+        report
+            .key_notes
+            .push(format!("{why}: features compared as distributions only"));
+        return Ok(None);
+    }
+    let mut sides = (Vec::new(), Vec::new());
+    for k in &table.key {
+        let (b, h) = pair(k).map_err(PairError::Polars)?;
+        sides.0.push(Column::from(b));
+        sides.1.push(Column::from(h));
+    }
+    let frame = |columns: Vec<Column>| {
+        let height = columns.first().map_or(0, Column::len);
+        DataFrame::new(height, columns)
+    };
+    let (b, h) = (
+        frame(sides.0).map_err(PairError::Polars)?,
+        frame(sides.1).map_err(PairError::Polars)?,
+    );
+    let pairs = pair_keys(report, table, Source::Frame(&b), Source::Frame(&h))
+        .map_err(PairError::Polars)?;
+    let (only_base, only_head) = pairs.unpaired();
+    report.paired_keys = Some(PairedKeys {
+        paired: pairs.len() as u64,
+        only_base,
+        only_head,
+    });
+    Ok(Some(pairs))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -150,6 +209,7 @@ pub(crate) fn plan(
         base: Summary::default(),
         head: Summary::default(),
         plot: None,
+        paired: None,
     })
 }
 
@@ -195,6 +255,7 @@ fn compare_column(
     base: &Series,
     head: &Series,
     tolerance: f64,
+    pairs: Option<&KeyPairs>,
 ) -> PolarsResult<Result<Feature, Untested>> {
     let (kb, kh) = (kind(base.dtype()), kind(head.dtype()));
     let (tb, th) = (base.dtype().to_string(), head.dtype().to_string());
@@ -218,21 +279,41 @@ fn compare_column(
             fill_ks(&mut feature, &r);
         }
         feature.plot = numeric_plot(&bv, &hv, feature.location);
+        drop((bv, hv));
+        if let Some(pairs) = pairs {
+            let spread = feature.base.numeric.map_or(f64::NAN, |n| n.std);
+            let settings = paired_settings(table, &feature, tolerance);
+            feature.paired = Some(paired::numeric(&settings, pairs, (base, head), spread)?);
+        }
     } else {
         fill_categorical(&mut feature, &category_counts(base, head)?);
+        if let Some(pairs) = pairs {
+            let settings = paired_settings(table, &feature, tolerance);
+            feature.paired = Some(paired::categorical(&settings, pairs, (base, head))?);
+        }
     }
     Ok(Ok(feature))
+}
+
+fn paired_settings<'a>(
+    table: &'a Table,
+    feature: &Feature,
+    tolerance: f64,
+) -> paired::Settings<'a> {
+    paired::Settings {
+        key: &table.key,
+        tolerance,
+        alpha: feature.alpha,
+        min_effect: table.min_paired_effect,
+        max_changed_fraction: table.max_changed_fraction,
+    }
 }
 
 /// Non-null, non-NaN values as f64, sorted; and the count of nulls + NaN.
 fn sorted_values(s: &Series) -> PolarsResult<(Vec<f64>, u64)> {
     // Decimals as their values (their physical form is the unscaled
     // integer); dates and times as their physical numbers.
-    let floats = if s.dtype().is_decimal() {
-        s.cast(&DataType::Float64)?
-    } else {
-        s.to_physical_repr().cast(&DataType::Float64)?
-    };
+    let floats = paired::as_f64(s)?;
     let ca = floats.f64()?;
     let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
     values.extend(ca.iter().flatten().filter(|v| !v.is_nan()));
@@ -452,6 +533,9 @@ pub fn apply_fdr(tables: &mut [TableReport]) {
             } else {
                 f.p_value
             });
+            if let Some(test) = f.paired.as_ref().and_then(|p| p.test) {
+                p.push(test.p_value);
+            }
         }
     }
     let q = benjamini_hochberg(&p);
@@ -459,6 +543,9 @@ pub fn apply_fdr(tables: &mut [TableReport]) {
     for t in tables.iter_mut() {
         for f in &mut t.features {
             f.p_adjusted = q.next().unwrap_or(f64::NAN);
+            if let Some(test) = f.paired.as_mut().and_then(|p| p.test.as_mut()) {
+                test.p_adjusted = q.next().unwrap_or(f64::NAN);
+            }
         }
     }
 }
