@@ -119,13 +119,33 @@ impl KeyPairs {
         }
     }
 
-    /// Base's row of the `i`-th pair.
-    pub fn base_row(&self, i: usize) -> usize {
+    /// Each pair's row in base and in head, in pair order; `None` for a
+    /// side whose rows are the pairs' positions (both sides hold the same
+    /// keys in the same order).
+    pub fn rows(&self) -> (Option<&[IdxSize]>, Option<&[IdxSize]>) {
         if self.alignment.identity {
-            i
-        } else {
-            self.alignment.base_rows.get(i).unwrap_or_default() as usize
+            return (None, None);
         }
+        // Built by `IdxCa::from_vec`: one chunk, no nulls.
+        fn slice(rows: &IdxCa) -> Option<&[IdxSize]> {
+            Some(
+                rows.cont_slice()
+                    .expect("an alignment's rows are one chunk without nulls"),
+            )
+        }
+        (
+            slice(&self.alignment.base_rows),
+            slice(&self.alignment.head_rows),
+        )
+    }
+
+    /// The `i`-th pair's row in base and in head.
+    pub fn rows_of(&self, i: usize) -> (usize, usize) {
+        if self.alignment.identity {
+            return (i, i);
+        }
+        let at = |rows: &IdxCa| rows.get(i).unwrap_or_default() as usize;
+        (at(&self.alignment.base_rows), at(&self.alignment.head_rows))
     }
 }
 

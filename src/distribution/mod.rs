@@ -6,7 +6,7 @@
 //! Keyed tables are also compared key by key ([`paired`]): which keys'
 //! values changed, and a paired test of the changes.
 
-mod paired;
+pub(crate) mod paired;
 
 use std::collections::HashMap;
 
@@ -295,7 +295,7 @@ fn compare_column(
     Ok(Ok(feature))
 }
 
-fn paired_settings<'a>(
+pub(crate) fn paired_settings<'a>(
     table: &'a Table,
     feature: &Feature,
     tolerance: f64,

@@ -4,6 +4,7 @@
 //! and which way, and the paired tests on the deltas (`stats::paired`).
 //! Categories: which keys changed category, and the most frequent changes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use polars::prelude::*;
@@ -11,10 +12,10 @@ use polars::prelude::*;
 use crate::diff::{KeyPairs, SAMPLES, row_values, to_json};
 use crate::model::ValueSample;
 use crate::model::paired::{PLOT_POINTS, Paired, PairedTest, Transition};
-use crate::stats::{numpy, paired};
+use crate::stats::paired;
 
 /// Most frequent changes of category reported per feature.
-const TRANSITIONS: usize = 5;
+pub(crate) const TRANSITIONS: usize = 5;
 
 /// What a paired comparison needs from the table and the feature's test.
 pub(crate) struct Settings<'a> {
@@ -27,7 +28,7 @@ pub(crate) struct Settings<'a> {
 }
 
 impl Settings<'_> {
-    fn empty(&self, keys: u64) -> Paired {
+    pub(crate) fn empty(&self, keys: u64) -> Paired {
         Paired {
             keys,
             changed: 0,
@@ -59,26 +60,109 @@ pub(crate) fn as_f64(s: &Series) -> PolarsResult<Series> {
     }
 }
 
-fn value(x: Option<f64>) -> Option<f64> {
-    x.filter(|v| !v.is_nan())
+/// Two numbers of a pair are the same value: equal, or closer than the
+/// relative tolerance (a finite difference: a number becoming infinite is
+/// a change). Every engine's rule (`spark/distribution.rs` renders it).
+pub(crate) fn unchanged(x: f64, y: f64, tol: f64) -> bool {
+    x == y || ((y - x).abs() <= tol * x.abs().max(y.abs()) && (y - x).is_finite())
+}
+
+/// The effect of a typical move against base's spread: in standard
+/// deviations; with no spread (a constant base), any move is infinite.
+pub(crate) fn effect(typical: f64, spread: f64) -> f64 {
+    let e = typical / spread;
+    if e.is_nan() {
+        if typical > 0.0 { f64::INFINITY } else { 0.0 }
+    } else {
+        e
+    }
+}
+
+/// How a category (or a null) is named in a transition.
+pub(crate) fn category_label(v: Option<&str>) -> String {
+    v.map_or("null".to_string(), |v| format!("{v:?}"))
+}
+
+/// A column of numbers in pair order (`rows`: each pair's row; `None`:
+/// the rows are the pairs), NaN for nulls, in tight loops. Rows that
+/// ascend (both sides written in key order) are read chunk by chunk;
+/// others from the column made one chunk first (BENCHMARKS.md).
+fn in_pair_order<'a>(ca: &'a Float64Chunked, rows: Option<&[IdxSize]>) -> Cow<'a, [f64]> {
+    let arrs: Vec<_> = ca.downcast_iter().collect();
+    let has_nulls = ca.null_count() > 0;
+    match (arrs.as_slice(), rows, has_nulls) {
+        ([], ..) => Cow::Owned(Vec::new()),
+        ([one], None, false) => Cow::Borrowed(one.values().as_slice()),
+        ([one], Some(rows), false) => {
+            let values = one.values().as_slice();
+            Cow::Owned(rows.iter().map(|&r| values[r as usize]).collect())
+        }
+        (_, Some(rows), _) if !rows.is_sorted() => {
+            let one = ca.rechunk();
+            let arr = one.downcast_iter().next().expect("one chunk");
+            let values = arr.values().as_slice();
+            Cow::Owned(match arr.validity().filter(|_| has_nulls) {
+                None => rows.iter().map(|&r| values[r as usize]).collect(),
+                Some(valid) => rows
+                    .iter()
+                    .map(|&r| {
+                        if valid.get_bit(r as usize) {
+                            values[r as usize]
+                        } else {
+                            f64::NAN
+                        }
+                    })
+                    .collect(),
+            })
+        }
+        (arrs, rows, _) => {
+            // Ascending rows (or all of them): one walk through the chunks.
+            let mut out = Vec::with_capacity(rows.map_or(ca.len(), <[IdxSize]>::len));
+            let (mut chunk, mut start) = (0, 0);
+            let mut take = |r: usize| {
+                while r >= start + arrs[chunk].len() {
+                    start += arrs[chunk].len();
+                    chunk += 1;
+                }
+                let (a, i) = (arrs[chunk], r - start);
+                let valid = a.validity().is_none_or(|v| v.get_bit(i));
+                out.push(if valid { a.values()[i] } else { f64::NAN });
+            };
+            match rows {
+                Some(rows) => rows.iter().for_each(|&r| take(r as usize)),
+                None => (0..ca.len()).for_each(&mut take),
+            }
+            Cow::Owned(out)
+        }
+    }
 }
 
 /// A numeric feature key by key. `spread` is base's standard deviation,
 /// the unit of the effect.
+///
+/// Both sides are gathered into pair order in tight loops, compared in one
+/// pass that keeps only the non-zero deltas, and those are sorted once for
+/// the test, the medians and the largest |Δ| (BENCHMARKS.md has what each
+/// step costs on 10M keys).
 pub(crate) fn numeric(
     settings: &Settings<'_>,
     pairs: &KeyPairs,
     (base, head): (&Series, &Series),
     spread: f64,
 ) -> PolarsResult<Paired> {
-    let (b_orig, h_orig) = (pairs.take(base, true)?, pairs.take(head, false)?);
-    let (b, h) = (as_f64(&b_orig)?, as_f64(&h_orig)?);
-    let (b, h) = (b.f64()?.rechunk(), h.f64()?.rechunk());
+    let (b, h) = (as_f64(base)?, as_f64(head)?);
+    let (b, h) = (b.f64()?, h.f64()?);
+    let (base_rows, head_rows) = pairs.rows();
+    let (bv, hv) = rayon::join(
+        || in_pair_order(b, base_rows),
+        || in_pair_order(h, head_rows),
+    );
+    let value = |v: f64| Some(v).filter(|x| !x.is_nan());
     let mut out = settings.empty(pairs.len() as u64);
     // Every pair where both sides hold a number: its delta, 0 when the
-    // change is within the precision.
-    let mut deltas: Vec<f64> = Vec::with_capacity(b.len());
-    let mut changed_pairs = 0u64;
+    // change is within the precision; and the pairs that changed.
+    let mut deltas = paired::Deltas::default();
+    let mut changed_at: Vec<u32> = Vec::new();
     // The largest changes: (|Δ| or +inf for null changes, pair), largest first.
     let mut largest: Vec<(f64, usize)> = Vec::with_capacity(SAMPLES + 1);
     let mut keep = |size: f64, i: usize| {
@@ -90,8 +174,8 @@ pub(crate) fn numeric(
         largest.truncate(SAMPLES);
     };
     let tol = settings.tolerance;
-    for (i, (bv, hv)) in b.iter().zip(h.iter()).enumerate() {
-        match (value(bv), value(hv)) {
+    for (i, (&x, &y)) in bv.iter().zip(hv.iter()).enumerate() {
+        match (value(x), value(y)) {
             (None, None) => {}
             (Some(_), None) => {
                 out.to_null += 1;
@@ -102,75 +186,43 @@ pub(crate) fn numeric(
                 keep(f64::INFINITY, i);
             }
             (Some(x), Some(y)) => {
-                if x == y || (y - x).abs() <= tol * x.abs().max(y.abs()) {
+                if unchanged(x, y, tol) {
                     deltas.push(0.0);
                 } else {
                     let d = y - x;
                     deltas.push(d);
-                    changed_pairs += 1;
+                    changed_at.push(i as u32);
                     keep(d.abs(), i);
                 }
             }
         }
     }
-    out.changed = changed_pairs + out.to_null + out.from_null;
-    let counts = paired::counts(&deltas);
-    (out.up, out.down) = (counts.positive, counts.negative);
-    (out.median_abs_delta, out.max_abs_delta) = (counts.median_abs, counts.max_abs);
-    out.effect = typical_move(&deltas, counts.zeros) / spread;
-    if out.effect.is_nan() {
-        // No spread (base constant, or empty): any move is infinitely large.
-        out.effect = if typical_move(&deltas, counts.zeros) > 0.0 {
-            f64::INFINITY
-        } else {
-            0.0
-        };
-    }
-    out.test = paired::wilcoxon(&deltas, paired::Method::Auto).map(|w| PairedTest {
+    out.changed = changed_at.len() as u64 + out.to_null + out.from_null;
+    let a = deltas.analyze();
+    (out.up, out.down) = (a.counts.positive, a.counts.negative);
+    (out.median_abs_delta, out.max_abs_delta) = (a.counts.median_abs, a.counts.max_abs);
+    out.effect = effect(a.typical_abs, spread);
+    out.test = a.wilcoxon.map(|w| PairedTest {
         n: w.n as u64,
         statistic: w.statistic,
         p_value: w.p_value,
         p_adjusted: f64::NAN,
         method: w.method.as_str(),
-        sign_p_value: paired::sign_test(counts.positive, counts.negative),
+        sign_p_value: paired::sign_test(a.counts.positive, a.counts.negative),
     });
-    out.points = points(&b, &h, tol, changed_pairs);
-    out.samples = samples(settings.key, pairs, (&b_orig, &h_orig), &largest)?;
+    // (base, Δ) of at most PLOT_POINTS changed pairs, taken evenly.
+    let every = changed_at.len().div_ceil(PLOT_POINTS).max(1);
+    out.points = changed_at
+        .iter()
+        .step_by(every)
+        .map(|&i| (bv[i as usize], hv[i as usize] - bv[i as usize]))
+        .collect();
+    out.samples = samples(settings.key, pairs, (base, head), &largest)?;
     Ok(out)
 }
 
-/// The median |Δ| over every pair, unchanged ones included (0 whenever
-/// more than half the pairs are unchanged).
-fn typical_move(deltas: &[f64], zeros: u64) -> f64 {
-    if deltas.is_empty() || zeros * 2 > deltas.len() as u64 {
-        return 0.0;
-    }
-    let abs: Vec<f64> = deltas.iter().map(|d| d.abs()).collect();
-    numpy::median(&abs)
-}
-
-/// (base, Δ) of at most [`PLOT_POINTS`] changed pairs, taken evenly.
-fn points(b: &Float64Chunked, h: &Float64Chunked, tol: f64, changed: u64) -> Vec<(f64, f64)> {
-    let mut out = Vec::with_capacity(PLOT_POINTS.min(changed as usize));
-    let mut seen = 0u64;
-    let every = changed.div_ceil(PLOT_POINTS as u64).max(1);
-    for (bv, hv) in b.iter().zip(h.iter()) {
-        let (Some(x), Some(y)) = (value(bv), value(hv)) else {
-            continue;
-        };
-        if x == y || (y - x).abs() <= tol * x.abs().max(y.abs()) {
-            continue;
-        }
-        if seen.is_multiple_of(every) {
-            out.push((x, y - x));
-        }
-        seen += 1;
-    }
-    out
-}
-
 /// Samples of the pairs `picked` (positions in pair order): the key and
-/// both values as written.
+/// both sides' values as written (`b`, `h`: the whole columns).
 fn samples(
     key: &[String],
     pairs: &KeyPairs,
@@ -180,15 +232,19 @@ fn samples(
     picked
         .iter()
         .map(|&(_, i)| {
+            let (rb, rh) = pairs.rows_of(i);
             Ok(ValueSample {
-                key: row_values(&pairs.base_keys, key, pairs.base_row(i))?,
+                key: row_values(&pairs.base_keys, key, rb)?,
                 path: None,
-                base: to_json(&b.get(i)?),
-                head: to_json(&h.get(i)?),
+                base: to_json(&b.get(rb)?),
+                head: to_json(&h.get(rh)?),
             })
         })
         .collect()
 }
+
+/// A key's category in base and in head (`None`: null).
+type Change<'a> = (Option<&'a str>, Option<&'a str>);
 
 /// A categorical feature key by key: which keys changed category and the
 /// most frequent changes.
@@ -204,7 +260,7 @@ pub(crate) fn categorical(
     );
     let (b, h) = (b.str()?, h.str()?);
     let mut out = settings.empty(pairs.len() as u64);
-    let mut transitions: HashMap<(Option<&str>, Option<&str>), u64> = HashMap::new();
+    let mut transitions: HashMap<Change<'_>, u64> = HashMap::new();
     let mut first = Vec::with_capacity(SAMPLES);
     for (i, (bv, hv)) in b.iter().zip(h.iter()).enumerate() {
         if bv == hv {
@@ -218,22 +274,25 @@ pub(crate) fn categorical(
             first.push((0.0, i));
         }
     }
-    let mut transitions: Vec<Transition> = transitions
+    // Most frequent first; ties in the order of the values (nulls last),
+    // as Spark SQL orders them.
+    let mut transitions: Vec<(Change<'_>, u64)> = transitions.into_iter().collect();
+    transitions.sort_by(|((b1, h1), n1), ((b2, h2), n2)| {
+        n2.cmp(n1)
+            .then_with(|| (b1.is_none(), b1).cmp(&(b2.is_none(), b2)))
+            .then_with(|| (h1.is_none(), h1).cmp(&(h2.is_none(), h2)))
+    });
+    let transitions: Vec<Transition> = transitions
         .into_iter()
+        .take(TRANSITIONS)
         .map(|((b, h), count)| Transition {
-            base: b.map_or("null".to_string(), |v| format!("{v:?}")),
-            head: h.map_or("null".to_string(), |v| format!("{v:?}")),
+            base: category_label(b),
+            head: category_label(h),
             count,
         })
         .collect();
-    transitions.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then_with(|| (&a.base, &a.head).cmp(&(&b.base, &b.head)))
-    });
-    transitions.truncate(TRANSITIONS);
     out.transitions = transitions;
-    out.samples = samples(settings.key, pairs, (&b_orig, &h_orig), &first)?;
+    out.samples = samples(settings.key, pairs, (base, head), &first)?;
     Ok(out)
 }
 
@@ -397,6 +456,47 @@ mod tests {
         assert_eq!(p.transitions[0].count, 2);
         assert_eq!(p.transitions[1].head, "null");
         assert!(p.test.is_none());
+    }
+
+    #[test]
+    fn gathering_into_pair_order_reads_every_chunk_and_null() {
+        use super::in_pair_order;
+        // Three chunks, nulls in the second: as a column read by row groups.
+        let mut ca = Float64Chunked::new("x".into(), &[Some(0.0), Some(1.0), Some(2.0)]);
+        ca.append(&Float64Chunked::new("x".into(), &[None, Some(4.0)]))
+            .unwrap();
+        ca.append(&Float64Chunked::new("x".into(), &[Some(5.0), Some(6.0)]))
+            .unwrap();
+        assert_eq!(ca.chunks().len(), 3);
+        let naive = |rows: &[IdxSize]| -> Vec<f64> {
+            rows.iter()
+                .map(|&r| ca.get(r as usize).unwrap_or(f64::NAN))
+                .collect()
+        };
+        let same = |a: &[f64], b: &[f64]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+        };
+        for rows in [vec![0, 2, 3, 4, 6], vec![6, 3, 0, 4, 1], vec![]] {
+            let got = in_pair_order(&ca, Some(&rows));
+            assert!(same(&got, &naive(&rows)), "{rows:?}: {got:?}");
+        }
+        let all: Vec<IdxSize> = (0..7).collect();
+        assert!(same(&in_pair_order(&ca, None), &naive(&all)));
+    }
+
+    #[test]
+    fn a_value_becoming_infinite_is_a_change() {
+        // |inf - 5| <= tol * inf holds: the tolerance alone called it equal.
+        let r = run(
+            &table(&["id"]),
+            df!("id" => [1i64, 2], "x" => [5.0, f64::INFINITY]).unwrap(),
+            df!("id" => [1i64, 2], "x" => [f64::INFINITY, f64::INFINITY]).unwrap(),
+        );
+        let p = r.features[0].paired.as_ref().unwrap();
+        assert_eq!((p.changed, p.up), (1, 1));
     }
 
     #[test]

@@ -79,16 +79,37 @@ struct Ranked {
     ranks: Vec<(u64, bool)>,
 }
 
-/// Ranks the |d| of the non-zero, non-NaN deltas.
-fn rank(d: &[f64], keep_ranks: bool) -> Ranked {
-    // |d| of a non-negative float sorts as its bits; the sign goes in the
-    // lowest bit so one radix sort orders by |d| and keeps the sign.
+/// The non-zero, non-NaN deltas as sortable keys, sorted: |d| of a
+/// non-negative float sorts as its bits, and the sign goes in the lowest
+/// bit, so one radix sort orders by |d| and keeps the sign.
+fn sorted_keys(d: &[f64]) -> Vec<u64> {
     let mut keys: Vec<u64> = d
         .iter()
         .filter(|v| **v != 0.0 && !v.is_nan())
-        .map(|v| (v.abs().to_bits() << 1) | u64::from(*v > 0.0))
+        .map(|&v| key_of(v))
         .collect();
     rdst::RadixSort::radix_sort_unstable(&mut keys);
+    keys
+}
+
+/// A non-zero delta's sortable key.
+fn key_of(d: f64) -> u64 {
+    (d.abs().to_bits() << 1) | u64::from(d > 0.0)
+}
+
+/// |d| of a sorted key.
+fn abs_of(key: u64) -> f64 {
+    f64::from_bits(key >> 1)
+}
+
+/// Ranks the |d| of the non-zero, non-NaN deltas.
+#[cfg(test)]
+fn rank(d: &[f64], keep_ranks: bool) -> Ranked {
+    rank_sorted(&sorted_keys(d), keep_ranks)
+}
+
+/// Ranks sorted keys ([`sorted_keys`]).
+fn rank_sorted(keys: &[u64], keep_ranks: bool) -> Ranked {
     let n = keys.len();
     let (mut r_plus2, mut r_minus2) = (0u128, 0u128);
     let mut tie_term = 0.0;
@@ -132,9 +153,15 @@ fn rank(d: &[f64], keep_ranks: bool) -> Ranked {
 pub fn wilcoxon(d: &[f64], method: Method) -> Option<Wilcoxon> {
     let given = d.iter().filter(|v| !v.is_nan()).count();
     let zeros = d.iter().filter(|v| **v == 0.0).count();
+    test_sorted(&sorted_keys(d), given, zeros, method)
+}
+
+/// The test of deltas whose sorted keys are `keys`, of which `given` were
+/// given (NaN aside) and `zeros` were zero.
+fn test_sorted(keys: &[u64], given: usize, zeros: usize, method: Method) -> Option<Wilcoxon> {
     let use_permutation =
         method == Method::Permutation || (method == Method::Auto && given <= MAX_PERMUTATION_N);
-    let r = rank(d, use_permutation);
+    let r = rank_sorted(keys, use_permutation);
     if r.n == 0 {
         return None;
     }
@@ -157,6 +184,98 @@ pub fn wilcoxon(d: &[f64], method: Method) -> Option<Wilcoxon> {
         n: r.n,
         p_value,
         method,
+    })
+}
+
+/// Everything a feature's deltas say, from one sort: the counts, the
+/// median |d| over every delta (zeros included), and the Wilcoxon test
+/// (scipy's `auto`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Analysis {
+    pub counts: DeltaCounts,
+    /// numpy's median of |d| over every delta, zeros included.
+    pub typical_abs: f64,
+    pub wilcoxon: Option<Wilcoxon>,
+}
+
+/// Analyses `d` (NaN ignored).
+pub fn analyze(d: &[f64]) -> Analysis {
+    let mut deltas = Deltas::default();
+    d.iter().for_each(|&x| deltas.push(x));
+    deltas.analyze()
+}
+
+/// Deltas taken one at a time, keeping only what [`Analysis`] needs: the
+/// non-zero ones as sortable keys, and how many were zero. A caller with
+/// millions of mostly unchanged values holds no array of zeros.
+#[derive(Debug, Default)]
+pub struct Deltas {
+    keys: Vec<u64>,
+    zeros: usize,
+}
+
+impl Deltas {
+    /// Takes one delta (NaN is ignored).
+    pub fn push(&mut self, d: f64) {
+        if d == 0.0 {
+            self.zeros += 1;
+        } else if !d.is_nan() {
+            self.keys.push(key_of(d));
+        }
+    }
+
+    pub fn analyze(mut self) -> Analysis {
+        rdst::RadixSort::radix_sort_unstable(&mut self.keys);
+        let (keys, zeros) = (&self.keys, self.zeros);
+        let given = zeros + keys.len();
+        let positive = keys.iter().filter(|k| *k & 1 == 1).count() as u64;
+        // numpy's median of a sorted run: the middle, or the mean of the two.
+        let median = |len: usize, at: &dyn Fn(usize) -> f64| match len {
+            0 => 0.0,
+            n if n % 2 == 1 => at(n / 2),
+            n => (at(n / 2 - 1) + at(n / 2)) / 2.0,
+        };
+        let nonzero = |i: usize| abs_of(keys[i]);
+        // Every |d| in order: the zeros, then the sorted non-zero ones.
+        let every = |i: usize| {
+            if i < zeros {
+                0.0
+            } else {
+                abs_of(keys[i - zeros])
+            }
+        };
+        Analysis {
+            counts: DeltaCounts {
+                n: given as u64,
+                zeros: zeros as u64,
+                positive,
+                negative: keys.len() as u64 - positive,
+                median_abs: median(keys.len(), &nonzero),
+                max_abs: keys.last().map_or(0.0, |&k| abs_of(k)),
+            },
+            typical_abs: median(given, &every),
+            wilcoxon: test_sorted(keys, given, zeros, Method::Auto),
+        }
+    }
+}
+
+/// The Wilcoxon test from sums an engine computed elsewhere (in SQL): `n`
+/// non-zero deltas, twice W⁺ and W⁻, and Σ (t³ - t) over tied |d|. The
+/// normal approximation: what `Auto` uses beyond [`MAX_EXACT_N`] deltas.
+pub fn asymptotic_from_ranks(
+    n: usize,
+    (r_plus2, r_minus2): (u128, u128),
+    tie_term: f64,
+) -> Option<Wilcoxon> {
+    (n > 0).then(|| {
+        let r_plus = r_plus2 as f64 / 2.0;
+        Wilcoxon {
+            statistic: r_plus2.min(r_minus2) as f64 / 2.0,
+            r_plus,
+            n,
+            p_value: asymptotic_p(n, r_plus, tie_term),
+            method: Method::Asymptotic,
+        }
     })
 }
 
@@ -275,29 +394,6 @@ pub struct DeltaCounts {
     pub max_abs: f64,
 }
 
-/// Counts `d` (which holds no NaN).
-pub fn counts(d: &[f64]) -> DeltaCounts {
-    let (mut positive, mut negative, mut max_abs) = (0u64, 0u64, 0.0f64);
-    for &v in d {
-        positive += u64::from(v > 0.0);
-        negative += u64::from(v < 0.0);
-        max_abs = max_abs.max(v.abs());
-    }
-    let moved: Vec<f64> = d.iter().filter(|v| **v != 0.0).map(|v| v.abs()).collect();
-    DeltaCounts {
-        n: d.len() as u64,
-        zeros: d.len() as u64 - positive - negative,
-        positive,
-        negative,
-        median_abs: if moved.is_empty() {
-            0.0
-        } else {
-            numpy::median(&moved)
-        },
-        max_abs,
-    }
-}
-
 /// The two-sided sign test: `binomtest(positive, positive + negative,
 /// 0.5)`; 1 when nothing moved.
 pub fn sign_test(positive: u64, negative: u64) -> f64 {
@@ -334,6 +430,32 @@ mod tests {
         assert_eq!(w.n, 4);
         assert_eq!(w.r_plus, 1.0 + 2.5 + 4.0);
         assert_eq!(w.statistic, 2.5);
+    }
+
+    #[test]
+    fn sums_from_elsewhere_give_the_same_test() {
+        let d: Vec<f64> = (1..=60).map(|i| f64::from(i % 7) - 2.5).collect();
+        let direct = wilcoxon(&d, Method::Asymptotic).unwrap();
+        let r = rank(&d, false);
+        let from = asymptotic_from_ranks(r.n, (r.r_plus2, r.r_minus2), r.tie_term).unwrap();
+        assert_eq!(direct, from);
+    }
+
+    #[test]
+    fn one_sort_gives_the_medians_numpy_gives() {
+        let d = [0.0, 0.0, -3.0, 1.0, 0.0, 2.0, -0.5, 0.0];
+        let a = analyze(&d);
+        let abs: Vec<f64> = d.iter().map(|v: &f64| v.abs()).collect();
+        let nonzero: Vec<f64> = abs.iter().copied().filter(|v| *v != 0.0).collect();
+        assert_eq!(a.typical_abs, numpy::median(&abs));
+        assert_eq!(a.counts.median_abs, numpy::median(&nonzero));
+        assert_eq!(
+            (a.counts.zeros, a.counts.positive, a.counts.negative),
+            (4, 2, 2)
+        );
+        assert_eq!(a.counts.max_abs, 3.0);
+        assert_eq!(a.wilcoxon, wilcoxon(&d, Method::Auto));
+        assert_eq!(analyze(&[]).typical_abs, 0.0);
     }
 
     #[test]

@@ -75,7 +75,7 @@ fn counts_match_numpy_on_every_case() {
     let text = text();
     for (i, case) in cases.iter().enumerate() {
         let name = case["name"].as_str().unwrap();
-        let c = paired::counts(&deltas(&text, i));
+        let c = paired::analyze(&deltas(&text, i)).counts;
         assert_eq!(
             c.n as usize,
             floats_len(case),
@@ -181,7 +181,7 @@ fn sign_test_matches_binomtest() {
     let text = text();
     for (i, case) in oracle["cases"].as_array().unwrap().iter().enumerate() {
         let name = case["name"].as_str().unwrap();
-        let c = paired::counts(&deltas(&text, i));
+        let c = paired::analyze(&deltas(&text, i)).counts;
         let p = paired::sign_test(c.positive, c.negative);
         let theirs = number(&case["sign_test_pvalue"]);
         assert!(close(p, theirs), "{name}: sign test {p} vs scipy {theirs}");
