@@ -54,6 +54,15 @@ pub fn compare_distribution(
             Ok(f) => categorical.push(f),
         }
     }
+    // Which features are compared key by key, and as what.
+    let numbers: Vec<(String, [&str; 2])> = numeric
+        .iter()
+        .map(|(f, t)| (f.column.clone(), *t))
+        .collect();
+    let categories: Vec<(String, [&str; 2])> = categorical
+        .iter()
+        .map(|f: &Feature| (f.column.clone(), ["", ""]))
+        .collect();
     let (sides, rows) = side_numbers(spark, &numeric)?;
     for (i, (mut feature, types)) in numeric.into_iter().enumerate() {
         let expr = [
@@ -84,6 +93,8 @@ pub fn compare_distribution(
     report
         .features
         .sort_by_key(|f| order.get(f.column.as_str()).copied().unwrap_or(usize::MAX));
+    let planned = super::paired::plan(&report, &numbers, &categories);
+    super::paired::compare(spark, table, (&bs, &hs), &planned, &mut report)?;
     Ok(report)
 }
 

@@ -5,20 +5,16 @@
 
 use crate::config::Table;
 use crate::diff::{SAMPLES, ValueRule, row_values, to_json};
-use crate::model::{
-    ColumnDiff, DuplicateSide, Duplicates, RowCounts, RowSample, TableReport, ValueSample,
-};
+use crate::model::{ColumnDiff, RowCounts, RowSample, TableReport, ValueSample};
 use polars::prelude::*;
 
 use super::{
-    ROW, Read, Spark, SparkError, as_double, float, ident, int, lit, one_row, open, polars_type,
+    Read, Spark, SparkError, as_double, float, ident, int, lit, one_row, open, polars_type,
     sql_list, sql_type,
 };
 
 /// A row of the join `swl_j` matched on both sides.
 const BOTH: &str = "b_row IS NOT NULL AND h_row IS NOT NULL";
-const OCC: &str = "__swl_occ";
-const CNT: &str = "__swl_cnt";
 
 /// Compares `table` exactly on the cluster: `base` and `head` are what the
 /// cluster reads (paths or globs in the table's format, URIs, catalog
@@ -79,65 +75,8 @@ pub fn compare_exact(
         return Ok(report);
     }
 
-    // Keys whose type differs between the sides pair by value in their
-    // common type (numbers as exact decimals), else on their text, as the
-    // local engine pairs them.
-    let mut key_types = std::collections::HashMap::new();
-    for k in &table.key {
-        let (Some(b), Some(h)) = (type_of(&bs, k), type_of(&hs, k)) else {
-            continue;
-        };
-        if b == h {
-            continue;
-        }
-        let (pb, ph) = (polars_type(&b), polars_type(&h));
-        let common = crate::diff::widen::common_type(&pb, &ph);
-        let sql = match common.as_ref() {
-            Some(t) if pb.is_numeric() && ph.is_numeric() && t.is_float() => {
-                Some("DECIMAL(38,18)".to_string())
-            }
-            Some(t) => sql_type(t),
-            None => None,
-        };
-        match (sql, common) {
-            (Some(sql), Some(t)) => {
-                if let Some(c) = report.schema.changed.iter_mut().find(|c| &c.column == k) {
-                    c.compared_as = Some(t.to_string());
-                }
-                key_types.insert(k.clone(), sql);
-            }
-            _ => {
-                report.key_notes.push(crate::diff::key_as_text(k, &b, &h));
-                key_types.insert(k.clone(), "STRING".into());
-            }
-        }
-    }
-    let key_expr = |side: &str, k: &str| match key_types.get(k) {
-        None => format!("{side}.{}", ident(k)),
-        Some(t) => format!("CAST({side}.{} AS {t})", ident(k)),
-    };
-    let keys = |side: &str| sql_list(&table.key, ", ", |k| key_expr(side, k));
-
     // One join; the n-th occurrence of a key pairs with the n-th.
-    // Each row's occurrence of its key and the key's rows on its side, in
-    // one window: duplicated keys are counted from the join.
-    let numbered = |view: &str| {
-        format!(
-            "SELECT *, row_number() OVER (PARTITION BY {0} ORDER BY {ROW}) AS {OCC}, \
-             count(*) OVER (PARTITION BY {0}) AS {CNT} FROM {view} s",
-            keys("s")
-        )
-    };
-    let on = table
-        .key
-        .iter()
-        .map(|k| format!("{} <=> {}", key_expr("b", k), key_expr("h", k)))
-        .chain([format!("b.{OCC} = h.{OCC}")])
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let select_keys = sql_list(&table.key, ", ", |k| {
-        format!("coalesce(b.{0}, h.{0}) AS {0}", ident(k))
-    });
+    let join = super::join::key_join(table, &bs, &hs, &mut report);
     // Removed and added columns of one type: rename candidates.
     let renames = rename_candidates(&report);
     let select_values =
@@ -150,13 +89,11 @@ pub fn compare_exact(
             }))
             .collect::<Vec<_>>();
     spark.sql(&format!(
-        "CREATE OR REPLACE TEMP VIEW swl_j AS SELECT b.{ROW} AS b_row, h.{ROW} AS h_row, \
-         b.{OCC} AS b_occ, h.{OCC} AS h_occ, b.{CNT} AS b_cnt, h.{CNT} AS h_cnt, {select_keys}{}{} \
-         FROM ({}) b FULL OUTER JOIN ({}) h ON {on}",
+        "CREATE OR REPLACE TEMP VIEW swl_j AS SELECT {}{}{} FROM {}",
+        join.select,
         if select_values.is_empty() { "" } else { ", " },
         select_values.join(", "),
-        numbered("swl_b"),
-        numbered("swl_h"),
+        join.from,
     ))?;
     // The counts and every sample query read the join: compute it once.
     spark.sql("CACHE TABLE swl_j")?;
@@ -217,10 +154,8 @@ fn summarize(
         "SELECT count_if(b_row IS NOT NULL) AS base, count_if(h_row IS NOT NULL) AS head, \
          count_if({BOTH}) AS matched, count_if(h_row IS NULL) AS missing, \
          count_if(b_row IS NULL) AS extra, count_if({BOTH} AND ({any_differs})) AS changed, \
-         count_if(b_occ = 1 AND b_cnt > 1) AS dup_bk, count_if(b_cnt > 1) AS dup_br, \
-         count_if(h_occ = 1 AND h_cnt > 1) AS dup_hk, count_if(h_cnt > 1) AS dup_hr, \
-         count_if(h_occ = 1 AND h_cnt > 1 AND NOT coalesce(b_cnt > 1, false)) AS dup_new{per_column} \
-         FROM swl_j"
+         {}{per_column} FROM swl_j",
+        super::join::DUPLICATE_COUNTS
     ))?)?;
     let count = |name: &str| int(&counts, name, 0);
     report.rows = Some(RowCounts {
@@ -231,32 +166,7 @@ fn summarize(
         extra: count("extra")?,
         changed: Some(count("changed")?),
     });
-    if count("dup_bk")? > 0 || count("dup_hk")? > 0 {
-        let side = |prefix: &str, keys: &str, rows: &str| -> Result<DuplicateSide, SparkError> {
-            let samples = spark.sql(&format!(
-                "SELECT {0}, {prefix}_cnt AS n FROM swl_j WHERE {prefix}_occ = 1 AND {prefix}_cnt > 1 \
-                 ORDER BY {0} LIMIT {SAMPLES}",
-                sql_list(&table.key, ", ", |k| ident(k))
-            ))?;
-            Ok(DuplicateSide {
-                keys: count(keys)?,
-                rows: count(rows)?,
-                samples: (0..samples.height())
-                    .map(|i| {
-                        Ok(RowSample {
-                            values: row_values(&samples, &table.key, i)?,
-                            count: int(&samples, "n", i)?,
-                        })
-                    })
-                    .collect::<Result<_, SparkError>>()?,
-            })
-        };
-        report.duplicates = Some(Duplicates {
-            base: side("b", "dup_bk", "dup_br")?,
-            head: side("h", "dup_hk", "dup_hr")?,
-            new_in_head: count("dup_new")?,
-        });
-    }
+    report.duplicates = super::join::duplicates(spark, table, "swl_j", &count)?;
     // Every sample in one query: each joined row is tagged with the
     // findings it belongs to (-1 missing, -2 extra, i column i changed),
     // and the first rows of each finding in file order are kept.

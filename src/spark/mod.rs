@@ -18,6 +18,8 @@
 
 mod distribution;
 mod exact;
+mod join;
+mod paired;
 mod read;
 mod session;
 mod types;

@@ -1131,3 +1131,129 @@ fn a_one_percent_sample_keeps_the_same_keys_as_the_predicate_on_spark() {
     assert!((9_000..=11_000).contains(&a.len()), "{} kept", a.len());
     assert_eq!(a, b, "the sampled key sets differ");
 }
+
+#[test]
+fn keyed_features_are_compared_key_by_key_alike_on_both_engines() {
+    use swimlane::config::{CompareMode, Format, Table};
+    let Some(remote) = remote() else { return };
+    let spark = Spark::connect(&remote).unwrap();
+    // 3,000 rows (ranks summed in SQL) and 40 (the deltas come back for
+    // scipy's exact rules).
+    for n in [3_000, 40] {
+        let d = tempfile::tempdir().unwrap();
+        let (b, h) = (d.path().join("b.parquet"), d.path().join("h.parquet"));
+        // Every 500th row repeats the previous id: duplicated keys pair by
+        // occurrence on both engines.
+        let with_id = |mut df: DataFrame| {
+            let id: Vec<i64> = (0..df.height() as i64)
+                .map(|i| if i % 500 == 7 { i - 1 } else { i })
+                .collect();
+            df.with_column(Column::new("id".into(), id)).unwrap();
+            df
+        };
+        write_parquet(&with_id(features(n, false)), &b);
+        write_parquet(&with_id(features(n, true)), &h);
+        let read = |p: &Path| {
+            LazyFrame::scan_parquet(p.to_str().unwrap().into(), Default::default())
+                .unwrap()
+                .collect()
+                .unwrap()
+        };
+        let table = Table {
+            key: vec!["id".into()],
+            ..Table::new(
+                "features",
+                "f.parquet",
+                Format::Parquet,
+                CompareMode::Distribution,
+            )
+        };
+        let local =
+            swimlane::distribution::compare_distribution(&table, &read(&b), &read(&h)).unwrap();
+        let remote =
+            spark::compare_distribution(&spark, &table, b.to_str().unwrap(), h.to_str().unwrap())
+                .unwrap();
+        assert_eq!(remote.paired_keys, local.paired_keys, "n = {n}");
+        assert_eq!(remote.duplicates, local.duplicates, "n = {n}");
+        assert_eq!(remote.missing_samples, local.missing_samples, "n = {n}");
+        assert_eq!(remote.extra_samples, local.extra_samples, "n = {n}");
+        let close = |a: f64, b: f64, rel: f64| {
+            (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= rel * a.abs().max(b.abs())
+        };
+        let mut moved = 0;
+        for (l, r) in local.features.iter().zip(&remote.features) {
+            let c = format!("{} (n = {n})", l.column);
+            let (lp, rp) = (l.paired.as_ref().unwrap(), r.paired.as_ref().unwrap());
+            assert_eq!(
+                (
+                    rp.keys,
+                    rp.changed,
+                    rp.up,
+                    rp.down,
+                    rp.to_null,
+                    rp.from_null
+                ),
+                (
+                    lp.keys,
+                    lp.changed,
+                    lp.up,
+                    lp.down,
+                    lp.to_null,
+                    lp.from_null
+                ),
+                "{c}"
+            );
+            assert_eq!(rp.max_abs_delta, lp.max_abs_delta, "{c}");
+            // Spark's percentile interpolates where numpy averages.
+            assert!(
+                close(rp.median_abs_delta, lp.median_abs_delta, 1e-12),
+                "{c}"
+            );
+            // Base's standard deviation is summed in another order.
+            assert!(
+                close(rp.effect, lp.effect, 1e-9),
+                "{c}: {} vs {}",
+                rp.effect,
+                lp.effect
+            );
+            match (lp.test, rp.test) {
+                (Some(lt), Some(rt)) => {
+                    assert_eq!(
+                        (rt.n, rt.statistic, rt.method),
+                        (lt.n, lt.statistic, lt.method),
+                        "{c}"
+                    );
+                    assert!(
+                        close(rt.p_value, lt.p_value, 1e-9),
+                        "{c}: {} vs {}",
+                        rt.p_value,
+                        lt.p_value
+                    );
+                    assert!(close(rt.sign_p_value, lt.sign_p_value, 1e-9), "{c}");
+                    moved += 1;
+                }
+                (None, None) => {}
+                other => panic!("{c}: {other:?}"),
+            }
+            assert_eq!(rp.samples, lp.samples, "{c}");
+            assert_eq!(rp.transitions, lp.transitions, "{c}");
+            assert_eq!(rp.points, lp.points, "{c}");
+        }
+        // The scenario holds what it claims: x, k and day moved key by key;
+        // the float noise did not; countries changed category.
+        let by = |name: &str| local.features.iter().find(|f| f.column == name).unwrap();
+        let changed = |name: &str| by(name).paired.as_ref().unwrap().changed;
+        assert!(moved >= 3, "n = {n}: {moved} features tested");
+        assert!(changed("x") > 0 && changed("k") > 0 && changed("day") > 0);
+        assert_eq!(changed("noise"), 0);
+        assert!(
+            !by("country")
+                .paired
+                .as_ref()
+                .unwrap()
+                .transitions
+                .is_empty()
+        );
+        assert!(local.paired_keys.unwrap().only_head >= 1000);
+    }
+}
