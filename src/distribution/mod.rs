@@ -292,6 +292,11 @@ fn compare_column(
             feature.paired = Some(paired::categorical(&settings, pairs, (base, head))?);
         }
     }
+    if feature.test == TestName::None
+        && let Some(p) = feature.paired.as_mut()
+    {
+        p.summary_only();
+    }
     Ok(Ok(feature))
 }
 

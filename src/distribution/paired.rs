@@ -488,6 +488,32 @@ mod tests {
     }
 
     #[test]
+    fn a_column_summarised_only_reports_its_changed_keys_but_never_fails() {
+        let (ids, share) = shares();
+        let shifted: Vec<f64> = share.iter().map(|s| s + 0.05).collect();
+        let mut t = Table {
+            max_changed_fraction: Some(0.001),
+            ..table(&["id"])
+        };
+        t.columns.insert(
+            "share".into(),
+            crate::config::ColumnOverride {
+                test: Some(crate::config::TestKind::None),
+                ..Default::default()
+            },
+        );
+        let r = run(
+            &t,
+            df!("id" => &ids, "share" => &share).unwrap(),
+            df!("id" => &ids, "share" => shifted).unwrap(),
+        );
+        let p = r.features[0].paired.as_ref().unwrap();
+        assert_eq!(p.changed, 1000);
+        assert!(p.test.is_none() && !p.regression());
+        assert_eq!(r.verdict(), Verdict::Pass);
+    }
+
+    #[test]
     fn a_value_becoming_infinite_is_a_change() {
         // |inf - 5| <= tol * inf holds: the tolerance alone called it equal.
         let r = run(

@@ -81,6 +81,13 @@ pub struct PairedTest {
 }
 
 impl Paired {
+    /// For a column summarised only (`test = "none"`): its changed keys are
+    /// reported, never tested or failed.
+    pub fn summary_only(&mut self) {
+        self.test = None;
+        self.max_changed_fraction = None;
+    }
+
     /// Changed pairs as a fraction of the pairs compared.
     pub fn changed_fraction(&self) -> f64 {
         if self.keys == 0 {

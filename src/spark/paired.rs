@@ -14,7 +14,7 @@ use crate::diff::{SAMPLES, row_values, to_json};
 use crate::distribution::paired::{Settings, TRANSITIONS, category_label, effect};
 use crate::distribution::{paired_settings, tie_tolerance};
 use crate::model::paired::{PLOT_POINTS, Paired, PairedKeys, PairedTest, Transition};
-use crate::model::{Feature, RowSample, TableReport, ValueSample};
+use crate::model::{Feature, RowSample, TableReport, TestName, ValueSample};
 use crate::stats::paired::{self as tests, MAX_EXACT_N, Method};
 
 /// A side's columns with their Spark types.
@@ -114,6 +114,10 @@ fn compare_cached(
         } else {
             categorical(spark, &settings, i)?
         };
+        let mut paired = paired;
+        if report.features[planned.index].test == TestName::None {
+            paired.summary_only();
+        }
         report.features[planned.index].paired = Some(paired);
     }
     Ok(())
