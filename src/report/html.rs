@@ -424,7 +424,22 @@ fn delta_svg(h: &mut String, points: &[(f64, f64)]) {
             esc(&num(d))
         );
     }
-    axes(h, xlo, xhi, &format!("Δ ±{}", num(dmax)));
+    // Axes of its own: Δ runs from -max to +max, 0 on the dashed line.
+    let _ = write!(
+        h,
+        "<line class=\"axis\" x1=\"{L}\" y1=\"{y0}\" x2=\"{W}\" y2=\"{y0}\"/><line class=\"axis\" x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{y0}\"/>\
+         <text x=\"{L}\" y=\"{ty}\">{}</text><text x=\"{W}\" y=\"{ty}\" text-anchor=\"end\">{}</text>\
+         <text x=\"{lx}\" y=\"{top}\">Δ +{max}</text><text x=\"{lx}\" y=\"{mid}\">0</text><text x=\"{lx}\" y=\"{bottom}\">Δ −{max}</text>",
+        esc(&num(xlo)),
+        esc(&num(xhi)),
+        y0 = H - B,
+        ty = H - 6.0,
+        lx = L + 3.0,
+        top = T + 8.0,
+        mid = py(0.0) - 2.0,
+        bottom = H - B - 3.0,
+        max = esc(&num(dmax)),
+    );
     h.push_str("</svg>");
 }
 
