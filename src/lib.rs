@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod git;
 pub mod history;
+pub mod init;
 pub mod interrupt;
 pub mod lane;
 pub mod load;

@@ -8,6 +8,7 @@
 
 mod demo;
 mod history;
+mod init;
 mod progress;
 mod sample;
 
@@ -59,6 +60,9 @@ enum Command {
     Audit(history::AuditArgs),
     /// Key-hash sampling bit-identical to Spark's: the predicate, or a sampled copy.
     Sample(sample::SampleArgs),
+    /// Write a first swimlane.toml: run the pipeline twice, infer keys and
+    /// non-deterministic columns of the tables it writes.
+    Init(init::InitArgs),
 }
 
 #[derive(Args)]
@@ -367,6 +371,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::History(args) => history::history(&args),
         Command::Audit(args) => history::audit(&args),
         Command::Sample(args) => sample::main(&args),
+        Command::Init(args) => init::main(&args),
     }
 }
 

@@ -12,6 +12,7 @@ mod compare;
 mod demo;
 mod errors;
 mod history;
+mod init;
 mod ks_oracle;
 mod paired;
 mod paired_oracle;

@@ -1,0 +1,169 @@
+//! `swimlane init` end to end: a pipeline writing a keyed table, a table
+//! with a composite key, a float-heavy feature table and a keyless table
+//! with a load timestamp; the written config runs as is, passes on an
+//! unchanged branch and catches a bug on a buggy one.
+
+use std::process::Command;
+
+use crate::support::{BIN, TestRepo};
+
+/// Reads plays (member_id, video_id, seconds) and writes four tables.
+/// `loaded_at` differs on every run by design.
+const ETL: &str = r#"import csv, math, os, sys, time
+facts, out = sys.argv[1], sys.argv[2]
+plays = [(int(r["member_id"]), int(r["video_id"]), float(r["seconds"]))
+         for r in csv.DictReader(open(os.path.join(facts, "plays.csv"), newline=""))]
+loaded_at = time.time_ns()
+SCALE = 1.0
+with open(os.path.join(out, "plays.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["member_id", "video_id", "seconds", "loaded_at"])
+    for m, v, s in plays:
+        w.writerow([m, v, s * (SCALE if m == 3 else 1.0), loaded_at])
+members = {}
+for m, v, s in plays:
+    members.setdefault(m, []).append(s)
+with open(os.path.join(out, "members.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["member_id", "plays", "country"])
+    for m in sorted(members):
+        w.writerow([m, len(members[m]), ["US", "FR"][m % 2]])
+with open(os.path.join(out, "features.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["member_id", "log_seconds", "mean_seconds", "share_short"])
+    for m in sorted(members):
+        s = members[m]
+        w.writerow([m, math.log10(sum(s)), sum(s) / len(s), sum(x < 60 for x in s) / len(s)])
+with open(os.path.join(out, "events.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["kind", "n", "loaded_at"])
+    for kind in ["play", "play", "stop"]:
+        w.writerow([kind, 1, loaded_at])
+"#;
+
+const RUN: &str = "python3 etl.py {snapshot} {out}";
+
+fn facts() -> String {
+    let mut csv = String::from("member_id,video_id,seconds\n");
+    for m in 0..12 {
+        for v in 0..4 {
+            csv += &format!("{m},{},{}\n", 100 + v, 20 + (m * 37 + v * 11) % 200);
+        }
+    }
+    csv
+}
+
+fn init(repo: &TestRepo, extra: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(["init", "--run", RUN, "--snapshot", "facts"])
+        .args(extra)
+        .current_dir(&repo.dir)
+        .env("TMPDIR", &repo.tmp)
+        .output()
+        .unwrap()
+}
+
+fn repo() -> TestRepo {
+    let repo = TestRepo::empty();
+    repo.write("etl.py", ETL);
+    repo.write("facts/plays.csv", &facts());
+    repo.commit("pipeline");
+    repo
+}
+
+#[test]
+fn init_writes_a_config_that_runs_passes_unchanged_and_catches_a_bug() {
+    let repo = repo();
+    let out = init(&repo, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_dir(&repo.tmp).unwrap().count(),
+        0,
+        "init left its lanes behind"
+    );
+    let written = std::fs::read_to_string(repo.dir.join("swimlane.toml")).unwrap();
+    insta::assert_snapshot!("init_config", written);
+    assert!(
+        stdout.contains("plays (plays.csv, 48 rows): key member_id, video_id; ignoring loaded_at"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("events (events.csv, 3 rows): no key"),
+        "{stdout}"
+    );
+    repo.commit("swimlane config from init");
+
+    // An unchanged branch passes, with no edit to the written config.
+    repo.git(&["checkout", "-q", "-b", "same"]);
+    repo.write("README", "docs only\n");
+    repo.commit("docs");
+    repo.git(&["checkout", "-q", "main"]);
+    let run = repo.run(&["run", "--base", "main", "--head", "same"]);
+    run.expect_code(0);
+
+    // A bug in one member's seconds is caught.
+    repo.branch_with_file("bug", "etl.py", &ETL.replace("SCALE = 1.0", "SCALE = 2.0"));
+    let run = repo.run(&["run", "--base", "main", "--head", "bug"]);
+    run.expect_code(1);
+    let plays = run.table("plays");
+    assert_eq!(plays["verdict"], "regression", "{}", run.describe());
+    let seconds = plays["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "seconds")
+        .unwrap();
+    assert_eq!(seconds["mismatches"], 4);
+}
+
+#[test]
+fn init_never_overwrites_a_config_without_force() {
+    let repo = repo();
+    repo.write("swimlane.toml", "# mine\n");
+    let out = init(&repo, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("swimlane.toml exists"), "{stderr}");
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(repo.dir.join("swimlane.toml")).unwrap(),
+        "# mine\n"
+    );
+    let out = init(&repo, &["--force"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(repo.dir.join("swimlane.toml"))
+            .unwrap()
+            .contains("[[table]]")
+    );
+}
+
+#[test]
+fn a_pipeline_that_fails_is_an_error_with_its_output_and_no_config() {
+    let repo = repo();
+    repo.write(
+        "etl.py",
+        "import sys\nsys.exit('cannot find the plays table')\n",
+    );
+    let out = init(&repo, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the pipeline failed (exit code 1)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cannot find the plays table"), "{stderr}");
+    assert!(!repo.dir.join("swimlane.toml").exists());
+    assert_eq!(std::fs::read_dir(&repo.tmp).unwrap().count(), 0);
+}
