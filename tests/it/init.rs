@@ -167,3 +167,50 @@ fn a_pipeline_that_fails_is_an_error_with_its_output_and_no_config() {
     assert!(!repo.dir.join("swimlane.toml").exists());
     assert_eq!(std::fs::read_dir(&repo.tmp).unwrap().count(), 0);
 }
+
+#[test]
+fn interrupting_init_stops_the_pipeline_and_writes_nothing() {
+    let repo = repo();
+    let (started, pidfile) = (repo.side.join("started"), repo.side.join("child.pid"));
+    let run = format!(
+        "sleep 600 & echo $! > '{}'; touch '{}'; wait",
+        pidfile.display(),
+        started.display()
+    );
+    let mut child = Command::new(BIN)
+        .args([
+            "init",
+            "--run",
+            &format!("{run} # {{out}}"),
+            "--snapshot",
+            "facts",
+        ])
+        .current_dir(&repo.dir)
+        .env("TMPDIR", &repo.tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !(started.exists() && pidfile.exists()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(started.exists(), "the pipeline never started");
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(
+        !crate::run::process_alive(&pid),
+        "the pipeline's child {pid} survived Ctrl-C"
+    );
+    assert!(!repo.dir.join("swimlane.toml").exists());
+    assert_eq!(
+        std::fs::read_dir(&repo.tmp).unwrap().count(),
+        0,
+        "lanes left behind"
+    );
+}

@@ -502,7 +502,7 @@ fn signal_during_stage(repo: &TestRepo, setup: &str, signal: i32) -> Option<i32>
 }
 
 /// True while `pid` exists and is not a zombie.
-fn process_alive(pid: &str) -> bool {
+pub fn process_alive(pid: &str) -> bool {
     for _ in 0..100 {
         match fs::read_to_string(format!("/proc/{pid}/stat")) {
             Err(_) => return false,
