@@ -32,10 +32,19 @@ pub const EXIT_REGRESSION: u8 = 1;
 /// The run could not compare: bad config, git failure, base lane failure...
 pub const EXIT_ERROR: u8 = 2;
 
+/// `swimlane --version`: the package's version and the commit it was
+/// built from (`build.rs`).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SWIMLANE_COMMIT"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "swimlane",
-    version,
+    version = VERSION,
     about = "Regression tests for ETL code: run base and head over the same snapshot and compare what they produced",
     after_help = "Exit status: 0 no regression, 1 regression found, 2 error."
 )]
@@ -63,6 +72,13 @@ enum Command {
     /// Write a first swimlane.toml: run the pipeline twice, infer keys and
     /// non-deterministic columns of the tables it writes.
     Init(init::InitArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions { shell: clap_complete::Shell },
+    /// Write the manual pages (swimlane.1 and one per command) into DIR.
+    Man {
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -372,6 +388,32 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Audit(args) => history::audit(&args),
         Command::Sample(args) => sample::main(&args),
         Command::Init(args) => init::main(&args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            // Into memory first: the generator panics on a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "swimlane", &mut script);
+            match io::stdout().write_all(&script) {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write the completion script: {e}");
+                    EXIT_ERROR
+                }
+                _ => EXIT_PASS,
+            }
+        }
+        Command::Man { dir } => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match std::fs::create_dir_all(&dir).and_then(|()| clap_mangen::generate_to(cmd, &dir)) {
+                Ok(()) => EXIT_PASS,
+                Err(e) => {
+                    eprintln!(
+                        "error: cannot write the manual pages into {}: {e}",
+                        dir.display()
+                    );
+                    EXIT_ERROR
+                }
+            }
+        }
     }
 }
 

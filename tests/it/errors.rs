@@ -194,3 +194,48 @@ fn a_location_only_a_spark_cluster_reads_needs_a_server() {
         assert!(stderr.contains("--engine spark --spark-remote"), "{stderr}");
     }
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let out = std::process::Command::new(crate::support::BIN)
+        .arg("--version")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+    assert!(
+        text.starts_with(&format!("swimlane {} ({head}", env!("CARGO_PKG_VERSION"))),
+        "{text} (HEAD {head})"
+    );
+}
+
+#[test]
+fn completions_and_manual_pages_cover_every_command() {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(crate::support::BIN)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(run(&["completions", "bash"]).contains("swimlane__subcmd__init"));
+    assert!(run(&["completions", "zsh"]).starts_with("#compdef swimlane"));
+    assert!(run(&["completions", "fish"]).contains("complete -c swimlane"));
+    let dir = tempfile::tempdir().unwrap();
+    run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    for page in [
+        "swimlane.1",
+        "swimlane-run.1",
+        "swimlane-compare.1",
+        "swimlane-init.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+}
