@@ -148,20 +148,7 @@ pub fn show_time(micros: i64) -> String {
 /// band of 1e-12 around a value), trailing zeros dropped; scientific
 /// notation when very small or large.
 pub fn show_number(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    if !(-4..12).contains(&magnitude) {
-        return format!("{x:.4e}");
-    }
-    let decimals = (12 - magnitude).max(0) as usize;
-    let text = format!("{x:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
+    crate::model::significant(x, 13, 12, 4)
 }
 
 #[cfg(test)]

@@ -526,6 +526,26 @@ impl RunReport {
     }
 }
 
+/// `x` with `digits` significant digits and no trailing zeros; in
+/// scientific notation (`exp_decimals` after the point) outside
+/// 1e-4 ..< 10^`plain_below`.
+pub fn significant(x: f64, digits: i32, plain_below: i32, exp_decimals: usize) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    if !(-4..plain_below).contains(&magnitude) {
+        return format!("{x:.exp_decimals$e}");
+    }
+    let decimals = (digits - 1 - magnitude).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 pub fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }

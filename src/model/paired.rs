@@ -192,20 +192,7 @@ pub fn percent(f: f64) -> String {
 
 /// A number to four significant digits, without trailing zeros.
 pub fn g(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let magnitude = x.abs().log10().floor() as i32;
-    if !(-4..9).contains(&magnitude) {
-        return format!("{x:.3e}");
-    }
-    let decimals = (3 - magnitude).max(0) as usize;
-    let text = format!("{x:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
+    super::significant(x, 4, 9, 3)
 }
 
 #[cfg(test)]

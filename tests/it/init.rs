@@ -191,14 +191,8 @@ fn interrupting_init_stops_the_pipeline_and_writes_nothing() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !(started.exists() && pidfile.exists()) && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert!(started.exists(), "the pipeline never started");
-    // SAFETY: sending a signal to our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let code = crate::support::signal_once_started(&mut child, &[&started, &pidfile], libc::SIGINT);
+    assert_eq!(code, Some(130));
     let pid = std::fs::read_to_string(&pidfile)
         .unwrap()
         .trim()

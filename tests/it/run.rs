@@ -491,14 +491,7 @@ fn signal_during_stage(repo: &TestRepo, setup: &str, signal: i32) -> Option<i32>
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !started.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(started.exists(), "the stage never started");
-    // SAFETY: sending a signal to our own child.
-    unsafe { libc::kill(child.id() as i32, signal) };
-    child.wait().unwrap().code()
+    crate::support::signal_once_started(&mut child, &[&started], signal)
 }
 
 /// True while `pid` exists and is not a zombie.

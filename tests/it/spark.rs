@@ -306,6 +306,19 @@ fn ks_statistic_computed_in_sql_equals_the_local_one() {
     );
 }
 
+/// A Parquet file read whole.
+fn read_parquet(p: &Path) -> DataFrame {
+    LazyFrame::scan_parquet(p.to_str().unwrap().into(), Default::default())
+        .unwrap()
+        .collect()
+        .unwrap()
+}
+
+/// Within `rel` of each other relatively; NaN only equals NaN.
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= rel * a.abs().max(b.abs())
+}
+
 /// Base and head of a distribution table with every kind of column.
 fn features(n: usize, head: bool) -> DataFrame {
     let shift = if head { 0.3 } else { 0.0 };
@@ -388,19 +401,15 @@ fn distribution_tables_get_the_same_tests_summaries_and_plots_on_both_engines() 
     let (b, h) = (d.path().join("b.parquet"), d.path().join("h.parquet"));
     write_parquet(&features(30_000, false), &b);
     write_parquet(&features(30_000, true), &h);
-    let read = |p: &Path| {
-        LazyFrame::scan_parquet(p.to_str().unwrap().into(), Default::default())
-            .unwrap()
-            .collect()
-            .unwrap()
-    };
     let table = Table::new(
         "features",
         "f.parquet",
         Format::Parquet,
         CompareMode::Distribution,
     );
-    let local = swimlane::distribution::compare_distribution(&table, &read(&b), &read(&h)).unwrap();
+    let local =
+        swimlane::distribution::compare_distribution(&table, &read_parquet(&b), &read_parquet(&h))
+            .unwrap();
     let remote =
         spark::compare_distribution(&spark, &table, b.to_str().unwrap(), h.to_str().unwrap())
             .unwrap();
@@ -415,9 +424,6 @@ fn distribution_tables_get_the_same_tests_summaries_and_plots_on_both_engines() 
         (&remote.untested[0].column, remote.untested[0].regression),
         (&local.untested[0].column, local.untested[0].regression)
     );
-    let close = |a: f64, b: f64, rel: f64| {
-        (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= rel * a.abs().max(b.abs())
-    };
     for (l, r) in local.features.iter().zip(&remote.features) {
         let c = &l.column;
         assert_eq!(r.test, l.test, "{c}");
@@ -1153,12 +1159,6 @@ fn keyed_features_are_compared_key_by_key_alike_on_both_engines() {
         };
         write_parquet(&with_id(features(n, false)), &b);
         write_parquet(&with_id(features(n, true)), &h);
-        let read = |p: &Path| {
-            LazyFrame::scan_parquet(p.to_str().unwrap().into(), Default::default())
-                .unwrap()
-                .collect()
-                .unwrap()
-        };
         let table = Table {
             key: vec!["id".into()],
             ..Table::new(
@@ -1168,8 +1168,12 @@ fn keyed_features_are_compared_key_by_key_alike_on_both_engines() {
                 CompareMode::Distribution,
             )
         };
-        let local =
-            swimlane::distribution::compare_distribution(&table, &read(&b), &read(&h)).unwrap();
+        let local = swimlane::distribution::compare_distribution(
+            &table,
+            &read_parquet(&b),
+            &read_parquet(&h),
+        )
+        .unwrap();
         let remote =
             spark::compare_distribution(&spark, &table, b.to_str().unwrap(), h.to_str().unwrap())
                 .unwrap();
@@ -1177,9 +1181,6 @@ fn keyed_features_are_compared_key_by_key_alike_on_both_engines() {
         assert_eq!(remote.duplicates, local.duplicates, "n = {n}");
         assert_eq!(remote.missing_samples, local.missing_samples, "n = {n}");
         assert_eq!(remote.extra_samples, local.extra_samples, "n = {n}");
-        let close = |a: f64, b: f64, rel: f64| {
-            (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= rel * a.abs().max(b.abs())
-        };
         let mut moved = 0;
         for (l, r) in local.features.iter().zip(&remote.features) {
             let c = format!("{} (n = {n})", l.column);

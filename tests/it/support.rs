@@ -313,3 +313,24 @@ pub fn number(v: &Value) -> f64 {
         other => panic!("not a number: {other}"),
     }
 }
+
+/// Waits (at most 30 s) until every file of `markers` exists, as a stage
+/// writes them once it runs, then sends `signal` to `child` and returns
+/// its exit code.
+pub fn signal_once_started(
+    child: &mut std::process::Child,
+    markers: &[&Path],
+    signal: i32,
+) -> Option<i32> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !markers.iter().all(|m| m.exists()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        markers.iter().all(|m| m.exists()),
+        "the stage never started"
+    );
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    child.wait().unwrap().code()
+}
