@@ -34,6 +34,8 @@ pub struct CompareOptions {
     pub distribution: bool,
     /// Profile both sides of every table (`--profile`).
     pub profile: bool,
+    /// `--sample`: compare only a key-hash sample of each table.
+    pub sample: Option<crate::config::Sample>,
     /// Memory for the columns being compared at once.
     pub memory_budget: MemoryBudget,
     /// Compare the tables on Spark through this Spark Connect remote.
@@ -196,8 +198,15 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
             tables.push(r);
             continue;
         }
+        let table = Table {
+            sample: opts
+                .sample
+                .as_ref()
+                .and_then(|s| s.for_outputs(&pair.table)),
+            ..pair.table.clone()
+        };
         let (report, seconds) = engine::compare(
-            &pair.table,
+            &table,
             (&pair.base.0, &pair.base.1),
             (&pair.head.0, &pair.head.1),
             opts.memory_budget,
@@ -253,6 +262,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         kept_lanes: None,
         notes,
         recorded: None,
+        sample: opts.sample.as_ref().map(crate::sample::report),
     };
     Ok(report)
 }

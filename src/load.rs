@@ -73,7 +73,7 @@ impl LoadError {
     }
 
     /// A reader's failure on `path`, for `map_err`.
-    fn read(
+    pub(crate) fn read(
         path: &Path,
         format: Format,
         declared: Declared,
@@ -203,6 +203,8 @@ pub struct OnDisk {
     pub declared: Declared,
     /// Shown every column as read whole (see [`OnDisk::observe`]).
     observer: Option<Observer>,
+    /// The rows every read keeps (a key-hash sample), over all parts' rows.
+    kept: Option<BooleanChunked>,
 }
 
 /// Sees each column of an [`OnDisk`] table as it is read.
@@ -288,22 +290,44 @@ impl OnDisk {
             file_rows,
             declared,
             observer: None,
+            kept: None,
         }))
     }
 
-    /// Reads column `name`, keeping the rows where `mask` (over all parts'
-    /// rows) is set. Parquet is read a slice of rows at a time, so memory
-    /// holds the rows kept and one slice, not the whole column as well.
+    /// From now on every read keeps only the rows where `kept` (over all
+    /// parts' rows) is set: the table is, to its readers, those rows.
+    pub fn keep_only(&mut self, kept: BooleanChunked) {
+        self.kept = Some(kept);
+    }
+
+    /// Reads column `name`, keeping the rows where `mask` (over the rows
+    /// this table shows its readers) is set. Parquet is read a slice of rows
+    /// at a time, so memory holds the rows kept and one slice, not the whole
+    /// column as well.
     pub fn column_filtered(&self, name: &str, mask: &BooleanChunked) -> Result<Series, LoadError> {
         // 16M rows: one slice up to tens of millions of rows (each slice is
         // a scan of its own), a few hundred MB per slice beyond.
         const SLICE: usize = 16 << 20;
         if self.file_rows.len() != self.files.len() || self.observer.is_some() {
+            // `columns` keeps the sample's rows: `mask` is over those.
             let all = self.columns(&[name.to_string()])?;
             let err = LoadError::read(&self.files[0], self.format, self.declared);
             let column = all.column(name).map_err(err)?;
             return column.as_materialized_series().filter(mask).map_err(err);
         }
+        // A mask over the kept rows, spread over all rows.
+        let spread;
+        let mask = match &self.kept {
+            None => mask,
+            Some(kept) => {
+                let mut over_kept = mask.iter();
+                spread = kept
+                    .iter()
+                    .map(|k| k == Some(true) && over_kept.next().flatten() == Some(true))
+                    .collect::<BooleanChunked>();
+                &spread
+            }
+        };
         let mut out: Option<Series> = None;
         let mut first_row = 0;
         for (path, &rows) in self.files.iter().zip(&self.file_rows) {
@@ -344,6 +368,9 @@ impl OnDisk {
     /// Rows in all parts, when the metadata says (Parquet); `None` for
     /// Arrow IPC, whose row count is known once a column is read.
     pub fn row_count(&self) -> Option<u64> {
+        if let Some(kept) = &self.kept {
+            return Some(kept.sum().unwrap_or(0) as u64);
+        }
         (self.file_rows.len() == self.files.len())
             .then(|| self.file_rows.iter().map(|&r| r as u64).sum())
     }
@@ -386,7 +413,11 @@ impl OnDisk {
                 }
             });
         }
-        let frame = frame.expect("an OnDisk table has at least one file");
+        let mut frame = frame.expect("an OnDisk table has at least one file");
+        if let Some(kept) = &self.kept {
+            let err = LoadError::read(&self.files[0], self.format, self.declared);
+            frame = frame.filter(kept).map_err(err)?;
+        }
         if let Some(observe) = &self.observer {
             for c in frame.columns() {
                 observe(c.as_materialized_series());
@@ -517,7 +548,7 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
 
 /// Polars' streaming Parquet scan: it decodes string columns several times
 /// faster than the eager reader.
-fn scan_parquet(path: &Path) -> PolarsResult<LazyFrame> {
+pub(crate) fn scan_parquet(path: &Path) -> PolarsResult<LazyFrame> {
     LazyFrame::scan_parquet(PlRefPath::try_from_path(path)?, ScanArgsParquet::default())
 }
 

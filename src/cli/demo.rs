@@ -70,6 +70,7 @@ pub fn main(args: &DemoArgs) -> u8 {
         memory_budget: crate::load::MemoryBudget::for_this_machine(),
         engine: None,
         spark_remote: None,
+        sample: None,
     };
     let report = match run::run(&opts, &Progress::new(detail)) {
         Ok(r) => r,

@@ -120,12 +120,28 @@ struct CompareArgs {
     /// quantiles, top values) into the reports.
     #[arg(long)]
     profile: bool,
+    /// Compare only a key-hash sample of each table: the keys whose
+    /// `pmod(xxhash64(key), 10000) < RATE * 10000`, as Spark computes it.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    sample: Option<i64>,
+    /// The column(s) hashed by --sample [default: --key].
+    #[arg(long = "sample-key", value_name = "COL", requires = "sample")]
+    sample_key: Vec<String>,
     #[command(flatten)]
     memory: MemoryArgs,
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// `--sample`: a rate in (0, 1], as buckets of 10,000.
+fn parse_rate(text: &str) -> Result<i64, String> {
+    let rate: f64 = text.parse().map_err(|_| {
+        format!("`{text}` is not a number; write e.g. `--sample 0.01` for 1% of keys")
+    })?;
+    crate::sample::buckets(rate)
+        .map_err(|e| format!("{e}; write e.g. `--sample 0.01` for 1% of keys"))
 }
 
 /// `--delimiter`: one ASCII character, `tab` or `\t`.
@@ -238,6 +254,11 @@ struct RunArgs {
     /// data directory].
     #[arg(long, value_name = "STORE", requires = "record")]
     store: Option<String>,
+    /// Run on a key-hash sample: overrides `[sample]`'s rate; without a
+    /// `[sample]` section, each output is compared on the keys whose
+    /// `pmod(xxhash64(key), 10000) < RATE * 10000`.
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    sample: Option<i64>,
     #[command(flatten)]
     memory: MemoryArgs,
     #[command(flatten)]
@@ -318,6 +339,7 @@ fn dispatch(cli: Cli) -> u8 {
                 memory_budget: args.memory.budget(),
                 engine: args.engine.engine(),
                 spark_remote: args.engine.spark_remote,
+                sample: args.sample,
             };
             let progress = Progress::new(args.output.detail());
             let config_path = opts.config.clone();
@@ -351,6 +373,10 @@ fn dispatch(cli: Cli) -> u8 {
                 delimiter: args.delimiter,
                 distribution: args.distribution,
                 profile: args.profile,
+                sample: args.sample.map(|buckets| crate::config::Sample {
+                    key: args.sample_key.clone(),
+                    ..crate::config::Sample::outputs_by_table_key(buckets)
+                }),
                 memory_budget: args.memory.budget(),
                 spark_remote: match args.engine.engine {
                     None if on_cluster => args.engine.spark_remote,

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::{EXIT_ERROR, EXIT_PASS, print_error};
-use crate::sample::{self, SparkHash};
+use crate::config::{Sample, SampleHash};
+use crate::sample;
 
 #[derive(Args)]
 pub struct SampleArgs {
@@ -25,6 +26,9 @@ struct SampleSpec {
     /// The hash: Spark's `xxhash64` or its Murmur3 `hash`.
     #[arg(long, value_enum, default_value = "spark-xxhash64")]
     hash: HashArg,
+    /// Hashed after the key: a different salt takes a different subset.
+    #[arg(long)]
+    salt: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -58,20 +62,27 @@ enum SampleCommand {
 }
 
 impl SampleSpec {
-    fn parts(&self) -> Result<(SparkHash, i64), sample::SampleError> {
-        let f = match self.hash {
-            HashArg::SparkXxhash64 => SparkHash::Xxhash64,
-            HashArg::SparkHash => SparkHash::Murmur3,
-        };
-        Ok((f, sample::buckets(self.rate)?))
+    fn sample(&self) -> Result<Sample, sample::SampleError> {
+        Ok(Sample {
+            key: self.key.clone(),
+            buckets: sample::buckets(self.rate)?,
+            hash: match self.hash {
+                HashArg::SparkXxhash64 => SampleHash::SparkXxhash64,
+                HashArg::SparkHash => SampleHash::SparkHash,
+            },
+            salt: self.salt.clone(),
+            snapshot: false,
+            outputs: true,
+            skip: Vec::new(),
+        })
     }
 }
 
 pub fn main(args: &SampleArgs) -> u8 {
     match &args.command {
-        SampleCommand::Sql { dialect: _, spec } => match spec.parts() {
-            Ok((f, buckets)) => {
-                println!("{}", sample::spark_predicate(f, &spec.key, buckets));
+        SampleCommand::Sql { dialect: _, spec } => match spec.sample() {
+            Ok(s) => {
+                println!("{}", sample::spark_predicate(&s));
                 EXIT_PASS
             }
             Err(e) => {
@@ -84,20 +95,20 @@ pub fn main(args: &SampleArgs) -> u8 {
             output,
             spec,
         } => {
-            let (f, buckets) = match spec.parts() {
-                Ok(p) => p,
+            let s = match spec.sample() {
+                Ok(s) => s,
                 Err(e) => {
                     print_error(&e);
                     return EXIT_ERROR;
                 }
             };
-            match sample::apply::apply(input, output, &spec.key, f, buckets) {
+            match sample::apply::apply(input, output, &s) {
                 Ok(a) => {
                     println!(
                         "kept {} of {} rows ({}) in {}",
                         a.kept,
                         a.rows,
-                        sample::spark_predicate(f, &spec.key, buckets),
+                        sample::spark_predicate(&s),
                         output.display()
                     );
                     EXIT_PASS

@@ -62,7 +62,113 @@ pub struct Config {
     pub spark_outputs: Option<SparkOutputs>,
     /// `[history]` and `[[audit]]`.
     pub history: HistoryConfig,
+    /// `[sample]`: run on a key-hash sample of the snapshot and/or compare
+    /// a key-hash sample of the outputs.
+    pub sample: Option<Sample>,
 }
+
+/// Which of Spark's hash functions a sample is taken by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum SampleHash {
+    /// `xxhash64(...)`.
+    #[default]
+    #[serde(rename = "spark_xxhash64")]
+    SparkXxhash64,
+    /// `hash(...)`: Spark's Murmur3.
+    #[serde(rename = "spark_hash")]
+    SparkHash,
+}
+
+impl SampleHash {
+    /// The name a config writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SampleHash::SparkXxhash64 => "spark_xxhash64",
+            SampleHash::SparkHash => "spark_hash",
+        }
+    }
+}
+
+/// A consistent key-hash sample: a row is kept when
+/// `pmod(hash(key..., salt), 10000) < buckets`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// The key columns hashed; empty: each output table's own key (outputs
+    /// only).
+    pub key: Vec<String>,
+    /// Buckets kept, of `sample::BUCKETS` (10,000).
+    pub buckets: i64,
+    pub hash: SampleHash,
+    /// Hashed after the key, so a different salt takes a different subset.
+    pub salt: Option<String>,
+    /// The lanes read a sampled copy of the snapshot.
+    pub snapshot: bool,
+    /// Only the sampled keys of each output are compared.
+    pub outputs: bool,
+    /// Snapshot files (globs relative to the snapshot) copied whole, not
+    /// sampled.
+    pub skip: Vec<glob::Pattern>,
+}
+
+impl Sample {
+    /// The fraction of keys kept.
+    pub fn rate(&self) -> f64 {
+        self.buckets as f64 / SAMPLE_BUCKETS as f64
+    }
+
+    /// This sample applied to the outputs of `table`, hashed by the
+    /// sample's key or else the table's own (none for a keyless table,
+    /// which is then compared whole, as its report says); `None` when it is
+    /// not applied to outputs.
+    pub fn for_outputs(&self, table: &Table) -> Option<Sample> {
+        if !self.outputs {
+            return None;
+        }
+        let key = if self.key.is_empty() {
+            table.key.clone()
+        } else {
+            self.key.clone()
+        };
+        Some(Sample {
+            key,
+            ..self.clone()
+        })
+    }
+}
+
+impl Config {
+    /// `--sample RATE`: the config's sample at `buckets`, or without one,
+    /// each output sampled by its own key.
+    pub fn sample_at(&mut self, buckets: i64) {
+        let sample = match self.sample.take() {
+            Some(s) => Sample { buckets, ..s },
+            None => Sample::outputs_by_table_key(buckets),
+        };
+        for t in &mut self.tables {
+            t.sample = sample.for_outputs(t);
+        }
+        self.sample = Some(sample);
+    }
+}
+
+impl Sample {
+    /// Each output sampled by its own key, at `buckets`, by Spark's
+    /// `xxhash64` (`--sample` without a `[sample]` section).
+    pub fn outputs_by_table_key(buckets: i64) -> Sample {
+        Sample {
+            key: Vec::new(),
+            buckets,
+            hash: SampleHash::default(),
+            salt: None,
+            snapshot: false,
+            outputs: true,
+            skip: Vec::new(),
+        }
+    }
+}
+
+/// The buckets a sample's rate is counted in: `pmod(hash, 10000)`.
+pub const SAMPLE_BUCKETS: i64 = 10_000;
 
 /// What history commands read from a config: a file holding only these
 /// sections is enough for them.
@@ -223,6 +329,9 @@ pub struct Table {
     /// Where the table was declared, so that an error's help names what
     /// the user edits: the config, `swimlane compare`'s flags, or its spec.
     pub declared: Declared,
+    /// The key-hash sample its outputs are compared on (`[sample]` with
+    /// `apply` including outputs, or `--sample`).
+    pub sample: Option<Sample>,
 }
 
 /// A CSV delimiter as written in a config or on the command line: one
@@ -325,6 +434,7 @@ impl Table {
             strings: StringOptions::default(),
             engine: None,
             declared: Declared::Config,
+            sample: None,
         }
     }
 

@@ -215,7 +215,14 @@ impl Config {
             None => (None, None),
         };
         let history = resolve_history(wire.history, wire.audits, dir, &at)?;
+        let sample = wire.sample.map(|s| resolve_sample(s, &at)).transpose()?;
+        if let Some(sample) = &sample {
+            for t in &mut tables {
+                t.sample = sample.for_outputs(t);
+            }
+        }
         Ok(Config {
+            sample,
             engine: wire.engine,
             spark_remote,
             spark_outputs,
@@ -486,6 +493,7 @@ pub(crate) fn resolve_table(
         strings: table.strings.unwrap_or_default(),
         engine: table.engine,
         declared: Declared::Config,
+        sample: None,
         key_location: table.key.as_ref().map(|k| {
             let l = Located::at(text, path, k.span(), String::new(), None);
             format!("{}:{}:{}", path.display(), l.line, l.column)
@@ -656,6 +664,128 @@ fn resolve_history(
         audits: resolved,
         detect,
         overrides,
+    })
+}
+
+/// `[sample]`: a rate or a count of buckets, the key (required to sample
+/// the snapshot), what it applies to (the snapshot, unless `apply` says).
+fn resolve_sample(
+    wire: Spanned<super::wire::WireSample>,
+    at: &At<'_>,
+) -> Result<Sample, ConfigError> {
+    use super::wire::SampleApply;
+    let span = wire.span();
+    let s = wire.into_inner();
+    let buckets = match (&s.rate, &s.buckets) {
+        (Some(_), Some(b)) => {
+            return Err(at(
+                b.span(),
+                "sample gives both `rate` and `buckets`".into(),
+                Some("keep one: `rate = 0.01` or `buckets = 100` (of 10000)"),
+            ));
+        }
+        (Some(r), None) => {
+            let rate = *r.get_ref();
+            if !(rate > 0.0 && rate <= 1.0) {
+                return Err(at(
+                    r.span(),
+                    format!("sample.rate must be in (0, 1], got {rate}"),
+                    Some("give the fraction of keys kept, e.g. `rate = 0.01` for 1%"),
+                ));
+            }
+            let b = (rate * SAMPLE_BUCKETS as f64).round() as i64;
+            if b < 1 {
+                return Err(at(
+                    r.span(),
+                    format!("sample.rate {rate} is less than one bucket of {SAMPLE_BUCKETS}"),
+                    Some("the smallest rate is 0.0001 (one bucket of 10000)"),
+                ));
+            }
+            b
+        }
+        (None, Some(b)) => {
+            let n = *b.get_ref();
+            if !(1..=SAMPLE_BUCKETS).contains(&n) {
+                return Err(at(
+                    b.span(),
+                    format!("sample.buckets must be between 1 and {SAMPLE_BUCKETS}, got {n}"),
+                    Some("a row is kept when pmod(hash(key), 10000) < buckets: 100 keeps 1%"),
+                ));
+            }
+            n
+        }
+        (None, None) => {
+            return Err(at(
+                span,
+                "[sample] gives neither `rate` nor `buckets`".into(),
+                Some("add `rate = 0.01` (1% of keys)"),
+            ));
+        }
+    };
+    let key: Vec<String> = match &s.key {
+        None => Vec::new(),
+        Some(k) => {
+            if k.get_ref().is_empty() {
+                return Err(at(
+                    k.span(),
+                    "sample.key is empty".into(),
+                    Some("name the key column(s) hashed, e.g. `key = [\"profile_id\"]`"),
+                ));
+            }
+            let mut seen = HashSet::new();
+            for c in k.get_ref() {
+                if c.get_ref().trim().is_empty() || !seen.insert(c.get_ref().clone()) {
+                    return Err(at(
+                        c.span(),
+                        format!("sample.key column `{}` is empty or repeated", c.get_ref()),
+                        None,
+                    ));
+                }
+            }
+            k.get_ref().iter().map(|c| c.get_ref().clone()).collect()
+        }
+    };
+    let apply = s
+        .apply
+        .as_ref()
+        .map_or_else(|| vec![SampleApply::Snapshot], |a| a.get_ref().clone());
+    if let Some(a) = &s.apply
+        && a.get_ref().is_empty()
+    {
+        return Err(at(
+            a.span(),
+            "sample.apply is empty".into(),
+            Some("apply it to `[\"snapshot\"]`, `[\"outputs\"]` or both"),
+        ));
+    }
+    let snapshot = apply.contains(&SampleApply::Snapshot);
+    if snapshot && key.is_empty() {
+        return Err(at(
+            s.apply.as_ref().map_or(span, Spanned::span),
+            "sampling the snapshot needs `sample.key`".into(),
+            Some(
+                "name the column every sampled snapshot table carries, e.g. `key = [\"profile_id\"]`",
+            ),
+        ));
+    }
+    let mut skip = Vec::new();
+    for g in s.skip.unwrap_or_default() {
+        skip.push(glob::Pattern::new(g.get_ref()).map_err(|e| {
+            at(
+                g.span(),
+                format!("sample.skip `{}` is not a glob: {e}", g.get_ref()),
+                None,
+            )
+        })?);
+    }
+    Ok(Sample {
+        key,
+        buckets,
+        hash: s.hash.unwrap_or_default(),
+        salt: s.salt.map(Spanned::into_inner),
+        snapshot,
+        outputs: apply.contains(&SampleApply::Outputs),
+        skip,
     })
 }
 

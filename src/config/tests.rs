@@ -400,3 +400,59 @@ fn paired_settings_are_read_and_need_a_key() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_sample_section_is_read_with_its_defaults_and_applied_to_keyed_outputs() {
+    let c = parse(&format!(
+        "[sample]\nkey = [\"member_id\"]\nrate = 0.01\n{MINIMAL}"
+    ))
+    .unwrap();
+    let s = c.sample.as_ref().unwrap();
+    assert_eq!(
+        (s.buckets, s.hash, s.snapshot, s.outputs),
+        (100, SampleHash::SparkXxhash64, true, false)
+    );
+    // The snapshot only, by default: the outputs are compared whole.
+    assert_eq!(c.tables[0].sample, None);
+    let c = parse(&format!(
+        "[sample]\nbuckets = 250\nhash = \"spark_hash\"\nsalt = \"x\"\napply = [\"outputs\"]\n{MINIMAL}"
+    ))
+    .unwrap();
+    let t = c.tables[0].sample.as_ref().unwrap();
+    // No sample key: each table's own.
+    assert_eq!(t.key, ["member_id", "video_id"]);
+    assert_eq!(
+        (t.buckets, t.hash, t.salt.as_deref()),
+        (250, SampleHash::SparkHash, Some("x"))
+    );
+}
+
+#[test]
+fn bad_samples_are_errors_at_their_place() {
+    let e = error(&format!("[sample]\nkey = [\"m\"]\nrate = 0\n{MINIMAL}"));
+    assert!(
+        e.contains("swimlane.toml:3:8") && e.contains("sample.rate must be in (0, 1], got 0"),
+        "{e}"
+    );
+    let e = error(&format!("[sample]\nkey = [\"m\"]\nrate = 1.5\n{MINIMAL}"));
+    assert!(e.contains("got 1.5"), "{e}");
+    let e = error(&format!(
+        "[sample]\nkey = [\"m\"]\nrate = 0.5\nbuckets = 3\n{MINIMAL}"
+    ));
+    assert!(e.contains("both `rate` and `buckets`"), "{e}");
+    let e = error(&format!("[sample]\nrate = 0.5\n{MINIMAL}"));
+    assert!(
+        e.contains("sampling the snapshot needs `sample.key`"),
+        "{e}"
+    );
+    let e = error(&format!("[sample]\nkey = [\"m\"]\n{MINIMAL}"));
+    assert!(e.contains("neither `rate` nor `buckets`"), "{e}");
+    let e = error(&format!(
+        "[sample]\nkey = [\"m\"]\nrate = 0.1\napply = [\"everything\"]\n{MINIMAL}"
+    ));
+    assert!(e.contains("unknown variant `everything`"), "{e}");
+    let e = error(&format!(
+        "[sample]\nkey = [\"m\"]\nbuckets = 10001\n{MINIMAL}"
+    ));
+    assert!(e.contains("between 1 and 10000"), "{e}");
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{CompareMode, Engine, Format, StringOptions, TestKind, Tolerance};
+use super::{CompareMode, Engine, Format, SampleHash, StringOptions, TestKind, Tolerance};
 use crate::stats::anomaly::{Direction, Method};
 
 #[derive(Deserialize)]
@@ -24,6 +24,27 @@ pub(super) struct WireConfig {
     pub(super) history: Option<WireHistory>,
     #[serde(rename = "audit")]
     pub(super) audits: Option<Vec<WireAudit>>,
+    pub(super) sample: Option<Spanned<WireSample>>,
+}
+
+/// `[sample]`: consistent key-hash sampling.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireSample {
+    pub(super) key: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(super) rate: Option<Spanned<f64>>,
+    pub(super) buckets: Option<Spanned<i64>>,
+    pub(super) hash: Option<SampleHash>,
+    pub(super) salt: Option<Spanned<String>>,
+    pub(super) apply: Option<Spanned<Vec<SampleApply>>>,
+    pub(super) skip: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum SampleApply {
+    Snapshot,
+    Outputs,
 }
 
 #[derive(Deserialize)]

@@ -5,15 +5,17 @@
 use std::path::Path;
 use std::time::Instant;
 
-use polars::prelude::PolarsResult;
+use polars::prelude::{BooleanChunked, DataFrame, PolarsResult};
 
-use crate::config::{CompareMode, Table};
+use crate::config::{CompareMode, Sample, Table};
 use crate::diff;
 use crate::distribution;
 use crate::load::{self, MemoryBudget};
 use crate::model::profile::Profile;
+use crate::model::sample::{Basis, TableSample};
 use crate::model::{TableProfiles, TableReport};
 use crate::profile;
+use crate::sample;
 
 /// Loads (or opens) both sides of `table` and compares them (and profiles
 /// them, with `profile`). Returns the report and the seconds spent loading.
@@ -34,7 +36,7 @@ pub(super) fn compare(
     );
     let load_seconds = t.elapsed().as_secs_f64();
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
-    let (base, head) = match (base, head) {
+    let (mut base, mut head) = match (base, head) {
         (Ok(b), Ok(h)) => (b, h),
         (Err(e), _) => {
             report.error = Some(format!("base output: {}", crate::error::chain(&e)));
@@ -45,6 +47,31 @@ pub(super) fn compare(
             return (report, load_seconds);
         }
     };
+    let mut sampled = None;
+    if let Some(spec) = &table.sample {
+        match sample_sides(spec, &base.frame, &head.frame) {
+            Ok((s, masks)) => {
+                if let Some((b, h)) = masks {
+                    let kept = base
+                        .frame
+                        .filter(&b)
+                        .and_then(|bf| Ok((bf, head.frame.filter(&h)?)));
+                    match kept {
+                        Ok((bf, hf)) => (base.frame, head.frame) = (bf, hf),
+                        Err(e) => {
+                            report.error = Some(format!("sampling: {e}"));
+                            return (report, load_seconds);
+                        }
+                    }
+                }
+                sampled = Some(s);
+            }
+            Err(e) => {
+                report.error = Some(e);
+                return (report, load_seconds);
+            }
+        }
+    }
     let result = match table.compare {
         CompareMode::Exact => diff::compare_exact(table, &base.frame, &head.frame),
         CompareMode::Distribution => {
@@ -53,6 +80,7 @@ pub(super) fn compare(
     };
     match result {
         Ok(mut r) => {
+            r.sample = sampled;
             if profile {
                 let dups = duplicate_keys(table, &r);
                 let profiles = rayon::join(
@@ -118,6 +146,18 @@ fn compare_out_of_core(
     let mut b = load::OnDisk::open(base.0, base.1, table.format).ok()??;
     let mut h = load::OnDisk::open(head.0, head.1, table.format).ok()??;
     (b.declared, h.declared) = (table.declared, table.declared);
+    let sampled = match &table.sample {
+        None => None,
+        Some(spec) => match sample_on_disk(spec, &mut b, &mut h) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let mut r = TableReport::new(&table.name, table.compare, &table.key);
+                r.error = Some(e);
+                r.out_of_core = true;
+                return Some(r);
+            }
+        },
+    };
     // The largest column pair sets how many fit in the budget at once.
     let pair_bytes = b
         .column_bytes
@@ -167,7 +207,80 @@ fn compare_out_of_core(
         }
     };
     report.out_of_core = true;
+    report.sample = sampled;
     Some(report)
+}
+
+/// Which rows of each side are in `spec`'s sample, read from each side's
+/// key columns; no masks (the table compared whole) when a side lacks a key
+/// column, as the returned record says.
+fn sample_sides(
+    spec: &Sample,
+    base: &DataFrame,
+    head: &DataFrame,
+) -> Result<(TableSample, Option<(BooleanChunked, BooleanChunked)>), String> {
+    let mut record = TableSample {
+        key: spec.key.clone(),
+        rate: spec.rate(),
+        basis: Basis::Outputs,
+        rows: Some([base.height() as u64, head.height() as u64]),
+        kept: None,
+        whole: None,
+    };
+    if spec.key.is_empty() {
+        record.whole = Some("the table has no key to sample by: compared whole".into());
+        return Ok((record, None));
+    }
+    let mask = |side: &str, frame: &DataFrame| {
+        sample::keep_rows(frame, spec)
+            .map_err(|e| format!("sampling {side}: {}", crate::error::chain(&e)))
+    };
+    match (mask("base", base)?, mask("head", head)?) {
+        (Ok(b), Ok(h)) => {
+            let count = |m: &BooleanChunked| m.sum().unwrap_or(0) as u64;
+            record.kept = Some([count(&b), count(&h)]);
+            Ok((record, Some((b, h))))
+        }
+        (Err(missing), _) | (_, Err(missing)) => {
+            let side = if base.column(&missing).is_err() {
+                "base"
+            } else {
+                "head"
+            };
+            record.whole = Some(format!(
+                "{side} has no column `{missing}` to sample by: compared whole"
+            ));
+            Ok((record, None))
+        }
+    }
+}
+
+/// [`sample_sides`] for tables left on disk: reads the key columns, and has
+/// every later read keep only the sampled rows.
+fn sample_on_disk(
+    spec: &Sample,
+    b: &mut load::OnDisk,
+    h: &mut load::OnDisk,
+) -> Result<TableSample, String> {
+    let keys = |d: &load::OnDisk| -> Result<DataFrame, String> {
+        let present: Vec<String> = spec
+            .key
+            .iter()
+            .filter(|k| d.schema.contains(k))
+            .cloned()
+            .collect();
+        d.columns(&present)
+            .map_err(|e| format!("sampling: {}", crate::error::chain(&e)))
+    };
+    let (bk, hk) = (keys(b)?, keys(h)?);
+    let (mut record, masks) = sample_sides(spec, &bk, &hk)?;
+    let rows = |d: &load::OnDisk, k: &DataFrame| d.row_count().unwrap_or(k.height() as u64);
+    record.rows = Some([rows(b, &bk), rows(h, &hk)]);
+    if let Some((bm, hm)) = masks {
+        b.keep_only(bm);
+        h.keep_only(hm);
+    }
+    Ok(record)
 }
 
 /// A CSV or NDJSON side's schema as the local reader infers it, and the

@@ -12,6 +12,7 @@ mod findings;
 mod lanes;
 pub mod paired;
 pub mod profile;
+pub mod sample;
 
 pub use findings::{Finding, Subject};
 pub use lanes::{LaneRun, Side, StageRun, StageStatus};
@@ -98,6 +99,8 @@ pub struct RunReport {
     pub notes: Vec<String>,
     /// `--record`: the point recorded into history.
     pub recorded: Option<Recorded>,
+    /// `[sample]` / `--sample`: the key-hash sample the run was made on.
+    pub sample: Option<sample::SampleReport>,
 }
 
 /// A point of history a run recorded.
@@ -188,6 +191,8 @@ pub struct TableReport {
     /// Keyed distribution tables: how the keys paired up (keys found on
     /// one side only are in `missing_samples` and `extra_samples`).
     pub paired_keys: Option<paired::PairedKeys>,
+    /// The key-hash sample the table was compared on.
+    pub sample: Option<sample::TableSample>,
 }
 
 /// The profiles of a table's two sides.
@@ -350,6 +355,7 @@ impl TableReport {
             out_of_core: false,
             profile: None,
             paired_keys: None,
+            sample: None,
             engine: "local",
             key_notes: Vec::new(),
         }

@@ -125,6 +125,9 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
     {
         let _ = writeln!(h, "<p><strong>{}</strong></p>", esc(&line));
     }
+    for l in super::sample_lines(r) {
+        let _ = writeln!(h, "<p class=\"muted\">{}</p>", message(&l));
+    }
     for n in &r.notes {
         let _ = writeln!(h, "<p class=\"muted\">{}</p>", message(n));
     }
@@ -191,6 +194,9 @@ fn table_section(h: &mut String, t: &TableReport) {
     );
     if let Some(e) = &t.error {
         let _ = writeln!(h, "<p class=\"error\">not compared: {}</p>", esc(e));
+    }
+    for l in super::table_sample_lines(t) {
+        let _ = writeln!(h, "<p class=\"muted\">{}</p>", esc(&l));
     }
     let findings = t.findings();
     if !findings.is_empty() {

@@ -34,6 +34,9 @@ struct Report<'a> {
     /// `--record`: the point of history recorded (`run`, `store`).
     #[serde(skip_serializing_if = "Option::is_none")]
     recorded: Option<Value>,
+    /// `[sample]` / `--sample`: the key-hash sample compared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sample: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -134,6 +137,9 @@ struct Table<'a> {
     /// Keyed distribution tables: how the keys paired up.
     #[serde(skip_serializing_if = "Option::is_none")]
     paired_keys: Option<PairedKeysOut>,
+    /// How the table was sampled, and the full table's counts estimated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sample: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -640,6 +646,27 @@ fn table(t: &TableReport) -> Table<'_> {
             only_base: k.only_base,
             only_head: k.only_head,
         }),
+        sample: t.sample.as_ref().map(|s| {
+            serde_json::json!({
+                "key": s.key,
+                "rate": s.rate,
+                "basis": match s.basis {
+                    crate::model::sample::Basis::Snapshot => "snapshot",
+                    crate::model::sample::Basis::Outputs => "outputs",
+                },
+                "rows": s.rows.map(|[b, h]| serde_json::json!({"base": b, "head": h})),
+                "kept": s.kept.map(|[b, h]| serde_json::json!({"base": b, "head": h})),
+                "compared_whole": s.whole,
+                "estimates": t.estimates().iter().map(|e| serde_json::json!({
+                    "what": e.what,
+                    "seen": e.estimate.seen,
+                    "estimate": e.estimate.total,
+                    "low": e.estimate.low,
+                    "high": e.estimate.high,
+                    "level": crate::model::sample::LEVEL,
+                })).collect::<Vec<_>>(),
+            })
+        }),
         profile: t.profile.as_ref().map(|p| ProfilesOut {
             base: profile_out(&p.base),
             head: profile_out(&p.head),
@@ -719,6 +746,26 @@ pub fn render(report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
             .recorded
             .as_ref()
             .map(|rec| serde_json::json!({"run": rec.run, "store": rec.store})),
+        sample: r.sample.as_ref().map(|s| {
+            serde_json::json!({
+                "hash": s.hash,
+                "key": s.key,
+                "rate": s.rate,
+                "salt": s.salt,
+                "spark_predicate": s.predicate,
+                "outputs": s.outputs,
+                "snapshot": s.snapshot.as_ref().map(|snap| serde_json::json!({
+                    "path": snap.path.display().to_string(),
+                    "cached": snap.cached,
+                    "files": snap.files.iter().map(|f| serde_json::json!({
+                        "path": f.path,
+                        "rows": f.rows,
+                        "kept": f.kept,
+                        "copied_whole": f.whole,
+                    })).collect::<Vec<_>>(),
+                })),
+            })
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &wire)?;
     writeln!(out)

@@ -67,6 +67,10 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
             lanes.add_test_case(c);
         }
     }
+    let sample = super::sample_lines(r);
+    if !sample.is_empty() {
+        lanes.set_system_out(sample.join("\n"));
+    }
     report.add_test_suite(lanes);
     for t in &r.tables {
         report.add_test_suite(table_suite(t));
@@ -79,6 +83,10 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
 fn table_suite(t: &TableReport) -> TestSuite {
     let mut suite = TestSuite::new(t.name.clone());
     let class = t.name.as_str();
+    let sample = super::table_sample_lines(t);
+    if !sample.is_empty() {
+        suite.set_system_out(sample.join("\n"));
+    }
     if let Some(e) = &t.error {
         suite.add_test_case(case("compare", class, error(e.clone())));
         return suite;

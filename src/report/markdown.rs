@@ -86,6 +86,9 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "**{}**", esc(&line))?;
         writeln!(out)?;
     }
+    for l in super::sample_lines(r) {
+        writeln!(out, "- 🎯 {}", message(&l))?;
+    }
     for n in &r.notes {
         writeln!(out, "- ℹ️ {}", message(n))?;
     }
@@ -115,7 +118,12 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
             }
         }
     }
-    if !r.errors.is_empty() || r.lanes.iter().any(|l| l.failure().is_some()) {
+    // A table right after a list would be read as part of its last item.
+    if !r.errors.is_empty()
+        || !r.notes.is_empty()
+        || r.sample.is_some()
+        || r.lanes.iter().any(|l| l.failure().is_some())
+    {
         writeln!(out)?;
     }
     if r.tables.is_empty() {
@@ -155,6 +163,9 @@ fn table_details(t: &TableReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     if let Some(e) = &t.error {
         writeln!(out, "- ⚠️ not compared: {}", esc(e))?;
+    }
+    for l in super::table_sample_lines(t) {
+        writeln!(out, "- 🎯 {}", message(&l))?;
     }
     // Row and schema findings as a list; columns and features as tables.
     for f in findings.iter().filter(|f| {

@@ -184,6 +184,10 @@ pub fn headline(r: &RunReport) -> String {
         Verdict::Pass if r.mode == crate::model::Mode::Run && r.lanes.is_empty() => {
             "same tree as base, nothing ran".to_string()
         }
+        Verdict::Pass if r.sample.is_some() => format!(
+            "{n} {tables} unchanged in a {} key-hash sample",
+            crate::model::sample::rate_percent(r.sample.as_ref().map_or(1.0, |s| s.rate))
+        ),
         Verdict::Pass => format!("{n} {tables} unchanged"),
         Verdict::Regression if r.head_failure().is_some() => "the head lane failed".to_string(),
         Verdict::Regression => {
@@ -199,6 +203,96 @@ pub fn headline(r: &RunReport) -> String {
             format!("{e} {}", crate::model::plural(e, "error", "errors"))
         }
     }
+}
+
+/// What the run's key-hash sample was, for every renderer: the sample, the
+/// Spark predicate that takes the same keys, the sampled snapshot, and
+/// what a sample cannot promise. Empty without a sample.
+pub fn sample_lines(r: &RunReport) -> Vec<String> {
+    use crate::model::sample::{CAVEAT, rate_percent, thousands};
+    let Some(s) = &r.sample else {
+        return Vec::new();
+    };
+    let key = if s.key.is_empty() {
+        "each table's key".to_string()
+    } else {
+        s.key.join(", ")
+    };
+    let salt = s
+        .salt
+        .as_ref()
+        .map_or(String::new(), |x| format!(", salt `{x}`"));
+    let on = match (s.snapshot.is_some(), s.outputs) {
+        (true, true) => "the snapshot and the outputs",
+        (true, false) => "the snapshot",
+        _ => "the outputs",
+    };
+    let mut lines = vec![format!(
+        "sampled: {} of keys by Spark's {}({key}){salt}, applied to {on}",
+        rate_percent(s.rate),
+        s.hash
+    )];
+    if let Some(p) = &s.predicate {
+        lines.push(format!("the same keys in Spark SQL: {p}"));
+    }
+    if let Some(snap) = &s.snapshot {
+        let (rows, kept) = snap
+            .files
+            .iter()
+            .fold((0, 0), |(r, k), f| (r + f.rows, k + f.kept));
+        let whole = snap.files.iter().filter(|f| f.whole.is_some()).count();
+        let sampled = (snap.files.len() - whole) as u64;
+        lines.push(format!(
+            "sampled snapshot{}: {} of {} rows kept in {} {}{}",
+            if snap.cached { " (cached)" } else { "" },
+            thousands(kept),
+            thousands(rows),
+            sampled,
+            crate::model::plural(sampled, "table file", "table files"),
+            match whole {
+                0 => String::new(),
+                n => format!(", {n} copied whole"),
+            }
+        ));
+        for f in snap.files.iter().filter(|f| f.whole.is_some()) {
+            lines.push(format!(
+                "  {} copied whole: {}",
+                f.path,
+                f.whole.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    lines.push(format!("counts are of the sample; {CAVEAT}"));
+    lines
+}
+
+/// How a table was sampled and, for a sampled exact table, the full
+/// table's counts its sample estimates. Empty for a table not sampled.
+pub fn table_sample_lines(t: &TableReport) -> Vec<String> {
+    use crate::model::sample::{describe, rate_percent, thousands};
+    let Some(s) = &t.sample else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    if let Some(why) = &s.whole {
+        lines.push(format!("not sampled: {why}"));
+        return lines;
+    }
+    if let (Some(rows), Some(kept)) = (s.rows, s.kept) {
+        lines.push(format!(
+            "sampled by {}: {} of {} base rows, {} of {} head rows ({} of keys)",
+            s.key.join(", "),
+            thousands(kept[0]),
+            thousands(rows[0]),
+            thousands(kept[1]),
+            thousands(rows[1]),
+            rate_percent(s.rate)
+        ));
+    }
+    for e in t.estimates() {
+        lines.push(describe(&e, s.rate));
+    }
+    lines
 }
 
 /// "base main (abc) vs head feature (def)".
@@ -218,8 +312,15 @@ pub fn validation_line(r: &RunReport) -> Option<String> {
         0 => String::new(),
         n => format!("; {n} not compared: removed or retyped with loss"),
     };
+    let sampled = match &r.sample {
+        Some(s) => format!(
+            " — of a {} key-hash sample, not of the full tables",
+            crate::model::sample::rate_percent(s.rate)
+        ),
+        None => String::new(),
+    };
     Some(format!(
-        "validated: {} of rows ({} of {}), {} of cells ({} of {}{not_compared})",
+        "validated: {} of rows ({} of {}), {} of cells ({} of {}{not_compared}){sampled}",
         percent(v.row_rate()),
         v.rows_matched,
         v.rows_total,

@@ -100,6 +100,9 @@ pub fn render(r: &RunReport, opts: Options, out: &mut dyn Write) -> io::Result<(
     {
         writeln!(out, "  {line}")?;
     }
+    for l in super::sample_lines(r) {
+        writeln!(out, "  {} {l}", p.dim("~"))?;
+    }
     for n in &r.notes {
         writeln!(out, "  {} {n}", p.dim("note:"))?;
     }
@@ -158,6 +161,9 @@ pub fn render(r: &RunReport, opts: Options, out: &mut dyn Write) -> io::Result<(
         writeln!(out, "{}:", t.name)?;
         if let Some(e) = &t.error {
             writeln!(out, "  {} {e}", p.verdict(Verdict::Error, "!"))?;
+        }
+        for l in super::table_sample_lines(t) {
+            writeln!(out, "  {} {l}", p.dim("~"))?;
         }
         render_table_details(t, opts.detail, &p, out)?;
     }
@@ -222,6 +228,14 @@ fn table_summary(t: &TableReport) -> String {
             c.shifted,
             t.features.len()
         ));
+    }
+    match &t.sample {
+        Some(s) if s.sampled() => parts.push(format!(
+            "in a {} sample",
+            crate::model::sample::rate_percent(s.rate)
+        )),
+        Some(_) => parts.push("not sampled".into()),
+        None => {}
     }
     parts.join(", ")
 }

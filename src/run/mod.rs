@@ -59,6 +59,9 @@ pub struct RunOptions {
     pub engine: Option<crate::config::Engine>,
     /// `--spark-remote`: overrides `[spark] remote`.
     pub spark_remote: Option<String>,
+    /// `--sample RATE`, as buckets of 10,000: overrides `[sample]`'s rate,
+    /// or samples each output by its own key.
+    pub sample: Option<i64>,
 }
 
 /// Which commit of the base the head is compared with.
@@ -92,6 +95,8 @@ pub enum RunError {
     #[error(transparent)]
     Interrupted(#[from] crate::interrupt::Interrupted),
     #[error(transparent)]
+    Sample(#[from] crate::sample::snapshot::SnapshotSampleError),
+    #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
     #[cfg(feature = "spark")]
     #[error(transparent)]
@@ -121,6 +126,7 @@ impl Help for RunError {
             #[cfg(feature = "spark")]
             RunError::Spark(e) => e.help(),
             RunError::Engine(e) => e.help(),
+            RunError::Sample(e) => e.help(),
             RunError::NoSpark => Some("build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc), or use --engine local".into()),
             RunError::NoSparkRemote => Some("add `[spark] remote = \"sc://host:15002\"` to the config, or pass --spark-remote".into()),
             RunError::SparkOutputs { .. } => Some("it must be an existing directory this machine can write and the cluster can read".into()),
@@ -136,7 +142,10 @@ impl Help for RunError {
 /// Runs both lanes and compares their outputs.
 pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunError> {
     let started = Instant::now();
-    let config = Config::load(&opts.config)?;
+    let mut config = Config::load(&opts.config)?;
+    if let Some(buckets) = opts.sample {
+        config.sample_at(buckets);
+    }
     let engines = Engines::connect(opts, &config)?;
     for table in &config.tables {
         engine::check_readable(table, &engines.for_table(table))?;
@@ -170,6 +179,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
                 }
             )],
             recorded: None,
+            sample: None,
         });
     }
     let mut notes = Vec::new();
@@ -193,7 +203,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         &mut timings,
     )?;
     let (mut errors, modified) = check_side_effects(&config, &repo, &lanes, &runs)?;
-    let tables = compare_tables(
+    let mut tables = compare_tables(
         opts,
         &config,
         &engines,
@@ -216,6 +226,24 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
     } else {
         None
     };
+    let sample = config.sample.as_ref().map(|spec| {
+        let mut r = crate::sample::report(spec);
+        r.snapshot = lanes.sampled.as_ref().map(|s| s.report.clone());
+        if spec.snapshot {
+            // Tables not sampled again on output are still of a sampled run.
+            for t in tables.iter_mut().filter(|t| t.sample.is_none()) {
+                t.sample = Some(crate::model::sample::TableSample {
+                    key: spec.key.clone(),
+                    rate: spec.rate(),
+                    basis: crate::model::sample::Basis::Snapshot,
+                    rows: None,
+                    kept: None,
+                    whole: None,
+                });
+            }
+        }
+        r
+    });
     let snapshot = SnapshotReport {
         path: config.snapshot.clone(),
         digest: lanes.before.hex.clone(),
@@ -240,6 +268,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         kept_lanes,
         notes,
         recorded,
+        sample,
     })
 }
 
@@ -426,6 +455,8 @@ struct Lanes {
     cached: bool,
     before: snapshot::Digest,
     worktree_before: Vec<(PathBuf, u32)>,
+    /// `[sample]` on the snapshot: the sampled copy the lanes read.
+    sampled: Option<crate::sample::snapshot::Prepared>,
 }
 
 impl Lanes {
@@ -455,8 +486,31 @@ fn prepare_lanes(
 ) -> Result<Lanes, RunError> {
     let before = snapshot::digest(&config.snapshot)?;
     let worktree_before = repo.worktree_state()?;
+    let workspace = tempfile::Builder::new()
+        .prefix("swimlane-")
+        .tempdir()
+        .map_err(RunError::Workspace)?;
+    // The sampled snapshot is cached beside the base's outputs (in the
+    // run's workspace without a cache), and the base's outputs depend on
+    // it rather than on the whole snapshot.
+    let sampled = match config.sample.as_ref().filter(|s| s.snapshot) {
+        Some(spec) => {
+            let root = opts
+                .cache_dir
+                .clone()
+                .unwrap_or_else(|| workspace.path().join("cache"));
+            Some(crate::sample::snapshot::prepare(
+                &config.snapshot,
+                &before.hex,
+                spec,
+                &root,
+            )?)
+        }
+        None => None,
+    };
+    let input_digest = sampled.as_ref().map_or(&before.hex, |s| &s.digest);
     let cache = match (&opts.cache_dir, &revs.base_tree) {
-        (Some(dir), Some(tree)) => Some((Cache::new(dir), Cache::key(tree, &before.hex, config))),
+        (Some(dir), Some(tree)) => Some((Cache::new(dir), Cache::key(tree, input_digest, config))),
         _ => None,
     };
     let cached = match &cache {
@@ -473,10 +527,6 @@ fn prepare_lanes(
         },
         None => false,
     };
-    let workspace = tempfile::Builder::new()
-        .prefix("swimlane-")
-        .tempdir()
-        .map_err(RunError::Workspace)?;
     let dirs = [Side::Base, Side::Head, Side::Calibration]
         .map(|side| LaneDirs::create(workspace.path().join(side.as_str())));
     let [base, head, calibration] = dirs;
@@ -527,6 +577,7 @@ fn prepare_lanes(
         cached,
         before,
         worktree_before,
+        sampled,
     })
 }
 
@@ -561,7 +612,10 @@ fn run_lanes(
         let env = LaneEnv {
             side,
             dirs,
-            snapshot: &config.snapshot,
+            snapshot: lanes
+                .sampled
+                .as_ref()
+                .map_or(&config.snapshot, |s| &s.report.path),
             rev: &rev.rev_id(),
         };
         let result = lane::run_lane(&env, &config.stages, observer);
@@ -688,6 +742,16 @@ fn check_side_effects(
             runs.suspects,
             list_paths(&modified)
         ));
+    }
+    if let Some(sampled) = &lanes.sampled {
+        let changed = crate::sample::snapshot::modified(&sampled.root)?;
+        if !changed.is_empty() {
+            errors.push(format!(
+                "the sampled snapshot was modified while {} ran ({}): a pipeline must only read its input (the copy was removed from the cache)",
+                runs.suspects,
+                list_paths(&changed)
+            ));
+        }
     }
     let after = repo.worktree_state()?;
     let before = &lanes.worktree_before;

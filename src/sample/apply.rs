@@ -6,8 +6,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use super::{SampleError, SparkHash, keep};
+use super::{SampleError, keep_rows};
 use crate::config::Format;
+use crate::config::Sample;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -55,34 +56,51 @@ pub struct Applied {
 }
 
 /// Writes to `output` the rows of `input` whose key is in the sample.
-pub fn apply(
+pub fn apply(input: &Path, output: &Path, spec: &Sample) -> Result<Applied, ApplyError> {
+    sample_file(input, output, spec)?.map_err(|key| ApplyError::NoKey {
+        key,
+        path: input.into(),
+    })
+}
+
+/// [`apply`], or `Ok(Err(column))` naming the key column `input` lacks
+/// (nothing is written then). Parquet to Parquet is streamed a slice of
+/// rows at a time; CSV and NDJSON written in their own format keep every
+/// kept record's bytes as they were (quoting, number and date formats),
+/// so a pipeline reads exactly what it would have read.
+pub(super) fn sample_file(
     input: &Path,
     output: &Path,
-    key: &[String],
-    f: SparkHash,
-    buckets: i64,
-) -> Result<Applied, ApplyError> {
+    spec: &Sample,
+) -> Result<Result<Applied, String>, ApplyError> {
     let format_of = |p: &Path| {
         Format::from_path(&p.to_string_lossy()).ok_or_else(|| ApplyError::Format { path: p.into() })
     };
     let (in_format, out_format) = (format_of(input)?, format_of(output)?);
-    let df = crate::load::load_path(input, in_format).map_err(Box::new)?;
-    let mut columns = Vec::new();
-    for k in key {
-        let c = df.column(k).map_err(|_| ApplyError::NoKey {
-            key: k.clone(),
-            path: input.into(),
-        })?;
-        columns.push(c.as_materialized_series());
-    }
-    let mask = keep(&columns, f, buckets).map_err(|source| ApplyError::Sample {
+    let sample_err = |source| ApplyError::Sample {
         path: input.into(),
         source,
-    })?;
+    };
     let write_err = |source| ApplyError::Write {
         path: output.into(),
         source,
     };
+    if (in_format, out_format) == (Format::Parquet, Format::Parquet) {
+        return parquet_streamed(input, output, spec);
+    }
+    let df = crate::load::load_path(input, in_format).map_err(Box::new)?;
+    let mask = match keep_rows(&df, spec).map_err(sample_err)? {
+        Ok(m) => m,
+        Err(key) => return Ok(Err(key)),
+    };
+    let kept = mask.sum().unwrap_or(0) as usize;
+    let rows = df.height();
+    drop(df);
+    if in_format == out_format && matches!(in_format, Format::Csv | Format::Ndjson) {
+        verbatim(input, output, in_format, &mask).map_err(write_err)?;
+        return Ok(Ok(Applied { rows, kept }));
+    }
+    let df = crate::load::load_path(input, in_format).map_err(Box::new)?;
     let mut sampled = df.filter(&mask).map_err(write_err)?;
     let file = File::create(output).map_err(|e| write_err(e.into()))?;
     match out_format {
@@ -94,8 +112,112 @@ pub fn apply(
         Format::Ipc => IpcWriter::new(file).finish(&mut sampled),
     }
     .map_err(write_err)?;
-    Ok(Applied {
-        rows: df.height(),
-        kept: sampled.height(),
-    })
+    Ok(Ok(Applied { rows, kept }))
+}
+
+/// Parquet to Parquet a slice of rows at a time: memory holds one slice.
+fn parquet_streamed(
+    input: &Path,
+    output: &Path,
+    spec: &Sample,
+) -> Result<Result<Applied, String>, ApplyError> {
+    const SLICE: usize = 1 << 20;
+    let read_err = |source| {
+        ApplyError::Load(Box::new(crate::load::LoadError::read(
+            input,
+            Format::Parquet,
+            crate::config::Declared::CompareFlags,
+        )(source)))
+    };
+    let write_err = |source| ApplyError::Write {
+        path: output.into(),
+        source,
+    };
+    let mut reader = ParquetReader::new(File::open(input).map_err(|e| read_err(e.into()))?);
+    let rows = reader.get_metadata().map_err(read_err)?.num_rows;
+    let schema = reader.schema().map_err(read_err)?;
+    let schema = Schema::from_arrow_schema(schema.as_ref());
+    if let Some(k) = spec.key.iter().find(|k| !schema.contains(k)) {
+        return Ok(Err(k.clone()));
+    }
+    let file = File::create(output).map_err(|e| write_err(e.into()))?;
+    let mut writer = ParquetWriter::new(file)
+        .batched(&schema)
+        .map_err(write_err)?;
+    let mut kept = 0;
+    for offset in (0..rows.max(1)).step_by(SLICE) {
+        let part = crate::load::scan_parquet(input)
+            .and_then(|lf| lf.slice(offset as i64, SLICE as IdxSize).collect())
+            .map_err(read_err)?;
+        let mask = keep_rows(&part, spec)
+            .map_err(|source| ApplyError::Sample {
+                path: input.into(),
+                source,
+            })?
+            .expect("the key columns were checked against the schema");
+        let part = part.filter(&mask).map_err(write_err)?;
+        kept += part.height();
+        writer.write_batch(&part).map_err(write_err)?;
+    }
+    writer.finish().map_err(write_err)?;
+    Ok(Ok(Applied { rows, kept }))
+}
+
+/// Copies the header and the records `mask` keeps, byte for byte: CSV
+/// records found by a CSV reader (a quoted field may span lines), NDJSON
+/// records one per non-empty line.
+fn verbatim(
+    input: &Path,
+    output: &Path,
+    format: Format,
+    mask: &BooleanChunked,
+) -> PolarsResult<()> {
+    use std::io::Write;
+    let bytes = std::fs::read(input)?;
+    let mut out = std::io::BufWriter::new(File::create(output)?);
+    let mut keep = mask.iter().map(|k| k == Some(true));
+    let mismatch = || polars_err!(ComputeError: "{} holds a different number of records than its reader read", input.display());
+    match format {
+        Format::Csv => {
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(bytes.as_slice());
+            let mut record = csv::ByteRecord::new();
+            // Record starts; the header's is the first.
+            let mut starts = Vec::new();
+            loop {
+                let at = reader.position().byte() as usize;
+                match reader.read_byte_record(&mut record) {
+                    Ok(true) => starts.push(at),
+                    Ok(false) => break,
+                    Err(e) => polars_bail!(ComputeError: "{}: {e}", input.display()),
+                }
+            }
+            starts.push(bytes.len());
+            if starts.len() < 2 {
+                return Ok(out.flush()?);
+            }
+            out.write_all(&bytes[starts[0]..starts[1]])?;
+            for w in starts[1..].windows(2) {
+                if keep.next().ok_or_else(mismatch)? {
+                    out.write_all(&bytes[w[0]..w[1]])?;
+                }
+            }
+        }
+        _ => {
+            for line in bytes.split_inclusive(|&b| b == b'\n') {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                if keep.next().ok_or_else(mismatch)? {
+                    out.write_all(line)?;
+                }
+            }
+        }
+    }
+    if keep.next().is_some() {
+        return Err(mismatch());
+    }
+    Ok(out.flush()?)
 }

@@ -7,14 +7,16 @@
 
 pub mod apply;
 pub mod hash;
+pub mod snapshot;
 
 use polars::prelude::*;
 
+use crate::config::{Sample, SampleHash};
 pub use hash::SparkHash;
 use hash::Value;
 
 /// The buckets a rate is counted in.
-pub const BUCKETS: i64 = 10_000;
+pub const BUCKETS: i64 = crate::config::SAMPLE_BUCKETS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SampleError {
@@ -43,6 +45,15 @@ impl crate::error::Help for SampleError {
     }
 }
 
+impl From<SampleHash> for SparkHash {
+    fn from(h: SampleHash) -> SparkHash {
+        match h {
+            SampleHash::SparkXxhash64 => SparkHash::Xxhash64,
+            SampleHash::SparkHash => SparkHash::Murmur3,
+        }
+    }
+}
+
 /// A rate as whole buckets of [`BUCKETS`] (0.01 → 100).
 pub fn buckets(rate: f64) -> Result<i64, SampleError> {
     if !(rate > 0.0 && rate <= 1.0) {
@@ -51,17 +62,40 @@ pub fn buckets(rate: f64) -> Result<i64, SampleError> {
     Ok(((rate * BUCKETS as f64).round() as i64).max(1))
 }
 
-/// The SQL predicate that keeps the same rows in Spark.
-pub fn spark_predicate(f: SparkHash, key: &[String], buckets: i64) -> String {
-    let cols: Vec<String> = key
+/// The SQL predicate that keeps the same rows in Spark:
+/// `pmod(xxhash64(key..., 'salt'), 10000) < buckets`.
+pub fn spark_predicate(spec: &Sample) -> String {
+    let mut args: Vec<String> = spec
+        .key
         .iter()
         .map(|k| format!("`{}`", k.replace('`', "``")))
         .collect();
+    if let Some(salt) = &spec.salt {
+        args.push(format!(
+            "'{}'",
+            salt.replace('\\', "\\\\").replace('\'', "\\'")
+        ));
+    }
     format!(
-        "pmod({}({}), {BUCKETS}) < {buckets}",
-        f.sql_name(),
-        cols.join(", ")
+        "pmod({}({}), {BUCKETS}) < {}",
+        SparkHash::from(spec.hash).sql_name(),
+        args.join(", "),
+        spec.buckets
     )
+}
+
+/// How a report states `spec` (the snapshot's sampled copy is added by
+/// the run that made it).
+pub fn report(spec: &Sample) -> crate::model::sample::SampleReport {
+    crate::model::sample::SampleReport {
+        hash: SparkHash::from(spec.hash).sql_name(),
+        key: spec.key.clone(),
+        rate: spec.rate(),
+        salt: spec.salt.clone(),
+        predicate: (!spec.key.is_empty()).then(|| spark_predicate(spec)),
+        snapshot: None,
+        outputs: spec.outputs,
+    }
 }
 
 /// Each row's hash of the key `columns`, chained as Spark chains them.
@@ -74,16 +108,34 @@ pub fn hashes(columns: &[&Series], f: SparkHash) -> Result<Vec<i64>, SampleError
     Ok(seeds)
 }
 
-/// Which rows are in the sample.
-pub fn keep(
-    columns: &[&Series],
-    f: SparkHash,
-    buckets: i64,
-) -> Result<BooleanChunked, SampleError> {
-    let h = hashes(columns, f)?;
+/// Which rows are in the sample: `columns` are the key's, in order.
+pub fn keep(columns: &[&Series], spec: &Sample) -> Result<BooleanChunked, SampleError> {
+    let f = SparkHash::from(spec.hash);
+    let mut h = hashes(columns, f)?;
+    if let Some(salt) = &spec.salt {
+        for seed in &mut h {
+            *seed = f.value(Value::Bytes(salt.as_bytes()), *seed);
+        }
+    }
     Ok(h.iter()
-        .map(|&h| hash::pmod(h, BUCKETS) < buckets)
+        .map(|&h| hash::pmod(h, BUCKETS) < spec.buckets)
         .collect::<BooleanChunked>())
+}
+
+/// Which rows of `frame` are in the sample; `Ok(Err(column))` names the
+/// first key column `frame` lacks.
+pub fn keep_rows(
+    frame: &DataFrame,
+    spec: &Sample,
+) -> Result<Result<BooleanChunked, String>, SampleError> {
+    let mut columns = Vec::new();
+    for k in &spec.key {
+        match frame.column(k) {
+            Ok(c) => columns.push(c.as_materialized_series()),
+            Err(_) => return Ok(Err(k.clone())),
+        }
+    }
+    keep(&columns, spec).map(Ok)
 }
 
 /// Folds one column into each row's seed.

@@ -5,6 +5,7 @@
 use crate::config::{Format, Table};
 use crate::diff::ColumnFacts;
 use crate::model::TableReport;
+use crate::model::sample::{Basis, TableSample};
 use polars::prelude::*;
 
 use super::{ROW, Spark, SparkError, ident, named_schema_diff, sql_type};
@@ -67,24 +68,78 @@ pub(super) fn open(
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.engine = "spark";
     report.ignored = table.ignore.clone();
+    let mut froms = Vec::new();
     for (view, read) in [("swl_b", base), ("swl_h", head)] {
         let from = source(spark, table, view, read)?;
-        // Each row's place: its file and its index there, so samples are
-        // the first rows in file order, as the local engine takes them
-        // (Spark's own order of part files is by size). Where the source
-        // has no file metadata (a view), the order Spark reads it in.
-        let view_of = |row: &str| {
-            spark.sql(&format!(
-                "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, {row} AS {ROW} FROM {from}"
-            ))
-        };
-        view_of("named_struct('file', _metadata.file_path, 'row', _metadata.row_index)").or_else(
-            |_| view_of("named_struct('file', '', 'row', monotonically_increasing_id())"),
-        )?;
+        number_rows(spark, view, &from, None)?;
+        froms.push((view, from));
     }
     let (bs, hs) = (columns(spark, "swl_b")?, columns(spark, "swl_h")?);
+    if let Some(spec) = &table.sample {
+        let has = |cols: &[(String, String)], k: &String| cols.iter().any(|(n, _)| n == k);
+        let mut record = TableSample {
+            key: spec.key.clone(),
+            rate: spec.rate(),
+            basis: Basis::Outputs,
+            rows: None,
+            kept: None,
+            whole: None,
+        };
+        let missing = |cols: &[(String, String)]| spec.key.iter().find(|k| !has(cols, k)).cloned();
+        record.whole = if spec.key.is_empty() {
+            Some("the table has no key to sample by: compared whole".into())
+        } else if let Some(k) = missing(&bs) {
+            Some(format!(
+                "base has no column `{k}` to sample by: compared whole"
+            ))
+        } else {
+            missing(&hs).map(|k| format!("head has no column `{k}` to sample by: compared whole"))
+        };
+        if record.whole.is_none() {
+            // The same predicate `swimlane sample sql` prints, on the
+            // cluster: rows read and kept, then each side's view holds the
+            // kept rows only (still numbered in file order).
+            let predicate = crate::sample::spark_predicate(spec);
+            let (mut rows, mut kept) = ([0; 2], [0; 2]);
+            for (i, (view, from)) in froms.iter().enumerate() {
+                let counts = spark.sql(&format!(
+                    "SELECT count(*) AS n, count_if({predicate}) AS k FROM {view}"
+                ))?;
+                let get = |c: &str| -> Result<u64, SparkError> {
+                    let col = counts.column(c)?.cast(&DataType::Int64)?;
+                    Ok(col.i64()?.get(0).unwrap_or(0) as u64)
+                };
+                (rows[i], kept[i]) = (get("n")?, get("k")?);
+                number_rows(spark, view, from, Some(&predicate))?;
+            }
+            (record.rows, record.kept) = (Some(rows), Some(kept));
+        }
+        report.sample = Some(record);
+    }
     report.schema = named_schema_diff(&bs, &hs, &table.ignore);
     Ok((report, bs, hs))
+}
+
+/// Creates `view`: the rows of `from` (those `filter` keeps), each
+/// numbered by its place: its file and its index there, so samples are the
+/// first rows in file order, as the local engine takes them (Spark's own
+/// order of part files is by size). Where the source has no file metadata
+/// (a view), the order Spark reads it in.
+fn number_rows(
+    spark: &Spark,
+    view: &str,
+    from: &str,
+    filter: Option<&str>,
+) -> Result<(), SparkError> {
+    let filter = filter.map_or(String::new(), |f| format!(" WHERE {f}"));
+    let view_of = |row: &str| {
+        spark.sql(&format!(
+            "CREATE OR REPLACE TEMP VIEW {view} AS SELECT *, {row} AS {ROW} FROM {from}{filter}"
+        ))
+    };
+    view_of("named_struct('file', _metadata.file_path, 'row', _metadata.row_index)")
+        .or_else(|_| view_of("named_struct('file', '', 'row', monotonically_increasing_id())"))?;
+    Ok(())
 }
 
 /// What a side's view selects from: `table:catalog.db.name` is a table of

@@ -13,4 +13,5 @@ pub mod ks;
 pub mod numpy;
 pub mod paired;
 pub mod quantiles;
+pub mod sampling;
 pub mod summary;

@@ -132,3 +132,301 @@ fn bad_samples_are_errors_that_say_what_to_fix() {
     assert!(text.contains("sample on integer, string, date"), "{text}");
     assert!(!d.path().join("s.ndjson").exists());
 }
+
+/// A full table of `n` keyed rows, and head with exactly `changed` rows
+/// changed (one value each), `missing` rows gone and `extra` rows new:
+/// the truth the sample's estimates are judged against.
+fn truth_pair(dir: &Path, n: i64, changed: i64, missing: i64, extra: i64) {
+    use polars::prelude::*;
+    let ids: Vec<i64> = (0..n).collect();
+    let amount: Vec<f64> = ids.iter().map(|&i| (i % 1000) as f64 / 10.0).collect();
+    let mut base = df!("id" => &ids, "amount" => &amount).unwrap();
+    // Head: the first `missing` ids gone, the next `changed` ids changed,
+    // `extra` new ids at the end (the hash, not the order, picks the sample).
+    let head_ids: Vec<i64> = (missing..n).chain(n..n + extra).collect();
+    let head_amount: Vec<f64> = head_ids
+        .iter()
+        .map(|&i| {
+            let a = (i % 1000) as f64 / 10.0;
+            if i < missing + changed { a + 1.0 } else { a }
+        })
+        .collect();
+    let mut head = df!("id" => &head_ids, "amount" => &head_amount).unwrap();
+    for (name, df) in [("base.parquet", &mut base), ("head.parquet", &mut head)] {
+        ParquetWriter::new(fs::File::create(dir.join(name)).unwrap())
+            .finish(df)
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_sampled_compare_finds_a_one_percent_defect_and_says_what_the_full_table_holds() {
+    let d = tempfile::tempdir().unwrap();
+    truth_pair(d.path(), 20_000, 200, 0, 0);
+    let o = swimlane(
+        d.path(),
+        &[
+            "compare",
+            "base.parquet",
+            "head.parquet",
+            "--key",
+            "id",
+            "--sample",
+            "0.1",
+        ],
+    );
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "sampled: 10% of keys by Spark's xxhash64(each table's key), applied to the outputs"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("a defect touching fewer keys than about 3 / rate"),
+        "{text}"
+    );
+    assert!(
+        text.contains("— of a 10% key-hash sample, not of the full tables"),
+        "{text}"
+    );
+    // The rows kept are the keys the Spark predicate keeps: the same count
+    // as `sample apply` writes.
+    let a = swimlane(
+        d.path(),
+        &[
+            "sample",
+            "apply",
+            "base.parquet",
+            "kept.csv",
+            "--key",
+            "id",
+            "--rate",
+            "0.1",
+        ],
+    );
+    let kept: u64 = out(&a).split_whitespace().nth(1).unwrap().parse().unwrap();
+    let line = text.lines().find(|l| l.contains("sampled by id:")).unwrap();
+    let shown = |n: u64| {
+        let s = n.to_string();
+        if s.len() > 3 {
+            format!("{},{}", &s[..s.len() - 3], &s[s.len() - 3..])
+        } else {
+            s
+        }
+    };
+    assert!(
+        line.contains(&format!("{} of 20,000 base rows", shown(kept))),
+        "{line}"
+    );
+    // The estimate of the 200 changed rows brackets the truth.
+    let est = text
+        .lines()
+        .find(|l| l.contains("changed rows (") && l.contains("in the full table"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let range = est.split('(').nth(1).unwrap().split(')').next().unwrap();
+    let (lo, hi) = range.split_once('–').unwrap();
+    let num = |s: &str| s.replace(',', "").trim().parse::<u64>().unwrap();
+    assert!(num(lo) <= 200 && 200 <= num(hi), "{est}");
+}
+
+#[test]
+fn sampled_estimates_cover_the_full_tables_counts_in_at_least_93_of_100_samples() {
+    use swimlane::config::{CompareMode, Format, Sample, Table};
+    use swimlane::engine::{Engine, compare};
+    let d = tempfile::tempdir().unwrap();
+    let (changed, missing, extra) = (400u64, 150u64, 250u64);
+    truth_pair(
+        d.path(),
+        40_000,
+        changed as i64,
+        missing as i64,
+        extra as i64,
+    );
+    let mut covered = [0; 3];
+    let seeds = 100;
+    for seed in 0..seeds {
+        // Each salt takes another 5% of the keys: a new sample of the same
+        // tables, as a new sampling seed would.
+        let table = Table {
+            key: vec!["id".into()],
+            sample: Some(Sample {
+                key: vec!["id".into()],
+                salt: Some(format!("seed-{seed}")),
+                ..Sample::outputs_by_table_key(500)
+            }),
+            ..Table::new("t", "", Format::Parquet, CompareMode::Exact)
+        };
+        let (r, _) = compare(
+            &table,
+            (d.path(), "base.parquet"),
+            (d.path(), "head.parquet"),
+            Default::default(),
+            Engine::Local,
+            false,
+        );
+        assert!(r.error.is_none(), "{:?}", r.error);
+        let estimates = r.estimates();
+        for (i, (what, truth)) in [
+            ("changed rows", changed),
+            ("missing rows", missing),
+            ("extra rows", extra),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let e = estimates.iter().find(|e| e.what == what).unwrap().estimate;
+            if e.low <= truth && truth <= e.high {
+                covered[i] += 1;
+            }
+        }
+    }
+    println!(
+        "95% intervals covering the truth in {seeds} samples (changed, missing, extra): {covered:?}"
+    );
+    for c in covered {
+        assert!(c >= 93, "{covered:?}");
+    }
+}
+
+const SAMPLED_CONFIG: &str = r#"
+[snapshot]
+path = "facts"
+
+[sample]
+key = ["profile_id"]
+rate = 0.2
+
+[[stage]]
+name = "etl"
+run = "python3 etl.py {snapshot} {out}"
+
+[[table]]
+name = "features"
+path = "features.csv"
+key = ["profile_id"]
+"#;
+
+/// Per profile: its plays' total seconds; `bug` adds one to every 50th
+/// profile's. Also counts the rows of a dimension table it reads whole.
+fn sampled_etl(bug: bool) -> String {
+    format!(
+        r#"import csv, sys, os
+snap, out = sys.argv[1], sys.argv[2]
+if os.environ.get("TOUCH_SNAPSHOT"):
+    open(os.path.join(snap, "plays.csv"), "a").write("")
+total = {{}}
+for r in csv.DictReader(open(os.path.join(snap, "plays.csv"))):
+    total[int(r["profile_id"])] = total.get(int(r["profile_id"]), 0) + int(r["seconds"])
+genres = sum(1 for _ in open(os.path.join(snap, "dims", "genres.csv"))) - 1
+with open(os.path.join(out, "features.csv"), "w") as f:
+    f.write("profile_id,seconds,genres\n")
+    for p in sorted(total):
+        s = total[p] + (1 if {bug} and p % 50 == 0 else 0)
+        f.write(f"{{p}},{{s}},{{genres}}\n")
+"#,
+        bug = if bug { "True" } else { "False" }
+    )
+}
+
+fn sampled_repo() -> crate::support::TestRepo {
+    let repo = crate::support::TestRepo::empty();
+    repo.write("swimlane.toml", SAMPLED_CONFIG);
+    repo.write("etl.py", &sampled_etl(false));
+    let mut plays = String::from("profile_id,seconds\n");
+    for i in 0..6_000 {
+        plays.push_str(&format!("{},{}\n", i % 2_000, 30 + i % 97));
+    }
+    repo.write("facts/plays.csv", &plays);
+    repo.write(
+        "facts/dims/genres.csv",
+        "genre_id,name\n1,drama\n2,comedy\n",
+    );
+    repo.write("facts/README.txt", "facts of 2026-11-30\n");
+    repo.commit("pipeline");
+    repo.branch_with_file("bug", "etl.py", &sampled_etl(true));
+    repo
+}
+
+#[test]
+fn a_sampled_snapshot_runs_both_lanes_on_the_same_keys_and_still_finds_the_bug() {
+    let repo = sampled_repo();
+    let r = repo.run(&["run", "--head", "bug"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let sample = &r.json["sample"];
+    assert_eq!(
+        sample["spark_predicate"],
+        "pmod(xxhash64(`profile_id`), 10000) < 2000"
+    );
+    let files = sample["snapshot"]["files"].as_array().unwrap();
+    let file = |p: &str| files.iter().find(|f| f["path"] == p).unwrap();
+    assert_eq!(
+        file("dims/genres.csv")["copied_whole"],
+        "no column `profile_id`"
+    );
+    assert_eq!(file("README.txt")["copied_whole"], "not a table file");
+    let plays = file("plays.csv");
+    assert_eq!(plays["rows"], 6_000);
+    let kept = plays["kept"].as_u64().unwrap();
+    // Each profile's three plays are kept or dropped together: 20% of
+    // 2,000 profiles, within five standard deviations.
+    assert_eq!(kept % 3, 0, "{plays}");
+    let profiles = kept / 3;
+    assert!((310..=490).contains(&profiles), "{plays}");
+    // The lanes saw only the sampled profiles, and the whole dimension.
+    let t = &r.json["tables"][0];
+    assert_eq!(t["rows"]["base"], profiles);
+    assert_eq!(t["sample"]["basis"], "snapshot");
+    assert!(
+        t["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "seconds" && c["mismatches"].as_u64().unwrap() > 0),
+        "{t}"
+    );
+    assert!(
+        r.stdout.contains("changed rows (") && r.stdout.contains("in the full table"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("of 6,000 rows kept in 1 table file, 2 copied whole"),
+        "{}",
+        r.stdout
+    );
+    // The second run reads the cached sample.
+    let again = repo.run(&["run", "--head", "bug"]);
+    assert_eq!(
+        again.json["sample"]["snapshot"]["cached"], true,
+        "{}",
+        again.stdout
+    );
+    assert_eq!(again.json["tables"][0]["rows"], t["rows"]);
+}
+
+#[test]
+fn a_lane_that_writes_into_the_sampled_snapshot_is_an_error_and_the_copy_is_dropped() {
+    let repo = sampled_repo();
+    repo.branch_with_file("touch", "etl.py", &sampled_etl(false).replace(
+        "if os.environ.get(\"TOUCH_SNAPSHOT\"):\n    open(os.path.join(snap, \"plays.csv\"), \"a\").write(\"\")",
+        "open(os.path.join(snap, \"plays.csv\"), \"a\").write(\"1999,1\\n\")",
+    ));
+    let r = repo.run(&["run", "--head", "touch"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("the sampled snapshot was modified while"),
+        "{}",
+        r.stdout
+    );
+    // The original snapshot is untouched (the run's fingerprint check) and
+    // the next run samples anew rather than reusing the modified copy.
+    let again = repo.run(&["run", "--head", "bug"]);
+    assert_eq!(
+        again.json["sample"]["snapshot"]["cached"], false,
+        "{}",
+        again.stdout
+    );
+}

@@ -1258,3 +1258,41 @@ fn keyed_features_are_compared_key_by_key_alike_on_both_engines() {
         assert!(local.paired_keys.unwrap().only_head >= 1000);
     }
 }
+
+#[test]
+fn a_sampled_compare_keeps_the_same_rows_and_finds_the_same_differences_on_both_engines() {
+    let Some(remote) = remote() else { return };
+    let d = tempfile::tempdir().unwrap();
+    let (base, head) = pair(20_000);
+    write_parquet(&base, &d.path().join("base.parquet"));
+    write_parquet(&head, &d.path().join("head.parquet"));
+    let sample = [
+        "--sample",
+        "0.1",
+        "--sample-key",
+        "label",
+        "--sample-key",
+        "id",
+    ];
+    let mut args = vec!["compare", "base.parquet", "head.parquet", "--key", "id"];
+    args.extend(sample);
+    let local = regression_json(d.path(), &args, &[]);
+    let spark = regression_json(
+        d.path(),
+        &args,
+        &["--engine", "spark", "--spark-remote", &remote],
+    );
+    let (l, s) = (&local["tables"][0], &spark["tables"][0]);
+    assert_eq!(s["engine"], "spark");
+    // `label` is a key column of the sample only: head's changed labels
+    // move rows in or out of the sample on both engines alike.
+    assert_eq!(l["sample"], s["sample"]);
+    let kept = l["sample"]["kept"]["base"].as_u64().unwrap();
+    assert!((1_700..=2_300).contains(&kept), "{}", l["sample"]);
+    assert!(
+        l["sample"]["estimates"].as_array().unwrap().len() >= 3,
+        "{}",
+        l["sample"]
+    );
+    assert_eq!(comparable(s), comparable(l));
+}
