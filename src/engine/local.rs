@@ -242,7 +242,8 @@ fn sample_sides(
             Ok((record, Some((b, h))))
         }
         (Err(missing), _) | (_, Err(missing)) => {
-            let side = if base.column(&missing).is_err() {
+            let missing = &missing[0];
+            let side = if base.column(missing).is_err() {
                 "base"
             } else {
                 "head"

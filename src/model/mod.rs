@@ -134,6 +134,8 @@ pub struct SnapshotReport {
 /// Wall time of each phase, in seconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Timings {
+    /// Writing the sampled snapshot (`[sample]`; 0 when cached or none).
+    pub sample: f64,
     pub checkout: f64,
     pub stages: f64,
     pub load: f64,

@@ -493,11 +493,17 @@ struct Finding {
 
 #[derive(Serialize)]
 struct Timings {
+    #[serde(skip_serializing_if = "is_zero")]
+    sample: f64,
     checkout: f64,
     stages: f64,
     load: f64,
     compare: f64,
     total: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 fn object(values: &[(String, Value)]) -> Value {
@@ -733,6 +739,7 @@ pub fn render(report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
         tables: r.tables.iter().map(table).collect(),
         errors: &r.errors,
         timings: Timings {
+            sample: r.timings.sample,
             checkout: r.timings.checkout,
             stages: r.timings.stages,
             load: r.timings.load,

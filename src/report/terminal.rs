@@ -181,8 +181,17 @@ pub fn render(r: &RunReport, opts: Options, out: &mut dyn Write) -> io::Result<(
         let t = &r.timings;
         writeln!(
             out,
-            "timings: checkout {:.2}s, stages {:.2}s, load {:.2}s, compare {:.2}s, total {:.2}s",
-            t.checkout, t.stages, t.load, t.compare, t.total
+            "timings: {}checkout {:.2}s, stages {:.2}s, load {:.2}s, compare {:.2}s, total {:.2}s",
+            if t.sample > 0.0 {
+                format!("sampling the snapshot {:.2}s, ", t.sample)
+            } else {
+                String::new()
+            },
+            t.checkout,
+            t.stages,
+            t.load,
+            t.compare,
+            t.total
         )?;
     }
     if let Some(dir) = &r.kept_lanes {

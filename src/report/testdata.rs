@@ -86,6 +86,7 @@ fn run(tables: Vec<TableReport>, lanes: Vec<LaneRun>, errors: Vec<String>) -> Ru
             load: 0.2,
             compare: 0.3,
             total: 1.9,
+            sample: 0.0,
         },
         kept_lanes: None,
         notes: vec![],

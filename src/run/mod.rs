@@ -284,6 +284,12 @@ fn record(
     (errors, notes): (&mut Vec<String>, &mut Vec<String>),
 ) -> Option<crate::model::Recorded> {
     use crate::history::{self, store::Store};
+    if config.sample.is_some() {
+        notes.push(
+            "--record: nothing was recorded: the run compared a key-hash sample, whose counts would read in history as a drop to the sample's size".into(),
+        );
+        return None;
+    }
     let spec = opts.store.clone().or_else(|| config.history.store.clone());
     let store = match spec
         .as_deref()
@@ -493,6 +499,7 @@ fn prepare_lanes(
     // The sampled snapshot is cached beside the base's outputs (in the
     // run's workspace without a cache), and the base's outputs depend on
     // it rather than on the whole snapshot.
+    let t = Instant::now();
     let sampled = match config.sample.as_ref().filter(|s| s.snapshot) {
         Some(spec) => {
             let root = opts
@@ -508,6 +515,9 @@ fn prepare_lanes(
         }
         None => None,
     };
+    if sampled.as_ref().is_some_and(|s| !s.report.cached) {
+        timings.sample = t.elapsed().as_secs_f64();
+    }
     let input_digest = sampled.as_ref().map_or(&before.hex, |s| &s.digest);
     let cache = match (&opts.cache_dir, &revs.base_tree) {
         (Some(dir), Some(tree)) => Some((Cache::new(dir), Cache::key(tree, input_digest, config))),

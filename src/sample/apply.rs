@@ -57,13 +57,13 @@ pub struct Applied {
 
 /// Writes to `output` the rows of `input` whose key is in the sample.
 pub fn apply(input: &Path, output: &Path, spec: &Sample) -> Result<Applied, ApplyError> {
-    sample_file(input, output, spec)?.map_err(|key| ApplyError::NoKey {
-        key,
+    sample_file(input, output, spec)?.map_err(|missing| ApplyError::NoKey {
+        key: missing[0].clone(),
         path: input.into(),
     })
 }
 
-/// [`apply`], or `Ok(Err(column))` naming the key column `input` lacks
+/// [`apply`], or `Ok(Err(columns))` naming the key columns `input` lacks
 /// (nothing is written then). Parquet to Parquet is streamed a slice of
 /// rows at a time; CSV and NDJSON written in their own format keep every
 /// kept record's bytes as they were (quoting, number and date formats),
@@ -72,7 +72,7 @@ pub(super) fn sample_file(
     input: &Path,
     output: &Path,
     spec: &Sample,
-) -> Result<Result<Applied, String>, ApplyError> {
+) -> Result<Result<Applied, Vec<String>>, ApplyError> {
     let format_of = |p: &Path| {
         Format::from_path(&p.to_string_lossy()).ok_or_else(|| ApplyError::Format { path: p.into() })
     };
@@ -120,7 +120,7 @@ fn parquet_streamed(
     input: &Path,
     output: &Path,
     spec: &Sample,
-) -> Result<Result<Applied, String>, ApplyError> {
+) -> Result<Result<Applied, Vec<String>>, ApplyError> {
     const SLICE: usize = 1 << 20;
     let read_err = |source| {
         ApplyError::Load(Box::new(crate::load::LoadError::read(
@@ -137,8 +137,14 @@ fn parquet_streamed(
     let rows = reader.get_metadata().map_err(read_err)?.num_rows;
     let schema = reader.schema().map_err(read_err)?;
     let schema = Schema::from_arrow_schema(schema.as_ref());
-    if let Some(k) = spec.key.iter().find(|k| !schema.contains(k)) {
-        return Ok(Err(k.clone()));
+    let missing: Vec<String> = spec
+        .key
+        .iter()
+        .filter(|k| !schema.contains(k))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        return Ok(Err(missing));
     }
     let file = File::create(output).map_err(|e| write_err(e.into()))?;
     let mut writer = ParquetWriter::new(file)

@@ -122,19 +122,26 @@ pub fn keep(columns: &[&Series], spec: &Sample) -> Result<BooleanChunked, Sample
         .collect::<BooleanChunked>())
 }
 
-/// Which rows of `frame` are in the sample; `Ok(Err(column))` names the
-/// first key column `frame` lacks.
+/// Which rows of `frame` are in the sample; `Ok(Err(columns))` names the
+/// key columns `frame` lacks.
 pub fn keep_rows(
     frame: &DataFrame,
     spec: &Sample,
-) -> Result<Result<BooleanChunked, String>, SampleError> {
-    let mut columns = Vec::new();
-    for k in &spec.key {
-        match frame.column(k) {
-            Ok(c) => columns.push(c.as_materialized_series()),
-            Err(_) => return Ok(Err(k.clone())),
-        }
+) -> Result<Result<BooleanChunked, Vec<String>>, SampleError> {
+    let missing: Vec<String> = spec
+        .key
+        .iter()
+        .filter(|k| frame.column(k).is_err())
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        return Ok(Err(missing));
     }
+    let columns: Vec<&Series> = spec
+        .key
+        .iter()
+        .map(|k| frame.column(k).expect("checked").as_materialized_series())
+        .collect();
     keep(&columns, spec).map(Ok)
 }
 

@@ -32,12 +32,21 @@ pub enum SnapshotSampleError {
         key.join(", ")
     )]
     NoKeyedTable { key: Vec<String> },
+    #[error(
+        "snapshot table {} has part of the sample key but not {}",
+        path.display(),
+        missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+    )]
+    PartialKey { path: PathBuf, missing: Vec<String> },
 }
 
 impl crate::error::Help for SnapshotSampleError {
     fn help(&self) -> Option<String> {
         match self {
             SnapshotSampleError::File(e) => e.help(),
+            SnapshotSampleError::PartialKey { .. } => Some(
+                "a table is sampled by every key column or copied whole; rename the column, or list the file in `[sample] skip` to copy it whole".into(),
+            ),
             SnapshotSampleError::NoKeyedTable { .. } => Some(
                 "`[sample] key` names a column of the snapshot's tables (Parquet, CSV, NDJSON, Arrow), e.g. the member id the facts are keyed by".into(),
             ),
@@ -246,7 +255,24 @@ fn write_sample(
                 kept: a.kept as u64,
                 whole: None,
             }),
-            Err(key) => copy_whole(format!("no column `{key}`"), &mut files)?,
+            Err(missing) if missing.len() == spec.key.len() => copy_whole(
+                format!(
+                    "no column {}",
+                    missing
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                &mut files,
+            )?,
+            Err(missing) => {
+                let _ = fs::remove_file(&target);
+                return Err(SnapshotSampleError::PartialKey {
+                    path: entry.path().to_path_buf(),
+                    missing,
+                });
+            }
         }
     }
     Ok(files)

@@ -430,3 +430,84 @@ fn a_lane_that_writes_into_the_sampled_snapshot_is_an_error_and_the_copy_is_drop
         again.stdout
     );
 }
+
+#[test]
+fn bad_sampled_snapshots_are_errors_naming_the_file_and_the_column() {
+    // Part of a composite sample key: a typo or a rename, not a table to
+    // copy whole.
+    let repo = sampled_repo();
+    repo.write(
+        "swimlane.toml",
+        &SAMPLED_CONFIG.replace(
+            "key = [\"profile_id\"]\nrate",
+            "key = [\"profile_id\", \"day\"]\nrate",
+        ),
+    );
+    repo.commit("composite sample key");
+    let r = repo.run(&["run", "--head", "main", "--base", "main~1"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("plays.csv has part of the sample key but not `day`")
+            && r.stderr.contains("`[sample] skip`"),
+        "{}",
+        r.stderr
+    );
+    // A key of a type Spark's hashes are not reproduced for.
+    let repo = sampled_repo();
+    repo.write("facts/tags.ndjson", "{\"profile_id\": [1, 2]}\n");
+    repo.commit("a list key");
+    let r = repo.run(&["run", "--head", "bug"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("tags.ndjson")
+            && r.stderr.contains("key column `profile_id` is list[i64]"),
+        "{}",
+        r.stderr
+    );
+    // A key no snapshot table has.
+    let repo = sampled_repo();
+    repo.write(
+        "swimlane.toml",
+        &SAMPLED_CONFIG.replace(
+            "key = [\"profile_id\"]\nrate",
+            "key = [\"member_id\"]\nrate",
+        ),
+    );
+    repo.commit("a key of another dataset");
+    let r = repo.run(&["run", "--head", "main", "--base", "main~1"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("no table of the snapshot has the sample key member_id"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_sampled_run_records_nothing_into_history_and_says_why() {
+    let repo = sampled_repo();
+    let r = repo.run(&["run", "--head", "bug", "--record"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.json["recorded"].is_null(), "{}", r.json);
+    assert!(
+        r.stdout
+            .contains("--record: nothing was recorded: the run compared a key-hash sample"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_sample_rate_outside_zero_to_one_is_refused_on_the_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    for bad in ["0", "1.5", "ten"] {
+        let o = swimlane(
+            d.path(),
+            &["compare", "a.csv", "b.csv", "--key", "id", "--sample", bad],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+        assert!(out(&o).contains("--sample 0.01"), "{bad}: {}", out(&o));
+    }
+}
