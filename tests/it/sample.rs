@@ -511,3 +511,56 @@ fn a_sample_rate_outside_zero_to_one_is_refused_on_the_command_line() {
         assert!(out(&o).contains("--sample 0.01"), "{bad}: {}", out(&o));
     }
 }
+
+#[test]
+fn every_report_format_says_what_was_sampled() {
+    let d = tempfile::tempdir().unwrap();
+    truth_pair(d.path(), 5_000, 100, 10, 0);
+    let o = swimlane(
+        d.path(),
+        &[
+            "compare",
+            "base.parquet",
+            "head.parquet",
+            "--key",
+            "id",
+            "--sample",
+            "0.25",
+            "--markdown",
+            "r.md",
+            "--junit",
+            "r.xml",
+            "--html",
+            "r.html",
+            "--json",
+            "r.json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let read = |f: &str| fs::read_to_string(d.path().join(f)).unwrap();
+    for f in ["r.md", "r.xml", "r.html"] {
+        let text = read(f);
+        assert!(
+            text.contains("sampled: 25% of keys by Spark"),
+            "{f}: {text}"
+        );
+        assert!(text.contains("in the full table"), "{f}");
+        assert!(text.contains("may not appear in the sample"), "{f}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&read("r.json")).unwrap();
+    assert_eq!(json["sample"]["rate"], 0.25);
+    assert_eq!(json["sample"]["hash"], "xxhash64");
+    let t = &json["tables"][0]["sample"];
+    assert_eq!(t["rows"]["base"], 5_000);
+    let missing = t["estimates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["what"] == "missing rows")
+        .unwrap();
+    assert_eq!(missing["level"], 0.95);
+    assert!(
+        missing["low"].as_u64().unwrap() <= 10 && 10 <= missing["high"].as_u64().unwrap(),
+        "{missing}"
+    );
+}
