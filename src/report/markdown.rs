@@ -64,6 +64,76 @@ fn code(s: &str) -> String {
 
 /// Writes the Markdown report.
 pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut text = Vec::new();
+    render_whole(r, &mut text)?;
+    let text = String::from_utf8(text).map_err(io::Error::other)?;
+    out.write_all(fit(&text, COMMENT_LIMIT, &run_link()).as_bytes())
+}
+
+/// GitHub's limit on a comment's length (65,536 characters), less room
+/// for what an action adds around the report (its marker, a link).
+pub const COMMENT_LIMIT: usize = 65_000;
+
+/// The run's page when run by GitHub Actions, where the artifact is.
+fn run_link() -> String {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    match (
+        var("GITHUB_SERVER_URL"),
+        var("GITHUB_REPOSITORY"),
+        var("GITHUB_RUN_ID"),
+    ) {
+        (Some(server), Some(repo), Some(run)) => format!(" ({server}/{repo}/actions/runs/{run})"),
+        _ => String::new(),
+    }
+}
+
+/// `text` cut at a line so that it stays within `limit` bytes (so within
+/// as many characters), its open code fences and `<details>` closed, and
+/// a note saying what was cut and where the rest is.
+fn fit(text: &str, limit: usize, link: &str) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let note = |cut: usize| {
+        format!(
+            "\n---\n\n✂️ **Cut at GitHub's comment limit**: {cut} more {} of this report are in the full report, the HTML and JSON files of the run's `swimlane-report` artifact{link}.\n",
+            crate::model::plural(cut as u64, "line", "lines")
+        )
+    };
+    // Room for the closing tags and the note.
+    let budget = limit - note(lines.len()).len() - 64;
+    let (mut kept, mut size) = (0, 0);
+    for l in &lines {
+        if size + l.len() + 1 > budget {
+            break;
+        }
+        size += l.len() + 1;
+        kept += 1;
+    }
+    let mut out: String = lines[..kept].iter().flat_map(|l| [*l, "\n"]).collect();
+    let fences = lines[..kept]
+        .iter()
+        .filter(|l| l.starts_with("```"))
+        .count();
+    if fences % 2 == 1 {
+        out.push_str("```\n");
+    }
+    let open = |tag: &str| {
+        lines[..kept]
+            .iter()
+            .map(|l| l.matches(tag).count())
+            .sum::<usize>()
+    };
+    for _ in open("</details>")..open("<details>") {
+        out.push_str("\n</details>\n");
+    }
+    out.push_str(&note(lines.len() - kept));
+    out
+}
+
+/// The whole report, however long.
+fn render_whole(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
     let v = r.verdict();
     let word = match v {
         Verdict::Pass => "PASS",

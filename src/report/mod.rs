@@ -503,6 +503,51 @@ mod tests {
     }
 
     #[test]
+    fn markdown_stays_under_githubs_comment_limit_and_says_what_was_cut() {
+        // 500 changed columns in one table: folded to the first ones.
+        let mut r = testdata::wide();
+        for c in &mut r.tables[0].columns {
+            c.mismatches = 7;
+        }
+        let md = render(|w| markdown::render(&r, w));
+        assert!(md.len() <= markdown::COMMENT_LIMIT, "{}", md.len());
+        assert!(md.contains("500 of 500 compared columns changed"), "{md}");
+        // 100 such tables: cut at the limit, what is open closed, and a note.
+        let table = r.tables[0].clone();
+        r.tables = (0..100)
+            .map(|i| TableReport {
+                name: format!("table_{i:02}_{}", "x".repeat(40)),
+                ..table.clone()
+            })
+            .collect();
+        let whole_len = {
+            let mut r = r.clone();
+            r.tables.truncate(1);
+            render(|w| markdown::render(&r, w)).len()
+        };
+        assert!(
+            whole_len * 80 > markdown::COMMENT_LIMIT,
+            "the test needs a report past the limit"
+        );
+        let md = render(|w| markdown::render(&r, w));
+        assert!(md.len() <= markdown::COMMENT_LIMIT, "{}", md.len());
+        assert!(
+            md.contains("Cut at GitHub's comment limit"),
+            "{}",
+            &md[md.len() - 400..]
+        );
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
+        assert_eq!(md.lines().filter(|l| l.starts_with("```")).count() % 2, 0);
+        assert!(
+            md.starts_with("## ❌ swimlane: **REGRESSION**"),
+            "the verdict stays first"
+        );
+    }
+
+    #[test]
     fn junit_snapshots() {
         for (name, r) in models() {
             insta::assert_snapshot!(format!("junit_{name}"), render(|w| junit::render(&r, w)));

@@ -348,3 +348,133 @@ fn calibration_still_catches_a_real_change() {
         "float noise within the calibrated tolerance"
     );
 }
+
+/// A stand-in for GitHub's issue-comments API on loopback: comments kept in
+/// memory, listed 100 to a page; a pull request number of 403 answers
+/// Forbidden, as a read-only token gets. Prints its port, then serves.
+const FAKE_GITHUB: &str = r#"
+import json, sys, urllib.parse
+from http.server import BaseHTTPRequestHandler, HTTPServer
+comments = [{"id": i, "body": f"a reviewer's comment {i}"} for i in range(1, 151)]
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def reply(self, code, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(code); self.send_header("Content-Length", str(len(data))); self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path); q = urllib.parse.parse_qs(u.query)
+        if u.path == "/state":
+            return self.reply(200, comments)
+        if "/403/" in u.path:
+            return self.reply(403, {"message": "Resource not accessible by integration"})
+        per, page = int(q["per_page"][0]), int(q["page"][0])
+        self.reply(200, comments[(page - 1) * per: page * per])
+    def body(self):
+        return json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+    def do_POST(self):
+        assert self.headers["Authorization"] == "Bearer t0ken"
+        c = {"id": 1000 + len(comments), "body": self.body()["body"]}
+        comments.append(c); self.reply(201, c)
+    def do_PATCH(self):
+        cid = int(self.path.rsplit("/", 1)[1])
+        c = next(c for c in comments if c["id"] == cid)
+        c["body"] = self.body()["body"]; self.reply(200, c)
+s = HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+
+#[test]
+fn the_pull_request_comment_is_created_once_then_edited_in_place() {
+    use std::io::BufRead;
+    /// Stops the fake server however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        Command::new("python3")
+            .args(["-c", FAKE_GITHUB])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut port = String::new();
+    std::io::BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let api = format!("http://127.0.0.1:{}", port.trim());
+    let d = tempfile::tempdir().unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.github/actions/swimlane/comment.py"
+    );
+    let post = |report: &str, pr: &str| {
+        fs::write(d.path().join("report.md"), report).unwrap();
+        Command::new("python3")
+            .arg(script)
+            .arg(d.path().join("report.md"))
+            .env("GITHUB_API_URL", &api)
+            .env("GITHUB_REPOSITORY", "acme/etl")
+            .env("PR", pr)
+            .env("GH_TOKEN", "t0ken")
+            .output()
+            .unwrap()
+    };
+    let state = || -> serde_json::Value {
+        let o = Command::new("python3")
+            .args(["-c", &format!("import urllib.request; print(urllib.request.urlopen('{api}/state').read().decode())")])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let first = post("## ❌ swimlane: **REGRESSION** — first push\n", "7");
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("comment: created"));
+    let second = post("## ✅ swimlane: **PASS** — second push\n", "7");
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(String::from_utf8_lossy(&second.stdout).contains("comment: updated"));
+    let comments = state();
+    let ours: Vec<&serde_json::Value> = comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["body"]
+                .as_str()
+                .unwrap()
+                .contains("<!-- swimlane-report -->")
+        })
+        .collect();
+    // One comment, past the first page of 100, holding the latest report;
+    // the reviewers' 150 comments untouched.
+    assert_eq!(ours.len(), 1, "{comments}");
+    assert!(ours[0]["body"].as_str().unwrap().contains("second push"));
+    assert_eq!(comments.as_array().unwrap().len(), 151);
+    assert!(comments.as_array().unwrap()[..150].iter().all(|c| {
+        c["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("a reviewer's comment")
+    }));
+    // A token that may not write: the error says which permission.
+    let denied = post("x\n", "403");
+    assert_eq!(denied.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&denied.stderr);
+    assert!(
+        err.contains("HTTP 403") && err.contains("pull-requests: write"),
+        "{err}"
+    );
+}
