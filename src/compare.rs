@@ -187,8 +187,13 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
     }
     let mut tables = Vec::new();
     let (mut load, t0) = (0.0, Instant::now());
-    for pair in &pairs {
+    for (index, pair) in pairs.iter().enumerate() {
         crate::interrupt::check()?;
+        crate::progress::step(|| crate::progress::Step::Table {
+            name: pair.table.name.clone(),
+            index: index + 1,
+            total: pairs.len(),
+        });
         if pair.head_missing {
             let mut r = TableReport::new(&pair.table.name, pair.table.compare, &pair.table.key);
             r.head_missing = Some(format!(

@@ -25,6 +25,7 @@ pub mod load;
 pub mod logs;
 pub mod model;
 pub mod profile;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod sample;

@@ -342,8 +342,10 @@ fn dispatch(cli: Cli) -> u8 {
                 sample: args.sample,
             };
             let progress = Progress::new(args.output.detail());
+            let comparing = progress::CompareProgress::start(args.output.detail());
             let config_path = opts.config.clone();
             let outcome = run::run(&opts, &progress);
+            drop(comparing);
             let recorded = outcome.as_ref().ok().and_then(|r| r.recorded.clone());
             let code = finish(outcome, &args.output);
             match recorded {
@@ -392,7 +394,10 @@ fn dispatch(cli: Cli) -> u8 {
                     },
                 },
             };
-            match crate::compare::compare(&opts) {
+            let comparing = progress::CompareProgress::start(args.output.detail());
+            let outcome = crate::compare::compare(&opts);
+            drop(comparing);
+            match outcome {
                 Ok(report) => finish(Ok(report), &args.output),
                 Err(crate::compare::CompareError::Interrupted(i)) => {
                     finish(Err(RunError::Interrupted(i)), &args.output)

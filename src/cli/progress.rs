@@ -1,4 +1,4 @@
-//! Progress while the lanes run, on stderr.
+//! Progress while the lanes run and while tables are compared, on stderr.
 
 use std::io::{self, IsTerminal};
 use std::time::Instant;
@@ -88,6 +88,81 @@ impl Observer for Progress {
                 b.finish_and_clear();
             }
             let _ = multi.clear();
+        }
+    }
+}
+
+/// Progress while tables are compared, on stderr: a live line (table,
+/// step, elapsed) on a terminal; in CI logs and pipes a timestamped line
+/// per table and at most one line of its steps every few seconds; nothing
+/// with `-q`. Shown from [`CompareProgress::start`] until dropped.
+pub struct CompareProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl CompareProgress {
+    pub fn start(detail: Detail) -> CompareProgress {
+        use crate::progress::{self, Step};
+        use std::sync::Mutex;
+        if detail == Detail::Quiet {
+            return CompareProgress { bar: None };
+        }
+        let live = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let started = Instant::now();
+        let state = Mutex::new((String::new(), Instant::now()));
+        if live {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .expect("valid template"),
+            );
+            let shown = bar.clone();
+            progress::install(move |s| {
+                let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+                match s {
+                    Step::Table { name, index, total } => {
+                        st.0 = format!("comparing {name} ({index} of {total})");
+                        shown.enable_steady_tick(std::time::Duration::from_millis(120));
+                        shown.set_message(st.0.clone());
+                    }
+                    Step::Within(what) => shown.set_message(format!("{}: {what}", st.0)),
+                    Step::Columns { done, total } => {
+                        shown.set_message(format!("{}: {done} of {total} columns", st.0));
+                    }
+                }
+            });
+            return CompareProgress { bar: Some(bar) };
+        }
+        progress::install(move |s| {
+            let at = started.elapsed().as_secs_f64();
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            match s {
+                Step::Table { name, index, total } => {
+                    st.0 = name.clone();
+                    st.1 = Instant::now();
+                    eprintln!("[{at:>6.1}s] comparing {name} ({index} of {total})");
+                }
+                step if st.1.elapsed().as_secs() >= 5 => {
+                    st.1 = Instant::now();
+                    let what = match step {
+                        Step::Columns { done, total } => format!("{done} of {total} columns"),
+                        Step::Within(what) => what,
+                        Step::Table { .. } => unreachable!("matched above"),
+                    };
+                    eprintln!("[{at:>6.1}s] {}: {what}", st.0);
+                }
+                _ => {}
+            }
+        });
+        CompareProgress { bar: None }
+    }
+}
+
+impl Drop for CompareProgress {
+    fn drop(&mut self) {
+        crate::progress::uninstall();
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

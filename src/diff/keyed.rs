@@ -174,8 +174,10 @@ pub(super) fn compare_keyed(
     in_flight: usize,
 ) -> PolarsResult<()> {
     let (tolerances, strings) = (&table.tolerance, table.strings);
+    crate::progress::step(|| crate::progress::Step::Within("aligning keys".into()));
     let (align, base_keys, head_keys) = align_keys(report, table, base, head)?;
     let matched = align.base_rows.len() as u64;
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let head_rows = head_keys.height() as u64;
     // Head's keys are not needed any more: samples name rows by base keys.
     drop(head_keys);
@@ -198,6 +200,11 @@ pub(super) fn compare_keyed(
                     let result =
                         compare_column(column, base, head, &align, &base_keys, tolerance, strings);
                     *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                    let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    crate::progress::step(|| crate::progress::Step::Columns {
+                        done,
+                        total: compared.len(),
+                    });
                 }
             });
         }

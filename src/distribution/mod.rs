@@ -65,15 +65,25 @@ pub fn compare_distribution_with(
         table: table.name.clone(),
         source,
     };
+    if !table.key.is_empty() {
+        crate::progress::step(|| crate::progress::Step::Within("pairing keys".into()));
+    }
     let pairs = pair_rows(table, (base, head), &pair, &mut report).map_err(|e| match e {
         PairError::Diff(d) => d,
         PairError::Polars(p) => polars_err(p),
     })?;
     let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
+    let done = std::sync::atomic::AtomicUsize::new(0);
     for batch in columns.chunks(in_flight.max(1)) {
         results.par_extend(batch.par_iter().map(|&name| {
             let (b, h) = pair(name)?;
-            compare_column(table, name, &b, &h, tolerance, pairs.as_ref())
+            let r = compare_column(table, name, &b, &h, tolerance, pairs.as_ref());
+            let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            crate::progress::step(|| crate::progress::Step::Columns {
+                done,
+                total: columns.len(),
+            });
+            r
         }));
     }
     for r in results {

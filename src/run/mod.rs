@@ -809,10 +809,15 @@ fn compare_tables(
     }
     let t = Instant::now();
     let mut load_seconds = 0.0;
-    for table in &config.tables {
+    for (index, table) in config.tables.iter().enumerate() {
         if crate::interrupt::requested() {
             break;
         }
+        crate::progress::step(|| crate::progress::Step::Table {
+            name: table.name.clone(),
+            index: index + 1,
+            total: config.tables.len(),
+        });
         let calibration = if runs.calibrated {
             calibrate(
                 table,

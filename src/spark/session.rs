@@ -109,6 +109,18 @@ impl Spark {
     /// A Ctrl-C (or SIGTERM) interrupts the query on the server and
     /// returns [`SparkError::Interrupted`].
     pub fn sql(&self, query: &str) -> Result<DataFrame, SparkError> {
+        crate::progress::step(|| {
+            let first: String = query.split_whitespace().collect::<Vec<_>>().join(" ");
+            let short: String = first.chars().take(70).collect();
+            crate::progress::Step::Within(format!(
+                "spark: {short}{}",
+                if first.chars().count() > 70 {
+                    "…"
+                } else {
+                    ""
+                }
+            ))
+        });
         let batches = self.runtime.block_on(async {
             let run = self.session.query(query).execute();
             tokio::pin!(run);

@@ -711,3 +711,30 @@ fn an_empty_csv_column_says_its_values_became_null() {
         r.stdout
     );
 }
+
+#[test]
+fn compare_says_which_table_it_is_comparing_unless_quiet() {
+    let d = tempfile::tempdir().unwrap();
+    for side in ["base", "head"] {
+        write(d.path(), &format!("{side}/a.csv"), "id,v\n1,x\n");
+        write(d.path(), &format!("{side}/b.csv"), "id,v\n1,y\n");
+    }
+    let run = |quiet: bool| {
+        let mut c = Command::new(BIN);
+        c.args(["compare", "base", "head", "--key", "id"])
+            .current_dir(d.path())
+            .env_remove("CI");
+        if quiet {
+            c.arg("-q");
+        }
+        c.output().unwrap()
+    };
+    let o = run(false);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("] comparing a (1 of 2)") && err.contains("] comparing b (2 of 2)"),
+        "{err}"
+    );
+    let o = run(true);
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}
