@@ -129,3 +129,45 @@ fn the_graph_sees_a_cycle_when_there_is_one() {
     graph.get_mut("stats").unwrap().insert("report".into());
     assert!(cycle_from(&graph, "stats").is_some());
 }
+
+/// `cargo run -- demo` then `cargo test` must build polars once: every
+/// crate both builds use gets the same features in both (the README's two
+/// commands on a fresh clone; Cargo.toml's note on crc32fast & co).
+#[test]
+fn the_run_and_the_test_builds_turn_on_the_same_features_in_the_crates_they_share() {
+    use std::process::Command;
+    let tree = |edges: &str| -> BTreeMap<String, BTreeSet<String>> {
+        let o = Command::new(env!("CARGO"))
+            .args(["tree", "--offline", "--prefix", "none", "-e", edges])
+            .args(["-f", "{p}|{f}"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut crates: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for line in String::from_utf8(o.stdout).unwrap().lines() {
+            let line = line.trim_end_matches(" (*)");
+            if let Some((package, features)) = line.split_once('|') {
+                // The crate and version, without its path or "(proc-macro)".
+                let name: String = package
+                    .split_whitespace()
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                crates.entry(name).or_default().insert(features.to_string());
+            }
+        }
+        crates
+    };
+    let (run, test) = (tree("normal,build"), tree("normal,build,dev"));
+    let differ: Vec<String> = run
+        .iter()
+        .filter(|(name, features)| test.get(*name) != Some(features))
+        .map(|(name, features)| format!("{name}: run {features:?}, test {:?}", test.get(name)))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "turn these features on in [dependencies]:\n{}",
+        differ.join("\n")
+    );
+}
