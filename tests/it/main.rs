@@ -18,6 +18,7 @@ mod paired;
 mod paired_oracle;
 mod pipelines;
 mod pr;
+mod release;
 mod properties;
 mod regression;
 mod reports;
