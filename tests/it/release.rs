@@ -12,7 +12,10 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn target() -> String {
     let arch = Command::new("uname").arg("-m").output().unwrap();
-    let arch = String::from_utf8(arch.stdout).unwrap().trim().replace("arm64", "aarch64");
+    let arch = String::from_utf8(arch.stdout)
+        .unwrap()
+        .trim()
+        .replace("arm64", "aarch64");
     format!("{arch}-unknown-linux-gnu")
 }
 
@@ -22,13 +25,22 @@ fn target() -> String {
 fn release(dir: &Path) {
     let stage = dir.join("stage");
     fs::create_dir_all(stage.join("man")).unwrap();
-    fs::write(stage.join("swimlane"), "#!/bin/sh\necho 'swimlane 9.9.9 (release)'\n").unwrap();
+    fs::write(
+        stage.join("swimlane"),
+        "#!/bin/sh\necho 'swimlane 9.9.9 (release)'\n",
+    )
+    .unwrap();
     fs::write(stage.join("man/swimlane.1"), ".TH SWIMLANE 1\n").unwrap();
     let rel = dir.join("rel");
     fs::create_dir_all(&rel).unwrap();
     let archive = format!("swimlane-{}", target());
     let ok = Command::new("tar")
-        .args(["-czf", &format!("../rel/{archive}.tar.gz"), "swimlane", "man"])
+        .args([
+            "-czf",
+            &format!("../rel/{archive}.tar.gz"),
+            "swimlane",
+            "man",
+        ])
         .current_dir(&stage)
         .status()
         .unwrap();
@@ -43,18 +55,30 @@ fn release(dir: &Path) {
 
 fn install_or_build(dir: &Path, action_ref: &str) -> Output {
     Command::new("bash")
-        .arg(format!("{ROOT}/.github/actions/swimlane/install-or-build.sh"))
+        .arg(format!(
+            "{ROOT}/.github/actions/swimlane/install-or-build.sh"
+        ))
         .env("ROOT", ROOT)
         .env("ACTION_REF", action_ref)
-        .env("RELEASE_URL", format!("file://{}", dir.join("rel").display()))
+        .env(
+            "RELEASE_URL",
+            format!("file://{}", dir.join("rel").display()),
+        )
         .env("BIN_DIR", dir.join("bin"))
-        .env("BUILD", format!("echo built > '{}'", dir.join("built").display()))
+        .env(
+            "BUILD",
+            format!("echo built > '{}'", dir.join("built").display()),
+        )
         .output()
         .unwrap()
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
@@ -63,10 +87,17 @@ fn the_action_installs_the_verified_release_binary_of_its_ref() {
     release(d.path());
     let o = install_or_build(d.path(), "v1.2.3");
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("installed swimlane 9.9.9 (release)"), "{}", text(&o));
+    assert!(
+        text(&o).contains("installed swimlane 9.9.9 (release)"),
+        "{}",
+        text(&o)
+    );
     assert!(d.path().join("bin/swimlane").exists());
     assert!(d.path().join("share/man/man1/swimlane.1").exists());
-    assert!(!d.path().join("built").exists(), "no source build when a release matches");
+    assert!(
+        !d.path().join("built").exists(),
+        "no source build when a release matches"
+    );
 }
 
 #[test]
@@ -105,6 +136,10 @@ fn without_a_matching_release_the_action_builds_from_source_and_says_why() {
     let d = tempfile::tempdir().unwrap();
     let o = install_or_build(d.path(), "main");
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("no release matches the action's ref 'main'"), "{}", text(&o));
+    assert!(
+        text(&o).contains("no release matches the action's ref 'main'"),
+        "{}",
+        text(&o)
+    );
     assert!(d.path().join("built").exists());
 }
