@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use crate::support::output_text as text;
 use crate::support::{BIN, TestRepo};
 
 fn swimlane(dir: &Path, args: &[&str]) -> Output {
@@ -18,14 +19,6 @@ fn swimlane(dir: &Path, args: &[&str]) -> Output {
         .env("SWIMLANE_DATA_DIR", dir.join("data"))
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 /// Day `day` of a daily `plays` output, drifting as in the talk: 600 rows a

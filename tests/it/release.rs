@@ -4,6 +4,7 @@
 //! install, a checksum mismatch that installs nothing and builds nothing,
 //! and the source build when no release matches.
 
+use crate::support::output_text as text;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -71,14 +72,6 @@ fn install_or_build(dir: &Path, action_ref: &str) -> Output {
         )
         .output()
         .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::support::BIN;
+use crate::support::output_text as out;
 
 fn swimlane(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -14,14 +15,6 @@ fn swimlane(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .unwrap()
-}
-
-fn out(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 #[test]

@@ -334,3 +334,12 @@ pub fn signal_once_started(
     unsafe { libc::kill(child.id() as i32, signal) };
     child.wait().unwrap().code()
 }
+
+/// A command's stdout then stderr, for assertions and their messages.
+pub fn output_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
