@@ -167,6 +167,12 @@ impl Sample {
     }
 }
 
+/// A sampling rate as whole buckets of [`SAMPLE_BUCKETS`] (0.01 → 100,
+/// rounded; 0 below half a bucket); `None` outside (0, 1].
+pub fn rate_buckets(rate: f64) -> Option<i64> {
+    (rate > 0.0 && rate <= 1.0).then(|| (rate * SAMPLE_BUCKETS as f64).round() as i64)
+}
+
 /// The buckets a sample's rate is counted in: `pmod(hash, 10000)`.
 pub const SAMPLE_BUCKETS: i64 = 10_000;
 

@@ -686,14 +686,13 @@ fn resolve_sample(
         }
         (Some(r), None) => {
             let rate = *r.get_ref();
-            if !(rate > 0.0 && rate <= 1.0) {
+            let Some(b) = rate_buckets(rate) else {
                 return Err(at(
                     r.span(),
                     format!("sample.rate must be in (0, 1], got {rate}"),
                     Some("give the fraction of keys kept, e.g. `rate = 0.01` for 1%"),
                 ));
-            }
-            let b = (rate * SAMPLE_BUCKETS as f64).round() as i64;
+            };
             if b < 1 {
                 return Err(at(
                     r.span(),

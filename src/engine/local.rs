@@ -211,72 +211,53 @@ fn compare_out_of_core(
     Some(report)
 }
 
-/// Which rows of each side are in `spec`'s sample, read from each side's
-/// key columns; no masks (the table compared whole) when a side lacks a key
-/// column, as the returned record says.
+/// Which rows of each side are in `spec`'s sample, from each side's key
+/// columns; no masks (the table compared whole) when `sample::compared_whole`
+/// says why, as the returned record does.
 fn sample_sides(
     spec: &Sample,
     base: &DataFrame,
     head: &DataFrame,
 ) -> Result<(TableSample, Option<(BooleanChunked, BooleanChunked)>), String> {
-    let mut record = TableSample {
-        key: spec.key.clone(),
-        rate: spec.rate(),
-        basis: Basis::Outputs,
-        rows: Some([base.height() as u64, head.height() as u64]),
-        kept: None,
-        whole: None,
-    };
-    if spec.key.is_empty() {
-        record.whole = Some("the table has no key to sample by: compared whole".into());
+    let mut record = TableSample::new(&spec.key, spec.rate(), Basis::Outputs);
+    record.rows = Some([base.height() as u64, head.height() as u64]);
+    record.whole =
+        sample::compared_whole(spec, |k| base.column(k).is_ok(), |k| head.column(k).is_ok());
+    if record.whole.is_some() {
         return Ok((record, None));
     }
-    let mask = |side: &str, frame: &DataFrame| {
-        sample::keep_rows(frame, spec)
-            .map_err(|e| format!("sampling {side}: {}", crate::error::chain(&e)))
+    let mask = |side: &str, frame: &DataFrame| match sample::keep_rows(frame, spec) {
+        Ok(Ok(m)) => Ok(m),
+        Ok(Err(missing)) => Err(format!("sampling {side}: no column `{}`", missing[0])),
+        Err(e) => Err(format!("sampling {side}: {}", crate::error::chain(&e))),
     };
-    match (mask("base", base)?, mask("head", head)?) {
-        (Ok(b), Ok(h)) => {
-            let count = |m: &BooleanChunked| m.sum().unwrap_or(0) as u64;
-            record.kept = Some([count(&b), count(&h)]);
-            Ok((record, Some((b, h))))
-        }
-        (Err(missing), _) | (_, Err(missing)) => {
-            let missing = &missing[0];
-            let side = if base.column(missing).is_err() {
-                "base"
-            } else {
-                "head"
-            };
-            record.whole = Some(format!(
-                "{side} has no column `{missing}` to sample by: compared whole"
-            ));
-            Ok((record, None))
-        }
-    }
+    let (b, h) = (mask("base", base)?, mask("head", head)?);
+    let count = |m: &BooleanChunked| m.sum().unwrap_or(0) as u64;
+    record.kept = Some([count(&b), count(&h)]);
+    Ok((record, Some((b, h))))
 }
 
-/// [`sample_sides`] for tables left on disk: reads the key columns, and has
-/// every later read keep only the sampled rows.
+/// [`sample_sides`] for tables left on disk: the key columns are read only
+/// when the table is sampled, and every later read keeps the sampled rows.
 fn sample_on_disk(
     spec: &Sample,
     b: &mut load::OnDisk,
     h: &mut load::OnDisk,
 ) -> Result<TableSample, String> {
-    let keys = |d: &load::OnDisk| -> Result<DataFrame, String> {
-        let present: Vec<String> = spec
-            .key
-            .iter()
-            .filter(|k| d.schema.contains(k))
-            .cloned()
-            .collect();
-        d.columns(&present)
+    let rows = |d: &load::OnDisk| d.row_count();
+    let whole = sample::compared_whole(spec, |k| b.schema.contains(k), |k| h.schema.contains(k));
+    if let Some(why) = whole {
+        let mut record = TableSample::new(&spec.key, spec.rate(), Basis::Outputs);
+        record.rows = rows(b).zip(rows(h)).map(|(b, h)| [b, h]);
+        record.whole = Some(why);
+        return Ok(record);
+    }
+    let keys = |d: &load::OnDisk| {
+        d.columns(&spec.key)
             .map_err(|e| format!("sampling: {}", crate::error::chain(&e)))
     };
     let (bk, hk) = (keys(b)?, keys(h)?);
-    let (mut record, masks) = sample_sides(spec, &bk, &hk)?;
-    let rows = |d: &load::OnDisk, k: &DataFrame| d.row_count().unwrap_or(k.height() as u64);
-    record.rows = Some([rows(b, &bk), rows(h, &hk)]);
+    let (record, masks) = sample_sides(spec, &bk, &hk)?;
     if let Some((bm, hm)) = masks {
         b.keep_only(bm);
         h.keep_only(hm);

@@ -86,6 +86,18 @@ pub struct Estimated {
 }
 
 impl TableSample {
+    /// A table's sample by `key` at `rate`, before anything was read.
+    pub fn new(key: &[String], rate: f64, basis: Basis) -> TableSample {
+        TableSample {
+            key: key.to_vec(),
+            rate,
+            basis,
+            rows: None,
+            kept: None,
+            whole: None,
+        }
+    }
+
     /// The table was compared on a sample (not whole).
     pub fn sampled(&self) -> bool {
         self.whole.is_none()

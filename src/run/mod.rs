@@ -95,7 +95,7 @@ pub enum RunError {
     #[error(transparent)]
     Interrupted(#[from] crate::interrupt::Interrupted),
     #[error(transparent)]
-    Sample(#[from] crate::sample::snapshot::SnapshotSampleError),
+    Sample(crate::sample::snapshot::SnapshotSampleError),
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
     #[cfg(feature = "spark")]
@@ -116,6 +116,19 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// A Ctrl-C while the snapshot is sampled is the run's interruption (exit
+/// 130), not a sampling error.
+impl From<crate::sample::snapshot::SnapshotSampleError> for RunError {
+    fn from(e: crate::sample::snapshot::SnapshotSampleError) -> RunError {
+        match e {
+            crate::sample::snapshot::SnapshotSampleError::Interrupted(i) => {
+                RunError::Interrupted(i)
+            }
+            e => RunError::Sample(e),
+        }
+    }
 }
 
 impl Help for RunError {
@@ -232,14 +245,11 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         if spec.snapshot {
             // Tables not sampled again on output are still of a sampled run.
             for t in tables.iter_mut().filter(|t| t.sample.is_none()) {
-                t.sample = Some(crate::model::sample::TableSample {
-                    key: spec.key.clone(),
-                    rate: spec.rate(),
-                    basis: crate::model::sample::Basis::Snapshot,
-                    rows: None,
-                    kept: None,
-                    whole: None,
-                });
+                t.sample = Some(crate::model::sample::TableSample::new(
+                    &spec.key,
+                    spec.rate(),
+                    crate::model::sample::Basis::Snapshot,
+                ));
             }
         }
         r

@@ -95,13 +95,13 @@ pub(super) fn sample_file(
     };
     let kept = mask.sum().unwrap_or(0) as usize;
     let rows = df.height();
-    drop(df);
     if in_format == out_format && matches!(in_format, Format::Csv | Format::Ndjson) {
+        drop(df);
         verbatim(input, output, in_format, &mask).map_err(write_err)?;
         return Ok(Ok(Applied { rows, kept }));
     }
-    let df = crate::load::load_path(input, in_format).map_err(Box::new)?;
     let mut sampled = df.filter(&mask).map_err(write_err)?;
+    drop(df);
     let file = File::create(output).map_err(|e| write_err(e.into()))?;
     match out_format {
         Format::Parquet => ParquetWriter::new(file).finish(&mut sampled).map(|_| ()),

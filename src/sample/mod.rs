@@ -56,10 +56,9 @@ impl From<SampleHash> for SparkHash {
 
 /// A rate as whole buckets of [`BUCKETS`] (0.01 → 100).
 pub fn buckets(rate: f64) -> Result<i64, SampleError> {
-    if !(rate > 0.0 && rate <= 1.0) {
-        return Err(SampleError::Rate { rate });
-    }
-    Ok(((rate * BUCKETS as f64).round() as i64).max(1))
+    crate::config::rate_buckets(rate)
+        .map(|b| b.max(1))
+        .ok_or(SampleError::Rate { rate })
 }
 
 /// The SQL predicate that keeps the same rows in Spark:
@@ -96,6 +95,26 @@ pub fn report(spec: &Sample) -> crate::model::sample::SampleReport {
         snapshot: None,
         outputs: spec.outputs,
     }
+}
+
+/// Why an output table is compared whole rather than on `spec`'s sample,
+/// given which columns each side has: no key to hash, or a side lacking a
+/// key column. Every engine asks this before it samples.
+pub fn compared_whole(
+    spec: &Sample,
+    base_has: impl Fn(&str) -> bool,
+    head_has: impl Fn(&str) -> bool,
+) -> Option<String> {
+    if spec.key.is_empty() {
+        return Some("the table has no key to sample by: compared whole".into());
+    }
+    let lacking = |side: &str, has: &dyn Fn(&str) -> bool| {
+        spec.key
+            .iter()
+            .find(|k| !has(k))
+            .map(|k| format!("{side} has no column `{k}` to sample by: compared whole"))
+    };
+    lacking("base", &base_has).or_else(|| lacking("head", &head_has))
 }
 
 /// Each row's hash of the key `columns`, chained as Spark chains them.

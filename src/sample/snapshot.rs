@@ -27,6 +27,8 @@ pub enum SnapshotSampleError {
     },
     #[error(transparent)]
     Digest(#[from] crate::snapshot::SnapshotError),
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
     #[error(
         "no table of the snapshot has the sample key {}: the sample would keep everything",
         key.join(", ")
@@ -205,10 +207,7 @@ fn write_sample(
     let single = snapshot.is_file();
     let walk = walkdir::WalkDir::new(snapshot).sort_by_file_name();
     for entry in walk {
-        crate::interrupt::check().map_err(|e| SnapshotSampleError::Io {
-            path: out.into(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        crate::interrupt::check()?;
         let entry = entry.map_err(|e| SnapshotSampleError::Io {
             path: snapshot.into(),
             source: e.into(),

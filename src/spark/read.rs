@@ -76,25 +76,9 @@ pub(super) fn open(
     }
     let (bs, hs) = (columns(spark, "swl_b")?, columns(spark, "swl_h")?);
     if let Some(spec) = &table.sample {
-        let has = |cols: &[(String, String)], k: &String| cols.iter().any(|(n, _)| n == k);
-        let mut record = TableSample {
-            key: spec.key.clone(),
-            rate: spec.rate(),
-            basis: Basis::Outputs,
-            rows: None,
-            kept: None,
-            whole: None,
-        };
-        let missing = |cols: &[(String, String)]| spec.key.iter().find(|k| !has(cols, k)).cloned();
-        record.whole = if spec.key.is_empty() {
-            Some("the table has no key to sample by: compared whole".into())
-        } else if let Some(k) = missing(&bs) {
-            Some(format!(
-                "base has no column `{k}` to sample by: compared whole"
-            ))
-        } else {
-            missing(&hs).map(|k| format!("head has no column `{k}` to sample by: compared whole"))
-        };
+        let has = |cols: &[(String, String)], k: &str| cols.iter().any(|(n, _)| n == k);
+        let mut record = TableSample::new(&spec.key, spec.rate(), Basis::Outputs);
+        record.whole = crate::sample::compared_whole(spec, |k| has(&bs, k), |k| has(&hs, k));
         if record.whole.is_none() {
             // The same predicate `swimlane sample sql` prints, on the
             // cluster: rows read and kept, then each side's view holds the
