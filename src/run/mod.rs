@@ -881,3 +881,23 @@ fn list_paths(paths: &[PathBuf]) -> String {
     }
     s.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RunError;
+    use crate::interrupt::Interrupted;
+    use crate::sample::snapshot::SnapshotSampleError;
+
+    #[test]
+    fn ctrl_c_while_the_snapshot_is_sampled_is_the_runs_interruption() {
+        let e = RunError::from(SnapshotSampleError::Interrupted(Interrupted { signal: 2 }));
+        assert!(
+            matches!(e, RunError::Interrupted(Interrupted { signal: 2 })),
+            "{e:?}"
+        );
+        let e = RunError::from(SnapshotSampleError::NoKeyedTable {
+            key: vec!["k".into()],
+        });
+        assert!(matches!(e, RunError::Sample(_)), "{e:?}");
+    }
+}
