@@ -92,6 +92,8 @@ pub enum CompareError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Database(Box<crate::database::DatabaseError>),
 }
 
 impl Help for CompareError {
@@ -105,7 +107,10 @@ impl Help for CompareError {
             CompareError::OnCluster { .. } => Some(
                 "compare it there: --engine spark --spark-remote sc://host:15002 (or SWIMLANE_SPARK_REMOTE)".into(),
             ),
-            CompareError::Format { .. } => Some("pass --format parquet|csv|ndjson|ipc".into()),
+            CompareError::Format { .. } => {
+                Some("pass --format parquet|csv|ndjson|ipc|sqlite|duckdb".into())
+            }
+            CompareError::Database(e) => e.help(),
             CompareError::Renamed {
                 base_only,
                 head_only,
@@ -381,6 +386,9 @@ fn pairs_from_paths(
             .ok_or_else(|| CompareError::Format {
                 path: base.to_path_buf(),
             })?;
+        if format.is_database() {
+            return database_pairs(opts, base, head, format);
+        }
         let name = base
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -402,6 +410,44 @@ fn pairs_from_paths(
         })
     };
     let (btables, htables) = (tables_in(base)?, tables_in(head)?);
+    pair_by_name(opts, (base, btables), (head, htables), |_| None)
+}
+
+/// Two database files: each table of base's paired with head's of the
+/// same name (`swimlane compare old.sqlite new.duckdb` validates a
+/// migration table by table).
+fn database_pairs(
+    opts: &CompareOptions,
+    base: &Path,
+    head: &Path,
+    format: Format,
+) -> Result<Paired, CompareError> {
+    let tables = |path: &Path| -> Result<Tables, CompareError> {
+        let (_, file) = split(path);
+        Ok(crate::database::tables(path)
+            .map_err(|e| CompareError::Database(Box::new(e)))?
+            .into_iter()
+            .map(|name| (name, (file.clone(), format)))
+            .collect())
+    };
+    let (btables, htables) = (tables(base)?, tables(head)?);
+    let dir = |p: &Path| split(p).0;
+    pair_by_name(opts, (&dir(base), btables), (&dir(head), htables), |name| {
+        Some(crate::config::Relation::Table(name.to_string()))
+    })
+}
+
+type Tables = std::collections::BTreeMap<String, (String, Format)>;
+
+/// Base's tables paired with head's by name: a table only in head is a
+/// note, one only in base is missing in head, and tables only on each side
+/// look like renames, which the user settles.
+fn pair_by_name(
+    opts: &CompareOptions,
+    (base, btables): (&Path, Tables),
+    (head, htables): (&Path, Tables),
+    relation: impl Fn(&str) -> Option<crate::config::Relation>,
+) -> Result<Paired, CompareError> {
     if btables.is_empty() {
         return Err(CompareError::Empty {
             dir: base.to_path_buf(),
@@ -432,7 +478,10 @@ fn pairs_from_paths(
         .map(|(name, (pattern, format))| {
             let head_pattern = htables.get(&name).map(|h| h.0.clone());
             Pair {
-                table: table_for(opts, &name, format),
+                table: Table {
+                    relation: relation(&name),
+                    ..table_for(opts, &name, format)
+                },
                 base: (base.to_path_buf(), pattern.clone()),
                 head_missing: head_pattern.is_none(),
                 head: (head.to_path_buf(), head_pattern.unwrap_or(pattern)),

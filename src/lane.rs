@@ -50,6 +50,32 @@ impl LaneDirs {
     }
 }
 
+/// The snapshot as this lane's stages see it: a database file (SQLite,
+/// DuckDB) is copied into the lane, since a pipeline opens its database
+/// read-write and each lane must have its own; files of rows and
+/// directories are shared, read in place.
+pub fn own_snapshot(snapshot: &Path, dirs: &LaneDirs) -> io::Result<PathBuf> {
+    let is_database = snapshot.is_file()
+        && crate::config::Format::from_path(&snapshot.to_string_lossy())
+            .is_some_and(crate::config::Format::is_database);
+    if !is_database {
+        return Ok(snapshot.to_path_buf());
+    }
+    let dir = dirs.root.join("snapshot");
+    fs::create_dir_all(&dir)?;
+    let copy = dir.join(snapshot.file_name().unwrap_or_default());
+    fs::copy(snapshot, &copy).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "copying the snapshot {} into the lane: {e}",
+                snapshot.display()
+            ),
+        )
+    })?;
+    Ok(copy)
+}
+
 /// What a stage is told about its lane.
 pub struct LaneEnv<'a> {
     pub side: Side,

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod csv_file;
+pub mod database;
 pub mod demo;
 pub mod diff;
 pub mod dirs;

@@ -30,6 +30,8 @@ pub enum LoadError {
     },
     #[error(transparent)]
     Csv(#[from] CsvError),
+    #[error(transparent)]
+    Database(#[from] crate::database::DatabaseError),
     #[error(
         "part files disagree on their schema: column `{column}` is {first_type} in {} but {other_type} in {}",
         first.display(), other.display()
@@ -60,6 +62,7 @@ impl Help for LoadError {
                 declared.writer()
             )),
             LoadError::Csv(e) => e.help(),
+            LoadError::Database(e) => e.help(),
             LoadError::Missing { .. } | LoadError::Pattern { .. } => None,
         }
     }
@@ -543,6 +546,19 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
         // must not turn into a parse error or a silently wrong integer
         // column; and every row's fields are counted.
         Format::Csv => Ok(csv_file::read(path, table.delimiter, table.declared)?),
+        Format::Sqlite | Format::Duckdb => {
+            let relation = table.relation.as_ref().ok_or_else(|| {
+                err(PolarsError::ComputeError(
+                    format!(
+                        "{} is a database, not one table: compare the database files themselves (`swimlane compare BASE.{ext} HEAD.{ext}` pairs their tables by name), or name a table with `table =` in a --spec",
+                        path.display(),
+                        ext = table.format.as_str()
+                    )
+                    .into(),
+                ))
+            })?;
+            Ok(crate::database::read(path, table.format, relation)?)
+        }
     }
 }
 

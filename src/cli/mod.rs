@@ -207,6 +207,8 @@ enum FormatArg {
     Csv,
     Ndjson,
     Ipc,
+    Sqlite,
+    Duckdb,
 }
 
 #[derive(Args)]
@@ -371,6 +373,8 @@ fn dispatch(cli: Cli) -> u8 {
                     FormatArg::Csv => crate::config::Format::Csv,
                     FormatArg::Ndjson => crate::config::Format::Ndjson,
                     FormatArg::Ipc => crate::config::Format::Ipc,
+                    FormatArg::Sqlite => crate::config::Format::Sqlite,
+                    FormatArg::Duckdb => crate::config::Format::Duckdb,
                 }),
                 delimiter: args.delimiter,
                 distribution: args.distribution,

@@ -303,6 +303,9 @@ pub struct Table {
     pub format: Format,
     /// The field delimiter of a CSV table (`delimiter`, `--delimiter`).
     pub delimiter: u8,
+    /// Which rows of a database file the table is (`table =`, `query =`);
+    /// set exactly when the format is a database.
+    pub relation: Option<Relation>,
     /// Key columns; empty means a keyless (multiset) comparison.
     pub key: Vec<String>,
     pub compare: CompareMode,
@@ -425,6 +428,7 @@ impl Table {
             path: path.to_string(),
             format,
             delimiter: b',',
+            relation: None,
             key: Vec::new(),
             compare,
             ignore: Vec::new(),
@@ -530,6 +534,11 @@ pub enum Format {
     Ndjson,
     #[serde(alias = "arrow", alias = "feather")]
     Ipc,
+    /// A table (or a query's result) in a SQLite database file.
+    #[serde(alias = "sqlite3")]
+    Sqlite,
+    /// A table (or a query's result) in a DuckDB database file.
+    Duckdb,
 }
 
 impl Format {
@@ -541,6 +550,8 @@ impl Format {
             "csv" => Some(Format::Csv),
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "arrow" | "ipc" | "feather" => Some(Format::Ipc),
+            "sqlite" | "sqlite3" | "db" => Some(Format::Sqlite),
+            "duckdb" | "ddb" => Some(Format::Duckdb),
             _ => None,
         }
     }
@@ -551,6 +562,48 @@ impl Format {
             Format::Csv => "csv",
             Format::Ndjson => "ndjson",
             Format::Ipc => "ipc",
+            Format::Sqlite => "sqlite",
+            Format::Duckdb => "duckdb",
+        }
+    }
+
+    /// A database file, whose tables are named by `table =` or `query =`.
+    pub fn is_database(self) -> bool {
+        matches!(self, Format::Sqlite | Format::Duckdb)
+    }
+}
+
+/// Which rows of a database a table is: a table (or view) by its name, or
+/// the result of a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Relation {
+    /// `table = "analytics.fct_orders"`: a name, optionally with its schema.
+    Table(String),
+    /// `query = "select ..."`: the rows a query returns, in its order.
+    Query(String),
+}
+
+impl Relation {
+    /// The relation as a query: a table's name quoted part by part.
+    pub fn sql(&self) -> String {
+        match self {
+            Relation::Query(q) => q.clone(),
+            Relation::Table(name) => {
+                let quoted: Vec<String> = name
+                    .split('.')
+                    .map(|part| format!("\"{}\"", part.replace('"', "\"\"")))
+                    .collect();
+                format!("SELECT * FROM {}", quoted.join("."))
+            }
+        }
+    }
+
+    /// The relation in words, for errors: `table analytics.orders` or
+    /// `the query`.
+    pub fn describe(&self) -> String {
+        match self {
+            Relation::Table(name) => format!("table `{name}`"),
+            Relation::Query(_) => "the query".into(),
         }
     }
 }

@@ -288,11 +288,12 @@ pub(crate) fn resolve_table(
                         "table `{name}`: cannot tell the format of `{}` from its extension",
                         data_path.get_ref()
                     ),
-                    Some("add `format = \"parquet\"` (or csv, ndjson, ipc)"),
+                    Some("add `format = \"parquet\"` (or csv, ndjson, ipc, sqlite, duckdb)"),
                 ));
             }
         },
     };
+    let relation = resolve_relation(&table, format, data_path, &name, &at)?;
     let mut key = Vec::new();
     if let Some(keys) = &table.key {
         if keys.get_ref().is_empty() {
@@ -478,6 +479,7 @@ pub(crate) fn resolve_table(
         name,
         path: data_path.get_ref().clone(),
         delimiter,
+        relation,
         format,
         key,
         compare,
@@ -499,6 +501,78 @@ pub(crate) fn resolve_table(
             format!("{}:{}:{}", path.display(), l.line, l.column)
         }),
     })
+}
+
+/// Which rows of a database file a table is: exactly one of `table =` and
+/// `query =` for a database, neither for a file of rows.
+fn resolve_relation(
+    table: &WireTable,
+    format: Format,
+    data_path: &Spanned<String>,
+    name: &str,
+    at: &At<'_>,
+) -> Result<Option<Relation>, ConfigError> {
+    let nonblank = |s: &Spanned<String>, what: &str| {
+        if s.get_ref().trim().is_empty() {
+            Err(at(
+                s.span(),
+                format!("table `{name}`: `{what}` is empty"),
+                None,
+            ))
+        } else {
+            Ok(s.get_ref().trim().to_string())
+        }
+    };
+    if !format.is_database() {
+        return match table.table.as_ref().or(table.query.as_ref()) {
+            Some(s) => Err(at(
+                s.span(),
+                format!(
+                    "table `{name}`: `table` and `query` name rows in a database file, but `{}` is {}",
+                    data_path.get_ref(),
+                    format.as_str()
+                ),
+                Some(
+                    "remove it, or point `path` at a .duckdb or .sqlite file (or set `format = \"duckdb\"` or `\"sqlite\"`)",
+                ),
+            )),
+            None => Ok(None),
+        };
+    }
+    if data_path.get_ref().contains(['*', '?', '[']) {
+        return Err(at(
+            data_path.span(),
+            format!(
+                "table `{name}`: a {} database is one file, not a glob",
+                format.as_str()
+            ),
+            Some(
+                "give the database file's path, and the table in it with `table = \"schema.name\"`",
+            ),
+        ));
+    }
+    match (&table.table, &table.query) {
+        (Some(t), None) => Ok(Some(Relation::Table(nonblank(t, "table")?))),
+        (None, Some(q)) => Ok(Some(Relation::Query(nonblank(q, "query")?))),
+        (Some(_), Some(q)) => Err(at(
+            q.span(),
+            format!("table `{name}`: give `table` or `query`, not both"),
+            Some(
+                "`table = \"analytics.orders\"` reads a table; `query = \"select ...\"` reads a query's rows",
+            ),
+        )),
+        (None, None) => Err(at(
+            data_path.span(),
+            format!(
+                "table `{name}`: `{}` is a {} database; say which of its tables to compare",
+                data_path.get_ref(),
+                format.as_str()
+            ),
+            Some(
+                "add `table = \"fct_orders\"` (or `\"schema.name\"`), or `query = \"select ...\"`",
+            ),
+        )),
+    }
 }
 
 /// The format a table declares or its file's extension says.

@@ -126,6 +126,9 @@ pub(crate) struct WireTable {
     pub(crate) head: Option<Spanned<String>>,
     pub(super) format: Option<Format>,
     pub(super) delimiter: Option<Spanned<String>>,
+    /// In a database file: the table's name, or a query.
+    pub(super) table: Option<Spanned<String>>,
+    pub(super) query: Option<Spanned<String>>,
     pub(super) key: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) compare: Option<CompareMode>,
     pub(super) ignore: Option<Vec<Spanned<String>>>,

@@ -67,7 +67,7 @@ impl Help for EngineError {
     fn help(&self) -> Option<String> {
         match self {
             EngineError::Unreadable { .. } => Some(
-                "write the table as Parquet, CSV or NDJSON, or compare it with the local engine (`engine = \"local\"` for the table, or --engine local)".into(),
+                "write the table as Parquet, CSV or NDJSON (or, from a database, export it so), or compare it with the local engine (`engine = \"local\"` for the table, or --engine local)".into(),
             ),
         }
     }
@@ -79,11 +79,13 @@ impl Help for EngineError {
 pub fn check_readable(table: &Table, engine: &Engine<'_>) -> Result<(), EngineError> {
     match (engine, table.format) {
         #[cfg(feature = "spark")]
-        (Engine::Spark(_), Format::Ipc) => Err(EngineError::Unreadable {
-            table: table.name.clone(),
-            format: table.format,
-            engine: engine.name(),
-        }),
+        (Engine::Spark(_), Format::Ipc | Format::Sqlite | Format::Duckdb) => {
+            Err(EngineError::Unreadable {
+                table: table.name.clone(),
+                format: table.format,
+                engine: engine.name(),
+            })
+        }
         _ => Ok(()),
     }
 }

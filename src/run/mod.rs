@@ -629,13 +629,18 @@ fn run_lanes(
     }
     let tracker = SnapshotTracker::new(&config.snapshot, &lanes.before, sides);
     let run_side = |side: Side, dirs: &LaneDirs, rev: &Resolved| {
+        let shared = lanes
+            .sampled
+            .as_ref()
+            .map_or(&config.snapshot, |s| &s.report.path);
+        let snapshot = lane::own_snapshot(shared, dirs).map_err(|source| RunError::Spawn {
+            lane: side.as_str(),
+            source,
+        })?;
         let env = LaneEnv {
             side,
             dirs,
-            snapshot: lanes
-                .sampled
-                .as_ref()
-                .map_or(&config.snapshot, |s| &s.report.path),
+            snapshot: &snapshot,
             rev: &rev.rev_id(),
         };
         let result = lane::run_lane(&env, &config.stages, observer);

@@ -14,6 +14,8 @@ use crate::config::Sample;
 pub enum ApplyError {
     #[error("cannot tell the format of {}", path.display())]
     Format { path: std::path::PathBuf },
+    #[error("{} is a database file, which swimlane samples only whole", path.display())]
+    Database { path: std::path::PathBuf },
     #[error(transparent)]
     Load(#[from] Box<crate::load::LoadError>),
     #[error("key column `{key}` is not in {}", path.display())]
@@ -41,6 +43,9 @@ impl crate::error::Help for ApplyError {
             ApplyError::Format { .. } => {
                 Some("name files .parquet, .csv, .ndjson/.jsonl or .arrow/.ipc".into())
             }
+            ApplyError::Database { .. } => Some(
+                "sample its tables in the pipeline's query, or sample a Parquet, CSV or NDJSON export of them".into(),
+            ),
             ApplyError::Load(e) => e.help(),
             ApplyError::NoKey { .. } => Some("check --key against the file's columns".into()),
             ApplyError::Sample { source, .. } => source.help(),
@@ -77,6 +82,12 @@ pub(super) fn sample_file(
         Format::from_path(&p.to_string_lossy()).ok_or_else(|| ApplyError::Format { path: p.into() })
     };
     let (in_format, out_format) = (format_of(input)?, format_of(output)?);
+    if let Some(p) = [(input, in_format), (output, out_format)]
+        .into_iter()
+        .find_map(|(p, f)| f.is_database().then_some(p))
+    {
+        return Err(ApplyError::Database { path: p.into() });
+    }
     let sample_err = |source| ApplyError::Sample {
         path: input.into(),
         source,
@@ -110,6 +121,7 @@ pub(super) fn sample_file(
             .with_json_format(JsonFormat::JsonLines)
             .finish(&mut sampled),
         Format::Ipc => IpcWriter::new(file).finish(&mut sampled),
+        Format::Sqlite | Format::Duckdb => unreachable!("refused above"),
     }
     .map_err(write_err)?;
     Ok(Ok(Applied { rows, kept }))

@@ -243,9 +243,19 @@ fn write_sample(
             copy_whole("`sample.skip`".into(), &mut files)?;
             continue;
         }
-        if Format::from_path(&rel_text).is_none() {
-            copy_whole("not a table file".into(), &mut files)?;
-            continue;
+        match Format::from_path(&rel_text) {
+            None => {
+                copy_whole("not a table file".into(), &mut files)?;
+                continue;
+            }
+            Some(f) if f.is_database() => {
+                copy_whole(
+                    format!("a {} database, sampled only whole", f.as_str()),
+                    &mut files,
+                )?;
+                continue;
+            }
+            Some(_) => {}
         }
         match sample_file(entry.path(), &target, spec)? {
             Ok(a) => files.push(ManifestFile {

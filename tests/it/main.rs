@@ -9,6 +9,7 @@
 mod architecture;
 mod changepoint_oracle;
 mod compare;
+mod database;
 mod demo;
 mod errors;
 mod history;

@@ -1,0 +1,152 @@
+//! Tables that live in a database file a lane writes (or a migration
+//! hands over): SQLite and DuckDB, read through their own libraries,
+//! read-only, into the same frames files load into; then compared exactly
+//! as files are.
+//!
+//! A database is told by its first bytes, not its name: `.db` is SQLite's
+//! and DuckDB's, so a file declared as one and written as the other is read
+//! as what it is.
+
+mod sqlite;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::DataFrame;
+
+use crate::config::{Format, Relation};
+use crate::error::Help;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("cannot read {relation} from the {format} database {}: {message}", path.display())]
+    Read {
+        path: PathBuf,
+        format: &'static str,
+        relation: String,
+        message: String,
+    },
+    #[error("{} is neither a SQLite nor a DuckDB database", path.display())]
+    NotADatabase { path: PathBuf },
+    #[error(
+        "column `{column}` of {relation} in {} holds {held} and, in row {row}, {found}",
+        path.display()
+    )]
+    MixedTypes {
+        path: PathBuf,
+        relation: String,
+        column: String,
+        row: usize,
+        found: &'static str,
+        held: &'static str,
+    },
+    #[error(
+        "column `{column}` of {relation} in {} is declared {declared}, but {message}",
+        path.display()
+    )]
+    Declared {
+        path: PathBuf,
+        relation: String,
+        column: String,
+        declared: String,
+        message: String,
+    },
+    #[error("{} is a DuckDB database, and this swimlane was built without DuckDB", path.display())]
+    NoDuckdb { path: PathBuf },
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
+}
+
+impl Help for DatabaseError {
+    fn help(&self) -> Option<String> {
+        match self {
+            DatabaseError::Read { .. } => Some(
+                "check that the lane wrote the database and the table (`table = \"schema.name\"`), or that `query` runs in that database".into(),
+            ),
+            DatabaseError::NotADatabase { .. } => Some(
+                "point `path` at a SQLite or DuckDB file, or set `format` to the file's format".into(),
+            ),
+            DatabaseError::MixedTypes { column, .. } => Some(format!(
+                "give the column one type: write it so, or cast it in a `query` (e.g. `select cast({column} as real) as {column}, ...`)"
+            )),
+            DatabaseError::Declared { column, .. } => Some(format!(
+                "write `{column}` as its declared type, or declare it as what it holds"
+            )),
+            DatabaseError::NoDuckdb { .. } => Some(
+                "install a release binary (install.sh), or build with `cargo install --features duckdb` (it compiles DuckDB, several minutes)".into(),
+            ),
+            DatabaseError::Interrupted(_) => None,
+        }
+    }
+}
+
+/// Which database a file is, by its header.
+fn sniff(path: &Path) -> std::io::Result<Option<Format>> {
+    let mut head = [0u8; 16];
+    let mut file = std::fs::File::open(path)?;
+    let mut read = 0;
+    while read < head.len() {
+        match file.read(&mut head[read..])? {
+            0 => break,
+            n => read += n,
+        }
+    }
+    Ok(if head.starts_with(b"SQLite format 3\0") {
+        Some(Format::Sqlite)
+    } else if read >= 12 && &head[8..12] == b"DUCK" {
+        Some(Format::Duckdb)
+    } else {
+        None
+    })
+}
+
+/// Reads `relation` from the database file at `path` (declared as
+/// `format`), read-only, into a frame.
+pub fn read(path: &Path, format: Format, relation: &Relation) -> Result<DataFrame, DatabaseError> {
+    let kind = match sniff(path) {
+        Ok(Some(kind)) => kind,
+        Ok(None) => return Err(DatabaseError::NotADatabase { path: path.into() }),
+        Err(e) => {
+            return Err(DatabaseError::Read {
+                path: path.into(),
+                format: name(format),
+                relation: relation.describe(),
+                message: e.to_string(),
+            });
+        }
+    };
+    match kind {
+        Format::Duckdb => Err(DatabaseError::NoDuckdb { path: path.into() }),
+        _ => sqlite::read(path, relation),
+    }
+}
+
+/// The tables and views in the database file at `path`, by the name
+/// `table =` takes (`schema.name` outside DuckDB's `main` schema), sorted.
+pub fn tables(path: &Path) -> Result<Vec<String>, DatabaseError> {
+    let kind = match sniff(path) {
+        Ok(Some(kind)) => kind,
+        Ok(None) => return Err(DatabaseError::NotADatabase { path: path.into() }),
+        Err(e) => {
+            return Err(DatabaseError::Read {
+                path: path.into(),
+                format: "database",
+                relation: "its tables".into(),
+                message: e.to_string(),
+            });
+        }
+    };
+    let mut names = match kind {
+        Format::Duckdb => return Err(DatabaseError::NoDuckdb { path: path.into() }),
+        _ => sqlite::tables(path)?,
+    };
+    names.sort();
+    Ok(names)
+}
+
+fn name(format: Format) -> &'static str {
+    match format {
+        Format::Duckdb => "DuckDB",
+        _ => "SQLite",
+    }
+}
