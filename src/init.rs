@@ -197,6 +197,8 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
                         dirs,
                         snapshot,
                         rev: rev_id,
+                        // `swimlane init` infers tables from files.
+                        database_url: None,
                     };
                     lane::run_lane(&env, std::slice::from_ref(stage), &Silent)
                 })

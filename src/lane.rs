@@ -82,6 +82,8 @@ pub struct LaneEnv<'a> {
     pub dirs: &'a LaneDirs,
     pub snapshot: &'a Path,
     pub rev: &'a str,
+    /// `[database] postgres`: the URL of the lane's own database.
+    pub database_url: Option<&'a str>,
 }
 
 /// Receives progress while lanes run (called from the lanes' threads).
@@ -150,6 +152,7 @@ fn run_stage(
         "out" => env.dirs.out.as_os_str().to_owned(),
         "lane" => env.side.as_str().into(),
         "rev" => env.rev.into(),
+        "database_url" => env.database_url.unwrap_or_default().into(),
         _ => unreachable!("placeholders are validated when the config is loaded"),
     });
     let started = Instant::now();
@@ -161,6 +164,7 @@ fn run_stage(
         .env("SWIMLANE_OUT", &env.dirs.out)
         .env("SWIMLANE_LANE", env.side.as_str())
         .env("SWIMLANE_REV", env.rev)
+        .envs(env.database_url.map(|u| ("SWIMLANE_DATABASE_URL", u)))
         .env("TMPDIR", &env.dirs.scratch)
         // Python buffers a redirected stderr: a stage killed at its timeout
         // would leave its last lines, the ones that say why, unwritten.
@@ -339,6 +343,7 @@ mod tests {
             side: Side::Head,
             dirs: &dirs,
             snapshot: Path::new("/snap shot"),
+            database_url: None,
             rev: "abc123",
         };
         run_lane(&env, stages, &Silent).unwrap()

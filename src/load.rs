@@ -32,6 +32,10 @@ pub enum LoadError {
     Csv(#[from] CsvError),
     #[error(transparent)]
     Database(#[from] crate::database::DatabaseError),
+    #[error("{relation} is not in {database}")]
+    NoRelation { relation: String, database: String },
+    #[error(transparent)]
+    Postgres(#[from] crate::database::postgres::PostgresError),
     #[error(
         "part files disagree on their schema: column `{column}` is {first_type} in {} but {other_type} in {}",
         first.display(), other.display()
@@ -63,6 +67,8 @@ impl Help for LoadError {
             )),
             LoadError::Csv(e) => e.help(),
             LoadError::Database(e) => e.help(),
+            LoadError::Postgres(e) => e.help(),
+            LoadError::NoRelation { .. } => None,
             LoadError::Missing { .. } | LoadError::Pattern { .. } => None,
         }
     }
@@ -103,7 +109,15 @@ pub fn load_table(out_dir: &Path, table: &Table) -> Result<Loaded, LoadError> {
 
 /// Reads the file (or glob of part files) `pattern` under `dir`, in
 /// `table`'s format.
+/// A PostgreSQL table's `pattern` is its lane database's URL.
 pub fn load(dir: &Path, pattern: &str, table: &Table) -> Result<Loaded, LoadError> {
+    if table.format == Format::Postgres {
+        let frame = crate::database::postgres::read(pattern, relation(table, Path::new(pattern))?)?;
+        return Ok(Loaded {
+            frame,
+            files: Vec::new(),
+        });
+    }
     let files = resolve_files(dir, pattern)?;
     let mut frame: Option<DataFrame> = None;
     for path in &files {
@@ -495,6 +509,38 @@ pub fn tables_in(
     Ok(tables)
 }
 
+/// Whether a side wrote `table`: its files, and for a database its table
+/// (`Missing` and `NoRelation` when it did not). A query's rows are there
+/// if the query runs, which reading tells. A PostgreSQL table's `pattern`
+/// is its lane database's URL.
+pub fn check_output(dir: &Path, pattern: &str, table: &Table) -> Result<(), LoadError> {
+    let named = match &table.relation {
+        Some(crate::config::Relation::Table(name)) => Some(name),
+        _ => None,
+    };
+    if table.format == Format::Postgres {
+        if let Some(relation) = &table.relation
+            && !crate::database::postgres::has_relation(pattern, relation)?
+        {
+            return Err(LoadError::NoRelation {
+                relation: relation.describe(),
+                database: crate::database::postgres::url_without_password(pattern),
+            });
+        }
+        return Ok(());
+    }
+    let files = resolve_files(dir, pattern)?;
+    if let Some(name) = named.filter(|_| table.format.is_database())
+        && !crate::database::has_table(&files[0], name)?
+    {
+        return Err(LoadError::NoRelation {
+            relation: format!("table `{name}`"),
+            database: files[0].display().to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// The files of `pattern` (a file, or a glob of part files) under `out_dir`,
 /// in name order; at least one.
 pub fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadError> {
@@ -546,20 +592,33 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
         // must not turn into a parse error or a silently wrong integer
         // column; and every row's fields are counted.
         Format::Csv => Ok(csv_file::read(path, table.delimiter, table.declared)?),
-        Format::Sqlite | Format::Duckdb => {
-            let relation = table.relation.as_ref().ok_or_else(|| {
-                err(PolarsError::ComputeError(
-                    format!(
-                        "{} is a database, not one table: compare the database files themselves (`swimlane compare BASE.{ext} HEAD.{ext}` pairs their tables by name), or name a table with `table =` in a --spec",
-                        path.display(),
-                        ext = table.format.as_str()
-                    )
-                    .into(),
-                ))
-            })?;
-            Ok(crate::database::read(path, table.format, relation)?)
-        }
+        Format::Sqlite | Format::Duckdb => Ok(crate::database::read(
+            path,
+            table.format,
+            relation(table, path)?,
+        )?),
+        Format::Postgres => Ok(crate::database::postgres::read(
+            &path.to_string_lossy(),
+            relation(table, path)?,
+        )?),
     }
+}
+
+/// The table or query a database table reads.
+fn relation<'t>(table: &'t Table, path: &Path) -> Result<&'t crate::config::Relation, LoadError> {
+    table.relation.as_ref().ok_or_else(|| LoadError::Read {
+        path: path.to_path_buf(),
+        format: table.format,
+        declared: table.declared,
+        source: PolarsError::ComputeError(
+            format!(
+                "{} is a database, not one table: compare the database files themselves (`swimlane compare BASE.{ext} HEAD.{ext}` pairs their tables by name), or name a table with `table =` in a --spec",
+                path.display(),
+                ext = table.format.as_str()
+            )
+            .into(),
+        ),
+    })
 }
 
 /// Polars' streaming Parquet scan: it decodes string columns several times

@@ -583,7 +583,8 @@ fn audit_store(
 }
 
 /// A config error as `swimlane run` prints one (it locates itself).
-fn config_error(e: &crate::config::ConfigError) {
+/// A config error: its message already shows the line and the help.
+pub(super) fn config_error(e: &crate::config::ConfigError) {
     eprintln!("error: {e}");
 }
 

@@ -72,6 +72,13 @@ enum Command {
     /// Write a first swimlane.toml: run the pipeline twice, infer keys and
     /// non-deterministic columns of the tables it writes.
     Init(init::InitArgs),
+    /// Drop the lane databases that killed runs of this host left on the
+    /// `[database] postgres` server.
+    Clean {
+        /// The config file naming the server.
+        #[arg(long, default_value = "swimlane.toml")]
+        config: PathBuf,
+    },
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
     Completions { shell: clap_complete::Shell },
     /// Write the manual pages (swimlane.1 and one per command) into DIR.
@@ -423,6 +430,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Audit(args) => history::audit(&args),
         Command::Sample(args) => sample::main(&args),
         Command::Init(args) => init::main(&args),
+        Command::Clean { config } => clean(&config),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             // Into memory first: the generator panics on a closed pipe.
@@ -537,6 +545,41 @@ pub fn print_report(report: &RunReport, detail: Detail) {
         &mut out,
     );
     let _ = out.flush();
+}
+
+/// `swimlane clean`: what it dropped, or that there was nothing to do.
+fn clean(config: &std::path::Path) -> u8 {
+    let config = match crate::config::Config::load(config) {
+        Ok(c) => c,
+        Err(e) => {
+            history::config_error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let Some(server) = &config.postgres else {
+        println!(
+            "nothing to clean: {} sets no `[database] postgres`",
+            config.path.display()
+        );
+        return EXIT_PASS;
+    };
+    match crate::database::postgres::clean(server) {
+        Ok(dropped) if dropped.is_empty() => {
+            println!("no lane databases of finished runs on {server}");
+            EXIT_PASS
+        }
+        Ok(dropped) => {
+            println!("dropped {} lane database(s) on {server}:", dropped.len());
+            for name in dropped {
+                println!("  {name}");
+            }
+            EXIT_PASS
+        }
+        Err(e) => {
+            print_error(&e);
+            EXIT_ERROR
+        }
+    }
 }
 
 /// `error: ...` and the cause chain, as the user reads it.

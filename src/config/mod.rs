@@ -65,6 +65,9 @@ pub struct Config {
     /// `[sample]`: run on a key-hash sample of the snapshot and/or compare
     /// a key-hash sample of the outputs.
     pub sample: Option<Sample>,
+    /// `[database] postgres`: the template database each lane's own
+    /// PostgreSQL database is created from.
+    pub postgres: Option<PostgresUrl>,
 }
 
 /// Which of Spark's hash functions a sample is taken by.
@@ -539,6 +542,9 @@ pub enum Format {
     Sqlite,
     /// A table (or a query's result) in a DuckDB database file.
     Duckdb,
+    /// A table (or a query's result) in the lane's PostgreSQL database
+    /// (`[database] postgres`).
+    Postgres,
 }
 
 impl Format {
@@ -564,12 +570,68 @@ impl Format {
             Format::Ipc => "ipc",
             Format::Sqlite => "sqlite",
             Format::Duckdb => "duckdb",
+            Format::Postgres => "postgres",
         }
     }
 
-    /// A database file, whose tables are named by `table =` or `query =`.
+    /// A database, whose tables are named by `table =` or `query =`.
     pub fn is_database(self) -> bool {
-        matches!(self, Format::Sqlite | Format::Duckdb)
+        matches!(self, Format::Sqlite | Format::Duckdb | Format::Postgres)
+    }
+}
+
+/// `[database] postgres`: a PostgreSQL server and a database on it, as a
+/// URL `postgresql://[user[:password]@]host[:port]/database[?params]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresUrl {
+    /// The URL as written, up to the database name.
+    prefix: String,
+    /// After the database name: `?sslmode=...`, or nothing.
+    suffix: String,
+    /// The database the URL names.
+    pub database: String,
+}
+
+impl PostgresUrl {
+    /// The URL's parts, or `None` when it is not a `postgresql://` (or
+    /// `postgres://`) URL naming one database.
+    pub fn parse(url: &str) -> Option<PostgresUrl> {
+        let rest = url
+            .strip_prefix("postgresql://")
+            .or_else(|| url.strip_prefix("postgres://"))?;
+        let slash = rest.find('/')?;
+        let (path, suffix) = match rest[slash + 1..].split_once('?') {
+            Some((p, q)) => (p, format!("?{q}")),
+            None => (&rest[slash + 1..], String::new()),
+        };
+        if path.is_empty() || path.contains('/') {
+            return None;
+        }
+        Some(PostgresUrl {
+            prefix: url[..url.len() - rest.len() + slash + 1].to_string(),
+            suffix,
+            database: path.to_string(),
+        })
+    }
+
+    /// The URL of database `name` on the same server, same options.
+    pub fn url(&self, name: &str) -> String {
+        format!("{}{name}{}", self.prefix, self.suffix)
+    }
+}
+
+impl std::fmt::Display for PostgresUrl {
+    /// The server as errors name it: without the database or a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (scheme, rest) = self.prefix.split_once("://").unwrap_or(("", &self.prefix));
+        let rest = match rest.rsplit_once('@') {
+            Some((user, host)) => {
+                let user = user.split(':').next().unwrap_or_default();
+                format!("{user}@{host}")
+            }
+            None => rest.to_string(),
+        };
+        write!(f, "{scheme}://{}", rest.trim_end_matches('/'))
     }
 }
 

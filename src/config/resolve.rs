@@ -77,6 +77,22 @@ impl Config {
         });
         let base = base.transpose()?;
 
+        let postgres = match wire.database.and_then(|d| d.postgres) {
+            None => None,
+            Some(url) => Some(PostgresUrl::parse(url.get_ref()).ok_or_else(|| {
+                at(
+                    url.span(),
+                    format!(
+                        "`{}` is not a postgresql:// URL naming a database",
+                        url.get_ref()
+                    ),
+                    Some(
+                        "write `postgres = \"postgresql://user@host:5432/facts\"`: the server, and the template database holding the snapshot that each lane's database is copied from",
+                    ),
+                )
+            })?),
+        };
+
         let wire_stages = wire.stages.unwrap_or_default();
         if wire_stages.is_empty() {
             return Err(at(
@@ -100,6 +116,18 @@ impl Config {
                     message,
                     Some(
                         "known placeholders: {snapshot}, {out}, {lane}, {rev}; write {{ and }} for literal braces",
+                    ),
+                ));
+            }
+            if postgres.is_none()
+                && let Some(offset) = stage.run.get_ref().find("{database_url}")
+            {
+                let start = stage.run.span().start + 1 + offset;
+                return Err(at(
+                    start..start + "{database_url}".len(),
+                    "`{database_url}` is the lane's PostgreSQL database, but no `[database] postgres` is set".into(),
+                    Some(
+                        "add `[database]` with `postgres = \"postgresql://user@host/facts\"` (the template database each lane's database is created from)",
                     ),
                 ));
             }
@@ -146,8 +174,61 @@ impl Config {
         let mut tables = Vec::new();
         let mut seen = HashSet::new();
         for table in wire_tables {
-            let table = table.into_inner();
+            let mut table = table.into_inner();
             let name = unique_name(&mut seen, &table.name, "table", &at)?;
+            // No path, and a table or query: in the lane's PostgreSQL
+            // database.
+            if table.path.is_none()
+                && (table.table.is_some() || table.query.is_some())
+                && table.base.is_none()
+                && table.head.is_none()
+            {
+                if postgres.is_none() {
+                    let span = table
+                        .table
+                        .as_ref()
+                        .or(table.query.as_ref())
+                        .map(Spanned::span);
+                    return Err(at(
+                        span.unwrap_or_else(|| table.name.span()),
+                        format!(
+                            "table `{name}` names a database table but no `path` and no `[database] postgres`"
+                        ),
+                        Some(
+                            "for a database file the lane writes, add `path = \"warehouse.duckdb\"`; for the lane's PostgreSQL database, add `[database] postgres = \"postgresql://user@host/facts\"`",
+                        ),
+                    ));
+                }
+                if let Some(f) = table.format.filter(|f| *f != Format::Postgres) {
+                    return Err(at(
+                        table.name.span(),
+                        format!(
+                            "table `{name}` has no `path`, so it is read from the lane's PostgreSQL database, but `format = \"{}\"`",
+                            f.as_str()
+                        ),
+                        Some("remove `format`, or give the file's `path`"),
+                    ));
+                }
+                table.format = Some(Format::Postgres);
+                let no_path = Spanned::new(table.name.span(), String::new());
+                tables.push(resolve_table(table, &no_path, name, text, path)?);
+                continue;
+            }
+            if table.format == Some(Format::Postgres) {
+                let span = table
+                    .path
+                    .as_ref()
+                    .map_or_else(|| table.name.span(), Spanned::span);
+                return Err(at(
+                    span,
+                    format!(
+                        "table `{name}`: a PostgreSQL table is read from the lane's database, not from a path"
+                    ),
+                    Some(
+                        "remove `path` and `format`, and name the table with `table = \"schema.name\"` (or `query`)",
+                    ),
+                ));
+            }
             let Some(out_path) = &table.path else {
                 let span = table
                     .base
@@ -222,6 +303,7 @@ impl Config {
             }
         }
         Ok(Config {
+            postgres,
             sample,
             engine: wire.engine,
             spark_remote,

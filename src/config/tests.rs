@@ -456,3 +456,72 @@ fn bad_samples_are_errors_at_their_place() {
     ));
     assert!(e.contains("between 1 and 10000"), "{e}");
 }
+
+#[test]
+fn database_tables_name_a_table_or_a_query_and_postgres_tables_need_the_database_section() {
+    let db = |extra: &str| {
+        format!(
+            "[snapshot]\npath = \"facts\"\n{extra}\n[[stage]]\nname = \"etl\"\nrun = \"etl {{database_url}}\"\n\n[[table]]\nname = \"orders\"\n"
+        )
+    };
+    let pg = "[database]\npostgres = \"postgresql://etl:pw@db:5433/facts?sslmode=require\"\n";
+    let c = parse(&format!(
+        "{}table = \"public.orders\"\nkey = [\"id\"]\n",
+        db(pg)
+    ))
+    .unwrap();
+    let t = &c.tables[0];
+    assert_eq!(t.format, Format::Postgres);
+    assert_eq!(t.relation, Some(Relation::Table("public.orders".into())));
+    let url = c.postgres.unwrap();
+    assert_eq!(url.database, "facts");
+    assert_eq!(
+        url.url("lane"),
+        "postgresql://etl:pw@db:5433/lane?sslmode=require"
+    );
+    // Errors name the server, never the password.
+    assert_eq!(url.to_string(), "postgresql://etl@db:5433");
+    // A file database: its format from the extension, a query.
+    let c = parse(&format!(
+        "{}path = \"w.duckdb\"\nquery = \"select 1 as id\"\n",
+        db(pg)
+    ))
+    .unwrap();
+    assert_eq!(c.tables[0].format, Format::Duckdb);
+    assert_eq!(
+        c.tables[0].relation.as_ref().map(Relation::sql),
+        Some("select 1 as id".into())
+    );
+    // `{database_url}` without a database to give.
+    let e = error(&format!("{}path = \"o.csv\"\n", db("")));
+    assert!(
+        e.contains("swimlane.toml:6:12") && e.contains("no `[database] postgres`"),
+        "{e}"
+    );
+    // A database file says which table.
+    let e = error(&format!("{}path = \"w.sqlite\"\n", db(pg)));
+    assert!(
+        e.contains("swimlane.toml:12:8") && e.contains("table = "),
+        "{e}"
+    );
+    // Both, or a table without a database to read it from.
+    let e = error(&format!(
+        "{}path = \"w.sqlite\"\ntable = \"a\"\nquery = \"select 1\"\n",
+        db(pg)
+    ));
+    assert!(e.contains("not both"), "{e}");
+    let e = error(
+        "[snapshot]\npath = \"f\"\n[[stage]]\nname = \"e\"\nrun = \"e\"\n[[table]]\nname = \"o\"\ntable = \"o\"\n",
+    );
+    assert!(
+        e.contains("no `path` and no `[database] postgres`") && e.contains("swimlane.toml:8:"),
+        "{e}"
+    );
+    let e = error(&format!(
+        "[database]\npostgres = \"mysql://db/x\"\n{MINIMAL}"
+    ));
+    assert!(
+        e.contains("swimlane.toml:2:") && e.contains("not a postgresql:// URL"),
+        "{e}"
+    );
+}

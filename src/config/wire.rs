@@ -25,6 +25,14 @@ pub(super) struct WireConfig {
     #[serde(rename = "audit")]
     pub(super) audits: Option<Vec<WireAudit>>,
     pub(super) sample: Option<Spanned<WireSample>>,
+    pub(super) database: Option<WireDatabase>,
+}
+
+/// `[database]`: where the lanes' databases come from.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WireDatabase {
+    pub(super) postgres: Option<Spanned<String>>,
 }
 
 /// `[sample]`: consistent key-hash sampling.

@@ -7,6 +7,9 @@
 //! and DuckDB's, so a file declared as one and written as the other is read
 //! as what it is.
 
+#[cfg(feature = "duckdb")]
+mod duckdb;
+pub mod postgres;
 mod sqlite;
 
 use std::io::Read;
@@ -116,6 +119,9 @@ pub fn read(path: &Path, format: Format, relation: &Relation) -> Result<DataFram
         }
     };
     match kind {
+        #[cfg(feature = "duckdb")]
+        Format::Duckdb => duckdb::read(path, relation),
+        #[cfg(not(feature = "duckdb"))]
         Format::Duckdb => Err(DatabaseError::NoDuckdb { path: path.into() }),
         _ => sqlite::read(path, relation),
     }
@@ -137,11 +143,30 @@ pub fn tables(path: &Path) -> Result<Vec<String>, DatabaseError> {
         }
     };
     let mut names = match kind {
+        #[cfg(feature = "duckdb")]
+        Format::Duckdb => duckdb::tables(path)?,
+        #[cfg(not(feature = "duckdb"))]
         Format::Duckdb => return Err(DatabaseError::NoDuckdb { path: path.into() }),
         _ => sqlite::tables(path)?,
     };
     names.sort();
     Ok(names)
+}
+
+/// Whether table `name` (`table` or `schema.table`) is in the database
+/// file at `path`.
+pub fn has_table(path: &Path, name: &str) -> Result<bool, DatabaseError> {
+    let (schema, table) = match name.rsplit_once('.') {
+        Some((s, t)) => (Some(s), t),
+        None => (None, name),
+    };
+    match sniff(path) {
+        #[cfg(feature = "duckdb")]
+        Ok(Some(Format::Duckdb)) => duckdb::has_table(path, schema, table),
+        Ok(Some(Format::Sqlite)) => sqlite::has_table(path, schema, table),
+        // Unreadable, or DuckDB without DuckDB: the read says why.
+        _ => Ok(true),
+    }
 }
 
 fn name(format: Format) -> &'static str {

@@ -145,6 +145,31 @@ pub(super) fn tables(path: &Path) -> Result<Vec<String>, DatabaseError> {
     Ok(names)
 }
 
+/// Whether the SQLite database at `path` holds table (or view) `table`
+/// (in schema `main`, its only one unless the pipeline attached others).
+pub(super) fn has_table(
+    path: &Path,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<bool, DatabaseError> {
+    let fail = |e: rusqlite::Error| DatabaseError::Read {
+        path: path.to_path_buf(),
+        format: "SQLite",
+        relation: format!("table `{table}`"),
+        message: e.to_string(),
+    };
+    if schema.is_some_and(|s| s != "main") {
+        return Ok(true);
+    }
+    let conn = open(path).map_err(fail)?;
+    conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_schema WHERE type IN ('table', 'view') AND name = ?1",
+        [table],
+        |r| r.get(0),
+    )
+    .map_err(fail)
+}
+
 /// Reads `relation` from the SQLite database at `path`, read-only.
 pub(super) fn read(path: &Path, relation: &Relation) -> Result<DataFrame, DatabaseError> {
     let fail = |message: String| DatabaseError::Read {

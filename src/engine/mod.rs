@@ -122,12 +122,15 @@ pub fn compare(
     // Outputs on this machine are checked here, for every engine; the
     // cluster answers for its own locations.
     for (side, (dir, pattern)) in [("base", base), ("head", head)] {
-        if cluster_source(pattern) {
+        if cluster_source(pattern) && table.format != Format::Postgres {
             continue;
         }
-        match (side, load::resolve_files(dir, pattern)) {
+        match (side, load::check_output(dir, pattern, table)) {
             (_, Ok(_)) => {}
-            ("head", Err(e @ load::LoadError::Missing { .. })) => {
+            (
+                "head",
+                Err(e @ (load::LoadError::Missing { .. } | load::LoadError::NoRelation { .. })),
+            ) => {
                 report.head_missing = Some(format!("missing in head: {e}"));
                 return (report, 0.0);
             }

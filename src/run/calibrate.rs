@@ -19,22 +19,15 @@ pub const NOISE_MARGIN: f64 = 10.0;
 /// What differs between two runs of the base for `table` (exact tables).
 pub(super) fn calibrate(
     table: &Table,
-    base_out: &Path,
-    calibration_out: &Path,
+    base: (&Path, &str),
+    calibration: (&Path, &str),
     budget: MemoryBudget,
     notes: &mut Vec<String>,
 ) -> Vec<Calibrated> {
     if table.compare != CompareMode::Exact {
         return Vec::new();
     }
-    let (aa, _) = engine::compare(
-        table,
-        (base_out, &table.path),
-        (calibration_out, &table.path),
-        budget,
-        Engine::Local,
-        false,
-    );
+    let (aa, _) = engine::compare(table, base, calibration, budget, Engine::Local, false);
     if let Some(rows) = aa.rows
         && (rows.missing > 0 || rows.extra > 0)
     {

@@ -20,6 +20,7 @@ use tempfile::TempDir;
 
 use crate::cache::{Cache, Lookup};
 use crate::config::{Config, ConfigError, Table};
+use crate::database::postgres::{LaneDatabases, PostgresError};
 use crate::distribution;
 use crate::engine::{self, Engine};
 use crate::error::Help;
@@ -92,6 +93,8 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot prepare the lanes' PostgreSQL databases")]
+    Postgres(#[source] PostgresError),
     #[error(transparent)]
     Interrupted(#[from] crate::interrupt::Interrupted),
     #[error(transparent)]
@@ -131,6 +134,17 @@ impl From<crate::sample::snapshot::SnapshotSampleError> for RunError {
     }
 }
 
+/// A Ctrl-C while the lanes' databases are created is the run's
+/// interruption (exit 130), not a database error.
+impl From<PostgresError> for RunError {
+    fn from(e: PostgresError) -> RunError {
+        match e {
+            PostgresError::Interrupted(i) => RunError::Interrupted(i),
+            e => RunError::Postgres(e),
+        }
+    }
+}
+
 impl Help for RunError {
     fn help(&self) -> Option<String> {
         match self {
@@ -140,6 +154,7 @@ impl Help for RunError {
             RunError::Spark(e) => e.help(),
             RunError::Engine(e) => e.help(),
             RunError::Sample(e) => e.help(),
+            RunError::Postgres(e) => e.help(),
             RunError::NoSpark => Some("build it with `cargo build --release --features spark` (needs protoc: PROTOC=/path/to/protoc), or use --engine local".into()),
             RunError::NoSparkRemote => Some("add `[spark] remote = \"sc://host:15002\"` to the config, or pass --spark-remote".into()),
             RunError::SparkOutputs { .. } => Some("it must be an existing directory this machine can write and the cluster can read".into()),
@@ -473,9 +488,28 @@ struct Lanes {
     worktree_before: Vec<(PathBuf, u32)>,
     /// `[sample]` on the snapshot: the sampled copy the lanes read.
     sampled: Option<crate::sample::snapshot::Prepared>,
+    /// `[database] postgres`: each lane's own database, dropped with the
+    /// lanes.
+    databases: Option<LaneDatabases>,
 }
 
 impl Lanes {
+    /// Where `side` wrote `table`: its output dir and the table's path, or
+    /// for a PostgreSQL table the lane database's URL.
+    fn output(&self, side: Side, table: &Table) -> (PathBuf, String) {
+        let dirs = match side {
+            Side::Base => &self.base,
+            Side::Head => &self.head,
+            Side::Calibration => &self.calibration,
+        };
+        match (&self.databases, table.format) {
+            (Some(dbs), crate::config::Format::Postgres) => {
+                (dirs.out.clone(), dbs.url(side.as_str()).unwrap_or_default())
+            }
+            _ => (dirs.out.clone(), table.path.clone()),
+        }
+    }
+
     /// Removes the lanes, or keeps them (`--keep-lanes`) and says where.
     fn finish(self, keep: bool, notes: &mut Vec<String>) -> Option<PathBuf> {
         if !keep {
@@ -485,6 +519,12 @@ impl Lanes {
             notes.push(format!(
                 "the lanes' outputs are kept in {}",
                 shared.keep().display()
+            ));
+        }
+        if let Some(dbs) = self.databases {
+            notes.push(format!(
+                "the lanes' databases are kept: {} (the next run, or `swimlane clean`, drops them)",
+                dbs.keep().join(", ")
             ));
         }
         Some(self.workspace.keep())
@@ -529,9 +569,30 @@ fn prepare_lanes(
         timings.sample = t.elapsed().as_secs_f64();
     }
     let input_digest = sampled.as_ref().map_or(&before.hex, |s| &s.digest);
-    let cache = match (&opts.cache_dir, &revs.base_tree) {
-        (Some(dir), Some(tree)) => Some((Cache::new(dir), Cache::key(tree, input_digest, config))),
+    // Lanes with their own database write outputs the cache cannot hold.
+    let cache = match (&opts.cache_dir, &revs.base_tree, &config.postgres) {
+        (Some(dir), Some(tree), None) => {
+            Some((Cache::new(dir), Cache::key(tree, input_digest, config)))
+        }
         _ => None,
+    };
+    let databases = match &config.postgres {
+        None => None,
+        Some(server) => {
+            let mut lanes = vec![Side::Base.as_str(), Side::Head.as_str()];
+            if opts.calibrate {
+                lanes.push(Side::Calibration.as_str());
+            }
+            let (dbs, removed) = LaneDatabases::create(server, &lanes)?;
+            if !removed.is_empty() {
+                notes.push(format!(
+                    "dropped {} database(s) that killed runs left: {}",
+                    removed.len(),
+                    removed.join(", ")
+                ));
+            }
+            Some(dbs)
+        }
     };
     let cached = match &cache {
         Some((cache, key)) => match cache.lookup(key) {
@@ -598,6 +659,7 @@ fn prepare_lanes(
         before,
         worktree_before,
         sampled,
+        databases,
     })
 }
 
@@ -637,11 +699,13 @@ fn run_lanes(
             lane: side.as_str(),
             source,
         })?;
+        let database_url = lanes.databases.as_ref().and_then(|d| d.url(side.as_str()));
         let env = LaneEnv {
             side,
             dirs,
             snapshot: &snapshot,
             rev: &rev.rev_id(),
+            database_url: database_url.as_deref(),
         };
         let result = lane::run_lane(&env, &config.stages, observer);
         tracker.lane_finished(side);
@@ -833,11 +897,16 @@ fn compare_tables(
             index: index + 1,
             total: config.tables.len(),
         });
+        let (base, head) = (
+            lanes.output(Side::Base, table),
+            lanes.output(Side::Head, table),
+        );
         let calibration = if runs.calibrated {
+            let calibration = lanes.output(Side::Calibration, table);
             calibrate(
                 table,
-                &lanes.base.out,
-                &lanes.calibration.out,
+                (&base.0, &base.1),
+                (&calibration.0, &calibration.1),
                 opts.memory_budget,
                 notes,
             )
@@ -847,8 +916,8 @@ fn compare_tables(
         let table = calibrated_table(table, &calibration);
         let (mut report, load) = engine::compare(
             &table,
-            (&lanes.base.out, &table.path),
-            (&lanes.head.out, &table.path),
+            (&base.0, &base.1),
+            (&head.0, &head.1),
             opts.memory_budget,
             engines.for_table(&table),
             opts.profile || opts.record,

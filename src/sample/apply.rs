@@ -121,7 +121,7 @@ pub(super) fn sample_file(
             .with_json_format(JsonFormat::JsonLines)
             .finish(&mut sampled),
         Format::Ipc => IpcWriter::new(file).finish(&mut sampled),
-        Format::Sqlite | Format::Duckdb => unreachable!("refused above"),
+        Format::Sqlite | Format::Duckdb | Format::Postgres => unreachable!("refused above"),
     }
     .map_err(write_err)?;
     Ok(Ok(Applied { rows, kept }))

@@ -18,6 +18,7 @@ mod ks_oracle;
 mod paired;
 mod paired_oracle;
 mod pipelines;
+mod postgres;
 mod pr;
 mod properties;
 mod regression;

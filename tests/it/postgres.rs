@@ -1,0 +1,343 @@
+//! PostgreSQL lanes against a real server (`SWIMLANE_TEST_POSTGRES`, a
+//! superuser's URL; `.ci/run` installs PostgreSQL and starts one on a
+//! loopback port): each lane its own database from the template, the
+//! template untouched, the lane databases gone after success, failure and
+//! SIGINT, a killed run's leftovers dropped by the next run, and each
+//! failure a clear error.
+
+use std::sync::Mutex;
+
+use postgres::{Client, NoTls};
+
+use crate::support::TestRepo;
+
+/// The server's tests share its list of databases: one at a time.
+static SERVER: Mutex<()> = Mutex::new(());
+
+/// The server's URL (its `postgres` database), or `None` (said on stderr)
+/// when no server is configured and tools are not required.
+fn server() -> Option<String> {
+    match std::env::var("SWIMLANE_TEST_POSTGRES") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var_os("SWIMLANE_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
+                "SWIMLANE_REQUIRE_TOOLS=1 but SWIMLANE_TEST_POSTGRES names no server"
+            );
+            eprintln!("SWIMLANE_TEST_POSTGRES is not set: PostgreSQL lanes not tested");
+            None
+        }
+    }
+}
+
+/// `url` with its database replaced by `db`.
+fn with_db(url: &str, db: &str) -> String {
+    let (head, _) = url.rsplit_once('/').unwrap();
+    format!("{head}/{db}")
+}
+
+fn connect(url: &str) -> Client {
+    Client::connect(url, NoTls).unwrap()
+}
+
+/// A template database `name` holding the snapshot: `plays(id, seconds)`.
+fn template(url: &str, name: &str) -> String {
+    let mut admin = connect(url);
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let t = with_db(url, name);
+    connect(&t)
+        .batch_execute(
+            "CREATE TABLE plays (id int8 PRIMARY KEY, seconds int4, title text, day date, at timestamptz, share numeric(6, 3));
+             INSERT INTO plays VALUES
+               (1, 60, 'a', '2026-11-01', '2026-11-01 10:00:00+00', 0.125),
+               (2, 120, 'b', '2026-11-02', '2026-11-02 10:00:00+00', 0.5),
+               (3, 30, NULL, NULL, NULL, NULL);",
+        )
+        .unwrap();
+    t
+}
+
+/// Every table's rows of database `url`, as text: the template's digest.
+fn contents(url: &str) -> Vec<String> {
+    let mut c = connect(url);
+    let tables: Vec<String> = c
+        .query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = tables.clone();
+    for t in tables {
+        for r in c
+            .query(&format!("SELECT t::text FROM {t} t ORDER BY 1"), &[])
+            .unwrap()
+        {
+            out.push(r.get(0));
+        }
+    }
+    out
+}
+
+/// The databases swimlane created that are still on the server.
+fn lane_databases(url: &str) -> Vec<String> {
+    connect(url)
+        .query(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, 'swimlane_') ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+fn config(template_url: &str) -> String {
+    format!(
+        r#"[snapshot]
+path = "facts"
+
+[database]
+postgres = "{template_url}"
+
+[[stage]]
+name = "load"
+run = "sh etl.sh {{database_url}}"
+timeout_secs = 60
+
+[[table]]
+name = "fct_plays"
+table = "public.fct_plays"
+key = ["id"]
+"#
+    )
+}
+
+/// The pipeline: `fct_plays` built from the snapshot's `plays` by `select`.
+fn etl(select: &str) -> String {
+    format!(
+        "set -e\ntest \"$1\" = \"$SWIMLANE_DATABASE_URL\"\npsql -q -v ON_ERROR_STOP=1 \"$1\" -c \"CREATE TABLE fct_plays AS {select}\"\n"
+    )
+}
+
+const GOOD: &str = "SELECT id, seconds, title, day, at, share FROM plays";
+/// The same rows, by another query (a refactor that changes nothing).
+const SAME: &str = "SELECT * FROM plays ORDER BY id DESC";
+
+fn repo(template_url: &str, head_select: &str) -> TestRepo {
+    let repo = TestRepo::empty();
+    repo.write("swimlane.toml", &config(template_url));
+    repo.write("facts/README", "the facts are in PostgreSQL\n");
+    repo.write("etl.sh", &etl(GOOD));
+    repo.commit("pipeline v1");
+    repo.branch_with_file("feature", "etl.sh", &etl(head_select));
+    repo
+}
+
+#[test]
+fn postgres_lanes_find_a_regression_in_a_loaded_table_and_leave_the_template_as_it_was() {
+    let Some(url) = server() else { return };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let t = template(&url, "facts_regression");
+    let before = contents(&t);
+    let repo = repo(
+        &t,
+        "SELECT id, CASE WHEN id = 2 THEN seconds * 2 ELSE seconds END AS seconds, title, day, at, share FROM plays",
+    );
+    let run = repo.run(&["run", "--base", "main", "--head", "feature"]);
+    run.expect_code(1);
+    let table = run.table("fct_plays");
+    assert_eq!(table["rows"]["matched"], 3, "{}", run.describe());
+    let columns = table["columns"].as_array().unwrap();
+    let changed: Vec<(&str, u64)> = columns
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["mismatches"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("seconds", 1),
+            ("title", 0),
+            ("day", 0),
+            ("at", 0),
+            ("share", 0)
+        ]
+    );
+    // Typed by the server: int4, text, date, timestamptz; numeric as f64.
+    let types: Vec<&str> = columns
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types[..3], ["i32", "str", "date"], "{types:?}");
+    assert_eq!(types[4], "f64");
+    assert_eq!(contents(&t), before, "the template changed");
+    assert_eq!(lane_databases(&url), Vec::<String>::new());
+}
+
+#[test]
+fn postgres_lane_databases_are_dropped_after_a_failed_stage() {
+    let Some(url) = server() else { return };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let t = template(&url, "facts_failure");
+    let repo = repo(&t, "SELECT nope FROM plays");
+    // The head lane failed: a regression, with the server's words.
+    let run = repo.run(&["run", "--base", "main", "--head", "feature"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("column \"nope\" does not exist"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(lane_databases(&url), Vec::<String>::new());
+}
+
+#[test]
+fn postgres_lane_databases_are_dropped_on_sigint() {
+    let Some(url) = server() else { return };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let t = template(&url, "facts_sigint");
+    let repo = repo(&t, SAME);
+    let started = repo.side.join("started");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.write(
+        "etl.sh",
+        &format!("touch '{}'\nsleep 600 & wait\n", started.display()),
+    );
+    repo.commit("slow");
+    let mut child = std::process::Command::new(crate::support::BIN)
+        .args(["run", "--base", "main", "--head", "feature", "--no-cache"])
+        .current_dir(&repo.dir)
+        .env("TMPDIR", &repo.tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let code = crate::support::signal_once_started(&mut child, &[&started], libc::SIGINT);
+    assert_eq!(code, Some(130));
+    assert_eq!(lane_databases(&url), Vec::<String>::new());
+}
+
+#[test]
+fn a_killed_runs_lane_databases_are_dropped_by_the_next_run() {
+    let Some(url) = server() else { return };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let t = template(&url, "facts_leftover");
+    // A process that is gone: its databases are leftovers.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    let leftover = swimlane::database::postgres::lane_database_name(pid, "base");
+    connect(&url)
+        .batch_execute(&format!("CREATE DATABASE \"{leftover}\""))
+        .unwrap();
+    let repo = repo(&t, SAME);
+    let run = repo.run(&["run", "--base", "main", "--head", "feature"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains(&leftover),
+        "the run says what it dropped:\n{}",
+        run.describe()
+    );
+    assert_eq!(lane_databases(&url), Vec::<String>::new());
+    // `swimlane clean` drops them without a run.
+    connect(&url)
+        .batch_execute(&format!("CREATE DATABASE \"{leftover}\""))
+        .unwrap();
+    let out = std::process::Command::new(crate::support::BIN)
+        .arg("clean")
+        .current_dir(&repo.dir)
+        .output()
+        .unwrap();
+    let text = crate::support::output_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("dropped 1 lane database(s)") && text.contains(&leftover),
+        "{text}"
+    );
+    assert_eq!(lane_databases(&url), Vec::<String>::new());
+}
+
+#[test]
+fn a_table_head_did_not_create_is_missing_in_head() {
+    let Some(url) = server() else { return };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let t = template(&url, "facts_missing");
+    let repo = TestRepo::empty();
+    repo.write("swimlane.toml", &config(&t));
+    repo.write("facts/README", "facts\n");
+    repo.write("etl.sh", &etl(GOOD));
+    repo.commit("pipeline v1");
+    repo.branch_with_file("feature", "etl.sh", "psql -q \"$1\" -c 'SELECT 1'\n");
+    let run = repo.run(&["run", "--base", "main", "--head", "feature"]);
+    run.expect_code(1);
+    let message = run.table("fct_plays")["findings"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.contains("table `public.fct_plays` is not in") && message.contains("swimlane_"),
+        "{}",
+        run.describe()
+    );
+}
+
+#[test]
+fn a_template_in_use_or_a_role_without_createdb_is_an_error_that_says_what_to_do() {
+    let Some(url) = server() else { return };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let t = template(&url, "facts_errors");
+    let repo = repo(&t, SAME);
+    // Someone connected to the template: PostgreSQL will not copy it.
+    let held = connect(&t);
+    let run = repo.run(&["run", "--base", "main", "--head", "feature"]);
+    assert_eq!(run.code, 2, "{}", run.describe());
+    assert!(
+        run.stderr
+            .contains("template database `facts_errors` has open connections")
+            && run.stderr.contains("pg_terminate_backend"),
+        "{}",
+        run.describe()
+    );
+    drop(held);
+    // A role that may not create databases.
+    connect(&url)
+        .batch_execute("DROP ROLE IF EXISTS swimlane_reader; CREATE ROLE swimlane_reader LOGIN")
+        .unwrap();
+    let (scheme_user, rest) = t.split_once('@').unwrap();
+    let (scheme, _) = scheme_user.split_once("://").unwrap();
+    let reader = format!("{scheme}://swimlane_reader@{rest}");
+    repo.write("swimlane.toml", &config(&reader));
+    let run = repo.run_without_fingerprint(&["run", "--base", "main", "--head", "feature"]);
+    assert_eq!(run.code, 2, "{}", run.describe());
+    assert!(
+        run.stderr
+            .contains("role `swimlane_reader` may not create databases")
+            && run.stderr.contains("ALTER ROLE swimlane_reader CREATEDB"),
+        "{}",
+        run.describe()
+    );
+    // No server there.
+    let closed = format!("{scheme}://swimlane@127.0.0.1:1/facts");
+    repo.write("swimlane.toml", &config(&closed));
+    let run = repo.run_without_fingerprint(&["run", "--base", "main", "--head", "feature"]);
+    assert_eq!(run.code, 2, "{}", run.describe());
+    assert!(
+        run.stderr
+            .contains("cannot connect to PostgreSQL at postgresql://swimlane@127.0.0.1:1"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(lane_databases(&url), Vec::<String>::new());
+}
