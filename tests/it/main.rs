@@ -10,6 +10,8 @@ mod architecture;
 mod changepoint_oracle;
 mod compare;
 mod database;
+#[cfg(feature = "duckdb")]
+mod dbt;
 mod demo;
 mod errors;
 mod history;
