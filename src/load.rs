@@ -592,11 +592,7 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
         // must not turn into a parse error or a silently wrong integer
         // column; and every row's fields are counted.
         Format::Csv => Ok(csv_file::read(path, table.delimiter, table.declared)?),
-        Format::Sqlite | Format::Duckdb => Ok(crate::database::read(
-            path,
-            table.format,
-            relation(table, path)?,
-        )?),
+        Format::Sqlite | Format::Duckdb => Ok(crate::database::read(path, relation(table, path)?)?),
         Format::Postgres => Ok(crate::database::postgres::read(
             &path.to_string_lossy(),
             relation(table, path)?,

@@ -83,42 +83,41 @@ impl Help for DatabaseError {
     }
 }
 
-/// Which database a file is, by its header.
-fn sniff(path: &Path) -> std::io::Result<Option<Format>> {
+/// Which database the file at `path` is, by its header; reading it for
+/// `what` (the relation, in words) when it cannot be read.
+fn sniff(path: &Path, what: &str) -> Result<Format, DatabaseError> {
     let mut head = [0u8; 16];
-    let mut file = std::fs::File::open(path)?;
     let mut read = 0;
-    while read < head.len() {
-        match file.read(&mut head[read..])? {
-            0 => break,
-            n => read += n,
+    let header = std::fs::File::open(path).and_then(|mut file| {
+        while read < head.len() {
+            match file.read(&mut head[read..])? {
+                0 => break,
+                n => read += n,
+            }
         }
+        Ok(())
+    });
+    if let Err(e) = header {
+        return Err(DatabaseError::Read {
+            path: path.into(),
+            format: "database",
+            relation: what.into(),
+            message: e.to_string(),
+        });
     }
-    Ok(if head.starts_with(b"SQLite format 3\0") {
-        Some(Format::Sqlite)
+    if head.starts_with(b"SQLite format 3\0") {
+        Ok(Format::Sqlite)
     } else if read >= 12 && &head[8..12] == b"DUCK" {
-        Some(Format::Duckdb)
+        Ok(Format::Duckdb)
     } else {
-        None
-    })
+        Err(DatabaseError::NotADatabase { path: path.into() })
+    }
 }
 
-/// Reads `relation` from the database file at `path` (declared as
-/// `format`), read-only, into a frame.
-pub fn read(path: &Path, format: Format, relation: &Relation) -> Result<DataFrame, DatabaseError> {
-    let kind = match sniff(path) {
-        Ok(Some(kind)) => kind,
-        Ok(None) => return Err(DatabaseError::NotADatabase { path: path.into() }),
-        Err(e) => {
-            return Err(DatabaseError::Read {
-                path: path.into(),
-                format: name(format),
-                relation: relation.describe(),
-                message: e.to_string(),
-            });
-        }
-    };
-    match kind {
+/// Reads `relation` from the database file at `path`, read-only, into a
+/// frame.
+pub fn read(path: &Path, relation: &Relation) -> Result<DataFrame, DatabaseError> {
+    match sniff(path, &relation.describe())? {
         #[cfg(feature = "duckdb")]
         Format::Duckdb => duckdb::read(path, relation),
         #[cfg(not(feature = "duckdb"))]
@@ -130,18 +129,7 @@ pub fn read(path: &Path, format: Format, relation: &Relation) -> Result<DataFram
 /// The tables and views in the database file at `path`, by the name
 /// `table =` takes (`schema.name` outside DuckDB's `main` schema), sorted.
 pub fn tables(path: &Path) -> Result<Vec<String>, DatabaseError> {
-    let kind = match sniff(path) {
-        Ok(Some(kind)) => kind,
-        Ok(None) => return Err(DatabaseError::NotADatabase { path: path.into() }),
-        Err(e) => {
-            return Err(DatabaseError::Read {
-                path: path.into(),
-                format: "database",
-                relation: "its tables".into(),
-                message: e.to_string(),
-            });
-        }
-    };
+    let kind = sniff(path, "its tables")?;
     let mut names = match kind {
         #[cfg(feature = "duckdb")]
         Format::Duckdb => duckdb::tables(path)?,
@@ -160,18 +148,11 @@ pub fn has_table(path: &Path, name: &str) -> Result<bool, DatabaseError> {
         Some((s, t)) => (Some(s), t),
         None => (None, name),
     };
-    match sniff(path) {
+    match sniff(path, name) {
         #[cfg(feature = "duckdb")]
-        Ok(Some(Format::Duckdb)) => duckdb::has_table(path, schema, table),
-        Ok(Some(Format::Sqlite)) => sqlite::has_table(path, schema, table),
+        Ok(Format::Duckdb) => duckdb::has_table(path, schema, table),
+        Ok(Format::Sqlite) => sqlite::has_table(path, schema, table),
         // Unreadable, or DuckDB without DuckDB: the read says why.
         _ => Ok(true),
-    }
-}
-
-fn name(format: Format) -> &'static str {
-    match format {
-        Format::Duckdb => "DuckDB",
-        _ => "SQLite",
     }
 }

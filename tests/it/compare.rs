@@ -8,14 +8,16 @@ use serde_json::{Value, json};
 
 use crate::support::BIN;
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    json: Value,
+/// What `swimlane compare` did: its exit code, output and JSON report.
+pub(crate) struct Out {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) json: Value,
 }
 
-fn compare(dir: &Path, args: &[&str]) -> Out {
+/// `swimlane compare ARGS --json` in `dir`.
+pub(crate) fn compare(dir: &Path, args: &[&str]) -> Out {
     let json_path = dir.join("report.json");
     let _ = fs::remove_file(&json_path);
     let out = Command::new(BIN)

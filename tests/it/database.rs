@@ -4,35 +4,17 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use polars::prelude::*;
 use serde_json::Value;
 
-use crate::support::{BIN, TestRepo};
+use crate::support::TestRepo;
 
-/// `swimlane compare ARGS --json` in `dir`: exit code, what it printed
-/// (stdout, then stderr), the report.
+/// `swimlane compare ARGS` in `dir`: exit code, what it printed (stdout,
+/// then stderr), the JSON report.
 fn compare(dir: &Path, args: &[&str]) -> (i32, String, Value) {
-    let json_path = dir.join("report.json");
-    let _ = fs::remove_file(&json_path);
-    let out = Command::new(BIN)
-        .arg("compare")
-        .args(args)
-        .arg("--json")
-        .arg(&json_path)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let json = fs::read_to_string(&json_path)
-        .map(|s| serde_json::from_str(&s).unwrap())
-        .unwrap_or(Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        crate::support::output_text(&out),
-        json,
-    )
+    let out = crate::compare::compare(dir, args);
+    (out.code, format!("{}{}", out.stdout, out.stderr), out.json)
 }
 
 fn table<'a>(json: &'a Value, name: &str) -> &'a Value {
@@ -95,6 +77,38 @@ fn write_parquet(path: &Path, df: &mut DataFrame) {
         .unwrap();
 }
 
+/// One row of `orders`, as both databases are given it (the day as ISO
+/// text, which each casts to its own date type).
+type Row = (
+    Option<i64>,
+    Option<f64>,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+);
+
+fn rows(df: &DataFrame) -> Vec<Row> {
+    let day = df.column("day").unwrap().cast(&DataType::String).unwrap();
+    let (id, amount, status, day, flag) = (
+        df.column("id").unwrap().i64().unwrap(),
+        df.column("amount").unwrap().f64().unwrap(),
+        df.column("status").unwrap().str().unwrap(),
+        day.str().unwrap(),
+        df.column("flag").unwrap().bool().unwrap(),
+    );
+    (0..df.height())
+        .map(|i| {
+            (
+                id.get(i),
+                amount.get(i),
+                status.get(i).map(str::to_string),
+                day.get(i).map(str::to_string),
+                flag.get(i),
+            )
+        })
+        .collect()
+}
+
 /// `df` as table `name` of the SQLite database at `path`, with declared
 /// types (`DATE` as ISO text, `BOOLEAN` as 0/1, as SQLite stores them).
 fn write_sqlite(path: &Path, name: &str, df: &DataFrame) {
@@ -109,23 +123,9 @@ fn write_sqlite(path: &Path, name: &str, df: &DataFrame) {
         let mut insert = tx
             .prepare(&format!("INSERT INTO {name} VALUES (?1, ?2, ?3, ?4, ?5)"))
             .unwrap();
-        let day = df.column("day").unwrap().cast(&DataType::String).unwrap();
-        let (id, amount, status, flag) = (
-            df.column("id").unwrap().i64().unwrap(),
-            df.column("amount").unwrap().f64().unwrap(),
-            df.column("status").unwrap().str().unwrap(),
-            df.column("flag").unwrap().bool().unwrap(),
-        );
-        let day = day.str().unwrap();
-        for i in 0..df.height() {
+        for (id, amount, status, day, flag) in rows(df) {
             insert
-                .execute(rusqlite::params![
-                    id.get(i),
-                    amount.get(i),
-                    status.get(i),
-                    day.get(i),
-                    flag.get(i)
-                ])
+                .execute(rusqlite::params![id, amount, status, day, flag])
                 .unwrap();
         }
     }
@@ -197,28 +197,14 @@ fn write_duckdb(path: &Path, name: &str, df: &DataFrame) {
         "CREATE TABLE {name} (id BIGINT, amount DOUBLE, status VARCHAR, day DATE, flag BOOLEAN)"
     ))
     .unwrap();
-    let day = df.column("day").unwrap().cast(&DataType::String).unwrap();
-    let (id, amount, status, day, flag) = (
-        df.column("id").unwrap().i64().unwrap(),
-        df.column("amount").unwrap().f64().unwrap(),
-        df.column("status").unwrap().str().unwrap(),
-        day.str().unwrap(),
-        df.column("flag").unwrap().bool().unwrap(),
-    );
     let mut insert = conn
         .prepare(&format!(
             "INSERT INTO {name} VALUES (?, ?, ?, CAST(? AS DATE), ?)"
         ))
         .unwrap();
-    for i in 0..df.height() {
+    for (id, amount, status, day, flag) in rows(df) {
         insert
-            .execute(duckdb::params![
-                id.get(i),
-                amount.get(i),
-                status.get(i),
-                day.get(i),
-                flag.get(i)
-            ])
+            .execute(duckdb::params![id, amount, status, day, flag])
             .unwrap();
     }
 }

@@ -7,20 +7,9 @@ use std::path::Path;
 
 use crate::support::TestRepo;
 
-/// The dbt executable, or `None` (said on stderr) when none is configured
-/// and tools are not required.
+/// The dbt executable, if one is configured.
 fn dbt() -> Option<String> {
-    match std::env::var("SWIMLANE_DBT") {
-        Ok(dbt) => Some(dbt),
-        Err(_) => {
-            assert!(
-                std::env::var_os("SWIMLANE_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
-                "SWIMLANE_REQUIRE_TOOLS=1 but SWIMLANE_DBT names no dbt"
-            );
-            eprintln!("SWIMLANE_DBT is not set: the dbt example is not run");
-            None
-        }
-    }
+    crate::support::from_env("SWIMLANE_DBT", "the dbt example")
 }
 
 fn copy_dir(from: &Path, to: &Path) {

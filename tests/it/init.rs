@@ -177,20 +177,13 @@ fn interrupting_init_stops_the_pipeline_and_writes_nothing() {
         pidfile.display(),
         started.display()
     );
-    let mut child = Command::new(BIN)
-        .args([
-            "init",
-            "--run",
-            &format!("{run} # {{out}}"),
-            "--snapshot",
-            "facts",
-        ])
-        .current_dir(&repo.dir)
-        .env("TMPDIR", &repo.tmp)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = repo.spawn(&[
+        "init",
+        "--run",
+        &format!("{run} # {{out}}"),
+        "--snapshot",
+        "facts",
+    ]);
     let code = crate::support::signal_once_started(&mut child, &[&started, &pidfile], libc::SIGINT);
     assert_eq!(code, Some(130));
     let pid = std::fs::read_to_string(&pidfile)

@@ -14,20 +14,9 @@ use crate::support::TestRepo;
 /// The server's tests share its list of databases: one at a time.
 static SERVER: Mutex<()> = Mutex::new(());
 
-/// The server's URL (its `postgres` database), or `None` (said on stderr)
-/// when no server is configured and tools are not required.
+/// The server's URL (its `postgres` database), if one is configured.
 fn server() -> Option<String> {
-    match std::env::var("SWIMLANE_TEST_POSTGRES") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var_os("SWIMLANE_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
-                "SWIMLANE_REQUIRE_TOOLS=1 but SWIMLANE_TEST_POSTGRES names no server"
-            );
-            eprintln!("SWIMLANE_TEST_POSTGRES is not set: PostgreSQL lanes not tested");
-            None
-        }
-    }
+    crate::support::from_env("SWIMLANE_TEST_POSTGRES", "PostgreSQL lanes")
 }
 
 /// `url` with its database replaced by `db`.
@@ -216,14 +205,7 @@ fn postgres_lane_databases_are_dropped_on_sigint() {
         &format!("touch '{}'\nsleep 600 & wait\n", started.display()),
     );
     repo.commit("slow");
-    let mut child = std::process::Command::new(crate::support::BIN)
-        .args(["run", "--base", "main", "--head", "feature", "--no-cache"])
-        .current_dir(&repo.dir)
-        .env("TMPDIR", &repo.tmp)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = repo.spawn(&["run", "--base", "main", "--head", "feature", "--no-cache"]);
     let code = crate::support::signal_once_started(&mut child, &[&started], libc::SIGINT);
     assert_eq!(code, Some(130));
     assert_eq!(lane_databases(&url), Vec::<String>::new());

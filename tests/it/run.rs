@@ -476,21 +476,14 @@ fn signal_during_stage(repo: &TestRepo, setup: &str, signal: i32) -> Option<i32>
     );
     repo.commit("slow");
     repo.branch_with_file("slow-feature", "README", "docs\n");
-    let mut child = std::process::Command::new(crate::support::BIN)
-        .args([
-            "run",
-            "--base",
-            "main",
-            "--head",
-            "slow-feature",
-            "--no-cache",
-        ])
-        .current_dir(&repo.dir)
-        .env("TMPDIR", &repo.tmp)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = repo.spawn(&[
+        "run",
+        "--base",
+        "main",
+        "--head",
+        "slow-feature",
+        "--no-cache",
+    ]);
     crate::support::signal_once_started(&mut child, &[&started], signal)
 }
 

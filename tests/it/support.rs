@@ -162,6 +162,19 @@ impl TestRepo {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Starts `swimlane ARGS` in the repository, its output discarded, for
+    /// a test that signals it.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        Command::new(BIN)
+            .args(args)
+            .current_dir(&self.dir)
+            .env("TMPDIR", &self.tmp)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// Runs `swimlane ARGS --json report.json` in the repository.
     pub fn run(&self, args: &[&str]) -> Run {
         self.run_in(&self.dir, args)
@@ -333,6 +346,23 @@ pub fn signal_once_started(
     // SAFETY: sending a signal to our own child.
     unsafe { libc::kill(child.id() as i32, signal) };
     child.wait().unwrap().code()
+}
+
+/// The tool or server environment variable `var` names, or `None` (said
+/// on stderr, as `what` is not tested) when it is unset; unset under
+/// SWIMLANE_REQUIRE_TOOLS=1 (as in .ci/run, which provides it) fails.
+pub fn from_env(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            assert!(
+                std::env::var_os("SWIMLANE_REQUIRE_TOOLS").is_none_or(|v| v != "1"),
+                "SWIMLANE_REQUIRE_TOOLS=1 but {var} is not set"
+            );
+            eprintln!("{var} is not set: {what} not tested");
+            None
+        }
+    }
 }
 
 /// A command's stdout then stderr, for assertions and their messages.
