@@ -173,7 +173,7 @@ mod engines {
     }
 
     #[test]
-    fn arrow_ipc_on_spark_is_an_error_before_any_lane_runs() {
+    fn arrow_ipc_and_databases_on_spark_are_an_error_before_any_lane_runs() {
         let Some(remote) = remote() else { return };
         let spark = Spark::connect(&remote).unwrap();
         let t = table("t.arrow", Format::Ipc);
@@ -184,5 +184,23 @@ mod engines {
             swimlane::error::chain(&err)
         );
         assert!(engine::check_readable(&t, &Engine::Local).is_ok());
+        // Databases too: the cluster does not read this machine's files
+        // nor the lanes' PostgreSQL databases.
+        for (path, format) in [
+            ("w.sqlite", Format::Sqlite),
+            ("w.duckdb", Format::Duckdb),
+            ("", Format::Postgres),
+        ] {
+            let t = table(path, format);
+            let err = engine::check_readable(&t, &Engine::Spark(&spark)).unwrap_err();
+            assert!(
+                swimlane::error::chain(&err).contains(&format!(
+                    "table `t` is {}, which the spark engine cannot read",
+                    format.as_str()
+                )),
+                "{}",
+                swimlane::error::chain(&err)
+            );
+        }
     }
 }
