@@ -1,6 +1,7 @@
 //! A DuckDB table (or query) read into a frame: DuckDB hands its result as
 //! Arrow record batches, which polars imports through the Arrow C data
-//! interface without copying values.
+//! interface (fixed-width values as they are; strings converted into
+//! polars' string layout).
 
 use std::path::Path;
 
