@@ -144,6 +144,13 @@ fn source(spark: &Spark, table: &Table, view: &str, read: &Read) -> Result<Strin
                 actual: "is Arrow IPC".into(),
             });
         }
+        // `engine::check_readable` refuses these before any lane runs.
+        Format::Sqlite | Format::Duckdb | Format::Postgres => {
+            return Err(SparkError::Unsupported {
+                what: "Parquet, CSV and NDJSON files".into(),
+                actual: format!("is a {} database", table.format.as_str()),
+            });
+        }
         Format::Csv => {
             let sep = match table.delimiter {
                 b'\t' => "\\t".to_string(),
