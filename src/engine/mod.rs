@@ -79,7 +79,7 @@ impl Help for EngineError {
 pub fn check_readable(table: &Table, engine: &Engine<'_>) -> Result<(), EngineError> {
     match (engine, table.format) {
         #[cfg(feature = "spark")]
-        (Engine::Spark(_), Format::Ipc | Format::Sqlite | Format::Duckdb) => {
+        (Engine::Spark(_), Format::Ipc | Format::Sqlite | Format::Duckdb | Format::Postgres) => {
             Err(EngineError::Unreadable {
                 table: table.name.clone(),
                 format: table.format,
