@@ -235,8 +235,12 @@ fn is_float(f: &[u8]) -> bool {
 }
 
 /// Where each field of a raw record starts quoted: the csv crate hands
-/// fields unquoted, and polars reads a quoted field as text.
-fn quoted_fields(raw: &[u8], delimiter: u8, out: &mut Vec<bool>) {
+/// fields unquoted, and polars reads a quoted field as text. `false` when
+/// a quoted field is never closed (the csv crate reads it to the end of
+/// the file; polars panics on it), or an unquoted field holds a quote
+/// (which the csv crate reads as a character and polars as the start of a
+/// quoted section: they would not read the same rows).
+fn quoted_fields(raw: &[u8], delimiter: u8, out: &mut Vec<bool>) -> Result<(), &'static str> {
     out.clear();
     let mut i = 0;
     loop {
@@ -245,6 +249,7 @@ fn quoted_fields(raw: &[u8], delimiter: u8, out: &mut Vec<bool>) {
         if quoted {
             i += 1;
             // To the closing quote ("" is an escaped quote).
+            let mut closed = false;
             while i < raw.len() {
                 if raw[i] == b'"' {
                     if raw.get(i + 1) == Some(&b'"') {
@@ -252,14 +257,25 @@ fn quoted_fields(raw: &[u8], delimiter: u8, out: &mut Vec<bool>) {
                         continue;
                     }
                     i += 1;
+                    closed = true;
                     break;
                 }
                 i += 1;
             }
+            if !closed {
+                return Err("a quoted field is never closed (a `\"` without its closing `\"`)");
+            }
         }
-        match raw[i.min(raw.len())..].iter().position(|&c| c == delimiter) {
+        let rest = &raw[i.min(raw.len())..];
+        let end = rest.iter().position(|&c| c == delimiter);
+        if !quoted && rest[..end.unwrap_or(rest.len())].contains(&b'"') {
+            return Err(
+                "a `\"` inside an unquoted field: quote the whole field (`\"5\"\" screen\"`)",
+            );
+        }
+        match end {
             Some(p) => i += p + 1,
-            None => return,
+            None => return Ok(()),
         }
     }
 }
@@ -396,8 +412,13 @@ impl Pass<'_> {
                 });
             }
             let any_quote = memchr::memchr(b'"', raw).is_some();
-            if any_quote {
-                quoted_fields(raw, self.delimiter, &mut quoted);
+            if any_quote && let Err(message) = quoted_fields(raw, self.delimiter, &mut quoted) {
+                return Err(CsvError::Syntax {
+                    path: self.path.to_path_buf(),
+                    line: first_line + pos.line() - 1,
+                    message: message.into(),
+                    declared: self.declared,
+                });
             }
             for (i, field) in record.iter().enumerate() {
                 let field = field.strip_suffix(b"\r").unwrap_or(field);
@@ -503,6 +524,14 @@ fn infer(
     }
     pass.columns = names.len();
     let header_end = (reader.position().byte() as usize).min(bytes.len());
+    if let Err(message) = quoted_fields(&bytes[..header_end], delimiter, &mut Vec::new()) {
+        return Err(CsvError::Syntax {
+            path: path.to_path_buf(),
+            line: 1,
+            message: message.into(),
+            declared,
+        });
+    }
     let body = &bytes[header_end..];
     let body_line = reader.position().line();
     let quoted = memchr::memchr(b'"', body).is_some();
@@ -660,6 +689,23 @@ mod tests {
         // Header only: no rows, every column text.
         let df = read_text("id,x\n", b',').unwrap();
         assert_eq!((df.height(), df.width()), (0, 2));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_an_error_at_its_line_not_a_panic() {
+        // Found by fuzz/run.sh (target `load`): polars panicked on a lone
+        // quote at the end of a numeric column.
+        let e = read_text("id,a\n1,2\n2,\"", b',').unwrap_err().to_string();
+        assert!(e.contains(":3: a quoted field is never closed"), "{e}");
+        let e = read_text("id,a\n1,\"x\n2,3\n", b',')
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":2: a quoted field is never closed"), "{e}");
+        // The fuzzer's input: a quote inside an unquoted header field.
+        let e = read_text("id,a{\"{\n2,\"{\n\"", b',')
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":1: a `\"` inside an unquoted field"), "{e}");
     }
 
     #[test]
