@@ -112,9 +112,8 @@ pub fn load_table(out_dir: &Path, table: &Table) -> Result<Loaded, LoadError> {
 /// A PostgreSQL table's `pattern` is its lane database's URL.
 pub fn load(dir: &Path, pattern: &str, table: &Table) -> Result<Loaded, LoadError> {
     if table.format == Format::Postgres {
-        let frame = crate::database::postgres::read(pattern, relation(table, Path::new(pattern))?)?;
         return Ok(Loaded {
-            frame,
+            frame: read_file(Path::new(pattern), table)?,
             files: Vec::new(),
         });
     }
@@ -593,6 +592,7 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
         // column; and every row's fields are counted.
         Format::Csv => Ok(csv_file::read(path, table.delimiter, table.declared)?),
         Format::Sqlite | Format::Duckdb => Ok(crate::database::read(path, relation(table, path)?)?),
+        // The lane database's URL, as `load` passes it.
         Format::Postgres => Ok(crate::database::postgres::read(
             &path.to_string_lossy(),
             relation(table, path)?,

@@ -105,24 +105,16 @@ impl Connect for Server {
     }
 
     fn connect(&self, database: &str) -> Result<Client, PostgresError> {
-        let mut config: postgres::Config =
-            self.url(database)
-                .parse()
-                .map_err(|source| PostgresError::Connect {
-                    server: self.to_string(),
-                    user: self.user(),
-                    source,
-                })?;
+        let fail = |source| PostgresError::Connect {
+            server: self.to_string(),
+            user: self.user(),
+            source,
+        };
+        let mut config: postgres::Config = self.url(database).parse().map_err(fail)?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
-        config
-            .connect(NoTls)
-            .map_err(|source| PostgresError::Connect {
-                server: self.to_string(),
-                user: self.user(),
-                source,
-            })
+        config.connect(NoTls).map_err(fail)
     }
 }
 

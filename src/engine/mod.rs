@@ -91,8 +91,13 @@ pub fn check_readable(table: &Table, engine: &Engine<'_>) -> Result<(), EngineEr
 }
 
 /// Whether a table's location names something only the Spark cluster
-/// reads: `table:catalog.db.name`, or a URI (`s3://...`, `dbfs:/...`).
+/// reads: `table:catalog.db.name`, or a URI (`s3://...`, `dbfs:/...`);
+/// not a lane's PostgreSQL database (`postgresql://...`), which this
+/// machine reads.
 pub fn cluster_source(location: &str) -> bool {
+    if crate::config::PostgresUrl::parse(location).is_some() {
+        return false;
+    }
     location.starts_with("table:")
         || location.split_once(':').is_some_and(|(scheme, rest)| {
             scheme.len() > 1
@@ -122,7 +127,7 @@ pub fn compare(
     // Outputs on this machine are checked here, for every engine; the
     // cluster answers for its own locations.
     for (side, (dir, pattern)) in [("base", base), ("head", head)] {
-        if cluster_source(pattern) && table.format != Format::Postgres {
+        if cluster_source(pattern) {
             continue;
         }
         match (side, load::check_output(dir, pattern, table)) {

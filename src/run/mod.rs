@@ -13,7 +13,7 @@ mod snapshot_watch;
 
 pub use calibrate::{FLOAT_NOISE, NOISE_MARGIN};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use tempfile::TempDir;
@@ -496,18 +496,19 @@ struct Lanes {
 impl Lanes {
     /// Where `side` wrote `table`: its output dir and the table's path, or
     /// for a PostgreSQL table the lane database's URL.
-    fn output(&self, side: Side, table: &Table) -> (PathBuf, String) {
+    fn output(&self, side: Side, table: &Table) -> (&Path, String) {
         let dirs = match side {
             Side::Base => &self.base,
             Side::Head => &self.head,
             Side::Calibration => &self.calibration,
         };
-        match (&self.databases, table.format) {
+        let pattern = match (&self.databases, table.format) {
             (Some(dbs), crate::config::Format::Postgres) => {
-                (dirs.out.clone(), dbs.url(side.as_str()).unwrap_or_default())
+                dbs.url(side.as_str()).unwrap_or_default()
             }
-            _ => (dirs.out.clone(), table.path.clone()),
-        }
+            _ => table.path.clone(),
+        };
+        (&dirs.out, pattern)
     }
 
     /// Removes the lanes, or keeps them (`--keep-lanes`) and says where.
@@ -905,8 +906,8 @@ fn compare_tables(
             let calibration = lanes.output(Side::Calibration, table);
             calibrate(
                 table,
-                (&base.0, &base.1),
-                (&calibration.0, &calibration.1),
+                (base.0, &base.1),
+                (calibration.0, &calibration.1),
                 opts.memory_budget,
                 notes,
             )
@@ -916,8 +917,8 @@ fn compare_tables(
         let table = calibrated_table(table, &calibration);
         let (mut report, load) = engine::compare(
             &table,
-            (&base.0, &base.1),
-            (&head.0, &head.1),
+            (base.0, &base.1),
+            (head.0, &head.1),
             opts.memory_budget,
             engines.for_table(&table),
             opts.profile || opts.record,
