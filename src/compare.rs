@@ -273,6 +273,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         notes,
         recorded: None,
         sample: opts.sample.as_ref().map(crate::sample::report),
+        history: None,
     };
     Ok(report)
 }

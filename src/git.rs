@@ -253,6 +253,19 @@ impl Repo {
         Some(self.repo.find_commit(oid).ok()?.tree_id().to_string())
     }
 
+    /// Whether `commit` is `tip` or one of its ancestors; `None` when
+    /// either is not in this repository (a shallow clone, another
+    /// repository's commit).
+    pub fn is_ancestor(&self, commit: &str, tip: &str) -> Option<bool> {
+        let (c, t) = (Oid::from_str(commit).ok()?, Oid::from_str(tip).ok()?);
+        if c == t {
+            return Some(true);
+        }
+        self.repo.find_commit(c).ok()?;
+        self.repo.find_commit(t).ok()?;
+        self.repo.graph_descendant_of(t, c).ok()
+    }
+
     pub fn is_shallow(&self) -> bool {
         self.repo.is_shallow()
     }

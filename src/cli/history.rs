@@ -142,6 +142,25 @@ enum HistoryCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// A dashboard page: every series as a small multiple over the last
+    /// weeks, flagged series first.
+    Report {
+        /// Write the page here (self-contained HTML).
+        #[arg(long, value_name = "FILE", required = true)]
+        html: PathBuf,
+        /// Weeks shown, up to the latest recorded point.
+        #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+        weeks: u32,
+        /// Only this table's series.
+        #[arg(long, value_name = "TABLE")]
+        table: Option<String>,
+        /// Only series with an anomaly, a change point or a crossed audit
+        /// bound in the weeks shown.
+        #[arg(long)]
+        only_flagged: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// One series: its points with a sparkline, anomalies and change points.
     Show {
         /// `table.column.metric`, or `table.metric` for table metrics.
@@ -426,6 +445,59 @@ pub fn history(args: &HistoryArgs) -> u8 {
             }
             EXIT_PASS
         }
+        HistoryCommand::Report {
+            html,
+            weeks,
+            table,
+            only_flagged,
+            store,
+        } => {
+            let (s, rows, notes) = match load(store, config) {
+                Ok(x) => x,
+                Err(e) => {
+                    print_error(&e);
+                    return EXIT_ERROR;
+                }
+            };
+            if let Some(t) = table
+                && !rows.iter().any(|r| r.table == *t)
+            {
+                let mut known: Vec<&str> = rows.iter().map(|r| r.table.as_str()).collect();
+                known.sort_unstable();
+                known.dedup();
+                eprintln!(
+                    "error: no table `{t}` in the store {}\n  help: recorded tables: {}",
+                    s.spec(),
+                    if known.is_empty() {
+                        "none yet".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+                return EXIT_ERROR;
+            }
+            let opts = history::dashboard::Options {
+                weeks: *weeks,
+                table: table.clone(),
+                only_flagged: *only_flagged,
+            };
+            let d = history::dashboard::dashboard(s.spec(), &rows, &notes, config, &opts);
+            if let Err(e) =
+                crate::report::write_atomically(html, |w| crate::report::dashboard::render(&d, w))
+            {
+                eprintln!("error: cannot write the dashboard {}: {e}", html.display());
+                return EXIT_ERROR;
+            }
+            let shown: usize = d.tables.iter().map(|t| t.series.len()).sum();
+            println!(
+                "wrote {}: {} flagged of {shown} series, {} runs over {} weeks",
+                html.display(),
+                d.flagged(),
+                d.runs,
+                d.weeks
+            );
+            EXIT_PASS
+        }
         HistoryCommand::Show {
             series,
             store,
@@ -459,7 +531,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
             let judged = watch::judge_one(series.clone(), points, &notes, settings);
             let mut out = io::stdout().lock();
             let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
-            let _ = writeln!(out, "{series}  {}", sparkline(&values));
+            let _ = writeln!(out, "{series}  {}", crate::report::sparkline(&values));
             for (i, p) in judged.points.iter().enumerate() {
                 let mark = match judged.checks[i] {
                     Check::Checked {
@@ -619,24 +691,4 @@ fn judged_json(j: &Judged) -> Value {
             .map(|(_, p)| json!({"run": p.run, "as_of": history::show_time(p.as_of), "value": p.value})).collect::<Vec<_>>(),
         "changepoints": verdict::change_results(j).iter().map(change_json).collect::<Vec<_>>(),
     })
-}
-
-/// Eight-level bars between the series' smallest and largest value.
-fn sparkline(values: &[f64]) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    values
-        .iter()
-        .map(|&v| {
-            if !v.is_finite() {
-                ' '
-            } else if hi > lo {
-                BARS[(((v - lo) / (hi - lo)) * 7.0).round() as usize]
-            } else {
-                BARS[3]
-            }
-        })
-        .collect()
 }

@@ -258,10 +258,11 @@ struct RunArgs {
     /// then audit the store: exit 1 if the point is an anomaly.
     #[arg(long)]
     record: bool,
-    /// The history store for --record: `dir:PATH` or PATH [default: the
+    /// The history store that --record writes and, with a `[history]`
+    /// section, head is placed in: `dir:PATH` or PATH [default: the
     /// config's `[history] store`, else one per project under the user's
     /// data directory].
-    #[arg(long, value_name = "STORE", requires = "record")]
+    #[arg(long, value_name = "STORE")]
     store: Option<String>,
     /// Run on a key-hash sample: overrides `[sample]`'s rate; without a
     /// `[sample]` section, each output is compared on the keys whose

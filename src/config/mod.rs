@@ -193,6 +193,30 @@ pub struct HistoryConfig {
     /// `[[history.override]]`: settings for the series a glob matches; a
     /// later one wins over an earlier one.
     pub overrides: Vec<Override>,
+    /// With a `[history]` section, `swimlane run` places head's profile in
+    /// the base branch's recorded history; `history_gate` says whether what
+    /// stands out fails the run. `None` without the section.
+    pub gate: Option<HistoryGate>,
+}
+
+/// Whether a head metric outside main's recorded band fails a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HistoryGate {
+    /// Reported, the verdict unchanged.
+    #[default]
+    Warn,
+    /// A regression.
+    Regression,
+}
+
+impl HistoryGate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryGate::Warn => "warn",
+            HistoryGate::Regression => "regression",
+        }
+    }
 }
 
 /// How series are judged: the n-sigma rule and the change-point search.

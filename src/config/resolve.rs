@@ -770,6 +770,7 @@ fn resolve_history(
         Some(h) => resolve_detect(h, at)?,
         None => (Detect::default(), Vec::new()),
     };
+    let gate = history.as_ref().map(|h| h.history_gate.unwrap_or_default());
     let store = match history.and_then(|h| h.store) {
         None => None,
         Some(s) if s.get_ref().starts_with("git:refs/swimlane/") => Some(s.into_inner()),
@@ -820,6 +821,7 @@ fn resolve_history(
         audits: resolved,
         detect,
         overrides,
+        gate,
     })
 }
 

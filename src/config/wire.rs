@@ -78,6 +78,8 @@ pub(super) struct WireHistory {
     pub(super) changepoint_last: Option<Spanned<i64>>,
     pub(super) changepoint_window: Option<Spanned<i64>>,
     pub(super) changepoint_pvalue: Option<Spanned<f64>>,
+    /// Whether a head metric outside main's recorded band fails a run.
+    pub(super) history_gate: Option<super::HistoryGate>,
     #[serde(rename = "override")]
     pub(super) overrides: Option<Vec<WireOverride>>,
 }

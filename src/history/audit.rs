@@ -6,7 +6,7 @@
 
 use super::show_number as show;
 use crate::audit_expr::{Expr, Op, Shown, metrics, parse_offset};
-use crate::model::audit::{CheckResult, CheckStatus};
+use crate::model::audit::{Bound, CheckResult, CheckStatus};
 use crate::model::profile::Sketch;
 use crate::stats::numpy;
 
@@ -45,6 +45,24 @@ pub struct Verdict {
     /// `540000 >= 540000 (0.9 * at(row_count, "-7d"))`-like lines: the
     /// values each comparison saw.
     pub evidence: Vec<String>,
+    /// The bounds the check put on bare metrics (`null_fraction <= 0.01`,
+    /// `p99 between A and B`), for plots.
+    pub bounds: Vec<RawBound>,
+}
+
+/// A bound on a metric as the expression names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawBound {
+    pub metric: String,
+    pub upper: bool,
+    pub value: f64,
+}
+
+/// What an evaluation collects besides its value.
+#[derive(Default)]
+struct Seen {
+    evidence: Vec<String>,
+    bounds: Vec<RawBound>,
 }
 
 enum Value {
@@ -54,31 +72,33 @@ enum Value {
 
 /// Evaluates `e` against `ctx`.
 pub fn evaluate(e: &Expr, ctx: &dyn Context) -> Result<Verdict, Unknown> {
-    let mut evidence = Vec::new();
-    match eval(e, ctx, &mut evidence)? {
-        Value::Bool(passed) => Ok(Verdict { passed, evidence }),
-        Value::Num(n) => Ok(Verdict {
-            passed: n != 0.0,
-            evidence,
-        }),
-    }
+    let mut seen = Seen::default();
+    let passed = match eval(e, ctx, &mut seen)? {
+        Value::Bool(b) => b,
+        Value::Num(n) => n != 0.0,
+    };
+    Ok(Verdict {
+        passed,
+        evidence: seen.evidence,
+        bounds: seen.bounds,
+    })
 }
 
-fn num(e: &Expr, ctx: &dyn Context, ev: &mut Vec<String>) -> Result<f64, Unknown> {
+fn num(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<f64, Unknown> {
     match eval(e, ctx, ev)? {
         Value::Num(n) => Ok(n),
         Value::Bool(b) => Ok(f64::from(u8::from(b))),
     }
 }
 
-fn truth(e: &Expr, ctx: &dyn Context, ev: &mut Vec<String>) -> Result<bool, Unknown> {
+fn truth(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<bool, Unknown> {
     match eval(e, ctx, ev)? {
         Value::Bool(b) => Ok(b),
         Value::Num(n) => Ok(n != 0.0),
     }
 }
 
-fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Vec<String>) -> Result<Value, Unknown> {
+fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<Value, Unknown> {
     Ok(match e {
         Expr::Number(n) => Value::Num(*n),
         Expr::Text(t) => return Err(Unknown::Missing(format!("text `{t}` is not a value"))),
@@ -103,24 +123,49 @@ fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Vec<String>) -> Result<Value, Unkn
                         Op::Eq => x == y,
                         _ => x != y,
                     };
-                    ev.push(format!(
+                    ev.evidence.push(format!(
                         "{} {} {} ({})",
                         show(x),
                         cmp.symbol(),
                         show(y),
                         Shown(b)
                     ));
+                    // A bare metric on one side: the other side bounds it.
+                    let upper = matches!(cmp, Op::Lt | Op::Le);
+                    let lower = matches!(cmp, Op::Gt | Op::Ge);
+                    if upper || lower {
+                        if let Expr::Metric(m) = &**a {
+                            ev.bound(m, upper, y);
+                        } else if let Expr::Metric(m) = &**b {
+                            ev.bound(m, lower, x);
+                        }
+                    }
                     Value::Bool(r)
                 }
             }
         }
         Expr::Between(x, lo, hi) => {
             let (v, l, h) = (num(x, ctx, ev)?, num(lo, ctx, ev)?, num(hi, ctx, ev)?);
-            ev.push(format!("{} between [{}, {}]", show(v), show(l), show(h)));
+            ev.evidence
+                .push(format!("{} between [{}, {}]", show(v), show(l), show(h)));
+            if let Expr::Metric(m) = &**x {
+                ev.bound(m, false, l);
+                ev.bound(m, true, h);
+            }
             Value::Bool(l <= v && v <= h)
         }
         Expr::Call(name, args) => Value::Num(call(name, args, ctx, ev)?),
     })
+}
+
+impl Seen {
+    fn bound(&mut self, metric: &str, upper: bool, value: f64) {
+        self.bounds.push(RawBound {
+            metric: metric.to_string(),
+            upper,
+            value,
+        });
+    }
 }
 
 fn current(ctx: &dyn Context, metric: &str) -> Result<f64, Unknown> {
@@ -156,12 +201,7 @@ fn at_offset(h: &[Sample], back: i64, what: &str) -> Result<f64, Unknown> {
         .ok_or_else(|| Unknown::Insufficient(format!("no point of {what} that old yet")))
 }
 
-fn call(
-    name: &str,
-    args: &[Expr],
-    ctx: &dyn Context,
-    ev: &mut Vec<String>,
-) -> Result<f64, Unknown> {
+fn call(name: &str, args: &[Expr], ctx: &dyn Context, ev: &mut Seen) -> Result<f64, Unknown> {
     match name {
         "at" => {
             let m = metric_name(&args[0]);
@@ -192,7 +232,8 @@ fn call(
                 .sketch(Some(when))
                 .ok_or_else(|| Unknown::Insufficient("no sketch that old yet".into()))?;
             let (d, bound) = now.ks_distance(&then);
-            ev.push(format!("drift {} ± {}", show(d), show(bound)));
+            ev.evidence
+                .push(format!("drift {} ± {}", show(d), show(bound)));
             Ok(d)
         }
         _ => {
@@ -330,116 +371,165 @@ pub fn check_all(
     notes: &[super::store::Note],
     at: Option<&str>,
 ) -> Vec<CheckResult> {
-    use std::collections::{BTreeMap, BTreeSet, HashSet};
-    let mut sketches: BTreeMap<(String, String), Vec<SketchPoint>> = BTreeMap::new();
-    let mut columns: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for r in rows {
-        if let Some(c) = &r.column {
-            columns
-                .entry(r.table.as_str())
-                .or_default()
-                .insert(c.as_str());
-            if let Some(p) = &r.points {
-                sketches
-                    .entry((r.table.clone(), c.clone()))
+    Checks::new(audits, series, rows, notes).at(at)
+}
+
+/// A store's history prepared once for checks at many runs (the
+/// dashboard evaluates every run).
+pub struct Checks<'a> {
+    audits: &'a [Configured<'a>],
+    series: &'a std::collections::BTreeMap<String, Vec<super::watch::Point>>,
+    sketches: std::collections::BTreeMap<(String, String), Vec<SketchPoint>>,
+    columns: std::collections::BTreeMap<&'a str, std::collections::BTreeSet<&'a str>>,
+    excluded: std::collections::HashSet<String>,
+    tables: Vec<&'a str>,
+}
+
+impl<'a> Checks<'a> {
+    pub fn new(
+        audits: &'a [Configured<'a>],
+        series: &'a std::collections::BTreeMap<String, Vec<super::watch::Point>>,
+        rows: &'a [super::Row],
+        notes: &[super::store::Note],
+    ) -> Checks<'a> {
+        use std::collections::BTreeMap;
+        let mut sketches: BTreeMap<(String, String), Vec<SketchPoint>> = BTreeMap::new();
+        let mut columns: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        for r in rows {
+            if let Some(c) = &r.column {
+                columns
+                    .entry(r.table.as_str())
                     .or_default()
-                    .push((r.as_of, r.recorded_at, r.run.clone(), p.clone()));
+                    .insert(c.as_str());
+                if let Some(p) = &r.points
+                    && !audits.is_empty()
+                {
+                    sketches
+                        .entry((r.table.clone(), c.clone()))
+                        .or_default()
+                        .push((r.as_of, r.recorded_at, r.run.clone(), p.clone()));
+                }
             }
         }
-    }
-    for s in sketches.values_mut() {
-        s.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-    }
-    let excluded: HashSet<String> = notes
-        .iter()
-        .filter_map(|n| match n {
-            super::store::Note::Exclude { run, .. } => Some(run.clone()),
-            _ => None,
-        })
-        .collect();
-    let tables: Vec<&str> = series
-        .keys()
-        .filter_map(|k| k.strip_suffix(".row_count"))
-        .filter(|t| !t.contains('.'))
-        .collect();
-    let mut out = Vec::new();
-    for audit in audits {
-        let mut names = Vec::new();
-        metrics(audit.expr, &mut names);
-        let per_column = names
+        for s in sketches.values_mut() {
+            s.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        }
+        let excluded = notes
             .iter()
-            .any(|m| !m.contains('.') && !TABLE_METRICS.contains(&m.as_str()));
-        for &table in &tables {
-            if audit.table.is_some_and(|t| t != table) {
-                continue;
-            }
-            // The judged point: the run's, or the table's latest.
-            let row_counts = &series[&format!("{table}.row_count")];
-            let judged = match at {
-                Some(run) => match row_counts.iter().find(|p| p.run == run) {
-                    Some(p) => p,
-                    None => continue,
-                },
-                None => match row_counts.last() {
-                    Some(p) => p,
-                    None => continue,
-                },
-            };
-            let scopes: Vec<Option<&str>> = if !per_column {
-                vec![None]
-            } else if let Some(c) = audit.column {
-                vec![Some(c)]
-            } else {
-                columns
-                    .get(table)
-                    .map_or(Vec::new(), |cs| cs.iter().map(|c| Some(*c)).collect())
-            };
-            let no_sketches = Vec::new();
-            for column in scopes {
-                let scope = Scope {
-                    table,
-                    column,
-                    series,
-                    sketches: column
-                        .and_then(|c| sketches.get(&(table.to_string(), c.to_string())))
-                        .unwrap_or(&no_sketches),
-                    judged,
-                    excluded: &excluded,
-                };
-                let (status, evidence, reason) = match evaluate(audit.expr, &scope) {
-                    Ok(v) if v.passed => (CheckStatus::Pass, v.evidence, None),
-                    Ok(v) => (CheckStatus::Fail, v.evidence, None),
-                    Err(Unknown::Insufficient(why)) => {
-                        (CheckStatus::Insufficient, Vec::new(), Some(why))
-                    }
-                    Err(Unknown::Missing(m)) => (
-                        CheckStatus::Missing,
-                        Vec::new(),
-                        Some(format!("no `{m}` recorded at this run")),
-                    ),
-                };
-                // A check of column metrics spread over every column skips
-                // the columns it does not fit (p99 of a text column); one
-                // aimed at its table and column reports what it lacks.
-                let aimed = audit.table.is_some() && audit.column.is_some();
-                if status == CheckStatus::Missing && per_column && !aimed {
+            .filter_map(|n| match n {
+                super::store::Note::Exclude { run, .. } => Some(run.clone()),
+                _ => None,
+            })
+            .collect();
+        let tables = series
+            .keys()
+            .filter_map(|k| k.strip_suffix(".row_count"))
+            .filter(|t| !t.contains('.'))
+            .collect();
+        Checks {
+            audits,
+            series,
+            sketches,
+            columns,
+            excluded,
+            tables,
+        }
+    }
+
+    /// Every audit at run `at`, or at each table's latest point.
+    pub fn at(&self, at: Option<&str>) -> Vec<CheckResult> {
+        let series = self.series;
+        let mut out = Vec::new();
+        for audit in self.audits {
+            let mut names = Vec::new();
+            metrics(audit.expr, &mut names);
+            let per_column = names
+                .iter()
+                .any(|m| !m.contains('.') && !TABLE_METRICS.contains(&m.as_str()));
+            for &table in &self.tables {
+                if audit.table.is_some_and(|t| t != table) {
                     continue;
                 }
-                out.push(CheckResult {
-                    name: audit.name.to_string(),
-                    scope: match column {
-                        Some(c) => format!("{table}.{c}"),
-                        None => table.to_string(),
+                // The judged point: the run's, or the table's latest.
+                let row_counts = &series[&format!("{table}.row_count")];
+                let judged = match at {
+                    Some(run) => match row_counts.iter().find(|p| p.run == run) {
+                        Some(p) => p,
+                        None => continue,
                     },
-                    run: judged.run.clone(),
-                    status,
-                    evidence,
-                    reason,
-                });
+                    None => match row_counts.last() {
+                        Some(p) => p,
+                        None => continue,
+                    },
+                };
+                let scopes: Vec<Option<&str>> = if !per_column {
+                    vec![None]
+                } else if let Some(c) = audit.column {
+                    vec![Some(c)]
+                } else {
+                    self.columns
+                        .get(table)
+                        .map_or(Vec::new(), |cs| cs.iter().map(|c| Some(*c)).collect())
+                };
+                let no_sketches = Vec::new();
+                for column in scopes {
+                    let scope = Scope {
+                        table,
+                        column,
+                        series,
+                        sketches: column
+                            .and_then(|c| self.sketches.get(&(table.to_string(), c.to_string())))
+                            .unwrap_or(&no_sketches),
+                        judged,
+                        excluded: &self.excluded,
+                    };
+                    let (status, evidence, reason, raw) = match evaluate(audit.expr, &scope) {
+                        Ok(v) if v.passed => (CheckStatus::Pass, v.evidence, None, v.bounds),
+                        Ok(v) => (CheckStatus::Fail, v.evidence, None, v.bounds),
+                        Err(Unknown::Insufficient(why)) => {
+                            (CheckStatus::Insufficient, Vec::new(), Some(why), Vec::new())
+                        }
+                        Err(Unknown::Missing(m)) => (
+                            CheckStatus::Missing,
+                            Vec::new(),
+                            Some(format!("no `{m}` recorded at this run")),
+                            Vec::new(),
+                        ),
+                    };
+                    // A check of column metrics spread over every column skips
+                    // the columns it does not fit (p99 of a text column); one
+                    // aimed at its table and column reports what it lacks.
+                    let aimed = audit.table.is_some() && audit.column.is_some();
+                    if status == CheckStatus::Missing && per_column && !aimed {
+                        continue;
+                    }
+                    let bounds = raw
+                        .into_iter()
+                        .filter_map(|b| {
+                            Some(Bound {
+                                series: scope.series_name(&b.metric)?,
+                                upper: b.upper,
+                                value: b.value,
+                            })
+                        })
+                        .collect();
+                    out.push(CheckResult {
+                        name: audit.name.to_string(),
+                        scope: match column {
+                            Some(c) => format!("{table}.{c}"),
+                            None => table.to_string(),
+                        },
+                        run: judged.run.clone(),
+                        status,
+                        evidence,
+                        reason,
+                        bounds,
+                    });
+                }
             }
         }
+        out
     }
-    out
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@
 //! `stats::changepoint`.
 
 pub mod audit;
+pub mod dashboard;
 pub mod git_ref;
+pub mod head_vs_main;
+pub mod plot;
 pub mod store;
 pub mod verdict;
 pub mod watch;

@@ -68,6 +68,10 @@ pub fn audit(
                 sigma: j.settings.anomaly.sigma,
                 check: j.checks[i].into(),
                 changepoints: change_results(j),
+                recent: j.points[(i + 1).saturating_sub(crate::model::audit::RECENT)..=i]
+                    .iter()
+                    .map(|p| p.value)
+                    .collect(),
             })
         })
         .collect();

@@ -31,7 +31,13 @@ pub struct SeriesResult {
     pub check: SeriesCheck,
     /// Change points in the latest points, oldest first.
     pub changepoints: Vec<ChangeResult>,
+    /// The values of the latest points up to the judged one (at most
+    /// `RECENT`), for a sparkline.
+    pub recent: Vec<f64>,
 }
+
+/// Points a series' sparkline shows.
+pub const RECENT: usize = 40;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SeriesCheck {
@@ -96,6 +102,18 @@ pub struct CheckResult {
     pub evidence: Vec<String>,
     /// Why there is no verdict.
     pub reason: Option<String>,
+    /// The bounds the check put on bare metrics of its scope (for plots).
+    pub bounds: Vec<Bound>,
+}
+
+/// A check's bound on one series at one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    /// `table.column.metric` or `table.metric`.
+    pub series: String,
+    /// An upper bound, else a lower one.
+    pub upper: bool,
+    pub value: f64,
 }
 
 impl From<crate::stats::anomaly::Check> for SeriesCheck {
@@ -108,6 +126,7 @@ impl From<crate::stats::anomaly::Check> for SeriesCheck {
                 low,
                 high,
                 anomaly,
+                ..
             } => SeriesCheck::Band {
                 center,
                 spread,

@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::config::CompareMode;
 pub mod audit;
 mod findings;
+pub mod history;
 mod lanes;
 pub mod paired;
 pub mod profile;
@@ -101,6 +102,9 @@ pub struct RunReport {
     pub recorded: Option<Recorded>,
     /// `[sample]` / `--sample`: the key-hash sample the run was made on.
     pub sample: Option<sample::SampleReport>,
+    /// With `[history]`: head's profile against the base branch's
+    /// recorded history.
+    pub history: Option<history::HistoryCheck>,
 }
 
 /// A point of history a run recorded.
@@ -515,7 +519,7 @@ impl RunReport {
             return Verdict::Error;
         }
         let mut verdict = Verdict::Pass;
-        if self.head_failure().is_some() {
+        if self.head_failure().is_some() || self.history.as_ref().is_some_and(|h| h.regression()) {
             verdict = Verdict::Regression;
         }
         for t in &self.tables {

@@ -74,6 +74,14 @@ pub fn terminal(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
             let word = if r.strict { "FAIL" } else { "warn" };
             writeln!(out, "{word} {}: {}", s.name, change_text(c))?;
         }
+        if s.anomaly() || !s.changepoints.is_empty() {
+            writeln!(
+                out,
+                "     {}  (last {} points)",
+                super::sparkline(&s.recent),
+                s.recent.len()
+            )?;
+        }
     }
     for c in &r.checks {
         let word = match c.status {
@@ -219,11 +227,17 @@ pub fn markdown(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     if !flagged.is_empty() {
         writeln!(out)?;
-        writeln!(out, "| series | finding |")?;
-        writeln!(out, "| --- | --- |")?;
+        writeln!(out, "| series | finding | last points |")?;
+        writeln!(out, "| --- | --- | --- |")?;
         for s in flagged {
+            let spark = format!("`{}`", super::sparkline(&s.recent));
             if let Some(text) = anomaly_text(s) {
-                writeln!(out, "| `{}` | **anomaly**: {} |", s.name, md_escape(&text))?;
+                writeln!(
+                    out,
+                    "| `{}` | **anomaly**: {} | {spark} |",
+                    s.name,
+                    md_escape(&text)
+                )?;
             }
             if let Some(c) = s.changepoints.last() {
                 let kind = if r.strict {
@@ -233,7 +247,7 @@ pub fn markdown(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                 };
                 writeln!(
                     out,
-                    "| `{}` | {kind}: {} |",
+                    "| `{}` | {kind}: {} | {spark} |",
                     s.name,
                     md_escape(&change_text(c))
                 )?;

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::model::{Feature, Plot, RowSample, RunReport, TableReport, TestName, Verdict};
 
-const STYLE: &str = r#"
+pub(super) const STYLE: &str = r#"
 :root { --bg:#ffffff; --fg:#1f2328; --muted:#59636e; --line:#d1d9e0; --card:#f6f8fa;
   --base:#2f6db5; --head:#e0701a; --pass:#1a7f37; --regression:#cf222e; --error:#9a6700;
   --del:#ffebe9; --ins:#dafbe1; }
@@ -59,7 +59,7 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 "#;
 
 /// Escapes text for HTML content and attributes.
-fn esc(s: &str) -> String {
+pub(super) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -107,9 +107,10 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"color-scheme\" content=\"light dark\">\n\
-         <title>swimlane: {} — {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+         <title>swimlane: {} — {}</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n",
         verdict_word(v),
-        esc(&headline(r))
+        esc(&headline(r)),
+        super::series_svg::STYLE
     );
     let _ = writeln!(
         h,
@@ -130,6 +131,31 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
     }
     for n in &r.notes {
         let _ = writeln!(h, "<p class=\"muted\">{}</p>", message(n));
+    }
+    if let Some(hist) = &r.history {
+        let _ = writeln!(
+            h,
+            "<section class=\"history\"><h2>History</h2><p>{}</p>",
+            message(&super::history_line(hist))
+        );
+        if !hist.findings.is_empty() {
+            h.push_str("<div class=\"grid\">\n");
+            for f in &hist.findings {
+                let _ = write!(
+                    h,
+                    "<figure class=\"panel flagged\"><h3>{}</h3>",
+                    esc(&f.series)
+                );
+                super::series_svg::series(&mut h, &f.plot);
+                let _ = writeln!(
+                    h,
+                    "<figcaption>{}</figcaption></figure>",
+                    message(&f.message())
+                );
+            }
+            h.push_str("</div>\n");
+        }
+        h.push_str("</section>\n");
     }
     if !r.errors.is_empty() {
         h.push_str("<ul class=\"findings\">\n");

@@ -37,6 +37,9 @@ struct Report<'a> {
     /// `[sample]` / `--sample`: the key-hash sample compared.
     #[serde(skip_serializing_if = "Option::is_none")]
     sample: Option<Value>,
+    /// With `[history]`: head against the base branch's recorded history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -773,9 +776,38 @@ pub fn render(report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
                 })),
             })
         }),
+        history: r.history.as_ref().map(history),
     };
     serde_json::to_writer_pretty(&mut *out, &wire)?;
     writeln!(out)
+}
+
+/// Head against main's history: each finding with its band and the
+/// points it was judged after.
+fn history(h: &crate::model::history::HistoryCheck) -> Value {
+    use super::audit::finite;
+    serde_json::json!({
+        "store": h.store,
+        "gate": h.gate.as_str(),
+        "runs": h.runs,
+        "checked": h.checked,
+        "insufficient_history": h.insufficient,
+        "regression": h.regression(),
+        "findings": h.findings.iter().map(|f| serde_json::json!({
+            "series": f.series,
+            "value": finite(f.value),
+            "center": finite(f.center),
+            "spread": finite(f.spread),
+            "low": finite(f.low),
+            "high": finite(f.high),
+            "sigmas": finite(f.sigmas()),
+            "baseline_runs": f.baseline,
+            "message": f.message(),
+            "recent": f.plot.points.iter().map(|p| serde_json::json!({
+                "run": p.run, "commit": p.tag, "value": finite(p.value),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// Writes the JSON report of a run that failed before it could compare.

@@ -75,9 +75,39 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
     for t in &r.tables {
         report.add_test_suite(table_suite(t));
     }
+    if let Some(h) = &r.history {
+        report.add_test_suite(history_suite(h));
+    }
     report
         .serialize(&mut *out)
         .map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// Head against main's history: a case per finding, failed when
+/// `history_gate = "regression"`, passed with its message otherwise.
+fn history_suite(h: &crate::model::history::HistoryCheck) -> TestSuite {
+    let mut suite = TestSuite::new("history");
+    suite.set_system_out(super::history_line(h));
+    for f in &h.findings {
+        let status = if h.regression() {
+            failure(f.message(), super::sparkline(&f.plot.values()))
+        } else {
+            TestCaseStatus::success()
+        };
+        let mut c = case(&f.series, "history", status);
+        if !h.regression() {
+            c.set_system_out(f.message());
+        }
+        suite.add_test_case(c);
+    }
+    if h.findings.is_empty() {
+        suite.add_test_case(case(
+            "within main's bands",
+            "history",
+            TestCaseStatus::success(),
+        ));
+    }
+    suite
 }
 
 fn table_suite(t: &TableReport) -> TestSuite {

@@ -162,6 +162,18 @@ fn render_whole(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
     for n in &r.notes {
         writeln!(out, "- ℹ️ {}", message(n))?;
     }
+    if let Some(h) = &r.history {
+        writeln!(out, "- 📈 {}", message(&super::history_line(h)))?;
+        let mark = if h.regression() { "❌" } else { "⚠️" };
+        for f in &h.findings {
+            writeln!(
+                out,
+                "  - {mark} {} `{}`",
+                message(&f.message()),
+                super::sparkline(&f.plot.values())
+            )?;
+        }
+    }
     for e in &r.errors {
         writeln!(out, "- ⚠️ {}", esc(e))?;
     }
@@ -192,6 +204,7 @@ fn render_whole(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
     if !r.errors.is_empty()
         || !r.notes.is_empty()
         || r.sample.is_some()
+        || r.history.is_some()
         || r.lanes.iter().any(|l| l.failure().is_some())
     {
         writeln!(out)?;

@@ -7,10 +7,12 @@
 //! interrupted run) never sees half a report.
 
 pub mod audit;
+pub mod dashboard;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod series_svg;
 pub mod terminal;
 
 use std::io::{self, Write};
@@ -151,6 +153,56 @@ pub fn marked_up(pieces: &[Piece], esc: impl Fn(&str) -> String) -> String {
 }
 
 /// A number for humans: 4 decimals, or scientific when very large or small.
+/// The summary of head against the base branch's history.
+pub fn history_line(h: &crate::model::history::HistoryCheck) -> String {
+    let gate = match (h.findings.is_empty(), h.gate) {
+        (true, _) => String::new(),
+        (false, crate::config::HistoryGate::Warn) => {
+            " (history_gate = \"warn\": reported, the verdict unchanged)".into()
+        }
+        (false, crate::config::HistoryGate::Regression) => {
+            " (history_gate = \"regression\": a regression)".into()
+        }
+    };
+    let insufficient = if h.insufficient > 0 {
+        format!("; {} with too little history to judge", h.insufficient)
+    } else {
+        String::new()
+    };
+    format!(
+        "head against the base branch's history in `{}` ({} recorded {}): {} of {} {} outside {} band{insufficient}{gate}",
+        h.store,
+        h.runs,
+        if h.runs == 1 { "run" } else { "runs" },
+        h.findings.len(),
+        h.checked,
+        if h.checked == 1 { "metric" } else { "metrics" },
+        if h.checked == 1 { "its" } else { "their" },
+    )
+}
+
+/// Eight-level bars between the values' smallest and largest (a blank
+/// where a value is not a number).
+pub fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    values
+        .iter()
+        .map(|&v| {
+            if !v.is_finite() {
+                ' '
+            } else if hi > lo {
+                BARS[(((v - lo) / (hi - lo)) * 7.0).round() as usize]
+            } else {
+                BARS[3]
+            }
+        })
+        .collect()
+}
+
 pub fn num(v: f64) -> String {
     if v.is_nan() {
         "-".into()

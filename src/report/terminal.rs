@@ -106,6 +106,22 @@ pub fn render(r: &RunReport, opts: Options, out: &mut dyn Write) -> io::Result<(
     for n in &r.notes {
         writeln!(out, "  {} {n}", p.dim("note:"))?;
     }
+    if let Some(h) = &r.history {
+        writeln!(out, "  {} {}", p.dim("history:"), super::history_line(h))?;
+        let mark = if h.regression() {
+            p.verdict(Verdict::Regression, "✗")
+        } else {
+            p.verdict(Verdict::Error, "!")
+        };
+        for f in &h.findings {
+            writeln!(
+                out,
+                "    {mark} {}  {}",
+                f.message(),
+                super::sparkline(&f.plot.values())
+            )?;
+        }
+    }
     for e in &r.errors {
         writeln!(out, "  {} {e}", p.verdict(Verdict::Error, "error:"))?;
     }

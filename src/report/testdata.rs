@@ -92,6 +92,7 @@ fn run(tables: Vec<TableReport>, lanes: Vec<LaneRun>, errors: Vec<String>) -> Ru
         notes: vec![],
         recorded: None,
         sample: None,
+        history: None,
     }
 }
 

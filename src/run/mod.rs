@@ -208,6 +208,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
             )],
             recorded: None,
             sample: None,
+            history: None,
         });
     }
     let mut notes = Vec::new();
@@ -243,6 +244,17 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
     );
     crate::interrupt::check()?;
     let head_report = rev_report(&revs.head);
+    // Head against main's history before head's own point is recorded.
+    let history = config.history.gate.and_then(|gate| {
+        against_history(
+            opts,
+            &config,
+            (&repo, &revs),
+            gate,
+            &tables,
+            (&mut errors, &mut notes),
+        )
+    });
     let recorded = if opts.record {
         record(
             opts,
@@ -294,6 +306,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         notes,
         recorded,
         sample,
+        history,
     })
 }
 
@@ -308,18 +321,14 @@ fn record(
     tables: &[TableReport],
     (errors, notes): (&mut Vec<String>, &mut Vec<String>),
 ) -> Option<crate::model::Recorded> {
-    use crate::history::{self, store::Store};
+    use crate::history;
     if config.sample.is_some() {
         notes.push(
             "--record: nothing was recorded: the run compared a key-hash sample, whose counts would read in history as a drop to the sample's size".into(),
         );
         return None;
     }
-    let spec = opts.store.clone().or_else(|| config.history.store.clone());
-    let store = match spec
-        .as_deref()
-        .map_or_else(|| Store::default_for(&config.dir), Store::parse)
-    {
+    let store = match history_store(opts, config) {
         Ok(s) => s,
         Err(e) => {
             errors.push(format!("--record: {}", crate::error::chain(&e)));
@@ -347,6 +356,86 @@ fn record(
             None
         }
     }
+}
+
+/// The store `--store` names, else the config's `[history] store`, else
+/// the project's default.
+fn history_store(
+    opts: &RunOptions,
+    config: &Config,
+) -> Result<crate::history::store::Store, crate::history::store::StoreError> {
+    use crate::history::store::Store;
+    let spec = opts.store.clone().or_else(|| config.history.store.clone());
+    spec.as_deref()
+        .map_or_else(|| Store::default_for(&config.dir), Store::parse)
+}
+
+/// With `[history]` configured: head's profiles placed in the history
+/// `run --record` recorded on the base branch (its tip and the commits
+/// before it; commits this clone does not hold, as in a shallow clone, are
+/// taken as the base branch's). A store that cannot be read is an error of
+/// the run; no recorded history yet is a note.
+fn against_history(
+    opts: &RunOptions,
+    config: &Config,
+    (repo, revs): (&Repo, &Revisions),
+    gate: crate::config::HistoryGate,
+    tables: &[TableReport],
+    (errors, notes): (&mut Vec<String>, &mut Vec<String>),
+) -> Option<crate::model::history::HistoryCheck> {
+    if config.sample.is_some() {
+        notes.push(
+            "history: head was not placed in main's history: the run compared a key-hash sample, whose counts are not the recorded runs'".into(),
+        );
+        return None;
+    }
+    let loaded = history_store(opts, config).and_then(|s| Ok((s.load()?, s.notes()?, s.spec())));
+    let (rows, store_notes, spec) = match loaded {
+        Ok(x) => x,
+        Err(e) => {
+            errors.push(format!("history: {}", crate::error::chain(&e)));
+            return None;
+        }
+    };
+    let mut head = Vec::new();
+    for t in tables {
+        match &t.profile {
+            Some(p) => head.push((t.name.as_str(), &p.head)),
+            None if t.error.is_none() => notes.push(format!(
+                "history: table `{}` has no profile (compared on Spark), so it was not placed in main's history",
+                t.name
+            )),
+            None => {}
+        }
+    }
+    let tip = revs
+        .base_report
+        .tip
+        .clone()
+        .or_else(|| revs.base_report.commit.clone());
+    let head_commit = revs.head.commit.clone();
+    let on_main = |c: &str| {
+        head_commit.as_deref() != Some(c)
+            && tip
+                .as_deref()
+                .is_none_or(|t| repo.is_ancestor(c, t) != Some(false))
+    };
+    let check = crate::history::head_vs_main::place(
+        &head,
+        &rows,
+        &store_notes,
+        &config.history,
+        &on_main,
+        spec.clone(),
+        gate,
+    );
+    if check.runs == 0 {
+        notes.push(format!(
+            "history: no run of the base branch is recorded in {spec} yet (`swimlane run --record` on it records one), so head was not placed in its history"
+        ));
+        return None;
+    }
+    Some(check)
 }
 
 /// The engines the run's tables are compared with: a Spark server is
@@ -921,7 +1010,7 @@ fn compare_tables(
             (head.0, &head.1),
             opts.memory_budget,
             engines.for_table(&table),
-            opts.profile || opts.record,
+            opts.profile || opts.record || config.history.gate.is_some(),
         );
         report.calibration = calibration;
         load_seconds += load;

@@ -75,6 +75,8 @@ pub enum Check {
         high: f64,
         /// Outside the band.
         anomaly: bool,
+        /// How many accepted points the band was drawn from.
+        baseline: usize,
     },
 }
 
@@ -132,6 +134,7 @@ pub fn detect(x: &[f64], excluded: &[bool], restart: &[bool], config: Config) ->
             low,
             high,
             anomaly,
+            baseline: base.len(),
         });
         if !anomaly {
             kept.push(v);

@@ -819,3 +819,329 @@ fn a_directory_of_tables_is_profiled_table_by_table() {
     let o = swimlane(dir, &["profile", "out", "--name", "x"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Day `day` of a `plays` table whose only movements are the ones the
+/// dashboard should flag: `thumb` 1% null until day 30, then 20% (its
+/// `null_count` and `null_fraction`); `score` steady at 0..599 (its `max`
+/// crosses the configured audit bound `max <= 590` every day).
+fn steady_plays(day: usize) -> String {
+    let null_every = if day < 30 { 100 } else { 5 };
+    let mut out = String::from("id,thumb,score\n");
+    for i in 0..600 {
+        let thumb = if i % null_every == 0 { "" } else { "up" };
+        out.push_str(&format!("{i},{thumb},{}\n", (i * 7) % 600));
+    }
+    out
+}
+
+#[test]
+fn the_dashboard_of_forty_five_runs_renders_its_flagged_series_first() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let mut runs = Vec::new();
+    for day in 0..45 {
+        fs::write(dir.join("plays.csv"), steady_plays(day)).unwrap();
+        let as_of = format!("2026-{:02}-{:02}", 1 + day / 28, 1 + day % 28);
+        let o = swimlane(
+            dir,
+            &[
+                "profile",
+                "plays.csv",
+                "--key",
+                "id",
+                "--record",
+                "--as-of",
+                &as_of,
+                "--store",
+                "store",
+            ],
+        );
+        assert!(o.status.code() == Some(0) || day >= 30, "{}", text(&o));
+        let out = text(&o);
+        let run = out
+            .split("recorded run ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no run id in {out}"))
+            .to_string();
+        runs.push(run);
+    }
+    let o = swimlane(
+        dir,
+        &[
+            "history", "exclude", &runs[12], "--reason", "backfill", "--store", "store",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    fs::write(
+        dir.join("audits.toml"),
+        "[[audit]]\nname = \"score ceiling\"\ntable = \"plays\"\ncolumn = \"score\"\ncheck = \"max <= 590\"\n",
+    )
+    .unwrap();
+    let page = dir.join("history.html");
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "report",
+            "--html",
+            page.to_str().unwrap(),
+            "--store",
+            "store",
+            "--config",
+            "audits.toml",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // 2 table metrics, 10 per numeric column (id, score), 4 for thumb.
+    assert!(
+        text(&o).contains("3 flagged of 26 series, 45 runs over 30 weeks"),
+        "{}",
+        text(&o)
+    );
+    let html = fs::read_to_string(&page).unwrap();
+    let flagged: Vec<&str> = html
+        .split("<figure class=\"panel flagged\"><h3>")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap())
+        .collect();
+    assert_eq!(
+        flagged,
+        [
+            "plays.score.max",
+            "plays.thumb.null_count",
+            "plays.thumb.null_fraction"
+        ]
+    );
+    // Flagged first: the three panels come before any other.
+    let first_plain = html.find("<figure class=\"panel\">").unwrap();
+    assert!(html.rfind("panel flagged").unwrap() < first_plain);
+    // The null fraction's jump: 15 anomalies (flagged points stay out of
+    // the baseline) and a change point at day 30, labelled by its date.
+    let thumb = html
+        .split("<h3>plays.thumb.null_fraction</h3>")
+        .nth(1)
+        .unwrap()
+        .split("</figure>")
+        .next()
+        .unwrap();
+    assert_eq!(thumb.matches("class=\"an\"").count(), 15, "{thumb}");
+    assert!(thumb.contains("class=\"cp\""), "{thumb}");
+    assert!(thumb.contains(">+1900.0% 2026-02-03<"), "{thumb}");
+    // The excluded run, greyed in every series.
+    assert_eq!(html.matches("class=\"ex\"").count(), 26);
+    // The audit's bound on score's max, and score's latest histogram over
+    // its baseline's (from the sketches): the only numeric series flagged.
+    let score = html
+        .split("<h3>plays.score.max</h3>")
+        .nth(1)
+        .unwrap()
+        .split("</figure>")
+        .next()
+        .unwrap();
+    assert!(
+        score.contains("class=\"bound\"") && score.contains("upper bound of score ceiling"),
+        "{score}"
+    );
+    assert!(score.contains("<svg class=\"overlay\""), "{score}");
+    assert!(score.contains("its baseline (40 runs)"), "{score}");
+
+    // --only-flagged and --table.
+    let only = dir.join("only.html");
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "report",
+            "--html",
+            only.to_str().unwrap(),
+            "--store",
+            "store",
+            "--only-flagged",
+            "--table",
+            "plays",
+            "--weeks",
+            "2",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let only_html = fs::read_to_string(&only).unwrap();
+    assert!(only_html.contains("flagged series only (24 others left out)"));
+    assert_eq!(only_html.matches("<figure").count(), 2, "{only_html}");
+    let o = swimlane(
+        dir,
+        &[
+            "history", "report", "--html", "x.html", "--store", "store", "--table", "play",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("no table `play` in the store") && text(&o).contains("plays"),
+        "{}",
+        text(&o)
+    );
+    assert!(!dir.join("x.html").exists());
+
+    let Some(rendered) = crate::reports::render_in_chromium(&page, (1400, 1800)) else {
+        return;
+    };
+    assert_eq!(
+        rendered.dom.matches("<svg").count(),
+        27,
+        "26 small multiples and one overlay"
+    );
+    rendered.assert_drawn();
+    if let Some(dest) = std::env::var_os("SWIMLANE_DASHBOARD_SCREENSHOT") {
+        fs::copy(&rendered.shot, dest).unwrap();
+    }
+}
+
+/// A repository whose config places head in main's history, with `runs`
+/// points recorded on main (3 rows each) and one recorded on another
+/// branch (100 rows), which is not main's history.
+fn repo_with_mains_history(store: &str, runs: usize) -> TestRepo {
+    let repo = TestRepo::with_pipeline("id,v\n1,a\n2,b\n3,c\n");
+    repo.write(
+        "swimlane.toml",
+        &format!(
+            "{}\n[history]\nhistory_gate = \"warn\"\n",
+            crate::support::CONFIG
+        ),
+    );
+    repo.commit("history");
+    repo.write("README", "v2\n");
+    repo.commit("docs");
+    for i in 0..runs {
+        let r = repo.run(&[
+            "run", "--base", "HEAD~1", "--head", "HEAD", "--record", "--store", store,
+        ]);
+        assert_eq!(r.code, 0, "run {i}: {}", r.describe());
+    }
+    let many: String = (0..100).map(|i| format!("{i},x\n")).collect();
+    repo.branch_with_table("experiment", &format!("id,v\n{many}"));
+    let r = repo.run(&[
+        "run",
+        "--base",
+        "main",
+        "--head",
+        "experiment",
+        "--record",
+        "--store",
+        store,
+    ]);
+    assert_eq!(r.code, 1, "{}", r.describe());
+    repo
+}
+
+#[test]
+fn a_head_that_passes_against_base_is_flagged_against_mains_history() {
+    let repo_store = tempfile::tempdir().unwrap();
+    let store = format!("dir:{}", repo_store.path().join("store").display());
+    let repo = repo_with_mains_history(&store, 11);
+    // A bug merged into main without a recorded run; a pull request from
+    // there changes nothing in the data: base and head agree.
+    repo.write("table.csv", "id,v\n1,a\n");
+    repo.commit("the bug, merged");
+    repo.branch_with_file("pr", "NOTES.md", "notes\n");
+    let markdown = repo.side.join("report.md");
+    let junit = repo.side.join("report.xml");
+    let r = repo.run(&[
+        "run",
+        "--base",
+        "main",
+        "--head",
+        "pr",
+        "--store",
+        &store,
+        "--markdown",
+        markdown.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "history_gate = warn: {}", r.describe());
+    assert_eq!(r.json["verdict"], "pass");
+    let h = &r.json["history"];
+    // Main's 11 runs; the experiment branch's point is not main's.
+    assert_eq!(h["runs"], 11, "{h:#}");
+    assert_eq!(h["gate"], "warn");
+    let findings = h["findings"].as_array().unwrap();
+    let row_count = findings
+        .iter()
+        .find(|f| f["series"] == "plays.row_count")
+        .unwrap_or_else(|| panic!("{h:#}"));
+    assert_eq!(row_count["value"], 1.0);
+    assert_eq!(row_count["center"], 3.0);
+    assert_eq!(row_count["baseline_runs"], 11);
+    let message = "`plays.row_count` 1 is below main's last 11 runs (3 ± 0)";
+    assert_eq!(row_count["message"], message);
+    assert_eq!(row_count["recent"].as_array().unwrap().len(), 12);
+    assert!(r.stdout.contains(message), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("history: head against the base branch's history")
+            && r.stdout.contains("reported, the verdict unchanged"),
+        "{}",
+        r.stdout
+    );
+    let md = fs::read_to_string(&markdown).unwrap();
+    assert!(
+        md.contains("⚠️ `plays.row_count` 1 is below main's last 11 runs"),
+        "{md}"
+    );
+    assert!(md.contains("`███████████▁`"), "{md}");
+    let xml = fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("testsuite name=\"history\""), "{xml}");
+
+    // The same pull request with history_gate = "regression": exit 1.
+    repo.write(
+        "gate.toml",
+        &format!(
+            "{}\n[history]\nhistory_gate = \"regression\"\n",
+            crate::support::CONFIG
+        ),
+    );
+    let r = repo.run(&[
+        "run",
+        "--config",
+        "gate.toml",
+        "--base",
+        "main",
+        "--head",
+        "pr",
+        "--store",
+        &store,
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.describe());
+    assert_eq!(r.json["verdict"], "regression");
+    assert_eq!(r.json["history"]["regression"], true);
+    assert!(r.stdout.contains("a regression)"), "{}", r.stdout);
+    if let Some(suites) = crate::reports::junit_suites(&junit) {
+        assert!(suites.contains("history tests="), "{suites}");
+        let line = suites.lines().find(|l| l.starts_with("history ")).unwrap();
+        assert!(!line.ends_with("failures=0 errors=0"), "{line}");
+    }
+}
+
+#[test]
+fn without_recorded_history_the_run_says_so_and_passes() {
+    let repo_store = tempfile::tempdir().unwrap();
+    let store = format!("dir:{}", repo_store.path().join("store").display());
+    let repo = TestRepo::with_pipeline("id,v\n1,a\n");
+    repo.write(
+        "swimlane.toml",
+        &format!("{}\n[history]\n", crate::support::CONFIG),
+    );
+    repo.commit("history");
+    repo.branch_with_file("pr", "NOTES.md", "notes\n");
+    let r = repo.run(&["run", "--base", "main", "--head", "pr", "--store", &store]);
+    assert_eq!(r.code, 0, "{}", r.describe());
+    assert!(r.json["history"].is_null());
+    assert!(
+        r.stdout
+            .contains("no run of the base branch is recorded in"),
+        "{}",
+        r.stdout
+    );
+}

@@ -123,22 +123,33 @@ fn headless(browser: &Path, profile: &Path) -> Command {
     c
 }
 
-#[test]
-fn html_report_renders_in_headless_chromium() {
+/// A page as headless Chromium renders it.
+pub struct Rendered {
+    /// The DOM after rendering.
+    pub dom: String,
+    /// Console messages while rendering.
+    pub console: usize,
+    /// Distinct colours and dark pixels of a screenshot of `size`.
+    pub colours: usize,
+    pub ink: usize,
+    /// The screenshot (kept in a temp dir that lives as long as this).
+    pub shot: PathBuf,
+    _profile: tempfile::TempDir,
+}
+
+/// `page` rendered in headless Chromium at `size`; `None`, said on stderr,
+/// when Chromium is not installed (never under SWIMLANE_REQUIRE_TOOLS=1).
+pub fn render_in_chromium(page: &Path, size: (u32, u32)) -> Option<Rendered> {
     let Some(browser) = chromium() else {
         assert!(
             !require_tools(),
             "SWIMLANE_REQUIRE_TOOLS=1 but no Chromium is installed"
         );
-        eprintln!(
-            "note: Chromium not installed; the HTML report was not rendered (.ci/run installs it)"
-        );
-        return;
+        eprintln!("note: Chromium not installed; the page was not rendered (.ci/run installs it)");
+        return None;
     };
-    let r = demo_reports();
     let profile = tempfile::tempdir().unwrap();
-    let url = format!("file://{}", r.html.display());
-
+    let url = format!("file://{}", page.display());
     let dom = headless(&browser, profile.path())
         .arg("--dump-dom")
         .arg(&url)
@@ -149,35 +160,20 @@ fn html_report_renders_in_headless_chromium() {
         "{}",
         String::from_utf8_lossy(&dom.stderr)
     );
-    let dom_text = String::from_utf8_lossy(&dom.stdout);
-    // Demo features: two numeric (histogram + ECDF each, and the deltas of
-    // their changed keys), one categorical (no key changed category).
-    assert_eq!(
-        dom_text.matches("<svg").count(),
-        7,
-        "SVG plots in the rendered DOM"
-    );
-    let console: Vec<&str> = String::from_utf8_lossy(&dom.stderr)
+    let console = String::from_utf8_lossy(&dom.stderr)
         .lines()
         .filter(|l| l.contains("CONSOLE"))
-        .map(|_| "console message")
-        .collect();
-    assert!(
-        console.is_empty(),
-        "console messages while rendering: {console:?}"
-    );
-
+        .count();
     let shot = profile.path().join("shot.png");
     let s = headless(&browser, profile.path())
         .arg(format!("--screenshot={}", shot.display()))
-        .arg("--window-size=1280,1600")
+        .arg(format!("--window-size={},{}", size.0, size.1))
         .arg(&url)
         .output()
         .unwrap();
     assert!(s.status.success(), "{}", String::from_utf8_lossy(&s.stderr));
     let (width, height, pixels) = decode_png(&shot);
-    assert_eq!((width, height), (1280, 1600));
-    // Not blank: many distinct colours, and plenty of non-background pixels.
+    assert_eq!((width, height), size);
     let mut colours = std::collections::HashSet::new();
     let mut ink = 0usize;
     for p in pixels.chunks(4) {
@@ -186,14 +182,50 @@ fn html_report_renders_in_headless_chromium() {
             ink += 1;
         }
     }
-    assert!(
-        colours.len() > 50,
-        "only {} colours: the page looks blank",
-        colours.len()
+    Some(Rendered {
+        dom: String::from_utf8_lossy(&dom.stdout).into_owned(),
+        console,
+        colours: colours.len(),
+        ink,
+        shot,
+        _profile: profile,
+    })
+}
+
+impl Rendered {
+    /// Not blank: many distinct colours, and plenty of non-background
+    /// pixels; no console messages.
+    pub fn assert_drawn(&self) {
+        assert_eq!(self.console, 0, "console messages while rendering");
+        assert!(
+            self.colours > 50,
+            "only {} colours: the page looks blank",
+            self.colours
+        );
+        assert!(
+            self.ink > 10_000,
+            "only {} dark pixels: the page looks blank",
+            self.ink
+        );
+    }
+}
+
+#[test]
+fn html_report_renders_in_headless_chromium() {
+    let r = demo_reports();
+    let Some(page) = render_in_chromium(&r.html, (1280, 1600)) else {
+        return;
+    };
+    // Demo features: two numeric (histogram + ECDF each, and the deltas of
+    // their changed keys), one categorical (no key changed category).
+    assert_eq!(
+        page.dom.matches("<svg").count(),
+        7,
+        "SVG plots in the rendered DOM"
     );
-    assert!(ink > 10_000, "only {ink} dark pixels: the page looks blank");
+    page.assert_drawn();
     if let Some(dest) = std::env::var_os("SWIMLANE_SCREENSHOT") {
-        std::fs::copy(&shot, dest).unwrap();
+        std::fs::copy(&page.shot, dest).unwrap();
     }
 }
 

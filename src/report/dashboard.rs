@@ -1,0 +1,306 @@
+//! `swimlane history report --html`: one self-contained page (no network,
+//! scripts or fonts; light and dark, as the run report) with a grid of
+//! small multiples per table, flagged series first, and for a flagged
+//! numeric series the latest point's histogram over its baseline's.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::html::{STYLE, esc};
+use super::series_svg;
+use crate::model::history::{Dashboard, SeriesPlot};
+use crate::model::significant;
+
+const DASHBOARD_STYLE: &str = r#"
+body { max-width: 1600px; }
+.flag { color: var(--regression); font-weight: 600; }
+.legend .la { background: var(--regression); border-radius: 50%; } .legend .le { background: var(--muted); border-radius: 50%; }
+.legend .lband { background: var(--base); opacity: .3; } .legend .lbound { border-top: 2px dashed var(--error); height: 0; }
+"#;
+
+fn n(x: f64) -> String {
+    significant(x, 4, 9, 2)
+}
+
+fn date(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// Writes the dashboard page.
+pub fn render(d: &Dashboard, out: &mut dyn Write) -> io::Result<()> {
+    let mut h = String::new();
+    let shown: usize = d.tables.iter().map(|t| t.series.len()).sum();
+    let flagged = d.flagged();
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"color-scheme\" content=\"light dark\">\n\
+         <title>swimlane history: {flagged} flagged of {shown} series</title>\n\
+         <style>{STYLE}{}{DASHBOARD_STYLE}</style>\n</head>\n<body>\n",
+        series_svg::STYLE
+    );
+    let class = if flagged > 0 { "regression" } else { "pass" };
+    let first = d
+        .tables
+        .iter()
+        .flat_map(|t| &t.series)
+        .filter_map(|s| s.points.first().map(|p| p.as_of))
+        .min()
+        .unwrap_or(d.from);
+    let _ = writeln!(
+        h,
+        "<header class=\"verdict {class}\"><h1>History: {flagged} flagged of {shown} series</h1>\
+         <p>{} recorded runs in the {} weeks to {} (the first on {}) in <code>{}</code></p></header>",
+        d.runs,
+        d.weeks,
+        date(d.to),
+        date(first),
+        esc(&d.store)
+    );
+    let mut scope = Vec::new();
+    if let Some(t) = &d.table {
+        scope.push(format!("table <code>{}</code> only", esc(t)));
+    }
+    if d.only_flagged {
+        scope.push(format!(
+            "flagged series only ({} others left out)",
+            d.left_out
+        ));
+    }
+    if !scope.is_empty() {
+        let _ = writeln!(h, "<p class=\"muted\">{}</p>", scope.join("; "));
+    }
+    h.push_str(
+        "<p class=\"legend muted\">A series is flagged by an anomaly, a change point or a crossed audit bound in the weeks shown.\
+         <span class=\"lb\"></span>recorded points<span class=\"lband\"></span>the band each point was judged against\
+         <span class=\"lbound\"></span>audit bounds<span class=\"la\"></span>anomaly <span class=\"le\"></span>excluded run; \
+         dashed red rules are change points, green rules accepted levels. Hover a point for its run and value.</p>\n",
+    );
+    if d.tables.is_empty() {
+        h.push_str("<p>No recorded series in these weeks.</p>\n");
+    }
+    for t in &d.tables {
+        let f = t.series.iter().filter(|s| s.flagged()).count();
+        let _ = writeln!(
+            h,
+            "<section class=\"table\"><h2>{} <span class=\"muted\">{} series, {f} flagged</span></h2>\n<div class=\"grid\">",
+            esc(&t.name),
+            t.series.len()
+        );
+        for s in &t.series {
+            panel(&mut h, s);
+        }
+        h.push_str("</div></section>\n");
+    }
+    h.push_str("<footer>swimlane history report</footer>\n</body>\n</html>\n");
+    out.write_all(h.as_bytes())
+}
+
+/// One series' figure.
+pub fn panel(h: &mut String, s: &SeriesPlot) {
+    let flagged = s.flagged();
+    let _ = write!(
+        h,
+        "<figure class=\"panel{}\"><h3>{}</h3>",
+        if flagged { " flagged" } else { "" },
+        esc(&s.name)
+    );
+    series_svg::series(h, s);
+    let mut marks = Vec::new();
+    let anomalies = s.anomalies();
+    if anomalies > 0 {
+        marks.push(format!(
+            "{anomalies} {}",
+            if anomalies == 1 {
+                "anomaly"
+            } else {
+                "anomalies"
+            }
+        ));
+    }
+    if !s.changepoints.is_empty() {
+        marks.push(format!("{} change point(s)", s.changepoints.len()));
+    }
+    let breaches = s.bound_breaches();
+    if breaches > 0 {
+        marks.push(format!("{breaches} outside an audit bound"));
+    }
+    let latest = s
+        .points
+        .last()
+        .map(|p| format!("latest {} ({})", n(p.value), date(p.as_of)))
+        .unwrap_or_default();
+    let _ = write!(
+        h,
+        "<figcaption>{latest}, {} points{}</figcaption>",
+        s.points.len(),
+        if marks.is_empty() {
+            String::new()
+        } else {
+            format!(" — <span class=\"flag\">{}</span>", marks.join(", "))
+        }
+    );
+    if let Some(o) = &s.overlay {
+        let _ = write!(
+            h,
+            "<p class=\"legend muted\"><span class=\"lh\"></span>latest<span class=\"lb\"></span>its baseline ({} runs), from the stored sketches</p>",
+            o.baseline_runs
+        );
+        series_svg::overlay(h, o);
+    }
+    h.push_str("</figure>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::history::{
+        BoundLine, DashboardTable, Overlay, PlotChange, PlotPoint, PointState,
+    };
+
+    const DAY: i64 = 86_400_000_000;
+
+    fn series(name: &str, n: usize, flagged: bool) -> SeriesPlot {
+        let points = (0..n)
+            .map(|i| PlotPoint {
+                run: format!("20260101T000000Z-{i:08x}"),
+                as_of: 1_767_225_600_000_000 + i as i64 * DAY,
+                value: 100.0
+                    + (i % 7) as f64 * 0.37
+                    + if flagged && i + 3 >= n { 50.0 } else { 0.0 },
+                tag: Some(format!("{:010x}", i * 7919)),
+                state: if flagged && i + 3 >= n {
+                    PointState::Anomaly
+                } else if i < 10 {
+                    PointState::Insufficient
+                } else {
+                    PointState::Ok
+                },
+                // A band that moves at every point, as a rolling one does.
+                band: (i >= 10)
+                    .then_some((98.5 + (i % 5) as f64 * 0.3, 102.9 + (i % 3) as f64 * 0.4)),
+            })
+            .collect();
+        SeriesPlot {
+            name: name.into(),
+            points,
+            changepoints: if flagged {
+                vec![PlotChange {
+                    index: n - 3,
+                    rel_change: 0.49,
+                    p_value: 1e-12,
+                }]
+            } else {
+                Vec::new()
+            },
+            accepted: Vec::new(),
+            bounds: vec![BoundLine {
+                check: "p99 bound".into(),
+                upper: true,
+                values: vec![160.0; n],
+            }],
+            sigma: 4.0,
+            overlay: flagged.then(|| Overlay {
+                edges: (0..=24).map(f64::from).collect(),
+                latest: vec![1.0 / 24.0; 24],
+                baseline: vec![1.0 / 24.0; 24],
+                baseline_runs: 40,
+            }),
+        }
+    }
+
+    fn page(d: &Dashboard) -> String {
+        let mut out = Vec::new();
+        render(d, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn two_hundred_series_of_four_hundred_points_stay_under_five_megabytes() {
+        let d = Dashboard {
+            store: "dir:/history".into(),
+            weeks: 60,
+            from: 0,
+            to: 400 * DAY,
+            runs: 400,
+            table: None,
+            only_flagged: false,
+            tables: (0..4)
+                .map(|t| DashboardTable {
+                    name: format!("table_{t}"),
+                    series: (0..50)
+                        .map(|s| series(&format!("table_{t}.c{s}.p99"), 400, s % 10 == 0))
+                        .collect(),
+                })
+                .collect(),
+            left_out: 0,
+        };
+        let html = page(&d);
+        assert_eq!(html.matches("<svg class=\"series\"").count(), 200);
+        assert_eq!(html.matches("<svg class=\"overlay\"").count(), 20);
+        assert!(
+            html.len() < 5_000_000,
+            "{} bytes for 200 series × 400 points",
+            html.len()
+        );
+    }
+
+    /// The page's outline: headings, panels and what each SVG holds, with
+    /// numbers left out (they are the plot's, tested elsewhere).
+    fn outline(html: &str) -> String {
+        let mut out = String::new();
+        for line in html.lines() {
+            for tag in ["<h1>", "<h2>", "<h3>"] {
+                let mut rest = line;
+                while let Some(i) = rest.find(tag) {
+                    let end = rest[i..].find("</h").map_or(rest.len(), |e| i + e);
+                    let text: String = rest[i + tag.len()..end]
+                        .replace("<span class=\"muted\">", "(")
+                        .replace("</span>", ")");
+                    out.push_str(&format!("{tag} {text}\n"));
+                    rest = &rest[end..];
+                }
+            }
+            if line.starts_with("<figure") {
+                let count = |needle: &str| line.matches(needle).count();
+                out.push_str(&format!(
+                    "  figure{} band={} line={} bound={} anomalies={} changepoints={} tooltips={} overlay_bars={}\n",
+                    if line.contains("panel flagged") { " flagged" } else { "" },
+                    count("class=\"band\""),
+                    count("class=\"line\""),
+                    count("class=\"bound\""),
+                    count("class=\"an\""),
+                    count("class=\"cp\""),
+                    count("<title>"),
+                    count("<rect class="),
+                ));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_dashboards_structure() {
+        let d = Dashboard {
+            store: "dir:/history".into(),
+            weeks: 30,
+            from: 0,
+            to: 45 * DAY,
+            runs: 45,
+            table: Some("plays".into()),
+            only_flagged: false,
+            tables: vec![DashboardTable {
+                name: "plays".into(),
+                series: vec![
+                    series("plays.thumb.null_fraction", 45, true),
+                    series("plays.row_count", 45, false),
+                ],
+            }],
+            left_out: 0,
+        };
+        insta::assert_snapshot!(outline(&page(&d)));
+    }
+}
