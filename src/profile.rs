@@ -317,6 +317,7 @@ fn numbers(values: Vec<f64>, m: Moments) -> Option<NumberProfile> {
         sketch: Sketch {
             points: ranks[..=SKETCH_STEPS].iter().map(|r| at[r]).collect(),
         },
+        rank_error: 0.0,
     })
 }
 

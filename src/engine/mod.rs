@@ -110,8 +110,8 @@ pub fn cluster_source(location: &str) -> bool {
 
 /// Compares `table`, base's data at `base` and head's at `head` (each a
 /// directory and a file or glob under it, or a location only the cluster
-/// reads), with `engine`; with `profile`, both sides' profiles too (the
-/// local engine; history on Spark is not built yet). Returns the report
+/// reads), with `engine`; with `profile`, both sides' profiles too (each
+/// engine computes them where the data is). Returns the report
 /// (with `error` set when the table could not be compared) and the seconds
 /// spent loading.
 pub fn compare(
@@ -147,7 +147,7 @@ pub fn compare(
     }
     match engine {
         #[cfg(feature = "spark")]
-        Engine::Spark(spark) => (on_spark(spark, table, base, head), 0.0),
+        Engine::Spark(spark) => (on_spark(spark, table, base, head, profile), 0.0),
         _ => local::compare(table, base, head, budget, profile),
     }
 }
@@ -161,6 +161,7 @@ fn on_spark(
     table: &Table,
     base: (&Path, &str),
     head: (&Path, &str),
+    profile: bool,
 ) -> TableReport {
     use crate::config::CompareMode;
     use crate::spark::Read;
@@ -184,6 +185,14 @@ fn on_spark(
         .and_then(|(b, h)| match table.compare {
             CompareMode::Exact => crate::spark::compare_exact(spark, table, b, h),
             CompareMode::Distribution => crate::spark::compare_distribution(spark, table, b, h),
+        })
+        .and_then(|mut r| {
+            // Profiled from the views the comparison left, unless it could
+            // not read head's table.
+            if profile && r.head_missing.is_none() {
+                r.profile = Some(crate::spark::profile::profiles(spark, table)?);
+            }
+            Ok(r)
         });
     result.unwrap_or_else(|e| {
         let mut r = TableReport::new(&table.name, table.compare, &table.key);

@@ -35,6 +35,10 @@ pub struct NumberProfile {
     pub p50: f64,
     pub p99: f64,
     pub sketch: Sketch,
+    /// How far in rank p01/p50/p99 and the sketch's points may be from the
+    /// exact ones beyond the sketch's own steps: 0 where they are exact
+    /// (the local engine), 1/accuracy of Spark's `percentile_approx`.
+    pub rank_error: f64,
 }
 
 /// The exact values at ranks 0, n/K, 2n/K, ..., n - 1 (K = `SKETCH_STEPS`):

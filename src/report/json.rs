@@ -184,6 +184,9 @@ struct NumbersOut<'a> {
     p01: f64,
     p50: f64,
     p99: f64,
+    /// 0 for exact quantiles; Spark's `percentile_approx` answers within
+    /// this fraction of the rows in rank.
+    quantile_rank_error: f64,
     sketch: SketchOut<'a>,
 }
 
@@ -222,9 +225,10 @@ fn profile_out(p: &crate::model::profile::Profile) -> ProfileOut<'_> {
                     p01: n.p01,
                     p50: n.p50,
                     p99: n.p99,
+                    quantile_rank_error: n.rank_error,
                     sketch: SketchOut {
                         points: &n.sketch.points,
-                        rank_error: n.sketch.rank_error(),
+                        rank_error: n.sketch.rank_error() + n.rank_error,
                     },
                 }),
                 empty_fraction: c.text.as_ref().map(|t| p.share(t.empty)),

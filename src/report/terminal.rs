@@ -370,6 +370,13 @@ fn profile_table(out: &mut dyn Write, p: &crate::model::TableProfiles) -> io::Re
                 num(nb.mean),
                 num(nh.mean)
             );
+            let approx = nb.rank_error.max(nh.rank_error);
+            if approx > 0.0 {
+                line += &format!(
+                    " (quantiles within {}% in rank: Spark's percentile_approx)",
+                    num(100.0 * approx)
+                );
+            }
         }
         if let (Some(tb), Some(th)) = (&cb.text, &ch.text) {
             line += &format!(", empty {} → {}", pct(tb.empty, b), pct(th.empty, h));

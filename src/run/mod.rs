@@ -311,7 +311,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
 }
 
 /// `--record`: head's profiles as one point of history, keyed by head's
-/// commit. A table without a profile (not compared, or compared on Spark)
+/// commit. A table without a profile (it could not be compared)
 /// is left out and a note says so: recording does not change the verdict.
 /// Failing to write the point is an error of the run, never silent.
 fn record(
@@ -340,7 +340,7 @@ fn record(
         match &t.profile {
             Some(p) => profiled.push((t.name.as_str(), &p.head)),
             None => notes.push(format!(
-                "--record: table `{}` has no profile (not compared, or compared on Spark), so it is not recorded",
+                "--record: table `{}` has no profile (it was not compared), so it is not recorded",
                 t.name
             )),
         }
@@ -401,11 +401,10 @@ fn against_history(
     for t in tables {
         match &t.profile {
             Some(p) => head.push((t.name.as_str(), &p.head)),
-            None if t.error.is_none() => notes.push(format!(
-                "history: table `{}` has no profile (compared on Spark), so it was not placed in main's history",
+            None => notes.push(format!(
+                "history: table `{}` has no profile (it was not compared), so it was not placed in main's history",
                 t.name
             )),
-            None => {}
         }
     }
     let tip = revs

@@ -20,6 +20,7 @@ mod distribution;
 mod exact;
 mod join;
 mod paired;
+pub mod profile;
 mod read;
 mod session;
 mod types;

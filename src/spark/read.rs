@@ -195,7 +195,7 @@ fn source(spark: &Spark, table: &Table, view: &str, read: &Read) -> Result<Strin
 }
 
 /// A view's columns and Spark's names of their types.
-fn columns(spark: &Spark, view: &str) -> Result<Vec<(String, String)>, SparkError> {
+pub(super) fn columns(spark: &Spark, view: &str) -> Result<Vec<(String, String)>, SparkError> {
     let d = spark.sql(&format!("DESCRIBE {view}"))?;
     let (names, types) = (d.column("col_name")?.str()?, d.column("data_type")?.str()?);
     Ok(names
