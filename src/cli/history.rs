@@ -29,7 +29,11 @@ impl StoreArgs {
     /// `--store`, else the config's `[history] store`, else the default.
     fn open_with(&self, config: &HistoryConfig) -> Result<Store, StoreError> {
         match self.store.as_ref().or(config.store.as_ref()) {
-            Some(spec) => Store::parse(spec),
+            Some(spec) => Store::parse_with(
+                spec,
+                &std::env::current_dir().unwrap_or_else(|_| ".".into()),
+                config.spark_remote.as_deref(),
+            ),
             None => Store::default_for(&std::env::current_dir().unwrap_or_else(|_| ".".into())),
         }
     }
@@ -587,13 +591,16 @@ pub fn audit_recorded(config: &std::path::Path, store: &str, run: &str) -> u8 {
         .ok()
         .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
         .unwrap_or_else(|| ".".into());
-    match (loaded, Store::parse_in(store, &dir)) {
-        (Ok(c), Ok(s)) => audit_store(&s, &c, Some(run), false).0,
-        (Err(e), _) => {
+    let c = match loaded {
+        Ok(c) => c,
+        Err(e) => {
             config_error(&e);
-            EXIT_ERROR
+            return EXIT_ERROR;
         }
-        (_, Err(e)) => {
+    };
+    match Store::parse_with(store, &dir, c.spark_remote.as_deref()) {
+        Ok(s) => audit_store(&s, &c, Some(run), false).0,
+        Err(e) => {
             print_error(&e);
             EXIT_ERROR
         }

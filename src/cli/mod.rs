@@ -317,6 +317,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     install_signal_handlers();
     install_panic_hook();
+    #[cfg(feature = "spark")]
+    crate::history::store::register_spark(crate::spark::history_store::open);
     // A panic anywhere is an internal error (exit 2), never a pass; the
     // unwinding drops the lanes' temp dirs on its way out.
     let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(cli)))

@@ -197,6 +197,9 @@ pub struct HistoryConfig {
     /// the base branch's recorded history; `history_gate` says whether what
     /// stands out fails the run. `None` without the section.
     pub gate: Option<HistoryGate>,
+    /// `[spark] remote`: the server a `spark:` store is on (unless
+    /// SWIMLANE_SPARK_REMOTE names another).
+    pub spark_remote: Option<String>,
 }
 
 /// Whether a head metric outside main's recorded band fails a run.

@@ -32,7 +32,9 @@ impl Config {
             let span = e.span().unwrap_or(0..0);
             at(span, e.message().trim().to_string(), toml_help(e.message()))
         })?;
-        resolve_history(wire.history, wire.audits, &dir, &at)
+        let mut history = resolve_history(wire.history, wire.audits, &dir, &at)?;
+        history.spark_remote = wire.spark.map(|s| s.remote.into_inner());
+        Ok(history)
     }
 
     /// Parses config text; `path` is used in messages, `dir` anchors relative paths.
@@ -295,7 +297,8 @@ impl Config {
             }
             None => (None, None),
         };
-        let history = resolve_history(wire.history, wire.audits, dir, &at)?;
+        let mut history = resolve_history(wire.history, wire.audits, dir, &at)?;
+        history.spark_remote = spark_remote.clone();
         let sample = wire.sample.map(|s| resolve_sample(s, &at)).transpose()?;
         if let Some(sample) = &sample {
             for t in &mut tables {
@@ -774,14 +777,29 @@ fn resolve_history(
     let store = match history.and_then(|h| h.store) {
         None => None,
         Some(s) if s.get_ref().starts_with("git:refs/swimlane/") => Some(s.into_inner()),
-        Some(s) if s.get_ref().starts_with("git:") || s.get_ref().starts_with("spark:") => {
+        Some(s) if s.get_ref().starts_with("git:") => {
             return Err(at(
                 s.span(),
                 format!("history store `{}` is not supported yet", s.get_ref()),
                 Some(
-                    "use a directory, `store = \"dir:PATH\"` (relative to this file), or a ref of this repository, `store = \"git:refs/swimlane/history\"`",
+                    "use a directory, `store = \"dir:PATH\"` (relative to this file), a ref of this repository, `store = \"git:refs/swimlane/history\"`, or a Spark table, `store = \"spark:db.table\"`",
                 ),
             ));
+        }
+        Some(s) if s.get_ref().starts_with("spark:") => {
+            let table = &s.get_ref()["spark:".len()..];
+            let valid = !table.is_empty()
+                && table.split('.').all(|part| {
+                    !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+                });
+            if !valid {
+                return Err(at(
+                    s.span(),
+                    format!("`{table}` is not a Spark table name"),
+                    Some("write `store = \"spark:db.table\"`: names of letters, digits and _"),
+                ));
+            }
+            Some(s.into_inner())
         }
         Some(s) => {
             let path = s.get_ref().strip_prefix("dir:").unwrap_or(s.get_ref());
@@ -822,6 +840,7 @@ fn resolve_history(
         detect,
         overrides,
         gate,
+        spark_remote: None,
     })
 }
 

@@ -299,6 +299,27 @@ fn history_store_is_a_directory_relative_to_the_config() {
     assert!(msg.contains("swimlane.toml:15:9"), "{msg}");
     let msg = error(&with("dir:"));
     assert!(msg.contains("history store is empty"), "{msg}");
+    assert_eq!(
+        parse(&with("spark:lake.swimlane_history"))
+            .unwrap()
+            .history
+            .store
+            .as_deref(),
+        Some("spark:lake.swimlane_history")
+    );
+    let msg = error(&with("spark:lake..history"));
+    assert!(
+        msg.contains("`lake..history` is not a Spark table name"),
+        "{msg}"
+    );
+    assert!(msg.contains("spark:db.table"), "{msg}");
+    // A spark: store's server is the engine's.
+    let c = parse(&format!(
+        "[spark]\nremote = \"sc://spark:15002\"\n{}",
+        with("spark:db.h")
+    ))
+    .unwrap();
+    assert_eq!(c.history.spark_remote.as_deref(), Some("sc://spark:15002"));
 }
 
 #[test]

@@ -36,6 +36,14 @@ pub enum StoreError {
     },
     #[error("history store `{spec}` is not supported yet")]
     Unsupported { spec: String },
+    #[error("history store `{spec}` needs a Spark Connect server, and none is named")]
+    NoSparkRemote { spec: String },
+    #[error(
+        "history store `{spec}` is a Spark table, but this swimlane was built without the Spark engine"
+    )]
+    NoSparkEngine { spec: String },
+    #[error("history store `{spec}`: {message}")]
+    Remote { spec: String, message: String },
     #[error(transparent)]
     Git(#[from] GitRefError),
     #[error("no history store: set $SWIMLANE_DATA_DIR or $HOME, or pass --store DIR")]
@@ -63,6 +71,15 @@ impl Help for StoreError {
             StoreError::Git(GitRefError::Git { .. }) => Some(
                 "run it inside the repository the ref belongs to; fetch the ref with `git fetch origin refs/swimlane/history:refs/swimlane/history`".into(),
             ),
+            StoreError::NoSparkRemote { .. } => Some(
+                "name it in swimlane.toml (`[spark] remote = \"sc://host:15002\"`), or set SWIMLANE_SPARK_REMOTE".into(),
+            ),
+            StoreError::NoSparkEngine { .. } => Some(
+                "install a release built with the Spark engine, or build with `--features spark`".into(),
+            ),
+            StoreError::Remote { .. } => {
+                Some("check that the Spark Connect server runs and that you may create and write the table".into())
+            }
             StoreError::Io { .. } | StoreError::NoDefault => None,
         }
     }
@@ -78,18 +95,49 @@ pub enum Note {
     Accept { series: String, from: String },
 }
 
-/// A directory of segments, or a git ref holding them.
+/// A store that lives where only a connection reaches (a table on a Spark
+/// cluster): each recorded point appended as rows, notes beside them.
+/// `spark::history_store` implements it; the front end registers it with
+/// [`register_spark`], so this module needs nothing of the engine.
+pub trait RemoteStore: std::fmt::Debug {
+    /// How the user names it (`spark:db.table`).
+    fn spec(&self) -> String;
+    /// Appends one point's rows, all or none.
+    fn append(&self, rows: &[Row]) -> Result<(), StoreError>;
+    /// Every row recorded.
+    fn load(&self) -> Result<Vec<Row>, StoreError>;
+    fn add_note(&self, note: &Note) -> Result<(), StoreError>;
+    /// Every note, in the order they were written.
+    fn notes(&self) -> Result<Vec<Note>, StoreError>;
+}
+
+/// Opens `spark:TABLE` on the Spark Connect server `remote`.
+pub type SparkOpener = fn(table: &str, remote: &str) -> Result<Box<dyn RemoteStore>, StoreError>;
+
+static SPARK: std::sync::OnceLock<SparkOpener> = std::sync::OnceLock::new();
+
+/// Makes `spark:` stores available (a build with the Spark engine).
+pub fn register_spark(opener: SparkOpener) {
+    let _ = SPARK.set(opener);
+}
+
+/// A directory of segments, a git ref holding them, or a remote table.
 #[derive(Debug, Clone)]
 pub struct Store {
     /// The directory (for a git ref: a directory in its repository).
     pub root: PathBuf,
     git: Option<GitRef>,
+    remote: Option<std::rc::Rc<dyn RemoteStore>>,
 }
 
 impl Store {
     /// A directory store.
     pub fn dir(root: PathBuf) -> Store {
-        Store { root, git: None }
+        Store {
+            root,
+            git: None,
+            remote: None,
+        }
     }
 
     /// `--store`: `dir:PATH`, a plain path, or `git:refs/swimlane/NAME`
@@ -101,8 +149,19 @@ impl Store {
         )
     }
 
-    /// As [`Store::parse`], a git ref's repository found from `dir`.
+    /// As [`Store::parse`], a git ref's repository found from `dir`; a
+    /// `spark:` store on SWIMLANE_SPARK_REMOTE.
     pub fn parse_in(spec: &str, dir: &Path) -> Result<Store, StoreError> {
+        Store::parse_with(spec, dir, None)
+    }
+
+    /// As [`Store::parse_in`], a `spark:` store on `spark_remote` (the
+    /// config's `[spark] remote`) unless SWIMLANE_SPARK_REMOTE names one.
+    pub fn parse_with(
+        spec: &str,
+        dir: &Path,
+        spark_remote: Option<&str>,
+    ) -> Result<Store, StoreError> {
         if let Some(path) = spec.strip_prefix("dir:") {
             return Ok(Store::dir(path.into()));
         }
@@ -110,16 +169,32 @@ impl Store {
             return Ok(Store {
                 root: dir.to_path_buf(),
                 git: Some(GitRef::new(dir, refname)?),
+                remote: None,
             });
         }
-        if spec.starts_with("spark:") {
-            return Err(StoreError::Unsupported { spec: spec.into() });
+        if let Some(table) = spec.strip_prefix("spark:") {
+            let opener = SPARK
+                .get()
+                .ok_or_else(|| StoreError::NoSparkEngine { spec: spec.into() })?;
+            let env = std::env::var("SWIMLANE_SPARK_REMOTE").ok();
+            let remote = env
+                .as_deref()
+                .or(spark_remote)
+                .ok_or_else(|| StoreError::NoSparkRemote { spec: spec.into() })?;
+            return Ok(Store {
+                root: dir.to_path_buf(),
+                git: None,
+                remote: Some(std::rc::Rc::from(opener(table, remote)?)),
+            });
         }
         Ok(Store::dir(spec.into()))
     }
 
-    /// How the user names this store (`dir:PATH`, `git:REF`).
+    /// How the user names this store (`dir:PATH`, `git:REF`, `spark:TABLE`).
     pub fn spec(&self) -> String {
+        if let Some(r) = &self.remote {
+            return r.spec();
+        }
         match &self.git {
             Some(g) => format!("git:{}", g.refname),
             None => format!("dir:{}", self.root.display()),
@@ -149,6 +224,10 @@ impl Store {
 
     /// Writes one point's rows as a new segment.
     pub fn record(&self, rows: &[Row]) -> Result<PathBuf, StoreError> {
+        if let Some(r) = &self.remote {
+            r.append(rows)?;
+            return Ok(PathBuf::from(r.spec()));
+        }
         let run = rows.first().map_or("empty", |r| r.run.as_str());
         let bytes = self.segment_bytes(rows)?;
         self.add(
@@ -162,6 +241,10 @@ impl Store {
     /// Adds a note (an exclusion or an accepted level) as a file of its own,
     /// written like a segment.
     pub fn note(&self, note: &Note) -> Result<PathBuf, StoreError> {
+        if let Some(r) = &self.remote {
+            r.add_note(note)?;
+            return Ok(PathBuf::from(r.spec()));
+        }
         let bytes = serde_json::to_vec_pretty(note).map_err(|e| StoreError::Io {
             path: self.root.clone(),
             source: std::io::Error::other(e),
@@ -204,6 +287,9 @@ impl Store {
 
     /// Every note, in the order they were written.
     pub fn notes(&self) -> Result<Vec<Note>, StoreError> {
+        if let Some(r) = &self.remote {
+            return r.notes();
+        }
         if let Some(g) = &self.git {
             return g
                 .files("notes")?
@@ -284,6 +370,12 @@ impl Store {
     /// or recorder at the same time loses nothing. Returns (segments
     /// before, rows kept, rows dropped).
     pub fn compact(&self, keep_from: Option<i64>) -> Result<(usize, usize, usize), StoreError> {
+        if let Some(r) = &self.remote {
+            return Err(StoreError::Remote {
+                spec: r.spec(),
+                message: "a Spark table is compacted by the cluster's own tools (OPTIMIZE, or a rewrite with a filter on as_of)".into(),
+            });
+        }
         let segments = self.load_segments()?;
         if segments.len() <= 1 && keep_from.is_none() {
             return Ok((segments.len(), segments.iter().map(|s| s.1.len()).sum(), 0));
@@ -336,6 +428,10 @@ impl Store {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         let read: Vec<(PathBuf, Vec<Row>)> = match &self.git {
+            _ if self.remote.is_some() => {
+                let r = self.remote.as_ref().expect("checked");
+                vec![(PathBuf::from(r.spec()), r.load()?)]
+            }
             Some(g) => g
                 .files("segments")?
                 .into_iter()
@@ -449,7 +545,8 @@ fn read_bytes(path: &Path, bytes: Vec<u8>) -> Result<Vec<Row>, StoreError> {
     unframe(&df).map_err(damaged)
 }
 
-fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
+/// Rows as the store's long-format frame.
+pub fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
     let strs =
         |f: &dyn Fn(&Row) -> Option<&str>| -> Vec<Option<&str>> { rows.iter().map(f).collect() };
     let points: ListChunked = rows
@@ -486,7 +583,8 @@ fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
     )
 }
 
-fn unframe(df: &DataFrame) -> PolarsResult<Vec<Row>> {
+/// The store's long-format frame as rows.
+pub fn unframe(df: &DataFrame) -> PolarsResult<Vec<Row>> {
     let s = |name: &str| -> PolarsResult<StringChunked> {
         Ok(df.column(name)?.cast(&DataType::String)?.str()?.clone())
     };
@@ -612,11 +710,14 @@ mod tests {
     }
 
     #[test]
-    fn only_refs_under_refs_swimlane_and_no_spark_stores() {
+    fn only_refs_under_refs_swimlane_and_spark_stores_only_with_the_engine() {
         let e = Store::parse("git:refs/heads/main").unwrap_err();
         assert!(e.help().unwrap().contains("only refs under refs/swimlane/"));
-        let e = Store::parse("spark:db.history").unwrap_err();
-        assert!(e.help().unwrap().contains("dir:PATH"));
+        // The library's tests register no Spark engine.
+        let e =
+            Store::parse_with("spark:db.history", Path::new("."), Some("sc://x:1")).unwrap_err();
+        assert!(matches!(e, StoreError::NoSparkEngine { .. }), "{e}");
+        assert!(e.help().unwrap().contains("--features spark"));
         assert_eq!(Store::parse("dir:/x").unwrap().root, PathBuf::from("/x"));
     }
 }

@@ -366,8 +366,12 @@ fn history_store(
 ) -> Result<crate::history::store::Store, crate::history::store::StoreError> {
     use crate::history::store::Store;
     let spec = opts.store.clone().or_else(|| config.history.store.clone());
-    spec.as_deref()
-        .map_or_else(|| Store::default_for(&config.dir), Store::parse)
+    let remote = opts.spark_remote.as_ref().or(config.spark_remote.as_ref());
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    spec.as_deref().map_or_else(
+        || Store::default_for(&config.dir),
+        |spec| Store::parse_with(spec, &cwd, remote.map(String::as_str)),
+    )
 }
 
 /// With `[history]` configured: head's profiles placed in the history

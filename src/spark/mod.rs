@@ -18,6 +18,7 @@
 
 mod distribution;
 mod exact;
+pub mod history_store;
 mod join;
 mod paired;
 pub mod profile;

@@ -23,6 +23,12 @@ pub struct Spark {
     paths: Option<(std::path::PathBuf, String)>,
 }
 
+impl std::fmt::Debug for Spark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Spark({})", self.remote)
+    }
+}
+
 impl Spark {
     /// Connects to `remote` (`sc://host:port`) and checks, within
     /// [`CONNECT_TIMEOUT`], that the server answers.

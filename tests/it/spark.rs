@@ -1428,3 +1428,180 @@ fn profiles_on_spark_equal_the_local_ones_within_their_stated_errors() {
     assert_eq!(local.duplicate_keys, Some(2), "7 and 11");
     check(&local, &on_spark.head, &kh);
 }
+
+/// A Spark table name of this test run, dropped when it ends.
+struct SparkTable {
+    spark: Spark,
+    name: String,
+}
+
+impl Drop for SparkTable {
+    fn drop(&mut self) {
+        for t in [self.name.clone(), format!("{}_notes", self.name)] {
+            let _ = self.spark.sql(&format!("DROP TABLE IF EXISTS {t}"));
+        }
+    }
+}
+
+#[test]
+fn a_spark_table_store_holds_the_same_series_and_audits_as_a_directory() {
+    let Some(remote) = remote() else { return };
+    let table = SparkTable {
+        spark: Spark::connect(&remote).unwrap(),
+        name: format!(
+            "default.swl_history_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        ),
+    };
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let spark_store = format!("spark:{}", table.name);
+    let dir_store = format!("dir:{}", dir.join("store").display());
+    let swimlane = |args: &[&str]| {
+        let o = Command::new(BIN)
+            .args(args)
+            .current_dir(dir)
+            .env("SWIMLANE_SPARK_REMOTE", &remote)
+            .env("SWIMLANE_DATA_DIR", dir.join("data"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        (o.status.code().unwrap_or(-1), text)
+    };
+    // Nothing recorded yet: an empty history, not an error.
+    let (code, text) = swimlane(&["history", "ls", "--store", &spark_store]);
+    assert_eq!(code, 0, "{text}");
+    // Twelve days, one file recorded into both stores as the same point
+    // (the same --as-of); on day 11 the nulls jump.
+    for day in 0..12 {
+        let nulls = if day < 11 { 100 } else { 4 };
+        let csv: String = (0..400)
+            .map(|i| {
+                let thumb = if i % nulls == 0 { "" } else { "up" };
+                format!("{i},{thumb},{}\n", (i * 7 + day) % 400)
+            })
+            .collect();
+        fs::write(dir.join("plays.csv"), format!("id,thumb,score\n{csv}")).unwrap();
+        let as_of = format!("2026-03-{:02}", day + 1);
+        for store in [&spark_store, &dir_store] {
+            let (code, text) = swimlane(&[
+                "profile",
+                "plays.csv",
+                "--key",
+                "id",
+                "--record",
+                "--as-of",
+                &as_of,
+                "--store",
+                store,
+            ]);
+            assert!(code == 0 || day == 11, "{store} day {day}: {text}");
+        }
+    }
+    let audit = |store: &str| -> Value {
+        let out = dir.join("audit.json");
+        let (code, text) = swimlane(&["audit", "--store", store, "--json", out.to_str().unwrap()]);
+        assert_eq!(code, 1, "{store}: {text}");
+        let mut v: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+        // Run ids differ between the stores (each recording is its own).
+        for s in v["series"].as_array_mut().unwrap() {
+            s.as_object_mut().unwrap().remove("run");
+            for c in s["changepoints"].as_array_mut().unwrap() {
+                c.as_object_mut().unwrap().remove("run");
+            }
+        }
+        v
+    };
+    let (on_spark, in_dir) = (audit(&spark_store), audit(&dir_store));
+    assert_eq!(on_spark["series"], in_dir["series"]);
+    assert_eq!(on_spark["verdict"], "fail");
+    let anomalies: Vec<&str> = on_spark["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["check"]["status"] == "anomaly")
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        anomalies,
+        ["plays.thumb.null_count", "plays.thumb.null_fraction"]
+    );
+    // The series read back equal, sketches included (the CSV export
+    // leaves sketches out; `show --json` has every point).
+    let show = |store: &str, series: &str| -> Value {
+        let out = dir.join("show.json");
+        let (code, text) = swimlane(&[
+            "history",
+            "show",
+            series,
+            "--store",
+            store,
+            "--json",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{text}");
+        let mut v: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+        for p in v["points"].as_array_mut().unwrap() {
+            p.as_object_mut().unwrap().remove("run");
+        }
+        v.as_object_mut().unwrap().remove("anomalies");
+        v
+    };
+    assert_eq!(
+        show(&spark_store, "plays.score.p50"),
+        show(&dir_store, "plays.score.p50")
+    );
+    // A note on the Spark table: the day-11 run excluded, the audit passes.
+    let day11 = {
+        let out = dir.join("show.json");
+        swimlane(&[
+            "history",
+            "show",
+            "plays.row_count",
+            "--store",
+            &spark_store,
+            "--json",
+            out.to_str().unwrap(),
+        ]);
+        let v: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+        v["points"][11]["run"].as_str().unwrap().to_string()
+    };
+    let (code, text) = swimlane(&[
+        "history",
+        "exclude",
+        &day11,
+        "--reason",
+        "bad load",
+        "--store",
+        &spark_store,
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = swimlane(&["audit", "--store", &spark_store, "--at", &day11]);
+    assert_eq!(code, 0, "{text}");
+    let page = dir.join("history.html");
+    let (code, text) = swimlane(&[
+        "history",
+        "report",
+        "--html",
+        page.to_str().unwrap(),
+        "--store",
+        &spark_store,
+    ]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("12 runs"), "{text}");
+    let (code, text) = swimlane(&["history", "compact", "--store", &spark_store]);
+    assert_eq!(code, 2);
+    assert!(
+        text.contains("compacted by the cluster's own tools"),
+        "{text}"
+    );
+}
