@@ -6,7 +6,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::html::{STYLE, esc};
+use super::esc;
+use super::html::STYLE;
 use super::series_svg;
 use crate::model::history::{Dashboard, SeriesPlot};
 use crate::model::significant;

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{
-    changed_columns, headline, inline_diff, key_text, marked_up, num, revisions, short_cell,
+    changed_columns, esc, headline, inline_diff, key_text, marked_up, num, revisions, short_cell,
     summary_cells,
 };
 use crate::model::{Feature, Plot, RowSample, RunReport, TableReport, TestName, Verdict};
@@ -57,22 +57,6 @@ svg text.dl { fill: var(--regression); font-weight: 600; }
 .legend .lb { background: var(--base); } .legend .lh { background: var(--head); }
 footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 "#;
-
-/// Escapes text for HTML content and attributes.
-pub(super) fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// One of swimlane's own messages: escaped, with its `code` spans as <code>.
 fn message(s: &str) -> String {

@@ -153,6 +153,22 @@ pub fn marked_up(pieces: &[Piece], esc: impl Fn(&str) -> String) -> String {
 }
 
 /// A number for humans: 4 decimals, or scientific when very large or small.
+/// Escapes text for HTML content and attributes.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The summary of head against the base branch's history.
 pub fn history_line(h: &crate::model::history::HistoryCheck) -> String {
     let gate = match (h.findings.is_empty(), h.gate) {

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::esc;
+use super::esc;
 use crate::model::history::{Overlay, PointState, SeriesPlot};
 use crate::model::significant;
 
