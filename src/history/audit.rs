@@ -294,6 +294,22 @@ pub struct Configured<'a> {
     pub expr: &'a Expr,
 }
 
+impl Configured<'_> {
+    /// Every `[[audit]]` of `config`.
+    pub fn all(config: &crate::config::HistoryConfig) -> Vec<Configured<'_>> {
+        config
+            .audits
+            .iter()
+            .map(|a| Configured {
+                name: &a.name,
+                table: a.table.as_deref(),
+                column: a.column.as_deref(),
+                expr: &a.expr,
+            })
+            .collect()
+    }
+}
+
 const TABLE_METRICS: [&str; 2] = ["row_count", "duplicate_keys"];
 
 /// A run's sketch of one column: (as-of, recorded-at, run, points).

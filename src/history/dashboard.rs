@@ -100,16 +100,7 @@ fn audit_bounds(
     if config.audits.is_empty() {
         return out;
     }
-    let configured: Vec<Configured<'_>> = config
-        .audits
-        .iter()
-        .map(|a| Configured {
-            name: &a.name,
-            table: a.table.as_deref(),
-            column: a.column.as_deref(),
-            expr: &a.expr,
-        })
-        .collect();
+    let configured = Configured::all(config);
     let checks = Checks::new(&configured, series, rows, notes);
     let runs: BTreeSet<&str> = rows.iter().map(|r| r.run.as_str()).collect();
     for run in runs {

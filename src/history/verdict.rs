@@ -31,16 +31,7 @@ pub fn audit(
     strict: bool,
 ) -> Result<AuditReport, NoSuchRun> {
     let mut all = watch::series(rows);
-    let configured: Vec<Configured<'_>> = config
-        .audits
-        .iter()
-        .map(|a| Configured {
-            name: &a.name,
-            table: a.table.as_deref(),
-            column: a.column.as_deref(),
-            expr: &a.expr,
-        })
-        .collect();
+    let configured = Configured::all(config);
     let checks = check_all(&configured, &all, rows, notes, at);
     // History as it stood at `at`: later points neither judge nor move it.
     if let Some(run) = at {

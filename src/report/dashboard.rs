@@ -8,9 +8,8 @@ use std::io::{self, Write};
 
 use super::esc;
 use super::html::STYLE;
-use super::series_svg;
+use super::series_svg::{self, date, n};
 use crate::model::history::{Dashboard, SeriesPlot};
-use crate::model::significant;
 
 const DASHBOARD_STYLE: &str = r#"
 body { max-width: 1600px; }
@@ -18,16 +17,6 @@ body { max-width: 1600px; }
 .legend .la { background: var(--regression); border-radius: 50%; } .legend .le { background: var(--muted); border-radius: 50%; }
 .legend .lband { background: var(--base); opacity: .3; } .legend .lbound { border-top: 2px dashed var(--error); height: 0; }
 "#;
-
-fn n(x: f64) -> String {
-    significant(x, 4, 9, 2)
-}
-
-fn date(micros: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(micros)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
-}
 
 /// Writes the dashboard page.
 pub fn render(d: &Dashboard, out: &mut dyn Write) -> io::Result<()> {

@@ -42,11 +42,13 @@ svg .hit { fill: transparent; }
 .panel figcaption { color: var(--muted); font-size: 12px; }
 "#;
 
-fn n(x: f64) -> String {
+/// A number for a plot's labels.
+pub(super) fn n(x: f64) -> String {
     significant(x, 4, 9, 2)
 }
 
-fn date(micros: i64) -> String {
+/// A date for a plot's labels (UTC).
+pub(super) fn date(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .map(|t| t.format("%Y-%m-%d").to_string())
         .unwrap_or_default()

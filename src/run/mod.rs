@@ -335,16 +335,11 @@ fn record(
             return None;
         }
     };
-    let mut profiled = Vec::new();
-    for t in tables {
-        match &t.profile {
-            Some(p) => profiled.push((t.name.as_str(), &p.head)),
-            None => notes.push(format!(
-                "--record: table `{}` has no profile (it was not compared), so it is not recorded",
-                t.name
-            )),
-        }
-    }
+    let profiled = head_profiles(
+        tables,
+        notes,
+        "--record: table `{}` has no profile (it was not compared), so it is not recorded",
+    );
     let meta = history::Meta::now(None, commit, None);
     match store.record(&history::rows(&meta, &profiled)) {
         Ok(_) => Some(crate::model::Recorded {
@@ -356,6 +351,23 @@ fn record(
             None
         }
     }
+}
+
+/// Head's profile of each table, and a note (`why`, the table's name in
+/// place of `{}`) for each table without one.
+fn head_profiles<'a>(
+    tables: &'a [TableReport],
+    notes: &mut Vec<String>,
+    why: &str,
+) -> Vec<(&'a str, &'a crate::model::profile::Profile)> {
+    let mut out = Vec::new();
+    for t in tables {
+        match &t.profile {
+            Some(p) => out.push((t.name.as_str(), &p.head)),
+            None => notes.push(why.replace("{}", &t.name)),
+        }
+    }
+    out
 }
 
 /// The store `--store` names, else the config's `[history] store`, else
@@ -401,16 +413,11 @@ fn against_history(
             return None;
         }
     };
-    let mut head = Vec::new();
-    for t in tables {
-        match &t.profile {
-            Some(p) => head.push((t.name.as_str(), &p.head)),
-            None => notes.push(format!(
-                "history: table `{}` has no profile (it was not compared), so it was not placed in main's history",
-                t.name
-            )),
-        }
-    }
+    let head = head_profiles(
+        tables,
+        notes,
+        "history: table `{}` has no profile (it was not compared), so it was not placed in main's history",
+    );
     let tip = revs
         .base_report
         .tip

@@ -93,9 +93,10 @@ impl SparkStore {
     }
 
     /// `query`'s answer, or `None` when the table it reads does not exist
-    /// yet (nothing recorded).
+    /// yet or is empty (nothing recorded).
     fn read(&self, query: &str) -> Result<Option<polars::prelude::DataFrame>, StoreError> {
         match self.spark.sql(query) {
+            Ok(df) if df.height() == 0 => Ok(None),
             Ok(df) => Ok(Some(df)),
             Err(super::SparkError::Query { message, .. })
                 if message.contains("TABLE_OR_VIEW_NOT_FOUND") =>
@@ -149,9 +150,6 @@ impl RemoteStore for SparkStore {
         let Some(df) = self.read(&query)? else {
             return Ok(Vec::new());
         };
-        if df.height() == 0 {
-            return Ok(Vec::new());
-        }
         crate::history::store::unframe(&df).map_err(|e| self.error(e))
     }
 
@@ -177,9 +175,6 @@ impl RemoteStore for SparkStore {
         let Some(df) = self.read(&query)? else {
             return Ok(Vec::new());
         };
-        if df.height() == 0 {
-            return Ok(Vec::new());
-        }
         let notes = df.column("note").map_err(|e| self.error(e))?;
         let notes = notes.str().map_err(|e| self.error(e))?;
         notes

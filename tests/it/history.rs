@@ -48,6 +48,12 @@ fn record(dir: &Path, day: usize) -> Output {
     } else {
         format!("2026-02-{:02}T00:00:00Z", day - 27)
     };
+    record_as_of(dir, &as_of)
+}
+
+/// `swimlane profile plays.csv --key id --record --as-of AS_OF` into the
+/// store `store` of `dir`.
+fn record_as_of(dir: &Path, as_of: &str) -> Output {
     swimlane(
         dir,
         &[
@@ -57,7 +63,7 @@ fn record(dir: &Path, day: usize) -> Output {
             "id",
             "--record",
             "--as-of",
-            &as_of,
+            as_of,
             "--store",
             "store",
         ],
@@ -842,20 +848,7 @@ fn the_dashboard_of_forty_five_runs_renders_its_flagged_series_first() {
     for day in 0..45 {
         fs::write(dir.join("plays.csv"), steady_plays(day)).unwrap();
         let as_of = format!("2026-{:02}-{:02}", 1 + day / 28, 1 + day % 28);
-        let o = swimlane(
-            dir,
-            &[
-                "profile",
-                "plays.csv",
-                "--key",
-                "id",
-                "--record",
-                "--as-of",
-                &as_of,
-                "--store",
-                "store",
-            ],
-        );
+        let o = record_as_of(dir, &as_of);
         assert!(o.status.code() == Some(0) || day >= 30, "{}", text(&o));
         let out = text(&o);
         let run = out

@@ -70,6 +70,18 @@ fn pair(n: i64) -> (DataFrame, DataFrame) {
     (side(false), side(true))
 }
 
+/// `base` and `head` written as `b.parquet` and `h.parquet` in `dir`.
+fn parquet_pair(
+    dir: &Path,
+    base: &DataFrame,
+    head: &DataFrame,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (b, h) = (dir.join("b.parquet"), dir.join("h.parquet"));
+    write_parquet(base, &b);
+    write_parquet(head, &h);
+    (b, h)
+}
+
 fn compare_json(dir: &Path, engine: &[&str]) -> (i32, Value, String) {
     let out = dir.join(format!(
         "{}.json",
@@ -647,10 +659,8 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
     let Some(remote) = remote() else { return };
     let spark = Spark::connect(&remote).unwrap();
     let d = tempfile::tempdir().unwrap();
-    let (b, h) = (d.path().join("b.parquet"), d.path().join("h.parquet"));
     let (base, head) = (options_pair(2_000, false), options_pair(2_000, true));
-    write_parquet(&base, &b);
-    write_parquet(&head, &h);
+    let (b, h) = parquet_pair(d.path(), &base, &head);
     let mut table = Table::new("t", "t.parquet", Format::Parquet, CompareMode::Exact);
     table.key = vec!["id".into()];
     table.strings = StringOptions {
@@ -1317,10 +1327,8 @@ fn profiles_on_spark_equal_the_local_ones_within_their_stated_errors() {
     let Some(remote) = remote() else { return };
     let spark = Spark::connect(&remote).unwrap();
     let d = tempfile::tempdir().unwrap();
-    let (b, h) = (d.path().join("b.parquet"), d.path().join("h.parquet"));
     let (base, head) = (features(30_000, false), features(30_000, true));
-    write_parquet(&base, &b);
-    write_parquet(&head, &h);
+    let (b, h) = parquet_pair(d.path(), &base, &head);
     let table = Table::new(
         "features",
         "f.parquet",
