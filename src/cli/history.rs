@@ -89,6 +89,11 @@ pub struct ProfileArgs {
     /// Write the profiles (and the audit, when recording) as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Profile with this engine: `spark` profiles each PATH on the cluster
+    /// (a path or URI it reads, or `table:db.name` of its catalog)
+    /// [default: local, or spark for such locations].
+    #[command(flatten)]
+    engine: super::EngineArgs,
 }
 
 #[derive(Args)]
@@ -205,8 +210,20 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         eprintln!("error: --name names one table; give one PATH, or drop --name");
         return EXIT_ERROR;
     }
+    let on_cluster = args
+        .paths
+        .iter()
+        .any(|p| crate::engine::cluster_source(&p.to_string_lossy()));
+    let spark = args.engine.engine == Some(super::EngineArg::Spark)
+        || (on_cluster && args.engine.engine.is_none());
     let mut tables = Vec::new();
-    for path in &args.paths {
+    if spark {
+        match on_spark(args) {
+            Ok(t) => tables = t,
+            Err(code) => return code,
+        }
+    }
+    for path in args.paths.iter().filter(|_| !spark) {
         // A directory: each table in it (a file, or a directory of parts),
         // named after it.
         let found: Vec<(PathBuf, Option<String>, Option<crate::config::Format>)> = if path.is_dir()
@@ -286,6 +303,80 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         Ok(()) => code,
         Err(code) => code,
     }
+}
+
+/// Each PATH profiled on the Spark cluster; an exit code after saying why
+/// not.
+fn on_spark(args: &ProfileArgs) -> Result<Vec<(String, crate::model::profile::Profile)>, u8> {
+    let remote = args
+        .engine
+        .spark_remote
+        .clone()
+        .or_else(|| args.config.load().ok().and_then(|c| c.spark_remote));
+    let Some(remote) = remote else {
+        eprintln!(
+            "error: --engine spark needs the server: --spark-remote sc://host:15002 (or SWIMLANE_SPARK_REMOTE, or `[spark] remote` in the config)"
+        );
+        return Err(EXIT_ERROR);
+    };
+    spark_profiles(args, &remote)
+}
+
+#[cfg(feature = "spark")]
+fn spark_profiles(
+    args: &ProfileArgs,
+    remote: &str,
+) -> Result<Vec<(String, crate::model::profile::Profile)>, u8> {
+    use crate::config::Format;
+    let spark = crate::spark::Spark::connect(remote).map_err(|e| {
+        print_error(&e);
+        EXIT_ERROR
+    })?;
+    let mut out = Vec::new();
+    for path in &args.paths {
+        let text = path.to_string_lossy();
+        let location = if crate::engine::cluster_source(&text) {
+            text.to_string()
+        } else {
+            if path.is_dir() {
+                eprintln!(
+                    "error: {} is a directory: on the Spark engine, name each table (a file, a glob of parts, or table:db.name)",
+                    path.display()
+                );
+                return Err(EXIT_ERROR);
+            }
+            spark.cluster_path(&std::path::absolute(path).unwrap_or_else(|_| path.clone()))
+        };
+        let format = Format::from_path(&location).unwrap_or(Format::Parquet);
+        let name = args.name.clone().unwrap_or_else(|| {
+            let last = location
+                .strip_prefix("table:")
+                .map(|t| t.rsplit('.').next().unwrap_or(t))
+                .unwrap_or_else(|| location.rsplit('/').next().unwrap_or(&location));
+            last.split('.').next().unwrap_or("table").to_string()
+        });
+        let read = crate::spark::Read::at(&location);
+        match crate::spark::profile::of_location(&spark, &read, format, &args.key) {
+            Ok(p) => out.push((name, p)),
+            Err(e) => {
+                eprintln!("error: cannot profile {location} on Spark");
+                print_error(&e);
+                return Err(EXIT_ERROR);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(not(feature = "spark"))]
+fn spark_profiles(
+    _: &ProfileArgs,
+    _: &str,
+) -> Result<Vec<(String, crate::model::profile::Profile)>, u8> {
+    eprintln!(
+        "error: this swimlane was built without the Spark engine\n  help: install a release built with it, or build with `--features spark`"
+    );
+    Err(EXIT_ERROR)
 }
 
 /// The config's history settings and the store they (or --store) name;

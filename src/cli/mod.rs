@@ -159,16 +159,16 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
 }
 
 #[derive(Args)]
-struct EngineArgs {
+pub(super) struct EngineArgs {
     /// Compare exact tables with this engine: `local` (polars on this
     /// machine) or `spark` (Spark SQL through Spark Connect) [default: the
     /// config's `engine`, else local].
     #[arg(long, value_enum)]
-    engine: Option<EngineArg>,
+    pub(super) engine: Option<EngineArg>,
     /// The Spark Connect server for the spark engine (sc://host:15002)
     /// [default: the config's `[spark] remote`].
     #[arg(long, value_name = "URL", env = "SWIMLANE_SPARK_REMOTE")]
-    spark_remote: Option<String>,
+    pub(super) spark_remote: Option<String>,
 }
 
 impl EngineArgs {
@@ -181,7 +181,7 @@ impl EngineArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum EngineArg {
+pub(super) enum EngineArg {
     Local,
     Spark,
 }

@@ -56,6 +56,35 @@ pub fn profiles(
     })
 }
 
+/// The profile of the table at `read` (a path or URI the cluster reads in
+/// `format`, or `table:db.name` of its catalog), with `key`'s duplicated
+/// values: `swimlane profile --engine spark`.
+pub fn of_location(
+    spark: &Spark,
+    read: &super::Read,
+    format: crate::config::Format,
+    key: &[String],
+) -> Result<Profile, SparkError> {
+    use crate::config::{CompareMode, Table};
+    let table = Table::new("profile", &read.location, format, CompareMode::Exact);
+    let from = super::read::source(spark, &table, "swl_p", read)?;
+    spark.sql(&format!(
+        "CREATE OR REPLACE TEMP VIEW swl_p AS SELECT * FROM {from}"
+    ))?;
+    let columns = super::read::columns(spark, "swl_p")?;
+    if let Some(k) = key.iter().find(|k| !columns.iter().any(|(n, _)| n == *k)) {
+        return Err(SparkError::Unsupported {
+            what: format!("tables with the key column `{k}`"),
+            actual: format!(
+                "({}) has columns {}",
+                read.location,
+                sql_list(&columns, ", ", |(n, _)| format!("`{n}`"))
+            ),
+        });
+    }
+    profile(spark, "swl_p", &columns, key)
+}
+
 /// The profile of `view`, whose columns are `columns` (name, Spark type);
 /// with `key`, its duplicated keys.
 pub fn profile(

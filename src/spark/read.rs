@@ -131,7 +131,12 @@ fn number_rows(
 /// the table's format. CSV and NDJSON are read with the schema the local
 /// reader inferred when there is one (Spark's own inference otherwise, for
 /// files only the cluster sees), through a view of their own.
-fn source(spark: &Spark, table: &Table, view: &str, read: &Read) -> Result<String, SparkError> {
+pub(super) fn source(
+    spark: &Spark,
+    table: &Table,
+    view: &str,
+    read: &Read,
+) -> Result<String, SparkError> {
     if let Some(name) = read.location.strip_prefix("table:") {
         return Ok(name.split('.').map(ident).collect::<Vec<_>>().join("."));
     }

@@ -975,6 +975,46 @@ fn the_dashboard_of_forty_five_runs_renders_its_flagged_series_first() {
     );
     assert!(!dir.join("x.html").exists());
 
+    // A level accepted from day 30 on: a green rule there, and its
+    // anomalies gone (the change point stays, so it is still flagged).
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "accept",
+            "plays.thumb.null_fraction",
+            "--from",
+            &runs[30],
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let accepted = dir.join("accepted.html");
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "report",
+            "--html",
+            accepted.to_str().unwrap(),
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let accepted_html = fs::read_to_string(&accepted).unwrap();
+    let panel = accepted_html
+        .split("<h3>plays.thumb.null_fraction</h3>")
+        .nth(1)
+        .unwrap()
+        .split("</figure>")
+        .next()
+        .unwrap();
+    assert_eq!(panel.matches("class=\"acc\"").count(), 1, "{panel}");
+    assert!(panel.contains(">accepted<"), "{panel}");
+    assert_eq!(panel.matches("class=\"an\"").count(), 0, "{panel}");
+
     let Some(rendered) = crate::reports::render_in_chromium(&page, (1400, 1800)) else {
         return;
     };
@@ -1038,6 +1078,7 @@ fn a_head_that_passes_against_base_is_flagged_against_mains_history() {
     repo.branch_with_file("pr", "NOTES.md", "notes\n");
     let markdown = repo.side.join("report.md");
     let junit = repo.side.join("report.xml");
+    let html = repo.side.join("report.html");
     let r = repo.run(&[
         "run",
         "--base",
@@ -1050,6 +1091,8 @@ fn a_head_that_passes_against_base_is_flagged_against_mains_history() {
         markdown.to_str().unwrap(),
         "--junit",
         junit.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "history_gate = warn: {}", r.describe());
     assert_eq!(r.json["verdict"], "pass");
@@ -1084,6 +1127,17 @@ fn a_head_that_passes_against_base_is_flagged_against_mains_history() {
     assert!(md.contains("`███████████▁`"), "{md}");
     let xml = fs::read_to_string(&junit).unwrap();
     assert!(xml.contains("testsuite name=\"history\""), "{xml}");
+    // The HTML report: each finding's small multiple, head marked after
+    // main's points.
+    let page = fs::read_to_string(&html).unwrap();
+    let panels = page.matches("<svg class=\"series\"").count();
+    assert_eq!(panels, findings.len(), "one small multiple per finding");
+    assert_eq!(
+        page.matches("<circle class=\"hd\"").count(),
+        findings.len(),
+        "head's point is marked in each"
+    );
+    assert!(page.contains("this pull request's head"));
 
     // The same pull request with history_gate = "regression": exit 1.
     repo.write(

@@ -1613,3 +1613,94 @@ fn a_spark_table_store_holds_the_same_series_and_audits_as_a_directory() {
         "{text}"
     );
 }
+
+#[test]
+fn swimlane_profile_on_spark_records_files_and_catalog_tables_as_the_local_one_does() {
+    let Some(remote) = remote() else { return };
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let (_, head) = pair(3_000);
+    write_parquet(&head, &dir.join("plays.parquet"));
+    let catalog = SparkTable {
+        spark: Spark::connect(&remote).unwrap(),
+        name: format!("default.swl_profiled_{}", std::process::id()),
+    };
+    catalog
+        .spark
+        .sql(&format!(
+            "CREATE TABLE {} USING parquet AS SELECT * FROM parquet.`{}`",
+            catalog.name,
+            dir.join("plays.parquet").display()
+        ))
+        .unwrap();
+    let swimlane = |args: &[&str]| {
+        let o = Command::new(BIN)
+            .args(args)
+            .current_dir(dir)
+            .env("SWIMLANE_SPARK_REMOTE", &remote)
+            .env("SWIMLANE_DATA_DIR", dir.join("data"))
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {text}");
+        text
+    };
+    let record = |target: &str, store: &str, engine: &[&str]| {
+        let mut args = vec![
+            "profile",
+            target,
+            "--key",
+            "id",
+            "--name",
+            "plays",
+            "--record",
+            "--as-of",
+            "2026-01-01",
+            "--store",
+            store,
+        ];
+        args.extend(engine);
+        swimlane(&args)
+    };
+    record("plays.parquet", "local", &["--engine", "local"]);
+    let text = record("plays.parquet", "spark", &["--engine", "spark"]);
+    let line = format!("plays: {} rows, 3 columns", head.height());
+    assert!(text.contains(&line), "{text}");
+    // A catalog table is the cluster's: no --engine needed.
+    let table = format!("table:{}", catalog.name);
+    record(&table, "catalog", &[]);
+    let metrics = |store: &str| -> std::collections::BTreeMap<String, f64> {
+        let csv = swimlane(&["history", "export", "--csv", "--store", store]);
+        csv.lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (format!("{}.{}.{}", f[5], f[6], f[7]), f[8].parse().unwrap())
+            })
+            .collect()
+    };
+    let (local, on_spark, catalog_metrics) =
+        (metrics("local"), metrics("spark"), metrics("catalog"));
+    assert_eq!(on_spark, catalog_metrics);
+    assert_eq!(
+        on_spark.keys().collect::<Vec<_>>(),
+        local.keys().collect::<Vec<_>>()
+    );
+    for (series, l) in &local {
+        let r = on_spark[series];
+        let metric = series.rsplit('.').next().unwrap();
+        match metric {
+            "distinct" => assert!((l - r).abs() <= 0.05 * l, "{series}: {l} vs {r}"),
+            // Spark's quantiles are values within 1/10,000 in rank; the
+            // local ones interpolate: both within a step of the data.
+            "p01" | "p50" | "p99" => assert!((l - r).abs() <= 1.0, "{series}: {l} vs {r}"),
+            "mean" | "std" => assert!(close(*l, r, 1e-9), "{series}: {l} vs {r}"),
+            _ => assert_eq!(*l, r, "{series}"),
+        }
+    }
+    assert_eq!(local["plays..duplicate_keys"], 2.0);
+}
