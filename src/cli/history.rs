@@ -132,7 +132,7 @@ enum HistoryCommand {
         store: StoreArgs,
     },
     /// Merge the store's segments into one (dropping points older than
-    /// --retain-days).
+    /// --retain-days, or the config's `[history] retain`).
     Compact {
         /// Keep only points whose as-of time is within this many days.
         #[arg(long, value_name = "DAYS")]
@@ -294,6 +294,7 @@ pub fn profile(args: &ProfileArgs) -> u8 {
             }
         }
         drop(out);
+        retain(&store, &config, &meta.run);
         let (audit_code, report) = audit_store(&store, &config, Some(&meta.run), false);
         code = audit_code;
         doc["run"] = json!(meta.run);
@@ -461,8 +462,10 @@ pub fn history(args: &HistoryArgs) -> u8 {
     let config = &config;
     match &args.command {
         HistoryCommand::Compact { retain_days, store } => {
-            let keep_from = retain_days
-                .map(|d| chrono::Utc::now().timestamp_micros() - i64::from(d) * 86_400_000_000);
+            let keep_for = retain_days
+                .map(|d| i64::from(d) * 86_400_000_000)
+                .or(config.retain);
+            let keep_from = keep_for.map(|k| chrono::Utc::now().timestamp_micros() - k);
             match store.open_with(config).and_then(|s| s.compact(keep_from)) {
                 Ok((segments, kept, dropped)) => {
                     println!(
@@ -690,7 +693,10 @@ pub fn audit_recorded(config: &std::path::Path, store: &str, run: &str) -> u8 {
         }
     };
     match Store::parse_with(store, &dir, c.spark_remote.as_deref()) {
-        Ok(s) => audit_store(&s, &c, Some(run), false).0,
+        Ok(s) => {
+            retain(&s, &c, run);
+            audit_store(&s, &c, Some(run), false).0
+        }
         Err(e) => {
             print_error(&e);
             EXIT_ERROR
@@ -722,6 +728,43 @@ pub fn audit(args: &AuditArgs) -> u8 {
         }
     }
     code
+}
+
+/// After `run` is recorded: with `[history] retain`, points older than it
+/// keeps are dropped (the store compacted) when there are any, and said
+/// so; never `run` itself (a backfill older than `retain` stays until the
+/// next point is recorded). A store that cannot be compacted here (a Spark
+/// table) is left as it is, with a note.
+fn retain(store: &Store, config: &HistoryConfig, run: &str) {
+    let Some(keep_for) = config.retain else {
+        return;
+    };
+    let rows = match store.load() {
+        Ok(rows) => rows,
+        Err(_) => return, // the audit that follows says why
+    };
+    let recorded = rows
+        .iter()
+        .filter(|r| r.run == run)
+        .map(|r| r.as_of)
+        .min()
+        .unwrap_or(i64::MAX);
+    let keep_from = (chrono::Utc::now().timestamp_micros() - keep_for).min(recorded);
+    let old = rows.iter().filter(|r| r.as_of < keep_from).count();
+    if old == 0 {
+        return;
+    }
+    match store.compact(Some(keep_from)) {
+        Ok((_, _, dropped)) => println!(
+            "retain: {dropped} rows older than {} dropped from {}",
+            history::show_time(keep_from),
+            store.spec()
+        ),
+        Err(e) => println!(
+            "note: retain: {old} rows are older than the store keeps, and were not dropped: {}",
+            crate::error::chain(&e)
+        ),
+    }
 }
 
 /// Judges every series at `at` (each one's latest point when `None`) and

@@ -200,6 +200,10 @@ pub struct HistoryConfig {
     /// `[spark] remote`: the server a `spark:` store is on (unless
     /// SWIMLANE_SPARK_REMOTE names another).
     pub spark_remote: Option<String>,
+    /// `[history] retain`: points whose as-of time is older than this
+    /// (microseconds) are dropped when a point is recorded and by `history
+    /// compact`.
+    pub retain: Option<i64>,
 }
 
 /// Whether a head metric outside main's recorded band fails a run.

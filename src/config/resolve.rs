@@ -774,6 +774,20 @@ fn resolve_history(
         None => (Detect::default(), Vec::new()),
     };
     let gate = history.as_ref().map(|h| h.history_gate.unwrap_or_default());
+    let retain = match history.as_ref().and_then(|h| h.retain.as_ref()) {
+        None => None,
+        Some(r) => Some(
+            crate::audit_expr::parse_offset(&format!("-{}", r.get_ref().trim())).ok_or_else(
+                || {
+                    at(
+                        r.span(),
+                        format!("history.retain `{}` is not a duration", r.get_ref()),
+                        Some("write e.g. retain = \"400d\" (days), \"52w\" (weeks) or \"720h\" (hours)"),
+                    )
+                },
+            )?,
+        ),
+    };
     let store = match history.and_then(|h| h.store) {
         None => None,
         Some(s) if s.get_ref().starts_with("git:refs/swimlane/") => Some(s.into_inner()),
@@ -841,6 +855,7 @@ fn resolve_history(
         overrides,
         gate,
         spark_remote: None,
+        retain,
     })
 }
 

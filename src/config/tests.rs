@@ -320,6 +320,21 @@ fn history_store_is_a_directory_relative_to_the_config() {
     ))
     .unwrap();
     assert_eq!(c.history.spark_remote.as_deref(), Some("sc://spark:15002"));
+    let retained = |r: &str| format!("{MINIMAL}\n[history]\nretain = \"{r}\"\n");
+    assert_eq!(
+        parse(&retained("400d")).unwrap().history.retain,
+        Some(400 * 86_400_000_000)
+    );
+    assert_eq!(
+        parse(&retained("2w")).unwrap().history.retain,
+        Some(14 * 86_400_000_000)
+    );
+    let msg = error(&retained("a year"));
+    assert!(
+        msg.contains("history.retain `a year` is not a duration"),
+        "{msg}"
+    );
+    assert!(msg.contains("400d"), "{msg}");
 }
 
 #[test]

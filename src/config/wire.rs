@@ -80,6 +80,8 @@ pub(super) struct WireHistory {
     pub(super) changepoint_pvalue: Option<Spanned<f64>>,
     /// Whether a head metric outside main's recorded band fails a run.
     pub(super) history_gate: Option<super::HistoryGate>,
+    /// How long points are kept: `400d`, `52w`, `720h`.
+    pub(super) retain: Option<Spanned<String>>,
     #[serde(rename = "override")]
     pub(super) overrides: Option<Vec<WireOverride>>,
 }

@@ -1192,3 +1192,50 @@ fn without_recorded_history_the_run_says_so_and_passes() {
         r.stdout
     );
 }
+
+#[test]
+fn retain_drops_points_older_than_it_when_a_point_is_recorded() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::write(dir.join("plays.csv"), plays(0)).unwrap();
+    fs::write(dir.join("h.toml"), "[history]\nretain = \"30d\"\n").unwrap();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let record = |as_of: &str| {
+        let o = swimlane(
+            dir,
+            &[
+                "profile",
+                "plays.csv",
+                "--record",
+                "--as-of",
+                as_of,
+                "--store",
+                "store",
+                "--config",
+                "h.toml",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        text(&o)
+    };
+    // Recorded as backfills, then today's point: the old ones go.
+    let first = record("2025-01-01");
+    assert!(
+        !first.contains("retain: "),
+        "the point just recorded stays: {first}"
+    );
+    let second = record("2025-06-01");
+    assert!(second.contains("dropped"), "the first is dropped: {second}");
+    let out = record(&today);
+    assert!(out.contains("dropped from dir:store"), "{out}");
+    let o = swimlane(dir, &["history", "ls", "--store", "store"]);
+    assert!(
+        text(&o).contains("plays.row_count") && text(&o).contains("    1 points"),
+        "{}",
+        text(&o)
+    );
+    // Without retain nothing is dropped.
+    record_as_of(dir, "2025-01-01");
+    let o = swimlane(dir, &["history", "ls", "--store", "store"]);
+    assert!(text(&o).contains("    2 points"), "{}", text(&o));
+}
