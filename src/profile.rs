@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use polars::prelude::*;
+use polars_arrow::array::Array as _;
 use rayon::prelude::*;
 
 use crate::load::OnDisk;
@@ -217,16 +218,15 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
         text: None,
     };
     if numeric {
-        let floats = if dtype.is_decimal() {
+        let physical = if dtype.is_decimal() {
             s.cast(&DataType::Float64)?
         } else {
-            s.to_physical_repr().cast(&DataType::Float64)?
+            s.to_physical_repr().into_owned()
         };
-        let ca = floats.f64()?;
-        let (values, moments) = finite_values(ca);
-        profile.null_count = (ca.len() - values.len()) as u64;
-        profile.distinct = distinct(&floats)?;
-        profile.numbers = numbers(values, moments);
+        let pass = NumericPass::of(&physical)?;
+        profile.null_count = (s.len() - pass.keys.len()) as u64;
+        profile.distinct = pass.distinct.count() as u64;
+        profile.numbers = numbers(pass);
     } else if matches!(
         dtype,
         DataType::String | DataType::Boolean | DataType::Categorical(..) | DataType::Enum(..)
@@ -252,40 +252,86 @@ fn distinct(s: &Series) -> PolarsResult<u64> {
         .max(1))
 }
 
-/// The non-null, non-NaN values, their sum, min and max, in one pass.
-fn finite_values(ca: &Float64Chunked) -> (Vec<f64>, Moments) {
-    let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
-    let (mut sum, mut min, mut max) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
-    for arr in ca.downcast_iter() {
-        let valid = arr.validity().filter(|v| v.unset_bits() > 0);
-        for (i, &v) in arr.values().iter().enumerate() {
-            let keep = !v.is_nan() && valid.is_none_or(|b| b.get_bit(i));
-            if keep {
-                values.push(v);
-                sum += v;
-                min = min.min(v);
-                max = max.max(v);
-            }
-        }
-    }
-    (values, Moments { sum, min, max })
-}
-
-/// What the pass that gathers values also sums up.
-struct Moments {
+/// One pass over a numeric column's physical values: each non-null,
+/// non-NaN value as a quantile key, their sum and range, and their
+/// distinct count (HyperLogLog++ over the keys, -0 as 0).
+struct NumericPass {
+    keys: Vec<u64>,
     sum: f64,
-    min: f64,
-    max: f64,
+    min: u64,
+    max: u64,
+    distinct: polars_compute::hyperloglogplus::HyperLogLog<u64>,
 }
 
-/// Moments, quantiles and sketch of the non-null, non-NaN values.
-fn numbers(values: Vec<f64>, m: Moments) -> Option<NumberProfile> {
-    let n = values.len();
+impl NumericPass {
+    fn push(&mut self, v: f64) {
+        if v.is_nan() {
+            return;
+        }
+        let v = v + 0.0;
+        let k = quantiles::key(v);
+        self.sum += v;
+        self.min = self.min.min(k);
+        self.max = self.max.max(k);
+        self.keys.push(k);
+        self.distinct.add(&k);
+    }
+
+    /// The pass over `s` (a physical numeric series: floats or integers).
+    fn of(s: &Series) -> PolarsResult<NumericPass> {
+        let mut pass = NumericPass {
+            keys: Vec::with_capacity(s.len() - s.null_count()),
+            sum: 0.0,
+            min: u64::MAX,
+            max: 0,
+            distinct: polars_compute::hyperloglogplus::HyperLogLog::new(),
+        };
+        macro_rules! feed {
+            ($ca:expr) => {
+                for arr in $ca.downcast_iter() {
+                    let valid = arr.validity().filter(|v| v.unset_bits() > 0);
+                    for (i, &v) in arr.values().iter().enumerate() {
+                        if valid.is_none_or(|b| b.get_bit(i)) {
+                            pass.push(v as f64);
+                        }
+                    }
+                }
+            };
+        }
+        match s.dtype() {
+            DataType::Float64 => feed!(s.f64()?),
+            DataType::Float32 => feed!(s.f32()?),
+            DataType::Int64 => feed!(s.i64()?),
+            DataType::Int32 => feed!(s.i32()?),
+            DataType::Int16 => feed!(s.i16()?),
+            DataType::Int8 => feed!(s.i8()?),
+            DataType::UInt64 => feed!(s.u64()?),
+            DataType::UInt32 => feed!(s.u32()?),
+            DataType::UInt16 => feed!(s.u16()?),
+            DataType::UInt8 => feed!(s.u8()?),
+            // Wider or rarer types: through a float column.
+            _ => feed!(s.cast(&DataType::Float64)?.f64()?),
+        }
+        Ok(pass)
+    }
+}
+
+/// Moments, quantiles and sketch of the values a pass gathered.
+fn numbers(pass: NumericPass) -> Option<NumberProfile> {
+    let n = pass.keys.len();
     if n == 0 {
         return None;
     }
-    let (mean, min, max) = (m.sum / n as f64, m.min, m.max);
-    let m2: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+    let mean = pass.sum / n as f64;
+    let (min, max) = (quantiles::value(pass.min), quantiles::value(pass.max));
+    let m2: f64 = pass
+        .keys
+        .iter()
+        .map(|&k| {
+            let d = quantiles::value(k) - mean;
+            d * d
+        })
+        .sum();
     // Every rank the quantiles interpolate between, and the sketch's.
     let qs = [0.01, 0.5, 0.99];
     let mut ranks: Vec<usize> = (0..=SKETCH_STEPS)
@@ -299,7 +345,11 @@ fn numbers(values: Vec<f64>, m: Moments) -> Option<NumberProfile> {
     let at: HashMap<usize, f64> = ranks
         .iter()
         .copied()
-        .zip(quantiles::at_ranks(values, &ranks))
+        .zip(quantiles::at_ranks_of_keys(
+            &pass.keys,
+            (pass.min, pass.max),
+            &ranks,
+        ))
         .collect();
     let q = |p| summary::quantile_by(n, p, |i| at[&i]);
     Some(NumberProfile {
@@ -323,11 +373,18 @@ fn numbers(values: Vec<f64>, m: Moments) -> Option<NumberProfile> {
 
 /// Empty strings and the most frequent values.
 fn text_profile(ca: &StringChunked, distinct: u64) -> TextProfile {
+    // Empty strings from the views' lengths: no array of lengths.
     let empty = ca
-        .str_len_bytes()
-        .iter()
-        .filter(|len| *len == Some(0))
-        .count() as u64;
+        .downcast_iter()
+        .map(|arr| {
+            let valid = arr.validity().filter(|v| v.unset_bits() > 0);
+            arr.views()
+                .iter()
+                .enumerate()
+                .filter(|(i, v)| v.length == 0 && valid.is_none_or(|b| b.get_bit(*i)))
+                .count() as u64
+        })
+        .sum();
     // Top values are kept for categories. Beyond TOP_OF_DISTINCT distinct
     // values (ids, names, URLs) none is frequent enough to watch, and
     // counting them all cost more than the rest of the profile (perf: a
@@ -339,14 +396,35 @@ fn text_profile(ca: &StringChunked, distinct: u64) -> TextProfile {
         };
     }
     // polars' map (foldhash): SipHash was a tenth of profiling a
-    // six-category column.
-    let mut counts: PlHashMap<&str, u64> = PlHashMap::new();
-    for v in ca.iter().flatten() {
-        *counts.entry(v).or_default() += 1;
+    // six-category column. A string of at most 12 bytes lies whole in its
+    // 16-byte view (length, bytes, zero padding), so equal views are equal
+    // strings: those are counted by view, without reading or comparing
+    // bytes; longer ones by their text.
+    let mut short: PlHashMap<u128, u64> = PlHashMap::new();
+    let mut long: PlHashMap<&str, u64> = PlHashMap::new();
+    for arr in ca.downcast_iter() {
+        let valid = arr.validity().filter(|v| v.unset_bits() > 0);
+        for (i, v) in arr.views().iter().enumerate() {
+            if !valid.is_none_or(|b| b.get_bit(i)) {
+                continue;
+            }
+            if v.length <= 12 {
+                *short.entry(v.as_u128()).or_default() += 1;
+            } else {
+                // SAFETY: `i` is below the array's length.
+                *long.entry(unsafe { arr.value_unchecked(i) }).or_default() += 1;
+            }
+        }
     }
-    let mut top: Vec<(String, u64)> = counts
+    let inline = |view: u128| -> String {
+        let bytes = view.to_le_bytes();
+        let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+        String::from_utf8_lossy(&bytes[4..4 + len]).into_owned()
+    };
+    let mut top: Vec<(String, u64)> = short
         .into_iter()
-        .map(|(k, c)| (k.to_string(), c))
+        .map(|(view, c)| (inline(view), c))
+        .chain(long.into_iter().map(|(k, c)| (k.to_string(), c)))
         .collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top.truncate(TOP_VALUES);
@@ -356,6 +434,46 @@ fn text_profile(ca: &StringChunked, distinct: u64) -> TextProfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_values_count_short_and_long_strings_alike() {
+        let long = "a category name longer than twelve bytes";
+        let df = df!(
+            "s" => [Some(long), Some("x"), None, Some(long), Some("x"), Some("x"), Some("")],
+        )
+        .unwrap();
+        let p = of_frame(&df, None).unwrap();
+        let t = p.columns[0].text.as_ref().unwrap();
+        assert_eq!(
+            t.top,
+            [
+                ("x".to_string(), 3),
+                (long.to_string(), 2),
+                (String::new(), 1)
+            ]
+        );
+        assert_eq!((t.empty, p.columns[0].null_count), (1, 1));
+    }
+
+    #[test]
+    fn integers_dates_and_signed_zeros_profile_as_their_numbers() {
+        let df = df!(
+            "i" => [Some(3i32), None, Some(-1), Some(3)],
+            "z" => [0.0f64, -0.0, 1.0, 1.0],
+        )
+        .unwrap();
+        let day = df.column("i").unwrap().cast(&DataType::Date).unwrap();
+        let df = df.hstack(&[day.with_name("day".into())]).unwrap();
+        let p = of_frame(&df, None).unwrap();
+        for c in [&p.columns[0], &p.columns[2]] {
+            let n = c.numbers.as_ref().unwrap();
+            assert_eq!((c.null_count, c.distinct), (1, 2), "{}", c.name);
+            assert_eq!((n.min, n.max, n.p50), (-1.0, 3.0, 3.0), "{}", c.name);
+            assert!((n.mean - 5.0 / 3.0).abs() < 1e-12, "{}", c.name);
+        }
+        // -0 and 0 are one value.
+        assert_eq!(p.columns[1].distinct, 2);
+    }
 
     #[test]
     fn numbers_nulls_and_text_of_a_small_frame() {
@@ -376,6 +494,8 @@ mod tests {
         assert_eq!(n.sketch.points.len(), SKETCH_STEPS + 1);
         assert_eq!(n.sketch.points[0], 1.0);
         assert_eq!(n.sketch.points[SKETCH_STEPS], 3.0);
+        // NaN is a null here, not a value: 1, 2 and 3.
+        assert_eq!(x.distinct, 3);
         let s = &p.columns[1];
         let t = s.text.as_ref().unwrap();
         assert_eq!((s.null_count, t.empty), (1, 1));

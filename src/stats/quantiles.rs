@@ -10,12 +10,14 @@
 
 /// A float's bits, reordered so that unsigned order is numeric order
 /// (negative numbers reversed below the positive ones).
-fn key(x: f64) -> u64 {
+/// `x` as an unsigned key in the same order (NaN excluded by callers).
+pub fn key(x: f64) -> u64 {
     let b = x.to_bits();
     if b >> 63 == 1 { !b } else { b | 1 << 63 }
 }
 
-fn value(k: u64) -> f64 {
+/// The value a [`key`] stands for.
+pub fn value(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
@@ -34,11 +36,17 @@ pub fn at_ranks(values: Vec<f64>, ranks: &[usize]) -> Vec<f64> {
             k
         })
         .collect();
+    at_ranks_of_keys(&keys, (min, max), ranks)
+}
+
+/// As [`at_ranks`], of `keys` ([`key`] of each value) whose smallest and
+/// largest are `range`.
+pub fn at_ranks_of_keys(keys: &[u64], range: (u64, u64), ranks: &[usize]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..ranks.len()).collect();
     order.sort_by_key(|&i| ranks[i]);
     let sorted: Vec<usize> = order.iter().map(|&i| ranks[i]).collect();
     let mut found = Vec::with_capacity(ranks.len());
-    select(&keys, &sorted, Some((min, max)), &mut found);
+    select(keys, &sorted, Some(range), &mut found);
     let mut out = vec![0.0; ranks.len()];
     for (slot, k) in order.into_iter().zip(found) {
         out[slot] = value(k);
@@ -80,7 +88,9 @@ fn select(keys: &[u64], ranks: &[usize], range: Option<(u64, u64)>, out: &mut Ve
     let shift = spread.saturating_sub(BITS);
     let digit = |k: u64| ((k - min) >> shift) as usize;
     let buckets = digit(max) + 1;
-    let mut counts = vec![0usize; buckets];
+    // u32 counts: half the cache a level's histogram takes (a bucket of
+    // more than 2^32 keys is out of reach of one machine's memory).
+    let mut counts = vec![0u32; buckets];
     for &k in keys {
         counts[digit(k)] += 1;
     }
@@ -88,8 +98,8 @@ fn select(keys: &[u64], ranks: &[usize], range: Option<(u64, u64)>, out: &mut Ve
     let mut wanted: Vec<(usize, Vec<usize>)> = Vec::new();
     let (mut bucket, mut below) = (0, 0);
     for &r in ranks {
-        while below + counts[bucket] <= r {
-            below += counts[bucket];
+        while below + counts[bucket] as usize <= r {
+            below += counts[bucket] as usize;
             bucket += 1;
         }
         match wanted.last_mut() {
@@ -97,13 +107,21 @@ fn select(keys: &[u64], ranks: &[usize], range: Option<(u64, u64)>, out: &mut Ve
             _ => wanted.push((bucket, vec![r - below])),
         }
     }
+    // Buckets one key wide (a range of at most 2^BITS keys: small
+    // integers, codes) each hold one value: no gathering.
+    if shift == 0 {
+        for (b, rs) in &wanted {
+            out.extend(rs.iter().map(|_| min + *b as u64));
+        }
+        return;
+    }
     // Gather the wanted buckets' keys in one pass.
     const NONE: u32 = u32::MAX;
     let mut slot = vec![NONE; buckets];
     let mut parts: Vec<Vec<u64>> = Vec::with_capacity(wanted.len());
     for (i, (b, _)) in wanted.iter().enumerate() {
         slot[*b] = i as u32;
-        parts.push(Vec::with_capacity(counts[*b]));
+        parts.push(Vec::with_capacity(counts[*b] as usize));
     }
     for &k in keys {
         let s = slot[digit(k)];
