@@ -840,6 +840,16 @@ fn steady_plays(day: usize) -> String {
     out
 }
 
+/// The figure of `series` on a dashboard page.
+fn panel<'a>(html: &'a str, series: &str) -> &'a str {
+    html.split(&format!("<h3>{series}</h3>"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no panel of {series}"))
+        .split("</figure>")
+        .next()
+        .unwrap()
+}
+
 #[test]
 fn the_dashboard_of_forty_five_runs_renders_its_flagged_series_first() {
     let d = tempfile::tempdir().unwrap();
@@ -911,13 +921,7 @@ fn the_dashboard_of_forty_five_runs_renders_its_flagged_series_first() {
     assert!(html.rfind("panel flagged").unwrap() < first_plain);
     // The null fraction's jump: 15 anomalies (flagged points stay out of
     // the baseline) and a change point at day 30, labelled by its date.
-    let thumb = html
-        .split("<h3>plays.thumb.null_fraction</h3>")
-        .nth(1)
-        .unwrap()
-        .split("</figure>")
-        .next()
-        .unwrap();
+    let thumb = panel(&html, "plays.thumb.null_fraction");
     assert_eq!(thumb.matches("class=\"an\"").count(), 15, "{thumb}");
     assert!(thumb.contains("class=\"cp\""), "{thumb}");
     assert!(thumb.contains(">+1900.0% 2026-02-03<"), "{thumb}");
@@ -925,13 +929,7 @@ fn the_dashboard_of_forty_five_runs_renders_its_flagged_series_first() {
     assert_eq!(html.matches("class=\"ex\"").count(), 26);
     // The audit's bound on score's max, and score's latest histogram over
     // its baseline's (from the sketches): the only numeric series flagged.
-    let score = html
-        .split("<h3>plays.score.max</h3>")
-        .nth(1)
-        .unwrap()
-        .split("</figure>")
-        .next()
-        .unwrap();
+    let score = panel(&html, "plays.score.max");
     assert!(
         score.contains("class=\"bound\"") && score.contains("upper bound of score ceiling"),
         "{score}"
@@ -1004,16 +1002,10 @@ fn the_dashboard_of_forty_five_runs_renders_its_flagged_series_first() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let accepted_html = fs::read_to_string(&accepted).unwrap();
-    let panel = accepted_html
-        .split("<h3>plays.thumb.null_fraction</h3>")
-        .nth(1)
-        .unwrap()
-        .split("</figure>")
-        .next()
-        .unwrap();
-    assert_eq!(panel.matches("class=\"acc\"").count(), 1, "{panel}");
-    assert!(panel.contains(">accepted<"), "{panel}");
-    assert_eq!(panel.matches("class=\"an\"").count(), 0, "{panel}");
+    let thumb = panel(&accepted_html, "plays.thumb.null_fraction");
+    assert_eq!(thumb.matches("class=\"acc\"").count(), 1, "{thumb}");
+    assert!(thumb.contains(">accepted<"), "{thumb}");
+    assert_eq!(thumb.matches("class=\"an\"").count(), 0, "{thumb}");
 
     let Some(rendered) = crate::reports::render_in_chromium(&page, (1400, 1800)) else {
         return;
