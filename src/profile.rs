@@ -150,6 +150,21 @@ impl crate::error::Help for ProfileError {
     }
 }
 
+/// The name history gives the table at `location` (a path, a URI or
+/// `table:db.name`): its file's or table's name up to the first dot
+/// (`table` for a glob).
+pub fn table_name(location: &str) -> String {
+    let last = match location.strip_prefix("table:") {
+        Some(t) => t.rsplit('.').next().unwrap_or(t),
+        None => location.rsplit(['/', '\\']).next().unwrap_or(location),
+    };
+    last.split('.')
+        .next()
+        .filter(|s| !s.is_empty() && !s.contains('*'))
+        .unwrap_or("table")
+        .to_string()
+}
+
 /// The profile of the table at `path` (a file, or a glob of part files),
 /// named `name` or after the file; with `key`, its duplicated keys.
 pub fn of_path(
@@ -163,18 +178,9 @@ pub fn of_path(
     let format = format
         .or_else(|| Format::from_path(&text))
         .ok_or_else(|| ProfileError::Format { path: path.into() })?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| text.to_string());
-    let table_name = name.map(str::to_string).unwrap_or_else(|| {
-        file_name
-            .split('.')
-            .next()
-            .filter(|s| !s.is_empty() && !s.contains('*'))
-            .unwrap_or("table")
-            .to_string()
-    });
+    let table_name = name
+        .map(str::to_string)
+        .unwrap_or_else(|| table_name(&text));
     let df = crate::load::load_path(path, format).map_err(Box::new)?;
     let polars = |source| ProfileError::Polars {
         path: path.into(),

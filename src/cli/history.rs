@@ -216,41 +216,15 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         .any(|p| crate::engine::cluster_source(&p.to_string_lossy()));
     let spark = args.engine.engine == Some(super::EngineArg::Spark)
         || (on_cluster && args.engine.engine.is_none());
-    let mut tables = Vec::new();
-    if spark {
-        match on_spark(args) {
-            Ok(t) => tables = t,
-            Err(code) => return code,
-        }
-    }
-    for path in args.paths.iter().filter(|_| !spark) {
-        // A directory: each table in it (a file, or a directory of parts),
-        // named after it.
-        let found: Vec<(PathBuf, Option<String>, Option<crate::config::Format>)> = if path.is_dir()
-        {
-            match crate::load::tables_in(path, None) {
-                Ok(t) => t
-                    .into_iter()
-                    .map(|(name, (pattern, format))| (path.join(pattern), Some(name), Some(format)))
-                    .collect(),
-                Err(e) => {
-                    eprintln!("error: cannot read the directory {}: {e}", path.display());
-                    return EXIT_ERROR;
-                }
-            }
-        } else {
-            vec![(path.clone(), args.name.clone(), None)]
-        };
-        for (path, name, format) in found {
-            match crate::profile::of_path(&path, name.as_deref(), &args.key, format) {
-                Ok(t) => tables.push(t),
-                Err(e) => {
-                    print_error(&e);
-                    return EXIT_ERROR;
-                }
-            }
-        }
-    }
+    let profiled = if spark {
+        on_spark(args)
+    } else {
+        local_profiles(args)
+    };
+    let tables = match profiled {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
     let mut out = io::stdout().lock();
     for (name, p) in &tables {
         let _ = writeln!(
@@ -306,6 +280,40 @@ pub fn profile(args: &ProfileArgs) -> u8 {
     }
 }
 
+/// Each PATH profiled here: a file or glob is a table, a directory holds
+/// tables (each named after its file or directory of parts); an exit code
+/// after saying why not.
+fn local_profiles(args: &ProfileArgs) -> Result<Vec<(String, crate::model::profile::Profile)>, u8> {
+    let mut tables = Vec::new();
+    for path in &args.paths {
+        let found: Vec<(PathBuf, Option<String>, Option<crate::config::Format>)> = if path.is_dir()
+        {
+            match crate::load::tables_in(path, None) {
+                Ok(t) => t
+                    .into_iter()
+                    .map(|(name, (pattern, format))| (path.join(pattern), Some(name), Some(format)))
+                    .collect(),
+                Err(e) => {
+                    eprintln!("error: cannot read the directory {}: {e}", path.display());
+                    return Err(EXIT_ERROR);
+                }
+            }
+        } else {
+            vec![(path.clone(), args.name.clone(), None)]
+        };
+        for (path, name, format) in found {
+            match crate::profile::of_path(&path, name.as_deref(), &args.key, format) {
+                Ok(t) => tables.push(t),
+                Err(e) => {
+                    print_error(&e);
+                    return Err(EXIT_ERROR);
+                }
+            }
+        }
+    }
+    Ok(tables)
+}
+
 /// Each PATH profiled on the Spark cluster; an exit code after saying why
 /// not.
 fn on_spark(args: &ProfileArgs) -> Result<Vec<(String, crate::model::profile::Profile)>, u8> {
@@ -349,13 +357,10 @@ fn spark_profiles(
             spark.cluster_path(&std::path::absolute(path).unwrap_or_else(|_| path.clone()))
         };
         let format = Format::from_path(&location).unwrap_or(Format::Parquet);
-        let name = args.name.clone().unwrap_or_else(|| {
-            let last = location
-                .strip_prefix("table:")
-                .map(|t| t.rsplit('.').next().unwrap_or(t))
-                .unwrap_or_else(|| location.rsplit('/').next().unwrap_or(&location));
-            last.split('.').next().unwrap_or("table").to_string()
-        });
+        let name = args
+            .name
+            .clone()
+            .unwrap_or_else(|| crate::profile::table_name(&location));
         let read = crate::spark::Read::at(&location);
         match crate::spark::profile::of_location(&spark, &read, format, &args.key) {
             Ok(p) => out.push((name, p)),

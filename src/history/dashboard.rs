@@ -54,6 +54,7 @@ pub fn dashboard(
             notes,
             &lookup,
             bounds.get(&j.name).unwrap_or(&none),
+            true,
         );
         if opts.only_flagged && !p.flagged() {
             left_out += 1;
@@ -79,7 +80,7 @@ pub fn dashboard(
             .into_iter()
             .map(|(name, mut series)| {
                 // Flagged first; a stable order otherwise (by name).
-                series.sort_by_key(|s| !s.flagged());
+                series.sort_by_cached_key(|s| !s.flagged());
                 DashboardTable { name, series }
             })
             .collect(),

@@ -90,7 +90,8 @@ pub fn place(
                 check.checked += 1;
                 if anomaly {
                     let first = j.points.len().saturating_sub(settings.anomaly.window + 1);
-                    let mut p = plot(&j, first, notes, &lookup, &no_bounds);
+                    // The run report draws the series, not a histogram.
+                    let mut p = plot(&j, first, notes, &lookup, &no_bounds, false);
                     if let Some(head) = p.points.last_mut() {
                         head.state = PointState::Head;
                     }

@@ -57,13 +57,15 @@ impl Lookup {
 }
 
 /// The plot of `j`'s points from index `first` on; `bounds` are the audit
-/// bounds on this series by check (one value per point of `j`).
+/// bounds on this series by check (one value per point of `j`); with
+/// `overlay`, a flagged series' latest histogram over its baseline's.
 pub fn plot(
     j: &Judged,
     first: usize,
     notes: &[Note],
     lookup: &Lookup,
     bounds: &BTreeMap<(String, bool), Vec<f64>>,
+    overlay: bool,
 ) -> SeriesPlot {
     let excluded = |run: &str| {
         notes
@@ -142,17 +144,18 @@ pub fn plot(
         sigma: j.settings.anomaly.sigma,
         overlay: None,
     };
-    if plot.flagged()
+    if overlay
+        && plot.flagged()
         && let Some(sketches) = lookup.sketches(&j.name)
     {
-        plot.overlay = overlay(j, sketches);
+        plot.overlay = latest_over_baseline(j, sketches);
     }
     plot
 }
 
 /// The latest point's sketch binned beside its baseline's: the sketches of
 /// the accepted points before it, at most the anomaly window's.
-fn overlay(j: &Judged, sketches: &HashMap<String, Vec<f64>>) -> Option<Overlay> {
+fn latest_over_baseline(j: &Judged, sketches: &HashMap<String, Vec<f64>>) -> Option<Overlay> {
     let last = j.points.len().checked_sub(1)?;
     let latest = sketches.get(&j.points[last].run)?;
     let baseline: Vec<&Vec<f64>> = (0..last)

@@ -89,16 +89,8 @@ pub fn render(d: &Dashboard, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(h.as_bytes())
 }
 
-/// One series' figure.
-pub fn panel(h: &mut String, s: &SeriesPlot) {
-    let flagged = s.flagged();
-    let _ = write!(
-        h,
-        "<figure class=\"panel{}\"><h3>{}</h3>",
-        if flagged { " flagged" } else { "" },
-        esc(&s.name)
-    );
-    series_svg::series(h, s);
+/// One series' figure, its caption the latest value and what flags it.
+fn panel(h: &mut String, s: &SeriesPlot) {
     let mut marks = Vec::new();
     let anomalies = s.anomalies();
     if anomalies > 0 {
@@ -123,9 +115,8 @@ pub fn panel(h: &mut String, s: &SeriesPlot) {
         .last()
         .map(|p| format!("latest {} ({})", n(p.value), date(p.as_of)))
         .unwrap_or_default();
-    let _ = write!(
-        h,
-        "<figcaption>{latest}, {} points{}</figcaption>",
+    let caption = format!(
+        "{latest}, {} points{}",
         s.points.len(),
         if marks.is_empty() {
             String::new()
@@ -133,15 +124,7 @@ pub fn panel(h: &mut String, s: &SeriesPlot) {
             format!(" — <span class=\"flag\">{}</span>", marks.join(", "))
         }
     );
-    if let Some(o) = &s.overlay {
-        let _ = write!(
-            h,
-            "<p class=\"legend muted\"><span class=\"lh\"></span>latest<span class=\"lb\"></span>its baseline ({} runs), from the stored sketches</p>",
-            o.baseline_runs
-        );
-        series_svg::overlay(h, o);
-    }
-    h.push_str("</figure>\n");
+    series_svg::figure(h, s, !marks.is_empty(), &caption);
 }
 
 #[cfg(test)]

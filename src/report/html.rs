@@ -125,17 +125,7 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
         if !hist.findings.is_empty() {
             h.push_str("<div class=\"grid\">\n");
             for f in &hist.findings {
-                let _ = write!(
-                    h,
-                    "<figure class=\"panel flagged\"><h3>{}</h3>",
-                    esc(&f.series)
-                );
-                super::series_svg::series(&mut h, &f.plot);
-                let _ = writeln!(
-                    h,
-                    "<figcaption>{}</figcaption></figure>",
-                    message(&f.message())
-                );
+                super::series_svg::figure(&mut h, &f.plot, true, &message(&f.message()));
             }
             h.push_str("</div>\n");
         }

@@ -54,6 +54,28 @@ pub(super) fn date(micros: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A series' figure: its name, its small multiple, `caption` (HTML), and
+/// its overlay when it has one; `flagged` draws the border red.
+pub fn figure(h: &mut String, p: &SeriesPlot, flagged: bool, caption: &str) {
+    let _ = write!(
+        h,
+        "<figure class=\"panel{}\"><h3>{}</h3>",
+        if flagged { " flagged" } else { "" },
+        esc(&p.name)
+    );
+    series(h, p);
+    let _ = write!(h, "<figcaption>{caption}</figcaption>");
+    if let Some(o) = &p.overlay {
+        let _ = write!(
+            h,
+            "<p class=\"legend muted\"><span class=\"lh\"></span>latest<span class=\"lb\"></span>its baseline ({} runs), from the stored sketches</p>",
+            o.baseline_runs
+        );
+        overlay(h, o);
+    }
+    h.push_str("</figure>\n");
+}
+
 /// The small multiple of `p`.
 pub fn series(h: &mut String, p: &SeriesPlot) {
     let pts = &p.points;

@@ -1437,6 +1437,23 @@ fn profiles_on_spark_equal_the_local_ones_within_their_stated_errors() {
     check(&local, &on_spark.head, &kh);
 }
 
+/// `swimlane ARGS` in `dir` on the Spark server `remote`, with a data
+/// directory of its own: the exit code and everything it printed.
+fn swimlane_on(dir: &Path, remote: &str, args: &[&str]) -> (i32, String) {
+    let o = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("SWIMLANE_SPARK_REMOTE", remote)
+        .env("SWIMLANE_DATA_DIR", dir.join("data"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        crate::support::output_text(&o),
+    )
+}
+
 /// A Spark table name of this test run, dropped when it ends.
 struct SparkTable {
     spark: Spark,
@@ -1469,22 +1486,7 @@ fn a_spark_table_store_holds_the_same_series_and_audits_as_a_directory() {
     let dir = d.path();
     let spark_store = format!("spark:{}", table.name);
     let dir_store = format!("dir:{}", dir.join("store").display());
-    let swimlane = |args: &[&str]| {
-        let o = Command::new(BIN)
-            .args(args)
-            .current_dir(dir)
-            .env("SWIMLANE_SPARK_REMOTE", &remote)
-            .env("SWIMLANE_DATA_DIR", dir.join("data"))
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        (o.status.code().unwrap_or(-1), text)
-    };
+    let swimlane = |args: &[&str]| swimlane_on(dir, &remote, args);
     // Nothing recorded yet: an empty history, not an error.
     let (code, text) = swimlane(&["history", "ls", "--store", &spark_store]);
     assert_eq!(code, 0, "{text}");
@@ -1634,19 +1636,8 @@ fn swimlane_profile_on_spark_records_files_and_catalog_tables_as_the_local_one_d
         ))
         .unwrap();
     let swimlane = |args: &[&str]| {
-        let o = Command::new(BIN)
-            .args(args)
-            .current_dir(dir)
-            .env("SWIMLANE_SPARK_REMOTE", &remote)
-            .env("SWIMLANE_DATA_DIR", dir.join("data"))
-            .output()
-            .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert_eq!(o.status.code(), Some(0), "{args:?}: {text}");
+        let (code, text) = swimlane_on(dir, &remote, args);
+        assert_eq!(code, 0, "{args:?}: {text}");
         text
     };
     let record = |target: &str, store: &str, engine: &[&str]| {
