@@ -220,7 +220,7 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
             });
         }
     }
-    let changed = before.changed_files(&crate::snapshot::digest(&snapshot)?);
+    let changed = before.changed_files(&crate::snapshot::digest_since(&snapshot, Some(&before))?);
     if !changed.is_empty() {
         return Err(InitError::SnapshotModified {
             files: changed.iter().map(|p| p.display().to_string()).collect(),

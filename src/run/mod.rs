@@ -640,7 +640,10 @@ fn prepare_lanes(
     notes: &mut Vec<String>,
     timings: &mut Timings,
 ) -> Result<Lanes, RunError> {
-    let before = snapshot::digest(&config.snapshot)?;
+    let before = match &opts.cache_dir {
+        Some(dir) => snapshot::Remembered::new(dir, &config.snapshot).digest(&config.snapshot)?,
+        None => snapshot::digest(&config.snapshot)?,
+    };
     let worktree_before = repo.worktree_state()?;
     let workspace = tempfile::Builder::new()
         .prefix("swimlane-")

@@ -42,7 +42,7 @@ impl<'a> SnapshotTracker<'a> {
         if state.suspects.is_some() || state.error.is_some() {
             return;
         }
-        match snapshot::digest(self.path) {
+        match snapshot::digest_since(self.path, Some(self.before)) {
             Ok(d) => {
                 if d.hex != self.before.hex {
                     // Lanes still running when the change was seen may have done it.
@@ -67,7 +67,7 @@ impl<'a> SnapshotTracker<'a> {
         let all_done = self.lanes.iter().all(|l| state.finished.contains(l));
         let after = match state.latest.take() {
             Some(d) if all_done && state.suspects.is_none() => d,
-            _ => snapshot::digest(self.path)?,
+            _ => snapshot::digest_since(self.path, Some(self.before))?,
         };
         let suspects = match state.suspects.as_deref() {
             Some([one]) => format!("lane {}", one.as_str()),

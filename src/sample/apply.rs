@@ -5,6 +5,7 @@ use std::fs::File;
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::{SampleError, keep_rows};
 use crate::config::Format;
@@ -162,8 +163,9 @@ fn parquet_streamed(
     let mut writer = ParquetWriter::new(file)
         .batched(&schema)
         .map_err(write_err)?;
-    let mut kept = 0;
-    for offset in (0..rows.max(1)).step_by(SLICE) {
+    // One slice per core at a time (polars reads a slice on one), written
+    // in order.
+    let sampled = |offset: usize| {
         let part = crate::load::scan_parquet(input)
             .and_then(|lf| lf.slice(offset as i64, SLICE as IdxSize).collect())
             .map_err(read_err)?;
@@ -173,9 +175,17 @@ fn parquet_streamed(
                 source,
             })?
             .expect("the key columns were checked against the schema");
-        let part = part.filter(&mask).map_err(write_err)?;
-        kept += part.height();
-        writer.write_batch(&part).map_err(write_err)?;
+        part.filter(&mask).map_err(write_err)
+    };
+    let offsets: Vec<usize> = (0..rows.max(1)).step_by(SLICE).collect();
+    let mut kept = 0;
+    for group in offsets.chunks(rayon::current_num_threads().max(1)) {
+        let parts: Vec<_> = group.par_iter().map(|&offset| sampled(offset)).collect();
+        for part in parts {
+            let part = part?;
+            kept += part.height();
+            writer.write_batch(&part).map_err(write_err)?;
+        }
     }
     writer.finish().map_err(write_err)?;
     Ok(Ok(Applied { rows, kept }))

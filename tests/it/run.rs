@@ -327,6 +327,37 @@ fn a_lane_that_writes_into_the_snapshot_never_passes() {
 }
 
 #[test]
+fn a_lane_that_rewrites_a_remembered_snapshot_file_in_place_is_caught() {
+    let repo = TestRepo::with_pipeline(BASE);
+    // Older than the two seconds in which a remembered hash is not trusted,
+    // so the second run trusts the file's metadata, not its bytes.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    repo.branch_with_file("docs", "README", "docs only\n");
+    repo.run(&["run", "--base", "main", "--head", "docs"])
+        .expect_code(0);
+    // The same length, the same inode, the modification time put back:
+    // only the change time tells.
+    let sneaky = format!(
+        "{}touch -r \"$1/input.csv\" \"$2/.times\"\nprintf X | dd of=\"$1/input.csv\" bs=1 conv=notrunc 2>/dev/null\ntouch -r \"$2/.times\" \"$1/input.csv\"\n",
+        crate::support::ETL
+    );
+    repo.branch_with_file("feature", "etl.sh", &sneaky);
+    let r = repo.run_without_fingerprint(&["run", "--base", "main", "--head", "feature"]);
+    assert_eq!(r.code, 2, "{}", r.describe());
+    let error = r.json["errors"][0].as_str().unwrap();
+    assert!(
+        error.contains("snapshot was modified while lane head ran"),
+        "{error}"
+    );
+    assert_eq!(r.json["snapshot"]["modified"], json!(["input.csv"]));
+    assert!(
+        fs::read_to_string(repo.dir.join("facts/input.csv"))
+            .unwrap()
+            .starts_with('X')
+    );
+}
+
+#[test]
 fn bad_config_names_line_and_column() {
     let repo = TestRepo::with_pipeline(BASE);
     repo.write(
