@@ -257,7 +257,11 @@ fn write_sample(
             }
             Some(_) => {}
         }
-        match sample_file(entry.path(), &target, spec)? {
+        let sampled = sample_file(entry.path(), &target, spec).map_err(|e| match e {
+            ApplyError::Interrupted(i) => SnapshotSampleError::Interrupted(i),
+            e => e.into(),
+        })?;
+        match sampled {
             Ok(a) => files.push(ManifestFile {
                 path: rel_text,
                 rows: a.rows as u64,
@@ -276,7 +280,6 @@ fn write_sample(
                 &mut files,
             )?,
             Err(missing) => {
-                let _ = fs::remove_file(&target);
                 return Err(SnapshotSampleError::PartialKey {
                     path: entry.path().to_path_buf(),
                     missing,
