@@ -344,11 +344,15 @@ enum Values {
     /// Microseconds since 1970-01-01, without and with a time zone (UTC).
     Timestamp(Vec<Option<i64>>),
     TimestampTz(Vec<Option<i64>>),
+    /// `numeric`, as the server prints it (exact), with the precision and
+    /// scale its column declares.
+    Numeric(Vec<Option<String>>, Option<(usize, usize)>),
 }
 
-/// How a column of type `t` is read: as itself, or cast on the server
-/// (`numeric` to `float8`; anything else without a native reader to text).
-fn plan(t: &Type) -> (Values, Option<&'static str>) {
+/// How a column of type `t` (with type modifier `typmod`) is read: as
+/// itself, or cast on the server to text (`numeric`, made an exact decimal
+/// here; anything else without a native reader).
+fn plan(t: &Type, typmod: i32) -> (Values, Option<&'static str>) {
     match *t {
         Type::BOOL => (Values::Bool(Vec::new()), None),
         Type::INT2 => (Values::I16(Vec::new()), None),
@@ -356,7 +360,10 @@ fn plan(t: &Type) -> (Values, Option<&'static str>) {
         Type::INT8 => (Values::I64(Vec::new()), None),
         Type::FLOAT4 => (Values::F32(Vec::new()), None),
         Type::FLOAT8 => (Values::F64(Vec::new()), None),
-        Type::NUMERIC => (Values::F64(Vec::new()), Some("float8")),
+        Type::NUMERIC => (
+            Values::Numeric(Vec::new(), declared_numeric(typmod)),
+            Some("text"),
+        ),
         Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => (Values::Text(Vec::new()), None),
         Type::BYTEA => (Values::Bytes(Vec::new()), None),
         Type::DATE => (Values::Date(Vec::new()), None),
@@ -375,7 +382,7 @@ fn read_type(v: &Values) -> Type {
         Values::I64(_) => Type::INT8,
         Values::F32(_) => Type::FLOAT4,
         Values::F64(_) => Type::FLOAT8,
-        Values::Text(_) => Type::TEXT,
+        Values::Text(_) | Values::Numeric(..) => Type::TEXT,
         Values::Bytes(_) => Type::BYTEA,
         Values::Date(_) => Type::DATE,
         Values::Timestamp(_) => Type::TIMESTAMP,
@@ -398,7 +405,7 @@ impl Values {
             Values::I64(v) => v.push(row.try_get(i)?),
             Values::F32(v) => v.push(row.try_get(i)?),
             Values::F64(v) => v.push(row.try_get(i)?),
-            Values::Text(v) => v.push(row.try_get(i)?),
+            Values::Text(v) | Values::Numeric(v, _) => v.push(row.try_get(i)?),
             Values::Bytes(v) => v.push(row.try_get(i)?),
             Values::Date(v) => v.push(
                 row.try_get::<Option<NaiveDate>>(i)?
@@ -426,6 +433,7 @@ impl Values {
             Values::F32(v) => Series::new(name, v),
             Values::F64(v) => Series::new(name, v),
             Values::Text(v) => Series::new(name, v),
+            Values::Numeric(v, declared) => numeric_series(name, v, declared)?,
             Values::Bytes(v) => Series::new(name, v),
             Values::Date(v) => Series::new(name, v).cast(&DataType::Date)?,
             Values::Timestamp(v) => {
@@ -436,6 +444,82 @@ impl Values {
                 Some(TimeZone::UTC),
             ))?,
         })
+    }
+}
+
+/// The precision and scale of `numeric(p, s)` from its type modifier (none
+/// for a bare `numeric`, or one no decimal of polars holds).
+fn declared_numeric(typmod: i32) -> Option<(usize, usize)> {
+    // PostgreSQL stores ((p << 16) | s) + VARHDRSZ (4); s is signed 11 bits.
+    let m = typmod.checked_sub(4).filter(|m| *m >= 0)?;
+    let (p, s) = ((m >> 16) & 0xffff, m & 0x7ff);
+    ((1..=38).contains(&p) && s <= p && m & 0x400 == 0).then_some((p as usize, s as usize))
+}
+
+/// A `numeric` column exactly, never rounded through a float (a migration
+/// that changes the 17th digit of an amount must not pass): a decimal of
+/// the declared precision and scale, or of the digits its values need; its
+/// text when a value is NaN or ±Infinity or needs more than 38 digits.
+fn numeric_series(
+    name: PlSmallStr,
+    text: Vec<Option<String>>,
+    declared: Option<(usize, usize)>,
+) -> PolarsResult<Series> {
+    /// The digits before and after the point, and the sign (negative).
+    type Parts<'a> = (&'a str, &'a str, bool);
+    fn split(t: &str) -> Option<Parts<'_>> {
+        let (negative, t) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t),
+        };
+        let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+        let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+        (digits(whole) && digits(frac) && !(whole.is_empty() && frac.is_empty()))
+            .then_some((whole, frac, negative))
+    }
+    let parts: Option<Vec<Option<Parts>>> = text
+        .iter()
+        .map(|v| v.as_deref().map(split).map_or(Some(None), |p| p.map(Some)))
+        .collect();
+    let exact = parts.and_then(|parts| {
+        let (precision, scale) = declared.unwrap_or_else(|| {
+            let present = parts.iter().flatten();
+            let scale = present.clone().map(|(_, f, _)| f.len()).max().unwrap_or(0);
+            let whole = present
+                .map(|(w, _, _)| w.trim_start_matches('0').len())
+                .max()
+                .unwrap_or(0);
+            ((whole + scale).max(1), scale)
+        });
+        if precision > 38 {
+            return None;
+        }
+        let values: Option<Vec<Option<i128>>> = parts
+            .iter()
+            .map(|p| {
+                let Some((whole, frac, negative)) = p else {
+                    return Some(None);
+                };
+                let pad = scale.checked_sub(frac.len())?;
+                let digits = format!("{whole}{frac}{}", "0".repeat(pad));
+                let v: i128 = digits
+                    .trim_start_matches('0')
+                    .parse()
+                    .or_else(|_| {
+                        // All zeros.
+                        digits.bytes().all(|b| b == b'0').then_some(0).ok_or(())
+                    })
+                    .ok()?;
+                Some(Some(if *negative { -v } else { v }))
+            })
+            .collect();
+        Some((values?, precision, scale))
+    });
+    match exact {
+        Some((values, precision, scale)) => {
+            Series::new(name, values).into_decimal(precision, scale)
+        }
+        None => Ok(Series::new(name, text)),
     }
 }
 
@@ -458,8 +542,11 @@ pub fn read(url: &str, relation: &Relation) -> Result<DataFrame, super::Database
         .iter()
         .map(|c| c.name().to_string())
         .collect();
-    let (mut values, casts): (Vec<Values>, Vec<Option<&str>>) =
-        stmt.columns().iter().map(|c| plan(c.type_())).unzip();
+    let (mut values, casts): (Vec<Values>, Vec<Option<&str>>) = stmt
+        .columns()
+        .iter()
+        .map(|c| plan(c.type_(), c.type_modifier()))
+        .unzip();
     let projection = names
         .iter()
         .zip(&casts)
@@ -507,5 +594,77 @@ pub fn url_without_password(url: &str) -> String {
     match Server::parse(url) {
         Some(s) => format!("{s}/{}", s.database),
         None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numeric(values: &[Option<&str>], declared: Option<(usize, usize)>) -> Series {
+        let text = values.iter().map(|v| v.map(String::from)).collect();
+        numeric_series("n".into(), text, declared).unwrap()
+    }
+
+    fn unscaled(s: &Series) -> Vec<Option<i128>> {
+        s.decimal().unwrap().physical().iter().collect()
+    }
+
+    #[test]
+    fn a_declared_numeric_is_read_as_that_decimal_to_its_last_digit() {
+        // 17 significant digits: a float8 reads both as 1.2345678901234568e16.
+        let s = numeric(
+            &[
+                Some("12345678901234567.12"),
+                Some("12345678901234567.13"),
+                Some("-0.50"),
+                None,
+            ],
+            Some((20, 2)),
+        );
+        assert_eq!(s.dtype(), &DataType::Decimal(20, 2));
+        assert_eq!(
+            unscaled(&s),
+            [
+                Some(1234567890123456712),
+                Some(1234567890123456713),
+                Some(-50),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bare_numeric_gets_the_digits_its_values_need() {
+        let s = numeric(
+            &[Some("1.5"), Some("-10.25"), Some("0"), Some("0.001")],
+            None,
+        );
+        assert_eq!(s.dtype(), &DataType::Decimal(5, 3));
+        assert_eq!(unscaled(&s), [Some(1500), Some(-10250), Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn a_numeric_no_decimal_holds_stays_exact_as_text() {
+        for values in [
+            vec![Some("1.5"), Some("NaN")],
+            vec![Some("Infinity"), None],
+            vec![Some("1234567890123456789012345678901234567890.5")],
+        ] {
+            let s = numeric(&values, None);
+            assert_eq!(s.dtype(), &DataType::String, "{values:?}");
+            assert_eq!(s.str().unwrap().get(0), values[0]);
+        }
+    }
+
+    #[test]
+    fn numeric_type_modifiers_decode_to_precision_and_scale() {
+        let typmod = |p: i32, s: i32| ((p << 16) | s) + 4;
+        assert_eq!(declared_numeric(typmod(20, 2)), Some((20, 2)));
+        assert_eq!(declared_numeric(typmod(6, 0)), Some((6, 0)));
+        assert_eq!(declared_numeric(-1), None, "a bare numeric");
+        assert_eq!(declared_numeric(typmod(50, 2)), None, "beyond 38 digits");
+        // numeric(5, -2) (PostgreSQL 15): scale stored as 11-bit two's complement.
+        assert_eq!(declared_numeric(typmod(5, 0x7fe)), None);
     }
 }

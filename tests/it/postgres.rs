@@ -164,15 +164,41 @@ fn postgres_lanes_find_a_regression_in_a_loaded_table_and_leave_the_template_as_
             ("share", 0)
         ]
     );
-    // Typed by the server: int4, text, date, timestamptz; numeric as f64.
+    // Typed by the server: int4, text, date, timestamptz; numeric(6, 3) as
+    // that decimal.
     let types: Vec<&str> = columns
         .iter()
         .map(|c| c["type"].as_str().unwrap())
         .collect();
     assert_eq!(types[..3], ["i32", "str", "date"], "{types:?}");
-    assert_eq!(types[4], "f64");
+    assert_eq!(types[4], "decimal[6,3]");
     assert_eq!(contents(&t), before, "the template changed");
     assert_eq!(lane_databases(&url), Vec::<String>::new());
+}
+
+#[test]
+fn postgres_numeric_is_compared_to_its_last_digit_not_through_a_float() {
+    let Some(url) = server() else { return };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let t = template(&url, "facts_numeric");
+    // 17 significant digits: as float8 both amounts are 1.2345678901234568e16.
+    let amount = |last: &str| {
+        format!(
+            "SELECT id, CASE WHEN id = 2 THEN 12345678901234567.{last} ELSE 1.5 END::numeric(20, 2) AS amount FROM plays"
+        )
+    };
+    let repo = TestRepo::empty();
+    repo.write("swimlane.toml", &config(&t));
+    repo.write("facts/README", "the facts are in PostgreSQL\n");
+    repo.write("etl.sh", &etl(&amount("12")));
+    repo.commit("pipeline v1");
+    repo.branch_with_file("feature", "etl.sh", &etl(&amount("13")));
+    let run = repo.run(&["run", "--base", "main", "--head", "feature"]);
+    run.expect_code(1);
+    let amount = &run.table("fct_plays")["columns"][0];
+    assert_eq!(amount["name"], "amount", "{}", run.describe());
+    assert_eq!(amount["type"], "decimal[20,2]");
+    assert_eq!(amount["mismatches"], 1, "{}", run.describe());
 }
 
 #[test]
