@@ -143,6 +143,15 @@ fn write_sampled(
     Ok(Ok(Applied { rows, kept }))
 }
 
+/// The key columns `schema` lacks.
+fn missing_keys(schema: &Schema, spec: &Sample) -> Vec<String> {
+    spec.key
+        .iter()
+        .filter(|k| !schema.contains(k))
+        .cloned()
+        .collect()
+}
+
 /// Parquet to Parquet a slice of rows at a time: memory holds one slice.
 fn parquet_streamed(
     input: &Path,
@@ -165,12 +174,7 @@ fn parquet_streamed(
     let rows = reader.get_metadata().map_err(read_err)?.num_rows;
     let schema = reader.schema().map_err(read_err)?;
     let schema = Schema::from_arrow_schema(schema.as_ref());
-    let missing: Vec<String> = spec
-        .key
-        .iter()
-        .filter(|k| !schema.contains(k))
-        .cloned()
-        .collect();
+    let missing = missing_keys(&schema, spec);
     if !missing.is_empty() {
         return Ok(Err(missing));
     }
@@ -254,12 +258,7 @@ fn verbatim_in_slices(
             let (schema, _) =
                 crate::csv_file::schema(input, b',', crate::config::Declared::CompareFlags)
                     .map_err(|e| ApplyError::Load(Box::new(e.into())))?;
-            let missing: Vec<String> = spec
-                .key
-                .iter()
-                .filter(|k| !schema.contains(k))
-                .cloned()
-                .collect();
+            let missing = missing_keys(&schema, spec);
             if !missing.is_empty() {
                 return Ok(Err(missing));
             }
