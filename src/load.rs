@@ -205,15 +205,18 @@ impl Default for MemoryBudget {
 /// One side's table left on disk: its schema is read from the files'
 /// metadata and its columns are read only when asked for, so that a
 /// comparison holds the keys and the columns it is working on rather than
-/// the whole table. Parquet and Arrow IPC only: they can read one column
-/// without parsing the others.
+/// the whole table. Parquet, Arrow IPC and DuckDB base tables only: they
+/// can read one column without parsing the others.
 pub struct OnDisk {
     pub files: Vec<PathBuf>,
     pub format: Format,
+    /// A DuckDB table: the table in `files[0]`, read a query per read.
+    relation: Option<crate::config::Relation>,
     pub schema: Schema,
     /// Estimated size of each column in memory once read, in bytes.
     pub column_bytes: std::collections::BTreeMap<String, u64>,
-    /// Rows of each Parquet file (empty for Arrow IPC).
+    /// Rows of each Parquet file, or of the DuckDB table (empty for Arrow
+    /// IPC).
     file_rows: Vec<usize>,
     /// Where the table was declared, for the help of reading errors.
     pub declared: Declared,
@@ -236,9 +239,13 @@ impl OnDisk {
         self.observer = Some(f);
     }
 
-    /// Opens the file (or glob of part files) `pattern` under `dir`; `None`
-    /// when the format cannot be read a column at a time.
-    pub fn open(dir: &Path, pattern: &str, format: Format) -> Result<Option<OnDisk>, LoadError> {
+    /// Opens `table` in the file (or glob of part files) `pattern` under
+    /// `dir`; `None` when it cannot be read a column at a time.
+    pub fn open(dir: &Path, pattern: &str, table: &Table) -> Result<Option<OnDisk>, LoadError> {
+        let format = table.format;
+        if matches!(format, Format::Duckdb | Format::Sqlite) {
+            return OnDisk::open_database(dir, pattern, table);
+        }
         if !matches!(format, Format::Parquet | Format::Ipc) {
             return Ok(None);
         }
@@ -301,10 +308,45 @@ impl OnDisk {
         Ok(Some(OnDisk {
             files,
             format,
+            relation: None,
             schema,
             column_bytes,
             file_rows,
             declared,
+            observer: None,
+            kept: None,
+        }))
+    }
+
+    /// A DuckDB base table (the only database table whose columns keep one
+    /// row order across reads: `database::table_on_disk`).
+    fn open_database(
+        dir: &Path,
+        pattern: &str,
+        table: &Table,
+    ) -> Result<Option<OnDisk>, LoadError> {
+        let Some(relation) = &table.relation else {
+            return Ok(None);
+        };
+        let files = resolve_files(dir, pattern)?;
+        let [path] = files.as_slice() else {
+            return Ok(None);
+        };
+        let Some((schema, rows)) = crate::database::table_on_disk(path, relation)? else {
+            return Ok(None);
+        };
+        let column_bytes = schema
+            .iter()
+            .map(|(name, dtype)| (name.to_string(), decoded_bytes(dtype, rows, 0)))
+            .collect();
+        Ok(Some(OnDisk {
+            files,
+            format: table.format,
+            relation: Some(relation.clone()),
+            schema,
+            column_bytes,
+            file_rows: vec![rows as usize],
+            declared: table.declared,
             observer: None,
             kept: None,
         }))
@@ -324,7 +366,7 @@ impl OnDisk {
         // 16M rows: one slice up to tens of millions of rows (each slice is
         // a scan of its own), a few hundred MB per slice beyond.
         const SLICE: usize = 16 << 20;
-        if self.file_rows.len() != self.files.len() || self.observer.is_some() {
+        if self.format != Format::Parquet || self.observer.is_some() {
             // `columns` keeps the sample's rows: `mask` is over those.
             let all = self.columns(&[name.to_string()])?;
             let err = LoadError::read(&self.files[0], self.format, self.declared);
@@ -407,6 +449,11 @@ impl OnDisk {
         let mut frame: Option<DataFrame> = None;
         for path in &self.files {
             let err = LoadError::read(path, self.format, self.declared);
+            if let Some(relation) = &self.relation {
+                let part = crate::database::read_columns(path, relation, names)?;
+                frame = Some(part);
+                continue;
+            }
             let part = match self.format {
                 Format::Parquet => scan_parquet(path).and_then(|lf| {
                     lf.select(names.iter().map(|n| col(n.as_str())).collect::<Vec<_>>())
@@ -701,9 +748,13 @@ mod tests {
         ParquetWriter::new(File::create(dir.path().join("t.parquet")).unwrap())
             .finish(&mut df)
             .unwrap();
-        let t = OnDisk::open(dir.path(), "t.parquet", Format::Parquet)
-            .unwrap()
-            .unwrap();
+        let t = OnDisk::open(
+            dir.path(),
+            "t.parquet",
+            &table("t.parquet", Format::Parquet),
+        )
+        .unwrap()
+        .unwrap();
         // Plain-encoded pages: the values plus page headers.
         let id = t.column_bytes["id"];
         assert!((8 * n as u64..9 * n as u64).contains(&id), "{id}");
@@ -717,7 +768,7 @@ mod tests {
         // CSV cannot be read a column at a time.
         std::fs::write(dir.path().join("t.csv"), "id\n1\n").unwrap();
         assert!(
-            OnDisk::open(dir.path(), "t.csv", Format::Csv)
+            OnDisk::open(dir.path(), "t.csv", &table("t.csv", Format::Csv))
                 .unwrap()
                 .is_none()
         );

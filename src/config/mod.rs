@@ -676,19 +676,26 @@ pub enum Relation {
     Query(String),
 }
 
+/// One SQL identifier, quoted (a column's name may hold a dot).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 impl Relation {
     /// The relation as a query: a table's name quoted part by part.
     pub fn sql(&self) -> String {
         match self {
             Relation::Query(q) => q.clone(),
-            Relation::Table(name) => {
-                let quoted: Vec<String> = name
-                    .split('.')
-                    .map(|part| format!("\"{}\"", part.replace('"', "\"\"")))
-                    .collect();
-                format!("SELECT * FROM {}", quoted.join("."))
-            }
+            Relation::Table(name) => format!("SELECT * FROM {}", Relation::quote_name(name)),
         }
+    }
+
+    /// A table's name (`table` or `schema.table`) quoted part by part.
+    pub fn quote_name(name: &str) -> String {
+        name.split('.')
+            .map(quote_ident)
+            .collect::<Vec<_>>()
+            .join(".")
     }
 
     /// The relation in words, for errors: `table analytics.orders` or

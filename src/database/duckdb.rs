@@ -13,9 +13,49 @@ use super::DatabaseError;
 use crate::config::Relation;
 
 /// The database at `path`, opened read-only (the file is never written, and
-/// another reader may hold it).
+/// another reader may hold it). Results keep the rows' insertion order
+/// (DuckDB's default, set all the same): reading a table's columns one
+/// query at a time relies on it.
 fn open(path: &Path) -> duckdb::Result<Connection> {
-    Connection::open_with_flags(path, Config::default().access_mode(AccessMode::ReadOnly)?)
+    let conn =
+        Connection::open_with_flags(path, Config::default().access_mode(AccessMode::ReadOnly)?)?;
+    conn.execute_batch("SET preserve_insertion_order = true")?;
+    Ok(conn)
+}
+
+/// Whether `table` in `schema` (default `main`) of the database at `path` is
+/// a base table (not a view), with its row count: then its columns can be
+/// read one query at a time, each in the table's insertion order (DuckDB
+/// guarantees it for a `SELECT` from a single table; a view's query may
+/// join or group, which does not keep an order).
+pub(super) fn base_table_rows(
+    path: &Path,
+    schema: Option<&str>,
+    table: &str,
+    quoted: &str,
+) -> Result<Option<u64>, DatabaseError> {
+    let fail = |e: duckdb::Error| DatabaseError::Read {
+        path: path.to_path_buf(),
+        format: "DuckDB",
+        relation: format!("table `{table}`"),
+        message: e.to_string(),
+    };
+    let conn = open(path).map_err(fail)?;
+    let base: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM information_schema.tables WHERE table_catalog = current_database() \
+             AND table_schema = ?1 AND table_name = ?2 AND table_type = 'BASE TABLE'",
+            [schema.unwrap_or("main"), table],
+            |r| r.get(0),
+        )
+        .map_err(fail)?;
+    if !base {
+        return Ok(None);
+    }
+    let rows: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM {quoted}"), [], |r| r.get(0))
+        .map_err(fail)?;
+    Ok(Some(rows as u64))
 }
 
 /// The tables and views of the DuckDB database at `path`: `name` in the

@@ -126,6 +126,71 @@ pub fn read(path: &Path, relation: &Relation) -> Result<DataFrame, DatabaseError
     }
 }
 
+/// A base table of a DuckDB file whose columns can be read one at a time
+/// ([`read_columns`]), each in the same row order: its format, schema and
+/// row count. `None` for anything else (a view, a query, SQLite, whose
+/// columns are typed by every value, so by a read of the whole table).
+pub fn table_on_disk(
+    path: &Path,
+    relation: &Relation,
+) -> Result<Option<(polars::prelude::Schema, u64)>, DatabaseError> {
+    match (sniff(path, &relation.describe())?, relation) {
+        #[cfg(feature = "duckdb")]
+        (Format::Duckdb, Relation::Table(name)) => {
+            let (schema, table) = match name.rsplit_once('.') {
+                Some((s, t)) => (Some(s), t),
+                None => (None, name.as_str()),
+            };
+            let quoted = Relation::quote_name(name);
+            let Some(rows) = duckdb::base_table_rows(path, schema, table, &quoted)? else {
+                return Ok(None);
+            };
+            let empty = read(
+                path,
+                &Relation::Query(format!("SELECT * FROM {quoted} LIMIT 0")),
+            )?;
+            Ok(Some((empty.schema().as_ref().clone(), rows)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Columns `names` of table `relation`, in the table's row order (the
+/// whole relation for a query).
+pub fn read_columns(
+    path: &Path,
+    relation: &Relation,
+    names: &[String],
+) -> Result<DataFrame, DatabaseError> {
+    let Relation::Table(name) = relation else {
+        return read(path, relation);
+    };
+    let columns: Vec<String> = names
+        .iter()
+        .map(|n| crate::config::quote_ident(n))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM {}",
+        columns.join(", "),
+        Relation::quote_name(name)
+    );
+    read(path, &Relation::Query(sql)).map_err(|e| match e {
+        // Errors name the table, not the query made of it.
+        DatabaseError::Read {
+            path,
+            format,
+            message,
+            ..
+        } => DatabaseError::Read {
+            path,
+            format,
+            relation: relation.describe(),
+            message,
+        },
+        e => e,
+    })
+}
+
 /// The tables and views in the database file at `path`, by the name
 /// `table =` takes (`schema.name` outside DuckDB's `main` schema), sorted.
 pub fn tables(path: &Path) -> Result<Vec<String>, DatabaseError> {

@@ -625,9 +625,8 @@ fn comparing_from_disk_a_column_at_a_time_equals_comparing_loaded_frames() {
         );
         write_parquet(&head, &dir.path().join("head.parquet"));
         let on_disk = |pattern: &str| {
-            OnDisk::open(dir.path(), pattern, Format::Parquet)
-                .unwrap()
-                .unwrap()
+            let table = Table::new(pattern, pattern, Format::Parquet, CompareMode::Exact);
+            OnDisk::open(dir.path(), pattern, &table).unwrap().unwrap()
         };
         let (b, h) = (on_disk("base/part-*.parquet"), on_disk("head.parquet"));
         for key in [&["id"][..], &["grp", "sub"], &["name"]] {

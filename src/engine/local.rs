@@ -1,6 +1,7 @@
 //! The local engine: polars on this machine. Keyed exact and distribution
-//! Parquet and Arrow IPC tables are compared from disk a column at a time;
-//! everything else is loaded whole and compared in memory.
+//! Parquet, Arrow IPC and DuckDB-table tables are compared from disk a
+//! column at a time; everything else is loaded whole and compared in
+//! memory.
 
 use std::path::Path;
 use std::time::Instant;
@@ -127,7 +128,8 @@ fn attach_profiles(
 }
 
 /// Compares a keyed exact table or a distribution table from disk, a
-/// column at a time, when both sides are Parquet or Arrow IPC: memory holds
+/// column at a time, when both sides are Parquet, Arrow IPC or DuckDB base
+/// tables: memory holds
 /// the keys, the alignment (exact tables) and the columns in flight, as many
 /// at once as the budget allows (measured faster than loading both sides
 /// whole, too: BENCHMARKS.md). `None` when the table is to be loaded whole.
@@ -143,8 +145,8 @@ fn compare_out_of_core(
     }
     // Errors (a missing or unreadable file) are left to the loading path,
     // which reports them.
-    let mut b = load::OnDisk::open(base.0, base.1, table.format).ok()??;
-    let mut h = load::OnDisk::open(head.0, head.1, table.format).ok()??;
+    let mut b = load::OnDisk::open(base.0, base.1, table).ok()??;
+    let mut h = load::OnDisk::open(head.0, head.1, table).ok()??;
     (b.declared, h.declared) = (table.declared, table.declared);
     let sampled = match &table.sample {
         None => None,
