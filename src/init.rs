@@ -199,6 +199,7 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
                         rev: rev_id,
                         // `swimlane init` infers tables from files.
                         database_url: None,
+                        database_name: None,
                     };
                     lane::run_lane(&env, std::slice::from_ref(stage), &Silent)
                 })

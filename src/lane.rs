@@ -82,8 +82,10 @@ pub struct LaneEnv<'a> {
     pub dirs: &'a LaneDirs,
     pub snapshot: &'a Path,
     pub rev: &'a str,
-    /// `[database] postgres`: the URL of the lane's own database.
+    /// `[database] postgres`: the URL of the lane's own database, and its
+    /// name (what a dbt profile's `dbname` takes).
     pub database_url: Option<&'a str>,
+    pub database_name: Option<&'a str>,
 }
 
 /// Receives progress while lanes run (called from the lanes' threads).
@@ -153,6 +155,7 @@ fn run_stage(
         "lane" => env.side.as_str().into(),
         "rev" => env.rev.into(),
         "database_url" => env.database_url.unwrap_or_default().into(),
+        "database_name" => env.database_name.unwrap_or_default().into(),
         _ => unreachable!("placeholders are validated when the config is loaded"),
     });
     let started = Instant::now();
@@ -165,6 +168,7 @@ fn run_stage(
         .env("SWIMLANE_LANE", env.side.as_str())
         .env("SWIMLANE_REV", env.rev)
         .envs(env.database_url.map(|u| ("SWIMLANE_DATABASE_URL", u)))
+        .envs(env.database_name.map(|n| ("SWIMLANE_DATABASE_NAME", n)))
         .env("TMPDIR", &env.dirs.scratch)
         // Python buffers a redirected stderr: a stage killed at its timeout
         // would leave its last lines, the ones that say why, unwritten.
@@ -344,6 +348,7 @@ mod tests {
             dirs: &dirs,
             snapshot: Path::new("/snap shot"),
             database_url: None,
+            database_name: None,
             rev: "abc123",
         };
         run_lane(&env, stages, &Silent).unwrap()

@@ -5,7 +5,14 @@ use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 /// Placeholders a stage's `run` may use; each is substituted shell-quoted.
-pub const PLACEHOLDERS: [&str; 5] = ["snapshot", "out", "lane", "rev", "database_url"];
+pub const PLACEHOLDERS: [&str; 6] = [
+    "snapshot",
+    "out",
+    "lane",
+    "rev",
+    "database_url",
+    "database_name",
+];
 
 /// Checks `{name}` placeholders in a `run` command. `${...}` belongs to the
 /// shell and `{{`/`}}` are literal braces; any other `{ident}` must be known.

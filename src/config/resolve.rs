@@ -117,17 +117,21 @@ impl Config {
                     start..start + 1,
                     message,
                     Some(
-                        "known placeholders: {snapshot}, {out}, {lane}, {rev}; write {{ and }} for literal braces",
+                        "known placeholders: {snapshot}, {out}, {lane}, {rev}, {database_url}, {database_name}; write {{ and }} for literal braces",
                     ),
                 ));
             }
             if postgres.is_none()
-                && let Some(offset) = stage.run.get_ref().find("{database_url}")
+                && let Some((offset, placeholder)) = ["{database_url}", "{database_name}"]
+                    .iter()
+                    .find_map(|p| Some((stage.run.get_ref().find(p)?, p)))
             {
                 let start = stage.run.span().start + 1 + offset;
                 return Err(at(
-                    start..start + "{database_url}".len(),
-                    "`{database_url}` is the lane's PostgreSQL database, but no `[database] postgres` is set".into(),
+                    start..start + placeholder.len(),
+                    format!(
+                        "`{placeholder}` is the lane's PostgreSQL database, but no `[database] postgres` is set"
+                    ),
                     Some(
                         "add `[database]` with `postgres = \"postgresql://user@host/facts\"` (the template database each lane's database is created from)",
                     ),

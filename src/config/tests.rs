@@ -534,6 +534,13 @@ fn database_tables_name_a_table_or_a_query_and_postgres_tables_need_the_database
         e.contains("swimlane.toml:6:12") && e.contains("no `[database] postgres`"),
         "{e}"
     );
+    // `{database_name}` likewise.
+    let named = db("").replace("{database_url}", "x {database_name}");
+    let e = error(&format!("{named}path = \"o.csv\"\n"));
+    assert!(
+        e.contains("swimlane.toml:6:14") && e.contains("`{database_name}` is the lane's"),
+        "{e}"
+    );
     // A database file says which table.
     let e = error(&format!("{}path = \"w.sqlite\"\n", db(pg)));
     assert!(

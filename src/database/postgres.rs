@@ -191,6 +191,14 @@ impl LaneDatabases {
             .map(|(_, name)| self.server.url(name))
     }
 
+    /// The name of a lane's database (`{database_name}`).
+    pub fn name(&self, lane: &str) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|(l, _)| l == lane)
+            .map(|(_, name)| name.as_str())
+    }
+
     /// Keeps the databases (`--keep-lanes`); returns their names.
     pub fn keep(mut self) -> Vec<String> {
         self.kept = true;

@@ -803,12 +803,14 @@ fn run_lanes(
             source,
         })?;
         let database_url = lanes.databases.as_ref().and_then(|d| d.url(side.as_str()));
+        let database_name = lanes.databases.as_ref().and_then(|d| d.name(side.as_str()));
         let env = LaneEnv {
             side,
             dirs,
             snapshot: &snapshot,
             rev: &rev.rev_id(),
             database_url: database_url.as_deref(),
+            database_name,
         };
         let result = lane::run_lane(&env, &config.stages, observer);
         tracker.lane_finished(side);
