@@ -10,7 +10,6 @@ mod architecture;
 mod changepoint_oracle;
 mod compare;
 mod database;
-#[cfg(feature = "duckdb")]
 mod dbt;
 mod demo;
 mod errors;

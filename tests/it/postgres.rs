@@ -11,21 +11,22 @@ use postgres::{Client, NoTls};
 
 use crate::support::TestRepo;
 
-/// The server's tests share its list of databases: one at a time.
-static SERVER: Mutex<()> = Mutex::new(());
+/// The server's tests share its list of databases: one at a time (the dbt
+/// example's test too).
+pub static SERVER: Mutex<()> = Mutex::new(());
 
 /// The server's URL (its `postgres` database), if one is configured.
-fn server() -> Option<String> {
+pub fn server() -> Option<String> {
     crate::support::from_env("SWIMLANE_TEST_POSTGRES", "PostgreSQL lanes")
 }
 
 /// `url` with its database replaced by `db`.
-fn with_db(url: &str, db: &str) -> String {
+pub fn with_db(url: &str, db: &str) -> String {
     let (head, _) = url.rsplit_once('/').unwrap();
     format!("{head}/{db}")
 }
 
-fn connect(url: &str) -> Client {
+pub fn connect(url: &str) -> Client {
     Client::connect(url, NoTls).unwrap()
 }
 
@@ -76,7 +77,7 @@ fn contents(url: &str) -> Vec<String> {
 }
 
 /// The databases swimlane created that are still on the server.
-fn lane_databases(url: &str) -> Vec<String> {
+pub fn lane_databases(url: &str) -> Vec<String> {
     connect(url)
         .query(
             "SELECT datname FROM pg_database WHERE starts_with(datname, 'swimlane_') ORDER BY 1",
