@@ -74,6 +74,8 @@ pub enum CompareError {
         path.display()
     )]
     Format { path: PathBuf },
+    #[error("{other} is a database, and {} is not", path.display())]
+    NotADatabase { path: PathBuf, other: String },
     #[error(
         "tables do not match by name: {} only in base, {} only in head — renamed?",
         base_only.join(", "), head_only.join(", ")
@@ -111,6 +113,9 @@ impl Help for CompareError {
                 Some("pass --format parquet|csv|ndjson|ipc|sqlite|duckdb".into())
             }
             CompareError::Database(e) => e.help(),
+            CompareError::NotADatabase { .. } => Some(
+                "compare a database with a database: a SQLite or DuckDB file, or a postgresql:// URL (its tables are paired by name)".into(),
+            ),
             CompareError::Renamed {
                 base_only,
                 head_only,
@@ -151,6 +156,12 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
                 spec.display().to_string(),
                 vec![],
             )
+        }
+        (None, Some(b), Some(h)) if [b, h].iter().any(|p| postgres_url(p)) => {
+            let (pairs, notes) = database_pairs(opts, b, h)?;
+            let label =
+                |p: &Path| crate::database::postgres::url_without_password(&p.to_string_lossy());
+            (pairs, label(b), label(h), notes)
         }
         (None, Some(b), Some(h)) if [b, h].iter().any(|p| cluster_source(&p.to_string_lossy())) => {
             let (pairs, notes) = pair_on_cluster(opts, b, h)?;
@@ -388,7 +399,7 @@ fn pairs_from_paths(
                 path: base.to_path_buf(),
             })?;
         if format.is_database() {
-            return database_pairs(opts, base, head, format);
+            return database_pairs(opts, base, head);
         }
         let name = base
             .file_stem()
@@ -414,26 +425,54 @@ fn pairs_from_paths(
     pair_by_name(opts, (base, btables), (head, htables), |_| None)
 }
 
-/// Two database files: each table of base's paired with head's of the
-/// same name (`swimlane compare old.sqlite new.duckdb` validates a
+/// Whether a BASE or HEAD argument is a PostgreSQL database's URL.
+fn postgres_url(path: &Path) -> bool {
+    crate::config::PostgresUrl::parse(&path.to_string_lossy()).is_some()
+}
+
+/// Two databases, each a file or a PostgreSQL URL: each table of base's
+/// paired with head's of the same name (`swimlane compare old.sqlite
+/// new.duckdb`, or `postgresql://.../legacy new.duckdb`, validates a
 /// migration table by table).
-fn database_pairs(
-    opts: &CompareOptions,
-    base: &Path,
-    head: &Path,
-    format: Format,
-) -> Result<Paired, CompareError> {
-    let tables = |path: &Path| -> Result<Tables, CompareError> {
-        let (_, file) = split(path);
-        Ok(crate::database::tables(path)
-            .map_err(|e| CompareError::Database(Box::new(e)))?
-            .into_iter()
-            .map(|name| (name, (file.clone(), format)))
-            .collect())
+fn database_pairs(opts: &CompareOptions, base: &Path, head: &Path) -> Result<Paired, CompareError> {
+    let database = |e| CompareError::Database(Box::new(e));
+    let side = |path: &Path, other: &Path| -> Result<(PathBuf, Tables), CompareError> {
+        let location = path.to_string_lossy();
+        if postgres_url(path) {
+            let tables = crate::database::postgres::tables(&location).map_err(database)?;
+            let at = (location.to_string(), Format::Postgres);
+            // Not a directory: the URL is the pattern; this names the
+            // database in messages, without its password.
+            let shown = crate::database::postgres::url_without_password(&location);
+            return Ok((
+                PathBuf::from(shown),
+                tables.into_iter().map(|name| (name, at.clone())).collect(),
+            ));
+        }
+        let format = opts
+            .format
+            .or_else(|| Format::from_path(&location))
+            .filter(|f| f.is_database());
+        let Some(format) = format.filter(|_| kind(path).ok() == Some("file")) else {
+            kind(path)?;
+            return Err(CompareError::NotADatabase {
+                path: path.to_path_buf(),
+                other: crate::database::postgres::url_without_password(&other.to_string_lossy()),
+            });
+        };
+        let (dir, file) = split(path);
+        let tables = crate::database::tables(path).map_err(database)?;
+        Ok((
+            dir,
+            tables
+                .into_iter()
+                .map(|name| (name, (file.clone(), format)))
+                .collect(),
+        ))
     };
-    let (btables, htables) = (tables(base)?, tables(head)?);
-    let dir = |p: &Path| split(p).0;
-    pair_by_name(opts, (&dir(base), btables), (&dir(head), htables), |name| {
+    let (bdir, btables) = side(base, head)?;
+    let (hdir, htables) = side(head, base)?;
+    pair_by_name(opts, (&bdir, btables), (&hdir, htables), |name| {
         Some(crate::config::Relation::Table(name.to_string()))
     })
 }

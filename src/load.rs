@@ -109,9 +109,10 @@ pub fn load_table(out_dir: &Path, table: &Table) -> Result<Loaded, LoadError> {
 
 /// Reads the file (or glob of part files) `pattern` under `dir`, in
 /// `table`'s format.
-/// A PostgreSQL table's `pattern` is its lane database's URL.
+/// A PostgreSQL table's `pattern` is its database's URL (a lane's, or one
+/// side of `swimlane compare`, whose other side may be a database file).
 pub fn load(dir: &Path, pattern: &str, table: &Table) -> Result<Loaded, LoadError> {
-    if table.format == Format::Postgres {
+    if crate::config::PostgresUrl::parse(pattern).is_some() {
         return Ok(Loaded {
             frame: read_file(Path::new(pattern), table)?,
             files: Vec::new(),
@@ -564,7 +565,7 @@ pub fn check_output(dir: &Path, pattern: &str, table: &Table) -> Result<(), Load
         Some(crate::config::Relation::Table(name)) => Some(name),
         _ => None,
     };
-    if table.format == Format::Postgres {
+    if crate::config::PostgresUrl::parse(pattern).is_some() {
         if let Some(relation) = &table.relation
             && !crate::database::postgres::has_relation(pattern, relation)?
         {
@@ -638,12 +639,11 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
         // must not turn into a parse error or a silently wrong integer
         // column; and every row's fields are counted.
         Format::Csv => Ok(csv_file::read(path, table.delimiter, table.declared)?),
-        Format::Sqlite | Format::Duckdb => Ok(crate::database::read(path, relation(table, path)?)?),
-        // The lane database's URL, as `load` passes it.
-        Format::Postgres => Ok(crate::database::postgres::read(
-            &path.to_string_lossy(),
-            relation(table, path)?,
-        )?),
+        // A file, or a PostgreSQL database's URL as `load` passes it (a
+        // lane's, or one side of `swimlane compare`).
+        Format::Sqlite | Format::Duckdb | Format::Postgres => {
+            Ok(crate::database::read_at(path, relation(table, path)?)?)
+        }
     }
 }
 

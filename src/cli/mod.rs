@@ -57,7 +57,7 @@ struct Cli {
 enum Command {
     /// Run the pipeline at two revisions in isolated lanes and compare their outputs.
     Run(RunArgs),
-    /// Compare two files or two directories of tables (a migration), no git needed.
+    /// Compare two files, directories or databases of tables (a migration), no git needed.
     Compare(CompareArgs),
     /// Build a throwaway ETL repository with a buggy branch and compare it.
     Demo(DemoArgs),
@@ -100,10 +100,11 @@ pub struct DemoArgs {
 
 #[derive(Args)]
 struct CompareArgs {
-    /// The base file or directory of tables (the old system).
+    /// The base file, directory or database of tables (the old system; a
+    /// database is a SQLite/DuckDB file or a postgresql:// URL).
     #[arg(required_unless_present = "spec", requires = "head_path")]
     base_path: Option<PathBuf>,
-    /// The head file or directory of tables (the new system).
+    /// The head file, directory or database of tables (the new system).
     head_path: Option<PathBuf>,
     /// A TOML listing table pairs: [[table]] name, base, head, key, compare...
     #[arg(long, value_name = "FILE", conflicts_with_all = ["base_path", "head_path"])]

@@ -191,6 +191,16 @@ pub fn read_columns(
     })
 }
 
+/// Reads `relation` from a PostgreSQL database (`path` is its URL) or a
+/// database file: one side of a migration may be either.
+pub fn read_at(path: &Path, relation: &Relation) -> Result<DataFrame, DatabaseError> {
+    let location = path.to_string_lossy();
+    if crate::config::PostgresUrl::parse(&location).is_some() {
+        return postgres::read(&location, relation);
+    }
+    read(path, relation)
+}
+
 /// The tables and views in the database file at `path`, by the name
 /// `table =` takes (`schema.name` outside DuckDB's `main` schema), sorted.
 pub fn tables(path: &Path) -> Result<Vec<String>, DatabaseError> {

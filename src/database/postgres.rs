@@ -332,6 +332,31 @@ pub fn has_relation(url: &str, relation: &Relation) -> Result<bool, PostgresErro
     Ok(row.get(0))
 }
 
+/// The tables and views of the database at `url`, by the name `table =`
+/// takes (`name` in `public`, `schema.name` elsewhere), for `swimlane
+/// compare URL URL`.
+pub fn tables(url: &str) -> Result<Vec<String>, super::DatabaseError> {
+    let fail = |message: String| super::DatabaseError::Read {
+        path: url_without_password(url).into(),
+        format: "PostgreSQL",
+        relation: "its list of tables".into(),
+        message,
+    };
+    let server = Server::parse(url).ok_or_else(|| fail("not a postgresql:// URL".into()))?;
+    let mut client = server
+        .connect(&server.database)
+        .map_err(|e| fail(crate::error::chain(&e)))?;
+    let rows = client
+        .query(
+            "SELECT CASE WHEN table_schema = 'public' THEN table_name ELSE table_schema || '.' || table_name END \
+             FROM information_schema.tables \
+             WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+            &[],
+        )
+        .map_err(|e| fail(db_message(&e)))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
 /// `schema.name` with each part quoted, as `to_regclass` takes it.
 fn quoted_name(name: &str) -> String {
     name.split('.').map(ident).collect::<Vec<_>>().join(".")

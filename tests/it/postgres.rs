@@ -350,3 +350,106 @@ fn a_template_in_use_or_a_role_without_createdb_is_an_error_that_says_what_to_do
     );
     assert_eq!(lane_databases(&url), Vec::<String>::new());
 }
+
+/// A migration off PostgreSQL: `swimlane compare` takes a database's URL
+/// on either side, and pairs its tables by name with another PostgreSQL
+/// database's or a database file's.
+#[test]
+fn compare_takes_postgresql_urls_and_pairs_their_tables_with_a_database_files() {
+    let Some(url) = server() else { return };
+    let _one = SERVER.lock().unwrap_or_else(|e| e.into_inner());
+    let mut admin = connect(&url);
+    let mut database = |name: &str, score_of_2: &str, extra: &str| {
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin.batch_execute(&sql).unwrap();
+        }
+        let at = with_db(&url, name);
+        connect(&at)
+            .batch_execute(&format!(
+                "CREATE TABLE scores (id int8 PRIMARY KEY, name text, score float8);
+                 INSERT INTO scores VALUES (1, 'a', 1.5), (2, 'b', {score_of_2}), (3, 'c', 3.5);
+                 {extra}"
+            ))
+            .unwrap();
+        at
+    };
+    let legacy = database("compare_legacy", "2.5", "CREATE TABLE audit_log (id int8);");
+    let migrated = database("compare_migrated", "2.75", "");
+    // A password in the URL is never printed (trust authentication ignores it).
+    let legacy = legacy.replacen("://swimlane@", "://swimlane:hunter2@", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("migrated.sqlite");
+    let conn = rusqlite::Connection::open(&sqlite).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE scores (id INTEGER PRIMARY KEY, name TEXT, score REAL);
+         INSERT INTO scores VALUES (1, 'a', 1.5), (2, 'b', 2.75), (3, 'c', 3.5);",
+    )
+    .unwrap();
+    drop(conn);
+
+    let scores = |json: &serde_json::Value| {
+        let mut t = json["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == "scores")
+            .unwrap_or_else(|| panic!("{json:#}"))
+            .clone();
+        t.as_object_mut().unwrap().remove("profile");
+        t
+    };
+    let by_url = crate::compare::compare(dir.path(), &[&legacy, &migrated, "--key", "id"]);
+    assert_eq!(by_url.code, 1, "{}{}", by_url.stdout, by_url.stderr);
+    let t = scores(&by_url.json);
+    assert_eq!(t["rows"]["matched"], 3, "{t:#}");
+    let changed: Vec<(&str, u64)> = t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["mismatches"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(changed, [("name", 0), ("score", 1)]);
+    let audit = by_url.json["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "audit_log")
+        .unwrap();
+    assert_eq!(
+        audit["findings"][0]["message"],
+        "table `audit_log` exists in base but not in head"
+    );
+    let printed = format!("{}{}{}", by_url.stdout, by_url.stderr, by_url.json);
+    assert!(!printed.contains("hunter2"), "{printed}");
+
+    // The same migration checked against a SQLite file: the same findings.
+    let by_file = crate::compare::compare(dir.path(), &[&legacy, "migrated.sqlite", "--key", "id"]);
+    assert_eq!(by_file.code, 1, "{}{}", by_file.stdout, by_file.stderr);
+    assert_eq!(scores(&by_file.json), t);
+
+    // A side that is not a database.
+    std::fs::write(dir.path().join("scores.csv"), "id\n1\n").unwrap();
+    let wrong = crate::compare::compare(dir.path(), &[&migrated, "scores.csv", "--key", "id"]);
+    assert_eq!(wrong.code, 2);
+    assert!(
+        wrong
+            .stderr
+            .contains("is a database, and scores.csv is not")
+            && wrong.stderr.contains("postgresql:// URL"),
+        "{}",
+        wrong.stderr
+    );
+    for name in ["compare_legacy", "compare_migrated"] {
+        admin
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .unwrap();
+    }
+}
