@@ -119,6 +119,8 @@ pub struct Inferred {
     pub name: String,
     pub path: String,
     pub format: Format,
+    /// In a database file: the table's name there.
+    pub table: Option<String>,
     pub rows: usize,
     /// Empty: no set of columns is unique (a keyless table).
     pub key: Vec<String>,
@@ -232,13 +234,35 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
     if found.is_empty() {
         return Err(InitError::NoTables);
     }
-    let mut tables = Vec::new();
+    // A database file the pipeline wrote holds tables: each is one.
+    let mut entries: Vec<(String, String, Format, Option<String>)> = Vec::new();
     for (name, (path, format)) in found {
+        if !format.is_database() {
+            entries.push((name, path, format, None));
+            continue;
+        }
+        let held =
+            crate::database::tables(&lanes[0].1.out.join(&path)).map_err(|e| InitError::Load {
+                table: name.clone(),
+                source: Box::new(e.into()),
+            })?;
+        for table in held {
+            entries.push((table.clone(), path.clone(), format, Some(table)));
+        }
+    }
+    let mut tables: Vec<Inferred> = Vec::new();
+    for (name, path, format, table) in entries {
         crate::interrupt::check()?;
+        // Two tables of one name (a file and a database's table): the
+        // second named after its file too.
+        let name = if tables.iter().any(|t| t.name == name) {
+            format!("{}_{name}", path.split('.').next().unwrap_or(&path))
+        } else {
+            name
+        };
         tables.push(infer(
             &name,
-            &path,
-            format,
+            (&path, format, table),
             &lanes[0].1.out,
             &lanes[1].1.out,
         )?);
@@ -260,12 +284,14 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
 /// One table's settings from its two runs.
 fn infer(
     name: &str,
-    path: &str,
-    format: Format,
+    (path, format, in_database): (&str, Format, Option<String>),
     first: &Path,
     second: &Path,
 ) -> Result<Inferred, InitError> {
-    let table = Table::new(name, path, format, CompareMode::Exact);
+    let table = Table {
+        relation: in_database.clone().map(crate::config::Relation::Table),
+        ..Table::new(name, path, format, CompareMode::Exact)
+    };
     let load_err = |source| InitError::Load {
         table: name.into(),
         source: Box::new(source),
@@ -317,6 +343,7 @@ fn infer(
         name: name.into(),
         path: path.into(),
         format,
+        table: in_database,
         rows: a.height(),
         distribution: floats >= 2 && floats * 2 >= compared.len(),
         floats: (floats, compared.len()),
@@ -427,6 +454,9 @@ fn render(snapshot: &str, base: &str, run: &str, tables: &[Inferred]) -> String 
             quoted(&table.name),
             quoted(&table.path)
         );
+        if let Some(name) = &table.table {
+            t += &format!("table = {}    # in the database file\n", quoted(name));
+        }
         if table.key.is_empty() {
             t += &format!(
                 "# no set of columns is unique on its {} rows: compared as a multiset of rows\n",

@@ -201,3 +201,63 @@ fn interrupting_init_stops_the_pipeline_and_writes_nothing() {
         "lanes left behind"
     );
 }
+
+/// A pipeline that writes a SQLite warehouse: each of its tables is one
+/// `[[table]]` (`path` the file, `table` its name), and the written config
+/// runs and catches a bug in one of them.
+#[test]
+fn init_finds_the_tables_of_a_database_file_the_pipeline_writes() {
+    const WAREHOUSE: &str = r#"import csv, os, sqlite3, sys
+facts, out = sys.argv[1], sys.argv[2]
+plays = [(int(r["member_id"]), int(r["video_id"]), float(r["seconds"]))
+         for r in csv.DictReader(open(os.path.join(facts, "plays.csv"), newline=""))]
+SCALE = 1.0
+db = sqlite3.connect(os.path.join(out, "warehouse.sqlite"))
+db.execute("CREATE TABLE plays (member_id INTEGER, video_id INTEGER, seconds REAL)")
+db.executemany("INSERT INTO plays VALUES (?, ?, ?)",
+               [(m, v, s * (SCALE if m == 3 else 1.0)) for m, v, s in plays])
+db.execute("CREATE TABLE members AS SELECT member_id, count(*) AS plays FROM plays GROUP BY member_id")
+db.commit()
+"#;
+    let repo = TestRepo::empty();
+    repo.write("etl.py", WAREHOUSE);
+    repo.write("facts/plays.csv", &facts());
+    repo.commit("pipeline");
+    let out = init(&repo, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(repo.dir.join("swimlane.toml")).unwrap();
+    for expected in [
+        "name = \"plays\"\npath = \"warehouse.sqlite\"\ntable = \"plays\"",
+        "key = [\"member_id\", \"video_id\"]",
+        "name = \"members\"\npath = \"warehouse.sqlite\"\ntable = \"members\"",
+        "key = [\"member_id\"]",
+    ] {
+        assert!(written.contains(expected), "{expected}\n---\n{written}");
+    }
+    repo.commit("swimlane config from init");
+    repo.branch_with_file(
+        "bug",
+        "etl.py",
+        &WAREHOUSE.replace("SCALE = 1.0", "SCALE = 2.0"),
+    );
+    let run = repo.run(&["run", "--base", "main", "--head", "bug"]);
+    run.expect_code(1);
+    assert_eq!(
+        run.table("plays")["verdict"],
+        "regression",
+        "{}",
+        run.describe()
+    );
+    assert_eq!(
+        run.table("members")["verdict"],
+        "pass",
+        "{}",
+        run.describe()
+    );
+}
