@@ -138,6 +138,31 @@ impl SortKey for i64 {
 impl SortKey for Option<i64> {}
 impl SortKey for &[u8] {}
 
+impl SortedKeys<i64> {
+    /// Integer keys without nulls, read from their chunks' slices: polars'
+    /// value iterator checks its chunk at every value, which cost more
+    /// than the sort (0.9 s of CPU for two sides of 10M keys).
+    fn of_ints(ca: &Int64Chunked) -> SortedKeys<i64> {
+        let chunks: Vec<&[i64]> = ca.downcast_iter().map(|a| a.values().as_slice()).collect();
+        let mut last = i64::MIN;
+        let in_order = chunks.iter().all(|c| {
+            let sorted = c.first().is_none_or(|&f| f >= last) && c.is_sorted();
+            last = c.last().copied().unwrap_or(last);
+            sorted
+        });
+        if in_order {
+            return SortedKeys::InOrder(chunks.concat());
+        }
+        let mut v: Vec<(i64, IdxSize)> = Vec::with_capacity(ca.len());
+        for c in chunks {
+            let start = v.len() as IdxSize;
+            v.extend(c.iter().zip(start..).map(|(&k, row)| (k, row)));
+        }
+        i64::sort(&mut v);
+        SortedKeys::Sorted(v)
+    }
+}
+
 impl<K: SortKey> SortedKeys<K> {
     pub(super) fn new<I: Iterator<Item = K>>(keys: &impl Fn() -> I) -> SortedKeys<K> {
         // Outputs are often written in key order: then the keys alone
@@ -178,7 +203,14 @@ fn merge_keys<K: SortKey, I: Iterator<Item = K>>(
     base: impl Fn() -> I + Sync,
     head: impl Fn() -> I + Sync,
 ) -> Merged {
-    let (b, h) = rayon::join(|| SortedKeys::new(&base), || SortedKeys::new(&head));
+    merge_sorted(rayon::join(
+        || SortedKeys::new(&base),
+        || SortedKeys::new(&head),
+    ))
+}
+
+/// Walks both sides' sorted keys together.
+fn merge_sorted<K: SortKey>((b, h): (SortedKeys<K>, SortedKeys<K>)) -> Merged {
     let run_end = |v: &SortedKeys<K>, start: usize| {
         let mut end = start + 1;
         while end < v.len() && v.key(end) == v.key(start) {
@@ -236,7 +268,10 @@ pub(super) fn align(
     let merged = match (SortKeys::new(base_paired)?, SortKeys::new(head_paired)?) {
         // Without nulls, (i64, row) pairs take 16 bytes instead of 24.
         (SortKeys::Int(b), SortKeys::Int(h)) if b.null_count() + h.null_count() == 0 => {
-            merge_keys(|| b.into_no_null_iter(), || h.into_no_null_iter())
+            merge_sorted(rayon::join(
+                || SortedKeys::of_ints(&b),
+                || SortedKeys::of_ints(&h),
+            ))
         }
         (SortKeys::Int(b), SortKeys::Int(h)) => merge_keys(|| b.iter(), || h.iter()),
         (b, h) => {

@@ -116,21 +116,40 @@ fn in_pair_order<'a>(ca: &'a Float64Chunked, rows: Option<&[IdxSize]>) -> Cow<'a
             })
         }
         (arrs, rows, _) => {
-            // Ascending rows (or all of them): one walk through the chunks.
+            // Ascending rows (or all of them): one walk through the chunks,
+            // each chunk's rows a run of `rows` read from its slice.
             let mut out = Vec::with_capacity(rows.map_or(ca.len(), <[IdxSize]>::len));
-            let (mut chunk, mut start) = (0, 0);
-            let mut take = |r: usize| {
-                while r >= start + arrs[chunk].len() {
-                    start += arrs[chunk].len();
-                    chunk += 1;
+            let (mut at, mut start) = (0, 0);
+            for a in arrs {
+                let end = start + a.len();
+                let values = a.values().as_slice();
+                let valid = a.validity().filter(|v| v.unset_bits() > 0);
+                let here = match rows {
+                    Some(rows) => {
+                        let stop = at + rows[at..].partition_point(|&r| (r as usize) < end);
+                        let here = &rows[at..stop];
+                        at = stop;
+                        Some(here)
+                    }
+                    None => None,
+                };
+                match (here, valid) {
+                    (None, None) => out.extend_from_slice(values),
+                    (None, Some(v)) => out.extend(
+                        values
+                            .iter()
+                            .zip(v.iter())
+                            .map(|(&x, ok)| if ok { x } else { f64::NAN }),
+                    ),
+                    (Some(here), None) => {
+                        out.extend(here.iter().map(|&r| values[r as usize - start]));
+                    }
+                    (Some(here), Some(v)) => out.extend(here.iter().map(|&r| {
+                        let i = r as usize - start;
+                        if v.get_bit(i) { values[i] } else { f64::NAN }
+                    })),
                 }
-                let (a, i) = (arrs[chunk], r - start);
-                let valid = a.validity().is_none_or(|v| v.get_bit(i));
-                out.push(if valid { a.values()[i] } else { f64::NAN });
-            };
-            match rows {
-                Some(rows) => rows.iter().for_each(|&r| take(r as usize)),
-                None => (0..ca.len()).for_each(&mut take),
+                start = end;
             }
             Cow::Owned(out)
         }
@@ -479,7 +498,13 @@ mod tests {
                     .zip(b)
                     .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
         };
-        for rows in [vec![0, 2, 3, 4, 6], vec![6, 3, 0, 4, 1], vec![]] {
+        for rows in [
+            vec![0, 2, 3, 4, 6],
+            vec![0, 5, 6],
+            vec![5],
+            vec![6, 3, 0, 4, 1],
+            vec![],
+        ] {
             let got = in_pair_order(&ca, Some(&rows));
             assert!(same(&got, &naive(&rows)), "{rows:?}: {got:?}");
         }
