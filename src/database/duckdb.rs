@@ -34,28 +34,43 @@ pub(super) fn base_table_rows(
     table: &str,
     quoted: &str,
 ) -> Result<Option<u64>, DatabaseError> {
-    let fail = |e: duckdb::Error| DatabaseError::Read {
-        path: path.to_path_buf(),
-        format: "DuckDB",
-        relation: format!("table `{table}`"),
-        message: e.to_string(),
-    };
-    let conn = open(path).map_err(fail)?;
-    let base: bool = conn
-        .query_row(
-            "SELECT count(*) > 0 FROM information_schema.tables WHERE table_catalog = current_database() \
-             AND table_schema = ?1 AND table_name = ?2 AND table_type = 'BASE TABLE'",
-            [schema.unwrap_or("main"), table],
-            |r| r.get(0),
-        )
-        .map_err(fail)?;
-    if !base {
+    let (conn, kind) = table_type(path, schema, table)?;
+    if kind.as_deref() != Some("BASE TABLE") {
         return Ok(None);
     }
     let rows: i64 = conn
         .query_row(&format!("SELECT count(*) FROM {quoted}"), [], |r| r.get(0))
-        .map_err(fail)?;
+        .map_err(|e| table_error(path, table, e))?;
     Ok(Some(rows as u64))
+}
+
+fn table_error(path: &Path, table: &str, e: duckdb::Error) -> DatabaseError {
+    DatabaseError::Read {
+        path: path.to_path_buf(),
+        format: "DuckDB",
+        relation: format!("table `{table}`"),
+        message: e.to_string(),
+    }
+}
+
+/// The open database at `path`, and what `table` in `schema` (default
+/// `main`) is there: `BASE TABLE`, `VIEW`, or nothing.
+fn table_type(
+    path: &Path,
+    schema: Option<&str>,
+    table: &str,
+) -> Result<(Connection, Option<String>), DatabaseError> {
+    let fail = |e| table_error(path, table, e);
+    let conn = open(path).map_err(fail)?;
+    let kind = conn
+        .query_row(
+            "SELECT max(table_type) FROM information_schema.tables WHERE table_catalog = current_database() \
+             AND table_schema = ?1 AND table_name = ?2",
+            [schema.unwrap_or("main"), table],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .map_err(fail)?;
+    Ok((conn, kind))
 }
 
 /// The tables and views of the DuckDB database at `path`: `name` in the
@@ -90,19 +105,7 @@ pub(super) fn has_table(
     schema: Option<&str>,
     table: &str,
 ) -> Result<bool, DatabaseError> {
-    let fail = |e: duckdb::Error| DatabaseError::Read {
-        path: path.to_path_buf(),
-        format: "DuckDB",
-        relation: format!("table `{table}`"),
-        message: e.to_string(),
-    };
-    let conn = open(path).map_err(fail)?;
-    conn.query_row(
-        "SELECT count(*) > 0 FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = ?1 AND table_name = ?2",
-        [schema.unwrap_or("main"), table],
-        |r| r.get(0),
-    )
-    .map_err(fail)
+    Ok(table_type(path, schema, table)?.1.is_some())
 }
 
 /// Reads `relation` from the DuckDB database at `path`.

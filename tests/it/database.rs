@@ -283,17 +283,7 @@ fn duckdb_tables_read_a_column_at_a_time_line_up_across_row_groups() {
     assert_eq!(t["out_of_core"], true, "{t:#}");
     // Multiples of 777 below 300,000; multiples of 1,000 but not of 777.
     assert_eq!(t["rows"]["missing"], 387, "{t:#}");
-    let mismatches: Vec<(&str, u64)> = t["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["name"].as_str().unwrap(),
-                c["mismatches"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let mismatches = crate::support::mismatches(t);
     assert_eq!(mismatches, [("s", 0), ("v", 299)], "{t:#}");
 }
 

@@ -146,17 +146,8 @@ fn postgres_lanes_find_a_regression_in_a_loaded_table_and_leave_the_template_as_
     let table = run.table("fct_plays");
     assert_eq!(table["rows"]["matched"], 3, "{}", run.describe());
     let columns = table["columns"].as_array().unwrap();
-    let changed: Vec<(&str, u64)> = columns
-        .iter()
-        .map(|c| {
-            (
-                c["name"].as_str().unwrap(),
-                c["mismatches"].as_u64().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        changed,
+        crate::support::mismatches(table),
         [
             ("seconds", 1),
             ("title", 0),
@@ -405,17 +396,7 @@ fn compare_takes_postgresql_urls_and_pairs_their_tables_with_a_database_files() 
     assert_eq!(by_url.code, 1, "{}{}", by_url.stdout, by_url.stderr);
     let t = scores(&by_url.json);
     assert_eq!(t["rows"]["matched"], 3, "{t:#}");
-    let changed: Vec<(&str, u64)> = t["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["name"].as_str().unwrap(),
-                c["mismatches"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let changed = crate::support::mismatches(&t);
     assert_eq!(changed, [("name", 0), ("score", 1)]);
     let audit = by_url.json["tables"]
         .as_array()

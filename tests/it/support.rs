@@ -373,3 +373,18 @@ pub fn output_text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+/// A table report's columns as (name, values that differ), in order.
+pub fn mismatches(table: &serde_json::Value) -> Vec<(&str, u64)> {
+    table["columns"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no columns in {table:#}"))
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap(),
+                c["mismatches"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
