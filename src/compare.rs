@@ -449,12 +449,12 @@ fn database_pairs(opts: &CompareOptions, base: &Path, head: &Path) -> Result<Pai
                 tables.into_iter().map(|name| (name, at.clone())).collect(),
             ));
         }
+        let is_file = kind(path)? == "file";
         let format = opts
             .format
             .or_else(|| Format::from_path(&location))
-            .filter(|f| f.is_database());
-        let Some(format) = format.filter(|_| kind(path).ok() == Some("file")) else {
-            kind(path)?;
+            .filter(|f| f.is_database() && is_file);
+        let Some(format) = format else {
             return Err(CompareError::NotADatabase {
                 path: path.to_path_buf(),
                 other: crate::database::postgres::url_without_password(&other.to_string_lossy()),

@@ -211,8 +211,8 @@ impl Default for MemoryBudget {
 pub struct OnDisk {
     pub files: Vec<PathBuf>,
     pub format: Format,
-    /// A DuckDB table: the table in `files[0]`, read a query per read.
-    relation: Option<crate::config::Relation>,
+    /// A DuckDB table: its name in `files[0]`, read a query per read.
+    table: Option<String>,
     pub schema: Schema,
     /// Estimated size of each column in memory once read, in bytes.
     pub column_bytes: std::collections::BTreeMap<String, u64>,
@@ -309,7 +309,7 @@ impl OnDisk {
         Ok(Some(OnDisk {
             files,
             format,
-            relation: None,
+            table: None,
             schema,
             column_bytes,
             file_rows,
@@ -326,7 +326,7 @@ impl OnDisk {
         pattern: &str,
         table: &Table,
     ) -> Result<Option<OnDisk>, LoadError> {
-        let Some(relation) = &table.relation else {
+        let Some(relation @ crate::config::Relation::Table(name)) = &table.relation else {
             return Ok(None);
         };
         let files = resolve_files(dir, pattern)?;
@@ -343,7 +343,7 @@ impl OnDisk {
         Ok(Some(OnDisk {
             files,
             format: table.format,
-            relation: Some(relation.clone()),
+            table: Some(name.clone()),
             schema,
             column_bytes,
             file_rows: vec![rows as usize],
@@ -450,8 +450,8 @@ impl OnDisk {
         let mut frame: Option<DataFrame> = None;
         for path in &self.files {
             let err = LoadError::read(path, self.format, self.declared);
-            if let Some(relation) = &self.relation {
-                let part = crate::database::read_columns(path, relation, names)?;
+            if let Some(table) = &self.table {
+                let part = crate::database::read_columns(path, table, names)?;
                 frame = Some(part);
                 continue;
             }

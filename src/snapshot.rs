@@ -77,6 +77,9 @@ struct FileStat {
     ctime: i64,
 }
 
+/// One file as digested: relative path, hash, length, metadata.
+type Hashed = (PathBuf, blake3::Hash, u64, Option<FileStat>);
+
 /// Changes this close to a digest's start may share its clock tick.
 const RACY_NS: i64 = 2_000_000_000;
 
@@ -169,7 +172,6 @@ pub fn digest_since(path: &Path, earlier: Option<&Digest>) -> Result<Digest, Sna
         vec![(name, path.to_path_buf())]
     };
 
-    type Hashed = (PathBuf, blake3::Hash, u64, Option<FileStat>);
     let hashed: Vec<Hashed> = entries
         .into_par_iter()
         .map(|(rel, full)| {
@@ -192,7 +194,12 @@ pub fn digest_since(path: &Path, earlier: Option<&Digest>) -> Result<Digest, Sna
             Ok((rel, hasher.finalize(), meta.len(), stat))
         })
         .collect::<Result<_, SnapshotError>>()?;
+    Ok(combine(started, hashed))
+}
 
+/// Each file's (relative path, hash, length, metadata), sorted by path, as
+/// the digest of the tree they make.
+fn combine(started: i64, hashed: Vec<Hashed>) -> Digest {
     let mut total = blake3::Hasher::new();
     let mut files = BTreeMap::new();
     let mut seen = Seen {
@@ -212,12 +219,12 @@ pub fn digest_since(path: &Path, earlier: Option<&Digest>) -> Result<Digest, Sna
         }
         files.insert(rel, hash);
     }
-    Ok(Digest {
+    Digest {
         hex: total.finalize().to_hex().to_string(),
         files,
         bytes,
         seen,
-    })
+    }
 }
 
 fn now_ns() -> i64 {
@@ -274,21 +281,13 @@ impl Remembered {
     fn load(&self) -> Option<Digest> {
         let text = fs::read(&self.file).ok()?;
         let r: RememberedFile = serde_json::from_slice(&text).ok()?;
-        let mut files = BTreeMap::new();
-        let mut stats = BTreeMap::new();
+        let mut hashed = Vec::with_capacity(r.files.len());
         for e in r.files {
-            files.insert(e.path.clone(), blake3::Hash::from_hex(&e.blake3).ok()?);
-            stats.insert(e.path, e.stat);
+            let hash = blake3::Hash::from_hex(&e.blake3).ok()?;
+            hashed.push((e.path, hash, e.stat.len, Some(e.stat)));
         }
-        Some(Digest {
-            hex: String::new(),
-            files,
-            bytes: 0,
-            seen: Seen {
-                started: r.started,
-                stats,
-            },
-        })
+        hashed.sort_by(|a, b| a.0.cmp(&b.0));
+        Some(combine(r.started, hashed))
     }
 
     fn save(&self, snapshot: &Path, d: &Digest) {
@@ -427,6 +426,7 @@ mod tests {
         let remembered = Remembered::new(cache.path(), dir.path());
         let first = remembered.digest(dir.path()).unwrap();
         let loaded = remembered.load().expect("the digest was remembered");
+        assert_eq!(loaded.hex, first.hex);
         assert_eq!(loaded.files, first.files);
         assert_eq!(loaded.seen.stats, first.seen.stats);
         assert_eq!(loaded.seen.started, first.seen.started);

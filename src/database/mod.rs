@@ -137,10 +137,7 @@ pub fn table_on_disk(
     match (sniff(path, &relation.describe())?, relation) {
         #[cfg(feature = "duckdb")]
         (Format::Duckdb, Relation::Table(name)) => {
-            let (schema, table) = match name.rsplit_once('.') {
-                Some((s, t)) => (Some(s), t),
-                None => (None, name.as_str()),
-            };
+            let (schema, table) = schema_and_table(name);
             let quoted = Relation::quote_name(name);
             let Some(rows) = duckdb::base_table_rows(path, schema, table, &quoted)? else {
                 return Ok(None);
@@ -155,16 +152,17 @@ pub fn table_on_disk(
     }
 }
 
-/// Columns `names` of table `relation`, in the table's row order (the
-/// whole relation for a query).
-pub fn read_columns(
-    path: &Path,
-    relation: &Relation,
-    names: &[String],
-) -> Result<DataFrame, DatabaseError> {
-    let Relation::Table(name) = relation else {
-        return read(path, relation);
-    };
+/// `schema.table` split, or a bare `table` (in the default schema).
+fn schema_and_table(name: &str) -> (Option<&str>, &str) {
+    match name.rsplit_once('.') {
+        Some((s, t)) => (Some(s), t),
+        None => (None, name),
+    }
+}
+
+/// Columns `names` of table `name` (one [`table_on_disk`] found), in the
+/// table's row order.
+pub fn read_columns(path: &Path, name: &str, names: &[String]) -> Result<DataFrame, DatabaseError> {
     let columns: Vec<String> = names
         .iter()
         .map(|n| crate::config::quote_ident(n))
@@ -184,7 +182,7 @@ pub fn read_columns(
         } => DatabaseError::Read {
             path,
             format,
-            relation: relation.describe(),
+            relation: format!("table `{name}`"),
             message,
         },
         e => e,
@@ -219,10 +217,7 @@ pub fn tables(path: &Path) -> Result<Vec<String>, DatabaseError> {
 /// Whether table `name` (`table` or `schema.table`) is in the database
 /// file at `path`.
 pub fn has_table(path: &Path, name: &str) -> Result<bool, DatabaseError> {
-    let (schema, table) = match name.rsplit_once('.') {
-        Some((s, t)) => (Some(s), t),
-        None => (None, name),
-    };
+    let (schema, table) = schema_and_table(name);
     match sniff(path, name) {
         #[cfg(feature = "duckdb")]
         Ok(Format::Duckdb) => duckdb::has_table(path, schema, table),

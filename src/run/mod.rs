@@ -938,7 +938,7 @@ fn check_side_effects(
         ));
     }
     if let Some(sampled) = &lanes.sampled {
-        let changed = crate::sample::snapshot::modified(&sampled.root)?;
+        let changed = crate::sample::snapshot::modified(sampled)?;
         if !changed.is_empty() {
             errors.push(format!(
                 "the sampled snapshot was modified while {} ran ({}): a pipeline must only read its input (the copy was removed from the cache)",

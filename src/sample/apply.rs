@@ -143,6 +143,17 @@ fn write_sampled(
     Ok(Ok(Applied { rows, kept }))
 }
 
+/// A read of `input` (in `format`) that failed, as `sample apply` says it.
+fn read_error(input: &Path, format: Format) -> impl Fn(PolarsError) -> ApplyError + Copy + '_ {
+    move |source| {
+        ApplyError::Load(Box::new(crate::load::LoadError::read(
+            input,
+            format,
+            crate::config::Declared::CompareFlags,
+        )(source)))
+    }
+}
+
 /// The key columns `schema` lacks.
 fn missing_keys(schema: &Schema, spec: &Sample) -> Vec<String> {
     spec.key
@@ -159,13 +170,7 @@ fn parquet_streamed(
     spec: &Sample,
 ) -> Result<Result<Applied, Vec<String>>, ApplyError> {
     const SLICE: usize = 1 << 20;
-    let read_err = |source| {
-        ApplyError::Load(Box::new(crate::load::LoadError::read(
-            input,
-            Format::Parquet,
-            crate::config::Declared::CompareFlags,
-        )(source)))
-    };
+    let read_err = read_error(input, Format::Parquet);
     let write_err = |source| ApplyError::Write {
         path: output.into(),
         source,
@@ -235,13 +240,7 @@ fn verbatim_in_slices(
     slice_records: usize,
 ) -> Result<Result<Applied, Vec<String>>, ApplyError> {
     use std::io::Write;
-    let read_err = |source| {
-        ApplyError::Load(Box::new(crate::load::LoadError::read(
-            input,
-            format,
-            crate::config::Declared::CompareFlags,
-        )(source)))
-    };
+    let read_err = read_error(input, format);
     let write_err = |source| ApplyError::Write {
         path: output.into(),
         source,

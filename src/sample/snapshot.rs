@@ -82,6 +82,9 @@ pub struct Prepared {
     pub digest: String,
     /// The sampled tree (the directory [`modified`] checks).
     pub root: PathBuf,
+    /// Its digest as checked before the lanes: the check after them hashes
+    /// again only the files whose metadata changed.
+    checked: crate::snapshot::Digest,
 }
 
 /// The sampled copy of `snapshot` (whose digest is `digest`) under
@@ -100,11 +103,14 @@ pub fn prepare(
         let path = path.to_path_buf();
         move |source| SnapshotSampleError::Io { path, source }
     };
+    // Checked through the digest the last run left: a sample of
+    // gigabytes is not hashed again while its files are as they were.
     if let Ok(text) = fs::read_to_string(&manifest_path)
         && let Ok(m) = serde_json::from_str::<Manifest>(&text)
-        && crate::snapshot::digest(&data).is_ok_and(|d| d.hex == m.digest)
+        && let Ok(d) = crate::snapshot::Remembered::new(cache, &data).digest(&data)
+        && d.hex == m.digest
     {
-        return Ok(prepared(snapshot, data, true, m));
+        return Ok(prepared(snapshot, data, true, m, d));
     }
     // Written beside the entry and renamed into place: a run killed half
     // way leaves no entry that looks whole.
@@ -119,8 +125,11 @@ pub fn prepare(
             key: spec.key.clone(),
         });
     }
+    // Renaming the directory leaves its files' metadata as it is: this
+    // digest serves the check after the lanes at the final place.
+    let written = crate::snapshot::digest(&tmp.path().join("data"))?;
     let manifest = Manifest {
-        digest: crate::snapshot::digest(&tmp.path().join("data"))?.hex,
+        digest: written.hex.clone(),
         files,
     };
     let text = serde_json::to_string_pretty(&manifest).expect("a manifest serializes");
@@ -128,27 +137,34 @@ pub fn prepare(
     let _ = fs::remove_dir_all(&dir);
     let tmp = tmp.keep();
     fs::rename(&tmp, &dir).map_err(io(&dir))?;
-    Ok(prepared(snapshot, data, false, manifest))
+    Ok(prepared(snapshot, data, false, manifest, written))
 }
 
 /// Whether the sampled copy still holds what was written (a lane must only
 /// read it): the files that changed, or none. A changed copy is removed
 /// from the cache, so the next run writes it anew.
-pub fn modified(sampled: &Path) -> Result<Vec<PathBuf>, SnapshotSampleError> {
-    let dir = sampled.parent().unwrap_or(sampled);
+pub fn modified(sampled: &Prepared) -> Result<Vec<PathBuf>, SnapshotSampleError> {
+    let root = &sampled.root;
+    let dir = root.parent().unwrap_or(root);
     let text = fs::read_to_string(dir.join("manifest.json")).unwrap_or_default();
     let expected = serde_json::from_str::<Manifest>(&text)
         .map(|m| m.digest)
         .ok();
-    let now = crate::snapshot::digest(sampled)?;
+    let now = crate::snapshot::digest_since(root, Some(&sampled.checked))?;
     if expected.as_deref() == Some(now.hex.as_str()) {
         return Ok(Vec::new());
     }
     let _ = fs::remove_dir_all(dir);
-    Ok(vec![sampled.to_path_buf()])
+    Ok(vec![root.clone()])
 }
 
-fn prepared(snapshot: &Path, data: PathBuf, cached: bool, m: Manifest) -> Prepared {
+fn prepared(
+    snapshot: &Path,
+    data: PathBuf,
+    cached: bool,
+    m: Manifest,
+    checked: crate::snapshot::Digest,
+) -> Prepared {
     // A snapshot of one file: the lanes get the sampled file.
     let path = match snapshot.file_name() {
         Some(name) if snapshot.is_file() => data.join(name),
@@ -158,6 +174,7 @@ fn prepared(snapshot: &Path, data: PathBuf, cached: bool, m: Manifest) -> Prepar
         report: report(path, cached, m.files),
         digest: m.digest,
         root: data,
+        checked,
     }
 }
 
