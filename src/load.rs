@@ -177,8 +177,14 @@ impl MemoryBudget {
     /// How many column pairs of `pair_bytes` (both sides, decoded) may be
     /// compared at once: at least one, at most one per thread.
     pub fn columns_in_flight(&self, pair_bytes: u64) -> usize {
+        self.slots(pair_bytes, rayon::current_num_threads())
+    }
+
+    /// How many things the size of a column pair in flight (`pair_bytes`,
+    /// decoded) fit at once, from one to `most`.
+    pub fn slots(&self, pair_bytes: u64, most: usize) -> usize {
         let fit = self.0 / pair_bytes.saturating_mul(Self::IN_FLIGHT_FACTOR).max(1);
-        (fit as usize).clamp(1, rayon::current_num_threads())
+        (fit as usize).clamp(1, most.max(1))
     }
 }
 
@@ -731,6 +737,13 @@ mod tests {
             MemoryBudget(6 << 30).columns_in_flight(1 << 30),
             2.min(threads)
         );
+        // A keyed distribution table's pairing asks for one slot more.
+        assert_eq!(
+            MemoryBudget(u64::MAX).slots(1 << 30, threads + 1),
+            threads + 1
+        );
+        assert_eq!(MemoryBudget(6 << 30).slots(1 << 30, 5), 2);
+        assert_eq!(MemoryBudget(1 << 10).slots(1 << 30, 5), 1);
     }
 
     #[test]

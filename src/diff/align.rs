@@ -19,9 +19,12 @@ pub(super) struct Alignment {
     pub(super) extra: Vec<IdxSize>,
     /// True when the sides hold the same keys in the same order.
     pub(super) identity: bool,
+    /// True when the pairs' head rows ascend (as base's always do).
+    pub(super) head_ascends: bool,
     /// When the pairs' rows ascend on a side (always in base, and in head
     /// when both sides are in the same key order), the mask of that side's
-    /// matched rows: filtering is far cheaper than gathering.
+    /// matched rows: filtering is far cheaper than gathering. Built only
+    /// when asked for (`masks`).
     pub(super) base_matched: Option<BooleanChunked>,
     pub(super) head_matched: Option<BooleanChunked>,
 }
@@ -259,11 +262,13 @@ fn merge_sorted<K: SortKey>((b, h): (SortedKeys<K>, SortedKeys<K>)) -> Merged {
 
 /// Aligns the rows of both sides by key and reports duplicated keys.
 /// `paired` are the keys in one type per key column; `shown`, the keys as
-/// written, for samples.
+/// written, for samples. `masks`: build the matched rows' masks, with
+/// which columns are filtered rather than gathered.
 pub(super) fn align(
     (base_paired, head_paired): (&DataFrame, &DataFrame),
     (base_keys, head_keys): (&DataFrame, &DataFrame),
     key: &[String],
+    masks: bool,
 ) -> PolarsResult<(Alignment, Option<Duplicates>)> {
     let merged = match (SortKeys::new(base_paired)?, SortKeys::new(head_paired)?) {
         // Without nulls, (i64, row) pairs take 16 bytes instead of 24.
@@ -310,8 +315,9 @@ pub(super) fn align(
             new_in_head: merged.new_in_head,
         })
     };
+    let n = merged.head_of_base.len();
     let mut missing = Vec::new();
-    let (mut base_rows, mut head_rows) = (Vec::new(), Vec::new());
+    let (mut base_rows, mut head_rows) = (Vec::with_capacity(n), Vec::with_capacity(n));
     let mut identity = merged.extra.is_empty() && base_keys.height() == head_keys.height();
     for (b, &h) in merged.head_of_base.iter().enumerate() {
         if h == NONE {
@@ -323,6 +329,8 @@ pub(super) fn align(
             head_rows.push(h);
         }
     }
+    drop(merged.head_of_base);
+    let head_ascends = head_rows.is_sorted();
     let mask_of = |rows: &[IdxSize], n: usize| {
         let mut mask = vec![false; n];
         for &r in rows {
@@ -330,16 +338,21 @@ pub(super) fn align(
         }
         BooleanChunked::from_slice(PlSmallStr::EMPTY, &mask)
     };
-    let base_matched = Some(mask_of(&base_rows, base_keys.height()));
-    let head_matched = head_rows
-        .is_sorted()
-        .then(|| mask_of(&head_rows, head_keys.height()));
+    let (base_matched, head_matched) = if masks {
+        (
+            Some(mask_of(&base_rows, base_keys.height())),
+            head_ascends.then(|| mask_of(&head_rows, head_keys.height())),
+        )
+    } else {
+        (None, None)
+    };
     let alignment = Alignment {
         base_rows: IdxCa::from_vec(PlSmallStr::EMPTY, base_rows),
         head_rows: IdxCa::from_vec(PlSmallStr::EMPTY, head_rows),
         missing,
         extra: merged.extra,
         identity,
+        head_ascends,
         base_matched,
         head_matched,
     };

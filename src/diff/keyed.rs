@@ -25,6 +25,7 @@ fn align_keys(
     table: &Table,
     base: Source<'_>,
     head: Source<'_>,
+    masks: bool,
 ) -> PolarsResult<(Alignment, DataFrame, DataFrame)> {
     let (key, strings) = (&table.key, table.strings);
     // The keys as written, for samples; and as paired, in one type per key.
@@ -73,7 +74,12 @@ fn align_keys(
             }
         }
     }
-    let (align, dups) = align((&base_paired, &head_paired), (&base_keys, &head_keys), key)?;
+    let (align, dups) = align(
+        (&base_paired, &head_paired),
+        (&base_keys, &head_keys),
+        key,
+        masks,
+    )?;
     drop((base_paired, head_paired));
     report.duplicates = dups;
     report.missing_samples = key_samples(&base_keys, &align.missing)?;
@@ -85,6 +91,9 @@ fn align_keys(
 /// that are not exact (distribution tables compared key by key).
 pub struct KeyPairs {
     alignment: Alignment,
+    /// Buffers of a column's length, reused by the columns compared
+    /// through these pairs: a fresh one costs its page faults every time.
+    buffers: std::sync::Mutex<Vec<Vec<f64>>>,
     /// Base's keys as written, for samples.
     pub base_keys: DataFrame,
 }
@@ -139,6 +148,25 @@ impl KeyPairs {
         )
     }
 
+    /// A buffer for one column's values (empty; taken from those given
+    /// back, if any).
+    pub fn buffer(&self) -> Vec<f64> {
+        let mut pool = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
+        pool.pop().unwrap_or_default()
+    }
+
+    /// Returns a buffer for the next column.
+    pub fn give_back(&self, mut buffer: Vec<f64>) {
+        buffer.clear();
+        let mut pool = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
+        pool.push(buffer);
+    }
+
+    /// Whether head's rows ascend in pair order (as base's always do).
+    pub fn head_ascends(&self) -> bool {
+        self.alignment.identity || self.alignment.head_ascends
+    }
+
     /// The `i`-th pair's row in base and in head.
     pub fn rows_of(&self, i: usize) -> (usize, usize) {
         if self.alignment.identity {
@@ -158,9 +186,12 @@ pub fn pair_keys(
     base: Source<'_>,
     head: Source<'_>,
 ) -> PolarsResult<KeyPairs> {
-    let (alignment, base_keys, _) = align_keys(report, table, base, head)?;
+    // No masks: the paired comparison reads numbers by row, and filters
+    // nothing.
+    let (alignment, base_keys, _) = align_keys(report, table, base, head, false)?;
     Ok(KeyPairs {
         alignment,
+        buffers: Default::default(),
         base_keys,
     })
 }
@@ -175,7 +206,7 @@ pub(super) fn compare_keyed(
 ) -> PolarsResult<()> {
     let (tolerances, strings) = (&table.tolerance, table.strings);
     crate::progress::step(|| crate::progress::Step::Within("aligning keys".into()));
-    let (align, base_keys, head_keys) = align_keys(report, table, base, head)?;
+    let (align, base_keys, head_keys) = align_keys(report, table, base, head, true)?;
     let matched = align.base_rows.len() as u64;
     let done = std::sync::atomic::AtomicUsize::new(0);
     let head_rows = head_keys.height() as u64;

@@ -40,7 +40,8 @@ pub fn compare_distribution(
 /// Compares by distribution the two sides whose schemas are `schemas`,
 /// asking `pair` for each tested column's two sides only when it is its
 /// turn: at most `in_flight` column pairs are held at once (they are
-/// tested in parallel). Ignored columns and keys are never asked for.
+/// tested in parallel; a keyed table's pairing counts as one). Ignored
+/// columns are never asked for.
 pub fn compare_distribution_with(
     table: &Table,
     (base, head): (&Schema, &Schema),
@@ -68,22 +69,60 @@ pub fn compare_distribution_with(
     if !table.key.is_empty() {
         crate::progress::step(|| crate::progress::Step::Within("pairing keys".into()));
     }
-    let pairs = pair_rows(table, (base, head), &pair, &mut report).map_err(|e| match e {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let progress = || {
+        let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        crate::progress::step(|| crate::progress::Step::Columns {
+            done,
+            total: columns.len(),
+        });
+    };
+    // While the keys are paired (which no test needs), the first columns
+    // are tested as distributions, then compared key by key; the others do
+    // both at once. The pairing takes one column pair's place in flight
+    // (BENCHMARKS.md, issue 19).
+    let in_flight = in_flight.max(1);
+    let overlap = if table.key.is_empty() {
+        0
+    } else {
+        in_flight - 1
+    };
+    let (first, rest) = columns.split_at(overlap.min(columns.len()));
+    let batches = rest.chunks(in_flight);
+    let (pairs, tested) = rayon::join(
+        || pair_rows(table, (base, head), &pair, &mut report),
+        || {
+            first
+                .par_iter()
+                .map(|&name| {
+                    let (b, h) = pair(name)?;
+                    let f = compare_column(table, name, &b, &h, tolerance)?;
+                    Ok((b, h, f))
+                })
+                .collect::<Vec<PolarsResult<_>>>()
+        },
+    );
+    let pairs = pairs.map_err(|e| match e {
         PairError::Diff(d) => d,
         PairError::Polars(p) => polars_err(p),
     })?;
+    let with_pairs = |mut f: Result<Feature, Untested>, (b, h): (&Series, &Series)| {
+        if let (Some(pairs), Ok(feature)) = (&pairs, &mut f) {
+            compare_paired(table, feature, (b, h), pairs, tolerance)?;
+        }
+        progress();
+        Ok(f)
+    };
     let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    for batch in columns.chunks(in_flight.max(1)) {
+    results.par_extend(tested.into_par_iter().map(|r| {
+        let (b, h, f) = r?;
+        with_pairs(f, (&b, &h))
+    }));
+    for batch in batches {
         results.par_extend(batch.par_iter().map(|&name| {
             let (b, h) = pair(name)?;
-            let r = compare_column(table, name, &b, &h, tolerance, pairs.as_ref());
-            let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            crate::progress::step(|| crate::progress::Step::Columns {
-                done,
-                total: columns.len(),
-            });
-            r
+            let f = compare_column(table, name, &b, &h, tolerance)?;
+            with_pairs(f, (&b, &h))
         }));
     }
     for r in results {
@@ -259,13 +298,13 @@ pub(crate) fn fill_categorical(feature: &mut Feature, counts: &Counts) {
     }
 }
 
+/// Column `name`'s two sides compared as distributions.
 fn compare_column(
     table: &Table,
     name: &str,
     base: &Series,
     head: &Series,
     tolerance: f64,
-    pairs: Option<&KeyPairs>,
 ) -> PolarsResult<Result<Feature, Untested>> {
     let (kb, kh) = (kind(base.dtype()), kind(head.dtype()));
     let (tb, th) = (base.dtype().to_string(), head.dtype().to_string());
@@ -289,25 +328,34 @@ fn compare_column(
             fill_ks(&mut feature, &r);
         }
         feature.plot = numeric_plot(&bv, &hv, feature.location);
-        drop((bv, hv));
-        if let Some(pairs) = pairs {
-            let spread = feature.base.numeric.map_or(f64::NAN, |n| n.std);
-            let settings = paired_settings(table, &feature, tolerance);
-            feature.paired = Some(paired::numeric(&settings, pairs, (base, head), spread)?);
-        }
     } else {
         fill_categorical(&mut feature, &category_counts(base, head)?);
-        if let Some(pairs) = pairs {
-            let settings = paired_settings(table, &feature, tolerance);
-            feature.paired = Some(paired::categorical(&settings, pairs, (base, head))?);
-        }
     }
+    Ok(Ok(feature))
+}
+
+/// A tested feature of a keyed table compared key by key as well.
+fn compare_paired(
+    table: &Table,
+    feature: &mut Feature,
+    (base, head): (&Series, &Series),
+    pairs: &KeyPairs,
+    tolerance: f64,
+) -> PolarsResult<()> {
+    let (kb, kh) = (kind(base.dtype()), kind(head.dtype()));
+    let settings = paired_settings(table, feature, tolerance);
+    feature.paired = Some(if as_numbers(feature, kb, kh) {
+        let spread = feature.base.numeric.map_or(f64::NAN, |n| n.std);
+        paired::numeric(&settings, pairs, (base, head), spread)?
+    } else {
+        paired::categorical(&settings, pairs, (base, head))?
+    });
     if feature.test == TestName::None
         && let Some(p) = feature.paired.as_mut()
     {
         p.summary_only();
     }
-    Ok(Ok(feature))
+    Ok(())
 }
 
 pub(crate) fn paired_settings<'a>(

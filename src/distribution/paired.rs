@@ -4,7 +4,6 @@
 //! and which way, and the paired tests on the deltas (`stats::paired`).
 //! Categories: which keys changed category, and the most frequent changes.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use polars::prelude::*;
@@ -83,84 +82,165 @@ pub(crate) fn category_label(v: Option<&str>) -> String {
     v.map_or("null".to_string(), |v| format!("{v:?}"))
 }
 
-/// A column of numbers in pair order (`rows`: each pair's row; `None`:
-/// the rows are the pairs), NaN for nulls, in tight loops. Rows that
-/// ascend (both sides written in key order) are read chunk by chunk;
-/// others from the column made one chunk first (BENCHMARKS.md).
-fn in_pair_order<'a>(ca: &'a Float64Chunked, rows: Option<&[IdxSize]>) -> Cow<'a, [f64]> {
-    let arrs: Vec<_> = ca.downcast_iter().collect();
-    let has_nulls = ca.null_count() > 0;
-    match (arrs.as_slice(), rows, has_nulls) {
-        ([], ..) => Cow::Owned(Vec::new()),
-        ([one], None, false) => Cow::Borrowed(one.values().as_slice()),
-        ([one], Some(rows), false) => {
-            let values = one.values().as_slice();
-            Cow::Owned(rows.iter().map(|&r| values[r as usize]).collect())
+/// One chunk of a column of numbers: its first row, values and validity.
+#[derive(Clone, Copy)]
+struct Chunk<'a> {
+    start: usize,
+    values: &'a [f64],
+    valid: Option<&'a polars_arrow::bitmap::Bitmap>,
+}
+
+impl Chunk<'_> {
+    fn end(&self) -> usize {
+        self.start + self.values.len()
+    }
+
+    /// Row `r`'s value (NaN for null); `r` lies in this chunk.
+    #[inline]
+    fn get(&self, r: usize) -> f64 {
+        let i = r - self.start;
+        match self.valid {
+            Some(v) if !v.get_bit(i) => f64::NAN,
+            _ => self.values[i],
         }
-        (_, Some(rows), _) if !rows.is_sorted() => {
-            let one = ca.rechunk();
-            let arr = one.downcast_iter().next().expect("one chunk");
-            let values = arr.values().as_slice();
-            Cow::Owned(match arr.validity().filter(|_| has_nulls) {
-                None => rows.iter().map(|&r| values[r as usize]).collect(),
-                Some(valid) => rows
+    }
+}
+
+/// A column's non-empty chunks, in row order.
+fn chunks(ca: &Float64Chunked) -> Vec<Chunk<'_>> {
+    let mut start = 0;
+    ca.downcast_iter()
+        .filter(|a| a.len() > 0)
+        .map(|a| {
+            let c = Chunk {
+                start,
+                values: a.values().as_slice(),
+                valid: a.validity().filter(|v| v.unset_bits() > 0),
+            };
+            start = c.end();
+            c
+        })
+        .collect()
+}
+
+/// Every value in row order (NaN for nulls), into `out` (emptied first).
+fn flatten_into(chunks: &[Chunk<'_>], out: &mut Vec<f64>) {
+    out.clear();
+    for c in chunks {
+        match c.valid {
+            None => out.extend_from_slice(c.values),
+            Some(v) => out.extend(
+                c.values
                     .iter()
-                    .map(|&r| {
-                        if valid.get_bit(r as usize) {
-                            values[r as usize]
-                        } else {
-                            f64::NAN
-                        }
-                    })
-                    .collect(),
-            })
+                    .zip(v.iter())
+                    .map(|(&x, ok)| if ok { x } else { f64::NAN }),
+            ),
         }
-        (arrs, rows, _) => {
-            // Ascending rows (or all of them): one walk through the chunks,
-            // each chunk's rows a run of `rows` read from its slice.
-            let mut out = Vec::with_capacity(rows.map_or(ca.len(), <[IdxSize]>::len));
-            let (mut at, mut start) = (0, 0);
-            for a in arrs {
-                let end = start + a.len();
-                let values = a.values().as_slice();
-                let valid = a.validity().filter(|v| v.unset_bits() > 0);
-                let here = match rows {
-                    Some(rows) => {
-                        let stop = at + rows[at..].partition_point(|&r| (r as usize) < end);
-                        let here = &rows[at..stop];
-                        at = stop;
-                        Some(here)
-                    }
-                    None => None,
-                };
-                match (here, valid) {
-                    (None, None) => out.extend_from_slice(values),
-                    (None, Some(v)) => out.extend(
-                        values
-                            .iter()
-                            .zip(v.iter())
-                            .map(|(&x, ok)| if ok { x } else { f64::NAN }),
-                    ),
-                    (Some(here), None) => {
-                        out.extend(here.iter().map(|&r| values[r as usize - start]));
-                    }
-                    (Some(here), Some(v)) => out.extend(here.iter().map(|&r| {
-                        let i = r as usize - start;
-                        if v.get_bit(i) { values[i] } else { f64::NAN }
-                    })),
+    }
+}
+
+/// Rows that ascend, read chunk by chunk: the next `len` rows of `rows`
+/// (`None`: the rows are the positions) lie in the chunk returned.
+struct Ascending<'a, 'r> {
+    chunks: &'a [Chunk<'a>],
+    rows: Option<&'r [IdxSize]>,
+    at: usize,
+}
+
+impl<'a> Ascending<'a, '_> {
+    /// From position `i`: the chunk of its row and how many positions
+    /// from `i` on lie in it.
+    fn run(&mut self, i: usize) -> (Chunk<'a>, usize) {
+        let row = self.rows.map_or(i, |r| r[i] as usize);
+        while self.chunks[self.at].end() <= row {
+            self.at += 1;
+        }
+        let c = self.chunks[self.at];
+        let len = match self.rows {
+            Some(rows) => rows[i..].partition_point(|&r| (r as usize) < c.end()),
+            None => c.end() - i,
+        };
+        (c, len)
+    }
+}
+
+/// Calls `f` with every pair's position and both sides' numbers (NaN for
+/// nulls), in pair order. Rows that ascend (base's always; head's when both
+/// sides are in the same key order) are read chunk by chunk where they lie;
+/// head's other rows are gathered into pair order first, from head's values
+/// copied into one buffer, in a loop of their own (so that each random read
+/// waits for no other: in the comparison's loop they took twice as long).
+/// Both buffers come from `pairs` and go back to it: a fresh 80 MB buffer
+/// per column and side cost more in page faults than the copy
+/// (BENCHMARKS.md).
+fn for_each_pair(
+    pairs: &KeyPairs,
+    (b, h): (&Float64Chunked, &Float64Chunked),
+    mut f: impl FnMut(usize, f64, f64),
+) {
+    let (bc, hc) = (chunks(b), chunks(h));
+    let (rb, rh) = pairs.rows();
+    let mut base = Ascending {
+        chunks: &bc,
+        rows: rb,
+        at: 0,
+    };
+    let mut head = Ascending {
+        chunks: &hc,
+        rows: rh,
+        at: 0,
+    };
+    let gathered = match (rb, rh) {
+        (Some(rb), Some(rh)) if !pairs.head_ascends() => {
+            let mut flat = pairs.buffer();
+            flatten_into(&hc, &mut flat);
+            let mut hv = pairs.buffer();
+            hv.extend(rh.iter().map(|&r| flat[r as usize]));
+            pairs.give_back(flat);
+            Some((rb, hv))
+        }
+        _ => None,
+    };
+    let n = pairs.len();
+    let mut i = 0;
+    while i < n {
+        let (cb, len_b) = base.run(i);
+        match &gathered {
+            Some((rb, hv)) => {
+                for k in i..i + len_b {
+                    f(k, cb.get(rb[k] as usize), hv[k]);
                 }
-                start = end;
+                i += len_b;
             }
-            Cow::Owned(out)
+            None => {
+                let (ch, len_h) = head.run(i);
+                let end = i + len_b.min(len_h);
+                match (rb, rh) {
+                    (Some(rb), Some(rh)) => {
+                        for k in i..end {
+                            f(k, cb.get(rb[k] as usize), ch.get(rh[k] as usize));
+                        }
+                    }
+                    _ => {
+                        for k in i..end {
+                            f(k, cb.get(k), ch.get(k));
+                        }
+                    }
+                }
+                i = end;
+            }
         }
+    }
+    if let Some((_, hv)) = gathered {
+        pairs.give_back(hv);
     }
 }
 
 /// A numeric feature key by key. `spread` is base's standard deviation,
 /// the unit of the effect.
 ///
-/// Both sides are gathered into pair order in tight loops, compared in one
-/// pass that keeps only the non-zero deltas, and those are sorted once for
+/// Both sides are read by row where they lie, compared in one pass that
+/// keeps only the non-zero deltas, and those are sorted once for
 /// the test, the medians and the largest |Δ| (BENCHMARKS.md has what each
 /// step costs on 10M keys).
 pub(crate) fn numeric(
@@ -171,11 +251,6 @@ pub(crate) fn numeric(
 ) -> PolarsResult<Paired> {
     let (b, h) = (as_f64(base)?, as_f64(head)?);
     let (b, h) = (b.f64()?, h.f64()?);
-    let (base_rows, head_rows) = pairs.rows();
-    let (bv, hv) = rayon::join(
-        || in_pair_order(b, base_rows),
-        || in_pair_order(h, head_rows),
-    );
     let value = |v: f64| Some(v).filter(|x| !x.is_nan());
     let mut out = settings.empty(pairs.len() as u64);
     // Every pair where both sides hold a number: its delta, 0 when the
@@ -193,29 +268,27 @@ pub(crate) fn numeric(
         largest.truncate(SAMPLES);
     };
     let tol = settings.tolerance;
-    for (i, (&x, &y)) in bv.iter().zip(hv.iter()).enumerate() {
-        match (value(x), value(y)) {
-            (None, None) => {}
-            (Some(_), None) => {
-                out.to_null += 1;
-                keep(f64::INFINITY, i);
-            }
-            (None, Some(_)) => {
-                out.from_null += 1;
-                keep(f64::INFINITY, i);
-            }
-            (Some(x), Some(y)) => {
-                if unchanged(x, y, tol) {
-                    deltas.push(0.0);
-                } else {
-                    let d = y - x;
-                    deltas.push(d);
-                    changed_at.push(i as u32);
-                    keep(d.abs(), i);
-                }
+    for_each_pair(pairs, (b, h), |i, x, y| match (value(x), value(y)) {
+        (None, None) => {}
+        (Some(_), None) => {
+            out.to_null += 1;
+            keep(f64::INFINITY, i);
+        }
+        (None, Some(_)) => {
+            out.from_null += 1;
+            keep(f64::INFINITY, i);
+        }
+        (Some(x), Some(y)) => {
+            if unchanged(x, y, tol) {
+                deltas.push(0.0);
+            } else {
+                let d = y - x;
+                deltas.push(d);
+                changed_at.push(i as u32);
+                keep(d.abs(), i);
             }
         }
-    }
+    });
     out.changed = changed_at.len() as u64 + out.to_null + out.from_null;
     let a = deltas.analyze();
     (out.up, out.down) = (a.counts.positive, a.counts.negative);
@@ -231,10 +304,15 @@ pub(crate) fn numeric(
     });
     // (base, Δ) of at most PLOT_POINTS changed pairs, taken evenly.
     let every = changed_at.len().div_ceil(PLOT_POINTS).max(1);
+    let value_at = |ca: &Float64Chunked, r: usize| ca.get(r).unwrap_or(f64::NAN);
     out.points = changed_at
         .iter()
         .step_by(every)
-        .map(|&i| (bv[i as usize], hv[i as usize] - bv[i as usize]))
+        .map(|&i| {
+            let (rb, rh) = pairs.rows_of(i as usize);
+            let x = value_at(b, rb);
+            (x, value_at(h, rh) - x)
+        })
         .collect();
     out.samples = samples(settings.key, pairs, (base, head), &largest)?;
     Ok(out)
@@ -478,8 +556,8 @@ mod tests {
     }
 
     #[test]
-    fn gathering_into_pair_order_reads_every_chunk_and_null() {
-        use super::in_pair_order;
+    fn reading_ascending_rows_finds_every_chunk_and_null() {
+        use super::{Ascending, chunks, flatten_into};
         // Three chunks, nulls in the second: as a column read by row groups.
         let mut ca = Float64Chunked::new("x".into(), &[Some(0.0), Some(1.0), Some(2.0)]);
         ca.append(&Float64Chunked::new("x".into(), &[None, Some(4.0)]))
@@ -487,29 +565,50 @@ mod tests {
         ca.append(&Float64Chunked::new("x".into(), &[Some(5.0), Some(6.0)]))
             .unwrap();
         assert_eq!(ca.chunks().len(), 3);
-        let naive = |rows: &[IdxSize]| -> Vec<f64> {
-            rows.iter()
-                .map(|&r| ca.get(r as usize).unwrap_or(f64::NAN))
-                .collect()
-        };
-        let same = |a: &[f64], b: &[f64]| {
-            a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
-        };
+        let naive = |r: usize| ca.get(r).unwrap_or(f64::NAN);
+        let same = |a: f64, b: f64| a == b || a.is_nan() && b.is_nan();
+        let cs = chunks(&ca);
+        let mut flat = vec![9.0];
+        flatten_into(&cs, &mut flat);
+        assert_eq!(flat.len(), 7);
+        assert!((0..7).all(|r| same(flat[r], naive(r))), "{flat:?}");
         for rows in [
             vec![0, 2, 3, 4, 6],
             vec![0, 5, 6],
             vec![5],
-            vec![6, 3, 0, 4, 1],
+            vec![3, 4],
             vec![],
         ] {
-            let got = in_pair_order(&ca, Some(&rows));
-            assert!(same(&got, &naive(&rows)), "{rows:?}: {got:?}");
+            let mut asc = Ascending {
+                chunks: &cs,
+                rows: Some(&rows),
+                at: 0,
+            };
+            let mut got = Vec::new();
+            while got.len() < rows.len() {
+                let i = got.len();
+                let (c, len) = asc.run(i);
+                assert!(len > 0, "{rows:?} at {i}");
+                got.extend(rows[i..i + len].iter().map(|&r| c.get(r as usize)));
+            }
+            let want: Vec<f64> = rows.iter().map(|&r| naive(r as usize)).collect();
+            assert!(
+                got.iter().zip(&want).all(|(&a, &b)| same(a, b)),
+                "{rows:?}: {got:?}"
+            );
         }
-        let all: Vec<IdxSize> = (0..7).collect();
-        assert!(same(&in_pair_order(&ca, None), &naive(&all)));
+        let mut all = Ascending {
+            chunks: &cs,
+            rows: None,
+            at: 0,
+        };
+        let (mut got, mut i) = (Vec::new(), 0);
+        while i < 7 {
+            let (c, len) = all.run(i);
+            got.extend((i..i + len).map(|r| c.get(r)));
+            i += len;
+        }
+        assert!((0..7).all(|r| same(got[r], naive(r))), "{got:?}");
     }
 
     #[test]

@@ -167,7 +167,13 @@ fn compare_out_of_core(
         .map(|(name, bytes)| bytes + h.column_bytes.get(name).copied().unwrap_or(0))
         .max()
         .unwrap_or(0);
-    let in_flight = budget.columns_in_flight(pair_bytes);
+    let in_flight = if table.compare == CompareMode::Distribution && !table.key.is_empty() {
+        // One slot more, where the keys are paired beside the first columns
+        // (they take about what a column pair in flight takes).
+        budget.slots(pair_bytes, rayon::current_num_threads() + 1)
+    } else {
+        budget.columns_in_flight(pair_bytes)
+    };
     // Profiles from the comparison's own reads (BENCHMARKS.md: reading
     // every column again cost more than the profiling itself).
     let collectors = profile.then(|| {
