@@ -1,7 +1,10 @@
 //! How the keyed comparison sorts a side's (key, row) pairs: a stable radix
-//! sort against rayon's parallel comparison sort, on shuffled i64 keys of
-//! the shape `examples/gen_table` writes, both sides sorted at once as the
-//! alignment does. Prints the median of 5 rounds of each.
+//! sort against rayon's parallel comparison sort, and keys packed with
+//! their rows into words (`(key - min) << 32 | row`) sorted by
+//! `swimlane::diff::sort_words`, on shuffled i64 keys of the shape
+//! `examples/gen_table` writes, both sides sorted at once as the alignment
+//! does. Each round builds the pairs or words and sorts them. Prints the
+//! median of 5 rounds of each.
 //!
 //! `cargo run --release --example bench_key_sort -- [ROWS]` (default 10M)
 #![allow(
@@ -37,8 +40,8 @@ fn main() {
     let median = |sort: &(dyn Fn(&mut Pairs) + Sync)| {
         let mut times: Vec<f64> = (0..5)
             .map(|_| {
-                let (mut b, mut h) = (pairs(&base), pairs(&head));
                 let t = Instant::now();
+                let (mut b, mut h) = rayon::join(|| pairs(&base), || pairs(&head));
                 rayon::join(|| sort(&mut b), || sort(&mut h));
                 let elapsed = t.elapsed().as_secs_f64();
                 assert!(b.is_sorted() && h.is_sorted());
@@ -51,7 +54,30 @@ fn main() {
     let radix = median(&|v| radsort::sort_by_key(v, |p| p.0));
 
     let comparison = median(&|v| v.par_sort_unstable());
+    let words = |keys: &[i64]| -> Vec<u64> {
+        let min = keys.iter().copied().min().unwrap_or(0);
+        keys.iter()
+            .enumerate()
+            .map(|(i, &k)| ((k - min) as u64) << 32 | i as u64)
+            .collect()
+    };
+    let mut times: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let (mut b, mut h) = rayon::join(|| words(&base), || words(&head));
+            rayon::join(
+                || swimlane::diff::sort_words(&mut b),
+                || swimlane::diff::sort_words(&mut h),
+            );
+            let elapsed = t.elapsed().as_secs_f64();
+            assert!(b.is_sorted() && h.is_sorted());
+            elapsed
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let packed = times[2];
     println!("{rows} shuffled keys a side, both sides at once, median of 5:");
     println!("  radix sort (radsort, stable)      {radix:.3} s");
     println!("  par_sort_unstable (rayon)         {comparison:.3} s");
+    println!("  packed words (sort_words)         {packed:.3} s");
 }

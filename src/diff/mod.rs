@@ -32,6 +32,7 @@ mod source;
 mod values;
 pub mod widen;
 
+pub use align::sort_words;
 pub use keyed::{KeyPairs, key_as_text, pair_keys};
 pub use moved::{apply_renames, closed_cycles};
 pub use rule::ValueRule;
