@@ -1,3 +1,19 @@
+/// jemalloc, keeping the memory it frees for the allocations that follow
+/// instead of returning it to the system: a comparison allocates and frees
+/// column-sized buffers (tens of MB) over and over, and with glibc every one
+/// of them was mapped anew, the kernel zeroing each page on first touch
+/// (BENCHMARKS.md: on the shuffled 10M-row pair, 1.2M page faults and a
+/// third of the CPU time). One arena, so that what one thread frees another
+/// reuses; `oversize_threshold:0` keeps large buffers in that arena rather
+/// than in one that returns them at once.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+#[allow(non_upper_case_globals, reason = "the symbol jemalloc reads")]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static malloc_conf: &[u8; 67] =
+    b"narenas:1,dirty_decay_ms:-1,muzzy_decay_ms:-1,oversize_threshold:0\0";
+
 fn main() -> std::process::ExitCode {
     swimlane::cli::main()
 }
