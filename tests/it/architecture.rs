@@ -171,3 +171,30 @@ fn the_run_and_the_test_builds_turn_on_the_same_features_in_the_crates_they_shar
         differ.join("\n")
     );
 }
+
+/// The binary's allocator options (`src/main.rs`) reach jemalloc: the
+/// symbol it reads them from is named after the build's prefix, so a
+/// change of crate version or features could leave them silently unread,
+/// and every comparison would map and zero its buffers anew (BENCHMARKS.md,
+/// "The allocator").
+#[test]
+fn the_binary_allocates_from_one_jemalloc_arena_that_keeps_what_it_frees() {
+    let out = std::process::Command::new(crate::support::BIN)
+        .arg("--version")
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stats = String::from_utf8_lossy(&out.stderr);
+    for option in [
+        "opt.narenas: 1\n",
+        "opt.dirty_decay_ms: -1 ",
+        "opt.muzzy_decay_ms: -1 ",
+        "opt.oversize_threshold: 0\n",
+    ] {
+        assert!(
+            stats.contains(option),
+            "{option:?} not in jemalloc's stats:\n{stats}"
+        );
+    }
+}
