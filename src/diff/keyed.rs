@@ -164,7 +164,7 @@ impl KeyPairs {
 
     /// Whether head's rows ascend in pair order (as base's always do).
     pub fn head_ascends(&self) -> bool {
-        self.alignment.identity || self.alignment.head_ascends
+        self.alignment.head_ascends
     }
 
     /// The `i`-th pair's row in base and in head.

@@ -16,13 +16,13 @@ fn demo_catches_the_planted_bugs_and_cleans_up() {
         .env("TMPDIR", &tmp)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{}",
+        crate::support::output_text(&out)
     );
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with("REGRESSION"), "{stdout}");
     assert_eq!(
         std::fs::read_dir(&tmp).unwrap().count(),

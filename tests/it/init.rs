@@ -75,13 +75,13 @@ fn repo() -> TestRepo {
 fn init_writes_a_config_that_runs_passes_unchanged_and_catches_a_bug() {
     let repo = repo();
     let out = init(&repo, &[]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{}",
+        crate::support::output_text(&out)
     );
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         std::fs::read_dir(&repo.tmp).unwrap().count(),
         0,
@@ -224,12 +224,11 @@ db.commit()
     repo.write("facts/plays.csv", &facts());
     repo.commit("pipeline");
     let out = init(&repo, &[]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
         Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{}",
+        crate::support::output_text(&out)
     );
     let written = std::fs::read_to_string(repo.dir.join("swimlane.toml")).unwrap();
     for expected in [
