@@ -6,7 +6,9 @@
 //! or constant buckets are finished directly. On 10M normal floats this is
 //! a few passes over the data instead of a full sort (BENCHMARKS.md). No
 //! crate offers multi-rank selection over floats; `select_nth_unstable`
-//! finds one rank per pass.
+//! finds one rank per pass. The first level reads the keys where they lie
+//! ([`Keys`]: a column's chunks, say), twice; only the buckets a rank falls
+//! in are copied.
 
 /// A float's bits, reordered so that unsigned order is numeric order
 /// (negative numbers reversed below the positive ones).
@@ -36,44 +38,79 @@ pub fn at_ranks(values: Vec<f64>, ranks: &[usize]) -> Vec<f64> {
             k
         })
         .collect();
-    at_ranks_of_keys(&keys, (min, max), ranks)
+    keys_at_ranks(&keys[..], (min, max), ranks)
+        .into_iter()
+        .map(value)
+        .collect()
 }
 
-/// As [`at_ranks`], of `keys` ([`key`] of each value) whose smallest and
-/// largest are `range`.
-pub fn at_ranks_of_keys(keys: &[u64], range: (u64, u64), ranks: &[usize]) -> Vec<f64> {
+/// Keys (any unsigned keys in the values' order: [`key`] of floats, or
+/// integers with the sign bit flipped) that can be visited more than once,
+/// without being gathered into one vector first.
+pub trait Keys {
+    /// How many keys [`Keys::for_each`] visits.
+    fn count(&self) -> usize;
+    /// Calls `f` with every key.
+    fn for_each(&self, f: impl FnMut(u64));
+}
+
+impl Keys for [u64] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn for_each(&self, f: impl FnMut(u64)) {
+        self.iter().copied().for_each(f);
+    }
+}
+
+/// The keys at `ranks` (0-based, ascending or not) of `keys`, whose
+/// smallest and largest are `range`.
+pub fn keys_at_ranks<K: Keys + ?Sized>(keys: &K, range: (u64, u64), ranks: &[usize]) -> Vec<u64> {
     let mut order: Vec<usize> = (0..ranks.len()).collect();
     order.sort_by_key(|&i| ranks[i]);
     let sorted: Vec<usize> = order.iter().map(|&i| ranks[i]).collect();
     let mut found = Vec::with_capacity(ranks.len());
     select(keys, &sorted, Some(range), &mut found);
-    let mut out = vec![0.0; ranks.len()];
+    let mut out = vec![0; ranks.len()];
     for (slot, k) in order.into_iter().zip(found) {
-        out[slot] = value(k);
+        out[slot] = k;
     }
     out
 }
 
 /// Buckets per level: 2^16 counts fit in L2.
 const BITS: u32 = 16;
+/// Finer buckets in all when the wanted buckets are split further: 2^18
+/// counts, a megabyte.
+const FINE_BITS: u32 = 15;
 /// At or below this many keys a bucket is sorted.
 const SMALL: usize = 4096;
 
 /// Appends the keys at `ranks` (ascending) of `keys` to `out`; `range`,
 /// when known, is the keys' smallest and largest.
-fn select(keys: &[u64], ranks: &[usize], range: Option<(u64, u64)>, out: &mut Vec<u64>) {
+fn select<K: Keys + ?Sized>(
+    keys: &K,
+    ranks: &[usize],
+    range: Option<(u64, u64)>,
+    out: &mut Vec<u64>,
+) {
     if ranks.is_empty() {
         return;
     }
-    if keys.len() <= SMALL {
-        let mut v = keys.to_vec();
+    if keys.count() <= SMALL {
+        let mut v = Vec::with_capacity(keys.count());
+        keys.for_each(|k| v.push(k));
         v.sort_unstable();
         out.extend(ranks.iter().map(|&r| v[r]));
         return;
     }
     let (min, max) = range.unwrap_or_else(|| {
-        keys.iter()
-            .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)))
+        let (mut lo, mut hi) = (u64::MAX, 0);
+        keys.for_each(|k| {
+            lo = lo.min(k);
+            hi = hi.max(k);
+        });
+        (lo, hi)
     });
     if min == max {
         out.extend(ranks.iter().map(|_| min));
@@ -91,10 +128,95 @@ fn select(keys: &[u64], ranks: &[usize], range: Option<(u64, u64)>, out: &mut Ve
     // u32 counts: half the cache a level's histogram takes (a bucket of
     // more than 2^32 keys is out of reach of one machine's memory).
     let mut counts = vec![0u32; buckets];
-    for &k in keys {
-        counts[digit(k)] += 1;
+    keys.for_each(|k| counts[digit(k)] += 1);
+    let wanted = locate(&counts, ranks);
+    // Buckets one key wide (a range of at most 2^BITS keys: small
+    // integers, codes) each hold one value: no gathering.
+    if shift == 0 {
+        for (b, rs) in &wanted {
+            out.extend(rs.iter().map(|_| min + *b as u64));
+        }
+        return;
     }
-    // The buckets the ranks fall in, and each rank's place in its bucket.
+    // Each bucket's place among the wanted ones; the others' is `none`.
+    let none = wanted.len() as u32;
+    let mut slot = vec![none; buckets];
+    for (i, (b, _)) in wanted.iter().enumerate() {
+        slot[*b] = i as u32;
+    }
+    let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
+    if held <= keys.count() / 8 {
+        // Gather the wanted buckets' keys in one pass.
+        let mut parts: Vec<Vec<u64>> = wanted
+            .iter()
+            .map(|(b, _)| Vec::with_capacity(counts[*b] as usize))
+            .collect();
+        keys.for_each(|k| {
+            let s = slot[digit(k)];
+            if s != none {
+                parts[s as usize].push(k);
+            }
+        });
+        for ((_, rs), part) in wanted.iter().zip(parts) {
+            select(&part[..], rs, None, out);
+        }
+        return;
+    }
+    // The wanted buckets hold much of the keys: floats of both signs, say,
+    // whose top bits span the gap between the two, so that a bucket is a
+    // wide slice of an exponent. Rather than copy most keys, one more pass
+    // splits each wanted bucket `sub` bits further (2^FINE_BITS counts in
+    // all), and only the finer buckets a rank falls in are gathered.
+    let sub = FINE_BITS
+        .saturating_sub(wanted.len().next_power_of_two().ilog2())
+        .clamp(1, shift);
+    let sub_shift = shift - sub;
+    let fine = |s: u32, k: u64| {
+        (s as usize) << sub | (((k - min) >> sub_shift) as usize & ((1 << sub) - 1))
+    };
+    // Counted without a branch (half the keys or more are wanted, at
+    // random: a branch would mispredict): the keys of buckets not wanted
+    // are counted in a last, unread part.
+    let mut fine_counts = vec![0u32; (wanted.len() + 1) << sub];
+    keys.for_each(|k| fine_counts[fine(slot[digit(k)], k)] += 1);
+    let mut finer: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, (_, rs)) in wanted.iter().enumerate() {
+        let each = &fine_counts[i << sub..(i + 1) << sub];
+        finer.extend(
+            locate(each, rs)
+                .into_iter()
+                .map(|(j, rs)| (i << sub | j, rs)),
+        );
+    }
+    if sub_shift == 0 {
+        // Finer buckets one key wide.
+        for (f, rs) in &finer {
+            let (b, j) = (wanted[f >> sub].0 as u64, (f & ((1 << sub) - 1)) as u64);
+            out.extend(rs.iter().map(|_| min + (b << shift | j)));
+        }
+        return;
+    }
+    const NONE: u32 = u32::MAX;
+    let mut fine_slot = vec![NONE; (wanted.len() + 1) << sub];
+    let mut parts: Vec<Vec<u64>> = Vec::with_capacity(finer.len());
+    for (i, (f, _)) in finer.iter().enumerate() {
+        fine_slot[*f] = i as u32;
+        parts.push(Vec::with_capacity(fine_counts[*f] as usize));
+    }
+    keys.for_each(|k| {
+        let t = fine_slot[fine(slot[digit(k)], k)];
+        if t != NONE {
+            parts[t as usize].push(k);
+        }
+    });
+    for ((_, rs), part) in finer.iter().zip(parts) {
+        select(&part[..], rs, None, out);
+    }
+}
+
+/// The buckets `ranks` (ascending) fall in, given each bucket's count, and
+/// each rank's place in its bucket.
+fn locate(counts: &[u32], ranks: &[usize]) -> Vec<(usize, Vec<usize>)> {
     let mut wanted: Vec<(usize, Vec<usize>)> = Vec::new();
     let (mut bucket, mut below) = (0, 0);
     for &r in ranks {
@@ -107,31 +229,7 @@ fn select(keys: &[u64], ranks: &[usize], range: Option<(u64, u64)>, out: &mut Ve
             _ => wanted.push((bucket, vec![r - below])),
         }
     }
-    // Buckets one key wide (a range of at most 2^BITS keys: small
-    // integers, codes) each hold one value: no gathering.
-    if shift == 0 {
-        for (b, rs) in &wanted {
-            out.extend(rs.iter().map(|_| min + *b as u64));
-        }
-        return;
-    }
-    // Gather the wanted buckets' keys in one pass.
-    const NONE: u32 = u32::MAX;
-    let mut slot = vec![NONE; buckets];
-    let mut parts: Vec<Vec<u64>> = Vec::with_capacity(wanted.len());
-    for (i, (b, _)) in wanted.iter().enumerate() {
-        slot[*b] = i as u32;
-        parts.push(Vec::with_capacity(counts[*b] as usize));
-    }
-    for &k in keys {
-        let s = slot[digit(k)];
-        if s != NONE {
-            parts[s as usize].push(k);
-        }
-    }
-    for ((_, rs), part) in wanted.iter().zip(parts) {
-        select(&part, rs, None, out);
-    }
+    wanted
 }
 
 #[cfg(test)]
@@ -174,6 +272,31 @@ mod tests {
         let values: Vec<f64> = (0..10_000).map(|i| 1.0 + (i as f64 - 5e3) * 1e-9).collect();
         let ranks = [0, 1_000, 4_999, 5_000, 9_999];
         assert_eq!(at_ranks(values.clone(), &ranks), sorted_at(&values, &ranks));
+    }
+
+    #[test]
+    fn wanted_buckets_holding_most_keys_are_split_by_another_pass() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        // Floats of both signs: the first level's buckets are wide slices
+        // of an exponent, and the ranks fall in most of them.
+        let floats: Vec<f64> = (0..200_000).map(|_| rng.random::<f64>() - 0.5).collect();
+        let n = floats.len();
+        let ranks: Vec<usize> = (0..=128).map(|i| i * (n - 1) / 128).collect();
+        assert_eq!(at_ranks(floats.clone(), &ranks), sorted_at(&floats, &ranks));
+        // Integers (keys of their own) with most of them on a few values
+        // two keys apart: the finer buckets are one key wide.
+        let mut ints: Vec<u64> = (0..100_000)
+            .map(|i| match i % 10 {
+                0 => rng.random_range(0..1 << 17),
+                _ => (i % 97) * 1_000,
+            })
+            .collect();
+        let range = (*ints.iter().min().unwrap(), *ints.iter().max().unwrap());
+        let ranks: Vec<usize> = (0..=128).map(|i| i * (ints.len() - 1) / 128).collect();
+        let got = keys_at_ranks(&ints[..], range, &ranks);
+        ints.sort_unstable();
+        let want: Vec<u64> = ranks.iter().map(|&r| ints[r]).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
