@@ -80,8 +80,8 @@ pub fn keys_at_ranks<K: Keys + ?Sized>(keys: &K, range: (u64, u64), ranks: &[usi
 
 /// Buckets per level: 2^16 counts fit in L2.
 const BITS: u32 = 16;
-/// Finer buckets in all when the wanted buckets are split further: 2^18
-/// counts, a megabyte.
+/// Finer buckets in all when the wanted buckets are split further: 2^15
+/// counts (128 KB, beside the first level's 256 KB of places, in L2).
 const FINE_BITS: u32 = 15;
 /// At or below this many keys a bucket is sorted.
 const SMALL: usize = 4096;
@@ -138,28 +138,9 @@ fn select<K: Keys + ?Sized>(
         }
         return;
     }
-    // Each bucket's place among the wanted ones; the others' is `none`.
-    let none = wanted.len() as u32;
-    let mut slot = vec![none; buckets];
-    for (i, (b, _)) in wanted.iter().enumerate() {
-        slot[*b] = i as u32;
-    }
     let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
     if held <= keys.count() / 8 {
-        // Gather the wanted buckets' keys in one pass.
-        let mut parts: Vec<Vec<u64>> = wanted
-            .iter()
-            .map(|(b, _)| Vec::with_capacity(counts[*b] as usize))
-            .collect();
-        keys.for_each(|k| {
-            let s = slot[digit(k)];
-            if s != none {
-                parts[s as usize].push(k);
-            }
-        });
-        for ((_, rs), part) in wanted.iter().zip(parts) {
-            select(&part[..], rs, None, out);
-        }
+        gather(keys, &wanted, &counts, digit, out);
         return;
     }
     // The wanted buckets hold much of the keys: floats of both signs, say,
@@ -171,6 +152,11 @@ fn select<K: Keys + ?Sized>(
         .saturating_sub(wanted.len().next_power_of_two().ilog2())
         .clamp(1, shift);
     let sub_shift = shift - sub;
+    // Each bucket's place among the wanted ones; the others' is the last.
+    let mut slot = vec![wanted.len() as u32; buckets];
+    for (i, (b, _)) in wanted.iter().enumerate() {
+        slot[*b] = i as u32;
+    }
     let fine = |s: u32, k: u64| {
         (s as usize) << sub | (((k - min) >> sub_shift) as usize & ((1 << sub) - 1))
     };
@@ -196,20 +182,33 @@ fn select<K: Keys + ?Sized>(
         }
         return;
     }
+    gather(keys, &finer, &fine_counts, |k| fine(slot[digit(k)], k), out);
+}
+
+/// Gathers in one pass the keys of the `wanted` buckets (each with its
+/// ranks), where `bucket` puts a key and `counts` says how many each bucket
+/// holds, and selects the ranks in each.
+fn gather<K: Keys + ?Sized>(
+    keys: &K,
+    wanted: &[(usize, Vec<usize>)],
+    counts: &[u32],
+    bucket: impl Fn(u64) -> usize,
+    out: &mut Vec<u64>,
+) {
     const NONE: u32 = u32::MAX;
-    let mut fine_slot = vec![NONE; (wanted.len() + 1) << sub];
-    let mut parts: Vec<Vec<u64>> = Vec::with_capacity(finer.len());
-    for (i, (f, _)) in finer.iter().enumerate() {
-        fine_slot[*f] = i as u32;
-        parts.push(Vec::with_capacity(fine_counts[*f] as usize));
+    let mut slot = vec![NONE; counts.len()];
+    let mut parts: Vec<Vec<u64>> = Vec::with_capacity(wanted.len());
+    for (i, (b, _)) in wanted.iter().enumerate() {
+        slot[*b] = i as u32;
+        parts.push(Vec::with_capacity(counts[*b] as usize));
     }
     keys.for_each(|k| {
-        let t = fine_slot[fine(slot[digit(k)], k)];
-        if t != NONE {
-            parts[t as usize].push(k);
+        let s = slot[bucket(k)];
+        if s != NONE {
+            parts[s as usize].push(k);
         }
     });
-    for ((_, rs), part) in finer.iter().zip(parts) {
+    for ((_, rs), part) in wanted.iter().zip(parts) {
         select(&part[..], rs, None, out);
     }
 }
