@@ -402,10 +402,10 @@ fn number_column(s: &Series) -> PolarsResult<(usize, u64, Option<NumberProfile>)
 }
 
 /// The count, distinct count (HyperLogLog++), moments, quantiles and
-/// sketch of a column's values, in three reads of them where they lie:
-/// count, sum, range and distinct; the squared deviations; the quantile
-/// selection's two passes (the second copies only the buckets a wanted
-/// rank falls in).
+/// sketch of a column's values, in reads of them where they lie: count,
+/// sum, range and distinct; the quantile selection's histogram, which sums
+/// the squared deviations too; its gathering of the buckets a wanted rank
+/// falls in (and, before, a finer histogram when those hold much).
 fn numbers<T: PolarsNumericType>(mut keys: ColumnKeys<T>) -> (usize, u64, Option<NumberProfile>)
 where
     T::Native: Native,
@@ -426,15 +426,6 @@ where
     }
     keys.len = n;
     let mean = sum / n as f64;
-    // Four sums: the additions need not wait on each other.
-    let mut m2 = [0.0f64; 4];
-    let mut i = 0;
-    keys.for_each(|k| {
-        let d = value(k) - mean;
-        m2[i & 3] += d * d;
-        i += 1;
-    });
-    let m2: f64 = m2.iter().sum();
     // Every rank the quantiles interpolate between, and the sketch's.
     let qs = [0.01, 0.5, 0.99];
     let mut ranks: Vec<usize> = (0..=SKETCH_STEPS)
@@ -445,14 +436,19 @@ where
             ranks.extend([lo, hi]);
         }
     }
+    // The squared deviations summed in the selection's first pass; four
+    // sums, so that the additions need not wait on each other.
+    let (mut m2, mut i) = ([0.0f64; 4], 0);
+    let found = quantiles::keys_at_ranks_with(&keys, (lo, hi), &ranks, |k| {
+        let d = value(k) - mean;
+        m2[i & 3] += d * d;
+        i += 1;
+    });
+    let m2: f64 = m2.iter().sum();
     let at: HashMap<usize, f64> = ranks
         .iter()
         .copied()
-        .zip(
-            quantiles::keys_at_ranks(&keys, (lo, hi), &ranks)
-                .into_iter()
-                .map(value),
-        )
+        .zip(found.into_iter().map(value))
         .collect();
     let q = |p| summary::quantile_by(n, p, |i| at[&i]);
     let numbers = NumberProfile {

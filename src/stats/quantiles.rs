@@ -66,11 +66,23 @@ impl Keys for [u64] {
 /// The keys at `ranks` (0-based, ascending or not) of `keys`, whose
 /// smallest and largest are `range`.
 pub fn keys_at_ranks<K: Keys + ?Sized>(keys: &K, range: (u64, u64), ranks: &[usize]) -> Vec<u64> {
+    keys_at_ranks_with(keys, range, ranks, ignore)
+}
+
+/// As [`keys_at_ranks`], calling `also` with every key once, in the
+/// selection's first pass over them: a caller's own sums ride along
+/// instead of reading the keys once more.
+pub fn keys_at_ranks_with<K: Keys + ?Sized>(
+    keys: &K,
+    range: (u64, u64),
+    ranks: &[usize],
+    mut also: impl FnMut(u64),
+) -> Vec<u64> {
     let mut order: Vec<usize> = (0..ranks.len()).collect();
     order.sort_by_key(|&i| ranks[i]);
     let sorted: Vec<usize> = order.iter().map(|&i| ranks[i]).collect();
     let mut found = Vec::with_capacity(ranks.len());
-    select(keys, &sorted, Some(range), &mut found);
+    select(keys, &sorted, Some(range), &mut found, &mut also);
     let mut out = vec![0; ranks.len()];
     for (slot, k) in order.into_iter().zip(found) {
         out[slot] = k;
@@ -86,20 +98,29 @@ const FINE_BITS: u32 = 15;
 /// At or below this many keys a bucket is sorted.
 const SMALL: usize = 4096;
 
+/// No key is wanted by the caller beside the ranks.
+fn ignore(_: u64) {}
+
 /// Appends the keys at `ranks` (ascending) of `keys` to `out`; `range`,
-/// when known, is the keys' smallest and largest.
+/// when known, is the keys' smallest and largest. Calls `also` with every
+/// key once.
 fn select<K: Keys + ?Sized>(
     keys: &K,
     ranks: &[usize],
     range: Option<(u64, u64)>,
     out: &mut Vec<u64>,
+    also: &mut impl FnMut(u64),
 ) {
     if ranks.is_empty() {
+        keys.for_each(also);
         return;
     }
     if keys.count() <= SMALL {
         let mut v = Vec::with_capacity(keys.count());
-        keys.for_each(|k| v.push(k));
+        keys.for_each(|k| {
+            v.push(k);
+            also(k);
+        });
         v.sort_unstable();
         out.extend(ranks.iter().map(|&r| v[r]));
         return;
@@ -113,6 +134,7 @@ fn select<K: Keys + ?Sized>(
         (lo, hi)
     });
     if min == max {
+        keys.for_each(also);
         out.extend(ranks.iter().map(|_| min));
         return;
     }
@@ -128,7 +150,10 @@ fn select<K: Keys + ?Sized>(
     // u32 counts: half the cache a level's histogram takes (a bucket of
     // more than 2^32 keys is out of reach of one machine's memory).
     let mut counts = vec![0u32; buckets];
-    keys.for_each(|k| counts[digit(k)] += 1);
+    keys.for_each(|k| {
+        counts[digit(k)] += 1;
+        also(k);
+    });
     let wanted = locate(&counts, ranks);
     // Buckets one key wide (a range of at most 2^BITS keys: small
     // integers, codes) each hold one value: no gathering.
@@ -209,7 +234,7 @@ fn gather<K: Keys + ?Sized>(
         }
     });
     for ((_, rs), part) in wanted.iter().zip(parts) {
-        select(&part[..], rs, None, out);
+        select(&part[..], rs, None, out, &mut ignore);
     }
 }
 
@@ -296,6 +321,25 @@ mod tests {
         ints.sort_unstable();
         let want: Vec<u64> = ranks.iter().map(|&r| ints[r]).collect();
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn also_sees_every_key_once_on_every_path() {
+        let samples: Vec<(Vec<u64>, Vec<usize>)> = vec![
+            ((0..100).collect(), vec![0, 50]), // sorted whole
+            (vec![9; 10_000], vec![3]),        // constant
+            ((0..20_000).map(|i| i * 7919).collect(), vec![1, 19_999]), // levels
+            ((0..20_000).collect(), vec![]),   // no rank
+        ];
+        for (keys, ranks) in samples {
+            let range = (*keys.iter().min().unwrap(), *keys.iter().max().unwrap());
+            let (mut seen, mut sum) = (0usize, 0u64);
+            keys_at_ranks_with(&keys[..], range, &ranks, |k| {
+                seen += 1;
+                sum += k;
+            });
+            assert_eq!((seen, sum), (keys.len(), keys.iter().sum()));
+        }
     }
 
     #[test]
