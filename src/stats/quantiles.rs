@@ -220,17 +220,21 @@ fn gather<K: Keys + ?Sized>(
     bucket: impl Fn(u64) -> usize,
     out: &mut Vec<u64>,
 ) {
-    const NONE: u32 = u32::MAX;
-    let mut slot = vec![NONE; counts.len()];
+    // Whether a bucket is wanted, a bit each (in L1, where the table of
+    // places is not: loading a place for every key was most of the pass);
+    // the place only for the few keys wanted.
+    let mut is_wanted = vec![0u64; counts.len().div_ceil(64)];
+    let mut slot = vec![0u32; counts.len()];
     let mut parts: Vec<Vec<u64>> = Vec::with_capacity(wanted.len());
     for (i, (b, _)) in wanted.iter().enumerate() {
+        is_wanted[b / 64] |= 1 << (b % 64);
         slot[*b] = i as u32;
         parts.push(Vec::with_capacity(counts[*b] as usize));
     }
     keys.for_each(|k| {
-        let s = slot[bucket(k)];
-        if s != NONE {
-            parts[s as usize].push(k);
+        let b = bucket(k);
+        if is_wanted[b / 64] >> (b % 64) & 1 != 0 {
+            parts[slot[b] as usize].push(k);
         }
     });
     for ((_, rs), part) in wanted.iter().zip(parts) {
