@@ -14,7 +14,7 @@ use crate::load::OnDisk;
 use crate::model::profile::{
     ColumnProfile, NumberProfile, Profile, SKETCH_STEPS, Sketch, TextProfile,
 };
-use crate::stats::{quantiles, summary};
+use crate::stats::{distinct, quantiles, summary};
 
 /// Top values kept per text column...
 pub const TOP_VALUES: usize = 10;
@@ -413,13 +413,13 @@ where
     use quantiles::Keys as _;
     let value = <T::Native as Native>::value;
     let (mut n, mut sum, mut lo, mut hi) = (0usize, 0.0, u64::MAX, 0);
-    let mut distinct = polars_compute::hyperloglogplus::HyperLogLog::<u64>::new();
+    let mut distinct = distinct::Distinct::default();
     keys.for_each(|k| {
         n += 1;
         sum += value(k);
         lo = lo.min(k);
         hi = hi.max(k);
-        distinct.add(&k);
+        distinct.add(distinct::hash_u64(k));
     });
     if n == 0 {
         return (0, 0, None);
@@ -468,79 +468,83 @@ where
         },
         rank_error: 0.0,
     };
-    (n, distinct.count() as u64, Some(numbers))
+    (n, distinct.count(), Some(numbers))
 }
 
 /// Distinct values, empty strings and the most frequent values of a text
-/// column (`s`, cast to strings).
+/// column (`s`, cast to strings), in one pass over its views. Values are
+/// counted exactly, which gives the top values and the distinct count, up
+/// to TOP_OF_DISTINCT distinct values; beyond them (ids, names, URLs) none
+/// is frequent enough to watch: the counting stops, and HyperLogLog
+/// estimates how many there are.
 fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
     let ca = s.str()?;
-    // Empty strings from the views' lengths: no array of lengths.
-    let empty = ca
-        .downcast_iter()
-        .map(|arr| {
-            let valid = arr.validity().filter(|v| v.unset_bits() > 0);
-            arr.views()
-                .iter()
-                .enumerate()
-                .filter(|(i, v)| v.length == 0 && valid.is_none_or(|b| b.get_bit(*i)))
-                .count() as u64
-        })
-        .sum();
-    // Top values are kept for categories, whose values are counted
-    // exactly, and so is their distinct count. Beyond TOP_OF_DISTINCT
-    // distinct values (ids, names, URLs) none is frequent enough to watch:
-    // the counting stops there, and HyperLogLog estimates how many there
-    // are.
-    let Some(mut top) = counts(ca, TOP_OF_DISTINCT as usize) else {
-        let top = Vec::new();
-        return Ok((distinct(s)?, TextProfile { empty, top }));
-    };
-    let distinct = top.len() as u64;
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    top.truncate(TOP_VALUES);
-    Ok((distinct, TextProfile { empty, top }))
-}
-
-/// Each non-null value of `ca` with its count, or none when there are
-/// more than `most` distinct values.
-fn counts(ca: &StringChunked, most: usize) -> Option<Vec<(String, u64)>> {
+    let most = TOP_OF_DISTINCT as usize;
     // polars' map (foldhash): SipHash was a tenth of profiling a
     // six-category column. A string of at most 12 bytes lies whole in its
     // 16-byte view (length, bytes, zero padding), so equal views are equal
-    // strings: those are counted by view, without reading or comparing
-    // bytes; longer ones by their text.
+    // strings: those are counted (and hashed) by view, without reading or
+    // comparing bytes; longer ones by their text.
     let mut short: PlHashMap<u128, u64> = PlHashMap::new();
     let mut long: PlHashMap<&str, u64> = PlHashMap::new();
+    let mut estimate: Option<distinct::Distinct> = None;
+    let mut empty = 0u64;
     for arr in ca.downcast_iter() {
         let valid = arr.validity().filter(|v| v.unset_bits() > 0);
         for (i, v) in arr.views().iter().enumerate() {
             if !valid.is_none_or(|b| b.get_bit(i)) {
                 continue;
             }
-            if v.length <= 12 {
+            empty += u64::from(v.length == 0);
+            let short_view = v.length <= 12;
+            if let Some(d) = &mut estimate {
+                d.add(if short_view {
+                    distinct::hash_u128(v.as_u128())
+                } else {
+                    // SAFETY: `i` is below the array's length.
+                    hash_text(unsafe { arr.value_unchecked(i) })
+                });
+                continue;
+            }
+            if short_view {
                 *short.entry(v.as_u128()).or_default() += 1;
             } else {
                 // SAFETY: `i` is below the array's length.
                 *long.entry(unsafe { arr.value_unchecked(i) }).or_default() += 1;
             }
             if short.len() + long.len() > most {
-                return None;
+                let mut d = distinct::Distinct::default();
+                short.keys().for_each(|&v| d.add(distinct::hash_u128(v)));
+                long.keys().for_each(|t| d.add(hash_text(t)));
+                estimate = Some(d);
             }
         }
+    }
+    if let Some(d) = estimate {
+        let top = Vec::new();
+        return Ok((d.count().max(1), TextProfile { empty, top }));
     }
     let inline = |view: u128| -> String {
         let bytes = view.to_le_bytes();
         let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
         String::from_utf8_lossy(&bytes[4..4 + len]).into_owned()
     };
-    Some(
-        short
-            .into_iter()
-            .map(|(view, c)| (inline(view), c))
-            .chain(long.into_iter().map(|(k, c)| (k.to_string(), c)))
-            .collect(),
-    )
+    let mut top: Vec<(String, u64)> = short
+        .into_iter()
+        .map(|(view, c)| (inline(view), c))
+        .chain(long.into_iter().map(|(k, c)| (k.to_string(), c)))
+        .collect();
+    let distinct = top.len() as u64;
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    top.truncate(TOP_VALUES);
+    Ok((distinct, TextProfile { empty, top }))
+}
+
+/// The hash of a string too long for its view (foldhash, seeded alike in
+/// every run, so that estimates repeat).
+fn hash_text(text: &str) -> u64 {
+    use std::hash::BuildHasher as _;
+    PlFixedStateQuality::with_seed(0).hash_one(text.as_bytes())
 }
 
 #[cfg(test)]
@@ -625,6 +629,36 @@ mod tests {
         let few = &p.columns[1];
         assert_eq!(few.distinct, 2);
         assert_eq!(few.text.as_ref().unwrap().top[0], ("a".to_string(), 7_000));
+    }
+
+    #[test]
+    fn counting_stops_midway_yet_empties_and_distinct_cover_every_row() {
+        // Short strings (whole in their views), nulls, and empty strings on
+        // both sides of the row where the counting gives way to estimating.
+        let n = 3 * TOP_OF_DISTINCT as usize;
+        let value = |i: usize| match i {
+            i if i % 7 == 0 => None,
+            i if i % 1000 == 999 => Some(String::new()),
+            i => Some(format!("m{i}")),
+        };
+        let values: Vec<Option<String>> = (0..n).map(value).collect();
+        let empties = (0..n).filter(|&i| value(i).as_deref() == Some("")).count();
+        let distinct = (0..n)
+            .filter(|&i| value(i).is_some_and(|v| !v.is_empty()))
+            .count()
+            + 1;
+        let df = df!("s" => values).unwrap();
+        let p = of_frame(&df, None).unwrap();
+        let s = &p.columns[0];
+        let text = s.text.as_ref().unwrap();
+        assert_eq!(text.empty, empties as u64);
+        assert!(text.top.is_empty());
+        let want = distinct as f64;
+        assert!(
+            (s.distinct as f64 - want).abs() < 0.03 * want,
+            "{}",
+            s.distinct
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod anomaly;
 pub mod categorical;
 pub mod changepoint;
+pub mod distinct;
 pub mod fdr;
 pub mod kolmogorov;
 pub mod ks;
