@@ -485,6 +485,9 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
     // 16-byte view (length, bytes, zero padding), so equal views are equal
     // strings: those are counted (and hashed) by view, without reading or
     // comparing bytes; longer ones by their text.
+    // The first few short values are counted in a small array instead,
+    // looked up without a hash or a branch per entry (a category column).
+    let mut few = Some(Few::default());
     let mut short: PlHashMap<u128, u64> = PlHashMap::new();
     let mut long: PlHashMap<&str, u64> = PlHashMap::new();
     let mut estimate: Option<distinct::Distinct> = None;
@@ -507,18 +510,33 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
                 continue;
             }
             if short_view {
-                *short.entry(v.as_u128()).or_default() += 1;
+                let view = v.as_u128();
+                if let Some(f) = &mut few {
+                    if f.count(view) {
+                        continue;
+                    }
+                    // A ninth value: the array's go to the map.
+                    short.extend(f.drain());
+                    few = None;
+                }
+                *short.entry(view).or_default() += 1;
             } else {
                 // SAFETY: `i` is below the array's length.
                 *long.entry(unsafe { arr.value_unchecked(i) }).or_default() += 1;
             }
             if short.len() + long.len() > most {
+                if let Some(f) = few.take() {
+                    short.extend(f.drain());
+                }
                 let mut d = distinct::Distinct::default();
                 short.keys().for_each(|&v| d.add(distinct::hash_u128(v)));
                 long.keys().for_each(|t| d.add(hash_text(t)));
                 estimate = Some(d);
             }
         }
+    }
+    if let Some(f) = few {
+        short.extend(f.drain());
     }
     if let Some(d) = estimate {
         let top = Vec::new();
@@ -538,6 +556,52 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top.truncate(TOP_VALUES);
     Ok((distinct, TextProfile { empty, top }))
+}
+
+/// Counts of up to eight short strings' views.
+struct Few {
+    views: [u128; 8],
+    counts: [u64; 8],
+    len: usize,
+}
+
+impl Default for Few {
+    fn default() -> Self {
+        // No view has this length: an unused place never matches.
+        Few {
+            views: [u128::MAX; 8],
+            counts: [0; 8],
+            len: 0,
+        }
+    }
+}
+
+impl Few {
+    /// Counts `view` if it is here or there is room for it.
+    #[inline(always)]
+    fn count(&mut self, view: u128) -> bool {
+        let mut hit = 0u32;
+        for (i, v) in self.views.iter().enumerate() {
+            hit |= u32::from(*v == view) << i;
+        }
+        if hit != 0 {
+            self.counts[hit.trailing_zeros() as usize] += 1;
+            return true;
+        }
+        if self.len == self.views.len() {
+            return false;
+        }
+        (self.views[self.len], self.counts[self.len]) = (view, 1);
+        self.len += 1;
+        true
+    }
+
+    fn drain(&self) -> impl Iterator<Item = (u128, u64)> + '_ {
+        self.views[..self.len]
+            .iter()
+            .copied()
+            .zip(self.counts[..self.len].iter().copied())
+    }
 }
 
 /// The hash of a string too long for its view (foldhash, seeded alike in
@@ -659,6 +723,24 @@ mod tests {
             "{}",
             s.distinct
         );
+    }
+
+    #[test]
+    fn short_values_counted_apart_lose_nothing_when_they_outgrow_the_array() {
+        // Twelve short values (the array holds eight), value i seen i + 1
+        // times, interleaved so that the ninth arrives after counting began.
+        let values: Vec<String> = (0..12)
+            .flat_map(|i| (0..=i).map(move |j| (i, j)))
+            .map(|(i, _)| format!("v{i:02}"))
+            .rev()
+            .collect();
+        let df = df!("s" => values).unwrap();
+        let p = of_frame(&df, None).unwrap();
+        let s = &p.columns[0];
+        assert_eq!(s.distinct, 12);
+        let top = &s.text.as_ref().unwrap().top;
+        assert_eq!(top[0], ("v11".to_string(), 12));
+        assert_eq!(top[9], ("v02".to_string(), 3));
     }
 
     #[test]
