@@ -401,7 +401,7 @@ fn number_column(s: &Series) -> PolarsResult<(usize, u64, Option<NumberProfile>)
     }
 }
 
-/// The count, distinct count (HyperLogLog++), moments, quantiles and
+/// The count, distinct count (HyperLogLog), moments, quantiles and
 /// sketch of a column's values, in reads of them where they lie: count,
 /// sum, range and distinct; the quantile selection's histogram, which sums
 /// the squared deviations too; its gathering of the buckets a wanted rank
@@ -484,9 +484,9 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
     // six-category column. A string of at most 12 bytes lies whole in its
     // 16-byte view (length, bytes, zero padding), so equal views are equal
     // strings: those are counted (and hashed) by view, without reading or
-    // comparing bytes; longer ones by their text.
-    // The first few short values are counted in a small array instead,
-    // looked up without a hash or a branch per entry (a category column).
+    // comparing bytes; longer ones by their text. The first few short
+    // values are counted in a small array instead, looked up without a
+    // hash or a branch per entry (a category column).
     let mut few = Some(Few::default());
     let mut short: PlHashMap<u128, u64> = PlHashMap::new();
     let mut long: PlHashMap<&str, u64> = PlHashMap::new();
@@ -516,7 +516,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
                         continue;
                     }
                     // A ninth value: the array's go to the map.
-                    short.extend(f.drain());
+                    short.extend(f.counted());
                     few = None;
                 }
                 *short.entry(view).or_default() += 1;
@@ -526,7 +526,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
             }
             if short.len() + long.len() > most {
                 if let Some(f) = few.take() {
-                    short.extend(f.drain());
+                    short.extend(f.counted());
                 }
                 let mut d = distinct::Distinct::default();
                 short.keys().for_each(|&v| d.add(distinct::hash_u128(v)));
@@ -536,7 +536,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
         }
     }
     if let Some(f) = few {
-        short.extend(f.drain());
+        short.extend(f.counted());
     }
     if let Some(d) = estimate {
         let top = Vec::new();
@@ -596,7 +596,8 @@ impl Few {
         true
     }
 
-    fn drain(&self) -> impl Iterator<Item = (u128, u64)> + '_ {
+    /// Each view here with its count.
+    fn counted(&self) -> impl Iterator<Item = (u128, u64)> + '_ {
         self.views[..self.len]
             .iter()
             .copied()
