@@ -246,7 +246,7 @@ fn exact_int_float(b: &Series, h: &Series, mask: BooleanChunked) -> PolarsResult
 /// every piece a zero-copy slice within one chunk of each side.
 pub(super) fn differs(b: &Series, h: &Series) -> PolarsResult<BooleanChunked> {
     if b.n_chunks() == 1 && h.n_chunks() == 1 {
-        return b.not_equal_missing(h);
+        return one_chunk_differs(b, h);
     }
     let ends = |s: &Series| {
         s.chunk_lengths()
@@ -265,14 +265,23 @@ pub(super) fn differs(b: &Series, h: &Series) -> PolarsResult<BooleanChunked> {
     for end in cuts {
         if end > start {
             let (offset, len) = (start as i64, end - start);
-            mask.append_owned(
-                b.slice(offset, len)
-                    .not_equal_missing(&h.slice(offset, len))?,
-            )?;
+            mask.append_owned(one_chunk_differs(
+                &b.slice(offset, len),
+                &h.slice(offset, len),
+            )?)?;
             start = end;
         }
     }
     Ok(mask.rechunk().into_owned())
+}
+
+/// `differs` of two columns of one chunk each: strings by
+/// `text::text_differs` (their bytes read ahead), the rest by polars.
+fn one_chunk_differs(b: &Series, h: &Series) -> PolarsResult<BooleanChunked> {
+    match super::text::text_differs(b, h)? {
+        Some(mask) => Ok(mask),
+        None => b.not_equal_missing(h),
+    }
 }
 
 /// A string column trimmed and/or lower-cased for comparison.

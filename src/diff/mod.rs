@@ -29,6 +29,7 @@ mod multiset;
 mod rule;
 mod schema;
 mod source;
+pub mod text;
 mod values;
 pub mod widen;
 
