@@ -44,13 +44,15 @@ pub fn text_differs(b: &Series, h: &Series) -> PolarsResult<Option<BooleanChunke
     Ok(Some(BooleanChunked::from_bitmap(PlSmallStr::EMPTY, ne)))
 }
 
-/// Where the values of two view arrays differ, validity aside.
+/// Where the values of two view arrays differ, validity aside (a null's
+/// view, which need not point anywhere, is never followed).
 fn views_differ<T: polars_arrow::array::ViewType + ?Sized>(
     b: &BinaryViewArrayGeneric<T>,
     h: &BinaryViewArrayGeneric<T>,
 ) -> Bitmap {
     let (bv, hv) = (b.views().as_slice(), h.views().as_slice());
     let (bb, hb) = (b.data_buffers(), h.data_buffers());
+    let valid = |a: &BinaryViewArrayGeneric<T>, i: usize| a.validity().is_none_or(|v| v.get_bit(i));
     let n = bv.len();
     let mut out = MutableBitmap::with_capacity(n);
     for i in 0..n {
@@ -65,8 +67,11 @@ fn views_differ<T: polars_arrow::array::ViewType + ?Sized>(
         } else if (x as u32) <= View::MAX_INLINE_SIZE {
             // Inline: the rest of the bytes are the high 64 bits.
             (x >> 64) as u64 != (y >> 64) as u64
-        } else {
+        } else if valid(b, i) && valid(h, i) {
             b.value(i).to_bytes() != h.value(i).to_bytes()
+        } else {
+            // Settled by the validity (in `text_differs`).
+            true
         };
         out.push(ne);
     }
