@@ -516,8 +516,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
                         continue;
                     }
                     // A ninth value: the array's go to the map.
-                    short.extend(f.counted());
-                    few = None;
+                    Few::spill(&mut few, &mut short);
                 }
                 *short.entry(view).or_default() += 1;
             } else {
@@ -525,9 +524,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
                 *long.entry(unsafe { arr.value_unchecked(i) }).or_default() += 1;
             }
             if short.len() + long.len() > most {
-                if let Some(f) = few.take() {
-                    short.extend(f.counted());
-                }
+                Few::spill(&mut few, &mut short);
                 let mut d = distinct::Distinct::default();
                 short.keys().for_each(|&v| d.add(distinct::hash_u128(v)));
                 long.keys().for_each(|t| d.add(hash_text(t)));
@@ -535,9 +532,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
             }
         }
     }
-    if let Some(f) = few {
-        short.extend(f.counted());
-    }
+    Few::spill(&mut few, &mut short);
     if let Some(d) = estimate {
         let top = Vec::new();
         return Ok((d.count().max(1), TextProfile { empty, top }));
@@ -596,12 +591,17 @@ impl Few {
         true
     }
 
-    /// Each view here with its count.
-    fn counted(&self) -> impl Iterator<Item = (u128, u64)> + '_ {
-        self.views[..self.len]
-            .iter()
-            .copied()
-            .zip(self.counts[..self.len].iter().copied())
+    /// Moves the counts of `few`, if any are still kept apart, into
+    /// `short`; the array is not used again.
+    fn spill(few: &mut Option<Few>, short: &mut PlHashMap<u128, u64>) {
+        if let Some(f) = few.take() {
+            short.extend(
+                f.views[..f.len]
+                    .iter()
+                    .copied()
+                    .zip(f.counts[..f.len].iter().copied()),
+            );
+        }
     }
 }
 

@@ -35,24 +35,19 @@ pub fn text_differs(b: &Series, h: &Series) -> PolarsResult<Option<BooleanChunke
         return Ok(None);
     }
     let ne = views_differ(ba, ha);
-    // Nulls: equal to each other, different from any value.
-    let ne = match (ba.validity(), ha.validity()) {
-        (None, None) => ne,
-        (Some(v), None) | (None, Some(v)) => &ne | &!v,
-        (Some(vb), Some(vh)) => &(&(&ne & vb) & vh) | &(vb ^ vh),
-    };
     Ok(Some(BooleanChunked::from_bitmap(PlSmallStr::EMPTY, ne)))
 }
 
-/// Where the values of two view arrays differ, validity aside (a null's
-/// view, which need not point anywhere, is never followed).
+/// Where two view arrays differ: nulls equal each other and differ from
+/// any value (a null's view, which need not point anywhere, is never
+/// followed).
 fn views_differ<T: polars_arrow::array::ViewType + ?Sized>(
     b: &BinaryViewArrayGeneric<T>,
     h: &BinaryViewArrayGeneric<T>,
 ) -> Bitmap {
     let (bv, hv) = (b.views().as_slice(), h.views().as_slice());
     let (bb, hb) = (b.data_buffers(), h.data_buffers());
-    let valid = |a: &BinaryViewArrayGeneric<T>, i: usize| a.validity().is_none_or(|v| v.get_bit(i));
+    let (b_valid, h_valid) = (b.validity(), h.validity());
     let n = bv.len();
     let mut out = MutableBitmap::with_capacity(n);
     for i in 0..n {
@@ -60,18 +55,21 @@ fn views_differ<T: polars_arrow::array::ViewType + ?Sized>(
             prefetch(x, bb);
             prefetch(y, hb);
         }
+        let valid = (
+            b_valid.is_none_or(|v| v.get_bit(i)),
+            h_valid.is_none_or(|v| v.get_bit(i)),
+        );
         let (x, y) = (bv[i].as_u128(), hv[i].as_u128());
         // The low 64 bits hold the length and the first four bytes.
-        let ne = if x as u64 != y as u64 {
+        let ne = if valid != (true, true) {
+            valid.0 != valid.1
+        } else if x as u64 != y as u64 {
             true
         } else if (x as u32) <= View::MAX_INLINE_SIZE {
             // Inline: the rest of the bytes are the high 64 bits.
             (x >> 64) as u64 != (y >> 64) as u64
-        } else if valid(b, i) && valid(h, i) {
-            b.value(i).to_bytes() != h.value(i).to_bytes()
         } else {
-            // Settled by the validity (in `text_differs`).
-            true
+            b.value(i).to_bytes() != h.value(i).to_bytes()
         };
         out.push(ne);
     }
