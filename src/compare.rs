@@ -46,7 +46,7 @@ pub struct CompareOptions {
 pub enum CompareError {
     #[cfg(feature = "spark")]
     #[error(transparent)]
-    Spark(#[from] crate::spark::SparkError),
+    Spark(crate::spark::SparkError),
     #[error("this swimlane was built without the Spark engine")]
     NoSpark,
     #[error("{path} is read by the Spark cluster, not from this machine")]
@@ -96,6 +96,18 @@ pub enum CompareError {
     },
     #[error(transparent)]
     Database(Box<crate::database::DatabaseError>),
+}
+
+/// A Ctrl-C while the Spark engine connects or queries is the comparison's
+/// interruption (exit 130), not a Spark error (exit 2).
+#[cfg(feature = "spark")]
+impl From<crate::spark::SparkError> for CompareError {
+    fn from(e: crate::spark::SparkError) -> CompareError {
+        match e {
+            crate::spark::SparkError::Interrupted(i) => CompareError::Interrupted(i),
+            e => CompareError::Spark(e),
+        }
+    }
 }
 
 impl Help for CompareError {
@@ -613,4 +625,28 @@ fn read_spec(path: &Path) -> Result<Vec<Pair>, CompareError> {
         });
     }
     Ok(pairs)
+}
+
+#[cfg(all(test, feature = "spark"))]
+mod tests {
+    mod spark {
+        use crate::compare::CompareError;
+        use crate::interrupt::Interrupted;
+        use crate::spark::SparkError;
+
+        /// Found by `spark::ctrl_c_stops_the_query_on_the_server_and_exits_130`
+        /// on a loaded machine: a Ctrl-C while the engine was still
+        /// connecting exited 2, "error: interrupted by SIGINT; the query was
+        /// stopped on the server", instead of 130.
+        #[test]
+        fn a_ctrl_c_while_spark_connects_is_the_comparisons_interruption() {
+            let e = CompareError::from(SparkError::Interrupted(Interrupted {
+                signal: libc::SIGINT,
+            }));
+            assert!(
+                matches!(e, CompareError::Interrupted(Interrupted { signal }) if signal == libc::SIGINT),
+                "{e:?}"
+            );
+        }
+    }
 }

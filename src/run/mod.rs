@@ -103,7 +103,7 @@ pub enum RunError {
     Engine(#[from] crate::engine::EngineError),
     #[cfg(feature = "spark")]
     #[error(transparent)]
-    Spark(#[from] crate::spark::SparkError),
+    Spark(crate::spark::SparkError),
     #[error(
         "a table is to be compared on Spark, but this swimlane was built without the Spark engine"
     )]
@@ -130,6 +130,18 @@ impl From<crate::sample::snapshot::SnapshotSampleError> for RunError {
                 RunError::Interrupted(i)
             }
             e => RunError::Sample(e),
+        }
+    }
+}
+
+/// A Ctrl-C while the Spark engine connects or queries is the run's
+/// interruption (exit 130), not a Spark error.
+#[cfg(feature = "spark")]
+impl From<crate::spark::SparkError> for RunError {
+    fn from(e: crate::spark::SparkError) -> RunError {
+        match e {
+            crate::spark::SparkError::Interrupted(i) => RunError::Interrupted(i),
+            e => RunError::Spark(e),
         }
     }
 }
@@ -1066,6 +1078,24 @@ mod tests {
     use super::RunError;
     use crate::interrupt::Interrupted;
     use crate::sample::snapshot::SnapshotSampleError;
+
+    #[cfg(feature = "spark")]
+    mod spark {
+        use crate::interrupt::Interrupted;
+        use crate::run::RunError;
+        use crate::spark::SparkError;
+
+        /// As for `swimlane compare` (its test names the failure): a Ctrl-C
+        /// while the engine connects is the run's interruption, exit 130.
+        #[test]
+        fn a_ctrl_c_while_spark_connects_is_the_runs_interruption() {
+            let e = RunError::from(SparkError::Interrupted(Interrupted { signal: 2 }));
+            assert!(
+                matches!(e, RunError::Interrupted(Interrupted { signal: 2 })),
+                "{e:?}"
+            );
+        }
+    }
 
     #[test]
     fn ctrl_c_while_the_snapshot_is_sampled_is_the_runs_interruption() {
