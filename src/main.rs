@@ -47,24 +47,25 @@ fn ask_huge_pages(ptr: *mut u8, len: usize) {
     let _ = (ptr, len);
 }
 
+/// `ptr`, a new allocation (or reallocation) of `size` bytes, with huge
+/// pages asked for it when it is large.
+fn advised(ptr: *mut u8, size: usize) -> *mut u8 {
+    if size >= HUGE_FROM && !ptr.is_null() {
+        ask_huge_pages(ptr, size);
+    }
+    ptr
+}
+
 // SAFETY: every call is jemalloc's; the advice leaves memory as it is.
 unsafe impl std::alloc::GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         // SAFETY: the caller's contract, passed on.
-        let ptr = unsafe { JEMALLOC.alloc(layout) };
-        if layout.size() >= HUGE_FROM && !ptr.is_null() {
-            ask_huge_pages(ptr, layout.size());
-        }
-        ptr
+        advised(unsafe { JEMALLOC.alloc(layout) }, layout.size())
     }
 
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         // SAFETY: the caller's contract, passed on.
-        let ptr = unsafe { JEMALLOC.alloc_zeroed(layout) };
-        if layout.size() >= HUGE_FROM && !ptr.is_null() {
-            ask_huge_pages(ptr, layout.size());
-        }
-        ptr
+        advised(unsafe { JEMALLOC.alloc_zeroed(layout) }, layout.size())
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
@@ -74,11 +75,7 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
         // SAFETY: the caller's contract, passed on.
-        let new = unsafe { JEMALLOC.realloc(ptr, layout, new_size) };
-        if new_size >= HUGE_FROM && !new.is_null() {
-            ask_huge_pages(new, new_size);
-        }
-        new
+        advised(unsafe { JEMALLOC.realloc(ptr, layout, new_size) }, new_size)
     }
 }
 
