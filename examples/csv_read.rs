@@ -4,10 +4,11 @@
 //! before it), and polars inferring from the first 100 rows (what polars
 //! does by default, from Python too).
 //!
-//!     cargo run --release --example csv_read -- FILE [FILE...] [--runs N]
+//!     cargo run --release --example csv_read -- FILE [FILE...] [--runs N] [--check]
 //!
 //! Prints the median wall time of each way over N runs (default 5), every
-//! file read in turn per run, and checks that the frames agree.
+//! file read in turn per run, and checks that the frames agree. `--check`
+//! times swimlane's checking pass alone (`csv_file::schema`), file by file.
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -32,9 +33,12 @@ fn polars_read(path: &Path, infer: Option<usize>) -> DataFrame {
 fn main() {
     let mut files = Vec::new();
     let mut runs = 5usize;
+    let mut check = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--runs" {
+        if a == "--check" {
+            check = true;
+        } else if a == "--runs" {
             runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N");
         } else {
             files.push(PathBuf::from(a));
@@ -44,6 +48,10 @@ fn main() {
         !files.is_empty(),
         "usage: csv_read FILE [FILE...] [--runs N]"
     );
+    if check {
+        check_pass(&files, runs);
+        return;
+    }
     let bytes: u64 = files
         .iter()
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
@@ -96,4 +104,25 @@ fn main() {
         );
     }
     println!("frames identical: swimlane's reader and polars inferring from every row");
+}
+
+/// The checking pass alone: every row's field count and every field's type.
+fn check_pass(files: &[PathBuf], runs: usize) {
+    for file in files {
+        let mut seconds: Vec<f64> = (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                swimlane::csv_file::schema(file, b',', Declared::CompareFlags)
+                    .expect("the file passes the check");
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        seconds.sort_by(f64::total_cmp);
+        println!(
+            "{:>7.3} s  median, {:.3} s least  checking pass of {}",
+            seconds[seconds.len() / 2],
+            seconds[0],
+            file.display()
+        );
+    }
 }

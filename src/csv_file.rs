@@ -157,10 +157,32 @@ impl Seen {
     /// (`true`/`false` in any case), a float, an integer, else text.
     #[inline]
     fn add(&mut self, field: &[u8]) {
+        self.add_at(field, 0, field.len());
+    }
+
+    /// [`Seen::add`] of the field `bytes[start..end]`, whose bytes around
+    /// it may be read in whole words. The shapes most numbers take,
+    /// `-?\d+` and `-?\d*\.\d*` with a digit, are told from one scan of
+    /// eight bytes at a time; any other field takes the rules in full.
+    #[inline(always)]
+    fn add_at(&mut self, bytes: &[u8], start: usize, end: usize) {
         // Text absorbs every other kind: nothing more to learn.
         if self.text {
             return;
         }
+        let digits = start + usize::from(bytes[start] == b'-');
+        match digits_and_points(bytes, digits, end) {
+            // 18 digits always fit an i64; more may not.
+            (true, true, _) if (1..=18).contains(&(end - digits)) => self.int = true,
+            (true, _, true) if end - digits >= 2 => self.float = true,
+            _ => self.add_by_rules(&bytes[start..end]),
+        }
+    }
+
+    /// [`Seen::add`] by polars' rules written out: the fields its byte
+    /// classes do not settle.
+    #[inline(never)]
+    fn add_by_rules(&mut self, field: &[u8]) {
         match field[0] {
             // Numbers start with a digit, a sign or a point; `inf` and
             // `NaN` are the only floats that do not.
@@ -188,6 +210,92 @@ impl Seen {
             _ => self.text = true,
         }
     }
+}
+
+/// What the checking pass learned from a run of lines.
+struct Piece {
+    /// The types each column's values took.
+    seen: Vec<Seen>,
+    /// Rows read, and the blank lines between them, which polars reads as
+    /// rows of nulls: their places among the rows and blank lines together.
+    rows: u64,
+    blank: Vec<u64>,
+}
+
+impl Piece {
+    fn new(columns: usize) -> Self {
+        Self {
+            seen: vec![Seen::default(); columns],
+            rows: 0,
+            blank: Vec::new(),
+        }
+    }
+
+    /// A blank line after the rows and blank lines so far.
+    fn blank_line(&mut self) {
+        self.blank.push(self.rows + self.blank.len() as u64);
+    }
+
+    /// `next`, the piece that follows this one, appended to it.
+    fn append(&mut self, next: Piece) {
+        let before = self.rows + self.blank.len() as u64;
+        self.blank.extend(next.blank.iter().map(|b| before + b));
+        self.rows += next.rows;
+        for (all, s) in self.seen.iter_mut().zip(next.seen) {
+            all.merge(s);
+        }
+    }
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The eight bytes of `bytes` from `at`, the first in the lowest bits.
+#[inline]
+fn word(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// The high bit of each byte of `w` that is zero, and no other bit (no
+/// borrow runs between the bytes).
+#[inline]
+fn zero_bytes(w: u64) -> u64 {
+    !(((w & !HIGH) + !HIGH) | w | !HIGH)
+}
+
+/// Whether `bytes[start..end]` holds only digits and decimal points, whether
+/// it holds no point, and whether exactly one, eight bytes to a step: the last step
+/// reads the word that ends at `end` and keeps the bytes not yet seen.
+#[inline(always)]
+fn digits_and_points(bytes: &[u8], start: usize, end: usize) -> (bool, bool, bool) {
+    let (mut other, mut points, mut many) = (0u64, 0u64, false);
+    let mut scan = |w: u64, keep: u64| {
+        // A byte less '0' is a digit when at most 9.
+        let x = w ^ (ONES * u64::from(b'0'));
+        let not_digit = (((x & !HIGH) + ONES * (0x80 - 10)) | x) & HIGH;
+        let point = zero_bytes(w ^ (ONES * u64::from(b'.'))) & keep;
+        other |= not_digit & !point & keep;
+        // (No popcount on the baseline x86-64 target: a second point is
+        // one in the same word or after one in an earlier word.)
+        many |= point & point.wrapping_sub(1) != 0 || (points != 0 && point != 0);
+        points |= point;
+    };
+    let mut at = start;
+    while at + 8 <= end {
+        scan(word(bytes, at), HIGH);
+        at += 8;
+    }
+    let left = end - at;
+    if left > 0 && end >= 8 {
+        scan(word(bytes, end - 8), HIGH << (8 * (8 - left)));
+    } else {
+        for &c in &bytes[at..end] {
+            many |= c == b'.' && points != 0;
+            points |= u64::from(c == b'.');
+            other |= u64::from(c != b'.' && !c.is_ascii_digit());
+        }
+    }
+    (other == 0, points == 0, points != 0 && !many)
 }
 
 /// `^-?\d+$`
@@ -283,11 +391,11 @@ fn quoted_fields(raw: &[u8], delimiter: u8, out: &mut Vec<bool>) -> Result<(), &
 /// Reads `path` as CSV with a header, delimited by `delimiter`.
 pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame, CsvError> {
     let bytes = map(path)?;
-    let (schema, _) = infer(path, &bytes, delimiter, declared)?;
+    let checked = infer(path, &bytes, delimiter, declared)?;
     let parse = CsvParseOptions::default().with_separator(delimiter);
-    CsvReadOptions::default()
+    let df = CsvReadOptions::default()
         .with_has_header(true)
-        .with_schema(Some(Arc::new(schema)))
+        .with_schema(Some(Arc::new(checked.schema)))
         .with_parse_options(parse)
         .into_reader_with_file_handle(std::io::Cursor::new(&bytes[..]))
         .finish()
@@ -309,7 +417,36 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
                 message: message.lines().next().unwrap_or_default().to_string(),
                 declared,
             }
-        })
+        })?;
+    without_blank_lines(df, checked.rows, &checked.blank).map_err(|message| CsvError::Syntax {
+        path: path.to_path_buf(),
+        line: 1,
+        message,
+        declared,
+    })
+}
+
+/// `df` without the rows of nulls polars reads for blank lines, which the
+/// checking pass (as the csv crate, pandas and DuckDB) reads as no rows: a
+/// file's last blank line is no missing row of nulls.
+fn without_blank_lines(df: DataFrame, rows: u64, blank: &[u64]) -> Result<DataFrame, String> {
+    let height = df.height() as u64;
+    if blank.is_empty() || height == rows {
+        return Ok(df);
+    }
+    if height != rows + blank.len() as u64 {
+        return Err(format!(
+            "polars read {height} rows where the check read {rows} and {} blank lines: \
+             remove the blank lines",
+            blank.len()
+        ));
+    }
+    let mut keep = vec![true; df.height()];
+    for &b in blank {
+        keep[b as usize] = false;
+    }
+    let keep = BooleanChunked::from_slice("keep".into(), &keep);
+    df.filter(&keep).map_err(|e| e.to_string())
 }
 
 /// The schema `read` would give `path`, and its columns that hold no value,
@@ -320,7 +457,8 @@ pub fn schema(
     delimiter: u8,
     declared: Declared,
 ) -> Result<(Schema, Vec<String>), CsvError> {
-    infer(path, &map(path)?, delimiter, declared)
+    let checked = infer(path, &map(path)?, delimiter, declared)?;
+    Ok((checked.schema, checked.untyped))
 }
 
 /// The file's bytes, mapped rather than copied: both passes read them, and
@@ -381,11 +519,14 @@ impl Pass<'_> {
 
     /// The rows of `body` (whole lines; its first line is `first_line` of
     /// the file): each row's field count checked, each field's type seen.
-    fn rows(&self, body: &[u8], first_line: u64) -> Result<Vec<Seen>, CsvError> {
+    fn rows(&self, body: &[u8], first_line: u64) -> Result<Piece, CsvError> {
         let mut reader = self.reader(body);
         let mut record = csv::ByteRecord::new();
-        let mut seen = vec![Seen::default(); self.columns];
+        let mut piece = Piece::new(self.columns);
         let mut quoted = Vec::new();
+        // Where the last record ended: the parser skips blank lines, which
+        // lie between it and the next record.
+        let mut after = 0;
         while reader
             .read_byte_record(&mut record)
             .map_err(|e| self.syntax(&e, first_line))?
@@ -397,15 +538,31 @@ impl Pass<'_> {
             let start = pos.byte() as usize;
             let end = reader.position().byte() as usize;
             let raw = &body[start..end.clamp(start, body.len())];
+            // A record's place starts at the blank lines before it, if any.
+            let lead = raw
+                .iter()
+                .take_while(|&&c| c == b'\r' || c == b'\n')
+                .count();
+            let lead = match lead == raw.len() {
+                true => 0,
+                false => lead,
+            };
+            let blank = memchr::memchr_iter(b'\n', &body[after.min(start)..start + lead]).count();
+            (0..blank).for_each(|_| piece.blank_line());
+            let (raw, line) = (&raw[lead..], first_line + pos.line() - 1 + blank as u64);
+            after = end;
             if record.len() != self.columns {
                 // A blank last line is no row; a line holding only a quote
                 // is one field (polars would panic on it, not report it).
                 if raw.iter().all(|&c| c == b'\r' || c == b'\n') {
+                    if raw.contains(&b'\n') {
+                        piece.blank_line();
+                    }
                     continue;
                 }
                 return Err(CsvError::Ragged {
                     path: self.path.to_path_buf(),
-                    line: first_line + pos.line() - 1,
+                    line,
                     expected: self.columns,
                     found: record.len(),
                     declared: self.declared,
@@ -415,7 +572,7 @@ impl Pass<'_> {
             if any_quote && let Err(message) = quoted_fields(raw, self.delimiter, &mut quoted) {
                 return Err(CsvError::Syntax {
                     path: self.path.to_path_buf(),
-                    line: first_line + pos.line() - 1,
+                    line,
                     message: message.into(),
                     declared: self.declared,
                 });
@@ -423,13 +580,17 @@ impl Pass<'_> {
             for (i, field) in record.iter().enumerate() {
                 let field = field.strip_suffix(b"\r").unwrap_or(field);
                 if any_quote && quoted.get(i) == Some(&true) {
-                    seen[i].text = true;
+                    piece.seen[i].text = true;
                 } else if !field.is_empty() {
-                    seen[i].add(field);
+                    piece.seen[i].add(field);
                 }
             }
+            piece.rows += 1;
         }
-        Ok(seen)
+        // Blank lines after the last record.
+        let tail = &body[after.min(body.len())..];
+        memchr::memchr_iter(b'\n', tail).for_each(|_| piece.blank_line());
+        Ok(piece)
     }
 }
 
@@ -438,26 +599,40 @@ impl Pass<'_> {
     /// is a line and a field what lies between delimiters, found with
     /// memchr several times faster than a CSV parser, which must watch for
     /// quotes (measured in BENCHMARKS.md).
-    fn unquoted_rows(&self, body: &[u8], first_line: u64) -> Result<Vec<Seen>, CsvError> {
-        let mut seen = vec![Seen::default(); self.columns];
+    fn unquoted_rows(&self, body: &[u8], first_line: u64) -> Result<Option<Piece>, CsvError> {
+        let mut piece = Piece::new(self.columns);
         let mut line_no = first_line;
-        let mut start = 0;
-        while start < body.len() {
-            let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |p| start + p);
-            let line = &body[start..end];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            start = end + 1;
-            // Blank lines are no rows (as for the CSV parser).
-            if !line.is_empty() {
-                let mut fields = 0;
-                for field in line.split(|&c| c == self.delimiter) {
-                    if let Some(s) = seen.get_mut(fields)
-                        && !field.is_empty()
-                    {
-                        s.add(field);
-                    }
-                    fields += 1;
+        // Fields ended so far on this line, and where the next one starts.
+        let (mut fields, mut from) = (0, 0);
+        // Each delimiter and line end, then the body's end; a quote, and
+        // the body is not one this pass can read.
+        let ends = memchr::memchr3_iter(self.delimiter, b'\n', b'"', body).chain([body.len()]);
+        for at in ends {
+            if body.get(at) == Some(&b'"') {
+                return Ok(None);
+            }
+            let line_end = body.get(at).is_none_or(|&c| c == b'\n');
+            let end = match line_end && at > from && body[at - 1] == b'\r' {
+                true => at - 1,
+                false => at,
+            };
+            let start = std::mem::replace(&mut from, at + 1);
+            // Blank lines are no rows (as for the CSV parser); the end of a
+            // body whose last line has its line end is no line.
+            if line_end && fields == 0 && start == end {
+                if at < body.len() {
+                    piece.blank_line();
                 }
+                line_no += 1;
+                continue;
+            }
+            if let Some(s) = piece.seen.get_mut(fields)
+                && start < end
+            {
+                s.add_at(body, start, end);
+            }
+            fields += 1;
+            if line_end {
                 if fields != self.columns {
                     return Err(CsvError::Ragged {
                         path: self.path.to_path_buf(),
@@ -467,23 +642,24 @@ impl Pass<'_> {
                         declared: self.declared,
                     });
                 }
+                piece.rows += 1;
+                fields = 0;
+                line_no += 1;
             }
-            line_no += 1;
         }
-        Ok(seen)
+        Ok(Some(piece))
     }
 }
 
 /// Checks every row's field count and infers the columns' types. A body
 /// without quotes is split at line ends and read in parallel (a quoted
 /// field may hold a line end, so a body with quotes is read in one piece).
-/// Returns the schema and the columns that hold no value at all.
 fn infer(
     path: &Path,
     bytes: &[u8],
     delimiter: u8,
     declared: Declared,
-) -> Result<(Schema, Vec<String>), CsvError> {
+) -> Result<Checked, CsvError> {
     let mut pass = Pass {
         path,
         delimiter,
@@ -532,15 +708,13 @@ fn infer(
             declared,
         });
     }
-    let body = &bytes[header_end..];
-    let body_line = reader.position().line();
-    let quoted = memchr::memchr(b'"', body).is_some();
-    let pieces = if quoted {
-        1
-    } else {
-        rayon::current_num_threads().max(1)
-    };
-    // Piece boundaries just after a line end; each piece's first line.
+    // The parser stops after a header's `\r`, before its `\n`: the same
+    // line end, not a blank line.
+    let crlf = bytes[..header_end].ends_with(b"\r") && bytes.get(header_end) == Some(&b'\n');
+    let body = &bytes[header_end + usize::from(crlf)..];
+    let body_line = reader.position().line() + u64::from(crlf);
+    // A body without quotes is cut into a piece per thread, at line ends.
+    let pieces = rayon::current_num_threads().max(1);
     let mut cuts = vec![(0usize, body_line)];
     for k in 1..pieces {
         let (at, line) = *cuts.last().expect("cuts start with the body");
@@ -558,33 +732,51 @@ fn infer(
         .map(|c| c.0)
         .chain([body.len()])
         .collect();
-    let results: Vec<Result<Vec<Seen>, CsvError>> = cuts
+    let results: Vec<Result<Option<Piece>, CsvError>> = cuts
         .par_iter()
         .zip(ends.par_iter())
-        .map(|(&(start, line), &end)| match quoted {
-            true => pass.rows(&body[start..end], line),
-            false => pass.unquoted_rows(&body[start..end], line),
-        })
+        .map(|(&(start, line), &end)| pass.unquoted_rows(&body[start..end], line))
         .collect();
-    let mut seen = vec![Seen::default(); names.len()];
-    // The first error in file order.
+    let mut all = Piece::new(names.len());
+    // The first error in file order; a quote before it, and the body is read
+    // again in one piece by the CSV parser (a quoted field may hold a line
+    // end).
     for piece in results {
-        for (all, s) in seen.iter_mut().zip(piece?) {
-            all.merge(s);
+        match piece? {
+            Some(piece) => all.append(piece),
+            None => {
+                all = pass.rows(body, body_line)?;
+                break;
+            }
         }
     }
     let untyped = names
         .iter()
-        .zip(&seen)
+        .zip(&all.seen)
         .filter(|(_, s)| s.is_empty())
         .map(|(n, _)| n.clone())
         .collect();
     let schema = names
         .into_iter()
-        .zip(seen)
+        .zip(all.seen)
         .map(|(name, seen)| Field::new(name.into(), seen.dtype()))
         .collect();
-    Ok((schema, untyped))
+    Ok(Checked {
+        schema,
+        untyped,
+        rows: all.rows,
+        blank: all.blank,
+    })
+}
+
+/// What the checking pass found in a whole file.
+struct Checked {
+    schema: Schema,
+    /// The columns that hold no value at all.
+    untyped: Vec<String>,
+    rows: u64,
+    /// Where polars reads a row of nulls for a blank line, among its rows.
+    blank: Vec<u64>,
 }
 
 #[cfg(test)]
@@ -638,6 +830,120 @@ mod tests {
         ] {
             assert_eq!(is_float(text.as_bytes()), float, "{text}");
             assert_eq!(is_integer(text.as_bytes()), int, "{text}");
+        }
+    }
+
+    /// The scan of words decides only what the rules would: every field of
+    /// up to five bytes from digits, points, signs, exponents and
+    /// a letter, and integers on both sides of 18 digits, take the same
+    /// kind both ways.
+    #[test]
+    fn byte_classes_type_fields_as_the_rules_do() {
+        let alphabet = b"0.-+eEx9";
+        let mut fields: Vec<Vec<u8>> = vec![
+            b"123456789012345678".to_vec(),
+            b"-123456789012345678".to_vec(),
+            b"1234567890123456789".to_vec(),
+            b"99999999999999999999".to_vec(),
+            b"-9223372036854775808".to_vec(),
+        ];
+        for len in 1..=5u32 {
+            for mut code in 0..alphabet.len().pow(len) {
+                let mut field = Vec::new();
+                for _ in 0..len {
+                    field.push(alphabet[code % alphabet.len()]);
+                    code /= alphabet.len();
+                }
+                fields.push(field);
+            }
+        }
+        let kinds = |s: Seen| (s.boolean, s.int, s.wide_int, s.float, s.text);
+        for field in &fields {
+            let mut rules = Seen::default();
+            rules.add_by_rules(field);
+            // Alone (read a byte at a time when short), and after other
+            // fields (read in words that start before it).
+            let mut line = b"1.5,abc,".to_vec();
+            line.extend_from_slice(field);
+            line.extend_from_slice(b",9.9.9\n");
+            let (mut alone, mut in_line) = (Seen::default(), Seen::default());
+            alone.add(field);
+            in_line.add_at(&line, 8, 8 + field.len());
+            for fast in [alone, in_line] {
+                assert_eq!(
+                    kinds(fast),
+                    kinds(rules),
+                    "{}",
+                    String::from_utf8_lossy(field)
+                );
+            }
+        }
+    }
+
+    /// Lines ending in `\r\n` and a last line without its end are split
+    /// into the same rows as the CSV parser reads.
+    #[test]
+    fn split_lines_end_as_the_csv_parser_reads_them() {
+        let df = read_text("a,b\r\n1,x\r\n2,\r\n3,z", b',').unwrap();
+        assert_eq!(df.height(), 3);
+        assert_eq!(df.column("a").unwrap().dtype(), &DataType::Int64);
+        let b: Vec<Option<&str>> = df.column("b").unwrap().str().unwrap().iter().collect();
+        assert_eq!(b, [Some("x"), None, Some("z")]);
+        let err = read_text("a,b\n1,x\n2\n", b',').unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CsvError::Ragged {
+                    line: 3,
+                    found: 1,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    /// polars read each blank line as a row of nulls (a file's last blank
+    /// line was a row whose key is null), where the checking pass, like
+    /// the csv crate, pandas and DuckDB, reads no row.
+    #[test]
+    fn blank_lines_are_no_rows() {
+        for text in [
+            "a,b\n1,x\n\n2,y\n",
+            "a,b\n1,x\n2,y\n\n",
+            "a,b\n\n\n1,x\n2,y",
+            "a,b\r\n1,x\r\n\r\n2,y\r\n\r\n",
+            "a,b\n1,x\n\n\"2\",y\n\n",
+            "a,b\n1,\"x\n\"\n\n2,y\n",
+            "a\n1\n\n2\n",
+        ] {
+            let df = read_text(text, b',').unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            let a: Vec<Option<i64>> = match df.column("a").unwrap().dtype() {
+                DataType::Int64 => df.column("a").unwrap().i64().unwrap().iter().collect(),
+                _ => df
+                    .column("a")
+                    .unwrap()
+                    .str()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.and_then(|v| v.parse().ok()))
+                    .collect(),
+            };
+            assert_eq!(a, [Some(1), Some(2)], "{text:?}");
+        }
+        // And lines after them keep their numbers, in both passes, with
+        // either line end.
+        for (text, line) in [
+            ("a,b\n1,x\n\n2\n", 4),
+            ("a,b\n\"1\",x\n\n2\n", 4),
+            ("a,b\r\n1,x\r\n2\r\n", 3),
+            ("a,b\r\n\"1\",x\r\n\r\n2\r\n", 4),
+        ] {
+            let err = read_text(text, b',').unwrap_err();
+            assert!(
+                matches!(err, CsvError::Ragged { line: l, found: 1, .. } if l == line),
+                "{text:?}: {err}"
+            );
         }
     }
 
