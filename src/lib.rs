@@ -35,3 +35,4 @@ pub mod snapshot;
 pub mod spark;
 pub mod stats;
 pub mod template;
+pub mod validity;

@@ -327,26 +327,7 @@ where
     #[inline(always)]
     fn for_each(&self, mut f: impl FnMut(u64)) {
         for arr in self.ca.downcast_iter() {
-            let values = arr.values().as_slice();
-            let Some(valid) = arr.validity().filter(|b| b.unset_bits() > 0) else {
-                keys_of(values, u64::MAX, &mut f);
-                continue;
-            };
-            // 64 values to a word of the validity: a word without nulls
-            // reads its values in a plain loop, the others bit by set bit
-            // (a test per value was most of a pass over a column of 1%
-            // nulls).
-            let mut words = valid.fast_iter_u64();
-            let mut at = 0;
-            for w in &mut words {
-                keys_of(&values[at..at + 64], w, &mut f);
-                at += 64;
-            }
-            for w in words.remainder().0 {
-                let end = (at + 64).min(values.len());
-                keys_of(&values[at..end], w, &mut f);
-                at = end;
-            }
+            crate::validity::for_each_run(arr, |values, valid| keys_of(values, valid, &mut f));
         }
     }
 }

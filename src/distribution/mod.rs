@@ -379,7 +379,23 @@ fn sorted_values(s: &Series) -> PolarsResult<(Vec<f64>, u64)> {
     let floats = paired::as_f64(s)?;
     let ca = floats.f64()?;
     let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
-    values.extend(ca.iter().flatten().filter(|v| !v.is_nan()));
+    for arr in ca.downcast_iter() {
+        crate::validity::for_each_run(arr, |run, valid| {
+            if valid == u64::MAX {
+                values.extend_from_slice(run);
+                return;
+            }
+            let mut w = valid;
+            while w != 0 {
+                values.push(run[w.trailing_zeros() as usize]);
+                w &= w - 1;
+            }
+        });
+    }
+    // NaN is no value here, as null is (and rare: looked for in one pass).
+    if values.iter().any(|v| v.is_nan()) {
+        values.retain(|v| !v.is_nan());
+    }
     let nulls = (ca.len() - values.len()) as u64;
     // rdst's radix sort: 10M normal floats in 0.18 s here, against 0.6 s
     // for radsort's and 0.45 s for the standard library's (BENCHMARKS.md).

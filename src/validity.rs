@@ -1,0 +1,66 @@
+//! A numeric column's values read with their validity 64 at a time: a
+//! word without nulls is read as a plain slice, the others bit by set bit
+//! (a test per value was most of a pass over a column of 1% nulls; measured
+//! in BENCHMARKS.md, "Profiles read where they lie").
+
+use polars_arrow::array::PrimitiveArray;
+use polars_arrow::types::NativeType;
+
+/// Calls `f` with runs of `arr`'s values and the validity word of each:
+/// bit `i` for the run's `i`-th value. A whole array without nulls is one
+/// run with the word `u64::MAX`; otherwise runs are of 64 values (the last
+/// shorter), and bits past a run's end are clear.
+#[inline(always)]
+pub fn for_each_run<T: NativeType>(arr: &PrimitiveArray<T>, mut f: impl FnMut(&[T], u64)) {
+    let values = arr.values().as_slice();
+    let Some(valid) = arr.validity().filter(|b| b.unset_bits() > 0) else {
+        f(values, u64::MAX);
+        return;
+    };
+    let mut words = valid.fast_iter_u64();
+    let mut at = 0;
+    for w in &mut words {
+        f(&values[at..at + 64], w);
+        at += 64;
+    }
+    for w in words.remainder().0 {
+        let end = (at + 64).min(values.len());
+        f(&values[at..end], w);
+        at = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use polars_arrow::bitmap::Bitmap;
+
+    use super::*;
+
+    /// Every valid value once, in order, past a slice's offset and across
+    /// a remainder shorter than a word.
+    #[test]
+    fn runs_hold_the_valid_values_in_order() {
+        let n = 200;
+        let values: Vec<i64> = (0..n).collect();
+        let valid: Bitmap = (0..n).map(|i| i % 7 != 3).collect();
+        let arr = PrimitiveArray::new(
+            polars_arrow::datatypes::ArrowDataType::Int64,
+            values.into(),
+            Some(valid),
+        )
+        .sliced(5, 150);
+        let mut seen = Vec::new();
+        for_each_run(&arr, |run, word| {
+            if run.len() < 64 {
+                assert_eq!(word >> run.len(), 0, "a bit past the run's end");
+            }
+            for (i, v) in run.iter().enumerate() {
+                if word >> i & 1 == 1 {
+                    seen.push(*v);
+                }
+            }
+        });
+        let expected: Vec<i64> = (5..155).filter(|i| i % 7 != 3).collect();
+        assert_eq!(seen, expected);
+    }
+}
