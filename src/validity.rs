@@ -4,6 +4,7 @@
 //! in BENCHMARKS.md, "Profiles read where they lie").
 
 use polars_arrow::array::PrimitiveArray;
+use polars_arrow::bitmap::Bitmap;
 use polars_arrow::types::NativeType;
 
 /// Calls `f` with runs of `arr`'s values and the validity word of each:
@@ -11,12 +12,21 @@ use polars_arrow::types::NativeType;
 /// run with the word `u64::MAX`; otherwise runs are of 64 values (the last
 /// shorter), and bits past a run's end are clear.
 #[inline(always)]
-pub fn for_each_run<T: NativeType>(arr: &PrimitiveArray<T>, mut f: impl FnMut(&[T], u64)) {
+pub fn for_each_run<T: NativeType>(arr: &PrimitiveArray<T>, f: impl FnMut(&[T], u64)) {
     let values = arr.values().as_slice();
-    let Some(valid) = arr.validity().filter(|b| b.unset_bits() > 0) else {
-        f(values, u64::MAX);
-        return;
-    };
+    match arr.validity().filter(|b| b.unset_bits() > 0) {
+        None => {
+            let mut f = f;
+            f(values, u64::MAX);
+        }
+        Some(valid) => for_each_word(values, valid, f),
+    }
+}
+
+/// As [`for_each_run`], for `values` and their validity `valid`, always in
+/// runs of 64.
+#[inline(always)]
+pub fn for_each_word<T>(values: &[T], valid: &Bitmap, mut f: impl FnMut(&[T], u64)) {
     let mut words = valid.fast_iter_u64();
     let mut at = 0;
     for w in &mut words {
@@ -32,8 +42,6 @@ pub fn for_each_run<T: NativeType>(arr: &PrimitiveArray<T>, mut f: impl FnMut(&[
 
 #[cfg(test)]
 mod tests {
-    use polars_arrow::bitmap::Bitmap;
-
     use super::*;
 
     /// Every valid value once, in order, past a slice's offset and across

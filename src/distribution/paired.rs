@@ -129,12 +129,18 @@ fn flatten_into(chunks: &[Chunk<'_>], out: &mut Vec<f64>) {
     for c in chunks {
         match c.valid {
             None => out.extend_from_slice(c.values),
-            Some(v) => out.extend(
-                c.values
-                    .iter()
-                    .zip(v.iter())
-                    .map(|(&x, ok)| if ok { x } else { f64::NAN }),
-            ),
+            // 64 values to a word of the validity, not a bit read per value.
+            Some(v) => crate::validity::for_each_word(c.values, v, |run, valid| {
+                if valid == u64::MAX {
+                    out.extend_from_slice(run);
+                } else {
+                    let valid_at = |i: usize| valid >> i & 1 == 1;
+                    out.extend(run.iter().enumerate().map(|(i, &x)| match valid_at(i) {
+                        true => x,
+                        false => f64::NAN,
+                    }));
+                }
+            }),
         }
     }
 }
