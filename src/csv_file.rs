@@ -263,9 +263,10 @@ fn zero_bytes(w: u64) -> u64 {
     !(((w & !HIGH) + !HIGH) | w | !HIGH)
 }
 
-/// Whether `bytes[start..end]` holds only digits and decimal points, whether
-/// it holds no point, and whether exactly one, eight bytes to a step: the last step
-/// reads the word that ends at `end` and keeps the bytes not yet seen.
+/// Whether `bytes[start..end]` holds only digits and decimal points,
+/// whether it holds no point, and whether exactly one; read eight bytes to
+/// a step, the last step reading the word that ends at `end` and keeping
+/// the bytes not yet seen.
 #[inline(always)]
 fn digits_and_points(bytes: &[u8], start: usize, end: usize) -> (bool, bool, bool) {
     let (mut other, mut points, mut many) = (0u64, 0u64, false);
@@ -392,6 +393,7 @@ fn quoted_fields(raw: &[u8], delimiter: u8, out: &mut Vec<bool>) -> Result<(), &
 pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame, CsvError> {
     let bytes = map(path)?;
     let checked = infer(path, &bytes, delimiter, declared)?;
+    let columns = checked.schema.len();
     let parse = CsvParseOptions::default().with_separator(delimiter);
     let df = CsvReadOptions::default()
         .with_has_header(true)
@@ -418,6 +420,11 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
                 declared,
             }
         })?;
+    // With one column, a blank line is a record of one empty field (RFC
+    // 4180; DuckDB reads it so): polars' null is that field.
+    if columns == 1 {
+        return Ok(df);
+    }
     without_blank_lines(df, checked.rows, &checked.blank).map_err(|message| CsvError::Syntax {
         path: path.to_path_buf(),
         line: 1,
@@ -426,9 +433,10 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
     })
 }
 
-/// `df` without the rows of nulls polars reads for blank lines, which the
-/// checking pass (as the csv crate, pandas and DuckDB) reads as no rows: a
-/// file's last blank line is no missing row of nulls.
+/// `df` without the rows of nulls polars reads for blank lines, which in a
+/// table of two columns or more the checking pass (as the csv crate,
+/// pandas and DuckDB) reads as no rows: a file's last blank line is no
+/// row of nulls.
 fn without_blank_lines(df: DataFrame, rows: u64, blank: &[u64]) -> Result<DataFrame, String> {
     let height = df.height() as u64;
     if blank.is_empty() || height == rows {
@@ -893,7 +901,8 @@ mod tests {
 
     /// polars read each blank line as a row of nulls (a file's last blank
     /// line was a row whose key is null), where the checking pass, like
-    /// the csv crate, pandas and DuckDB, reads no row.
+    /// the csv crate, pandas and DuckDB, reads no row in a table of two
+    /// columns or more.
     #[test]
     fn blank_lines_are_no_rows() {
         for text in [
@@ -903,7 +912,6 @@ mod tests {
             "a,b\r\n1,x\r\n\r\n2,y\r\n\r\n",
             "a,b\n1,x\n\n\"2\",y\n\n",
             "a,b\n1,\"x\n\"\n\n2,y\n",
-            "a\n1\n\n2\n",
         ] {
             let df = read_text(text, b',').unwrap_or_else(|e| panic!("{text:?}: {e}"));
             let a: Vec<Option<i64>> = match df.column("a").unwrap().dtype() {
@@ -919,6 +927,11 @@ mod tests {
             };
             assert_eq!(a, [Some(1), Some(2)], "{text:?}");
         }
+        // With one column, a blank line is a record of one empty field: a
+        // null (as DuckDB reads it).
+        let df = read_text("a\n1\n\n2\n", b',').unwrap();
+        let a: Vec<Option<i64>> = df.column("a").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(a, [Some(1), None, Some(2)]);
         // And lines after them keep their numbers, in both passes, with
         // either line end.
         for (text, line) in [
