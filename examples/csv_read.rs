@@ -46,7 +46,7 @@ fn main() {
     }
     assert!(
         !files.is_empty(),
-        "usage: csv_read FILE [FILE...] [--runs N]"
+        "usage: csv_read FILE [FILE...] [--runs N] [--check]"
     );
     if check {
         check_pass(&files, runs);

@@ -12,13 +12,10 @@ use polars_arrow::types::NativeType;
 /// run with the word `u64::MAX`; otherwise runs are of 64 values (the last
 /// shorter), and bits past a run's end are clear.
 #[inline(always)]
-pub fn for_each_run<T: NativeType>(arr: &PrimitiveArray<T>, f: impl FnMut(&[T], u64)) {
+pub fn for_each_run<T: NativeType>(arr: &PrimitiveArray<T>, mut f: impl FnMut(&[T], u64)) {
     let values = arr.values().as_slice();
     match arr.validity().filter(|b| b.unset_bits() > 0) {
-        None => {
-            let mut f = f;
-            f(values, u64::MAX);
-        }
+        None => f(values, u64::MAX),
         Some(valid) => for_each_word(values, valid, f),
     }
 }
