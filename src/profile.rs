@@ -242,16 +242,26 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
     Ok(profile)
 }
 
-/// Distinct non-null values, by HyperLogLog.
+/// Distinct non-null values of any other type (lists, structs, arrays,
+/// binary), by HyperLogLog over each row's encoding: polars' own estimate
+/// takes no nested values.
 fn distinct(s: &Series) -> PolarsResult<u64> {
     if s.null_count() == s.len() {
         return Ok(0);
     }
-    let estimate = s.approx_n_unique()? as u64;
-    // HyperLogLog counts a null as one more value.
-    Ok(estimate
-        .saturating_sub(u64::from(s.null_count() > 0))
-        .max(1))
+    let rows = polars::chunked_array::ops::row_encode::_get_rows_encoded_ca_unordered(
+        s.name().clone(),
+        &[s.clone().into_column()],
+    )?;
+    let valid = s.is_not_null();
+    let mut sketch = distinct::Distinct::default();
+    let rows = rows.downcast_iter().flat_map(|a| a.values_iter());
+    for (bytes, valid) in rows.zip(valid.iter()) {
+        if valid == Some(true) {
+            sketch.add(hash_bytes(bytes));
+        }
+    }
+    Ok(sketch.count())
 }
 
 /// A physical numeric value as a quantile key: an unsigned number in the
@@ -589,8 +599,12 @@ impl Few {
 /// The hash of a string too long for its view (foldhash, seeded alike in
 /// every run, so that estimates repeat).
 fn hash_text(text: &str) -> u64 {
+    hash_bytes(text.as_bytes())
+}
+
+fn hash_bytes(bytes: &[u8]) -> u64 {
     use std::hash::BuildHasher as _;
-    PlFixedStateQuality::with_seed(0).hash_one(text.as_bytes())
+    PlFixedStateQuality::with_seed(0).hash_one(bytes)
 }
 
 #[cfg(test)]
@@ -723,6 +737,50 @@ mod tests {
         let top = &s.text.as_ref().unwrap().top;
         assert_eq!(top[0], ("v11".to_string(), 12));
         assert_eq!(top[9], ("v02".to_string(), 3));
+    }
+
+    #[test]
+    fn lists_structs_and_binary_profile_their_nulls_and_distinct_values() {
+        // polars' approx_n_unique takes no nested values: a table with a
+        // list column could not be profiled, recorded or compared with
+        // --profile at all.
+        let list = Series::new(
+            "tags".into(),
+            [
+                Some(Series::new("".into(), ["a"])),
+                Some(Series::new("".into(), ["b", "c"])),
+                Some(Series::new("".into(), ["a"])),
+                Some(Series::new("".into(), Vec::<&str>::new())),
+                None,
+            ],
+        );
+        let x = Series::new("x".into(), [Some(1i64), Some(2), Some(1), None, Some(1)]);
+        let y = Series::new(
+            "y".into(),
+            [Some("p"), Some("q"), Some("p"), None, Some("r")],
+        );
+        let pair = StructChunked::from_series("pair".into(), 5, [x, y].iter())
+            .unwrap()
+            .into_series();
+        let bytes = Series::new(
+            "bytes".into(),
+            [
+                Some(&b"\x00"[..]),
+                Some(b"\x00"),
+                None,
+                Some(b""),
+                Some(b"\x01"),
+            ],
+        );
+        let df = DataFrame::new(5, vec![list.into(), pair.into(), bytes.into()]).unwrap();
+        let p = of_frame(&df, None).unwrap();
+        let got: Vec<(u64, u64)> = p
+            .columns
+            .iter()
+            .map(|c| (c.null_count, c.distinct))
+            .collect();
+        // ["a"], ["b","c"], [] ; {1,p}, {2,q}, {null,null}, {1,r} ; 00, "", 01
+        assert_eq!(got, [(1, 3), (0, 4), (1, 3)]);
     }
 
     #[test]
