@@ -47,6 +47,17 @@ pub enum CsvError {
         declared: Declared,
     },
     #[error(
+        "{}:1: the header names column `{name}` twice (columns {first} and {second})",
+        path.display()
+    )]
+    DuplicateColumn {
+        path: PathBuf,
+        name: String,
+        first: usize,
+        second: usize,
+        declared: Declared,
+    },
+    #[error(
         "{}:{line}: not UTF-8 (byte 0x{byte:02x})",
         path.display()
     )]
@@ -90,6 +101,10 @@ impl crate::error::Help for CsvError {
             CsvError::Syntax { declared, .. } => {
                 format!("check that {} wrote a complete CSV file", declared.writer())
             }
+            CsvError::DuplicateColumn { declared, .. } => format!(
+                "columns are compared by name, so each needs its own: rename one where {} writes the header",
+                declared.writer()
+            ),
             CsvError::Encoding { .. } => {
                 "swimlane reads CSV as UTF-8; convert the file, e.g. `iconv -f latin1 -t utf-8`"
                     .into()
@@ -706,6 +721,17 @@ fn infer(
             }
         }
     }
+    for (second, name) in names.iter().enumerate() {
+        if let Some(first) = names[..second].iter().position(|n| n == name) {
+            return Err(CsvError::DuplicateColumn {
+                path: path.to_path_buf(),
+                name: name.clone(),
+                first: first + 1,
+                second: second + 1,
+                declared,
+            });
+        }
+    }
     pass.columns = names.len();
     let header_end = (reader.position().byte() as usize).min(bytes.len());
     if let Err(message) = quoted_fields(&bytes[..header_end], delimiter, &mut Vec::new()) {
@@ -1043,6 +1069,18 @@ mod tests {
             err.contains("help: the file looks delimited by `;`: pass --delimiter ';'"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_column_named_twice_in_the_header_is_named_in_the_error() {
+        // Was "provided schema does not match number of columns in file
+        // (2 != 3 in file)" with advice to check for a truncated file.
+        let err = crate::error::chain(&read_text("id,v,v\n1,2,3\n", b',').unwrap_err());
+        assert!(
+            err.contains("t.csv:1: the header names column `v` twice (columns 2 and 3)"),
+            "{err}"
+        );
+        assert!(err.contains("help: columns are compared by name"), "{err}");
     }
 
     #[test]
