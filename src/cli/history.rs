@@ -233,16 +233,25 @@ pub fn profile(args: &ProfileArgs) -> u8 {
             p.row_count,
             p.columns.len()
         );
+        let width = p.columns.iter().map(|c| c.dtype.chars().count()).max();
+        let width = width.unwrap_or(0).max(8);
         for c in &p.columns {
             let mut line = format!(
-                "  {:<20} {:<8} nulls {:.2}%  distinct ~{}",
+                "  {:<20} {:<width$} nulls {:.2}%  distinct ~{}",
                 c.name,
                 c.dtype,
                 100.0 * p.share(c.null_count),
                 c.distinct
             );
             if let Some(n) = &c.numbers {
-                line += &format!("  p01 {:.6} p50 {:.6} p99 {:.6}", n.p01, n.p50, n.p99);
+                let scale = crate::model::scale::Scale::of_type(&c.dtype);
+                let value = |v: f64| scale.value(v, |v| format!("{v:.6}"));
+                line += &format!(
+                    "  p01 {} p50 {} p99 {}",
+                    value(n.p01),
+                    value(n.p50),
+                    value(n.p99)
+                );
             }
             let _ = writeln!(out, "{line}");
         }

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use crate::config::{Table, TestKind};
 use crate::diff::{DiffError, KeyPairs, Source, check_keys, pair_keys, schema_diff};
 use crate::model::paired::PairedKeys;
+use crate::model::scale::Scale;
 use crate::model::{Feature, TableReport, TestName, Untested};
 use crate::stats::categorical::compare_counts;
 use crate::stats::fdr::benjamini_hochberg;
@@ -223,6 +224,23 @@ pub(crate) fn plan(
     if kb == Kind::Other || kh == Kind::Other {
         return untested(format!("{tb} values have no distribution test"), false);
     }
+    // Dates and times are tested as their physical numbers, both sides in
+    // one scale (a date as its midnight beside timestamps, two time units
+    // in the finer); numbers against dates, or one kind of time against
+    // another, in none.
+    let scale = if kb == Kind::Numeric && kh == Kind::Numeric {
+        match Scale::common(Scale::of_type(tb), Scale::of_type(th)) {
+            Some(scale) => scale,
+            None => {
+                return untested(
+                    format!("changed type from {tb} to {th}: the distributions cannot be compared"),
+                    true,
+                );
+            }
+        }
+    } else {
+        Scale::Number
+    };
     let test = match settings.test {
         Some(TestKind::Ks) if kb != Kind::Numeric || kh != Kind::Numeric => {
             return untested(
@@ -255,6 +273,7 @@ pub(crate) fn plan(
         alpha: settings.alpha.unwrap_or(table.alpha),
         min_effect: settings.min_effect.unwrap_or(table.min_effect),
         max_null_shift: table.max_null_shift,
+        scale,
         base: Summary::default(),
         head: Summary::default(),
         plot: None,
@@ -313,7 +332,8 @@ fn compare_column(
         Err(u) => return Ok(Err(u)),
     };
     if as_numbers(&feature, kb, kh) {
-        let (b, h) = rayon::join(|| sorted_values(base), || sorted_values(head));
+        let scale = feature.scale;
+        let (b, h) = rayon::join(|| sorted_values(base, scale), || sorted_values(head, scale));
         let ((bv, bn), (hv, hn)) = (b?, h?);
         feature.base = summary::numeric(&bv, bn);
         feature.head = summary::numeric(&hv, hn);
@@ -369,14 +389,15 @@ pub(crate) fn paired_settings<'a>(
         alpha: feature.alpha,
         min_effect: table.min_paired_effect,
         max_changed_fraction: table.max_changed_fraction,
+        scale: feature.scale,
     }
 }
 
 /// Non-null, non-NaN values as f64, sorted; and the count of nulls + NaN.
-fn sorted_values(s: &Series) -> PolarsResult<(Vec<f64>, u64)> {
+fn sorted_values(s: &Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
     // Decimals as their values (their physical form is the unscaled
     // integer); dates and times as their physical numbers.
-    let floats = paired::as_f64(s)?;
+    let floats = paired::as_f64(s, scale)?;
     let ca = floats.f64()?;
     let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
     for arr in ca.downcast_iter() {
@@ -660,6 +681,67 @@ mod tests {
         let mut r = compare_distribution(t, &base, &head).unwrap();
         apply_fdr(std::slice::from_mut(&mut r));
         r
+    }
+
+    #[test]
+    fn timestamps_in_another_unit_or_dates_beside_timestamps_are_the_same_instants() {
+        // Were tested as their physical numbers: nanoseconds against
+        // microseconds gave KS D = 1 and every key "changed", with
+        // samples showing the same instant on both sides.
+        let n = 300i64;
+        let us: Vec<i64> = (0..n)
+            .map(|i| 1_700_000_000_000_000 + i * 25_200_000_000)
+            .collect();
+        let days: Vec<i32> = (0..n as i32).map(|i| 19_000 + i % 40).collect();
+        let frame = |at: Series, day: Series| {
+            DataFrame::new(
+                n as usize,
+                vec![Series::new("id".into(), 0..n).into(), at.into(), day.into()],
+            )
+            .unwrap()
+        };
+        let at_us = Series::new("at".into(), &us)
+            .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+            .unwrap();
+        let day = Series::new("day".into(), &days)
+            .cast(&DataType::Date)
+            .unwrap();
+        let base = frame(
+            at_us
+                .cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))
+                .unwrap(),
+            day.clone(),
+        );
+        let head = frame(
+            at_us,
+            day.cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+                .unwrap(),
+        );
+        let mut t = table(0.05);
+        t.key = vec!["id".into()];
+        let r = run(&t, base.clone(), head);
+        assert!(r.untested.is_empty(), "{:?}", r.untested);
+        for f in &r.features {
+            assert_eq!(f.statistic, 0.0, "{}", f.column);
+            assert_eq!(f.paired.as_ref().unwrap().changed, 0, "{}", f.column);
+        }
+        let at = r.features.iter().find(|f| f.column == "at").unwrap();
+        assert_eq!(
+            at.scale,
+            Scale::Datetime {
+                unit: crate::model::scale::TimeUnit::Nanoseconds,
+                zoned: false
+            }
+        );
+        assert_eq!(r.verdict(), Verdict::Pass);
+        // Days counted as numbers are no dates: not compared, a regression.
+        let as_numbers = frame(
+            base.column("at").unwrap().as_materialized_series().clone(),
+            Series::new("day".into(), &days),
+        );
+        let r = run(&t, base, as_numbers);
+        assert_eq!(r.untested.len(), 1);
+        assert!(r.untested[0].regression && r.untested[0].reason.contains("date to i32"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use polars::prelude::*;
 use crate::diff::{KeyPairs, SAMPLES, row_values, to_json};
 use crate::model::ValueSample;
 use crate::model::paired::{PLOT_POINTS, Paired, PairedTest, Transition};
+use crate::model::scale::Scale;
 use crate::stats::paired;
 
 /// Most frequent changes of category reported per feature.
@@ -24,6 +25,8 @@ pub(crate) struct Settings<'a> {
     pub alpha: f64,
     pub min_effect: f64,
     pub max_changed_fraction: Option<f64>,
+    /// What the feature's numbers measure.
+    pub scale: Scale,
 }
 
 impl Settings<'_> {
@@ -45,18 +48,27 @@ impl Settings<'_> {
             min_effect: self.min_effect,
             max_changed_fraction: self.max_changed_fraction,
             points: Vec::new(),
+            scale: self.scale,
         }
     }
 }
 
 /// A side's column as numbers: decimals as their values, dates and times
 /// as their physical numbers, NaN as null (as the distribution tests).
-pub(crate) fn as_f64(s: &Series) -> PolarsResult<Series> {
-    if s.dtype().is_decimal() {
-        s.cast(&DataType::Float64)
+pub(crate) fn as_f64(s: &Series, to: Scale) -> PolarsResult<Series> {
+    let floats = if s.dtype().is_decimal() {
+        s.cast(&DataType::Float64)?
     } else {
-        s.to_physical_repr().cast(&DataType::Float64)
-    }
+        s.to_physical_repr().cast(&DataType::Float64)?
+    };
+    // A side in another unit than the feature's (milliseconds beside
+    // microseconds, a date beside timestamps) is brought to it.
+    let factor = Scale::of_type(&s.dtype().to_string()).factor_to(to);
+    Ok(if factor == 1.0 {
+        floats
+    } else {
+        &floats * factor
+    })
 }
 
 /// Two numbers of a pair are the same value: equal, or closer than the
@@ -255,7 +267,7 @@ pub(crate) fn numeric(
     (base, head): (&Series, &Series),
     spread: f64,
 ) -> PolarsResult<Paired> {
-    let (b, h) = (as_f64(base)?, as_f64(head)?);
+    let (b, h) = (as_f64(base, settings.scale)?, as_f64(head, settings.scale)?);
     let (b, h) = (b.f64()?, h.f64()?);
     let value = |v: f64| Some(v).filter(|x| !x.is_nan());
     let mut out = settings.empty(pairs.len() as u64);

@@ -14,6 +14,7 @@ mod lanes;
 pub mod paired;
 pub mod profile;
 pub mod sample;
+pub mod scale;
 
 pub use findings::{Finding, Subject};
 pub use lanes::{LaneRun, Side, StageRun, StageStatus};
@@ -274,6 +275,10 @@ pub struct Feature {
     pub alpha: f64,
     pub min_effect: f64,
     pub max_null_shift: f64,
+    /// What the numbers of a numeric feature measure (its summaries, its
+    /// location, its plot and its key-by-key changes): plain numbers, or
+    /// dates and times as their physical numbers.
+    pub scale: scale::Scale,
     pub base: crate::stats::summary::Summary,
     pub head: crate::stats::summary::Summary,
     /// What the renderers draw, binned on the Rust side.

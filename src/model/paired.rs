@@ -50,6 +50,9 @@ pub struct Paired {
     /// Numbers: (base value, head - base) of changed pairs, at most
     /// [`PLOT_POINTS`] of them taken evenly, for the report's plot.
     pub points: Vec<(f64, f64)>,
+    /// What the numbers measure (|Δ| of dates and times reads as a length
+    /// of time).
+    pub scale: super::scale::Scale,
 }
 
 /// At most this many changed pairs are kept for the plot.
@@ -148,8 +151,8 @@ impl Paired {
         if moved > 0 {
             s += &format!(
                 ", median |Δ| {}, max |Δ| {}",
-                g(self.median_abs_delta),
-                g(self.max_abs_delta)
+                self.scale.span(self.median_abs_delta, g),
+                self.scale.span(self.max_abs_delta, g)
             );
         }
         if let Some(t) = self.transitions.first() {
@@ -217,6 +220,7 @@ mod tests {
             min_effect: 0.1,
             max_changed_fraction: None,
             points: Vec::new(),
+            scale: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ use super::{
     changed_columns, esc, headline, inline_diff, key_text, marked_up, num, revisions, short_cell,
     summary_cells,
 };
+use crate::model::scale::Scale;
 use crate::model::{Feature, Plot, RowSample, RunReport, TableReport, TestName, Verdict};
 
 pub(super) const STYLE: &str = r#"
@@ -334,8 +335,8 @@ fn feature_card(h: &mut String, f: &Feature) {
             ecdf_head,
             d_at,
         }) => {
-            histogram_svg(h, edges, base, head);
-            ecdf_svg(h, ecdf_x, ecdf_base, ecdf_head, *d_at, f.effect);
+            histogram_svg(h, edges, base, head, f.scale);
+            ecdf_svg(h, ecdf_x, ecdf_base, ecdf_head, *d_at, f.effect, f.scale);
         }
         Some(Plot::Categorical {
             categories,
@@ -345,7 +346,7 @@ fn feature_card(h: &mut String, f: &Feature) {
         None => h.push_str("<p class=\"muted\">no values to draw</p>"),
     }
     if let Some(p) = f.paired.as_ref().filter(|p| !p.points.is_empty()) {
-        delta_svg(h, &p.points);
+        delta_svg(h, &p.points, f.scale);
     }
     h.push_str("</div>");
     if let Some(p) = &f.paired {
@@ -393,7 +394,7 @@ fn paired_lines(h: &mut String, p: &crate::model::paired::Paired) {
 
 /// The changed keys' deltas: base's value across, head - base up, each
 /// point's values in its tooltip.
-fn delta_svg(h: &mut String, points: &[(f64, f64)]) {
+fn delta_svg(h: &mut String, points: &[(f64, f64)], scale: Scale) {
     frame(
         h,
         "delta",
@@ -426,8 +427,8 @@ fn delta_svg(h: &mut String, points: &[(f64, f64)]) {
             "<circle class=\"pt\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\"><title>{} → Δ {}</title></circle>",
             px(x),
             py(d),
-            esc(&num(x)),
-            esc(&num(d))
+            esc(&scale.value(x, num)),
+            esc(&scale.span(d, num))
         );
     }
     // Axes of its own: Δ runs from -max to +max, 0 on the dashed line.
@@ -436,15 +437,15 @@ fn delta_svg(h: &mut String, points: &[(f64, f64)]) {
         "<line class=\"axis\" x1=\"{L}\" y1=\"{y0}\" x2=\"{W}\" y2=\"{y0}\"/><line class=\"axis\" x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{y0}\"/>\
          <text x=\"{L}\" y=\"{ty}\">{}</text><text x=\"{W}\" y=\"{ty}\" text-anchor=\"end\">{}</text>\
          <text x=\"{lx}\" y=\"{top}\">Δ +{max}</text><text x=\"{lx}\" y=\"{mid}\">0</text><text x=\"{lx}\" y=\"{bottom}\">Δ −{max}</text>",
-        esc(&num(xlo)),
-        esc(&num(xhi)),
+        esc(&scale.value(xlo, num)),
+        esc(&scale.value(xhi, num)),
         y0 = H - B,
         ty = H - 6.0,
         lx = L + 3.0,
         top = T + 8.0,
         mid = py(0.0) - 2.0,
         bottom = H - B - 3.0,
-        max = esc(&num(dmax)),
+        max = esc(&scale.span(dmax, num)),
     );
     h.push_str("</svg>");
 }
@@ -463,14 +464,14 @@ fn frame(h: &mut String, class: &str, label: &str, width: f64, height: f64) {
     );
 }
 
-fn axes(h: &mut String, lo: f64, hi: f64, ymax_label: &str) {
+fn axes(h: &mut String, (lo, hi): (f64, f64), ymax_label: &str, scale: Scale) {
     let _ = write!(
         h,
         "<line class=\"axis\" x1=\"{L}\" y1=\"{y0}\" x2=\"{W}\" y2=\"{y0}\"/><line class=\"axis\" x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{y0}\"/>\
          <text x=\"{L}\" y=\"{ty}\">{}</text><text x=\"{W}\" y=\"{ty}\" text-anchor=\"end\">{}</text>\
          <text x=\"{lx}\" y=\"{ly}\" text-anchor=\"end\">{}</text><text x=\"{lx}\" y=\"{y0}\" text-anchor=\"end\">0</text>",
-        esc(&num(lo)),
-        esc(&num(hi)),
+        esc(&scale.value(lo, num)),
+        esc(&scale.value(hi, num)),
         esc(ymax_label),
         y0 = H - B,
         ty = H - 6.0,
@@ -479,7 +480,7 @@ fn axes(h: &mut String, lo: f64, hi: f64, ymax_label: &str) {
     );
 }
 
-fn histogram_svg(h: &mut String, edges: &[f64], base: &[u64], head: &[u64]) {
+fn histogram_svg(h: &mut String, edges: &[f64], base: &[u64], head: &[u64], scale: Scale) {
     let (nb, nh) = (
         base.iter().sum::<u64>().max(1) as f64,
         head.iter().sum::<u64>().max(1) as f64,
@@ -505,9 +506,12 @@ fn histogram_svg(h: &mut String, edges: &[f64], base: &[u64], head: &[u64]) {
     }
     axes(
         h,
-        edges.first().copied().unwrap_or(0.0),
-        edges.last().copied().unwrap_or(0.0),
+        (
+            edges.first().copied().unwrap_or(0.0),
+            edges.last().copied().unwrap_or(0.0),
+        ),
         &format!("{:.1}%", ymax * 100.0),
+        scale,
     );
     h.push_str("</svg>");
 }
@@ -519,6 +523,7 @@ fn ecdf_svg(
     fh: &[f64],
     d_at: Option<(f64, f64, f64)>,
     d: f64,
+    scale: Scale,
 ) {
     frame(h, "ecdf", "empirical CDFs of base and head", W, H);
     let (lo, hi) = (
@@ -556,7 +561,7 @@ fn ecdf_svg(
             esc(&num(d))
         );
     }
-    axes(h, lo, hi, "1");
+    axes(h, (lo, hi), "1", scale);
     h.push_str("</svg>");
 }
 

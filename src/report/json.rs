@@ -275,6 +275,11 @@ struct FeatureOut<'a> {
     psi: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<f64>,
+    /// What the numbers (aggregates, location, deltas) count, for dates and
+    /// times: "days since 1970-01-01", "microseconds since 1970-01-01 UTC",
+    /// "milliseconds" (a duration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unit: Option<String>,
     null_shift: f64,
     max_null_shift: f64,
     base: Aggregates,
@@ -635,6 +640,7 @@ fn table(t: &TableReport) -> Table<'_> {
                 df: f.df,
                 psi: f.psi,
                 location: f.location,
+                unit: f.scale.unit(),
                 null_shift: f.null_shift(),
                 max_null_shift: f.max_null_shift,
                 base: aggregates(&f.base),

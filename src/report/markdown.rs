@@ -365,7 +365,9 @@ fn table_details(t: &TableReport, out: &mut dyn Write) -> io::Result<()> {
         for f in shifted {
             let (bm, hm) = (f.base.numeric, f.head.numeric);
             let pair = |a: Option<f64>, b: Option<f64>| match (a, b) {
-                (Some(a), Some(b)) => format!("{} → {}", num(a), num(b)),
+                (Some(a), Some(b)) => {
+                    format!("{} → {}", f.scale.value(a, num), f.scale.value(b, num))
+                }
                 _ => "—".into(),
             };
             writeln!(
@@ -477,12 +479,12 @@ fn paired_table(out: &mut dyn Write, t: &TableReport) -> io::Result<()> {
                 "—".into()
             },
             if numbers {
-                num(p.median_abs_delta)
+                p.scale.span(p.median_abs_delta, num)
             } else {
                 "—".into()
             },
             if numbers {
-                num(p.max_abs_delta)
+                p.scale.span(p.max_abs_delta, num)
             } else {
                 "—".into()
             },

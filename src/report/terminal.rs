@@ -11,6 +11,7 @@ use super::{
     short_cell,
 };
 use crate::model::StageStatus;
+use crate::model::scale::Scale;
 use crate::model::{
     ColumnDiff, Feature, RowSample, RunReport, Subject, TableReport, Verdict, plural,
 };
@@ -359,16 +360,17 @@ fn profile_table(out: &mut dyn Write, p: &crate::model::TableProfiles) -> io::Re
             ch.distinct
         );
         if let (Some(nb), Some(nh)) = (&cb.numbers, &ch.numbers) {
+            let (sb, sh) = (Scale::of_type(&cb.dtype), Scale::of_type(&ch.dtype));
             line += &format!(
                 ", p01 {} → {}, p50 {} → {}, p99 {} → {}, mean {} → {}",
-                num(nb.p01),
-                num(nh.p01),
-                num(nb.p50),
-                num(nh.p50),
-                num(nb.p99),
-                num(nh.p99),
-                num(nb.mean),
-                num(nh.mean)
+                sb.value(nb.p01, num),
+                sh.value(nh.p01, num),
+                sb.value(nb.p50, num),
+                sh.value(nh.p50, num),
+                sb.value(nb.p99, num),
+                sh.value(nh.p99, num),
+                sb.value(nb.mean, num),
+                sh.value(nh.mean, num)
             );
             let approx = nb.rank_error.max(nh.rank_error);
             if approx > 0.0 {
@@ -392,19 +394,20 @@ fn profile_table(out: &mut dyn Write, p: &crate::model::TableProfiles) -> io::Re
 /// The moved aggregates of a shifted feature, base → head.
 fn feature_evidence(out: &mut dyn Write, f: &Feature) -> io::Result<()> {
     let (b, h) = (&f.base, &f.head);
+    let value = |v: f64| f.scale.value(v, num);
     if let (Some(bn), Some(hn)) = (&b.numeric, &h.numeric) {
         writeln!(
             out,
             "      median {} → {}, p99 {} → {}, mean {} → {}",
-            num(bn.median),
-            num(hn.median),
-            num(bn.p99),
-            num(hn.p99),
-            num(bn.mean),
-            num(hn.mean)
+            value(bn.median),
+            value(hn.median),
+            value(bn.p99),
+            value(hn.p99),
+            value(bn.mean),
+            value(hn.mean)
         )?;
         if let Some(at) = f.location {
-            writeln!(out, "      ECDFs farthest apart at {}", num(at))?;
+            writeln!(out, "      ECDFs farthest apart at {}", value(at))?;
         }
     }
     if let Some(psi) = f.psi {
@@ -464,24 +467,39 @@ fn feature_table(out: &mut dyn Write, t: &TableReport) -> io::Result<()> {
         "  = numbers compared at {} significant digits; q = Benjamini–Hochberg across the run",
         t.precision.unwrap_or(0)
     )?;
+    let medians: Vec<[String; 2]> = t
+        .features
+        .iter()
+        .map(|f| {
+            [&f.base, &f.head].map(|s| {
+                s.numeric
+                    .map_or("-".to_string(), |n| f.scale.value(n.median, num))
+            })
+        })
+        .collect();
+    // Medians of dates and times are wider than numbers.
+    let m = medians
+        .iter()
+        .flatten()
+        .map(|m| m.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     writeln!(
         out,
-        "    {:width$}  {:5} {:>8} {:>10}  {:>12} {:>12}  {:>7} {:>7}",
+        "    {:width$}  {:5} {:>8} {:>10}  {:>m$} {:>m$}  {:>7} {:>7}",
         "column", "test", "effect", "q", "base median", "head median", "nulls b", "nulls h"
     )?;
-    for f in &t.features {
-        let median = |s: &crate::stats::summary::Summary| {
-            s.numeric.map_or("-".to_string(), |n| num(n.median))
-        };
+    for (f, [base, head]) in t.features.iter().zip(&medians) {
         writeln!(
             out,
-            "    {:width$}  {:5} {:>8} {:>10}  {:>12} {:>12}  {:>6.2}% {:>6.2}%",
+            "    {:width$}  {:5} {:>8} {:>10}  {:>m$} {:>m$}  {:>6.2}% {:>6.2}%",
             f.column,
             f.test.as_str(),
             num(f.effect),
             q_text(f.p_adjusted, "-"),
-            median(&f.base),
-            median(&f.head),
+            base,
+            head,
             f.base.null_fraction * 100.0,
             f.head.null_fraction * 100.0
         )?;

@@ -152,6 +152,7 @@ fn feature(column: &str, effect: f64, q: f64, nulls_head: u64) -> Feature {
         alpha: 0.01,
         min_effect: 0.05,
         max_null_shift: 0.01,
+        scale: Default::default(),
         base: num_summary(1000, 0, 0.0),
         head: num_summary(1000, nulls_head, effect),
         paired: None,
@@ -296,6 +297,7 @@ pub fn regression() -> RunReport {
             alpha: 0.01,
             min_effect: 0.05,
             max_null_shift: 0.01,
+            scale: Default::default(),
             base: Summary {
                 rows: 1000,
                 nulls: 0,
@@ -365,6 +367,7 @@ pub fn keyed_features() -> RunReport {
         min_effect: 0.1,
         max_changed_fraction: None,
         points: vec![(0.25, 0.08), (0.5, 0.05), (0.75, -0.02)],
+        scale: Default::default(),
     };
     let mut t = TableReport::new(
         "features",

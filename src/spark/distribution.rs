@@ -13,12 +13,13 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::{Spark, SparkError, as_double, float, int, lit, one_row, open, sql_list};
+use super::{Spark, SparkError, float, int, lit, one_row, open, sql_list};
 use crate::config::Table;
 use crate::distribution::{
     self as local, BINS, Binned, Counts, GRID, Kind, Spread, as_numbers, assemble_plot, plan,
     tie_tolerance,
 };
+use crate::model::scale::Scale;
 use crate::model::{Feature, TableReport, TestName};
 use crate::stats::ks::{self, Alternative, Extremes, KsResult, Method};
 use crate::stats::summary::{self, NumericSummary, Summary};
@@ -66,8 +67,8 @@ pub fn compare_distribution(
     let (sides, rows) = side_numbers(spark, &numeric)?;
     for (i, (mut feature, types)) in numeric.into_iter().enumerate() {
         let expr = [
-            number("swl_b", &feature.column, types[0]),
-            number("swl_h", &feature.column, types[1]),
+            number("swl_b", &feature.column, types[0], feature.scale),
+            number("swl_h", &feature.column, types[1], feature.scale),
         ];
         let column = Column {
             values: values_sql(&expr, ["swl_b", "swl_h"]),
@@ -111,8 +112,8 @@ fn kind(dtype: &str) -> Kind {
 }
 
 /// A column of `view` as doubles, as the local engine reads it.
-fn number(view: &str, column: &str, dtype: &str) -> String {
-    as_double(&format!("{view}.{}", super::ident(column)), dtype)
+fn number(view: &str, column: &str, dtype: &str, scale: Scale) -> String {
+    super::in_scale(&format!("{view}.{}", super::ident(column)), dtype, scale)
 }
 
 /// One numeric column pooled from both sides: the SQL of its non-null,
@@ -156,7 +157,7 @@ fn side_numbers(
             .iter()
             .enumerate()
             .map(|(i, (f, types))| {
-                let x = number(view, &f.column, types[side]);
+                let x = number(view, &f.column, types[side], f.scale);
                 format!(
                     ", count_if({x} IS NOT NULL AND NOT isnan({x})) AS n{i}, \
                      avg({x}) FILTER (WHERE NOT isnan({x})) AS m{i}, \

@@ -128,6 +128,18 @@ fn as_double(x: &str, dtype: &str) -> String {
     }
 }
 
+/// `as_double` of a column of type `dtype`, in the feature's `scale` (a
+/// date beside timestamps as its midnight's microseconds).
+fn in_scale(x: &str, dtype: &str, scale: crate::model::scale::Scale) -> String {
+    let factor = crate::model::scale::Scale::of_type(dtype).factor_to(scale);
+    let value = as_double(x, dtype);
+    if factor == 1.0 {
+        value
+    } else {
+        format!("({value} * {})", lit(factor))
+    }
+}
+
 /// An aggregate's answer: exactly one row, or an error (a result stream
 /// that ended early would otherwise read as zeros).
 fn one_row(df: DataFrame) -> Result<DataFrame, SparkError> {

@@ -8,7 +8,7 @@
 //! the changed-key counts and the most frequent transitions.
 
 use super::join::{DUPLICATE_COUNTS, duplicates, key_join};
-use super::{Spark, SparkError, as_double, float, ident, int, lit, one_row, sql_list};
+use super::{Spark, SparkError, float, ident, int, lit, one_row, sql_list};
 use crate::config::Table;
 use crate::diff::{SAMPLES, row_values, to_json};
 use crate::distribution::paired::{Settings, TRANSITIONS, category_label, effect};
@@ -149,8 +149,8 @@ fn numeric(
 ) -> Result<Paired, SparkError> {
     let keys = sql_list(settings.key, ", ", |k| ident(k));
     let (x, y) = (
-        as_double(&format!("ob{i}"), tb),
-        as_double(&format!("oh{i}"), th),
+        super::in_scale(&format!("ob{i}"), tb, settings.scale),
+        super::in_scale(&format!("oh{i}"), th, settings.scale),
     );
     // The local engine's rule (`distribution::paired::unchanged`): equal,
     // or a finite difference within the relative tolerance.
