@@ -210,6 +210,16 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         eprintln!("error: --name names one table; give one PATH, or drop --name");
         return EXIT_ERROR;
     }
+    // The config and the store are checked before any table is read: a
+    // mistake in an audit is not found after profiling a large table.
+    let history = if args.record {
+        match open(&args.config, &args.store) {
+            Some(opened) => Some(opened),
+            None => return EXIT_ERROR,
+        }
+    } else {
+        None
+    };
     let on_cluster = args
         .paths
         .iter()
@@ -260,10 +270,7 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         "tables": tables.iter().map(|(n, p)| json!({"name": n, "row_count": p.row_count})).collect::<Vec<_>>(),
     });
     let mut code = EXIT_PASS;
-    if args.record {
-        let Some((config, store)) = open(&args.config, &args.store) else {
-            return EXIT_ERROR;
-        };
+    if let Some((config, store)) = history {
         let meta = Meta::now(args.as_of, None, args.label.clone());
         let refs: Vec<(&str, &crate::model::profile::Profile)> =
             tables.iter().map(|(n, p)| (n.as_str(), p)).collect();

@@ -580,6 +580,37 @@ fn a_malformed_audit_is_located_in_the_config() {
     );
 }
 
+#[test]
+fn recording_checks_the_audits_before_reading_any_table() {
+    // The config was read after profiling: a typo in an audit surfaced
+    // only once a large table had been read (here, once the missing
+    // table had failed instead).
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::write(
+        dir.join("audits.toml"),
+        "[[audit]]\ntable = \"plays\"\ncheck = \"row_count >=\"\n",
+    )
+    .unwrap();
+    let o = swimlane(
+        dir,
+        &[
+            "profile",
+            "missing.parquet",
+            "--record",
+            "--config",
+            "audits.toml",
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--> audits.toml:3:"), "{err}");
+    assert!(!err.contains("missing.parquet"), "{err}");
+    assert!(!dir.join("store").exists());
+}
+
 /// What recording must leave alone in a clone: its work tree status, index,
 /// HEAD and every ref but refs/swimlane/.
 fn untouched(clone: &Path) -> Vec<String> {
