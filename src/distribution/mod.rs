@@ -745,6 +745,36 @@ mod tests {
     }
 
     #[test]
+    fn a_table_whose_head_lost_every_row_is_a_regression() {
+        // Was PASS, "0 of 2 features shifted": with no rows on one side
+        // there is no test, and the null fractions (0 of 0) do not move.
+        let full =
+            df!("id" => [1i64, 2, 3], "x" => [1.0, 2.0, 3.0], "s" => ["a", "b", "a"]).unwrap();
+        let empty = full.head(Some(0));
+        let mut keyed = table(0.05);
+        keyed.key = vec!["id".into()];
+        for t in [table(0.05), keyed] {
+            for (base, head) in [(&full, &empty), (&empty, &full)] {
+                let r = run(&t, base.clone(), head.clone());
+                assert_eq!(r.verdict(), Verdict::Regression, "key {:?}", t.key);
+                assert!(r.features.iter().all(|f| f.emptied()));
+                let findings = r.findings();
+                let side = if head.height() == 0 { "head" } else { "base" };
+                assert!(
+                    findings.iter().any(|f| f.message
+                        == format!(
+                            "feature `x`: {side} has no rows, {} has 3 values: nothing to compare",
+                            if side == "head" { "base" } else { "head" }
+                        )),
+                    "{findings:?}"
+                );
+            }
+            let r = run(&t, empty.clone(), empty.clone());
+            assert_eq!(r.verdict(), Verdict::Pass);
+        }
+    }
+
+    #[test]
     fn half_sd_shift_is_flagged_at_10000() {
         let mut rng = StdRng::seed_from_u64(7);
         let base = df!("x" => normal(&mut rng, 10_000, 0.0)).unwrap();

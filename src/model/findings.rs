@@ -185,6 +185,22 @@ impl TableReport {
                     format!("feature `{}`: {}; {why}", feat.column, p.headline()),
                 );
             }
+            if feat.emptied() {
+                let (side, rows, other) = if feat.head.rows == 0 {
+                    ("head", &feat.base, "base")
+                } else {
+                    ("base", &feat.head, "head")
+                };
+                let values = rows.rows - rows.nulls;
+                reg(
+                    Subject::Feature(feat.column.clone()),
+                    format!(
+                        "feature `{}`: {side} has no rows, {other} has {values} {}: nothing to compare",
+                        feat.column,
+                        plural(values, "value", "values")
+                    ),
+                );
+            }
             if feat.null_shifted() {
                 reg(
                     Subject::Feature(feat.column.clone()),

@@ -329,9 +329,18 @@ impl Feature {
         self.null_shift().abs() > self.max_null_shift
     }
 
+    /// One side has no rows at all while the other has values (a table
+    /// emptied, or filled from nothing): no test can compare them, and that
+    /// is a change, never a pass. (A side of only nulls is a null shift.)
+    pub fn emptied(&self) -> bool {
+        let (b, h) = (&self.base, &self.head);
+        (b.rows == 0 && h.rows > h.nulls) || (h.rows == 0 && b.rows > b.nulls)
+    }
+
     pub fn verdict(&self) -> Verdict {
         if self.shifted()
             || self.null_shifted()
+            || self.emptied()
             || self.paired.as_ref().is_some_and(|p| p.regression())
         {
             Verdict::Regression

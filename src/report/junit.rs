@@ -243,10 +243,15 @@ fn table_suite(t: &TableReport) -> TestSuite {
                     )
                 }),
             )
-        } else if f.test == TestName::None && paired.is_none() {
+        } else if f.test == TestName::None && paired.is_none() && f.verdict() == Verdict::Pass {
             TestCaseStatus::skipped()
         } else if f.verdict() == Verdict::Regression {
-            let message = if f.shifted() {
+            let message = if f.emptied() {
+                format!(
+                    "no rows in {}: nothing to compare",
+                    if f.head.rows == 0 { "head" } else { "base" }
+                )
+            } else if f.shifted() {
                 format!(
                     "{} shifted: effect {} >= {}, q {:.3e} < {}",
                     f.test.as_str(),

@@ -345,7 +345,7 @@ fn table_details(t: &TableReport, out: &mut dyn Write) -> io::Result<()> {
     let shifted: Vec<&Feature> = t
         .features
         .iter()
-        .filter(|f| f.shifted() || f.null_shifted())
+        .filter(|f| f.shifted() || f.null_shifted() || f.emptied())
         .collect();
     if !shifted.is_empty() {
         writeln!(out)?;
