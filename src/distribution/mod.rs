@@ -63,6 +63,27 @@ pub fn compare_distribution_with(
         })
         .collect();
     let tolerance = tie_tolerance(table);
+    // A side without a value in a column, read as text only for want of
+    // one (a CSV column left empty, a header alone), takes the other
+    // side's type, as exact tables read it: its emptiness is the finding
+    // (a null shift, an emptied table), not a change of type.
+    let untyped = std::sync::Mutex::new(Vec::<String>::new());
+    let pair = |name: &str| -> PolarsResult<(Series, Series)> {
+        let (b, h) = pair(name)?;
+        let no_type = |s: &Series| {
+            s.null_count() == s.len() && matches!(s.dtype(), DataType::String | DataType::Null)
+        };
+        let (b, h) = match (no_type(&b), no_type(&h)) {
+            (true, false) => (b.cast(h.dtype())?, h),
+            (false, true) => {
+                let h = h.cast(b.dtype())?;
+                (b, h)
+            }
+            _ => return Ok((b, h)),
+        };
+        untyped.lock().unwrap().push(name.to_string());
+        Ok((b, h))
+    };
     let polars_err = |source| DiffError::Polars {
         table: table.name.clone(),
         source,
@@ -132,6 +153,11 @@ pub fn compare_distribution_with(
             Err(u) => report.untested.push(u),
         }
     }
+    let untyped = untyped.into_inner().unwrap_or_default();
+    report
+        .schema
+        .changed
+        .retain(|c| !untyped.contains(&c.column));
     Ok(report)
 }
 
@@ -772,6 +798,42 @@ mod tests {
             let r = run(&t, empty.clone(), empty.clone());
             assert_eq!(r.verdict(), Verdict::Pass);
         }
+    }
+
+    #[test]
+    fn a_column_left_empty_in_a_csv_file_is_a_null_shift_not_a_change_of_type() {
+        // An empty CSV column reads as text without values: it was
+        // "changed type from f64 to str: the distributions cannot be
+        // compared", and a header alone made every column retyped.
+        let base = df!("id" => [1i64, 2, 3], "x" => [1.5, 2.5, 3.5]).unwrap();
+        let empty = Series::full_null("x".into(), 3, &DataType::String);
+        let head = df!("id" => [1i64, 2, 3])
+            .unwrap()
+            .hstack(&[empty.into()])
+            .unwrap();
+        let mut t = table(0.05);
+        t.key = vec!["id".into()];
+        let schema = |df: &DataFrame| df.schema().as_ref().clone();
+        let mut r = compare_distribution(&t, &base, &head).unwrap();
+        apply_fdr(std::slice::from_mut(&mut r));
+        assert!(r.untested.is_empty(), "{:?}", r.untested);
+        assert!(r.schema.changed.is_empty(), "{:?}", r.schema.changed);
+        let x = &r.features[0];
+        assert!(x.null_shifted() && x.test == TestName::Ks);
+        assert_eq!(x.paired.as_ref().unwrap().to_null, 3);
+        // A header alone: no rows, every column text.
+        let header = DataFrame::new(
+            0,
+            ["id", "x"]
+                .map(|n| Series::full_null(n.into(), 0, &DataType::String).into())
+                .to_vec(),
+        )
+        .unwrap();
+        assert_ne!(schema(&header), schema(&base));
+        let r = run(&t, base, header);
+        assert!(r.untested.is_empty() && r.schema.changed.is_empty());
+        assert!(r.features[0].emptied());
+        assert_eq!(r.paired_keys.unwrap().only_base, 3);
     }
 
     #[test]

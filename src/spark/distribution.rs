@@ -38,8 +38,36 @@ pub fn compare_distribution(
     base: impl Into<super::Read>,
     head: impl Into<super::Read>,
 ) -> Result<TableReport, SparkError> {
-    let (mut report, bs, hs) = open(spark, table, &base.into(), &head.into())?;
+    let (base, head): (super::Read, super::Read) = (base.into(), head.into());
+    let (mut report, mut bs, mut hs) = open(spark, table, &base, &head)?;
     report.precision = Some(table.precision);
+    // A CSV column without a value takes the other side's type, as the
+    // local engine reads it (`distribution::compare_distribution_with`).
+    {
+        use crate::diff::ColumnFacts as _;
+        let untyped: Vec<String> = bs
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| base.untyped(n) != head.untyped(n))
+            .collect();
+        for name in &untyped {
+            let typed = |cols: &[(String, String)]| {
+                cols.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone())
+            };
+            if base.untyped(name) {
+                if let (Some(t), Some(c)) = (typed(&hs), bs.iter_mut().find(|(n, _)| n == name)) {
+                    c.1 = t;
+                }
+            } else if let (Some(t), Some(c)) = (typed(&bs), hs.iter_mut().find(|(n, _)| n == name))
+            {
+                c.1 = t;
+            }
+        }
+        report
+            .schema
+            .changed
+            .retain(|c| !untyped.contains(&c.column));
+    }
     let head_type = |name: &str| hs.iter().find(|(n, _)| n == name).map(|(_, t)| t.as_str());
     let mut numeric = Vec::new();
     let mut categorical = Vec::new();

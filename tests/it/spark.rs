@@ -1695,3 +1695,103 @@ fn swimlane_profile_on_spark_records_files_and_catalog_tables_as_the_local_one_d
     }
     assert_eq!(local["plays..duplicate_keys"], 2.0);
 }
+
+/// Both engines, by the command line: a CSV column left empty in head is a
+/// null shift (not a change of type), a date column written as timestamps
+/// in head and a timestamp column in another unit are the same instants,
+/// and a head without rows is a regression, never a pass.
+#[test]
+fn empty_csv_columns_dates_as_timestamps_and_emptied_tables_agree_on_both_engines() {
+    let Some(remote) = remote() else { return };
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let rows = |x: &dyn Fn(i64) -> String| -> String {
+        (0..200).map(|i| format!("{i},{}\n", x(i))).collect()
+    };
+    fs::write(
+        dir.join("b.csv"),
+        format!("id,x\n{}", rows(&|i| format!("{}.5", i % 17))),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("h.csv"),
+        format!("id,x\n{}", rows(&|_| String::new())),
+    )
+    .unwrap();
+    fs::write(dir.join("e.csv"), "id,x\n").unwrap();
+    let days: Vec<i32> = (0..200).map(|i| 19_000 + i % 40).collect();
+    let day = Series::new("day".into(), &days)
+        .cast(&DataType::Date)
+        .unwrap();
+    let frame = |day: Series| {
+        DataFrame::new(
+            200,
+            vec![Series::new("id".into(), 0..200i64).into(), day.into()],
+        )
+        .unwrap()
+    };
+    write_parquet(&frame(day.clone()), &dir.join("db.parquet"));
+    let stamps = day
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .unwrap();
+    write_parquet(&frame(stamps), &dir.join("dh.parquet"));
+    let json = |engine: &str, base: &str, head: &str| -> serde_json::Value {
+        let out = format!("{engine}-{base}-{head}.json");
+        let (code, text) = swimlane_on(
+            dir,
+            &remote,
+            &[
+                "compare",
+                base,
+                head,
+                "--distribution",
+                "--key",
+                "id",
+                "--engine",
+                engine,
+                "--json",
+                &out,
+                "-q",
+            ],
+        );
+        assert!(code == 0 || code == 1, "{engine}: {text}");
+        let doc: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.join(&out)).unwrap()).unwrap();
+        doc["tables"][0].clone()
+    };
+    for engine in ["local", "spark"] {
+        let t = json(engine, "b.csv", "h.csv");
+        assert_eq!(t["verdict"], "regression", "{engine}: {t}");
+        assert!(t["untested"].as_array().is_none_or(Vec::is_empty), "{engine}: {t}");
+        assert_eq!(
+            t["schema"]["changed"],
+            serde_json::json!([]),
+            "{engine}: {t}"
+        );
+        let x = &t["features"][0];
+        assert_eq!(
+            (x["column"].as_str(), x["test"].as_str()),
+            (Some("x"), Some("ks")),
+            "{engine}"
+        );
+        assert_eq!(x["null_shift"], 1.0, "{engine}: {x}");
+        let t = json(engine, "b.csv", "e.csv");
+        assert_eq!(t["verdict"], "regression", "{engine}: {t}");
+        assert_eq!(t["features"][0]["head"]["rows"], 0, "{engine}: {t}");
+        let t = json(engine, "db.parquet", "dh.parquet");
+        assert_eq!(t["verdict"], "pass", "{engine}: {t}");
+        let f = &t["features"][0];
+        assert_eq!(
+            (f["statistic"].as_f64(), f["paired"]["changed"].as_u64()),
+            (Some(0.0), Some(0)),
+            "{engine}: {f}"
+        );
+        assert!(
+            f["unit"]
+                .as_str()
+                .unwrap()
+                .starts_with("microseconds since 1970-01-01"),
+            "{engine}: {f}"
+        );
+    }
+}
