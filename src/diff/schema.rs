@@ -157,5 +157,39 @@ pub fn named_schema_diff<T: PartialEq + std::fmt::Display>(
             });
         }
     }
+    diff.unknown_ignored = ignore
+        .iter()
+        .filter(|i| type_of(bs, i).is_none() && type_of(hs, i).is_none())
+        .cloned()
+        .collect();
     diff
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CompareMode;
+    use crate::model::TableReport;
+
+    #[test]
+    fn an_ignored_name_no_column_has_is_a_note_not_silence() {
+        // `--ignore n,inf` (one name with a comma) or a typo ignored
+        // nothing, and nothing said so.
+        let side = [("id".to_string(), "i64"), ("n".to_string(), "f64")];
+        let ignore = ["n,inf".to_string(), "n".to_string(), "nope".to_string()];
+        let diff = named_schema_diff(&side, &side, &ignore);
+        assert_eq!(diff.unknown_ignored, ["n,inf", "nope"]);
+        let mut t = TableReport::new("t", CompareMode::Exact, &[]);
+        t.schema = diff;
+        let notes: Vec<String> = t.findings().into_iter().map(|f| f.message).collect();
+        assert!(
+            notes.contains(&"ignore names `n,inf`, a column neither side has: nothing was ignored under that name (one column per --ignore: repeat it for several)".to_string()),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.starts_with("ignore names `nope`")),
+            "{notes:?}"
+        );
+        assert_eq!(t.verdict(), crate::model::Verdict::Pass);
+    }
 }

@@ -446,6 +446,10 @@ pub struct SchemaDiff {
     pub added: Vec<ColumnType>,
     pub removed: Vec<ColumnType>,
     pub changed: Vec<TypeChange>,
+    /// Names the table ignores that no column of either side has (a typo,
+    /// several names in one `--ignore`, a column gone from both): nothing
+    /// was ignored under them, which a note says.
+    pub unknown_ignored: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -222,6 +222,7 @@ pub fn regression() -> RunReport {
             head: "f64".into(),
             compared_as: None,
         }],
+        ..Default::default()
     };
     t.columns = vec![
         column(

@@ -1762,7 +1762,10 @@ fn empty_csv_columns_dates_as_timestamps_and_emptied_tables_agree_on_both_engine
     for engine in ["local", "spark"] {
         let t = json(engine, "b.csv", "h.csv");
         assert_eq!(t["verdict"], "regression", "{engine}: {t}");
-        assert!(t["untested"].as_array().is_none_or(Vec::is_empty), "{engine}: {t}");
+        assert!(
+            t["untested"].as_array().is_none_or(Vec::is_empty),
+            "{engine}: {t}"
+        );
         assert_eq!(
             t["schema"]["changed"],
             serde_json::json!([]),
