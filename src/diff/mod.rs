@@ -110,7 +110,7 @@ pub fn compare_sources(
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.ignored = table.ignore.clone();
     let (base_schema, head_schema) = (base.schema(), head.schema());
-    report.schema = schema_diff(&base_schema, &head_schema, &table.ignore);
+    report.schema = schema_diff(&base_schema, &head_schema, table);
 
     let names = |s: &Schema| s.iter_names().map(|n| n.to_string()).collect::<Vec<_>>();
     if let Some(why) = check_keys(table, &names(&base_schema), &names(&head_schema))? {

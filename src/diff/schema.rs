@@ -116,8 +116,8 @@ pub fn named(s: &Schema) -> Vec<(String, DataType)> {
     s.iter().map(|(n, t)| (n.to_string(), t.clone())).collect()
 }
 
-pub fn schema_diff(bs: &Schema, hs: &Schema, ignore: &[String]) -> SchemaDiff {
-    named_schema_diff(&named(bs), &named(hs), ignore)
+pub fn schema_diff(bs: &Schema, hs: &Schema, table: &Table) -> SchemaDiff {
+    named_schema_diff(&named(bs), &named(hs), table)
 }
 
 /// Removed, retyped and added columns between two sides' (name, type)
@@ -125,8 +125,9 @@ pub fn schema_diff(bs: &Schema, hs: &Schema, ignore: &[String]) -> SchemaDiff {
 pub fn named_schema_diff<T: PartialEq + std::fmt::Display>(
     bs: &[(String, T)],
     hs: &[(String, T)],
-    ignore: &[String],
+    table: &Table,
 ) -> SchemaDiff {
+    let ignore = &table.ignore;
     let ignored = |n: &str| ignore.iter().any(|i| i == n);
     let type_of = |side: &[(String, T)], name: &str| {
         side.iter()
@@ -157,11 +158,18 @@ pub fn named_schema_diff<T: PartialEq + std::fmt::Display>(
             });
         }
     }
-    diff.unknown_ignored = ignore
-        .iter()
-        .filter(|i| type_of(bs, i).is_none() && type_of(hs, i).is_none())
-        .cloned()
-        .collect();
+    let settings = [
+        ("ignore", ignore.iter().collect::<Vec<_>>()),
+        ("[table.columns]", table.columns.keys().collect()),
+        ("[table.tolerance]", table.tolerance.keys().collect()),
+    ];
+    for (setting, names) in settings {
+        for name in names {
+            if type_of(bs, name).is_none() && type_of(hs, name).is_none() {
+                diff.unknown.push((setting, name.clone()));
+            }
+        }
+    }
     diff
 }
 
@@ -176,14 +184,26 @@ mod tests {
         // `--ignore n,inf` (one name with a comma) or a typo ignored
         // nothing, and nothing said so.
         let side = [("id".to_string(), "i64"), ("n".to_string(), "f64")];
-        let ignore = ["n,inf".to_string(), "n".to_string(), "nope".to_string()];
-        let diff = named_schema_diff(&side, &side, &ignore);
-        assert_eq!(diff.unknown_ignored, ["n,inf", "nope"]);
+        let mut table = Table::new("t", "t.csv", crate::config::Format::Csv, CompareMode::Exact);
+        table.ignore = ["n,inf", "n", "nope"].map(String::from).to_vec();
+        let tolerance = crate::config::Tolerance {
+            abs: 0.1,
+            rel: 0.0,
+            seconds: 0.0,
+        };
+        table.tolerance.insert("nn".into(), tolerance);
+        let diff = named_schema_diff(&side, &side, &table);
+        let unknown = [
+            ("ignore", "n,inf"),
+            ("ignore", "nope"),
+            ("[table.tolerance]", "nn"),
+        ];
+        assert_eq!(diff.unknown, unknown.map(|(s, n)| (s, n.to_string())));
         let mut t = TableReport::new("t", CompareMode::Exact, &[]);
         t.schema = diff;
         let notes: Vec<String> = t.findings().into_iter().map(|f| f.message).collect();
         assert!(
-            notes.contains(&"ignore names `n,inf`, a column neither side has: nothing was ignored under that name (one column per --ignore: repeat it for several)".to_string()),
+            notes.contains(&"ignore names `n,inf`, a column neither side has: it applies to nothing (one column per --ignore: repeat it for several)".to_string()),
             "{notes:?}"
         );
         assert!(

@@ -51,7 +51,7 @@ pub fn compare_distribution_with(
 ) -> Result<TableReport, DiffError> {
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.ignored = table.ignore.clone();
-    report.schema = schema_diff(base, head, &table.ignore);
+    report.schema = schema_diff(base, head, table);
     report.precision = Some(table.precision);
     let columns: Vec<&str> = base
         .iter_names()

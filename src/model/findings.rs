@@ -231,15 +231,15 @@ impl TableReport {
         for n in &self.key_notes {
             notes.push(Finding::note(Subject::Table, n.clone()));
         }
-        for name in &self.schema.unknown_ignored {
-            let hint = if name.contains(',') {
+        for (setting, name) in &self.schema.unknown {
+            let hint = if *setting == "ignore" && name.contains(',') {
                 " (one column per --ignore: repeat it for several)"
             } else {
                 ""
             };
             notes.push(Finding::note(
                 Subject::Schema,
-                format!("ignore names `{name}`, a column neither side has: nothing was ignored under that name{hint}"),
+                format!("{setting} names `{name}`, a column neither side has: it applies to nothing{hint}"),
             ));
         }
         for c in self.schema.changed.iter().filter(|_| distribution) {

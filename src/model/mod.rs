@@ -446,10 +446,11 @@ pub struct SchemaDiff {
     pub added: Vec<ColumnType>,
     pub removed: Vec<ColumnType>,
     pub changed: Vec<TypeChange>,
-    /// Names the table ignores that no column of either side has (a typo,
-    /// several names in one `--ignore`, a column gone from both): nothing
-    /// was ignored under them, which a note says.
-    pub unknown_ignored: Vec<String>,
+    /// Column names the table's settings give (`ignore`, per-column
+    /// overrides and tolerances) that no column of either side has (a
+    /// typo, several names in one `--ignore`, a column gone from both):
+    /// they apply to nothing, which a note says. (setting, name)
+    pub unknown: Vec<(&'static str, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -100,7 +100,7 @@ pub(super) fn open(
         }
         report.sample = Some(record);
     }
-    report.schema = named_schema_diff(&bs, &hs, &table.ignore);
+    report.schema = named_schema_diff(&bs, &hs, table);
     Ok((report, bs, hs))
 }
 
