@@ -33,6 +33,8 @@ pub enum ApplyError {
     /// Ctrl-C between two slices of a file.
     #[error(transparent)]
     Interrupted(#[from] crate::interrupt::Interrupted),
+    #[error("{} is the input file: swimlane never writes over it", path.display())]
+    SameFile { path: std::path::PathBuf },
     #[error("cannot write {}", path.display())]
     Write {
         path: std::path::PathBuf,
@@ -53,6 +55,9 @@ impl crate::error::Help for ApplyError {
             ApplyError::Load(e) => e.help(),
             ApplyError::NoKey { .. } => Some("check --key against the file's columns".into()),
             ApplyError::Sample { source, .. } => source.help(),
+            ApplyError::SameFile { .. } => {
+                Some("name another file for the sample, e.g. `sampled.parquet`".into())
+            }
             ApplyError::Write { .. } | ApplyError::Interrupted(_) => None,
         }
     }
@@ -78,17 +83,46 @@ pub fn apply(input: &Path, output: &Path, spec: &Sample) -> Result<Applied, Appl
 /// rows at a time; CSV and NDJSON written in their own format keep every
 /// kept record's bytes as they were (quoting, number and date formats),
 /// so a pipeline reads exactly what it would have read.
-/// Nothing is left at `output` unless the whole sample is.
+/// The sample is written beside `output` under a temporary name and
+/// renamed to it once whole: a file already at `output` is replaced only
+/// then, and never when it is `input` itself.
 pub(super) fn sample_file(
     input: &Path,
     output: &Path,
     spec: &Sample,
 ) -> Result<Result<Applied, Vec<String>>, ApplyError> {
-    let sampled = write_sampled(input, output, spec);
-    if !matches!(sampled, Ok(Ok(_))) {
-        let _ = std::fs::remove_file(output);
+    if same_file::is_same_file(input, output).unwrap_or(false) {
+        return Err(ApplyError::SameFile {
+            path: output.into(),
+        });
     }
-    sampled
+    let write_err = |source: std::io::Error| ApplyError::Write {
+        path: output.into(),
+        source: source.into(),
+    };
+    let dir = match output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // The temporary name ends with the output's, so its format is read
+    // from the same extension.
+    let name = output.file_name().unwrap_or_default().to_string_lossy();
+    let temp = tempfile::Builder::new()
+        .prefix(".swimlane-sample-")
+        .suffix(&format!("-{name}"))
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    match write_sampled(input, temp.path(), spec) {
+        Ok(Ok(applied)) => {
+            temp.persist(output).map_err(|e| write_err(e.error))?;
+            Ok(Ok(applied))
+        }
+        Err(ApplyError::Write { source, .. }) => Err(ApplyError::Write {
+            path: output.into(),
+            source,
+        }),
+        other => other,
+    }
 }
 
 fn write_sampled(

@@ -126,6 +126,52 @@ fn bad_samples_are_errors_that_say_what_to_fix() {
     assert!(!d.path().join("s.ndjson").exists());
 }
 
+#[test]
+fn apply_never_writes_over_its_input_and_keeps_an_existing_output_when_it_fails() {
+    // `sample apply t.csv t.csv` truncated its input to write the sample,
+    // failed to read it, then removed the file: the table was gone.
+    let d = tempfile::tempdir().unwrap();
+    let table = "id,name\n1,a\n2,b\n";
+    fs::write(d.path().join("t.csv"), table).unwrap();
+    for output in ["t.csv", "./t.csv"] {
+        let o = swimlane(
+            d.path(),
+            &[
+                "sample", "apply", "t.csv", output, "--key", "id", "--rate", "0.5",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2));
+        assert!(out(&o).contains("is the input file"), "{}", out(&o));
+        assert_eq!(fs::read_to_string(d.path().join("t.csv")).unwrap(), table);
+    }
+    // A sample that fails leaves a file already at the output as it was,
+    // and no temporary file beside it.
+    fs::write(d.path().join("s.csv"), "kept").unwrap();
+    let o = swimlane(
+        d.path(),
+        &[
+            "sample", "apply", "t.csv", "s.csv", "--key", "nope", "--rate", "0.5",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(fs::read_to_string(d.path().join("s.csv")).unwrap(), "kept");
+    let mut names: Vec<String> = fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["s.csv", "t.csv"]);
+    // One that succeeds replaces it.
+    let o = swimlane(
+        d.path(),
+        &[
+            "sample", "apply", "t.csv", "s.csv", "--key", "id", "--rate", "1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(fs::read_to_string(d.path().join("s.csv")).unwrap(), table);
+}
+
 /// A full table of `n` keyed rows, and head with exactly `changed` rows
 /// changed (one value each), `missing` rows gone and `extra` rows new:
 /// the truth the sample's estimates are judged against.
