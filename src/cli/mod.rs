@@ -13,7 +13,7 @@ mod progress;
 mod sample;
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -368,6 +368,10 @@ fn dispatch(cli: Cli) -> u8 {
             }
         }
         Command::Compare(args) => {
+            let inputs = [&args.base_path, &args.head_path, &args.spec];
+            if let Err(code) = args.output.refuse_inputs(inputs.into_iter().flatten()) {
+                return code;
+            }
             // A location only the cluster reads needs no --engine spark.
             let on_cluster = [&args.base_path, &args.head_path]
                 .into_iter()
@@ -495,6 +499,81 @@ pub fn exit_code(v: Verdict) -> u8 {
         Verdict::Regression => EXIT_REGRESSION,
         Verdict::Error => EXIT_ERROR,
     }
+}
+
+impl OutputArgs {
+    /// The report files asked for, with their flags.
+    fn files(&self) -> [(&Option<PathBuf>, &'static str); 4] {
+        [
+            (&self.json, "--json"),
+            (&self.markdown, "--markdown"),
+            (&self.junit, "--junit"),
+            (&self.html, "--html"),
+        ]
+    }
+
+    /// Refuses, before anything is read, a report that would be written
+    /// over an input (a table file, the spec) or among the tables of an
+    /// input directory or glob: a mistyped `--json head.parquet` replaced
+    /// the head table with the report.
+    fn refuse_inputs<'a>(&self, inputs: impl Iterator<Item = &'a PathBuf>) -> Result<(), u8> {
+        let inputs: Vec<&PathBuf> = inputs.collect();
+        for (path, flag) in self.files() {
+            let Some(path) = path else { continue };
+            let over = inputs.iter().find(|input| writes_into(path, input));
+            if let Some(input) = over {
+                eprintln!(
+                    "error: {flag} {} would write over the input {}: swimlane never changes what it compares",
+                    path.display(),
+                    input.display()
+                );
+                eprintln!(
+                    "help: write the report elsewhere, e.g. {flag} report.{}",
+                    match flag {
+                        "--json" => "json",
+                        "--markdown" => "md",
+                        "--junit" => "xml",
+                        _ => "html",
+                    }
+                );
+                return Err(EXIT_ERROR);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `output` is the file `input` names, lies in the directory it names, or
+/// matches the glob it is.
+fn writes_into(output: &Path, input: &Path) -> bool {
+    if same_file::is_same_file(output, input).unwrap_or(false) {
+        return true;
+    }
+    // Where the output would be: its directory resolved, its name kept.
+    let resolved = |p: &Path| -> Option<PathBuf> {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(dir.canonicalize().ok()?.join(p.file_name()?))
+    };
+    let Some(out) = resolved(output) else {
+        return false;
+    };
+    if input.is_dir() {
+        return input.canonicalize().is_ok_and(|dir| out.starts_with(dir));
+    }
+    let text = input.to_string_lossy();
+    if text.contains(['*', '?', '[']) {
+        let pattern = std::path::absolute(input).ok();
+        return pattern.is_some_and(|p| {
+            glob::Pattern::new(&p.to_string_lossy()).is_ok_and(|g| {
+                g.matches_path(&out)
+                    || std::path::absolute(output).is_ok_and(|o| g.matches_path(&o))
+            })
+        });
+    }
+    false
 }
 
 /// Writes every report file asked for (and the GitHub job summary).

@@ -740,3 +740,72 @@ fn compare_says_which_table_it_is_comparing_unless_quiet() {
     let o = run(true);
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
 }
+
+#[test]
+fn a_report_over_an_input_is_refused_before_anything_is_read() {
+    // `--json head.csv` replaced the head table with the JSON report.
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    write(dir, "base.csv", "id,v\n1,2\n");
+    write(dir, "head.csv", "id,v\n1,3\n");
+    write(dir, "old/t.csv", "id,v\n1,2\n");
+    write(dir, "new/t.csv", "id,v\n1,2\n");
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("compare")
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let cases: [&[&str]; 4] = [
+        &["base.csv", "head.csv", "--key", "id", "--json", "head.csv"],
+        &[
+            "base.csv",
+            "head.csv",
+            "--key",
+            "id",
+            "--html",
+            "./base.csv",
+        ],
+        &["old", "new", "--key", "id", "--markdown", "new/report.md"],
+        &[
+            "old/*.csv",
+            "new/*.csv",
+            "--key",
+            "id",
+            "--junit",
+            "old/x.csv",
+        ],
+    ];
+    for args in cases {
+        let o = run(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("would write over the input"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("help: write the report elsewhere"), "{err}");
+    }
+    assert_eq!(
+        fs::read_to_string(dir.join("head.csv")).unwrap(),
+        "id,v\n1,3\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("base.csv")).unwrap(),
+        "id,v\n1,2\n"
+    );
+    assert!(!dir.join("new/report.md").exists() && !dir.join("old/x.csv").exists());
+    // Beside the inputs is fine.
+    let o = run(&[
+        "base.csv",
+        "head.csv",
+        "--key",
+        "id",
+        "--json",
+        "report.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}
