@@ -210,6 +210,12 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         eprintln!("error: --name names one table; give one PATH, or drop --name");
         return EXIT_ERROR;
     }
+    if let Some(json) = &args.json
+        && let Err(code) =
+            super::refuse_over_inputs("--json", json, &args.paths.iter().collect::<Vec<_>>())
+    {
+        return code;
+    }
     // The config and the store are checked before any table is read: a
     // mistake in an audit is not found after profiling a large table.
     let history = if args.record {

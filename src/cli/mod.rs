@@ -519,28 +519,33 @@ impl OutputArgs {
     fn refuse_inputs<'a>(&self, inputs: impl Iterator<Item = &'a PathBuf>) -> Result<(), u8> {
         let inputs: Vec<&PathBuf> = inputs.collect();
         for (path, flag) in self.files() {
-            let Some(path) = path else { continue };
-            let over = inputs.iter().find(|input| writes_into(path, input));
-            if let Some(input) = over {
-                eprintln!(
-                    "error: {flag} {} would write over the input {}: swimlane never changes what it compares",
-                    path.display(),
-                    input.display()
-                );
-                eprintln!(
-                    "help: write the report elsewhere, e.g. {flag} report.{}",
-                    match flag {
-                        "--json" => "json",
-                        "--markdown" => "md",
-                        "--junit" => "xml",
-                        _ => "html",
-                    }
-                );
-                return Err(EXIT_ERROR);
+            if let Some(path) = path {
+                refuse_over_inputs(flag, path, &inputs)?;
             }
         }
         Ok(())
     }
+}
+
+/// An error, printed, when the file `flag` writes (`path`) would be written
+/// over one of `inputs` (see [`writes_into`]).
+pub(crate) fn refuse_over_inputs(flag: &str, path: &Path, inputs: &[&PathBuf]) -> Result<(), u8> {
+    let Some(input) = inputs.iter().find(|input| writes_into(path, input)) else {
+        return Ok(());
+    };
+    eprintln!(
+        "error: {flag} {} would write over the input {}: swimlane never changes what it reads",
+        path.display(),
+        input.display()
+    );
+    let extension = match flag {
+        "--json" => "json",
+        "--markdown" => "md",
+        "--junit" => "xml",
+        _ => "html",
+    };
+    eprintln!("help: write the report elsewhere, e.g. {flag} report.{extension}");
+    Err(EXIT_ERROR)
 }
 
 /// `output` is the file `input` names, lies in the directory it names, or

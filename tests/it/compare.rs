@@ -808,4 +808,15 @@ fn a_report_over_an_input_is_refused_before_anything_is_read() {
         "report.json",
     ]);
     assert_eq!(o.status.code(), Some(1));
+    // `swimlane profile` as well.
+    let o = Command::new(BIN)
+        .args(["profile", "head.csv", "--json", "head.csv"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        fs::read_to_string(dir.join("head.csv")).unwrap(),
+        "id,v\n1,3\n"
+    );
 }
