@@ -28,6 +28,14 @@ pub enum LoadError {
         #[source]
         source: PolarsError,
     },
+    #[error("{}:{line}:{column}: not a JSON record: {message}", path.display())]
+    JsonLine {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        message: String,
+        declared: Declared,
+    },
     #[error(transparent)]
     Csv(#[from] CsvError),
     #[error(transparent)]
@@ -60,6 +68,10 @@ impl Help for LoadError {
                 declared.writer(),
                 format.as_str(),
                 declared.format_help()
+            )),
+            LoadError::JsonLine { declared, .. } => Some(format!(
+                "NDJSON is one JSON object per line: check that {} wrote every record whole, on one line",
+                declared.writer()
             )),
             LoadError::MixedParts { declared, .. } => Some(format!(
                 "make {} write every part with the same column types",
@@ -640,7 +652,7 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
             .with_json_format(JsonFormat::JsonLines)
             .infer_schema_len(None)
             .finish()
-            .map_err(err),
+            .map_err(|e| bad_json_line(path, table.declared).unwrap_or_else(|| err(e))),
         // Types from every row: a float that first appears in row 10,001
         // must not turn into a parse error or a silently wrong integer
         // column; and every row's fields are counted.
@@ -651,6 +663,40 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
             Ok(crate::database::read_at(path, relation(table, path)?)?)
         }
     }
+}
+
+/// The first line of an NDJSON file that is no JSON object, named by its
+/// line and column (polars' reader counts characters within a record).
+fn bad_json_line(path: &Path, declared: Declared) -> Option<LoadError> {
+    use std::io::BufRead as _;
+    let lines = std::io::BufReader::new(File::open(path).ok()?).split(b'\n');
+    for (i, line) in lines.enumerate() {
+        let line = line.ok()?;
+        let text = line.strip_suffix(b"\r").unwrap_or(&line);
+        if text.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let problem = match serde_json::from_slice::<serde_json::Value>(text) {
+            Err(e) => Some((e.column() as u64, e.to_string())),
+            Ok(v) if !v.is_object() => Some((1, "a record is a JSON object, `{...}`".into())),
+            Ok(_) => None,
+        };
+        if let Some((column, message)) = problem {
+            // serde_json ends its message with the place, given apart.
+            let message = match message.find(" at line ") {
+                Some(at) => message[..at].to_string(),
+                None => message,
+            };
+            return Some(LoadError::JsonLine {
+                path: path.to_path_buf(),
+                line: i as u64 + 1,
+                column,
+                message,
+                declared,
+            });
+        }
+    }
+    None
 }
 
 /// The table or query a database table reads.
@@ -857,6 +903,31 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(err, LoadError::Missing { .. }));
+    }
+
+    #[test]
+    fn a_broken_ndjson_record_is_named_by_its_line_and_column() {
+        // Was "Syntax at character 7 (',')": no line, and a column within
+        // the record.
+        let dir = tempfile::tempdir().unwrap();
+        for (text, place) in [
+            (
+                "{\"id\":1}\n\n{\"id\":2,\n",
+                "t.ndjson:3:8: not a JSON record: EOF while parsing a value",
+            ),
+            (
+                "{\"id\":1}\r\n[1, 2]\r\n",
+                "t.ndjson:2:1: not a JSON record: a record is a JSON object",
+            ),
+        ] {
+            std::fs::write(dir.path().join("t.ndjson"), text).unwrap();
+            let err = load_table(dir.path(), &table("t.ndjson", Format::Ndjson))
+                .err()
+                .unwrap();
+            let chain = crate::error::chain(&err);
+            assert!(chain.contains(place), "{chain}");
+            assert!(err.help().unwrap().contains("one JSON object per line"));
+        }
     }
 
     #[test]
