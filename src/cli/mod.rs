@@ -556,11 +556,8 @@ fn writes_into(output: &Path, input: &Path) -> bool {
     }
     // Where the output would be: its directory resolved, its name kept.
     let resolved = |p: &Path| -> Option<PathBuf> {
-        let dir = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        Some(dir.canonicalize().ok()?.join(p.file_name()?))
+        let dir = crate::atomic_file::dir_of(p).canonicalize().ok()?;
+        Some(dir.join(p.file_name()?))
     };
     let Some(out) = resolved(output) else {
         return false;

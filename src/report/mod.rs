@@ -29,15 +29,7 @@ pub fn write_atomically(
     path: &Path,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    // A report is for reading by others (CI artifacts): not tempfile's 0600.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".swimlane-report-")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
-        .tempfile_in(dir)?;
+    let mut tmp = crate::atomic_file::beside(path, ".swimlane-report-", "")?;
     {
         let mut w = io::BufWriter::new(tmp.as_file_mut());
         render(&mut w)?;

@@ -100,17 +100,10 @@ pub(super) fn sample_file(
         path: output.into(),
         source: source.into(),
     };
-    let dir = match output.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
     // The temporary name ends with the output's, so its format is read
     // from the same extension.
     let name = output.file_name().unwrap_or_default().to_string_lossy();
-    let temp = tempfile::Builder::new()
-        .prefix(".swimlane-sample-")
-        .suffix(&format!("-{name}"))
-        .tempfile_in(dir)
+    let temp = crate::atomic_file::beside(output, ".swimlane-sample-", &format!("-{name}"))
         .map_err(write_err)?;
     match write_sampled(input, temp.path(), spec) {
         Ok(Ok(applied)) => {
