@@ -4,11 +4,12 @@
 //! before it), and polars inferring from the first 100 rows (what polars
 //! does by default, from Python too).
 //!
-//!     cargo run --release --example csv_read -- FILE [FILE...] [--runs N] [--check]
+//!     cargo run --release --example csv_read -- FILE [FILE...] [--runs N] [--check | --read]
 //!
 //! Prints the median wall time of each way over N runs (default 5), every
 //! file read in turn per run, and checks that the frames agree. `--check`
-//! times swimlane's checking pass alone (`csv_file::schema`), file by file.
+//! times swimlane's checking pass alone (`csv_file::schema`), file by file;
+//! `--read` swimlane's whole reader alone (for `perf`).
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -34,10 +35,13 @@ fn main() {
     let mut files = Vec::new();
     let mut runs = 5usize;
     let mut check = false;
+    let mut read_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--check" {
             check = true;
+        } else if a == "--read" {
+            read_only = true;
         } else if a == "--runs" {
             runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N");
         } else {
@@ -46,10 +50,10 @@ fn main() {
     }
     assert!(
         !files.is_empty(),
-        "usage: csv_read FILE [FILE...] [--runs N] [--check]"
+        "usage: csv_read FILE [FILE...] [--runs N] [--check | --read]"
     );
-    if check {
-        check_pass(&files, runs);
+    if check || read_only {
+        alone(&files, runs, read_only);
         return;
     }
     let bytes: u64 = files
@@ -106,20 +110,27 @@ fn main() {
     println!("frames identical: swimlane's reader and polars inferring from every row");
 }
 
-/// The checking pass alone: every row's field count and every field's type.
-fn check_pass(files: &[PathBuf], runs: usize) {
+/// The checking pass alone (every row's field count and every field's
+/// type), or with `read` the whole reader alone.
+fn alone(files: &[PathBuf], runs: usize, read: bool) {
+    let what = if read { "reading" } else { "checking pass of" };
     for file in files {
         let mut seconds: Vec<f64> = (0..runs)
             .map(|_| {
                 let t = Instant::now();
-                swimlane::csv_file::schema(file, b',', Declared::CompareFlags)
-                    .expect("the file passes the check");
+                if read {
+                    swimlane::csv_file::read(file, b',', Declared::CompareFlags)
+                        .expect("swimlane reads the file");
+                } else {
+                    swimlane::csv_file::schema(file, b',', Declared::CompareFlags)
+                        .expect("the file passes the check");
+                }
                 t.elapsed().as_secs_f64()
             })
             .collect();
         seconds.sort_by(f64::total_cmp);
         println!(
-            "{:>7.3} s  median, {:.3} s least  checking pass of {}",
+            "{:>7.3} s  median, {:.3} s least  {what} {}",
             seconds[seconds.len() / 2],
             seconds[0],
             file.display()

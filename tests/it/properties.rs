@@ -155,6 +155,48 @@ proptest! {
     }
 
     #[test]
+    fn a_csv_file_reads_as_polars_reads_it_with_the_inferred_types(
+        kinds in prop::collection::vec(prop::collection::vec(0usize..5, 1..3), 2..5),
+        picks in prop::collection::vec(prop::collection::vec(any::<u16>(), 5), 1..40),
+        crlf in any::<bool>(),
+    ) {
+        // Fields of each kind (integers, floats, booleans, text, empty); a
+        // column draws from the kinds it was given.
+        const FIELDS: [&[&str]; 5] = [
+            &["0", "-1", "42", "123456789012345678", "-9223372036854775808", "9223372036854775807"],
+            &["1.5", "-0.0", ".5", "7.", "1e5", "-2E-3", "inf", "-inf", "NaN", "+1.25", "0.1"],
+            &["true", "FALSE", "True"],
+            &["a", "x y", "é", "long text over twelve bytes", "1a", "-", ".", " 1"],
+            &[""],
+        ];
+        let end = if crlf { "\r\n" } else { "\n" };
+        let names: Vec<String> = (0..kinds.len()).map(|c| format!("c{c}")).collect();
+        let mut text = names.join(",") + end;
+        for row in &picks {
+            let fields: Vec<&str> = kinds.iter().enumerate().map(|(c, kinds)| {
+                let kind = kinds[row[c] as usize % kinds.len()];
+                FIELDS[kind][row[(c + 1) % 5] as usize % FIELDS[kind].len()]
+            }).collect();
+            text += &(fields.join(",") + end);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, &text).unwrap();
+        let declared = swimlane::config::Declared::CompareFlags;
+        let ours = swimlane::csv_file::read(&path, b',', declared).unwrap();
+        let (schema, _) = swimlane::csv_file::schema(&path, b',', declared).unwrap();
+        let theirs = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_schema(Some(Arc::new(schema)))
+            .try_into_reader_with_file_path(Some(path))
+            .unwrap()
+            .finish()
+            .unwrap();
+        prop_assert_eq!(ours.schema(), theirs.schema());
+        prop_assert!(ours.equals_missing(&theirs), "{}\n{}\n{}", text, ours, theirs);
+    }
+
+    #[test]
     fn ks_of_a_sample_with_itself_is_zero_and_d_is_symmetric(
         x in prop::collection::vec(-1e6f64..1e6, 1..200),
         y in prop::collection::vec(prop_oneof![-1e6f64..1e6, Just(1.0), Just(2.0)], 1..200),

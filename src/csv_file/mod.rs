@@ -3,10 +3,11 @@
 //! One pass with the `csv` crate checks that every row has as many fields
 //! as the header (a truncated file is an error naming its line, not rows of
 //! nulls) and infers each column's type from every row, with polars' own
-//! rules; polars then parses the file in parallel with that schema. This
-//! replaces polars' schema inference over every row, a second pass that
-//! ran single-threaded with regular expressions, and polars' reading of
-//! short rows as nulls.
+//! rules. A body without quotes is then parsed into columns of those types
+//! here, a piece per core (`values.rs`); any other file polars parses in
+//! parallel with that schema. This replaces polars' schema inference over
+//! every row, a second pass that ran single-threaded with regular
+//! expressions, and polars' reading of short rows as nulls.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,8 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use crate::config::{Declared, show_delimiter as show};
+
+mod values;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
@@ -408,6 +411,15 @@ fn quoted_fields(raw: &[u8], delimiter: u8, out: &mut Vec<bool>) -> Result<(), &
 pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame, CsvError> {
     let bytes = map(path)?;
     let checked = infer(path, &bytes, delimiter, declared)?;
+    if let Some(df) = values::read(
+        &bytes,
+        &checked.unquoted,
+        delimiter,
+        &checked.schema,
+        checked.rows,
+    ) {
+        return Ok(df);
+    }
     let columns = checked.schema.len();
     let parse = CsvParseOptions::default().with_separator(delimiter);
     let df = CsvReadOptions::default()
@@ -772,6 +784,12 @@ fn infer(
         .map(|(&(start, line), &end)| pass.unquoted_rows(&body[start..end], line))
         .collect();
     let mut all = Piece::new(names.len());
+    let offset = header_end + usize::from(crlf);
+    let mut unquoted: Vec<_> = cuts
+        .iter()
+        .zip(&ends)
+        .map(|(&(start, _), &end)| offset + start..offset + end)
+        .collect();
     // The first error in file order; a quote before it, and the body is read
     // again in one piece by the CSV parser (a quoted field may hold a line
     // end).
@@ -780,6 +798,7 @@ fn infer(
             Some(piece) => all.append(piece),
             None => {
                 all = pass.rows(body, body_line)?;
+                unquoted.clear();
                 break;
             }
         }
@@ -798,6 +817,7 @@ fn infer(
     Ok(Checked {
         schema,
         untyped,
+        unquoted,
         rows: all.rows,
         blank: all.blank,
     })
@@ -808,6 +828,9 @@ struct Checked {
     schema: Schema,
     /// The columns that hold no value at all.
     untyped: Vec<String>,
+    /// The body cut into pieces at line ends, when it holds no quote (else
+    /// none): where `values` parses it.
+    unquoted: Vec<std::ops::Range<usize>>,
     rows: u64,
     /// Where polars reads a row of nulls for a blank line, among its rows.
     blank: Vec<u64>,
