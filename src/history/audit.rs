@@ -63,6 +63,9 @@ pub struct RawBound {
 struct Seen {
     evidence: Vec<String>,
     bounds: Vec<RawBound>,
+    /// A value had no meaning (a division by zero): the audit cannot pass,
+    /// whatever the comparisons made of it.
+    undefined: bool,
 }
 
 enum Value {
@@ -76,7 +79,7 @@ pub fn evaluate(e: &Expr, ctx: &dyn Context) -> Result<Verdict, Unknown> {
     let passed = match eval(e, ctx, &mut seen)? {
         Value::Bool(b) => b,
         Value::Num(n) => n != 0.0,
-    };
+    } && !seen.undefined;
     Ok(Verdict {
         passed,
         evidence: seen.evidence,
@@ -113,6 +116,9 @@ fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<Value, Unknown> {
                 Op::Add => Value::Num(x + y),
                 Op::Sub => Value::Num(x - y),
                 Op::Mul => Value::Num(x * y),
+                Op::Div if y == 0.0 => {
+                    ev.undefined(format!("{} / 0 ({}): division by zero", show(x), Shown(e)))
+                }
                 Op::Div => Value::Num(x / y),
                 cmp => {
                     let r = match cmp {
@@ -159,6 +165,13 @@ fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<Value, Unknown> {
 }
 
 impl Seen {
+    /// A value without meaning, and why: NaN, and the audit fails.
+    fn undefined(&mut self, why: String) -> Value {
+        self.evidence.push(why);
+        self.undefined = true;
+        Value::Num(f64::NAN)
+    }
+
     fn bound(&mut self, metric: &str, upper: bool, value: f64) {
         self.bounds.push(RawBound {
             metric: metric.to_string(),
@@ -213,11 +226,14 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context, ev: &mut Seen) -> Result<f
             let h = ctx.history(m).ok_or_else(|| Unknown::Missing(m.into()))?;
             let then = at_offset(&h, offset(&args[1]), m)?;
             let now = h.last().map_or(f64::NAN, |s| s.value);
-            Ok(if then == 0.0 {
-                f64::NAN
-            } else {
-                now / then - 1.0
-            })
+            if then == 0.0 {
+                ev.undefined(format!(
+                    "{}: a change from 0 is undefined",
+                    Shown(&Expr::Call(name.to_string(), args.to_vec()))
+                ));
+                return Ok(f64::NAN);
+            }
+            Ok(now / then - 1.0)
         }
         "drift" => {
             let back = match &args[0] {
@@ -613,6 +629,36 @@ mod tests {
         assert!(
             matches!(evaluate(&e, &ctx), Err(Unknown::Insufficient(m)) if m.contains("1 recorded"))
         );
+    }
+
+    #[test]
+    fn a_division_by_zero_fails_the_audit_and_says_so() {
+        let ctx = Fixed(vec![
+            ("row_count", daily(&[0.0, 0.0])),
+            ("null_count", daily(&[0.0, 0.0])),
+        ]);
+        for (audit, why) in [
+            (
+                "null_count / row_count <= 0.01",
+                "0 / 0 (null_count / row_count): division by zero",
+            ),
+            (
+                "row_count / at(row_count, \"-1d\") >= 0.5",
+                "0 / 0 (row_count / at(row_count, \"-1d\")): division by zero",
+            ),
+            // NaN compares false, so `not` alone would have passed it.
+            (
+                "not (pct_change(row_count, \"-1d\") < -0.5)",
+                "pct_change(row_count, \"-1d\"): a change from 0 is undefined",
+            ),
+        ] {
+            let v = evaluate(&parse(audit).unwrap(), &ctx).unwrap();
+            assert!(!v.passed, "{audit}: {v:?}");
+            assert!(v.evidence.iter().any(|e| e == why), "{audit}: {v:?}");
+        }
+        let ctx = Fixed(vec![("row_count", daily(&[5.0, 10.0]))]);
+        let e = parse("row_count / at(row_count, \"-1d\") >= 0.5").unwrap();
+        assert!(evaluate(&e, &ctx).unwrap().passed);
     }
 
     #[test]
