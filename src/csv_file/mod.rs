@@ -3,8 +3,8 @@
 //! One pass with the `csv` crate checks that every row has as many fields
 //! as the header (a truncated file is an error naming its line, not rows of
 //! nulls) and infers each column's type from every row, with polars' own
-//! rules. A body without quotes is then parsed into columns of those types
-//! here, a piece per core (`values.rs`); any other file polars parses in
+//! rules. The body is then parsed into columns of those types here, a
+//! piece per core (`values.rs`); what that does not cover polars parses in
 //! parallel with that schema. This replaces polars' schema inference over
 //! every row, a second pass that ran single-threaded with regular
 //! expressions, and polars' reading of short rows as nulls.
@@ -362,7 +362,8 @@ fn is_float(f: &[u8]) -> bool {
 }
 
 /// Where each field of a raw record starts quoted: the csv crate hands
-/// fields unquoted, and polars reads a quoted field as text. `false` when
+/// fields unquoted, and a quoted field is text (`"01234"` keeps its
+/// zero). `false` when
 /// a quoted field is never closed (the csv crate reads it to the end of
 /// the file; polars panics on it), or an unquoted field holds a quote
 /// (which the csv crate reads as a character and polars as the start of a
@@ -413,7 +414,7 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
     let checked = infer(path, &bytes, delimiter, declared)?;
     if let Some(df) = values::read(
         &bytes,
-        &checked.unquoted,
+        &checked.pieces,
         delimiter,
         &checked.schema,
         checked.rows,
@@ -630,48 +631,76 @@ impl Pass<'_> {
 }
 
 impl Pass<'_> {
-    /// As [`Pass::rows`], for a body without a quote character: then a row
-    /// is a line and a field what lies between delimiters, found with
-    /// memchr several times faster than a CSV parser, which must watch for
-    /// quotes (measured in BENCHMARKS.md).
-    fn unquoted_rows(&self, body: &[u8], first_line: u64) -> Result<Option<Piece>, CsvError> {
+    /// As [`Pass::rows`], for a body whose quotes all open or close whole
+    /// fields: a field is what lies between delimiters, or between a
+    /// quote at its start and the quote that closes it (`""` inside is
+    /// one quote), found with memchr several times faster than a CSV
+    /// parser (measured in BENCHMARKS.md). `None` at a quote anywhere
+    /// else (inside an unquoted field, a field never closed, text after a
+    /// closing quote): the CSV parser reads such a body, and names its
+    /// errors.
+    fn fast_rows(&self, body: &[u8], first_line: u64) -> Result<Option<Piece>, CsvError> {
         let mut piece = Piece::new(self.columns);
-        let mut line_no = first_line;
-        // Fields ended so far on this line, and where the next one starts.
-        let (mut fields, mut from) = (0, 0);
-        // Each delimiter and line end, then the body's end; a quote, and
-        // the body is not one this pass can read.
-        let ends = memchr::memchr3_iter(self.delimiter, b'\n', b'"', body).chain([body.len()]);
-        for at in ends {
-            if body.get(at) == Some(&b'"') {
-                return Ok(None);
+        // The line the next field is on, and the one its record began on.
+        let (mut line_no, mut record_line) = (first_line, first_line);
+        // Fields ended so far in this record, and where the next one starts.
+        let (mut fields, mut from, n) = (0, 0, body.len());
+        loop {
+            if fields == 0 {
+                record_line = line_no;
             }
-            let line_end = body.get(at).is_none_or(|&c| c == b'\n');
-            let end = match line_end && at > from && body[at - 1] == b'\r' {
-                true => at - 1,
-                false => at,
-            };
-            let start = std::mem::replace(&mut from, at + 1);
-            // Blank lines are no rows (as for the CSV parser); the end of a
-            // body whose last line has its line end is no line.
-            if line_end && fields == 0 && start == end {
-                if at < body.len() {
-                    piece.blank_line();
+            // `at`: the delimiter or line end after the field, or the end.
+            let at = if body.get(from) == Some(&b'"') {
+                let Some(close) = closing_quote(body, from) else {
+                    return Ok(None);
+                };
+                let at = match body.get(close + 1) {
+                    Some(b'\r') if body.get(close + 2) == Some(&b'\n') => close + 2,
+                    Some(&c) if c == self.delimiter || c == b'\n' => close + 1,
+                    None => close + 1,
+                    Some(_) => return Ok(None),
+                };
+                line_no += memchr::memchr_iter(b'\n', &body[from..close]).count() as u64;
+                // A quoted field is text (`"01234"` keeps its zero).
+                if let Some(s) = piece.seen.get_mut(fields) {
+                    s.text = true;
                 }
-                line_no += 1;
-                continue;
-            }
-            if let Some(s) = piece.seen.get_mut(fields)
-                && start < end
-            {
-                s.add_at(body, start, end);
-            }
+                at
+            } else {
+                let at = memchr::memchr3(self.delimiter, b'\n', b'"', &body[from..])
+                    .map_or(n, |p| from + p);
+                if body.get(at) == Some(&b'"') {
+                    return Ok(None);
+                }
+                let line_end = at == n || body[at] == b'\n';
+                let end = match line_end && at > from && body[at - 1] == b'\r' {
+                    true => at - 1,
+                    false => at,
+                };
+                // Blank lines are no rows (as for the CSV parser); the end of
+                // a body whose last line has its line end is no line.
+                if line_end && fields == 0 && from == end {
+                    if at == n {
+                        break;
+                    }
+                    piece.blank_line();
+                    line_no += 1;
+                    from = at + 1;
+                    continue;
+                }
+                if let Some(s) = piece.seen.get_mut(fields)
+                    && from < end
+                {
+                    s.add_at(body, from, end);
+                }
+                at
+            };
             fields += 1;
-            if line_end {
+            if at == n || body[at] == b'\n' {
                 if fields != self.columns {
                     return Err(CsvError::Ragged {
                         path: self.path.to_path_buf(),
-                        line: line_no,
+                        line: record_line,
                         expected: self.columns,
                         found: fields,
                         declared: self.declared,
@@ -681,14 +710,65 @@ impl Pass<'_> {
                 fields = 0;
                 line_no += 1;
             }
+            if at == n {
+                break;
+            }
+            from = at + 1;
         }
         Ok(Some(piece))
     }
 }
 
-/// Checks every row's field count and infers the columns' types. A body
-/// without quotes is split at line ends and read in parallel (a quoted
-/// field may hold a line end, so a body with quotes is read in one piece).
+/// The place of the quote that closes the quoted field opening at
+/// `start` (a quote not doubled), if any.
+fn closing_quote(body: &[u8], start: usize) -> Option<usize> {
+    let mut at = start + 1;
+    loop {
+        let q = at + memchr::memchr(b'"', &body[at..])?;
+        if body.get(q + 1) != Some(&b'"') {
+            return Some(q);
+        }
+        at = q + 2;
+    }
+}
+
+/// `body` cut into `threads` runs of whole records, as (start, line):
+/// each cut after a line end before which the body holds an even number
+/// of quotes, so that no quoted field is open there (a quote opens or
+/// closes one, and `""` inside one is two). Fewer when a quoted field
+/// spans the rest.
+fn cuts(body: &[u8], threads: usize, first_line: u64) -> Vec<(usize, u64)> {
+    let mut cuts = vec![(0usize, first_line)];
+    let (mut at, mut quotes) = (0usize, 0usize);
+    for k in 1..threads {
+        let target = body.len() * k / threads;
+        if target > at {
+            quotes += memchr::memchr_iter(b'"', &body[at..target]).count();
+            at = target;
+        }
+        loop {
+            let Some(p) = memchr::memchr(b'\n', &body[at..]) else {
+                return cuts;
+            };
+            let nl = at + p + 1;
+            quotes += memchr::memchr_iter(b'"', &body[at..nl]).count();
+            at = nl;
+            if quotes % 2 == 0 {
+                break;
+            }
+        }
+        if at >= body.len() {
+            break;
+        }
+        let (last, line) = *cuts.last().expect("cuts start with the body");
+        let lines = memchr::memchr_iter(b'\n', &body[last..at]).count() as u64;
+        cuts.push((at, line + lines));
+    }
+    cuts
+}
+
+/// Checks every row's field count and infers the columns' types, the body
+/// cut into whole records and read in parallel.
 fn infer(
     path: &Path,
     bytes: &[u8],
@@ -759,19 +839,8 @@ fn infer(
     let crlf = bytes[..header_end].ends_with(b"\r") && bytes.get(header_end) == Some(&b'\n');
     let body = &bytes[header_end + usize::from(crlf)..];
     let body_line = reader.position().line() + u64::from(crlf);
-    // A body without quotes is cut into a piece per thread, at line ends.
-    let pieces = rayon::current_num_threads().max(1);
-    let mut cuts = vec![(0usize, body_line)];
-    for k in 1..pieces {
-        let (at, line) = *cuts.last().expect("cuts start with the body");
-        let target = (body.len() * k / pieces).max(at);
-        let Some(nl) = memchr::memchr(b'\n', &body[target..]) else {
-            break;
-        };
-        let cut = target + nl + 1;
-        let lines = memchr::memchr_iter(b'\n', &body[at..cut]).count() as u64;
-        cuts.push((cut, line + lines));
-    }
+    // A piece per thread, each whole records.
+    let cuts = cuts(body, rayon::current_num_threads().max(1), body_line);
     let ends: Vec<usize> = cuts
         .iter()
         .skip(1)
@@ -781,24 +850,24 @@ fn infer(
     let results: Vec<Result<Option<Piece>, CsvError>> = cuts
         .par_iter()
         .zip(ends.par_iter())
-        .map(|(&(start, line), &end)| pass.unquoted_rows(&body[start..end], line))
+        .map(|(&(start, line), &end)| pass.fast_rows(&body[start..end], line))
         .collect();
     let mut all = Piece::new(names.len());
     let offset = header_end + usize::from(crlf);
-    let mut unquoted: Vec<_> = cuts
+    let mut pieces: Vec<_> = cuts
         .iter()
         .zip(&ends)
         .map(|(&(start, _), &end)| offset + start..offset + end)
         .collect();
-    // The first error in file order; a quote before it, and the body is read
-    // again in one piece by the CSV parser (a quoted field may hold a line
-    // end).
+    // The first error in file order; a quote out of place before it, and
+    // the CSV parser reads the body again, in one piece, and polars parses
+    // it.
     for piece in results {
         match piece? {
             Some(piece) => all.append(piece),
             None => {
                 all = pass.rows(body, body_line)?;
-                unquoted.clear();
+                pieces.clear();
                 break;
             }
         }
@@ -817,7 +886,7 @@ fn infer(
     Ok(Checked {
         schema,
         untyped,
-        unquoted,
+        pieces,
         rows: all.rows,
         blank: all.blank,
     })
@@ -828,9 +897,9 @@ struct Checked {
     schema: Schema,
     /// The columns that hold no value at all.
     untyped: Vec<String>,
-    /// The body cut into pieces at line ends, when it holds no quote (else
-    /// none): where `values` parses it.
-    unquoted: Vec<std::ops::Range<usize>>,
+    /// The body cut into runs of whole records (none when it could not be
+    /// cut): where `values` parses it.
+    pieces: Vec<std::ops::Range<usize>>,
     rows: u64,
     /// Where polars reads a row of nulls for a blank line, among its rows.
     blank: Vec<u64>,
@@ -1062,6 +1131,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains(":1: a `\"` inside an unquoted field"), "{e}");
+    }
+
+    #[test]
+    fn a_body_with_quotes_is_cut_only_where_no_quoted_field_is_open() {
+        // Each record's quoted field spans three lines: a cut at a line end
+        // inside one would split it.
+        let mut text = String::from("id,note\n");
+        for i in 0..200 {
+            text += &format!("{i},\"line one\nline \"\"two\"\"\n\"\n");
+        }
+        let bytes = text.as_bytes();
+        let checked = infer(Path::new("t.csv"), bytes, b',', Declared::CompareFlags).unwrap();
+        assert_eq!(checked.rows, 200);
+        assert_eq!(checked.pieces.len(), rayon::current_num_threads());
+        for p in &checked.pieces {
+            assert!(bytes[p.start - 1] == b'\n' && bytes[p.start].is_ascii_digit());
+        }
+        let df = read_text(&text, b',').unwrap();
+        assert_eq!(df.height(), 200);
+        let note = df.column("note").unwrap().str().unwrap();
+        assert!(note.iter().all(|n| n == Some("line one\nline \"two\"\n")));
+        // A ragged record past the cut is named at its line, as ever.
+        let ragged = text.replace("150,\"line", "150,7,\"line");
+        let e = read_text(&ragged, b',').unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("t.csv:{}: row has 3 fields", 2 + 3 * 150)),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,19 +1,22 @@
-//! A CSV body without quotes, parsed into columns of the types the
-//! checking pass inferred, a piece per core.
+//! A CSV body parsed into columns of the types the checking pass
+//! inferred, a piece of whole records per core.
 //!
-//! polars' CSV parser, given that schema, took 3.5–4 s of two cores for a
-//! 1.36 GB file of 10M rows where this takes about a second: without
-//! nightly Rust its field splitting has no SIMD, and it learns again what
-//! the checking pass already knows (where rows end, that every field of a
-//! numeric column is a number). Values are parsed as polars parses them
-//! (the same float parser, `fast-float2`; booleans in any case; an empty
-//! field is null), so the frame is the one polars would read; anything
-//! this does not cover (a quote, a column of 128-bit integers, a field
-//! that does not parse, text that is not UTF-8) is left to polars, which
+//! polars' CSV parser, given that schema, took about 5 s of two cores for
+//! a 1.36 GB file of 10M rows, where this takes about 3 (BENCHMARKS.md):
+//! without nightly Rust its field splitting has no SIMD, and it learns
+//! again what the checking pass already knows (where records end, that
+//! every field of a numeric column is a number). Values are parsed as
+//! polars parses them (the same float parser, `fast-float2`; booleans in
+//! any case; an empty field is null, a quoted one read between its quotes
+//! with `""` as `"`), so the frame is the one polars would read; anything this does not
+//! cover (a column of 128-bit integers, a field that does not parse, a
+//! quote out of place, text that is not UTF-8) is left to polars, which
 //! also names the error.
 
 use polars::prelude::*;
 use rayon::prelude::*;
+
+use super::closing_quote;
 
 /// One column's values as they are parsed.
 enum Builder {
@@ -57,6 +60,33 @@ impl Builder {
         Some(())
     }
 
+    /// Appends a quoted field's text, `f` between its quotes with each
+    /// `""` read as one quote (`""` is the empty string, not null); `None`
+    /// unless the column is text, as the checking pass types a column
+    /// with a quoted field.
+    fn push_quoted(&mut self, f: &[u8], scratch: &mut Vec<u8>) -> Option<()> {
+        let Builder::Text(b) = self else {
+            return None;
+        };
+        let text = match memchr::memchr(b'"', f) {
+            None => f,
+            Some(_) => {
+                scratch.clear();
+                let mut rest = f;
+                while let Some(q) = memchr::memchr(b'"', rest) {
+                    // A quote inside a quoted field is always doubled.
+                    scratch.extend_from_slice(&rest[..=q]);
+                    rest = rest.get(q + 2..)?;
+                }
+                scratch.extend_from_slice(rest);
+                scratch
+            }
+        };
+        // SAFETY: as in `push`: a UTF-8 piece cut at ASCII quotes.
+        b.append_value(unsafe { std::str::from_utf8_unchecked(text) });
+        Some(())
+    }
+
     fn finish(self) -> Series {
         match self {
             Builder::Int(b) => b.finish().into_series(),
@@ -86,9 +116,10 @@ fn int(f: &[u8]) -> Option<i64> {
     Some(if digits.len() < f.len() { -v } else { v })
 }
 
-/// The rows of `piece` (whole lines, no quote), each field parsed into its
-/// column; `None` when a field is not of its column's type, a row has
-/// another number of fields, or the piece is not UTF-8.
+/// The rows of `piece` (whole records), each field parsed into its column;
+/// `None` when a field is not of its column's type, a row has another
+/// number of fields, a quoted field is not closed where a field ends, or
+/// the piece is not UTF-8.
 fn piece(piece: &[u8], delimiter: u8, schema: &Schema, rows: usize) -> Option<Vec<Series>> {
     let mut columns: Vec<Builder> = schema
         .iter_fields()
@@ -97,32 +128,57 @@ fn piece(piece: &[u8], delimiter: u8, schema: &Schema, rows: usize) -> Option<Ve
     if columns.iter().any(|c| matches!(c, Builder::Text(_))) {
         std::str::from_utf8(piece).ok()?;
     }
-    let (mut field, mut from) = (0, 0);
-    for at in memchr::memchr2_iter(delimiter, b'\n', piece).chain([piece.len()]) {
-        let line_end = piece.get(at).is_none_or(|&c| c == b'\n');
-        let end = match line_end && at > from && piece[at - 1] == b'\r' {
-            true => at - 1,
-            false => at,
+    let (mut field, mut from, n) = (0, 0, piece.len());
+    let mut scratch = Vec::new();
+    loop {
+        // `at`: the delimiter or line end after the field, or the end.
+        let at = if piece.get(from) == Some(&b'"') {
+            let close = closing_quote(piece, from)?;
+            let at = match piece.get(close + 1) {
+                Some(b'\r') if piece.get(close + 2) == Some(&b'\n') => close + 2,
+                Some(&c) if c == delimiter || c == b'\n' => close + 1,
+                None => close + 1,
+                Some(_) => return None,
+            };
+            columns
+                .get_mut(field)?
+                .push_quoted(&piece[from + 1..close], &mut scratch)?;
+            at
+        } else {
+            let at = memchr::memchr2(delimiter, b'\n', &piece[from..]).map_or(n, |p| from + p);
+            let line_end = at == n || piece[at] == b'\n';
+            let end = match line_end && at > from && piece[at - 1] == b'\r' {
+                true => at - 1,
+                false => at,
+            };
+            // A blank line is no row, as in the checking pass.
+            if line_end && field == 0 && from == end {
+                if at == n {
+                    break;
+                }
+                from = at + 1;
+                continue;
+            }
+            columns.get_mut(field)?.push(&piece[from..end])?;
+            at
         };
-        let start = std::mem::replace(&mut from, at + 1);
-        // A blank line is no row, as in the checking pass.
-        if line_end && field == 0 && start == end {
-            continue;
-        }
-        columns.get_mut(field)?.push(&piece[start..end])?;
         field += 1;
-        if line_end {
+        if at == n || piece[at] == b'\n' {
             if field != columns.len() {
                 return None;
             }
             field = 0;
         }
+        if at == n {
+            break;
+        }
+        from = at + 1;
     }
     Some(columns.into_iter().map(Builder::finish).collect())
 }
 
-/// The frame of `pieces` of `bytes` (consecutive runs of whole lines
-/// without a quote, together the body after the header) read with
+/// The frame of `pieces` of `bytes` (consecutive runs of whole records,
+/// together the body after the header) read with
 /// `schema`, `rows` rows in all; `None` when polars must read it.
 pub(super) fn read(
     bytes: &[u8],
