@@ -330,6 +330,15 @@ pub fn main() -> ExitCode {
 fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Run(args) => {
+            // A report in the snapshot would change what the next run reads;
+            // over the config, what it runs. (A config that does not load is
+            // reported by the run itself.)
+            if let Ok(config) = crate::config::Config::load(&args.config) {
+                let inputs = [&config.snapshot, &args.config];
+                if let Err(code) = args.output.refuse_inputs(inputs.into_iter()) {
+                    return code;
+                }
+            }
             let opts = RunOptions {
                 config: args.config,
                 base: args.base,

@@ -310,6 +310,31 @@ fn output_missing_in_base_is_an_error() {
 }
 
 #[test]
+fn a_report_is_never_written_into_the_snapshot_or_over_the_config() {
+    let repo = TestRepo::with_pipeline(BASE);
+    repo.branch_with_table("feature", &BASE.replace("ann", "amy"));
+    for (flag, path) in [
+        ("--markdown", "facts/report.md"),
+        ("--html", "swimlane.toml"),
+    ] {
+        // `run` checks that the user's repository is unchanged.
+        let r = repo.run(&["run", "--base", "main", "--head", "feature", flag, path]);
+        assert_eq!(r.code, 2, "{}", r.describe());
+        assert!(
+            r.stderr.contains("would write over the input"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("help: write the report elsewhere"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(!repo.dir.join("facts/report.md").exists());
+}
+
+#[test]
 fn a_lane_that_writes_into_the_snapshot_never_passes() {
     let repo = TestRepo::with_pipeline(BASE);
     let sneaky = format!("{}echo tampered >> \"$1/input.csv\"\n", crate::support::ETL);
