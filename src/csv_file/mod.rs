@@ -826,7 +826,12 @@ fn infer(
     }
     pass.columns = names.len();
     let header_end = (reader.position().byte() as usize).min(bytes.len());
-    if let Err(message) = quoted_fields(&bytes[..header_end], delimiter, &mut Vec::new()) {
+    // The csv crate (as polars) skips a UTF-8 byte order mark, which
+    // Excel and .NET writers put before the header: not a character of the
+    // header's first field.
+    let header = &bytes[..header_end];
+    let header = header.strip_prefix(b"\xef\xbb\xbf").unwrap_or(header);
+    if let Err(message) = quoted_fields(header, delimiter, &mut Vec::new()) {
         return Err(CsvError::Syntax {
             path: path.to_path_buf(),
             line: 1,
@@ -1131,6 +1136,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains(":1: a `\"` inside an unquoted field"), "{e}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_a_quoted_header_is_no_quote_out_of_place() {
+        let df = read_text("\u{feff}\"id\",\"name\"\r\n1,\"a, b\"\r\n2,c\r\n", b',').unwrap();
+        assert_eq!(df.get_column_names(), ["id", "name"]);
+        assert_eq!(df.height(), 2);
+        assert_eq!(
+            df.column("name").unwrap().str().unwrap().get(0),
+            Some("a, b")
+        );
     }
 
     #[test]
