@@ -16,7 +16,10 @@ use rayon::prelude::*;
 
 use crate::config::{Declared, show_delimiter as show};
 
+mod fields;
 mod values;
+
+use fields::{Fields, Next};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
@@ -632,103 +635,60 @@ impl Pass<'_> {
 
 impl Pass<'_> {
     /// As [`Pass::rows`], for a body whose quotes all open or close whole
-    /// fields: a field is what lies between delimiters, or between a
-    /// quote at its start and the quote that closes it (`""` inside is
-    /// one quote), found with memchr several times faster than a CSV
-    /// parser (measured in BENCHMARKS.md). `None` at a quote anywhere
-    /// else (inside an unquoted field, a field never closed, text after a
-    /// closing quote): the CSV parser reads such a body, and names its
-    /// errors.
+    /// fields, read by [`Fields`]; `None` at a quote anywhere else (inside
+    /// an unquoted field, a field never closed, text after a closing
+    /// quote): the CSV parser reads such a body, and names its errors.
     fn fast_rows(&self, body: &[u8], first_line: u64) -> Result<Option<Piece>, CsvError> {
         let mut piece = Piece::new(self.columns);
         // The line the next field is on, and the one its record began on.
         let (mut line_no, mut record_line) = (first_line, first_line);
-        // Fields ended so far in this record, and where the next one starts.
-        let (mut fields, mut from, n) = (0, 0, body.len());
+        // Fields read so far in this record.
+        let mut count = 0;
+        let mut fields = Fields::new(body, self.delimiter);
         loop {
-            if fields == 0 {
-                record_line = line_no;
-            }
-            // `at`: the delimiter or line end after the field, or the end.
-            let at = if body.get(from) == Some(&b'"') {
-                let Some(close) = closing_quote(body, from) else {
-                    return Ok(None);
-                };
-                let at = match body.get(close + 1) {
-                    Some(b'\r') if body.get(close + 2) == Some(&b'\n') => close + 2,
-                    Some(&c) if c == self.delimiter || c == b'\n' => close + 1,
-                    None => close + 1,
-                    Some(_) => return Ok(None),
-                };
-                line_no += memchr::memchr_iter(b'\n', &body[from..close]).count() as u64;
-                // A quoted field is text (`"01234"` keeps its zero).
-                if let Some(s) = piece.seen.get_mut(fields) {
-                    s.text = true;
-                }
-                at
-            } else {
-                let at = memchr::memchr3(self.delimiter, b'\n', b'"', &body[from..])
-                    .map_or(n, |p| from + p);
-                if body.get(at) == Some(&b'"') {
-                    return Ok(None);
-                }
-                let line_end = at == n || body[at] == b'\n';
-                let end = match line_end && at > from && body[at - 1] == b'\r' {
-                    true => at - 1,
-                    false => at,
-                };
-                // Blank lines are no rows (as for the CSV parser); the end of
-                // a body whose last line has its line end is no line.
-                if line_end && fields == 0 && from == end {
-                    if at == n {
-                        break;
-                    }
+            match fields.next() {
+                Next::End => return Ok(Some(piece)),
+                Next::OutOfPlace => return Ok(None),
+                Next::Blank => {
                     piece.blank_line();
                     line_no += 1;
-                    from = at + 1;
-                    continue;
                 }
-                if let Some(s) = piece.seen.get_mut(fields)
-                    && from < end
-                {
-                    s.add_at(body, from, end);
+                Next::Field {
+                    start,
+                    end,
+                    quoted,
+                    record_end,
+                } => {
+                    if count == 0 {
+                        record_line = line_no;
+                    }
+                    if quoted {
+                        line_no += memchr::memchr_iter(b'\n', &body[start..end]).count() as u64;
+                    }
+                    match piece.seen.get_mut(count) {
+                        // A quoted field is text (`"01234"` keeps its zero).
+                        Some(s) if quoted => s.text = true,
+                        Some(s) if start < end => s.add_at(body, start, end),
+                        _ => {}
+                    }
+                    count += 1;
+                    if record_end {
+                        if count != self.columns {
+                            return Err(CsvError::Ragged {
+                                path: self.path.to_path_buf(),
+                                line: record_line,
+                                expected: self.columns,
+                                found: count,
+                                declared: self.declared,
+                            });
+                        }
+                        piece.rows += 1;
+                        count = 0;
+                        line_no += 1;
+                    }
                 }
-                at
-            };
-            fields += 1;
-            if at == n || body[at] == b'\n' {
-                if fields != self.columns {
-                    return Err(CsvError::Ragged {
-                        path: self.path.to_path_buf(),
-                        line: record_line,
-                        expected: self.columns,
-                        found: fields,
-                        declared: self.declared,
-                    });
-                }
-                piece.rows += 1;
-                fields = 0;
-                line_no += 1;
             }
-            if at == n {
-                break;
-            }
-            from = at + 1;
         }
-        Ok(Some(piece))
-    }
-}
-
-/// The place of the quote that closes the quoted field opening at
-/// `start` (a quote not doubled), if any.
-fn closing_quote(body: &[u8], start: usize) -> Option<usize> {
-    let mut at = start + 1;
-    loop {
-        let q = at + memchr::memchr(b'"', &body[at..])?;
-        if body.get(q + 1) != Some(&b'"') {
-            return Some(q);
-        }
-        at = q + 2;
     }
 }
 
