@@ -339,7 +339,7 @@ fn pair_on_cluster(
     };
     Ok((
         vec![Pair {
-            table: table_for(opts, &last, Format::Parquet),
+            table: table_for(opts, &last, Format::Parquet, &last),
             base: local(base, &b),
             head: local(head, &h),
             head_missing: false,
@@ -355,7 +355,9 @@ fn kind(path: &Path) -> Result<&'static str, CompareError> {
     Ok(if meta.is_dir() { "directory" } else { "file" })
 }
 
-fn table_for(opts: &CompareOptions, name: &str, format: Format) -> Table {
+/// The table `name` of the files at `path` (a CSV file's name may imply
+/// its delimiter: `.tsv`).
+fn table_for(opts: &CompareOptions, name: &str, format: Format, path: &str) -> Table {
     let compare = if opts.distribution {
         CompareMode::Distribution
     } else {
@@ -364,7 +366,9 @@ fn table_for(opts: &CompareOptions, name: &str, format: Format) -> Table {
     Table {
         key: opts.key.clone(),
         ignore: opts.ignore.clone(),
-        delimiter: opts.delimiter.unwrap_or(b','),
+        delimiter: opts
+            .delimiter
+            .unwrap_or_else(|| crate::config::default_delimiter(path)),
         declared: Declared::CompareFlags,
         ..Table::new(name, "", format, compare)
     }
@@ -419,7 +423,7 @@ fn pairs_from_paths(
             .unwrap_or_else(|| "table".into());
         return Ok((
             vec![Pair {
-                table: table_for(opts, &name, format),
+                table: table_for(opts, &name, format, &base.to_string_lossy()),
                 base: split(base),
                 head: split(head),
                 head_missing: false,
@@ -532,7 +536,7 @@ fn pair_by_name(
             Pair {
                 table: Table {
                     relation: relation(&name),
-                    ..table_for(opts, &name, format)
+                    ..table_for(opts, &name, format, &pattern)
                 },
                 base: (base.to_path_buf(), pattern.clone()),
                 head_missing: head_pattern.is_none(),

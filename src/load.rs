@@ -511,7 +511,12 @@ impl OnDisk {
 
 /// The table at `path` (a file, or a glob of part files) in `format`, as a
 /// command given a path reads it (`profile`, `sample apply`).
-pub fn load_path(path: &Path, format: Format) -> Result<DataFrame, LoadError> {
+pub fn load_path(
+    path: &Path,
+    format: Format,
+    delimiter: Option<u8>,
+    declared: crate::config::Declared,
+) -> Result<DataFrame, LoadError> {
     let pattern = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -520,12 +525,16 @@ pub fn load_path(path: &Path, format: Format) -> Result<DataFrame, LoadError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let table = Table::new(
-        &pattern,
-        &pattern,
-        format,
-        crate::config::CompareMode::Exact,
-    );
+    let table = Table {
+        delimiter: delimiter.unwrap_or_else(|| crate::config::default_delimiter(&pattern)),
+        declared,
+        ..Table::new(
+            &pattern,
+            &pattern,
+            format,
+            crate::config::CompareMode::Exact,
+        )
+    };
     Ok(load(dir, &pattern, &table)?.frame)
 }
 

@@ -166,12 +166,14 @@ pub fn table_name(location: &str) -> String {
 }
 
 /// The profile of the table at `path` (a file, or a glob of part files),
-/// named `name` or after the file; with `key`, its duplicated keys.
+/// named `name` or after the file; with `key`, its duplicated keys. A CSV
+/// file is delimited by `delimiter`, else as its name implies.
 pub fn of_path(
     path: &std::path::Path,
     name: Option<&str>,
     key: &[String],
     format: Option<crate::config::Format>,
+    delimiter: Option<u8>,
 ) -> Result<(String, Profile), ProfileError> {
     use crate::config::Format;
     let text = path.to_string_lossy();
@@ -181,7 +183,8 @@ pub fn of_path(
     let table_name = name
         .map(str::to_string)
         .unwrap_or_else(|| table_name(&text));
-    let df = crate::load::load_path(path, format).map_err(Box::new)?;
+    let declared = crate::config::Declared::CompareFlags;
+    let df = crate::load::load_path(path, format, delimiter, declared).map_err(Box::new)?;
     let polars = |source| ProfileError::Polars {
         path: path.into(),
         source,

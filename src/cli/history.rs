@@ -89,6 +89,13 @@ pub struct ProfileArgs {
     /// Write the profiles (and the audit, when recording) as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// File format when extensions do not tell.
+    #[arg(long, value_enum)]
+    format: Option<super::FormatArg>,
+    /// Field delimiter of CSV files: one character, or `tab` [default: a
+    /// tab for `.tsv`, else a comma].
+    #[arg(long, value_name = "CHAR", value_parser = super::parse_delimiter)]
+    delimiter: Option<u8>,
     /// Profile with this engine: `spark` profiles each PATH on the cluster
     /// (a path or URI it reads, or `table:db.name` of its catalog)
     /// [default: local, or spark for such locations].
@@ -308,9 +315,10 @@ pub fn profile(args: &ProfileArgs) -> u8 {
 fn local_profiles(args: &ProfileArgs) -> Result<Vec<(String, crate::model::profile::Profile)>, u8> {
     let mut tables = Vec::new();
     for path in &args.paths {
+        let format = args.format.map(super::FormatArg::format);
         let found: Vec<(PathBuf, Option<String>, Option<crate::config::Format>)> = if path.is_dir()
         {
-            match crate::load::tables_in(path, None) {
+            match crate::load::tables_in(path, format) {
                 Ok(t) => t
                     .into_iter()
                     .map(|(name, (pattern, format))| (path.join(pattern), Some(name), Some(format)))
@@ -321,10 +329,11 @@ fn local_profiles(args: &ProfileArgs) -> Result<Vec<(String, crate::model::profi
                 }
             }
         } else {
-            vec![(path.clone(), args.name.clone(), None)]
+            vec![(path.clone(), args.name.clone(), format)]
         };
         for (path, name, format) in found {
-            match crate::profile::of_path(&path, name.as_deref(), &args.key, format) {
+            match crate::profile::of_path(&path, name.as_deref(), &args.key, format, args.delimiter)
+            {
                 Ok(t) => tables.push(t),
                 Err(e) => {
                     print_error(&e);
@@ -378,13 +387,20 @@ fn spark_profiles(
             }
             spark.cluster_path(&std::path::absolute(path).unwrap_or_else(|_| path.clone()))
         };
-        let format = Format::from_path(&location).unwrap_or(Format::Parquet);
+        let format = args
+            .format
+            .map(super::FormatArg::format)
+            .or_else(|| Format::from_path(&location))
+            .unwrap_or(Format::Parquet);
+        let delimiter = args
+            .delimiter
+            .unwrap_or_else(|| crate::config::default_delimiter(&location));
         let name = args
             .name
             .clone()
             .unwrap_or_else(|| crate::profile::table_name(&location));
         let read = crate::spark::Read::at(&location);
-        match crate::spark::profile::of_location(&spark, &read, format, &args.key) {
+        match crate::spark::profile::of_location(&spark, &read, format, delimiter, &args.key) {
             Ok(p) => out.push((name, p)),
             Err(e) => {
                 eprintln!("error: cannot profile {location} on Spark");

@@ -219,6 +219,19 @@ enum FormatArg {
     Duckdb,
 }
 
+impl FormatArg {
+    fn format(self) -> crate::config::Format {
+        match self {
+            FormatArg::Parquet => crate::config::Format::Parquet,
+            FormatArg::Csv => crate::config::Format::Csv,
+            FormatArg::Ndjson => crate::config::Format::Ndjson,
+            FormatArg::Ipc => crate::config::Format::Ipc,
+            FormatArg::Sqlite => crate::config::Format::Sqlite,
+            FormatArg::Duckdb => crate::config::Format::Duckdb,
+        }
+    }
+}
+
 #[derive(Args)]
 struct RunArgs {
     /// The config file (its directory must be inside the ETL repository).
@@ -392,14 +405,7 @@ fn dispatch(cli: Cli) -> u8 {
                 spec: args.spec,
                 key: args.key,
                 ignore: args.ignore,
-                format: args.format.map(|f| match f {
-                    FormatArg::Parquet => crate::config::Format::Parquet,
-                    FormatArg::Csv => crate::config::Format::Csv,
-                    FormatArg::Ndjson => crate::config::Format::Ndjson,
-                    FormatArg::Ipc => crate::config::Format::Ipc,
-                    FormatArg::Sqlite => crate::config::Format::Sqlite,
-                    FormatArg::Duckdb => crate::config::Format::Duckdb,
-                }),
+                format: args.format.map(FormatArg::format),
                 delimiter: args.delimiter,
                 distribution: args.distribution,
                 profile: args.profile,

@@ -397,13 +397,24 @@ pub fn show_delimiter(d: u8) -> String {
     }
 }
 
+/// The field delimiter a CSV file's name implies when none is given: a tab
+/// for `.tsv` and `.tab`, else a comma.
+pub fn default_delimiter(path: &str) -> u8 {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("tsv" | "tab") => b'\t',
+        _ => b',',
+    }
+}
+
 /// Where a table was declared.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Declared {
     /// `[[table]]` in `swimlane.toml`, written by a lane's stages.
     #[default]
     Config,
-    /// `swimlane compare BASE HEAD` and its flags.
+    /// `swimlane compare BASE HEAD` (or `swimlane profile PATH`) and its
+    /// flags.
     CompareFlags,
     /// `[[table]]` in a `swimlane compare --spec` file.
     CompareSpec,
@@ -584,7 +595,7 @@ impl Format {
         let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
             "parquet" | "pq" => Some(Format::Parquet),
-            "csv" => Some(Format::Csv),
+            "csv" | "tsv" | "tab" => Some(Format::Csv),
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "arrow" | "ipc" | "feather" => Some(Format::Ipc),
             "sqlite" | "sqlite3" | "db" => Some(Format::Sqlite),

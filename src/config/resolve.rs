@@ -340,7 +340,7 @@ pub(crate) fn resolve_table(
         ConfigError::Invalid(Box::new(Located::at(text, path, span, message, help)))
     };
     let delimiter = match &table.delimiter {
-        None => b',',
+        None => super::default_delimiter(data_path.get_ref()),
         Some(d) => match parse_delimiter(d.get_ref()) {
             Some(d) => d,
             None => {

@@ -157,6 +157,14 @@ fn delimiters_are_one_character_for_csv_tables() {
     let tab = parse(&MINIMAL.replace("plays.csv\"", "plays.csv\"\ndelimiter = \"\\t\"")).unwrap();
     assert_eq!(tab.tables[0].delimiter, b'\t');
     assert_eq!(parse(MINIMAL).unwrap().tables[0].delimiter, b',');
+    // A `.tsv` table is CSV delimited by tabs unless it says otherwise.
+    let tsv = parse(&MINIMAL.replace("plays.csv\"", "plays.tsv\"")).unwrap();
+    assert_eq!(
+        (tsv.tables[0].format, tsv.tables[0].delimiter),
+        (Format::Csv, b'\t')
+    );
+    let semi = MINIMAL.replace("plays.csv\"", "plays.tsv\"\ndelimiter = \";\"");
+    assert_eq!(parse(&semi).unwrap().tables[0].delimiter, b';');
     let msg = error(&MINIMAL.replace("plays.csv\"", "plays.csv\"\ndelimiter = \";;\""));
     assert!(
         msg.contains("delimiter `;;` is not one ASCII character"),

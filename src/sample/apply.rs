@@ -147,7 +147,8 @@ fn write_sampled(
     if in_format == out_format && matches!(in_format, Format::Csv | Format::Ndjson) {
         return verbatim(input, output, in_format, spec);
     }
-    let df = crate::load::load_path(input, in_format).map_err(Box::new)?;
+    let df =
+        crate::load::load_path(input, in_format, None, Default::default()).map_err(Box::new)?;
     let mask = match keep_rows(&df, spec).map_err(sample_err)? {
         Ok(m) => m,
         Err(key) => return Ok(Err(key)),
@@ -279,10 +280,12 @@ fn verbatim_in_slices(
     let _ = bytes.advise(memmap2::Advice::Sequential);
     // CSV: the types a read of the whole file gives, inferred from every
     // row (NDJSON: each slice's).
+    // A `.tsv` file is delimited by tabs.
+    let delimiter = crate::config::default_delimiter(&input.to_string_lossy());
     let csv_schema = match format {
         Format::Csv => {
             let (schema, _) =
-                crate::csv_file::schema(input, b',', crate::config::Declared::CompareFlags)
+                crate::csv_file::schema(input, delimiter, crate::config::Declared::CompareFlags)
                     .map_err(|e| ApplyError::Load(Box::new(e.into())))?;
             let missing = missing_keys(&schema, spec);
             if !missing.is_empty() {
@@ -311,6 +314,7 @@ fn verbatim_in_slices(
         let part = match &csv_schema {
             Some(schema) => CsvReadOptions::default()
                 .with_has_header(false)
+                .with_parse_options(CsvParseOptions::default().with_separator(delimiter))
                 .with_schema(Some(schema.clone()))
                 .with_columns(Some(spec.key.iter().map(|k| k.as_str().into()).collect()))
                 .into_reader_with_file_handle(text)
@@ -387,6 +391,7 @@ fn verbatim_in_slices(
     if csv_schema.is_some() {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
+            .delimiter(delimiter)
             .flexible(true)
             .from_reader(&bytes[..]);
         let mut record = csv::ByteRecord::new();
@@ -466,7 +471,7 @@ mod tests {
         let applied = verbatim_in_slices(&input, &output, format, &spec, slice)
             .unwrap()
             .unwrap();
-        let whole = crate::load::load_path(&input, format).unwrap();
+        let whole = crate::load::load_path(&input, format, None, Default::default()).unwrap();
         let mask = keep_rows(&whole, &spec).unwrap().unwrap();
         let kept = whole.filter(&mask).unwrap();
         assert_eq!(applied.rows, whole.height());
@@ -497,6 +502,21 @@ mod tests {
         }
         // Kept records byte for byte, leading zeros and quoted newlines
         // included.
+        assert_eq!(sampled, expected);
+    }
+
+    #[test]
+    fn a_tsv_file_is_sampled_by_its_tab_delimited_key() {
+        let mut text = String::from("id\tnote\n");
+        for i in 0..40 {
+            text.push_str(&format!("{i}\tn,{i}\n"));
+        }
+        let (sampled, kept) = sliced_and_whole("t.tsv", &text, 7);
+        assert!(kept.height() > 5 && kept.height() < 35, "{kept}");
+        let ids = kept.column("id").unwrap().i64().unwrap().clone();
+        let expected: String = std::iter::once("id\tnote\n".to_string())
+            .chain(ids.iter().flatten().map(|i| format!("{i}\tn,{i}\n")))
+            .collect();
         assert_eq!(sampled, expected);
     }
 

@@ -63,10 +63,14 @@ pub fn of_location(
     spark: &Spark,
     read: &super::Read,
     format: crate::config::Format,
+    delimiter: u8,
     key: &[String],
 ) -> Result<Profile, SparkError> {
     use crate::config::{CompareMode, Table};
-    let table = Table::new("profile", &read.location, format, CompareMode::Exact);
+    let table = Table {
+        delimiter,
+        ..Table::new("profile", &read.location, format, CompareMode::Exact)
+    };
     let from = super::read::source(spark, &table, "swl_p", read)?;
     spark.sql(&format!(
         "CREATE OR REPLACE TEMP VIEW swl_p AS SELECT * FROM {from}"

@@ -621,6 +621,24 @@ fn semicolon_files_are_named_by_the_header_and_read_with_a_delimiter() {
 }
 
 #[test]
+fn tsv_files_are_csv_delimited_by_tabs_without_flags() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.tsv", "id\tv\n1\ta,b\n2\tc\n");
+    write(d.path(), "new.tsv", "id\tv\n1\ta,b\n2\td\n");
+    let r = compare(d.path(), &["old.tsv", "new.tsv", "--key", "id"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json["tables"][0]["columns"][0]["name"], "v");
+    assert_eq!(r.json["tables"][0]["columns"][0]["mismatches"], 1);
+    // And as tables of directories.
+    for (side, text) in [("a", "id\tv\n1\tx\n"), ("b", "id\tv\n1\tx\n")] {
+        fs::create_dir_all(d.path().join(side)).unwrap();
+        write(&d.path().join(side), "t.tsv", text);
+    }
+    let r = compare(d.path(), &["a", "b", "--key", "id"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+}
+
+#[test]
 fn a_spec_takes_tolerances_string_options_and_delimiters() {
     let d = tempfile::tempdir().unwrap();
     write(

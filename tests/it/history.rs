@@ -846,6 +846,33 @@ fn a_directory_of_tables_is_profiled_table_by_table() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+#[test]
+fn profile_reads_semicolon_and_tab_delimited_files() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::write(dir.join("t.csv"), "id;v\n1;a\n2;b\n").unwrap();
+    fs::write(dir.join("t.tsv"), "id\tv\n1\ta\n2\tb\n").unwrap();
+    fs::write(dir.join("t.txt"), "id,v\n1,a\n").unwrap();
+    // Its help names the flag `profile` takes, not a config's setting.
+    let o = swimlane(dir, &["profile", "t.csv"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("help: the file looks delimited by `;`: pass --delimiter ';'"),
+        "{}",
+        text(&o)
+    );
+    for (args, rows) in [
+        (&["profile", "t.csv", "--delimiter", ";"][..], 2),
+        (&["profile", "t.tsv"], 2),
+        (&["profile", "t.txt", "--format", "csv"], 1),
+    ] {
+        let o = swimlane(dir, args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
+        let shape = format!("t: {rows} rows, 2 columns");
+        assert!(text(&o).contains(&shape), "{args:?}: {}", text(&o));
+    }
+}
+
 /// Day `day` of a `plays` table whose only movements are the ones the
 /// dashboard should flag: `thumb` 1% null until day 30, then 20% (its
 /// `null_count` and `null_fraction`); `score` steady at 0..599 (its `max`

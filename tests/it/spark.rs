@@ -1432,7 +1432,7 @@ fn profiles_on_spark_equal_the_local_ones_within_their_stated_errors() {
     keyed.key = vec!["id".into()];
     spark::compare_exact(&spark, &keyed, pb.to_str().unwrap(), ph.to_str().unwrap()).unwrap();
     let on_spark = spark::profile::profiles(&spark, &keyed).unwrap();
-    let (_, local) = swimlane::profile::of_path(&ph, None, &keyed.key, None).unwrap();
+    let (_, local) = swimlane::profile::of_path(&ph, None, &keyed.key, None, None).unwrap();
     assert_eq!(local.duplicate_keys, Some(2), "7 and 11");
     check(&local, &on_spark.head, &kh);
 }
