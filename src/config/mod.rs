@@ -398,11 +398,11 @@ pub fn show_delimiter(d: u8) -> String {
 }
 
 /// The field delimiter a CSV file's name implies when none is given: a tab
-/// for `.tsv` and `.tab`, else a comma.
+/// for `.tsv`, else a comma. (Not `.tab`, which is also MapInfo's format.)
 pub fn default_delimiter(path: &str) -> u8 {
     let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     match ext.as_deref() {
-        Some("tsv" | "tab") => b'\t',
+        Some("tsv") => b'\t',
         _ => b',',
     }
 }
@@ -595,7 +595,7 @@ impl Format {
         let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
         match ext.as_str() {
             "parquet" | "pq" => Some(Format::Parquet),
-            "csv" | "tsv" | "tab" => Some(Format::Csv),
+            "csv" | "tsv" => Some(Format::Csv),
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "arrow" | "ipc" | "feather" => Some(Format::Ipc),
             "sqlite" | "sqlite3" | "db" => Some(Format::Sqlite),
