@@ -806,23 +806,23 @@ fn infer(
     let body_line = reader.position().line() + u64::from(crlf);
     // A piece per thread, each whole records.
     let cuts = cuts(body, rayon::current_num_threads().max(1), body_line);
-    let ends: Vec<usize> = cuts
+    let ends = cuts.iter().skip(1).map(|c| c.0).chain([body.len()]);
+    // Each piece's bytes in the body, and its first line.
+    let body_pieces: Vec<(std::ops::Range<usize>, u64)> = cuts
         .iter()
-        .skip(1)
-        .map(|c| c.0)
-        .chain([body.len()])
+        .zip(ends)
+        .map(|(&(start, line), end)| (start..end, line))
         .collect();
-    let results: Vec<Result<Option<Piece>, CsvError>> = cuts
+    let results: Vec<Result<Option<Piece>, CsvError>> = body_pieces
         .par_iter()
-        .zip(ends.par_iter())
-        .map(|(&(start, line), &end)| pass.fast_rows(&body[start..end], line))
+        .map(|(range, line)| pass.fast_rows(&body[range.clone()], *line))
         .collect();
     let mut all = Piece::new(names.len());
+    // The same pieces in the file's bytes.
     let offset = header_end + usize::from(crlf);
-    let mut pieces: Vec<_> = cuts
-        .iter()
-        .zip(&ends)
-        .map(|(&(start, _), &end)| offset + start..offset + end)
+    let mut pieces: Vec<_> = body_pieces
+        .into_iter()
+        .map(|(range, _)| offset + range.start..offset + range.end)
         .collect();
     // The first error in file order; a quote out of place before it, and
     // the CSV parser reads the body again, in one piece, and polars parses
@@ -874,7 +874,7 @@ struct Checked {
 mod tests {
     use super::*;
 
-    fn read_text(text: &str, delimiter: u8) -> Result<DataFrame, CsvError> {
+    pub(super) fn read_text(text: &str, delimiter: u8) -> Result<DataFrame, CsvError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, text).unwrap();

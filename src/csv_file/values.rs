@@ -210,10 +210,7 @@ mod tests {
     use super::*;
 
     fn read_text(text: &str) -> DataFrame {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.csv");
-        std::fs::write(&path, text).unwrap();
-        super::super::read(&path, b',', crate::config::Declared::CompareFlags).unwrap()
+        super::super::tests::read_text(text, b',').unwrap()
     }
 
     /// The values polars reads (checked against polars itself on random
