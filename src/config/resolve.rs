@@ -562,7 +562,48 @@ pub(crate) fn resolve_table(
                 Some("e.g. `seconds = { abs = 1e-9, rel = 1e-12 }`"),
             ));
         }
+        // A tolerance that could never apply is a mistake to say, not to
+        // pass over: the values would be compared exactly, unannounced.
+        let never = if compare == CompareMode::Distribution {
+            Some((
+                "applies only to exact tables (a distribution table ties values within `precision` digits)".to_string(),
+                "remove it, or set `precision` for the distribution test",
+            ))
+        } else if key.contains(&col) {
+            Some((
+                "is on a key column, and keys pair rows exactly".to_string(),
+                "remove it, or take the column out of `key`",
+            ))
+        } else if ignore.contains(&col) {
+            Some((
+                "is on an ignored column, which is never compared".to_string(),
+                "remove it, or take the column out of `ignore`",
+            ))
+        } else if key.is_empty() {
+            Some((
+                "needs `key`: a table without one is compared as a multiset of whole rows, which match exactly or not at all".to_string(),
+                "set `key` to the columns that identify a row, or remove the tolerance",
+            ))
+        } else {
+            None
+        };
+        if let Some((why, help)) = never {
+            return Err(at(
+                t.span(),
+                format!("table `{name}`: the tolerance of `{col}` {why}"),
+                Some(help),
+            ));
+        }
         tolerance.insert(col, v);
+    }
+    if compare == CompareMode::Distribution
+        && let Some(strings) = &table.strings
+    {
+        return Err(at(
+            strings.span(),
+            format!("table `{name}`: [table.strings] applies only to exact tables"),
+            Some("remove it: a distribution table compares text as categories, as written"),
+        ));
     }
     Ok(Table {
         name,
@@ -581,7 +622,7 @@ pub(crate) fn resolve_table(
         max_changed_fraction,
         columns,
         tolerance,
-        strings: table.strings.unwrap_or_default(),
+        strings: table.strings.map(Spanned::into_inner).unwrap_or_default(),
         engine: table.engine,
         declared: Declared::Config,
         sample: None,

@@ -152,7 +152,7 @@ pub(crate) struct WireTable {
     pub(super) max_changed_fraction: Option<Spanned<f64>>,
     pub(super) columns: Option<Spanned<BTreeMap<String, Spanned<WireColumn>>>>,
     pub(super) tolerance: Option<BTreeMap<String, Spanned<Tolerance>>>,
-    pub(super) strings: Option<StringOptions>,
+    pub(super) strings: Option<Spanned<StringOptions>>,
     pub(super) engine: Option<Engine>,
 }
 

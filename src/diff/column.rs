@@ -90,7 +90,8 @@ pub(super) fn compare_column(
         dtype: b.dtype().to_string(),
         mismatches,
         samples: Vec::new(),
-        tolerance,
+        // What applied to the type compared in; the rest a note names.
+        tolerance: tolerance.and_then(|t| ValueRule::applicable(b.dtype(), t).0),
         max_abs_diff: max_abs,
         max_rel_diff: max_rel,
         all_null: column.all_null,

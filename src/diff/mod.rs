@@ -137,10 +137,18 @@ pub fn compare_sources(
         let names: Vec<String> = compared.iter().map(|c| c.name.clone()).collect();
         let read = |side: Source<'_>| -> PolarsResult<DataFrame> {
             let mut df = side.frame(&names)?;
+            let strings = table.strings;
             for c in &compared {
                 if let Some(t) = &c.as_type {
                     let cast = df.column(&c.name)?.cast(t)?;
                     df.replace(&c.name, cast)?;
+                }
+                // Rows match on their text as the string options leave it
+                // (and are shown so).
+                let s = df.column(&c.name)?.as_materialized_series();
+                if let ValueRule::Strings { .. } = ValueRule::of(s.dtype(), None, strings) {
+                    let text = column::normalized(s, strings)?;
+                    df.replace(&c.name, text.into_column())?;
                 }
             }
             Ok(df)

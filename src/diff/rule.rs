@@ -47,6 +47,27 @@ impl ValueRule {
         }
     }
 
+    /// The parts of `t` that apply to a column compared as `dtype`
+    /// (`seconds` to dates, times, datetimes and durations; `abs` and `rel`
+    /// to numbers), `None` when none does; and, when a part that is set
+    /// does not apply, what it applies to, for a note (a tolerance that
+    /// does nothing must not look applied).
+    pub fn applicable(dtype: &DataType, t: Tolerance) -> (Option<Tolerance>, Option<&'static str>) {
+        let seconds = if dtype.is_temporal() { t.seconds } else { 0.0 };
+        let numeric = dtype.is_primitive_numeric();
+        let (abs, rel) = if numeric { (t.abs, t.rel) } else { (0.0, 0.0) };
+        let why = if t.seconds > 0.0 && seconds == 0.0 {
+            Some("`seconds` applies to dates, times, datetimes and durations")
+        } else if (t.abs > 0.0 || t.rel > 0.0) && !numeric {
+            Some("`abs` and `rel` apply to numbers")
+        } else {
+            None
+        };
+        let kept = Tolerance { abs, rel, seconds };
+        let any = abs > 0.0 || rel > 0.0 || seconds > 0.0;
+        (any.then_some(kept), why)
+    }
+
     /// Whether the sizes of differences are reported (largest absolute and
     /// relative): for floats, and for numbers compared within a tolerance.
     pub fn sized(&self, dtype: &DataType) -> bool {
@@ -103,6 +124,45 @@ mod tests {
             ValueRule::Exact
         );
         assert!(ValueRule::Exact.sized(&DataType::Float64));
+        // What a note says of them, and what the report claims applied.
+        let t = Tolerance {
+            abs: 0.0,
+            rel: 0.0,
+            seconds: 1.0,
+        };
+        assert_eq!(
+            ValueRule::applicable(&DataType::String, t),
+            (
+                None,
+                Some("`seconds` applies to dates, times, datetimes and durations")
+            )
+        );
+        assert_eq!(ValueRule::applicable(&DataType::Date, t), (Some(t), None));
+        let both = Tolerance { abs: 0.5, ..t };
+        assert_eq!(
+            ValueRule::applicable(&DataType::Float64, both),
+            (
+                Some(Tolerance {
+                    seconds: 0.0,
+                    ..both
+                }),
+                Some("`seconds` applies to dates, times, datetimes and durations")
+            )
+        );
+        assert_eq!(
+            ValueRule::applicable(&DataType::Boolean, both).1,
+            Some("`seconds` applies to dates, times, datetimes and durations")
+        );
+        assert_eq!(
+            ValueRule::applicable(
+                &DataType::String,
+                Tolerance {
+                    seconds: 0.0,
+                    ..both
+                }
+            ),
+            (None, Some("`abs` and `rel` apply to numbers"))
+        );
         assert!(!ValueRule::Exact.sized(&DataType::Int64));
     }
 }

@@ -4,6 +4,7 @@
 use polars::prelude::*;
 
 use super::DiffError;
+use super::rule::ValueRule;
 use super::widen;
 use crate::config::Table;
 use crate::model::{ColumnType, SchemaDiff, Side, TypeChange};
@@ -99,6 +100,12 @@ pub fn compared_columns(
         } else {
             continue;
         };
+        if let Some(&t) = table.tolerance.get(name)
+            && let (_, Some(applies)) = ValueRule::applicable(as_type.as_ref().unwrap_or(bt), t)
+        {
+            let dtype = as_type.as_ref().unwrap_or(bt).to_string();
+            schema.unapplied.push((name.clone(), dtype, applies));
+        }
         compared.push(Compared {
             name: name.clone(),
             as_type,

@@ -242,6 +242,14 @@ impl TableReport {
                 format!("{setting} names `{name}`, a column neither side has: it applies to nothing{hint}"),
             ));
         }
+        for (column, dtype, applies) in &self.schema.unapplied {
+            notes.push(Finding::note(
+                Subject::Column(column.clone()),
+                format!(
+                    "column `{column}`: its tolerance does not apply: the column is compared as {dtype}, and {applies}; its values were compared exactly"
+                ),
+            ));
+        }
         for c in self.schema.changed.iter().filter(|_| distribution) {
             notes.push(Finding::note(
                 Subject::Schema,

@@ -451,6 +451,11 @@ pub struct SchemaDiff {
     /// typo, several names in one `--ignore`, a column gone from both):
     /// they apply to nothing, which a note says. (setting, name)
     pub unknown: Vec<(&'static str, String)>,
+    /// Compared columns with a tolerance that does not apply to the type
+    /// they are compared in (a `seconds` tolerance on text): their values
+    /// were compared exactly, which a note says. (column, type, what the
+    /// tolerance applies to)
+    pub unapplied: Vec<(String, String, &'static str)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -68,8 +68,18 @@ pub fn compare_exact(
     };
     report.compared_columns = compared.len();
     if table.key.is_empty() {
+        // Rows match on their text as the string options leave it, as
+        // the local engine matches them.
+        let text = |i: usize, e: String| match ValueRule::of(
+            &polars_type(&compared[i].1),
+            None,
+            table.strings,
+        ) {
+            ValueRule::Strings { trim, ignore_case } => normal_text(&e, trim, ignore_case),
+            _ => e,
+        };
         let exprs: Vec<[String; 2]> = (0..compared.len())
-            .map(|i| [cast("b", i), cast("h", i)])
+            .map(|i| [text(i, cast("b", i)), text(i, cast("h", i))])
             .collect();
         compare_multiset(spark, &compared, &exprs, &mut report)?;
         return Ok(report);
@@ -221,7 +231,8 @@ fn summarize(
             dtype: dtype.clone(),
             mismatches,
             samples: Vec::new(),
-            tolerance: tolerance(i),
+            tolerance: tolerance(i)
+                .and_then(|t| ValueRule::applicable(&polars_type(&compared[i].1), t).0),
             max_abs_diff: None,
             max_rel_diff: None,
             all_null: None,
@@ -244,6 +255,21 @@ fn summarize(
     permutations_and_renames(spark, compared, renames, report, &differs)
 }
 
+/// Text `x` as the string options compare it: trimmed of Unicode white
+/// space (as Rust's `trim`) and/or lower-cased.
+fn normal_text(x: &str, trim: bool, ignore_case: bool) -> String {
+    let x = if trim {
+        format!("regexp_replace({x}, '(?U)^\\\\s+|\\\\s+$', '')")
+    } else {
+        x.to_string()
+    };
+    if ignore_case {
+        format!("lower({x})")
+    } else {
+        x
+    }
+}
+
 /// Spark's integer types.
 const INTEGERS: [&str; 4] = ["tinyint", "smallint", "int", "bigint"];
 /// Candidate pairs checked in one query, at most: column permutations
@@ -257,22 +283,11 @@ fn value_differs(i: usize, rule: &ValueRule, dtype: &str) -> String {
     let raw = format!("NOT ({b} <=> {h})");
     match *rule {
         ValueRule::Exact => raw,
-        ValueRule::Strings { trim, ignore_case } => {
-            let normal = |x: &str| {
-                // Unicode white space, as Rust's `trim`.
-                let x = if trim {
-                    format!("regexp_replace({x}, '(?U)^\\\\s+|\\\\s+$', '')")
-                } else {
-                    x.to_string()
-                };
-                if ignore_case {
-                    format!("lower({x})")
-                } else {
-                    x
-                }
-            };
-            format!("NOT ({} <=> {})", normal(&b), normal(&h))
-        }
+        ValueRule::Strings { trim, ignore_case } => format!(
+            "NOT ({} <=> {})",
+            normal_text(&b, trim, ignore_case),
+            normal_text(&h, trim, ignore_case)
+        ),
         ValueRule::Seconds(seconds) => {
             // Seconds per unit of a date or timestamp read as a number.
             let unit = match dtype {

@@ -679,6 +679,117 @@ fn a_spec_takes_tolerances_string_options_and_delimiters() {
 }
 
 #[test]
+fn a_tolerance_that_does_not_apply_to_the_column_type_says_so() {
+    // A `seconds` tolerance on timestamps a CSV file holds as text did
+    // nothing, and the report said nothing (its JSON even listed it).
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,ts,n\n1,2024-01-01 10:00:00,1\n");
+    write(d.path(), "new.csv", "id,ts,n\n1,2024-01-01 10:00:00.5,1\n");
+    let spec = "[[table]]\nname = \"t\"\nbase = \"old.csv\"\nhead = \"new.csv\"\nkey = [\"id\"]\n[table.tolerance]\nts = { seconds = 1 }\nn = { abs = 0.5, seconds = 1 }\n";
+    write(d.path(), "pairs.toml", spec);
+    let r = compare(d.path(), &["--spec", "pairs.toml"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let note = "column `ts`: its tolerance does not apply: the column is compared as str, and `seconds` applies to dates, times, datetimes and durations; its values were compared exactly";
+    assert!(r.stdout.contains(note), "{}", r.stdout);
+    let t = table(&r.json, "t");
+    let findings = t["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["message"] == note && f["regression"] == false),
+        "{findings:?}"
+    );
+    let column = |name: &str| {
+        t["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    // The report claims only what applied.
+    assert_eq!(column("ts")["tolerance"], Value::Null, "{t}");
+    assert_eq!(column("n")["tolerance"]["abs"], 0.5, "{t}");
+    assert_eq!(column("n")["tolerance"]["seconds"], 0.0, "{t}");
+    assert!(
+        r.stdout
+            .contains("column `n`: its tolerance does not apply"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_tolerance_that_can_never_apply_is_an_error_in_the_spec() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,v\n1,1.0\n");
+    write(d.path(), "new.csv", "id,v\n1,1.05\n");
+    let head = "[[table]]\nname = \"t\"\nbase = \"old.csv\"\nhead = \"new.csv\"\n";
+    // Each error points at the setting (the table of string options at
+    // its header).
+    for (settings, message, line) in [
+        (
+            "key = [\"id\"]\n[table.tolerance]\nid = { abs = 1 }\n",
+            "the tolerance of `id` is on a key column",
+            7,
+        ),
+        (
+            "key = [\"id\"]\nignore = [\"v\"]\n[table.tolerance]\nv = { abs = 1 }\n",
+            "the tolerance of `v` is on an ignored column",
+            8,
+        ),
+        (
+            "[table.tolerance]\nv = { abs = 1 }\n",
+            "the tolerance of `v` needs `key`",
+            6,
+        ),
+        (
+            "compare = \"distribution\"\n[table.tolerance]\nv = { abs = 1 }\n",
+            "the tolerance of `v` applies only to exact tables",
+            7,
+        ),
+        (
+            "compare = \"distribution\"\n[table.strings]\ntrim = true\n",
+            "[table.strings] applies only to exact tables",
+            6,
+        ),
+    ] {
+        write(d.path(), "pairs.toml", &format!("{head}{settings}"));
+        let r = compare(d.path(), &["--spec", "pairs.toml"]);
+        assert_eq!(r.code, 2, "{settings}: {}", r.stdout);
+        assert!(r.stderr.contains(message), "{settings}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("pairs.toml:{line}:")),
+            "{settings}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn string_options_apply_to_a_keyless_table() {
+    // A keyless table's rows matched on their text as written, whatever
+    // [table.strings] said.
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "code,v\nAB,1\ncd,2\n");
+    write(d.path(), "new.csv", "code,v\nab ,1\nCD,2\n");
+    let spec = "[[table]]\nname = \"t\"\nbase = \"old.csv\"\nhead = \"new.csv\"\n[table.strings]\ntrim = true\nignore_case = true\n";
+    write(d.path(), "pairs.toml", spec);
+    let r = compare(d.path(), &["--spec", "pairs.toml"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(table(&r.json, "t")["rows"]["matched"], 2);
+    write(
+        d.path(),
+        "strict.toml",
+        &spec.replace("ignore_case = true\n", ""),
+    );
+    let r = compare(d.path(), &["--spec", "strict.toml"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(table(&r.json, "t")["rows"]["missing"], 2);
+}
+
+#[test]
 fn string_options_apply_to_keys_only_when_asked() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "old.csv", "code,v\nAB,1\ncd,2\n");

@@ -677,10 +677,21 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
             .tolerance
             .insert(column.into(), Tolerance { abs, rel, seconds });
     }
+    // A tolerance that does not apply to text: a note on both engines.
+    table.tolerance.insert(
+        "name".into(),
+        Tolerance {
+            abs: 0.0,
+            rel: 0.0,
+            seconds: 1.0,
+        },
+    );
     let local = swimlane::diff::compare_exact(&table, &base, &head).unwrap();
     let remote =
         spark::compare_exact(&spark, &table, b.to_str().unwrap(), h.to_str().unwrap()).unwrap();
     assert_eq!(remote.rows, local.rows);
+    assert_eq!(remote.schema.unapplied, local.schema.unapplied);
+    assert_eq!(local.schema.unapplied.len(), 1, "{:?}", local.schema);
     assert_eq!(remote.swapped, local.swapped);
     assert_eq!(remote.renamed, local.renamed);
     let names = |cols: &[swimlane::model::ColumnType]| -> Vec<String> {
@@ -730,6 +741,26 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
     assert_eq!(
         local.renamed,
         [("kept".to_string(), "kept_renamed".to_string())]
+    );
+    // Keyless, rows match on their text as the string options leave it,
+    // on both engines.
+    let mut keyless = table.clone();
+    keyless.key.clear();
+    keyless.tolerance.clear();
+    keyless.ignore = ["amount", "qty", "at", "a", "b", "kept", "kept_renamed"]
+        .map(String::from)
+        .to_vec();
+    let local = swimlane::diff::compare_exact(&keyless, &base, &head).unwrap();
+    let remote =
+        spark::compare_exact(&spark, &keyless, b.to_str().unwrap(), h.to_str().unwrap()).unwrap();
+    assert_eq!(remote.rows, local.rows);
+    // Only the names that differ beyond case and white space are missing.
+    let other = (0..2_000).filter(|i| i % 7 == 3).count() as u64;
+    assert_eq!(
+        local.rows.as_ref().map(|r| r.missing),
+        Some(other),
+        "{:?}",
+        local.rows
     );
 }
 
