@@ -231,6 +231,12 @@ impl TableReport {
         for n in &self.key_notes {
             notes.push(Finding::note(Subject::Table, n.clone()));
         }
+        if self.rows.is_some_and(|r| r.base == 0 && r.head == 0) && self.error.is_none() {
+            notes.push(Finding::note(
+                Subject::Table,
+                "both sides have no rows: no value was compared".into(),
+            ));
+        }
         for (setting, name) in &self.schema.unknown {
             let hint = if *setting == "ignore" && name.contains(',') {
                 " (one column per --ignore: repeat it for several)"

@@ -379,6 +379,12 @@ pub fn validation_line(r: &RunReport) -> Option<String> {
         ),
         None => String::new(),
     };
+    if v.rows_total == 0 {
+        // No "100%" of nothing: a migration of empty tables proved nothing.
+        return Some(format!(
+            "validated: no rows (every table is empty on both sides){sampled}"
+        ));
+    }
     Some(format!(
         "validated: {} of rows ({} of {}), {} of cells ({} of {}{not_compared}){sampled}",
         percent(v.row_rate()),

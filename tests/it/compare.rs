@@ -679,6 +679,30 @@ fn a_spec_takes_tolerances_string_options_and_delimiters() {
 }
 
 #[test]
+fn two_empty_tables_are_not_called_100_percent_validated() {
+    // Header-only files on both sides said "validated: 100.00% of rows (0
+    // of 0)": a migration that moved nothing looked proven.
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,v\n");
+    write(d.path(), "new.csv", "id,v\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "id"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("100.00%"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("validated: no rows (every table is empty on both sides)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("both sides have no rows: no value was compared"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn a_tolerance_that_does_not_apply_to_the_column_type_says_so() {
     // A `seconds` tolerance on timestamps a CSV file holds as text did
     // nothing, and the report said nothing (its JSON even listed it).
