@@ -16,9 +16,11 @@ use rayon::prelude::*;
 
 use crate::config::{Declared, show_delimiter as show};
 
+mod dates;
 mod fields;
 mod values;
 
+use dates::Temporal;
 use fields::{Fields, Next};
 
 #[derive(Debug, thiserror::Error)]
@@ -128,12 +130,21 @@ struct Seen {
     wide_int: bool,
     float: bool,
     text: bool,
+    /// ISO dates, datetimes without a zone, and instants with one
+    /// (`dates.rs`).
+    date: bool,
+    naive: bool,
+    utc: bool,
 }
 
 impl Seen {
     /// No value seen: the column has no type of its own.
     fn is_empty(&self) -> bool {
-        !(self.boolean || self.int || self.wide_int || self.float || self.text)
+        !(self.boolean || self.int || self.wide_int || self.float || self.text || self.temporal())
+    }
+
+    fn temporal(&self) -> bool {
+        self.date || self.naive || self.utc
     }
 
     fn merge(&mut self, o: Seen) {
@@ -142,11 +153,27 @@ impl Seen {
         self.wide_int |= o.wide_int;
         self.float |= o.float;
         self.text |= o.text;
+        self.date |= o.date;
+        self.naive |= o.naive;
+        self.utc |= o.utc;
     }
 
     /// polars' rules: one kind of value gives its type, integers with
-    /// floats give floats, anything else (or no value at all) text.
+    /// floats give floats, anything else (or no value at all) text. Dates
+    /// are dates; datetimes without a zone (with or without dates among
+    /// them, read as their midnight) naive datetimes; instants UTC ones;
+    /// any other mix text.
     fn dtype(self) -> DataType {
+        if self.temporal() {
+            let other = self.boolean || self.int || self.wide_int || self.float || self.text;
+            let us = TimeUnit::Microseconds;
+            return match (other, self.date, self.naive, self.utc) {
+                (false, true, false, false) => DataType::Date,
+                (false, _, true, false) => DataType::Datetime(us, None),
+                (false, false, false, true) => DataType::Datetime(us, Some(TimeZone::UTC)),
+                _ => DataType::String,
+            };
+        }
         let kinds = [self.boolean, self.int, self.wide_int, self.float, self.text];
         match (kinds.iter().filter(|k| **k).count(), self) {
             (1, Seen { boolean: true, .. }) => DataType::Boolean,
@@ -221,7 +248,12 @@ impl Seen {
                 } else if is_float(field) {
                     self.float = true;
                 } else {
-                    self.text = true;
+                    match dates::parse(field) {
+                        Some(Temporal::Date(_)) => self.date = true,
+                        Some(Temporal::Naive(_)) => self.naive = true,
+                        Some(Temporal::Utc(_)) => self.utc = true,
+                        None => self.text = true,
+                    }
                 }
             }
             _ if field.eq_ignore_ascii_case(b"true") || field.eq_ignore_ascii_case(b"false") => {
@@ -426,9 +458,22 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
     }
     let columns = checked.schema.len();
     let parse = CsvParseOptions::default().with_separator(delimiter);
+    // Dates and times read as text, then parsed as the checking pass typed
+    // them: polars' own date parsing takes other layouts.
+    let as_text: Schema = checked
+        .schema
+        .iter()
+        .map(|(n, t)| {
+            let t = match t {
+                DataType::Date | DataType::Datetime(..) => DataType::String,
+                t => t.clone(),
+            };
+            Field::new(n.clone(), t)
+        })
+        .collect();
     let df = CsvReadOptions::default()
         .with_has_header(true)
-        .with_schema(Some(Arc::new(checked.schema)))
+        .with_schema(Some(Arc::new(as_text)))
         .with_parse_options(parse)
         .into_reader_with_file_handle(std::io::Cursor::new(&bytes[..]))
         .finish()
@@ -451,17 +496,19 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
                 declared,
             }
         })?;
+    let syntax = |message| CsvError::Syntax {
+        path: path.to_path_buf(),
+        line: 1,
+        message,
+        declared,
+    };
+    let df = values::temporal_from_text(df, &checked.schema).map_err(syntax)?;
     // With one column, a blank line is a record of one empty field (RFC
     // 4180; DuckDB reads it so): polars' null is that field.
     if columns == 1 {
         return Ok(df);
     }
-    without_blank_lines(df, checked.rows, &checked.blank).map_err(|message| CsvError::Syntax {
-        path: path.to_path_buf(),
-        line: 1,
-        message,
-        declared,
-    })
+    without_blank_lines(df, checked.rows, &checked.blank).map_err(syntax)
 }
 
 /// `df` without the rows of nulls polars reads for blank lines, which in a
@@ -1079,6 +1126,99 @@ mod tests {
         // Header only: no rows, every column text.
         let df = read_text("id,x\n", b',').unwrap();
         assert_eq!((df.height(), df.width()), (0, 2));
+    }
+
+    #[test]
+    fn iso_dates_and_times_read_as_dates_and_datetimes() {
+        // A CSV column of timestamps was text: a `seconds` tolerance could
+        // not apply to it, and a distribution table tested its instants as
+        // categories.
+        let text = "d,t,z,other,q\n\
+                    2024-01-31,2024-01-31 10:00:00.5,2024-01-31T10:00:00Z,2024-01-31,\"2024-01-31\"\n\
+                    ,2024-02-01,2024-01-31T12:00:00+02:00,2024-02-30,\"2024-02-01\"\n";
+        let us = TimeUnit::Microseconds;
+        // chrono's parse of the same text: the oracle for the values.
+        let parsed = |values: &[Option<&str>], t: DataType| {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+            let v: Vec<Option<i64>> = values
+                .iter()
+                .map(|v| {
+                    v.map(|v| match t {
+                        DataType::Date => {
+                            let d = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").unwrap();
+                            (d - epoch).num_days()
+                        }
+                        _ => chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S%.f")
+                            .unwrap()
+                            .and_utc()
+                            .timestamp_micros(),
+                    })
+                })
+                .collect();
+            let physical = Series::new("x".into(), v);
+            match t {
+                DataType::Date => physical.cast(&DataType::Int32).unwrap().cast(&t).unwrap(),
+                _ => physical.cast(&t).unwrap(),
+            }
+        };
+        let check = |df: &DataFrame| {
+            let types: Vec<DataType> = df.dtypes();
+            let utc = DataType::Datetime(us, Some(TimeZone::UTC));
+            let naive = DataType::Datetime(us, None);
+            assert_eq!(
+                types,
+                [
+                    DataType::Date,
+                    naive.clone(),
+                    utc.clone(),
+                    DataType::String,
+                    DataType::String
+                ]
+            );
+            let column = |name: &str| df.column(name).unwrap().as_materialized_series().clone();
+            let d = parsed(&[Some("2024-01-31"), None], DataType::Date);
+            assert!(column("d").equals_missing(&d), "{df}");
+            let t = parsed(
+                &[Some("2024-01-31 10:00:00.5"), Some("2024-02-01 00:00:00")],
+                naive,
+            );
+            assert!(column("t").equals_missing(&t), "{df}");
+            let z = parsed(
+                &[Some("2024-01-31 10:00:00"), Some("2024-01-31 10:00:00")],
+                utc,
+            );
+            assert!(column("z").equals_missing(&z), "{df}");
+        };
+        // Parsed here, a piece per core.
+        check(&read_text(text, b',').unwrap());
+        // And where polars reads the file (a column of 128-bit integers,
+        // which the fast pass leaves to it).
+        let wide: Vec<String> = text
+            .lines()
+            .zip(["w", "1", "99999999999999999999"])
+            .map(|(line, w)| format!("{line},{w}\n"))
+            .collect();
+        let df = read_text(&wide.concat(), b',').unwrap();
+        assert_eq!(df.column("w").unwrap().dtype(), &DataType::Int128);
+        check(&df.drop("w").unwrap());
+        // One column: polars reads it.
+        let df = read_text("d\n2024-01-31\n2024-02-01\n", b',').unwrap();
+        let d = parsed(&[Some("2024-01-31"), Some("2024-02-01")], DataType::Date);
+        assert!(
+            df.column("d")
+                .unwrap()
+                .as_materialized_series()
+                .equals_missing(&d)
+        );
+        // Naive and zoned instants, or dates and instants, together: text.
+        for mix in [
+            "2024-01-31\n2024-01-31T10:00:00Z\n",
+            "2024-01-31 10:00\n2024-01-31T10:00:00Z\n",
+            "2024-01-31\n7\n",
+        ] {
+            let df = read_text(&format!("a,b\n{}", mix.replace('\n', ",1\n")), b',').unwrap();
+            assert_eq!(df.column("a").unwrap().dtype(), &DataType::String, "{mix}");
+        }
     }
 
     #[test]

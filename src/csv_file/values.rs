@@ -16,6 +16,7 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::dates::{self, Temporal};
 use super::fields::{Fields, Next};
 
 /// One column's values as they are parsed.
@@ -24,6 +25,10 @@ enum Builder {
     Float(PrimitiveChunkedBuilder<Float64Type>),
     Bool(BooleanChunkedBuilder),
     Text(StringChunkedBuilder),
+    /// Days since 1970-01-01.
+    Date(PrimitiveChunkedBuilder<Int32Type>),
+    /// Microseconds, in the column's zone (none or UTC).
+    Datetime(PrimitiveChunkedBuilder<Int64Type>, Option<TimeZone>),
 }
 
 impl Builder {
@@ -35,6 +40,10 @@ impl Builder {
             DataType::Float64 => Builder::Float(PrimitiveChunkedBuilder::new(name, capacity)),
             DataType::Boolean => Builder::Bool(BooleanChunkedBuilder::new(name, capacity)),
             DataType::String => Builder::Text(StringChunkedBuilder::new(name, capacity)),
+            DataType::Date => Builder::Date(PrimitiveChunkedBuilder::new(name, capacity)),
+            DataType::Datetime(TimeUnit::Microseconds, zone) => {
+                Builder::Datetime(PrimitiveChunkedBuilder::new(name, capacity), zone.clone())
+            }
             _ => return None,
         })
     }
@@ -52,6 +61,17 @@ impl Builder {
             Builder::Bool(b) if f.eq_ignore_ascii_case(b"false") => b.append_value(false),
             Builder::Bool(b) if f.is_empty() => b.append_null(),
             Builder::Bool(_) => return None,
+            Builder::Date(b) if f.is_empty() => b.append_null(),
+            Builder::Date(b) => match dates::parse(f)? {
+                Temporal::Date(days) => b.append_value(days),
+                _ => return None,
+            },
+            Builder::Datetime(b, _) if f.is_empty() => b.append_null(),
+            Builder::Datetime(b, zone) => match (dates::parse(f)?, zone) {
+                (t @ (Temporal::Date(_) | Temporal::Naive(_)), None)
+                | (t @ Temporal::Utc(_), Some(_)) => b.append_value(dates::micros(t)),
+                _ => return None,
+            },
             Builder::Text(b) if f.is_empty() => b.append_null(),
             // SAFETY: the piece holding `f` was checked to be UTF-8, and
             // `f` is cut at ASCII delimiters and line ends.
@@ -93,6 +113,11 @@ impl Builder {
             Builder::Float(b) => b.finish().into_series(),
             Builder::Bool(b) => b.finish().into_series(),
             Builder::Text(b) => b.finish().into_series(),
+            Builder::Date(b) => b.finish().into_date().into_series(),
+            Builder::Datetime(b, zone) => b
+                .finish()
+                .into_datetime(TimeUnit::Microseconds, zone)
+                .into_series(),
         }
     }
 }
@@ -203,6 +228,30 @@ pub(super) fn read(
     )
     .ok()?;
     (df.height() as u64 == rows).then_some(df)
+}
+
+/// `df`'s columns that `schema` types as dates or datetimes, read as
+/// text (by polars, when it reads the file), parsed as the checking pass
+/// typed them; an error names a value that does not parse (which the
+/// checking pass would have typed as text).
+pub(super) fn temporal_from_text(df: DataFrame, schema: &Schema) -> Result<DataFrame, String> {
+    let mut columns = df.into_columns();
+    for (column, field) in columns.iter_mut().zip(schema.iter_fields()) {
+        if !matches!(field.dtype(), DataType::Date | DataType::Datetime(..)) {
+            continue;
+        }
+        let text = column.str().map_err(|e| e.to_string())?;
+        let mut builder = Builder::new(&field, text.len()).ok_or("a temporal column")?;
+        for v in text.iter() {
+            match v {
+                None => builder.push(b""),
+                Some(v) => builder.push(v.as_bytes()),
+            }
+            .ok_or_else(|| format!("`{}` is not a value of {}", v.unwrap_or(""), field.dtype()))?;
+        }
+        *column = builder.finish().into_column();
+    }
+    DataFrame::new_infer_height(columns).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

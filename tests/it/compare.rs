@@ -704,11 +704,21 @@ fn two_empty_tables_are_not_called_100_percent_validated() {
 
 #[test]
 fn a_tolerance_that_does_not_apply_to_the_column_type_says_so() {
-    // A `seconds` tolerance on timestamps a CSV file holds as text did
-    // nothing, and the report said nothing (its JSON even listed it).
+    // A `seconds` tolerance on timestamps a CSV file held as text did
+    // nothing, and the report said nothing (its JSON even listed it). ISO
+    // timestamps are now read as such (below); these, with a zone's name,
+    // are text.
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "old.csv", "id,ts,n\n1,2024-01-01 10:00:00,1\n");
-    write(d.path(), "new.csv", "id,ts,n\n1,2024-01-01 10:00:00.5,1\n");
+    write(
+        d.path(),
+        "old.csv",
+        "id,ts,n\n1,2024-01-01 10:00:00 CET,1\n",
+    );
+    write(
+        d.path(),
+        "new.csv",
+        "id,ts,n\n1,2024-01-01 10:00:00.5 CET,1\n",
+    );
     let spec = "[[table]]\nname = \"t\"\nbase = \"old.csv\"\nhead = \"new.csv\"\nkey = [\"id\"]\n[table.tolerance]\nts = { seconds = 1 }\nn = { abs = 0.5, seconds = 1 }\n";
     write(d.path(), "pairs.toml", spec);
     let r = compare(d.path(), &["--spec", "pairs.toml"]);
@@ -742,6 +752,39 @@ fn a_tolerance_that_does_not_apply_to_the_column_type_says_so() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn a_seconds_tolerance_applies_to_iso_timestamps_in_csv() {
+    // CSV timestamps were text, so `seconds` could not apply to them.
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "old.csv",
+        "id,ts,day\n1,2024-01-01 10:00:00,2024-01-01\n2,2024-01-01T11:00:00,2024-01-02\n",
+    );
+    write(
+        d.path(),
+        "new.csv",
+        "id,ts,day\n1,2024-01-01 10:00:00.5,2024-01-01\n2,2024-01-01T11:00:03,2024-01-02\n",
+    );
+    let spec = "[[table]]\nname = \"t\"\nbase = \"old.csv\"\nhead = \"new.csv\"\nkey = [\"id\"]\n[table.tolerance]\nts = { seconds = 1 }\n";
+    write(d.path(), "pairs.toml", spec);
+    let r = compare(d.path(), &["--spec", "pairs.toml"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let t = table(&r.json, "t");
+    let ts = &t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ts")
+        .unwrap()
+        .clone();
+    assert_eq!(ts["type"], "datetime[μs]", "{t}");
+    // Half a second is within the tolerance; three seconds are not.
+    assert_eq!(ts["mismatches"], 1, "{t}");
+    assert_eq!(ts["tolerance"]["seconds"], 1.0, "{t}");
+    assert!(!r.stdout.contains("does not apply"), "{}", r.stdout);
 }
 
 #[test]

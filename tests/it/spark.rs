@@ -1829,3 +1829,101 @@ fn empty_csv_columns_dates_as_timestamps_and_emptied_tables_agree_on_both_engine
         );
     }
 }
+
+/// ISO dates, datetimes without a zone (with `T` or a space, fractions,
+/// dates among them) and instants with `Z` or an offset, in CSV: read as
+/// dates and times on both engines (Spark told the local schema), and
+/// compared alike, within a `seconds` tolerance.
+#[test]
+fn iso_dates_and_times_in_csv_compare_alike_on_both_engines() {
+    let Some(remote) = remote() else { return };
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 3, 1)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    let row = |i: i64, head: bool| -> String {
+        let day = start.date() + chrono::Duration::days(i % 40 + i64::from(head && i % 50 == 1));
+        let mut t = start + chrono::Duration::seconds(i * 61);
+        if head && i % 30 == 2 {
+            t += chrono::Duration::seconds(5);
+        }
+        if head && i % 30 == 3 {
+            t += chrono::Duration::milliseconds(500);
+        }
+        let t = match i % 10 {
+            0 if !(head && i % 30 == 3) => t.format("%Y-%m-%d").to_string(),
+            1 | 3 | 5 => t.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+            _ => t.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+        };
+        let mut z = start + chrono::Duration::minutes(i);
+        if head && i % 20 == 5 {
+            z += chrono::Duration::hours(1);
+        }
+        let z = if head && i % 20 == 4 {
+            (z + chrono::Duration::hours(2))
+                .format("%Y-%m-%dT%H:%M:%S+02:00")
+                .to_string()
+        } else {
+            z.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        };
+        format!("{i},{day},{t},{z}\n")
+    };
+    for (file, head) in [("b.csv", false), ("h.csv", true)] {
+        let rows: String = (0..200).map(|i| row(i, head)).collect();
+        fs::write(dir.join(file), format!("id,d,t,z\n{rows}")).unwrap();
+    }
+    fs::write(
+        dir.join("pairs.toml"),
+        "[[table]]\nname = \"t\"\nbase = \"b.csv\"\nhead = \"h.csv\"\nkey = [\"id\"]\n[table.tolerance]\nt = { seconds = 1 }\n",
+    )
+    .unwrap();
+    let expected = [
+        ("d", (0..200).filter(|i| i % 50 == 1).count()),
+        ("t", (0..200).filter(|i| i % 30 == 2).count()),
+        ("z", (0..200).filter(|i| i % 20 == 5).count()),
+    ];
+    for engine in ["local", "spark"] {
+        let out = format!("{engine}.json");
+        let (code, text) = swimlane_on(
+            dir,
+            &remote,
+            &[
+                "compare",
+                "--spec",
+                "pairs.toml",
+                "--engine",
+                engine,
+                "--json",
+                &out,
+                "-q",
+            ],
+        );
+        assert_eq!(code, 1, "{engine}: {text}");
+        let doc: Value =
+            serde_json::from_str(&fs::read_to_string(dir.join(&out)).unwrap()).unwrap();
+        let t = &doc["tables"][0];
+        assert_eq!(t["rows"]["matched"], 200, "{engine}: {t}");
+        assert_eq!(
+            t["schema"]["changed"],
+            serde_json::json!([]),
+            "{engine}: {t}"
+        );
+        for (name, mismatches) in expected {
+            let c = t["columns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["name"] == name)
+                .unwrap_or_else(|| panic!("{engine}: no column {name}: {t}"));
+            assert_eq!(c["mismatches"], mismatches as u64, "{engine} {name}: {c}");
+            assert!(
+                ["date", "datetime", "timestamp"]
+                    .iter()
+                    .any(|k| c["type"].as_str().unwrap().starts_with(k)),
+                "{engine} {name}: {c}"
+            );
+        }
+    }
+}
