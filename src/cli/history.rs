@@ -280,7 +280,7 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         }
     }
     let mut doc = json!({
-        "tables": tables.iter().map(|(n, p)| json!({"name": n, "row_count": p.row_count})).collect::<Vec<_>>(),
+        "tables": tables.iter().map(|(n, p)| crate::report::json::profile_value(n, p)).collect::<Vec<_>>(),
     });
     let mut code = EXIT_PASS;
     if let Some((config, store)) = history {

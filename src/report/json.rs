@@ -204,6 +204,18 @@ struct TopOut<'a> {
     share: f64,
 }
 
+/// A table's profile as `swimlane profile --json` writes it: `name`, then
+/// what a report's `tables[].profile` holds for one side.
+pub fn profile_value(name: &str, p: &crate::model::profile::Profile) -> Value {
+    let mut v = serde_json::json!({ "name": name });
+    if let (Some(out), Ok(Value::Object(fields))) =
+        (v.as_object_mut(), serde_json::to_value(profile_out(p)))
+    {
+        out.extend(fields);
+    }
+    v
+}
+
 fn profile_out(p: &crate::model::profile::Profile) -> ProfileOut<'_> {
     ProfileOut {
         row_count: p.row_count,

@@ -873,6 +873,57 @@ fn profile_reads_semicolon_and_tab_delimited_files() {
     }
 }
 
+#[test]
+fn profile_json_holds_the_profiles_not_only_row_counts() {
+    // `profile --json` promised the profiles and wrote each table's name
+    // and row count only.
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::write(
+        dir.join("t.csv"),
+        "id,day,v,s\n1,2024-01-01,1.5,a\n2,2024-01-03,2.5,\n3,,3.5,a\n",
+    )
+    .unwrap();
+    let o = swimlane(dir, &["profile", "t.csv", "--json", "p.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("p.json")).unwrap()).unwrap();
+    let t = &doc["tables"][0];
+    assert_eq!(
+        (t["name"].as_str(), t["row_count"].as_u64()),
+        (Some("t"), Some(3)),
+        "{t}"
+    );
+    let column = |name: &str| {
+        t["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no {name}: {t}"))
+            .clone()
+    };
+    let v = column("v");
+    assert_eq!(
+        (v["min"].as_f64(), v["max"].as_f64()),
+        (Some(1.5), Some(3.5)),
+        "{v}"
+    );
+    assert_eq!(v["p50"].as_f64(), Some(2.5), "{v}");
+    // A CSV column of ISO dates is profiled as dates (days since 1970).
+    let day = column("day");
+    assert_eq!(day["type"], "date", "{day}");
+    assert_eq!(
+        (day["min"].as_f64(), day["max"].as_f64()),
+        (Some(19_723.0), Some(19_725.0)),
+        "{day}"
+    );
+    assert_eq!(day["null_count"], 1, "{day}");
+    let s = column("s");
+    assert_eq!(s["top"][0]["value"], "a", "{s}");
+    assert_eq!(s["top"][0]["count"], 2, "{s}");
+}
+
 /// Day `day` of a `plays` table whose only movements are the ones the
 /// dashboard should flag: `thumb` 1% null until day 30, then 20% (its
 /// `null_count` and `null_fraction`); `score` steady at 0..599 (its `max`
