@@ -54,10 +54,11 @@ pub fn main(args: &InitArgs) -> u8 {
         eprintln!("error: cannot write {}: {e}", args.config.display());
         return EXIT_ERROR;
     }
+    let n = plan.tables.len() as u64;
     println!(
-        "wrote {} with {} tables:",
+        "wrote {} with {n} {}:",
         args.config.display(),
-        plan.tables.len()
+        crate::model::plural(n, "table", "tables")
     );
     for t in &plan.tables {
         let key = if t.key.is_empty() {

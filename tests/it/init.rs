@@ -260,3 +260,19 @@ db.commit()
         run.describe()
     );
 }
+
+#[test]
+fn init_says_one_table_not_one_tables() {
+    // "wrote swimlane.toml with 1 tables:"
+    let repo = TestRepo::empty();
+    repo.write(
+        "etl.py",
+        "import os, shutil, sys\nshutil.copy(os.path.join(sys.argv[1], 'plays.csv'), os.path.join(sys.argv[2], 'plays.csv'))\n",
+    );
+    repo.write("facts/plays.csv", &facts());
+    repo.commit("pipeline");
+    let out = init(&repo, &[]);
+    let text = crate::support::output_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("swimlane.toml with 1 table:"), "{text}");
+}
