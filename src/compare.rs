@@ -228,6 +228,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
                 "table `{}` exists in base but not in head",
                 pair.table.name
             ));
+            r.base_only = engine::base_only(&pair.table, (&pair.base.0, &pair.base.1));
             tables.push(r);
             continue;
         }

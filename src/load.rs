@@ -615,6 +615,24 @@ pub fn check_output(dir: &Path, pattern: &str, table: &Table) -> Result<(), Load
     Ok(())
 }
 
+/// The rows and column names of the table `pattern` under `dir`: from
+/// the metadata where it says (Parquet, a DuckDB table), else read.
+pub fn shape(dir: &Path, pattern: &str, table: &Table) -> Result<(u64, Vec<String>), LoadError> {
+    if let Some(on_disk) = OnDisk::open(dir, pattern, table)?
+        && let Some(rows) = on_disk.row_count()
+    {
+        let names = on_disk.schema.iter_names().map(|n| n.to_string()).collect();
+        return Ok((rows, names));
+    }
+    let frame = load(dir, pattern, table)?.frame;
+    let names = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    Ok((frame.height() as u64, names))
+}
+
 /// The files of `pattern` (a file, or a glob of part files) under `out_dir`,
 /// in name order; at least one.
 pub fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadError> {

@@ -108,6 +108,20 @@ pub fn cluster_source(location: &str) -> bool {
         })
 }
 
+/// The rows and cells (columns but the key and ignored ones) of a table
+/// whose head is missing, none of which validated; `None` where they are
+/// not counted here: a table only the cluster sees, a sampled table (its
+/// sample is drawn against head), or one that cannot be read.
+pub(crate) fn base_only(table: &Table, (dir, pattern): (&Path, &str)) -> Option<(u64, u64)> {
+    if cluster_source(pattern) || table.sample.is_some() {
+        return None;
+    }
+    let (rows, names) = load::shape(dir, pattern, table).ok()?;
+    let skipped = |n: &String| table.key.contains(n) || table.ignore.contains(n);
+    let cells = names.iter().filter(|n| !skipped(n)).count() as u64;
+    Some((rows, rows * cells))
+}
+
 /// Compares `table`, base's data at `base` and head's at `head` (each a
 /// directory and a file or glob under it, or a location only the cluster
 /// reads), with `engine`; with `profile`, both sides' profiles too (each
@@ -137,6 +151,7 @@ pub fn compare(
                 Err(e @ (load::LoadError::Missing { .. } | load::LoadError::NoRelation { .. })),
             ) => {
                 report.head_missing = Some(format!("missing in head: {e}"));
+                report.base_only = base_only(table, base);
                 return (report, 0.0);
             }
             (side, Err(e)) => {

@@ -53,7 +53,14 @@ impl TableReport {
         let mut reg =
             |subject: Subject, message: String| f.push(Finding::regression(subject, message));
         if let Some(why) = &self.head_missing {
-            reg(Subject::Table, why.clone());
+            let lost = match self.base_only {
+                Some((rows, _)) if rows > 0 => format!(
+                    ": {rows} {} of base not validated",
+                    plural(rows, "row", "rows")
+                ),
+                _ => String::new(),
+            };
+            reg(Subject::Table, format!("{why}{lost}"));
         }
         for c in &self.schema.removed {
             reg(

@@ -58,6 +58,9 @@ pub struct Validation {
     /// values could not be compared (counted in `cells_total`, never in
     /// `cells_matched`).
     pub cells_not_compared: u64,
+    /// Tables missing in head whose rows could not be counted (so not in
+    /// `rows_total`), which the validation line says.
+    pub tables_uncounted: u64,
 }
 
 impl Validation {
@@ -74,6 +77,7 @@ impl Validation {
             cells_matched: self.cells_matched + o.cells_matched,
             cells_total: self.cells_total + o.cells_total,
             cells_not_compared: self.cells_not_compared + o.cells_not_compared,
+            tables_uncounted: self.tables_uncounted + o.tables_uncounted,
         }
     }
 }
@@ -157,6 +161,10 @@ pub struct TableReport {
     pub error: Option<String>,
     /// Set when head could not produce the table (a regression, not an error).
     pub head_missing: Option<String>,
+    /// A table missing in head: base's rows and cells (its columns but the
+    /// key's), none of which validated; `None` when they could not be
+    /// counted (a table only the cluster sees).
+    pub base_only: Option<(u64, u64)>,
     pub rows: Option<RowCounts>,
     pub schema: SchemaDiff,
     /// Every compared column, with its mismatch count (0 when equal);
@@ -358,6 +366,7 @@ impl TableReport {
             key: key.to_vec(),
             error: None,
             head_missing: None,
+            base_only: None,
             rows: None,
             schema: SchemaDiff::default(),
             columns: Vec::new(),
@@ -388,6 +397,17 @@ impl TableReport {
         if self.compare != CompareMode::Exact || self.error.is_some() {
             return None;
         }
+        // A table head lacks: none of base's rows validated.
+        if self.head_missing.is_some() {
+            let (rows, cells) = self.base_only.unwrap_or((0, 0));
+            return Some(Validation {
+                rows_total: rows,
+                cells_total: cells,
+                cells_not_compared: cells,
+                tables_uncounted: u64::from(self.base_only.is_none()),
+                ..Validation::default()
+            });
+        }
         let rows = self.rows?;
         let rows_total = rows.matched + rows.missing + rows.extra;
         let rows_matched = rows.matched - rows.changed.unwrap_or(0);
@@ -416,6 +436,7 @@ impl TableReport {
             cells_matched,
             cells_total: rows_total * (compared + failed_columns),
             cells_not_compared: rows_total * failed_columns,
+            tables_uncounted: 0,
         })
     }
 

@@ -46,22 +46,32 @@ struct Report<'a> {
 struct ValidationOut {
     rows_matched: u64,
     rows_total: u64,
-    row_rate: f64,
+    /// `null` for no rows: nothing validated, not all of it.
+    row_rate: Option<f64>,
     cells_matched: u64,
     cells_total: u64,
-    cell_rate: f64,
+    cell_rate: Option<f64>,
     cells_not_compared: u64,
+    /// Tables missing in head whose rows could not be counted (left out of
+    /// the totals).
+    #[serde(skip_serializing_if = "no_tables")]
+    tables_not_counted: u64,
+}
+
+fn no_tables(n: &u64) -> bool {
+    *n == 0
 }
 
 fn validation(v: crate::model::Validation) -> ValidationOut {
     ValidationOut {
         rows_matched: v.rows_matched,
         rows_total: v.rows_total,
-        row_rate: v.row_rate(),
+        row_rate: (v.rows_total > 0).then(|| v.row_rate()),
         cells_matched: v.cells_matched,
         cells_total: v.cells_total,
-        cell_rate: v.cell_rate(),
+        cell_rate: (v.cells_total > 0).then(|| v.cell_rate()),
         cells_not_compared: v.cells_not_compared,
+        tables_not_counted: v.tables_uncounted,
     }
 }
 

@@ -370,7 +370,17 @@ pub fn validation_line(r: &RunReport) -> Option<String> {
     let v = r.validation()?;
     let not_compared = match v.cells_not_compared {
         0 => String::new(),
-        n => format!("; {n} not compared: removed or retyped with loss"),
+        n => format!("; {n} not compared: removed, retyped with loss, or in a table head lacks"),
+    };
+    // Tables head lacks whose rows could not be counted (only the cluster
+    // sees them): said, since the rates leave them out.
+    let uncounted = match v.tables_uncounted {
+        0 => String::new(),
+        n => format!(
+            "; {n} {} missing in head, {} rows not counted",
+            crate::model::plural(n, "table", "tables"),
+            crate::model::plural(n, "its", "their")
+        ),
     };
     let sampled = match &r.sample {
         Some(s) => format!(
@@ -381,12 +391,15 @@ pub fn validation_line(r: &RunReport) -> Option<String> {
     };
     if v.rows_total == 0 {
         // No "100%" of nothing: a migration of empty tables proved nothing.
-        return Some(format!(
-            "validated: no rows (every table is empty on both sides){sampled}"
-        ));
+        let what = if v.tables_uncounted == 0 {
+            "no rows (every table is empty on both sides)"
+        } else {
+            "no rows counted"
+        };
+        return Some(format!("validated: {what}{uncounted}{sampled}"));
     }
     Some(format!(
-        "validated: {} of rows ({} of {}), {} of cells ({} of {}{not_compared}){sampled}",
+        "validated: {} of rows ({} of {}), {} of cells ({} of {}{not_compared}){uncounted}{sampled}",
         percent(v.row_rate()),
         v.rows_matched,
         v.rows_total,

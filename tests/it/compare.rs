@@ -83,14 +83,15 @@ fn two_directories_with_a_table_missing_in_head() {
         users["validation"],
         json!({"rows_matched": 2, "rows_total": 5, "row_rate": 0.4, "cells_matched": 5, "cells_total": 10, "cell_rate": 0.5, "cells_not_compared": 0})
     );
-    // The run: users (2/5 rows, 5/10 cells) + events (2/2 rows, 2/2 cells).
+    // The run: users (2/5 rows, 5/10 cells) + events (2/2 rows, 2/2 cells)
+    // + orders, missing in head (0/1 rows, 0/1 cells).
     assert_eq!(r.json["validation"]["rows_matched"], 4);
-    assert_eq!(r.json["validation"]["rows_total"], 7);
+    assert_eq!(r.json["validation"]["rows_total"], 8);
     assert_eq!(r.json["validation"]["cells_matched"], 7);
-    assert_eq!(r.json["validation"]["cells_total"], 12);
+    assert_eq!(r.json["validation"]["cells_total"], 13);
     assert!(
         r.stdout
-            .contains("validated: 57.14% of rows (4 of 7), 58.33% of cells (7 of 12)"),
+            .contains("validated: 50.00% of rows (4 of 8), 53.84% of cells (7 of 13"),
         "{}",
         r.stdout
     );
@@ -676,6 +677,37 @@ fn a_spec_takes_tolerances_string_options_and_delimiters() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("unknown field `trimm`"), "{}", r.stderr);
     assert!(r.stderr.contains("typo.toml:10:1"), "{}", r.stderr);
+}
+
+#[test]
+fn a_table_missing_in_head_counts_its_rows_as_not_validated() {
+    // Two tables, one migrated whole and one lost: "validated: 100.00% of
+    // rows", since the lost table's rows were left out of the totals.
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "a/kept.csv", "id,v\n1,x\n2,y\n3,z\n");
+    write(d.path(), "b/kept.csv", "id,v\n1,x\n2,y\n3,z\n");
+    write(d.path(), "a/lost.csv", "id,v,w\n1,x,1\n2,y,2\n");
+    let r = compare(d.path(), &["a", "b", "--key", "id"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("100.00%"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("validated: 60.00% of rows (3 of 5), 42.85% of cells (3 of 7"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("table `lost` exists in base but not in head: 2 rows of base not validated"),
+        "{}",
+        r.stdout
+    );
+    let v = &r.json["validation"];
+    assert_eq!(
+        (v["rows_matched"].as_u64(), v["rows_total"].as_u64()),
+        (Some(3), Some(5)),
+        "{v}"
+    );
 }
 
 #[test]

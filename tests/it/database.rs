@@ -319,7 +319,10 @@ fn a_database_compared_with_another_pairs_its_tables_by_name() {
     assert_eq!(table(&json, "orders")["rows"]["extra"], 1);
     assert_eq!(
         table(&json, "refunds")["findings"][0]["message"],
-        "table `refunds` exists in base but not in head"
+        format!(
+            "table `refunds` exists in base but not in head: {} rows of base not validated",
+            base.height()
+        )
     );
 }
 

@@ -296,6 +296,24 @@ fn output_missing_in_head_is_a_regression() {
             .unwrap()
             .contains("no output file matches `plays.csv`")
     );
+    // Base's four rows (two columns besides the key) count as not
+    // validated, not as left out.
+    let message = t["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with(": 4 rows of base not validated"),
+        "{message}"
+    );
+    let v = &t["validation"];
+    assert_eq!(
+        (
+            v["rows_matched"].as_u64(),
+            v["rows_total"].as_u64(),
+            v["cells_total"].as_u64()
+        ),
+        (Some(0), Some(4), Some(8)),
+        "{}",
+        r.describe()
+    );
 }
 
 #[test]
