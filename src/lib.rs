@@ -22,6 +22,7 @@ pub mod git;
 pub mod history;
 pub mod init;
 pub mod interrupt;
+pub mod iso_dates;
 pub mod lane;
 pub mod load;
 pub mod logs;

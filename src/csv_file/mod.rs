@@ -16,11 +16,10 @@ use rayon::prelude::*;
 
 use crate::config::{Declared, show_delimiter as show};
 
-mod dates;
 mod fields;
 mod values;
 
-use dates::Temporal;
+use crate::iso_dates::{self as dates, Temporal};
 use fields::{Fields, Next};
 
 #[derive(Debug, thiserror::Error)]

@@ -16,8 +16,8 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::dates::{self, Temporal};
 use super::fields::{Fields, Next};
+use crate::iso_dates::{self as dates, Temporal};
 
 /// One column's values as they are parsed.
 enum Builder {

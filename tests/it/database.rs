@@ -346,6 +346,50 @@ fn a_sqlite_column_of_text_and_numbers_is_an_error_that_names_the_row() {
 }
 
 #[test]
+fn sqlite_timestamps_as_python_writes_them_read_as_datetimes() {
+    // Python's sqlite3 writes `2024-01-31 10:00:00.500000` (a space, then
+    // the time): polars' cast took only `T`, so the table was an error.
+    let d = tempfile::tempdir().unwrap();
+    for (side, ts) in [
+        ("a", "2024-01-31 10:00:00.5"),
+        ("b", "2024-01-31 10:00:00.7"),
+    ] {
+        let conn = rusqlite::Connection::open(d.path().join(format!("{side}.sqlite"))).unwrap();
+        conn.execute_batch(&format!(
+            "CREATE TABLE t (id INTEGER, ts TIMESTAMP, day DATE); \
+             INSERT INTO t VALUES (1, '{ts}', '2024-01-31'), (2, '2024-01-31T11:00:00', '2024-02-01'), \
+             (3, '2024-02-01', NULL);"
+        ))
+        .unwrap();
+    }
+    fs::write(
+        d.path().join("spec.toml"),
+        "[[table]]\nname = \"t\"\nbase = \"a.sqlite\"\nhead = \"b.sqlite\"\ntable = \"t\"\nkey = [\"id\"]\n[table.tolerance]\nts = { seconds = 0.5 }\n",
+    )
+    .unwrap();
+    let (code, stderr, json) = compare(d.path(), &["--spec", "spec.toml"]);
+    assert_eq!(code, 0, "{stderr}\n{json:#}");
+    let t = table(&json, "t");
+    let types: Vec<(&str, &str)> = t["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(types, [("ts", "datetime[μs]"), ("day", "date")], "{t:#}");
+    // A value that is no ISO time is still an error that names it.
+    let conn = rusqlite::Connection::open(d.path().join("b.sqlite")).unwrap();
+    conn.execute_batch("INSERT INTO t VALUES (4, '31/01/2024 10:00', NULL);")
+        .unwrap();
+    let (code, stderr, _) = compare(d.path(), &["--spec", "spec.toml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`31/01/2024 10:00` is not an ISO date or time"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_missing_database_table_names_the_database_and_the_table() {
     let d = tempfile::tempdir().unwrap();
     let (base, _) = parquet_pair(d.path());

@@ -1,6 +1,7 @@
-//! ISO 8601 dates and times in CSV fields: what the checking pass types as
-//! a date or a datetime, and the value each is read as. One parser for
-//! both, so a field is typed a date only if it reads as one.
+//! ISO 8601 dates and times written as text: what a CSV file's checking
+//! pass types as a date or a datetime, the value each is read as, and the
+//! values of SQLite's `DATE` and `TIMESTAMP` columns. One parser for all,
+//! so a field is typed a date only if it reads as one.
 //!
 //! Taken: `YYYY-MM-DD` (a date that exists), and a datetime
 //! `YYYY-MM-DD[T ]HH:MM[:SS[.f]]` with up to six digits of fraction
@@ -12,7 +13,7 @@
 
 /// What a field that is a date or a time is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Temporal {
+pub enum Temporal {
     /// Days since 1970-01-01.
     Date(i32),
     /// Microseconds since 1970-01-01 00:00, with no zone.
@@ -25,7 +26,7 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// `f` as a date or a datetime, or `None`.
 #[inline]
-pub(super) fn parse(f: &[u8]) -> Option<Temporal> {
+pub fn parse(f: &[u8]) -> Option<Temporal> {
     let days = date(f.get(..10)?)?;
     if f.len() == 10 {
         return Some(Temporal::Date(days));
@@ -93,7 +94,7 @@ fn two(f: &[u8], lo: i64, hi: i64) -> Option<i64> {
 }
 
 /// A datetime column's value of `f`: a date is its midnight.
-pub(super) fn micros(t: Temporal) -> i64 {
+pub fn micros(t: Temporal) -> i64 {
     match t {
         Temporal::Date(days) => i64::from(days) * MICROS_PER_DAY,
         Temporal::Naive(at) | Temporal::Utc(at) => at,
