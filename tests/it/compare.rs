@@ -765,15 +765,7 @@ fn a_tolerance_that_does_not_apply_to_the_column_type_says_so() {
             .any(|f| f["message"] == note && f["regression"] == false),
         "{findings:?}"
     );
-    let column = |name: &str| {
-        t["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let column = |name: &str| crate::support::column(t, name);
     // The report claims only what applied.
     assert_eq!(column("ts")["tolerance"], Value::Null, "{t}");
     assert_eq!(column("n")["tolerance"]["abs"], 0.5, "{t}");
@@ -805,13 +797,7 @@ fn a_seconds_tolerance_applies_to_iso_timestamps_in_csv() {
     let r = compare(d.path(), &["--spec", "pairs.toml"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     let t = table(&r.json, "t");
-    let ts = &t["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "ts")
-        .unwrap()
-        .clone();
+    let ts = crate::support::column(t, "ts");
     assert_eq!(ts["type"], "datetime[μs]", "{t}");
     // Half a second is within the tolerance; three seconds are not.
     assert_eq!(ts["mismatches"], 1, "{t}");

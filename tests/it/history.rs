@@ -894,15 +894,7 @@ fn profile_json_holds_the_profiles_not_only_row_counts() {
         (Some("t"), Some(3)),
         "{t}"
     );
-    let column = |name: &str| {
-        t["columns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap_or_else(|| panic!("no {name}: {t}"))
-            .clone()
-    };
+    let column = |name: &str| crate::support::column(t, name);
     let v = column("v");
     assert_eq!(
         (v["min"].as_f64(), v["max"].as_f64()),

@@ -1911,12 +1911,7 @@ fn iso_dates_and_times_in_csv_compare_alike_on_both_engines() {
             "{engine}: {t}"
         );
         for (name, mismatches) in expected {
-            let c = t["columns"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["name"] == name)
-                .unwrap_or_else(|| panic!("{engine}: no column {name}: {t}"));
+            let c = crate::support::column(t, name);
             assert_eq!(c["mismatches"], mismatches as u64, "{engine} {name}: {c}");
             assert!(
                 ["date", "datetime", "timestamp"]

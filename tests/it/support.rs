@@ -388,3 +388,14 @@ pub fn mismatches(table: &serde_json::Value) -> Vec<(&str, u64)> {
         })
         .collect()
 }
+
+/// The column `name` of a table report (or of a profile): an entry of its
+/// `columns`.
+pub fn column<'a>(table: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    table["columns"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no columns in {table:#}"))
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no column `{name}` in {table:#}"))
+}
