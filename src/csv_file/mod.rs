@@ -3,9 +3,10 @@
 //! One pass with the `csv` crate checks that every row has as many fields
 //! as the header (a truncated file is an error naming its line, not rows of
 //! nulls) and infers each column's type from every row, with polars' own
-//! rules. The body is then parsed into columns of those types here, a
-//! piece per core (`values.rs`); what that does not cover polars parses in
-//! parallel with that schema. This replaces polars' schema inference over
+//! rules and ISO dates and times (`iso_dates.rs`). The body is then parsed
+//! into columns of those types here, a piece per core (`values.rs`); what
+//! that does not cover polars parses in parallel with that schema (dates
+//! and times as text, then parsed as the checking pass typed them). This replaces polars' schema inference over
 //! every row, a second pass that ran single-threaded with regular
 //! expressions, and polars' reading of short rows as nulls.
 
@@ -130,7 +131,7 @@ struct Seen {
     float: bool,
     text: bool,
     /// ISO dates, datetimes without a zone, and instants with one
-    /// (`dates.rs`).
+    /// (`iso_dates.rs`).
     date: bool,
     naive: bool,
     utc: bool,

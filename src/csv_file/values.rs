@@ -7,7 +7,7 @@
 //! again what the checking pass already knows (where records end, that
 //! every field of a numeric column is a number). Values are parsed as
 //! polars parses them (the same float parser, `fast-float2`; booleans in
-//! any case; an empty field is null, a quoted one read between its quotes
+//! any case; ISO dates and times by `iso_dates.rs`; an empty field is null, a quoted one read between its quotes
 //! with `""` as `"`), so the frame is the one polars would read; anything this does not
 //! cover (a column of 128-bit integers, a field that does not parse, a
 //! quote out of place, text that is not UTF-8) is left to polars, which
