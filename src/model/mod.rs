@@ -162,8 +162,8 @@ pub struct TableReport {
     /// Set when head could not produce the table (a regression, not an error).
     pub head_missing: Option<String>,
     /// A table missing in head: base's rows and cells (its columns but the
-    /// key's), none of which validated; `None` when they could not be
-    /// counted (a table only the cluster sees).
+    /// key and ignored ones), none of which validated; `None` when they
+    /// could not be counted (a table only the cluster sees, a sample).
     pub base_only: Option<(u64, u64)>,
     pub rows: Option<RowCounts>,
     pub schema: SchemaDiff,
