@@ -429,6 +429,28 @@ fn feature_evidence(out: &mut dyn Write, f: &Feature) -> io::Result<()> {
     )
 }
 
+/// How far a date or time moved between two samples' values (shown as
+/// ISO text): `+3 days`, `-1.5 h`; `None` unless both read as dates, or
+/// both as times of the same kind (with a zone or without).
+fn time_delta(base: &serde_json::Value, head: &serde_json::Value) -> Option<String> {
+    use crate::iso_dates::{Temporal, micros, parse};
+    let read = |v: &serde_json::Value| parse(v.as_str()?.as_bytes());
+    let (delta, scale) = match (read(base)?, read(head)?) {
+        (Temporal::Date(b), Temporal::Date(h)) => (f64::from(h - b), Scale::Date),
+        (
+            b @ (Temporal::Date(_) | Temporal::Naive(_)),
+            h @ (Temporal::Date(_) | Temporal::Naive(_)),
+        )
+        | (b @ Temporal::Utc(_), h @ Temporal::Utc(_)) => (
+            (micros(h) - micros(b)) as f64,
+            Scale::of_type("duration[μs]"),
+        ),
+        _ => return None,
+    };
+    let sign = if delta >= 0.0 { "+" } else { "" };
+    Some(format!("{sign}{}", scale.span(delta, num)))
+}
+
 /// A feature compared key by key: the largest changes (or the most
 /// frequent changes of category), key: base → head.
 fn paired_evidence(out: &mut dyn Write, p: &crate::model::paired::Paired) -> io::Result<()> {
@@ -440,7 +462,7 @@ fn paired_evidence(out: &mut dyn Write, p: &crate::model::paired::Paired) -> io:
             (Some(b), Some(h)) if p.transitions.is_empty() => {
                 format!(" (Δ {}{})", if h >= b { "+" } else { "" }, num(h - b))
             }
-            _ => String::new(),
+            _ => time_delta(&s.base, &s.head).map_or(String::new(), |d| format!(" (Δ {d})")),
         };
         writeln!(
             out,

@@ -806,6 +806,38 @@ fn a_seconds_tolerance_applies_to_iso_timestamps_in_csv() {
 }
 
 #[test]
+fn keyed_dates_and_times_show_how_far_each_sample_moved() {
+    // Key-by-key samples of numbers showed "(Δ +5)"; of dates, nothing.
+    let d = tempfile::tempdir().unwrap();
+    let rows = |shift: bool| -> String {
+        let mut out = String::from("id,day,at\n");
+        for i in 0..40 {
+            let moved = shift && i % 4 == 0;
+            let day = if moved { 4 + i % 20 } else { 1 + i % 20 };
+            let (h, m) = if moved { (11, 30) } else { (10, 0) };
+            out.push_str(&format!(
+                "{i},2024-03-{day:02},2024-03-01 {h:02}:{m:02}:00\n"
+            ));
+        }
+        out
+    };
+    write(d.path(), "old.csv", &rows(false));
+    write(d.path(), "new.csv", &rows(true));
+    let r = compare(
+        d.path(),
+        &["old.csv", "new.csv", "--key", "id", "--distribution"],
+    );
+    assert!(r.code == 0 || r.code == 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("id=0: \"2024-03-01\" → \"2024-03-04\" (Δ +3 days)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("(Δ +1.5 h)"), "{}", r.stdout);
+}
+
+#[test]
 fn a_tolerance_that_can_never_apply_is_an_error_in_the_spec() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "old.csv", "id,v\n1,1.0\n");
