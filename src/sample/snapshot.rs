@@ -198,8 +198,11 @@ fn report(path: PathBuf, cached: bool, files: Vec<ManifestFile>) -> SampledSnaps
 /// sample that changes which rows are kept.
 fn entry_name(digest: &str, spec: &Sample) -> String {
     let skip: Vec<&str> = spec.skip.iter().map(glob::Pattern::as_str).collect();
+    // v2: a CSV column of ISO dates is a date column (its key hashed as
+    // Spark hashes a DATE), where v1 hashed its text: v1 copies keep
+    // another subset and are not reused.
     let text = format!(
-        "v1\n{digest}\n{:?}\n{}\n{}\n{:?}\n{:?}",
+        "v2\n{digest}\n{:?}\n{}\n{}\n{:?}\n{:?}",
         spec.key,
         spec.buckets,
         spec.hash.as_str(),

@@ -84,6 +84,55 @@ fn a_sampled_copy_keeps_about_the_rate_and_the_same_rows_every_time() {
 }
 
 #[test]
+fn a_csv_date_key_samples_the_rows_a_parquet_date_key_does() {
+    // A CSV column of ISO dates was text, so its key hashed as a string,
+    // not as the DATE Spark and a Parquet file hold: another subset.
+    use polars::prelude::*;
+    let d = tempfile::tempdir().unwrap();
+    let days: Vec<i32> = (0..2_000).map(|i| 19_000 + i).collect();
+    let mut csv = String::from("day,v\n");
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    for (i, &day) in days.iter().enumerate() {
+        let date = epoch + chrono::Duration::days(i64::from(day));
+        csv.push_str(&format!("{date},{i}\n"));
+    }
+    fs::write(d.path().join("t.csv"), csv).unwrap();
+    let day = Series::new("day".into(), &days)
+        .cast(&DataType::Date)
+        .unwrap();
+    let v = Series::new("v".into(), (0..2_000i64).collect::<Vec<_>>());
+    let mut df = DataFrame::new(2_000, vec![day.into(), v.into()]).unwrap();
+    let file = fs::File::create(d.path().join("t.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+    for (input, output) in [("t.csv", "s.csv"), ("t.parquet", "s.parquet")] {
+        let o = swimlane(
+            d.path(),
+            &[
+                "sample", "apply", input, output, "--key", "day", "--rate", "0.3",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    }
+    let from_csv: Vec<i64> = fs::read_to_string(d.path().join("s.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    let file = fs::File::open(d.path().join("s.parquet")).unwrap();
+    let sampled = ParquetReader::new(file).finish().unwrap();
+    let from_parquet: Vec<i64> = sampled
+        .column("v")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert!((400..=800).contains(&from_csv.len()), "{}", from_csv.len());
+    assert_eq!(from_csv, from_parquet);
+}
+
+#[test]
 fn bad_samples_are_errors_that_say_what_to_fix() {
     let d = tempfile::tempdir().unwrap();
     fs::write(d.path().join("t.csv"), "id,name\n1,a\n").unwrap();
