@@ -11,6 +11,8 @@
 //! second) is not a date here, so its column stays text: nothing is
 //! rounded or guessed.
 
+use polars::prelude::*;
+
 /// What a field that is a date or a time is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Temporal {
@@ -98,6 +100,46 @@ pub fn micros(t: Temporal) -> i64 {
     match t {
         Temporal::Date(days) => i64::from(days) * MICROS_PER_DAY,
         Temporal::Naive(at) | Temporal::Utc(at) => at,
+    }
+}
+
+/// A column of ISO text as the date or datetime (µs) column `to`: a date
+/// column takes dates; one without a zone dates (their midnight) and
+/// times without one; a zoned one times with one. The first value that is
+/// none of these is the error, naming it.
+pub fn column(text: &StringChunked, to: &DataType) -> PolarsResult<Series> {
+    let mut values: Vec<Option<i64>> = Vec::with_capacity(text.len());
+    for v in text.iter() {
+        let Some(v) = v else {
+            values.push(None);
+            continue;
+        };
+        let value = match (parse(v.as_bytes()), to) {
+            (Some(Temporal::Date(days)), DataType::Date) => i64::from(days),
+            (
+                Some(t @ (Temporal::Date(_) | Temporal::Naive(_))),
+                DataType::Datetime(TimeUnit::Microseconds, None),
+            )
+            | (Some(t @ Temporal::Utc(_)), DataType::Datetime(TimeUnit::Microseconds, Some(_))) => {
+                micros(t)
+            }
+            _ => {
+                let want = match to {
+                    DataType::Date => "an ISO date (YYYY-MM-DD)",
+                    DataType::Datetime(_, None) => {
+                        "an ISO date or time without a zone (YYYY-MM-DD[ HH:MM:SS[.ffffff]])"
+                    }
+                    _ => "an ISO time with a zone (YYYY-MM-DDTHH:MM:SS[.ffffff]Z or ±HH:MM)",
+                };
+                polars_bail!(ComputeError: "`{v}` is not {want}");
+            }
+        };
+        values.push(Some(value));
+    }
+    let physical = Series::new(text.name().clone(), values);
+    match to {
+        DataType::Date => physical.cast(&DataType::Int32)?.cast(to),
+        _ => physical.cast(to),
     }
 }
 

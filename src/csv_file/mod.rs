@@ -458,22 +458,9 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
     }
     let columns = checked.schema.len();
     let parse = CsvParseOptions::default().with_separator(delimiter);
-    // Dates and times read as text, then parsed as the checking pass typed
-    // them: polars' own date parsing takes other layouts.
-    let as_text: Schema = checked
-        .schema
-        .iter()
-        .map(|(n, t)| {
-            let t = match t {
-                DataType::Date | DataType::Datetime(..) => DataType::String,
-                t => t.clone(),
-            };
-            Field::new(n.clone(), t)
-        })
-        .collect();
     let df = CsvReadOptions::default()
         .with_has_header(true)
-        .with_schema(Some(Arc::new(as_text)))
+        .with_schema(Some(Arc::new(as_text(&checked.schema))))
         .with_parse_options(parse)
         .into_reader_with_file_handle(std::io::Cursor::new(&bytes[..]))
         .finish()
@@ -502,13 +489,35 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
         message,
         declared,
     };
-    let df = values::temporal_from_text(df, &checked.schema).map_err(syntax)?;
+    let df = typed(df, &checked.schema).map_err(|e| syntax(e.to_string()))?;
     // With one column, a blank line is a record of one empty field (RFC
     // 4180; DuckDB reads it so): polars' null is that field.
     if columns == 1 {
         return Ok(df);
     }
     without_blank_lines(df, checked.rows, &checked.blank).map_err(syntax)
+}
+
+/// `schema` as polars is told to read the file: dates and times as text,
+/// which [`typed`] then parses as the checking pass typed them (polars' own
+/// date parsing is not the checking pass's).
+pub fn as_text(schema: &Schema) -> Schema {
+    schema
+        .iter()
+        .map(|(n, t)| {
+            let t = match t {
+                DataType::Date | DataType::Datetime(..) => DataType::String,
+                t => t.clone(),
+            };
+            Field::new(n.clone(), t)
+        })
+        .collect()
+}
+
+/// A frame polars read with [`as_text`]'s schema (all of the file's
+/// columns or some), its dates and times parsed as `schema` types them.
+pub fn typed(df: DataFrame, schema: &Schema) -> PolarsResult<DataFrame> {
+    values::temporal_from_text(df, schema)
 }
 
 /// `df` without the rows of nulls polars reads for blank lines, which in a

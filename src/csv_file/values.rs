@@ -230,28 +230,18 @@ pub(super) fn read(
     (df.height() as u64 == rows).then_some(df)
 }
 
-/// `df`'s columns that `schema` types as dates or datetimes, read as
-/// text (by polars, when it reads the file), parsed as the checking pass
-/// typed them; an error names a value that does not parse (which the
-/// checking pass would have typed as text).
-pub(super) fn temporal_from_text(df: DataFrame, schema: &Schema) -> Result<DataFrame, String> {
+/// `df` (read by polars with [`super::as_text`]'s schema: dates and times
+/// as text), its columns that `schema` types as dates or datetimes parsed
+/// as the checking pass typed them; columns are found by name, so `df` may
+/// hold some of the file's columns only.
+pub(super) fn temporal_from_text(df: DataFrame, schema: &Schema) -> PolarsResult<DataFrame> {
     let mut columns = df.into_columns();
-    for (column, field) in columns.iter_mut().zip(schema.iter_fields()) {
-        if !matches!(field.dtype(), DataType::Date | DataType::Datetime(..)) {
-            continue;
+    for column in &mut columns {
+        if let Some(to @ (DataType::Date | DataType::Datetime(..))) = schema.get(column.name()) {
+            *column = dates::column(column.str()?, to)?.into_column();
         }
-        let text = column.str().map_err(|e| e.to_string())?;
-        let mut builder = Builder::new(&field, text.len()).ok_or("a temporal column")?;
-        for v in text.iter() {
-            match v {
-                None => builder.push(b""),
-                Some(v) => builder.push(v.as_bytes()),
-            }
-            .ok_or_else(|| format!("`{}` is not a value of {}", v.unwrap_or(""), field.dtype()))?;
-        }
-        *column = builder.finish().into_column();
     }
-    DataFrame::new_infer_height(columns).map_err(|e| e.to_string())
+    DataFrame::new_infer_height(columns)
 }
 
 #[cfg(test)]

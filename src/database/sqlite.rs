@@ -229,41 +229,6 @@ pub(super) fn read(path: &Path, relation: &Relation) -> Result<DataFrame, Databa
     DataFrame::new_infer_height(columns).map_err(|e| fail(e.to_string()))
 }
 
-/// ISO text as dates (`DATE`: `YYYY-MM-DD`) or datetimes (`TIMESTAMP`:
-/// `YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]` or a date, its midnight), read as a
-/// CSV column of them is (`iso_dates.rs`); the first value that is not one
-/// is the error. polars' cast took neither a space before the time (what
-/// Python's `sqlite3` writes) nor a date in a timestamp column.
-fn iso_text(text: &StringChunked, to: &DataType) -> PolarsResult<Series> {
-    use crate::iso_dates::{Temporal, micros, parse};
-    let mut values: Vec<Option<i64>> = Vec::with_capacity(text.len());
-    for v in text.iter() {
-        let Some(v) = v else {
-            values.push(None);
-            continue;
-        };
-        let value = match (parse(v.as_bytes()), to) {
-            (Some(Temporal::Date(days)), DataType::Date) => i64::from(days),
-            (Some(t @ (Temporal::Date(_) | Temporal::Naive(_))), DataType::Datetime(..)) => {
-                micros(t)
-            }
-            _ => {
-                let want = match to {
-                    DataType::Date => "an ISO date (YYYY-MM-DD)",
-                    _ => "an ISO date or time without a zone (YYYY-MM-DD[ HH:MM:SS[.ffffff]])",
-                };
-                polars_bail!(ComputeError: "`{v}` is not {want}");
-            }
-        };
-        values.push(Some(value));
-    }
-    let physical = Series::new(text.name().clone(), values);
-    match to {
-        DataType::Date => physical.cast(&DataType::Int32)?.cast(to),
-        _ => physical.cast(to),
-    }
-}
-
 /// A column as the type its declaration asks for: 0/1 as booleans, ISO
 /// text as dates and times (strictly: a value that does not parse fails).
 fn convert(s: &Series, to: &DataType) -> PolarsResult<Series> {
@@ -275,7 +240,11 @@ fn convert(s: &Series, to: &DataType) -> PolarsResult<Series> {
             }
             s.strict_cast(to)
         }
-        (DataType::String, DataType::Date | DataType::Datetime(..)) => iso_text(s.str()?, to),
+        // ISO text, read as a CSV column of it is (a space or `T` before the
+        // time, as Python's `sqlite3` writes it, and dates at midnight).
+        (DataType::String, DataType::Date | DataType::Datetime(..)) => {
+            crate::iso_dates::column(s.str()?, to)
+        }
         // Numbers in a column declared as a date or boolean-like text: the
         // values say what they are.
         _ => Ok(s.clone()),

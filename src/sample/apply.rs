@@ -291,7 +291,7 @@ fn verbatim_in_slices(
             if !missing.is_empty() {
                 return Ok(Err(missing));
             }
-            Some(Arc::new(schema))
+            Some(schema)
         }
         _ => None,
     };
@@ -312,13 +312,16 @@ fn verbatim_in_slices(
         };
         let text = std::io::Cursor::new(&bytes[from..to]);
         let part = match &csv_schema {
+            // Dates and times as text, parsed as the checking pass typed
+            // them (as `csv_file::read` does).
             Some(schema) => CsvReadOptions::default()
                 .with_has_header(false)
                 .with_parse_options(CsvParseOptions::default().with_separator(delimiter))
-                .with_schema(Some(schema.clone()))
+                .with_schema(Some(Arc::new(crate::csv_file::as_text(schema))))
                 .with_columns(Some(spec.key.iter().map(|k| k.as_str().into()).collect()))
                 .into_reader_with_file_handle(text)
-                .finish(),
+                .finish()
+                .and_then(|df| crate::csv_file::typed(df, schema)),
             None => JsonReader::new(text)
                 .with_json_format(JsonFormat::JsonLines)
                 .infer_schema_len(None)
