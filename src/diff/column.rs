@@ -8,7 +8,7 @@ use super::SAMPLES;
 use super::align::Alignment;
 use super::rule::ValueRule;
 use super::schema::Compared;
-use super::source::Source;
+use super::source::{Rows, Source};
 use super::values::{difference_path, row_values, to_json};
 use super::widen;
 use crate::config::{StringOptions, Tolerance};
@@ -42,6 +42,9 @@ pub(super) fn compare_column(
     strings: StringOptions,
 ) -> PolarsResult<(ColumnDiff, Option<Changed>)> {
     let name = column.name.as_str();
+    if let Some(compared) = compare_text_in_place(column, base, head, align, base_keys, strings)? {
+        return Ok(compared);
+    }
     // As written (for samples), and in the type both are compared in.
     let b_read = base.column(name, align.rows(true))?;
     let h_read = head.column(name, align.rows(false))?;
@@ -99,17 +102,8 @@ pub(super) fn compare_column(
     if mismatches == 0 {
         return Ok((diff, None));
     }
-    let positions: Vec<IdxSize> = mask
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| *m == Some(true))
-        .map(|(i, _)| i as IdxSize)
-        .collect();
-    let key_names: Vec<String> = base_keys
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let positions = set_positions(&mask);
+    let key_names = key_names(base_keys);
     for pos in positions.iter().map(|&p| p as usize).take(SAMPLES) {
         let base_row = align.base_rows.get(pos).unwrap_or(pos as IdxSize) as usize;
         let (bv, hv) = (to_json(&b_read.get(pos)?), to_json(&h_read.get(pos)?));
@@ -133,6 +127,124 @@ pub(super) fn compare_column(
         positions,
     };
     Ok((diff, Some(changed)))
+}
+
+/// A string column compared where it lies, when nothing is done to its
+/// values first (no cast, no string option) and the sides' rows are not
+/// simply the same: each pair read through the alignment, nothing
+/// gathered into pair order. Gathering head's 16-byte views cost a copy of
+/// them (160 MB for 10M rows, and one more to make its chunks one) and the
+/// page faults of each, on the column that held the most memory of the
+/// shuffled 10M pair (BENCHMARKS.md). `None` when the column does not
+/// qualify.
+fn compare_text_in_place(
+    column: &Compared,
+    base: Source<'_>,
+    head: Source<'_>,
+    align: &Alignment,
+    base_keys: &DataFrame,
+    strings: StringOptions,
+) -> PolarsResult<Option<(ColumnDiff, Option<Changed>)>> {
+    let name = column.name.as_str();
+    let text = |side: Source<'_>| side.dtype(name) == Some(DataType::String);
+    let plain = ValueRule::of(&DataType::String, None, strings) == ValueRule::Exact;
+    if align.identity || column.as_type.is_some() || !plain || !text(base) || !text(head) {
+        return Ok(None);
+    }
+    let (b, h) = (base.column(name, Rows::All)?, head.column(name, Rows::All)?);
+    // Chunks too short to look up are made one first.
+    let readable = |s: Series| -> PolarsResult<Series> {
+        Ok(match super::text::ByRow::new(s.str()?) {
+            Some(_) => s,
+            None => s.rechunk(),
+        })
+    };
+    let (b, h) = (readable(b)?, readable(h)?);
+    let (Some(bv), Some(hv)) = (
+        super::text::ByRow::new(b.str()?),
+        super::text::ByRow::new(h.str()?),
+    ) else {
+        return Ok(None);
+    };
+    let pairs = align.base_rows.len();
+    fn rows(r: &IdxCa) -> PolarsResult<&[IdxSize]> {
+        r.cont_slice()
+            .map_err(|_| polars_err!(ComputeError: "an alignment's rows are one chunk"))
+    }
+    let bits = super::text::paired_text_differs(
+        &bv,
+        &hv,
+        Some(rows(&align.base_rows)?),
+        Some(rows(&align.head_rows)?),
+        pairs,
+    );
+    let mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
+    let mismatches = mask.sum().unwrap_or(0) as u64;
+    let mut diff = ColumnDiff {
+        name: name.to_string(),
+        dtype: DataType::String.to_string(),
+        mismatches,
+        samples: Vec::new(),
+        tolerance: None,
+        max_abs_diff: None,
+        max_rel_diff: None,
+        all_null: column.all_null,
+    };
+    if mismatches == 0 {
+        return Ok(Some((diff, None)));
+    }
+    let positions = set_positions(&mask);
+    // Each side's values at the differing pairs, in pair order.
+    let at = |s: &Series, is_base: bool| -> PolarsResult<Series> {
+        let rows = align.rows_at(is_base, &positions)?;
+        // A few rows are looked up in their chunks; many, from one chunk.
+        if s.n_chunks() > 1 && positions.len() > s.len() / 16 {
+            s.rechunk().take(&rows)
+        } else {
+            s.take(&rows)
+        }
+    };
+    let (bc, hc) = (at(&b, true)?, at(&h, false)?);
+    drop((bv, hv));
+    drop((b, h));
+    let key_names = key_names(base_keys);
+    for (k, &pos) in positions.iter().take(SAMPLES).enumerate() {
+        let base_row = align.base_rows.get(pos as usize).unwrap_or(pos) as usize;
+        let (bv, hv) = (to_json(&bc.get(k)?), to_json(&hc.get(k)?));
+        diff.samples.push(ValueSample {
+            key: row_values(base_keys, &key_names, base_row)?,
+            // A string has no field or element to point at.
+            path: None,
+            base: bv,
+            head: hv,
+        });
+    }
+    let changed = Changed {
+        name: name.to_string(),
+        dtype: DataType::String,
+        retyped: false,
+        base: bc,
+        head: hc,
+        mask,
+        positions,
+    };
+    Ok(Some((diff, Some(changed))))
+}
+
+/// The positions where `mask` is set, ascending.
+fn set_positions(mask: &BooleanChunked) -> Vec<IdxSize> {
+    mask.iter()
+        .enumerate()
+        .filter(|(_, m)| *m == Some(true))
+        .map(|(i, _)| i as IdxSize)
+        .collect()
+}
+
+fn key_names(keys: &DataFrame) -> Vec<String> {
+    keys.get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
 }
 
 /// How far apart differing numbers are, and which of them `tolerance`

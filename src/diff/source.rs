@@ -40,6 +40,14 @@ impl Source<'_> {
         }
     }
 
+    /// The type of column `name` as read, if it exists.
+    pub(super) fn dtype(&self, name: &str) -> Option<DataType> {
+        match self {
+            Source::Frame(df) => df.column(name).ok().map(|c| c.dtype().clone()),
+            Source::Disk(d) => d.schema.get(name).cloned(),
+        }
+    }
+
     pub(super) fn schema(&self) -> Schema {
         match self {
             Source::Frame(df) => df.schema().as_ref().clone(),

@@ -603,27 +603,33 @@ fn eventful_pair(n: i64, reverse: bool) -> (DataFrame, DataFrame) {
     (side(false), side(true))
 }
 
-fn write_parquet(df: &DataFrame, path: &std::path::Path) {
+fn write_parquet(df: &DataFrame, path: &std::path::Path, row_group: usize) {
     let mut df = df.clone();
     ParquetWriter::new(std::fs::File::create(path).unwrap())
-        .with_row_group_size(Some(300))
+        .with_row_group_size(Some(row_group))
         .finish(&mut df)
         .unwrap();
 }
 
 #[test]
 fn comparing_from_disk_a_column_at_a_time_equals_comparing_loaded_frames() {
-    for reverse in [false, true] {
-        let (base, head) = eventful_pair(2_000, reverse);
+    // Row groups of 300 rows, and of 1,100: text columns are then read
+    // where they lie, chunk by chunk (`text::ByRow`), not made one chunk.
+    for (n, row_group, reverse) in [
+        (2_000, 300, false),
+        (2_000, 300, true),
+        (5_000, 1_100, false),
+        (5_000, 1_100, true),
+    ] {
+        let (base, head) = eventful_pair(n, reverse);
         let dir = tempfile::tempdir().unwrap();
         // Base in two part files, head in one.
         std::fs::create_dir(dir.path().join("base")).unwrap();
-        write_parquet(&base.slice(0, 900), &dir.path().join("base/part-0.parquet"));
-        write_parquet(
-            &base.slice(900, usize::MAX),
-            &dir.path().join("base/part-1.parquet"),
-        );
-        write_parquet(&head, &dir.path().join("head.parquet"));
+        let cut = 3 * row_group;
+        let part = |i| dir.path().join(format!("base/part-{i}.parquet"));
+        write_parquet(&base.slice(0, cut), &part(0), row_group);
+        write_parquet(&base.slice(cut as i64, usize::MAX), &part(1), row_group);
+        write_parquet(&head, &dir.path().join("head.parquet"), row_group);
         let on_disk = |pattern: &str| {
             let table = Table::new(pattern, pattern, Format::Parquet, CompareMode::Exact);
             OnDisk::open(dir.path(), pattern, &table).unwrap().unwrap()
@@ -641,8 +647,10 @@ fn comparing_from_disk_a_column_at_a_time_equals_comparing_loaded_frames() {
             assert_eq!(loaded, from_disk, "key {key:?}, head reversed: {reverse}");
             // The pair exercises what it claims to.
             let r = rows(&from_disk);
-            // 21 ids dropped; two new ids and the second occurrence of 8.
-            assert_eq!((r.missing, r.extra), (21, 3), "key {key:?}");
+            // Every 97th id dropped; two new ids and the second
+            // occurrence of 8.
+            let dropped = (0..n).filter(|i| i % 97 == 0).count() as u64;
+            assert_eq!((r.missing, r.extra), (dropped, 3), "key {key:?}");
             let dups = from_disk.duplicates.as_ref().unwrap();
             assert_eq!(
                 (dups.base.keys, dups.head.keys, dups.new_in_head),

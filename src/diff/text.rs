@@ -13,7 +13,7 @@
 //! lets those misses overlap.
 
 use polars::prelude::*;
-use polars_arrow::array::{Array, BinaryViewArrayGeneric, View};
+use polars_arrow::array::{Array, BinaryViewArrayGeneric, Utf8ViewArray, View};
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
 /// Rows ahead whose bytes are asked for: enough misses in flight to cover
@@ -74,6 +74,159 @@ fn views_differ<T: polars_arrow::array::ViewType + ?Sized>(
         out.push(ne);
     }
     out.freeze()
+}
+
+/// A string column's chunks read by row, without making them one chunk:
+/// the chunk a row lies in is found through a table over blocks of rows,
+/// each no longer than the shortest chunk (but the last), so that a block
+/// starts in one chunk and ends in it or the next.
+pub struct ByRow<'a> {
+    arrays: Vec<&'a Utf8ViewArray>,
+    /// Each chunk's first row, then the column's length.
+    starts: Vec<usize>,
+    /// log2 of the rows in a block.
+    shift: u32,
+    /// The chunk each block's first row lies in.
+    chunk_of_block: Vec<u32>,
+}
+
+/// Chunks shorter than this (but the last) make the block table larger
+/// than the column is worth reading in place: such a column is made one
+/// chunk first.
+const MIN_CHUNK: usize = 1024;
+
+impl<'a> ByRow<'a> {
+    /// `None` when a chunk other than the last is shorter than
+    /// `MIN_CHUNK` rows.
+    pub fn new(ca: &'a StringChunked) -> Option<ByRow<'a>> {
+        let arrays: Vec<&Utf8ViewArray> = ca.downcast_iter().filter(|a| !a.is_empty()).collect();
+        let shortest = arrays[..arrays.len().saturating_sub(1)]
+            .iter()
+            .map(|a| a.len())
+            .min();
+        if shortest.is_some_and(|len| len < MIN_CHUNK) {
+            return None;
+        }
+        let len = ca.len();
+        // A block as long as the shortest chunk at most (a power of two),
+        // or the whole column for one chunk.
+        let shift = match shortest {
+            Some(len) => len.ilog2(),
+            None => usize::BITS - len.leading_zeros(),
+        };
+        let mut starts = Vec::with_capacity(arrays.len() + 1);
+        let mut at = 0;
+        for a in &arrays {
+            starts.push(at);
+            at += a.len();
+        }
+        starts.push(at);
+        let blocks = (len >> shift) + 1;
+        let mut chunk_of_block = Vec::with_capacity(blocks);
+        let mut chunk = 0;
+        for block in 0..blocks {
+            let row = block << shift;
+            while chunk + 1 < arrays.len() && starts[chunk + 1] <= row {
+                chunk += 1;
+            }
+            chunk_of_block.push(chunk as u32);
+        }
+        Some(ByRow {
+            arrays,
+            starts,
+            shift,
+            chunk_of_block,
+        })
+    }
+
+    /// The chunk and the row within it of row `row` (in bounds).
+    #[inline]
+    fn locate(&self, row: usize) -> (usize, usize) {
+        let mut chunk = self.chunk_of_block[row >> self.shift] as usize;
+        if row >= self.starts[chunk + 1] {
+            chunk += 1;
+        }
+        (chunk, row - self.starts[chunk])
+    }
+}
+
+/// Where the pairs' strings differ, each pair read where its rows lie:
+/// pair `i` is row `base_rows[i]` of `b` and `head_rows[i]` of `h` (row
+/// `i` for a side without rows). Null = null, a null differs from a
+/// value, as `text_differs`. Nothing is gathered: each side's views are
+/// asked for `2 * AHEAD` pairs early and their bytes `AHEAD` pairs early,
+/// so that head's reads, which jump about its column when the sides'
+/// orders differ, overlap.
+pub fn paired_text_differs(
+    b: &ByRow<'_>,
+    h: &ByRow<'_>,
+    base_rows: Option<&[IdxSize]>,
+    head_rows: Option<&[IdxSize]>,
+    pairs: usize,
+) -> Bitmap {
+    let row = |rows: Option<&[IdxSize]>, i: usize| rows.map_or(i, |r| r[i] as usize);
+    // Each pair's place on both sides, found once, `2 * AHEAD` pairs early.
+    const AHEAD: usize = 32;
+    const RING: usize = 4 * AHEAD;
+    let mut ring = [((0u32, 0u32), (0u32, 0u32)); RING];
+    let locate = |i: usize| {
+        let (bc, bl) = b.locate(row(base_rows, i));
+        let (hc, hl) = h.locate(row(head_rows, i));
+        ((bc as u32, bl as u32), (hc as u32, hl as u32))
+    };
+    fn view<'s>(side: &'s ByRow<'_>, (c, l): (u32, u32)) -> &'s View {
+        &side.arrays[c as usize].views()[l as usize]
+    }
+    for i in 0..(2 * AHEAD).min(pairs) {
+        ring[i % RING] = locate(i);
+    }
+    let mut out = MutableBitmap::with_capacity(pairs);
+    for i in 0..pairs {
+        if i + 2 * AHEAD < pairs {
+            let at = locate(i + 2 * AHEAD);
+            ring[(i + 2 * AHEAD) % RING] = at;
+            prefetch_line(view(b, at.0));
+            prefetch_line(view(h, at.1));
+        }
+        if i + AHEAD < pairs {
+            let (bat, hat) = ring[(i + AHEAD) % RING];
+            prefetch(view(b, bat), b.arrays[bat.0 as usize].data_buffers());
+            prefetch(view(h, hat), h.arrays[hat.0 as usize].data_buffers());
+        }
+        let (bat, hat) = ring[i % RING];
+        let (ba, ha) = (b.arrays[bat.0 as usize], h.arrays[hat.0 as usize]);
+        let (bl, hl) = (bat.1 as usize, hat.1 as usize);
+        let valid = (
+            ba.validity().is_none_or(|v| v.get_bit(bl)),
+            ha.validity().is_none_or(|v| v.get_bit(hl)),
+        );
+        let (x, y) = (ba.views()[bl].as_u128(), ha.views()[hl].as_u128());
+        let ne = if valid != (true, true) {
+            valid.0 != valid.1
+        } else if x as u64 != y as u64 {
+            true
+        } else if (x as u32) <= View::MAX_INLINE_SIZE {
+            (x >> 64) as u64 != (y >> 64) as u64
+        } else {
+            ba.value(bl).as_bytes() != ha.value(hl).as_bytes()
+        };
+        out.push(ne);
+    }
+    out.freeze()
+}
+
+/// Asks for the line at `at`. A hint: it reads nothing and cannot fault.
+#[inline]
+fn prefetch_line<T>(at: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it does not access memory.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (at as *const T).cast(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = at;
 }
 
 /// Asks for the first line of a long string's bytes (inline ones have
@@ -143,6 +296,85 @@ mod tests {
 
     fn ours_count(b: &Series, h: &Series) -> usize {
         text_differs(b, h).unwrap().unwrap().sum().unwrap_or(0) as usize
+    }
+
+    /// A string column of chunks of `lengths` rows: long values sharing
+    /// their first bytes, short ones, empty ones and nulls, from `seed`.
+    fn chunked(lengths: &[usize], seed: u64) -> StringChunked {
+        let mut state = seed;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        let mut ca: Option<StringChunked> = None;
+        for &len in lengths {
+            let values: Vec<Option<String>> = (0..len)
+                .map(|_| match next() % 10 {
+                    0 => None,
+                    1 => Some(String::new()),
+                    2 | 3 => Some(format!("s{}", next() % 7)),
+                    _ => Some(format!("a long title of a row, {}", next() % 50)),
+                })
+                .collect();
+            let chunk = StringChunked::from_iter_options("s".into(), values.into_iter());
+            match &mut ca {
+                None => ca = Some(chunk),
+                Some(ca) => ca.append(&chunk).unwrap(),
+            }
+        }
+        ca.unwrap()
+    }
+
+    #[test]
+    fn paired_text_differs_reads_rows_in_their_chunks_as_polars_gathers_them() {
+        let b = chunked(&[1024, 1500, 2048, 300], 1);
+        let h = chunked(&[2000, 1100, 1700], 2);
+        assert_eq!((b.chunks().len(), h.chunks().len()), (4, 3));
+        // Every row found in its chunk, across the chunks' edges.
+        let bv = ByRow::new(&b).expect("chunks of 1,024 rows or more");
+        let mut row = 0;
+        for (c, a) in bv.arrays.iter().enumerate() {
+            for l in 0..a.len() {
+                assert_eq!(bv.locate(row), (c, l), "row {row}");
+                row += 1;
+            }
+        }
+        // Pairs in a scrambled order on both sides, as shuffled files
+        // pair; fewer pairs than rows, as with keys on one side only.
+        let pairs = 4_000;
+        let scramble = |n: usize, step: usize| -> Vec<IdxSize> {
+            (0..pairs).map(|i| (i * step % n) as IdxSize).collect()
+        };
+        let (base_rows, head_rows) = (scramble(b.len(), 7), scramble(h.len(), 2_003));
+        let hv = ByRow::new(&h).unwrap();
+        let ours = paired_text_differs(&bv, &hv, Some(&base_rows), Some(&head_rows), pairs);
+        let take = |ca: &StringChunked, rows: &[IdxSize]| {
+            ca.rechunk()
+                .take(&IdxCa::from_vec("r".into(), rows.to_vec()))
+                .unwrap()
+                .into_series()
+        };
+        let theirs = take(&b, &base_rows)
+            .not_equal_missing(&take(&h, &head_rows))
+            .unwrap();
+        let ours: Vec<bool> = ours.iter().collect();
+        let theirs: Vec<bool> = theirs.iter().map(|d| d.unwrap()).collect();
+        assert_eq!(ours, theirs);
+        // Both outcomes occur, nulls against values among them.
+        let differing = ours.iter().filter(|&&d| d).count();
+        assert!(differing > 100 && differing < pairs - 100, "{differing}");
+        // Rows without a list are the pairs' positions.
+        let same = paired_text_differs(&bv, &bv, None, None, b.len());
+        assert_eq!(same.unset_bits(), b.len());
+    }
+
+    #[test]
+    fn a_short_chunk_before_the_last_is_not_read_in_place() {
+        assert!(ByRow::new(&chunked(&[2000, 10, 2000], 3)).is_none());
+        assert!(ByRow::new(&chunked(&[2000, 2000, 10], 3)).is_some());
+        assert!(ByRow::new(&chunked(&[10], 3)).is_some());
     }
 
     #[test]
