@@ -59,21 +59,30 @@ fn views_differ<T: polars_arrow::array::ViewType + ?Sized>(
             b_valid.is_none_or(|v| v.get_bit(i)),
             h_valid.is_none_or(|v| v.get_bit(i)),
         );
-        let (x, y) = (bv[i].as_u128(), hv[i].as_u128());
-        // The low 64 bits hold the length and the first four bytes.
-        let ne = if valid != (true, true) {
-            valid.0 != valid.1
-        } else if x as u64 != y as u64 {
-            true
-        } else if (x as u32) <= View::MAX_INLINE_SIZE {
-            // Inline: the rest of the bytes are the high 64 bits.
-            (x >> 64) as u64 != (y >> 64) as u64
-        } else {
+        out.push(differ(valid, &bv[i], &hv[i], || {
             b.value(i).to_bytes() != h.value(i).to_bytes()
-        };
-        out.push(ne);
+        }));
     }
     out.freeze()
+}
+
+/// Whether two rows differ, from whether each is valid and their views;
+/// `bytes_differ` is asked only for two long strings of the same length
+/// and first four bytes.
+#[inline]
+fn differ(valid: (bool, bool), b: &View, h: &View, bytes_differ: impl FnOnce() -> bool) -> bool {
+    let (x, y) = (b.as_u128(), h.as_u128());
+    // The low 64 bits hold the length and the first four bytes.
+    if valid != (true, true) {
+        valid.0 != valid.1
+    } else if x as u64 != y as u64 {
+        true
+    } else if (x as u32) <= View::MAX_INLINE_SIZE {
+        // Inline: the rest of the bytes are the high 64 bits.
+        (x >> 64) as u64 != (y >> 64) as u64
+    } else {
+        bytes_differ()
+    }
 }
 
 /// A string column's chunks read by row, without making them one chunk:
@@ -200,17 +209,9 @@ pub fn paired_text_differs(
             ba.validity().is_none_or(|v| v.get_bit(bl)),
             ha.validity().is_none_or(|v| v.get_bit(hl)),
         );
-        let (x, y) = (ba.views()[bl].as_u128(), ha.views()[hl].as_u128());
-        let ne = if valid != (true, true) {
-            valid.0 != valid.1
-        } else if x as u64 != y as u64 {
-            true
-        } else if (x as u32) <= View::MAX_INLINE_SIZE {
-            (x >> 64) as u64 != (y >> 64) as u64
-        } else {
+        out.push(differ(valid, &ba.views()[bl], &ha.views()[hl], || {
             ba.value(bl).as_bytes() != ha.value(hl).as_bytes()
-        };
-        out.push(ne);
+        }));
     }
     out.freeze()
 }
