@@ -11,6 +11,10 @@
 //! the shuffled 10M pair, the `memcmp` behind it was the largest single cost
 //! (13% of samples, BENCHMARKS.md). Asking for the bytes `AHEAD` rows early
 //! lets those misses overlap.
+//!
+//! Two ways in: `text_differs` for two columns already in pair order, and
+//! `paired_text_differs` for two columns as read, each pair's rows found in
+//! their chunks (`ByRow`), so that nothing is copied into pair order.
 
 use polars::prelude::*;
 use polars_arrow::array::{Array, BinaryViewArrayGeneric, Utf8ViewArray, View};
