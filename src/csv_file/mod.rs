@@ -514,10 +514,18 @@ pub fn as_text(schema: &Schema) -> Schema {
         .collect()
 }
 
-/// A frame polars read with [`as_text`]'s schema (all of the file's
-/// columns or some), its dates and times parsed as `schema` types them.
+/// A frame polars read with [`as_text`]'s schema, its columns that
+/// `schema` types as dates or datetimes parsed as the checking pass typed
+/// them; columns are found by name, so `df` may hold some of the file's
+/// columns only.
 pub fn typed(df: DataFrame, schema: &Schema) -> PolarsResult<DataFrame> {
-    values::temporal_from_text(df, schema)
+    let mut columns = df.into_columns();
+    for column in &mut columns {
+        if let Some(to @ (DataType::Date | DataType::Datetime(..))) = schema.get(column.name()) {
+            *column = dates::column(column.str()?, to)?.into_column();
+        }
+    }
+    DataFrame::new_infer_height(columns)
 }
 
 /// `df` without the rows of nulls polars reads for blank lines, which in a

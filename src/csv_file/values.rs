@@ -230,20 +230,6 @@ pub(super) fn read(
     (df.height() as u64 == rows).then_some(df)
 }
 
-/// `df` (read by polars with [`super::as_text`]'s schema: dates and times
-/// as text), its columns that `schema` types as dates or datetimes parsed
-/// as the checking pass typed them; columns are found by name, so `df` may
-/// hold some of the file's columns only.
-pub(super) fn temporal_from_text(df: DataFrame, schema: &Schema) -> PolarsResult<DataFrame> {
-    let mut columns = df.into_columns();
-    for column in &mut columns {
-        if let Some(to @ (DataType::Date | DataType::Datetime(..))) = schema.get(column.name()) {
-            *column = dates::column(column.str()?, to)?.into_column();
-        }
-    }
-    DataFrame::new_infer_height(columns)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

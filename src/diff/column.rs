@@ -103,20 +103,17 @@ pub(super) fn compare_column(
         return Ok((diff, None));
     }
     let positions = set_positions(&mask);
-    let key_names = key_names(base_keys);
-    for pos in positions.iter().map(|&p| p as usize).take(SAMPLES) {
-        let base_row = align.base_rows.get(pos).unwrap_or(pos as IdxSize) as usize;
-        let (bv, hv) = (to_json(&b_read.get(pos)?), to_json(&h_read.get(pos)?));
-        diff.samples.push(ValueSample {
-            key: row_values(base_keys, &key_names, base_row)?,
-            path: difference_path(&bv, &hv).map(|p| {
-                let sep = if p.starts_with('[') { "" } else { "." };
-                format!("{name}{sep}{p}")
-            }),
-            base: bv,
-            head: hv,
-        });
-    }
+    let first = IdxCa::from_vec(
+        PlSmallStr::EMPTY,
+        positions.iter().copied().take(SAMPLES).collect(),
+    );
+    diff.samples = samples(
+        name,
+        &positions,
+        (&b_read.take(&first)?, &h_read.take(&first)?),
+        align,
+        base_keys,
+    )?;
     let changed = Changed {
         name: name.to_string(),
         dtype: b.dtype().clone(),
@@ -154,9 +151,10 @@ fn compare_text_in_place(
     let (b, h) = (base.column(name, Rows::All)?, head.column(name, Rows::All)?);
     // Chunks too short to look up are made one first.
     let readable = |s: Series| -> PolarsResult<Series> {
-        Ok(match super::text::ByRow::new(s.str()?) {
-            Some(_) => s,
-            None => s.rechunk(),
+        Ok(if super::text::ByRow::fits(s.str()?) {
+            s
+        } else {
+            s.rechunk()
         })
     };
     let (b, h) = (readable(b)?, readable(h)?);
@@ -207,18 +205,7 @@ fn compare_text_in_place(
     let (bc, hc) = (at(&b, true)?, at(&h, false)?);
     drop((bv, hv));
     drop((b, h));
-    let key_names = key_names(base_keys);
-    for (k, &pos) in positions.iter().take(SAMPLES).enumerate() {
-        let base_row = align.base_rows.get(pos as usize).unwrap_or(pos) as usize;
-        let (bv, hv) = (to_json(&bc.get(k)?), to_json(&hc.get(k)?));
-        diff.samples.push(ValueSample {
-            key: row_values(base_keys, &key_names, base_row)?,
-            // A string has no field or element to point at.
-            path: None,
-            base: bv,
-            head: hv,
-        });
-    }
+    diff.samples = samples(name, &positions, (&bc, &hc), align, base_keys)?;
     let changed = Changed {
         name: name.to_string(),
         dtype: DataType::String,
@@ -231,19 +218,48 @@ fn compare_text_in_place(
     Ok(Some((diff, Some(changed))))
 }
 
+/// Samples of the first differing pairs at `positions`: each pair's base
+/// key, and both values as written (`values`: base's and head's, one per
+/// position, in order, at least the first `SAMPLES`), with where inside
+/// them they differ.
+fn samples(
+    name: &str,
+    positions: &[IdxSize],
+    (b, h): (&Series, &Series),
+    align: &Alignment,
+    base_keys: &DataFrame,
+) -> PolarsResult<Vec<ValueSample>> {
+    let key_names: Vec<String> = base_keys
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    positions
+        .iter()
+        .take(SAMPLES)
+        .enumerate()
+        .map(|(k, &pos)| {
+            let base_row = align.base_rows.get(pos as usize).unwrap_or(pos) as usize;
+            let (bv, hv) = (to_json(&b.get(k)?), to_json(&h.get(k)?));
+            Ok(ValueSample {
+                key: row_values(base_keys, &key_names, base_row)?,
+                path: difference_path(&bv, &hv).map(|p| {
+                    let sep = if p.starts_with('[') { "" } else { "." };
+                    format!("{name}{sep}{p}")
+                }),
+                base: bv,
+                head: hv,
+            })
+        })
+        .collect()
+}
+
 /// The positions where `mask` is set, ascending.
 fn set_positions(mask: &BooleanChunked) -> Vec<IdxSize> {
     mask.iter()
         .enumerate()
         .filter(|(_, m)| *m == Some(true))
         .map(|(i, _)| i as IdxSize)
-        .collect()
-}
-
-fn key_names(keys: &DataFrame) -> Vec<String> {
-    keys.get_column_names()
-        .iter()
-        .map(|c| c.to_string())
         .collect()
 }
 

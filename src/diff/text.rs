@@ -113,10 +113,7 @@ impl<'a> ByRow<'a> {
     /// `MIN_CHUNK` rows.
     pub fn new(ca: &'a StringChunked) -> Option<ByRow<'a>> {
         let arrays: Vec<&Utf8ViewArray> = ca.downcast_iter().filter(|a| !a.is_empty()).collect();
-        let shortest = arrays[..arrays.len().saturating_sub(1)]
-            .iter()
-            .map(|a| a.len())
-            .min();
+        let shortest = shortest_but_last(&arrays);
         if shortest.is_some_and(|len| len < MIN_CHUNK) {
             return None;
         }
@@ -152,6 +149,13 @@ impl<'a> ByRow<'a> {
         })
     }
 
+    /// Whether `ca`'s chunks can be read where they lie ([`ByRow::new`]
+    /// gives `None` otherwise, and the column is made one chunk first).
+    pub fn fits(ca: &StringChunked) -> bool {
+        let arrays: Vec<&Utf8ViewArray> = ca.downcast_iter().filter(|a| !a.is_empty()).collect();
+        shortest_but_last(&arrays).is_none_or(|len| len >= MIN_CHUNK)
+    }
+
     /// The chunk and the row within it of row `row` (in bounds).
     #[inline]
     fn locate(&self, row: usize) -> (usize, usize) {
@@ -161,6 +165,14 @@ impl<'a> ByRow<'a> {
         }
         (chunk, row - self.starts[chunk])
     }
+}
+
+/// The length of the shortest of `arrays` but the last.
+fn shortest_but_last(arrays: &[&Utf8ViewArray]) -> Option<usize> {
+    arrays[..arrays.len().saturating_sub(1)]
+        .iter()
+        .map(|a| a.len())
+        .min()
 }
 
 /// Where the pairs' strings differ, each pair read where its rows lie:
