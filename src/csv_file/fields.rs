@@ -33,6 +33,10 @@ pub(super) struct Fields<'a> {
     /// Whether a record has begun and not ended.
     in_record: bool,
     done: bool,
+    /// The 64-byte block of the body (its offset) whose delimiters, line
+    /// ends and quotes `mask` holds, a bit each (`usize::MAX`: none yet).
+    block: usize,
+    mask: u64,
 }
 
 impl<'a> Fields<'a> {
@@ -43,7 +47,35 @@ impl<'a> Fields<'a> {
             from: 0,
             in_record: false,
             done: false,
+            block: usize::MAX,
+            mask: 0,
         }
+    }
+
+    /// Where the first delimiter, line end or quote at or after `from`
+    /// lies, or the body's length: read from a mask of each 64-byte block,
+    /// made once per block. (memchr's three-byte search, called once per
+    /// field, spent most of its time starting up on fields of a few bytes:
+    /// BENCHMARKS.md.)
+    #[inline(always)]
+    fn next_special(&mut self, from: usize) -> usize {
+        let n = self.body.len();
+        let mut block = from & !63;
+        if block != self.block {
+            self.block = block;
+            self.mask = specials(self.body, block, self.delimiter);
+        }
+        let mut mask = self.mask & (u64::MAX << (from - block));
+        while mask == 0 {
+            block += 64;
+            if block >= n {
+                return n;
+            }
+            mask = specials(self.body, block, self.delimiter);
+            self.block = block;
+            self.mask = mask;
+        }
+        block + mask.trailing_zeros() as usize
     }
 
     #[inline(always)]
@@ -64,8 +96,7 @@ impl<'a> Fields<'a> {
             };
             return self.ended(from + 1, close, at, true);
         }
-        let at =
-            memchr::memchr3(self.delimiter, b'\n', b'"', &body[from..]).map_or(n, |p| from + p);
+        let at = self.next_special(from);
         if body.get(at) == Some(&b'"') {
             return Next::OutOfPlace;
         }
@@ -115,5 +146,128 @@ fn closing_quote(body: &[u8], start: usize) -> Option<usize> {
             return Some(q);
         }
         at = q + 2;
+    }
+}
+
+/// The delimiters, line ends and quotes among the 64 bytes of `body` from
+/// `at`, a bit each (the first byte's lowest); bytes past the body's end
+/// are none.
+#[inline(always)]
+fn specials(body: &[u8], at: usize, delimiter: u8) -> u64 {
+    if let Some(block) = body.get(at..at + 64) {
+        return block_mask(block.try_into().expect("64 bytes"), delimiter);
+    }
+    let rest = body.get(at..).unwrap_or_default();
+    if rest.is_empty() {
+        return 0;
+    }
+    let mut block = [0u8; 64];
+    block[..rest.len()].copy_from_slice(rest);
+    block_mask(&block, delimiter) & (u64::MAX >> (64 - rest.len()))
+}
+
+/// [`specials`] of one whole block, sixteen bytes to a step.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn block_mask(block: &[u8; 64], delimiter: u8) -> u64 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of every x86-64 target; each unaligned load
+    // reads 16 of the block's 64 bytes.
+    unsafe {
+        let delimiter = _mm_set1_epi8(delimiter as i8);
+        let line_end = _mm_set1_epi8(b'\n' as i8);
+        let quote = _mm_set1_epi8(b'"' as i8);
+        let mut bits = 0u64;
+        for i in 0..4 {
+            let v = _mm_loadu_si128(block.as_ptr().add(16 * i).cast());
+            let hit = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, delimiter), _mm_cmpeq_epi8(v, line_end)),
+                _mm_cmpeq_epi8(v, quote),
+            );
+            bits |= u64::from(_mm_movemask_epi8(hit) as u16) << (16 * i);
+        }
+        bits
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn block_mask(block: &[u8; 64], delimiter: u8) -> u64 {
+    block_mask_bytewise(block, delimiter)
+}
+
+/// [`block_mask`] a byte at a time: other targets' way, and the x86-64
+/// one's check.
+#[cfg(any(not(target_arch = "x86_64"), test))]
+fn block_mask_bytewise(block: &[u8; 64], delimiter: u8) -> u64 {
+    block.iter().enumerate().fold(0u64, |bits, (i, &c)| {
+        bits | (u64::from(c == delimiter || c == b'\n' || c == b'"') << i)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_masks_find_each_delimiter_line_end_and_quote() {
+        // Every byte value at every place, with a delimiter of each kind.
+        for delimiter in [b',', b';', b'\t', b'|', 0] {
+            for (seed, block) in (0..=255u8).map(|b| [b; 64]).enumerate() {
+                let mut mixed = block;
+                for (i, c) in mixed.iter_mut().enumerate() {
+                    let i = i as u8;
+                    *c = (seed as u8)
+                        .wrapping_mul(31)
+                        .wrapping_add(i.wrapping_mul(i) ^ i.wrapping_mul(7));
+                }
+                for b in [block, mixed] {
+                    assert_eq!(
+                        block_mask(&b, delimiter),
+                        block_mask_bytewise(&b, delimiter)
+                    );
+                }
+            }
+        }
+        let body = b"a,b\n\"c\"";
+        assert_eq!(specials(body, 0, b','), 0b0101_1010);
+        assert_eq!(specials(body, 64, b','), 0);
+        // Past the end, a NUL delimiter finds nothing.
+        assert_eq!(specials(b"\0x\0", 0, 0), 0b101);
+    }
+
+    #[test]
+    fn fields_are_found_across_block_edges() {
+        // Fields of every length around the 64-byte edges, some quoted.
+        let mut body = Vec::new();
+        let mut expected = Vec::new();
+        for len in 0..150usize {
+            let record: Vec<String> = (0..3).map(|k| "x".repeat((len * (k + 1)) % 97)).collect();
+            let quoted = len % 5 == 0;
+            for (k, f) in record.iter().enumerate() {
+                let start = body.len() + usize::from(quoted && k == 1);
+                match quoted && k == 1 {
+                    true => body.extend_from_slice(format!("\"{f}\"").as_bytes()),
+                    false => body.extend_from_slice(f.as_bytes()),
+                }
+                expected.push((start, start + f.len(), quoted && k == 1, k == 2));
+                body.push(if k == 2 { b'\n' } else { b',' });
+            }
+        }
+        let mut fields = Fields::new(&body, b',');
+        let mut found = Vec::new();
+        loop {
+            match fields.next() {
+                Next::Field {
+                    start,
+                    end,
+                    quoted,
+                    record_end,
+                } => found.push((start, end, quoted, record_end)),
+                Next::End => break,
+                Next::Blank | Next::OutOfPlace => panic!("at {}", found.len()),
+            }
+        }
+        assert_eq!(found, expected);
     }
 }
