@@ -238,20 +238,31 @@ mod tests {
 
     #[test]
     fn fields_are_found_across_block_edges() {
-        // Fields of every length around the 64-byte edges, some quoted.
+        // Fields of every length around the 64-byte edges; some quoted,
+        // some records ended by `\r\n`, some after a blank line.
         let mut body = Vec::new();
+        // Each field as (start, end, quoted, record_end); `None` a blank line.
         let mut expected = Vec::new();
         for len in 0..150usize {
-            let record: Vec<String> = (0..3).map(|k| "x".repeat((len * (k + 1)) % 97)).collect();
+            if len % 11 == 3 {
+                body.push(b'\n');
+                expected.push(None);
+            }
             let quoted = len % 5 == 0;
-            for (k, f) in record.iter().enumerate() {
-                let start = body.len() + usize::from(quoted && k == 1);
-                match quoted && k == 1 {
+            for k in 0..3 {
+                let f = "x".repeat((len * (k + 1)) % 97);
+                let quote = quoted && k == 1;
+                let start = body.len() + usize::from(quote);
+                match quote {
                     true => body.extend_from_slice(format!("\"{f}\"").as_bytes()),
                     false => body.extend_from_slice(f.as_bytes()),
                 }
-                expected.push((start, start + f.len(), quoted && k == 1, k == 2));
-                body.push(if k == 2 { b'\n' } else { b',' });
+                expected.push(Some((start, start + f.len(), quote, k == 2)));
+                match k {
+                    2 if len % 7 == 0 => body.extend_from_slice(b"\r\n"),
+                    2 => body.push(b'\n'),
+                    _ => body.push(b','),
+                }
             }
         }
         let mut fields = Fields::new(&body, b',');
@@ -263,9 +274,10 @@ mod tests {
                     end,
                     quoted,
                     record_end,
-                } => found.push((start, end, quoted, record_end)),
+                } => found.push(Some((start, end, quoted, record_end))),
+                Next::Blank => found.push(None),
                 Next::End => break,
-                Next::Blank | Next::OutOfPlace => panic!("at {}", found.len()),
+                Next::OutOfPlace => panic!("a quote out of place after {} fields", found.len()),
             }
         }
         assert_eq!(found, expected);
