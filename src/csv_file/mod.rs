@@ -756,18 +756,20 @@ impl Pass<'_> {
     }
 }
 
-/// `body` cut into `threads` runs of whole records, as (start, line):
-/// each cut after a line end before which the body holds an even number
-/// of quotes, so that no quoted field is open there (a quote opens or
-/// closes one, and `""` inside one is two). Fewer when a quoted field
-/// spans the rest.
-fn cuts(body: &[u8], threads: usize, first_line: u64) -> Vec<(usize, u64)> {
-    let mut cuts = vec![(0usize, first_line)];
+/// `body` cut into `threads` runs of whole records, as their starts: each
+/// cut after a line end before which the body holds an even number of
+/// quotes, so that no quoted field is open there (a quote opens or closes
+/// one, and `""` inside one is two). Fewer when a quoted field spans the
+/// rest. (No line is counted here: that took a serial pass over the body
+/// while the other cores waited; a piece's lines are counted only for an
+/// error in it.)
+fn cuts(body: &[u8], threads: usize) -> Vec<usize> {
+    let mut cuts = vec![0usize];
     let (mut at, mut quotes) = (0usize, 0usize);
     for k in 1..threads {
         let target = body.len() * k / threads;
         if target > at {
-            quotes += memchr::memchr_iter(b'"', &body[at..target]).count();
+            quotes += quotes_in(&body[at..target]);
             at = target;
         }
         loop {
@@ -775,7 +777,7 @@ fn cuts(body: &[u8], threads: usize, first_line: u64) -> Vec<(usize, u64)> {
                 return cuts;
             };
             let nl = at + p + 1;
-            quotes += memchr::memchr_iter(b'"', &body[at..nl]).count();
+            quotes += quotes_in(&body[at..nl]);
             at = nl;
             if quotes % 2 == 0 {
                 break;
@@ -784,11 +786,18 @@ fn cuts(body: &[u8], threads: usize, first_line: u64) -> Vec<(usize, u64)> {
         if at >= body.len() {
             break;
         }
-        let (last, line) = *cuts.last().expect("cuts start with the body");
-        let lines = memchr::memchr_iter(b'\n', &body[last..at]).count() as u64;
-        cuts.push((at, line + lines));
+        cuts.push(at);
     }
     cuts
+}
+
+/// The quotes in `bytes`. Most bodies have none, which memchr finds
+/// faster than it counts.
+fn quotes_in(bytes: &[u8]) -> usize {
+    match memchr::memchr(b'"', bytes) {
+        None => 0,
+        Some(first) => memchr::memchr_iter(b'"', &bytes[first..]).count(),
+    }
 }
 
 /// Checks every row's field count and infers the columns' types, the body
@@ -869,29 +878,42 @@ fn infer(
     let body = &bytes[header_end + usize::from(crlf)..];
     let body_line = reader.position().line() + u64::from(crlf);
     // A piece per thread, each whole records.
-    let cuts = cuts(body, rayon::current_num_threads().max(1), body_line);
-    let ends = cuts.iter().skip(1).map(|c| c.0).chain([body.len()]);
-    // Each piece's bytes in the body, and its first line.
-    let body_pieces: Vec<(std::ops::Range<usize>, u64)> = cuts
+    let cuts = cuts(body, rayon::current_num_threads().max(1));
+    let ends = cuts.iter().skip(1).copied().chain([body.len()]);
+    let body_pieces: Vec<std::ops::Range<usize>> = cuts
         .iter()
         .zip(ends)
-        .map(|(&(start, line), end)| (start..end, line))
+        .map(|(&start, end)| start..end)
         .collect();
+    // The first piece is read from the body's line; the others as if they
+    // began on line 1, their places in the file counted only for an error.
     let results: Vec<Result<Option<Piece>, CsvError>> = body_pieces
         .par_iter()
-        .map(|(range, line)| pass.fast_rows(&body[range.clone()], *line))
+        .map(|range| {
+            let line = if range.start == 0 { body_line } else { 1 };
+            pass.fast_rows(&body[range.clone()], line)
+        })
         .collect();
     let mut all = Piece::new(names.len());
     // The same pieces in the file's bytes.
     let offset = header_end + usize::from(crlf);
     let mut pieces: Vec<_> = body_pieces
-        .into_iter()
-        .map(|(range, _)| offset + range.start..offset + range.end)
+        .iter()
+        .map(|range| offset + range.start..offset + range.end)
         .collect();
     // The first error in file order; a quote out of place before it, and
     // the CSV parser reads the body again, in one piece, and polars parses
     // it.
-    for piece in results {
+    for (range, piece) in body_pieces.iter().zip(results) {
+        let piece = piece.map_err(|mut e| {
+            if let CsvError::Ragged { line, .. } = &mut e
+                && range.start > 0
+            {
+                *line +=
+                    body_line - 1 + memchr::memchr_iter(b'\n', &body[..range.start]).count() as u64;
+            }
+            e
+        });
         match piece? {
             Some(piece) => all.append(piece),
             None => {
