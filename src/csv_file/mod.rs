@@ -905,6 +905,7 @@ fn infer(
     // the CSV parser reads the body again, in one piece, and polars parses
     // it.
     for (range, piece) in body_pieces.iter().zip(results) {
+        // A ragged row is the one error a piece's check finds.
         let piece = piece.map_err(|mut e| {
             if let CsvError::Ragged { line, .. } = &mut e
                 && range.start > 0
