@@ -44,6 +44,23 @@ impl Alignment {
         }
     }
 
+    /// Each pair's row in base and in head, in pair order; `None` for a
+    /// side whose rows are the pairs' positions (both sides hold the same
+    /// keys in the same order).
+    pub(super) fn row_slices(&self) -> (Option<&[IdxSize]>, Option<&[IdxSize]>) {
+        if self.identity {
+            return (None, None);
+        }
+        // Built by `IdxCa::from_vec`: one chunk, no nulls.
+        fn slice(rows: &IdxCa) -> Option<&[IdxSize]> {
+            Some(
+                rows.cont_slice()
+                    .expect("an alignment's rows are one chunk without nulls"),
+            )
+        }
+        (slice(&self.base_rows), slice(&self.head_rows))
+    }
+
     /// The base (or head) rows of the matched pairs at `positions`.
     pub(super) fn rows_at(&self, base: bool, positions: &[IdxSize]) -> PolarsResult<IdxCa> {
         let at = IdxCa::from_vec(PlSmallStr::EMPTY, positions.to_vec());

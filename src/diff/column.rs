@@ -164,18 +164,9 @@ fn compare_text_in_place(
     ) else {
         return Ok(None);
     };
-    let pairs = align.base_rows.len();
-    fn rows(r: &IdxCa) -> PolarsResult<&[IdxSize]> {
-        r.cont_slice()
-            .map_err(|_| polars_err!(ComputeError: "an alignment's rows are one chunk"))
-    }
-    let bits = super::text::paired_text_differs(
-        &bv,
-        &hv,
-        Some(rows(&align.base_rows)?),
-        Some(rows(&align.head_rows)?),
-        pairs,
-    );
+    let (base_rows, head_rows) = align.row_slices();
+    let bits =
+        super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, align.base_rows.len());
     let mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
     let mismatches = mask.sum().unwrap_or(0) as u64;
     let mut diff = ColumnDiff {

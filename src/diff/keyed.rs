@@ -132,20 +132,7 @@ impl KeyPairs {
     /// side whose rows are the pairs' positions (both sides hold the same
     /// keys in the same order).
     pub fn rows(&self) -> (Option<&[IdxSize]>, Option<&[IdxSize]>) {
-        if self.alignment.identity {
-            return (None, None);
-        }
-        // Built by `IdxCa::from_vec`: one chunk, no nulls.
-        fn slice(rows: &IdxCa) -> Option<&[IdxSize]> {
-            Some(
-                rows.cont_slice()
-                    .expect("an alignment's rows are one chunk without nulls"),
-            )
-        }
-        (
-            slice(&self.alignment.base_rows),
-            slice(&self.alignment.head_rows),
-        )
+        self.alignment.row_slices()
     }
 
     /// A buffer for one column's values (empty; taken from those given
