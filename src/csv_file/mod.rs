@@ -453,6 +453,7 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
         delimiter,
         &checked.schema,
         checked.rows,
+        &|piece| unmap(&bytes, piece),
     ) {
         return Ok(df);
     }
@@ -576,6 +577,23 @@ fn map(path: &Path) -> Result<memmap2::Mmap, CsvError> {
     // ended) and is only read; a file truncated by someone else while it
     // is mapped would fault, as it would under polars' own mmap reader.
     unsafe { memmap2::Mmap::map(&file) }.map_err(io)
+}
+
+/// Lets the pages of `range` of a mapped file go once parsed: the peak
+/// memory of reading a file held its frame and every page of the file
+/// besides (a 10M-row CSV compare: 2.6 GB of frames and 2.6 GB of mapped
+/// files at once, BENCHMARKS.md). The page cache keeps them; a later read
+/// of the range (polars, when the values pass gives up) maps them again.
+fn unmap(bytes: &memmap2::Mmap, range: std::ops::Range<usize>) {
+    #[cfg(unix)]
+    // SAFETY: the map is read-only and shared, so dropping its pages loses
+    // nothing: a later access reads the file's bytes again. (The advice is
+    // only advice: when it fails, the pages stay.)
+    let _ = unsafe {
+        bytes.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, range.start, range.len())
+    };
+    #[cfg(not(unix))]
+    let _ = (bytes, range);
 }
 
 /// The line an error of polars' parser points at (it gives a byte offset);
@@ -756,18 +774,29 @@ impl Pass<'_> {
     }
 }
 
-/// `body` cut into `threads` runs of whole records, as their starts: each
+/// How many pieces a body of `len` bytes is cut into for `threads`: one per
+/// thread, and up to four per thread in a large body, each at least
+/// `PIECE` bytes. With one piece per thread, a thread held up (by the
+/// kernel zeroing its fresh pages, say) kept the other waiting: `perf` of
+/// a 10M-row CSV compare showed one core idle for 0.75–1.5 s at the end of
+/// the values pass (BENCHMARKS.md). Each piece is one chunk of each column.
+fn pieces(len: usize, threads: usize) -> usize {
+    const PIECE: usize = 64 << 20;
+    (len / PIECE).clamp(threads, threads * 4)
+}
+
+/// `body` cut into `count` runs of whole records, as their starts: each
 /// cut after a line end before which the body holds an even number of
 /// quotes, so that no quoted field is open there (a quote opens or closes
 /// one, and `""` inside one is two). Fewer when a quoted field spans the
 /// rest. (No line is counted here: that took a serial pass over the body
 /// while the other cores waited; a piece's lines are counted only for an
 /// error in it.)
-fn cuts(body: &[u8], threads: usize) -> Vec<usize> {
+fn cuts(body: &[u8], count: usize) -> Vec<usize> {
     let mut cuts = vec![0usize];
     let (mut at, mut quotes) = (0usize, 0usize);
-    for k in 1..threads {
-        let target = body.len() * k / threads;
+    for k in 1..count {
+        let target = body.len() * k / count;
         if target > at {
             quotes += quotes_in(&body[at..target]);
             at = target;
@@ -877,8 +906,11 @@ fn infer(
     let crlf = bytes[..header_end].ends_with(b"\r") && bytes.get(header_end) == Some(&b'\n');
     let body = &bytes[header_end + usize::from(crlf)..];
     let body_line = reader.position().line() + u64::from(crlf);
-    // A piece per thread, each whole records.
-    let cuts = cuts(body, rayon::current_num_threads().max(1));
+    // Pieces of whole records, several per thread in a large body.
+    let cuts = cuts(
+        body,
+        pieces(body.len(), rayon::current_num_threads().max(1)),
+    );
     let ends = cuts.iter().skip(1).copied().chain([body.len()]);
     let body_pieces: Vec<std::ops::Range<usize>> = cuts
         .iter()
@@ -1287,6 +1319,21 @@ mod tests {
             df.column("name").unwrap().str().unwrap().get(0),
             Some("a, b")
         );
+    }
+
+    #[test]
+    fn a_large_body_is_cut_into_several_pieces_per_thread() {
+        let mb = 1 << 20;
+        assert_eq!(pieces(10, 2), 2);
+        assert_eq!(pieces(100 * mb, 2), 2);
+        assert_eq!(pieces(200 * mb, 2), 3);
+        assert_eq!(pieces(1400 * mb, 2), 8);
+        assert_eq!(pieces(1400 * mb, 1), 4);
+        // Cut where asked, at line ends: eight pieces of whole records.
+        let body: String = (0..1000).map(|i| format!("{i},x\n")).collect();
+        let starts = cuts(body.as_bytes(), 8);
+        assert_eq!(starts.len(), 8);
+        assert!(starts[1..].iter().all(|&s| body.as_bytes()[s - 1] == b'\n'));
     }
 
     #[test]

@@ -189,13 +189,15 @@ fn piece(piece: &[u8], delimiter: u8, schema: &Schema, rows: usize) -> Option<Ve
 
 /// The frame of `pieces` of `bytes` (consecutive runs of whole records,
 /// together the body after the header) read with
-/// `schema`, `rows` rows in all; `None` when polars must read it.
+/// `schema`, `rows` rows in all; `None` when polars must read it. Each
+/// piece is passed to `done` once parsed (the caller lets its pages go).
 pub(super) fn read(
     bytes: &[u8],
     pieces: &[std::ops::Range<usize>],
     delimiter: u8,
     schema: &Schema,
     rows: u64,
+    done: &(dyn Fn(std::ops::Range<usize>) + Sync),
 ) -> Option<DataFrame> {
     // One column: a blank line is a row (of one empty field), which polars
     // reads.
@@ -207,12 +209,14 @@ pub(super) fn read(
         .par_iter()
         .map(|p| {
             let share = (rows as u128 * p.len() as u128 / body as u128) as usize;
-            piece(
+            let columns = piece(
                 &bytes[p.clone()],
                 delimiter,
                 schema,
                 share + share / 16 + 16,
-            )
+            );
+            done(p.clone());
+            columns
         })
         .collect::<Option<_>>()?;
     let mut parsed = parsed.into_iter();
@@ -278,6 +282,7 @@ mod tests {
                 b',',
                 &schema,
                 1,
+                &|_| {},
             )
         };
         assert!(read(b"1,true\n").is_some());
@@ -296,9 +301,29 @@ mod tests {
                 std::slice::from_ref(&(0..bytes.len())),
                 b',',
                 &text,
-                1
+                1,
+                &|_| {}
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn every_piece_is_let_go_once_parsed() {
+        let schema = Schema::from_iter([
+            Field::new("a".into(), DataType::Int64),
+            Field::new("b".into(), DataType::String),
+        ]);
+        let bytes = b"1,x\n2,y\n3,z\n";
+        let pieces = [0..4, 4..8, 8..12];
+        let done = std::sync::Mutex::new(Vec::new());
+        let df = read(bytes, &pieces, b',', &schema, 3, &|p| {
+            done.lock().unwrap().push(p)
+        })
+        .unwrap();
+        assert_eq!(df.height(), 3);
+        let mut done = done.into_inner().unwrap();
+        done.sort_by_key(|p| p.start);
+        assert_eq!(done, pieces);
     }
 }
