@@ -3,9 +3,11 @@
 //! One pass with the `csv` crate checks that every row has as many fields
 //! as the header (a truncated file is an error naming its line, not rows of
 //! nulls) and infers each column's type from every row, with polars' own
-//! rules and ISO dates and times (`iso_dates.rs`). The body is then parsed
-//! into columns of those types here, a piece per core (`values.rs`); what
-//! that does not cover polars parses in parallel with that schema (dates
+//! rules and ISO dates and times (`iso_dates.rs`). The same pass keeps
+//! each piece's values as it reads them (`values.rs`); a piece whose
+//! values took another type than the whole file gives a column is parsed
+//! again with the file's types. What that does not cover polars parses in
+//! parallel with that schema (dates
 //! and times as text, then parsed as the checking pass typed them). This replaces polars' schema inference over
 //! every row, a second pass that ran single-threaded with regular
 //! expressions, and polars' reading of short rows as nulls.
@@ -22,6 +24,7 @@ mod values;
 
 use crate::iso_dates::{self as dates, Temporal};
 use fields::{Fields, Next};
+use values::KeptPiece;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CsvError {
@@ -209,28 +212,67 @@ impl Seen {
     }
 
     /// [`Seen::add`] of the field `bytes[start..end]`, whose bytes around
-    /// it may be read in whole words. The shapes most numbers take,
-    /// `-?\d+` and `-?\d*\.\d*` with a digit, are told from one scan of
-    /// eight bytes at a time; any other field takes the rules in full.
+    /// it may be read in whole words (see [`Kind::at`]).
     #[inline(always)]
     fn add_at(&mut self, bytes: &[u8], start: usize, end: usize) {
         // Text absorbs every other kind: nothing more to learn.
         if self.text {
             return;
         }
+        self.add_kind(Kind::at(bytes, start, end));
+    }
+
+    #[inline(always)]
+    fn add_kind(&mut self, kind: Kind) {
+        match kind {
+            Kind::Bool => self.boolean = true,
+            Kind::Int => self.int = true,
+            Kind::WideInt => self.wide_int = true,
+            Kind::Float => self.float = true,
+            Kind::Text => self.text = true,
+            Kind::Date => self.date = true,
+            Kind::Naive => self.naive = true,
+            Kind::Utc => self.utc = true,
+        }
+    }
+}
+
+/// The kind of value one unquoted, non-empty field is, by polars' rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Bool,
+    /// An integer that fits an i64.
+    Int,
+    WideInt,
+    Float,
+    Text,
+    /// ISO dates, datetimes without a zone, and instants with one
+    /// (`iso_dates.rs`).
+    Date,
+    Naive,
+    Utc,
+}
+
+impl Kind {
+    /// The kind of the field `bytes[start..end]`, whose bytes around it
+    /// may be read in whole words. The shapes most numbers take, `-?\d+`
+    /// and `-?\d*\.\d*` with a digit, are told from one scan of eight
+    /// bytes at a time; any other field takes the rules in full.
+    #[inline(always)]
+    fn at(bytes: &[u8], start: usize, end: usize) -> Kind {
         let digits = start + usize::from(bytes[start] == b'-');
         match digits_and_points(bytes, digits, end) {
             // 18 digits always fit an i64; more may not.
-            (true, true, _) if (1..=18).contains(&(end - digits)) => self.int = true,
-            (true, _, true) if end - digits >= 2 => self.float = true,
-            _ => self.add_by_rules(&bytes[start..end]),
+            (true, true, _) if (1..=18).contains(&(end - digits)) => Kind::Int,
+            (true, _, true) if end - digits >= 2 => Kind::Float,
+            _ => Kind::by_rules(&bytes[start..end]),
         }
     }
 
-    /// [`Seen::add`] by polars' rules written out: the fields its byte
+    /// [`Kind::at`] by polars' rules written out: the fields its byte
     /// classes do not settle.
     #[inline(never)]
-    fn add_by_rules(&mut self, field: &[u8]) {
+    fn by_rules(field: &[u8]) -> Kind {
         match field[0] {
             // Numbers start with a digit, a sign or a point; `inf` and
             // `NaN` are the only floats that do not.
@@ -240,27 +282,23 @@ impl Seen {
                     let digits = field.len() - usize::from(field[0] == b'-');
                     let fits = digits <= 18
                         || std::str::from_utf8(field).is_ok_and(|s| s.parse::<i64>().is_ok());
-                    if fits {
-                        self.int = true;
-                    } else {
-                        self.wide_int = true;
-                    }
+                    if fits { Kind::Int } else { Kind::WideInt }
                 } else if is_float(field) {
-                    self.float = true;
+                    Kind::Float
                 } else {
                     match dates::parse(field) {
-                        Some(Temporal::Date(_)) => self.date = true,
-                        Some(Temporal::Naive(_)) => self.naive = true,
-                        Some(Temporal::Utc(_)) => self.utc = true,
-                        None => self.text = true,
+                        Some(Temporal::Date(_)) => Kind::Date,
+                        Some(Temporal::Naive(_)) => Kind::Naive,
+                        Some(Temporal::Utc(_)) => Kind::Utc,
+                        None => Kind::Text,
                     }
                 }
             }
             _ if field.eq_ignore_ascii_case(b"true") || field.eq_ignore_ascii_case(b"false") => {
-                self.boolean = true;
+                Kind::Bool
             }
-            _ if field == b"inf" || field == b"NaN" => self.float = true,
-            _ => self.text = true,
+            _ if field == b"inf" || field == b"NaN" => Kind::Float,
+            _ => Kind::Text,
         }
     }
 }
@@ -446,10 +484,17 @@ fn quoted_fields(raw: &[u8], delimiter: u8, out: &mut Vec<bool>) -> Result<(), &
 /// Reads `path` as CSV with a header, delimited by `delimiter`.
 pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame, CsvError> {
     let bytes = map(path)?;
-    let checked = infer(path, &bytes, delimiter, declared)?;
+    let checked = infer(
+        path,
+        &bytes,
+        delimiter,
+        declared,
+        Some(&|piece| unmap(&bytes, piece)),
+    )?;
     if let Some(df) = values::read(
         &bytes,
         &checked.pieces,
+        checked.kept,
         delimiter,
         &checked.schema,
         checked.rows,
@@ -561,7 +606,7 @@ pub fn schema(
     delimiter: u8,
     declared: Declared,
 ) -> Result<(Schema, Vec<String>), CsvError> {
-    let checked = infer(path, &map(path)?, delimiter, declared)?;
+    let checked = infer(path, &map(path)?, delimiter, declared, None)?;
     Ok((checked.schema, checked.untyped))
 }
 
@@ -611,6 +656,10 @@ fn line_of_error(message: &str, bytes: &[u8]) -> u64 {
 fn line_at(bytes: &[u8], offset: usize) -> u64 {
     1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count() as u64
 }
+
+/// What the checking pass finds in a piece: `None` when a quote is out of
+/// place (the CSV parser reads the body); with the values it kept.
+type Checking<'a> = Result<Option<(Piece, Option<KeptPiece<'a>>)>, CsvError>;
 
 /// What a CSV pass needs to know and to say in its errors.
 struct Pass<'a> {
@@ -720,7 +769,27 @@ impl Pass<'_> {
     /// fields, read by [`Fields`]; `None` at a quote anywhere else (inside
     /// an unquoted field, a field never closed, text after a closing
     /// quote): the CSV parser reads such a body, and names its errors.
-    fn fast_rows(&self, body: &[u8], first_line: u64) -> Result<Option<Piece>, CsvError> {
+    fn fast_rows<'b>(&self, body: &'b [u8], first_line: u64, keep: bool) -> Checking<'b> {
+        if keep {
+            let mut kept = KeptPiece::new(self.columns, body);
+            return Ok(self
+                .fast_rows_keeping::<true>(body, first_line, &mut kept)?
+                .map(|p| (p, Some(kept))));
+        }
+        let mut none = KeptPiece::new(0, &[]);
+        Ok(self
+            .fast_rows_keeping::<false>(body, first_line, &mut none)?
+            .map(|p| (p, None)))
+    }
+
+    /// [`Pass::fast_rows`], the values kept in `kept` when `KEEP`.
+    #[inline(always)]
+    fn fast_rows_keeping<const KEEP: bool>(
+        &self,
+        body: &[u8],
+        first_line: u64,
+        kept: &mut KeptPiece<'_>,
+    ) -> Result<Option<Piece>, CsvError> {
         let mut piece = Piece::new(self.columns);
         // The line the next field is on, and the one its record began on.
         let (mut line_no, mut record_line) = (first_line, first_line);
@@ -749,8 +818,24 @@ impl Pass<'_> {
                     }
                     match piece.seen.get_mut(count) {
                         // A quoted field is text (`"01234"` keeps its zero).
-                        Some(s) if quoted => s.text = true,
-                        Some(s) if start < end => s.add_at(body, start, end),
+                        Some(s) if quoted => {
+                            s.text = true;
+                            if KEEP {
+                                kept.quoted(count, &body[start..end]);
+                            }
+                        }
+                        Some(s) if start < end => {
+                            if !KEEP {
+                                s.add_at(body, start, end);
+                            } else if s.text {
+                                kept.value(count, Kind::Text, &body[start..end]);
+                            } else {
+                                let kind = Kind::at(body, start, end);
+                                s.add_kind(kind);
+                                kept.value(count, kind, &body[start..end]);
+                            }
+                        }
+                        Some(_) if KEEP => kept.null(count),
                         _ => {}
                     }
                     count += 1;
@@ -829,13 +914,20 @@ fn quotes_in(bytes: &[u8]) -> usize {
     }
 }
 
+/// What the checking pass does beside checking: keep each piece's values
+/// (see [`KeptPiece`]), and hand each piece's range of the file, once
+/// read, to the function (which lets its pages go).
+type Keep<'a> = Option<&'a (dyn Fn(std::ops::Range<usize>) + Sync)>;
+
 /// Checks every row's field count and infers the columns' types, the body
-/// cut into whole records and read in parallel.
+/// cut into whole records and read in parallel; with `keep`, keeps the
+/// values too.
 fn infer(
     path: &Path,
     bytes: &[u8],
     delimiter: u8,
     declared: Declared,
+    keep: Keep<'_>,
 ) -> Result<Checked, CsvError> {
     let mut pass = Pass {
         path,
@@ -919,16 +1011,21 @@ fn infer(
         .collect();
     // The first piece is read from the body's line; the others as if they
     // began on line 1, their places in the file counted only for an error.
-    let results: Vec<Result<Option<Piece>, CsvError>> = body_pieces
+    let offset = header_end + usize::from(crlf);
+    let results: Vec<Checking> = body_pieces
         .par_iter()
         .map(|range| {
             let line = if range.start == 0 { body_line } else { 1 };
-            pass.fast_rows(&body[range.clone()], line)
+            let piece = pass.fast_rows(&body[range.clone()], line, keep.is_some());
+            if let Some(done) = keep {
+                done(offset + range.start..offset + range.end);
+            }
+            piece
         })
         .collect();
     let mut all = Piece::new(names.len());
+    let mut kept = Vec::new();
     // The same pieces in the file's bytes.
-    let offset = header_end + usize::from(crlf);
     let mut pieces: Vec<_> = body_pieces
         .iter()
         .map(|range| offset + range.start..offset + range.end)
@@ -948,10 +1045,14 @@ fn infer(
             e
         });
         match piece? {
-            Some(piece) => all.append(piece),
+            Some((piece, k)) => {
+                kept.push(k.map(|k| (k, piece.rows as usize)));
+                all.append(piece);
+            }
             None => {
                 all = pass.rows(body, body_line)?;
                 pieces.clear();
+                kept.clear();
                 break;
             }
         }
@@ -962,15 +1063,21 @@ fn infer(
         .filter(|(_, s)| s.is_empty())
         .map(|(n, _)| n.clone())
         .collect();
-    let schema = names
+    let schema: Schema = names
         .into_iter()
         .zip(all.seen)
         .map(|(name, seen)| Field::new(name.into(), seen.dtype()))
+        .collect();
+    // Each piece's kept values, where they are of the file's types.
+    let kept = kept
+        .into_par_iter()
+        .map(|k| k.and_then(|(k, rows)| k.finish(&schema, rows)))
         .collect();
     Ok(Checked {
         schema,
         untyped,
         pieces,
+        kept,
         rows: all.rows,
         blank: all.blank,
     })
@@ -984,6 +1091,10 @@ struct Checked {
     /// The body cut into runs of whole records (none when it could not be
     /// cut): where `values` parses it.
     pieces: Vec<std::ops::Range<usize>>,
+    /// Each piece's columns as the checking pass kept them, where it could
+    /// (see [`KeptPiece`]); none, or fewer than the pieces, when it did
+    /// not try.
+    kept: Vec<Option<Vec<Series>>>,
     rows: u64,
     /// Where polars reads a row of nulls for a blank line, among its rows.
     blank: Vec<u64>,
@@ -1070,7 +1181,7 @@ mod tests {
         let kinds = |s: Seen| (s.boolean, s.int, s.wide_int, s.float, s.text);
         for field in &fields {
             let mut rules = Seen::default();
-            rules.add_by_rules(field);
+            rules.add_kind(Kind::by_rules(field));
             // Alone (read a byte at a time when short), and after other
             // fields (read in words that start before it).
             let mut line = b"1.5,abc,".to_vec();
@@ -1321,6 +1432,99 @@ mod tests {
         );
     }
 
+    /// The frame `text` reads as, from values the checking pass kept, and
+    /// from a second pass over every piece; and how many pieces were kept.
+    fn kept_and_read_again(text: &str) -> (DataFrame, DataFrame, usize) {
+        let bytes = text.as_bytes();
+        let declared = Declared::CompareFlags;
+        let checked = infer(Path::new("t.csv"), bytes, b',', declared, Some(&|_| {})).unwrap();
+        let kept = checked.kept.iter().filter(|k| k.is_some()).count();
+        let (pieces, schema, rows) = (&checked.pieces, &checked.schema, checked.rows);
+        let read = |k| values::read(bytes, pieces, k, b',', schema, rows, &|_| {}).unwrap();
+        (read(checked.kept.clone()), read(Vec::new()), kept)
+    }
+
+    #[test]
+    fn values_kept_by_the_checking_pass_are_what_a_second_pass_reads() {
+        let rows = 3000;
+        type Column = (&'static str, fn(usize, usize) -> String);
+        // Columns whose fields keep one type in every piece (integers in
+        // pieces of a float column are kept and made floats)...
+        let steady: [Column; 8] = [
+            ("int", |i, _| format!("{}", i as i64 - 5)),
+            ("int_then_float", |i, n| match i == n - 2 {
+                true => "2.5".into(),
+                false => i.to_string(),
+            }),
+            ("nulls_then_float", |i, n| match i < n / 2 {
+                true => String::new(),
+                false => "1.25".into(),
+            }),
+            ("text", |i, _| format!("t{i}")),
+            ("quoted", |i, _| format!("\"q,{i}\"\"\"")),
+            ("date", |i, _| format!("2024-01-{:02}", 1 + i % 28)),
+            ("bool", |i, _| ["true", "False"][i % 2].into()),
+            ("empty", |_, _| String::new()),
+        ];
+        // ...and columns that make some piece read again.
+        let mixed: [Column; 3] = [
+            // A float column read -0 as -0.0, which an integer loses.
+            ("negative_zero", |i, n| match i {
+                0 => "-0".into(),
+                _ if i == n - 1 => "0.5".into(),
+                _ => "3".into(),
+            }),
+            // Text keeps the zeros integers lose.
+            ("int_then_text", |i, n| match i == n - 1 {
+                true => "x".into(),
+                false => format!("{:03}", i % 7),
+            }),
+            ("date_then_datetime", |i, n| match i == n - 1 {
+                true => "2024-01-31 10:00:00".into(),
+                false => "2024-01-30".into(),
+            }),
+        ];
+        let file = |columns: &[Column]| {
+            let mut text = columns.iter().map(|c| c.0).collect::<Vec<_>>().join(",") + "\n";
+            for i in 0..rows {
+                let row: Vec<String> = columns.iter().map(|c| c.1(i, rows)).collect();
+                text += &(row.join(",") + "\n");
+            }
+            text
+        };
+        let (kept, again, pieces) = kept_and_read_again(&file(&steady));
+        assert_eq!(pieces, rayon::current_num_threads(), "every piece kept");
+        assert!(kept.equals_missing(&again), "{kept}\n{again}");
+        let types: Vec<String> = kept.dtypes().iter().map(|t| t.to_string()).collect();
+        assert_eq!(
+            types,
+            ["i64", "f64", "f64", "str", "str", "date", "bool", "str"]
+        );
+        assert_eq!(
+            kept.column("quoted").unwrap().str().unwrap().get(3),
+            Some("q,3\"")
+        );
+
+        // Each beside the steady ones (a piece read again is read whole).
+        for m in mixed {
+            let all: Vec<Column> = steady.iter().chain([&m]).copied().collect();
+            let (kept, again, _) = kept_and_read_again(&file(&all));
+            assert!(kept.equals_missing(&again), "{kept}\n{again}");
+            let column = kept.column(m.0).unwrap().as_materialized_series();
+            match m.0 {
+                "negative_zero" => {
+                    let zero = column.f64().unwrap().get(0).unwrap();
+                    assert!(zero == 0.0 && zero.is_sign_negative());
+                }
+                "int_then_text" => assert_eq!(column.str().unwrap().get(0), Some("000")),
+                _ => assert_eq!(
+                    column.dtype(),
+                    &DataType::Datetime(TimeUnit::Microseconds, None)
+                ),
+            }
+        }
+    }
+
     #[test]
     fn a_large_body_is_cut_into_several_pieces_per_thread() {
         let mb = 1 << 20;
@@ -1345,7 +1549,14 @@ mod tests {
             text += &format!("{i},\"line one\nline \"\"two\"\"\n\"\n");
         }
         let bytes = text.as_bytes();
-        let checked = infer(Path::new("t.csv"), bytes, b',', Declared::CompareFlags).unwrap();
+        let checked = infer(
+            Path::new("t.csv"),
+            bytes,
+            b',',
+            Declared::CompareFlags,
+            None,
+        )
+        .unwrap();
         assert_eq!(checked.rows, 200);
         assert_eq!(checked.pieces.len(), rayon::current_num_threads());
         for p in &checked.pieces {

@@ -1,5 +1,7 @@
 //! A CSV body parsed into columns of the types the checking pass
-//! inferred, a piece of whole records per core.
+//! inferred, pieces of whole records on every core: kept as the checking
+//! pass reads each piece ([`KeptPiece`]), or parsed again where a piece's
+//! values took another type than the file gives the column.
 //!
 //! polars' CSV parser, given that schema, took about 5 s of two cores for
 //! a 1.36 GB file of 10M rows, where this takes about 3 (BENCHMARKS.md):
@@ -16,6 +18,7 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::Kind;
 use super::fields::{Fields, Next};
 use crate::iso_dates::{self as dates, Temporal};
 
@@ -46,6 +49,18 @@ impl Builder {
             }
             _ => return None,
         })
+    }
+
+    /// Appends a null.
+    #[inline(always)]
+    fn null(&mut self) {
+        match self {
+            Builder::Int(b) | Builder::Datetime(b, _) => b.append_null(),
+            Builder::Float(b) => b.append_null(),
+            Builder::Bool(b) => b.append_null(),
+            Builder::Text(b) => b.append_null(),
+            Builder::Date(b) => b.append_null(),
+        }
     }
 
     /// Appends the field `f` (its line end taken off); `None` when it is
@@ -122,6 +137,184 @@ impl Builder {
     }
 }
 
+/// One column's values in a piece, kept as the checking pass reads it, in
+/// the type its fields there have taken so far (integers become floats
+/// when a float follows); any other mix is not kept.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a dozen per piece, matched once per field: no box to follow"
+)]
+enum Kept {
+    /// Only empty fields so far: this many nulls.
+    Nulls(usize),
+    /// With, for integers, whether one was written `-0` (a float column
+    /// reads it as -0.0, which the integer lost).
+    Values(Builder, bool),
+    Dropped,
+}
+
+/// A piece's values kept while the checking pass reads it, so that the
+/// piece need not be read again when each column's kept type is the one
+/// the whole file gives it (BENCHMARKS.md: a second pass split every
+/// field again; the 10M-row CSV compare's load fell from 3.7–8.0 s to
+/// 3.0–3.7 s without it).
+pub(super) struct KeptPiece<'a> {
+    columns: Vec<Kept>,
+    body: &'a [u8],
+    /// Rows to make room for at first.
+    capacity: usize,
+    /// Whether the body is UTF-8, once a text value needs to know.
+    utf8: Option<bool>,
+    scratch: Vec<u8>,
+}
+
+impl<'a> KeptPiece<'a> {
+    /// For `columns` columns of `body`, whose rows it estimates from the
+    /// lines of its first 64 KB.
+    pub(super) fn new(columns: usize, body: &'a [u8]) -> Self {
+        let head = &body[..body.len().min(64 << 10)];
+        let lines = memchr::memchr_iter(b'\n', head).count().max(1);
+        let estimate = (body.len() as u128 * lines as u128 / head.len().max(1) as u128) as usize;
+        KeptPiece {
+            columns: (0..columns).map(|_| Kept::Nulls(0)).collect(),
+            body,
+            capacity: estimate + estimate / 8 + 16,
+            utf8: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Column `i`'s builder of `dtype`, begun with the nulls seen so far;
+    /// `None` for a type not kept (or text in a body that is not UTF-8).
+    fn begin(&mut self, dtype: &DataType, nulls: usize) -> Option<Builder> {
+        if dtype == &DataType::String {
+            let body = self.body;
+            if !*self
+                .utf8
+                .get_or_insert_with(|| std::str::from_utf8(body).is_ok())
+            {
+                return None;
+            }
+        }
+        let mut b = Builder::new(&Field::new(PlSmallStr::EMPTY, dtype.clone()), self.capacity)?;
+        (0..nulls).for_each(|_| b.null());
+        Some(b)
+    }
+
+    /// An empty field of column `i`.
+    #[inline(always)]
+    pub(super) fn null(&mut self, i: usize) {
+        match &mut self.columns[i] {
+            Kept::Nulls(n) => *n += 1,
+            Kept::Values(b, _) => b.null(),
+            Kept::Dropped => {}
+        }
+    }
+
+    /// The unquoted field `f` of column `i`, of `kind`.
+    #[inline(always)]
+    pub(super) fn value(&mut self, i: usize, kind: Kind, f: &[u8]) {
+        use DataType as T;
+        let kept = match (&mut self.columns[i], kind) {
+            // Text keeps every field as it is written.
+            (Kept::Values(b @ Builder::Text(_), _), _)
+            | (Kept::Values(b @ Builder::Int(_), _), Kind::Int)
+            | (Kept::Values(b @ Builder::Float(_), _), Kind::Int | Kind::Float)
+            | (Kept::Values(b @ Builder::Bool(_), _), Kind::Bool)
+            | (Kept::Values(b @ Builder::Date(_), _), Kind::Date)
+            | (Kept::Values(b @ Builder::Datetime(_, None), _), Kind::Naive)
+            | (Kept::Values(b @ Builder::Datetime(_, Some(_)), _), Kind::Utc) => b.push(f),
+            (Kept::Dropped, _) => return,
+            (Kept::Values(Builder::Int(ints), negative_zero), Kind::Float) if !*negative_zero => {
+                let ints = std::mem::replace(ints, PrimitiveChunkedBuilder::new("".into(), 0));
+                let mut floats = PrimitiveChunkedBuilder::new("".into(), self.capacity);
+                for v in ints.finish().iter() {
+                    floats.append_option(v.map(|v| v as f64));
+                }
+                let mut b = Builder::Float(floats);
+                let pushed = b.push(f);
+                self.columns[i] = Kept::Values(b, false);
+                pushed
+            }
+            (Kept::Nulls(n), _) => {
+                let n = *n;
+                let dtype = match kind {
+                    Kind::Int => T::Int64,
+                    Kind::Float => T::Float64,
+                    Kind::Text => T::String,
+                    Kind::Bool => T::Boolean,
+                    Kind::Date => T::Date,
+                    Kind::Naive => T::Datetime(TimeUnit::Microseconds, None),
+                    Kind::Utc => T::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
+                    Kind::WideInt => T::Int128,
+                };
+                self.begin(&dtype, n).and_then(|mut b| {
+                    let pushed = b.push(f);
+                    self.columns[i] = Kept::Values(b, false);
+                    pushed
+                })
+            }
+            _ => None,
+        };
+        match kept {
+            None => self.columns[i] = Kept::Dropped,
+            Some(()) => {
+                if kind == Kind::Int
+                    && f.first() == Some(&b'-')
+                    && let Kept::Values(Builder::Int(_), negative_zero) = &mut self.columns[i]
+                    && f[1..].iter().all(|&c| c == b'0')
+                {
+                    *negative_zero = true;
+                }
+            }
+        }
+    }
+
+    /// The quoted field `f` (between its quotes) of column `i`: text.
+    pub(super) fn quoted(&mut self, i: usize, f: &[u8]) {
+        if let Kept::Nulls(n) = self.columns[i] {
+            self.columns[i] = match self.begin(&DataType::String, n) {
+                Some(b) => Kept::Values(b, false),
+                None => Kept::Dropped,
+            };
+        }
+        let pushed = match &mut self.columns[i] {
+            Kept::Values(b, _) => b.push_quoted(f, &mut self.scratch),
+            _ => None,
+        };
+        if pushed.is_none() {
+            self.columns[i] = Kept::Dropped;
+        }
+    }
+
+    /// The piece's columns as `schema` types them, `rows` rows each; `None`
+    /// unless every column was kept in its type (or as integers, for a
+    /// float column).
+    pub(super) fn finish(self, schema: &Schema, rows: usize) -> Option<Vec<Series>> {
+        self.columns
+            .into_iter()
+            .zip(schema.iter_fields())
+            .map(|(kept, field)| {
+                let s = match kept {
+                    Kept::Nulls(n) => Series::full_null(PlSmallStr::EMPTY, n, field.dtype()),
+                    Kept::Values(b, negative_zero) => {
+                        let s = b.finish();
+                        match (s.dtype(), field.dtype()) {
+                            (a, b) if a == b => s,
+                            (DataType::Int64, DataType::Float64) if !negative_zero => {
+                                s.cast(&DataType::Float64).ok()?
+                            }
+                            _ => return None,
+                        }
+                    }
+                    Kept::Dropped => return None,
+                };
+                (s.len() == rows).then(|| s.with_name(field.name().clone()))
+            })
+            .collect()
+    }
+}
+
 /// `-?\d+` as an i64; `None` for anything else or a number out of range.
 #[inline(always)]
 fn int(f: &[u8]) -> Option<i64> {
@@ -194,6 +387,7 @@ fn piece(piece: &[u8], delimiter: u8, schema: &Schema, rows: usize) -> Option<Ve
 pub(super) fn read(
     bytes: &[u8],
     pieces: &[std::ops::Range<usize>],
+    kept: Vec<Option<Vec<Series>>>,
     delimiter: u8,
     schema: &Schema,
     rows: u64,
@@ -205,16 +399,21 @@ pub(super) fn read(
         return None;
     }
     let body = pieces.iter().map(|p| p.len()).sum::<usize>().max(1);
+    let mut kept = kept.into_iter();
+    let kept: Vec<Option<Vec<Series>>> = pieces.iter().map(|_| kept.next().flatten()).collect();
     let parsed: Vec<Vec<Series>> = pieces
         .par_iter()
-        .map(|p| {
-            let share = (rows as u128 * p.len() as u128 / body as u128) as usize;
-            let columns = piece(
-                &bytes[p.clone()],
-                delimiter,
-                schema,
-                share + share / 16 + 16,
-            );
+        .zip(kept)
+        .map(|(p, kept)| {
+            let columns = kept.or_else(|| {
+                let share = (rows as u128 * p.len() as u128 / body as u128) as usize;
+                piece(
+                    &bytes[p.clone()],
+                    delimiter,
+                    schema,
+                    share + share / 16 + 16,
+                )
+            });
             done(p.clone());
             columns
         })
@@ -279,6 +478,7 @@ mod tests {
             read(
                 text,
                 std::slice::from_ref(&(0..text.len())),
+                Vec::new(),
                 b',',
                 &schema,
                 1,
@@ -299,6 +499,7 @@ mod tests {
             super::read(
                 bytes,
                 std::slice::from_ref(&(0..bytes.len())),
+                Vec::new(),
                 b',',
                 &text,
                 1,
@@ -317,7 +518,7 @@ mod tests {
         let bytes = b"1,x\n2,y\n3,z\n";
         let pieces = [0..4, 4..8, 8..12];
         let done = std::sync::Mutex::new(Vec::new());
-        let df = read(bytes, &pieces, b',', &schema, 3, &|p| {
+        let df = read(bytes, &pieces, Vec::new(), b',', &schema, 3, &|p| {
             done.lock().unwrap().push(p)
         })
         .unwrap();
