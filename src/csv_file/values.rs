@@ -184,8 +184,9 @@ impl<'a> KeptPiece<'a> {
         }
     }
 
-    /// Column `i`'s builder of `dtype`, begun with the nulls seen so far;
-    /// `None` for a type not kept (or text in a body that is not UTF-8).
+    /// A builder of `dtype` begun with `nulls` nulls (the empty fields its
+    /// column has had so far); `None` for a type not kept (or text in a
+    /// body that is not UTF-8).
     fn begin(&mut self, dtype: &DataType, nulls: usize) -> Option<Builder> {
         if dtype == &DataType::String {
             let body = self.body;
@@ -382,8 +383,10 @@ fn piece(piece: &[u8], delimiter: u8, schema: &Schema, rows: usize) -> Option<Ve
 
 /// The frame of `pieces` of `bytes` (consecutive runs of whole records,
 /// together the body after the header) read with
-/// `schema`, `rows` rows in all; `None` when polars must read it. Each
-/// piece is passed to `done` once parsed (the caller lets its pages go).
+/// `schema`, `rows` rows in all, each piece's columns `kept` by the
+/// checking pass where it could; `None` when polars must read it. Each
+/// piece parsed here is passed to `done` then (the caller lets its pages
+/// go; the checking pass let the others' go).
 pub(super) fn read(
     bytes: &[u8],
     pieces: &[std::ops::Range<usize>],
@@ -405,15 +408,16 @@ pub(super) fn read(
         .par_iter()
         .zip(kept)
         .map(|(p, kept)| {
-            let columns = kept.or_else(|| {
-                let share = (rows as u128 * p.len() as u128 / body as u128) as usize;
-                piece(
-                    &bytes[p.clone()],
-                    delimiter,
-                    schema,
-                    share + share / 16 + 16,
-                )
-            });
+            if kept.is_some() {
+                return kept;
+            }
+            let share = (rows as u128 * p.len() as u128 / body as u128) as usize;
+            let columns = piece(
+                &bytes[p.clone()],
+                delimiter,
+                schema,
+                share + share / 16 + 16,
+            );
             done(p.clone());
             columns
         })
