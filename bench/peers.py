@@ -2,7 +2,11 @@
 
 Every tool runs in its own process under /usr/bin/time (wall seconds, peak
 RSS) and prints the counts it found as one JSON line on stdout; the counts
-of DuckDB, datacompy and swimlane must be identical.
+of DuckDB, datacompy and swimlane must be identical. Each round starts at
+the next tool: on the virtual machines these figures come from, a process
+that runs right after one that freed gigabytes (datacompy) first-touches
+its memory several times slower, so a fixed order charged that to whichever
+tool came next every time (BENCHMARKS.md).
 
     python bench/peers.py SWIMLANE_BIN WORK_DIR RUNS ROWS [ROWS...]
 """
@@ -96,8 +100,9 @@ def main():
         }
         times = {name: [] for name in tools}
         counts = {}
-        for _ in range(runs):
-            for name, cmd in tools.items():
+        order = list(tools.items())
+        for r in range(runs):
+            for name, cmd in order[r % len(order):] + order[:r % len(order)]:
                 wall, rss, out = timed(cmd)
                 if name == "swimlane compare":
                     if out.returncode not in (0, 1):
