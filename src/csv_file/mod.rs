@@ -4,9 +4,9 @@
 //! as the header (a truncated file is an error naming its line, not rows of
 //! nulls) and infers each column's type from every row, with polars' own
 //! rules and ISO dates and times (`iso_dates.rs`). The same pass keeps
-//! each piece's values as it reads them (`values.rs`); a piece whose
-//! values took another type than the whole file gives a column is parsed
-//! again with the file's types. What that does not cover polars parses in
+//! each piece's values as it reads them (`values.rs`); a column whose
+//! values in a piece took another type than the whole file gives it is
+//! parsed again there with the file's type. What that does not cover polars parses in
 //! parallel with that schema (dates
 //! and times as text, then parsed as the checking pass typed them). This replaces polars' schema inference over
 //! every row, a second pass that ran single-threaded with regular
@@ -1071,7 +1071,7 @@ fn infer(
     // Each piece's kept values, where they are of the file's types.
     let kept = kept
         .into_par_iter()
-        .map(|k| k.and_then(|(k, rows)| k.finish(&schema, rows)))
+        .map(|k| k.map(|(k, rows)| k.finish(&schema, rows)))
         .collect();
     Ok(Checked {
         schema,
@@ -1094,7 +1094,7 @@ struct Checked {
     /// Each piece's columns as the checking pass kept them, where it could
     /// (see [`KeptPiece`]); none, or fewer than the pieces, when it did
     /// not try.
-    kept: Vec<Option<Vec<Series>>>,
+    kept: Vec<Option<values::KeptColumns>>,
     rows: u64,
     /// Where polars reads a row of nulls for a blank line, among its rows.
     blank: Vec<u64>,
@@ -1433,12 +1433,18 @@ mod tests {
     }
 
     /// The frame `text` reads as, from values the checking pass kept, and
-    /// from a second pass over every piece; and how many pieces were kept.
-    fn kept_and_read_again(text: &str) -> (DataFrame, DataFrame, usize) {
+    /// from a second pass over every piece; and for each column, in how
+    /// many pieces it was kept.
+    fn kept_and_read_again(text: &str) -> (DataFrame, DataFrame, Vec<usize>) {
         let bytes = text.as_bytes();
         let declared = Declared::CompareFlags;
         let checked = infer(Path::new("t.csv"), bytes, b',', declared, Some(&|_| {})).unwrap();
-        let kept = checked.kept.iter().filter(|k| k.is_some()).count();
+        let mut kept = vec![0; checked.schema.len()];
+        for piece in checked.kept.iter().flatten() {
+            for (k, c) in kept.iter_mut().zip(piece) {
+                *k += usize::from(c.is_some());
+            }
+        }
         let (pieces, schema, rows) = (&checked.pieces, &checked.schema, checked.rows);
         let read = |k| values::read(bytes, pieces, k, b',', schema, rows, &|_| {}).unwrap();
         (read(checked.kept.clone()), read(Vec::new()), kept)
@@ -1492,8 +1498,9 @@ mod tests {
             }
             text
         };
-        let (kept, again, pieces) = kept_and_read_again(&file(&steady));
-        assert_eq!(pieces, rayon::current_num_threads(), "every piece kept");
+        let pieces = rayon::current_num_threads();
+        let (kept, again, columns) = kept_and_read_again(&file(&steady));
+        assert_eq!(columns, [pieces; 8], "every column kept in every piece");
         assert!(kept.equals_missing(&again), "{kept}\n{again}");
         let types: Vec<String> = kept.dtypes().iter().map(|t| t.to_string()).collect();
         assert_eq!(
@@ -1505,11 +1512,14 @@ mod tests {
             Some("q,3\"")
         );
 
-        // Each beside the steady ones (a piece read again is read whole).
+        // Each beside the steady ones, which stay kept: only the column
+        // is parsed again, where it was not kept.
         for m in mixed {
             let all: Vec<Column> = steady.iter().chain([&m]).copied().collect();
-            let (kept, again, _) = kept_and_read_again(&file(&all));
+            let (kept, again, columns) = kept_and_read_again(&file(&all));
             assert!(kept.equals_missing(&again), "{kept}\n{again}");
+            assert_eq!(columns[..8], [pieces; 8], "{}", m.0);
+            assert!(columns[8] < pieces, "{}", m.0);
             let column = kept.column(m.0).unwrap().as_materialized_series();
             match m.0 {
                 "negative_zero" => {

@@ -1,7 +1,7 @@
 //! A CSV body parsed into columns of the types the checking pass
 //! inferred, pieces of whole records on every core: kept as the checking
-//! pass reads each piece ([`KeptPiece`]), or parsed again where a piece's
-//! values took another type than the file gives the column.
+//! pass reads each piece ([`KeptPiece`]), or parsed again where a
+//! column's values in a piece took another type than the file gives it.
 //!
 //! polars' CSV parser, given that schema, took about 5 s of two cores for
 //! a 1.36 GB file of 10M rows, where this takes about 3 (BENCHMARKS.md):
@@ -154,10 +154,10 @@ enum Kept {
 }
 
 /// A piece's values kept while the checking pass reads it, so that the
-/// piece need not be read again when each column's kept type is the one
-/// the whole file gives it (BENCHMARKS.md: a second pass split every
-/// field again; the 10M-row CSV compare's load fell from 3.7–8.0 s to
-/// 3.0–3.7 s without it).
+/// piece need not be read again: only a column whose kept type is not the
+/// one the whole file gives it is (BENCHMARKS.md: a second pass split
+/// every field again; the 10M-row CSV compare's load fell from 3.7–8.0 s
+/// to 3.0–3.7 s without it).
 pub(super) struct KeptPiece<'a> {
     columns: Vec<Kept>,
     body: &'a [u8],
@@ -288,10 +288,10 @@ impl<'a> KeptPiece<'a> {
         }
     }
 
-    /// The piece's columns as `schema` types them, `rows` rows each; `None`
-    /// unless every column was kept in its type (or as integers, for a
-    /// float column).
-    pub(super) fn finish(self, schema: &Schema, rows: usize) -> Option<Vec<Series>> {
+    /// The piece's columns as `schema` types them, `rows` rows each: those
+    /// kept in their type (or as integers, for a float column); `None` for
+    /// the others.
+    pub(super) fn finish(self, schema: &Schema, rows: usize) -> KeptColumns {
         self.columns
             .into_iter()
             .zip(schema.iter_fields())
@@ -335,16 +335,27 @@ fn int(f: &[u8]) -> Option<i64> {
     Some(if digits.len() < f.len() { -v } else { v })
 }
 
-/// The rows of `piece` (whole records), each field parsed into its column;
-/// `None` when a field is not of its column's type, a row has another
-/// number of fields, a quoted field is not closed where a field ends, or
-/// the piece is not UTF-8.
-fn piece(piece: &[u8], delimiter: u8, schema: &Schema, rows: usize) -> Option<Vec<Series>> {
-    let mut columns: Vec<Builder> = schema
+/// The rows of `piece` (whole records), each field of the columns `parse`
+/// selects parsed into its column (the others skipped: `None` in their
+/// place); `None` when a field is not of its column's type, a row has
+/// another number of fields, a quoted field is not closed where a field
+/// ends, or the piece is not UTF-8.
+fn piece(
+    piece: &[u8],
+    delimiter: u8,
+    schema: &Schema,
+    rows: usize,
+    parse: &[bool],
+) -> Option<Vec<Option<Series>>> {
+    let mut columns: Vec<Option<Builder>> = schema
         .iter_fields()
-        .map(|f| Builder::new(&f, rows))
+        .zip(parse)
+        .map(|(f, &parse)| match parse {
+            true => Builder::new(&f, rows).map(Some),
+            false => Some(None),
+        })
         .collect::<Option<_>>()?;
-    if columns.iter().any(|c| matches!(c, Builder::Text(_))) {
+    if columns.iter().any(|c| matches!(c, Some(Builder::Text(_)))) {
         std::str::from_utf8(piece).ok()?;
     }
     let mut scratch = Vec::new();
@@ -363,10 +374,10 @@ fn piece(piece: &[u8], delimiter: u8, schema: &Schema, rows: usize) -> Option<Ve
                 quoted,
                 record_end,
             } => {
-                let column = columns.get_mut(count)?;
-                match quoted {
-                    true => column.push_quoted(&piece[start..end], &mut scratch)?,
-                    false => column.push(&piece[start..end])?,
+                match (columns.get_mut(count)?, quoted) {
+                    (Some(column), true) => column.push_quoted(&piece[start..end], &mut scratch)?,
+                    (Some(column), false) => column.push(&piece[start..end])?,
+                    (None, _) => {}
                 }
                 count += 1;
                 if record_end {
@@ -378,8 +389,17 @@ fn piece(piece: &[u8], delimiter: u8, schema: &Schema, rows: usize) -> Option<Ve
             }
         }
     }
-    Some(columns.into_iter().map(Builder::finish).collect())
+    Some(
+        columns
+            .into_iter()
+            .map(|c| c.map(Builder::finish))
+            .collect(),
+    )
 }
+
+/// A piece's columns as the checking pass kept them: `None` for one it did
+/// not keep in the file's type, which is parsed again.
+pub(super) type KeptColumns = Vec<Option<Series>>;
 
 /// The frame of `pieces` of `bytes` (consecutive runs of whole records,
 /// together the body after the header) read with
@@ -390,7 +410,7 @@ fn piece(piece: &[u8], delimiter: u8, schema: &Schema, rows: usize) -> Option<Ve
 pub(super) fn read(
     bytes: &[u8],
     pieces: &[std::ops::Range<usize>],
-    kept: Vec<Option<Vec<Series>>>,
+    kept: Vec<Option<KeptColumns>>,
     delimiter: u8,
     schema: &Schema,
     rows: u64,
@@ -403,23 +423,36 @@ pub(super) fn read(
     }
     let body = pieces.iter().map(|p| p.len()).sum::<usize>().max(1);
     let mut kept = kept.into_iter();
-    let kept: Vec<Option<Vec<Series>>> = pieces.iter().map(|_| kept.next().flatten()).collect();
+    let kept: Vec<KeptColumns> = pieces
+        .iter()
+        .map(|_| {
+            kept.next()
+                .flatten()
+                .unwrap_or_else(|| vec![None; schema.len()])
+        })
+        .collect();
     let parsed: Vec<Vec<Series>> = pieces
         .par_iter()
         .zip(kept)
         .map(|(p, kept)| {
-            if kept.is_some() {
-                return kept;
+            // Only the columns not kept are parsed.
+            let parse: Vec<bool> = kept.iter().map(Option::is_none).collect();
+            if !parse.contains(&true) {
+                return kept.into_iter().collect();
             }
             let share = (rows as u128 * p.len() as u128 / body as u128) as usize;
-            let columns = piece(
+            let parsed = piece(
                 &bytes[p.clone()],
                 delimiter,
                 schema,
                 share + share / 16 + 16,
+                &parse,
             );
             done(p.clone());
-            columns
+            kept.into_iter()
+                .zip(parsed?)
+                .map(|(k, p)| k.or(p))
+                .collect()
         })
         .collect::<Option<_>>()?;
     let mut parsed = parsed.into_iter();
