@@ -170,11 +170,25 @@ pub(super) struct KeptPiece<'a> {
 
 impl<'a> KeptPiece<'a> {
     /// For `columns` columns of `body`, whose rows it estimates from the
-    /// lines of its first 64 KB.
+    /// lines of eight 8 KB windows spread over it (or all of it, when
+    /// small): room made for them at once is room not copied as the
+    /// columns grow, and a reservation never touched costs no memory.
     pub(super) fn new(columns: usize, body: &'a [u8]) -> Self {
-        let head = &body[..body.len().min(64 << 10)];
-        let lines = memchr::memchr_iter(b'\n', head).count().max(1);
-        let estimate = (body.len() as u128 * lines as u128 / head.len().max(1) as u128) as usize;
+        const WINDOWS: usize = 8;
+        const WINDOW: usize = 8 << 10;
+        let (mut seen, mut lines) = (0usize, 0usize);
+        if body.len() <= WINDOWS * WINDOW {
+            (seen, lines) = (body.len(), memchr::memchr_iter(b'\n', body).count());
+        } else {
+            for k in 0..WINDOWS {
+                let at = (body.len() - WINDOW) * (2 * k + 1) / (2 * WINDOWS);
+                seen += WINDOW;
+                lines += memchr::memchr_iter(b'\n', &body[at..at + WINDOW]).count();
+            }
+        }
+        // No more rows than a row of empty fields would make.
+        let estimate = ((body.len() as u128 * lines.max(1) as u128 / seen.max(1) as u128) as usize)
+            .min(body.len() / columns.max(2));
         KeptPiece {
             columns: (0..columns).map(|_| Kept::Nulls(0)).collect(),
             body,
@@ -544,6 +558,19 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[test]
+    fn room_is_made_for_about_the_rows_a_piece_holds() {
+        // 20,000 short rows, then 20,000 long ones: the first 64 KB alone
+        // asked for room for fifty times the rows.
+        let mut body = "1,2\n".repeat(20_000);
+        body += &format!("{},2\n", "x".repeat(400)).repeat(20_000);
+        let capacity = KeptPiece::new(2, body.as_bytes()).capacity;
+        assert!((10_000..=160_000).contains(&capacity), "{capacity}");
+        // A small body is counted whole.
+        let capacity = KeptPiece::new(2, b"1,2\n3,4\n").capacity;
+        assert_eq!(capacity, 2 + 16);
     }
 
     #[test]
