@@ -6,11 +6,12 @@
 //! rules and ISO dates and times (`iso_dates.rs`). The same pass keeps
 //! each piece's values as it reads them (`values.rs`); a column whose
 //! values in a piece took another type than the whole file gives it is
-//! parsed again there with the file's type. What that does not cover polars parses in
-//! parallel with that schema (dates
-//! and times as text, then parsed as the checking pass typed them). This replaces polars' schema inference over
-//! every row, a second pass that ran single-threaded with regular
-//! expressions, and polars' reading of short rows as nulls.
+//! parsed again there with the file's type. What that does not cover
+//! polars parses in parallel with that schema (dates and times as text,
+//! then parsed as the checking pass typed them). This replaces polars'
+//! schema inference over every row, a second pass that ran
+//! single-threaded with regular expressions, and polars' reading of short
+//! rows as nulls.
 
 use std::path::{Path, PathBuf};
 
