@@ -255,6 +255,13 @@ pub(super) enum Kind {
 }
 
 impl Kind {
+    /// The type a column of values of this kind alone is read as.
+    fn dtype(self) -> DataType {
+        let mut seen = Seen::default();
+        seen.add_kind(self);
+        seen.dtype()
+    }
+
     /// The kind of the field `bytes[start..end]`, whose bytes around it
     /// may be read in whole words. The shapes most numbers take, `-?\d+`
     /// and `-?\d*\.\d*` with a digit, are told from one scan of eight

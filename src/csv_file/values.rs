@@ -229,7 +229,6 @@ impl<'a> KeptPiece<'a> {
     /// The unquoted field `f` of column `i`, of `kind`.
     #[inline(always)]
     pub(super) fn value(&mut self, i: usize, kind: Kind, f: &[u8]) {
-        use DataType as T;
         let kept = match (&mut self.columns[i], kind) {
             // Text keeps every field as it is written.
             (Kept::Values(b @ Builder::Text(_), _), _)
@@ -253,17 +252,7 @@ impl<'a> KeptPiece<'a> {
             }
             (Kept::Nulls(n), _) => {
                 let n = *n;
-                let dtype = match kind {
-                    Kind::Int => T::Int64,
-                    Kind::Float => T::Float64,
-                    Kind::Text => T::String,
-                    Kind::Bool => T::Boolean,
-                    Kind::Date => T::Date,
-                    Kind::Naive => T::Datetime(TimeUnit::Microseconds, None),
-                    Kind::Utc => T::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
-                    Kind::WideInt => T::Int128,
-                };
-                self.begin(&dtype, n).and_then(|mut b| {
+                self.begin(&kind.dtype(), n).and_then(|mut b| {
                     let pushed = b.push(f);
                     self.columns[i] = Kept::Values(b, false);
                     pushed
