@@ -13,8 +13,9 @@ use crate::config::HistoryConfig;
 use crate::history::store::{Note, Store, StoreError};
 use crate::history::verdict;
 use crate::history::watch::{self, Judged};
-use crate::history::{self, Meta, show_number as num};
+use crate::history::{self, Meta};
 use crate::model::audit::AuditReport;
+use crate::model::scale::Reading;
 use crate::stats::anomaly::Check;
 
 #[derive(Args)]
@@ -575,13 +576,15 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 }
             };
             let mut out = io::stdout().lock();
+            let readings = history::readings(&rows);
             for (name, points) in watch::series(&rows) {
                 let last = points.last().map_or(f64::NAN, |p| p.value);
+                let reading = readings.get(&name).copied().unwrap_or_default();
                 let _ = writeln!(
                     out,
                     "{name:<50} {:>5} points  latest {}",
                     points.len(),
-                    num(last)
+                    history::show_value(reading, last)
                 );
             }
             EXIT_PASS
@@ -669,6 +672,11 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 return EXIT_ERROR;
             };
             let settings = config.detect_for(series);
+            let reading = history::readings(&rows)
+                .get(series)
+                .copied()
+                .unwrap_or_default();
+            let show = |x| history::show_value(reading, x);
             let judged = watch::judge_one(series.clone(), points, &notes, settings);
             let mut out = io::stdout().lock();
             let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
@@ -681,10 +689,10 @@ pub fn history(args: &HistoryArgs) -> u8 {
                         high,
                         ..
                     } => {
-                        format!("ANOMALY outside [{}, {}]", num(low), num(high))
+                        format!("ANOMALY outside [{}, {}]", show(low), show(high))
                     }
                     Check::Checked { low, high, .. } => {
-                        format!("ok in [{}, {}]", num(low), num(high))
+                        format!("ok in [{}, {}]", show(low), show(high))
                     }
                     Check::Insufficient { history } => format!("insufficient history ({history})"),
                     Check::Skipped => match excluded_why(&notes, &p.run) {
@@ -696,7 +704,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     .changepoints
                     .iter()
                     .find(|c| c.index == i)
-                    .map(|c| format!("  <- change point: {}", changepoint_text(c)))
+                    .map(|c| format!("  <- change point: {}", changepoint_text(c, reading)))
                     .unwrap_or_default();
                 let tag = p
                     .commit
@@ -709,10 +717,10 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     "  {}  {}  {tag:<10}  {:>14}  {mark}{cp}",
                     history::show_time(p.as_of),
                     p.run,
-                    num(p.value)
+                    show(p.value)
                 );
             }
-            match write_json(json.as_deref(), &judged_json(&judged)) {
+            match write_json(json.as_deref(), &judged_json(&judged, reading)) {
                 Ok(()) => EXIT_PASS,
                 Err(code) => code,
             }
@@ -852,21 +860,27 @@ fn excluded_why<'a>(notes: &'a [Note], run: &str) -> Option<&'a str> {
     })
 }
 
-fn changepoint_text(c: &crate::stats::changepoint::ChangePoint) -> String {
+fn changepoint_text(c: &crate::stats::changepoint::ChangePoint, reading: Reading) -> String {
+    let show = |x| history::show_value(reading, x);
     format!(
-        "mean {} -> {} ({:+.1}%), p = {:.3e}",
-        num(c.mean_before),
-        num(c.mean_after),
-        100.0 * c.forward_rel_change,
+        "mean {} -> {} ({}), p = {:.3e}",
+        show(c.mean_before),
+        show(c.mean_after),
+        reading.change(
+            (c.mean_before, c.mean_after),
+            c.forward_rel_change,
+            history::show_number
+        ),
         c.pvalue
     )
 }
 
-fn judged_json(j: &Judged) -> Value {
+fn judged_json(j: &Judged, reading: Reading) -> Value {
     use crate::report::audit::{change_json, check_value, finite};
     let sigma = j.settings.anomaly.sigma;
     json!({
         "name": j.name,
+        "unit": reading.unit(),
         "points": j.points.iter().zip(&j.checks).map(|(p, c)| json!({
             "run": p.run, "as_of": history::show_time(p.as_of), "commit": p.commit, "label": p.label,
             "value": finite(p.value), "check": check_value(&(*c).into(), sigma),

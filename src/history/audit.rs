@@ -8,6 +8,7 @@ use super::show_number as show;
 use crate::audit_expr::{Expr, Op, Shown, metrics, parse_offset};
 use crate::model::audit::{Bound, CheckResult, CheckStatus};
 use crate::model::profile::Sketch;
+use crate::model::scale::Reading;
 use crate::stats::numpy;
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,10 @@ pub trait Context {
     /// The sketch of the scope's column at the point judged (`None` as
     /// of) or at the latest point at or before `as_of`.
     fn sketch(&self, as_of: Option<i64>) -> Option<Sketch>;
+    /// How `metric`'s values read (a date column's quantiles as dates).
+    fn reading(&self, _metric: &str) -> Reading {
+        Reading::Number
+    }
 }
 
 /// Why an expression has no answer yet.
@@ -129,6 +134,8 @@ fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<Value, Unknown> {
                         Op::Eq => x == y,
                         _ => x != y,
                     };
+                    let read = reading(a, ctx).or_else(|| reading(b, ctx));
+                    let show = |v| shown(read, v);
                     ev.evidence.push(format!(
                         "{} {} {} ({})",
                         show(x),
@@ -152,6 +159,8 @@ fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<Value, Unknown> {
         }
         Expr::Between(x, lo, hi) => {
             let (v, l, h) = (num(x, ctx, ev)?, num(lo, ctx, ev)?, num(hi, ctx, ev)?);
+            let r = [&**x, &**lo, &**hi].iter().find_map(|e| reading(e, ctx));
+            let show = |v| shown(r, v);
             ev.evidence
                 .push(format!("{} between [{}, {}]", show(v), show(l), show(h)));
             if let Expr::Metric(m) = &**x {
@@ -162,6 +171,30 @@ fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<Value, Unknown> {
         }
         Expr::Call(name, args) => Value::Num(call(name, args, ctx, ev)?),
     })
+}
+
+/// How the value of `e` reads, when it is a metric's value or a value of
+/// its history (`at`, `avg`, `median`, `min`, `max`; `stddev` a spread of
+/// them), so that a date column's audits print dates; none for anything
+/// else (arithmetic, `pct_change`, `drift`, numbers).
+fn reading(e: &Expr, ctx: &dyn Context) -> Option<Reading> {
+    let r = match e {
+        Expr::Metric(m) => ctx.reading(m),
+        Expr::Call(f, args) => match (f.as_str(), args.first()) {
+            ("at" | "avg" | "median" | "min" | "max", Some(Expr::Metric(m))) => ctx.reading(m),
+            ("stddev", Some(Expr::Metric(m))) => match ctx.reading(m) {
+                Reading::At(s) => Reading::Span(s),
+                r => r,
+            },
+            _ => Reading::Number,
+        },
+        _ => Reading::Number,
+    };
+    (r != Reading::Number).then_some(r)
+}
+
+fn shown(r: Option<Reading>, v: f64) -> String {
+    super::show_value(r.unwrap_or_default(), v)
 }
 
 impl Seen {
@@ -338,6 +371,7 @@ struct Scope<'a> {
     sketches: &'a [SketchPoint],
     judged: &'a super::watch::Point,
     excluded: &'a std::collections::HashSet<String>,
+    readings: &'a std::collections::HashMap<String, Reading>,
 }
 
 impl Scope<'_> {
@@ -392,6 +426,12 @@ impl Context for Scope<'_> {
             points: s.3.clone(),
         })
     }
+
+    fn reading(&self, metric: &str) -> Reading {
+        self.series_name(metric)
+            .and_then(|name| self.readings.get(&name).copied())
+            .unwrap_or_default()
+    }
 }
 
 /// Judges every configured audit on each table (and column) it applies
@@ -415,6 +455,7 @@ pub struct Checks<'a> {
     columns: std::collections::BTreeMap<&'a str, std::collections::BTreeSet<&'a str>>,
     excluded: std::collections::HashSet<String>,
     tables: Vec<&'a str>,
+    readings: std::collections::HashMap<String, Reading>,
 }
 
 impl<'a> Checks<'a> {
@@ -465,6 +506,7 @@ impl<'a> Checks<'a> {
             columns,
             excluded,
             tables,
+            readings: super::readings(rows),
         }
     }
 
@@ -514,6 +556,7 @@ impl<'a> Checks<'a> {
                             .unwrap_or(&no_sketches),
                         judged,
                         excluded: &self.excluded,
+                        readings: &self.readings,
                     };
                     let (status, evidence, reason, raw) = match evaluate(audit.expr, &scope) {
                         Ok(v) if v.passed => (CheckStatus::Pass, v.evidence, None, v.bounds),
@@ -587,6 +630,50 @@ mod tests {
     }
 
     const DAY: i64 = 86_400_000_000;
+
+    /// A date column's `max`, `std` and `null_fraction`.
+    struct Dates(Fixed);
+
+    impl Context for Dates {
+        fn now(&self) -> i64 {
+            self.0.now()
+        }
+        fn history(&self, metric: &str) -> Option<Vec<Sample>> {
+            self.0.history(metric)
+        }
+        fn sketch(&self, at: Option<i64>) -> Option<Sketch> {
+            self.0.sketch(at)
+        }
+        fn reading(&self, metric: &str) -> Reading {
+            Reading::of(metric, Some("date"))
+        }
+    }
+
+    /// Regression: a date column's audits printed days since 1970.
+    #[test]
+    fn a_date_columns_audits_print_dates_and_spans() {
+        let ctx = Dates(Fixed(vec![
+            ("max", daily(&[20_485.0, 20_486.0, 20_454.0])),
+            ("std", daily(&[5.0, 5.0, 6.0])),
+            ("null_fraction", daily(&[0.0, 0.0, 0.25])),
+        ]));
+        let check = |text: &str| evaluate(&parse(text).unwrap(), &ctx).unwrap();
+        let v = check(r#"max >= at(max, "-1d")"#);
+        assert!(!v.passed);
+        assert_eq!(v.evidence, [r#"2026-01-01 >= 2026-02-02 (at(max, "-1d"))"#]);
+        let v = check("std between 0.5 * stddev(max, last(2)) and 10");
+        // Half the spread of the last two maxima (a day apart): 0.354 days.
+        assert_eq!(v.evidence, ["6 days between [8.485 h, 10 days]"]);
+        // A fraction of a date column, and a change in percent, stay numbers.
+        let v = check(r#"null_fraction <= 0.1 and pct_change(max, "-1d") > -0.5"#);
+        assert_eq!(v.evidence, ["0.25 <= 0.1 (0.1)"]);
+        let v = check(r#"pct_change(max, "-1d") > -0.5"#);
+        assert!(
+            v.passed && v.evidence[0].starts_with("-0.0015"),
+            "{:?}",
+            v.evidence
+        );
+    }
 
     fn daily(values: &[f64]) -> Vec<Sample> {
         values

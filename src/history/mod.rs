@@ -14,7 +14,10 @@ pub mod store;
 pub mod verdict;
 pub mod watch;
 
-use crate::model::profile::Profile;
+use std::collections::HashMap;
+
+use crate::model::profile::{ColumnProfile, Profile};
+use crate::model::scale::Reading;
 
 /// One metric of one recorded point, in the store's long format.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +36,10 @@ pub struct Row {
     pub value: f64,
     /// The quantile sketch's points (metric `sketch` only).
     pub points: Option<Vec<f64>>,
+    /// The column's type as profiled (`date`, `datetime[μs]`, `f64`), so
+    /// that its dates read as dates; none for a table's own metrics and in
+    /// segments recorded before it was kept.
+    pub dtype: Option<String>,
 }
 
 impl Row {
@@ -41,6 +48,31 @@ impl Row {
     pub fn series(&self) -> String {
         series_name(&self.table, self.column.as_deref(), &self.metric)
     }
+
+    /// How its value reads: a date column's quantiles as dates.
+    pub fn reading(&self) -> Reading {
+        Reading::of(&self.metric, self.dtype.as_deref())
+    }
+}
+
+/// Each series' reading, from its latest row that names a type.
+pub fn readings(rows: &[Row]) -> HashMap<String, Reading> {
+    let mut out = HashMap::new();
+    let mut latest: HashMap<String, i64> = HashMap::new();
+    for r in rows.iter().filter(|r| r.dtype.is_some()) {
+        let name = r.series();
+        let seen = latest.entry(name.clone()).or_insert(i64::MIN);
+        if r.recorded_at >= *seen {
+            *seen = r.recorded_at;
+            out.insert(name, r.reading());
+        }
+    }
+    out
+}
+
+/// A series' value for people, as its reading says.
+pub fn show_value(reading: Reading, x: f64) -> String {
+    reading.value(x, show_number)
 }
 
 pub fn series_name(table: &str, column: Option<&str>, metric: &str) -> String {
@@ -87,26 +119,33 @@ impl Meta {
 /// The rows of one recorded point: every metric of every table's profile,
 /// and each numeric column's sketch.
 pub fn rows(meta: &Meta, tables: &[(&str, &Profile)]) -> Vec<Row> {
-    let row = |table: &str, column: Option<&str>, metric: &str, value: f64| Row {
+    let row = |table: &str, column: Option<&ColumnProfile>, metric: &str, value: f64| Row {
         run: meta.run.clone(),
         recorded_at: meta.recorded_at,
         as_of: meta.as_of,
         commit: meta.commit.clone(),
         label: meta.label.clone(),
         table: table.to_string(),
-        column: column.map(str::to_string),
+        column: column.map(|c| c.name.clone()),
         metric: metric.to_string(),
         value,
         points: None,
+        dtype: column.map(|c| c.dtype.clone()),
     };
     let mut out = Vec::new();
     for (table, profile) in tables {
+        let by_name: HashMap<&str, &ColumnProfile> = profile
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c))
+            .collect();
         for m in profile.metrics() {
-            out.push(row(table, m.column, m.name, m.value));
+            let column = m.column.and_then(|name| by_name.get(name).copied());
+            out.push(row(table, column, m.name, m.value));
         }
         for c in &profile.columns {
             if let Some(n) = &c.numbers {
-                let mut r = row(table, Some(&c.name), "sketch", f64::NAN);
+                let mut r = row(table, Some(c), "sketch", f64::NAN);
                 r.points = Some(n.sketch.points.clone());
                 out.push(r);
             }

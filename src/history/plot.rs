@@ -11,6 +11,7 @@ use super::store::Note;
 use super::watch::Judged;
 use crate::model::history::{BoundLine, Overlay, PlotChange, PlotPoint, PointState, SeriesPlot};
 use crate::model::profile::Sketch;
+use crate::model::scale::Reading;
 use crate::stats::anomaly::Check;
 
 /// Bins of an overlay's histograms.
@@ -22,6 +23,10 @@ const OVERLAY_BINS: usize = 24;
 pub struct Lookup {
     scope: HashMap<String, (String, Option<String>)>,
     sketches: HashMap<(String, String), HashMap<String, Vec<f64>>>,
+    /// Each series' reading.
+    readings: HashMap<String, Reading>,
+    /// Each column's values' reading (its sketches' points), by table and column.
+    values: HashMap<(String, String), Reading>,
 }
 
 impl Lookup {
@@ -30,6 +35,12 @@ impl Lookup {
         for r in rows {
             match (&r.points, &r.column) {
                 (Some(points), Some(column)) => {
+                    if let Some(dtype) = &r.dtype {
+                        l.values.insert(
+                            (r.table.clone(), column.clone()),
+                            Reading::of("min", Some(dtype)),
+                        );
+                    }
                     l.sketches
                         .entry((r.table.clone(), column.clone()))
                         .or_default()
@@ -42,7 +53,24 @@ impl Lookup {
                 }
             }
         }
+        l.readings = super::readings(rows);
         l
+    }
+
+    /// How a series' values read.
+    pub fn reading(&self, series: &str) -> Reading {
+        self.readings.get(series).copied().unwrap_or_default()
+    }
+
+    /// How the values of a series' column read (its sketches' points).
+    fn values(&self, series: &str) -> Reading {
+        let Some((table, Some(column))) = self.scope.get(series) else {
+            return Reading::Number;
+        };
+        self.values
+            .get(&(table.clone(), column.clone()))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// The table a series belongs to.
@@ -115,6 +143,7 @@ pub fn plot(
         .map(|c| PlotChange {
             index: c.index - first,
             rel_change: c.forward_rel_change,
+            means: (c.mean_before, c.mean_after),
             p_value: c.pvalue,
         })
         .collect();
@@ -143,19 +172,24 @@ pub fn plot(
         bounds,
         sigma: j.settings.anomaly.sigma,
         overlay: None,
+        reading: lookup.reading(&j.name),
     };
     if overlay
         && plot.flagged()
         && let Some(sketches) = lookup.sketches(&j.name)
     {
-        plot.overlay = latest_over_baseline(j, sketches);
+        plot.overlay = latest_over_baseline(j, sketches, lookup.values(&j.name));
     }
     plot
 }
 
 /// The latest point's sketch binned beside its baseline's: the sketches of
 /// the accepted points before it, at most the anomaly window's.
-fn latest_over_baseline(j: &Judged, sketches: &HashMap<String, Vec<f64>>) -> Option<Overlay> {
+fn latest_over_baseline(
+    j: &Judged,
+    sketches: &HashMap<String, Vec<f64>>,
+    reading: Reading,
+) -> Option<Overlay> {
     let last = j.points.len().checked_sub(1)?;
     let latest = sketches.get(&j.points[last].run)?;
     let baseline: Vec<&Vec<f64>> = (0..last)
@@ -196,6 +230,7 @@ fn latest_over_baseline(j: &Judged, sketches: &HashMap<String, Vec<f64>>) -> Opt
         baseline: base,
         edges,
         baseline_runs: baseline.len(),
+        reading,
     })
 }
 

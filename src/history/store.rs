@@ -510,6 +510,7 @@ impl Store {
             "column",
             "metric",
             "value",
+            "type",
         ])
         .map_err(|e| io(e.into()))?;
         let mut n = 0;
@@ -524,6 +525,7 @@ impl Store {
                 r.column.as_deref().unwrap_or(""),
                 &r.metric,
                 &r.value.to_string(),
+                r.dtype.as_deref().unwrap_or(""),
             ])
             .map_err(|e| io(e.into()))?;
             n += 1;
@@ -579,6 +581,7 @@ pub fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
                 rows.iter().map(|r| r.value).collect::<Vec<_>>(),
             ),
             points.with_name("points".into()).into_series().into(),
+            Column::new("dtype".into(), strs(&|r| r.dtype.as_deref())),
         ],
     )
 }
@@ -603,6 +606,11 @@ pub fn unframe(df: &DataFrame) -> PolarsResult<Vec<Row>> {
     let value = df.column("value")?.cast(&DataType::Float64)?;
     let value = value.f64()?;
     let points = df.column("points")?.list()?.clone();
+    // Segments recorded before the column's type was kept have none.
+    let dtype = match df.column("dtype") {
+        Ok(_) => Some(s("dtype")?),
+        Err(_) => None,
+    };
     let missing = |what: &str, row: usize| {
         PolarsError::ComputeError(format!("row {row} has no {what}").into())
     };
@@ -627,6 +635,7 @@ pub fn unframe(df: &DataFrame) -> PolarsResult<Vec<Row>> {
                     Some(p) => Some(p.f64()?.into_no_null_iter().collect()),
                     None => None,
                 },
+                dtype: dtype.as_ref().and_then(|d| d.get(n)).map(str::to_string),
             })
         })
         .collect()
@@ -648,6 +657,7 @@ mod tests {
             metric: metric.into(),
             value,
             points: (metric == "sketch").then(|| vec![0.0, 0.5, 1.0]),
+            dtype: (metric != "row_count").then(|| "f64".into()),
         }
     }
 
@@ -667,6 +677,26 @@ mod tests {
         assert_eq!(back[1], rows[1]);
         assert_eq!(back[2].points, rows[2].points);
         assert!(back[2].value.is_nan());
+    }
+
+    #[test]
+    fn a_segment_recorded_before_column_types_were_kept_still_reads() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::dir(d.path().into());
+        let rows = vec![row("r1", "p50", 20_485.0)];
+        let mut old = frame(&rows).unwrap().drop("dtype").unwrap();
+        let mut file = std::fs::File::create(d.path().join("r1.parquet")).unwrap();
+        ParquetWriter::new(&mut file).finish(&mut old).unwrap();
+        let back = store.load().unwrap();
+        assert_eq!(back[0].dtype, None);
+        assert_eq!(back[0].value, 20_485.0);
+        // A new point beside it keeps its type.
+        let mut new = row("r2", "p50", 20_486.0);
+        new.dtype = Some("date".into());
+        store.record(std::slice::from_ref(&new)).unwrap();
+        let back = store.load().unwrap();
+        let r2 = back.iter().find(|r| r.run == "r2").unwrap();
+        assert_eq!(r2.dtype.as_deref(), Some("date"));
     }
 
     #[test]
@@ -693,7 +723,9 @@ mod tests {
         assert_eq!(store.export_csv(&mut csv).unwrap(), 2);
         let text = String::from_utf8(csv).unwrap();
         assert!(
-            text.starts_with("run,recorded_at,as_of,commit,label,table,column,metric,value\nr2,"),
+            text.starts_with(
+                "run,recorded_at,as_of,commit,label,table,column,metric,value,type\nr2,"
+            ),
             "{text}"
         );
     }

@@ -46,6 +46,7 @@ pub fn audit(
             return Err(NoSuchRun { run: run.into() });
         }
     }
+    let readings = super::readings(rows);
     let series = watch::judge(all, notes, config)
         .iter()
         .filter_map(|j| {
@@ -63,6 +64,7 @@ pub fn audit(
                     .iter()
                     .map(|p| p.value)
                     .collect(),
+                reading: readings.get(&j.name).copied().unwrap_or_default(),
             })
         })
         .collect();

@@ -153,6 +153,7 @@ mod tests {
             metric: metric.into(),
             value,
             points: None,
+            dtype: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! renders it for the terminal, JSON, Markdown and JUnit.
 
 use super::Verdict;
+use crate::model::scale::Reading;
 
 /// The audit of a store at one run (or each series' latest point).
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +35,8 @@ pub struct SeriesResult {
     /// The values of the latest points up to the judged one (at most
     /// `RECENT`), for a sparkline.
     pub recent: Vec<f64>,
+    /// How its values read (a date column's quantiles as dates).
+    pub reading: Reading,
 }
 
 /// Points a series' sparkline shows.

@@ -5,6 +5,7 @@
 //! `history::head_vs_main` fill it; `report::series_svg` draws a series;
 //! `report::dashboard` and the run reports render the rest.
 
+use super::scale::Reading;
 use super::significant;
 use crate::config::HistoryGate;
 
@@ -27,6 +28,8 @@ pub struct SeriesPlot {
     /// The latest point's distribution over its baseline's, from the
     /// stored sketches (numeric series that are flagged).
     pub overlay: Option<Overlay>,
+    /// How its values read (a date column's quantiles as dates).
+    pub reading: Reading,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +63,8 @@ pub struct PlotChange {
     pub index: usize,
     /// `after / before - 1`.
     pub rel_change: f64,
+    /// The means of the levels before and after.
+    pub means: (f64, f64),
     pub p_value: f64,
 }
 
@@ -84,6 +89,8 @@ pub struct Overlay {
     pub baseline: Vec<f64>,
     /// Points whose sketches make the baseline.
     pub baseline_runs: usize,
+    /// How the edges read (the column's values: dates for a date column).
+    pub reading: Reading,
 }
 
 impl SeriesPlot {
@@ -231,10 +238,10 @@ impl HistoryFinding {
         format!(
             "`{}` {} is {distance} main's last {} {runs} ({} ± {})",
             self.series,
-            n(self.value),
+            self.plot.reading.value(self.value, n),
             self.baseline,
-            n(self.center),
-            n(self.spread)
+            self.plot.reading.value(self.center, n),
+            self.plot.reading.span(self.spread, n)
         )
     }
 }
@@ -261,6 +268,7 @@ mod tests {
                 bounds: Vec::new(),
                 sigma: 4.0,
                 overlay: None,
+                reading: Reading::Number,
             },
         };
         assert_eq!(

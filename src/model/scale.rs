@@ -217,6 +217,87 @@ impl Scale {
     }
 }
 
+/// How the numbers of a recorded series read: a date or time column's
+/// `min`, `max`, `mean` and quantiles as dates, instants or lengths of
+/// time (`At`), its `std` as a length of time (`Span`), everything else
+/// (counts, fractions, any plain number column's metrics) as numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reading {
+    #[default]
+    Number,
+    At(Scale),
+    Span(Scale),
+}
+
+impl Reading {
+    /// The reading of metric `metric` of a column of type `dtype` (as
+    /// [`Scale::of_type`] takes it; none for a table's own metrics).
+    pub fn of(metric: &str, dtype: Option<&str>) -> Reading {
+        let scale = dtype.map_or(Scale::Number, Scale::of_type);
+        match metric {
+            _ if scale == Scale::Number => Reading::Number,
+            "min" | "max" | "mean" | "p01" | "p50" | "p99" => Reading::At(scale),
+            "std" => Reading::Span(scale),
+            _ => Reading::Number,
+        }
+    }
+
+    /// One of the series' values; `number` formats plain numbers.
+    pub fn value(self, v: f64, number: impl Fn(f64) -> String) -> String {
+        match self {
+            Reading::Number => number(v),
+            Reading::At(s) => s.value(v, number),
+            Reading::Span(s) => s.span(v, number),
+        }
+    }
+
+    /// A difference of two of its values (a band's spread, a change).
+    pub fn span(self, v: f64, number: impl Fn(f64) -> String) -> String {
+        match self {
+            Reading::Number => number(v),
+            Reading::At(s) | Reading::Span(s) => s.span(v, number),
+        }
+    }
+
+    /// A change of level from `before` to `after` (`rel`, its relative
+    /// size): by how much time for dates and instants (a percentage of days
+    /// since 1970 says nothing), in percent otherwise.
+    pub fn change(
+        self,
+        (before, after): (f64, f64),
+        rel: f64,
+        number: impl Fn(f64) -> String,
+    ) -> String {
+        match self {
+            Reading::At(s) => {
+                let text = s.span(after - before, number);
+                if after > before {
+                    format!("+{text}")
+                } else {
+                    text
+                }
+            }
+            _ => format!("{:+.1}%", 100.0 * rel),
+        }
+    }
+
+    /// What the numbers count, for JSON: none for plain numbers.
+    pub fn unit(self) -> Option<String> {
+        match self {
+            Reading::Number => None,
+            Reading::At(s) => s.unit(),
+            Reading::Span(s) => match s {
+                // A spread of dates is a number of days, of instants one
+                // of their unit.
+                Scale::Date => Some("days".into()),
+                Scale::Datetime { unit, .. } | Scale::Duration(unit) => Some(unit.name().into()),
+                Scale::Time => Some("nanoseconds".into()),
+                Scale::Number => None,
+            },
+        }
+    }
+}
+
 /// A length of time in the largest unit it fills, to four significant
 /// digits: `20 days`, `12.5 h`, `30 min`, `1.5 s`, `250 ms`, `3 µs`.
 fn span_text(seconds: f64) -> String {
@@ -314,6 +395,31 @@ mod tests {
         };
         assert_eq!(Scale::common(zoned, dt(ms)), None);
         assert_eq!(Scale::Number.factor_to(Scale::Number), 1.0);
+    }
+
+    #[test]
+    fn a_date_columns_recorded_metrics_read_as_dates_and_its_spread_as_days() {
+        let at = Reading::of("p50", Some("date"));
+        assert_eq!(at, Reading::At(Scale::Date));
+        assert_eq!(at.value(20_485.0, plain), "2026-02-01");
+        assert_eq!(at.span(7.0, plain), "7 days");
+        assert_eq!(at.change((20_485.0, 20_454.0), -0.0015, plain), "-31 days");
+        assert_eq!(at.change((20_454.0, 20_454.5), 2e-5, plain), "+12 h");
+        assert_eq!(
+            Reading::Number.change((600.0, 150.0), -0.75, plain),
+            "-75.0%"
+        );
+        let std = Reading::of("std", Some("datetime[μs]"));
+        assert_eq!(std.value(90e6, plain), "1.5 min");
+        assert_eq!(std.unit().as_deref(), Some("microseconds"));
+        // Counts and fractions of a date column, and a number column's
+        // quantiles, stay numbers.
+        assert_eq!(
+            Reading::of("null_fraction", Some("date")).value(0.25, plain),
+            "0.25"
+        );
+        assert_eq!(Reading::of("p50", Some("f64")), Reading::Number);
+        assert_eq!(Reading::of("row_count", None), Reading::Number);
     }
 
     #[test]

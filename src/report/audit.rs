@@ -13,6 +13,7 @@ use crate::model::Verdict;
 use crate::model::audit::{AuditReport, ChangeResult, CheckStatus, SeriesCheck, SeriesResult};
 
 fn anomaly_text(s: &SeriesResult) -> Option<String> {
+    let (at, span) = (|x| s.reading.value(x, num), |x| s.reading.span(x, num));
     match s.check {
         SeriesCheck::Band {
             center,
@@ -22,27 +23,28 @@ fn anomaly_text(s: &SeriesResult) -> Option<String> {
             anomaly: true,
         } => Some(format!(
             "{} at run {} ({}) is outside [{}, {}] (mean {} ± {} × {} over the previous runs)",
-            num(s.value),
+            at(s.value),
             s.run,
             s.as_of,
-            num(low),
-            num(high),
-            num(center),
+            at(low),
+            at(high),
+            at(center),
             s.sigma,
-            num(spread)
+            span(spread)
         )),
         _ => None,
     }
 }
 
-fn change_text(c: &ChangeResult) -> String {
+fn change_text(s: &SeriesResult, c: &ChangeResult) -> String {
     format!(
-        "change point at run {} ({}): mean {} -> {} ({:+.1}%), p = {:.3e}",
+        "change point at run {} ({}): mean {} -> {} ({}), p = {:.3e}",
         c.run,
         c.as_of,
-        num(c.mean_before),
-        num(c.mean_after),
-        100.0 * c.rel_change,
+        s.reading.value(c.mean_before, num),
+        s.reading.value(c.mean_after, num),
+        s.reading
+            .change((c.mean_before, c.mean_after), c.rel_change, num),
         c.p_value
     )
 }
@@ -72,7 +74,7 @@ pub fn terminal(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         // The newest level's start.
         if let Some(c) = s.changepoints.last() {
             let word = if r.strict { "FAIL" } else { "warn" };
-            writeln!(out, "{word} {}: {}", s.name, change_text(c))?;
+            writeln!(out, "{word} {}: {}", s.name, change_text(s, c))?;
         }
         if s.anomaly() || !s.changepoints.is_empty() {
             writeln!(
@@ -147,6 +149,7 @@ pub fn json_value(r: &AuditReport) -> Value {
         .map(|s| {
             json!({
                 "name": s.name, "run": s.run, "as_of": s.as_of, "value": finite(s.value),
+                "unit": s.reading.unit(),
                 "check": check_value(&s.check, s.sigma),
                 "changepoints": s.changepoints.iter().map(change_json).collect::<Vec<_>>(),
             })
@@ -249,7 +252,7 @@ pub fn markdown(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                     out,
                     "| `{}` | {kind}: {} | {spark} |",
                     s.name,
-                    md_escape(&change_text(c))
+                    md_escape(&change_text(s, c))
                 )?;
             }
         }
@@ -278,8 +281,12 @@ pub fn junit(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     let mut report = Report::new("swimlane audit");
     let mut series = TestSuite::new("series");
     for s in &r.series {
-        let failure =
-            anomaly_text(s).or_else(|| s.changepoints.last().filter(|_| r.strict).map(change_text));
+        let failure = anomaly_text(s).or_else(|| {
+            s.changepoints
+                .last()
+                .filter(|_| r.strict)
+                .map(|c| change_text(s, c))
+        });
         let status = match failure {
             Some(text) => {
                 let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -133,6 +133,7 @@ mod tests {
     use crate::model::history::{
         BoundLine, DashboardTable, Overlay, PlotChange, PlotPoint, PointState,
     };
+    use crate::model::scale::Reading;
 
     const DAY: i64 = 86_400_000_000;
 
@@ -164,6 +165,7 @@ mod tests {
                 vec![PlotChange {
                     index: n - 3,
                     rel_change: 0.49,
+                    means: (100.0, 149.0),
                     p_value: 1e-12,
                 }]
             } else {
@@ -181,7 +183,9 @@ mod tests {
                 latest: vec![1.0 / 24.0; 24],
                 baseline: vec![1.0 / 24.0; 24],
                 baseline_runs: 40,
+                reading: Reading::Number,
             }),
+            reading: Reading::Number,
         }
     }
 

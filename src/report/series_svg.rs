@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use super::esc;
 use crate::model::history::{Overlay, PointState, SeriesPlot};
+use crate::model::scale::Reading;
 use crate::model::significant;
 
 /// The panel's size in SVG units (drawn at this size in CSS pixels).
@@ -34,7 +35,7 @@ svg .hd { fill: var(--head); stroke: var(--fg); stroke-width: .5; }
 svg .cp { stroke: var(--regression); stroke-width: 1; stroke-dasharray: 2 2; }
 svg .acc { stroke: var(--pass); stroke-width: 1; }
 svg text.cpl { fill: var(--regression); } svg text.accl { fill: var(--pass); }
-svg .hit { fill: transparent; }
+svg .hit { fill: transparent; } svg text.d { font-size: 8px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 12px; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; margin: 0; }
 .panel.flagged { border-color: var(--regression); }
@@ -45,6 +46,22 @@ svg .hit { fill: transparent; }
 /// A number for a plot's labels.
 pub(super) fn n(x: f64) -> String {
     significant(x, 4, 9, 2)
+}
+
+/// A value of a series for a tooltip, as its reading says (a date
+/// column's quantiles as dates).
+fn value(r: Reading, x: f64) -> String {
+    r.value(x, n)
+}
+
+/// A value for the y axis: a date or an instant as its date alone (the
+/// label's room is narrow; the tooltips give the time).
+fn axis(r: Reading, x: f64) -> String {
+    let text = value(r, x);
+    match r {
+        Reading::At(_) => text.split(' ').next().unwrap_or_default().to_string(),
+        _ => text,
+    }
 }
 
 /// A date for a plot's labels (UTC).
@@ -130,13 +147,18 @@ pub fn series(h: &mut String, p: &SeriesPlot) {
         let v = v.clamp(lo, hi);
         TOP + (hi - v) / (hi - lo) * (H - TOP - BOTTOM)
     };
-    // Axes and labels.
+    // Axes and labels; dates in a smaller type, to fit.
+    let ycls = if matches!(p.reading, Reading::At(_)) {
+        " class=\"d\""
+    } else {
+        ""
+    };
     let _ = write!(
         h,
         "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/>\
          <line class=\"axis\" x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{:.1}\"/>\
-         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-         <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+         <text{ycls} x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+         <text{ycls} x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
          <text x=\"{LEFT}\" y=\"{H}\" dy=\"-4\">{}</text>\
          <text x=\"{:.1}\" y=\"{H}\" dy=\"-4\" text-anchor=\"end\">{}</text>",
         H - BOTTOM,
@@ -145,10 +167,10 @@ pub fn series(h: &mut String, p: &SeriesPlot) {
         H - BOTTOM,
         LEFT - 3.0,
         TOP + 4.0,
-        esc(&n(hi - pad)),
+        esc(&axis(p.reading, hi - pad)),
         LEFT - 3.0,
         H - BOTTOM,
-        esc(&n(lo + pad)),
+        esc(&axis(p.reading, lo + pad)),
         date(t0),
         W - RIGHT,
         date(t1),
@@ -202,16 +224,15 @@ pub fn series(h: &mut String, p: &SeriesPlot) {
             .clone()
             .unwrap_or_else(|| date(pts[c.index].as_of));
         let anchor = if cx > W / 2.0 { "end" } else { "start" };
+        let change = esc(&p.reading.change(c.means, c.rel_change, n));
         let _ = write!(
             h,
             "<line class=\"cp\" x1=\"{cx:.1}\" y1=\"{TOP}\" x2=\"{cx:.1}\" y2=\"{:.1}\"/>\
-             <text class=\"cpl\" x=\"{cx:.1}\" y=\"{:.1}\" dx=\"{}\" text-anchor=\"{anchor}\">{:+.1}% {}<title>change point: {:+.2}% from {}, p = {:.2e}</title></text>",
+             <text class=\"cpl\" x=\"{cx:.1}\" y=\"{:.1}\" dx=\"{}\" text-anchor=\"{anchor}\">{change} {}<title>change point: {change} from {}, p = {:.2e}</title></text>",
             H - BOTTOM,
             TOP - 3.0,
             if anchor == "end" { -2 } else { 2 },
-            100.0 * c.rel_change,
             esc(&tag),
-            100.0 * c.rel_change,
             esc(&pts[c.index].run),
             c.p_value
         );
@@ -253,7 +274,9 @@ pub fn series(h: &mut String, p: &SeriesPlot) {
         // commit or label to tell the point by.
         let band = match (q.state, q.band) {
             (PointState::Ok | PointState::Insufficient, _) | (_, None) => String::new(),
-            (_, Some((l, u))) => format!(", band [{}, {}]", n(l), n(u)),
+            (_, Some((l, u))) => {
+                format!(", band [{}, {}]", value(p.reading, l), value(p.reading, u))
+            }
         };
         let _ = write!(
             h,
@@ -262,7 +285,7 @@ pub fn series(h: &mut String, p: &SeriesPlot) {
             y(q.value),
             date(q.as_of),
             esc(q.tag.as_deref().unwrap_or(&q.run)),
-            n(q.value)
+            esc(&value(p.reading, q.value))
         );
     }
     h.push_str("</svg>");
@@ -324,9 +347,9 @@ pub fn overlay(h: &mut String, o: &Overlay) {
         LEFT - 3.0,
         TOP + 4.0,
         100.0 * top,
-        esc(&n(o.edges[0])),
+        esc(&axis(o.reading, o.edges[0])),
         W - RIGHT,
-        esc(&n(o.edges[bins])),
+        esc(&axis(o.reading, o.edges[bins])),
     );
     for (class, shares, what) in [("b", &o.baseline, "baseline"), ("h", &o.latest, "latest")] {
         for (b, &s) in shares.iter().enumerate() {
@@ -340,8 +363,8 @@ pub fn overlay(h: &mut String, o: &Overlay) {
                 y(s),
                 bw,
                 (H - BOTTOM) - y(s),
-                esc(&n(o.edges[b])),
-                esc(&n(o.edges[b + 1])),
+                esc(&value(o.reading, o.edges[b])),
+                esc(&value(o.reading, o.edges[b + 1])),
                 100.0 * s
             );
         }

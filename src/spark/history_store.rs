@@ -1,7 +1,7 @@
 //! `store = "spark:db.table"`: history kept in a table on the cluster, for
 //! teams whose data lives in a lake. Each recorded point is appended to the
 //! table in one `INSERT` (the store's long format: run, times, commit,
-//! label, table, column, metric, value, sketch points); notes go to
+//! label, table, column, metric, value, sketch points, column type); notes go to
 //! `db.table_notes`, one JSON document a row. Read back through Spark
 //! Connect into the same rows a directory store holds, so series, audits,
 //! anomalies and change points are judged by the same code. The tables are
@@ -81,9 +81,27 @@ impl SparkStore {
         sql(format!(
             "CREATE TABLE IF NOT EXISTS {} (run STRING, recorded_at BIGINT, as_of BIGINT, \
              `commit` STRING, label STRING, `table` STRING, `column` STRING, metric STRING, \
-             value DOUBLE, points ARRAY<DOUBLE>) USING parquet",
+             value DOUBLE, points ARRAY<DOUBLE>, dtype STRING) USING parquet",
             self.name("")
         ))?;
+        // A table written before column types were kept gains the column
+        // (its earlier rows read it as null).
+        let described = sql(format!("DESCRIBE TABLE {}", self.name("")))?;
+        let has_dtype = described
+            .column("col_name")
+            .ok()
+            .and_then(|c| {
+                c.str()
+                    .ok()
+                    .map(|s| s.into_iter().any(|n| n == Some("dtype")))
+            })
+            .unwrap_or(false);
+        if !has_dtype {
+            sql(format!(
+                "ALTER TABLE {} ADD COLUMNS (dtype STRING)",
+                self.name("")
+            ))?;
+        }
         sql(format!(
             "CREATE TABLE IF NOT EXISTS {} (written_at BIGINT, note STRING) USING parquet",
             self.name("_notes")
@@ -120,7 +138,7 @@ impl RemoteStore for SparkStore {
         self.create()?;
         let values = sql_list(rows, ",\n", |r| {
             format!(
-                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
                 text(&r.run),
                 r.recorded_at,
                 r.as_of,
@@ -133,7 +151,8 @@ impl RemoteStore for SparkStore {
                 match &r.points {
                     Some(p) => format!("array({})", sql_list(p, ", ", |x| lit(*x))),
                     None => "CAST(NULL AS ARRAY<DOUBLE>)".into(),
-                }
+                },
+                maybe_text(r.dtype.as_deref()),
             )
         });
         self.spark
@@ -144,7 +163,9 @@ impl RemoteStore for SparkStore {
 
     fn load(&self) -> Result<Vec<Row>, StoreError> {
         let query = format!(
-            "SELECT run, recorded_at, as_of, `commit`, label, `table`, `column`, metric, value, points FROM {}",
+            // Every column by name: a table no one has written since column
+            // types were kept has no `dtype`.
+            "SELECT * FROM {}",
             self.name("")
         );
         let Some(df) = self.read(&query)? else {

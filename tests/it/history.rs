@@ -230,7 +230,7 @@ fn two_recorders_at_once_lose_nothing() {
     let o = swimlane(dir, &["history", "export", "--csv", "--store", "store"]);
     let csv = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(
-        csv.starts_with("run,recorded_at,as_of,commit,label,table,column,metric,value\n"),
+        csv.starts_with("run,recorded_at,as_of,commit,label,table,column,metric,value,type\n"),
         "{csv}"
     );
     assert_eq!(
@@ -284,6 +284,80 @@ fn an_unknown_series_lists_recorded_ones() {
         "{err}"
     );
     assert!(err.contains("plays.thumb.null_fraction"), "{err}");
+}
+
+/// Regression: a date column's recorded quantiles printed as days since
+/// 1970 (`latest 20473`), its spread as a bare number.
+#[test]
+fn a_date_columns_history_reads_as_dates() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let events = |first_day: u32| {
+        let mut out = String::from("id,day\n");
+        for i in 0..20u32 {
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+                + chrono::Days::new(u64::from(first_day + i));
+            out.push_str(&format!("{i},{day}\n"));
+        }
+        out
+    };
+    let mut last = None;
+    // Ten steady days, then a day whose dates start a month early.
+    for run in 0..11 {
+        let first = if run < 10 { 31 } else { 0 };
+        fs::write(dir.join("events.csv"), events(first)).unwrap();
+        let as_of = format!("2026-03-{:02}", run + 1);
+        let args = [
+            "profile",
+            "events.csv",
+            "--record",
+            "--as-of",
+            &as_of,
+            "--store",
+            "store",
+        ];
+        last = Some(swimlane(dir, &args));
+    }
+    let o = last.unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("FAIL events.day.max: 2026-01-20 at run")
+            && out.contains("is outside [2026-02-20, 2026-02-20]"),
+        "{out}"
+    );
+
+    let ls = text(&swimlane(dir, &["history", "ls", "--store", "store"]));
+    assert!(ls.contains("latest 2026-01-20"), "{ls}");
+    // Its spread: 20 days a day apart.
+    let std = ls
+        .lines()
+        .find(|l| l.starts_with("events.day.std"))
+        .unwrap();
+    assert!(std.ends_with("latest 5.916 days"), "{ls}");
+    // Counts of a date column stay numbers.
+    let distinct = ls.lines().find(|l| l.starts_with("events.day.distinct"));
+    assert!(distinct.unwrap().ends_with("latest 20"), "{ls}");
+
+    let json = dir.join("show.json");
+    let args = [
+        "history",
+        "show",
+        "events.day.p50",
+        "--store",
+        "store",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    let show = text(&swimlane(dir, &args));
+    assert!(
+        show.contains("2026-02-10 12:00:00")
+            && show.contains("ANOMALY outside [2026-02-10 12:00:00, 2026-02-10 12:00:00]"),
+        "{show}"
+    );
+    let doc: Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["unit"], "days since 1970-01-01");
+    assert_eq!(doc["points"][0]["value"], 20_494.5);
 }
 
 #[test]

@@ -1647,6 +1647,75 @@ fn a_spark_table_store_holds_the_same_series_and_audits_as_a_directory() {
     );
 }
 
+/// Regression: a Spark table store kept no column types, so a date
+/// column's history printed days since 1970. A table written before it
+/// kept them gains the column, and its old rows still read.
+#[test]
+fn a_spark_table_store_keeps_column_types_and_gains_them_in_an_old_table() {
+    let Some(remote) = remote() else { return };
+    let table = SparkTable {
+        spark: Spark::connect(&remote).unwrap(),
+        name: format!(
+            "default.swl_history_types_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        ),
+    };
+    // The table as an earlier swimlane created it, with one point in it.
+    table
+        .spark
+        .sql(&format!(
+            "CREATE TABLE {} (run STRING, recorded_at BIGINT, as_of BIGINT, `commit` STRING, \
+             label STRING, `table` STRING, `column` STRING, metric STRING, value DOUBLE, \
+             points ARRAY<DOUBLE>) USING parquet",
+            table.name
+        ))
+        .unwrap();
+    table
+        .spark
+        .sql(&format!(
+            "INSERT INTO {} VALUES ('old-run', 1, 1, NULL, NULL, 'events', NULL, 'row_count', 3.0, NULL)",
+            table.name
+        ))
+        .unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let store = format!("spark:{}", table.name);
+    fs::write(
+        dir.join("events.csv"),
+        "id,day\n1,2026-02-01\n2,2026-02-20\n",
+    )
+    .unwrap();
+    let (code, text) = swimlane_on(
+        dir,
+        &remote,
+        &[
+            "profile",
+            "events.csv",
+            "--record",
+            "--as-of",
+            "2026-03-01",
+            "--store",
+            &store,
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    let (code, ls) = swimlane_on(dir, &remote, &["history", "ls", "--store", &store]);
+    assert_eq!(code, 0, "{ls}");
+    assert!(
+        ls.contains("events.row_count") && ls.contains(" 2 points"),
+        "{ls}"
+    );
+    let max = ls.lines().find(|l| l.starts_with("events.day.max"));
+    assert!(
+        max.is_some_and(|l| l.ends_with("latest 2026-02-20")),
+        "{ls}"
+    );
+}
+
 #[test]
 fn swimlane_profile_on_spark_records_files_and_catalog_tables_as_the_local_one_does() {
     let Some(remote) = remote() else { return };
