@@ -90,11 +90,7 @@ impl SparkStore {
         let has_dtype = described
             .column("col_name")
             .ok()
-            .and_then(|c| {
-                c.str()
-                    .ok()
-                    .map(|s| s.into_iter().any(|n| n == Some("dtype")))
-            })
+            .and_then(|c| c.str().ok().map(|s| s.iter().any(|n| n == Some("dtype"))))
             .unwrap_or(false);
         if !has_dtype {
             sql(format!(
