@@ -103,6 +103,51 @@ pub fn micros(t: Temporal) -> i64 {
     }
 }
 
+/// The type of a column whose values are all dates or times, by which
+/// kinds it holds: dates alone a date column; datetimes without a zone
+/// (dates among them read as their midnight) a naive datetime column;
+/// instants alone a UTC one; a mix of zoned and unzoned none (text). None
+/// when it holds no value at all.
+pub fn common_type(date: bool, naive: bool, utc: bool) -> Option<DataType> {
+    let us = TimeUnit::Microseconds;
+    match (date, naive, utc) {
+        (true, false, false) => Some(DataType::Date),
+        (_, true, false) => Some(DataType::Datetime(us, None)),
+        (false, false, true) => Some(DataType::Datetime(us, Some(TimeZone::UTC))),
+        _ => None,
+    }
+}
+
+/// The date or datetime type of a text column every value of which is an
+/// ISO date or time (nulls aside; an empty string is text), or none.
+pub fn text_type(text: &StringChunked) -> Option<DataType> {
+    let (mut date, mut naive, mut utc) = (false, false, false);
+    for v in text.iter().flatten() {
+        match parse(v.as_bytes())? {
+            Temporal::Date(_) => date = true,
+            Temporal::Naive(_) => naive = true,
+            Temporal::Utc(_) => utc = true,
+        }
+    }
+    common_type(date, naive, utc)
+}
+
+/// `df` with each text column whose values are all ISO dates or times
+/// read as dates or times, as a CSV file's would be (for NDJSON, whose
+/// reader leaves them text).
+pub fn typed_text_columns(mut df: DataFrame) -> PolarsResult<DataFrame> {
+    let typed: Vec<(PlSmallStr, DataType)> = df
+        .columns()
+        .iter()
+        .filter_map(|c| Some((c.name().clone(), text_type(c.str().ok()?)?)))
+        .collect();
+    for (name, to) in typed {
+        let values = column(df.column(&name)?.str()?, &to)?;
+        df.with_column(values.into_column())?;
+    }
+    Ok(df)
+}
+
 /// A column of ISO text as the date or datetime (µs) column `to`: a date
 /// column takes dates; one without a zone dates (their midnight) and
 /// times without one; a zoned one times with one. The first value that is
@@ -146,6 +191,36 @@ pub fn column(text: &StringChunked, to: &DataType) -> PolarsResult<Series> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_column_is_a_date_column_only_if_every_value_is_one() {
+        let us = TimeUnit::Microseconds;
+        let of = |values: &[Option<&str>]| {
+            text_type(&StringChunked::from_iter_options(
+                "c".into(),
+                values.iter().copied(),
+            ))
+        };
+        assert_eq!(of(&[Some("2024-03-01"), None]), Some(DataType::Date));
+        assert_eq!(
+            of(&[Some("2024-03-01"), Some("2024-03-01T10:00")]),
+            Some(DataType::Datetime(us, None))
+        );
+        assert_eq!(
+            of(&[Some("2024-03-01T10:00Z"), Some("2024-03-01T10:00+01:00")]),
+            Some(DataType::Datetime(us, Some(TimeZone::UTC)))
+        );
+        // Zoned with unzoned, a date beside an instant, one value that is
+        // no date, an empty string, or no value at all: text.
+        assert_eq!(
+            of(&[Some("2024-03-01T10:00Z"), Some("2024-03-01T10:00")]),
+            None
+        );
+        assert_eq!(of(&[Some("2024-03-01T10:00Z"), Some("2024-03-01")]), None);
+        assert_eq!(of(&[Some("2024-03-01"), Some("soon")]), None);
+        assert_eq!(of(&[Some("2024-03-01"), Some("")]), None);
+        assert_eq!(of(&[None, None]), None);
+    }
 
     #[test]
     fn iso_dates_and_times_read_as_chrono_reads_them() {

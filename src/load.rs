@@ -675,11 +675,14 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
     match table.format {
         Format::Parquet => scan_parquet(path).and_then(|lf| lf.collect()).map_err(err),
         Format::Ipc => IpcReader::new(file()?).finish().map_err(err),
+        // ISO dates and times, which JSON can only write as text, typed as
+        // a CSV file's are.
         Format::Ndjson => JsonReader::new(file()?)
             .with_json_format(JsonFormat::JsonLines)
             .infer_schema_len(None)
             .finish()
-            .map_err(|e| bad_json_line(path, table.declared).unwrap_or_else(|| err(e))),
+            .map_err(|e| bad_json_line(path, table.declared).unwrap_or_else(|| err(e)))
+            .and_then(|df| crate::iso_dates::typed_text_columns(df).map_err(err)),
         // Types from every row: a float that first appears in row 10,001
         // must not turn into a parse error or a silently wrong integer
         // column; and every row's fields are counted.
@@ -980,5 +983,41 @@ mod tests {
             let t = load_table(dir.path(), &table(path, format)).unwrap();
             assert!(t.frame.equals(&df), "{path}: {:?}", t.frame);
         }
+    }
+
+    /// Regression: NDJSON's ISO dates and times stayed text (so a
+    /// distribution table tested instants as categories) where the same
+    /// values in CSV are dates and times.
+    #[test]
+    fn iso_dates_in_ndjson_read_as_dates_and_times_as_in_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = [
+            r#"{"id":1,"d":"2024-03-01","t":"2024-03-01 10:00:00.5","z":"2024-03-01T10:00:00Z","s":"2024-03-01","e":"2024-03-01"}"#,
+            r#"{"id":2,"d":null,"t":"2024-03-02","z":"2024-03-01T12:00:00+02:00","s":"03/02/2024","e":""}"#,
+        ];
+        std::fs::write(dir.path().join("t.ndjson"), rows.join("\n")).unwrap();
+        let csv = "id,d,t,z,s,e\n1,2024-03-01,2024-03-01 10:00:00.5,2024-03-01T10:00:00Z,2024-03-01,2024-03-01\n\
+                   2,,2024-03-02,2024-03-01T12:00:00+02:00,03/02/2024,\"\"\n";
+        std::fs::write(dir.path().join("t.csv"), csv).unwrap();
+        let json = load_table(dir.path(), &table("t.ndjson", Format::Ndjson)).unwrap();
+        let csv = load_table(dir.path(), &table("t.csv", Format::Csv)).unwrap();
+        let us = TimeUnit::Microseconds;
+        assert_eq!(
+            json.frame.dtypes()[1..],
+            [
+                DataType::Date,
+                DataType::Datetime(us, None),
+                DataType::Datetime(us, Some(TimeZone::UTC)),
+                // Not every value a date, or an empty string: text.
+                DataType::String,
+                DataType::String,
+            ]
+        );
+        assert!(
+            json.frame.equals_missing(&csv.frame),
+            "{:?}\n{:?}",
+            json.frame,
+            csv.frame
+        );
     }
 }

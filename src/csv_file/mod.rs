@@ -170,13 +170,11 @@ impl Seen {
     fn dtype(self) -> DataType {
         if self.temporal() {
             let other = self.boolean || self.int || self.wide_int || self.float || self.text;
-            let us = TimeUnit::Microseconds;
-            return match (other, self.date, self.naive, self.utc) {
-                (false, true, false, false) => DataType::Date,
-                (false, _, true, false) => DataType::Datetime(us, None),
-                (false, false, false, true) => DataType::Datetime(us, Some(TimeZone::UTC)),
-                _ => DataType::String,
-            };
+            return match other {
+                false => dates::common_type(self.date, self.naive, self.utc),
+                true => None,
+            }
+            .unwrap_or(DataType::String);
         }
         let kinds = [self.boolean, self.int, self.wide_int, self.float, self.text];
         match (kinds.iter().filter(|k| **k).count(), self) {

@@ -1900,9 +1900,9 @@ fn empty_csv_columns_dates_as_timestamps_and_emptied_tables_agree_on_both_engine
 }
 
 /// ISO dates, datetimes without a zone (with `T` or a space, fractions,
-/// dates among them) and instants with `Z` or an offset, in CSV: read as
-/// dates and times on both engines (Spark told the local schema), and
-/// compared alike, within a `seconds` tolerance.
+/// dates among them) and instants with `Z` or an offset, in CSV and as
+/// NDJSON strings: read as dates and times on both engines (Spark told the
+/// local schema), and compared alike, within a `seconds` tolerance.
 #[test]
 fn iso_dates_and_times_in_csv_compare_alike_on_both_engines() {
     let Some(remote) = remote() else { return };
@@ -1939,54 +1939,65 @@ fn iso_dates_and_times_in_csv_compare_alike_on_both_engines() {
         };
         format!("{i},{day},{t},{z}\n")
     };
-    for (file, head) in [("b.csv", false), ("h.csv", true)] {
+    for (file, head) in [("b", false), ("h", true)] {
         let rows: String = (0..200).map(|i| row(i, head)).collect();
-        fs::write(dir.join(file), format!("id,d,t,z\n{rows}")).unwrap();
+        fs::write(dir.join(format!("{file}.csv")), format!("id,d,t,z\n{rows}")).unwrap();
+        // The same rows as NDJSON, whose dates and times are strings.
+        let records: String = rows
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                format!(
+                    "{{\"id\":{},\"d\":\"{}\",\"t\":\"{}\",\"z\":\"{}\"}}\n",
+                    f[0], f[1], f[2], f[3]
+                )
+            })
+            .collect();
+        fs::write(dir.join(format!("{file}.ndjson")), records).unwrap();
     }
-    fs::write(
-        dir.join("pairs.toml"),
-        "[[table]]\nname = \"t\"\nbase = \"b.csv\"\nhead = \"h.csv\"\nkey = [\"id\"]\n[table.tolerance]\nt = { seconds = 1 }\n",
-    )
-    .unwrap();
+    let spec = |ext: &str| {
+        format!(
+            "[[table]]\nname = \"t\"\nbase = \"b.{ext}\"\nhead = \"h.{ext}\"\nkey = [\"id\"]\n[table.tolerance]\nt = {{ seconds = 1 }}\n"
+        )
+    };
+    fs::write(dir.join("pairs.toml"), spec("csv")).unwrap();
+    fs::write(dir.join("ndjson.toml"), spec("ndjson")).unwrap();
     let expected = [
         ("d", (0..200).filter(|i| i % 50 == 1).count()),
         ("t", (0..200).filter(|i| i % 30 == 2).count()),
         ("z", (0..200).filter(|i| i % 20 == 5).count()),
     ];
-    for engine in ["local", "spark"] {
-        let out = format!("{engine}.json");
+    let runs = ["local", "spark"]
+        .into_iter()
+        .flat_map(|engine| [(engine, "pairs.toml"), (engine, "ndjson.toml")]);
+    for (engine, spec) in runs {
+        let out = format!("{engine}-{spec}.json");
+        let label = format!("{engine}, {spec}");
         let (code, text) = swimlane_on(
             dir,
             &remote,
             &[
-                "compare",
-                "--spec",
-                "pairs.toml",
-                "--engine",
-                engine,
-                "--json",
-                &out,
-                "-q",
+                "compare", "--spec", spec, "--engine", engine, "--json", &out, "-q",
             ],
         );
-        assert_eq!(code, 1, "{engine}: {text}");
+        assert_eq!(code, 1, "{label}: {text}");
         let doc: Value =
             serde_json::from_str(&fs::read_to_string(dir.join(&out)).unwrap()).unwrap();
         let t = &doc["tables"][0];
-        assert_eq!(t["rows"]["matched"], 200, "{engine}: {t}");
+        assert_eq!(t["rows"]["matched"], 200, "{label}: {t}");
         assert_eq!(
             t["schema"]["changed"],
             serde_json::json!([]),
-            "{engine}: {t}"
+            "{label}: {t}"
         );
         for (name, mismatches) in expected {
             let c = crate::support::column(t, name);
-            assert_eq!(c["mismatches"], mismatches as u64, "{engine} {name}: {c}");
+            assert_eq!(c["mismatches"], mismatches as u64, "{label} {name}: {c}");
             assert!(
                 ["date", "datetime", "timestamp"]
                     .iter()
                     .any(|k| c["type"].as_str().unwrap().starts_with(k)),
-                "{engine} {name}: {c}"
+                "{label} {name}: {c}"
             );
         }
     }
