@@ -161,13 +161,10 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
     let started = Instant::now();
     let (pairs, base_label, head_label, notes) = match (&opts.spec, &opts.base, &opts.head) {
         (Some(spec), _, _) => {
-            let pairs = read_spec(spec)?;
-            (
-                pairs,
-                spec.display().to_string(),
-                spec.display().to_string(),
-                vec![],
-            )
+            let (pairs, written) = read_spec(spec)?;
+            let base = spec_side(spec, "base", written.iter().map(|w| w.0.as_str()));
+            let head = spec_side(spec, "head", written.iter().map(|w| w.1.as_str()));
+            (pairs, base, head, vec![])
         }
         (None, Some(b), Some(h)) if [b, h].iter().any(|p| postgres_url(p)) => {
             let (pairs, notes) = database_pairs(opts, b, h)?;
@@ -557,9 +554,12 @@ struct WireSpec {
     tables: Vec<Spanned<WireTable>>,
 }
 
+/// A spec's pairs, and each one's sides as it wrote them (for labels).
+type SpecPairs = (Vec<Pair>, Vec<(String, String)>);
+
 /// A spec's `[[table]]`: `base` and `head` (relative to the spec) instead
 /// of `path`, and every other setting of a `swimlane.toml` table.
-fn read_spec(path: &Path) -> Result<Vec<Pair>, CompareError> {
+fn read_spec(path: &Path) -> Result<SpecPairs, CompareError> {
     let text = std::fs::read_to_string(path).map_err(|source| CompareError::Io {
         path: path.to_path_buf(),
         source,
@@ -577,7 +577,7 @@ fn read_spec(path: &Path) -> Result<Vec<Pair>, CompareError> {
             None,
         )
     })?;
-    let mut pairs = Vec::new();
+    let (mut pairs, mut written) = (Vec::new(), Vec::new());
     for t in wire.tables {
         let (span, t) = (t.span(), t.into_inner());
         let (Some(base), Some(head)) = (t.base.clone(), t.head.clone()) else {
@@ -628,8 +628,30 @@ fn read_spec(path: &Path) -> Result<Vec<Pair>, CompareError> {
             head: (hd, hn),
             head_missing,
         });
+        written.push((base.get_ref().clone(), head.get_ref().clone()));
     }
-    Ok(pairs)
+    Ok((pairs, written))
+}
+
+/// How a report names one side of a spec's pairs: the side's file when
+/// there is one table, the folder all its files are in (`old/`), else the
+/// spec's side (`pairs.toml, base side`).
+fn spec_side<'a>(spec: &Path, side: &str, written: impl Iterator<Item = &'a str>) -> String {
+    let written: Vec<&str> = written.collect();
+    if let [one] = written.as_slice() {
+        return one.to_string();
+    }
+    let folder = |w: &str| Path::new(w).parent().map(Path::to_path_buf);
+    let first = written.first().and_then(|w| folder(w));
+    match first {
+        Some(f)
+            if !f.as_os_str().is_empty()
+                && written.iter().all(|w| folder(w) == Some(f.clone())) =>
+        {
+            format!("{}/", f.display())
+        }
+        _ => format!("{}, {side} side", spec.display()),
+    }
 }
 
 #[cfg(all(test, feature = "spark"))]

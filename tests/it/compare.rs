@@ -130,6 +130,35 @@ fn a_spec_pairs_renamed_tables_with_their_keys() {
     assert_eq!(table(&r.json, "users")["rows"]["matched"], 2);
 }
 
+/// Regression: a spec's report named both sides by the spec's path
+/// (`base pairs.toml vs head pairs.toml`).
+#[test]
+fn a_specs_sides_are_named_by_their_files_or_folders() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old/users.csv", "uid\n1\n");
+    write(d.path(), "new/customers.csv", "uid\n1\n");
+    write(d.path(), "old/orders.csv", "id\n1\n");
+    write(d.path(), "orders.csv", "id\n1\n");
+    let users = "[[table]]\nname = \"users\"\nbase = \"old/users.csv\"\nhead = \"new/customers.csv\"\nkey = [\"uid\"]\n";
+    let orders = "[[table]]\nname = \"orders\"\nbase = \"old/orders.csv\"\nhead = \"orders.csv\"\nkey = [\"id\"]\n";
+    write(d.path(), "one.toml", users);
+    write(d.path(), "two.toml", &format!("{users}{orders}"));
+    let r = compare(d.path(), &["--spec", "one.toml"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json["base"]["rev"], "old/users.csv");
+    assert_eq!(r.json["head"]["rev"], "new/customers.csv");
+    // Two tables: base's share a folder, head's do not.
+    let r = compare(d.path(), &["--spec", "two.toml"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.json["base"]["rev"], "old/");
+    assert_eq!(r.json["head"]["rev"], "two.toml, head side");
+    assert!(
+        r.stdout.contains("base old/ vs head two.toml, head side"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn a_bad_spec_points_at_the_line() {
     let d = tempfile::tempdir().unwrap();
