@@ -1491,6 +1491,23 @@ struct SparkTable {
     name: String,
 }
 
+impl SparkTable {
+    /// `default.PREFIX_PID_NANOS` on `remote`.
+    fn new(remote: &str, prefix: &str) -> SparkTable {
+        SparkTable {
+            spark: Spark::connect(remote).unwrap(),
+            name: format!(
+                "default.{prefix}_{}_{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .subsec_nanos()
+            ),
+        }
+    }
+}
+
 impl Drop for SparkTable {
     fn drop(&mut self) {
         for t in [self.name.clone(), format!("{}_notes", self.name)] {
@@ -1502,17 +1519,7 @@ impl Drop for SparkTable {
 #[test]
 fn a_spark_table_store_holds_the_same_series_and_audits_as_a_directory() {
     let Some(remote) = remote() else { return };
-    let table = SparkTable {
-        spark: Spark::connect(&remote).unwrap(),
-        name: format!(
-            "default.swl_history_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        ),
-    };
+    let table = SparkTable::new(&remote, "swl_history");
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
     let spark_store = format!("spark:{}", table.name);
@@ -1653,17 +1660,7 @@ fn a_spark_table_store_holds_the_same_series_and_audits_as_a_directory() {
 #[test]
 fn a_spark_table_store_keeps_column_types_and_gains_them_in_an_old_table() {
     let Some(remote) = remote() else { return };
-    let table = SparkTable {
-        spark: Spark::connect(&remote).unwrap(),
-        name: format!(
-            "default.swl_history_types_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos()
-        ),
-    };
+    let table = SparkTable::new(&remote, "swl_history_types");
     // The table as an earlier swimlane created it, with one point in it.
     table
         .spark
