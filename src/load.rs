@@ -150,7 +150,17 @@ pub fn load(dir: &Path, pattern: &str, table: &Table) -> Result<Loaded, LoadErro
     // Not rechunked: parts and row groups stay separate chunks, which every
     // comparison handles, while concatenating string columns costs seconds
     // at millions of rows.
-    let frame = frame.expect("resolve_files returns at least one file");
+    let mut frame = frame.expect("resolve_files returns at least one file");
+    if table.format == Format::Ndjson {
+        // ISO dates and times, which JSON can only write as text, typed as
+        // a CSV file's are; over every part at once, so that a part whose
+        // column holds only dates and one that holds other text too agree.
+        frame = crate::iso_dates::typed_text_columns(frame).map_err(LoadError::read(
+            &files[0],
+            table.format,
+            table.declared,
+        ))?;
+    }
     Ok(Loaded { frame, files })
 }
 
@@ -675,14 +685,12 @@ pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
     match table.format {
         Format::Parquet => scan_parquet(path).and_then(|lf| lf.collect()).map_err(err),
         Format::Ipc => IpcReader::new(file()?).finish().map_err(err),
-        // ISO dates and times, which JSON can only write as text, typed as
-        // a CSV file's are.
+        // Dates and times stay text here: `load` types them over all parts.
         Format::Ndjson => JsonReader::new(file()?)
             .with_json_format(JsonFormat::JsonLines)
             .infer_schema_len(None)
             .finish()
-            .map_err(|e| bad_json_line(path, table.declared).unwrap_or_else(|| err(e)))
-            .and_then(|df| crate::iso_dates::typed_text_columns(df).map_err(err)),
+            .map_err(|e| bad_json_line(path, table.declared).unwrap_or_else(|| err(e))),
         // Types from every row: a float that first appears in row 10,001
         // must not turn into a parse error or a silently wrong integer
         // column; and every row's fields are counted.
@@ -983,6 +991,24 @@ mod tests {
             let t = load_table(dir.path(), &table(path, format)).unwrap();
             assert!(t.frame.equals(&df), "{path}: {:?}", t.frame);
         }
+    }
+
+    /// A column of dates in one part of an NDJSON table and of other text
+    /// in another is text in both: typed over the parts together, not a
+    /// mix of parts.
+    #[test]
+    fn ndjson_parts_are_typed_together() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("t")).unwrap();
+        let part = |name: &str, d: &str, e: &str| {
+            let text = format!("{{\"id\":1,\"d\":\"{d}\",\"e\":\"{e}\"}}\n");
+            std::fs::write(dir.path().join("t").join(name), text).unwrap();
+        };
+        part("p1.ndjson", "2024-03-01", "2024-03-01");
+        part("p2.ndjson", "n/a", "2024-03-02");
+        let t = load_table(dir.path(), &table("t/*.ndjson", Format::Ndjson)).unwrap();
+        assert_eq!(t.frame.dtypes()[1..], [DataType::String, DataType::Date]);
+        assert_eq!(t.frame.height(), 2);
     }
 
     /// Regression: NDJSON's ISO dates and times stayed text (so a
