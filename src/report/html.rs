@@ -170,17 +170,25 @@ pub fn render(r: &RunReport, out: &mut dyn Write) -> io::Result<()> {
     for t in &r.tables {
         table_section(&mut h, t);
     }
+    let t = &r.timings;
+    let run = match r.mode {
+        // `compare` has no snapshot, checkout or stages.
+        crate::model::Mode::Compare => " ·".to_string(),
+        crate::model::Mode::Run => format!(
+            " · snapshot <code>{}</code> ({} files) digest <code>{}</code> · checkout {:.2}s, stages {:.2}s,",
+            esc(&r.snapshot.path.display().to_string()),
+            r.snapshot.files,
+            esc(&r.snapshot.digest[..r.snapshot.digest.len().min(16)]),
+            t.checkout,
+            t.stages,
+        ),
+    };
     let _ = write!(
         h,
-        "<footer>swimlane {} · snapshot <code>{}</code> ({} files) digest <code>{}</code> · checkout {:.2}s, stages {:.2}s, load {:.2}s, compare {:.2}s</footer>\n</body>\n</html>\n",
+        "<footer>swimlane {}{run} load {:.2}s, compare {:.2}s</footer>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION"),
-        esc(&r.snapshot.path.display().to_string()),
-        r.snapshot.files,
-        esc(&r.snapshot.digest[..r.snapshot.digest.len().min(16)]),
-        r.timings.checkout,
-        r.timings.stages,
-        r.timings.load,
-        r.timings.compare
+        t.load,
+        t.compare
     );
     out.write_all(h.as_bytes())
 }

@@ -532,6 +532,36 @@ mod tests {
         }
     }
 
+    /// Regression: `compare -v` printed `snapshot:  (0 files, 0 bytes,
+    /// digest )` and checkout and stage times it never had.
+    #[test]
+    fn compare_verbose_has_no_snapshot_or_checkout_lines() {
+        let mut r = testdata::pass();
+        r.mode = crate::model::Mode::Compare;
+        let text = render(|w| {
+            terminal::render(
+                &r,
+                Options {
+                    detail: Detail::Verbose,
+                    color: false,
+                },
+                w,
+            )
+        });
+        assert!(
+            !text.contains("snapshot:") && !text.contains("checkout"),
+            "{text}"
+        );
+        assert!(text.contains("timings: load "), "{text}");
+        let page = render(|w| html::render(&r, w));
+        let footer = &page[page.find("<footer>").unwrap()..];
+        assert!(footer.starts_with("<footer>swimlane "), "{footer}");
+        assert!(
+            footer.contains(" · load ") && !footer.contains("snapshot"),
+            "{footer}"
+        );
+    }
+
     #[test]
     fn terminal_colour_only_when_asked() {
         let r = testdata::regression();

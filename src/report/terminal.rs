@@ -10,11 +10,11 @@ use super::{
     Piece, changed_columns, counts, headline, inline_diff, key_text, num, q_text, revisions,
     short_cell,
 };
-use crate::model::StageStatus;
 use crate::model::scale::Scale;
 use crate::model::{
     ColumnDiff, Feature, RowSample, RunReport, Subject, TableReport, Verdict, plural,
 };
+use crate::model::{Mode, StageStatus};
 
 /// How much to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -187,29 +187,38 @@ pub fn render(r: &RunReport, opts: Options, out: &mut dyn Write) -> io::Result<(
     if opts.detail == Detail::Verbose {
         let s = &r.snapshot;
         writeln!(out)?;
-        writeln!(
-            out,
-            "snapshot: {} ({} files, {} bytes, digest {})",
-            s.path.display(),
-            s.files,
-            s.bytes,
-            &s.digest[..s.digest.len().min(16)]
-        )?;
         let t = &r.timings;
-        writeln!(
-            out,
-            "timings: {}checkout {:.2}s, stages {:.2}s, load {:.2}s, compare {:.2}s, total {:.2}s",
-            if t.sample > 0.0 {
-                format!("sampling the snapshot {:.2}s, ", t.sample)
-            } else {
-                String::new()
-            },
-            t.checkout,
-            t.stages,
-            t.load,
-            t.compare,
-            t.total
-        )?;
+        // `compare` has no snapshot, checkout or stages to speak of.
+        if r.mode == Mode::Compare {
+            writeln!(
+                out,
+                "timings: load {:.2}s, compare {:.2}s, total {:.2}s",
+                t.load, t.compare, t.total
+            )?;
+        } else {
+            writeln!(
+                out,
+                "snapshot: {} ({} files, {} bytes, digest {})",
+                s.path.display(),
+                s.files,
+                s.bytes,
+                &s.digest[..s.digest.len().min(16)]
+            )?;
+            writeln!(
+                out,
+                "timings: {}checkout {:.2}s, stages {:.2}s, load {:.2}s, compare {:.2}s, total {:.2}s",
+                if t.sample > 0.0 {
+                    format!("sampling the snapshot {:.2}s, ", t.sample)
+                } else {
+                    String::new()
+                },
+                t.checkout,
+                t.stages,
+                t.load,
+                t.compare,
+                t.total
+            )?;
+        }
     }
     if let Some(dir) = &r.kept_lanes {
         writeln!(out)?;
