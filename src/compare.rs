@@ -641,13 +641,9 @@ fn spec_side<'a>(spec: &Path, side: &str, written: impl Iterator<Item = &'a str>
     if let [one] = written.as_slice() {
         return one.to_string();
     }
-    let folder = |w: &str| Path::new(w).parent().map(Path::to_path_buf);
-    let first = written.first().and_then(|w| folder(w));
-    match first {
-        Some(f)
-            if !f.as_os_str().is_empty()
-                && written.iter().all(|w| folder(w) == Some(f.clone())) =>
-        {
+    let folder = |w: &'a str| Path::new(w).parent();
+    match written.first().and_then(|w| folder(w)) {
+        Some(f) if !f.as_os_str().is_empty() && written.iter().all(|w| folder(w) == Some(f)) => {
             format!("{}/", f.display())
         }
         _ => format!("{}, {side} side", spec.display()),

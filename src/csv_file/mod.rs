@@ -170,11 +170,8 @@ impl Seen {
     fn dtype(self) -> DataType {
         if self.temporal() {
             let other = self.boolean || self.int || self.wide_int || self.float || self.text;
-            return match other {
-                false => dates::common_type(self.date, self.naive, self.utc),
-                true => None,
-            }
-            .unwrap_or(DataType::String);
+            let dates = (!other).then(|| dates::common_type(self.date, self.naive, self.utc));
+            return dates.flatten().unwrap_or(DataType::String);
         }
         let kinds = [self.boolean, self.int, self.wide_int, self.float, self.text];
         match (kinds.iter().filter(|k| **k).count(), self) {

@@ -441,9 +441,10 @@ pub fn check_all(
     series: &std::collections::BTreeMap<String, Vec<super::watch::Point>>,
     rows: &[super::Row],
     notes: &[super::store::Note],
+    readings: &std::collections::HashMap<String, Reading>,
     at: Option<&str>,
 ) -> Vec<CheckResult> {
-    Checks::new(audits, series, rows, notes).at(at)
+    Checks::new(audits, series, rows, notes, readings).at(at)
 }
 
 /// A store's history prepared once for checks at many runs (the
@@ -455,7 +456,8 @@ pub struct Checks<'a> {
     columns: std::collections::BTreeMap<&'a str, std::collections::BTreeSet<&'a str>>,
     excluded: std::collections::HashSet<String>,
     tables: Vec<&'a str>,
-    readings: std::collections::HashMap<String, Reading>,
+    /// Each series' reading (`history::readings`), for the evidence.
+    readings: &'a std::collections::HashMap<String, Reading>,
 }
 
 impl<'a> Checks<'a> {
@@ -464,6 +466,7 @@ impl<'a> Checks<'a> {
         series: &'a std::collections::BTreeMap<String, Vec<super::watch::Point>>,
         rows: &'a [super::Row],
         notes: &[super::store::Note],
+        readings: &'a std::collections::HashMap<String, Reading>,
     ) -> Checks<'a> {
         use std::collections::BTreeMap;
         let mut sketches: BTreeMap<(String, String), Vec<SketchPoint>> = BTreeMap::new();
@@ -506,7 +509,7 @@ impl<'a> Checks<'a> {
             columns,
             excluded,
             tables,
-            readings: super::readings(rows),
+            readings,
         }
     }
 
@@ -556,7 +559,7 @@ impl<'a> Checks<'a> {
                             .unwrap_or(&no_sketches),
                         judged,
                         excluded: &self.excluded,
-                        readings: &self.readings,
+                        readings: self.readings,
                     };
                     let (status, evidence, reason, raw) = match evaluate(audit.expr, &scope) {
                         Ok(v) if v.passed => (CheckStatus::Pass, v.evidence, None, v.bounds),

@@ -3,7 +3,7 @@
 //! series first (`model::history::Dashboard`; `report::dashboard` draws
 //! it).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::audit::{Checks, Configured};
 use super::plot::{Lookup, plot};
@@ -11,6 +11,7 @@ use super::store::Note;
 use super::{Row, watch};
 use crate::config::HistoryConfig;
 use crate::model::history::{Dashboard, DashboardTable, SeriesPlot};
+use crate::model::scale::Reading;
 
 const WEEK: i64 = 7 * 86_400_000_000;
 
@@ -40,7 +41,7 @@ pub fn dashboard(
     if let Some(t) = &opts.table {
         all.retain(|name, _| lookup.table(name) == Some(t.as_str()));
     }
-    let bounds = audit_bounds(config, &all, rows, notes);
+    let bounds = audit_bounds(config, &all, rows, notes, lookup.readings());
     let none = BTreeMap::new();
     let mut tables: BTreeMap<String, Vec<SeriesPlot>> = BTreeMap::new();
     let mut left_out = 0;
@@ -96,13 +97,14 @@ fn audit_bounds(
     series: &BTreeMap<String, Vec<watch::Point>>,
     rows: &[Row],
     notes: &[Note],
+    readings: &HashMap<String, Reading>,
 ) -> BTreeMap<String, BTreeMap<(String, bool), Vec<f64>>> {
     let mut out: BTreeMap<String, BTreeMap<(String, bool), Vec<f64>>> = BTreeMap::new();
     if config.audits.is_empty() {
         return out;
     }
     let configured = Configured::all(config);
-    let checks = Checks::new(&configured, series, rows, notes);
+    let checks = Checks::new(&configured, series, rows, notes, readings);
     let runs: BTreeSet<&str> = rows.iter().map(|r| r.run.as_str()).collect();
     for run in runs {
         for result in checks.at(Some(run)) {

@@ -25,8 +25,6 @@ pub struct Lookup {
     sketches: HashMap<(String, String), HashMap<String, Vec<f64>>>,
     /// Each series' reading.
     readings: HashMap<String, Reading>,
-    /// Each column's values' reading (its sketches' points), by table and column.
-    values: HashMap<(String, String), Reading>,
 }
 
 impl Lookup {
@@ -35,12 +33,6 @@ impl Lookup {
         for r in rows {
             match (&r.points, &r.column) {
                 (Some(points), Some(column)) => {
-                    if let Some(dtype) = &r.dtype {
-                        l.values.insert(
-                            (r.table.clone(), column.clone()),
-                            Reading::of("min", Some(dtype)),
-                        );
-                    }
                     l.sketches
                         .entry((r.table.clone(), column.clone()))
                         .or_default()
@@ -57,20 +49,25 @@ impl Lookup {
         l
     }
 
+    /// Each series' reading (`history::readings`).
+    pub fn readings(&self) -> &HashMap<String, Reading> {
+        &self.readings
+    }
+
     /// How a series' values read.
     pub fn reading(&self, series: &str) -> Reading {
         self.readings.get(series).copied().unwrap_or_default()
     }
 
-    /// How the values of a series' column read (its sketches' points).
+    /// How the values of a series' column read (its sketches' points):
+    /// as its `min` does.
     fn values(&self, series: &str) -> Reading {
-        let Some((table, Some(column))) = self.scope.get(series) else {
-            return Reading::Number;
-        };
-        self.values
-            .get(&(table.clone(), column.clone()))
-            .copied()
-            .unwrap_or_default()
+        match self.scope.get(series) {
+            Some((table, Some(column))) => {
+                self.reading(&super::series_name(table, Some(column), "min"))
+            }
+            _ => Reading::Number,
+        }
     }
 
     /// The table a series belongs to.

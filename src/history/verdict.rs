@@ -32,7 +32,8 @@ pub fn audit(
 ) -> Result<AuditReport, NoSuchRun> {
     let mut all = watch::series(rows);
     let configured = Configured::all(config);
-    let checks = check_all(&configured, &all, rows, notes, at);
+    let readings = super::readings(rows);
+    let checks = check_all(&configured, &all, rows, notes, &readings, at);
     // History as it stood at `at`: later points neither judge nor move it.
     if let Some(run) = at {
         all.retain(|_, points| match points.iter().position(|p| p.run == run) {
@@ -46,7 +47,6 @@ pub fn audit(
             return Err(NoSuchRun { run: run.into() });
         }
     }
-    let readings = super::readings(rows);
     let series = watch::judge(all, notes, config)
         .iter()
         .filter_map(|j| {
