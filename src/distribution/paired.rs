@@ -138,6 +138,9 @@ fn chunks(ca: &Float64Chunked) -> Vec<Chunk<'_>> {
 /// Every value in row order (NaN for nulls), into `out` (emptied first).
 fn flatten_into(chunks: &[Chunk<'_>], out: &mut Vec<f64>) {
     out.clear();
+    // Once, not grown chunk by chunk: each growth of a column-sized buffer
+    // copied it into fresh pages (BENCHMARKS.md, sixteenth session).
+    out.reserve(chunks.last().map_or(0, Chunk::end));
     for c in chunks {
         match c.valid {
             None => out.extend_from_slice(c.values),
@@ -273,8 +276,10 @@ pub(crate) fn numeric(
     let mut out = settings.empty(pairs.len() as u64);
     // Every pair where both sides hold a number: its delta, 0 when the
     // change is within the precision; and the pairs that changed.
-    let mut deltas = paired::Deltas::default();
-    let mut changed_at: Vec<u32> = Vec::new();
+    // Room for every pair up front: growing them copied tens of MB into
+    // fresh pages each time; room never written is never touched.
+    let mut deltas = paired::Deltas::with_capacity(pairs.len());
+    let mut changed_at: Vec<u32> = Vec::with_capacity(pairs.len());
     // The largest changes: (|Δ| or +inf for null changes, pair), largest first.
     let mut largest: Vec<(f64, usize)> = Vec::with_capacity(SAMPLES + 1);
     let mut keep = |size: f64, i: usize| {

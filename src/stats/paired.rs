@@ -215,6 +215,14 @@ pub struct Deltas {
 }
 
 impl Deltas {
+    /// Room for `n` deltas before any growth.
+    pub fn with_capacity(n: usize) -> Deltas {
+        Deltas {
+            keys: Vec::with_capacity(n),
+            zeros: 0,
+        }
+    }
+
     /// Takes one delta (NaN is ignored).
     pub fn push(&mut self, d: f64) {
         if d == 0.0 {
