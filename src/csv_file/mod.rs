@@ -733,6 +733,18 @@ impl Pass<'_> {
                     }
                     continue;
                 }
+                // A quote never closed swallows the rest of the file into
+                // one field: that, not the count it leaves, is the fault.
+                if memchr::memchr(b'"', raw).is_some()
+                    && let Err(message) = quoted_fields(raw, self.delimiter, &mut quoted)
+                {
+                    return Err(CsvError::Syntax {
+                        path: self.path.to_path_buf(),
+                        line,
+                        message: message.into(),
+                        declared: self.declared,
+                    });
+                }
                 return Err(CsvError::Ragged {
                     path: self.path.to_path_buf(),
                     line,
@@ -1119,18 +1131,12 @@ mod tests {
     #[test]
     fn unclosed_quote_on_the_last_line_is_an_error() {
         let err = read_text("a,b,c\n1,.2~5,x\n\"", b',').unwrap_err();
-        assert!(err.to_string().contains("t.csv"), "{err}");
         assert!(
-            matches!(
-                err,
-                CsvError::Ragged {
-                    line: 3,
-                    found: 1,
-                    ..
-                }
-            ),
+            err.to_string()
+                .contains("t.csv:3: a quoted field is never closed"),
             "{err}"
         );
+        assert!(matches!(err, CsvError::Syntax { line: 3, .. }), "{err}");
     }
 
     #[test]
@@ -1422,6 +1428,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains(":1: a `\"` inside an unquoted field"), "{e}");
+    }
+
+    #[test]
+    fn an_unclosed_quote_that_leaves_a_row_short_is_named_as_the_quote() {
+        // Was "row has 2 fields where the header has 3": the quote took the
+        // rest of the file into one field, and the count was blamed.
+        let e = read_text("id,name,v\n1,\"unterminated,1\n", b',')
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv:2: a quoted field is never closed"), "{e}");
+        let e = read_text("id,name,v\n1,\"a,1\n2,b,2\n3,c,3\n", b',')
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv:2: a quoted field is never closed"), "{e}");
+        // A short row whose quotes are whole is still a short row.
+        let e = read_text("id,name,v\n1,\"a,b\"\n", b',')
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv:2: row has 2 fields"), "{e}");
     }
 
     #[test]
