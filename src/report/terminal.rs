@@ -171,14 +171,13 @@ pub fn render(r: &RunReport, opts: Options, out: &mut dyn Write) -> io::Result<(
     }
     for t in &r.tables {
         let findings = t.findings();
-        if findings.is_empty() && t.error.is_none() && opts.detail != Detail::Verbose {
+        // A table's error is among the run's errors, printed in full above
+        // (and its first line in the table's summary): not a third time.
+        if findings.is_empty() && opts.detail != Detail::Verbose {
             continue;
         }
         writeln!(out)?;
         writeln!(out, "{}:", t.name)?;
-        if let Some(e) = &t.error {
-            writeln!(out, "  {} {e}", p.verdict(Verdict::Error, "!"))?;
-        }
         for l in super::table_sample_lines(t) {
             writeln!(out, "  {} {l}", p.dim("~"))?;
         }

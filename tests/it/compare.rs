@@ -585,6 +585,33 @@ fn a_truncated_csv_row_is_an_error_not_a_row_of_nulls() {
 }
 
 #[test]
+fn a_tables_error_is_printed_once_in_full_not_three_times() {
+    // Was printed in the run's errors, as the table's summary, and again
+    // in full under the table's name, its help twice.
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,a,b\n1,x,2\n");
+    write(d.path(), "new.csv", "id,a,b\n1,x\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "id"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let message = "./new.csv:2: row has 2 fields where the header has 3";
+    // In full with its help among the errors; its first line in the
+    // table's summary.
+    assert_eq!(r.stdout.matches(message).count(), 2, "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches("help: a row cut short").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains(&format!("not compared: head output: {message}")),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn compare_errors_speak_of_compare_options() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "old.csv", "id,v\n1,a\n");
