@@ -161,9 +161,9 @@ fn parse_delimiter(text: &str) -> Result<u8, String> {
 
 #[derive(Args)]
 pub(super) struct EngineArgs {
-    /// Compare exact tables with this engine: `local` (polars on this
-    /// machine) or `spark` (Spark SQL through Spark Connect) [default: the
-    /// config's `engine`, else local].
+    /// The engine that reads the tables and compares (or profiles) them:
+    /// `local` (polars on this machine) or `spark` (Spark SQL through
+    /// Spark Connect) [default: the config's `engine`, else local].
     #[arg(long, value_enum)]
     pub(super) engine: Option<EngineArg>,
     /// The Spark Connect server for the spark engine (sc://host:15002)
