@@ -405,7 +405,15 @@ impl Parser {
                     return Err(ParseError {
                         at: span,
                         message: format!("unknown metric `{metric}`"),
-                        help: Some(format!("metrics: {}", METRICS.join(", "))),
+                        help: Some(
+                            match crate::suggest::meant(metric, METRICS.iter().copied()) {
+                                Some(meant) => format!(
+                                    "did you mean `{meant}`? metrics: {}",
+                                    METRICS.join(", ")
+                                ),
+                                None => format!("metrics: {}", METRICS.join(", ")),
+                            },
+                        ),
                     });
                 }
                 Ok(Expr::Metric(name))

@@ -36,5 +36,6 @@ pub mod snapshot;
 #[cfg(feature = "spark")]
 pub mod spark;
 pub mod stats;
+pub mod suggest;
 pub mod template;
 pub mod validity;

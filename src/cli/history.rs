@@ -656,19 +656,16 @@ pub fn history(args: &HistoryArgs) -> u8 {
             };
             let mut all = watch::series(&rows);
             let Some(points) = all.remove(series) else {
-                // The same metric's series first: a misspelt column or table.
-                let metric = series.rsplit('.').next().unwrap_or("");
-                let mut known: Vec<&String> = all.keys().collect();
-                known.sort_by_key(|k| !k.ends_with(&format!(".{metric}")));
-                known.truncate(20);
-                eprintln!(
-                    "error: no series `{series}` in the store\n  help: series are table.column.metric or table.metric; some recorded ones: {}",
-                    known
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
+                let known = || all.keys().map(String::as_str);
+                let help = match crate::suggest::meant(series, known()) {
+                    Some(meant) => format!("did you mean `{meant}`?"),
+                    None => format!(
+                        "series are table.column.metric or table.metric; the nearest of the {} recorded: {} (`swimlane history ls` lists them all)",
+                        all.len(),
+                        crate::suggest::nearest(series, known(), 10).join(", ")
+                    ),
+                };
+                eprintln!("error: no series `{series}` in the store\n  help: {help}");
                 return EXIT_ERROR;
             };
             let settings = config.detect_for(series);

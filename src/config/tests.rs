@@ -367,6 +367,12 @@ fn audit_checks_are_parsed_and_malformed_ones_located() {
         assert!(msg.contains(&format!("swimlane.toml:16:{column}")), "{msg}");
     }
     let msg = error(&with("nul_fraction <= 0.01"));
+    assert!(
+        msg.contains("help: did you mean `null_fraction`? metrics: row_count"),
+        "{msg}"
+    );
+    // Nothing near: the metrics alone.
+    let msg = error(&with("rows_total <= 1"));
     assert!(msg.contains("help: metrics: row_count"), "{msg}");
 }
 

@@ -56,13 +56,15 @@ pub const SAMPLES: usize = 5;
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
     #[error(
-        "key column `{column}` is not in the base output (columns: {columns}){}",
+        "key column `{column}` is not in the base output (columns: {}){}",
+        columns.join(", "),
         location.as_ref().map(|l| format!("\n  --> {l}")).unwrap_or_default()
     )]
     KeyNotInBase {
         table: String,
         column: String,
-        columns: String,
+        /// Base's columns.
+        columns: Vec<String>,
         location: Option<String>,
         declared: crate::config::Declared,
     },
@@ -79,7 +81,17 @@ pub enum DiffError {
 impl crate::error::Help for DiffError {
     fn help(&self) -> Option<String> {
         match self {
-            DiffError::KeyNotInBase { declared, .. } => Some(declared.key_help().into()),
+            DiffError::KeyNotInBase {
+                declared,
+                column,
+                columns,
+                ..
+            } => Some(
+                match crate::suggest::meant(column, columns.iter().map(String::as_str)) {
+                    Some(m) => format!("did you mean `{m}`? {}", declared.key_help()),
+                    None => declared.key_help().into(),
+                },
+            ),
             DiffError::NothingToCompare { .. } | DiffError::Polars { .. } => None,
         }
     }

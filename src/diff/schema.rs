@@ -44,7 +44,7 @@ pub fn check_keys(
             location: table.key_location.clone(),
             declared: table.declared,
             column: k.clone(),
-            columns: base.join(", "),
+            columns: base.to_vec(),
         });
     }
     Ok(table

@@ -612,6 +612,24 @@ fn a_tables_error_is_printed_once_in_full_not_three_times() {
 }
 
 #[test]
+fn a_misspelt_key_column_is_answered_with_the_one_meant() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "user_id,v\n1,a\n");
+    write(d.path(), "new.csv", "user_id,v\n1,a\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "user_di"]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let error = r.json["errors"][0].as_str().unwrap();
+    assert!(
+        error.contains("key column `user_di` is not in the base output"),
+        "{error}"
+    );
+    assert!(
+        error.contains("help: did you mean `user_id`? name columns both files have with --key"),
+        "{error}"
+    );
+}
+
+#[test]
 fn compare_errors_speak_of_compare_options() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "old.csv", "id,v\n1,a\n");

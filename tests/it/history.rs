@@ -283,7 +283,22 @@ fn an_unknown_series_lists_recorded_ones() {
         err.contains("no series `plays.thumbs.null_fraction`"),
         "{err}"
     );
-    assert!(err.contains("plays.thumb.null_fraction"), "{err}");
+    assert!(
+        err.contains("help: did you mean `plays.thumb.null_fraction`?"),
+        "{err}"
+    );
+    // Nothing near: the nearest recorded ones, the likeliest first, where
+    // they were listed in name order, the first 20 (a typo in a series
+    // late in the alphabet was not among them).
+    let o = swimlane(dir, &["history", "show", "plays", "--store", "store"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the nearest of the "), "{err}");
+    assert!(
+        err.contains("help: series are table.column.metric"),
+        "{err}"
+    );
+    assert!(err.contains(": plays."), "{err}");
 }
 
 /// Regression: a date column's recorded quantiles printed as days since
@@ -649,7 +664,9 @@ fn a_malformed_audit_is_located_in_the_config() {
     );
     assert!(err.contains("--> audits.toml:3:10"), "{err}");
     assert!(
-        err.contains("help: metrics: row_count, duplicate_keys, null_count, null_fraction"),
+        err.contains(
+            "help: did you mean `null_fraction`? metrics: row_count, duplicate_keys, null_count"
+        ),
         "{err}"
     );
     // Recording reads the audits before any table: the config was read

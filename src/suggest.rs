@@ -1,0 +1,62 @@
+//! "Did you mean": the known names nearest a misspelt one, for the help
+//! of errors that name something unknown (a series, a metric, a column).
+
+/// How alike a name must be to be offered as the one meant: one minus the
+/// edits (a transposition is one) per character of the longer name.
+/// `nul_fraction` is 0.92 of `null_fraction`, `orders.amount.p05` 0.94 of
+/// `orders.amount.p50`; a table's name is far from its series
+/// (`plays` is 0.42 of `plays.id.max`), as are two metrics (`p01`, `p99`).
+const MEANT: f64 = 0.8;
+
+/// The known name most like `word`, if alike enough to be the one meant.
+pub fn meant<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::normalized_damerau_levenshtein(word, k), k))
+        .filter(|(score, _)| *score >= MEANT)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
+        .map(|(_, k)| k)
+}
+
+/// The `n` known names most like `word` by Jaro–Winkler, which weighs a
+/// shared beginning (a table's name finds its series), the most alike
+/// first; ties in name order, so that the answer does not depend on the
+/// caller's order.
+pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
+    let mut scored: Vec<(f64, &str)> = known
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(word, k), k))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.into_iter().take(n).map(|(_, k)| k).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_name_finds_the_one_meant_and_a_stranger_finds_none() {
+        let metrics = ["null_count", "null_fraction", "distinct", "p50", "p99"];
+        assert_eq!(meant("nul_fraction", metrics), Some("null_fraction"));
+        assert_eq!(meant("distnct", metrics), Some("distinct"));
+        assert_eq!(meant("row_total", metrics), None);
+        assert_eq!(meant("p01", metrics), None);
+        assert_eq!(meant("plays", ["plays.id.max", "plays.row_count"]), None);
+        let series = ["orders.amount.p50", "orders.amount.p99", "orders.id.p50"];
+        assert_eq!(
+            meant("orders.amount.p05", series),
+            Some("orders.amount.p50")
+        );
+    }
+
+    #[test]
+    fn the_nearest_come_first_and_ties_in_name_order() {
+        let known = ["b.x", "a.x", "orders.row_count", "orders.id.max"];
+        assert_eq!(
+            nearest("orders", known, 2),
+            ["orders.id.max", "orders.row_count"]
+        );
+        assert_eq!(nearest("zz", ["b", "a"], 2), ["a", "b"]);
+    }
+}
