@@ -3,8 +3,10 @@
 //! it is, as `swimlane run --worktree` checks it out); the tables of the
 //! first run's output directory become `[[table]]`s, each with the smallest
 //! set of columns unique on it as its key (names like `*_id` first), the
-//! columns that differ between the two runs in `ignore`, and float-heavy
-//! tables compared by distribution. The text is checked by the config
+//! columns that differ between the two runs in `ignore` (the second run
+//! starts a second after the first, so that a stamp of the run's time to
+//! the second differs; one of the runs' time on every row, a run date, is
+//! ignored too), and float-heavy tables compared by distribution. The text is checked by the config
 //! reader before it is returned; `cli/init.rs` writes it.
 
 use std::path::{Path, PathBuf};
@@ -23,6 +25,13 @@ pub const STAGE: &str = "pipeline";
 /// columns first): enough for real composite keys, few enough to stay fast.
 const PAIR_CANDIDATES: usize = 8;
 const TRIPLE_CANDIDATES: usize = 5;
+/// How much later the second run starts: a stamp of the run's time to the
+/// second (`int(time.time())`, as the demo's pipeline writes) then differs
+/// between the runs, where runs started together wrote the same one.
+const STAGGER: std::time::Duration = std::time::Duration::from_millis(1100);
+/// How near the runs' time a column's one value must be to be read as a
+/// stamp of it: a day, for run dates in any time zone.
+const STAMP_WINDOW_SECS: i64 = 86_400;
 
 pub struct InitOptions {
     /// The config to write (its directory is where paths are relative to).
@@ -124,8 +133,10 @@ pub struct Inferred {
     pub rows: usize,
     /// Empty: no set of columns is unique (a keyless table).
     pub key: Vec<String>,
-    /// Columns that differed between the two runs.
+    /// Columns that differed between the two runs, and the run stamps.
     pub ignore: Vec<String>,
+    /// Of `ignore`, the columns holding the runs' time on every row.
+    pub stamps: Vec<String>,
     /// Float columns among the compared ones, and the compared ones.
     pub floats: (usize, usize),
     pub distribution: bool,
@@ -187,13 +198,19 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
         repo.checkout(&rev, &dirs.checkout)?;
     }
     let rev_id = rev.rev_id();
-    // Both runs at once, as `swimlane run` runs its lanes.
+    let now = chrono::Utc::now().timestamp();
+    // Both runs at once, as `swimlane run` runs its lanes, the second
+    // STAGGER later.
     let runs = std::thread::scope(|scope| {
         let handles: Vec<_> = lanes
             .iter()
-            .map(|(side, dirs)| {
+            .enumerate()
+            .map(|(i, (side, dirs))| {
                 let (stage, snapshot, rev_id) = (&stage, &snapshot, &rev_id);
                 scope.spawn(move || {
+                    if i > 0 {
+                        std::thread::sleep(STAGGER);
+                    }
                     let env = LaneEnv {
                         side: *side,
                         dirs,
@@ -263,8 +280,8 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
         tables.push(infer(
             &name,
             (&path, format, table),
-            &lanes[0].1.out,
-            &lanes[1].1.out,
+            (&lanes[0].1.out, &lanes[1].1.out),
+            now,
         )?);
     }
     let snapshot_text = match snapshot.strip_prefix(&dir) {
@@ -281,12 +298,13 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
     Ok(Plan { tables, text })
 }
 
-/// One table's settings from its two runs.
+/// One table's settings from its two runs, made about `now` (seconds
+/// since the epoch).
 fn infer(
     name: &str,
     (path, format, in_database): (&str, Format, Option<String>),
-    first: &Path,
-    second: &Path,
+    (first, second): (&Path, &Path),
+    now: i64,
 ) -> Result<Inferred, InitError> {
     let table = Table {
         relation: in_database.clone().map(crate::config::Relation::Table),
@@ -314,6 +332,11 @@ fn infer(
             ignore.push(c.to_string());
         }
     }
+    let stamps: Vec<String> = run_stamps(&a, now)
+        .into_iter()
+        .filter(|c| !ignore.contains(c))
+        .collect();
+    ignore.extend(stamps.iter().cloned());
     let key = find_key(&a, &ignore).map_err(polars_err)?;
     // Rows paired by the key: values that moved between rows are
     // non-deterministic too (a random assignment).
@@ -349,7 +372,46 @@ fn infer(
         floats: (floats, compared.len()),
         key,
         ignore,
+        stamps,
     })
+}
+
+/// Columns that hold one value on every row (two rows or more, no null)
+/// which is a time within STAMP_WINDOW_SECS of `now`: the run's time or
+/// date, the same in both runs when coarser than their stagger. A fixed
+/// snapshot's own data does not follow the clock.
+fn run_stamps(df: &DataFrame, now: i64) -> Vec<String> {
+    if df.height() < 2 {
+        return Vec::new();
+    }
+    let near = |secs: i64| (secs - now).abs() <= STAMP_WINDOW_SECS;
+    df.columns()
+        .iter()
+        .filter(|c| c.null_count() == 0 && c.n_unique().is_ok_and(|n| n == 1))
+        .filter(|c| {
+            let s = c.as_materialized_series();
+            let first = |s: &Series| s.cast(&DataType::Int64).ok()?.i64().ok()?.get(0);
+            match s.dtype() {
+                DataType::Date => first(s).is_some_and(|days| near(days * 86_400)),
+                DataType::Datetime(unit, _) => first(s).is_some_and(|v| {
+                    near(match unit {
+                        TimeUnit::Nanoseconds => v / 1_000_000_000,
+                        TimeUnit::Microseconds => v / 1_000_000,
+                        TimeUnit::Milliseconds => v / 1_000,
+                    })
+                }),
+                // Seconds, milliseconds, microseconds or nanoseconds since
+                // the epoch.
+                d if d.is_integer() => first(s).is_some_and(|v| {
+                    [1, 1_000, 1_000_000, 1_000_000_000]
+                        .iter()
+                        .any(|per_sec| near(v / per_sec))
+                }),
+                _ => false,
+            }
+        })
+        .map(|c| c.name().to_string())
+        .collect()
 }
 
 /// The same values, in any order (nulls and NaN included).
@@ -470,10 +532,23 @@ fn render(snapshot: &str, base: &str, run: &str, tables: &[Inferred]) -> String 
             );
         }
         if !table.ignore.is_empty() {
-            t += &format!(
-                "ignore = {}    # differed between two runs of the same code (or try `swimlane run --calibrate`)\n",
-                list(&table.ignore)
-            );
+            let differed = table.ignore.len() > table.stamps.len();
+            let why = match (differed, table.stamps.as_slice()) {
+                (true, []) => {
+                    "differed between two runs of the same code (or try `swimlane run --calibrate`)"
+                        .to_string()
+                }
+                (false, _) => "the time of the run on every row".to_string(),
+                (true, stamps) => format!(
+                    "differed between two runs of the same code; {}: the time of the run on every row",
+                    stamps
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            t += &format!("ignore = {}    # {why}\n", list(&table.ignore));
         }
         if table.distribution {
             t += &format!(
@@ -513,6 +588,32 @@ mod tests {
         )
         .unwrap();
         assert!(find_key(&df, &["run_ts".into()]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn one_time_of_the_run_on_every_row_is_a_run_stamp() {
+        // 2026-12-02T12:00:00Z.
+        let now = 1_764_676_800i64;
+        let today = (now / 86_400) as i32;
+        let df = df!(
+            "run_date" => [today, today],
+            "loaded_at" => [now * 1_000, now * 1_000],
+            "batch" => [7i64, 7],
+            // The snapshot's own times: one value, but not the runs'.
+            "event_day" => [today - 400, today - 400],
+            "seen_at" => [now - 3_600, now - 60],
+            "v" => [1.5, 1.5],
+        )
+        .unwrap();
+        let df = df
+            .lazy()
+            .with_column(col("run_date").cast(DataType::Date))
+            .with_column(col("event_day").cast(DataType::Date))
+            .collect()
+            .unwrap();
+        assert_eq!(run_stamps(&df, now), ["run_date", "loaded_at"]);
+        // One row is no evidence: it could be the latest event's time.
+        assert!(run_stamps(&df.head(Some(1)), now).is_empty());
     }
 
     #[test]

@@ -276,3 +276,37 @@ fn init_says_one_table_not_one_tables() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("swimlane.toml with 1 table:"), "{text}");
 }
+
+/// Regression: a run stamp to the second (`int(time.time())`, as the
+/// demo's pipeline writes) was the same in both runs, started together,
+/// and was left compared: every later `swimlane run` whose lanes straddled
+/// a second failed on it. A run date is the same in any two runs.
+#[test]
+fn init_ignores_a_run_stamp_to_the_second_and_a_run_date() {
+    let repo = TestRepo::empty();
+    repo.write(
+        "etl.py",
+        r#"import csv, datetime, os, sys, time
+facts, out = sys.argv[1], sys.argv[2]
+stamp, day = int(time.time()), datetime.date.today().isoformat()
+rows = list(csv.DictReader(open(os.path.join(facts, "plays.csv"), newline="")))
+with open(os.path.join(out, "plays.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["member_id", "video_id", "seconds", "etl_run_ts", "run_date"])
+    for r in rows:
+        w.writerow([r["member_id"], r["video_id"], r["seconds"], stamp, day])
+"#,
+    );
+    repo.write("facts/plays.csv", &facts());
+    repo.commit("pipeline");
+    let out = init(&repo, &[]);
+    let text = crate::support::output_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let written = std::fs::read_to_string(repo.dir.join("swimlane.toml")).unwrap();
+    assert!(
+        written.contains(
+            "ignore = [\"etl_run_ts\", \"run_date\"]    # differed between two runs of the same code; `run_date`: the time of the run on every row"
+        ),
+        "{written}"
+    );
+}
