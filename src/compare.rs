@@ -76,14 +76,6 @@ pub enum CompareError {
     Format { path: PathBuf },
     #[error("{other} is a database, and {} is not", path.display())]
     NotADatabase { path: PathBuf, other: String },
-    #[error(
-        "tables do not match by name: {} only in base, {} only in head — renamed?",
-        base_only.join(", "), head_only.join(", ")
-    )]
-    Renamed {
-        base_only: Vec<String>,
-        head_only: Vec<String>,
-    },
     #[error("no tables found in {}", dir.display())]
     Empty { dir: PathBuf },
     #[error(transparent)]
@@ -128,13 +120,6 @@ impl Help for CompareError {
             CompareError::NotADatabase { .. } => Some(
                 "compare a database with a database: a SQLite or DuckDB file, or a postgresql:// URL (its tables are paired by name)".into(),
             ),
-            CompareError::Renamed {
-                base_only,
-                head_only,
-            } => Some(format!(
-                "list the pairs in a TOML and pass it with --spec, e.g.\n  [[table]]\n  name = \"{}\"\n  base = \"{}\"\n  head = \"{}\"",
-                base_only[0], base_only[0], head_only[0]
-            )),
             CompareError::Engine(e) => e.help(),
             CompareError::Interrupted(_)
             | CompareError::Usage
@@ -494,8 +479,10 @@ fn database_pairs(opts: &CompareOptions, base: &Path, head: &Path) -> Result<Pai
 type Tables = std::collections::BTreeMap<String, (String, Format)>;
 
 /// Base's tables paired with head's by name: a table only in head is a
-/// note, one only in base is missing in head, and tables only on each side
-/// look like renames, which the user settles.
+/// note, one only in base is missing in head (a regression); when each
+/// side has tables of its own, a note says how to pair a renamed one. The
+/// other tables are compared all the same: one renamed table of fifty
+/// does not hold up the other forty-nine.
 fn pair_by_name(
     opts: &CompareOptions,
     (base, btables): (&Path, Tables),
@@ -517,16 +504,33 @@ fn pair_by_name(
         .filter(|k| !btables.contains_key(*k))
         .cloned()
         .collect();
-    if !base_only.is_empty() && !head_only.is_empty() {
-        return Err(CompareError::Renamed {
-            base_only,
-            head_only,
-        });
-    }
-    let notes = head_only
+    let mut notes: Vec<String> = head_only
         .iter()
         .map(|t| format!("table `{t}` exists only in head (new; not compared)"))
         .collect();
+    if let (Some(gone), Some(new)) = (base_only.first(), head_only.first()) {
+        let shown = |names: &[String]| {
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // Files: the spec's sides are paths, relative to the spec.
+        let example = match relation(gone) {
+            None => format!(
+                ", e.g. a `[[table]]` with name = \"{gone}\", base = \"{}\", head = \"{}\"",
+                base.join(&btables[gone].0).display(),
+                head.join(&htables[new].0).display()
+            ),
+            Some(_) => String::new(),
+        };
+        notes.push(format!(
+            "tables only in base ({}) and only in head ({}): if one was renamed, pair them in a TOML passed with --spec{example}",
+            shown(&base_only),
+            shown(&head_only)
+        ));
+    }
     let pairs = btables
         .into_iter()
         .map(|(name, (pattern, format))| {

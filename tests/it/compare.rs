@@ -97,21 +97,35 @@ fn two_directories_with_a_table_missing_in_head() {
     );
 }
 
+/// Regression: tables only on each side (a renamed one, or one dropped
+/// and one added) stopped the whole comparison with an error, and the
+/// spec it proposed named tables where a spec takes paths.
 #[test]
-fn tables_that_do_not_match_by_name_are_an_error_with_a_hint() {
+fn tables_that_do_not_match_by_name_leave_the_others_compared_with_a_hint() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "old/users.csv", "id\n1\n");
     write(d.path(), "new/customers.csv", "id\n1\n");
+    write(d.path(), "old/orders.csv", "id,v\n1,2\n");
+    write(d.path(), "new/orders.csv", "id,v\n1,3\n");
     let r = compare(d.path(), &["old", "new", "--key", "id"]);
-    assert_eq!(r.code, 2);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(table(&r.json, "orders")["verdict"], "regression");
+    assert_eq!(table(&r.json, "users")["verdict"], "regression");
+    let notes = r.json["notes"].to_string();
     assert!(
-        r.stderr
-            .contains("users only in base, customers only in head — renamed?"),
-        "{}",
-        r.stderr
+        notes.contains("table `customers` exists only in head"),
+        "{notes}"
     );
-    assert!(r.stderr.contains("--spec"), "{}", r.stderr);
-    assert_eq!(r.json["verdict"], "error");
+    let hint = "tables only in base (`users`) and only in head (`customers`): if one was renamed, pair them in a TOML passed with --spec, e.g. a `[[table]]` with name = \\\"users\\\", base = \\\"old/users.csv\\\", head = \\\"new/customers.csv\\\"";
+    assert!(notes.contains(hint), "{notes}");
+    // The hint's spec, written as it says, pairs them.
+    write(
+        d.path(),
+        "spec.toml",
+        "[[table]]\nname = \"users\"\nbase = \"old/users.csv\"\nhead = \"new/customers.csv\"\nkey = [\"id\"]\n",
+    );
+    let r = compare(d.path(), &["--spec", "spec.toml"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
 
 #[test]
