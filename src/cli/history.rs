@@ -568,13 +568,23 @@ pub fn history(args: &HistoryArgs) -> u8 {
             },
         ),
         HistoryCommand::Ls { store } => {
-            let rows = match store.open_with(config).and_then(|s| s.load()) {
+            let loaded = store
+                .open_with(config)
+                .and_then(|s| s.load().map(|rows| (s, rows)));
+            let (store, rows) = match loaded {
                 Ok(r) => r,
                 Err(e) => {
                     print_error(&e);
                     return EXIT_ERROR;
                 }
             };
+            if rows.is_empty() {
+                eprintln!(
+                    "note: the store {} holds no recorded point\n  help: {}",
+                    store.spec(),
+                    empty_store_help(&store)
+                );
+            }
             let mut out = io::stdout().lock();
             let readings = history::readings(&rows);
             for (name, points) in watch::series(&rows) {
@@ -832,6 +842,16 @@ fn audit_store(
             return (EXIT_ERROR, None);
         }
     };
+    // Nothing recorded is no pass: a store named wrong, or a git ref not
+    // fetched, would otherwise pass every nightly audit.
+    if rows.is_empty() {
+        eprintln!(
+            "error: the store {} holds no recorded point: nothing to audit\n  help: {}",
+            store.spec(),
+            empty_store_help(store)
+        );
+        return (EXIT_ERROR, None);
+    }
     let report = match verdict::audit(&rows, &notes, config, at, strict) {
         Ok(r) => r,
         Err(e) => {
@@ -841,6 +861,17 @@ fn audit_store(
     };
     let _ = crate::report::audit::terminal(&report, &mut io::stdout().lock());
     (super::exit_code(report.verdict()), Some(report))
+}
+
+/// What to do about a store with no point in it.
+fn empty_store_help(store: &Store) -> String {
+    let record = "record points with `swimlane run --record` or `swimlane profile PATH --record`";
+    if store.spec().starts_with("git:") {
+        let refname = store.spec()["git:".len()..].to_string();
+        format!("{record}; in a clone, fetch the ref first: `git fetch origin {refname}:{refname}`")
+    } else {
+        format!("{record}; check --store or `[history] store`")
+    }
 }
 
 /// A config error as `swimlane run` prints one (it locates itself).

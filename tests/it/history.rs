@@ -1412,3 +1412,39 @@ fn retain_drops_points_older_than_it_when_a_point_is_recorded() {
     let o = swimlane(dir, &["history", "ls", "--store", "store"]);
     assert!(text(&o).contains("    2 points"), "{}", text(&o));
 }
+
+/// Regression: auditing a store with nothing in it (a store named wrong, a
+/// git ref a CI job never fetched) passed: `0 series ... -> pass`, exit 0.
+#[test]
+fn auditing_an_empty_store_is_an_error_not_a_pass() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let o = swimlane(dir, &["audit", "--store", "nothing-here"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("error: the store dir:nothing-here holds no recorded point: nothing to audit"),
+        "{err}"
+    );
+    assert!(err.contains("check --store or `[history] store`"), "{err}");
+    // A git-ref store says to fetch the ref.
+    let repo = TestRepo::empty();
+    let o = swimlane(
+        &repo.dir,
+        &["audit", "--store", "git:refs/swimlane/history"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("git fetch origin refs/swimlane/history:refs/swimlane/history"),
+        "{err}"
+    );
+    // Listing one is no error, but says so.
+    let o = swimlane(dir, &["history", "ls", "--store", "nothing-here"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("holds no recorded point"),
+        "{}",
+        text(&o)
+    );
+}
