@@ -57,8 +57,8 @@ fn main() {
             let (mut x, mut y) = (a.clone(), b.clone());
             let t = Instant::now();
             // As `distribution::sorted_values` sorts.
-            rdst::RadixSort::radix_sort_unstable(&mut x);
-            rdst::RadixSort::radix_sort_unstable(&mut y);
+            voracious_radix_sort::RadixSort::voracious_sort(&mut x);
+            voracious_radix_sort::RadixSort::voracious_sort(&mut y);
             sort_ms.push(t.elapsed().as_secs_f64() * 1e3);
             let t = Instant::now();
             let r = ks_2samp_sorted(&x, &y, Alternative::TwoSided, Method::Auto, Some(1e-12));

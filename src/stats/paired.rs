@@ -88,7 +88,7 @@ fn sorted_keys(d: &[f64]) -> Vec<u64> {
         .filter(|v| **v != 0.0 && !v.is_nan())
         .map(|&v| key_of(v))
         .collect();
-    rdst::RadixSort::radix_sort_unstable(&mut keys);
+    voracious_radix_sort::RadixSort::voracious_sort(&mut keys);
     keys
 }
 
@@ -233,7 +233,7 @@ impl Deltas {
     }
 
     pub fn analyze(mut self) -> Analysis {
-        rdst::RadixSort::radix_sort_unstable(&mut self.keys);
+        voracious_radix_sort::RadixSort::voracious_sort(&mut self.keys);
         let (keys, zeros) = (&self.keys, self.zeros);
         let given = zeros + keys.len();
         let positive = keys.iter().filter(|k| *k & 1 == 1).count() as u64;
