@@ -6,8 +6,9 @@
 //! columns that differ between the two runs in `ignore` (the second run
 //! starts a second after the first, so that a stamp of the run's time to
 //! the second differs; one of the runs' time on every row, a run date, is
-//! ignored too), and float-heavy tables compared by distribution. The text is checked by the config
-//! reader before it is returned; `cli/init.rs` writes it.
+//! ignored too), and float-heavy tables compared by distribution. The
+//! text is checked by the config reader before it is returned;
+//! `cli/init.rs` writes it.
 
 use std::path::{Path, PathBuf};
 

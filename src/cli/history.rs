@@ -866,11 +866,11 @@ fn audit_store(
 /// What to do about a store with no point in it.
 fn empty_store_help(store: &Store) -> String {
     let record = "record points with `swimlane run --record` or `swimlane profile PATH --record`";
-    if store.spec().starts_with("git:") {
-        let refname = store.spec()["git:".len()..].to_string();
-        format!("{record}; in a clone, fetch the ref first: `git fetch origin {refname}:{refname}`")
-    } else {
-        format!("{record}; check --store or `[history] store`")
+    match store.spec().strip_prefix("git:") {
+        Some(refname) => format!(
+            "{record}; in a clone, fetch the ref first: `git fetch origin {refname}:{refname}`"
+        ),
+        None => format!("{record}; check --store or `[history] store`"),
     }
 }
 
