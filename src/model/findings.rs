@@ -244,6 +244,33 @@ impl TableReport {
                 "both sides have no rows: no value was compared".into(),
             ));
         }
+        // Nothing compared but what the verdict cannot see: said, so that
+        // a pass is not read as values that agreed.
+        let compared = self.error.is_none() && self.head_missing.is_none();
+        match self.compare {
+            CompareMode::Distribution
+                if compared && self.features.is_empty() && self.untested.is_empty() =>
+            {
+                notes.push(Finding::note(
+                    Subject::Table,
+                    "no column was tested: every column is a key or ignored".into(),
+                ));
+            }
+            CompareMode::Exact
+                if compared
+                    && !self.key.is_empty()
+                    && self.compared_columns == 0
+                    && self.schema.removed.is_empty()
+                    && self.rows.is_some_and(|r| r.base + r.head > 0) =>
+            {
+                notes.push(Finding::note(
+                    Subject::Table,
+                    "no column but the key was compared (every other one is ignored): rows were matched by key only"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
         for (setting, name) in &self.schema.unknown {
             let hint = if *setting == "ignore" && name.contains(',') {
                 " (one column per --ignore: repeat it for several)"

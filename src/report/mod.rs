@@ -269,7 +269,7 @@ pub fn headline(r: &RunReport) -> String {
 /// Spark predicate that takes the same keys, the sampled snapshot, and
 /// what a sample cannot promise. Empty without a sample.
 pub fn sample_lines(r: &RunReport) -> Vec<String> {
-    use crate::model::sample::{CAVEAT, rate_percent, thousands};
+    use crate::model::sample::{caveat, rate_percent, thousands};
     let Some(s) = &r.sample else {
         return Vec::new();
     };
@@ -322,7 +322,7 @@ pub fn sample_lines(r: &RunReport) -> Vec<String> {
             ));
         }
     }
-    lines.push(format!("counts are of the sample; {CAVEAT}"));
+    lines.push(format!("counts are of the sample; {}", caveat(s.rate)));
     lines
 }
 
@@ -398,14 +398,20 @@ pub fn validation_line(r: &RunReport) -> Option<String> {
         };
         return Some(format!("validated: {what}{uncounted}{sampled}"));
     }
+    // No "100%" of no cells either: rows matched by key alone.
+    let cells = match v.cells_total {
+        0 => "no cells (no column but the key compared)".to_string(),
+        total => format!(
+            "{} of cells ({} of {total}{not_compared})",
+            percent(v.cell_rate()),
+            v.cells_matched
+        ),
+    };
     Some(format!(
-        "validated: {} of rows ({} of {}), {} of cells ({} of {}{not_compared}){uncounted}{sampled}",
+        "validated: {} of rows ({} of {}), {cells}{uncounted}{sampled}",
         percent(v.row_rate()),
         v.rows_matched,
         v.rows_total,
-        percent(v.cell_rate()),
-        v.cells_matched,
-        v.cells_total
     ))
 }
 

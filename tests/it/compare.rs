@@ -643,6 +643,53 @@ fn a_misspelt_key_column_is_answered_with_the_one_meant() {
     );
 }
 
+/// Regression: with every column but the key ignored, an exact table said
+/// "100.00% of cells (0 of 0)" and a distribution table passed with an
+/// empty summary: passes that read as values that agreed.
+#[test]
+fn a_table_with_nothing_but_its_key_compared_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,v\n1,2\n");
+    write(d.path(), "new.csv", "id,v\n1,3\n");
+    let r = compare(
+        d.path(),
+        &["old.csv", "new.csv", "--key", "id", "--ignore", "v"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "validated: 100.00% of rows (1 of 1), no cells (no column but the key compared)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("no column but the key was compared"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.json["validation"]["cell_rate"].is_null(), "{}", r.json);
+    let r = compare(
+        d.path(),
+        &[
+            "old.csv",
+            "new.csv",
+            "--distribution",
+            "--key",
+            "id",
+            "--ignore",
+            "v",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("no column was tested: every column is a key or ignored"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn compare_errors_speak_of_compare_options() {
     let d = tempfile::tempdir().unwrap();
