@@ -188,6 +188,13 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// What a sampled comparison cannot promise, said wherever it is reported.
-pub const CAVEAT: &str =
-    "a defect touching fewer keys than about 3 / rate may not appear in the sample at all";
+/// What a sampled comparison at `rate` cannot promise, said wherever it is
+/// reported: a defect touching k keys is missed with probability
+/// (1 - rate)^k, about e^-3 (5%) at k = 3 / rate.
+pub fn caveat(rate: f64) -> String {
+    let keys = (3.0 / rate).ceil() as u64;
+    format!(
+        "a defect touching fewer than about {} keys (3 / rate) may not appear in the sample at all",
+        thousands(keys)
+    )
+}
