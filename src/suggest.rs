@@ -8,12 +8,17 @@
 /// (`plays` is 0.42 of `plays.id.max`), as are two metrics (`p01`, `p99`).
 const MEANT: f64 = 0.8;
 
-/// The known name most like `word`, if alike enough to be the one meant.
+/// The known name most like `word`, if alike enough to be the one meant:
+/// [`MEANT`], or a single edit away from a word of three characters or
+/// more (`keys` for `key`, `uid` for `id`, which the ratio holds apart).
 pub fn meant<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let one_edit = word.chars().count() >= 3;
     known
         .into_iter()
         .map(|k| (strsim::normalized_damerau_levenshtein(word, k), k))
-        .filter(|(score, _)| *score >= MEANT)
+        .filter(|(score, k)| {
+            *score >= MEANT || (one_edit && strsim::damerau_levenshtein(word, k) <= 1)
+        })
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, k)| k)
 }
@@ -42,6 +47,8 @@ mod tests {
         assert_eq!(meant("distnct", metrics), Some("distinct"));
         assert_eq!(meant("row_total", metrics), None);
         assert_eq!(meant("p01", metrics), None);
+        assert_eq!(meant("keys", ["name", "key", "compare"]), Some("key"));
+        assert_eq!(meant("p5", ["p50", "p99"]), None);
         assert_eq!(meant("plays", ["plays.id.max", "plays.row_count"]), None);
         let series = ["orders.amount.p50", "orders.amount.p99", "orders.id.p50"];
         assert_eq!(

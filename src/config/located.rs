@@ -39,16 +39,30 @@ impl fmt::Display for Located {
     }
 }
 
-pub(super) fn toml_help(message: &str) -> Option<&'static str> {
+pub(super) fn toml_help(message: &str) -> Option<String> {
     if message.contains("unknown field") {
-        Some("remove or rename the key; see the config reference in README.md")
+        let rename = "remove or rename the key; see the config reference in README.md";
+        Some(match unknown_field_meant(message) {
+            Some(meant) => format!("did you mean `{meant}`? Else {rename}"),
+            None => rename.to_string(),
+        })
     } else if message.contains("missing field") {
-        Some("add the required key")
+        Some("add the required key".into())
     } else if message.contains("invalid type") {
-        Some("check the value's type against the config reference in README.md")
+        Some("check the value's type against the config reference in README.md".into())
     } else {
         None
     }
+}
+
+/// The known key an unknown one was meant to be, read off serde's
+/// "unknown field `keys`, expected one of `name`, `key`, ..." (or
+/// "expected `key`").
+fn unknown_field_meant(message: &str) -> Option<&str> {
+    let rest = message.split_once("unknown field `")?.1;
+    let (field, expected) = rest.split_once('`')?;
+    let known = expected.split('`').skip(1).step_by(2);
+    crate::suggest::meant(field, known)
 }
 
 impl Located {

@@ -30,7 +30,11 @@ impl Config {
         };
         let wire: WireConfig = toml::from_str(&text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            at(span, e.message().trim().to_string(), toml_help(e.message()))
+            at(
+                span,
+                e.message().trim().to_string(),
+                toml_help(e.message()).as_deref(),
+            )
         })?;
         let mut history = resolve_history(wire.history, wire.audits, &dir, &at)?;
         history.spark_remote = wire.spark.map(|s| s.remote.into_inner());
@@ -44,7 +48,11 @@ impl Config {
         };
         let wire: WireConfig = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            at(span, e.message().trim().to_string(), toml_help(e.message()))
+            at(
+                span,
+                e.message().trim().to_string(),
+                toml_help(e.message()).as_deref(),
+            )
         })?;
 
         let Some(snapshot) = wire.snapshot else {

@@ -78,6 +78,19 @@ fn unknown_key_names_line_and_column() {
     let msg = error(&text);
     assert!(msg.contains("unknown field `colour`"), "{msg}");
     assert!(msg.contains("--> swimlane.toml:12:1"), "{msg}");
+    // Nothing near `colour`: the general advice alone.
+    assert!(msg.contains("help: remove or rename the key"), "{msg}");
+}
+
+#[test]
+fn a_misspelt_key_is_answered_with_the_one_meant() {
+    let text = MINIMAL.replace("key = [", "keys = [");
+    let msg = error(&text);
+    assert!(msg.contains("unknown field `keys`"), "{msg}");
+    assert!(
+        msg.contains("help: did you mean `key`? Else remove or rename the key"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -263,6 +276,7 @@ fn tolerances_and_string_options_parse() {
     assert!(error(&bad).contains("must have abs, rel and seconds >= 0"));
     let typo = text.replace("trim = true", "trimm = true");
     assert!(error(&typo).contains("unknown field `trimm`"));
+    assert!(error(&typo).contains("did you mean `trim`?"));
 }
 
 #[test]

@@ -703,7 +703,7 @@ fn compare_errors_speak_of_compare_options() {
         "{error}"
     );
     assert!(
-        error.contains("help: name columns both files have with --key"),
+        error.contains("help: did you mean `id`? name columns both files have with --key"),
         "{error}"
     );
     assert!(!error.contains("config"), "{error}");
