@@ -271,11 +271,17 @@ impl TableReport {
             }
             _ => {}
         }
+        let known = || {
+            (self.columns.iter().map(|c| c.name.as_str()))
+                .chain(self.features.iter().map(|f| f.column.as_str()))
+                .chain(self.key.iter().map(String::as_str))
+        };
         for (setting, name) in &self.schema.unknown {
             let hint = if *setting == "ignore" && name.contains(',') {
-                " (one column per --ignore: repeat it for several)"
+                " (one column per --ignore: repeat it for several)".to_string()
             } else {
-                ""
+                crate::suggest::meant(name, known())
+                    .map_or(String::new(), |m| format!(" (did you mean `{m}`?)"))
             };
             notes.push(Finding::note(
                 Subject::Schema,

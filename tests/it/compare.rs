@@ -691,6 +691,25 @@ fn a_table_with_nothing_but_its_key_compared_says_so() {
 }
 
 #[test]
+fn a_misspelt_ignored_column_is_answered_with_the_one_meant() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,value,amount\n1,2,3\n");
+    write(d.path(), "new.csv", "id,value,amount\n1,5,3\n");
+    let r = compare(
+        d.path(),
+        &["old.csv", "new.csv", "--key", "id", "--ignore", "valeu"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "ignore names `valeu`, a column neither side has: it applies to nothing (did you mean `value`?)"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn compare_errors_speak_of_compare_options() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "old.csv", "id,v\n1,a\n");
