@@ -17,7 +17,12 @@ use crate::error::Help;
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("no output file matches `{pattern}` in {}", dir.display())]
-    Missing { pattern: String, dir: PathBuf },
+    Missing {
+        pattern: String,
+        dir: PathBuf,
+        /// What the directory held (its first names, in name order).
+        found: Vec<String>,
+    },
     #[error("invalid glob `{pattern}`: {message}")]
     Pattern { pattern: String, message: String },
     #[error("cannot read {} as {}", path.display(), format.as_str())]
@@ -81,7 +86,15 @@ impl Help for LoadError {
             LoadError::Database(e) => e.help(),
             LoadError::Postgres(e) => e.help(),
             LoadError::NoRelation { .. } => None,
-            LoadError::Missing { .. } | LoadError::Pattern { .. } => None,
+            LoadError::Missing { pattern, found, .. } => Some(match found.as_slice() {
+                [] => "the directory is empty: check the stage's output path".into(),
+                _ => {
+                    let meant = crate::suggest::meant(pattern, found.iter().map(String::as_str))
+                        .map_or(String::new(), |m| format!("did you mean `{m}`? "));
+                    format!("{meant}the directory holds: {}", found.join(", "))
+                }
+            }),
+            LoadError::Pattern { .. } => None,
         }
     }
 }
@@ -643,12 +656,35 @@ pub fn shape(dir: &Path, pattern: &str, table: &Table) -> Result<(u64, Vec<Strin
     Ok((frame.height() as u64, names))
 }
 
+/// The first names in `dir` (hidden ones left out), in name order, for a
+/// message: a few dozen at most, the rest counted.
+fn listing(dir: &Path) -> Vec<String> {
+    const SHOWN: usize = 30;
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort_unstable();
+    if names.len() > SHOWN {
+        let more = names.len() - SHOWN;
+        names.truncate(SHOWN);
+        names.push(format!("… {more} more"));
+    }
+    names
+}
+
 /// The files of `pattern` (a file, or a glob of part files) under `out_dir`,
 /// in name order; at least one.
 pub fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, LoadError> {
     let missing = || LoadError::Missing {
         pattern: pattern.to_string(),
         dir: out_dir.to_path_buf(),
+        found: listing(out_dir),
     };
     if !pattern.contains(['*', '?', '[']) {
         let path = out_dir.join(pattern);
@@ -941,6 +977,27 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(err, LoadError::Missing { .. }));
+        assert_eq!(
+            err.help().as_deref(),
+            Some("the directory is empty: check the stage's output path")
+        );
+    }
+
+    #[test]
+    fn a_misnamed_output_is_answered_with_what_the_directory_holds() {
+        // Was the pattern and the lane's directory alone, a temporary one
+        // removed when the run ends: nothing to look at.
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["viewing.csv", "features.csv", ".hidden"] {
+            std::fs::write(dir.path().join(name), "a\n1\n").unwrap();
+        }
+        let err = load_table(dir.path(), &table("veiwing.csv", Format::Csv))
+            .err()
+            .unwrap();
+        assert_eq!(
+            err.help().as_deref(),
+            Some("did you mean `viewing.csv`? the directory holds: features.csv, viewing.csv")
+        );
     }
 
     #[test]
