@@ -510,8 +510,18 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 .map(|d| i64::from(d) * 86_400_000_000)
                 .or(config.retain);
             let keep_from = keep_for.map(|k| chrono::Utc::now().timestamp_micros() - k);
-            match store.open_with(config).and_then(|s| s.compact(keep_from)) {
-                Ok((segments, kept, dropped)) => {
+            let compacted = store
+                .open_with(config)
+                .and_then(|s| s.compact(keep_from).map(|done| (s, done)));
+            match compacted {
+                Ok((s, (0, ..))) => {
+                    println!(
+                        "nothing to compact: the store {} holds no segment",
+                        s.spec()
+                    );
+                    EXIT_PASS
+                }
+                Ok((_, (segments, kept, dropped))) => {
                     println!(
                         "compacted {segments} segments into one: {kept} rows kept, {dropped} older dropped"
                     );
@@ -578,13 +588,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     return EXIT_ERROR;
                 }
             };
-            if rows.is_empty() {
-                eprintln!(
-                    "note: the store {} holds no recorded point\n  help: {}",
-                    store.spec(),
-                    empty_store_help(&store)
-                );
-            }
+            note_if_empty(&store, &rows);
             let mut out = io::stdout().lock();
             let readings = history::readings(&rows);
             for (name, points) in watch::series(&rows) {
@@ -613,6 +617,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     return EXIT_ERROR;
                 }
             };
+            note_if_empty(&s, &rows);
             if let Some(t) = table
                 && !rows.iter().any(|r| r.table == *t)
             {
@@ -861,6 +866,19 @@ fn audit_store(
     };
     let _ = crate::report::audit::terminal(&report, &mut io::stdout().lock());
     (super::exit_code(report.verdict()), Some(report))
+}
+
+/// Says so on stderr when `rows`, all of `store`, are none: a listing or
+/// a page of nothing is no error, but should not pass for one of a store
+/// that has points.
+fn note_if_empty(store: &Store, rows: &[history::Row]) {
+    if rows.is_empty() {
+        eprintln!(
+            "note: the store {} holds no recorded point\n  help: {}",
+            store.spec(),
+            empty_store_help(store)
+        );
+    }
 }
 
 /// What to do about a store with no point in it.

@@ -1439,12 +1439,34 @@ fn auditing_an_empty_store_is_an_error_not_a_pass() {
         err.contains("git fetch origin refs/swimlane/history:refs/swimlane/history"),
         "{err}"
     );
-    // Listing one is no error, but says so.
-    let o = swimlane(dir, &["history", "ls", "--store", "nothing-here"]);
+    // Listing one, or drawing it, is no error, but says so.
+    for args in [
+        &["history", "ls", "--store", "nothing-here"][..],
+        &[
+            "history",
+            "report",
+            "--html",
+            "h.html",
+            "--store",
+            "nothing-here",
+        ],
+    ] {
+        let o = swimlane(dir, args);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("holds no recorded point"),
+            "{}",
+            text(&o)
+        );
+    }
+    // Compacting one was "compacted 0 segments into one".
+    let o = swimlane(dir, &["history", "compact", "--store", "nothing-here"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("holds no recorded point"),
+        String::from_utf8_lossy(&o.stdout)
+            .contains("nothing to compact: the store dir:nothing-here holds no segment"),
         "{}",
         text(&o)
     );
+    assert!(!dir.join("nothing-here").exists(), "a store was made");
 }
