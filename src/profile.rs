@@ -134,6 +134,8 @@ pub enum ProfileError {
     NoKey {
         key: String,
         path: std::path::PathBuf,
+        /// The file's columns.
+        columns: Vec<String>,
     },
 }
 
@@ -144,7 +146,9 @@ impl crate::error::Help for ProfileError {
                 "name files .parquet, .csv, .ndjson/.jsonl or .arrow/.ipc, or pass --format".into(),
             ),
             ProfileError::Load(e) => e.help(),
-            ProfileError::NoKey { .. } => Some("check --key against the file's columns".into()),
+            ProfileError::NoKey { key, columns, .. } => {
+                Some(crate::suggest::key_help(key, columns))
+            }
             ProfileError::Polars { .. } => None,
         }
     }
@@ -194,6 +198,11 @@ pub fn of_path(
             return Err(ProfileError::NoKey {
                 key: k.clone(),
                 path: path.into(),
+                columns: df
+                    .get_column_names()
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect(),
             });
         }
     }

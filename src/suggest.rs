@@ -36,6 +36,17 @@ pub fn nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>, n: usiz
     scored.into_iter().take(n).map(|(_, k)| k).collect()
 }
 
+/// The help for a `--key` a file lacks: the column meant, if one is near,
+/// and the file's columns (none known: the advice alone).
+pub fn key_help(key: &str, columns: &[String]) -> String {
+    if columns.is_empty() {
+        return "check --key against the file's columns".into();
+    }
+    let meant = meant(key, columns.iter().map(String::as_str))
+        .map_or(String::new(), |m| format!("did you mean `{m}`? "));
+    format!("{meant}its columns: {}", columns.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,8 @@ pub enum ApplyError {
     NoKey {
         key: String,
         path: std::path::PathBuf,
+        /// The file's columns, as far as they can be told cheaply.
+        columns: Vec<String>,
     },
     #[error("in {}", path.display())]
     Sample {
@@ -53,7 +55,7 @@ impl crate::error::Help for ApplyError {
                 "sample its tables in the pipeline's query, or sample a Parquet, CSV or NDJSON export of them".into(),
             ),
             ApplyError::Load(e) => e.help(),
-            ApplyError::NoKey { .. } => Some("check --key against the file's columns".into()),
+            ApplyError::NoKey { key, columns, .. } => Some(crate::suggest::key_help(key, columns)),
             ApplyError::Sample { source, .. } => source.help(),
             ApplyError::SameFile { .. } => {
                 Some("name another file for the sample, e.g. `sampled.parquet`".into())
@@ -75,7 +77,43 @@ pub fn apply(input: &Path, output: &Path, spec: &Sample) -> Result<Applied, Appl
     sample_file(input, output, spec)?.map_err(|missing| ApplyError::NoKey {
         key: missing[0].clone(),
         path: input.into(),
+        columns: column_names(input),
     })
+}
+
+/// The columns of `input`, for a message: a Parquet file's schema, a CSV
+/// file's header, an NDJSON file's first record's names; none when they
+/// cannot be told from so little.
+fn column_names(input: &Path) -> Vec<String> {
+    use std::io::BufRead as _;
+    let first_line = || {
+        let mut line = String::new();
+        std::io::BufReader::new(File::open(input).ok()?)
+            .read_line(&mut line)
+            .ok()?;
+        Some(line.trim_start_matches('\u{feff}').trim_end().to_string())
+    };
+    let names = match Format::from_path(&input.to_string_lossy()) {
+        Some(Format::Parquet) => crate::load::scan_parquet(input)
+            .and_then(|mut lazy| lazy.collect_schema())
+            .ok()
+            .map(|schema| schema.iter_names().map(|n| n.to_string()).collect()),
+        Some(Format::Csv) => first_line().map(|header| {
+            let delimiter = crate::config::default_delimiter(&input.to_string_lossy()) as char;
+            header
+                .split(delimiter)
+                .map(|n| n.trim_matches('"').to_string())
+                .collect()
+        }),
+        Some(Format::Ndjson) => first_line().and_then(|record| {
+            match serde_json::from_str::<serde_json::Value>(&record).ok()? {
+                serde_json::Value::Object(fields) => Some(fields.keys().cloned().collect()),
+                _ => None,
+            }
+        }),
+        _ => None,
+    };
+    names.unwrap_or_default()
 }
 
 /// [`apply`], or `Ok(Err(columns))` naming the key columns `input` lacks

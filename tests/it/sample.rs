@@ -155,7 +155,43 @@ fn bad_samples_are_errors_that_say_what_to_fix() {
         "{}",
         out(&o)
     );
+    // Was "check --key against the file's columns", without them.
+    assert!(
+        out(&o).contains("help: its columns: id, name"),
+        "{}",
+        out(&o)
+    );
     assert!(!d.path().join("s.csv").exists());
+    // A key one edit away from a column: the column meant, in each format.
+    fs::write(d.path().join("j.ndjson"), "{\"id\": 1, \"name\": \"a\"}\n").unwrap();
+    for file in ["t.csv", "j.ndjson"] {
+        let o = swimlane(
+            d.path(),
+            &[
+                "sample",
+                "apply",
+                file,
+                "s.out.csv",
+                "--key",
+                "idd",
+                "--rate",
+                "0.5",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            out(&o).contains("help: did you mean `id`? its columns: id, name"),
+            "{}",
+            out(&o)
+        );
+    }
+    let o = swimlane(d.path(), &["profile", "t.csv", "--key", "idd"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        out(&o).contains("help: did you mean `id`? its columns: id, name"),
+        "{}",
+        out(&o)
+    );
     // A key type Spark's hashes are not reproduced for: named, with what
     // types are.
     fs::write(d.path().join("n.ndjson"), "{\"tags\": [1, 2], \"id\": 1}\n").unwrap();
