@@ -340,6 +340,32 @@ fn kind(path: &Path) -> Result<&'static str, CompareError> {
 
 /// The table `name` of the files at `path` (a CSV file's name may imply
 /// its delimiter: `.tsv`).
+/// Head's format and delimiter where they are not base's (`found`: the
+/// format head's table was found in; else its file's name says) and
+/// nothing (`--format`, `--delimiter`, the spec) fixed them for both
+/// sides: a migration from CSV exports to Parquet.
+fn head_read(
+    table: &Table,
+    head: &str,
+    found: Option<Format>,
+    fixed: (bool, bool),
+) -> Option<(Format, u8)> {
+    let format = match fixed.0 {
+        true => table.format,
+        false => found
+            .or_else(|| Format::from_path(head))
+            .unwrap_or(table.format),
+    };
+    let delimiter = match fixed.1 {
+        true => table.delimiter,
+        false => crate::config::default_delimiter(head),
+    };
+    let delimited = |f: Format| f == Format::Csv;
+    (format != table.format
+        || (delimited(format) && delimited(table.format) && delimiter != table.delimiter))
+        .then_some((format, delimiter))
+}
+
 fn table_for(opts: &CompareOptions, name: &str, format: Format, path: &str) -> Table {
     let compare = if opts.distribution {
         CompareMode::Distribution
@@ -391,22 +417,29 @@ fn pairs_from_paths(
         });
     }
     if bk == "file" {
-        let format = opts
-            .format
-            .or_else(|| Format::from_path(&base.to_string_lossy()))
-            .ok_or_else(|| CompareError::Format {
-                path: base.to_path_buf(),
-            })?;
-        if format.is_database() {
+        let format_of = |path: &Path| {
+            opts.format
+                .or_else(|| Format::from_path(&path.to_string_lossy()))
+                .ok_or_else(|| CompareError::Format {
+                    path: path.to_path_buf(),
+                })
+        };
+        let (format, head_format) = (format_of(base)?, format_of(head)?);
+        if format.is_database() || head_format.is_database() {
             return database_pairs(opts, base, head);
         }
         let name = base
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "table".into());
+        let table = table_for(opts, &name, format, &base.to_string_lossy());
+        let fixed = (opts.format.is_some(), opts.delimiter.is_some());
         return Ok((
             vec![Pair {
-                table: table_for(opts, &name, format, &base.to_string_lossy()),
+                table: Table {
+                    head_read: head_read(&table, &head.to_string_lossy(), Some(head_format), fixed),
+                    ..table
+                },
                 base: split(base),
                 head: split(head),
                 head_missing: false,
@@ -535,10 +568,16 @@ fn pair_by_name(
         .into_iter()
         .map(|(name, (pattern, format))| {
             let head_pattern = htables.get(&name).map(|h| h.0.clone());
+            let table = table_for(opts, &name, format, &pattern);
+            let fixed = (opts.format.is_some(), opts.delimiter.is_some());
+            let head_read = htables
+                .get(&name)
+                .and_then(|(h, found)| head_read(&table, h, Some(*found), fixed));
             Pair {
                 table: Table {
                     relation: relation(&name),
-                    ..table_for(opts, &name, format, &pattern)
+                    head_read,
+                    ..table
                 },
                 base: (base.to_path_buf(), pattern.clone()),
                 head_missing: head_pattern.is_none(),
@@ -607,9 +646,14 @@ fn read_spec(path: &Path) -> Result<SpecPairs, CompareError> {
             ));
         }
         let name = t.name.get_ref().trim().to_string();
+        let fixed = t.sets_format_and_delimiter();
         let table = Table {
             declared: Declared::CompareSpec,
             ..resolve_table(t, &base, name, &text, path)?
+        };
+        let table = Table {
+            head_read: head_read(&table, head.get_ref(), None, fixed),
+            ..table
         };
         let (bd, bn) = split(&dir.join(base.get_ref()));
         let (hd, hn) = split(&dir.join(head.get_ref()));

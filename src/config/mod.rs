@@ -375,6 +375,10 @@ pub struct Table {
     /// The key-hash sample its outputs are compared on (`[sample]` with
     /// `apply` including outputs, or `--sample`).
     pub sample: Option<Sample>,
+    /// Head's format and delimiter where they are not base's: `swimlane
+    /// compare` of a CSV export against a Parquet one (see
+    /// [`Table::head_side`]).
+    pub head_read: Option<(Format, u8)>,
 }
 
 /// A CSV delimiter as written in a config or on the command line: one
@@ -490,6 +494,27 @@ impl Table {
             engine: None,
             declared: Declared::Config,
             sample: None,
+            head_read: None,
+        }
+    }
+
+    /// Head's format (base's unless [`Table::head_read`] says otherwise).
+    pub fn head_format(&self) -> Format {
+        self.head_read.map_or(self.format, |(format, _)| format)
+    }
+
+    /// The table as head's side is read: in head's own format and with its
+    /// delimiter when they are not base's (a migration from CSV to
+    /// Parquet), else the table itself.
+    pub fn head_side(&self) -> std::borrow::Cow<'_, Table> {
+        match self.head_read {
+            None => std::borrow::Cow::Borrowed(self),
+            Some((format, delimiter)) => std::borrow::Cow::Owned(Table {
+                format,
+                delimiter,
+                head_read: None,
+                ..self.clone()
+            }),
         }
     }
 

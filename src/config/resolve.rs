@@ -634,6 +634,7 @@ pub(crate) fn resolve_table(
         engine: table.engine,
         declared: Declared::Config,
         sample: None,
+        head_read: None,
         key_location: table.key.as_ref().map(|k| {
             let l = Located::at(text, path, k.span(), String::new(), None);
             format!("{}:{}:{}", path.display(), l.line, l.column)

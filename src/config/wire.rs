@@ -156,6 +156,14 @@ pub(crate) struct WireTable {
     pub(super) engine: Option<Engine>,
 }
 
+impl WireTable {
+    /// Whether the table sets its format, and its delimiter: then they hold
+    /// for both sides of a spec, whatever the files' names say.
+    pub(crate) fn sets_format_and_delimiter(&self) -> (bool, bool) {
+        (self.format.is_some(), self.delimiter.is_some())
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct WireColumn {

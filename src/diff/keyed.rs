@@ -40,7 +40,7 @@ fn align_keys(
         let (b, h) = (b.as_materialized_series(), h.as_materialized_series());
         let untyped = if base.untyped(k, table.format) {
             Some(h.dtype().clone())
-        } else if head.untyped(k, table.format) {
+        } else if head.untyped(k, table.head_format()) {
             Some(b.dtype().clone())
         } else {
             None

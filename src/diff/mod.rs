@@ -131,7 +131,7 @@ pub fn compare_sources(
     }
     let (base_facts, head_facts) = (
         source::Facts(base, table.format),
-        source::Facts(head, table.format),
+        source::Facts(head, table.head_format()),
     );
     let compared = compared_columns(
         table,

@@ -27,6 +27,11 @@ pub trait ColumnFacts {
     fn untyped(&self, name: &str) -> bool;
     /// True when the column holds no value but has rows.
     fn all_null(&self, name: &str) -> bool;
+    /// True when the side's format has no widths (CSV, NDJSON: every
+    /// integer reads as i64, every float as f64, whatever its writer held).
+    fn widthless(&self) -> bool {
+        false
+    }
 }
 
 /// The key columns of `table` on both sides, as every engine decides it: a
@@ -66,8 +71,14 @@ pub fn compared_columns(
     (base, head): (&dyn ColumnFacts, &dyn ColumnFacts),
     schema: &mut SchemaDiff,
 ) -> Vec<Compared> {
+    let widths = (base.widthless(), head.widthless());
+    let type_of = |side: &Columns, k: &str| side.iter().find(|(n, _)| n == k).map(|c| c.1.clone());
     for k in &table.key {
-        if base.untyped(k) || head.untyped(k) {
+        let widths_only = match (type_of(bs, k), type_of(hs, k)) {
+            (Some(bt), Some(ht)) => widthless_type((&bt, &ht), widths).is_some(),
+            _ => false,
+        };
+        if base.untyped(k) || head.untyped(k) || widths_only {
             schema.changed.retain(|c| &c.column != k);
         }
     }
@@ -92,6 +103,10 @@ pub fn compared_columns(
         } else if head.untyped(name) {
             schema.changed.retain(|c| &c.column != name);
             Some(bt.clone())
+        } else if let Some(t) = widthless_type((bt, ht), widths) {
+            // A CSV export of a Parquet table: no type changed.
+            schema.changed.retain(|c| &c.column != name);
+            Some(t)
         } else if let Some(t) = widen::value_type(bt, ht) {
             if let Some(c) = schema.changed.iter_mut().find(|c| &c.column == name) {
                 c.compared_as = Some(t.to_string());
@@ -113,6 +128,33 @@ pub fn compared_columns(
         });
     }
     compared
+}
+
+/// The type two sides' numbers are compared in when one side's format has
+/// widths and the other's has none (a Parquet table and its CSV export):
+/// the typed side's, as its writer meant it. An i32 written out reads back
+/// as an i64, compared as integers; an f32 written as its shortest text
+/// reads back as an f64 that only the f32 equals, so floats are compared
+/// as the typed side's floats (and CSV integers in a float column too).
+/// `None` unless both are integers or floats, or for text floats beside
+/// typed integers: a kind that changed.
+fn widthless_type(
+    (bt, ht): (&DataType, &DataType),
+    (base_widthless, head_widthless): (bool, bool),
+) -> Option<DataType> {
+    if base_widthless == head_widthless {
+        return None;
+    }
+    let (text, typed) = if base_widthless { (bt, ht) } else { (ht, bt) };
+    let plain = |t: &DataType| t.is_integer() || t.is_float();
+    if !plain(text) || !plain(typed) {
+        return None;
+    }
+    match (text.is_float(), typed.is_float()) {
+        (_, true) => Some(typed.clone()),
+        (false, false) => widen::common_type(bt, ht),
+        (true, false) => None,
+    }
 }
 
 /// A side's columns: names and the types they are read in.

@@ -111,4 +111,7 @@ impl super::ColumnFacts for Facts<'_> {
     fn all_null(&self, name: &str) -> bool {
         self.0.all_null(name)
     }
+    fn widthless(&self) -> bool {
+        matches!(self.1, Format::Csv | Format::Ndjson)
+    }
 }

@@ -33,7 +33,7 @@ pub(super) fn compare(
     let t = Instant::now();
     let (base, head) = rayon::join(
         || load::load(base.0, base.1, table),
-        || load::load(head.0, head.1, table),
+        || load::load(head.0, head.1, &table.head_side()),
     );
     let load_seconds = t.elapsed().as_secs_f64();
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
@@ -146,7 +146,7 @@ fn compare_out_of_core(
     // Errors (a missing or unreadable file) are left to the loading path,
     // which reports them.
     let mut b = load::OnDisk::open(base.0, base.1, table).ok()??;
-    let mut h = load::OnDisk::open(head.0, head.1, table).ok()??;
+    let mut h = load::OnDisk::open(head.0, head.1, &table.head_side()).ok()??;
     (b.declared, h.declared) = (table.declared, table.declared);
     let sampled = match &table.sample {
         None => None,

@@ -61,11 +61,23 @@ pub enum EngineError {
         format: Format,
         engine: &'static str,
     },
+    #[error(
+        "table `{table}` is {} in base and {} in head: the spark engine reads both sides in one format",
+        base.as_str(), head.as_str()
+    )]
+    Mixed {
+        table: String,
+        base: Format,
+        head: Format,
+    },
 }
 
 impl Help for EngineError {
     fn help(&self) -> Option<String> {
         match self {
+            EngineError::Mixed { .. } => Some(
+                "convert one side to the other's format, or compare on the local engine (--engine local)".into(),
+            ),
             EngineError::Unreadable { .. } => Some(
                 "write the table as Parquet, CSV or NDJSON (or, from a database, export it so), or compare it with the local engine (`engine = \"local\"` for the table, or --engine local)".into(),
             ),
@@ -77,6 +89,14 @@ impl Help for EngineError {
 /// that a table no engine can read is an error at once, not after the
 /// pipeline ran twice.
 pub fn check_readable(table: &Table, engine: &Engine<'_>) -> Result<(), EngineError> {
+    #[cfg(feature = "spark")]
+    if let (Engine::Spark(_), Some((head, _))) = (engine, table.head_read) {
+        return Err(EngineError::Mixed {
+            table: table.name.clone(),
+            base: table.format,
+            head,
+        });
+    }
     match (engine, table.format) {
         #[cfg(feature = "spark")]
         (Engine::Spark(_), Format::Ipc | Format::Sqlite | Format::Duckdb | Format::Postgres) => {
@@ -144,7 +164,11 @@ pub fn compare(
         if cluster_source(pattern) {
             continue;
         }
-        match (side, load::check_output(dir, pattern, table)) {
+        let read_as = match side {
+            "head" => table.head_side(),
+            _ => std::borrow::Cow::Borrowed(table),
+        };
+        match (side, load::check_output(dir, pattern, &read_as)) {
             (_, Ok(_)) => {}
             (
                 "head",

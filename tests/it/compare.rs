@@ -1220,3 +1220,65 @@ fn a_report_over_an_input_is_refused_before_anything_is_read() {
         "id,v\n1,3\n"
     );
 }
+
+/// Regression: a migration from CSV exports to Parquet could not be
+/// validated: head's file was read in base's format ("cannot read
+/// ./x.csv as parquet"), and once read, the CSV side's i64 and f64 (CSV
+/// has no widths) were type changes against Parquet's i32 and f32, the
+/// narrowing ones not compared at all.
+#[test]
+fn a_parquet_table_and_its_csv_export_compare_as_equal() {
+    use polars::prelude::*;
+    let d = tempfile::tempdir().unwrap();
+    let mut df = df!(
+        "id" => [1i32, 2, 3],
+        "n" => [10i32, 20, 30],
+        "amount" => [0.1f32, 2.2, 3.3],
+        "share" => [1.0f64, 0.5, 0.25],
+    )
+    .unwrap();
+    fs::create_dir_all(d.path().join("pq")).unwrap();
+    ParquetWriter::new(fs::File::create(d.path().join("pq/t.parquet")).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    // As polars writes an f32: its shortest text. `share` has whole numbers
+    // a CSV reader takes for integers.
+    write(
+        d.path(),
+        "csv/t.csv",
+        "id,n,amount,share\n1,10,0.1,1\n2,20,2.2,0.5\n3,30,3.3,0.25\n",
+    );
+    for (base, head) in [
+        ("pq/t.parquet", "csv/t.csv"),
+        ("csv/t.csv", "pq/t.parquet"),
+        ("pq", "csv"),
+    ] {
+        let r = compare(d.path(), &[base, head, "--key", "id"]);
+        assert_eq!(r.code, 0, "{base} vs {head}: {}{}", r.stdout, r.stderr);
+        assert_eq!(r.json["validation"]["cell_rate"], 1.0, "{}", r.json);
+    }
+    // A spec pairing them, too.
+    write(
+        d.path(),
+        "spec.toml",
+        "[[table]]\nname = \"t\"\nbase = \"pq/t.parquet\"\nhead = \"csv/t.csv\"\nkey = [\"id\"]\n",
+    );
+    let r = compare(d.path(), &["--spec", "spec.toml"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // A value that moved is still caught, in the Parquet side's precision.
+    write(
+        d.path(),
+        "csv/t.csv",
+        "id,n,amount,share\n1,10,0.1,1\n2,20,2.3,0.5\n3,30,3.3,0.25\n",
+    );
+    let r = compare(d.path(), &["pq/t.parquet", "csv/t.csv", "--key", "id"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let amount = table(&r.json, "t")["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "amount")
+        .unwrap()
+        .clone();
+    assert_eq!(amount["mismatches"], 1, "{amount}");
+}

@@ -1999,3 +1999,30 @@ fn iso_dates_and_times_in_csv_compare_alike_on_both_engines() {
         }
     }
 }
+
+/// A Parquet table against its CSV export: the local engine reads each
+/// side in its own format; the Spark engine reads both in one, and says so
+/// rather than reading the CSV file as Parquet.
+#[test]
+fn the_spark_engine_refuses_sides_of_two_formats() {
+    let Some(remote) = remote() else { return };
+    let d = tempfile::tempdir().unwrap();
+    let (base, _) = pair(10);
+    write_parquet(&base, &d.path().join("base.parquet"));
+    fs::write(d.path().join("head.csv"), "id,x\n1,2\n").unwrap();
+    let o = Command::new(BIN)
+        .args(["compare", "base.parquet", "head.csv", "--key", "id"])
+        .args(["--engine", "spark", "--spark-remote", &remote])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "is parquet in base and csv in head: the spark engine reads both sides in one format"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("--engine local"), "{err}");
+}
