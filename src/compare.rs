@@ -338,8 +338,6 @@ fn kind(path: &Path) -> Result<&'static str, CompareError> {
     Ok(if meta.is_dir() { "directory" } else { "file" })
 }
 
-/// The table `name` of the files at `path` (a CSV file's name may imply
-/// its delimiter: `.tsv`).
 /// Head's format and delimiter where they are not base's (`found`: the
 /// format head's table was found in; else its file's name says) and
 /// nothing (`--format`, `--delimiter`, the spec) fixed them for both
@@ -366,6 +364,8 @@ fn head_read(
         .then_some((format, delimiter))
 }
 
+/// The table `name` of the files at `path` (a CSV file's name may imply
+/// its delimiter: `.tsv`).
 fn table_for(opts: &CompareOptions, name: &str, format: Format, path: &str) -> Table {
     let compare = if opts.distribution {
         CompareMode::Distribution
