@@ -192,9 +192,26 @@ pub fn thousands(n: u64) -> String {
 /// reported: a defect touching k keys is missed with probability
 /// (1 - rate)^k, about e^-3 (5%) at k = 3 / rate.
 pub fn caveat(rate: f64) -> String {
+    if rate >= 1.0 {
+        return "the sample holds every key".into();
+    }
     let keys = (3.0 / rate).ceil() as u64;
     format!(
         "a defect touching fewer than about {} keys (3 / rate) may not appear in the sample at all",
         thousands(keys)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::caveat;
+
+    #[test]
+    fn the_caveat_gives_the_keys_a_sample_can_miss() {
+        // At 10%, 30 keys: 0.9^30 = 4% of such defects missed.
+        assert!(caveat(0.1).contains("fewer than about 30 keys (3 / rate)"));
+        assert!(caveat(0.001).contains("fewer than about 3,000 keys"));
+        // A sample of every key misses nothing (was "about 3 / rate").
+        assert_eq!(caveat(1.0), "the sample holds every key");
+    }
 }
