@@ -135,9 +135,11 @@ pub fn compared_columns(
 /// the typed side's, as its writer meant it. An i32 written out reads back
 /// as an i64, compared as integers; an f32 written as its shortest text
 /// reads back as an f64 that only the f32 equals, so floats are compared
-/// as the typed side's floats (and CSV integers in a float column too).
-/// `None` unless both are integers or floats, or for text floats beside
-/// typed integers: a kind that changed.
+/// as the typed side's floats (and CSV integers in a float column too); a
+/// decimal's text read as a float is compared as the decimal (0.29 reads
+/// as 0.28999..., which polars' cast rounds back). `None` unless the text
+/// side holds integers or floats and the typed side those or decimals, or
+/// for text floats beside typed integers: a kind that changed.
 fn widthless_type(
     (bt, ht): (&DataType, &DataType),
     (base_widthless, head_widthless): (bool, bool),
@@ -147,13 +149,13 @@ fn widthless_type(
     }
     let (text, typed) = if base_widthless { (bt, ht) } else { (ht, bt) };
     let plain = |t: &DataType| t.is_integer() || t.is_float();
-    if !plain(text) || !plain(typed) {
+    if !plain(text) || !(plain(typed) || typed.is_decimal()) {
         return None;
     }
-    match (text.is_float(), typed.is_float()) {
-        (_, true) => Some(typed.clone()),
-        (false, false) => widen::common_type(bt, ht),
-        (true, false) => None,
+    match (text.is_float(), typed) {
+        (_, t) if t.is_float() || t.is_decimal() => Some(typed.clone()),
+        (false, _) => widen::common_type(bt, ht),
+        (true, _) => None,
     }
 }
 

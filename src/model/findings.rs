@@ -261,6 +261,11 @@ impl TableReport {
                     && !self.key.is_empty()
                     && self.compared_columns == 0
                     && self.schema.removed.is_empty()
+                    && !self
+                        .schema
+                        .changed
+                        .iter()
+                        .any(|c| c.compared_as.is_none() && !self.key.contains(&c.column))
                     && self.rows.is_some_and(|r| r.base + r.head > 0) =>
             {
                 notes.push(Finding::note(

@@ -688,6 +688,12 @@ fn a_table_with_nothing_but_its_key_compared_says_so() {
         "{}",
         r.stdout
     );
+    // A column retyped with loss is not compared either, but it is no
+    // ignored column: the type change says so, not this note.
+    write(d.path(), "new.csv", "id,v\n1,x\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "id"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(!r.stdout.contains("no column but the key"), "{}", r.stdout);
 }
 
 #[test]
@@ -1235,7 +1241,13 @@ fn a_parquet_table_and_its_csv_export_compare_as_equal() {
         "n" => [10i32, 20, 30],
         "amount" => [0.1f32, 2.2, 3.3],
         "share" => [1.0f64, 0.5, 0.25],
+        "price" => ["0.29", "1.15", "12"],
     )
+    .unwrap()
+    .lazy()
+    // A decimal, whose text a float only nears (0.29 is 0.28999...).
+    .with_column(col("price").cast(DataType::Decimal(10, 2)))
+    .collect()
     .unwrap();
     fs::create_dir_all(d.path().join("pq")).unwrap();
     ParquetWriter::new(fs::File::create(d.path().join("pq/t.parquet")).unwrap())
@@ -1246,7 +1258,7 @@ fn a_parquet_table_and_its_csv_export_compare_as_equal() {
     write(
         d.path(),
         "csv/t.csv",
-        "id,n,amount,share\n1,10,0.1,1\n2,20,2.2,0.5\n3,30,3.3,0.25\n",
+        "id,n,amount,share,price\n1,10,0.1,1,0.29\n2,20,2.2,0.5,1.15\n3,30,3.3,0.25,12.00\n",
     );
     for (base, head) in [
         ("pq/t.parquet", "csv/t.csv"),
@@ -1269,7 +1281,7 @@ fn a_parquet_table_and_its_csv_export_compare_as_equal() {
     write(
         d.path(),
         "csv/t.csv",
-        "id,n,amount,share\n1,10,0.1,1\n2,20,2.3,0.5\n3,30,3.3,0.25\n",
+        "id,n,amount,share,price\n1,10,0.1,1,0.29\n2,20,2.3,0.5,1.15\n3,30,3.3,0.25,12.01\n",
     );
     let r = compare(d.path(), &["pq/t.parquet", "csv/t.csv", "--key", "id"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
@@ -1281,4 +1293,12 @@ fn a_parquet_table_and_its_csv_export_compare_as_equal() {
         .unwrap()
         .clone();
     assert_eq!(amount["mismatches"], 1, "{amount}");
+    let price = table(&r.json, "t")["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "price")
+        .unwrap()
+        .clone();
+    assert_eq!(price["mismatches"], 1, "{price}");
 }
