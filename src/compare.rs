@@ -42,6 +42,13 @@ pub struct CompareOptions {
     pub spark_remote: Option<String>,
 }
 
+impl CompareOptions {
+    /// Whether `--format` and `--delimiter` fix each for both sides.
+    fn fixed_read(&self) -> (bool, bool) {
+        (self.format.is_some(), self.delimiter.is_some())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
     #[cfg(feature = "spark")]
@@ -433,7 +440,7 @@ fn pairs_from_paths(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "table".into());
         let table = table_for(opts, &name, format, &base.to_string_lossy());
-        let fixed = (opts.format.is_some(), opts.delimiter.is_some());
+        let fixed = opts.fixed_read();
         return Ok((
             vec![Pair {
                 table: Table {
@@ -542,13 +549,6 @@ fn pair_by_name(
         .map(|t| format!("table `{t}` exists only in head (new; not compared)"))
         .collect();
     if let (Some(gone), Some(new)) = (base_only.first(), head_only.first()) {
-        let shown = |names: &[String]| {
-            names
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         // Files: the spec's sides are paths, relative to the spec.
         let example = match relation(gone) {
             None => format!(
@@ -560,28 +560,25 @@ fn pair_by_name(
         };
         notes.push(format!(
             "tables only in base ({}) and only in head ({}): if one was renamed, pair them in a TOML passed with --spec{example}",
-            shown(&base_only),
-            shown(&head_only)
+            crate::model::ticked(&base_only),
+            crate::model::ticked(&head_only)
         ));
     }
+    let fixed = opts.fixed_read();
     let pairs = btables
         .into_iter()
         .map(|(name, (pattern, format))| {
-            let head_pattern = htables.get(&name).map(|h| h.0.clone());
+            let found = htables.get(&name);
             let table = table_for(opts, &name, format, &pattern);
-            let fixed = (opts.format.is_some(), opts.delimiter.is_some());
-            let head_read = htables
-                .get(&name)
-                .and_then(|(h, found)| head_read(&table, h, Some(*found), fixed));
             Pair {
                 table: Table {
                     relation: relation(&name),
-                    head_read,
+                    head_read: found.and_then(|(h, f)| head_read(&table, h, Some(*f), fixed)),
                     ..table
                 },
                 base: (base.to_path_buf(), pattern.clone()),
-                head_missing: head_pattern.is_none(),
-                head: (head.to_path_buf(), head_pattern.unwrap_or(pattern)),
+                head_missing: found.is_none(),
+                head: (head.to_path_buf(), found.map_or(pattern, |h| h.0.clone())),
             }
         })
         .collect();

@@ -542,11 +542,7 @@ fn render(snapshot: &str, base: &str, run: &str, tables: &[Inferred]) -> String 
                 (false, _) => "the time of the run on every row".to_string(),
                 (true, stamps) => format!(
                     "differed between two runs of the same code; {}: the time of the run on every row",
-                    stamps
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    crate::model::ticked(stamps)
                 ),
             };
             t += &format!("ignore = {}    # {why}\n", list(&table.ignore));

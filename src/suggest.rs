@@ -12,15 +12,18 @@ const MEANT: f64 = 0.8;
 /// [`MEANT`], or a single edit away from a word of three characters or
 /// more (`keys` for `key`, `uid` for `id`, which the ratio holds apart).
 pub fn meant<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let one_edit = word.chars().count() >= 3;
+    let length = word.chars().count();
     known
         .into_iter()
-        .map(|k| (strsim::normalized_damerau_levenshtein(word, k), k))
-        .filter(|(score, k)| {
-            *score >= MEANT || (one_edit && strsim::damerau_levenshtein(word, k) <= 1)
+        .map(|k| {
+            // One distance per name: its ratio as strsim's normalised one.
+            let edits = strsim::damerau_levenshtein(word, k);
+            let longer = length.max(k.chars().count()).max(1);
+            (1.0 - edits as f64 / longer as f64, edits, k)
         })
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(_, k)| k)
+        .filter(|&(score, edits, _)| score >= MEANT || (length >= 3 && edits <= 1))
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.2.cmp(a.2)))
+        .map(|(_, _, k)| k)
 }
 
 /// The `n` known names most like `word` by Jaro–Winkler, which weighs a

@@ -72,12 +72,10 @@ pub fn compared_columns(
     schema: &mut SchemaDiff,
 ) -> Vec<Compared> {
     let widths = (base.widthless(), head.widthless());
-    let type_of = |side: &Columns, k: &str| side.iter().find(|(n, _)| n == k).map(|c| c.1.clone());
     for k in &table.key {
-        let widths_only = match (type_of(bs, k), type_of(hs, k)) {
-            (Some(bt), Some(ht)) => widthless_type((&bt, &ht), widths).is_some(),
-            _ => false,
-        };
+        let widths_only = column_type(bs, k)
+            .zip(column_type(hs, k))
+            .is_some_and(|types| widthless_type(types, widths).is_some());
         if base.untyped(k) || head.untyped(k) || widths_only {
             schema.changed.retain(|c| &c.column != k);
         }
@@ -128,6 +126,11 @@ pub fn compared_columns(
         });
     }
     compared
+}
+
+/// Column `name`'s type among `side`'s columns.
+fn column_type<'a>(side: &'a Columns, name: &str) -> Option<&'a DataType> {
+    side.iter().find(|(n, _)| n == name).map(|(_, t)| t)
 }
 
 /// The type two sides' numbers are compared in when one side's format has

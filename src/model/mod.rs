@@ -606,3 +606,12 @@ pub fn significant(x: f64, digits: i32, plain_below: i32, exp_decimals: usize) -
 pub fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
+
+/// Names as a message lists them: `` `a`, `b` ``.
+pub fn ticked<S: std::fmt::Display>(names: impl IntoIterator<Item = S>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -37,7 +37,7 @@ pub enum SnapshotSampleError {
     #[error(
         "snapshot table {} has part of the sample key but not {}",
         path.display(),
-        missing.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+        crate::model::ticked(missing)
     )]
     PartialKey { path: PathBuf, missing: Vec<String> },
 }
@@ -289,14 +289,7 @@ fn write_sample(
                 whole: None,
             }),
             Err(missing) if missing.len() == spec.key.len() => copy_whole(
-                format!(
-                    "no column {}",
-                    missing
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                format!("no column {}", crate::model::ticked(&missing)),
                 &mut files,
             )?,
             Err(missing) => {
