@@ -41,7 +41,7 @@ pub fn compare_distribution(
 /// Compares by distribution the two sides whose schemas are `schemas`,
 /// asking `pair` for each tested column's two sides only when it is its
 /// turn: at most `in_flight` column pairs are held at once (they are
-/// tested in parallel; a keyed table's pairing counts as one). Ignored
+/// tested in parallel; a keyed table's pairs count as one). Ignored
 /// columns are never asked for.
 pub fn compare_distribution_with(
     table: &Table,
@@ -99,52 +99,32 @@ pub fn compare_distribution_with(
             total: columns.len(),
         });
     };
-    // While the keys are paired (which no test needs), the first columns
-    // are tested as distributions, then compared key by key; the others do
-    // both at once. The pairing takes one column pair's place in flight
-    // (BENCHMARKS.md, issue 19).
-    let in_flight = in_flight.max(1);
-    let overlap = if table.key.is_empty() {
-        0
-    } else {
-        in_flight - 1
-    };
-    let (first, rest) = columns.split_at(overlap.min(columns.len()));
-    let batches = rest.chunks(in_flight);
-    let (pairs, tested) = rayon::join(
-        || pair_rows(table, (base, head), &pair, &mut report),
-        || {
-            first
-                .par_iter()
-                .map(|&name| {
-                    let (b, h) = pair(name)?;
-                    let f = compare_column(table, name, &b, &h, tolerance)?;
-                    Ok((b, h, f))
-                })
-                .collect::<Vec<PolarsResult<_>>>()
-        },
-    );
-    let pairs = pairs.map_err(|e| match e {
+    // The keys are paired first; then each column's test and its key by
+    // key comparison run beside each other, so that an idle core takes
+    // whichever is left (BENCHMARKS.md, issue 19: testing the first
+    // columns while the keys were paired, and comparing them key by key
+    // after, left one core idle for a third of a second). The pairs hold
+    // one column pair's place in flight.
+    let pairs = pair_rows(table, (base, head), &pair, &mut report).map_err(|e| match e {
         PairError::Diff(d) => d,
         PairError::Polars(p) => polars_err(p),
     })?;
-    let with_pairs = |mut f: Result<Feature, Untested>, (b, h): (&Series, &Series)| {
-        if let (Some(pairs), Ok(feature)) = (&pairs, &mut f) {
-            compare_paired(table, feature, (b, h), pairs, tolerance)?;
-        }
-        progress();
-        Ok(f)
+    let in_flight = match pairs {
+        Some(_) => in_flight.max(2) - 1,
+        None => in_flight.max(1),
     };
     let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
-    results.par_extend(tested.into_par_iter().map(|r| {
-        let (b, h, f) = r?;
-        with_pairs(f, (&b, &h))
-    }));
-    for batch in batches {
+    for batch in columns.chunks(in_flight) {
         results.par_extend(batch.par_iter().map(|&name| {
             let (b, h) = pair(name)?;
-            let f = compare_column(table, name, &b, &h, tolerance)?;
-            with_pairs(f, (&b, &h))
+            let f = match &pairs {
+                // Nothing needs the columns after their test: each side is
+                // let go once its values are copied out to be sorted.
+                None => compare_column(table, name, b, h, tolerance)?,
+                Some(pairs) => compare_keyed_column(table, name, (b, h), pairs, tolerance)?,
+            };
+            progress();
+            Ok(f)
         }));
     }
     for r in results {
@@ -343,65 +323,149 @@ pub(crate) fn fill_categorical(feature: &mut Feature, counts: &Counts) {
     }
 }
 
+/// Column `name`'s planned feature: what test its two sides' types take,
+/// or why they take none.
+fn plan_column(
+    table: &Table,
+    name: &str,
+    (base, head): (&Series, &Series),
+) -> Result<Feature, Untested> {
+    let (tb, th) = (base.dtype().to_string(), head.dtype().to_string());
+    plan(
+        table,
+        name,
+        (kind(base.dtype()), &tb),
+        (kind(head.dtype()), &th),
+    )
+}
+
 /// Column `name`'s two sides compared as distributions.
 fn compare_column(
     table: &Table,
     name: &str,
-    base: &Series,
-    head: &Series,
+    base: Series,
+    head: Series,
     tolerance: f64,
 ) -> PolarsResult<Result<Feature, Untested>> {
-    let (kb, kh) = (kind(base.dtype()), kind(head.dtype()));
-    let (tb, th) = (base.dtype().to_string(), head.dtype().to_string());
-    let mut feature = match plan(table, name, (kb, &tb), (kh, &th)) {
+    match plan_column(table, name, (&base, &head)) {
+        Ok(feature) => test_column(feature, base, head, tolerance).map(Ok),
+        Err(u) => Ok(Err(u)),
+    }
+}
+
+/// A keyed table's column `name`: its distributions tested, and its values
+/// compared key by key beside them (neither waits for the other: the
+/// effect, which needs base's spread, is set when both are done).
+fn compare_keyed_column(
+    table: &Table,
+    name: &str,
+    (base, head): (Series, Series),
+    pairs: &KeyPairs,
+    tolerance: f64,
+) -> PolarsResult<Result<Feature, Untested>> {
+    let planned = match plan_column(table, name, (&base, &head)) {
         Ok(f) => f,
         Err(u) => return Ok(Err(u)),
     };
+    let (tested, by_key) = rayon::join(
+        || test_column(planned.clone(), base.clone(), head.clone(), tolerance),
+        || key_by_key(table, &planned, (&base, &head), pairs, tolerance),
+    );
+    let mut feature = tested?;
+    by_key?.attach(&mut feature);
+    Ok(Ok(feature))
+}
+
+/// A planned feature's two sides tested as distributions, with their
+/// summaries and plot.
+fn test_column(
+    mut feature: Feature,
+    base: Series,
+    head: Series,
+    tolerance: f64,
+) -> PolarsResult<Feature> {
+    let (kb, kh) = (kind(base.dtype()), kind(head.dtype()));
     if as_numbers(&feature, kb, kh) {
         let scale = feature.scale;
         let (b, h) = rayon::join(|| sorted_values(base, scale), || sorted_values(head, scale));
         let ((bv, bn), (hv, hn)) = (b?, h?);
-        feature.base = summary::numeric(&bv, bn);
-        feature.head = summary::numeric(&hv, hn);
-        if feature.test == TestName::Ks {
-            let r = ks_2samp_sorted(
-                &bv,
-                &hv,
-                Alternative::TwoSided,
-                Method::Auto,
-                Some(tolerance),
-            );
-            fill_ks(&mut feature, &r);
-        }
-        feature.plot = numeric_plot(&bv, &hv, feature.location);
+        // Each a pass over both columns or one: any idle core takes one.
+        let ks = feature.test == TestName::Ks;
+        let ((base, head), ks) = rayon::join(
+            || rayon::join(|| summary::numeric(&bv, bn), || summary::numeric(&hv, hn)),
+            || {
+                ks.then(|| {
+                    let r = ks_2samp_sorted(
+                        &bv,
+                        &hv,
+                        Alternative::TwoSided,
+                        Method::Auto,
+                        Some(tolerance),
+                    );
+                    (
+                        r,
+                        numeric_plot(&bv, &hv, Some(r.location).filter(|l| !l.is_nan())),
+                    )
+                })
+            },
+        );
+        (feature.base, feature.head) = (base, head);
+        feature.plot = match ks {
+            Some((r, plot)) => {
+                fill_ks(&mut feature, &r);
+                plot
+            }
+            None => numeric_plot(&bv, &hv, feature.location),
+        };
     } else {
-        fill_categorical(&mut feature, &category_counts(base, head)?);
+        fill_categorical(&mut feature, &category_counts(&base, &head)?);
     }
-    Ok(Ok(feature))
+    Ok(feature)
 }
 
-/// A tested feature of a keyed table compared key by key as well.
-fn compare_paired(
+/// A feature of a keyed table compared key by key; for numbers, with the
+/// typical |Δ| its effect is measured by.
+struct KeyByKey {
+    paired: crate::model::paired::Paired,
+    typical: Option<f64>,
+}
+
+impl KeyByKey {
+    /// Into its tested `feature`, the effect set against base's spread.
+    fn attach(mut self, feature: &mut Feature) {
+        if let Some(typical) = self.typical {
+            let spread = feature.base.numeric.map_or(f64::NAN, |n| n.std);
+            self.paired.effect = paired::effect(typical, spread);
+        }
+        if feature.test == TestName::None {
+            self.paired.summary_only();
+        }
+        feature.paired = Some(self.paired);
+    }
+}
+
+/// `feature` (planned or tested) of a keyed table compared key by key.
+fn key_by_key(
     table: &Table,
-    feature: &mut Feature,
+    feature: &Feature,
     (base, head): (&Series, &Series),
     pairs: &KeyPairs,
     tolerance: f64,
-) -> PolarsResult<()> {
+) -> PolarsResult<KeyByKey> {
     let (kb, kh) = (kind(base.dtype()), kind(head.dtype()));
     let settings = paired_settings(table, feature, tolerance);
-    feature.paired = Some(if as_numbers(feature, kb, kh) {
-        let spread = feature.base.numeric.map_or(f64::NAN, |n| n.std);
-        paired::numeric(&settings, pairs, (base, head), spread)?
+    Ok(if as_numbers(feature, kb, kh) {
+        let (paired, typical) = paired::numeric(&settings, pairs, (base, head))?;
+        KeyByKey {
+            paired,
+            typical: Some(typical),
+        }
     } else {
-        paired::categorical(&settings, pairs, (base, head))?
-    });
-    if feature.test == TestName::None
-        && let Some(p) = feature.paired.as_mut()
-    {
-        p.summary_only();
-    }
-    Ok(())
+        KeyByKey {
+            paired: paired::categorical(&settings, pairs, (base, head))?,
+            typical: None,
+        }
+    })
 }
 
 pub(crate) fn paired_settings<'a>(
@@ -420,11 +484,32 @@ pub(crate) fn paired_settings<'a>(
 }
 
 /// Non-null, non-NaN values as f64, sorted; and the count of nulls + NaN.
-fn sorted_values(s: &Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
+/// `s` is taken, and let go once its values are copied: it is not held
+/// through the sort.
+fn sorted_values(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
+    let rows = s.len();
     // Decimals as their values (their physical form is the unscaled
     // integer); dates and times as their physical numbers.
-    let floats = paired::as_f64(s, scale)?;
-    let ca = floats.f64()?;
+    let floats = paired::as_f64(&s, scale)?;
+    drop(s);
+    let mut values = copied_values(floats.f64()?);
+    drop(floats);
+    // NaN is no value here, as null is (and rare: looked for in one pass).
+    if values.iter().any(|v| v.is_nan()) {
+        values.retain(|v| !v.is_nan());
+    }
+    let nulls = (rows - values.len()) as u64;
+    // voracious's radix sort: four 10M-float sorts at once took 0.39-0.55 s
+    // of CPU against rdst's 0.45-0.70 s (the one used before), radsort's
+    // 0.6 s and the standard library's 0.45 s for one (BENCHMARKS.md).
+    // Unstable is fine: equal floats are interchangeable (-0.0 and 0.0
+    // compare equal in the KS merge).
+    voracious_radix_sort::RadixSort::voracious_sort(&mut values);
+    Ok((values, nulls))
+}
+
+/// A float column's valid values copied into a vector of their own.
+fn copied_values(ca: &Float64Chunked) -> Vec<f64> {
     let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
     for arr in ca.downcast_iter() {
         crate::validity::for_each_run(arr, |run, valid| {
@@ -439,18 +524,7 @@ fn sorted_values(s: &Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
             }
         });
     }
-    // NaN is no value here, as null is (and rare: looked for in one pass).
-    if values.iter().any(|v| v.is_nan()) {
-        values.retain(|v| !v.is_nan());
-    }
-    let nulls = (ca.len() - values.len()) as u64;
-    // voracious's radix sort: four 10M-float sorts at once took 0.39-0.55 s
-    // of CPU against rdst's 0.45-0.70 s (the one used before), radsort's
-    // 0.6 s and the standard library's 0.45 s for one (BENCHMARKS.md).
-    // Unstable is fine: equal floats are interchangeable (-0.0 and 0.0
-    // compare equal in the KS merge).
-    voracious_radix_sort::RadixSort::voracious_sort(&mut values);
-    Ok((values, nulls))
+    values
 }
 
 /// Counts per category over the union of both sides' categories, in a
@@ -865,7 +939,7 @@ mod tests {
             })
             .collect();
         let s = Series::new("x".into(), &values);
-        let (sorted, nulls) = sorted_values(&s, Scale::Number).unwrap();
+        let (sorted, nulls) = sorted_values(s, Scale::Number).unwrap();
         let mut expected: Vec<f64> = values
             .iter()
             .flatten()

@@ -257,8 +257,9 @@ fn for_each_pair(
     }
 }
 
-/// A numeric feature key by key. `spread` is base's standard deviation,
-/// the unit of the effect.
+/// A numeric feature key by key, and its typical |Δ|: the effect is that
+/// against base's standard deviation ([`effect`]), set by the caller, which
+/// may learn the deviation while this runs.
 ///
 /// Both sides are read by row where they lie, compared in one pass that
 /// keeps only the non-zero deltas, and those are sorted once for
@@ -268,8 +269,7 @@ pub(crate) fn numeric(
     settings: &Settings<'_>,
     pairs: &KeyPairs,
     (base, head): (&Series, &Series),
-    spread: f64,
-) -> PolarsResult<Paired> {
+) -> PolarsResult<(Paired, f64)> {
     let (b, h) = (as_f64(base, settings.scale)?, as_f64(head, settings.scale)?);
     let (b, h) = (b.f64()?, h.f64()?);
     let value = |v: f64| Some(v).filter(|x| !x.is_nan());
@@ -316,7 +316,6 @@ pub(crate) fn numeric(
     let a = deltas.analyze();
     (out.up, out.down) = (a.counts.positive, a.counts.negative);
     (out.median_abs_delta, out.max_abs_delta) = (a.counts.median_abs, a.counts.max_abs);
-    out.effect = effect(a.typical_abs, spread);
     out.test = a.wilcoxon.map(|w| PairedTest {
         n: w.n as u64,
         statistic: w.statistic,
@@ -338,7 +337,7 @@ pub(crate) fn numeric(
         })
         .collect();
     out.samples = samples(settings.key, pairs, (base, head), &largest)?;
-    Ok(out)
+    Ok((out, a.typical_abs))
 }
 
 /// Samples of the pairs `picked` (positions in pair order): the key and

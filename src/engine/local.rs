@@ -168,8 +168,8 @@ fn compare_out_of_core(
         .max()
         .unwrap_or(0);
     let in_flight = if table.compare == CompareMode::Distribution && !table.key.is_empty() {
-        // One slot more, where the keys are paired beside the first columns
-        // (they take about what a column pair in flight takes).
+        // One slot more, for the keys' pairs, held while the columns are
+        // compared (they take about what a column pair in flight takes).
         budget.slots(pair_bytes, rayon::current_num_threads() + 1)
     } else {
         budget.columns_in_flight(pair_bytes)
