@@ -99,33 +99,52 @@ pub fn compare_distribution_with(
             total: columns.len(),
         });
     };
-    // The keys are paired first; then each column's test and its key by
+    // The keys are paired while the first columns are read (the pairing
+    // ends in a walk on one core); then each column's test and its key by
     // key comparison run beside each other, so that an idle core takes
     // whichever is left (BENCHMARKS.md, issue 19: testing the first
     // columns while the keys were paired, and comparing them key by key
     // after, left one core idle for a third of a second). The pairs hold
     // one column pair's place in flight.
-    let pairs = pair_rows(table, (base, head), &pair, &mut report).map_err(|e| match e {
+    let in_flight = if table.key.is_empty() {
+        in_flight.max(1)
+    } else {
+        in_flight.max(2) - 1
+    };
+    let mut batches = columns.chunks(in_flight);
+    let first = batches.next().unwrap_or_default();
+    let (pairs, first) = rayon::join(
+        || pair_rows(table, (base, head), &pair, &mut report),
+        || {
+            first
+                .par_iter()
+                .map(|&name| Ok((name, pair(name)?)))
+                .collect::<PolarsResult<Vec<_>>>()
+        },
+    );
+    let pairs = pairs.map_err(|e| match e {
         PairError::Diff(d) => d,
         PairError::Polars(p) => polars_err(p),
     })?;
-    let in_flight = match pairs {
-        Some(_) => in_flight.max(2) - 1,
-        None => in_flight.max(1),
+    let compare = |name: &str, (b, h): (Series, Series)| {
+        let f = match &pairs {
+            // Nothing needs the columns after their test: each side is let
+            // go once its values are copied out to be sorted.
+            None => compare_column(table, name, b, h, tolerance)?,
+            Some(pairs) => compare_keyed_column(table, name, (b, h), pairs, tolerance)?,
+        };
+        progress();
+        Ok(f)
     };
     let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
-    for batch in columns.chunks(in_flight) {
-        results.par_extend(batch.par_iter().map(|&name| {
-            let (b, h) = pair(name)?;
-            let f = match &pairs {
-                // Nothing needs the columns after their test: each side is
-                // let go once its values are copied out to be sorted.
-                None => compare_column(table, name, b, h, tolerance)?,
-                Some(pairs) => compare_keyed_column(table, name, (b, h), pairs, tolerance)?,
-            };
-            progress();
-            Ok(f)
-        }));
+    results.par_extend(
+        first
+            .map_err(polars_err)?
+            .into_par_iter()
+            .map(|(name, sides)| compare(name, sides)),
+    );
+    for batch in batches {
+        results.par_extend(batch.par_iter().map(|&name| compare(name, pair(name)?)));
     }
     for r in results {
         match r.map_err(polars_err)? {
