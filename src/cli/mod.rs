@@ -306,7 +306,7 @@ pub struct OutputArgs {
     /// Write a self-contained HTML report with plots to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Print only the verdict line.
+    /// Print only the verdict line (and, on an error, what went wrong).
     #[arg(short, long, conflicts_with = "verbose")]
     quiet: bool,
     /// Print every detail: equal columns, timings, snapshot, lanes.

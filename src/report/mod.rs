@@ -250,19 +250,26 @@ pub fn headline(r: &RunReport) -> String {
         ),
         Verdict::Pass => format!("{n} {tables} unchanged"),
         Verdict::Regression if r.head_failure().is_some() => "the head lane failed".to_string(),
-        Verdict::Regression => {
-            let changed = r
-                .tables
-                .iter()
-                .filter(|t| t.verdict() == Verdict::Regression)
-                .count();
-            format!("{changed} of {n} {tables} changed")
-        }
+        Verdict::Regression => format!("{} of {n} {tables} changed", changed(r)),
         Verdict::Error => {
             let e = r.errors.len() as u64;
-            format!("{e} {}", crate::model::plural(e, "error", "errors"))
+            let errors = format!("{e} {}", crate::model::plural(e, "error", "errors"));
+            // The tables an error did not stop still count: an error must
+            // not hide that others changed.
+            match changed(r) {
+                0 => errors,
+                c => format!("{errors}, and {c} of {n} {tables} changed"),
+            }
         }
     }
+}
+
+/// Tables found changed (their own verdict a regression).
+fn changed(r: &RunReport) -> usize {
+    r.tables
+        .iter()
+        .filter(|t| t.verdict() == Verdict::Regression)
+        .count()
 }
 
 /// What the run's key-hash sample was, for every renderer: the sample, the
@@ -536,6 +543,42 @@ mod tests {
                 insta::assert_snapshot!(format!("terminal_{name}_{label}"), text);
             }
         }
+    }
+
+    /// Regression: a table that could not be read made the verdict
+    /// `ERROR: 1 error`, silent on the tables that had changed; and `-q`
+    /// printed that line alone, without the error.
+    #[test]
+    fn an_error_does_not_hide_the_tables_that_changed_nor_quiet_the_error() {
+        let mut r = testdata::regression();
+        let mut bad = TableReport::new("bad", crate::config::CompareMode::Exact, &["id".into()]);
+        bad.error = Some("base output: cannot read old/bad.parquet".into());
+        r.errors
+            .push("table `bad`: base output: cannot read old/bad.parquet".into());
+        r.tables.push(bad);
+        let n = r.tables.len();
+        assert_eq!(r.verdict(), Verdict::Error);
+        assert_eq!(
+            headline(&r),
+            format!("1 error, and {} of {n} tables changed", n - 1)
+        );
+        let text = render(|w| {
+            terminal::render(
+                &r,
+                Options {
+                    detail: Detail::Quiet,
+                    color: false,
+                },
+                w,
+            )
+        });
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines[0].starts_with("ERROR: 1 error, and"), "{text}");
+        assert_eq!(
+            lines[1],
+            "  error: table `bad`: base output: cannot read old/bad.parquet"
+        );
     }
 
     /// Regression: `compare -v` printed `snapshot:  (0 files, 0 bytes,

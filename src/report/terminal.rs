@@ -94,6 +94,10 @@ pub fn render(r: &RunReport, opts: Options, out: &mut dyn Write) -> io::Result<(
     let (word, rest) = line.split_once(':').unwrap_or((&line, ""));
     writeln!(out, "{}:{rest}", p.verdict(r.verdict(), word))?;
     if opts.detail == Detail::Quiet {
+        // Quiet is the verdict alone, but never an error without its why.
+        for e in &r.errors {
+            writeln!(out, "  {} {e}", p.verdict(Verdict::Error, "error:"))?;
+        }
         return Ok(());
     }
     if r.mode == crate::model::Mode::Compare
