@@ -857,6 +857,15 @@ fn audit_store(
         );
         return (EXIT_ERROR, None);
     }
+    // A label does not part a series: points of production and of CI runs
+    // recorded into one store under one table name are judged as one.
+    for (table, labels) in history::mixed_labels(&rows) {
+        eprintln!(
+            "note: `{table}` has points recorded under {}: its series judge them as one level\n  \
+             help: record each kind into a store of its own (--store) or under a name of its own (--name)",
+            labels.join(" and ")
+        );
+    }
     let report = match verdict::audit(&rows, &notes, config, at, strict) {
         Ok(r) => r,
         Err(e) => {

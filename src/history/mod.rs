@@ -55,6 +55,31 @@ impl Row {
     }
 }
 
+/// The tables whose points were recorded under more than one label (no
+/// label counting as one), with those labels: their series judge a CI
+/// run's outputs and production's as one level.
+pub fn mixed_labels(rows: &[Row]) -> Vec<(String, Vec<String>)> {
+    let mut labels: std::collections::BTreeMap<&str, std::collections::BTreeSet<Option<&str>>> =
+        Default::default();
+    for r in rows {
+        labels
+            .entry(r.table.as_str())
+            .or_default()
+            .insert(r.label.as_deref());
+    }
+    labels
+        .into_iter()
+        .filter(|(_, l)| l.len() > 1)
+        .map(|(table, l)| {
+            let named = l
+                .into_iter()
+                .map(|l| l.map_or("no label".to_string(), |l| format!("`{l}`")))
+                .collect();
+            (table.to_string(), named)
+        })
+        .collect()
+}
+
 /// Each series' reading, from its latest row that names a type.
 pub fn readings(rows: &[Row]) -> HashMap<String, Reading> {
     let mut out = HashMap::new();
@@ -214,6 +239,40 @@ mod tests {
         let e = parse_time("yesterday").unwrap_err();
         assert!(e.contains("2026-11-30"), "{e}");
         assert_eq!(show_time(86_400_000_000), "1970-01-02 00:00");
+    }
+
+    /// Regression: production points (`--label prod`) and a CI run's,
+    /// recorded into one store under one table name, were judged as one
+    /// series without a word.
+    #[test]
+    fn a_table_recorded_under_two_labels_is_named() {
+        let row = |table: &str, label: Option<&str>| Row {
+            run: "r".into(),
+            recorded_at: 0,
+            as_of: 0,
+            commit: None,
+            label: label.map(str::to_string),
+            table: table.into(),
+            column: None,
+            metric: "row_count".into(),
+            value: 1.0,
+            points: None,
+            dtype: None,
+        };
+        let rows = [
+            row("plays", None),
+            row("plays", Some("prod")),
+            row("plays", Some("prod")),
+            row("users", Some("prod")),
+        ];
+        assert_eq!(
+            mixed_labels(&rows),
+            [(
+                "plays".to_string(),
+                vec!["no label".to_string(), "`prod`".to_string()]
+            )]
+        );
+        assert!(mixed_labels(&rows[1..]).is_empty());
     }
 
     #[test]
