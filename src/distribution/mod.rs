@@ -503,8 +503,8 @@ pub(crate) fn paired_settings<'a>(
 }
 
 /// Non-null, non-NaN values as f64, sorted; and the count of nulls + NaN.
-/// `s` is taken, and let go once its values are copied: it is not held
-/// through the sort.
+/// `s` is taken: unless the caller keeps a clone (a keyed table's key by
+/// key part does), its memory is let go before the sort.
 fn sorted_values(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
     let rows = s.len();
     // Decimals as their values (their physical form is the unscaled
