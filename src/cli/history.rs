@@ -202,6 +202,10 @@ pub struct AuditArgs {
     /// Change points fail the audit too (they warn otherwise).
     #[arg(long)]
     strict: bool,
+    /// Judge only the points recorded under this label (`profile --record
+    /// --label L`): production's history apart from a CI run's in one store.
+    #[arg(long, value_name = "L")]
+    label: Option<String>,
     /// Write the audit as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -299,7 +303,13 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         }
         drop(out);
         retain(&store, &config, &meta.run);
-        let (audit_code, report) = audit_store(&store, &config, Some(&meta.run), false);
+        let (audit_code, report) = audit_store(
+            &store,
+            &config,
+            Some(&meta.run),
+            false,
+            Labels::Only(args.label.clone()),
+        );
         code = audit_code;
         doc["run"] = json!(meta.run);
         doc["audit"] = report.map_or(Value::Null, |r| crate::report::audit::json_value(&r));
@@ -758,7 +768,7 @@ pub fn audit_recorded(config: &std::path::Path, store: &str, run: &str) -> u8 {
     match Store::parse_with(store, &dir, c.spark_remote.as_deref()) {
         Ok(s) => {
             retain(&s, &c, run);
-            audit_store(&s, &c, Some(run), false).0
+            audit_store(&s, &c, Some(run), false, Labels::Only(None)).0
         }
         Err(e) => {
             print_error(&e);
@@ -771,7 +781,11 @@ pub fn audit(args: &AuditArgs) -> u8 {
     let Some((config, store)) = open(&args.config, &args.store) else {
         return EXIT_ERROR;
     };
-    let (code, report) = audit_store(&store, &config, args.at.as_deref(), args.strict);
+    let labels = match &args.label {
+        Some(l) => Labels::Only(Some(l.clone())),
+        None => Labels::All,
+    };
+    let (code, report) = audit_store(&store, &config, args.at.as_deref(), args.strict, labels);
     let Some(report) = report else { return code };
     type Render = fn(&AuditReport, &mut dyn Write) -> io::Result<()>;
     let files: [(&Option<PathBuf>, &str, Render); 3] = [
@@ -833,14 +847,25 @@ fn retain(store: &Store, config: &HistoryConfig, run: &str) {
 /// Judges every series at `at` (each one's latest point when `None`) and
 /// every configured check, prints the result, and gives the exit code and
 /// the report (`None` when the store could not be read).
+/// Which recorded points an audit judges, by the label they were recorded
+/// under.
+enum Labels {
+    /// Every point, whatever its label.
+    All,
+    /// The points of one label (`None`: those recorded without one), as a
+    /// point just recorded is judged: among its own kind.
+    Only(Option<String>),
+}
+
 fn audit_store(
     store: &Store,
     config: &HistoryConfig,
     at: Option<&str>,
     strict: bool,
+    labels: Labels,
 ) -> (u8, Option<AuditReport>) {
     let loaded = store.load().and_then(|rows| Ok((rows, store.notes()?)));
-    let (rows, notes) = match loaded {
+    let (mut rows, notes) = match loaded {
         Ok(r) => r,
         Err(e) => {
             print_error(&e);
@@ -857,14 +882,31 @@ fn audit_store(
         );
         return (EXIT_ERROR, None);
     }
-    // A label does not part a series: points of production and of CI runs
-    // recorded into one store under one table name are judged as one.
-    for (table, labels) in history::mixed_labels(&rows) {
-        eprintln!(
-            "note: `{table}` has points recorded under {}: its series judge them as one level\n  \
-             help: record each kind into a store of its own (--store) or under a name of its own (--name)",
-            labels.join(" and ")
-        );
+    match labels {
+        Labels::Only(label) => {
+            rows.retain(|r| r.label == label);
+            if rows.is_empty() {
+                let label = label.map_or("no label".to_string(), |l| format!("the label `{l}`"));
+                eprintln!(
+                    "error: the store {} holds no point recorded under {label}: nothing to audit\n  \
+                     help: `swimlane history export --csv` lists each point's label",
+                    store.spec()
+                );
+                return (EXIT_ERROR, None);
+            }
+        }
+        // A label does not part a series: points of production and of CI
+        // runs recorded into one store under one table name are judged as
+        // one unless the audit takes one label.
+        Labels::All => {
+            for (table, labels) in history::mixed_labels(&rows) {
+                eprintln!(
+                    "note: `{table}` has points recorded under {}: its series judge them as one level\n  \
+                     help: judge one kind with `swimlane audit --label L`, or record each into a store of its own (--store)",
+                    labels.join(" and ")
+                );
+            }
+        }
     }
     let report = match verdict::audit(&rows, &notes, config, at, strict) {
         Ok(r) => r,

@@ -1470,3 +1470,54 @@ fn auditing_an_empty_store_is_an_error_not_a_pass() {
     );
     assert!(!dir.join("nothing-here").exists(), "a store was made");
 }
+
+/// Regression: production's points (`--label prod`) and a CI run's,
+/// recorded into one store under one table name, were one series: the
+/// first CI point after eleven days of production failed as an anomaly
+/// (10 rows against 600), and nothing said why.
+#[test]
+fn points_of_two_labels_are_judged_apart() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let table = |rows: usize| format!("v\n{}", "x\n".repeat(rows));
+    let record = |label: Option<&str>| {
+        let mut args = vec!["profile", "plays.csv", "--record", "--store", "store"];
+        args.extend(label.map(|l| ["--label", l]).into_iter().flatten());
+        swimlane(dir, &args)
+    };
+    for day in 0..11 {
+        fs::write(dir.join("plays.csv"), table(600)).unwrap();
+        let o = record(Some("prod"));
+        assert_eq!(o.status.code(), Some(0), "day {day}: {}", text(&o));
+    }
+    // A CI run's outputs, recorded without a label: judged among its own.
+    fs::write(dir.join("plays.csv"), table(10)).unwrap();
+    let o = record(None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("insufficient history"), "{}", text(&o));
+    // Every point at once is one level broken, and the audit says why.
+    let o = swimlane(dir, &["audit", "--store", "store"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("note: `plays` has points recorded under no label and `prod`"),
+        "{err}"
+    );
+    assert!(err.contains("swimlane audit --label L"), "{err}");
+    // Production alone passes; a label never recorded is an error.
+    let o = swimlane(dir, &["audit", "--store", "store", "--label", "prod"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("note:"),
+        "{}",
+        text(&o)
+    );
+    let o = swimlane(dir, &["audit", "--store", "store", "--label", "staging"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("holds no point recorded under the label `staging`"),
+        "{}",
+        text(&o)
+    );
+}
