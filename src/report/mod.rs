@@ -467,7 +467,13 @@ pub fn summary_cells(t: &TableReport) -> [String; 6] {
         with_rows(c.missing),
         with_rows(c.extra),
         c.changed.map_or_else(dash, |n| n.to_string()),
-        format!("{}/{}/{}", c.added, c.removed, c.retyped),
+        // A table an error stopped may never have had its columns
+        // compared: nothing found is not "no column changed".
+        if t.error.is_some() && c.added + c.removed + c.retyped == 0 {
+            dash()
+        } else {
+            format!("{}/{}/{}", c.added, c.removed, c.retyped)
+        },
         if t.features.is_empty() {
             dash()
         } else {
@@ -579,6 +585,26 @@ mod tests {
             lines[1],
             "  error: table `bad`: base output: cannot read old/bad.parquet"
         );
+    }
+
+    /// Regression: the Markdown and HTML summaries gave a table that
+    /// could not be read `0/0/0` columns added, removed and retyped, as if
+    /// its columns had been compared and found unchanged.
+    #[test]
+    fn an_unread_tables_columns_are_not_claimed_unchanged() {
+        let mut bad = TableReport::new("bad", crate::config::CompareMode::Exact, &["id".into()]);
+        bad.error = Some("base output: cannot read old/bad.parquet".into());
+        assert_eq!(summary_cells(&bad)[4], "—");
+        let mut fine = TableReport::new("fine", crate::config::CompareMode::Exact, &["id".into()]);
+        fine.rows = Some(crate::model::RowCounts {
+            base: 1,
+            head: 1,
+            matched: 1,
+            missing: 0,
+            extra: 0,
+            changed: Some(0),
+        });
+        assert_eq!(summary_cells(&fine)[4], "0/0/0");
     }
 
     /// Regression: `compare -v` printed `snapshot:  (0 files, 0 bytes,
