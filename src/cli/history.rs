@@ -844,9 +844,6 @@ fn retain(store: &Store, config: &HistoryConfig, run: &str) {
     }
 }
 
-/// Judges every series at `at` (each one's latest point when `None`) and
-/// every configured check, prints the result, and gives the exit code and
-/// the report (`None` when the store could not be read).
 /// Which recorded points an audit judges, by the label they were recorded
 /// under.
 enum Labels {
@@ -857,6 +854,10 @@ enum Labels {
     Only(Option<String>),
 }
 
+/// Judges every series at `at` (each one's latest point when `None`) and
+/// every configured check among the points `labels` takes, prints the
+/// result, and gives the exit code and the report (`None` when the store
+/// could not be read or holds no such point).
 fn audit_store(
     store: &Store,
     config: &HistoryConfig,
