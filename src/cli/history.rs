@@ -112,12 +112,44 @@ pub struct HistoryArgs {
     config: ConfigArg,
 }
 
+/// `--label L` of the commands that show recorded points.
+#[derive(Args)]
+struct LabelArg {
+    /// Only the points recorded under this label (`profile --record
+    /// --label L`): production's history apart from a CI run's in one store.
+    #[arg(long, value_name = "L")]
+    label: Option<String>,
+}
+
+impl LabelArg {
+    /// Keeps the rows of the label asked for, if any; an error when none
+    /// is left (a label never recorded, or misspelt).
+    fn keep(&self, rows: &mut Vec<history::Row>, store: &Store) -> Result<(), u8> {
+        let Some(label) = &self.label else {
+            return Ok(());
+        };
+        let before = rows.len();
+        rows.retain(|r| r.label.as_ref() == Some(label));
+        if rows.is_empty() && before > 0 {
+            eprintln!(
+                "error: the store {} holds no point recorded under the label `{label}`\n  \
+                 help: `swimlane history export --csv` lists each point's label",
+                store.spec()
+            );
+            return Err(EXIT_ERROR);
+        }
+        Ok(())
+    }
+}
+
 #[derive(Subcommand)]
 enum HistoryCommand {
     /// List the series with their points and latest values.
     Ls {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        label: LabelArg,
     },
     /// Leave a run out of every baseline (kept, shown as excluded).
     Exclude {
@@ -177,6 +209,8 @@ enum HistoryCommand {
         only_flagged: bool,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        label: LabelArg,
     },
     /// One series: its points with a sparkline, anomalies and change points.
     Show {
@@ -184,6 +218,8 @@ enum HistoryCommand {
         series: String,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        label: LabelArg,
         /// Write the points, anomalies and change points as JSON.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
@@ -202,10 +238,8 @@ pub struct AuditArgs {
     /// Change points fail the audit too (they warn otherwise).
     #[arg(long)]
     strict: bool,
-    /// Judge only the points recorded under this label (`profile --record
-    /// --label L`): production's history apart from a CI run's in one store.
-    #[arg(long, value_name = "L")]
-    label: Option<String>,
+    #[command(flatten)]
+    label: LabelArg,
     /// Write the audit as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -587,11 +621,11 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 from: from.clone(),
             },
         ),
-        HistoryCommand::Ls { store } => {
+        HistoryCommand::Ls { store, label } => {
             let loaded = store
                 .open_with(config)
                 .and_then(|s| s.load().map(|rows| (s, rows)));
-            let (store, rows) = match loaded {
+            let (store, mut rows) = match loaded {
                 Ok(r) => r,
                 Err(e) => {
                     print_error(&e);
@@ -599,6 +633,9 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 }
             };
             note_if_empty(&store, &rows);
+            if let Err(code) = label.keep(&mut rows, &store) {
+                return code;
+            }
             let mut out = io::stdout().lock();
             let readings = history::readings(&rows);
             for (name, points) in watch::series(&rows) {
@@ -619,8 +656,9 @@ pub fn history(args: &HistoryArgs) -> u8 {
             table,
             only_flagged,
             store,
+            label,
         } => {
-            let (s, rows, notes) = match load(store, config) {
+            let (s, mut rows, notes) = match load(store, config) {
                 Ok(x) => x,
                 Err(e) => {
                     print_error(&e);
@@ -628,6 +666,9 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 }
             };
             note_if_empty(&s, &rows);
+            if let Err(code) = label.keep(&mut rows, &s) {
+                return code;
+            }
             if let Some(t) = table
                 && !rows.iter().any(|r| r.table == *t)
             {
@@ -670,15 +711,19 @@ pub fn history(args: &HistoryArgs) -> u8 {
         HistoryCommand::Show {
             series,
             store,
+            label,
             json,
         } => {
-            let (_, rows, notes) = match load(store, config) {
+            let (s, mut rows, notes) = match load(store, config) {
                 Ok(x) => x,
                 Err(e) => {
                     print_error(&e);
                     return EXIT_ERROR;
                 }
             };
+            if let Err(code) = label.keep(&mut rows, &s) {
+                return code;
+            }
             let mut all = watch::series(&rows);
             let Some(points) = all.remove(series) else {
                 let known = || all.keys().map(String::as_str);
@@ -781,7 +826,7 @@ pub fn audit(args: &AuditArgs) -> u8 {
     let Some((config, store)) = open(&args.config, &args.store) else {
         return EXIT_ERROR;
     };
-    let labels = match &args.label {
+    let labels = match &args.label.label {
         Some(l) => Labels::Only(Some(l.clone())),
         None => Labels::All,
     };

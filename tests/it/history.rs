@@ -1520,4 +1520,35 @@ fn points_of_two_labels_are_judged_apart() {
         "{}",
         text(&o)
     );
+    // The views judge as the audit does: production's series alone.
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "show",
+            "plays.row_count",
+            "--store",
+            "store",
+            "--label",
+            "prod",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let shown = text(&o);
+    assert_eq!(shown.matches("prod ").count(), 11, "{shown}");
+    assert!(!shown.contains("ANOMALY"), "{shown}");
+    let o = swimlane(
+        dir,
+        &["history", "ls", "--store", "store", "--label", "prod"],
+    );
+    assert!(
+        text(&o).contains("plays.row_count") && text(&o).contains("11 points"),
+        "{}",
+        text(&o)
+    );
+    let o = swimlane(
+        dir,
+        &["history", "ls", "--store", "store", "--label", "staging"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
