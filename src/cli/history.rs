@@ -128,18 +128,32 @@ impl LabelArg {
         let Some(label) = &self.label else {
             return Ok(());
         };
-        let before = rows.len();
-        rows.retain(|r| r.label.as_ref() == Some(label));
-        if rows.is_empty() && before > 0 {
-            eprintln!(
-                "error: the store {} holds no point recorded under the label `{label}`\n  \
-                 help: `swimlane history export --csv` lists each point's label",
-                store.spec()
-            );
-            return Err(EXIT_ERROR);
+        if rows.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        keep_label(rows, Some(label), store, "")
     }
+}
+
+/// Keeps the rows recorded under `label` (`None`: without one); an error
+/// naming the store when none is left (`what`: what could not be done).
+fn keep_label(
+    rows: &mut Vec<history::Row>,
+    label: Option<&String>,
+    store: &Store,
+    what: &str,
+) -> Result<(), u8> {
+    rows.retain(|r| r.label.as_ref() == label);
+    if rows.is_empty() {
+        let label = label.map_or("no label".to_string(), |l| format!("the label `{l}`"));
+        eprintln!(
+            "error: the store {} holds no point recorded under {label}{what}\n  \
+             help: `swimlane history export --csv` lists each point's label",
+            store.spec()
+        );
+        return Err(EXIT_ERROR);
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -930,15 +944,8 @@ fn audit_store(
     }
     match labels {
         Labels::Only(label) => {
-            rows.retain(|r| r.label == label);
-            if rows.is_empty() {
-                let label = label.map_or("no label".to_string(), |l| format!("the label `{l}`"));
-                eprintln!(
-                    "error: the store {} holds no point recorded under {label}: nothing to audit\n  \
-                     help: `swimlane history export --csv` lists each point's label",
-                    store.spec()
-                );
-                return (EXIT_ERROR, None);
+            if let Err(code) = keep_label(&mut rows, label.as_ref(), store, ": nothing to audit") {
+                return (code, None);
             }
         }
         // A label does not part a series: points of production and of CI
