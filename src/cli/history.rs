@@ -90,6 +90,10 @@ pub struct ProfileArgs {
     /// Write the profiles (and the audit, when recording) as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Print no profile: only the point recorded and its audit (a nightly
+    /// job's log), or nothing when not recording.
+    #[arg(short, long)]
+    quiet: bool,
     /// File format when extensions do not tell.
     #[arg(long, value_enum)]
     format: Option<super::FormatArg>,
@@ -302,7 +306,7 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         Err(code) => return code,
     };
     let mut out = io::stdout().lock();
-    for (name, p) in &tables {
+    for (name, p) in tables.iter().filter(|_| !args.quiet) {
         let _ = writeln!(
             out,
             "{name}: {} rows, {} columns",

@@ -1552,3 +1552,32 @@ fn points_of_two_labels_are_judged_apart() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+/// `profile -q`: a nightly job's log holds the point recorded and its
+/// audit, not every column of every table.
+#[test]
+fn a_quiet_profile_prints_only_the_point_recorded_and_its_audit() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::write(dir.join("plays.csv"), plays(0)).unwrap();
+    let o = swimlane(
+        dir,
+        &["profile", "plays.csv", "-q", "--record", "--store", "store"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("recorded run "), "{out}");
+    assert!(lines.last().unwrap().starts_with("audit: "), "{out}");
+    assert!(!out.contains("plays: 600 rows"), "{out}");
+    // Without -q the profile is printed; with it and no recording, nothing.
+    let o = swimlane(dir, &["profile", "plays.csv"]);
+    assert!(
+        text(&o).contains("plays: 600 rows, 3 columns"),
+        "{}",
+        text(&o)
+    );
+    let o = swimlane(dir, &["profile", "plays.csv", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(o.stdout.is_empty(), "{}", text(&o));
+}
