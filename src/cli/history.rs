@@ -306,35 +306,8 @@ pub fn profile(args: &ProfileArgs) -> u8 {
         Err(code) => return code,
     };
     let mut out = io::stdout().lock();
-    for (name, p) in tables.iter().filter(|_| !args.quiet) {
-        let _ = writeln!(
-            out,
-            "{name}: {} rows, {} columns",
-            p.row_count,
-            p.columns.len()
-        );
-        let width = p.columns.iter().map(|c| c.dtype.chars().count()).max();
-        let width = width.unwrap_or(0).max(8);
-        for c in &p.columns {
-            let mut line = format!(
-                "  {:<20} {:<width$} nulls {:.2}%  distinct ~{}",
-                c.name,
-                c.dtype,
-                100.0 * p.share(c.null_count),
-                c.distinct
-            );
-            if let Some(n) = &c.numbers {
-                let scale = crate::model::scale::Scale::of_type(&c.dtype);
-                let value = |v: f64| scale.value(v, |v| format!("{v:.6}"));
-                line += &format!(
-                    "  p01 {} p50 {} p99 {}",
-                    value(n.p01),
-                    value(n.p50),
-                    value(n.p99)
-                );
-            }
-            let _ = writeln!(out, "{line}");
-        }
+    if !args.quiet {
+        print_profiles(&mut out, &tables);
     }
     let mut doc = json!({
         "tables": tables.iter().map(|(n, p)| crate::report::json::profile_value(n, p)).collect::<Vec<_>>(),
@@ -369,6 +342,40 @@ pub fn profile(args: &ProfileArgs) -> u8 {
     match write_json(args.json.as_deref(), &doc) {
         Ok(()) => code,
         Err(code) => code,
+    }
+}
+
+/// Each profiled table's row and column counts, and a line per column.
+fn print_profiles(out: &mut dyn Write, tables: &[(String, crate::model::profile::Profile)]) {
+    for (name, p) in tables {
+        let _ = writeln!(
+            out,
+            "{name}: {} rows, {} columns",
+            p.row_count,
+            p.columns.len()
+        );
+        let width = p.columns.iter().map(|c| c.dtype.chars().count()).max();
+        let width = width.unwrap_or(0).max(8);
+        for c in &p.columns {
+            let mut line = format!(
+                "  {:<20} {:<width$} nulls {:.2}%  distinct ~{}",
+                c.name,
+                c.dtype,
+                100.0 * p.share(c.null_count),
+                c.distinct
+            );
+            if let Some(n) = &c.numbers {
+                let scale = crate::model::scale::Scale::of_type(&c.dtype);
+                let value = |v: f64| scale.value(v, |v| format!("{v:.6}"));
+                line += &format!(
+                    "  p01 {} p50 {} p99 {}",
+                    value(n.p01),
+                    value(n.p50),
+                    value(n.p99)
+                );
+            }
+            let _ = writeln!(out, "{line}");
+        }
     }
 }
 
