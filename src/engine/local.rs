@@ -312,3 +312,68 @@ pub(super) fn schema_of(
         untyped,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use super::*;
+    use crate::config::Format;
+
+    fn write(path: &Path, mut df: DataFrame) {
+        let file = std::fs::File::create(path).unwrap();
+        ParquetWriter::new(file)
+            .with_row_group_size(Some(700))
+            .finish(&mut df)
+            .unwrap();
+    }
+
+    fn frame(seed: u64) -> DataFrame {
+        let n = 3_000u64;
+        let f = |i: u64| ((i * 7919 + seed) % 1013) as f64 / 7.0;
+        df!(
+            "id" => (0..n as i64).collect::<Vec<_>>(),
+            "x" => (0..n).map(|i| (i % 11 != 3).then(|| f(i))).collect::<Vec<_>>(),
+            "y" => (0..n).map(|i| (i * seed % 97) as i32).collect::<Vec<_>>(),
+            "name" => (0..n).map(|i| format!("n{}", i % (40 + seed))).collect::<Vec<_>>(),
+            "z" => (0..n).map(|i| f(i + seed) - 50.0).collect::<Vec<_>>(),
+            "skipped" => (0..n).map(|i| (i % 5) as u8).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    }
+
+    /// Profiles taken from the comparison's reads equal those of the
+    /// loaded frames: every column once (the ignored one read afterwards),
+    /// one column pair in flight or several.
+    #[test]
+    fn profiles_from_the_comparisons_reads_equal_the_loaded_frames() {
+        let dir = tempfile::tempdir().unwrap();
+        let (base, head) = (frame(1), frame(2));
+        for (side, df) in [("base", &base), ("head", &head)] {
+            std::fs::create_dir(dir.path().join(side)).unwrap();
+            write(&dir.path().join(side).join("t.parquet"), df.clone());
+        }
+        let budgets = [MemoryBudget(1), MemoryBudget(1 << 30)];
+        for (mode, budget) in [CompareMode::Exact, CompareMode::Distribution]
+            .into_iter()
+            .flat_map(|m| budgets.iter().map(move |b| (m, *b)))
+        {
+            let mut table = Table::new("t", "t.parquet", Format::Parquet, mode);
+            table.key = vec!["id".into()];
+            table.ignore = vec!["skipped".into()];
+            let at = |side: &str| dir.path().join(side);
+            let (report, _) = compare(
+                &table,
+                (&at("base"), "t.parquet"),
+                (&at("head"), "t.parquet"),
+                budget,
+                true,
+            );
+            assert!(report.out_of_core && report.error.is_none(), "{report:?}");
+            let profiles = report.profile.expect("profiled");
+            let dups = profiles.base.duplicate_keys;
+            assert_eq!(profiles.base, profile::of_frame(&base, dups).unwrap());
+            assert_eq!(profiles.head, profile::of_frame(&head, dups).unwrap());
+        }
+    }
+}
