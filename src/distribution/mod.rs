@@ -6,9 +6,12 @@
 //! Keyed tables are also compared key by key ([`paired`]): which keys'
 //! values changed, and a paired test of the changes.
 
+mod categories;
 pub(crate) mod paired;
 
-use std::collections::HashMap;
+use categories::fill_categories;
+#[cfg(feature = "spark")]
+pub(crate) use categories::{Counts, fill_categorical, sorted_counts};
 
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -18,7 +21,6 @@ use crate::diff::{DiffError, KeyPairs, Source, check_keys, pair_keys, schema_dif
 use crate::model::paired::PairedKeys;
 use crate::model::scale::Scale;
 use crate::model::{Feature, TableReport, TestName, Untested};
-use crate::stats::categorical::compare_counts;
 use crate::stats::fdr::benjamini_hochberg;
 use crate::stats::ks::{Alternative, KsResult, Method, ks_2samp_sorted};
 use crate::stats::summary::{self, Summary};
@@ -325,23 +327,6 @@ pub(crate) fn fill_ks(feature: &mut Feature, r: &KsResult) {
     feature.location = Some(r.location).filter(|l| !l.is_nan());
 }
 
-/// Fills in a categorical feature from its counts per category (the same
-/// categories on both sides, sorted) and its nulls.
-pub(crate) fn fill_categorical(feature: &mut Feature, counts: &Counts) {
-    let (names, counts_b, counts_h, nulls_b, nulls_h) = counts;
-    feature.plot = Some(categorical_plot(names, counts_b, counts_h));
-    feature.base = summary::categorical(counts_b, *nulls_b);
-    feature.head = summary::categorical(counts_h, *nulls_h);
-    if feature.test == TestName::ChiSquare {
-        let r = compare_counts(counts_b, counts_h);
-        feature.statistic = r.chi2;
-        feature.p_value = r.p_value;
-        feature.effect = r.tvd;
-        feature.df = Some(r.df);
-        feature.psi = Some(r.psi);
-    }
-}
-
 /// Column `name`'s planned feature: what test its two sides' types take,
 /// or why they take none.
 fn plan_column(
@@ -437,7 +422,7 @@ fn test_column(
             None => numeric_plot(&bv, &hv, feature.location),
         };
     } else {
-        fill_categorical(&mut feature, &category_counts(&base, &head)?);
+        fill_categories(&mut feature, &base, &head)?;
     }
     Ok(feature)
 }
@@ -546,48 +531,9 @@ fn copied_values(ca: &Float64Chunked) -> Vec<f64> {
     values
 }
 
-/// Counts per category over the union of both sides' categories, in a
-/// stable (sorted) category order; nulls counted separately.
-pub(crate) type Counts = (Vec<String>, Vec<u64>, Vec<u64>, u64, u64);
-
-fn category_counts(base: &Series, head: &Series) -> PolarsResult<Counts> {
-    let b = base.cast(&DataType::String)?;
-    let h = head.cast(&DataType::String)?;
-    let mut counts: HashMap<&str, (u64, u64)> = HashMap::new();
-    for v in b.str()?.iter().flatten() {
-        counts.entry(v).or_default().0 += 1;
-    }
-    for v in h.str()?.iter().flatten() {
-        counts.entry(v).or_default().1 += 1;
-    }
-    let cats = counts
-        .into_iter()
-        .map(|(k, (b, h))| (k.to_string(), b, h))
-        .collect();
-    Ok(sorted_counts(
-        cats,
-        (b.null_count() as u64, h.null_count() as u64),
-    ))
-}
-
-/// [`Counts`] from (category, base count, head count) in any order and
-/// both sides' nulls: the categories sorted.
-pub(crate) fn sorted_counts(mut cats: Vec<(String, u64, u64)>, nulls: (u64, u64)) -> Counts {
-    cats.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    (
-        cats.iter().map(|c| c.0.clone()).collect(),
-        cats.iter().map(|c| c.1).collect(),
-        cats.iter().map(|c| c.2).collect(),
-        nulls.0,
-        nulls.1,
-    )
-}
-
 /// Histogram bins and ECDF grid points drawn per numeric feature.
 pub(crate) const BINS: usize = 40;
 pub(crate) const GRID: usize = 200;
-/// Categories drawn before the rest are summed as `(other)`.
-const TOP_CATEGORIES: usize = 20;
 
 /// One side's numbers as the plot's range needs them: the 0.1% and 99.9%
 /// quantiles, and the smallest and largest finite values (0 when none).
@@ -713,33 +659,6 @@ fn numeric_plot(base: &[f64], head: &[f64], d_at: Option<f64>) -> Option<crate::
     };
     let (b, h) = (binned(base), binned(head));
     Some(assemble_plot(axes, d_at, b, h))
-}
-
-/// The most frequent categories (by both sides together), then `(other)`.
-fn categorical_plot(names: &[String], base: &[u64], head: &[u64]) -> crate::model::Plot {
-    let mut order: Vec<usize> = (0..names.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(base[i] + head[i]));
-    let mut plot = (Vec::new(), Vec::new(), Vec::new());
-    for (rank, &i) in order.iter().enumerate() {
-        if rank < TOP_CATEGORIES {
-            plot.0.push(names[i].clone());
-            plot.1.push(base[i]);
-            plot.2.push(head[i]);
-        } else {
-            if rank == TOP_CATEGORIES {
-                plot.0.push("(other)".to_string());
-                plot.1.push(0);
-                plot.2.push(0);
-            }
-            *plot.1.last_mut().expect("pushed above") += base[i];
-            *plot.2.last_mut().expect("pushed above") += head[i];
-        }
-    }
-    crate::model::Plot::Categorical {
-        categories: plot.0,
-        base: plot.1,
-        head: plot.2,
-    }
 }
 
 /// Benjamini–Hochberg over every tested column of every table of the run;
