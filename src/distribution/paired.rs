@@ -4,8 +4,6 @@
 //! and which way, and the paired tests on the deltas (`stats::paired`).
 //! Categories: which keys changed category, and the most frequent changes.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use crate::diff::{KeyPairs, SAMPLES, row_values, to_json};
@@ -379,7 +377,7 @@ pub(crate) fn categorical(
     );
     let (b, h) = (b.str()?, h.str()?);
     let mut out = settings.empty(pairs.len() as u64);
-    let mut transitions: HashMap<Change<'_>, u64> = HashMap::new();
+    let mut transitions: PlHashMap<Change<'_>, u64> = PlHashMap::new();
     let mut first = Vec::with_capacity(SAMPLES);
     for (i, (bv, hv)) in b.iter().zip(h.iter()).enumerate() {
         if bv == hv {
@@ -395,12 +393,18 @@ pub(crate) fn categorical(
     }
     // Most frequent first; ties in the order of the values (nulls last),
     // as Spark SQL orders them.
+    // Only the top ones put in order: every key of an id column may move.
     let mut transitions: Vec<(Change<'_>, u64)> = transitions.into_iter().collect();
-    transitions.sort_by(|((b1, h1), n1), ((b2, h2), n2)| {
+    let order = |((b1, h1), n1): &(Change<'_>, u64), ((b2, h2), n2): &(Change<'_>, u64)| {
         n2.cmp(n1)
             .then_with(|| (b1.is_none(), b1).cmp(&(b2.is_none(), b2)))
             .then_with(|| (h1.is_none(), h1).cmp(&(h2.is_none(), h2)))
-    });
+    };
+    if transitions.len() > TRANSITIONS {
+        transitions.select_nth_unstable_by(TRANSITIONS, order);
+        transitions.truncate(TRANSITIONS);
+    }
+    transitions.sort_unstable_by(order);
     let transitions: Vec<Transition> = transitions
         .into_iter()
         .take(TRANSITIONS)
