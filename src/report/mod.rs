@@ -244,11 +244,23 @@ pub fn headline(r: &RunReport) -> String {
         Verdict::Pass if r.mode == crate::model::Mode::Run && r.lanes.is_empty() => {
             "same tree as base, nothing ran".to_string()
         }
-        Verdict::Pass if r.sample.is_some() => format!(
-            "{n} {tables} unchanged in a {} key-hash sample",
-            crate::model::sample::rate_percent(r.sample.as_ref().map_or(1.0, |s| s.rate))
-        ),
-        Verdict::Pass => format!("{n} {tables} unchanged"),
+        Verdict::Pass => {
+            // A keyed feature's changed keys pass unless a table bounds
+            // them: "unchanged" would deny what the table lists.
+            let passed = match with_changed_keys(r) {
+                0 => format!("{n} {tables} unchanged"),
+                k => format!(
+                    "no table regressed; {k} of {n} {tables} with features changed key by key (reported, not failed)"
+                ),
+            };
+            match &r.sample {
+                Some(s) => format!(
+                    "{passed} in a {} key-hash sample",
+                    crate::model::sample::rate_percent(s.rate)
+                ),
+                None => passed,
+            }
+        }
         Verdict::Regression if r.head_failure().is_some() => "the head lane failed".to_string(),
         Verdict::Regression => format!("{} of {n} {tables} changed", changed(r)),
         Verdict::Error => {
@@ -262,6 +274,18 @@ pub fn headline(r: &RunReport) -> String {
             }
         }
     }
+}
+
+/// Tables with a feature whose values changed key by key.
+fn with_changed_keys(r: &RunReport) -> usize {
+    r.tables
+        .iter()
+        .filter(|t| {
+            t.features
+                .iter()
+                .any(|f| f.paired.as_ref().is_some_and(|p| p.changed > 0))
+        })
+        .count()
 }
 
 /// Tables found changed (their own verdict a regression).

@@ -114,6 +114,14 @@ fn a_threshold_change_moving_one_percent_of_keys_is_reported_and_passes() {
         "{}",
         run.stdout
     );
+    // The verdict's line does not call the table unchanged.
+    assert!(
+        run.stdout.starts_with(
+            "PASS: no table regressed; 1 of 1 table with features changed key by key (reported, not failed)"
+        ),
+        "{}",
+        run.stdout
+    );
     // log10(x) against ln(x)/ln(10): float noise, no key changed.
     let noise = paired(&run, "log_seconds");
     assert_eq!(noise["changed"], 0);
