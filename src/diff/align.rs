@@ -124,8 +124,9 @@ struct Merged {
     /// Runs of a duplicated key, in key order: (first row, rows).
     base_dups: Vec<(IdxSize, u64)>,
     head_dups: Vec<(IdxSize, u64)>,
-    /// Keys duplicated in head that were not duplicated in base.
-    new_in_head: u64,
+    /// Keys duplicated in head that were not duplicated in base: each
+    /// one's first row in head and its count there.
+    new_in_head: Vec<(IdxSize, u64)>,
 }
 
 const NONE: IdxSize = IdxSize::MAX;
@@ -372,7 +373,7 @@ fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
         extra: Vec::new(),
         base_dups: Vec::new(),
         head_dups: Vec::new(),
-        new_in_head: 0,
+        new_in_head: Vec::new(),
     };
     let (mut i, mut j) = (0, 0);
     while i < b.len() || j < h.len() {
@@ -392,7 +393,9 @@ fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
         }
         if nh > 1 {
             m.head_dups.push((h.row(j), nh as u64));
-            m.new_in_head += u64::from(nb <= 1);
+            if nb <= 1 {
+                m.new_in_head.push((h.row(j), nh as u64));
+            }
         }
         for k in 0..nb.min(nh) {
             m.head_of_base[b.row(i + k) as usize] = h.row(j + k);
@@ -439,26 +442,29 @@ pub(super) fn align(
     let duplicates = if merged.base_dups.is_empty() && merged.head_dups.is_empty() {
         None
     } else {
+        let samples = |keys: &DataFrame, runs: &[(IdxSize, u64)]| -> PolarsResult<Vec<RowSample>> {
+            runs.iter()
+                .take(SAMPLES)
+                .map(|&(row, count)| {
+                    Ok(RowSample {
+                        values: row_values(keys, key, row as usize)?,
+                        count,
+                    })
+                })
+                .collect()
+        };
         let side = |keys: &DataFrame, runs: &[(IdxSize, u64)]| -> PolarsResult<DuplicateSide> {
             Ok(DuplicateSide {
                 keys: runs.len() as u64,
                 rows: runs.iter().map(|r| r.1).sum(),
-                samples: runs
-                    .iter()
-                    .take(SAMPLES)
-                    .map(|&(row, count)| {
-                        Ok(RowSample {
-                            values: row_values(keys, key, row as usize)?,
-                            count,
-                        })
-                    })
-                    .collect::<PolarsResult<_>>()?,
+                samples: samples(keys, runs)?,
             })
         };
         Some(Duplicates {
             base: side(base_keys, &merged.base_dups)?,
             head: side(head_keys, &merged.head_dups)?,
-            new_in_head: merged.new_in_head,
+            new_in_head: merged.new_in_head.len() as u64,
+            new_in_head_samples: samples(head_keys, &merged.new_in_head)?,
         })
     };
     let n = merged.head_of_base.len();

@@ -227,6 +227,33 @@ fn duplicate_keys_pair_by_occurrence_and_flag_new_ones() {
     assert_eq!(r.verdict(), Verdict::Regression);
 }
 
+/// The samples under "keys duplicated in head that were unique in base"
+/// are those keys, not head's first duplicated keys: key 1, duplicated on
+/// both sides, comes first in key order and is no evidence of it.
+#[test]
+fn keys_newly_duplicated_in_head_are_the_samples_under_their_finding() {
+    let base = df!("id" => [1i64, 1, 2, 3]).unwrap();
+    let head = df!("id" => [1i64, 1, 2, 3, 3, 3]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    let d = r.duplicates.as_ref().unwrap();
+    assert_eq!(d.new_in_head, 1);
+    assert_eq!(d.head.samples.len(), 2);
+    assert_eq!(d.new_in_head_samples.len(), 1);
+    assert_eq!(d.new_in_head_samples[0].values[0].1, serde_json::json!(3));
+    assert_eq!(d.new_in_head_samples[0].count, 3);
+    let mut run = crate::report::testdata::pass();
+    run.tables = vec![r];
+    let mut text = Vec::new();
+    let options = crate::report::terminal::Options {
+        detail: crate::report::terminal::Detail::Normal,
+        color: false,
+    };
+    crate::report::terminal::render(&run, options, &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("duplicated: id=3 (×3)"), "{text}");
+    assert!(!text.contains("duplicated: id=1"), "{text}");
+}
+
 /// The sort of shuffled integer keys must keep each key's rows in row
 /// order, or the n-th occurrence would pair with another: 2000 rows of 5
 /// keys (enough for an unstable sort to mix them), head the same rows

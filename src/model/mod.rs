@@ -538,6 +538,9 @@ pub struct Duplicates {
     pub head: DuplicateSide,
     /// Keys duplicated in head that occur at most once in base.
     pub new_in_head: u64,
+    /// The first of those keys (in key order), with their count in head:
+    /// the evidence under that finding.
+    pub new_in_head_samples: Vec<RowSample>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

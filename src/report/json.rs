@@ -510,6 +510,7 @@ struct Duplicates {
     base: DupSide,
     head: DupSide,
     new_in_head: u64,
+    new_in_head_samples: Vec<Value>,
 }
 
 #[derive(Serialize)]
@@ -634,6 +635,7 @@ fn table(t: &TableReport) -> Table<'_> {
                 samples: d.head.samples.iter().map(row_sample).collect(),
             },
             new_in_head: d.new_in_head,
+            new_in_head_samples: d.new_in_head_samples.iter().map(row_sample).collect(),
         }),
         missing_samples: t.missing_samples.iter().map(row_sample).collect(),
         extra_samples: t.extra_samples.iter().map(row_sample).collect(),

@@ -189,8 +189,7 @@ fn table_suite(t: &TableReport) -> TestSuite {
                     "{} keys duplicated in head that were unique in base",
                     d.new_in_head
                 ),
-                d.head
-                    .samples
+                d.new_in_head_samples
                     .iter()
                     .map(|s| format!("{} x{}", key_text(&s.values), s.count))
                     .collect::<Vec<_>>()

@@ -297,7 +297,7 @@ fn render_table_details(
             Subject::Extra => samples(out, "extra", &t.extra_samples)?,
             Subject::Duplicates if f.regression => {
                 if let Some(d) = &t.duplicates {
-                    samples(out, "duplicated", &d.head.samples)?;
+                    samples(out, "duplicated", &d.new_in_head_samples)?;
                 }
             }
             Subject::Column(name) => {

@@ -264,6 +264,10 @@ pub fn regression() -> RunReport {
             }],
         },
         new_in_head: 1,
+        new_in_head_samples: vec![RowSample {
+            values: key(5),
+            count: 3,
+        }],
     });
     t.missing_samples = vec![RowSample {
         values: key(7),

@@ -123,28 +123,39 @@ pub(super) fn duplicates(
     if count("dup_bk")? == 0 && count("dup_hk")? == 0 {
         return Ok(None);
     }
-    let side = |prefix: &str, keys: &str, rows: &str| -> Result<DuplicateSide, SparkError> {
+    // The first keys (in key order) a side duplicates, of those `also`
+    // keeps, with their count on that side.
+    let samples = |prefix: &str, also: &str| -> Result<Vec<RowSample>, SparkError> {
         let samples = spark.sql(&format!(
             "SELECT {0}, {prefix}_cnt AS n FROM {view} WHERE {prefix}_occ = 1 AND {prefix}_cnt > 1 \
-             ORDER BY {0} LIMIT {SAMPLES}",
+             {also} ORDER BY {0} LIMIT {SAMPLES}",
             sql_list(&table.key, ", ", |k| ident(k))
         ))?;
+        (0..samples.height())
+            .map(|i| {
+                Ok(RowSample {
+                    values: row_values(&samples, &table.key, i)?,
+                    count: int(&samples, "n", i)?,
+                })
+            })
+            .collect()
+    };
+    let side = |prefix: &str, keys: &str, rows: &str| -> Result<DuplicateSide, SparkError> {
         Ok(DuplicateSide {
             keys: count(keys)?,
             rows: count(rows)?,
-            samples: (0..samples.height())
-                .map(|i| {
-                    Ok(RowSample {
-                        values: row_values(&samples, &table.key, i)?,
-                        count: int(&samples, "n", i)?,
-                    })
-                })
-                .collect::<Result<_, SparkError>>()?,
+            samples: samples(prefix, "")?,
         })
     };
+    let new_in_head = count("dup_new")?;
     Ok(Some(Duplicates {
         base: side("b", "dup_bk", "dup_br")?,
         head: side("h", "dup_hk", "dup_hr")?,
-        new_in_head: count("dup_new")?,
+        new_in_head,
+        new_in_head_samples: if new_in_head > 0 {
+            samples("h", "AND NOT coalesce(b_cnt > 1, false)")?
+        } else {
+            Vec::new()
+        },
     }))
 }
