@@ -127,14 +127,18 @@ fn count<'a>(base: &'a StringChunked, head: &'a StringChunked) -> Vec<(&'a str, 
         .flat_map_iter(|p| {
             let mut table: hashbrown::HashTable<(u64, &str, [u64; 2])> =
                 hashbrown::HashTable::new();
+            // The table sees the hash turned: its tag is the top seven bits,
+            // which every value of a part shares; turned, the part's bits
+            // lie where neither the tag nor a bucket's place is taken.
+            let turned = |hash: u64| hash.rotate_right(PART_BITS);
             for (side, out) in &hashed {
                 for &(hash, v, c) in &out[p] {
-                    match table.find_mut(hash, |e| e.0 == hash && e.1 == v) {
+                    match table.find_mut(turned(hash), |e| e.0 == hash && e.1 == v) {
                         Some(e) => e.2[*side] += c,
                         None => {
                             let mut counts = [0; 2];
                             counts[*side] = c;
-                            table.insert_unique(hash, (hash, v, counts), |e| e.0);
+                            table.insert_unique(turned(hash), (hash, v, counts), |e| turned(e.0));
                         }
                     }
                 }
