@@ -208,10 +208,14 @@ fn sorted_order<T: Sync>(items: &[T], bytes: impl Fn(&T) -> &[u8] + Sync) -> Vec
             let end = start + run[start..].partition_point(|k| (k.0, k.1) == (w, more));
             if more == 9 && end - start > 1 {
                 let part = &mut run[start..end];
-                for k in part.iter_mut() {
-                    *k = key(k.2, depth + 8);
+                part.par_iter_mut().for_each(|k| *k = key(k.2, depth + 8));
+                // A run as long as the column (every value begins
+                // `https://`) is sorted on every core too.
+                if part.len() > 1 << 16 {
+                    part.par_sort_unstable();
+                } else {
+                    part.sort_unstable();
                 }
-                part.sort_unstable();
                 refine(part, depth + 8, key);
             }
             start = end;
