@@ -348,5 +348,32 @@ mod tests {
         assert_eq!(hashed.rows, grouped.rows);
         assert_eq!(hashed.missing_samples, grouped.missing_samples);
         assert_eq!(hashed.extra_samples, grouped.extra_samples);
+        // Every other type the hashes take.
+        let frame = |shift: i64| {
+            let n: Vec<i64> = (0..6).map(|i| i + shift).collect();
+            let cast = |name: &str, t: DataType| {
+                Series::new(name.into(), &n).cast(&t).unwrap().into_column()
+            };
+            DataFrame::new_infer_height(vec![
+                Column::new("b".into(), n.iter().map(|i| i % 2 == 0).collect::<Vec<_>>()),
+                Column::new(
+                    "bin".into(),
+                    n.iter().map(|i| vec![*i as u8; 2]).collect::<Vec<_>>(),
+                ),
+                cast("u", DataType::UInt16),
+                cast("f", DataType::Float32),
+                cast("t", DataType::Time),
+                cast("dur", DataType::Duration(TimeUnit::Milliseconds)),
+                cast("dt", DataType::Datetime(TimeUnit::Microseconds, None)),
+                cast("dec", DataType::Decimal(10, 2)),
+            ])
+            .unwrap()
+        };
+        assert_eq!(frame(0).column("bin").unwrap().dtype(), &DataType::Binary);
+        let (hashed, grouped) = both_ways(&frame(0), &frame(2));
+        assert_eq!(hashed.rows, grouped.rows);
+        assert_eq!(hashed.rows.unwrap().missing, 2);
+        assert_eq!(hashed.missing_samples, grouped.missing_samples);
+        assert_eq!(hashed.extra_samples, grouped.extra_samples);
     }
 }
