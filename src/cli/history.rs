@@ -127,15 +127,40 @@ struct LabelArg {
 
 impl LabelArg {
     /// Keeps the rows of the label asked for, if any; an error when none
-    /// is left (a label never recorded, or misspelt).
-    fn keep(&self, rows: &mut Vec<history::Row>, store: &Store) -> Result<(), u8> {
+    /// is left (a label never recorded, or misspelt). Without one, notes
+    /// each table (of those `table` keeps) whose points were recorded under
+    /// two labels: the view shows them as one series.
+    fn keep(
+        &self,
+        rows: &mut Vec<history::Row>,
+        store: &Store,
+        table: impl Fn(&str) -> bool,
+    ) -> Result<(), u8> {
         let Some(label) = &self.label else {
+            note_mixed_labels(
+                rows,
+                table,
+                "its series show them as one\n  help: show one kind with --label L",
+            );
             return Ok(());
         };
         if rows.is_empty() {
             return Ok(());
         }
         keep_label(rows, Some(label), store, "")
+    }
+}
+
+/// Notes each table `table` keeps whose points in `rows` were recorded
+/// under two labels (or with and without one), saying `what` that means.
+fn note_mixed_labels(rows: &[history::Row], table: impl Fn(&str) -> bool, what: &str) {
+    for (name, labels) in history::mixed_labels(rows) {
+        if table(&name) {
+            eprintln!(
+                "note: `{name}` has points recorded under {}: {what}",
+                labels.join(" and ")
+            );
+        }
     }
 }
 
@@ -658,7 +683,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 }
             };
             note_if_empty(&store, &rows);
-            if let Err(code) = label.keep(&mut rows, &store) {
+            if let Err(code) = label.keep(&mut rows, &store, |_| true) {
                 return code;
             }
             let mut out = io::stdout().lock();
@@ -691,7 +716,8 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 }
             };
             note_if_empty(&s, &rows);
-            if let Err(code) = label.keep(&mut rows, &s) {
+            let shown = |t: &str| table.as_ref().is_none_or(|only| only == t);
+            if let Err(code) = label.keep(&mut rows, &s, shown) {
                 return code;
             }
             if let Some(t) = table
@@ -746,7 +772,20 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     return EXIT_ERROR;
                 }
             };
-            if let Err(code) = label.keep(&mut rows, &s) {
+            // The series' own table: the longest recorded name it begins
+            // with (a table's name may hold dots).
+            let of_series = rows
+                .iter()
+                .map(|r| r.table.as_str())
+                .filter(|t| {
+                    series
+                        .strip_prefix(t)
+                        .is_some_and(|rest| rest.starts_with('.'))
+                })
+                .max_by_key(|t| t.len())
+                .map(str::to_string);
+            let shown = |t: &str| of_series.as_deref() == Some(t);
+            if let Err(code) = label.keep(&mut rows, &s, shown) {
                 return code;
             }
             let mut all = watch::series(&rows);
@@ -962,15 +1001,12 @@ fn audit_store(
         // A label does not part a series: points of production and of CI
         // runs recorded into one store under one table name are judged as
         // one unless the audit takes one label.
-        Labels::All => {
-            for (table, labels) in history::mixed_labels(&rows) {
-                eprintln!(
-                    "note: `{table}` has points recorded under {}: its series judge them as one level\n  \
-                     help: judge one kind with `swimlane audit --label L`, or record each into a store of its own (--store)",
-                    labels.join(" and ")
-                );
-            }
-        }
+        Labels::All => note_mixed_labels(
+            &rows,
+            |_| true,
+            "its series judge them as one level\n  \
+             help: judge one kind with `swimlane audit --label L`, or record each into a store of its own (--store)",
+        ),
     }
     let report = match verdict::audit(&rows, &notes, config, at, strict) {
         Ok(r) => r,

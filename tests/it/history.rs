@@ -1537,6 +1537,21 @@ fn points_of_two_labels_are_judged_apart() {
     let shown = text(&o);
     assert_eq!(shown.matches("prod ").count(), 11, "{shown}");
     assert!(!shown.contains("ANOMALY"), "{shown}");
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("note:"),
+        "{shown}"
+    );
+    // Without --label the view shows both kinds as one series, and says so.
+    let o = swimlane(
+        dir,
+        &["history", "show", "plays.row_count", "--store", "store"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("note: `plays` has points recorded under no label and `prod`: its series show them as one"),
+        "{err}"
+    );
     let o = swimlane(
         dir,
         &["history", "ls", "--store", "store", "--label", "prod"],
