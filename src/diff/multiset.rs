@@ -130,16 +130,21 @@ fn by_row_hashes(
     );
     report.missing_samples.extend(missing_samples?);
     report.extra_samples.extend(extra_samples?);
-    let (nb, nh) = (base.height() as u64, head.height() as u64);
-    report.rows = Some(RowCounts {
+    report.rows = Some(row_counts(base, head, missing, extra));
+    Ok(())
+}
+
+/// A keyless table's row counts: rows match unless one side holds more.
+fn row_counts(base: &DataFrame, head: &DataFrame, missing: u64, extra: u64) -> RowCounts {
+    let nb = base.height() as u64;
+    RowCounts {
         base: nb,
-        head: nh,
+        head: head.height() as u64,
         matched: nb - missing,
         missing,
         extra,
         changed: None,
-    });
-    Ok(())
+    }
 }
 
 /// The first SAMPLES in the order of their values of the rows of `df`
@@ -262,15 +267,7 @@ fn by_grouping(
             }
         }
     }
-    let (nb, nh) = (base.height() as u64, head.height() as u64);
-    report.rows = Some(RowCounts {
-        base: nb,
-        head: nh,
-        matched: nb - missing,
-        missing,
-        extra,
-        changed: None,
-    });
+    report.rows = Some(row_counts(base, head, missing, extra));
     Ok(())
 }
 
