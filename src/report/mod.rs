@@ -247,19 +247,26 @@ pub fn headline(r: &RunReport) -> String {
         Verdict::Pass => {
             // A keyed feature's changed keys pass unless a table bounds
             // them: "unchanged" would deny what the table lists.
-            let passed = match with_changed_keys(r) {
+            let changed_keys = with_changed_keys(r);
+            let passed = match changed_keys {
                 0 => format!("{n} {tables} unchanged"),
                 k => format!(
-                    "no table regressed; {k} of {n} {tables} with features changed key by key (reported, not failed)"
+                    "no table regressed; {k} of {n} {tables} with features changed key by key"
                 ),
             };
-            match &r.sample {
+            let sampled = match &r.sample {
                 Some(s) => format!(
-                    "{passed} in a {} key-hash sample",
+                    " in a {} key-hash sample",
                     crate::model::sample::rate_percent(s.rate)
                 ),
-                None => passed,
-            }
+                None => String::new(),
+            };
+            let reported = if changed_keys > 0 {
+                " (reported, not failed)"
+            } else {
+                ""
+            };
+            format!("{passed}{sampled}{reported}")
         }
         Verdict::Regression if r.head_failure().is_some() => "the head lane failed".to_string(),
         Verdict::Regression => format!("{} of {n} {tables} changed", changed(r)),
