@@ -196,6 +196,12 @@ fn sorted_order<T: Sync>(items: &[T], bytes: impl Fn(&T) -> &[u8] + Sync) -> Vec
         .map(|i| key(i, 0))
         .collect();
     keyed.par_sort_unstable();
+    // The end of the run of keys alike in their eight bytes (and whether
+    // more follows) that holds `keys[at]`.
+    fn run_end(keys: &[(u64, u8, u32)], at: usize) -> usize {
+        let word = (keys[at].0, keys[at].1);
+        at + keys[at..].iter().take_while(|k| (k.0, k.1) == word).count()
+    }
     // Runs alike in their eight bytes that go on: sorted by the next.
     fn refine(
         run: &mut [(u64, u8, u32)],
@@ -204,9 +210,8 @@ fn sorted_order<T: Sync>(items: &[T], bytes: impl Fn(&T) -> &[u8] + Sync) -> Vec
     ) {
         let mut start = 0;
         while start < run.len() {
-            let (w, more) = (run[start].0, run[start].1);
-            let end = start + run[start..].partition_point(|k| (k.0, k.1) == (w, more));
-            if more == 9 && end - start > 1 {
+            let end = run_end(run, start);
+            if run[start].1 == 9 && end - start > 1 {
                 let part = &mut run[start..end];
                 part.par_iter_mut().for_each(|k| *k = key(k.2, depth + 8));
                 // A run as long as the column (every value begins
@@ -226,10 +231,7 @@ fn sorted_order<T: Sync>(items: &[T], bytes: impl Fn(&T) -> &[u8] + Sync) -> Vec
     let mut pieces: Vec<&mut [(u64, u8, u32)]> = Vec::new();
     let mut rest = &mut keyed[..];
     while !rest.is_empty() {
-        let mut end = rest.len().min(1 << 14);
-        while end < rest.len() && (rest[end].0, rest[end].1) == (rest[end - 1].0, rest[end - 1].1) {
-            end += 1;
-        }
+        let end = run_end(rest, rest.len().min(1 << 14) - 1);
         let (piece, tail) = rest.split_at_mut(end);
         pieces.push(piece);
         rest = tail;
