@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::*;
 use crate::config::{CompareMode, Format, StringOptions, Tolerance};
 use crate::load::OnDisk;
-use crate::model::{RowCounts, Side, TypeChange, Verdict};
+use crate::model::{Permutation, RowCounts, Side, TypeChange, Verdict};
 
 fn table(key: &[&str], ignore: &[&str]) -> Table {
     Table {
@@ -20,6 +20,11 @@ fn table(key: &[&str], ignore: &[&str]) -> Table {
 
 fn rows(r: &TableReport) -> RowCounts {
     r.rows.unwrap()
+}
+
+/// The columns of each permutation found.
+fn swapped(r: &TableReport) -> Vec<Vec<String>> {
+    r.swapped.iter().map(|p| p.columns.clone()).collect()
 }
 
 #[test]
@@ -158,7 +163,11 @@ fn swapped_columns_are_named() {
     let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
     assert_eq!(
         r.swapped,
-        [vec!["country".to_string(), "language".to_string()]]
+        [Permutation {
+            columns: vec!["country".to_string(), "language".to_string()],
+            rows: 2,
+            held: 2
+        }]
     );
     assert_eq!(rows(&r).changed, Some(2));
 }
@@ -170,7 +179,7 @@ fn a_three_cycle_permutation_is_found() {
     let head = df!("id" => [1i64, 2], "a" => ["b1", "b2"], "b" => ["c1", "c2"], "c" => ["a1", "a2"], "d" => ["x", "d2"]).unwrap();
     let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
     assert_eq!(
-        r.swapped,
+        swapped(&r),
         [vec!["a".to_string(), "b".to_string(), "c".to_string()]]
     );
 }
@@ -198,6 +207,68 @@ fn a_renamed_column_is_reported_as_a_rename() {
         r.findings()
             .iter()
             .any(|f| f.message == "column `country` renamed to `country_code`")
+    );
+}
+
+/// Forty rows whose `country` and `language` are swapped in head, on the
+/// last `other` of which the change also rewrote `language` (past the rows
+/// a candidate is first probed on, so that the count over all rows
+/// decides), and a column `z` that changed alone.
+fn swapped_and_more(other: usize) -> (DataFrame, DataFrame) {
+    let n = 40;
+    let country: Vec<String> = (0..n).map(|i| format!("C{}", i % 7)).collect();
+    let language: Vec<String> = (0..n).map(|i| format!("l{}", i % 5)).collect();
+    let head_language: Vec<String> = (0..n)
+        .map(|i| match i >= n - other {
+            true => format!("rewritten{i}"),
+            false => country[i].clone(),
+        })
+        .collect();
+    let z: Vec<i64> = (0..n as i64).collect();
+    let head_z: Vec<i64> = z.iter().map(|v| v + i64::from(*v % 3 == 0)).collect();
+    let id: Vec<i64> = (0..n as i64).collect();
+    let base = df!("id" => &id, "country" => &country, "language" => &language, "z" => &z).unwrap();
+    let head =
+        df!("id" => &id, "country" => &language, "language" => &head_language, "z" => &head_z)
+            .unwrap();
+    (base, head)
+}
+
+#[test]
+fn a_swap_in_a_change_that_also_rewrites_some_values_is_still_a_swap() {
+    // 3 of 40 rows also rewritten: the swap holds on 37 of 40.
+    let (base, head) = swapped_and_more(3);
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(
+        r.swapped,
+        [Permutation {
+            columns: vec!["country".to_string(), "language".to_string()],
+            rows: 40,
+            held: 37
+        }]
+    );
+    let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
+    assert!(
+        messages.contains(
+            &"columns `country` and `language` swapped values on 37 of the 40 rows where they \
+              differ (3 also changed otherwise)"
+                .to_string()
+        ),
+        "{messages:?}"
+    );
+    // The columns' own changes are still every changed value.
+    let by = |n: &str| r.columns.iter().find(|c| c.name == n).unwrap().mismatches;
+    assert_eq!((by("country"), by("language")), (40, 40));
+    // 5 of 40 rewritten (87.5%) is below the 90% a swap must hold on.
+    let (base, head) = swapped_and_more(5);
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert!(r.swapped.is_empty(), "{:?}", r.swapped);
+    // 4 of 40 (90%) is a swap.
+    let (base, head) = swapped_and_more(4);
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(
+        swapped(&r),
+        [vec!["country".to_string(), "language".to_string()]]
     );
 }
 
@@ -683,7 +754,10 @@ fn comparing_from_disk_a_column_at_a_time_equals_comparing_loaded_frames() {
                 (dups.base.keys, dups.head.keys, dups.new_in_head),
                 (1, 2, 1)
             );
-            assert_eq!(from_disk.swapped, [vec!["a".to_string(), "b".to_string()]]);
+            assert_eq!(
+                swapped(&from_disk),
+                [vec!["a".to_string(), "b".to_string()]]
+            );
             assert_eq!(from_disk.renamed, [("old".to_string(), "new".to_string())]);
             let by = |n: &str| from_disk.columns.iter().find(|c| c.name == n).unwrap();
             assert!(by("x").mismatches > 100, "{:?}", by("x"));

@@ -1,6 +1,7 @@
 //! What a table's comparison found, in words, regressions first: the one
 //! list every renderer shows and the verdict follows from.
 
+use super::sample::thousands;
 use super::{CalibrationAction, Side, TableReport, TestName, plural};
 use crate::config::CompareMode;
 
@@ -130,20 +131,30 @@ impl TableReport {
             );
         }
         for cycle in &self.swapped {
-            reg(
-                Subject::Swap,
-                match cycle.as_slice() {
-                    [a, b] => format!("columns `{a}` and `{b}` swapped values"),
-                    _ => format!(
-                        "columns {} permuted their values (each took the next one's)",
-                        cycle
-                            .iter()
-                            .map(|c| format!("`{c}`"))
-                            .collect::<Vec<_>>()
-                            .join(" → ")
-                    ),
-                },
-            );
+            let what = match cycle.columns.as_slice() {
+                [a, b] => format!("columns `{a}` and `{b}` swapped values"),
+                columns => format!(
+                    "columns {} permuted their values (each took the next one's)",
+                    columns
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                ),
+            };
+            let what = if cycle.held == cycle.rows {
+                what
+            } else {
+                let (held, rows) = (cycle.held, cycle.rows);
+                format!(
+                    "{what} on {} of the {} {} where they differ ({} also changed otherwise)",
+                    thousands(held),
+                    thousands(rows),
+                    plural(rows, "row", "rows"),
+                    thousands(rows - held),
+                )
+            };
+            reg(Subject::Swap, what);
         }
         if let Some(d) = &self.duplicates
             && d.new_in_head > 0

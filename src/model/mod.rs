@@ -172,9 +172,9 @@ pub struct TableReport {
     pub columns: Vec<ColumnDiff>,
     /// How many columns were compared (keys and ignored columns excluded).
     pub compared_columns: usize,
-    /// Columns whose values were permuted: each list a cycle, head.X taking
+    /// Columns whose values were permuted: each a cycle, head.X taking
     /// base.next(X)'s values (two columns: a swap).
-    pub swapped: Vec<Vec<String>>,
+    pub swapped: Vec<Permutation>,
     /// Columns removed in head whose values reappear under a new name.
     pub renamed: Vec<(String, String)>,
     pub duplicates: Option<Duplicates>,
@@ -448,6 +448,30 @@ impl TableReport {
         } else {
             Verdict::Pass
         }
+    }
+}
+
+/// Columns that exchanged values: a cycle whose every column took the next
+/// one's base values (two columns: a swap), on `held` of the `rows` where
+/// any of them differs. A swap in a change that also alters some of the
+/// values holds on fewer than all: at least [`PERMUTATION_HOLDS`] of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Permutation {
+    pub columns: Vec<String>,
+    pub rows: u64,
+    pub held: u64,
+}
+
+/// The share of the rows where a cycle's columns differ on which it must
+/// hold to be reported: far above chance for any pair of columns (a
+/// boolean column agrees with an unrelated one on about half the rows),
+/// and exact below ten rows.
+pub const PERMUTATION_HOLDS: f64 = 0.9;
+
+impl Permutation {
+    /// Whether `held` of `rows` is enough.
+    pub fn holds(held: u64, rows: u64) -> bool {
+        rows > 0 && held as f64 >= PERMUTATION_HOLDS * rows as f64
     }
 }
 

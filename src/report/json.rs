@@ -126,7 +126,10 @@ struct Table<'a> {
     rows: Option<Rows>,
     schema: Schema<'a>,
     columns: Vec<Column<'a>>,
-    swapped: &'a [Vec<String>],
+    swapped: Vec<&'a [String]>,
+    /// Each cycle of `swapped` with the rows where any of its columns
+    /// differs and those on which it holds.
+    swaps: Vec<Swap<'a>>,
     renamed: Vec<[&'a str; 2]>,
     duplicates: Option<Duplicates>,
     missing_samples: Vec<Value>,
@@ -479,6 +482,13 @@ struct TypeChange<'a> {
 }
 
 #[derive(Serialize)]
+struct Swap<'a> {
+    columns: &'a [String],
+    rows: u64,
+    held: u64,
+}
+
+#[derive(Serialize)]
 struct Column<'a> {
     name: &'a str,
     #[serde(rename = "type")]
@@ -617,7 +627,16 @@ fn table(t: &TableReport) -> Table<'_> {
                 samples: c.samples.iter().map(sample).collect(),
             })
             .collect(),
-        swapped: &t.swapped,
+        swapped: t.swapped.iter().map(|p| p.columns.as_slice()).collect(),
+        swaps: t
+            .swapped
+            .iter()
+            .map(|p| Swap {
+                columns: &p.columns,
+                rows: p.rows,
+                held: p.held,
+            })
+            .collect(),
         renamed: t
             .renamed
             .iter()

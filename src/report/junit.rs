@@ -201,11 +201,21 @@ fn table_suite(t: &TableReport) -> TestSuite {
         suite.add_test_case(case("duplicate keys", class, status));
     }
     for cycle in &t.swapped {
-        let names = cycle.join(" <-> ");
+        let names = cycle.columns.join(" <-> ");
         suite.add_test_case(case(
             &format!("swap {names}"),
             class,
-            failure(format!("columns {names} exchanged values"), String::new()),
+            failure(
+                if cycle.held == cycle.rows {
+                    format!("columns {names} exchanged values")
+                } else {
+                    format!(
+                        "columns {names} exchanged values on {} of the {} rows where they differ",
+                        cycle.held, cycle.rows
+                    )
+                },
+                String::new(),
+            ),
         ));
     }
     for c in &t.columns {

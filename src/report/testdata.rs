@@ -252,7 +252,11 @@ pub fn regression() -> RunReport {
         column("seconds", "f64", 0, vec![]),
     ];
     t.compared_columns = t.columns.len();
-    t.swapped = vec![vec!["country".into(), "language".into()]];
+    t.swapped = vec![crate::model::Permutation {
+        columns: vec!["country".into(), "language".into()],
+        rows: 2,
+        held: 2,
+    }];
     t.duplicates = Some(Duplicates {
         base: DuplicateSide::default(),
         head: DuplicateSide {

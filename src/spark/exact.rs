@@ -5,7 +5,7 @@
 
 use crate::config::Table;
 use crate::diff::{SAMPLES, ValueRule, row_values, to_json};
-use crate::model::{ColumnDiff, RowCounts, RowSample, TableReport, ValueSample};
+use crate::model::{ColumnDiff, Permutation, RowCounts, RowSample, TableReport, ValueSample};
 use polars::prelude::*;
 
 use super::{
@@ -388,41 +388,44 @@ fn permutations_and_renames(
         .collect();
     let counts = one_row(spark.sql(&format!("SELECT {} FROM swl_j", aggregates.join(", ")))?)?;
     let zero = |name: String| -> Result<bool, SparkError> { Ok(int(&counts, &name, 0)? == 0) };
-    // Permutations: each changed column's first possible source...
+    // Permutations: each changed column's source, the candidate its head
+    // values match on the most of its changed rows, enough of them...
     let mut source: Vec<Option<usize>> = vec![None; changed.len()];
     for (ci, &i) in changed.iter().enumerate() {
+        let rows = report.columns[i].mismatches;
+        let mut best: Option<(u64, usize)> = None;
         for (cj, &j) in changed.iter().enumerate() {
-            let candidate = !pairs.is_empty() && i != j && compared[i].1 == compared[j].1;
-            if candidate && zero(format!("p{i}_{j}"))? {
-                source[ci] = Some(cj);
-                break;
+            if pairs.is_empty() || i == j || compared[i].1 != compared[j].1 {
+                continue;
+            }
+            let held = rows.saturating_sub(int(&counts, &format!("p{i}_{j}"), 0)?);
+            if Permutation::holds(held, rows) && best.is_none_or(|(h, _)| held > h) {
+                best = Some((held, cj));
             }
         }
+        source[ci] = best.map(|(_, cj)| cj);
     }
-    // ...then each closed cycle checked on every row where a member differs.
-    let cycles = crate::diff::closed_cycles(&source, |members| {
-        let any = sql_list(members, " OR ", |&m| differs(changed[m]));
-        let broken = sql_list(0..members.len(), " OR ", |k| {
-            let (m, next) = (
-                changed[members[k]],
-                changed[members[(k + 1) % members.len()]],
-            );
-            format!("NOT (h{m} <=> b{next})")
-        });
-        let r = one_row(spark.sql(&format!(
-            "SELECT count_if({BOTH} AND ({any}) AND ({broken})) AS n FROM swl_j"
-        ))?)?;
-        Ok::<_, SparkError>(int(&r, "n", 0)? == 0)
-    })?;
-    report.swapped = cycles
-        .into_iter()
-        .map(|members| {
-            members
-                .iter()
-                .map(|&m| compared[changed[m]].0.clone())
-                .collect()
-        })
-        .collect();
+    // ...then each closed cycle counted on every row where a member differs.
+    report.swapped = crate::diff::closed_cycles(
+        &source,
+        |members| {
+            let any = sql_list(members, " OR ", |&m| differs(changed[m]));
+            let broken = sql_list(0..members.len(), " OR ", |k| {
+                let (m, next) = (
+                    changed[members[k]],
+                    changed[members[(k + 1) % members.len()]],
+                );
+                format!("NOT (h{m} <=> b{next})")
+            });
+            let r = one_row(spark.sql(&format!(
+                "SELECT count_if({BOTH} AND ({any})) AS rows, \
+             count_if({BOTH} AND ({any}) AND ({broken})) AS n FROM swl_j"
+            ))?)?;
+            let rows = int(&r, "rows", 0)?;
+            Ok::<_, SparkError>((rows.saturating_sub(int(&r, "n", 0)?), rows))
+        },
+        |m| compared[changed[m]].0.clone(),
+    )?;
     let mut renamed: Vec<(String, String)> = Vec::new();
     for (r, (from, to)) in renames.iter().enumerate() {
         let taken = renamed.iter().any(|(f, t)| f == from || t == to);

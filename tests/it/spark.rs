@@ -636,10 +636,23 @@ fn options_pair(n: i64, head: bool) -> DataFrame {
             if head { (y, x) } else { (x, y) }
         })
         .unzip();
+    // c and d swapped too, and one d in twenty also rewritten: a swap that
+    // holds on 95% of its rows.
+    let (c, d): (Vec<i64>, Vec<i64>) = ids
+        .iter()
+        .map(|&i| {
+            let (x, y) = (i * 10, i * 10 + 1);
+            match (head, i % 20) {
+                (false, _) => (x, y),
+                (true, 7) => (y, -1),
+                (true, _) => (y, x),
+            }
+        })
+        .unzip();
     let kept: Vec<i64> = ids.iter().map(|&i| i * 7 % 1000).collect();
     let mut df = df!(
         "id" => &ids, "amount" => amount, "qty" => qty, "at" => at,
-        "name" => name, "a" => a, "b" => b,
+        "name" => name, "a" => a, "b" => b, "c" => c, "d" => d,
     )
     .unwrap();
     let at = df
@@ -737,7 +750,15 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
     assert_eq!(col("qty").max_abs_diff, Some(200.0));
     assert_eq!(col("at").mismatches, 2_000 / 17 + 1);
     assert_eq!(col("name").mismatches, 2_000 / 7 + 1);
-    assert_eq!(local.swapped, [vec!["a".to_string(), "b".to_string()]]);
+    let swap = |a: &str, b: &str, rows: u64, held: u64| swimlane::model::Permutation {
+        columns: vec![a.to_string(), b.to_string()],
+        rows,
+        held,
+    };
+    assert_eq!(
+        local.swapped,
+        [swap("a", "b", 1_600, 1_600), swap("c", "d", 2_000, 1_900)]
+    );
     assert_eq!(
         local.renamed,
         [("kept".to_string(), "kept_renamed".to_string())]
@@ -747,9 +768,19 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
     let mut keyless = table.clone();
     keyless.key.clear();
     keyless.tolerance.clear();
-    keyless.ignore = ["amount", "qty", "at", "a", "b", "kept", "kept_renamed"]
-        .map(String::from)
-        .to_vec();
+    keyless.ignore = [
+        "amount",
+        "qty",
+        "at",
+        "a",
+        "b",
+        "c",
+        "d",
+        "kept",
+        "kept_renamed",
+    ]
+    .map(String::from)
+    .to_vec();
     let local = swimlane::diff::compare_exact(&keyless, &base, &head).unwrap();
     let remote =
         spark::compare_exact(&spark, &keyless, b.to_str().unwrap(), h.to_str().unwrap()).unwrap();
