@@ -6,11 +6,11 @@ use polars::prelude::*;
 use super::align::Alignment;
 use super::column::{Changed, differs};
 use super::source::{Rows, Source};
-use crate::model::{Permutation, TableReport};
+use crate::model::{Permutation, RENAME_DOMINANT, Rename, TableReport, moved};
 
 /// Columns whose values were permuted among themselves: cycles such that,
 /// on the rows where any member differs, head.X = base.next(X) on all of
-/// them, or on nearly all ([`Permutation::holds`]: a change that swaps two
+/// them, or on nearly all ([`moved`]: a change that swaps two
 /// columns and also alters some values is still a swap). A column's source
 /// is the changed column of its type whose base values its head values
 /// match on the most of its changed rows, enough of them; candidates are
@@ -37,7 +37,7 @@ pub(super) fn find_permutations(
             }
             let from_d = at(base, true, &d.name, &c.positions)?;
             let held = rows - differs(&c.head, &from_d)?.sum().unwrap_or(0) as u64;
-            if Permutation::holds(held, rows) && best.is_none_or(|(h, _)| held > h) {
+            if moved(held, rows) && best.is_none_or(|(h, _)| held > h) {
                 best = Some((held, j));
             }
         }
@@ -74,7 +74,7 @@ pub(super) fn find_permutations(
 /// The cycles that `source` closes (column `i` took its head values from
 /// column `source[i]`'s base values) and that hold on enough of the rows
 /// where a member differs: `count` gives (held, rows) for a cycle's column
-/// indices ([`Permutation::holds`]), `name` a column's name. Shared by both
+/// indices ([`moved`]), `name` a column's name. Shared by both
 /// engines.
 pub fn closed_cycles<E>(
     source: &[Option<usize>],
@@ -103,7 +103,7 @@ pub fn closed_cycles<E>(
             continue;
         }
         let (held, rows) = count(&members)?;
-        if Permutation::holds(held, rows) {
+        if moved(held, rows) {
             for &m in &members {
                 seen[m] = true;
             }
@@ -152,29 +152,32 @@ fn refuted(c: &Changed, d: &Changed) -> PolarsResult<bool> {
 
 /// Removed columns whose values reappear, row for row, in an added column of
 /// the same type: renames, reported as such instead of a removal and an
-/// addition.
+/// addition. On all matched rows, or on nearly all ([`moved`]: a change
+/// that renames a column and also alters some of its values) when the old
+/// column's values are varied enough for that not to be chance
+/// ([`RENAME_DOMINANT`]); a removed column's new name is the added one that
+/// holds its values on the most rows.
 pub(super) fn find_renames(
     report: &mut TableReport,
     base: Source<'_>,
     head: Source<'_>,
     align: &Alignment,
 ) -> PolarsResult<()> {
-    if align.base_rows.is_empty() {
+    let rows = align.base_rows.len() as u64;
+    if rows == 0 {
         return Ok(());
     }
-    let mut renamed = Vec::new();
+    let mut renamed: Vec<Rename> = Vec::new();
     for removed in &report.schema.removed {
         let mut b: Option<Series> = None;
+        let mut best: Option<(u64, &str)> = None;
         for added in report
             .schema
             .added
             .iter()
             .filter(|a| a.dtype == removed.dtype)
         {
-            if renamed
-                .iter()
-                .any(|(_, to): &(String, String)| to == &added.name)
-            {
+            if renamed.iter().any(|r| r.to == added.name) {
                 continue;
             }
             let b = match &mut b {
@@ -182,26 +185,49 @@ pub(super) fn find_renames(
                 None => b.insert(base.column(&removed.name, align.rows(true))?),
             };
             let h = head.column(&added.name, align.rows(false))?;
-            if !differs(b, &h)?.any() {
-                renamed.push((removed.name.clone(), added.name.clone()));
-                break;
+            let held = rows - differs(b, &h)?.sum().unwrap_or(0) as u64;
+            if moved(held, rows) && best.is_none_or(|(h, _)| held > h) {
+                best = Some((held, &added.name));
+                if held == rows {
+                    break;
+                }
             }
         }
+        let Some((held, to)) = best else { continue };
+        if held < rows
+            && let Some(b) = &b
+            && commonest(b)? as f64 > RENAME_DOMINANT * rows as f64
+        {
+            continue;
+        }
+        renamed.push(Rename {
+            from: removed.name.clone(),
+            to: to.to_string(),
+            rows,
+            held,
+        });
     }
     apply_renames(report, renamed);
     Ok(())
 }
 
-/// Reports `renamed` (from, to) pairs as renames instead of a removed and
-/// an added column. Shared by both engines.
-pub fn apply_renames(report: &mut TableReport, renamed: Vec<(String, String)>) {
+/// How many rows of `s` its commonest value (null included) fills.
+fn commonest(s: &Series) -> PolarsResult<u64> {
+    let counts = s.value_counts(false, false, "n".into(), false)?;
+    let most = counts.column("n")?.as_materialized_series().max::<u64>()?;
+    Ok(most.unwrap_or(0).max(s.null_count() as u64))
+}
+
+/// Reports `renamed` columns as renames instead of a removed and an added
+/// column. Shared by both engines.
+pub fn apply_renames(report: &mut TableReport, renamed: Vec<Rename>) {
     report
         .schema
         .removed
-        .retain(|c| !renamed.iter().any(|(from, _)| from == &c.name));
+        .retain(|c| !renamed.iter().any(|r| r.from == c.name));
     report
         .schema
         .added
-        .retain(|c| !renamed.iter().any(|(_, to)| to == &c.name));
+        .retain(|c| !renamed.iter().any(|r| r.to == c.name));
     report.renamed = renamed;
 }

@@ -27,6 +27,14 @@ fn swapped(r: &TableReport) -> Vec<Vec<String>> {
     r.swapped.iter().map(|p| p.columns.clone()).collect()
 }
 
+/// Each rename found, from and to.
+fn renamed(r: &TableReport) -> Vec<(&str, &str)> {
+    r.renamed
+        .iter()
+        .map(|x| (x.from.as_str(), x.to.as_str()))
+        .collect()
+}
+
 #[test]
 fn identical_frames_pass() {
     let df = df!("id" => [1i64, 2, 3], "x" => [Some(1.0), None, Some(f64::NAN)]).unwrap();
@@ -192,10 +200,8 @@ fn a_renamed_column_is_reported_as_a_rename() {
         df!("id" => [3i64, 1, 2], "country_code" => ["DE", "US", "FR"], "new" => [9i64, 9, 9])
             .unwrap();
     let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
-    assert_eq!(
-        r.renamed,
-        [("country".to_string(), "country_code".to_string())]
-    );
+    assert_eq!(renamed(&r), [("country", "country_code")]);
+    assert_eq!((r.renamed[0].rows, r.renamed[0].held), (3, 3));
     assert_eq!(
         r.schema.removed.len(),
         1,
@@ -270,6 +276,73 @@ fn a_swap_in_a_change_that_also_rewrites_some_values_is_still_a_swap() {
         swapped(&r),
         [vec!["country".to_string(), "language".to_string()]]
     );
+}
+
+#[test]
+fn a_rename_in_a_change_that_also_rewrites_some_values_is_still_a_rename() {
+    // `plan` becomes `tier`, and 2 of its 20 values (10%) change too;
+    // `other` becomes `unrelated`, which holds 17 of its 20 (85%).
+    let id: Vec<i64> = (0..20).collect();
+    let plan: Vec<String> = id.iter().map(|i| format!("p{}", i % 3)).collect();
+    let tier: Vec<String> = id
+        .iter()
+        .map(|&i| match i {
+            5 | 11 => "gold".to_string(),
+            _ => plan[i as usize].clone(),
+        })
+        .collect();
+    let other: Vec<i64> = id.iter().map(|i| i * 2).collect();
+    let unrelated: Vec<i64> = id
+        .iter()
+        .map(|&i| if i < 3 { -i - 1 } else { i * 2 })
+        .collect();
+    let base = df!("id" => &id, "plan" => &plan, "other" => &other).unwrap();
+    let head = df!("id" => &id, "tier" => &tier, "unrelated" => &unrelated).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(
+        r.renamed,
+        [crate::model::Rename {
+            from: "plan".into(),
+            to: "tier".into(),
+            rows: 20,
+            held: 18
+        }]
+    );
+    let names = |c: &[crate::model::ColumnType]| -> Vec<String> {
+        c.iter().map(|c| c.name.clone()).collect()
+    };
+    assert_eq!(names(&r.schema.removed), ["other"]);
+    assert_eq!(names(&r.schema.added), ["unrelated"]);
+    let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
+    assert!(
+        messages.contains(
+            &"column `plan` renamed to `tier`, 2 of its 20 matched values also changed".to_string()
+        ),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn two_mostly_null_columns_agreeing_by_chance_are_no_rename() {
+    // `legacy` goes, `promo` comes; both null on 18 of 20 rows, so they
+    // agree on 90% of them without being the same column. Were `legacy`
+    // null on 10 rows only, 90% agreement would not be chance.
+    let id: Vec<i64> = (0..20).collect();
+    let sparse = |at: i64, nulls: i64| -> Vec<Option<i64>> {
+        id.iter().map(|&i| (i >= nulls).then_some(i * at)).collect()
+    };
+    let base = df!("id" => &id, "legacy" => sparse(1, 18)).unwrap();
+    let head = df!("id" => &id, "promo" => sparse(-1, 18)).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert!(r.renamed.is_empty(), "{:?}", r.renamed);
+    assert_eq!(r.schema.removed.len(), 1);
+    let base = df!("id" => &id, "legacy" => sparse(1, 10)).unwrap();
+    let mut promo = sparse(1, 10);
+    promo[12] = Some(-1);
+    let head = df!("id" => &id, "promo" => promo).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(renamed(&r), [("legacy", "promo")]);
+    assert_eq!(r.renamed[0].held, 19);
 }
 
 #[test]
@@ -758,7 +831,7 @@ fn comparing_from_disk_a_column_at_a_time_equals_comparing_loaded_frames() {
                 swapped(&from_disk),
                 [vec!["a".to_string(), "b".to_string()]]
             );
-            assert_eq!(from_disk.renamed, [("old".to_string(), "new".to_string())]);
+            assert_eq!(renamed(&from_disk), [("old", "new")]);
             let by = |n: &str| from_disk.columns.iter().find(|c| c.name == n).unwrap();
             assert!(by("x").mismatches > 100, "{:?}", by("x"));
             assert_eq!(by("l").samples[0].path.as_deref(), Some("l[1]"));

@@ -124,10 +124,22 @@ impl TableReport {
                 format!("column `{}`: {what}", c.name),
             );
         }
-        for (from, to) in &self.renamed {
+        for r in &self.renamed {
+            let (from, to) = (&r.from, &r.to);
+            let what = format!("column `{from}` renamed to `{to}`");
             reg(
                 Subject::Schema,
-                format!("column `{from}` renamed to `{to}`"),
+                if r.held == r.rows {
+                    what
+                } else {
+                    let changed = r.rows - r.held;
+                    format!(
+                        "{what}, {} of its {} matched {} also changed",
+                        thousands(changed),
+                        thousands(r.rows),
+                        plural(r.rows, "value", "values"),
+                    )
+                },
             );
         }
         for cycle in &self.swapped {

@@ -176,7 +176,7 @@ pub struct TableReport {
     /// base.next(X)'s values (two columns: a swap).
     pub swapped: Vec<Permutation>,
     /// Columns removed in head whose values reappear under a new name.
-    pub renamed: Vec<(String, String)>,
+    pub renamed: Vec<Rename>,
     pub duplicates: Option<Duplicates>,
     /// A few rows present only in base (key values, or whole rows when keyless).
     pub missing_samples: Vec<RowSample>,
@@ -454,7 +454,7 @@ impl TableReport {
 /// Columns that exchanged values: a cycle whose every column took the next
 /// one's base values (two columns: a swap), on `held` of the `rows` where
 /// any of them differs. A swap in a change that also alters some of the
-/// values holds on fewer than all: at least [`PERMUTATION_HOLDS`] of them.
+/// values holds on fewer than all: at least [`MOVED_HOLDS`] of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Permutation {
     pub columns: Vec<String>,
@@ -462,17 +462,37 @@ pub struct Permutation {
     pub held: u64,
 }
 
-/// The share of the rows where a cycle's columns differ on which it must
-/// hold to be reported: far above chance for any pair of columns (a
-/// boolean column agrees with an unrelated one on about half the rows),
-/// and exact below ten rows.
-pub const PERMUTATION_HOLDS: f64 = 0.9;
+/// A column removed in head whose values reappear under a new name, on
+/// `held` of the `rows` matched: all of them, or at least [`MOVED_HOLDS`]
+/// (a rename in a change that also alters some of the values) when no one
+/// value (null included) fills more than [`RENAME_DOMINANT`] of the old
+/// column's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rename {
+    pub from: String,
+    pub to: String,
+    pub rows: u64,
+    pub held: u64,
+}
 
-impl Permutation {
-    /// Whether `held` of `rows` is enough.
-    pub fn holds(held: u64, rows: u64) -> bool {
-        rows > 0 && held as f64 >= PERMUTATION_HOLDS * rows as f64
-    }
+/// The largest share of a removed column's matched rows one value may
+/// fill for it to be renamed on fewer than all of them. Two unrelated
+/// columns agree by chance on Σ p·q of their rows (two mostly-null ones,
+/// or two flags false 95% of the time, on 90% and more); when the old
+/// column's commonest value takes at most half, chance agreement is at
+/// most half, far below [`MOVED_HOLDS`].
+pub const RENAME_DOMINANT: f64 = 0.5;
+
+/// The share of the rows on which a swap or a rename must hold to be
+/// reported as one: far above chance for any pair of columns (a boolean
+/// column agrees with an unrelated one on about half the rows), and exact
+/// below ten rows.
+pub const MOVED_HOLDS: f64 = 0.9;
+
+/// Whether values that moved between columns on `held` of `rows` rows
+/// moved ([`MOVED_HOLDS`]).
+pub fn moved(held: u64, rows: u64) -> bool {
+    rows > 0 && held as f64 >= MOVED_HOLDS * rows as f64
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

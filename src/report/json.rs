@@ -131,6 +131,9 @@ struct Table<'a> {
     /// differs and those on which it holds.
     swaps: Vec<Swap<'a>>,
     renamed: Vec<[&'a str; 2]>,
+    /// Each pair of `renamed` with the rows matched and those on which the
+    /// new column holds the old one's values.
+    renames: Vec<RenameRows<'a>>,
     duplicates: Option<Duplicates>,
     missing_samples: Vec<Value>,
     extra_samples: Vec<Value>,
@@ -482,6 +485,14 @@ struct TypeChange<'a> {
 }
 
 #[derive(Serialize)]
+struct RenameRows<'a> {
+    from: &'a str,
+    to: &'a str,
+    rows: u64,
+    held: u64,
+}
+
+#[derive(Serialize)]
 struct Swap<'a> {
     columns: &'a [String],
     rows: u64,
@@ -640,7 +651,17 @@ fn table(t: &TableReport) -> Table<'_> {
         renamed: t
             .renamed
             .iter()
-            .map(|(a, b)| [a.as_str(), b.as_str()])
+            .map(|r| [r.from.as_str(), r.to.as_str()])
+            .collect(),
+        renames: t
+            .renamed
+            .iter()
+            .map(|r| RenameRows {
+                from: &r.from,
+                to: &r.to,
+                rows: r.rows,
+                held: r.held,
+            })
             .collect(),
         duplicates: t.duplicates.as_ref().map(|d| Duplicates {
             base: DupSide {

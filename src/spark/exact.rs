@@ -5,7 +5,9 @@
 
 use crate::config::Table;
 use crate::diff::{SAMPLES, ValueRule, row_values, to_json};
-use crate::model::{ColumnDiff, Permutation, RowCounts, RowSample, TableReport, ValueSample};
+use crate::model::{
+    ColumnDiff, RENAME_DOMINANT, Rename, RowCounts, RowSample, TableReport, ValueSample, moved,
+};
 use polars::prelude::*;
 
 use super::{
@@ -344,9 +346,12 @@ fn rename_candidates(report: &TableReport) -> Vec<(String, String)> {
 
 /// Columns whose values were permuted among themselves, and renamed
 /// columns, decided as the local engine decides them, from counts over the
-/// cached join: column `i` took its head values from column `j` when no
-/// row where `i` differs disagrees with `j`'s base value; a removed column
-/// was renamed when an added one holds its values on every matched row.
+/// cached join: column `i` took its head values from column `j` when `j`'s
+/// base values match them on enough of the rows where `i` differs (and the
+/// cycle holds on enough of the rows where a member differs); a removed
+/// column was renamed when an added one holds its values on every matched
+/// row, or on enough of them ([`moved`]) when its commonest value fills at
+/// most [`RENAME_DOMINANT`] of them.
 fn permutations_and_renames(
     spark: &Spark,
     compared: &[(String, String)],
@@ -387,7 +392,6 @@ fn permutations_and_renames(
         )
         .collect();
     let counts = one_row(spark.sql(&format!("SELECT {} FROM swl_j", aggregates.join(", ")))?)?;
-    let zero = |name: String| -> Result<bool, SparkError> { Ok(int(&counts, &name, 0)? == 0) };
     // Permutations: each changed column's source, the candidate its head
     // values match on the most of its changed rows, enough of them...
     let mut source: Vec<Option<usize>> = vec![None; changed.len()];
@@ -399,7 +403,7 @@ fn permutations_and_renames(
                 continue;
             }
             let held = rows.saturating_sub(int(&counts, &format!("p{i}_{j}"), 0)?);
-            if Permutation::holds(held, rows) && best.is_none_or(|(h, _)| held > h) {
+            if moved(held, rows) && best.is_none_or(|(h, _)| held > h) {
                 best = Some((held, cj));
             }
         }
@@ -426,12 +430,41 @@ fn permutations_and_renames(
         },
         |m| compared[changed[m]].0.clone(),
     )?;
-    let mut renamed: Vec<(String, String)> = Vec::new();
-    for (r, (from, to)) in renames.iter().enumerate() {
-        let taken = renamed.iter().any(|(f, t)| f == from || t == to);
-        if !taken && zero(format!("n{r}"))? {
-            renamed.push((from.clone(), to.clone()));
+    // Each removed column's new name: the added one, not yet taken, that
+    // holds its values on the most matched rows, enough of them (the
+    // candidates come removed column by removed column).
+    let mut renamed: Vec<Rename> = Vec::new();
+    let mut r = 0;
+    while r < renames.len() {
+        let (start, from) = (r, &renames[r].0);
+        let mut best: Option<(u64, &str)> = None;
+        while r < renames.len() && &renames[r].0 == from {
+            let to = &renames[r].1;
+            let held = matched.saturating_sub(int(&counts, &format!("n{r}"), 0)?);
+            let taken = renamed.iter().any(|x| &x.to == to);
+            if !taken && moved(held, matched) && best.is_none_or(|(h, _)| held > h) {
+                best = Some((held, to));
+            }
+            r += 1;
         }
+        let Some((held, to)) = best else { continue };
+        if held < matched {
+            // The rows of the old column's commonest value (each of its
+            // candidates carries it: the first's rb).
+            let most = one_row(spark.sql(&format!(
+                "SELECT max(n) AS n FROM \
+                 (SELECT count(*) AS n FROM swl_j WHERE {BOTH} GROUP BY rb{start})"
+            ))?)?;
+            if int(&most, "n", 0)? as f64 > RENAME_DOMINANT * matched as f64 {
+                continue;
+            }
+        }
+        renamed.push(Rename {
+            from: from.clone(),
+            to: to.to_string(),
+            rows: matched,
+            held,
+        });
     }
     crate::diff::apply_renames(report, renamed);
     Ok(())

@@ -580,7 +580,8 @@ engine = "local"
     assert_eq!(run.table("on_spark")["engine"], "local");
 }
 
-/// A keyed pair exercising tolerances, string options, a swap and a rename.
+/// A keyed pair exercising tolerances, string options, swaps and renames
+/// (one of each holding on some rows only).
 fn options_pair(n: i64, head: bool) -> DataFrame {
     let ids: Vec<i64> = (0..n).collect();
     let amount: Vec<Option<f64>> = ids
@@ -663,6 +664,25 @@ fn options_pair(n: i64, head: bool) -> DataFrame {
     df.with_column(at).unwrap();
     let kept_name = if head { "kept_renamed" } else { "kept" };
     df.with_column(Column::new(kept_name.into(), kept)).unwrap();
+    // `note` becomes `remark`, one value in twenty changed as well.
+    let note: Vec<String> = ids
+        .iter()
+        .map(|&i| match (head, i % 20) {
+            (true, 3) => "changed".to_string(),
+            _ => format!("n{}", i % 9),
+        })
+        .collect();
+    let note_name = if head { "remark" } else { "note" };
+    df.with_column(Column::new(note_name.into(), note)).unwrap();
+    // `legacy` goes and `promo` comes, both null on 95% of rows: they agree
+    // on that many by chance, and are no rename.
+    let sparse: Vec<Option<i64>> = ids
+        .iter()
+        .map(|&i| (i % 20 == 0).then_some(if head { -i - 1 } else { i }))
+        .collect();
+    let sparse_name = if head { "promo" } else { "legacy" };
+    df.with_column(Column::new(sparse_name.into(), sparse))
+        .unwrap();
     df
 }
 
@@ -743,7 +763,8 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
         assert_eq!(set(&r.samples), set(&l.samples), "{c}");
     }
     // The pair holds what it claims: the options absorb some differences
-    // and not others; a and b swapped; kept was renamed.
+    // and not others; a and b swapped, c and d on 95% of their rows; kept
+    // was renamed, note too with 5% of its values changed.
     let col = |name: &str| local.columns.iter().find(|c| c.name == name).unwrap();
     assert_eq!(col("amount").mismatches, 2_000 / 11 + 1 + 2_000 / 11 + 1);
     assert_eq!(col("qty").mismatches, 2 * (2_000 / 13 + 1));
@@ -759,10 +780,19 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
         local.swapped,
         [swap("a", "b", 1_600, 1_600), swap("c", "d", 2_000, 1_900)]
     );
+    let renamed: Vec<(&str, &str, u64, u64)> = local
+        .renamed
+        .iter()
+        .map(|r| (r.from.as_str(), r.to.as_str(), r.rows, r.held))
+        .collect();
     assert_eq!(
-        local.renamed,
-        [("kept".to_string(), "kept_renamed".to_string())]
+        renamed,
+        [
+            ("kept", "kept_renamed", 2_000, 2_000),
+            ("note", "remark", 2_000, 1_900)
+        ]
     );
+    assert_eq!(names(&local.schema.removed), ["legacy"]);
     // Keyless, rows match on their text as the string options leave it,
     // on both engines.
     let mut keyless = table.clone();
@@ -778,6 +808,10 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
         "d",
         "kept",
         "kept_renamed",
+        "note",
+        "remark",
+        "legacy",
+        "promo",
     ]
     .map(String::from)
     .to_vec();
