@@ -338,6 +338,20 @@ struct ColumnKeys<'a, T: PolarsNumericType> {
     len: usize,
 }
 
+impl<T: PolarsNumericType> ColumnKeys<'_, T>
+where
+    T::Native: Native,
+{
+    /// Calls `f` with each run of the column's values and its validity
+    /// word (as [`crate::validity::for_each_run`]).
+    #[inline(always)]
+    fn for_each_run(&self, mut f: impl FnMut(&[T::Native], u64)) {
+        for arr in self.ca.downcast_iter() {
+            crate::validity::for_each_run(arr, &mut f);
+        }
+    }
+}
+
 impl<T: PolarsNumericType> quantiles::Keys for ColumnKeys<'_, T>
 where
     T::Native: Native,
@@ -404,6 +418,43 @@ fn number_column(s: &Series) -> PolarsResult<(usize, u64, Option<NumberProfile>)
     }
 }
 
+/// The first pass's count, sum and range of the keys so far.
+#[derive(Clone, Copy)]
+struct First {
+    n: usize,
+    sum: f64,
+    lo: u64,
+    hi: u64,
+}
+
+/// The first pass over one run of values (`valid`: as [`keys_of`] takes
+/// it): counted, summed, ranged and added to `distinct`. A function of its
+/// own, with the sums in locals, so that they stay in registers: summed in
+/// a closure over the caller's variables, each went through memory at
+/// every value, beside the sketch's byte stores it might have aliased.
+#[inline(always)]
+fn first_pass<T: Native>(
+    values: &[T],
+    valid: u64,
+    acc: &mut First,
+    distinct: &mut distinct::Distinct,
+) {
+    let First {
+        mut n,
+        mut sum,
+        mut lo,
+        mut hi,
+    } = *acc;
+    keys_of(values, valid, &mut |k| {
+        n += 1;
+        sum += T::value(k);
+        lo = lo.min(k);
+        hi = hi.max(k);
+        distinct.add(distinct::hash_u64(k));
+    });
+    *acc = First { n, sum, lo, hi };
+}
+
 /// The count, distinct count (HyperLogLog), moments, quantiles and
 /// sketch of a column's values, in reads of them where they lie: count,
 /// sum, range and distinct; the quantile selection's histogram, which sums
@@ -413,17 +464,16 @@ fn numbers<T: PolarsNumericType>(mut keys: ColumnKeys<T>) -> (usize, u64, Option
 where
     T::Native: Native,
 {
-    use quantiles::Keys as _;
     let value = <T::Native as Native>::value;
-    let (mut n, mut sum, mut lo, mut hi) = (0usize, 0.0, u64::MAX, 0);
+    let mut first = First {
+        n: 0,
+        sum: 0.0,
+        lo: u64::MAX,
+        hi: 0,
+    };
     let mut distinct = distinct::Distinct::default();
-    keys.for_each(|k| {
-        n += 1;
-        sum += value(k);
-        lo = lo.min(k);
-        hi = hi.max(k);
-        distinct.add(distinct::hash_u64(k));
-    });
+    keys.for_each_run(|values, valid| first_pass(values, valid, &mut first, &mut distinct));
+    let First { n, sum, lo, hi } = first;
     if n == 0 {
         return (0, 0, None);
     }
