@@ -6,6 +6,7 @@ use polars::prelude::*;
 use super::align::Alignment;
 use super::column::{Changed, differs};
 use super::source::{Rows, Source};
+use super::widen;
 use crate::model::{Permutation, RENAME_DOMINANT, Rename, TableReport, moved};
 
 /// Columns whose values were permuted among themselves: cycles such that,
@@ -151,7 +152,7 @@ fn refuted(c: &Changed, d: &Changed) -> PolarsResult<bool> {
 }
 
 /// Removed columns whose values reappear, row for row, in an added column of
-/// the same type: renames, reported as such instead of a removal and an
+/// the same type or a wider one ([`widen::value_type`]): renames, reported as such instead of a removal and an
 /// addition. On all matched rows, or on nearly all ([`moved`]: a change
 /// that renames a column and also alters some of its values) when the old
 /// column's values are varied enough for that not to be chance
@@ -171,21 +172,28 @@ pub(super) fn find_renames(
     for removed in &report.schema.removed {
         let mut b: Option<Series> = None;
         let mut best: Option<(u64, &str)> = None;
-        for added in report
-            .schema
-            .added
-            .iter()
-            .filter(|a| a.dtype == removed.dtype)
-        {
+        let from_type = base.dtype(&removed.name);
+        for added in &report.schema.added {
             if renamed.iter().any(|r| r.to == added.name) {
                 continue;
             }
+            // The same type, or one that holds every value of the old one
+            // (a column renamed from integers to floats, say): compared in
+            // the wider type, as a retyped column is.
+            let Some(as_type) = from_type
+                .as_ref()
+                .zip(head.dtype(&added.name))
+                .and_then(|(f, t)| widen::value_type(f, &t))
+            else {
+                continue;
+            };
             let b = match &mut b {
                 Some(b) => b,
                 None => b.insert(base.column(&removed.name, align.rows(true))?),
             };
             let h = head.column(&added.name, align.rows(false))?;
-            let held = rows - differs(b, &h)?.sum().unwrap_or(0) as u64;
+            let (bt, ht) = (b.cast(&as_type)?, h.cast(&as_type)?);
+            let held = rows - differs(&bt, &ht)?.sum().unwrap_or(0) as u64;
             if moved(held, rows) && best.is_none_or(|(h, _)| held > h) {
                 best = Some((held, &added.name));
                 if held == rows {

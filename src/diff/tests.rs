@@ -323,6 +323,17 @@ fn a_rename_in_a_change_that_also_rewrites_some_values_is_still_a_rename() {
 }
 
 #[test]
+fn a_column_renamed_and_widened_from_integers_to_floats_is_a_rename() {
+    let base = df!("id" => [1i64, 2, 3], "amount" => [10i64, 20, 30]).unwrap();
+    let head = df!("id" => [1i64, 2, 3], "amount_usd" => [10.0f64, 20.0, 30.0]).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(renamed(&r), [("amount", "amount_usd")]);
+    // Narrowing loses values: floats renamed to integers are no rename.
+    let r = compare_exact(&table(&["id"], &[]), &head, &base).unwrap();
+    assert!(r.renamed.is_empty(), "{:?}", r.renamed);
+}
+
+#[test]
 fn two_mostly_null_columns_agreeing_by_chance_are_no_rename() {
     // `legacy` goes, `promo` comes; both null on 18 of 20 rows, so they
     // agree on 90% of them without being the same column. Were `legacy`

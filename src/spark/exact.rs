@@ -91,15 +91,18 @@ pub fn compare_exact(
     let join = super::join::key_join(table, &bs, &hs, &mut report);
     // Removed and added columns of one type: rename candidates.
     let renames = rename_candidates(&report);
-    let select_values =
-        compared
-            .iter()
-            .enumerate()
-            .map(|(i, _)| format!("{} AS b{i}, {} AS h{i}", cast("b", i), cast("h", i)))
-            .chain(renames.iter().enumerate().map(|(i, (from, to))| {
-                format!("b.{} AS rb{i}, h.{} AS rh{i}", ident(from), ident(to))
-            }))
-            .collect::<Vec<_>>();
+    let select_values = compared
+        .iter()
+        .enumerate()
+        .map(|(i, _)| format!("{} AS b{i}, {} AS h{i}", cast("b", i), cast("h", i)))
+        .chain(renames.iter().enumerate().map(|(i, (from, to, as_type))| {
+            let (b, h) = (format!("b.{}", ident(from)), format!("h.{}", ident(to)));
+            match as_type {
+                None => format!("{b} AS rb{i}, {h} AS rh{i}"),
+                Some(t) => format!("CAST({b} AS {t}) AS rb{i}, CAST({h} AS {t}) AS rh{i}"),
+            }
+        }))
+        .collect::<Vec<_>>();
     spark.sql(&format!(
         "CREATE OR REPLACE TEMP VIEW swl_j AS SELECT {}{}{} FROM {}",
         join.select,
@@ -126,7 +129,7 @@ fn summarize(
     spark: &Spark,
     table: &Table,
     compared: &[(String, String)],
-    renames: &[(String, String)],
+    renames: &[(String, String, Option<String>)],
     report: &mut TableReport,
 ) -> Result<(), SparkError> {
     let raw = |i: usize| format!("NOT (b{i} <=> h{i})");
@@ -326,20 +329,25 @@ fn difference(i: usize, dtype: &str) -> String {
     }
 }
 
-/// Removed and added columns of the same type, in the order the local
-/// engine tries them.
-fn rename_candidates(report: &TableReport) -> Vec<(String, String)> {
+/// Removed and added columns of the same type, or of a type that holds
+/// every value of the removed one's, in the order the local engine tries
+/// them; each with the Spark type both are compared in when the types
+/// differ.
+fn rename_candidates(report: &TableReport) -> Vec<(String, String, Option<String>)> {
     report
         .schema
         .removed
         .iter()
         .flat_map(|r| {
-            report
-                .schema
-                .added
-                .iter()
-                .filter(move |a| a.dtype == r.dtype)
-                .map(move |a| (r.name.clone(), a.name.clone()))
+            report.schema.added.iter().filter_map(move |a| {
+                let as_type = if a.dtype == r.dtype {
+                    None
+                } else {
+                    let (from, to) = (polars_type(&r.dtype), polars_type(&a.dtype));
+                    Some(sql_type(&crate::diff::widen::value_type(&from, &to)?)?)
+                };
+                Some((r.name.clone(), a.name.clone(), as_type))
+            })
         })
         .collect()
 }
@@ -355,7 +363,7 @@ fn rename_candidates(report: &TableReport) -> Vec<(String, String)> {
 fn permutations_and_renames(
     spark: &Spark,
     compared: &[(String, String)],
-    renames: &[(String, String)],
+    renames: &[(String, String, Option<String>)],
     report: &mut TableReport,
     differs: &dyn Fn(usize) -> String,
 ) -> Result<(), SparkError> {

@@ -680,6 +680,17 @@ fn options_pair(n: i64, head: bool) -> DataFrame {
         .iter()
         .map(|&i| (i % 20 == 0).then_some(if head { -i - 1 } else { i }))
         .collect();
+    // `units` (integers) becomes `units_f` (floats): a rename across a
+    // type that holds every value.
+    let units_name = if head { "units_f" } else { "units" };
+    let units: Vec<i64> = ids.iter().map(|&i| i * 3 % 101).collect();
+    let units = Column::new(units_name.into(), units);
+    let units = if head {
+        units.cast(&DataType::Float64).unwrap()
+    } else {
+        units
+    };
+    df.with_column(units).unwrap();
     let sparse_name = if head { "promo" } else { "legacy" };
     df.with_column(Column::new(sparse_name.into(), sparse))
         .unwrap();
@@ -789,7 +800,8 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
         renamed,
         [
             ("kept", "kept_renamed", 2_000, 2_000),
-            ("note", "remark", 2_000, 1_900)
+            ("note", "remark", 2_000, 1_900),
+            ("units", "units_f", 2_000, 2_000)
         ]
     );
     assert_eq!(names(&local.schema.removed), ["legacy"]);
@@ -812,6 +824,8 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
         "remark",
         "legacy",
         "promo",
+        "units",
+        "units_f",
     ]
     .map(String::from)
     .to_vec();
