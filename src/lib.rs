@@ -6,6 +6,7 @@
 
 pub mod atomic_file;
 pub mod audit_expr;
+pub mod byte_order;
 pub mod cache;
 pub mod cli;
 pub mod compare;

@@ -154,7 +154,7 @@ pub(crate) fn sorted_counts<S: AsRef<str> + Sync>(
     cats: Vec<(S, u64, u64)>,
     nulls: (u64, u64),
 ) -> Counts<S> {
-    let order = sorted_order(&cats, |c| c.0.as_ref().as_bytes());
+    let order = crate::byte_order::sorted_order(&cats, |c| c.0.as_ref().as_bytes());
     let mut cats: Vec<Option<(S, u64, u64)>> = cats.into_iter().map(Some).collect();
     let (mut names, mut counts_b, mut counts_h) = (
         Vec::with_capacity(cats.len()),
@@ -168,76 +168,6 @@ pub(crate) fn sorted_counts<S: AsRef<str> + Sync>(
         counts_h.push(h);
     }
     (names, counts_b, counts_h, nulls.0, nulls.1)
-}
-
-/// The order of `items` by their bytes (`bytes`), lexicographic, as
-/// indices. Sorted eight bytes at a time (each item's next eight as a
-/// number, and whether it ends there), items alike so far sorted again by
-/// the next eight: a compare in a register for most pairs, where comparing
-/// strings went to memory for both at every step and read their common
-/// prefix again each time (10M titles that all begin `title `: seconds).
-fn sorted_order<T: Sync>(items: &[T], bytes: impl Fn(&T) -> &[u8] + Sync) -> Vec<u32> {
-    assert!(
-        u32::try_from(items.len()).is_ok(),
-        "at most 2^32 categories"
-    );
-    // (eight bytes from `depth`, what is left of the item after them up to
-    // 9 (9: more follows), index).
-    let key = |i: u32, depth: usize| {
-        let b = bytes(&items[i as usize]);
-        let rest = &b[depth.min(b.len())..];
-        let mut word = [0u8; 8];
-        let n = rest.len().min(8);
-        word[..n].copy_from_slice(&rest[..n]);
-        (u64::from_be_bytes(word), rest.len().min(9) as u8, i)
-    };
-    let mut keyed: Vec<(u64, u8, u32)> = (0..items.len() as u32)
-        .into_par_iter()
-        .map(|i| key(i, 0))
-        .collect();
-    keyed.par_sort_unstable();
-    // The end of the run of keys alike in their eight bytes (and whether
-    // more follows) that holds `keys[at]`.
-    fn run_end(keys: &[(u64, u8, u32)], at: usize) -> usize {
-        let word = (keys[at].0, keys[at].1);
-        at + keys[at..].iter().take_while(|k| (k.0, k.1) == word).count()
-    }
-    // Runs alike in their eight bytes that go on: sorted by the next.
-    fn refine(
-        run: &mut [(u64, u8, u32)],
-        depth: usize,
-        key: &(impl Fn(u32, usize) -> (u64, u8, u32) + Sync),
-    ) {
-        let mut start = 0;
-        while start < run.len() {
-            let end = run_end(run, start);
-            if run[start].1 == 9 && end - start > 1 {
-                let part = &mut run[start..end];
-                part.par_iter_mut().for_each(|k| *k = key(k.2, depth + 8));
-                // A run as long as the column (every value begins
-                // `https://`) is sorted on every core too.
-                if part.len() > 1 << 16 {
-                    part.par_sort_unstable();
-                } else {
-                    part.sort_unstable();
-                }
-                refine(part, depth + 8, key);
-            }
-            start = end;
-        }
-    }
-    // The first eight bytes' runs, cut into one piece per few runs for the
-    // cores (a run is never split).
-    let mut pieces: Vec<&mut [(u64, u8, u32)]> = Vec::new();
-    let mut rest = &mut keyed[..];
-    while !rest.is_empty() {
-        let end = run_end(rest, rest.len().min(1 << 14) - 1);
-        let (piece, tail) = rest.split_at_mut(end);
-        pieces.push(piece);
-        rest = tail;
-    }
-    pieces.into_par_iter().for_each(|p| refine(p, 0, &key));
-    keyed.into_iter().map(|k| k.2).collect()
 }
 
 /// Categories drawn before the rest are summed as `(other)`.
@@ -341,7 +271,7 @@ mod tests {
             .rev()
             .map(|i| format!("title 7e{i:06}"))
             .collect();
-        let order = sorted_order(&names, |n| n.as_bytes());
+        let order = crate::byte_order::sorted_order(&names, |n| n.as_bytes());
         let sorted: Vec<&String> = order.iter().map(|&i| &names[i as usize]).collect();
         assert!(sorted.windows(2).all(|w| w[0] < w[1]));
     }
