@@ -17,10 +17,17 @@ pub fn sorted_order<T: Sync>(items: &[T], bytes: impl Fn(&T) -> &[u8] + Sync) ->
     let key = |i: u32, depth: usize| {
         let b = bytes(&items[i as usize]);
         let rest = &b[depth.min(b.len())..];
-        let mut word = [0u8; 8];
-        let n = rest.len().min(8);
-        word[..n].copy_from_slice(&rest[..n]);
-        (u64::from_be_bytes(word), rest.len().min(9) as u8, i)
+        let word = match rest.first_chunk::<8>() {
+            // Eight bytes read as one word (a copy of a length not known
+            // at compile time was a call to memmove per item).
+            Some(eight) => u64::from_be_bytes(*eight),
+            None => {
+                let mut word = [0u8; 8];
+                word[..rest.len()].copy_from_slice(rest);
+                u64::from_be_bytes(word)
+            }
+        };
+        (word, rest.len().min(9) as u8, i)
     };
     let mut keyed: Vec<(u64, u8, u32)> = (0..items.len() as u32)
         .into_par_iter()
@@ -44,12 +51,15 @@ pub fn sorted_order<T: Sync>(items: &[T], bytes: impl Fn(&T) -> &[u8] + Sync) ->
             let end = run_end(run, start);
             if run[start].1 == 9 && end - start > 1 {
                 let part = &mut run[start..end];
-                part.par_iter_mut().for_each(|k| *k = key(k.2, depth + 8));
                 // A run as long as the column (every value begins
-                // `https://`) is sorted on every core too.
+                // `https://`) is keyed and sorted on every core too; a
+                // short one (two ids alike in their first eight bytes) in
+                // place, where handing it to the pool cost more than it.
                 if part.len() > 1 << 16 {
+                    part.par_iter_mut().for_each(|k| *k = key(k.2, depth + 8));
                     part.par_sort_unstable();
                 } else {
+                    part.iter_mut().for_each(|k| *k = key(k.2, depth + 8));
                     part.sort_unstable();
                 }
                 refine(part, depth + 8, key);

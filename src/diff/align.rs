@@ -157,6 +157,10 @@ trait Sorted {
     fn len(&self) -> usize;
     fn key(&self, i: usize) -> Self::Key;
     fn row(&self, i: usize) -> IdxSize;
+    /// Asks for what `key` will read a little after `i` (a hint: keys that
+    /// lie elsewhere in memory than their order).
+    #[inline]
+    fn ahead(&self, _i: usize) {}
 }
 
 impl Sorted for IntKeys {
@@ -377,6 +381,8 @@ fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
     };
     let (mut i, mut j) = (0, 0);
     while i < b.len() || j < h.len() {
+        b.ahead(i);
+        h.ahead(j);
         let order = match (i < b.len(), j < h.len()) {
             (true, true) => b.key(i).cmp(&h.key(j)),
             (true, false) => std::cmp::Ordering::Less,
@@ -409,17 +415,10 @@ fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
     m
 }
 
-/// Aligns the rows of both sides by key and reports duplicated keys.
-/// `paired` are the keys in one type per key column; `shown`, the keys as
-/// written, for samples. `masks`: build the matched rows' masks, with
-/// which columns are filtered rather than gathered.
-pub(super) fn align(
-    (base_paired, head_paired): (&DataFrame, &DataFrame),
-    (base_keys, head_keys): (&DataFrame, &DataFrame),
-    key: &[String],
-    masks: bool,
-) -> PolarsResult<(Alignment, Option<Duplicates>)> {
-    let merged = match (SortKeys::new(base_paired)?, SortKeys::new(head_paired)?) {
+/// Pairs keys of any other kind: one integer-like column as i64, anything
+/// else by polars' order-preserving row encoding.
+fn merge_encoded(base: &DataFrame, head: &DataFrame) -> PolarsResult<Merged> {
+    Ok(match (SortKeys::new(base)?, SortKeys::new(head)?) {
         // Without nulls, (i64, row) pairs take 16 bytes instead of 24.
         (SortKeys::Int(b), SortKeys::Int(h)) if b.null_count() + h.null_count() == 0 => {
             merge_sorted(rayon::join(
@@ -438,6 +437,91 @@ pub(super) fn align(
             let (b, h) = (rows(b)?, rows(h)?);
             merge_keys(|| row_bytes(&b), || row_bytes(&h))
         }
+    })
+}
+
+/// One side's text keys in order: the strings where they lie, and the rows
+/// in the strings' order (equal ones ascending).
+struct TextKeys<'a> {
+    strings: Vec<&'a [u8]>,
+    order: Vec<u32>,
+}
+
+impl<'a> TextKeys<'a> {
+    fn new(ca: &'a StringChunked) -> TextKeys<'a> {
+        let strings: Vec<&[u8]> = ca
+            .downcast_iter()
+            .flat_map(|a| a.values_iter().map(str::as_bytes))
+            .collect();
+        let order = crate::byte_order::sorted_order(&strings, |s| s);
+        TextKeys { strings, order }
+    }
+}
+
+impl<'a> Sorted for TextKeys<'a> {
+    type Key = &'a [u8];
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    #[inline]
+    fn key(&self, i: usize) -> &'a [u8] {
+        self.strings[self.order[i] as usize]
+    }
+
+    #[inline]
+    fn row(&self, i: usize) -> IdxSize {
+        self.order[i] as IdxSize
+    }
+
+    /// In two steps: the place of the string 32 keys on, then the bytes
+    /// of the one 16 on (its place asked for 16 keys ago).
+    #[inline]
+    fn ahead(&self, i: usize) {
+        if let Some(&far) = self.order.get(i + 32) {
+            crate::diff::text::prefetch_line(&self.strings[far as usize]);
+        }
+        if let Some(first) = self
+            .order
+            .get(i + 16)
+            .and_then(|&near| self.strings[near as usize].first())
+        {
+            crate::diff::text::prefetch_line(first);
+        }
+    }
+}
+
+/// Pairs one text key column without nulls on either side: its strings
+/// put in order eight bytes at a time (`byte_order`), without polars' row
+/// encoding of them. Sorting the encoded rows by comparing them took most
+/// of a run keyed by 10M id strings (BENCHMARKS.md). Strings compare by
+/// their bytes, as the encoding does.
+fn merge_text(b: &StringChunked, h: &StringChunked) -> Merged {
+    merge_sorted(rayon::join(|| TextKeys::new(b), || TextKeys::new(h)))
+}
+
+/// Aligns the rows of both sides by key and reports duplicated keys.
+/// `paired` are the keys in one type per key column; `shown`, the keys as
+/// written, for samples. `masks`: build the matched rows' masks, with
+/// which columns are filtered rather than gathered.
+pub(super) fn align(
+    (base_paired, head_paired): (&DataFrame, &DataFrame),
+    (base_keys, head_keys): (&DataFrame, &DataFrame),
+    key: &[String],
+    masks: bool,
+) -> PolarsResult<(Alignment, Option<Duplicates>)> {
+    // One text key without nulls on either side: its strings as they lie.
+    let text = |keys: &DataFrame| match keys.columns() {
+        [c] if c.dtype() == &DataType::String && c.null_count() == 0 => {
+            c.as_materialized_series().str().ok().cloned()
+        }
+        _ => None,
+    };
+    let merged = if let (Some(b), Some(h)) = (text(base_paired), text(head_paired)) {
+        merge_text(&b, &h)
+    } else {
+        merge_encoded(base_paired, head_paired)?
     };
     let duplicates = if merged.base_dups.is_empty() && merged.head_dups.is_empty() {
         None
@@ -576,6 +660,51 @@ mod tests {
         let (fast, slow) = both_ways(&base, &head);
         assert_eq!(merged(&fast), merged(&slow));
         assert_eq!(fast.head_of_base, [3, 0, 1, NONE]);
+    }
+
+    /// Text keys paired from their strings (`merge_text`) pair as their
+    /// row encoding does: repeated keys by occurrence, keys on one side
+    /// only, common prefixes of 8 and more bytes, empty strings, NUL bytes
+    /// and multibyte characters, keys across chunks.
+    #[test]
+    fn text_keys_pair_by_their_strings_as_by_their_encoding() {
+        use rand::rngs::StdRng;
+        use rand::{Rng as _, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(3);
+        let pieces = ["", "a", "\0", "é", "key-0000", "3f2a9c1e-77b0-4e1c-", "z"];
+        let word = |rng: &mut StdRng| -> String {
+            (0..rng.random_range(0..4))
+                .map(|_| pieces[rng.random_range(0..pieces.len())])
+                .collect()
+        };
+        for case in 0..50 {
+            let vocabulary: Vec<String> = (0..rng.random_range(1..300))
+                .map(|_| word(&mut rng))
+                .collect();
+            let side = |rng: &mut StdRng| -> StringChunked {
+                let n = rng.random_range(0..600);
+                let values: Vec<&str> = (0..n)
+                    .map(|_| vocabulary[rng.random_range(0..vocabulary.len())].as_str())
+                    .collect();
+                let mut ca = StringChunked::from_slice("k".into(), &values[..n.min(7)]);
+                for c in values.get(7..).unwrap_or_default().chunks(50) {
+                    ca.append(&StringChunked::from_slice("k".into(), c))
+                        .unwrap();
+                }
+                ca
+            };
+            let (b, h) = (side(&mut rng), side(&mut rng));
+            let frame = |ca: &StringChunked| {
+                DataFrame::new(ca.len(), vec![ca.clone().into_column()]).unwrap()
+            };
+            let by_strings = merge_text(&b, &h);
+            let by_encoding = merge_encoded(&frame(&b), &frame(&h)).unwrap();
+            assert_eq!(merged(&by_strings), merged(&by_encoding), "case {case}");
+            assert_eq!(
+                by_strings.new_in_head, by_encoding.new_in_head,
+                "case {case}"
+            );
+        }
     }
 
     #[test]

@@ -234,7 +234,7 @@ pub fn paired_text_differs(
 
 /// Asks for the line at `at`. A hint: it reads nothing and cannot fault.
 #[inline]
-fn prefetch_line<T>(at: &T) {
+pub(super) fn prefetch_line<T>(at: &T) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is a hint; it does not access memory.
     unsafe {
