@@ -215,6 +215,9 @@ impl SortKey for i64 {
 }
 
 impl SortKey for Option<i64> {}
+/// Byte strings sorted by comparison: the reference the tests pair text
+/// keys against.
+#[cfg(test)]
 impl SortKey for &[u8] {}
 
 impl SortedKeys<i64> {
@@ -434,31 +437,41 @@ fn merge_encoded(base: &DataFrame, head: &DataFrame) -> PolarsResult<Merged> {
                     "keys encoded differently on the two sides".into(),
                 )),
             };
+            // Encoded rows put in order eight bytes at a time, as text
+            // keys are (a comparison sort compared them in memory).
             let (b, h) = (rows(b)?, rows(h)?);
-            merge_keys(|| row_bytes(&b), || row_bytes(&h))
+            merge_sorted(rayon::join(
+                || ByteKeys::new(row_bytes(&b)),
+                || ByteKeys::new(row_bytes(&h)),
+            ))
         }
     })
 }
 
-/// One side's text keys in order: the strings where they lie, and the rows
-/// in the strings' order (equal ones ascending).
-struct TextKeys<'a> {
+/// One side's keys as byte strings, in order: the strings where they lie
+/// (a text key's, or the row encoding's), and the rows in the strings'
+/// order (equal ones ascending).
+struct ByteKeys<'a> {
     strings: Vec<&'a [u8]>,
     order: Vec<u32>,
 }
 
-impl<'a> TextKeys<'a> {
-    fn new(ca: &'a StringChunked) -> TextKeys<'a> {
-        let strings: Vec<&[u8]> = ca
-            .downcast_iter()
-            .flat_map(|a| a.values_iter().map(str::as_bytes))
-            .collect();
+impl<'a> ByteKeys<'a> {
+    fn new(strings: impl Iterator<Item = &'a [u8]>) -> ByteKeys<'a> {
+        let strings: Vec<&[u8]> = strings.collect();
         let order = crate::byte_order::sorted_order(&strings, |s| s);
-        TextKeys { strings, order }
+        ByteKeys { strings, order }
+    }
+
+    fn of_text(ca: &'a StringChunked) -> ByteKeys<'a> {
+        ByteKeys::new(
+            ca.downcast_iter()
+                .flat_map(|a| a.values_iter().map(str::as_bytes)),
+        )
     }
 }
 
-impl<'a> Sorted for TextKeys<'a> {
+impl<'a> Sorted for ByteKeys<'a> {
     type Key = &'a [u8];
 
     fn len(&self) -> usize {
@@ -498,7 +511,10 @@ impl<'a> Sorted for TextKeys<'a> {
 /// of a run keyed by 10M id strings (BENCHMARKS.md). Strings compare by
 /// their bytes, as the encoding does.
 fn merge_text(b: &StringChunked, h: &StringChunked) -> Merged {
-    merge_sorted(rayon::join(|| TextKeys::new(b), || TextKeys::new(h)))
+    merge_sorted(rayon::join(
+        || ByteKeys::of_text(b),
+        || ByteKeys::of_text(h),
+    ))
 }
 
 /// Aligns the rows of both sides by key and reports duplicated keys.
@@ -662,8 +678,9 @@ mod tests {
         assert_eq!(fast.head_of_base, [3, 0, 1, NONE]);
     }
 
-    /// Text keys paired from their strings (`merge_text`) pair as their
-    /// row encoding does: repeated keys by occurrence, keys on one side
+    /// Text keys paired from their strings (`merge_text`) and from their
+    /// row encoding pair as a comparison sort of the strings does: repeated
+    /// keys by occurrence, keys on one side
     /// only, common prefixes of 8 and more bytes, empty strings, NUL bytes
     /// and multibyte characters, keys across chunks.
     #[test]
@@ -699,11 +716,20 @@ mod tests {
             };
             let by_strings = merge_text(&b, &h);
             let by_encoding = merge_encoded(&frame(&b), &frame(&h)).unwrap();
-            assert_eq!(merged(&by_strings), merged(&by_encoding), "case {case}");
-            assert_eq!(
-                by_strings.new_in_head, by_encoding.new_in_head,
-                "case {case}"
+            let bytes = |ca: &StringChunked| -> Vec<Vec<u8>> {
+                ca.iter()
+                    .map(|s| s.unwrap_or_default().as_bytes().to_vec())
+                    .collect()
+            };
+            let (bb, hb): (Vec<Vec<u8>>, Vec<Vec<u8>>) = (bytes(&b), bytes(&h));
+            let compared = merge_keys(
+                || bb.iter().map(Vec::as_slice),
+                || hb.iter().map(Vec::as_slice),
             );
+            for m in [&by_strings, &by_encoding] {
+                assert_eq!(merged(m), merged(&compared), "case {case}");
+                assert_eq!(m.new_in_head, compared.new_in_head, "case {case}");
+            }
         }
     }
 
