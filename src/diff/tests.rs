@@ -22,6 +22,21 @@ fn rows(r: &TableReport) -> RowCounts {
     r.rows.unwrap()
 }
 
+/// Asserts that `r` has a finding whose message is `message`.
+fn assert_finding(r: &TableReport, message: &str) {
+    let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
+    assert!(messages.iter().any(|m| m == message), "{messages:?}");
+}
+
+/// A swap of `a` and `b` holding on `held` of `rows`.
+fn swap(a: &str, b: &str, rows: u64, held: u64) -> Permutation {
+    Permutation {
+        columns: vec![a.to_string(), b.to_string()],
+        rows,
+        held,
+    }
+}
+
 /// The columns of each permutation found.
 fn swapped(r: &TableReport) -> Vec<Vec<String>> {
     r.swapped.iter().map(|p| p.columns.clone()).collect()
@@ -169,14 +184,7 @@ fn swapped_columns_are_named() {
     let base = df!("id" => [1i64, 2, 3], "country" => ["US", "FR", "DE"], "language" => ["en", "fr", "de"], "z" => ["q", "r", "s"]).unwrap();
     let head = df!("id" => [1i64, 2, 3], "country" => ["en", "fr", "DE"], "language" => ["US", "FR", "de"], "z" => ["q", "X", "s"]).unwrap();
     let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
-    assert_eq!(
-        r.swapped,
-        [Permutation {
-            columns: vec!["country".to_string(), "language".to_string()],
-            rows: 2,
-            held: 2
-        }]
-    );
+    assert_eq!(r.swapped, [swap("country", "language", 2, 2)]);
     assert_eq!(rows(&r).changed, Some(2));
 }
 
@@ -245,22 +253,11 @@ fn a_swap_in_a_change_that_also_rewrites_some_values_is_still_a_swap() {
     // 3 of 40 rows also rewritten: the swap holds on 37 of 40.
     let (base, head) = swapped_and_more(3);
     let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
-    assert_eq!(
-        r.swapped,
-        [Permutation {
-            columns: vec!["country".to_string(), "language".to_string()],
-            rows: 40,
-            held: 37
-        }]
-    );
-    let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
-    assert!(
-        messages.contains(
-            &"columns `country` and `language` swapped values on 37 of the 40 rows where they \
-              differ (3 also changed otherwise)"
-                .to_string()
-        ),
-        "{messages:?}"
+    assert_eq!(r.swapped, [swap("country", "language", 40, 37)]);
+    assert_finding(
+        &r,
+        "columns `country` and `language` swapped values on 37 of the 40 rows where they \
+         differ (3 also changed otherwise)",
     );
     // The columns' own changes are still every changed value.
     let by = |n: &str| r.columns.iter().find(|c| c.name == n).unwrap().mismatches;
@@ -313,12 +310,9 @@ fn a_rename_in_a_change_that_also_rewrites_some_values_is_still_a_rename() {
     };
     assert_eq!(names(&r.schema.removed), ["other"]);
     assert_eq!(names(&r.schema.added), ["unrelated"]);
-    let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
-    assert!(
-        messages.contains(
-            &"column `plan` renamed to `tier`, 2 of its 20 matched values also changed".to_string()
-        ),
-        "{messages:?}"
+    assert_finding(
+        &r,
+        "column `plan` renamed to `tier`, 2 of its 20 matched values also changed",
     );
 }
 
@@ -623,12 +617,9 @@ fn widened_int32_to_int64_column_is_compared_by_value() {
         (v.cells_matched, v.cells_total, v.cells_not_compared),
         (5, 6, 0)
     );
-    let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
-    assert!(
-        messages.contains(
-            &"column `n` changed type: i32 -> i64 (nothing lost: values compared as i64)".into()
-        ),
-        "{messages:?}"
+    assert_finding(
+        &r,
+        "column `n` changed type: i32 -> i64 (nothing lost: values compared as i64)",
     );
 }
 
@@ -676,12 +667,9 @@ fn empty_csv_column_takes_the_other_sides_type() {
     assert!(r.schema.changed.is_empty(), "{:?}", r.schema.changed);
     assert_eq!(r.columns[0].mismatches, 2);
     assert_eq!(r.columns[0].all_null, Some(Side::Head));
-    let messages: Vec<String> = r.findings().into_iter().map(|f| f.message).collect();
-    assert!(
-        messages.contains(
-            &"column `n`: 2 values became null (head has no value in this column)".into()
-        ),
-        "{messages:?}"
+    assert_finding(
+        &r,
+        "column `n`: 2 values became null (head has no value in this column)",
     );
     // A header-only file: every row missing, no type change.
     let empty = df!("id" => Vec::<&str>::new(), "n" => Vec::<&str>::new()).unwrap();
