@@ -80,21 +80,30 @@ enum SortKeys {
     Rows(BinaryOffsetChunked),
 }
 
+/// A key column whose values an i64 holds in their order: integers (but
+/// u64), dates and times (their physical numbers), booleans.
+fn int_like(dtype: &DataType) -> bool {
+    (dtype.is_integer() && dtype != &DataType::UInt64)
+        || dtype.is_temporal()
+        || dtype == &DataType::Boolean
+}
+
+/// An integer-like column as i64.
+fn as_i64(c: &Column) -> PolarsResult<Int64Chunked> {
+    let physical = c
+        .as_materialized_series()
+        .to_physical_repr()
+        .cast(&DataType::Int64)?;
+    Ok(physical.i64()?.clone())
+}
+
 impl SortKeys {
     pub(super) fn new(keys: &DataFrame) -> PolarsResult<SortKeys> {
         let columns = keys.columns();
-        if let [c] = columns {
-            let dtype = c.dtype();
-            let int_like = (dtype.is_integer() && dtype != &DataType::UInt64)
-                || dtype.is_temporal()
-                || dtype == &DataType::Boolean;
-            if int_like {
-                let physical = c
-                    .as_materialized_series()
-                    .to_physical_repr()
-                    .cast(&DataType::Int64)?;
-                return Ok(SortKeys::Int(physical.i64()?.clone()));
-            }
+        if let [c] = columns
+            && int_like(c.dtype())
+        {
+            return Ok(SortKeys::Int(as_i64(c)?));
         }
         let n = columns.len();
         Ok(SortKeys::Rows(
@@ -418,6 +427,61 @@ fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
     m
 }
 
+/// A key of several integer-like columns without nulls (an id and a date,
+/// two ids), whose ranges on both sides fit in 63 bits together: each row's
+/// values, less each column's smallest, packed into one i64 in the key's
+/// order, so that the key pairs as one integer column does (sorted by
+/// radix) rather than by its row encoding (BENCHMARKS.md). `None` for any
+/// other key.
+fn composite_ints(
+    base: &DataFrame,
+    head: &DataFrame,
+) -> PolarsResult<Option<(Int64Chunked, Int64Chunked)>> {
+    let (bc, hc) = (base.columns(), head.columns());
+    let fits = bc.len() > 1
+        && bc.len() == hc.len()
+        && bc
+            .iter()
+            .chain(hc)
+            .all(|c| int_like(c.dtype()) && c.null_count() == 0);
+    if !fits {
+        return Ok(None);
+    }
+    let (mut bits, mut columns) = (0u32, Vec::with_capacity(bc.len()));
+    for (b, h) in bc.iter().zip(hc) {
+        let (b, h) = (as_i64(b)?, as_i64(h)?);
+        let lo = b.min().into_iter().chain(h.min()).min().unwrap_or(0);
+        let hi = b.max().into_iter().chain(h.max()).max().unwrap_or(0);
+        let span = (hi as i128 - lo as i128) as u128;
+        let width = 128 - span.leading_zeros();
+        bits += width;
+        if bits > 63 {
+            return Ok(None);
+        }
+        columns.push((b, h, lo, width));
+    }
+    let pack = |side: &dyn Fn(&(Int64Chunked, Int64Chunked, i64, u32)) -> &Int64Chunked| {
+        let n = side(&columns[0]).len();
+        let mut words = vec![0u64; n];
+        for c in &columns {
+            let (values, lo, width) = (side(c), c.2, c.3);
+            let mut at = 0;
+            for arr in values.downcast_iter() {
+                for (w, &v) in words[at..].iter_mut().zip(arr.values().iter()) {
+                    // Within the span found above: fits in `width` bits.
+                    *w = (*w << width) | v.wrapping_sub(lo) as u64;
+                }
+                at += arr.len();
+            }
+        }
+        Int64Chunked::from_vec(
+            PlSmallStr::EMPTY,
+            words.into_iter().map(|w| w as i64).collect(),
+        )
+    };
+    Ok(Some((pack(&|c| &c.0), pack(&|c| &c.1))))
+}
+
 /// Pairs keys of any other kind: one integer-like column as i64, anything
 /// else by polars' order-preserving row encoding.
 fn merge_encoded(base: &DataFrame, head: &DataFrame) -> PolarsResult<Merged> {
@@ -536,6 +600,11 @@ pub(super) fn align(
     };
     let merged = if let (Some(b), Some(h)) = (text(base_paired), text(head_paired)) {
         merge_text(&b, &h)
+    } else if let Some((b, h)) = composite_ints(base_paired, head_paired)? {
+        merge_sorted(rayon::join(
+            || SortedKeys::of_ints(&b),
+            || SortedKeys::of_ints(&h),
+        ))
     } else {
         merge_encoded(base_paired, head_paired)?
     };
@@ -731,6 +800,43 @@ mod tests {
                 assert_eq!(m.new_in_head, compared.new_in_head, "case {case}");
             }
         }
+    }
+
+    /// Keys of several integer-like columns packed into one integer pair
+    /// as their row encoding does: repeats, keys on one side only,
+    /// negative values, a date and a boolean, chunks; and ranges too wide
+    /// to pack together are left to the encoding.
+    #[test]
+    fn integer_keys_of_several_columns_pair_packed_as_by_their_encoding() {
+        use rand::rngs::StdRng;
+        use rand::{Rng as _, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(4);
+        for case in 0..50 {
+            let side = |rng: &mut StdRng| -> DataFrame {
+                let n = rng.random_range(0..500);
+                let a: Vec<i64> = (0..n).map(|_| rng.random_range(-20..20)).collect();
+                let d: Vec<i32> = (0..n).map(|_| rng.random_range(19_000..19_010)).collect();
+                let f: Vec<bool> = (0..n).map(|_| rng.random_bool(0.5)).collect();
+                let mut df = df!("a" => a, "d" => d, "f" => f).unwrap();
+                let d = df.column("d").unwrap().cast(&DataType::Date).unwrap();
+                df.with_column(d).unwrap();
+                if n > 7 {
+                    let (x, y) = df.split_at(7);
+                    df = x.vstack(&y).unwrap();
+                }
+                df
+            };
+            let (b, h) = (side(&mut rng), side(&mut rng));
+            let (pb, ph) = composite_ints(&b, &h).unwrap().expect("narrow ranges pack");
+            let packed = merge_sorted((SortedKeys::of_ints(&pb), SortedKeys::of_ints(&ph)));
+            let encoded = merge_encoded(&b, &h).unwrap();
+            assert_eq!(merged(&packed), merged(&encoded), "case {case}");
+            assert_eq!(packed.new_in_head, encoded.new_in_head, "case {case}");
+        }
+        let wide = df!("a" => [i64::MIN, i64::MAX], "b" => [0i64, 1]).unwrap();
+        assert!(composite_ints(&wide, &wide).unwrap().is_none());
+        let nulls = df!("a" => [Some(1i64), None], "b" => [0i64, 1]).unwrap();
+        assert!(composite_ints(&nulls, &nulls).unwrap().is_none());
     }
 
     #[test]
