@@ -447,7 +447,7 @@ fn composite_ints(
     if !fits {
         return Ok(None);
     }
-    let (mut bits, mut columns) = (0u32, Vec::with_capacity(bc.len()));
+    let (mut bits, mut parts) = (0u32, Vec::with_capacity(bc.len()));
     for (b, h) in bc.iter().zip(hc) {
         let (b, h) = (as_i64(b)?, as_i64(h)?);
         let lo = b.min().into_iter().chain(h.min()).min().unwrap_or(0);
@@ -458,28 +458,40 @@ fn composite_ints(
         if bits > 63 {
             return Ok(None);
         }
-        columns.push((b, h, lo, width));
+        parts.push(Packed { b, h, lo, width });
     }
-    let pack = |side: &dyn Fn(&(Int64Chunked, Int64Chunked, i64, u32)) -> &Int64Chunked| {
-        let n = side(&columns[0]).len();
-        let mut words = vec![0u64; n];
-        for c in &columns {
-            let (values, lo, width) = (side(c), c.2, c.3);
-            let mut at = 0;
-            for arr in values.downcast_iter() {
-                for (w, &v) in words[at..].iter_mut().zip(arr.values().iter()) {
-                    // Within the span found above: fits in `width` bits.
-                    *w = (*w << width) | v.wrapping_sub(lo) as u64;
-                }
-                at += arr.len();
+    Ok(Some((pack(&parts, true), pack(&parts, false))))
+}
+
+/// One column of a packed key: both sides' values, the smallest of them,
+/// and the bits its span takes.
+struct Packed {
+    b: Int64Chunked,
+    h: Int64Chunked,
+    lo: i64,
+    width: u32,
+}
+
+/// One side's (`base` or head) rows packed from `parts`, in their order.
+fn pack(parts: &[Packed], base: bool) -> Int64Chunked {
+    fn side(p: &Packed, base: bool) -> &Int64Chunked {
+        if base { &p.b } else { &p.h }
+    }
+    let mut words = vec![0u64; parts.first().map_or(0, |p| side(p, base).len())];
+    for p in parts {
+        let mut at = 0;
+        for arr in side(p, base).downcast_iter() {
+            for (w, &v) in words[at..].iter_mut().zip(arr.values().iter()) {
+                // Within the span found: fits in `width` bits.
+                *w = (*w << p.width) | v.wrapping_sub(p.lo) as u64;
             }
+            at += arr.len();
         }
-        Int64Chunked::from_vec(
-            PlSmallStr::EMPTY,
-            words.into_iter().map(|w| w as i64).collect(),
-        )
-    };
-    Ok(Some((pack(&|c| &c.0), pack(&|c| &c.1))))
+    }
+    Int64Chunked::from_vec(
+        PlSmallStr::EMPTY,
+        words.into_iter().map(|w| w as i64).collect(),
+    )
 }
 
 /// Pairs keys of any other kind: one integer-like column as i64, anything
