@@ -427,37 +427,38 @@ fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
     m
 }
 
-/// A key of several integer-like columns without nulls (an id and a date,
-/// two ids), whose ranges on both sides fit in 63 bits together: each row's
-/// values, less each column's smallest, packed into one i64 in the key's
-/// order, so that the key pairs as one integer column does (sorted by
-/// radix) rather than by its row encoding (BENCHMARKS.md). `None` for any
-/// other key.
+/// A key of several integer-like columns (an id and a date, two ids), or of
+/// one with nulls, whose ranges on both sides fit in 63 bits together: each
+/// row's values, less each column's smallest (plus one, null being 0, in a
+/// column with nulls: nulls first, as the row encoding orders them), packed
+/// into one i64 in the key's order, so that the key pairs as one integer
+/// column without nulls does (sorted by radix) rather than by its row
+/// encoding (BENCHMARKS.md). `None` for any other key.
 fn composite_ints(
     base: &DataFrame,
     head: &DataFrame,
 ) -> PolarsResult<Option<(Int64Chunked, Int64Chunked)>> {
     let (bc, hc) = (base.columns(), head.columns());
-    let fits = bc.len() > 1
+    let nulls = bc.iter().chain(hc).any(|c| c.null_count() > 0);
+    let fits = (bc.len() > 1 || nulls)
         && bc.len() == hc.len()
-        && bc
-            .iter()
-            .chain(hc)
-            .all(|c| int_like(c.dtype()) && c.null_count() == 0);
+        && bc.iter().chain(hc).all(|c| int_like(c.dtype()));
     if !fits {
         return Ok(None);
     }
     let (mut bits, mut parts) = (0u32, Vec::with_capacity(bc.len()));
     for (b, h) in bc.iter().zip(hc) {
+        let nullable = b.null_count() + h.null_count() > 0;
         let (b, h) = (as_i64(b)?, as_i64(h)?);
         let lo = b.min().into_iter().chain(h.min()).min().unwrap_or(0);
         let hi = b.max().into_iter().chain(h.max()).max().unwrap_or(0);
-        let span = (hi as i128 - lo as i128) as u128;
+        let span = (hi as i128 - lo as i128) as u128 + u128::from(nullable);
         let width = 128 - span.leading_zeros();
         bits += width;
         if bits > 63 {
             return Ok(None);
         }
+        let lo = if nullable { lo.wrapping_sub(1) } else { lo };
         parts.push(Packed { b, h, lo, width });
     }
     Ok(Some((pack(&parts, true), pack(&parts, false))))
@@ -481,9 +482,22 @@ fn pack(parts: &[Packed], base: bool) -> Int64Chunked {
     for p in parts {
         let mut at = 0;
         for arr in side(p, base).downcast_iter() {
-            for (w, &v) in words[at..].iter_mut().zip(arr.values().iter()) {
-                // Within the span found: fits in `width` bits.
-                *w = (*w << p.width) | v.wrapping_sub(p.lo) as u64;
+            let words = &mut words[at..at + arr.len()];
+            match arr.validity().filter(|v| v.unset_bits() > 0) {
+                None => {
+                    for (w, &v) in words.iter_mut().zip(arr.values().iter()) {
+                        // Within the span found: fits in `width` bits.
+                        *w = (*w << p.width) | v.wrapping_sub(p.lo) as u64;
+                    }
+                }
+                Some(valid) => {
+                    // `lo` is one below the smallest: a null is 0.
+                    let values = arr.values().iter().zip(valid.iter());
+                    for (w, (&v, ok)) in words.iter_mut().zip(values) {
+                        let v = if ok { v.wrapping_sub(p.lo) as u64 } else { 0 };
+                        *w = (*w << p.width) | v;
+                    }
+                }
             }
             at += arr.len();
         }
@@ -816,8 +830,9 @@ mod tests {
 
     /// Keys of several integer-like columns packed into one integer pair
     /// as their row encoding does: repeats, keys on one side only,
-    /// negative values, a date and a boolean, chunks; and ranges too wide
-    /// to pack together are left to the encoding.
+    /// negative values, nulls, a date and a boolean, chunks; one integer
+    /// column with nulls as the i64 path pairs it; ranges too wide to pack
+    /// together are left to the encoding.
     #[test]
     fn integer_keys_of_several_columns_pair_packed_as_by_their_encoding() {
         use rand::rngs::StdRng;
@@ -826,7 +841,11 @@ mod tests {
         for case in 0..50 {
             let side = |rng: &mut StdRng| -> DataFrame {
                 let n = rng.random_range(0..500);
-                let a: Vec<i64> = (0..n).map(|_| rng.random_range(-20..20)).collect();
+                // Nulls in the first column in half the cases.
+                let nulls = if case % 2 == 0 { 0.0 } else { 0.1 };
+                let a: Vec<Option<i64>> = (0..n)
+                    .map(|_| (!rng.random_bool(nulls)).then(|| rng.random_range(-20..20)))
+                    .collect();
                 let d: Vec<i32> = (0..n).map(|_| rng.random_range(19_000..19_010)).collect();
                 let f: Vec<bool> = (0..n).map(|_| rng.random_bool(0.5)).collect();
                 let mut df = df!("a" => a, "d" => d, "f" => f).unwrap();
@@ -844,11 +863,23 @@ mod tests {
             let encoded = merge_encoded(&b, &h).unwrap();
             assert_eq!(merged(&packed), merged(&encoded), "case {case}");
             assert_eq!(packed.new_in_head, encoded.new_in_head, "case {case}");
+            // The first column alone, with its nulls: as the i64 path with
+            // nulls pairs it.
+            if case % 2 == 1 {
+                let (b1, h1) = (b.select(["a"]).unwrap(), h.select(["a"]).unwrap());
+                let (pb, ph) = composite_ints(&b1, &h1).unwrap().expect("nulls pack");
+                let packed = merge_sorted((SortedKeys::of_ints(&pb), SortedKeys::of_ints(&ph)));
+                let one = merge_encoded(&b1, &h1).unwrap();
+                assert_eq!(merged(&packed), merged(&one), "case {case}");
+            }
         }
         let wide = df!("a" => [i64::MIN, i64::MAX], "b" => [0i64, 1]).unwrap();
         assert!(composite_ints(&wide, &wide).unwrap().is_none());
-        let nulls = df!("a" => [Some(1i64), None], "b" => [0i64, 1]).unwrap();
-        assert!(composite_ints(&nulls, &nulls).unwrap().is_none());
+        let one = df!("a" => [3i64, 1]).unwrap();
+        assert!(
+            composite_ints(&one, &one).unwrap().is_none(),
+            "one column: the i64 path"
+        );
     }
 
     #[test]
