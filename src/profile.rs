@@ -362,9 +362,7 @@ where
 
     #[inline(always)]
     fn for_each(&self, mut f: impl FnMut(u64)) {
-        for arr in self.ca.downcast_iter() {
-            crate::validity::for_each_run(arr, |values, valid| keys_of(values, valid, &mut f));
-        }
+        self.for_each_run(|values, valid| keys_of(values, valid, &mut f));
     }
 }
 

@@ -7,7 +7,7 @@ use super::align::Alignment;
 use super::column::{Changed, differs};
 use super::source::{Rows, Source};
 use super::widen;
-use crate::model::{Permutation, RENAME_DOMINANT, Rename, TableReport, moved};
+use crate::model::{MostHeld, Permutation, RENAME_DOMINANT, Rename, TableReport, moved};
 
 /// Columns whose values were permuted among themselves: cycles such that,
 /// on the rows where any member differs, head.X = base.next(X) on all of
@@ -31,21 +31,18 @@ pub(super) fn find_permutations(
     let mut source: Vec<Option<usize>> = vec![None; changed.len()];
     for (i, c) in changed.iter().enumerate() {
         let rows = c.positions.len() as u64;
-        let mut best: Option<(u64, usize)> = None;
+        let mut most = MostHeld::default();
         for (j, d) in changed.iter().enumerate() {
             if i == j || c.retyped || d.retyped || c.dtype != d.dtype || refuted(c, d)? {
                 continue;
             }
             let from_d = at(base, true, &d.name, &c.positions)?;
             let held = rows - differs(&c.head, &from_d)?.sum().unwrap_or(0) as u64;
-            if moved(held, rows) && best.is_none_or(|(h, _)| held > h) {
-                best = Some((held, j));
-                if held == rows {
-                    break;
-                }
+            if most.offer(held, rows, j) {
+                break;
             }
         }
-        source[i] = best.map(|(_, j)| j);
+        source[i] = most.best().map(|(_, j)| j);
     }
     closed_cycles(
         &source,
@@ -179,7 +176,7 @@ pub(super) fn find_renames(
     let mut renamed: Vec<Rename> = Vec::new();
     for removed in &report.schema.removed {
         let mut b: Option<Series> = None;
-        let mut best: Option<(u64, &str)> = None;
+        let mut most = MostHeld::default();
         let from_type = base.dtype(&removed.name);
         for added in &report.schema.added {
             if renamed.iter().any(|r| r.to == added.name) {
@@ -202,14 +199,13 @@ pub(super) fn find_renames(
             let h = head.column(&added.name, align.rows(false))?;
             let (bt, ht) = (b.cast(&as_type)?, h.cast(&as_type)?);
             let held = rows - differs(&bt, &ht)?.sum().unwrap_or(0) as u64;
-            if moved(held, rows) && best.is_none_or(|(h, _)| held > h) {
-                best = Some((held, &added.name));
-                if held == rows {
-                    break;
-                }
+            if most.offer(held, rows, &added.name) {
+                break;
             }
         }
-        let Some((held, to)) = best else { continue };
+        let Some((held, to)) = most.best() else {
+            continue;
+        };
         if held < rows
             && let Some(b) = &b
             && commonest(b)? as f64 > RENAME_DOMINANT * rows as f64

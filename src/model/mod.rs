@@ -495,6 +495,35 @@ pub fn moved(held: u64, rows: u64) -> bool {
     rows > 0 && held as f64 >= MOVED_HOLDS * rows as f64
 }
 
+/// Of the columns a column's values may have moved from (or to), the first
+/// that holds on the most rows, enough of them ([`moved`]): the one rule
+/// both engines choose a swap's source and a rename's new name by.
+pub struct MostHeld<T> {
+    best: Option<(u64, T)>,
+}
+
+impl<T> Default for MostHeld<T> {
+    fn default() -> MostHeld<T> {
+        MostHeld { best: None }
+    }
+}
+
+impl<T> MostHeld<T> {
+    /// Offers `candidate`, holding on `held` of `rows`; true when it holds
+    /// on all of them (none after it can do better).
+    pub fn offer(&mut self, held: u64, rows: u64, candidate: T) -> bool {
+        if moved(held, rows) && self.best.as_ref().is_none_or(|(h, _)| held > *h) {
+            self.best = Some((held, candidate));
+        }
+        held == rows
+    }
+
+    /// The chosen candidate and the rows it holds on.
+    pub fn best(self) -> Option<(u64, T)> {
+        self.best
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowCounts {
     pub base: u64,

@@ -6,7 +6,7 @@
 use crate::config::Table;
 use crate::diff::{SAMPLES, ValueRule, row_values, to_json};
 use crate::model::{
-    ColumnDiff, RENAME_DOMINANT, Rename, RowCounts, RowSample, TableReport, ValueSample, moved,
+    ColumnDiff, MostHeld, RENAME_DOMINANT, Rename, RowCounts, RowSample, TableReport, ValueSample,
 };
 use polars::prelude::*;
 
@@ -358,7 +358,7 @@ fn rename_candidates(report: &TableReport) -> Vec<(String, String, Option<String
 /// base values match them on enough of the rows where `i` differs (and the
 /// cycle holds on enough of the rows where a member differs); a removed
 /// column was renamed when an added one holds its values on every matched
-/// row, or on enough of them ([`moved`]) when its commonest value fills at
+/// row, or on enough of them ([`crate::model::moved`]) when its commonest value fills at
 /// most [`RENAME_DOMINANT`] of them.
 fn permutations_and_renames(
     spark: &Spark,
@@ -405,17 +405,17 @@ fn permutations_and_renames(
     let mut source: Vec<Option<usize>> = vec![None; changed.len()];
     for (ci, &i) in changed.iter().enumerate() {
         let rows = report.columns[i].mismatches;
-        let mut best: Option<(u64, usize)> = None;
+        let mut most = MostHeld::default();
         for (cj, &j) in changed.iter().enumerate() {
             if pairs.is_empty() || i == j || compared[i].1 != compared[j].1 {
                 continue;
             }
             let held = rows.saturating_sub(int(&counts, &format!("p{i}_{j}"), 0)?);
-            if moved(held, rows) && best.is_none_or(|(h, _)| held > h) {
-                best = Some((held, cj));
+            if most.offer(held, rows, cj) {
+                break;
             }
         }
-        source[ci] = best.map(|(_, cj)| cj);
+        source[ci] = most.best().map(|(_, cj)| cj);
     }
     // ...then each closed cycle counted on every row where a member differs.
     report.swapped = crate::diff::closed_cycles(
@@ -445,17 +445,18 @@ fn permutations_and_renames(
     let mut r = 0;
     while r < renames.len() {
         let (start, from) = (r, &renames[r].0);
-        let mut best: Option<(u64, &str)> = None;
+        let mut most = MostHeld::default();
         while r < renames.len() && &renames[r].0 == from {
             let to = &renames[r].1;
             let held = matched.saturating_sub(int(&counts, &format!("n{r}"), 0)?);
-            let taken = renamed.iter().any(|x| &x.to == to);
-            if !taken && moved(held, matched) && best.is_none_or(|(h, _)| held > h) {
-                best = Some((held, to));
+            if !renamed.iter().any(|x| &x.to == to) {
+                most.offer(held, matched, to);
             }
             r += 1;
         }
-        let Some((held, to)) = best else { continue };
+        let Some((held, to)) = most.best() else {
+            continue;
+        };
         if held < matched {
             // The rows of the old column's commonest value (each of its
             // candidates carries it: the first's rb).
