@@ -848,3 +848,38 @@ fn count_by<T: std::hash::Hash + Eq>(
     }
     m
 }
+
+#[test]
+fn timestamps_moved_to_another_time_zone_are_compared_as_instants() {
+    // Noon UTC on 2024-01-01 and 2024-06-01; head writes them in Berlin
+    // time (13:00 and 14:00 there) and moves the second by a second.
+    let at = |zone: &str, v: Vec<i64>| {
+        let tz = TimeZone::opt_try_new(Some(zone)).unwrap();
+        Series::new("t".into(), v)
+            .cast(&DataType::Datetime(TimeUnit::Microseconds, tz))
+            .unwrap()
+            .into_column()
+    };
+    let (noon_jan, noon_jun) = (1_704_110_400_000_000i64, 1_717_243_200_000_000i64);
+    let base = DataFrame::new(
+        2,
+        vec![
+            Column::new("id".into(), [1i64, 2]),
+            at("UTC", vec![noon_jan, noon_jun]),
+        ],
+    )
+    .unwrap();
+    let head = DataFrame::new(
+        2,
+        vec![
+            Column::new("id".into(), [1i64, 2]),
+            at("Europe/Berlin", vec![noon_jan, noon_jun + 1_000_000]),
+        ],
+    )
+    .unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(r.schema.changed.len(), 1, "the zone change is reported");
+    let c = r.columns.iter().find(|c| c.name == "t").unwrap();
+    assert_eq!(c.mismatches, 1, "the same instant is no change");
+    assert_eq!(c.samples[0].key[0].1, Value::from(2));
+}

@@ -20,8 +20,10 @@ pub const EXACT_IN_F64: i64 = 1 << 53;
 /// 64-bit integers against floats are answered with `Float64`: exact for
 /// magnitudes up to 2^53, and the comparison rechecks the rare larger ones
 /// exactly (see `diff`). Dates widen to naive datetimes (midnight);
-/// datetimes and durations to the finer unit of the two, within one time
-/// zone; categoricals and enums to strings.
+/// datetimes and durations to the finer unit of the two; datetimes in two
+/// time zones to head's zone (both hold instants: a zone only says how they
+/// are shown); categoricals and enums to strings. A naive datetime against
+/// one in a zone has none: a naive time is no instant.
 pub fn common_type(base: &DataType, head: &DataType) -> Option<DataType> {
     use DataType as D;
     if base == head {
@@ -48,6 +50,9 @@ pub fn common_type(base: &DataType, head: &DataType) -> Option<DataType> {
         (D::Datetime(u1, z1), D::Datetime(u2, z2)) if z1 == z2 => {
             D::Datetime(finer(*u1, *u2), z1.clone())
         }
+        (D::Datetime(u1, Some(_)), D::Datetime(u2, Some(z))) => {
+            D::Datetime(finer(*u1, *u2), Some(z.clone()))
+        }
         (D::Duration(u1), D::Duration(u2)) => D::Duration(finer(*u1, *u2)),
         (a, b) if is_text(a) && is_text(b) => D::String,
         _ => return None,
@@ -59,15 +64,16 @@ pub fn common_type(base: &DataType, head: &DataType) -> Option<DataType> {
 /// when the change loses nothing: head's type holds every value of base's
 /// (int32 -> int64, float32 -> float64, int -> float, date -> datetime,
 /// decimal widening), text moved between strings, categoricals and enums,
-/// or a time unit changed (compared in the finer unit, so a value that lost
-/// its sub-microsecond part shows as changed). A narrowing change (float ->
+/// a time unit changed (compared in the finer unit, so a value that lost
+/// its sub-microsecond part shows as changed) or a time zone (compared as
+/// instants: UTC noon and 13:00 in Berlin in winter are the same value). A narrowing change (float ->
 /// int, int64 -> int32, datetime -> date) or one between kinds (string ->
 /// number) is `None`: its values are not compared.
 pub fn value_type(base: &DataType, head: &DataType) -> Option<DataType> {
     let common = common_type(base, head)?;
     let unit_only = matches!(
         (base, head),
-        (DataType::Datetime(_, z1), DataType::Datetime(_, z2)) if z1 == z2
+        (DataType::Datetime(_, z1), DataType::Datetime(_, z2)) if z1 == z2 || (z1.is_some() && z2.is_some())
     ) || matches!((base, head), (DataType::Duration(_), DataType::Duration(_)));
     (common == *head || unit_only || (is_text(base) && is_text(head))).then_some(common)
 }
@@ -193,6 +199,35 @@ mod tests {
             assert_eq!(common_type(&a, &b), want, "{a} vs {b}");
             assert_eq!(common_type(&b, &a), want, "{b} vs {a}");
         }
+    }
+
+    #[test]
+    fn datetimes_moved_to_another_time_zone_compare_as_instants() {
+        use DataType as D;
+        let berlin = TimeZone::opt_try_new(Some("Europe/Berlin")).unwrap();
+        let utc_us = D::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC));
+        let berlin_ms = D::Datetime(TimeUnit::Milliseconds, berlin.clone());
+        let berlin_us = D::Datetime(TimeUnit::Microseconds, berlin);
+        assert_eq!(value_type(&utc_us, &berlin_ms), Some(berlin_us));
+        assert_eq!(value_type(&berlin_ms, &utc_us), Some(utc_us.clone()),);
+        // The cast keeps the instant: noon UTC is 13:00 in Berlin in winter.
+        let t = Series::new("t".into(), [1_704_110_400_000_000i64])
+            .cast(&utc_us)
+            .unwrap();
+        let moved = t.cast(&value_type(&utc_us, &berlin_ms).unwrap()).unwrap();
+        assert_eq!(
+            moved.to_physical_repr().i64().unwrap().get(0),
+            Some(1_704_110_400_000_000)
+        );
+        assert!(
+            moved.get(0).unwrap().to_string().contains("13:00"),
+            "{}",
+            moved.get(0).unwrap()
+        );
+        // A naive time is no instant: not compared.
+        let naive = D::Datetime(TimeUnit::Microseconds, None);
+        assert_eq!(value_type(&utc_us, &naive), None);
+        assert_eq!(value_type(&naive, &utc_us), None);
     }
 
     #[test]
