@@ -121,7 +121,12 @@ pub fn judge_one(name: String, points: Vec<Point>, notes: &[Note], settings: Set
         .map(|i| (i, values[i]))
         .collect();
     let xs: Vec<f64> = window.iter().map(|w| w.1).collect();
-    let changepoints = changepoint::change_points(&xs, settings.changepoint)
+    // Too few points for the anomaly rule are too few to speak of levels:
+    // the t-test of two points against one calls any step certain.
+    let enough = xs.len() > settings.anomaly.min_history;
+    let changepoints = enough
+        .then(|| changepoint::change_points(&xs, settings.changepoint))
+        .unwrap_or_default()
         .into_iter()
         .map(|mut c| {
             c.index = window[c.index].0;
@@ -219,5 +224,51 @@ mod tests {
             j.changepoints.iter().map(|c| c.index).collect::<Vec<_>>(),
             [25]
         );
+    }
+
+    #[test]
+    fn a_series_too_short_for_the_anomaly_rule_has_no_change_points() {
+        // Two points then a step: Otava's t-test (no variance on either
+        // side) calls it certain, p = 0; with history this short the
+        // audit says "insufficient history" instead, and nothing else.
+        let short: Vec<Row> = [9.0, 9.0, 10.0]
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| row(i, i as i64, "null_count", v))
+            .collect();
+        let s = series(&short);
+        let points = s["plays.null_count"].clone();
+        let judged = judge_one(
+            "plays.null_count".into(),
+            points.clone(),
+            &[],
+            Settings::default(),
+        );
+        assert!(matches!(judged.checks[2], Check::Insufficient { .. }));
+        assert!(judged.changepoints.is_empty());
+        // The same step after eleven points is one.
+        let long: Vec<Row> = (0..14)
+            .map(|i| {
+                row(
+                    i,
+                    i as i64,
+                    "null_count",
+                    if i < 11 {
+                        9.0 + (i % 2) as f64 * 0.1
+                    } else {
+                        20.0
+                    },
+                )
+            })
+            .collect();
+        let s = series(&long);
+        let judged = judge_one(
+            "plays.null_count".into(),
+            s["plays.null_count"].clone(),
+            &[],
+            Settings::default(),
+        );
+        assert_eq!(judged.changepoints.len(), 1);
+        assert_eq!(judged.changepoints[0].index, 11);
     }
 }
