@@ -20,6 +20,11 @@ use crate::stats::{distinct, quantiles, summary};
 pub const TOP_VALUES: usize = 10;
 /// ...of at most this many distinct values (estimated).
 pub const TOP_OF_DISTINCT: u64 = 10_000;
+/// Columns of at most this many values have their distinct values counted
+/// exactly; larger ones estimate them (HyperLogLog, about 1%). On a small
+/// table the estimate's noise (±5 on 1,000 values) is a change of level to
+/// the history's change points, and counting is cheap there.
+pub const EXACT_DISTINCT_UP_TO: usize = 1 << 17;
 
 /// The profile of a loaded table. `duplicate_keys` comes from the
 /// comparison, which counted them.
@@ -255,8 +260,8 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
 }
 
 /// Distinct non-null values of any other type (lists, structs, arrays,
-/// binary), by HyperLogLog over each row's encoding: polars' own estimate
-/// takes no nested values.
+/// binary), from each row's encoding (polars' own count takes no nested
+/// values): counted in a small column, else by HyperLogLog.
 fn distinct(s: &Series) -> PolarsResult<u64> {
     if s.null_count() == s.len() {
         return Ok(0);
@@ -266,13 +271,15 @@ fn distinct(s: &Series) -> PolarsResult<u64> {
         &[s.clone().into_column()],
     )?;
     let valid = s.is_not_null();
-    let mut sketch = distinct::Distinct::default();
     let rows = rows.downcast_iter().flat_map(|a| a.values_iter());
-    for (bytes, valid) in rows.zip(valid.iter()) {
-        if valid == Some(true) {
-            sketch.add(hash_bytes(bytes));
-        }
+    let rows = rows
+        .zip(valid.iter())
+        .filter_map(|(bytes, valid)| valid.unwrap_or(false).then_some(bytes));
+    if s.len() - s.null_count() <= EXACT_DISTINCT_UP_TO {
+        return Ok(rows.collect::<PlHashSet<&[u8]>>().len() as u64);
     }
+    let mut sketch = distinct::Distinct::default();
+    rows.for_each(|bytes| sketch.add(hash_bytes(bytes)));
     Ok(sketch.count())
 }
 
@@ -476,6 +483,16 @@ where
         return (0, 0, None);
     }
     keys.len = n;
+    let distinct = if n <= EXACT_DISTINCT_UP_TO {
+        // Keys stand for one value each (-0 and 0 alike): sorted, counted.
+        let mut all = Vec::with_capacity(n);
+        quantiles::Keys::for_each(&keys, |k| all.push(k));
+        all.sort_unstable();
+        all.dedup();
+        all.len() as u64
+    } else {
+        distinct.count()
+    };
     let mean = sum / n as f64;
     // Every rank the quantiles interpolate between, and the sketch's.
     let qs = [0.01, 0.5, 0.99];
@@ -519,18 +536,25 @@ where
         },
         rank_error: 0.0,
     };
-    (n, distinct.count(), Some(numbers))
+    (n, distinct, Some(numbers))
 }
 
 /// Distinct values, empty strings and the most frequent values of a text
 /// column (`s`, cast to strings), in one pass over its views. Values are
 /// counted exactly, which gives the top values and the distinct count, up
 /// to TOP_OF_DISTINCT distinct values; beyond them (ids, names, URLs) none
-/// is frequent enough to watch: the counting stops, and HyperLogLog
+/// is frequent enough to watch: in a column of more than
+/// EXACT_DISTINCT_UP_TO values the counting stops, and HyperLogLog
 /// estimates how many there are.
 fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
     let ca = s.str()?;
-    let most = TOP_OF_DISTINCT as usize;
+    // Counted exactly up to the top values' limit, or every value of a
+    // small column.
+    let most = if ca.len() - ca.null_count() <= EXACT_DISTINCT_UP_TO {
+        usize::MAX
+    } else {
+        TOP_OF_DISTINCT as usize
+    };
     // polars' map (foldhash): SipHash was a tenth of profiling a
     // six-category column. A string of at most 12 bytes lies whole in its
     // 16-byte view (length, bytes, zero padding), so equal views are equal
@@ -599,6 +623,16 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
         .chain(long.into_iter().map(|(k, c)| (k.to_string(), c)))
         .collect();
     let distinct = top.len() as u64;
+    if distinct > TOP_OF_DISTINCT {
+        // Ids, names, URLs: none is frequent enough to watch.
+        return Ok((
+            distinct,
+            TextProfile {
+                empty,
+                top: Vec::new(),
+            },
+        ));
+    }
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top.truncate(TOP_VALUES);
     Ok((distinct, TextProfile { empty, top }))
@@ -729,33 +763,55 @@ mod tests {
 
     #[test]
     fn text_of_many_distinct_values_is_estimated_without_top_values() {
-        let many: Vec<String> = (0..TOP_OF_DISTINCT + 500)
-            .map(|i| format!("value number {i}"))
-            .collect();
-        let few: Vec<&str> = (0..TOP_OF_DISTINCT + 500)
+        let rows = EXACT_DISTINCT_UP_TO + 1500;
+        let many: Vec<String> = (0..rows).map(|i| format!("value number {i}")).collect();
+        let few: Vec<&str> = (0..rows)
             .map(|i| ["a", "b"][(i % 3 == 0) as usize])
             .collect();
         let df = df!("many" => many, "few" => few).unwrap();
         let p = of_frame(&df, None).unwrap();
         let many = &p.columns[0];
         assert!(many.text.as_ref().unwrap().top.is_empty());
-        let want = (TOP_OF_DISTINCT + 500) as f64;
+        let want = rows as f64;
         assert!(
             (many.distinct as f64 - want).abs() < 0.02 * want,
             "{}",
             many.distinct
         );
-        // Of 10,500 rows, every third (3,500) is "b".
+        assert_ne!(many.distinct, rows as u64, "estimated, not counted");
+        // Of 132,572 rows, every third (44,191) is "b".
         let few = &p.columns[1];
         assert_eq!(few.distinct, 2);
-        assert_eq!(few.text.as_ref().unwrap().top[0], ("a".to_string(), 7_000));
+        assert_eq!(few.text.as_ref().unwrap().top[0], ("a".to_string(), 88_381));
+    }
+
+    #[test]
+    fn distinct_values_of_a_small_column_are_counted_not_estimated() {
+        // 1,000 distinct floats (HyperLogLog said 985 to 1,009 of such
+        // columns, a change point in a small table's history), with -0 and
+        // 0 as one value and NaN as none; 20,000 distinct strings, past the
+        // top values' limit; lists.
+        let mut floats: Vec<Option<f64>> = (0..1000).map(|i| Some(1.0 + i as f64 / 7.0)).collect();
+        floats.extend([Some(0.0), Some(-0.0), Some(f64::NAN), None]);
+        let strings: Vec<String> = (0..20_000).map(|i| format!("name {i}")).collect();
+        let lists: Vec<Series> = (0..3000)
+            .map(|i| Series::new("".into(), [i % 1500, 7]))
+            .collect();
+        let p = of_frame(&df!("f" => floats).unwrap(), None).unwrap();
+        assert_eq!(p.columns[0].distinct, 1001);
+        let p = of_frame(&df!("s" => strings).unwrap(), None).unwrap();
+        assert_eq!(p.columns[0].distinct, 20_000);
+        assert!(p.columns[0].text.as_ref().unwrap().top.is_empty());
+        let p = of_frame(&df!("l" => lists).unwrap(), None).unwrap();
+        assert_eq!(p.columns[0].distinct, 1500);
     }
 
     #[test]
     fn counting_stops_midway_yet_empties_and_distinct_cover_every_row() {
         // Short strings (whole in their views), nulls, and empty strings on
         // both sides of the row where the counting gives way to estimating.
-        let n = 3 * TOP_OF_DISTINCT as usize;
+        // Past the size whose values are all counted.
+        let n = EXACT_DISTINCT_UP_TO * 7 / 6 + 3 * TOP_OF_DISTINCT as usize;
         let value = |i: usize| match i {
             i if i % 7 == 0 => None,
             i if i % 1000 == 999 => Some(String::new()),

@@ -16,7 +16,9 @@ pub struct ColumnProfile {
     pub name: String,
     pub dtype: String,
     pub null_count: u64,
-    /// Distinct non-null values, estimated (HyperLogLog, about 1% error).
+    /// Distinct non-null values: counted in a column of up to 2^17 values
+    /// (the local engine), else estimated (HyperLogLog, about 1% error;
+    /// always so on Spark).
     pub distinct: u64,
     pub numbers: Option<NumberProfile>,
     pub text: Option<TextProfile>,
