@@ -38,6 +38,7 @@ pub enum CsvError {
         line: u64,
         expected: usize,
         found: usize,
+        delimiter: u8,
         declared: Declared,
     },
     #[error(
@@ -87,6 +88,18 @@ pub enum CsvError {
 impl crate::error::Help for CsvError {
     fn help(&self) -> Option<String> {
         Some(match self {
+            CsvError::Ragged {
+                found,
+                expected,
+                delimiter,
+                declared,
+                ..
+            } if found > expected => format!(
+                "a row with more fields than the header is most often a value holding `{}` without quotes (`Smith{} J`): check that {} quotes such values; it is never read by dropping fields",
+                show(*delimiter),
+                show(*delimiter),
+                declared.writer(),
+            ),
             CsvError::Ragged {
                 found, declared, ..
             } => format!(
@@ -750,6 +763,7 @@ impl Pass<'_> {
                     line,
                     expected: self.columns,
                     found: record.len(),
+                    delimiter: self.delimiter,
                     declared: self.declared,
                 });
             }
@@ -861,6 +875,7 @@ impl Pass<'_> {
                                 line: record_line,
                                 expected: self.columns,
                                 found: count,
+                                delimiter: self.delimiter,
                                 declared: self.declared,
                             });
                         }
@@ -1268,6 +1283,18 @@ mod tests {
                 "{text:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_row_with_too_many_fields_is_not_called_cut_short() {
+        use crate::error::Help as _;
+        let err = read_text("id,name\n1,Smith, J\n", b',').unwrap_err();
+        let help = err.help().unwrap();
+        assert!(help.contains("more fields than the header"), "{help}");
+        assert!(help.contains("`,` without quotes"), "{help}");
+        assert!(!help.contains("cut short"), "{help}");
+        let err = read_text("id;name;x\n1;a\n", b';').unwrap_err();
+        assert!(err.help().unwrap().contains("cut short"));
     }
 
     #[test]
