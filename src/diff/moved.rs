@@ -225,8 +225,13 @@ pub(super) fn find_renames(
 
 /// How many rows of `s` its commonest value (null included) fills.
 fn commonest(s: &Series) -> PolarsResult<u64> {
-    let counts = s.value_counts(false, false, "n".into(), false)?;
-    let most = counts.column("n")?.as_materialized_series().max::<u64>()?;
+    // Named apart from the counts: a column called `n` was an error.
+    let s = s.clone().with_name("value".into());
+    let counts = s.value_counts(false, false, "count".into(), false)?;
+    let most = counts
+        .column("count")?
+        .as_materialized_series()
+        .max::<u64>()?;
     Ok(most.unwrap_or(0).max(s.null_count() as u64))
 }
 
