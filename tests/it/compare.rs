@@ -236,7 +236,7 @@ fn unreadable_outputs_are_errors_that_name_the_file() {
         "the cause, with its line, comes before the help: {error}"
     );
     assert!(
-        help.contains("check that the export wrote every field"),
+        help.contains("check that the export quotes such values"),
         "{error}"
     );
     let r = compare(d.path(), &["ok.csv", "empty.csv", "--key", "id"]);
