@@ -22,8 +22,9 @@ pub(super) struct Changed {
     pub(super) name: String,
     pub(super) dtype: DataType,
     pub(super) mask: BooleanChunked,
-    /// Compared in a type other than its own on a side: the permutation
-    /// search, which reads columns as written, leaves it out.
+    /// Compared in a type other than its own on a side, or under another
+    /// name in head: the permutation search, which reads columns as written
+    /// and by one name, leaves it out.
     pub(super) retyped: bool,
     /// The matched-pair positions where this column differs, ascending.
     pub(super) positions: Vec<IdxSize>,
@@ -46,7 +47,7 @@ pub(super) fn compare_column(
         return Ok(compared);
     }
     // As written (for samples), and in the type both are compared in.
-    let b_read = base.column(name, align.rows(true))?;
+    let b_read = base.column(column.base_name(), align.rows(true))?;
     let h_read = head.column(name, align.rows(false))?;
     let in_type = |s: &Series| match &column.as_type {
         Some(t) if s.dtype() != t => s.cast(t),
@@ -117,7 +118,7 @@ pub(super) fn compare_column(
     let changed = Changed {
         name: name.to_string(),
         dtype: b.dtype().clone(),
-        retyped: column.as_type.is_some(),
+        retyped: column.as_type.is_some() || column.base_name.is_some(),
         base: b.filter(&mask)?,
         head: h.filter(&mask)?,
         mask,
@@ -143,12 +144,20 @@ fn compare_text_in_place(
     strings: StringOptions,
 ) -> PolarsResult<Option<(ColumnDiff, Option<Changed>)>> {
     let name = column.name.as_str();
-    let text = |side: Source<'_>| side.dtype(name) == Some(DataType::String);
+    let text = |side: Source<'_>, name| side.dtype(name) == Some(DataType::String);
     let plain = ValueRule::of(&DataType::String, None, strings) == ValueRule::Exact;
-    if align.identity || column.as_type.is_some() || !plain || !text(base) || !text(head) {
+    if align.identity
+        || column.as_type.is_some()
+        || !plain
+        || !text(base, column.base_name())
+        || !text(head, name)
+    {
         return Ok(None);
     }
-    let (b, h) = (base.column(name, Rows::All)?, head.column(name, Rows::All)?);
+    let (b, h) = (
+        base.column(column.base_name(), Rows::All)?,
+        head.column(name, Rows::All)?,
+    );
     // Chunks too short to look up are made one first.
     let readable = |s: Series| -> PolarsResult<Series> {
         Ok(if super::text::ByRow::fits(s.str()?) {
@@ -200,7 +209,7 @@ fn compare_text_in_place(
     let changed = Changed {
         name: name.to_string(),
         dtype: DataType::String,
-        retyped: false,
+        retyped: column.base_name.is_some(),
         base: bc,
         head: hc,
         mask,

@@ -13,7 +13,7 @@ use super::source::Source;
 use super::values::row_values;
 use super::widen;
 use crate::config::Table;
-use crate::model::{RowCounts, RowSample, TableReport};
+use crate::model::{Rename, RowCounts, RowSample, TableReport};
 
 /// Both sides' rows paired by key: keys brought to one type per key
 /// column (the notes say when none exists), string options applied when
@@ -199,6 +199,15 @@ pub(super) fn compare_keyed(
     let head_rows = head_keys.height() as u64;
     // Head's keys are not needed any more: samples name rows by base keys.
     drop(head_keys);
+    // A renamed column is compared under its two names, as any other: its
+    // cells count in the validation, its changed values are sampled.
+    find_renames(report, base, head, &align)?;
+    let compared: Vec<Compared> = compared
+        .iter()
+        .cloned()
+        .chain(report.renamed.iter().map(|r| renamed_column(r, base, head)))
+        .collect();
+    report.compared_columns += report.renamed.len();
 
     // Plain threads taking the next column, not a rayon loop: polars runs
     // its own pool, and a rayon worker waiting on it would steal and start
@@ -214,7 +223,10 @@ pub(super) fn compare_keyed(
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(column) = compared.get(i) else { break };
-                    let tolerance = tolerances.get(&column.name).copied();
+                    let tolerance = tolerances
+                        .get(&column.name)
+                        .or_else(|| tolerances.get(column.base_name()))
+                        .copied();
                     let result =
                         compare_column(column, base, head, &align, &base_keys, tolerance, strings);
                     *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
@@ -249,7 +261,6 @@ pub(super) fn compare_keyed(
         })
         .map_or(0, |m| m.sum().unwrap_or(0) as u64);
     report.swapped = find_permutations(&changed_cols, base, head, &align)?;
-    find_renames(report, base, head, &align)?;
     report.rows = Some(RowCounts {
         base: base_keys.height() as u64,
         head: head_rows,
@@ -259,6 +270,22 @@ pub(super) fn compare_keyed(
         changed: Some(changed_rows),
     });
     Ok(())
+}
+
+/// A renamed column as compared: under base's name and head's, in the type
+/// that holds both sides' values when their types differ.
+fn renamed_column(r: &Rename, base: Source<'_>, head: Source<'_>) -> Compared {
+    let (b, h) = (base.dtype(&r.from), head.dtype(&r.to));
+    let as_type = match (b, h) {
+        (Some(b), Some(h)) if b != h => widen::value_type(&b, &h),
+        _ => None,
+    };
+    Compared {
+        name: r.to.clone(),
+        base_name: Some(r.from.clone()),
+        as_type,
+        all_null: None,
+    }
 }
 
 /// The type a key retyped between the sides is paired in: the common type

@@ -12,12 +12,22 @@ use crate::model::{ColumnType, SchemaDiff, Side, TypeChange};
 /// A column compared row by row, and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compared {
+    /// The column's name (head's, when it was renamed).
     pub name: String,
+    /// Base's name for the column, when head renamed it.
+    pub base_name: Option<String>,
     /// The type both sides are read in, when they differ without loss (or
     /// one side has no values and so no type of its own).
     pub as_type: Option<DataType>,
     /// The side that holds no value in this column.
     pub all_null: Option<Side>,
+}
+
+impl Compared {
+    /// The column's name in base.
+    pub fn base_name(&self) -> &str {
+        self.base_name.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// What an engine knows of a side's column beyond its type.
@@ -121,6 +131,7 @@ pub fn compared_columns(
         }
         compared.push(Compared {
             name: name.clone(),
+            base_name: None,
             as_type,
             all_null,
         });

@@ -310,9 +310,50 @@ fn a_rename_in_a_change_that_also_rewrites_some_values_is_still_a_rename() {
     };
     assert_eq!(names(&r.schema.removed), ["other"]);
     assert_eq!(names(&r.schema.added), ["unrelated"]);
-    assert_finding(
-        &r,
-        "column `plan` renamed to `tier`, 2 of its 20 matched values also changed",
+    assert_finding(&r, "column `plan` renamed to `tier`");
+    assert_finding(&r, "column `tier` (renamed from `plan`): 2 changed values");
+}
+
+#[test]
+fn values_changed_in_a_renamed_column_are_not_validated() {
+    // `amount` becomes `amount_usd` and one of its 20 values changes: the
+    // run said 100% of rows and cells validated, the renamed column's
+    // cells counted nowhere and its change never sampled.
+    let id: Vec<i64> = (0..20).collect();
+    let amount: Vec<f64> = id.iter().map(|&i| i as f64 + 0.5).collect();
+    let mut usd = amount.clone();
+    usd[3] = -1.0;
+    let base = df!("id" => &id, "amount" => &amount, "x" => &id).unwrap();
+    let head = df!("id" => &id, "amount_usd" => &usd, "x" => &id).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(renamed(&r), [("amount", "amount_usd")]);
+    let v = r.validation().unwrap();
+    assert_eq!((v.rows_matched, v.rows_total), (19, 20));
+    assert_eq!((v.cells_matched, v.cells_total), (39, 40));
+    let c = r.columns.iter().find(|c| c.name == "amount_usd").unwrap();
+    assert_eq!(c.mismatches, 1);
+    assert_eq!(c.samples[0].key[0].1, Value::from(3));
+    assert_eq!(
+        (&c.samples[0].base, &c.samples[0].head),
+        (&Value::from(3.5), &Value::from(-1.0))
+    );
+    assert_eq!(rows(&r).changed, Some(1));
+    // Renamed and widened (integers to floats), text renamed: compared too.
+    let n: Vec<i64> = id.iter().map(|i| i * 10).collect();
+    let mut n_f: Vec<f64> = n.iter().map(|&v| v as f64).collect();
+    n_f[1] = 11.0;
+    let s: Vec<String> = id.iter().map(|i| format!("s{i}")).collect();
+    let mut s2 = s.clone();
+    s2[2] = "changed".into();
+    let base = df!("id" => &id, "n" => &n, "s" => &s).unwrap();
+    let head = df!("id" => &id, "n_f" => &n_f, "s2" => &s2).unwrap();
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    let mismatches = |n: &str| r.columns.iter().find(|c| c.name == n).map(|c| c.mismatches);
+    assert_eq!(
+        (mismatches("n_f"), mismatches("s2")),
+        (Some(1), Some(1)),
+        "{:?}",
+        r.renamed
     );
 }
 

@@ -119,27 +119,21 @@ impl TableReport {
                     plural(n, "value appeared", "values appeared")
                 ),
             };
+            // A renamed column's changed values are counted under its new
+            // name; the rename is its own finding.
+            let was = match self.renamed.iter().find(|r| r.to == c.name) {
+                Some(r) => format!(" (renamed from `{}`)", r.from),
+                None => String::new(),
+            };
             reg(
                 Subject::Column(c.name.clone()),
-                format!("column `{}`: {what}", c.name),
+                format!("column `{}`{was}: {what}", c.name),
             );
         }
         for r in &self.renamed {
-            let (from, to) = (&r.from, &r.to);
-            let what = format!("column `{from}` renamed to `{to}`");
             reg(
                 Subject::Schema,
-                if r.held == r.rows {
-                    what
-                } else {
-                    let changed = r.rows - r.held;
-                    format!(
-                        "{what}, {} of its {} matched {} also changed",
-                        thousands(changed),
-                        thousands(r.rows),
-                        plural(r.rows, "value", "values"),
-                    )
-                },
+                format!("column `{}` renamed to `{}`", r.from, r.to),
             );
         }
         for cycle in &self.swapped {
