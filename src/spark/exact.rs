@@ -95,9 +95,12 @@ pub fn compare_exact(
         .iter()
         .enumerate()
         .map(|(i, _)| format!("{} AS b{i}, {} AS h{i}", cast("b", i), cast("h", i)))
-        .chain(renames.iter().enumerate().map(|(i, (from, to, as_type))| {
-            let (b, h) = (format!("b.{}", ident(from)), format!("h.{}", ident(to)));
-            match as_type {
+        .chain(renames.iter().enumerate().map(|(i, c)| {
+            let (b, h) = (
+                format!("b.{}", ident(&c.from)),
+                format!("h.{}", ident(&c.to)),
+            );
+            match &c.cast {
                 None => format!("{b} AS rb{i}, {h} AS rh{i}"),
                 Some(t) => format!("CAST({b} AS {t}) AS rb{i}, CAST({h} AS {t}) AS rh{i}"),
             }
@@ -129,7 +132,7 @@ fn summarize(
     spark: &Spark,
     table: &Table,
     compared: &[(String, String)],
-    renames: &[(String, String, Option<String>)],
+    renames: &[Candidate],
     report: &mut TableReport,
 ) -> Result<(), SparkError> {
     let raw = |i: usize| format!("NOT (b{i} <=> h{i})");
@@ -257,7 +260,107 @@ fn summarize(
         }
         report.columns.push(diff);
     }
-    permutations_and_renames(spark, compared, renames, report, &differs)
+    permutations_and_renames(spark, compared, renames, report, &differs)?;
+    compare_renamed(spark, table, renames, &any_differs, report)
+}
+
+/// Each renamed column compared under its two names, as the local engine
+/// compares it: its changed values counted (and the rows they change),
+/// their sizes and samples; one query for the counts, one per column
+/// whose values changed for its samples.
+fn compare_renamed(
+    spark: &Spark,
+    table: &Table,
+    candidates: &[Candidate],
+    any_differs: &str,
+    report: &mut TableReport,
+) -> Result<(), SparkError> {
+    let found: Vec<usize> = report
+        .renamed
+        .iter()
+        .filter_map(|r| {
+            candidates
+                .iter()
+                .position(|c| c.from == r.from && c.to == r.to)
+        })
+        .collect();
+    if found.is_empty() {
+        return Ok(());
+    }
+    let c = |k: usize| &candidates[k];
+    let tolerance = |k: usize| {
+        let t = &table.tolerance;
+        t.get(&c(k).to).or_else(|| t.get(&c(k).from)).copied()
+    };
+    let rule = |k: usize| ValueRule::of(&polars_type(&c(k).dtype), tolerance(k), table.strings);
+    let (b, h) = (|k: usize| format!("rb{k}"), |k: usize| format!("rh{k}"));
+    let differs = |k: usize| differs_between(&b(k), &h(k), &rule(k), &c(k).dtype);
+    let sized = |k: usize| rule(k).sized(&polars_type(&c(k).dtype));
+    let per_column: String = found
+        .iter()
+        .map(|&k| {
+            let mut q = format!(", count_if({BOTH} AND {}) AS c{k}", differs(k));
+            if sized(k) {
+                let d = difference_between(&b(k), &h(k), &c(k).dtype);
+                let raw = format!("NOT ({} <=> {})", b(k), h(k));
+                let finite = format!("{BOTH} AND {raw} AND {d} IS NOT NULL AND NOT isnan({d}) AND {d} < double('Infinity')");
+                q.push_str(&format!(
+                    ", count_if({BOTH} AND {raw}) AS raw{k}, \
+                     coalesce(max(IF({finite}, {d}, NULL)), 0D) AS a{k}, \
+                     coalesce(max(IF({finite}, {d} / greatest(abs(CAST({} AS DOUBLE)), abs(CAST({} AS DOUBLE))), NULL)), 0D) AS r{k}",
+                    b(k),
+                    h(k)
+                ));
+            }
+            q
+        })
+        .collect();
+    let counts = one_row(spark.sql(&format!(
+        "SELECT count_if({BOTH} AND ({any_differs} OR {})) AS changed{per_column} FROM swl_j",
+        sql_list(&found, " OR ", |&k| differs(k))
+    ))?)?;
+    let count = |name: &str| int(&counts, name, 0);
+    if let Some(rows) = &mut report.rows {
+        rows.changed = Some(count("changed")?);
+    }
+    report.compared_columns += found.len();
+    for &k in &found {
+        let mut diff = ColumnDiff {
+            name: c(k).to.clone(),
+            dtype: c(k).dtype.clone(),
+            mismatches: count(&format!("c{k}"))?,
+            samples: Vec::new(),
+            tolerance: tolerance(k)
+                .and_then(|t| ValueRule::applicable(&polars_type(&c(k).dtype), t).0),
+            max_abs_diff: None,
+            max_rel_diff: None,
+            all_null: None,
+        };
+        if sized(k) && count(&format!("raw{k}"))? > 0 {
+            diff.max_abs_diff = float(&counts, &format!("a{k}"))?;
+            diff.max_rel_diff = float(&counts, &format!("r{k}"))?;
+        }
+        if diff.mismatches > 0 {
+            let keys = sql_list(&table.key, ", ", |k| ident(k));
+            let rows = spark.sql(&format!(
+                "SELECT {keys}, {} AS b, {} AS h FROM swl_j WHERE {BOTH} AND {} \
+                 ORDER BY b_row LIMIT {SAMPLES}",
+                b(k),
+                h(k),
+                differs(k)
+            ))?;
+            for r in 0..rows.height() {
+                diff.samples.push(ValueSample {
+                    key: row_values(&rows, &table.key, r)?,
+                    path: None,
+                    base: to_json(&rows.column("b")?.get(r)?),
+                    head: to_json(&rows.column("h")?.get(r)?),
+                });
+            }
+        }
+        report.columns.push(diff);
+    }
+    Ok(())
 }
 
 /// Text `x` as the string options compare it: trimmed of Unicode white
@@ -284,7 +387,12 @@ const MAX_PAIRS: usize = 1_000;
 /// Whether compared column `i` (of Spark type `dtype`) differs on a joined
 /// row under `rule`: the value rule rendered to SQL.
 fn value_differs(i: usize, rule: &ValueRule, dtype: &str) -> String {
-    let (b, h) = (format!("b{i}"), format!("h{i}"));
+    differs_between(&format!("b{i}"), &format!("h{i}"), rule, dtype)
+}
+
+/// Whether values `b` and `h` (columns of the join, of Spark type `dtype`)
+/// differ under `rule`.
+fn differs_between(b: &str, h: &str, rule: &ValueRule, dtype: &str) -> String {
     let raw = format!("NOT ({b} <=> {h})");
     match *rule {
         ValueRule::Exact => raw,
@@ -311,7 +419,7 @@ fn value_differs(i: usize, rule: &ValueRule, dtype: &str) -> String {
         // NaN differences stay differences (NaN is never <= a bound).
         ValueRule::Within { abs, rel } => format!(
             "({raw} AND NOT coalesce({} <= {} + {} * abs(CAST({h} AS DOUBLE)), false))",
-            difference(i, dtype),
+            difference_between(b, h, dtype),
             lit(abs),
             lit(rel)
         ),
@@ -322,31 +430,53 @@ fn value_differs(i: usize, rule: &ValueRule, dtype: &str) -> String {
 /// two values 200 apart near 2^62 stay 200 apart, as the local engine
 /// computes them in i128.
 fn difference(i: usize, dtype: &str) -> String {
+    difference_between(&format!("b{i}"), &format!("h{i}"), dtype)
+}
+
+/// |b - h| of two columns of the join, as [`difference`].
+fn difference_between(b: &str, h: &str, dtype: &str) -> String {
     if INTEGERS.contains(&dtype) {
-        format!("CAST(abs(CAST(b{i} AS DECIMAL(38,0)) - CAST(h{i} AS DECIMAL(38,0))) AS DOUBLE)")
+        format!("CAST(abs(CAST({b} AS DECIMAL(38,0)) - CAST({h} AS DECIMAL(38,0))) AS DOUBLE)")
     } else {
-        format!("abs(CAST(b{i} AS DOUBLE) - CAST(h{i} AS DOUBLE))")
+        format!("abs(CAST({b} AS DOUBLE) - CAST({h} AS DOUBLE))")
     }
+}
+
+/// A removed column and an added one that may be it renamed.
+struct Candidate {
+    from: String,
+    to: String,
+    /// The Spark type both are cast to, when their types differ.
+    cast: Option<String>,
+    /// The Spark type they are compared in.
+    dtype: String,
 }
 
 /// Removed and added columns of the same type, or of a type that holds
 /// every value of the removed one's, in the order the local engine tries
 /// them; each with the Spark type both are compared in when the types
 /// differ.
-fn rename_candidates(report: &TableReport) -> Vec<(String, String, Option<String>)> {
+fn rename_candidates(report: &TableReport) -> Vec<Candidate> {
     report
         .schema
         .removed
         .iter()
         .flat_map(|r| {
             report.schema.added.iter().filter_map(move |a| {
-                let as_type = if a.dtype == r.dtype {
+                let cast = if a.dtype == r.dtype {
                     None
                 } else {
                     let (from, to) = (polars_type(&r.dtype), polars_type(&a.dtype));
                     Some(sql_type(&crate::diff::widen::value_type(&from, &to)?)?)
                 };
-                Some((r.name.clone(), a.name.clone(), as_type))
+                Some(Candidate {
+                    from: r.name.clone(),
+                    to: a.name.clone(),
+                    dtype: cast
+                        .as_ref()
+                        .map_or_else(|| r.dtype.clone(), |t| t.to_lowercase()),
+                    cast,
+                })
             })
         })
         .collect()
@@ -363,7 +493,7 @@ fn rename_candidates(report: &TableReport) -> Vec<(String, String, Option<String
 fn permutations_and_renames(
     spark: &Spark,
     compared: &[(String, String)],
-    renames: &[(String, String, Option<String>)],
+    renames: &[Candidate],
     report: &mut TableReport,
     differs: &dyn Fn(usize) -> String,
 ) -> Result<(), SparkError> {
@@ -444,10 +574,10 @@ fn permutations_and_renames(
     let mut renamed: Vec<Rename> = Vec::new();
     let mut r = 0;
     while r < renames.len() {
-        let (start, from) = (r, &renames[r].0);
+        let (start, from) = (r, &renames[r].from);
         let mut most = MostHeld::default();
-        while r < renames.len() && &renames[r].0 == from {
-            let to = &renames[r].1;
+        while r < renames.len() && &renames[r].from == from {
+            let to = &renames[r].to;
             let held = matched.saturating_sub(int(&counts, &format!("n{r}"), 0)?);
             if !renamed.iter().any(|x| &x.to == to) {
                 most.offer(held, matched, to);

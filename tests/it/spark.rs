@@ -738,6 +738,7 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
     assert_eq!(local.schema.unapplied.len(), 1, "{:?}", local.schema);
     assert_eq!(remote.swapped, local.swapped);
     assert_eq!(remote.renamed, local.renamed);
+    assert_eq!(remote.compared_columns, local.compared_columns);
     let names = |cols: &[swimlane::model::ColumnType]| -> Vec<String> {
         cols.iter().map(|c| c.name.clone()).collect()
     };
@@ -805,6 +806,11 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
         ]
     );
     assert_eq!(names(&local.schema.removed), ["legacy"]);
+    // A renamed column is compared under its two names: note's 5% of
+    // changed values are counted and sampled as remark's.
+    assert_eq!(col("remark").mismatches, 100);
+    assert_eq!(col("remark").samples.len(), 5);
+    assert_eq!(col("kept_renamed").mismatches, 0);
     // Keyless, rows match on their text as the string options leave it,
     // on both engines.
     let mut keyless = table.clone();
