@@ -46,6 +46,7 @@ enum Dialect {
 enum SampleCommand {
     /// Print the SQL predicate that keeps the sample in another engine.
     Sql {
+        /// The SQL dialect the predicate is written in.
         #[arg(long, value_enum, default_value = "spark")]
         dialect: Dialect,
         #[command(flatten)]
@@ -54,7 +55,11 @@ enum SampleCommand {
     /// Write the sampled rows of a table file to another file (format from
     /// each extension).
     Apply {
+        /// The table file to sample (Parquet, CSV, NDJSON, Arrow IPC); never
+        /// changed.
         input: PathBuf,
+        /// The file to write the kept rows to, in the format its extension
+        /// names.
         output: PathBuf,
         #[command(flatten)]
         spec: SampleSpec,
