@@ -123,10 +123,12 @@ pub fn judge_one(name: String, points: Vec<Point>, notes: &[Note], settings: Set
     let xs: Vec<f64> = window.iter().map(|w| w.1).collect();
     // Too few points for the anomaly rule are too few to speak of levels:
     // the t-test of two points against one calls any step certain.
-    let enough = xs.len() > settings.anomaly.min_history;
-    let changepoints = enough
-        .then(|| changepoint::change_points(&xs, settings.changepoint))
-        .unwrap_or_default()
+    let found = if xs.len() > settings.anomaly.min_history {
+        changepoint::change_points(&xs, settings.changepoint)
+    } else {
+        Vec::new()
+    };
+    let changepoints = found
         .into_iter()
         .map(|mut c| {
             c.index = window[c.index].0;

@@ -398,8 +398,8 @@ fn differs_between(b: &str, h: &str, rule: &ValueRule, dtype: &str) -> String {
         ValueRule::Exact => raw,
         ValueRule::Strings { trim, ignore_case } => format!(
             "NOT ({} <=> {})",
-            normal_text(&b, trim, ignore_case),
-            normal_text(&h, trim, ignore_case)
+            normal_text(b, trim, ignore_case),
+            normal_text(h, trim, ignore_case)
         ),
         ValueRule::Seconds(seconds) => {
             // Seconds per unit of a date or timestamp read as a number.
@@ -410,8 +410,8 @@ fn differs_between(b: &str, h: &str, rule: &ValueRule, dtype: &str) -> String {
             };
             format!(
                 "({raw} AND NOT coalesce(abs({} - {}) * {} <= {}, false))",
-                as_double(&b, dtype),
-                as_double(&h, dtype),
+                as_double(b, dtype),
+                as_double(h, dtype),
                 lit(unit),
                 lit(seconds)
             )
