@@ -83,6 +83,12 @@ impl TableReport {
                 ),
             );
         }
+        for r in &self.renamed {
+            reg(
+                Subject::Schema,
+                format!("column `{}` renamed to `{}`", r.from, r.to),
+            );
+        }
         if let Some(rows) = &self.rows {
             if rows.missing > 0 {
                 reg(
@@ -128,12 +134,6 @@ impl TableReport {
             reg(
                 Subject::Column(c.name.clone()),
                 format!("column `{}`{was}: {what}", c.name),
-            );
-        }
-        for r in &self.renamed {
-            reg(
-                Subject::Schema,
-                format!("column `{}` renamed to `{}`", r.from, r.to),
             );
         }
         for cycle in &self.swapped {
