@@ -612,6 +612,18 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
         let top = Vec::new();
         return Ok((d.count().max(1), TextProfile { empty, top }));
     }
+    let distinct = (short.len() + long.len()) as u64;
+    if distinct > TOP_OF_DISTINCT {
+        // Ids, names, URLs: none is frequent enough to watch (and no
+        // string is made of each).
+        return Ok((
+            distinct,
+            TextProfile {
+                empty,
+                top: Vec::new(),
+            },
+        ));
+    }
     let inline = |view: u128| -> String {
         let bytes = view.to_le_bytes();
         let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
@@ -622,17 +634,6 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
         .map(|(view, c)| (inline(view), c))
         .chain(long.into_iter().map(|(k, c)| (k.to_string(), c)))
         .collect();
-    let distinct = top.len() as u64;
-    if distinct > TOP_OF_DISTINCT {
-        // Ids, names, URLs: none is frequent enough to watch.
-        return Ok((
-            distinct,
-            TextProfile {
-                empty,
-                top: Vec::new(),
-            },
-        ));
-    }
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top.truncate(TOP_VALUES);
     Ok((distinct, TextProfile { empty, top }))
