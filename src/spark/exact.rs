@@ -135,7 +135,6 @@ fn summarize(
     renames: &[Candidate],
     report: &mut TableReport,
 ) -> Result<(), SparkError> {
-    let raw = |i: usize| format!("NOT (b{i} <=> h{i})");
     let tolerance = |i: usize| table.tolerance.get(&compared[i].0).copied();
     // A difference, after the table's string options and the column's
     // tolerance, as the local engine decides it.
@@ -155,15 +154,8 @@ fn summarize(
         .map(|(i, _)| {
             let mut q = format!(", count_if({BOTH} AND {}) AS c{i}", differs(i));
             if sized(i) {
-                // The sizes of the differences, as the local engine reports
-                // them: finite ones between two numbers, before tolerance.
-                let d = difference(i, &compared[i].1);
-                let finite = format!("{BOTH} AND {} AND {d} IS NOT NULL AND NOT isnan({d}) AND {d} < double('Infinity')", raw(i));
-                q.push_str(&format!(", count_if({BOTH} AND {}) AS raw{i}", raw(i)));
-                q.push_str(&format!(
-                    ", coalesce(max(IF({finite}, {d}, NULL)), 0D) AS a{i}, \
-                     coalesce(max(IF({finite}, {d} / greatest(abs(CAST(b{i} AS DOUBLE)), abs(CAST(h{i} AS DOUBLE))), NULL)), 0D) AS r{i}"
-                ));
+                let (b, h) = (format!("b{i}"), format!("h{i}"));
+                q.push_str(&sizes(i, &b, &h, &compared[i].1));
             }
             q
         })
@@ -233,22 +225,7 @@ fn summarize(
         }
     }
     for (i, (name, dtype)) in compared.iter().enumerate() {
-        let mismatches = count(&format!("c{i}"))?;
-        let mut diff = ColumnDiff {
-            name: name.clone(),
-            dtype: dtype.clone(),
-            mismatches,
-            samples: Vec::new(),
-            tolerance: tolerance(i)
-                .and_then(|t| ValueRule::applicable(&polars_type(&compared[i].1), t).0),
-            max_abs_diff: None,
-            max_rel_diff: None,
-            all_null: None,
-        };
-        if sized(i) && count(&format!("raw{i}"))? > 0 {
-            diff.max_abs_diff = float(&counts, &format!("a{i}"))?;
-            diff.max_rel_diff = float(&counts, &format!("r{i}"))?;
-        }
+        let mut diff = column_diff(name, dtype, tolerance(i), &counts, i, sized(i))?;
         let (b, h) = (format!("b{i}"), format!("h{i}"));
         for (r, _) in tag.iter().enumerate().filter(|(_, t)| **t == i as i64) {
             diff.samples.push(ValueSample {
@@ -301,16 +278,7 @@ fn compare_renamed(
         .map(|&k| {
             let mut q = format!(", count_if({BOTH} AND {}) AS c{k}", differs(k));
             if sized(k) {
-                let d = difference_between(&b(k), &h(k), &c(k).dtype);
-                let raw = format!("NOT ({} <=> {})", b(k), h(k));
-                let finite = format!("{BOTH} AND {raw} AND {d} IS NOT NULL AND NOT isnan({d}) AND {d} < double('Infinity')");
-                q.push_str(&format!(
-                    ", count_if({BOTH} AND {raw}) AS raw{k}, \
-                     coalesce(max(IF({finite}, {d}, NULL)), 0D) AS a{k}, \
-                     coalesce(max(IF({finite}, {d} / greatest(abs(CAST({} AS DOUBLE)), abs(CAST({} AS DOUBLE))), NULL)), 0D) AS r{k}",
-                    b(k),
-                    h(k)
-                ));
+                q.push_str(&sizes(k, &b(k), &h(k), &c(k).dtype));
             }
             q
         })
@@ -325,21 +293,7 @@ fn compare_renamed(
     }
     report.compared_columns += found.len();
     for &k in &found {
-        let mut diff = ColumnDiff {
-            name: c(k).to.clone(),
-            dtype: c(k).dtype.clone(),
-            mismatches: count(&format!("c{k}"))?,
-            samples: Vec::new(),
-            tolerance: tolerance(k)
-                .and_then(|t| ValueRule::applicable(&polars_type(&c(k).dtype), t).0),
-            max_abs_diff: None,
-            max_rel_diff: None,
-            all_null: None,
-        };
-        if sized(k) && count(&format!("raw{k}"))? > 0 {
-            diff.max_abs_diff = float(&counts, &format!("a{k}"))?;
-            diff.max_rel_diff = float(&counts, &format!("r{k}"))?;
-        }
+        let mut diff = column_diff(&c(k).to, &c(k).dtype, tolerance(k), &counts, k, sized(k))?;
         if diff.mismatches > 0 {
             let keys = sql_list(&table.key, ", ", |k| ident(k));
             let rows = spark.sql(&format!(
@@ -361,6 +315,51 @@ fn compare_renamed(
         report.columns.push(diff);
     }
     Ok(())
+}
+
+/// The aggregates of the sizes of column `k`'s differences (`b`, `h`: its
+/// sides in the join, of Spark type `dtype`), as the local engine reports
+/// them: finite ones between two numbers, before tolerance; `raw{k}`
+/// counts the raw differences, `a{k}` and `r{k}` are the largest absolute
+/// and relative one.
+fn sizes(k: usize, b: &str, h: &str, dtype: &str) -> String {
+    let d = difference_between(b, h, dtype);
+    let raw = format!("NOT ({b} <=> {h})");
+    let finite = format!(
+        "{BOTH} AND {raw} AND {d} IS NOT NULL AND NOT isnan({d}) AND {d} < double('Infinity')"
+    );
+    format!(
+        ", count_if({BOTH} AND {raw}) AS raw{k}, \
+         coalesce(max(IF({finite}, {d}, NULL)), 0D) AS a{k}, \
+         coalesce(max(IF({finite}, {d} / greatest(abs(CAST({b} AS DOUBLE)), abs(CAST({h} AS DOUBLE))), NULL)), 0D) AS r{k}"
+    )
+}
+
+/// Column `k`'s finding from the `counts` row: its `c{k}` changed values
+/// and, when `sized`, the sizes of [`sizes`]; samples are the caller's.
+fn column_diff(
+    name: &str,
+    dtype: &str,
+    tolerance: Option<crate::config::Tolerance>,
+    counts: &DataFrame,
+    k: usize,
+    sized: bool,
+) -> Result<ColumnDiff, SparkError> {
+    let mut diff = ColumnDiff {
+        name: name.to_string(),
+        dtype: dtype.to_string(),
+        mismatches: int(counts, &format!("c{k}"), 0)?,
+        samples: Vec::new(),
+        tolerance: tolerance.and_then(|t| ValueRule::applicable(&polars_type(dtype), t).0),
+        max_abs_diff: None,
+        max_rel_diff: None,
+        all_null: None,
+    };
+    if sized && int(counts, &format!("raw{k}"), 0)? > 0 {
+        diff.max_abs_diff = float(counts, &format!("a{k}"))?;
+        diff.max_rel_diff = float(counts, &format!("r{k}"))?;
+    }
+    Ok(diff)
 }
 
 /// Text `x` as the string options compare it: trimmed of Unicode white
@@ -426,14 +425,9 @@ fn differs_between(b: &str, h: &str, rule: &ValueRule, dtype: &str) -> String {
     }
 }
 
-/// |b_i - h_i| as a double: integers subtracted exactly (as decimals), so
-/// two values 200 apart near 2^62 stay 200 apart, as the local engine
-/// computes them in i128.
-fn difference(i: usize, dtype: &str) -> String {
-    difference_between(&format!("b{i}"), &format!("h{i}"), dtype)
-}
-
-/// |b - h| of two columns of the join, as [`difference`].
+/// |b - h| of two columns of the join, as a double: integers subtracted
+/// exactly (as decimals), so two values 200 apart near 2^62 stay 200 apart,
+/// as the local engine computes them in i128.
 fn difference_between(b: &str, h: &str, dtype: &str) -> String {
     if INTEGERS.contains(&dtype) {
         format!("CAST(abs(CAST({b} AS DECIMAL(38,0)) - CAST({h} AS DECIMAL(38,0))) AS DOUBLE)")
