@@ -111,31 +111,7 @@ impl TableReport {
                 );
             }
         }
-        for c in self.columns.iter().filter(|c| c.mismatches > 0) {
-            let n = c.mismatches;
-            let what = match c.all_null {
-                None => format!("{n} changed {}", plural(n, "value", "values")),
-                Some(Side::Head) => format!(
-                    "{n} {} became null (head has no value in this column)",
-                    plural(n, "value", "values")
-                ),
-                // Calibration compares two bases: as base against head.
-                Some(Side::Base | Side::Calibration) => format!(
-                    "{n} {} where base has no value in this column",
-                    plural(n, "value appeared", "values appeared")
-                ),
-            };
-            // A renamed column's changed values are counted under its new
-            // name; the rename is its own finding.
-            let was = match self.renamed.iter().find(|r| r.to == c.name) {
-                Some(r) => format!(" (renamed from `{}`)", r.from),
-                None => String::new(),
-            };
-            reg(
-                Subject::Column(c.name.clone()),
-                format!("column `{}`{was}: {what}", c.name),
-            );
-        }
+        // A swap explains its columns' changes: named before them.
         for cycle in &self.swapped {
             let what = match cycle.columns.as_slice() {
                 [a, b] => format!("columns `{a}` and `{b}` swapped values"),
@@ -161,6 +137,31 @@ impl TableReport {
                 )
             };
             reg(Subject::Swap, what);
+        }
+        for c in self.columns.iter().filter(|c| c.mismatches > 0) {
+            let n = c.mismatches;
+            let what = match c.all_null {
+                None => format!("{n} changed {}", plural(n, "value", "values")),
+                Some(Side::Head) => format!(
+                    "{n} {} became null (head has no value in this column)",
+                    plural(n, "value", "values")
+                ),
+                // Calibration compares two bases: as base against head.
+                Some(Side::Base | Side::Calibration) => format!(
+                    "{n} {} where base has no value in this column",
+                    plural(n, "value appeared", "values appeared")
+                ),
+            };
+            // A renamed column's changed values are counted under its new
+            // name; the rename is its own finding.
+            let was = match self.renamed.iter().find(|r| r.to == c.name) {
+                Some(r) => format!(" (renamed from `{}`)", r.from),
+                None => String::new(),
+            };
+            reg(
+                Subject::Column(c.name.clone()),
+                format!("column `{}`{was}: {what}", c.name),
+            );
         }
         if let Some(d) = &self.duplicates
             && d.new_in_head > 0
