@@ -813,18 +813,21 @@ pub fn history(args: &HistoryArgs) -> u8 {
             let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
             let _ = writeln!(out, "{series}  {}", crate::report::sparkline(&values));
             for (i, p) in judged.points.iter().enumerate() {
+                // A point and its band with the digits that tell them apart.
+                let mut value = show(p.value);
+                let mut band = |low, high| {
+                    let shown = history::show_values_apart(reading, &[p.value, low, high]);
+                    value = shown[0].clone();
+                    format!("[{}, {}]", shown[1], shown[2])
+                };
                 let mark = match judged.checks[i] {
                     Check::Checked {
                         anomaly: true,
                         low,
                         high,
                         ..
-                    } => {
-                        format!("ANOMALY outside [{}, {}]", show(low), show(high))
-                    }
-                    Check::Checked { low, high, .. } => {
-                        format!("ok in [{}, {}]", show(low), show(high))
-                    }
+                    } => format!("ANOMALY outside {}", band(low, high)),
+                    Check::Checked { low, high, .. } => format!("ok in {}", band(low, high)),
                     Check::Insufficient { history } => format!("insufficient history ({history})"),
                     Check::Skipped => match excluded_why(&notes, &p.run) {
                         Some(why) => format!("excluded: {why}"),
@@ -848,7 +851,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     "  {}  {}  {tag:<10}  {:>14}  {mark}{cp}",
                     history::show_time(p.as_of),
                     p.run,
-                    show(p.value)
+                    value
                 );
             }
             match write_json(json.as_deref(), &judged_json(&judged, reading)) {
@@ -1058,16 +1061,13 @@ fn excluded_why<'a>(notes: &'a [Note], run: &str) -> Option<&'a str> {
 }
 
 fn changepoint_text(c: &crate::stats::changepoint::ChangePoint, reading: Reading) -> String {
-    let show = |x| history::show_value(reading, x);
+    let digits = history::digits_apart(&[c.mean_before, c.mean_after]);
+    let number = |x| history::to_digits(x, digits);
     format!(
         "mean {} -> {} ({}), p = {:.3e}",
-        show(c.mean_before),
-        show(c.mean_after),
-        reading.change(
-            (c.mean_before, c.mean_after),
-            c.forward_rel_change,
-            history::show_number
-        ),
+        reading.value(c.mean_before, number),
+        reading.value(c.mean_after, number),
+        reading.change((c.mean_before, c.mean_after), c.forward_rel_change, number),
         c.pvalue
     )
 }

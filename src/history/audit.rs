@@ -135,14 +135,9 @@ fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<Value, Unknown> {
                         _ => x != y,
                     };
                     let read = reading(a, ctx).or_else(|| reading(b, ctx));
-                    let show = |v| shown(read, v);
-                    ev.evidence.push(format!(
-                        "{} {} {} ({})",
-                        show(x),
-                        cmp.symbol(),
-                        show(y),
-                        Shown(b)
-                    ));
+                    let [sx, sy] = shown_apart(read, [x, y]);
+                    ev.evidence
+                        .push(format!("{sx} {} {sy} ({})", cmp.symbol(), Shown(b)));
                     // A bare metric on one side: the other side bounds it.
                     let upper = matches!(cmp, Op::Lt | Op::Le);
                     let lower = matches!(cmp, Op::Gt | Op::Ge);
@@ -160,9 +155,8 @@ fn eval(e: &Expr, ctx: &dyn Context, ev: &mut Seen) -> Result<Value, Unknown> {
         Expr::Between(x, lo, hi) => {
             let (v, l, h) = (num(x, ctx, ev)?, num(lo, ctx, ev)?, num(hi, ctx, ev)?);
             let r = [&**x, &**lo, &**hi].iter().find_map(|e| reading(e, ctx));
-            let show = |v| shown(r, v);
-            ev.evidence
-                .push(format!("{} between [{}, {}]", show(v), show(l), show(h)));
+            let [sv, sl, sh] = shown_apart(r, [v, l, h]);
+            ev.evidence.push(format!("{sv} between [{sl}, {sh}]"));
             if let Expr::Metric(m) = &**x {
                 ev.bound(m, false, l);
                 ev.bound(m, true, h);
@@ -193,8 +187,11 @@ fn reading(e: &Expr, ctx: &dyn Context) -> Option<Reading> {
     (r != Reading::Number).then_some(r)
 }
 
-fn shown(r: Option<Reading>, v: f64) -> String {
-    super::show_value(r.unwrap_or_default(), v)
+/// Numbers of one line of evidence, as their reading shows them, each
+/// with the digits that tell them apart.
+fn shown_apart<const N: usize>(r: Option<Reading>, xs: [f64; N]) -> [String; N] {
+    let shown = super::show_values_apart(r.unwrap_or_default(), &xs);
+    std::array::from_fn(|i| shown[i].clone())
 }
 
 impl Seen {
@@ -281,8 +278,10 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context, ev: &mut Seen) -> Result<f
                 .sketch(Some(when))
                 .ok_or_else(|| Unknown::Insufficient("no sketch that old yet".into()))?;
             let (d, bound) = now.ks_distance(&then);
-            ev.evidence
-                .push(format!("drift {} ± {}", show(d), show(bound)));
+            // The distance to a few digits, its bound (1/256 and the like)
+            // in full: a bound is not rounded down.
+            let [sd] = shown_apart(None, [d]);
+            ev.evidence.push(format!("drift {sd} ± {}", show(bound)));
             Ok(d)
         }
         _ => {

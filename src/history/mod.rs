@@ -215,7 +215,45 @@ pub fn show_time(micros: i64) -> String {
 /// band of 1e-12 around a value), trailing zeros dropped; scientific
 /// notation when very small or large.
 pub fn show_number(x: f64) -> String {
-    crate::model::significant(x, 13, 12, 4)
+    crate::model::significant(x, MOST_DIGITS, 12, 4)
+}
+
+/// The digits a number is shown with when alone, and at most beside others.
+const FEWEST_DIGITS: i32 = 4;
+const MOST_DIGITS: i32 = 13;
+
+/// `x` with `digits` significant digits, as [`show_number`] shows it.
+pub fn to_digits(x: f64, digits: i32) -> String {
+    crate::model::significant(x, digits, 12, (digits - 1).max(4) as usize)
+}
+
+/// The significant digits that numbers read side by side (a value and its
+/// bounds, a mean before and after) are shown with: the fewest, from 4,
+/// at which each is shown closer to itself than a tenth of its distance to
+/// any other, so that `12.52 between [9.873, 15.43]` is not written to 13
+/// digits, yet a value a hair outside a tight band still shows outside it,
+/// and the band's two ends as far from its middle (up to 13 digits).
+pub fn digits_apart(xs: &[f64]) -> i32 {
+    let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    (FEWEST_DIGITS..MOST_DIGITS)
+        .find(|&d| {
+            finite.iter().all(|&a| {
+                let off = to_digits(a, d)
+                    .parse::<f64>()
+                    .map_or(f64::INFINITY, |s| (s - a).abs());
+                finite.iter().all(|&b| a == b || off <= 0.1 * (a - b).abs())
+            })
+        })
+        .unwrap_or(MOST_DIGITS)
+}
+
+/// Numbers read side by side, as their reading shows them, with the digits
+/// [`digits_apart`] finds for them.
+pub fn show_values_apart(reading: Reading, xs: &[f64]) -> Vec<String> {
+    let digits = digits_apart(xs);
+    xs.iter()
+        .map(|&x| reading.value(x, |v| to_digits(v, digits)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -230,6 +268,35 @@ mod tests {
         assert_eq!(show_number(150.0), "150");
         assert_eq!(show_number(1.7643790169011568e-18), "1.7644e-18");
         assert_eq!(show_number(-2.5e13), "-2.5000e13");
+    }
+
+    #[test]
+    fn numbers_side_by_side_take_the_digits_that_tell_them_apart() {
+        // Was "12.51894115387 between [9.873149169653, 15.42679557758]".
+        let shown = |xs: &[f64]| show_values_apart(Reading::Number, xs);
+        assert_eq!(
+            shown(&[12.51894115387, 9.873149169653, 15.42679557758]),
+            ["12.52", "9.873", "15.43"]
+        );
+        // A constant history's tight band still reads as a band, even
+        // beside a value far from it.
+        assert_eq!(
+            shown(&[1000.0, 999.999999999, 1000.000000001]),
+            ["1000", "999.999999999", "1000.000000001"]
+        );
+        assert_eq!(
+            shown(&[250.0, 999.999999999, 1000.000000001]),
+            ["250", "999.999999999", "1000.000000001"]
+        );
+        // Just outside a bound shows outside it.
+        assert_eq!(shown(&[0.0100001, 0.01]), ["0.0100001", "0.01"]);
+        assert_eq!(shown(&[600.0, 540.0]), ["600", "540"]);
+        // Equal numbers need not differ; tiny ones in scientific notation.
+        assert_eq!(shown(&[2.0, 2.0]), ["2", "2"]);
+        assert_eq!(
+            shown(&[1.23456e-7, 1.23457e-7]),
+            ["1.23456e-7", "1.23457e-7"]
+        );
     }
 
     #[test]

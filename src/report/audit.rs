@@ -8,12 +8,11 @@ use std::io::{self, Write};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde_json::{Value, json};
 
-use crate::history::show_number as num;
+use crate::history;
 use crate::model::Verdict;
 use crate::model::audit::{AuditReport, ChangeResult, CheckStatus, SeriesCheck, SeriesResult};
 
 fn anomaly_text(s: &SeriesResult) -> Option<String> {
-    let (at, span) = (|x| s.reading.value(x, num), |x| s.reading.span(x, num));
     match s.check {
         SeriesCheck::Band {
             center,
@@ -21,30 +20,42 @@ fn anomaly_text(s: &SeriesResult) -> Option<String> {
             low,
             high,
             anomaly: true,
-        } => Some(format!(
-            "{} at run {} ({}) is outside [{}, {}] (mean {} ± {} × {} over the previous runs)",
-            at(s.value),
-            s.run,
-            s.as_of,
-            at(low),
-            at(high),
-            at(center),
-            s.sigma,
-            span(spread)
-        )),
+        } => {
+            // The digits that tell the value, the band and its center apart.
+            let digits = history::digits_apart(&[s.value, low, high, center]);
+            let number = |x| history::to_digits(x, digits);
+            let at = |x| s.reading.value(x, number);
+            Some(format!(
+                "{} at run {} ({}) is outside [{}, {}] (mean {} ± {} × {} over the previous runs)",
+                at(s.value),
+                s.run,
+                s.as_of,
+                at(low),
+                at(high),
+                at(center),
+                s.sigma,
+                // Alone: it is compared with nothing.
+                s.reading.span(spread, |x| history::to_digits(
+                    x,
+                    history::digits_apart(&[x])
+                ))
+            ))
+        }
         _ => None,
     }
 }
 
 fn change_text(s: &SeriesResult, c: &ChangeResult) -> String {
+    let digits = history::digits_apart(&[c.mean_before, c.mean_after]);
+    let number = |x| history::to_digits(x, digits);
     format!(
         "change point at run {} ({}): mean {} -> {} ({}), p = {:.3e}",
         c.run,
         c.as_of,
-        s.reading.value(c.mean_before, num),
-        s.reading.value(c.mean_after, num),
+        s.reading.value(c.mean_before, number),
+        s.reading.value(c.mean_after, number),
         s.reading
-            .change((c.mean_before, c.mean_after), c.rel_change, num),
+            .change((c.mean_before, c.mean_after), c.rel_change, number),
         c.p_value
     )
 }

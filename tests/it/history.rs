@@ -608,7 +608,7 @@ fn configured_audits_print_the_values_they_compared() {
         .map(|a| a["scope"].as_str().unwrap())
         .collect();
     assert_eq!(scopes, ["plays.thumb", "plays.score"], "{doc:#}");
-    assert_eq!(failed[1]["evidence"][0], "drift 0.59453125 ± 0.0078125");
+    assert_eq!(failed[1]["evidence"][0], "drift 0.5945 ± 0.0078125");
 
     // The same audit as Markdown (a PR comment) and JUnit (CI's tests).
     let (md, xml) = (dir.join("audit.md"), dir.join("audit.xml"));
