@@ -275,8 +275,10 @@ pub struct AuditArgs {
     store: StoreArgs,
     #[command(flatten)]
     config: ConfigArg,
-    /// Judge this run's point instead of each series' latest.
-    #[arg(long, value_name = "RUN")]
+    /// Judge this run's point instead of each series' latest: a run's id,
+    /// or a time (2026-11-14 or 2026-11-14T06:00:00Z: the last point as of
+    /// then).
+    #[arg(long, value_name = "RUN|TIME")]
     at: Option<String>,
     /// Change points fail the audit too (they warn otherwise).
     #[arg(long)]

@@ -163,8 +163,10 @@ fn forty_five_days_of_drift_are_flagged_at_the_right_run_with_their_bounds() {
         let show: Value = serde_json::from_str(&fs::read_to_string(&show).unwrap()).unwrap();
         assert_eq!(show["points"].as_array().unwrap().len(), 45);
         assert!(show["anomalies"].as_array().unwrap().is_empty());
-        show["points"][29]["run"].as_str().unwrap().to_string()
+        let day = show["points"][29]["as_of"].as_str().unwrap()[..10].to_string();
+        (show["points"][29]["run"].as_str().unwrap().to_string(), day)
     };
+    let (day29_run, day29) = day29_run;
     let at = |strict: bool| {
         let mut args = vec!["audit", "--store", "store", "--at", &day29_run];
         if strict {
@@ -174,6 +176,32 @@ fn forty_five_days_of_drift_are_flagged_at_the_right_run_with_their_bounds() {
     };
     assert_eq!(at(false), Some(0));
     assert_eq!(at(true), Some(1));
+    // The same day named by its date: its last point's run.
+    let json = dir.join("at.json");
+    let o = swimlane(
+        dir,
+        &[
+            "audit",
+            "--store",
+            "store",
+            "--at",
+            &day29,
+            "--strict",
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let doc: Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(doc["at"], day29_run.as_str(), "{doc:#}");
+    // Before the first point: an error that says so.
+    let o = swimlane(dir, &["audit", "--store", "store", "--at", "1999-01-01"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("no point as of that time or before"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
