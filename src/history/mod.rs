@@ -42,6 +42,27 @@ pub struct Row {
     pub dtype: Option<String>,
 }
 
+#[cfg(test)]
+impl Row {
+    /// A table metric of `plays` for tests: run `run` recorded at
+    /// `recorded_at`, as of `as_of`.
+    pub(crate) fn example(run: &str, as_of: i64, recorded_at: i64, value: f64) -> Row {
+        Row {
+            run: run.into(),
+            recorded_at,
+            as_of,
+            commit: None,
+            label: None,
+            table: "plays".into(),
+            column: None,
+            metric: "row_count".into(),
+            value,
+            points: None,
+            dtype: None,
+        }
+    }
+}
+
 impl Row {
     /// The series this row belongs to: `table.metric` or
     /// `table.column.metric`.
@@ -314,17 +335,9 @@ mod tests {
     #[test]
     fn a_table_recorded_under_two_labels_is_named() {
         let row = |table: &str, label: Option<&str>| Row {
-            run: "r".into(),
-            recorded_at: 0,
-            as_of: 0,
-            commit: None,
             label: label.map(str::to_string),
             table: table.into(),
-            column: None,
-            metric: "row_count".into(),
-            value: 1.0,
-            points: None,
-            dtype: None,
+            ..Row::example("r", 0, 0, 1.0)
         };
         let rows = [
             row("plays", None),

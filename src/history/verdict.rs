@@ -135,18 +135,13 @@ mod tests {
 
     #[test]
     fn at_takes_a_run_a_date_or_a_time() {
-        let row = |run: &str, as_of: &str, recorded_at: i64| Row {
-            run: run.into(),
-            recorded_at,
-            as_of: super::super::parse_time(as_of).unwrap(),
-            commit: None,
-            label: None,
-            table: "plays".into(),
-            column: None,
-            metric: "row_count".into(),
-            value: 1.0,
-            points: None,
-            dtype: None,
+        let row = |run: &str, as_of: &str, recorded_at: i64| {
+            Row::example(
+                run,
+                super::super::parse_time(as_of).unwrap(),
+                recorded_at,
+                1.0,
+            )
         };
         let rows = [
             row("a", "2026-11-14T06:00:00Z", 1),

@@ -233,44 +233,28 @@ mod tests {
         // Two points then a step: Otava's t-test (no variance on either
         // side) calls it certain, p = 0; with history this short the
         // audit says "insufficient history" instead, and nothing else.
-        let short: Vec<Row> = [9.0, 9.0, 10.0]
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| row(i, i as i64, "null_count", v))
-            .collect();
-        let s = series(&short);
-        let points = s["plays.null_count"].clone();
-        let judged = judge_one(
-            "plays.null_count".into(),
-            points.clone(),
-            &[],
-            Settings::default(),
-        );
-        assert!(matches!(judged.checks[2], Check::Insufficient { .. }));
-        assert!(judged.changepoints.is_empty());
+        let judged = |values: &[f64]| {
+            let rows: Vec<Row> = values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| row(i, i as i64, "null_count", v))
+                .collect();
+            let name = "plays.null_count";
+            judge_one(
+                name.into(),
+                series(&rows)[name].clone(),
+                &[],
+                Settings::default(),
+            )
+        };
+        let short = judged(&[9.0, 9.0, 10.0]);
+        assert!(matches!(short.checks[2], Check::Insufficient { .. }));
+        assert!(short.changepoints.is_empty());
         // The same step after eleven points is one.
-        let long: Vec<Row> = (0..14)
-            .map(|i| {
-                row(
-                    i,
-                    i as i64,
-                    "null_count",
-                    if i < 11 {
-                        9.0 + (i % 2) as f64 * 0.1
-                    } else {
-                        20.0
-                    },
-                )
-            })
-            .collect();
-        let s = series(&long);
-        let judged = judge_one(
-            "plays.null_count".into(),
-            s["plays.null_count"].clone(),
-            &[],
-            Settings::default(),
-        );
-        assert_eq!(judged.changepoints.len(), 1);
-        assert_eq!(judged.changepoints[0].index, 11);
+        let mut long: Vec<f64> = (0..11).map(|i| 9.0 + (i % 2) as f64 * 0.1).collect();
+        long.extend([20.0; 3]);
+        let long = judged(&long);
+        assert_eq!(long.changepoints.len(), 1);
+        assert_eq!(long.changepoints[0].index, 11);
     }
 }
