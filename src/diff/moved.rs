@@ -176,6 +176,7 @@ pub(super) fn find_renames(
     let mut renamed: Vec<Rename> = Vec::new();
     for removed in &report.schema.removed {
         let mut b: Option<Series> = None;
+        let mut cast: Vec<(DataType, Series)> = Vec::new();
         let mut most = MostHeld::default();
         let from_type = base.dtype(&removed.name);
         for added in &report.schema.added {
@@ -197,7 +198,16 @@ pub(super) fn find_renames(
                 None => b.insert(base.column(&removed.name, align.rows(true))?),
             };
             let h = head.column(&added.name, align.rows(false))?;
-            let (bt, ht) = (b.cast(&as_type)?, h.cast(&as_type)?);
+            // Base's column in each type it is tried in, cast once.
+            let bt = match cast.iter().find(|(t, _)| *t == as_type) {
+                Some((_, bt)) => bt.clone(),
+                None => {
+                    let bt = b.cast(&as_type)?;
+                    cast.push((as_type.clone(), bt.clone()));
+                    bt
+                }
+            };
+            let ht = h.cast(&as_type)?;
             let held = rows - differs(&bt, &ht)?.sum().unwrap_or(0) as u64;
             if most.offer(held, rows, &added.name) {
                 break;
