@@ -113,9 +113,11 @@ pub fn judge_one(name: String, points: Vec<Point>, notes: &[Note], settings: Set
         })
         .collect();
     let checks = anomaly::detect(&values, &excluded, &restart, settings.anomaly);
-    // Change points over the latest `last` finite, not excluded points, as
-    // indices into the whole series.
-    let start = values.len().saturating_sub(settings.last);
+    // Change points over the latest `last` finite, not excluded points
+    // since the level last accepted (its change is known), as indices into
+    // the whole series.
+    let accepted = restart.iter().rposition(|&r| r).unwrap_or(0);
+    let start = values.len().saturating_sub(settings.last).max(accepted);
     let window: Vec<(usize, f64)> = (start..values.len())
         .filter(|&i| values[i].is_finite() && !excluded[i])
         .map(|i| (i, values[i]))
@@ -256,5 +258,44 @@ mod tests {
         let long = judged(&long);
         assert_eq!(long.changepoints.len(), 1);
         assert_eq!(long.changepoints[0].index, 11);
+    }
+
+    #[test]
+    fn an_accepted_level_is_no_change_point_any_more() {
+        // 600 rows a day for 20 days, then 150 for 15: a change point where
+        // the new level starts, until the team accepts it there (with
+        // --strict, every nightly audit failed on it for 100 runs).
+        let rows: Vec<Row> = (0..35)
+            .map(|i| {
+                row(
+                    i,
+                    i as i64,
+                    "row_count",
+                    if i < 20 {
+                        600.0 + (i % 3) as f64
+                    } else {
+                        150.0 + (i % 2) as f64
+                    },
+                )
+            })
+            .collect();
+        let name = "plays.row_count";
+        let points = series(&rows)[name].clone();
+        let judged =
+            |notes: &[Note]| judge_one(name.into(), points.clone(), notes, Settings::default());
+        let before = judged(&[]);
+        assert_eq!(
+            before
+                .changepoints
+                .iter()
+                .map(|c| c.index)
+                .collect::<Vec<_>>(),
+            [20]
+        );
+        let accept = Note::Accept {
+            series: name.into(),
+            from: "r20".into(),
+        };
+        assert!(judged(&[accept]).changepoints.is_empty());
     }
 }
