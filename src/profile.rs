@@ -788,8 +788,8 @@ mod tests {
 
     #[test]
     fn distinct_values_of_a_small_column_are_counted_not_estimated() {
-        // 1,000 distinct floats (HyperLogLog said 985 to 1,009 of such
-        // columns, a change point in a small table's history), with -0 and
+        // 1,000 distinct floats (HyperLogLog said 985 of one such column,
+        // a change point in a small table's history), with -0 and
         // 0 as one value and NaN as none; 20,000 distinct strings, past the
         // top values' limit; lists.
         let mut floats: Vec<Option<f64>> = (0..1000).map(|i| Some(1.0 + i as f64 / 7.0)).collect();
