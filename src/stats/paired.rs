@@ -71,6 +71,8 @@ struct Ranked {
     r_minus2: u128,
     /// Non-zero deltas.
     n: usize,
+    /// Positive ones among them.
+    positive: u64,
     /// Σ (t³ - t) over groups of tied |d|.
     tie_term: f64,
     has_ties: bool,
@@ -92,7 +94,7 @@ fn sorted_keys(d: &[f64]) -> Vec<u64> {
     keys
 }
 
-/// A non-zero delta's sortable key.
+/// A non-zero delta's sortable key (never 0: |d| has a bit set).
 fn key_of(d: f64) -> u64 {
     (d.abs().to_bits() << 1) | u64::from(d > 0.0)
 }
@@ -102,50 +104,70 @@ fn abs_of(key: u64) -> f64 {
     f64::from_bits(key >> 1)
 }
 
+/// Sorted keys as runs: each distinct key and how many times it comes.
+fn runs_of(keys: &[u64]) -> impl Iterator<Item = (u64, u64)> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let key = *keys.get(at)?;
+        let start = at;
+        while at < keys.len() && keys[at] == key {
+            at += 1;
+        }
+        Some((key, (at - start) as u64))
+    })
+}
+
 /// Ranks the |d| of the non-zero, non-NaN deltas.
 #[cfg(test)]
 fn rank(d: &[f64], keep_ranks: bool) -> Ranked {
-    rank_sorted(&sorted_keys(d), keep_ranks)
+    rank_runs(runs_of(&sorted_keys(d)), keep_ranks)
 }
 
-/// Ranks sorted keys ([`sorted_keys`]).
-fn rank_sorted(keys: &[u64], keep_ranks: bool) -> Ranked {
-    let n = keys.len();
-    let (mut r_plus2, mut r_minus2) = (0u128, 0u128);
-    let mut tie_term = 0.0;
-    let mut has_ties = false;
-    let mut ranks = Vec::with_capacity(if keep_ranks { n } else { 0 });
-    let mut start = 0;
-    while start < n {
-        let abs = keys[start] >> 1;
-        let mut end = start + 1;
-        while end < n && keys[end] >> 1 == abs {
-            end += 1;
-        }
-        let t = (end - start) as u64;
-        // Ranks start+1 ..= end; their average, doubled: start + end + 1.
-        let rank2 = (start + end + 1) as u64;
-        let positive = keys[start..end].iter().filter(|k| *k & 1 == 1).count() as u128;
-        r_plus2 += positive * u128::from(rank2);
-        r_minus2 += (u128::from(t) - positive) * u128::from(rank2);
+/// Ranks sorted keys given as runs ([`runs_of`]; a key's negative run, if
+/// any, comes right before its positive one).
+fn rank_runs(runs: impl Iterator<Item = (u64, u64)>, keep_ranks: bool) -> Ranked {
+    let mut r = Ranked {
+        r_plus2: 0,
+        r_minus2: 0,
+        n: 0,
+        positive: 0,
+        tie_term: 0.0,
+        has_ties: false,
+        ranks: Vec::new(),
+    };
+    let mut runs = runs.peekable();
+    let mut start = 0u64;
+    while let Some(first) = runs.next() {
+        // The group of one |d|: its negative run, its positive run, or both.
+        let second = runs.next_if(|&(key, _)| key >> 1 == first.0 >> 1);
+        let group = [Some(first), second];
+        let positive: u64 = group
+            .iter()
+            .flatten()
+            .filter(|(k, _)| k & 1 == 1)
+            .map(|(_, c)| c)
+            .sum();
+        let t = first.1 + second.map_or(0, |(_, c)| c);
+        // Ranks start+1 ..= start+t; their average, doubled.
+        let rank2 = 2 * start + t + 1;
+        r.r_plus2 += u128::from(positive) * u128::from(rank2);
+        r.r_minus2 += u128::from(t - positive) * u128::from(rank2);
+        r.positive += positive;
         if t > 1 {
-            has_ties = true;
+            r.has_ties = true;
             let t = t as f64;
-            tie_term += t * t * t - t;
+            r.tie_term += t * t * t - t;
         }
         if keep_ranks {
-            ranks.extend(keys[start..end].iter().map(|k| (rank2, k & 1 == 1)));
+            for (key, count) in group.into_iter().flatten() {
+                r.ranks
+                    .extend(std::iter::repeat_n((rank2, key & 1 == 1), count as usize));
+            }
         }
-        start = end;
+        start += t;
     }
-    Ranked {
-        r_plus2,
-        r_minus2,
-        n,
-        tie_term,
-        has_ties,
-        ranks,
-    }
+    r.n = start as usize;
+    r
 }
 
 /// The two-sided Wilcoxon signed-rank test of `d` (zeros dropped, NaN
@@ -153,15 +175,19 @@ fn rank_sorted(keys: &[u64], keep_ranks: bool) -> Ranked {
 pub fn wilcoxon(d: &[f64], method: Method) -> Option<Wilcoxon> {
     let given = d.iter().filter(|v| !v.is_nan()).count();
     let zeros = d.iter().filter(|v| **v == 0.0).count();
-    test_sorted(&sorted_keys(d), given, zeros, method)
+    let r = rank_runs(runs_of(&sorted_keys(d)), keeps_ranks(method, given));
+    test_ranked(&r, given, zeros, method)
 }
 
-/// The test of deltas whose sorted keys are `keys`, of which `given` were
-/// given (NaN aside) and `zeros` were zero.
-fn test_sorted(keys: &[u64], given: usize, zeros: usize, method: Method) -> Option<Wilcoxon> {
-    let use_permutation =
-        method == Method::Permutation || (method == Method::Auto && given <= MAX_PERMUTATION_N);
-    let r = rank_sorted(keys, use_permutation);
+/// Whether `method` may enumerate sign flips of `given` deltas (which
+/// needs every rank).
+fn keeps_ranks(method: Method, given: usize) -> bool {
+    method == Method::Permutation || (method == Method::Auto && given <= MAX_PERMUTATION_N)
+}
+
+/// The test of ranked deltas, of which `given` were given (NaN aside) and
+/// `zeros` were zero.
+fn test_ranked(r: &Ranked, given: usize, zeros: usize, method: Method) -> Option<Wilcoxon> {
     if r.n == 0 {
         return None;
     }
@@ -187,7 +213,7 @@ fn test_sorted(keys: &[u64], given: usize, zeros: usize, method: Method) -> Opti
     })
 }
 
-/// Everything a feature's deltas say, from one sort: the counts, the
+/// Everything a feature's deltas say, from their sorted keys: the counts, the
 /// median |d| over every delta (zeros included), and the Wilcoxon test
 /// (scipy's `auto`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -205,65 +231,129 @@ pub fn analyze(d: &[f64]) -> Analysis {
     deltas.analyze()
 }
 
-/// Deltas taken one at a time, keeping only what [`Analysis`] needs: the
-/// non-zero ones as sortable keys, and how many were zero. A caller with
-/// millions of mostly unchanged values holds no array of zeros.
-#[derive(Debug, Default)]
+/// Distinct non-zero deltas counted by key before they are kept one by
+/// one instead: 64 KB of counts, in the fastest caches.
+const FEW: usize = 4096;
+
+/// Deltas taken one at a time, keeping only what [`Analysis`] needs: how
+/// many were zero, and the non-zero ones as sortable keys. While at most
+/// [`FEW`] distinct ones have come, each is counted, not kept: a constant
+/// added, a threshold moved or a unit changed moves millions of keys by a
+/// handful of distinct deltas (a column of 10M floats each plus 0.001 has
+/// 14), and the runs of their counts are sorted instead of 10M keys (80 MB
+/// of fresh pages, then a radix sort). Past FEW, the counts are let out
+/// into keys and every later one is kept; then the keys are sorted.
+#[derive(Debug)]
 pub struct Deltas {
-    keys: Vec<u64>,
     zeros: usize,
+    counts: Option<hashbrown::HashMap<u64, u64>>,
+    keys: Vec<u64>,
+}
+
+impl Default for Deltas {
+    fn default() -> Self {
+        Deltas::with_capacity(0)
+    }
 }
 
 impl Deltas {
-    /// Room for `n` deltas before any growth.
+    /// Room for `n` deltas kept one by one (touched only if they are).
     pub fn with_capacity(n: usize) -> Deltas {
         Deltas {
-            keys: Vec::with_capacity(n),
             zeros: 0,
+            counts: Some(hashbrown::HashMap::new()),
+            keys: Vec::with_capacity(n),
         }
     }
 
     /// Takes one delta (NaN is ignored).
+    #[inline]
     pub fn push(&mut self, d: f64) {
         if d == 0.0 {
             self.zeros += 1;
-        } else if !d.is_nan() {
-            self.keys.push(key_of(d));
+            return;
+        }
+        if d.is_nan() {
+            return;
+        }
+        let key = key_of(d);
+        match &mut self.counts {
+            Some(counts) => {
+                *counts.entry(key).or_insert(0) += 1;
+                if counts.len() > FEW {
+                    self.let_out();
+                }
+            }
+            None => self.keys.push(key),
+        }
+    }
+
+    /// The counts, as keys.
+    #[cold]
+    fn let_out(&mut self) {
+        for (key, count) in self.counts.take().into_iter().flatten() {
+            self.keys.extend(std::iter::repeat_n(key, count as usize));
         }
     }
 
     pub fn analyze(mut self) -> Analysis {
-        voracious_radix_sort::RadixSort::voracious_sort(&mut self.keys);
-        let (keys, zeros) = (&self.keys, self.zeros);
-        let given = zeros + keys.len();
-        let positive = keys.iter().filter(|k| *k & 1 == 1).count() as u64;
-        // numpy's median of a sorted run: the middle, or the mean of the two.
-        let median = |len: usize, at: &dyn Fn(usize) -> f64| match len {
-            0 => 0.0,
-            n if n % 2 == 1 => at(n / 2),
-            n => (at(n / 2 - 1) + at(n / 2)) / 2.0,
-        };
-        let nonzero = |i: usize| abs_of(keys[i]);
-        // Every |d| in order: the zeros, then the sorted non-zero ones.
-        let every = |i: usize| {
-            if i < zeros {
-                0.0
-            } else {
-                abs_of(keys[i - zeros])
+        let zeros = self.zeros;
+        match self.counts.take() {
+            Some(counts) => {
+                let mut runs: Vec<(u64, u64)> = counts.into_iter().collect();
+                runs.sort_unstable();
+                // Each run's end in |d| order: the i-th |d| lies in the
+                // first run that ends past i.
+                let ends: Vec<u64> = runs
+                    .iter()
+                    .scan(0, |end, &(_, count)| {
+                        *end += count;
+                        Some(*end)
+                    })
+                    .collect();
+                let at = |i: usize| abs_of(runs[ends.partition_point(|&e| e <= i as u64)].0);
+                let n = ends.last().map_or(0, |&e| e as usize);
+                analysis(runs.iter().copied(), n, &at, zeros)
             }
-        };
-        Analysis {
-            counts: DeltaCounts {
-                n: given as u64,
-                zeros: zeros as u64,
-                positive,
-                negative: keys.len() as u64 - positive,
-                median_abs: median(keys.len(), &nonzero),
-                max_abs: keys.last().map_or(0.0, |&k| abs_of(k)),
-            },
-            typical_abs: median(given, &every),
-            wilcoxon: test_sorted(keys, given, zeros, Method::Auto),
+            None => {
+                voracious_radix_sort::RadixSort::voracious_sort(&mut self.keys);
+                let keys = &self.keys;
+                analysis(runs_of(keys), keys.len(), &|i| abs_of(keys[i]), zeros)
+            }
         }
+    }
+}
+
+/// The analysis of `n` non-zero deltas, whose sorted keys are `runs` and
+/// whose i-th |d| is `at(i)`, and of `zeros` zeros.
+fn analysis(
+    runs: impl Iterator<Item = (u64, u64)>,
+    n: usize,
+    at: &dyn Fn(usize) -> f64,
+    zeros: usize,
+) -> Analysis {
+    let given = zeros + n;
+    let r = rank_runs(runs, keeps_ranks(Method::Auto, given));
+    debug_assert_eq!(r.n, n);
+    // numpy's median of a sorted run: the middle, or the mean of the two.
+    let median = |len: usize, at: &dyn Fn(usize) -> f64| match len {
+        0 => 0.0,
+        n if n % 2 == 1 => at(n / 2),
+        n => (at(n / 2 - 1) + at(n / 2)) / 2.0,
+    };
+    // Every |d| in order: the zeros, then the sorted non-zero ones.
+    let every = |i: usize| if i < zeros { 0.0 } else { at(i - zeros) };
+    Analysis {
+        counts: DeltaCounts {
+            n: given as u64,
+            zeros: zeros as u64,
+            positive: r.positive,
+            negative: r.n as u64 - r.positive,
+            median_abs: median(r.n, at),
+            max_abs: if r.n == 0 { 0.0 } else { at(r.n - 1) },
+        },
+        typical_abs: median(given, &every),
+        wilcoxon: test_ranked(&r, given, zeros, Method::Auto),
     }
 }
 
@@ -464,6 +554,42 @@ mod tests {
         assert_eq!(a.counts.max_abs, 3.0);
         assert_eq!(a.wilcoxon, wilcoxon(&d, Method::Auto));
         assert_eq!(analyze(&[]).typical_abs, 0.0);
+    }
+
+    #[test]
+    fn deltas_counted_while_few_analyse_as_deltas_kept_one_by_one() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+        let kept = |d: &[f64]| {
+            let mut k = Deltas {
+                zeros: 0,
+                counts: None,
+                keys: Vec::new(),
+            };
+            d.iter().for_each(|&x| k.push(x));
+            k.analyze()
+        };
+        for case in 0..300 {
+            let n = [0, 1, 5, 13, 14, 50, 51, 1000, 9000][case % 9];
+            // A few values (ties of one |d| with both signs, zeros, NaN),
+            // or more distinct ones than are counted (FEW).
+            let distinct = [1, 3, 20, FEW + 500][case % 4];
+            let d: Vec<f64> = (0..n)
+                .map(|_| match rng.random_range(0..20) {
+                    0 => 0.0,
+                    1 => f64::NAN,
+                    _ => {
+                        let v = rng.random_range(1..=distinct) as f64 * 0.25;
+                        if rng.random_bool(0.4) { -v } else { v }
+                    }
+                })
+                .collect();
+            assert_eq!(
+                analyze(&d),
+                kept(&d),
+                "case {case}: {n} deltas, {distinct} values"
+            );
+        }
     }
 
     #[test]
