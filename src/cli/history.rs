@@ -1063,14 +1063,11 @@ fn excluded_why<'a>(notes: &'a [Note], run: &str) -> Option<&'a str> {
 }
 
 fn changepoint_text(c: &crate::stats::changepoint::ChangePoint, reading: Reading) -> String {
-    let digits = history::digits_apart(&[c.mean_before, c.mean_after]);
-    let number = |x| history::to_digits(x, digits);
-    format!(
-        "mean {} -> {} ({}), p = {:.3e}",
-        reading.value(c.mean_before, number),
-        reading.value(c.mean_after, number),
-        reading.change((c.mean_before, c.mean_after), c.forward_rel_change, number),
-        c.pvalue
+    history::show_level_change(
+        reading,
+        (c.mean_before, c.mean_after),
+        c.forward_rel_change,
+        c.pvalue,
     )
 }
 

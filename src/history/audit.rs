@@ -190,8 +190,9 @@ fn reading(e: &Expr, ctx: &dyn Context) -> Option<Reading> {
 /// Numbers of one line of evidence, as their reading shows them, each
 /// with the digits that tell them apart.
 fn shown_apart<const N: usize>(r: Option<Reading>, xs: [f64; N]) -> [String; N] {
-    let shown = super::show_values_apart(r.unwrap_or_default(), &xs);
-    std::array::from_fn(|i| shown[i].clone())
+    super::show_values_apart(r.unwrap_or_default(), &xs)
+        .try_into()
+        .expect("one shown number per number")
 }
 
 impl Seen {

@@ -244,7 +244,7 @@ const FEWEST_DIGITS: i32 = 4;
 const MOST_DIGITS: i32 = 13;
 
 /// `x` with `digits` significant digits, as [`show_number`] shows it.
-pub fn to_digits(x: f64, digits: i32) -> String {
+fn to_digits(x: f64, digits: i32) -> String {
     crate::model::significant(x, digits, 12, (digits - 1).max(4) as usize)
 }
 
@@ -254,7 +254,7 @@ pub fn to_digits(x: f64, digits: i32) -> String {
 /// any other, so that `12.52 between [9.873, 15.43]` is not written to 13
 /// digits, yet a value a hair outside a tight band still shows outside it,
 /// and the band's two ends as far from its middle (up to 13 digits).
-pub fn digits_apart(xs: &[f64]) -> i32 {
+fn digits_apart(xs: &[f64]) -> i32 {
     let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     (FEWEST_DIGITS..MOST_DIGITS)
         .find(|&d| {
@@ -266,6 +266,31 @@ pub fn digits_apart(xs: &[f64]) -> i32 {
             })
         })
         .unwrap_or(MOST_DIGITS)
+}
+
+/// A change of level as `history show` and the audit reports word it:
+/// the means before and after with the digits that tell them apart, the
+/// relative change, and the p-value.
+pub fn show_level_change(
+    reading: Reading,
+    (before, after): (f64, f64),
+    rel_change: f64,
+    p_value: f64,
+) -> String {
+    let digits = digits_apart(&[before, after]);
+    let number = |x| to_digits(x, digits);
+    format!(
+        "mean {} -> {} ({}), p = {:.3e}",
+        reading.value(before, number),
+        reading.value(after, number),
+        reading.change((before, after), rel_change, number),
+        p_value
+    )
+}
+
+/// A number shown alone (compared with nothing): the fewest digits.
+pub fn show_alone(x: f64) -> String {
+    to_digits(x, FEWEST_DIGITS)
 }
 
 /// Numbers read side by side, as their reading shows them, with the digits

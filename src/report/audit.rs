@@ -22,23 +22,18 @@ fn anomaly_text(s: &SeriesResult) -> Option<String> {
             anomaly: true,
         } => {
             // The digits that tell the value, the band and its center apart.
-            let digits = history::digits_apart(&[s.value, low, high, center]);
-            let number = |x| history::to_digits(x, digits);
-            let at = |x| s.reading.value(x, number);
+            let shown = history::show_values_apart(s.reading, &[s.value, low, high, center]);
             Some(format!(
                 "{} at run {} ({}) is outside [{}, {}] (mean {} ± {} × {} over the previous runs)",
-                at(s.value),
+                shown[0],
                 s.run,
                 s.as_of,
-                at(low),
-                at(high),
-                at(center),
+                shown[1],
+                shown[2],
+                shown[3],
                 s.sigma,
                 // Alone: it is compared with nothing.
-                s.reading.span(spread, |x| history::to_digits(
-                    x,
-                    history::digits_apart(&[x])
-                ))
+                s.reading.span(spread, history::show_alone)
             ))
         }
         _ => None,
@@ -46,17 +41,16 @@ fn anomaly_text(s: &SeriesResult) -> Option<String> {
 }
 
 fn change_text(s: &SeriesResult, c: &ChangeResult) -> String {
-    let digits = history::digits_apart(&[c.mean_before, c.mean_after]);
-    let number = |x| history::to_digits(x, digits);
     format!(
-        "change point at run {} ({}): mean {} -> {} ({}), p = {:.3e}",
+        "change point at run {} ({}): {}",
         c.run,
         c.as_of,
-        s.reading.value(c.mean_before, number),
-        s.reading.value(c.mean_after, number),
-        s.reading
-            .change((c.mean_before, c.mean_after), c.rel_change, number),
-        c.p_value
+        history::show_level_change(
+            s.reading,
+            (c.mean_before, c.mean_after),
+            c.rel_change,
+            c.p_value
+        )
     )
 }
 

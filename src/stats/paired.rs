@@ -141,13 +141,12 @@ fn rank_runs(runs: impl Iterator<Item = (u64, u64)>, keep_ranks: bool) -> Ranked
         // The group of one |d|: its negative run, its positive run, or both.
         let second = runs.next_if(|&(key, _)| key >> 1 == first.0 >> 1);
         let group = [Some(first), second];
-        let positive: u64 = group
+        let (t, positive) = group
             .iter()
             .flatten()
-            .filter(|(k, _)| k & 1 == 1)
-            .map(|(_, c)| c)
-            .sum();
-        let t = first.1 + second.map_or(0, |(_, c)| c);
+            .fold((0, 0), |(t, p), &(key, count)| {
+                (t + count, p + (key & 1) * count)
+            });
         // Ranks start+1 ..= start+t; their average, doubled.
         let rank2 = 2 * start + t + 1;
         r.r_plus2 += u128::from(positive) * u128::from(rank2);
@@ -239,8 +238,8 @@ const FEW: usize = 4096;
 /// many were zero, and the non-zero ones as sortable keys. While at most
 /// [`FEW`] distinct ones have come, each is counted, not kept: a constant
 /// added, a threshold moved or a unit changed moves millions of keys by a
-/// handful of distinct deltas (a column of 10M floats each plus 0.001 has
-/// 14), and the runs of their counts are sorted instead of 10M keys (80 MB
+/// handful of distinct deltas (10M floats each plus 0.001: about 14, in
+/// a simulation of the benchmark's column), and the runs of their counts are sorted instead of 10M keys (80 MB
 /// of fresh pages, then a radix sort). Past FEW, the counts are let out
 /// into keys and every later one is kept; then the keys are sorted.
 #[derive(Debug)]
