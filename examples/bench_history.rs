@@ -55,7 +55,12 @@ fn main() {
     let mut flagged = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let judged = watch::judge(series.clone(), &[], &Default::default());
+        let judged = watch::judge(
+            series.clone(),
+            &[],
+            &Default::default(),
+            &Default::default(),
+        );
         times.push(t.elapsed().as_secs_f64());
         flagged = judged
             .iter()

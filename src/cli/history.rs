@@ -810,7 +810,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 .copied()
                 .unwrap_or_default();
             let show = |x| history::show_value(reading, x);
-            let judged = watch::judge_one(series.clone(), points, &notes, settings);
+            let judged = watch::judge_one(series.clone(), points, &notes, settings, reading);
             let mut out = io::stdout().lock();
             let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
             let _ = writeln!(out, "{series}  {}", crate::report::sparkline(&values));
@@ -840,7 +840,10 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     .changepoints
                     .iter()
                     .find(|c| c.index == i)
-                    .map(|c| format!("  <- change point: {}", changepoint_text(c, reading)))
+                    .map(|c| {
+                        let as_of = judged.as_of_value(c.index);
+                        format!("  <- change point: {}", changepoint_text(c, reading, as_of))
+                    })
                     .unwrap_or_default();
                 let tag = p
                     .commit
@@ -1062,9 +1065,14 @@ fn excluded_why<'a>(notes: &'a [Note], run: &str) -> Option<&'a str> {
     })
 }
 
-fn changepoint_text(c: &crate::stats::changepoint::ChangePoint, reading: Reading) -> String {
+fn changepoint_text(
+    c: &crate::stats::changepoint::ChangePoint,
+    reading: Reading,
+    as_of: Option<f64>,
+) -> String {
     history::show_level_change(
         reading,
+        as_of,
         (c.mean_before, c.mean_after),
         c.forward_rel_change,
         c.pvalue,
@@ -1072,11 +1080,12 @@ fn changepoint_text(c: &crate::stats::changepoint::ChangePoint, reading: Reading
 }
 
 fn judged_json(j: &Judged, reading: Reading) -> Value {
-    use crate::report::audit::{change_json, check_value, finite};
+    use crate::report::audit::{change_json, check_value, finite, measure_name};
     let sigma = j.settings.anomaly.sigma;
     json!({
         "name": j.name,
         "unit": reading.unit(),
+        "measure": measure_name(j.as_of_value(0)),
         "points": j.points.iter().zip(&j.checks).map(|(p, c)| json!({
             "run": p.run, "as_of": history::show_time(p.as_of), "commit": p.commit, "label": p.label,
             "value": finite(p.value), "check": check_value(&(*c).into(), sigma),

@@ -45,7 +45,7 @@ pub fn dashboard(
     let none = BTreeMap::new();
     let mut tables: BTreeMap<String, Vec<SeriesPlot>> = BTreeMap::new();
     let mut left_out = 0;
-    for j in watch::judge(all, notes, config) {
+    for j in watch::judge(all, notes, config, lookup.readings()) {
         let Some(first) = j.points.iter().position(|p| p.as_of >= from) else {
             continue;
         };

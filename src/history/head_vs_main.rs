@@ -76,7 +76,8 @@ pub fn place(
     let no_bounds = BTreeMap::new();
     for (name, points) in series {
         let settings = config.detect_for(&name);
-        let j = watch::judge_one(name, points, notes, settings);
+        let reading = lookup.reading(&name);
+        let j = watch::judge_one(name, points, notes, settings, reading);
         let last = j.points.len() - 1;
         match j.checks[last] {
             Check::Checked {

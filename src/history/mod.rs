@@ -270,22 +270,39 @@ fn digits_apart(xs: &[f64]) -> i32 {
 
 /// A change of level as `history show` and the audit reports word it:
 /// the means before and after with the digits that tell them apart, the
-/// relative change, and the p-value.
+/// relative change, and the p-value. A series judged against its as-of
+/// times (`as_of`: the change point's, in the values' units) says how far
+/// behind it the values lay before and after.
 pub fn show_level_change(
     reading: Reading,
+    as_of: Option<f64>,
     (before, after): (f64, f64),
     rel_change: f64,
     p_value: f64,
 ) -> String {
+    let (word, before, after) = match as_of {
+        Some(t) => ("behind the as-of time by", t - before, t - after),
+        None => ("mean", before, after),
+    };
     let digits = digits_apart(&[before, after]);
     let number = |x| to_digits(x, digits);
+    let level = |x| match as_of {
+        Some(_) => reading.span(x, number),
+        None => reading.value(x, number),
+    };
     format!(
-        "mean {} -> {} ({}), p = {:.3e}",
-        reading.value(before, number),
-        reading.value(after, number),
+        "{word} {} -> {} ({}), p = {:.3e}",
+        level(before),
+        level(after),
         reading.change((before, after), rel_change, number),
         p_value
     )
+}
+
+/// How far `value` lies behind the as-of time `as_of` (both in the
+/// values' units, as `reading` reads them): `1.5 days`.
+pub fn show_behind(reading: Reading, as_of: f64, value: f64) -> String {
+    reading.span(as_of - value, show_alone)
 }
 
 /// A number shown alone (compared with nothing): the fewest digits.

@@ -83,7 +83,7 @@ pub fn audit(
             });
         }
     }
-    let series = watch::judge(all, notes, config)
+    let series = watch::judge(all, notes, config, &readings)
         .iter()
         .filter_map(|j| {
             let i = j.at(None)?;
@@ -101,6 +101,7 @@ pub fn audit(
                     .map(|p| p.value)
                     .collect(),
                 reading: readings.get(&j.name).copied().unwrap_or_default(),
+                as_of_value: j.as_of_value(i),
             })
         })
         .collect();
@@ -125,6 +126,7 @@ pub fn change_results(j: &watch::Judged) -> Vec<ChangeResult> {
             mean_after: c.mean_after,
             rel_change: c.forward_rel_change,
             p_value: c.pvalue,
+            as_of_value: j.as_of_value(c.index),
         })
         .collect()
 }

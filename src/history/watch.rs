@@ -4,7 +4,7 @@
 //! of a chosen run) decides: an anomaly there fails; a change point warns
 //! (fails with `strict`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -12,8 +12,10 @@ use super::Row;
 use super::store::Note;
 pub use crate::config::Detect as Settings;
 use crate::config::HistoryConfig;
+use crate::model::scale::{Reading, Scale, TimeUnit};
 use crate::stats::anomaly::{self, Check};
 use crate::stats::changepoint::{self, ChangePoint};
+use crate::stats::numpy;
 
 /// One point of a series.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,12 +30,74 @@ pub struct Point {
     pub label: Option<String>,
 }
 
-/// A series judged.
+/// What a series' points are judged by.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Measure {
+    /// The values as recorded.
+    Value,
+    /// A date or time column's `min`, `max`, `mean` or quantile by where it
+    /// lies against its point's as-of time (`value - as_of`), when that
+    /// is the steadier of the two over the series: the newest event of a
+    /// daily table moves a day a day, and judged as it stands every run
+    /// was a change point while a stale table (its newest event stuck)
+    /// was none. `per_micro`: the column's units in a microsecond.
+    AgainstAsOf { per_micro: f64 },
+}
+
+impl Measure {
+    /// The measure of a series of `reading` whose values are `values` at
+    /// as-of times `as_of` (microseconds), from the points that can be a
+    /// baseline (`usable`) before the last one: against the as-of time
+    /// when that varies less than the values do.
+    fn of(reading: Reading, values: &[f64], as_of: &[i64], usable: &[bool]) -> Measure {
+        let scale = match reading {
+            Reading::At(s @ (Scale::Date | Scale::Datetime { .. })) => s,
+            _ => return Measure::Value,
+        };
+        let micros = Scale::Datetime {
+            unit: TimeUnit::Microseconds,
+            zoned: true,
+        };
+        let against = Measure::AgainstAsOf {
+            per_micro: micros.factor_to(scale),
+        };
+        let before = values.len().saturating_sub(1);
+        let spread = |m: Measure| {
+            let xs: Vec<f64> = (0..before)
+                .filter(|&i| usable[i] && values[i].is_finite())
+                .map(|i| m.judged(values[i], as_of[i]))
+                .collect();
+            (xs.len() > 1).then(|| numpy::std(&xs, numpy::mean(&xs), 0))
+        };
+        match (spread(Measure::Value), spread(against)) {
+            (Some(value), Some(lag)) if lag < value => against,
+            _ => Measure::Value,
+        }
+    }
+
+    /// The number judged for a value at as-of time `as_of`.
+    pub fn judged(self, value: f64, as_of: i64) -> f64 {
+        value - self.origin(as_of)
+    }
+
+    /// What a judged number is measured from at as-of time `as_of`, in the
+    /// values' units: 0, or the as-of time itself.
+    pub fn origin(self, as_of: i64) -> f64 {
+        match self {
+            Measure::Value => 0.0,
+            Measure::AgainstAsOf { per_micro } => as_of as f64 * per_micro,
+        }
+    }
+}
+
+/// A series judged. Its checks' bands and its change points' means are in
+/// the values' own terms, whatever its measure.
 #[derive(Debug, Clone)]
 pub struct Judged {
     pub name: String,
     /// The settings it was judged with.
     pub settings: Settings,
+    pub measure: Measure,
     pub points: Vec<Point>,
     /// One per point.
     pub checks: Vec<Check>,
@@ -47,6 +111,15 @@ impl Judged {
         match run {
             Some(r) => self.points.iter().position(|p| p.run == r),
             None => self.points.len().checked_sub(1),
+        }
+    }
+
+    /// Point `i`'s as-of time in the values' units, when the series is
+    /// judged against its as-of times.
+    pub fn as_of_value(&self, i: usize) -> Option<f64> {
+        match self.measure {
+            Measure::Value => None,
+            m @ Measure::AgainstAsOf { .. } => Some(m.origin(self.points[i].as_of)),
         }
     }
 
@@ -79,23 +152,31 @@ pub fn series(rows: &[Row]) -> BTreeMap<String, Vec<Point>> {
 }
 
 /// Judges every series (in parallel: they are independent), with the
-/// store's notes and each series' settings from `config`.
+/// store's notes, each series' settings from `config` and its reading
+/// from `readings` (none: plain numbers).
 pub fn judge(
     series: BTreeMap<String, Vec<Point>>,
     notes: &[Note],
     config: &HistoryConfig,
+    readings: &HashMap<String, Reading>,
 ) -> Vec<Judged> {
     series
         .into_par_iter()
         .map(|(name, points)| {
             let settings = config.detect_for(&name);
-            judge_one(name, points, notes, settings)
+            let reading = readings.get(&name).copied().unwrap_or_default();
+            judge_one(name, points, notes, settings, reading)
         })
         .collect()
 }
 
-pub fn judge_one(name: String, points: Vec<Point>, notes: &[Note], settings: Settings) -> Judged {
-    let values: Vec<f64> = points.iter().map(|p| p.value).collect();
+pub fn judge_one(
+    name: String,
+    points: Vec<Point>,
+    notes: &[Note],
+    settings: Settings,
+    reading: Reading,
+) -> Judged {
     let excluded: Vec<bool> = points
         .iter()
         .map(|p| {
@@ -112,7 +193,14 @@ pub fn judge_one(name: String, points: Vec<Point>, notes: &[Note], settings: Set
             )
         })
         .collect();
-    let checks = anomaly::detect(&values, &excluded, &restart, settings.anomaly);
+    let recorded: Vec<f64> = points.iter().map(|p| p.value).collect();
+    let as_of: Vec<i64> = points.iter().map(|p| p.as_of).collect();
+    let usable: Vec<bool> = excluded.iter().map(|e| !e).collect();
+    let measure = Measure::of(reading, &recorded, &as_of, &usable);
+    let values: Vec<f64> = (0..points.len())
+        .map(|i| measure.judged(recorded[i], as_of[i]))
+        .collect();
+    let mut checks = anomaly::detect(&values, &excluded, &restart, settings.anomaly);
     // Change points over the latest `last` finite, not excluded points
     // since the level last accepted (its change is known), as indices into
     // the whole series.
@@ -130,16 +218,35 @@ pub fn judge_one(name: String, points: Vec<Point>, notes: &[Note], settings: Set
     } else {
         Vec::new()
     };
-    let changepoints = found
+    let mut changepoints: Vec<ChangePoint> = found
         .into_iter()
         .map(|mut c| {
             c.index = window[c.index].0;
             c
         })
         .collect();
+    // Back in the values' terms: each band at its point's as-of time, each
+    // level at its change point's.
+    for (check, &t) in checks.iter_mut().zip(&as_of) {
+        if let Check::Checked {
+            center, low, high, ..
+        } = check
+        {
+            let origin = measure.origin(t);
+            for x in [center, low, high] {
+                *x += origin;
+            }
+        }
+    }
+    for c in &mut changepoints {
+        let origin = measure.origin(as_of[c.index]);
+        c.mean_before += origin;
+        c.mean_after += origin;
+    }
     Judged {
         name,
         settings,
+        measure,
         points,
         checks,
         changepoints,
@@ -186,6 +293,7 @@ mod tests {
             points.clone(),
             &[],
             Settings::default(),
+            Reading::Number,
         );
         // In as-of order the five 150s come first: insufficient history;
         // the 600s after them are then a level the baseline has not seen.
@@ -201,6 +309,7 @@ mod tests {
                 s["plays.row_count"].clone(),
                 notes,
                 Settings::default(),
+                Reading::Number,
             )
         };
         let j = judge(&[]);
@@ -247,6 +356,7 @@ mod tests {
                 series(&rows)[name].clone(),
                 &[],
                 Settings::default(),
+                Reading::Number,
             )
         };
         let short = judged(&[9.0, 9.0, 10.0]);
@@ -281,8 +391,15 @@ mod tests {
             .collect();
         let name = "plays.row_count";
         let points = series(&rows)[name].clone();
-        let judged =
-            |notes: &[Note]| judge_one(name.into(), points.clone(), notes, Settings::default());
+        let judged = |notes: &[Note]| {
+            judge_one(
+                name.into(),
+                points.clone(),
+                notes,
+                Settings::default(),
+                Reading::Number,
+            )
+        };
         let before = judged(&[]);
         assert_eq!(
             before
@@ -297,5 +414,67 @@ mod tests {
             from: "r20".into(),
         };
         assert!(judged(&[accept]).changepoints.is_empty());
+    }
+
+    #[test]
+    fn the_newest_event_of_a_daily_table_is_judged_against_its_as_of_time() {
+        // A table recorded daily at 06:00 whose newest event is from 5 to 7
+        // hours before: its `max` moves a day a day. Judged as it stands,
+        // that trend was a change point every run and a stale table (the
+        // newest event stuck on day 24) no anomaly.
+        const DAY: i64 = 86_400_000_000;
+        const HOUR: i64 = 3_600_000_000;
+        let reading = Reading::At(Scale::Datetime {
+            unit: TimeUnit::Microseconds,
+            zoned: false,
+        });
+        let at = |i: i64| 20_000 * DAY + i * DAY + 6 * HOUR;
+        let newest = |i: i64| at(i) - 5 * HOUR - (i * 7 % 5) * HOUR / 2;
+        let judged = |values: &[i64], reading: Reading| {
+            let rows: Vec<Row> = values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| row(i, at(i as i64), "max", v as f64))
+                .collect();
+            let name = "plays.max";
+            judge_one(
+                name.into(),
+                series(&rows)[name].clone(),
+                &[],
+                Settings::default(),
+                reading,
+            )
+        };
+        let fresh: Vec<i64> = (0..25).map(newest).collect();
+        let as_numbers = judged(&fresh, Reading::Number);
+        assert_eq!(as_numbers.measure, Measure::Value);
+        assert!(!as_numbers.changepoints.is_empty());
+        let j = judged(&fresh, reading);
+        assert_eq!(j.measure, Measure::AgainstAsOf { per_micro: 1.0 });
+        assert!(j.changepoints.is_empty(), "{:?}", j.changepoints);
+        assert!(!j.anomaly_at(24));
+        // The band is the values' own: around the run's as-of time less
+        // the usual 5-7 hours.
+        let Check::Checked {
+            center, low, high, ..
+        } = j.checks[24]
+        else {
+            panic!("{:?}", j.checks[24]);
+        };
+        assert!((low..=high).contains(&(fresh[24] as f64)));
+        let behind = (at(24) as f64 - center) / HOUR as f64;
+        assert!((5.0..7.0).contains(&behind), "{behind}");
+        assert_eq!(j.as_of_value(24), Some(at(24) as f64));
+        // Day 24's run finds yesterday's newest event again: stale.
+        let mut stale = fresh.clone();
+        stale[24] = stale[23];
+        let j = judged(&stale, reading);
+        assert!(j.anomaly_at(24));
+        // A column's earliest event, the same every run, is judged as it
+        // stands: against the as-of time it would move a day a day.
+        let first = vec![at(0) - 400 * DAY; 25];
+        let j = judged(&first, reading);
+        assert_eq!(j.measure, Measure::Value);
+        assert!(j.changepoints.is_empty() && !j.anomaly_at(24));
     }
 }

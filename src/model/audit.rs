@@ -37,6 +37,10 @@ pub struct SeriesResult {
     pub recent: Vec<f64>,
     /// How its values read (a date column's quantiles as dates).
     pub reading: Reading,
+    /// Judged by how far its value lies behind its as-of time (a date or
+    /// time column's location, where that is the steadier measure): that
+    /// time in the values' units. The band is in the values' terms.
+    pub as_of_value: Option<f64>,
 }
 
 /// Points a series' sparkline shows.
@@ -70,6 +74,10 @@ pub struct ChangeResult {
     /// `after / before - 1`.
     pub rel_change: f64,
     pub p_value: f64,
+    /// The change point's as-of time in the values' units, when its series
+    /// is judged by how far its values lie behind their as-of times (the
+    /// means are the levels there).
+    pub as_of_value: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

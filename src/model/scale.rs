@@ -311,6 +311,10 @@ fn span_text(seconds: f64) -> String {
         (1e-9, "ns", "ns"),
     ];
     let size = seconds.abs();
+    if size == 0.0 {
+        // No length at all: in the everyday unit, not the finest.
+        return "0 s".into();
+    }
     let (per, one, many) = UNITS
         .iter()
         .copied()
@@ -465,7 +469,7 @@ mod tests {
             Scale::Duration(TimeUnit::Milliseconds).value(-90_000.0, plain),
             "-1.5 min"
         );
-        assert_eq!(us.span(0.0, plain), "0 ns");
+        assert_eq!(us.span(0.0, plain), "0 s");
         assert_eq!(Scale::Number.span(0.05, plain), "0.05");
     }
 }

@@ -23,17 +23,23 @@ fn anomaly_text(s: &SeriesResult) -> Option<String> {
         } => {
             // The digits that tell the value, the band and its center apart.
             let shown = history::show_values_apart(s.reading, &[s.value, low, high, center]);
+            // Alone: it is compared with nothing.
+            let spread = s.reading.span(spread, history::show_alone);
+            let baseline = match s.as_of_value {
+                Some(t) => format!(
+                    "{} behind its as-of time, where the previous runs lay {} ± {} × {spread} behind theirs",
+                    history::show_behind(s.reading, t, s.value),
+                    history::show_behind(s.reading, t, center),
+                    s.sigma,
+                ),
+                None => format!(
+                    "mean {} ± {} × {spread} over the previous runs",
+                    shown[3], s.sigma
+                ),
+            };
             Some(format!(
-                "{} at run {} ({}) is outside [{}, {}] (mean {} ± {} × {} over the previous runs)",
-                shown[0],
-                s.run,
-                s.as_of,
-                shown[1],
-                shown[2],
-                shown[3],
-                s.sigma,
-                // Alone: it is compared with nothing.
-                s.reading.span(spread, history::show_alone)
+                "{} at run {} ({}) is outside [{}, {}] ({baseline})",
+                shown[0], s.run, s.as_of, shown[1], shown[2],
             ))
         }
         _ => None,
@@ -47,6 +53,7 @@ fn change_text(s: &SeriesResult, c: &ChangeResult) -> String {
         c.as_of,
         history::show_level_change(
             s.reading,
+            c.as_of_value,
             (c.mean_before, c.mean_after),
             c.rel_change,
             c.p_value
@@ -155,6 +162,7 @@ pub fn json_value(r: &AuditReport) -> Value {
             json!({
                 "name": s.name, "run": s.run, "as_of": s.as_of, "value": finite(s.value),
                 "unit": s.reading.unit(),
+                "measure": measure_name(s.as_of_value),
                 "check": check_value(&s.check, s.sigma),
                 "changepoints": s.changepoints.iter().map(change_json).collect::<Vec<_>>(),
             })
@@ -184,6 +192,15 @@ pub fn json_value(r: &AuditReport) -> Value {
         "audits": checks,
         "series": series,
     })
+}
+
+/// What a series was judged by, for JSON: its values, or how far they lie
+/// behind their as-of times (the bands and means are values either way).
+pub fn measure_name(as_of_value: Option<f64>) -> &'static str {
+    match as_of_value {
+        Some(_) => "behind_as_of",
+        None => "value",
+    }
 }
 
 /// A change point as JSON (also for `history show --json`).

@@ -329,6 +329,78 @@ fn an_unknown_series_lists_recorded_ones() {
     assert!(err.contains(": plays."), "{err}");
 }
 
+/// Regression: a table loaded daily had its date column's `max`, `min`
+/// and quantiles judged as they stand: a day later each day, a change
+/// point every night, and a load that stopped (the newest day stuck) no
+/// anomaly. They are judged by how far they lie behind the as-of date.
+#[test]
+fn a_table_that_stops_loading_is_flagged_by_how_far_behind_its_dates_lie() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    // The 20 days before `last_day` (days after 2026-01-01).
+    let events = |last_day: u64| {
+        let mut out = String::from("id,day\n");
+        for i in 0..20u64 {
+            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+                + chrono::Days::new(last_day - 19 + i);
+            out.push_str(&format!("{i},{day}\n"));
+        }
+        out
+    };
+    let day = |n: u64| {
+        (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(n)).to_string()
+    };
+    let record = |loaded_to: u64, as_of: u64| {
+        fs::write(dir.join("events.csv"), events(loaded_to)).unwrap();
+        let as_of = day(as_of);
+        let args = [
+            "profile",
+            "events.csv",
+            "--record",
+            "--as-of",
+            &as_of,
+            "--store",
+            "store",
+        ];
+        swimlane(dir, &args)
+    };
+    // Fourteen days loaded up to the day before.
+    for n in 30..44 {
+        let o = record(n - 1, n);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        assert!(!text(&o).contains("change point at run"), "{}", text(&o));
+    }
+    // The load stops: the fifteenth day finds the fourteenth's data.
+    let o = record(42, 44);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = text(&o);
+    assert!(
+        out.contains("FAIL events.day.max: 2026-02-12 at run")
+            && out.contains("is outside [2026-02-13, 2026-02-13] (2 days behind its as-of time, where the previous runs lay 1 day ± 4 × 0 s behind theirs)"),
+        "{out}"
+    );
+    let json = dir.join("audit.json");
+    let args = [
+        "audit",
+        "--store",
+        "store",
+        "--json",
+        json.to_str().unwrap(),
+    ];
+    assert_eq!(swimlane(dir, &args).status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(&json).unwrap()).unwrap();
+    let measure = |name: &str| {
+        let s = report["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name);
+        s.unwrap()["measure"].clone()
+    };
+    assert_eq!(measure("events.day.max"), "behind_as_of");
+    assert_eq!(measure("events.id.max"), "value");
+}
+
 /// Regression: a date column's recorded quantiles printed as days since
 /// 1970 (`latest 20473`), its spread as a bare number.
 #[test]
