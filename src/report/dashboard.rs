@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use super::esc;
 use super::html::STYLE;
-use super::series_svg::{self, date, n};
+use super::series_svg::{self, date, value};
 use crate::model::history::{Dashboard, SeriesPlot};
 
 const DASHBOARD_STYLE: &str = r#"
@@ -113,7 +113,7 @@ fn panel(h: &mut String, s: &SeriesPlot) {
     let latest = s
         .points
         .last()
-        .map(|p| format!("latest {} ({})", n(p.value), date(p.as_of)))
+        .map(|p| format!("latest {} ({})", value(s.reading, p.value), date(p.as_of)))
         .unwrap_or_default();
     let caption = format!(
         "{latest}, {} points{}",
@@ -279,5 +279,20 @@ mod tests {
             left_out: 0,
         };
         insta::assert_snapshot!(outline(&page(&d)));
+    }
+
+    /// Regression: a time column's panel captioned its latest value as
+    /// microseconds since 1970 (`latest 1.80e15`).
+    #[test]
+    fn a_time_columns_latest_value_reads_as_a_time() {
+        let mut s = series("plays.played_at.max", 12, false);
+        s.reading = Reading::At(crate::model::scale::Scale::Datetime {
+            unit: crate::model::scale::TimeUnit::Microseconds,
+            zoned: false,
+        });
+        s.points.last_mut().unwrap().value = 1_764_000_000_000_000.0;
+        let mut html = String::new();
+        panel(&mut html, &s);
+        assert!(html.contains("latest 2025-11-24 16:00:00 ("), "{html}");
     }
 }

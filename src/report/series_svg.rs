@@ -35,7 +35,7 @@ svg .hd { fill: var(--head); stroke: var(--fg); stroke-width: .5; }
 svg .cp { stroke: var(--regression); stroke-width: 1; stroke-dasharray: 2 2; }
 svg .acc { stroke: var(--pass); stroke-width: 1; }
 svg text.cpl { fill: var(--regression); } svg text.accl { fill: var(--pass); }
-svg .hit { fill: transparent; } svg text.d { font-size: 8px; }
+svg .hit { fill: transparent; } svg text.ydate { font-size: 8px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 12px; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; margin: 0; }
 .panel.flagged { border-color: var(--regression); }
@@ -50,7 +50,7 @@ pub(super) fn n(x: f64) -> String {
 
 /// A value of a series for a tooltip, as its reading says (a date
 /// column's quantiles as dates).
-fn value(r: Reading, x: f64) -> String {
+pub(super) fn value(r: Reading, x: f64) -> String {
     r.value(x, n)
 }
 
@@ -149,7 +149,7 @@ pub fn series(h: &mut String, p: &SeriesPlot) {
     };
     // Axes and labels; dates in a smaller type, to fit.
     let ycls = if matches!(p.reading, Reading::At(_)) {
-        " class=\"d\""
+        " class=\"ydate\""
     } else {
         ""
     };
@@ -370,4 +370,35 @@ pub fn overlay(h: &mut String, o: &Overlay) {
         }
     }
     h.push_str("</svg>");
+}
+
+#[cfg(test)]
+mod tests {
+    /// The classes a stylesheet's selectors name.
+    fn classes(css: &str) -> std::collections::BTreeSet<&str> {
+        css.match_indices('.')
+            .filter_map(|(i, _)| {
+                let rest = &css[i + 1..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                    .unwrap_or(rest.len());
+                let name = &rest[..end];
+                name.starts_with(|c: char| c.is_ascii_alphabetic())
+                    .then_some(name)
+            })
+            .collect()
+    }
+
+    /// Regression: the y axis's date labels were of class `d`, which the
+    /// run report's stylesheet (on the same page) draws as the KS plot's
+    /// red D line: a 2-pixel red stroke over every date.
+    #[test]
+    fn no_class_of_the_series_plots_is_styled_by_the_run_reports_stylesheet() {
+        let shared: Vec<&str> = classes(super::STYLE)
+            .intersection(&classes(super::super::html::STYLE))
+            .copied()
+            .collect();
+        assert!(shared.is_empty(), "{shared:?}");
+        assert!(classes(super::STYLE).contains("ydate"));
+    }
 }
