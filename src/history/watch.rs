@@ -273,6 +273,18 @@ mod tests {
         }
     }
 
+    /// Series `plays.<metric>` of `points` (as-of time, value), one run
+    /// each, judged with the defaults.
+    fn judged(metric: &str, points: impl Iterator<Item = (i64, f64)>, reading: Reading) -> Judged {
+        let rows: Vec<Row> = points
+            .enumerate()
+            .map(|(i, (as_of, v))| row(i, as_of, metric, v))
+            .collect();
+        let name = format!("plays.{metric}");
+        let points = series(&rows)[&name].clone();
+        judge_one(name, points, &[], Settings::default(), reading)
+    }
+
     #[test]
     fn points_are_ordered_by_as_of_and_a_drop_is_flagged_at_its_run() {
         // Recorded out of order (a backfill): the as-of time orders them.
@@ -345,19 +357,8 @@ mod tests {
         // side) calls it certain, p = 0; with history this short the
         // audit says "insufficient history" instead, and nothing else.
         let judged = |values: &[f64]| {
-            let rows: Vec<Row> = values
-                .iter()
-                .enumerate()
-                .map(|(i, &v)| row(i, i as i64, "null_count", v))
-                .collect();
-            let name = "plays.null_count";
-            judge_one(
-                name.into(),
-                series(&rows)[name].clone(),
-                &[],
-                Settings::default(),
-                Reading::Number,
-            )
+            let points = values.iter().enumerate().map(|(i, &v)| (i as i64, v));
+            judged("null_count", points, Reading::Number)
         };
         let short = judged(&[9.0, 9.0, 10.0]);
         assert!(matches!(short.checks[2], Check::Insufficient { .. }));
@@ -431,19 +432,11 @@ mod tests {
         let at = |i: i64| 20_000 * DAY + i * DAY + 6 * HOUR;
         let newest = |i: i64| at(i) - 5 * HOUR - (i * 7 % 5) * HOUR / 2;
         let judged = |values: &[i64], reading: Reading| {
-            let rows: Vec<Row> = values
+            let points = values
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| row(i, at(i as i64), "max", v as f64))
-                .collect();
-            let name = "plays.max";
-            judge_one(
-                name.into(),
-                series(&rows)[name].clone(),
-                &[],
-                Settings::default(),
-                reading,
-            )
+                .map(|(i, &v)| (at(i as i64), v as f64));
+            judged("max", points, reading)
         };
         let fresh: Vec<i64> = (0..25).map(newest).collect();
         let as_numbers = judged(&fresh, Reading::Number);

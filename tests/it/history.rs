@@ -329,6 +329,34 @@ fn an_unknown_series_lists_recorded_ones() {
     assert!(err.contains(": plays."), "{err}");
 }
 
+/// `swimlane profile events.csv --record` of `csv`, as of `as_of`, into
+/// `dir`'s store.
+fn record_events(dir: &Path, csv: String, as_of: &str) -> Output {
+    fs::write(dir.join("events.csv"), csv).unwrap();
+    let args = [
+        "profile",
+        "events.csv",
+        "--record",
+        "--as-of",
+        as_of,
+        "--store",
+        "store",
+    ];
+    swimlane(dir, &args)
+}
+
+/// A CSV of events `id,day` on 20 days in a row, the first `first_day`
+/// days after 2026-01-01.
+fn twenty_days_from(first_day: u64) -> String {
+    let mut out = String::from("id,day\n");
+    for i in 0..20u64 {
+        let day =
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(first_day + i);
+        out.push_str(&format!("{i},{day}\n"));
+    }
+    out
+}
+
 /// Regression: a table loaded daily had its date column's `max`, `min`
 /// and quantiles judged as they stand: a day later each day, a change
 /// point every night, and a load that stopped (the newest day stuck) no
@@ -337,32 +365,12 @@ fn an_unknown_series_lists_recorded_ones() {
 fn a_table_that_stops_loading_is_flagged_by_how_far_behind_its_dates_lie() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    // The 20 days before `last_day` (days after 2026-01-01).
-    let events = |last_day: u64| {
-        let mut out = String::from("id,day\n");
-        for i in 0..20u64 {
-            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
-                + chrono::Days::new(last_day - 19 + i);
-            out.push_str(&format!("{i},{day}\n"));
-        }
-        out
-    };
     let day = |n: u64| {
         (chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(n)).to_string()
     };
+    // The 20 days up to `loaded_to` (days after 2026-01-01).
     let record = |loaded_to: u64, as_of: u64| {
-        fs::write(dir.join("events.csv"), events(loaded_to)).unwrap();
-        let as_of = day(as_of);
-        let args = [
-            "profile",
-            "events.csv",
-            "--record",
-            "--as-of",
-            &as_of,
-            "--store",
-            "store",
-        ];
-        swimlane(dir, &args)
+        record_events(dir, twenty_days_from(loaded_to - 19), &day(as_of))
     };
     // Fourteen days loaded up to the day before.
     for n in 30..44 {
@@ -407,31 +415,12 @@ fn a_table_that_stops_loading_is_flagged_by_how_far_behind_its_dates_lie() {
 fn a_date_columns_history_reads_as_dates() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    let events = |first_day: u32| {
-        let mut out = String::from("id,day\n");
-        for i in 0..20u32 {
-            let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
-                + chrono::Days::new(u64::from(first_day + i));
-            out.push_str(&format!("{i},{day}\n"));
-        }
-        out
-    };
     let mut last = None;
     // Ten steady days, then a day whose dates start a month early.
     for run in 0..11 {
         let first = if run < 10 { 31 } else { 0 };
-        fs::write(dir.join("events.csv"), events(first)).unwrap();
         let as_of = format!("2026-03-{:02}", run + 1);
-        let args = [
-            "profile",
-            "events.csv",
-            "--record",
-            "--as-of",
-            &as_of,
-            "--store",
-            "store",
-        ];
-        last = Some(swimlane(dir, &args));
+        last = Some(record_events(dir, twenty_days_from(first), &as_of));
     }
     let o = last.unwrap();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
