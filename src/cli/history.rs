@@ -814,6 +814,12 @@ pub fn history(args: &HistoryArgs) -> u8 {
             let mut out = io::stdout().lock();
             let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
             let _ = writeln!(out, "{series}  {}", crate::report::sparkline(&values));
+            if judged.as_of_value(0).is_some() {
+                let _ = writeln!(
+                    out,
+                    "  judged by how far each value lies behind its as-of time (steadier than the values; bands are values)"
+                );
+            }
             for (i, p) in judged.points.iter().enumerate() {
                 // A point and its band with the digits that tell them apart.
                 let mut value = show(p.value);

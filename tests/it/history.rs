@@ -407,6 +407,15 @@ fn a_table_that_stops_loading_is_flagged_by_how_far_behind_its_dates_lie() {
     };
     assert_eq!(measure("events.day.max"), "behind_as_of");
     assert_eq!(measure("events.id.max"), "value");
+    let show = |series: &str| {
+        text(&swimlane(
+            dir,
+            &["history", "show", series, "--store", "store"],
+        ))
+    };
+    let behind = "judged by how far each value lies behind its as-of time";
+    assert!(show("events.day.max").contains(behind));
+    assert!(!show("events.id.max").contains(behind));
 }
 
 /// Regression: a date column's recorded quantiles printed as days since
