@@ -233,6 +233,9 @@ pub struct Detect {
     pub changepoint: crate::stats::changepoint::Config,
     /// Change points are searched in this many latest points.
     pub last: usize,
+    /// Whether change points are searched at all (off for a series that
+    /// trends by nature: a table that grows every day).
+    pub changepoints: bool,
 }
 
 impl Default for Detect {
@@ -241,6 +244,7 @@ impl Default for Detect {
             anomaly: crate::stats::anomaly::Config::default(),
             changepoint: crate::stats::changepoint::Config::default(),
             last: 100,
+            changepoints: true,
         }
     }
 }
@@ -251,6 +255,8 @@ pub struct Override {
     /// A glob over series names (`plays.*.null_fraction`).
     pub series: glob::Pattern,
     pub anomaly: AnomalySettings,
+    /// `changepoints = false`: no change point search on these series.
+    pub changepoints: Option<bool>,
 }
 
 /// The anomaly settings a config gives, each optional: what `[history]`
@@ -282,6 +288,7 @@ impl HistoryConfig {
         let mut d = self.detect;
         for o in self.overrides.iter().filter(|o| o.series.matches(name)) {
             o.anomaly.apply(&mut d.anomaly);
+            d.changepoints = o.changepoints.unwrap_or(d.changepoints);
         }
         d
     }

@@ -1089,6 +1089,7 @@ fn resolve_detect(
             }
             None => d.changepoint.max_pvalue,
         };
+    d.changepoints = h.changepoints.unwrap_or(d.changepoints);
     let mut overrides = Vec::new();
     for o in h.overrides.iter().flatten() {
         let series = glob::Pattern::new(o.series.get_ref()).map_err(|e| {
@@ -1106,6 +1107,7 @@ fn resolve_detect(
         overrides.push(Override {
             series,
             anomaly: anomaly_settings("", given, at)?,
+            changepoints: o.changepoints,
         });
     }
     Ok((d, overrides))

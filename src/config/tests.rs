@@ -422,6 +422,39 @@ fn history_detection_settings_and_overrides_are_read_and_checked() {
 }
 
 #[test]
+fn change_points_are_turned_off_for_the_series_an_override_names() {
+    let with = |history: &str| format!("{MINIMAL}\n[history]\n{history}\n");
+    let c = parse(&with(
+        "[[history.override]]\nseries = \"*.row_count\"\nchangepoints = false",
+    ))
+    .unwrap();
+    assert!(!c.history.detect_for("plays.row_count").changepoints);
+    assert!(
+        c.history
+            .detect_for("plays.thumb.null_fraction")
+            .changepoints
+    );
+    // Off everywhere, then on again for one series.
+    let c = parse(&with(
+        "changepoints = false\n[[history.override]]\nseries = \"plays.thumb.*\"\nchangepoints = true",
+    ))
+    .unwrap();
+    assert!(!c.history.detect_for("plays.row_count").changepoints);
+    assert!(
+        c.history
+            .detect_for("plays.thumb.null_fraction")
+            .changepoints
+    );
+    let msg = error(&with(
+        "[[history.override]]\nseries = \"*.row_count\"\nchangepoints = \"no\"",
+    ));
+    assert!(
+        msg.contains("expected a boolean") && msg.contains("swimlane.toml:17:16"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn paired_settings_are_read_and_need_a_key() {
     let keyed = MINIMAL.replace(
         "key = [",

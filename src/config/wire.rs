@@ -78,6 +78,8 @@ pub(super) struct WireHistory {
     pub(super) changepoint_last: Option<Spanned<i64>>,
     pub(super) changepoint_window: Option<Spanned<i64>>,
     pub(super) changepoint_pvalue: Option<Spanned<f64>>,
+    /// `false`: no change point search (an override can turn it on again).
+    pub(super) changepoints: Option<bool>,
     /// Whether a head metric outside main's recorded band fails a run.
     pub(super) history_gate: Option<super::HistoryGate>,
     /// How long points are kept: `400d`, `52w`, `720h`.
@@ -86,7 +88,8 @@ pub(super) struct WireHistory {
     pub(super) overrides: Option<Vec<WireOverride>>,
 }
 
-/// `[[history.override]]`: anomaly settings for the series a glob matches.
+/// `[[history.override]]`: anomaly settings, and whether change points are
+/// searched, for the series a glob matches.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct WireOverride {
@@ -96,6 +99,7 @@ pub(super) struct WireOverride {
     pub(super) min_history: Option<Spanned<i64>>,
     pub(super) direction: Option<Direction>,
     pub(super) method: Option<Method>,
+    pub(super) changepoints: Option<bool>,
 }
 
 #[derive(Deserialize)]

@@ -212,8 +212,10 @@ pub fn judge_one(
         .collect();
     let xs: Vec<f64> = window.iter().map(|w| w.1).collect();
     // Too few points for the anomaly rule are too few to speak of levels:
-    // the t-test of two points against one calls any step certain.
-    let found = if xs.len() > settings.anomaly.min_history {
+    // the t-test of two points against one calls any step certain. And a
+    // series the config says trends by nature (`changepoints = false`) has
+    // none to find.
+    let found = if settings.changepoints && xs.len() > settings.anomaly.min_history {
         changepoint::change_points(&xs, settings.changepoint)
     } else {
         Vec::new()
@@ -415,6 +417,13 @@ mod tests {
             from: "r20".into(),
         };
         assert!(judged(&[accept]).changepoints.is_empty());
+        // Nor is there one where the config turns the search off.
+        let off = Settings {
+            changepoints: false,
+            ..Settings::default()
+        };
+        let j = judge_one(name.into(), points.clone(), &[], off, Reading::Number);
+        assert!(j.changepoints.is_empty() && j.anomaly_at(20));
     }
 
     #[test]
