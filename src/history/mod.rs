@@ -255,17 +255,35 @@ fn to_digits(x: f64, digits: i32) -> String {
 /// digits, yet a value a hair outside a tight band still shows outside it,
 /// and the band's two ends as far from its middle (up to 13 digits).
 fn digits_apart(xs: &[f64]) -> i32 {
-    let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
     (FEWEST_DIGITS..MOST_DIGITS)
         .find(|&d| {
-            finite.iter().all(|&a| {
-                let off = to_digits(a, d)
-                    .parse::<f64>()
-                    .map_or(f64::INFINITY, |s| (s - a).abs());
-                finite.iter().all(|&b| a == b || off <= 0.1 * (a - b).abs())
+            apart(xs, |a| {
+                to_digits(a, d).parse::<f64>().unwrap_or(f64::INFINITY)
             })
         })
         .unwrap_or(MOST_DIGITS)
+}
+
+/// Whether each finite one of `xs`, as `shown`, stays closer to itself
+/// than a tenth of its distance to any other.
+fn apart(xs: &[f64], shown: impl Fn(f64) -> f64) -> bool {
+    let finite: Vec<f64> = xs.iter().copied().filter(|x| x.is_finite()).collect();
+    finite.iter().all(|&a| {
+        let off = (shown(a) - a).abs();
+        finite.iter().all(|&b| a == b || off <= 0.1 * (a - b).abs())
+    })
+}
+
+/// Dates and instants read side by side are shown to the whole second, or
+/// the millisecond or microsecond where that is what tells them apart
+/// (a band's ends are no truer to the microsecond); `None` for other
+/// readings, or when only the values' own precision does.
+fn instants_apart(reading: Reading, xs: &[f64]) -> Option<Vec<f64>> {
+    [1.0, 1e-3, 1e-6].into_iter().find_map(|seconds| {
+        let round = |x: f64| reading.rounded(x, seconds);
+        (reading.rounded(1.0, seconds).is_finite() && apart(xs, round))
+            .then(|| xs.iter().map(|&x| round(x)).collect())
+    })
 }
 
 /// A change of level as `history show` and the audit reports word it:
@@ -314,8 +332,13 @@ pub fn show_alone(x: f64) -> String {
 /// [`digits_apart`] finds for them.
 pub fn show_values_apart(reading: Reading, xs: &[f64]) -> Vec<String> {
     let digits = digits_apart(xs);
+    let rounded = instants_apart(reading, xs);
     xs.iter()
-        .map(|&x| reading.value(x, |v| to_digits(v, digits)))
+        .enumerate()
+        .map(|(i, &x)| {
+            let x = rounded.as_ref().map_or(x, |r| r[i]);
+            reading.value(x, |v| to_digits(v, digits))
+        })
         .collect()
 }
 
@@ -331,6 +354,53 @@ mod tests {
         assert_eq!(show_number(150.0), "150");
         assert_eq!(show_number(1.7643790169011568e-18), "1.7644e-18");
         assert_eq!(show_number(-2.5e13), "-2.5000e13");
+    }
+
+    #[test]
+    fn instants_side_by_side_are_shown_to_the_second_that_tells_them_apart() {
+        use crate::model::scale::{Scale, TimeUnit};
+        // Was "2026-11-23 18:00:00 is outside [2026-11-24 15:29:59.850586,
+        // 2026-11-24 20:37:35.195384]".
+        let micros = Reading::At(Scale::Datetime {
+            unit: TimeUnit::Microseconds,
+            zoned: false,
+        });
+        let at = |s: &str| {
+            let t = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+            t.and_utc().timestamp_micros() as f64
+        };
+        let xs = [
+            at("2026-11-23 18:00:00"),
+            at("2026-11-24 15:29:59.850586"),
+            at("2026-11-24 20:37:35.195384"),
+        ];
+        assert_eq!(
+            show_values_apart(micros, &xs),
+            [
+                "2026-11-23 18:00:00",
+                "2026-11-24 15:30:00",
+                "2026-11-24 20:37:35"
+            ]
+        );
+        // A value a millisecond outside a tight band still shows outside.
+        let tight = [
+            at("2026-11-24 15:30:00.004"),
+            at("2026-11-24 15:30:00.001"),
+            at("2026-11-24 15:30:00.002"),
+        ];
+        assert_eq!(
+            show_values_apart(micros, &tight),
+            [
+                "2026-11-24 15:30:00.004",
+                "2026-11-24 15:30:00.001",
+                "2026-11-24 15:30:00.002"
+            ]
+        );
+        // Dates stay dates.
+        assert_eq!(
+            show_values_apart(Reading::At(Scale::Date), &[20_000.0, 20_001.5]),
+            ["2024-10-04", "2024-10-05 12:00:00"]
+        );
     }
 
     #[test]

@@ -242,6 +242,18 @@ impl Reading {
         }
     }
 
+    /// A date's or an instant's value `v` rounded to a multiple of
+    /// `seconds`; NaN for any other reading (nothing to round to).
+    pub fn rounded(self, v: f64, seconds: f64) -> f64 {
+        match self {
+            Reading::At(s @ (Scale::Date | Scale::Datetime { .. })) => {
+                let step = seconds / s.seconds().unwrap_or(1.0);
+                (v / step).round() * step
+            }
+            _ => f64::NAN,
+        }
+    }
+
     /// One of the series' values; `number` formats plain numbers.
     pub fn value(self, v: f64, number: impl Fn(f64) -> String) -> String {
         match self {
