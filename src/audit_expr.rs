@@ -15,7 +15,9 @@
 //! point judged (`row_count`, `null_fraction`, ...; `column.metric` and
 //! `table.column.metric` name other series). History: `at(metric, "-7d")`,
 //! `avg|median|min|max|stddev(metric, last(k) | same_weekday(k))`,
-//! `pct_change(metric, "-7d")`, `drift(at("-7d"))`.
+//! `pct_change(metric, "-7d")`, `drift(at("-7d"))`. Freshness:
+//! `hours_behind(max)`, the hours from a date or time column's metric to
+//! the point's as-of time (`hours_behind(max) <= 36`).
 
 use std::fmt;
 use std::ops::Range;
@@ -94,7 +96,7 @@ pub struct ParseError {
 }
 
 const AGGREGATES: [&str; 5] = ["avg", "median", "min", "max", "stddev"];
-const FUNCTIONS: [&str; 10] = [
+const FUNCTIONS: [&str; 11] = [
     "at",
     "last",
     "same_weekday",
@@ -105,6 +107,7 @@ const FUNCTIONS: [&str; 10] = [
     "stddev",
     "pct_change",
     "drift",
+    "hours_behind",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -436,6 +439,9 @@ fn usage(name: &str) -> &'static str {
         }
         "pct_change" => "pct_change(metric, \"-7d\")",
         "drift" => "drift(at(\"-7d\")): the KS distance to that point's sketch",
+        "hours_behind" => {
+            "hours_behind(metric): hours from a date or time column's metric (max, say) to the point's as-of time"
+        }
         _ => "avg|median|min|max|stddev(metric, last(k) or same_weekday(k))",
     }
 }
@@ -463,6 +469,7 @@ fn check_call(name: &str, args: &[Expr]) -> Result<(), String> {
         },
         "last" | "same_weekday" => is_selector(&Expr::Call(name.into(), args.to_vec())),
         "pct_change" => matches!(args, [m, o] if is_metric(m) && is_offset(o)),
+        "hours_behind" => matches!(args, [m] if is_metric(m)),
         "drift" => {
             matches!(args, [Expr::Call(n, a)] if n == "at" && matches!(a.as_slice(), [o] if is_offset(o)))
         }

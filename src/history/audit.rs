@@ -266,6 +266,20 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context, ev: &mut Seen) -> Result<f
             }
             Ok(now / then - 1.0)
         }
+        "hours_behind" => {
+            let m = metric_name(&args[0]);
+            let value = current(ctx, m)?;
+            let seconds = ctx
+                .reading(m)
+                .seconds_before(ctx.now(), value)
+                .ok_or_else(|| {
+                    Unknown::Missing(format!(
+                        "{m}` of a date or time column for `{}",
+                        Shown(&Expr::Call(name.to_string(), args.to_vec()))
+                    ))
+                })?;
+            Ok(seconds / 3600.0)
+        }
         "drift" => {
             let back = match &args[0] {
                 Expr::Call(_, a) => offset(&a[0]),
@@ -676,6 +690,35 @@ mod tests {
             "{:?}",
             v.evidence
         );
+    }
+
+    #[test]
+    fn hours_behind_measures_a_time_columns_freshness_against_the_as_of_time() {
+        // Judged as of day 20,486 at 00:00: the newest date is the day
+        // before (24 hours behind), then three days before.
+        let as_of = |day: f64| Sample {
+            as_of: 20_486 * DAY,
+            value: day,
+        };
+        let dates = |day| Dates(Fixed(vec![("max", vec![as_of(day)])]));
+        let check = "hours_behind(max) <= 36";
+        let v = evaluate(&parse(check).unwrap(), &dates(20_485.0)).unwrap();
+        assert!(v.passed);
+        assert_eq!(v.evidence, ["24 <= 36 (36)"]);
+        let v = evaluate(&parse(check).unwrap(), &dates(20_483.0)).unwrap();
+        assert!(!v.passed);
+        assert_eq!(v.evidence, ["72 <= 36 (36)"]);
+        // A number column has no time to be behind: not recorded, never a
+        // pass (an audit spread over every column passes it over).
+        let numbers = Fixed(vec![("max", vec![as_of(20_485.0)])]);
+        assert_eq!(
+            evaluate(&parse(check).unwrap(), &numbers),
+            Err(Unknown::Missing(
+                "max` of a date or time column for `hours_behind(max)".into()
+            ))
+        );
+        let e = parse("hours_behind(max, 3) < 1").unwrap_err();
+        assert!(e.message.contains("not written as it takes"), "{e:?}");
     }
 
     fn daily(values: &[f64]) -> Vec<Sample> {

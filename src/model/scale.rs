@@ -254,6 +254,18 @@ impl Reading {
         }
     }
 
+    /// How many seconds before the instant `as_of` (microseconds since the
+    /// epoch) a date's or an instant's value `v` lies (a date is its
+    /// midnight); none for any other reading.
+    pub fn seconds_before(self, as_of: i64, v: f64) -> Option<f64> {
+        match self {
+            Reading::At(s @ (Scale::Date | Scale::Datetime { .. })) => {
+                Some(as_of as f64 / 1e6 - v * s.seconds()?)
+            }
+            _ => None,
+        }
+    }
+
     /// One of the series' values; `number` formats plain numbers.
     pub fn value(self, v: f64, number: impl Fn(f64) -> String) -> String {
         match self {

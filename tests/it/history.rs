@@ -416,6 +416,31 @@ fn a_table_that_stops_loading_is_flagged_by_how_far_behind_its_dates_lie() {
     let behind = "judged by how far each value lies behind its as-of time";
     assert!(show("events.day.max").contains(behind));
     assert!(!show("events.id.max").contains(behind));
+
+    // The same freshness as a rule of the team's own, over every column:
+    // the date column is judged, the number column passed over.
+    let check = "hours_behind(max) <= 36";
+    let config = format!("[[audit]]\ntable = \"events\"\ncheck = \"{check}\"\n");
+    fs::write(dir.join("swimlane.toml"), config).unwrap();
+    let audit = |at: &str| {
+        let o = swimlane(dir, &["audit", "--store", "store", "--at", at]);
+        (o.status.code(), text(&o))
+    };
+    let (code, out) = audit("2026-02-13");
+    assert!(
+        out.contains(&format!("ok   audit `{check}` on events.day at run"))
+            && out.contains(": 24 <= 36 (36)")
+            && !out.contains("events.id at run"),
+        "{out}"
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = audit("2026-02-14");
+    assert!(
+        out.contains(&format!("FAIL audit `{check}` on events.day at run"))
+            && out.contains(": 48 <= 36 (36)"),
+        "{out}"
+    );
+    assert_eq!(code, Some(1), "{out}");
 }
 
 /// Regression: a date column's recorded quantiles printed as days since
