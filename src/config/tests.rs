@@ -424,26 +424,22 @@ fn history_detection_settings_and_overrides_are_read_and_checked() {
 #[test]
 fn change_points_are_turned_off_for_the_series_an_override_names() {
     let with = |history: &str| format!("{MINIMAL}\n[history]\n{history}\n");
-    let c = parse(&with(
-        "[[history.override]]\nseries = \"*.row_count\"\nchangepoints = false",
-    ))
-    .unwrap();
-    assert!(!c.history.detect_for("plays.row_count").changepoints);
-    assert!(
-        c.history
-            .detect_for("plays.thumb.null_fraction")
-            .changepoints
+    // Whether `plays.row_count` and `plays.thumb.null_fraction` are searched.
+    let searched = |history: &str| {
+        let c = parse(&with(history)).unwrap();
+        let on = |series: &str| c.history.detect_for(series).changepoints;
+        (on("plays.row_count"), on("plays.thumb.null_fraction"))
+    };
+    assert_eq!(
+        searched("[[history.override]]\nseries = \"*.row_count\"\nchangepoints = false"),
+        (false, true)
     );
     // Off everywhere, then on again for one series.
-    let c = parse(&with(
-        "changepoints = false\n[[history.override]]\nseries = \"plays.thumb.*\"\nchangepoints = true",
-    ))
-    .unwrap();
-    assert!(!c.history.detect_for("plays.row_count").changepoints);
-    assert!(
-        c.history
-            .detect_for("plays.thumb.null_fraction")
-            .changepoints
+    assert_eq!(
+        searched(
+            "changepoints = false\n[[history.override]]\nseries = \"plays.thumb.*\"\nchangepoints = true"
+        ),
+        (false, true)
     );
     let msg = error(&with(
         "[[history.override]]\nseries = \"*.row_count\"\nchangepoints = \"no\"",

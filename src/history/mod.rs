@@ -369,13 +369,13 @@ mod tests {
             let t = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
             t.and_utc().timestamp_micros() as f64
         };
-        let xs = [
-            at("2026-11-23 18:00:00"),
-            at("2026-11-24 15:29:59.850586"),
-            at("2026-11-24 20:37:35.195384"),
-        ];
+        let shown = |times: [&str; 3]| show_values_apart(micros, &times.map(at));
         assert_eq!(
-            show_values_apart(micros, &xs),
+            shown([
+                "2026-11-23 18:00:00",
+                "2026-11-24 15:29:59.850586",
+                "2026-11-24 20:37:35.195384"
+            ]),
             [
                 "2026-11-23 18:00:00",
                 "2026-11-24 15:30:00",
@@ -384,18 +384,11 @@ mod tests {
         );
         // A value a millisecond outside a tight band still shows outside.
         let tight = [
-            at("2026-11-24 15:30:00.004"),
-            at("2026-11-24 15:30:00.001"),
-            at("2026-11-24 15:30:00.002"),
+            "2026-11-24 15:30:00.004",
+            "2026-11-24 15:30:00.001",
+            "2026-11-24 15:30:00.002",
         ];
-        assert_eq!(
-            show_values_apart(micros, &tight),
-            [
-                "2026-11-24 15:30:00.004",
-                "2026-11-24 15:30:00.001",
-                "2026-11-24 15:30:00.002"
-            ]
-        );
+        assert_eq!(shown(tight), tight);
         // Dates stay dates.
         assert_eq!(
             show_values_apart(Reading::At(Scale::Date), &[20_000.0, 20_001.5]),
