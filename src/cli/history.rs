@@ -225,9 +225,10 @@ enum HistoryCommand {
     },
     /// Every recorded metric as CSV (long format) on stdout or into FILE.
     Export {
-        /// Write CSV (the only format so far).
-        #[arg(long, required = true)]
-        csv: bool,
+        /// Write CSV (the only format so far), into FILE (or `--out FILE`)
+        /// or on stdout.
+        #[arg(long, value_name = "FILE", num_args = 0..=1, required = true)]
+        csv: Option<Option<PathBuf>>,
         /// The file to write [default: stdout].
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -629,28 +630,41 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 }
             }
         }
-        HistoryCommand::Export { csv: _, out, store } => {
-            let written = store.open_with(config).and_then(|s| match out {
-                None => s.export_csv(&mut io::stdout().lock()),
-                Some(path) => {
-                    let mut n = 0;
-                    crate::report::write_atomically(path, |w| {
-                        n = s.export_csv(w).map_err(io::Error::other)?;
-                        Ok(())
-                    })
-                    .map_err(|source| StoreError::Io {
-                        path: path.clone(),
-                        source,
-                    })?;
-                    Ok(n)
+        HistoryCommand::Export { csv, out, store } => {
+            let out = match (csv.as_ref().and_then(Option::as_ref), out) {
+                (Some(a), Some(b)) if a != b => {
+                    eprintln!(
+                        "error: --csv {} and --out {} name two files\n  help: give the file once: `--csv FILE`",
+                        a.display(),
+                        b.display()
+                    );
+                    return EXIT_ERROR;
                 }
-            });
-            match written {
-                Ok(_) => EXIT_PASS,
+                (a, b) => a.or(b.as_ref()),
+            };
+            let rows = match store.open_with(config).and_then(|s| s.load()) {
+                Ok(rows) => rows,
                 Err(e) => {
                     print_error(&e);
+                    return EXIT_ERROR;
+                }
+            };
+            let export = |w: &mut dyn io::Write| history::store::export_csv(&rows, w).map(drop);
+            let (written, to) = match out {
+                None => (export(&mut io::stdout().lock()), "standard output".into()),
+                Some(path) => (
+                    crate::report::write_atomically(path, |w| export(w)),
+                    path.display().to_string(),
+                ),
+            };
+            match written {
+                // The reader stopped early (`| head`): nothing went wrong here.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_PASS,
+                Err(e) => {
+                    eprintln!("error: cannot write the history to {to}: {e}");
                     EXIT_ERROR
                 }
+                Ok(()) => EXIT_PASS,
             }
         }
         HistoryCommand::Exclude { run, reason, store } => add_note(

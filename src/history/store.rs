@@ -491,48 +491,51 @@ impl Store {
         ParquetWriter::new(&mut bytes).finish(&mut df).map_err(io)?;
         Ok(bytes)
     }
+}
 
-    /// Every row as CSV (long format; sketches left out: they are lists).
-    pub fn export_csv(&self, out: &mut dyn std::io::Write) -> Result<usize, StoreError> {
-        let rows = self.load()?;
-        let io = |source| StoreError::Io {
-            path: self.root.clone(),
-            source,
-        };
-        let mut w = csv::Writer::from_writer(out);
+/// Every scalar metric of `rows` as CSV in long format (one row per run,
+/// table, column and metric), to `out`; how many rows it wrote. An error
+/// is the output's (`history export` says which output; a closed pipe is
+/// no error of the export's).
+pub fn export_csv(rows: &[Row], out: &mut dyn std::io::Write) -> std::io::Result<usize> {
+    // The writer's own error keeps the output's (a closed pipe stays one).
+    let io = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "run",
+        "recorded_at",
+        "as_of",
+        "commit",
+        "label",
+        "table",
+        "column",
+        "metric",
+        "value",
+        "type",
+    ])
+    .map_err(io)?;
+    let mut n = 0;
+    for r in rows.iter().filter(|r| r.points.is_none()) {
         w.write_record([
-            "run",
-            "recorded_at",
-            "as_of",
-            "commit",
-            "label",
-            "table",
-            "column",
-            "metric",
-            "value",
-            "type",
+            r.run.as_str(),
+            &super::show_time_iso(r.recorded_at),
+            &super::show_time_iso(r.as_of),
+            r.commit.as_deref().unwrap_or(""),
+            r.label.as_deref().unwrap_or(""),
+            &r.table,
+            r.column.as_deref().unwrap_or(""),
+            &r.metric,
+            &r.value.to_string(),
+            r.dtype.as_deref().unwrap_or(""),
         ])
-        .map_err(|e| io(e.into()))?;
-        let mut n = 0;
-        for r in rows.iter().filter(|r| r.points.is_none()) {
-            w.write_record([
-                r.run.as_str(),
-                &super::show_time_iso(r.recorded_at),
-                &super::show_time_iso(r.as_of),
-                r.commit.as_deref().unwrap_or(""),
-                r.label.as_deref().unwrap_or(""),
-                &r.table,
-                r.column.as_deref().unwrap_or(""),
-                &r.metric,
-                &r.value.to_string(),
-                r.dtype.as_deref().unwrap_or(""),
-            ])
-            .map_err(|e| io(e.into()))?;
-            n += 1;
-        }
-        w.flush().map_err(io)?;
-        Ok(n)
+        .map_err(io)?;
+        n += 1;
     }
+    w.flush()?;
+    Ok(n)
 }
 
 /// A segment read from memory (a git blob); `path` names it in errors.
@@ -720,7 +723,7 @@ mod tests {
         std::fs::copy(&merged, d.path().join("copy.parquet")).unwrap();
         assert_eq!(store.load().unwrap().len(), 2);
         let mut csv = Vec::new();
-        assert_eq!(store.export_csv(&mut csv).unwrap(), 2);
+        assert_eq!(export_csv(&store.load().unwrap(), &mut csv).unwrap(), 2);
         let text = String::from_utf8(csv).unwrap();
         assert!(
             text.starts_with(

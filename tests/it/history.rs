@@ -443,6 +443,55 @@ fn a_table_that_stops_loading_is_flagged_by_how_far_behind_its_dates_lie() {
     assert_eq!(code, Some(1), "{out}");
 }
 
+/// Regression: `history export --csv | head` failed with "cannot use the
+/// history store ...: Broken pipe" (exit 2), and `--csv FILE` was refused
+/// (only `--out FILE` took the file, where `--json FILE` takes it).
+#[test]
+fn history_export_takes_its_file_after_csv_and_a_closed_pipe_is_no_error() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let o = record_events(dir, twenty_days_from(0), "2026-01-21");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = swimlane(
+        dir,
+        &["history", "export", "--csv", "h.csv", "--store", "store"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let csv = fs::read_to_string(dir.join("h.csv")).unwrap();
+    assert!(
+        csv.starts_with("run,recorded_at,as_of,commit,label,table,column,metric,value,type\n")
+            && csv.contains(",events,day,max,20473,date\n"),
+        "{csv}"
+    );
+    let o = swimlane(
+        dir,
+        &[
+            "history",
+            "export",
+            "--csv",
+            "h.csv",
+            "--out",
+            "other.csv",
+            "--store",
+            "store",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("name two files"), "{}", text(&o));
+    // A reader that has gone before the export writes (`| head -0`).
+    let mut child = Command::new(BIN)
+        .args(["history", "export", "--csv", "--store", "store"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(o.stderr.is_empty(), "{}", text(&o));
+}
+
 /// Regression: a date column's recorded quantiles printed as days since
 /// 1970 (`latest 20473`), its spread as a bare number.
 #[test]
