@@ -130,35 +130,39 @@ fn the_graph_sees_a_cycle_when_there_is_one() {
     assert!(cycle_from(&graph, "stats").is_some());
 }
 
+/// Each crate of a build with the features each of its units gets, as
+/// `cargo tree` sees them (`edges`, and more arguments).
+fn cargo_tree(edges: &str, more: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
+    let o = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--prefix", "none", "-e", edges])
+        .args(["-f", "{p}|{f}"])
+        .args(more)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut crates: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in String::from_utf8(o.stdout).unwrap().lines() {
+        let line = line.trim_end_matches(" (*)");
+        if let Some((package, features)) = line.split_once('|') {
+            // The crate and version, without its path or "(proc-macro)".
+            let name: String = package
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
+            crates.entry(name).or_default().insert(features.to_string());
+        }
+    }
+    crates
+}
+
 /// `cargo run -- demo` then `cargo test` must build polars once: every
 /// crate both builds use gets the same features in both (the README's two
 /// commands on a fresh clone; Cargo.toml's note on crc32fast & co).
 #[test]
 fn the_run_and_the_test_builds_turn_on_the_same_features_in_the_crates_they_share() {
-    use std::process::Command;
-    let tree = |edges: &str| -> BTreeMap<String, BTreeSet<String>> {
-        let o = Command::new(env!("CARGO"))
-            .args(["tree", "--offline", "--prefix", "none", "-e", edges])
-            .args(["-f", "{p}|{f}"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let mut crates: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for line in String::from_utf8(o.stdout).unwrap().lines() {
-            let line = line.trim_end_matches(" (*)");
-            if let Some((package, features)) = line.split_once('|') {
-                // The crate and version, without its path or "(proc-macro)".
-                let name: String = package
-                    .split_whitespace()
-                    .take(2)
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                crates.entry(name).or_default().insert(features.to_string());
-            }
-        }
-        crates
-    };
+    let tree = |edges: &str| cargo_tree(edges, &["--offline"]);
     let (run, test) = (tree("normal,build"), tree("normal,build,dev"));
     let differ: Vec<String> = run
         .iter()
@@ -168,6 +172,27 @@ fn the_run_and_the_test_builds_turn_on_the_same_features_in_the_crates_they_shar
     assert!(
         differ.is_empty(),
         "turn these features on in [dependencies]:\n{}",
+        differ.join("\n")
+    );
+}
+
+/// The default build and `--features spark,duckdb` (CI builds both, and so
+/// does anyone who tries the Spark engine) must share one polars: every
+/// crate of the default build is built with the same features in the
+/// other (which adds crates, and build-only units of some, of its own).
+#[test]
+fn the_engine_features_build_reuses_the_default_builds_polars() {
+    let default = cargo_tree("normal,build", &[]);
+    let engines = cargo_tree("normal,build", &["--features", "spark,duckdb"]);
+    let differ: Vec<String> = default
+        .iter()
+        .filter(|(name, _)| !name.starts_with("swimlane "))
+        .filter(|(name, sets)| engines.get(*name).is_none_or(|e| !sets.is_subset(e)))
+        .map(|(name, sets)| format!("{name}: default {sets:?}, engines {:?}", engines.get(name)))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "turn these features on in [dependencies] (Cargo.toml, beside hyper):\n{}",
         differ.join("\n")
     );
 }
