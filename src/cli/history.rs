@@ -828,7 +828,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
             let mut out = io::stdout().lock();
             let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
             let _ = writeln!(out, "{series}  {}", crate::report::sparkline(&values));
-            if judged.as_of_value(0).is_some() {
+            if judged.against_as_of() {
                 let _ = writeln!(
                     out,
                     "  judged by how far each value lies behind its as-of time (steadier than the values; bands are values)"
@@ -1105,7 +1105,7 @@ fn judged_json(j: &Judged, reading: Reading) -> Value {
     json!({
         "name": j.name,
         "unit": reading.unit(),
-        "measure": measure_name(j.as_of_value(0)),
+        "measure": measure_name(j.against_as_of()),
         "points": j.points.iter().zip(&j.checks).map(|(p, c)| json!({
             "run": p.run, "as_of": history::show_time(p.as_of), "commit": p.commit, "label": p.label,
             "value": finite(p.value), "check": check_value(&(*c).into(), sigma),

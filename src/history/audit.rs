@@ -271,7 +271,8 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context, ev: &mut Seen) -> Result<f
             let value = current(ctx, m)?;
             let seconds = ctx
                 .reading(m)
-                .seconds_before(ctx.now(), value)
+                .instant()
+                .and_then(|s| s.seconds_before(ctx.now(), value))
                 .ok_or_else(|| {
                     Unknown::Missing(format!(
                         "{m}` of a date or time column for `{}",

@@ -279,10 +279,10 @@ fn apart(xs: &[f64], shown: impl Fn(f64) -> f64) -> bool {
 /// (a band's ends are no truer to the microsecond); `None` for other
 /// readings, or when only the values' own precision does.
 fn instants_apart(reading: Reading, xs: &[f64]) -> Option<Vec<f64>> {
+    let scale = reading.instant()?;
     [1.0, 1e-3, 1e-6].into_iter().find_map(|seconds| {
-        let round = |x: f64| reading.rounded(x, seconds);
-        (reading.rounded(1.0, seconds).is_finite() && apart(xs, round))
-            .then(|| xs.iter().map(|&x| round(x)).collect())
+        let round = |x: f64| scale.rounded(x, seconds);
+        apart(xs, round).then(|| xs.iter().map(|&x| round(x)).collect())
     })
 }
 

@@ -46,13 +46,12 @@ pub enum Measure {
 
 impl Measure {
     /// The measure of a series of `reading` whose values are `values` at
-    /// as-of times `as_of` (microseconds), from the points that can be a
-    /// baseline (`usable`) before the last one: against the as-of time
+    /// as-of times `as_of` (microseconds), from the points before the last
+    /// one that can be a baseline (not `excluded`): against the as-of time
     /// when that varies less than the values do.
-    fn of(reading: Reading, values: &[f64], as_of: &[i64], usable: &[bool]) -> Measure {
-        let scale = match reading {
-            Reading::At(s @ (Scale::Date | Scale::Datetime { .. })) => s,
-            _ => return Measure::Value,
+    fn of(reading: Reading, values: &[f64], as_of: &[i64], excluded: &[bool]) -> Measure {
+        let Some(scale) = reading.instant() else {
+            return Measure::Value;
         };
         let micros = Scale::Datetime {
             unit: TimeUnit::Microseconds,
@@ -64,7 +63,7 @@ impl Measure {
         let before = values.len().saturating_sub(1);
         let spread = |m: Measure| {
             let xs: Vec<f64> = (0..before)
-                .filter(|&i| usable[i] && values[i].is_finite())
+                .filter(|&i| !excluded[i] && values[i].is_finite())
                 .map(|i| m.judged(values[i], as_of[i]))
                 .collect();
             (xs.len() > 1).then(|| numpy::std(&xs, numpy::mean(&xs), 0))
@@ -112,6 +111,11 @@ impl Judged {
             Some(r) => self.points.iter().position(|p| p.run == r),
             None => self.points.len().checked_sub(1),
         }
+    }
+
+    /// Whether the series is judged against its as-of times.
+    pub fn against_as_of(&self) -> bool {
+        self.measure != Measure::Value
     }
 
     /// Point `i`'s as-of time in the values' units, when the series is
@@ -195,8 +199,7 @@ pub fn judge_one(
         .collect();
     let recorded: Vec<f64> = points.iter().map(|p| p.value).collect();
     let as_of: Vec<i64> = points.iter().map(|p| p.as_of).collect();
-    let usable: Vec<bool> = excluded.iter().map(|e| !e).collect();
-    let measure = Measure::of(reading, &recorded, &as_of, &usable);
+    let measure = Measure::of(reading, &recorded, &as_of, &excluded);
     let values: Vec<f64> = (0..points.len())
         .map(|i| measure.judged(recorded[i], as_of[i]))
         .collect();

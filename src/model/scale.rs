@@ -128,6 +128,19 @@ impl Scale {
         }
     }
 
+    /// `v` rounded to a multiple of `seconds`.
+    pub fn rounded(self, v: f64, seconds: f64) -> f64 {
+        let step = seconds / self.seconds().unwrap_or(1.0);
+        (v / step).round() * step
+    }
+
+    /// How many seconds before the instant `as_of` (microseconds since the
+    /// epoch) the value `v` lies (a date is its midnight); none for plain
+    /// numbers.
+    pub fn seconds_before(self, as_of: i64, v: f64) -> Option<f64> {
+        Some(as_of as f64 / 1e6 - v * self.seconds()?)
+    }
+
     /// What the numbers count, for the JSON report: none for plain numbers.
     pub fn unit(self) -> Option<String> {
         match self {
@@ -242,26 +255,12 @@ impl Reading {
         }
     }
 
-    /// A date's or an instant's value `v` rounded to a multiple of
-    /// `seconds`; NaN for any other reading (nothing to round to).
-    pub fn rounded(self, v: f64, seconds: f64) -> f64 {
+    /// The scale of a series whose values are dates or instants (a date
+    /// or time column's `min`, `max`, `mean`, quantiles); none for any
+    /// other (plain numbers, spreads, times of day, lengths of time).
+    pub fn instant(self) -> Option<Scale> {
         match self {
-            Reading::At(s @ (Scale::Date | Scale::Datetime { .. })) => {
-                let step = seconds / s.seconds().unwrap_or(1.0);
-                (v / step).round() * step
-            }
-            _ => f64::NAN,
-        }
-    }
-
-    /// How many seconds before the instant `as_of` (microseconds since the
-    /// epoch) a date's or an instant's value `v` lies (a date is its
-    /// midnight); none for any other reading.
-    pub fn seconds_before(self, as_of: i64, v: f64) -> Option<f64> {
-        match self {
-            Reading::At(s @ (Scale::Date | Scale::Datetime { .. })) => {
-                Some(as_of as f64 / 1e6 - v * s.seconds()?)
-            }
+            Reading::At(s @ (Scale::Date | Scale::Datetime { .. })) => Some(s),
             _ => None,
         }
     }

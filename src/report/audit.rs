@@ -162,7 +162,7 @@ pub fn json_value(r: &AuditReport) -> Value {
             json!({
                 "name": s.name, "run": s.run, "as_of": s.as_of, "value": finite(s.value),
                 "unit": s.reading.unit(),
-                "measure": measure_name(s.as_of_value),
+                "measure": measure_name(s.as_of_value.is_some()),
                 "check": check_value(&s.check, s.sigma),
                 "changepoints": s.changepoints.iter().map(change_json).collect::<Vec<_>>(),
             })
@@ -196,10 +196,11 @@ pub fn json_value(r: &AuditReport) -> Value {
 
 /// What a series was judged by, for JSON: its values, or how far they lie
 /// behind their as-of times (the bands and means are values either way).
-pub fn measure_name(as_of_value: Option<f64>) -> &'static str {
-    match as_of_value {
-        Some(_) => "behind_as_of",
-        None => "value",
+pub fn measure_name(against_as_of: bool) -> &'static str {
+    if against_as_of {
+        "behind_as_of"
+    } else {
+        "value"
     }
 }
 
