@@ -26,20 +26,17 @@ pub struct NumericSummary {
 /// Summarises non-null values sorted ascending (`sorted`) plus `nulls`.
 pub fn numeric(sorted: &[f64], nulls: u64) -> Summary {
     let rows = sorted.len() as u64 + nulls;
-    let mut distinct = 0u64;
-    let mut prev: Option<f64> = None;
-    for &v in sorted {
-        if prev != Some(v) {
-            distinct += 1;
-        }
-        prev = Some(v);
-    }
+    // Two passes (mean, then squared deviations from it): as stable as
+    // Welford's update without a division per value. Each sums in four
+    // lanes, which the compiler keeps in vector registers (a single sum
+    // waits on every addition before it: a third of the summaries' time
+    // on a 10M-value column).
+    let (sum, changes) = sum_and_changes(sorted);
+    let distinct = if sorted.is_empty() { 0 } else { changes + 1 };
     let numeric = (!sorted.is_empty()).then(|| {
-        // Two passes (mean, then squared deviations from it): as stable as
-        // Welford's update without a division per value.
         let n = sorted.len();
-        let mean = sorted.iter().sum::<f64>() / n as f64;
-        let m2: f64 = sorted.iter().map(|v| (v - mean) * (v - mean)).sum();
+        let mean = sum / n as f64;
+        let m2 = lanes(sorted, |v| (v - mean) * (v - mean));
         NumericSummary {
             mean,
             std: if n > 1 {
@@ -60,6 +57,47 @@ pub fn numeric(sorted: &[f64], nulls: u64) -> Summary {
         distinct,
         numeric,
     }
+}
+
+/// The sum of sorted values and how many of them differ from the one
+/// before (-0 and 0 alike), in one pass.
+fn sum_and_changes(sorted: &[f64]) -> (f64, u64) {
+    let Some(&first) = sorted.first() else {
+        return (0.0, 0);
+    };
+    let (chunks, rest) = sorted.as_chunks::<4>();
+    let (mut acc, mut changes, mut prev) = ([0.0f64; 4], 0u64, first);
+    for c in chunks {
+        for k in 0..4 {
+            acc[k] += c[k];
+        }
+        changes += u64::from(c[0] != prev)
+            + u64::from(c[1] != c[0])
+            + u64::from(c[2] != c[1])
+            + u64::from(c[3] != c[2]);
+        prev = c[3];
+    }
+    let mut tail = 0.0;
+    for &v in rest {
+        tail += v;
+        changes += u64::from(v != prev);
+        prev = v;
+    }
+    ((acc[0] + acc[1]) + (acc[2] + acc[3]) + tail, changes)
+}
+
+/// The sum of `f` over `values`, in four lanes.
+#[inline(always)]
+fn lanes(values: &[f64], f: impl Fn(f64) -> f64) -> f64 {
+    let (chunks, rest) = values.as_chunks::<4>();
+    let mut acc = [0.0f64; 4];
+    for c in chunks {
+        for k in 0..4 {
+            acc[k] += f(c[k]);
+        }
+    }
+    let tail: f64 = rest.iter().map(|&v| f(v)).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 /// A non-numeric column's summary from its category counts.
@@ -130,6 +168,24 @@ mod tests {
         assert!((n.std - 13.3f64.sqrt()).abs() < 1e-12);
         // p99: position 0.99*4 = 3.96 -> 3 + 0.96*7
         assert!((n.p99 - 9.72).abs() < 1e-12);
+    }
+
+    #[test]
+    fn distinct_values_and_sums_across_the_four_lanes_and_the_tail() {
+        // Runs of equal values across the lanes' boundaries, -0 beside 0,
+        // and a tail of three.
+        let v = [-0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 3.0, 3.0, 3.0, 3.0, 4.0];
+        let s = numeric(&v, 0);
+        assert_eq!(s.distinct, 5);
+        let n = s.numeric.unwrap();
+        assert_eq!(n.mean, 21.0 / 11.0);
+        let m2: f64 = v
+            .iter()
+            .map(|x| (x - 21.0 / 11.0) * (x - 21.0 / 11.0))
+            .sum();
+        assert!((n.std - (m2 / 10.0).sqrt()).abs() < 1e-15);
+        assert_eq!(numeric(&[7.0], 0).distinct, 1);
+        assert_eq!(numeric(&[7.0, 7.0, 7.0, 7.0, 7.0], 0).distinct, 1);
     }
 
     #[test]
