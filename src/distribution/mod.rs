@@ -8,6 +8,7 @@
 
 mod categories;
 pub(crate) mod paired;
+pub(crate) mod renamed;
 
 use categories::fill_categories;
 #[cfg(feature = "spark")]
@@ -31,30 +32,42 @@ pub fn compare_distribution(
     base: &DataFrame,
     head: &DataFrame,
 ) -> Result<TableReport, DiffError> {
-    let pair = |name: &str| -> PolarsResult<(Series, Series)> {
+    let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
         Ok((
-            base.column(name)?.as_materialized_series().clone(),
-            head.column(name)?.as_materialized_series().clone(),
+            base.column(b)?.as_materialized_series().clone(),
+            head.column(h)?.as_materialized_series().clone(),
         ))
     };
     compare_distribution_with(table, (base.schema(), head.schema()), usize::MAX, pair)
 }
 
 /// Compares by distribution the two sides whose schemas are `schemas`,
-/// asking `pair` for each tested column's two sides only when it is its
-/// turn: at most `in_flight` column pairs are held at once (they are
-/// tested in parallel; a keyed table's pairs count as one). Ignored
-/// columns are never asked for.
+/// asking `columns(in_base, in_head)` for each tested column's two sides
+/// (under one name, or a renamed column's two) only when it is its turn:
+/// at most `in_flight` column pairs are held at once (they are tested in
+/// parallel; a keyed table's pairs count as one). Ignored columns are
+/// never asked for.
 pub fn compare_distribution_with(
     table: &Table,
     (base, head): (&Schema, &Schema),
     in_flight: usize,
-    pair: impl Fn(&str) -> PolarsResult<(Series, Series)> + Sync,
+    columns: impl Fn(&str, &str) -> PolarsResult<(Series, Series)> + Sync,
 ) -> Result<TableReport, DiffError> {
     let mut report = TableReport::new(&table.name, table.compare, &table.key);
     report.ignored = table.ignore.clone();
     report.schema = schema_diff(base, head, table);
     report.precision = Some(table.precision);
+    let polars_err = |source| DiffError::Polars {
+        table: table.name.clone(),
+        source,
+    };
+    let renamed = renamed::find(&report.schema, |from, to| {
+        let (b, h) = columns(from, to)?;
+        renamed::same_values(&b, &h)
+    })
+    .map_err(polars_err)?;
+    crate::diff::apply_renames(&mut report, renamed);
+    let pair = |name: &str| columns(name, name);
     let columns: Vec<&str> = base
         .iter_names()
         .map(|c| c.as_str())
@@ -85,10 +98,6 @@ pub fn compare_distribution_with(
         };
         untyped.lock().unwrap().push(name.to_string());
         Ok((b, h))
-    };
-    let polars_err = |source| DiffError::Polars {
-        table: table.name.clone(),
-        source,
     };
     if !table.key.is_empty() {
         crate::progress::step(|| crate::progress::Step::Within("pairing keys".into()));
@@ -970,6 +979,28 @@ mod tests {
         assert_eq!(a.base.nulls, 2 * 52);
         assert_eq!(format!("{:?}", a.plot), format!("{:?}", b.plot));
         assert_eq!((b.statistic, b.p_value), (0.0, 1.0));
+    }
+
+    #[test]
+    fn a_renamed_feature_is_reported_as_a_rename_not_a_removal_and_an_addition() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let score = normal(&mut rng, 500, 0.0);
+        let mut moved = score.clone();
+        moved.reverse();
+        let other = normal(&mut rng, 500, 0.0);
+        let base = df!("score" => &score, "old" => &other).unwrap();
+        let head = df!("risk" => &moved, "new" => normal(&mut rng, 500, 0.0)).unwrap();
+        let r = run(&table(0.05), base, head);
+        let renamed: Vec<(&str, &str)> = r
+            .renamed
+            .iter()
+            .map(|x| (x.from.as_str(), x.to.as_str()))
+            .collect();
+        assert_eq!(renamed, [("score", "risk")]);
+        assert_eq!(r.schema.removed.len(), 1);
+        assert_eq!(r.schema.removed[0].name, "old");
+        assert_eq!(r.schema.added[0].name, "new");
+        assert_eq!(r.verdict(), Verdict::Regression);
     }
 
     #[test]

@@ -192,13 +192,16 @@ fn compare_out_of_core(
             diff::Source::Disk(&h),
             in_flight,
         ),
-        CompareMode::Distribution => {
-            distribution::compare_distribution_with(table, (&b.schema, &h.schema), in_flight, |c| {
-                let (bc, hc) = rayon::join(|| b.column(c), || h.column(c));
+        CompareMode::Distribution => distribution::compare_distribution_with(
+            table,
+            (&b.schema, &h.schema),
+            in_flight,
+            |cb, ch| {
+                let (bc, hc) = rayon::join(|| b.column(cb), || h.column(ch));
                 let into = load::LoadError::into_polars;
                 Ok((bc.map_err(into)?, hc.map_err(into)?))
-            })
-        }
+            },
+        ),
     };
     let mut report = match (result, collectors) {
         (Ok(mut r), Some((cb, ch))) => {

@@ -41,6 +41,10 @@ pub fn compare_distribution(
     let (base, head): (super::Read, super::Read) = (base.into(), head.into());
     let (mut report, mut bs, mut hs) = open(spark, table, &base, &head)?;
     report.precision = Some(table.precision);
+    let renamed = crate::distribution::renamed::find(&report.schema, |from, to| {
+        same_values(spark, from, to)
+    })?;
+    crate::diff::apply_renames(&mut report, renamed);
     // A CSV column without a value takes the other side's type, as the
     // local engine reads it (`distribution::compare_distribution_with`).
     {
@@ -125,6 +129,26 @@ pub fn compare_distribution(
     let planned = super::paired::plan(&report, &numbers, &categories);
     super::paired::compare(spark, table, (&bs, &hs), &planned, &mut report)?;
     Ok(report)
+}
+
+/// Whether base's column `from` and head's `to` hold the same values as
+/// many times each, and more than one value (null counted as one), as
+/// `distribution::renamed::same_values` decides it: `Some(rows)` then.
+/// Spark's grouping takes NaN as one value and -0 as 0, as the local
+/// engine's comparison of the sorted columns does.
+fn same_values(spark: &Spark, from: &str, to: &str) -> Result<Option<u64>, SparkError> {
+    let r = one_row(spark.sql(&format!(
+        "WITH b AS (SELECT {from} AS v, count(*) AS c FROM swl_b GROUP BY {from}),
+              h AS (SELECT {to} AS v, count(*) AS c FROM swl_h GROUP BY {to})
+         SELECT count(*) AS groups,
+                count_if(b.c IS NULL OR h.c IS NULL OR b.c <> h.c) AS differ,
+                coalesce(sum(b.c), 0) AS rows
+         FROM b FULL OUTER JOIN h ON b.v <=> h.v",
+        from = super::ident(from),
+        to = super::ident(to),
+    ))?)?;
+    let same = int(&r, "groups", 0)? >= 2 && int(&r, "differ", 0)? == 0;
+    Ok(same.then_some(int(&r, "rows", 0)?))
 }
 
 /// Spark's type names by how they are compared.

@@ -497,6 +497,79 @@ fn distribution_tables_get_the_same_tests_summaries_and_plots_on_both_engines() 
 }
 
 #[test]
+fn renamed_features_are_found_alike_on_both_engines() {
+    use swimlane::config::{CompareMode, Format, Table};
+    let Some(remote) = remote() else { return };
+    let spark = Spark::connect(&remote).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let (b, h) = (d.path().join("b.parquet"), d.path().join("h.parquet"));
+    let n = 2_000usize;
+    let score: Vec<Option<f64>> = (0..n)
+        .map(|i| match i % 50 {
+            0 => None,
+            1 => Some(f64::NAN),
+            2 => Some(-0.0),
+            _ => Some(((i * 7919) % 997) as f64 / 7.0),
+        })
+        .collect();
+    let band: Vec<&str> = (0..n).map(|i| ["a", "b", "c"][i * i % 3]).collect();
+    let zero = vec![0i64; n];
+    let gone: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let base = df!("score" => &score, "band" => &band, "zero" => &zero, "gone" => &gone).unwrap();
+    // score and band renamed (head's rows in another order, -0 written
+    // as 0); zero renamed too, but a column of one value is no evidence;
+    // gone replaced by a column of other values.
+    let mut score_h: Vec<Option<f64>> = score
+        .iter()
+        .map(|v| v.map(|x| if x == 0.0 { 0.0 } else { x }))
+        .collect();
+    score_h.reverse();
+    let mut band_h = band.clone();
+    band_h.rotate_left(7);
+    let other: Vec<f64> = (0..n).map(|i| i as f64 + 0.5).collect();
+    let head = df!(
+        "risk" => &score_h, "segment" => &band_h, "nil" => &zero, "fresh" => &other
+    )
+    .unwrap();
+    write_parquet(&base, &b);
+    write_parquet(&head, &h);
+    let table = Table::new(
+        "features",
+        "f.parquet",
+        Format::Parquet,
+        CompareMode::Distribution,
+    );
+    let local =
+        swimlane::distribution::compare_distribution(&table, &read_parquet(&b), &read_parquet(&h))
+            .unwrap();
+    let remote =
+        spark::compare_distribution(&spark, &table, b.to_str().unwrap(), h.to_str().unwrap())
+            .unwrap();
+    let renames = |r: &swimlane::model::TableReport| -> Vec<(String, String, u64, u64)> {
+        r.renamed
+            .iter()
+            .map(|x| (x.from.clone(), x.to.clone(), x.rows, x.held))
+            .collect()
+    };
+    let n = n as u64;
+    assert_eq!(
+        renames(&local),
+        [
+            ("score".into(), "risk".into(), n, n),
+            ("band".into(), "segment".into(), n, n)
+        ]
+    );
+    assert_eq!(renames(&remote), renames(&local));
+    let names = |cols: &[swimlane::model::ColumnType]| -> Vec<String> {
+        cols.iter().map(|c| c.name.clone()).collect()
+    };
+    for r in [&local, &remote] {
+        assert_eq!(names(&r.schema.removed), ["zero", "gone"]);
+        assert_eq!(names(&r.schema.added), ["nil", "fresh"]);
+    }
+}
+
+#[test]
 fn an_unreachable_spark_server_is_an_error_naming_it() {
     let d = tempfile::tempdir().unwrap();
     let (base, head) = pair(10);
