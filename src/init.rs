@@ -6,7 +6,10 @@
 //! columns that differ between the two runs in `ignore` (the second run
 //! starts a second after the first, so that a stamp of the run's time to
 //! the second differs; one of the runs' time on every row, a run date, is
-//! ignored too), and float-heavy tables compared by distribution. The
+//! ignored too), and float-heavy tables of derived numbers (means, ratios,
+//! scores: full-precision floats) compared by distribution; floats that
+//! all hold a few decimals (amounts, prices, measures) are facts, compared
+//! exactly. The
 //! text is checked by the config reader before it is returned;
 //! `cli/init.rs` writes it.
 
@@ -140,6 +143,9 @@ pub struct Inferred {
     pub stamps: Vec<String>,
     /// Float columns among the compared ones, and the compared ones.
     pub floats: (usize, usize),
+    /// Of the float columns, those whose values hold more than a few
+    /// decimals ([`derived`]).
+    pub derived: usize,
     pub distribution: bool,
 }
 
@@ -363,18 +369,45 @@ fn infer(
         .filter(|c| !ignore.iter().any(|i| i == c.name().as_str()))
         .collect();
     let floats = compared.iter().filter(|c| c.dtype().is_float()).count();
+    let derived = compared.iter().filter(|c| derived(c)).count();
     Ok(Inferred {
         name: name.into(),
         path: path.into(),
         format,
         table: in_database,
         rows: a.height(),
-        distribution: floats >= 2 && floats * 2 >= compared.len(),
+        // Float-heavy, and derived: a table of amounts is facts.
+        distribution: floats >= 2 && floats * 2 >= compared.len() && derived > 0,
         floats: (floats, compared.len()),
+        derived,
         key,
         ignore,
         stamps,
     })
+}
+
+/// Whether a float column holds derived numbers (a mean, a ratio, a log,
+/// a score): more than half of its first 100,000 finite values need more
+/// than six decimals. Amounts, prices and measures written with a few
+/// decimals are facts, which a change must not alter on a single row.
+fn derived(c: &Column) -> bool {
+    const LOOKED_AT: usize = 100_000;
+    if !c.dtype().is_float() {
+        return false;
+    }
+    let Ok(f) = c.cast(&DataType::Float64) else {
+        return false;
+    };
+    let Ok(f) = f.f64() else { return false };
+    let (mut finite, mut long) = (0usize, 0usize);
+    for x in f.iter().flatten().filter(|x| x.is_finite()).take(LOOKED_AT) {
+        finite += 1;
+        let scaled = x * 1e6;
+        // Within the float's own spacing of a whole number of millionths.
+        let slack = (scaled.abs() * 4.0 * f64::EPSILON).max(1e-3);
+        long += usize::from((scaled - scaled.round()).abs() > slack);
+    }
+    long * 2 > finite
 }
 
 /// Columns that hold one value on every row (two rows or more, no null)
@@ -547,10 +580,15 @@ fn render(snapshot: &str, base: &str, run: &str, tables: &[Inferred]) -> String 
             };
             t += &format!("ignore = {}    # {why}\n", list(&table.ignore));
         }
+        let (floats, compared) = table.floats;
         if table.distribution {
             t += &format!(
-                "compare = \"distribution\"    # {} of {} compared columns are floats: tested by distribution, not value by value\n",
-                table.floats.0, table.floats.1
+                "compare = \"distribution\"    # {floats} of {compared} compared columns are floats, {} of them derived (more than six decimals): tested by distribution, not value by value\n",
+                table.derived
+            );
+        } else if floats >= 2 && floats * 2 >= compared {
+            t += &format!(
+                "# {floats} of {compared} compared columns are floats, all with at most six decimals (amounts, measures: facts): compared exactly; if they are derived features, write compare = \"distribution\"\n"
             );
         }
     }
@@ -574,6 +612,29 @@ mod tests {
         // country + video_id is unique too, but identifiers come first.
         let single = df!("name" => ["a", "b"], "row_id" => [1i64, 2]).unwrap();
         assert_eq!(find_key(&single, &[]).unwrap(), ["row_id"]);
+    }
+
+    #[test]
+    fn amounts_with_a_few_decimals_are_facts_and_logs_or_ratios_are_derived() {
+        let col = |v: &[Option<f64>]| Column::new("x".into(), v);
+        let amounts = col(&[
+            Some(12.34),
+            Some(0.1),
+            None,
+            Some(1e9 + 0.25),
+            Some(f64::NAN),
+        ]);
+        assert!(!derived(&amounts));
+        let logs: Vec<Option<f64>> = (1..50).map(|i| Some((i as f64).log10())).collect();
+        assert!(derived(&col(&logs)));
+        // A third of the values long: not derived; two thirds: derived.
+        let third = col(&[Some(1.0 / 3.0), Some(0.5), Some(2.25)]);
+        assert!(!derived(&third));
+        let two = col(&[Some(1.0 / 3.0), Some(2.0 / 7.0), Some(2.25)]);
+        assert!(derived(&two));
+        // Whole numbers written as floats, and integers, are no features.
+        assert!(!derived(&col(&[Some(20.0), Some(21.0)])));
+        assert!(!derived(&Column::new("n".into(), &[1i64, 2, 3])));
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! `swimlane init` end to end: a pipeline writing a keyed table, a table
-//! with a composite key, a float-heavy feature table and a keyless table
-//! with a load timestamp; the written config runs as is, passes on an
+//! with a composite key, a float-heavy feature table, a table of amounts
+//! (floats, but facts) and a keyless table with a load timestamp; the written config runs as is, passes on an
 //! unchanged branch and catches a bug on a buggy one.
 
 use std::process::Command;
 
 use crate::support::{BIN, TestRepo};
 
-/// Reads plays (member_id, video_id, seconds) and writes four tables.
+/// Reads plays (member_id, video_id, seconds) and writes five tables.
 /// `loaded_at` differs on every run by design.
 const ETL: &str = r#"import csv, math, os, sys, time
 facts, out = sys.argv[1], sys.argv[2]
@@ -39,6 +39,11 @@ with open(os.path.join(out, "events.csv"), "w", newline="") as f:
     w.writerow(["kind", "n", "loaded_at"])
     for kind in ["play", "play", "stop"]:
         w.writerow([kind, 1, loaded_at])
+with open(os.path.join(out, "payments.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["member_id", "amount", "fee"])
+    for m in sorted(members):
+        w.writerow([m, round(sum(members[m]) * 0.013, 2), round(len(members[m]) * 0.3 + m / 100, 2)])
 "#;
 
 const RUN: &str = "python3 etl.py {snapshot} {out}";
