@@ -328,6 +328,12 @@ pub fn show_alone(x: f64) -> String {
     to_digits(x, FEWEST_DIGITS)
 }
 
+/// A number as its reading shows it, to twelve significant digits (the
+/// digits within which a flat baseline held its value).
+pub fn show_held(reading: Reading, x: f64) -> String {
+    reading.value(x, |v| to_digits(v, 12))
+}
+
 /// Numbers read side by side, as their reading shows them, with the digits
 /// [`digits_apart`] finds for them.
 pub fn show_values_apart(reading: Reading, xs: &[f64]) -> Vec<String> {

@@ -21,6 +21,25 @@ fn anomaly_text(s: &SeriesResult) -> Option<String> {
             high,
             anomaly: true,
         } => {
+            // A baseline of one value: the band around it, a rounding
+            // floor, printed to twelve digits, said nothing but the value.
+            if s.as_of_value.is_none()
+                && crate::stats::anomaly::flat_baseline(center, spread, s.sigma)
+            {
+                let shown = [
+                    history::show_held(s.reading, s.value),
+                    history::show_held(s.reading, center),
+                ];
+                let how = match (low.is_finite(), high.is_finite()) {
+                    (false, true) => "is above",
+                    (true, false) => "is below",
+                    _ => "differs from",
+                };
+                return Some(format!(
+                    "{} at run {} ({}) {how} {}, the value of every previous run",
+                    shown[0], s.run, s.as_of, shown[1],
+                ));
+            }
             // The digits that tell the value, the band and its center apart.
             let shown = history::show_values_apart(s.reading, &[s.value, low, high, center]);
             // Alone: it is compared with nothing.

@@ -59,6 +59,13 @@ impl Default for Config {
 /// 1): a constant baseline does not flag a rounding-level wobble.
 const ZERO_SPREAD_REL: f64 = 1e-12;
 
+/// Whether a band of `sigma` × `spread` around `center` is only the floor
+/// [`ZERO_SPREAD_REL`] sets: the baseline held one value (to twelve
+/// digits), and a band drawn around it says no more than that value.
+pub fn flat_baseline(center: f64, spread: f64, sigma: f64) -> bool {
+    sigma * spread <= ZERO_SPREAD_REL * center.abs().max(1.0)
+}
+
 /// What became of one point.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Check {
@@ -146,6 +153,22 @@ pub fn detect(x: &[f64], excluded: &[bool], restart: &[bool], config: Config) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_baseline_of_one_value_is_flat_and_a_varied_one_is_not() {
+        let band = |x: &[f64]| match detect(x, &[], &[], Config::default()).last() {
+            Some(&Check::Checked { center, spread, .. }) => flat_baseline(center, spread, 4.0),
+            other => panic!("{other:?}"),
+        };
+        // Twelve equal values (and rounding noise below 1e-12) then a jump.
+        let mut flat = vec![9.99; 12];
+        flat[3] = 9.990000000000002;
+        flat.push(3.0);
+        assert!(band(&flat));
+        let mut varied: Vec<f64> = (0..12).map(|i| 100.0 + f64::from(i % 3)).collect();
+        varied.push(50.0);
+        assert!(!band(&varied));
+    }
 
     fn flagged(checks: &[Check]) -> Vec<usize> {
         checks
