@@ -147,13 +147,21 @@ fn table_suite(t: &TableReport) -> TestSuite {
         suite.add_test_case(case("rows", class, status));
     }
     let s = &t.schema;
+    // A rename is a regression as a removal is (consumers of the old name
+    // break): the schema case fails on it too.
     let schema_regression = !s.removed.is_empty()
+        || !t.renamed.is_empty()
         || (!s.changed.is_empty() && t.compare == crate::config::CompareMode::Exact);
     let mut details: Vec<String> = Vec::new();
     details.extend(
         s.removed
             .iter()
             .map(|c| format!("removed: {} ({})", c.name, c.dtype)),
+    );
+    details.extend(
+        t.renamed
+            .iter()
+            .map(|r| format!("renamed: {} -> {}", r.from, r.to)),
     );
     details.extend(
         s.changed
@@ -168,8 +176,9 @@ fn table_suite(t: &TableReport) -> TestSuite {
     let status = if schema_regression {
         failure(
             format!(
-                "{} removed, {} retyped columns",
+                "{} removed, {} renamed, {} retyped columns",
                 s.removed.len(),
+                t.renamed.len(),
                 s.changed.len()
             ),
             details.join("\n"),

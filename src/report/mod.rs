@@ -763,6 +763,28 @@ mod tests {
     }
 
     #[test]
+    fn junit_fails_the_schema_case_of_a_renamed_column() {
+        // A rename is a regression of the run; the JUnit file showed every
+        // case passing, so a CI page reading it was green.
+        let mut r = testdata::pass();
+        r.tables[0].renamed.push(crate::model::Rename {
+            from: "score".into(),
+            to: "risk_score".into(),
+            rows: 1000,
+            held: 1000,
+        });
+        assert_eq!(r.verdict(), crate::model::Verdict::Regression);
+        let xml = render(|w| junit::render(&r, w));
+        assert!(
+            xml.contains(
+                r#"<failure message="0 removed, 1 renamed, 0 retyped columns">renamed: score -&gt; risk_score"#
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"failures="1""#), "{xml}");
+    }
+
+    #[test]
     fn junit_snapshots() {
         for (name, r) in models() {
             insta::assert_snapshot!(format!("junit_{name}"), render(|w| junit::render(&r, w)));
