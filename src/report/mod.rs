@@ -785,6 +785,38 @@ mod tests {
     }
 
     #[test]
+    fn every_table_that_regressed_fails_a_junit_case() {
+        // The verdict and the JUnit file must agree table by table: a CI
+        // page reads only the file.
+        let mut renamed = testdata::pass();
+        renamed.tables[0].renamed.push(crate::model::Rename {
+            from: "a".into(),
+            to: "b".into(),
+            rows: 1,
+            held: 1,
+        });
+        let mut models: Vec<RunReport> = models().into_iter().map(|(_, r)| r).collect();
+        models.push(renamed);
+        for r in models {
+            let xml = render(|w| junit::render(&r, w));
+            for t in &r.tables {
+                let suite = xml
+                    .split("<testsuite ")
+                    .find(|s| s.starts_with(&format!("name=\"{}\"", t.name)))
+                    .unwrap_or_else(|| panic!("no suite for {}:\n{xml}", t.name));
+                let failed = !suite.contains(r#"failures="0""#) || !suite.contains(r#"errors="0""#);
+                assert_eq!(
+                    failed,
+                    t.verdict() != crate::model::Verdict::Pass,
+                    "table {}: verdict {:?}\n{suite}",
+                    t.name,
+                    t.verdict()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn junit_snapshots() {
         for (name, r) in models() {
             insta::assert_snapshot!(format!("junit_{name}"), render(|w| junit::render(&r, w)));
