@@ -476,6 +476,8 @@ pub struct TableCounts {
     pub added: usize,
     pub removed: usize,
     pub retyped: usize,
+    /// Columns renamed (each a regression, apart from the +/−/~ counts).
+    pub renamed: usize,
     pub features: usize,
     pub shifted: usize,
 }
@@ -502,6 +504,11 @@ pub fn summary_cells(t: &TableReport) -> [String; 6] {
         // compared: nothing found is not "no column changed".
         if t.error.is_some() && c.added + c.removed + c.retyped == 0 {
             dash()
+        } else if c.renamed > 0 {
+            format!(
+                "{}/{}/{}, {} renamed",
+                c.added, c.removed, c.retyped, c.renamed
+            )
         } else {
             format!("{}/{}/{}", c.added, c.removed, c.retyped)
         },
@@ -522,6 +529,7 @@ pub fn counts(t: &TableReport) -> TableCounts {
         added: t.schema.added.len(),
         removed: t.schema.removed.len(),
         retyped: t.schema.changed.len(),
+        renamed: t.renamed.len(),
         features: t
             .features
             .iter()
@@ -782,6 +790,10 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains(r#"failures="1""#), "{xml}");
+        // The summaries count it too (they showed 0/0/0 and nothing).
+        assert_eq!(summary_cells(&r.tables[0])[4], "1/0/0, 1 renamed");
+        let md = render(|w| markdown::render(&r, w));
+        assert!(md.contains("| 1/0/0, 1 renamed |"), "{md}");
     }
 
     #[test]

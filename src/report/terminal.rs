@@ -257,6 +257,9 @@ fn table_summary(t: &TableReport) -> String {
             cols.push(format!("{sign}{n}"));
         }
     }
+    if c.renamed > 0 {
+        cols.push(format!("{} renamed", c.renamed));
+    }
     if !cols.is_empty() {
         parts.push(format!("columns {}", cols.join(" ")));
     }
