@@ -405,15 +405,14 @@ fn features(n: usize, head: bool) -> DataFrame {
     df
 }
 
-#[test]
-fn distribution_tables_get_the_same_tests_summaries_and_plots_on_both_engines() {
+/// A distribution table `features` of the Parquet files `b` and `h`,
+/// compared by the local engine and by Spark.
+fn distribution_on_both_engines(
+    spark: &Spark,
+    b: &std::path::Path,
+    h: &std::path::Path,
+) -> (swimlane::model::TableReport, swimlane::model::TableReport) {
     use swimlane::config::{CompareMode, Format, Table};
-    let Some(remote) = remote() else { return };
-    let spark = Spark::connect(&remote).unwrap();
-    let d = tempfile::tempdir().unwrap();
-    let (b, h) = (d.path().join("b.parquet"), d.path().join("h.parquet"));
-    write_parquet(&features(30_000, false), &b);
-    write_parquet(&features(30_000, true), &h);
     let table = Table::new(
         "features",
         "f.parquet",
@@ -421,11 +420,23 @@ fn distribution_tables_get_the_same_tests_summaries_and_plots_on_both_engines() 
         CompareMode::Distribution,
     );
     let local =
-        swimlane::distribution::compare_distribution(&table, &read_parquet(&b), &read_parquet(&h))
+        swimlane::distribution::compare_distribution(&table, &read_parquet(b), &read_parquet(h))
             .unwrap();
     let remote =
-        spark::compare_distribution(&spark, &table, b.to_str().unwrap(), h.to_str().unwrap())
+        spark::compare_distribution(spark, &table, b.to_str().unwrap(), h.to_str().unwrap())
             .unwrap();
+    (local, remote)
+}
+
+#[test]
+fn distribution_tables_get_the_same_tests_summaries_and_plots_on_both_engines() {
+    let Some(remote) = remote() else { return };
+    let spark = Spark::connect(&remote).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let (b, h) = (d.path().join("b.parquet"), d.path().join("h.parquet"));
+    write_parquet(&features(30_000, false), &b);
+    write_parquet(&features(30_000, true), &h);
+    let (local, remote) = distribution_on_both_engines(&spark, &b, &h);
     assert_eq!(remote.engine, "spark");
     let names = |r: &swimlane::model::TableReport| -> Vec<String> {
         r.features.iter().map(|f| f.column.clone()).collect()
@@ -498,7 +509,6 @@ fn distribution_tables_get_the_same_tests_summaries_and_plots_on_both_engines() 
 
 #[test]
 fn renamed_features_are_found_alike_on_both_engines() {
-    use swimlane::config::{CompareMode, Format, Table};
     let Some(remote) = remote() else { return };
     let spark = Spark::connect(&remote).unwrap();
     let d = tempfile::tempdir().unwrap();
@@ -533,18 +543,7 @@ fn renamed_features_are_found_alike_on_both_engines() {
     .unwrap();
     write_parquet(&base, &b);
     write_parquet(&head, &h);
-    let table = Table::new(
-        "features",
-        "f.parquet",
-        Format::Parquet,
-        CompareMode::Distribution,
-    );
-    let local =
-        swimlane::distribution::compare_distribution(&table, &read_parquet(&b), &read_parquet(&h))
-            .unwrap();
-    let remote =
-        spark::compare_distribution(&spark, &table, b.to_str().unwrap(), h.to_str().unwrap())
-            .unwrap();
+    let (local, remote) = distribution_on_both_engines(&spark, &b, &h);
     let renames = |r: &swimlane::model::TableReport| -> Vec<(String, String, u64, u64)> {
         r.renamed
             .iter()
