@@ -295,6 +295,10 @@ pub struct AuditArgs {
     /// Write the audit as JUnit XML (a case per series and per check).
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Print only what failed or warns, and the summary line (no line per
+    /// check that passed or had too little history): a nightly job's log.
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 pub fn profile(args: &ProfileArgs) -> u8 {
@@ -362,6 +366,7 @@ pub fn profile(args: &ProfileArgs) -> u8 {
             Some(&meta.run),
             false,
             Labels::Only(args.label.clone()),
+            false,
         );
         code = audit_code;
         doc["run"] = json!(meta.run);
@@ -905,7 +910,7 @@ pub fn audit_recorded(config: &std::path::Path, store: &str, run: &str) -> u8 {
     match Store::parse_with(store, &dir, c.spark_remote.as_deref()) {
         Ok(s) => {
             retain(&s, &c, run);
-            audit_store(&s, &c, Some(run), false, Labels::Only(None)).0
+            audit_store(&s, &c, Some(run), false, Labels::Only(None), false).0
         }
         Err(e) => {
             print_error(&e);
@@ -922,7 +927,14 @@ pub fn audit(args: &AuditArgs) -> u8 {
         Some(l) => Labels::Only(Some(l.clone())),
         None => Labels::All,
     };
-    let (code, report) = audit_store(&store, &config, args.at.as_deref(), args.strict, labels);
+    let (code, report) = audit_store(
+        &store,
+        &config,
+        args.at.as_deref(),
+        args.strict,
+        labels,
+        args.quiet,
+    );
     let Some(report) = report else { return code };
     type Render = fn(&AuditReport, &mut dyn Write) -> io::Result<()>;
     let files: [(&Option<PathBuf>, &str, Render); 3] = [
@@ -1001,6 +1013,7 @@ fn audit_store(
     at: Option<&str>,
     strict: bool,
     labels: Labels,
+    quiet: bool,
 ) -> (u8, Option<AuditReport>) {
     let loaded = store.load().and_then(|rows| Ok((rows, store.notes()?)));
     let (mut rows, notes) = match loaded {
@@ -1043,7 +1056,7 @@ fn audit_store(
             return (EXIT_ERROR, None);
         }
     };
-    let _ = crate::report::audit::terminal(&report, &mut io::stdout().lock());
+    let _ = crate::report::audit::terminal(&report, &mut io::stdout().lock(), quiet);
     (super::exit_code(report.verdict()), Some(report))
 }
 

@@ -96,8 +96,9 @@ fn verdict_word(r: &AuditReport) -> &'static str {
     }
 }
 
-/// The terminal's lines: failures, warnings, every check, and a summary.
-pub fn terminal(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+/// The terminal's lines: failures, warnings, every check (`quiet`: only
+/// those that failed or could not be evaluated), and a summary.
+pub fn terminal(r: &AuditReport, out: &mut dyn Write, quiet: bool) -> io::Result<()> {
     for s in &r.series {
         if let Some(text) = anomaly_text(s) {
             writeln!(out, "FAIL {}: {text}", s.name)?;
@@ -117,6 +118,9 @@ pub fn terminal(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     for c in &r.checks {
+        if quiet && matches!(c.status, CheckStatus::Pass | CheckStatus::Insufficient) {
+            continue;
+        }
         let word = match c.status {
             CheckStatus::Pass => "ok  ",
             CheckStatus::Fail => "FAIL",

@@ -768,6 +768,16 @@ fn configured_audits_print_the_values_they_compared() {
             && out.contains(": 0.2 <= 0.05 (0.05)"),
         "{out}"
     );
+    // -q: what failed and the summary, no line per check that passed.
+    let o = swimlane(dir, &["audit", "-q"]);
+    let quiet = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{quiet}");
+    assert!(
+        quiet.contains("FAIL audit `null_fraction <= 0.05` on plays.thumb at run")
+            && quiet.contains("6 checks, 2 failed -> FAIL")
+            && !quiet.contains("ok   audit"),
+        "{quiet}"
+    );
     let json = dir.join("audit.json");
     let o = swimlane(dir, &["audit", "--json", json.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
