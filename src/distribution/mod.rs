@@ -405,7 +405,7 @@ fn test_column(
         // A column the change left as it was (a regression test's usual
         // case) holds the same values in the same order on both sides:
         // sorted and summarised once.
-        let same = bn == hn && same_bits(&bv, &hv);
+        let same = bn == hn && crate::stats::same_bits(&bv, &hv);
         if same {
             hv = Vec::new();
             sort(&mut bv);
@@ -539,18 +539,6 @@ fn sort(values: &mut [f64]) {
     // Unstable is fine: equal floats are interchangeable (-0.0 and 0.0
     // compare equal in the KS merge).
     voracious_radix_sort::RadixSort::voracious_sort(values);
-}
-
-/// Whether two runs of values are the same bit for bit, looked at a block
-/// at a time so that two that differ early cost little.
-fn same_bits(a: &[f64], b: &[f64]) -> bool {
-    a.len() == b.len()
-        && a.chunks(1024).zip(b.chunks(1024)).all(|(x, y)| {
-            x.iter()
-                .zip(y)
-                .fold(0u64, |d, (p, q)| d | (p.to_bits() ^ q.to_bits()))
-                == 0
-        })
 }
 
 /// A float column's valid values copied into a vector of their own, and

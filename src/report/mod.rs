@@ -774,13 +774,7 @@ mod tests {
     fn junit_fails_the_schema_case_of_a_renamed_column() {
         // A rename is a regression of the run; the JUnit file showed every
         // case passing, so a CI page reading it was green.
-        let mut r = testdata::pass();
-        r.tables[0].renamed.push(crate::model::Rename {
-            from: "score".into(),
-            to: "risk_score".into(),
-            rows: 1000,
-            held: 1000,
-        });
+        let r = testdata::renamed();
         assert_eq!(r.verdict(), crate::model::Verdict::Regression);
         let xml = render(|w| junit::render(&r, w));
         assert!(
@@ -800,15 +794,8 @@ mod tests {
     fn every_table_that_regressed_fails_a_junit_case() {
         // The verdict and the JUnit file must agree table by table: a CI
         // page reads only the file.
-        let mut renamed = testdata::pass();
-        renamed.tables[0].renamed.push(crate::model::Rename {
-            from: "a".into(),
-            to: "b".into(),
-            rows: 1,
-            held: 1,
-        });
         let mut models: Vec<RunReport> = models().into_iter().map(|(_, r)| r).collect();
-        models.push(renamed);
+        models.push(testdata::renamed());
         for r in models {
             let xml = render(|w| junit::render(&r, w));
             for t in &r.tables {

@@ -192,6 +192,18 @@ pub fn pass() -> RunReport {
     run(vec![t], lanes(StageStatus::Ok, StageStatus::Ok), vec![])
 }
 
+/// [`pass`] but for one column renamed: a regression.
+pub fn renamed() -> RunReport {
+    let mut r = pass();
+    r.tables[0].renamed.push(crate::model::Rename {
+        from: "score".into(),
+        to: "risk_score".into(),
+        rows: 1000,
+        held: 1000,
+    });
+    r
+}
+
 /// Every kind of finding at once.
 pub fn regression() -> RunReport {
     let mut t = TableReport::new(

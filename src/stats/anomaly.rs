@@ -63,7 +63,12 @@ const ZERO_SPREAD_REL: f64 = 1e-12;
 /// [`ZERO_SPREAD_REL`] sets: the baseline held one value (to twelve
 /// digits), and a band drawn around it says no more than that value.
 pub fn flat_baseline(center: f64, spread: f64, sigma: f64) -> bool {
-    sigma * spread <= ZERO_SPREAD_REL * center.abs().max(1.0)
+    sigma * spread <= floor(center)
+}
+
+/// The least threshold around `center` ([`ZERO_SPREAD_REL`]).
+fn floor(center: f64) -> f64 {
+    ZERO_SPREAD_REL * center.abs().max(1.0)
 }
 
 /// What became of one point.
@@ -121,7 +126,7 @@ pub fn detect(x: &[f64], excluded: &[bool], restart: &[bool], config: Config) ->
                 (m, 1.4826 * numpy::median(&deviations))
             }
         };
-        let threshold = (config.sigma * spread).max(ZERO_SPREAD_REL * center.abs().max(1.0));
+        let threshold = (config.sigma * spread).max(floor(center));
         let (low, high) = match config.direction {
             Direction::Both => (center - threshold, center + threshold),
             Direction::Up => (f64::NEG_INFINITY, center + threshold),

@@ -143,22 +143,36 @@ fn walk_by<const K: usize>(
             j += K;
             continue;
         }
-        let start = match (x.get(i), y.get(j)) {
-            (Some(&a), Some(&b)) => a.min(b),
-            (Some(&a), None) => a,
-            (None, Some(&b)) => b,
-            (None, None) => unreachable!(),
-        };
-        let hi = group_end(start, tolerance);
-        // Sorted input: each group is a run of values <= hi on both sides.
-        while i < x.len() && x[i] <= hi {
-            i += 1;
-        }
-        while j < y.len() && y[j] <= hi {
-            j += 1;
-        }
+        let start;
+        (start, (i, j)) = next_group(x, y, tolerance, (i, j));
         e.offer(i as i64 * n2 - j as i64 * n1, start);
     }
+}
+
+/// The group that starts at `(i, j)` (not both past the end): its first
+/// value, and where the next one starts.
+#[inline(always)]
+fn next_group(
+    x: &[f64],
+    y: &[f64],
+    tolerance: Option<f64>,
+    (mut i, mut j): (usize, usize),
+) -> (f64, (usize, usize)) {
+    let start = match (x.get(i), y.get(j)) {
+        (Some(&a), Some(&b)) => a.min(b),
+        (Some(&a), None) => a,
+        (None, Some(&b)) => b,
+        (None, None) => unreachable!(),
+    };
+    let hi = group_end(start, tolerance);
+    // Sorted input: each group is a run of values <= hi on both sides.
+    while i < x.len() && x[i] <= hi {
+        i += 1;
+    }
+    while j < y.len() && y[j] <= hi {
+        j += 1;
+    }
+    (start, (i, j))
 }
 
 /// Values compared at once by [`identical_stretch`].
@@ -191,14 +205,10 @@ fn identical_stretch<const K: usize>(
     if a[0].to_bits() != b[0].to_bits() || a[K - 1].to_bits() != b[K - 1].to_bits() {
         return false;
     }
-    let differ = a
-        .iter()
-        .zip(b)
-        .fold(0u64, |acc, (p, q)| acc | (p.to_bits() ^ q.to_bits()));
     // The group of the stretch's last value (which starts at it or
     // before, and group ends grow with their starts) ends before the next
     // values.
-    differ == 0 && x[i + K].min(y[j + K]) > group_end(a[K - 1], tolerance)
+    super::same_bits(a, b) && x[i + K].min(y[j + K]) > group_end(a[K - 1], tolerance)
 }
 
 /// Whether the differences `d0 + t·step` (t = 1..=K) a stretch of
@@ -650,22 +660,11 @@ mod tests {
     /// [`blocked`] must find.
     fn every_group(x: &[f64], y: &[f64], tolerance: Option<f64>) -> Extremes {
         let (n1, n2) = (x.len() as i64, y.len() as i64);
-        let (mut i, mut j, mut e) = (0, 0, Extremes::NONE);
-        while i < x.len() || j < y.len() {
-            let start = match (x.get(i), y.get(j)) {
-                (Some(&a), Some(&b)) => a.min(b),
-                (Some(&a), None) => a,
-                (None, Some(&b)) => b,
-                (None, None) => unreachable!(),
-            };
-            let hi = group_end(start, tolerance);
-            while i < x.len() && x[i] <= hi {
-                i += 1;
-            }
-            while j < y.len() && y[j] <= hi {
-                j += 1;
-            }
-            e.offer(i as i64 * n2 - j as i64 * n1, start);
+        let (mut at, mut e) = ((0, 0), Extremes::NONE);
+        while at.0 < x.len() || at.1 < y.len() {
+            let start;
+            (start, at) = next_group(x, y, tolerance, at);
+            e.offer(at.0 as i64 * n2 - at.1 as i64 * n1, start);
         }
         e
     }
