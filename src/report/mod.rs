@@ -116,7 +116,44 @@ pub fn inline_diff(base: &Value, head: &Value) -> Option<Vec<Piece>> {
             });
         }
     }
+    for piece in &mut pieces {
+        match piece {
+            Piece::Same(s) => *s = shown_unchanged(s),
+            Piece::Removed(s) | Piece::Added(s) => *s = shown_changed(s),
+        }
+    }
     Some(pieces)
+}
+
+/// Unchanged text of an inline diff as it may be printed: control
+/// characters (a carriage return that would send the terminal's cursor
+/// back, an escape sequence) escaped, line breaks kept.
+fn shown_unchanged(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => c.to_string(),
+            c if c.is_control() => c.escape_debug().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Changed text of an inline diff made visible: every character a cell
+/// escapes (`\r`, a tab, a no-break or zero-width space, a lone combining
+/// accent) escaped as it does, so that `a\r\nb` against `a\nb` does not
+/// print as two equal values. Line breaks stay breaks in changed text, but
+/// a change of whitespace alone shows them as `\n`.
+fn shown_changed(text: &str) -> String {
+    let blank = text.chars().all(char::is_whitespace);
+    text.chars()
+        .map(|c| match c {
+            ' ' => c.to_string(),
+            '\n' if !blank => c.to_string(),
+            // Quotes and backslashes print as themselves.
+            '"' | '\'' | '\\' => c.to_string(),
+            c => c.escape_debug().to_string(),
+        })
+        .collect()
 }
 
 /// The inline diff in plain text: `[-removed-]{+added+}`.
@@ -864,5 +901,31 @@ mod tests {
         );
         assert!(inline_diff(&Value::from("short"), &Value::from("text")).is_none());
         assert!(inline_diff(&Value::from(1), &Value::from(2)).is_none());
+    }
+
+    #[test]
+    fn an_invisible_change_in_a_long_value_is_shown_escaped() {
+        let diff = |a: &str, b: &str| plain_diff(&inline_diff(&a.into(), &b.into()).unwrap());
+        let long = "The quick brown fox jumps over the lazy dog near the river";
+        assert_eq!(
+            diff(&format!("{long} bank"), &format!("{long}\u{a0}bank")),
+            format!("{long}[- -]{{+\\u{{a0}}+}}bank")
+        );
+        assert_eq!(diff("a\r\nb", "a\nb"), "a[-\\r\\n-]{+\\n+}b");
+        assert_eq!(
+            diff(&format!("{long}, a\tb"), &format!("{long}, a b")),
+            format!("{long}, a[-\\t-]{{+ +}}b")
+        );
+        // A changed word keeps its line break and its quotes.
+        assert_eq!(
+            diff("one\n\"two\"", "one\n\"three\"\nfour"),
+            "one\n[-\"two\"-]{+\"three\"\nfour+}"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_unchanged_text_are_escaped() {
+        let pieces = inline_diff(&"a\u{1b}[2J\nold".into(), &"a\u{1b}[2J\nnew".into()).unwrap();
+        assert_eq!(plain_diff(&pieces), "a\\u{1b}[2J\n[-old-]{+new+}");
     }
 }
