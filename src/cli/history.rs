@@ -716,7 +716,7 @@ pub fn history(args: &HistoryArgs) -> u8 {
                     out,
                     "{name:<50} {:>5} points  latest {}",
                     points.len(),
-                    history::show_value(reading, last)
+                    crate::model::digits::show_value(reading, last)
                 );
             }
             EXIT_PASS
@@ -828,7 +828,8 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 .get(series)
                 .copied()
                 .unwrap_or_default();
-            let show = |x| history::show_value(reading, x);
+            let show = |x| crate::model::digits::show_value(reading, x);
+            let sigma = settings.anomaly.sigma;
             let judged = watch::judge_one(series.clone(), points, &notes, settings, reading);
             let mut out = io::stdout().lock();
             let values: Vec<f64> = judged.points.iter().map(|p| p.value).collect();
@@ -843,17 +844,43 @@ pub fn history(args: &HistoryArgs) -> u8 {
                 // A point and its band with the digits that tell them apart.
                 let mut value = show(p.value);
                 let mut band = |low, high| {
-                    let shown = history::show_values_apart(reading, &[p.value, low, high]);
+                    let shown =
+                        crate::model::digits::show_values_apart(reading, &[p.value, low, high]);
                     value = shown[0].clone();
                     format!("[{}, {}]", shown[1], shown[2])
                 };
+                // A baseline of one value has no band to speak of.
+                let held = |center, spread| {
+                    !judged.against_as_of()
+                        && crate::stats::anomaly::flat_baseline(center, spread, sigma)
+                };
                 let mark = match judged.checks[i] {
+                    Check::Checked {
+                        anomaly: true,
+                        center,
+                        spread,
+                        low,
+                        high,
+                        ..
+                    } if held(center, spread) => {
+                        let [shown, how] = crate::model::digits::off_held_value(
+                            reading,
+                            p.value,
+                            center,
+                            (low, high),
+                        );
+                        value = shown;
+                        format!("ANOMALY: {how}")
+                    }
                     Check::Checked {
                         anomaly: true,
                         low,
                         high,
                         ..
                     } => format!("ANOMALY outside {}", band(low, high)),
+                    Check::Checked { center, spread, .. } if held(center, spread) => {
+                        "ok: the value of every previous run".to_string()
+                    }
                     Check::Checked { low, high, .. } => format!("ok in {}", band(low, high)),
                     Check::Insufficient { history } => format!("insufficient history ({history})"),
                     Check::Skipped => match excluded_why(&notes, &p.run) {
@@ -1103,7 +1130,7 @@ fn changepoint_text(
     reading: Reading,
     as_of: Option<f64>,
 ) -> String {
-    history::show_level_change(
+    crate::model::digits::show_level_change(
         reading,
         as_of,
         (c.mean_before, c.mean_after),

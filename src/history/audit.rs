@@ -4,9 +4,9 @@
 //! records the values it compared, so a result prints its bound, not just
 //! pass or fail; too little history is "insufficient", never a failure.
 
-use super::show_number as show;
 use crate::audit_expr::{Expr, Op, Shown, metrics, parse_offset};
 use crate::model::audit::{Bound, CheckResult, CheckStatus};
+use crate::model::digits::show_number as show;
 use crate::model::profile::Sketch;
 use crate::model::scale::Reading;
 use crate::stats::numpy;
@@ -190,7 +190,7 @@ fn reading(e: &Expr, ctx: &dyn Context) -> Option<Reading> {
 /// Numbers of one line of evidence, as their reading shows them, each
 /// with the digits that tell them apart.
 fn shown_apart<const N: usize>(r: Option<Reading>, xs: [f64; N]) -> [String; N] {
-    super::show_values_apart(r.unwrap_or_default(), &xs)
+    crate::model::digits::show_values_apart(r.unwrap_or_default(), &xs)
         .try_into()
         .expect("one shown number per number")
 }

@@ -230,11 +230,24 @@ impl HistoryFinding {
             "below"
         };
         let runs = if self.baseline == 1 { "run" } else { "runs" };
-        let distance = if self.spread > 0.0 {
-            format!("{:.1}σ {way}", self.sigmas().abs())
-        } else {
-            way.to_string()
-        };
+        // A baseline that held one value (to twelve digits) has no spread
+        // to count in: millions of σ of rounding say nothing.
+        let held = self.spread == 0.0
+            || crate::stats::anomaly::flat_baseline(self.center, self.spread, self.plot.sigma);
+        if held {
+            let shown =
+                super::digits::show_values_apart(self.plot.reading, &[self.value, self.center]);
+            let every = if self.baseline == 1 {
+                ""
+            } else {
+                "every one of "
+            };
+            return format!(
+                "`{}` {} is {way} {}, the value of {every}main's last {} {runs}",
+                self.series, shown[0], shown[1], self.baseline
+            );
+        }
+        let distance = format!("{:.1}σ {way}", self.sigmas().abs());
         format!(
             "`{}` {} is {distance} main's last {} {runs} ({} ± {})",
             self.series,
@@ -284,7 +297,35 @@ mod tests {
         };
         assert_eq!(
             constant.message(),
-            "`features.short_play_share.p50` 3 is above main's last 1 run (2 ± 0)"
+            "`features.short_play_share.p50` 3 is above 2, the value of main's last 1 run"
+        );
+    }
+
+    #[test]
+    fn a_finding_off_a_held_value_counts_no_sigmas_of_rounding() {
+        // Was "600 is 4166666666666.7σ below main's last 40 runs (600 ± 1.2e-13)".
+        let f = HistoryFinding {
+            series: "plays.row_count".into(),
+            value: 150.0,
+            center: 600.0,
+            spread: 1.2e-13,
+            low: 600.0 - 4.8e-13,
+            high: 600.0 + 4.8e-13,
+            baseline: 40,
+            plot: SeriesPlot {
+                name: "plays.row_count".into(),
+                points: Vec::new(),
+                changepoints: Vec::new(),
+                accepted: Vec::new(),
+                bounds: Vec::new(),
+                sigma: 4.0,
+                overlay: None,
+                reading: Reading::Number,
+            },
+        };
+        assert_eq!(
+            f.message(),
+            "`plays.row_count` 150 is below 600, the value of every one of main's last 40 runs"
         );
     }
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::config::CompareMode;
 pub mod audit;
+pub mod digits;
 mod findings;
 pub mod history;
 mod lanes;

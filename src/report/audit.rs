@@ -8,7 +8,6 @@ use std::io::{self, Write};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde_json::{Value, json};
 
-use crate::history;
 use crate::model::Verdict;
 use crate::model::audit::{AuditReport, ChangeResult, CheckStatus, SeriesCheck, SeriesResult};
 
@@ -26,29 +25,20 @@ fn anomaly_text(s: &SeriesResult) -> Option<String> {
             if s.as_of_value.is_none()
                 && crate::stats::anomaly::flat_baseline(center, spread, s.sigma)
             {
-                let shown = [
-                    history::show_held(s.reading, s.value),
-                    history::show_held(s.reading, center),
-                ];
-                let how = match (low.is_finite(), high.is_finite()) {
-                    (false, true) => "is above",
-                    (true, false) => "is below",
-                    _ => "differs from",
-                };
-                return Some(format!(
-                    "{} at run {} ({}) {how} {}, the value of every previous run",
-                    shown[0], s.run, s.as_of, shown[1],
-                ));
+                let [shown, how] =
+                    crate::model::digits::off_held_value(s.reading, s.value, center, (low, high));
+                return Some(format!("{shown} at run {} ({}) {how}", s.run, s.as_of));
             }
             // The digits that tell the value, the band and its center apart.
-            let shown = history::show_values_apart(s.reading, &[s.value, low, high, center]);
+            let shown =
+                crate::model::digits::show_values_apart(s.reading, &[s.value, low, high, center]);
             // Alone: it is compared with nothing.
-            let spread = s.reading.span(spread, history::show_alone);
+            let spread = s.reading.span(spread, crate::model::digits::show_alone);
             let baseline = match s.as_of_value {
                 Some(t) => format!(
                     "{} behind its as-of time, where the previous runs lay {} ± {} × {spread} behind theirs",
-                    history::show_behind(s.reading, t, s.value),
-                    history::show_behind(s.reading, t, center),
+                    crate::model::digits::show_behind(s.reading, t, s.value),
+                    crate::model::digits::show_behind(s.reading, t, center),
                     s.sigma,
                 ),
                 None => format!(
@@ -70,7 +60,7 @@ fn change_text(s: &SeriesResult, c: &ChangeResult) -> String {
         "change point at run {} ({}): {}",
         c.run,
         c.as_of,
-        history::show_level_change(
+        crate::model::digits::show_level_change(
             s.reading,
             c.as_of_value,
             (c.mean_before, c.mean_after),

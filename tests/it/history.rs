@@ -542,7 +542,9 @@ fn a_date_columns_history_reads_as_dates() {
     let show = text(&swimlane(dir, &args));
     assert!(
         show.contains("2026-02-10 12:00:00")
-            && show.contains("ANOMALY outside [2026-02-10 12:00:00, 2026-02-10 12:00:00]"),
+            && show.contains(
+                "ANOMALY: differs from 2026-02-10 12:00:00, the value of every previous run"
+            ),
         "{show}"
     );
     let doc: Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
@@ -592,7 +594,14 @@ fn run_record_keeps_heads_profile_by_commit_and_audits_it() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let shown = text(&o);
-    assert!(shown.contains("ANOMALY outside [2.999999999997"), "{shown}");
+    assert!(
+        shown.contains("ANOMALY: differs from 3, the value of every previous run"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("ok: the value of every previous run") && !shown.contains("2.999999999997"),
+        "{shown}"
+    );
     assert_eq!(shown.matches(&head[..10]).count(), 11, "{shown}");
     assert!(shown.contains(&repo.rev("bug")[..10]), "{shown}");
 }
