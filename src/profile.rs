@@ -237,9 +237,13 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
         dtype: dtype.to_string(),
         null_count: s.null_count() as u64,
         distinct: 0,
+        distinct_error: 0.0,
         numbers: None,
         text: None,
     };
+    // Counted in a small column, else estimated (a text column's values
+    // are counted while few: `text_profile` says which).
+    let mut estimated = s.len() - s.null_count() > EXACT_DISTINCT_UP_TO;
     if numeric {
         let (n, distinct, numbers) = number_column(s)?;
         profile.null_count = (s.len() - n) as u64;
@@ -249,12 +253,15 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
         dtype,
         DataType::String | DataType::Boolean | DataType::Categorical(..) | DataType::Enum(..)
     ) {
-        let text = s.cast(&DataType::String)?;
-        let (distinct, text) = text_profile(&text)?;
+        let (distinct, counted_roughly, text) = text_profile(&s.cast(&DataType::String)?)?;
+        estimated = counted_roughly;
         profile.distinct = distinct;
         profile.text = Some(text);
     } else {
         profile.distinct = distinct(s)?;
+    }
+    if estimated {
+        profile.distinct_error = distinct::RELATIVE_ERROR;
     }
     Ok(profile)
 }
@@ -539,14 +546,15 @@ where
     (n, distinct, Some(numbers))
 }
 
-/// Distinct values, empty strings and the most frequent values of a text
-/// column (`s`, cast to strings), in one pass over its views. Values are
+/// Distinct values (and whether they were estimated), empty strings and
+/// the most frequent values of a text column (`s`, cast to strings), in
+/// one pass over its views. Values are
 /// counted exactly, which gives the top values and the distinct count, up
 /// to TOP_OF_DISTINCT distinct values; beyond them (ids, names, URLs) none
 /// is frequent enough to watch: in a column of more than
 /// EXACT_DISTINCT_UP_TO values the counting stops, and HyperLogLog
 /// estimates how many there are.
-fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
+fn text_profile(s: &Series) -> PolarsResult<(u64, bool, TextProfile)> {
     let ca = s.str()?;
     // Counted exactly up to the top values' limit, or every value of a
     // small column.
@@ -610,7 +618,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
     Few::spill(&mut few, &mut short);
     if let Some(d) = estimate {
         let top = Vec::new();
-        return Ok((d.count().max(1), TextProfile { empty, top }));
+        return Ok((d.count().max(1), true, TextProfile { empty, top }));
     }
     let distinct = (short.len() + long.len()) as u64;
     if distinct > TOP_OF_DISTINCT {
@@ -618,6 +626,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
         // string is made of each).
         return Ok((
             distinct,
+            false,
             TextProfile {
                 empty,
                 top: Vec::new(),
@@ -636,7 +645,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, TextProfile)> {
         .collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     top.truncate(TOP_VALUES);
-    Ok((distinct, TextProfile { empty, top }))
+    Ok((distinct, false, TextProfile { empty, top }))
 }
 
 /// Counts of up to eight short strings' views.
@@ -780,9 +789,11 @@ mod tests {
             many.distinct
         );
         assert_ne!(many.distinct, rows as u64, "estimated, not counted");
+        // And says so; a few values of as large a column are counted.
+        assert_eq!(many.distinct_error, distinct::RELATIVE_ERROR);
         // Of 132,572 rows, every third (44,191) is "b".
         let few = &p.columns[1];
-        assert_eq!(few.distinct, 2);
+        assert_eq!((few.distinct, few.distinct_error), (2, 0.0));
         assert_eq!(few.text.as_ref().unwrap().top[0], ("a".to_string(), 88_381));
     }
 
@@ -798,13 +809,37 @@ mod tests {
         let lists: Vec<Series> = (0..3000)
             .map(|i| Series::new("".into(), [i % 1500, 7]))
             .collect();
-        let p = of_frame(&df!("f" => floats).unwrap(), None).unwrap();
-        assert_eq!(p.columns[0].distinct, 1001);
-        let p = of_frame(&df!("s" => strings).unwrap(), None).unwrap();
-        assert_eq!(p.columns[0].distinct, 20_000);
-        assert!(p.columns[0].text.as_ref().unwrap().top.is_empty());
-        let p = of_frame(&df!("l" => lists).unwrap(), None).unwrap();
-        assert_eq!(p.columns[0].distinct, 1500);
+        let counted = |df: DataFrame| {
+            let c = of_frame(&df, None).unwrap().columns.remove(0);
+            assert_eq!(c.distinct_error, 0.0, "{} was counted", c.name);
+            c
+        };
+        assert_eq!(counted(df!("f" => floats).unwrap()).distinct, 1001);
+        let s = counted(df!("s" => strings).unwrap());
+        assert_eq!(s.distinct, 20_000);
+        assert!(s.text.as_ref().unwrap().top.is_empty());
+        assert_eq!(counted(df!("l" => lists).unwrap()).distinct, 1500);
+    }
+
+    #[test]
+    fn a_distinct_count_says_whether_it_was_estimated() {
+        // Was "distinct ~2" for two rows: every count printed as estimated.
+        let ints: Vec<i64> = (0..EXACT_DISTINCT_UP_TO as i64 + 1).collect();
+        let p = of_frame(
+            &df!("big" => &ints, "small" => ints.iter().map(|i| i % 2).collect::<Vec<_>>())
+                .unwrap(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.columns[0].distinct_error, distinct::RELATIVE_ERROR);
+        // Past the counted size, a number column is estimated however few
+        // its values.
+        assert_eq!(p.columns[1].distinct_error, distinct::RELATIVE_ERROR);
+        let p = of_frame(&df!("two" => [1i64, 2]).unwrap(), None).unwrap();
+        assert_eq!(
+            (p.columns[0].distinct, p.columns[0].distinct_error),
+            (2, 0.0)
+        );
     }
 
     #[test]

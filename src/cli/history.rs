@@ -390,22 +390,20 @@ fn print_profiles(out: &mut dyn Write, tables: &[(String, crate::model::profile:
         let width = p.columns.iter().map(|c| c.dtype.chars().count()).max();
         let width = width.unwrap_or(0).max(8);
         for c in &p.columns {
+            // `~`: estimated, not counted.
+            let about = if c.distinct_error > 0.0 { "~" } else { "" };
             let mut line = format!(
-                "  {:<20} {:<width$} nulls {:.2}%  distinct ~{}",
+                "  {:<20} {:<width$} nulls {:.2}%  distinct {about}{}",
                 c.name,
                 c.dtype,
                 100.0 * p.share(c.null_count),
                 c.distinct
             );
             if let Some(n) = &c.numbers {
-                let scale = crate::model::scale::Scale::of_type(&c.dtype);
-                let value = |v: f64| scale.value(v, |v| format!("{v:.6}"));
-                line += &format!(
-                    "  p01 {} p50 {} p99 {}",
-                    value(n.p01),
-                    value(n.p50),
-                    value(n.p99)
-                );
+                // With the digits that tell the three apart.
+                let reading = crate::model::scale::Reading::of("p50", Some(&c.dtype));
+                let q = crate::model::digits::show_values_apart(reading, &[n.p01, n.p50, n.p99]);
+                line += &format!("  p01 {} p50 {} p99 {}", q[0], q[1], q[2]);
             }
             let _ = writeln!(out, "{line}");
         }

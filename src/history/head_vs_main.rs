@@ -136,6 +136,7 @@ mod tests {
                 dtype: "str".into(),
                 null_count: nulls,
                 distinct: 2,
+                distinct_error: 0.0,
                 numbers: None,
                 text: None,
             }],

@@ -20,6 +20,9 @@ pub struct ColumnProfile {
     /// (the local engine), else estimated (HyperLogLog, about 1% error;
     /// always so on Spark).
     pub distinct: u64,
+    /// The relative standard error of `distinct`: 0 where the values were
+    /// counted, HyperLogLog's where they were estimated.
+    pub distinct_error: f64,
     pub numbers: Option<NumberProfile>,
     pub text: Option<TextProfile>,
 }

@@ -183,6 +183,9 @@ struct ColumnProfileOut<'a> {
     null_count: u64,
     null_fraction: f64,
     distinct: u64,
+    /// 0 where the values were counted; else the estimate's relative
+    /// standard error.
+    distinct_relative_error: f64,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     numbers: Option<NumbersOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -245,6 +248,7 @@ fn profile_out(p: &crate::model::profile::Profile) -> ProfileOut<'_> {
                 null_count: c.null_count,
                 null_fraction: p.share(c.null_count),
                 distinct: c.distinct,
+                distinct_relative_error: c.distinct_error,
                 numbers: c.numbers.as_ref().map(|n| NumbersOut {
                     min: n.min,
                     max: n.max,

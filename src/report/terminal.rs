@@ -366,12 +366,19 @@ fn profile_table(out: &mut dyn Write, p: &crate::model::TableProfiles) -> io::Re
         let Some(ch) = h.columns.iter().find(|c| c.name == cb.name) else {
             continue;
         };
+        // `~`: estimated, not counted.
+        let about = |c: &crate::model::profile::ColumnProfile| match c.distinct_error > 0.0 {
+            true => "~",
+            false => "",
+        };
         let mut line = format!(
-            "      {}: nulls {} → {}, distinct ~{} → ~{}",
+            "      {}: nulls {} → {}, distinct {}{} → {}{}",
             cb.name,
             pct(cb.null_count, b),
             pct(ch.null_count, h),
+            about(cb),
             cb.distinct,
+            about(ch),
             ch.distinct
         );
         if let (Some(nb), Some(nh)) = (&cb.numbers, &ch.numbers) {

@@ -145,6 +145,7 @@ pub fn profile(
             dtype: dtype.to_string(),
             null_count: count(&format!("n{i}"))?,
             distinct: count(&format!("d{i}"))?,
+            distinct_error: DISTINCT_RSD,
             numbers: None,
             text: None,
         };

@@ -17,6 +17,9 @@ const M: usize = 1 << P;
 /// Bits of the hash left for the run of zeros.
 const Q: u32 = 64 - P;
 
+/// The relative standard error of [`Distinct::count`]: 1.04/√M.
+pub const RELATIVE_ERROR: f64 = 1.04 / 128.0;
+
 /// A HyperLogLog sketch of the hashes [`Distinct::add`] was given.
 #[derive(Clone)]
 pub struct Distinct {

@@ -531,7 +531,7 @@ fn profile_puts_both_sides_figures_in_the_report_only_when_asked() {
     );
     assert!(
         r.stdout
-            .contains("x: nulls 0.00% → 1.01%, distinct ~100 → ~98, p01 1.99 → "),
+            .contains("x: nulls 0.00% → 1.01%, distinct 100 → 98, p01 1.99 → "),
         "{}",
         r.stdout
     );
@@ -551,6 +551,11 @@ fn profile_puts_both_sides_figures_in_the_report_only_when_asked() {
     // numpy: mean, std(ddof=1), quantile(linear) of 1..=100.
     let x = column("base", "x");
     assert_eq!(x["mean"], 50.5);
+    // Counted, not estimated, in a column this small.
+    assert_eq!(
+        (x["distinct"].clone(), x["distinct_relative_error"].clone()),
+        (json!(100), json!(0.0))
+    );
     assert!((x["std"].as_f64().unwrap() - 29.011491975882016).abs() < 1e-12);
     assert!((x["p01"].as_f64().unwrap() - 1.99).abs() < 1e-12);
     assert_eq!(x["p50"], 50.5);

@@ -1478,7 +1478,7 @@ fn a_head_that_passes_against_base_is_flagged_against_mains_history() {
     assert_eq!(row_count["value"], 1.0);
     assert_eq!(row_count["center"], 3.0);
     assert_eq!(row_count["baseline_runs"], 11);
-    let message = "`plays.row_count` 1 is below main's last 11 runs (3 ± 0)";
+    let message = "`plays.row_count` 1 is below 3, the value of every one of main's last 11 runs";
     assert_eq!(row_count["message"], message);
     assert_eq!(row_count["recent"].as_array().unwrap().len(), 12);
     assert!(r.stdout.contains(message), "{}", r.stdout);
@@ -1491,7 +1491,9 @@ fn a_head_that_passes_against_base_is_flagged_against_mains_history() {
     );
     let md = fs::read_to_string(&markdown).unwrap();
     assert!(
-        md.contains("⚠️ `plays.row_count` 1 is below main's last 11 runs"),
+        md.contains(
+            "⚠️ `plays.row_count` 1 is below 3, the value of every one of main's last 11 runs"
+        ),
         "{md}"
     );
     assert!(md.contains("`███████████▁`"), "{md}");
