@@ -411,7 +411,6 @@ impl TableReport {
         }
         let rows = self.rows?;
         let rows_total = rows.matched + rows.missing + rows.extra;
-        let rows_matched = rows.matched - rows.changed.unwrap_or(0);
         // Keys are not cells: a key's type change is no cell not compared.
         let lossy = self
             .schema
@@ -420,6 +419,12 @@ impl TableReport {
             .filter(|c| c.compared_as.is_none() && !self.key.iter().any(|k| k == &c.column));
         let lossy = lossy.count();
         let failed_columns = (self.schema.removed.len() + lossy) as u64;
+        // A row validates when every one of its cells did: none does while
+        // a column of every row was removed or could not be compared.
+        let rows_matched = match failed_columns {
+            0 => rows.matched - rows.changed.unwrap_or(0),
+            _ => 0,
+        };
         let compared = self.compared_columns as u64;
         // Keyless tables have no per-column mismatches: a matched row is a
         // row whose every cell matched.

@@ -876,6 +876,29 @@ fn a_table_missing_in_head_counts_its_rows_as_not_validated() {
 }
 
 #[test]
+fn a_row_with_a_cell_not_compared_is_not_validated() {
+    // `v` became text (values not compared) or was dropped: "validated:
+    // 100.00% of rows (3 of 3), 0.00% of cells" called rows proven whose
+    // only value was never compared.
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,v\n1,1\n2,2\n3,3\n");
+    write(d.path(), "text.csv", "id,v\n1,1\n2,2\n3,x\n");
+    write(d.path(), "dropped.csv", "id\n1\n2\n3\n");
+    for head in ["text.csv", "dropped.csv"] {
+        let r = compare(d.path(), &["old.csv", head, "--key", "id"]);
+        assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(
+                "validated: 0.00% of rows (0 of 3), 0.00% of cells (0 of 3; 3 not compared"
+            ),
+            "{head}: {}",
+            r.stdout
+        );
+        assert_eq!(r.json["validation"]["rows_matched"], 0, "{head}");
+    }
+}
+
+#[test]
 fn two_empty_tables_are_not_called_100_percent_validated() {
     // Header-only files on both sides said "validated: 100.00% of rows (0
     // of 0)": a migration that moved nothing looked proven.
