@@ -22,8 +22,10 @@ pub const EXACT_IN_F64: i64 = 1 << 53;
 /// exactly (see `diff`). Dates widen to naive datetimes (midnight);
 /// datetimes and durations to the finer unit of the two; datetimes in two
 /// time zones to head's zone (both hold instants: a zone only says how they
-/// are shown); categoricals and enums to strings. A naive datetime against
-/// one in a zone has none: a naive time is no instant.
+/// are shown); categoricals and enums to strings; booleans to numbers
+/// (true 1, false 0, as SQL and Spark cast them: a flag moved to a
+/// database without booleans). A naive datetime against one in a zone has
+/// none: a naive time is no instant.
 pub fn common_type(base: &DataType, head: &DataType) -> Option<DataType> {
     use DataType as D;
     if base == head {
@@ -32,6 +34,7 @@ pub fn common_type(base: &DataType, head: &DataType) -> Option<DataType> {
     let out = match (base, head) {
         (D::Null, other) | (other, D::Null) => other.clone(),
         (a, b) if a.is_integer() && b.is_integer() => common_integer(a, b)?,
+        (D::Boolean, n) | (n, D::Boolean) if n.is_integer() || n.is_float() => n.clone(),
         (a, b) if a.is_float() && b.is_float() => D::Float64,
         (a, b) if (a.is_float() && b.is_integer()) || (a.is_integer() && b.is_float()) => {
             D::Float64
@@ -63,7 +66,7 @@ pub fn common_type(base: &DataType, head: &DataType) -> Option<DataType> {
 /// The type a value column retyped from `base` to `head` is compared in,
 /// when the change loses nothing: head's type holds every value of base's
 /// (int32 -> int64, float32 -> float64, int -> float, date -> datetime,
-/// decimal widening), text moved between strings, categoricals and enums,
+/// decimal widening, bool -> a number), text moved between strings, categoricals and enums,
 /// a time unit changed (compared in the finer unit, so a value that lost
 /// its sub-microsecond part shows as changed) or a time zone (compared as
 /// instants: UTC noon and 13:00 in Berlin in winter are the same value). A narrowing change (float ->
@@ -186,9 +189,12 @@ mod tests {
                 D::Decimal(12, 4),
                 Some(D::Decimal(12, 4)),
             ),
+            // A flag as 1 and 0 (a database without booleans).
+            (D::Boolean, D::Int64, Some(D::Int64)),
+            (D::UInt8, D::Boolean, Some(D::UInt8)),
             // Lossy or meaningless: no common type.
             (D::String, D::Int64, None),
-            (D::Boolean, D::Int64, None),
+            (D::Boolean, D::String, None),
             (
                 D::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)),
                 D::Datetime(TimeUnit::Microseconds, None),
@@ -245,6 +251,9 @@ mod tests {
         assert_eq!(value_type(&D::Int64, &D::Int32), None);
         assert_eq!(value_type(&us, &D::Date), None);
         assert_eq!(value_type(&D::String, &D::Int64), None);
+        // A flag may become 1 and 0; a number may not become a flag.
+        assert_eq!(value_type(&D::Boolean, &D::Int64), Some(D::Int64));
+        assert_eq!(value_type(&D::Int64, &D::Boolean), None);
     }
 
     #[test]

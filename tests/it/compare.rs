@@ -899,6 +899,26 @@ fn a_row_with_a_cell_not_compared_is_not_validated() {
 }
 
 #[test]
+fn a_flag_migrated_to_one_and_zero_is_compared_by_value() {
+    // A database without booleans: true/false became 1/0. The values were
+    // not compared ("retyped with loss"), so a flag flipped in the move
+    // went unseen.
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "old.csv", "id,active\n1,true\n2,false\n3,true\n");
+    write(d.path(), "new.csv", "id,active\n1,1\n2,0\n3,0\n");
+    let r = compare(d.path(), &["old.csv", "new.csv", "--key", "id"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "column `active` changed type: bool -> i64 (nothing lost: values compared as i64)"
+        ) && r.stdout.contains("id=3: true → 0"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.json["validation"]["cells_matched"], 2);
+}
+
+#[test]
 fn two_empty_tables_are_not_called_100_percent_validated() {
     // Header-only files on both sides said "validated: 100.00% of rows (0
     // of 0)": a migration that moved nothing looked proven.
