@@ -91,10 +91,25 @@ pub fn compare_exact(
     let join = super::join::key_join(table, &bs, &hs, &mut report);
     // Removed and added columns of one type: rename candidates.
     let renames = rename_candidates(&report);
+    // Each compared pair (`b{i}`, `h{i}`), and a side's own value where it
+    // was cast (`ob{i}`, `oh{i}`): samples show what the side held
+    // (`true`, `2026-01-02`), as the local engine's do.
+    let own = |side: &str, i: usize| {
+        let shown = format!("{side}.{}", ident(&compared[i].0));
+        (cast(side, i) != shown).then(|| format!(", {shown} AS o{side}{i}"))
+    };
     let select_values = compared
         .iter()
         .enumerate()
-        .map(|(i, _)| format!("{} AS b{i}, {} AS h{i}", cast("b", i), cast("h", i)))
+        .map(|(i, _)| {
+            format!(
+                "{} AS b{i}, {} AS h{i}{}{}",
+                cast("b", i),
+                cast("h", i),
+                own("b", i).unwrap_or_default(),
+                own("h", i).unwrap_or_default()
+            )
+        })
         .chain(renames.iter().enumerate().map(|(i, c)| {
             let (b, h) = (
                 format!("b.{}", ident(&c.from)),
@@ -226,7 +241,12 @@ fn summarize(
     }
     for (i, (name, dtype)) in compared.iter().enumerate() {
         let mut diff = column_diff(name, dtype, tolerance(i), &counts, i, sized(i))?;
-        let (b, h) = (format!("b{i}"), format!("h{i}"));
+        // A side's own value where it was cast to the compared type.
+        let shown = |side: &str| match sorted.column(&format!("o{side}{i}")) {
+            Ok(_) => format!("o{side}{i}"),
+            Err(_) => format!("{side}{i}"),
+        };
+        let (b, h) = (shown("b"), shown("h"));
         for (r, _) in tag.iter().enumerate().filter(|(_, t)| **t == i as i64) {
             diff.samples.push(ValueSample {
                 key: row_values(&sorted, &table.key, r)?,

@@ -766,6 +766,18 @@ fn options_pair(n: i64, head: bool) -> DataFrame {
     let sparse_name = if head { "promo" } else { "legacy" };
     df.with_column(Column::new(sparse_name.into(), sparse))
         .unwrap();
+    // `flag` (a boolean) becomes 1 and 0, one in nineteen flipped on the
+    // way: compared as numbers on both engines.
+    let flag: Vec<bool> = ids.iter().map(|&i| i % 3 == 0).collect();
+    let flag = match head {
+        false => Column::new("flag".into(), flag),
+        true => {
+            let moved = ids.iter().zip(&flag);
+            let ones: Vec<i64> = moved.map(|(&i, &f)| i64::from(f ^ (i % 19 == 5))).collect();
+            Column::new("flag".into(), ones)
+        }
+    };
+    df.with_column(flag).unwrap();
     df
 }
 
@@ -883,6 +895,15 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
     assert_eq!(col("remark").mismatches, 100);
     assert_eq!(col("remark").samples.len(), 5);
     assert_eq!(col("kept_renamed").mismatches, 0);
+    // The flag, compared as 1 and 0: the flipped ones, on both engines.
+    let flipped = (0..2_000).filter(|i| i % 19 == 5).count() as u64;
+    assert_eq!(col("flag").mismatches, flipped);
+    let changed = |r: &swimlane::model::TableReport| {
+        let c = r.schema.changed.iter().find(|c| c.column == "flag");
+        c.map(|c| c.compared_as.clone())
+    };
+    assert_eq!(changed(&local), Some(Some("i64".to_string())));
+    assert_eq!(changed(&remote), changed(&local));
     // Keyless, rows match on their text as the string options leave it,
     // on both engines.
     let mut keyless = table.clone();
@@ -904,6 +925,7 @@ fn tolerances_string_options_swaps_and_renames_agree_on_both_engines() {
         "promo",
         "units",
         "units_f",
+        "flag",
     ]
     .map(String::from)
     .to_vec();
