@@ -328,6 +328,35 @@ impl Feature {
             && self.effect >= self.min_effect
     }
 
+    /// A categorical feature's categories whose share of the non-null
+    /// values moved most, at most `n`, largest move first: (category, base
+    /// share, head share), from the plot's categories (the most frequent,
+    /// then `(other)`). Empty for a numeric feature.
+    pub fn moved_categories(&self, n: usize) -> Vec<(&str, f64, f64)> {
+        let Some(Plot::Categorical {
+            categories,
+            base,
+            head,
+        }) = &self.plot
+        else {
+            return Vec::new();
+        };
+        let share = |counts: &[u64], i: usize| {
+            let total: u64 = counts.iter().sum();
+            match total {
+                0 => 0.0,
+                t => counts[i] as f64 / t as f64,
+            }
+        };
+        let mut moved: Vec<(&str, f64, f64)> = (0..categories.len())
+            .map(|i| (categories[i].as_str(), share(base, i), share(head, i)))
+            .filter(|(_, b, h)| b != h)
+            .collect();
+        moved.sort_by(|a, b| (b.2 - b.1).abs().total_cmp(&(a.2 - a.1).abs()));
+        moved.truncate(n);
+        moved
+    }
+
     /// Change in null fraction, head minus base.
     pub fn null_shift(&self) -> f64 {
         self.head.null_fraction - self.base.null_fraction

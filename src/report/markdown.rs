@@ -362,7 +362,7 @@ fn table_details(t: &TableReport, out: &mut dyn Write) -> io::Result<()> {
             "| feature | test | effect | q | median base → head | p99 base → head | nulls base → head |"
         )?;
         writeln!(out, "| --- | --- | ---: | ---: | --- | --- | --- |")?;
-        for f in shifted {
+        for &f in &shifted {
             let (bm, hm) = (f.base.numeric, f.head.numeric);
             let pair = |a: Option<f64>, b: Option<f64>| match (a, b) {
                 (Some(a), Some(b)) => {
@@ -382,6 +382,19 @@ fn table_details(t: &TableReport, out: &mut dyn Write) -> io::Result<()> {
                 f.base.null_fraction * 100.0,
                 f.head.null_fraction * 100.0
             )?;
+        }
+        // Categories have no median: which of them moved.
+        let moved: Vec<(&Feature, String)> = shifted
+            .iter()
+            .filter(|f| f.shifted())
+            .map(|&f| (f, super::moved_categories(f)))
+            .filter(|(_, m)| !m.is_empty())
+            .collect();
+        if !moved.is_empty() {
+            writeln!(out)?;
+        }
+        for (f, m) in moved {
+            writeln!(out, "- {}: moved most {m}", code(&f.column))?;
         }
     }
     paired_table(out, t)?;

@@ -156,6 +156,25 @@ fn shown_changed(text: &str) -> String {
         .collect()
 }
 
+/// The categories of a shifted categorical feature that moved most, as
+/// text: `` `d` 0.00% → 25.17% (new), `a` 33.43% → 24.63% ``; empty for a
+/// numeric feature.
+pub fn moved_categories(f: &crate::model::Feature) -> String {
+    let pct = |x: f64| format!("{:.2}%", 100.0 * x);
+    f.moved_categories(3)
+        .into_iter()
+        .map(|(c, b, h)| {
+            let note = match (b, h) {
+                (0.0, _) => " (new)",
+                (_, 0.0) => " (gone)",
+                _ => "",
+            };
+            format!("`{c}` {} → {}{note}", pct(b), pct(h))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The inline diff in plain text: `[-removed-]{+added+}`.
 pub fn plain_diff(pieces: &[Piece]) -> String {
     pieces
@@ -901,6 +920,25 @@ mod tests {
         );
         assert!(inline_diff(&Value::from("short"), &Value::from("text")).is_none());
         assert!(inline_diff(&Value::from(1), &Value::from(2)).is_none());
+    }
+
+    #[test]
+    fn a_shifted_category_feature_says_which_categories_moved() {
+        // Was only "chi2 = 864.86 (df 3), PSI = 2.0437": no word of which.
+        let report = testdata::regression();
+        let table = report.tables.iter().find(|t| !t.features.is_empty());
+        let mut f = table.unwrap().features[0].clone();
+        f.plot = Some(crate::model::Plot::Categorical {
+            categories: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            base: vec![500, 300, 200, 0],
+            head: vec![420, 300, 80, 200],
+        });
+        assert_eq!(
+            moved_categories(&f),
+            "`d` 0.00% → 20.00% (new), `c` 20.00% → 8.00%, `a` 50.00% → 42.00%"
+        );
+        f.plot = None;
+        assert_eq!(moved_categories(&f), "");
     }
 
     #[test]

@@ -440,6 +440,10 @@ fn feature_evidence(out: &mut dyn Write, f: &Feature) -> io::Result<()> {
             f.df.unwrap_or(0),
             psi
         )?;
+        let moved = super::moved_categories(f);
+        if !moved.is_empty() {
+            writeln!(out, "      moved most: {moved}")?;
+        }
     }
     writeln!(
         out,
