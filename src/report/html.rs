@@ -389,12 +389,13 @@ fn paired_lines(h: &mut String, p: &crate::model::paired::Paired) {
         );
     }
     for s in &p.samples {
+        let (base, head) = super::value_pair(&s.base, &s.head);
         let _ = write!(
             h,
             "<li><code>{}</code>: <code>{}</code> → <code>{}</code></li>",
             esc(&key_text(&s.key)),
-            esc(&short_cell(&s.base, 60)),
-            esc(&short_cell(&s.head, 60))
+            esc(&base),
+            esc(&head)
         );
     }
     h.push_str("</ul></details>");

@@ -464,12 +464,8 @@ fn paired_table(out: &mut dyn Write, t: &TableReport) -> io::Result<()> {
             p.samples
                 .iter()
                 .map(|s| {
-                    format!(
-                        "{}: {} → {}",
-                        esc(&key_text(&s.key)),
-                        code(&short_cell(&s.base, 40)),
-                        code(&short_cell(&s.head, 40))
-                    )
+                    let (b, h) = super::value_pair(&s.base, &s.head);
+                    format!("{}: {} → {}", esc(&key_text(&s.key)), code(&b), code(&h))
                 })
                 .collect()
         } else {

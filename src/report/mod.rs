@@ -156,6 +156,22 @@ fn shown_changed(text: &str) -> String {
         .collect()
 }
 
+/// A key's base and head values of a feature compared key by key, for
+/// people: numbers with the digits that tell the two apart (`0.2857 → 0`,
+/// not `0.2857142857142857 → 0.0`), anything else as a cell.
+pub fn value_pair(base: &Value, head: &Value) -> (String, String) {
+    match (base.as_f64(), head.as_f64()) {
+        (Some(b), Some(h)) => {
+            let reading = crate::model::scale::Reading::Number;
+            let [b, h]: [String; 2] = crate::model::digits::show_values_apart(reading, &[b, h])
+                .try_into()
+                .expect("two numbers shown");
+            (b, h)
+        }
+        _ => (short_cell(base, 40), short_cell(head, 40)),
+    }
+}
+
 /// The categories of a shifted categorical feature that moved most, as
 /// text: `` `d` 0.00% → 25.17% (new), `a` 33.43% → 24.63% ``; empty for a
 /// numeric feature.
@@ -920,6 +936,30 @@ mod tests {
         );
         assert!(inline_diff(&Value::from("short"), &Value::from("text")).is_none());
         assert!(inline_diff(&Value::from(1), &Value::from(2)).is_none());
+    }
+
+    #[test]
+    fn a_keys_values_show_the_digits_that_tell_them_apart() {
+        // Was "0.2857142857142857 → 0.0 (Δ -0.2857)".
+        let pair = |b: Value, h: Value| value_pair(&b, &h);
+        let shown = |b: &str, h: &str| (b.to_string(), h.to_string());
+        assert_eq!(
+            pair(0.2857142857142857.into(), 0.0.into()),
+            shown("0.2857", "0")
+        );
+        assert_eq!(
+            pair(3.1757147073086953.into(), 3.164174341916649.into()),
+            shown("3.176", "3.164")
+        );
+        assert_eq!(
+            pair(1.0000000001.into(), 1.0.into()),
+            shown("1.0000000001", "1")
+        );
+        assert_eq!(pair(12.into(), 11.into()), shown("12", "11"));
+        assert_eq!(
+            pair("adult".into(), Value::Null),
+            shown("\"adult\"", "null")
+        );
     }
 
     #[test]

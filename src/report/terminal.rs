@@ -490,13 +490,8 @@ fn paired_evidence(out: &mut dyn Write, p: &crate::model::paired::Paired) -> io:
             }
             _ => time_delta(&s.base, &s.head).map_or(String::new(), |d| format!(" (Δ {d})")),
         };
-        writeln!(
-            out,
-            "      {}: {} → {}{delta}",
-            key_text(&s.key),
-            short_cell(&s.base, 40),
-            short_cell(&s.head, 40)
-        )?;
+        let (b, h) = super::value_pair(&s.base, &s.head);
+        writeln!(out, "      {}: {b} → {h}{delta}", key_text(&s.key))?;
     }
     Ok(())
 }
