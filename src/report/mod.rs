@@ -320,10 +320,25 @@ pub fn headline(r: &RunReport) -> String {
             // A keyed feature's changed keys pass unless a table bounds
             // them: "unchanged" would deny what the table lists.
             let changed_keys = with_changed_keys(r);
-            let passed = match changed_keys {
-                0 => format!("{n} {tables} unchanged"),
-                k => format!(
-                    "no table regressed; {k} of {n} {tables} with features changed key by key"
+            // Nor may it cover columns no test could look at.
+            let untested = r
+                .tables
+                .iter()
+                .flat_map(|t| &t.untested)
+                .filter(|u| !u.regression)
+                .count() as u64;
+            let not_tested = match untested {
+                0 => String::new(),
+                u => format!(
+                    "; {u} {} not tested",
+                    crate::model::plural(u, "column", "columns")
+                ),
+            };
+            let passed = match (changed_keys, untested) {
+                (0, 0) => format!("{n} {tables} unchanged"),
+                (0, _) => format!("no table regressed{not_tested}"),
+                (k, _) => format!(
+                    "no table regressed; {k} of {n} {tables} with features changed key by key{not_tested}"
                 ),
             };
             let sampled = match &r.sample {
@@ -936,6 +951,25 @@ mod tests {
         );
         assert!(inline_diff(&Value::from("short"), &Value::from("text")).is_none());
         assert!(inline_diff(&Value::from(1), &Value::from(2)).is_none());
+    }
+
+    #[test]
+    fn a_pass_with_columns_no_test_could_look_at_is_not_called_unchanged() {
+        // Was "PASS: 1 table unchanged" beside two list and struct columns
+        // a distribution table could not test.
+        let mut t = TableReport::new("nb", crate::config::CompareMode::Distribution, &[]);
+        for column in ["tags", "s"] {
+            t.untested.push(crate::model::Untested {
+                column: column.into(),
+                reason: "list[str] values have no distribution test".into(),
+                regression: false,
+            });
+        }
+        let mut r = testdata::regression();
+        r.tables = vec![t];
+        assert_eq!(headline(&r), "no table regressed; 2 columns not tested");
+        r.tables[0].untested.clear();
+        assert_eq!(headline(&r), "1 table unchanged");
     }
 
     #[test]
