@@ -245,10 +245,19 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
     // are counted while few: `text_profile` says which).
     let mut estimated = s.len() - s.null_count() > EXACT_DISTINCT_UP_TO;
     if numeric {
-        let (n, distinct, numbers) = number_column(s)?;
+        let (n, counted, numbers) = number_column(s)?;
         profile.null_count = (s.len() - n) as u64;
-        profile.distinct = distinct;
+        profile.distinct = counted;
         profile.numbers = numbers;
+        // Read as floats, twenty-digit ids (i128) and decimals of more
+        // digits than an f64 holds collapse into one another: their
+        // distinct values are counted from the values themselves.
+        if matches!(
+            dtype,
+            DataType::Int128 | DataType::UInt128 | DataType::Decimal(..)
+        ) {
+            profile.distinct = distinct(s)?;
+        }
     } else if matches!(
         dtype,
         DataType::String | DataType::Boolean | DataType::Categorical(..) | DataType::Enum(..)
@@ -819,6 +828,21 @@ mod tests {
         assert_eq!(s.distinct, 20_000);
         assert!(s.text.as_ref().unwrap().top.is_empty());
         assert_eq!(counted(df!("l" => lists).unwrap()).distinct, 1500);
+    }
+
+    #[test]
+    fn twenty_digit_ids_are_counted_as_the_distinct_values_they_are() {
+        // Was "distinct 1" for two ids a unit apart: counted as floats.
+        let ids = Series::new(
+            "id".into(),
+            [12_345_678_901_234_567_890i128, 12_345_678_901_234_567_891],
+        );
+        let p = of_frame(
+            &DataFrame::new_infer_height(vec![ids.into()]).unwrap(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.columns[0].distinct, 2);
     }
 
     #[test]

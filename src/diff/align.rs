@@ -81,11 +81,15 @@ enum SortKeys {
 }
 
 /// A key column whose values an i64 holds in their order: integers (but
-/// u64), dates and times (their physical numbers), booleans.
+/// u64 and 128-bit ones, whose values past i64's range would be cast to
+/// null and pair as one duplicated key), dates and times (their physical
+/// numbers), booleans.
 fn int_like(dtype: &DataType) -> bool {
-    (dtype.is_integer() && dtype != &DataType::UInt64)
-        || dtype.is_temporal()
-        || dtype == &DataType::Boolean
+    let wide = matches!(
+        dtype,
+        DataType::UInt64 | DataType::Int128 | DataType::UInt128
+    );
+    (dtype.is_integer() && !wide) || dtype.is_temporal() || dtype == &DataType::Boolean
 }
 
 /// An integer-like column as i64.

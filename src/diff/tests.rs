@@ -617,6 +617,52 @@ fn retyped_key_datetime_ns_against_us_pairs_rows() {
 }
 
 #[test]
+fn keys_beyond_i64_pair_exactly_and_are_not_duplicates() {
+    // Twenty-digit ids (a CSV reads them as i128; u64 ids past 2^63 too)
+    // were cast to i64, overflowed to null and paired as one duplicated
+    // key, by occurrence: head's swapped values then looked unchanged.
+    let (a, b) = (
+        12_345_678_901_234_567_890i128,
+        12_345_678_901_234_567_891i128,
+    );
+    let ids = |ids: [i128; 2]| Series::new("id".into(), ids);
+    let base = DataFrame::new_infer_height(vec![
+        ids([a, b]).into(),
+        Series::new("v".into(), [1i64, 2]).into(),
+    ])
+    .unwrap();
+    let head = DataFrame::new_infer_height(vec![
+        ids([b, a]).into(),
+        Series::new("v".into(), [1i64, 2]).into(),
+    ])
+    .unwrap();
+    for (base, head) in [
+        (base.clone(), head.clone()),
+        // The same ids as u64, past i64's range.
+        (
+            base.clone()
+                .lazy()
+                .with_column(col("id").cast(DataType::UInt64))
+                .collect()
+                .unwrap(),
+            head.clone()
+                .lazy()
+                .with_column(col("id").cast(DataType::UInt64))
+                .collect()
+                .unwrap(),
+        ),
+    ] {
+        let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+        assert!(r.duplicates.is_none(), "{:?}", r.duplicates);
+        let c = rows(&r);
+        assert_eq!(
+            (c.matched, c.missing, c.extra, c.changed),
+            (2, 0, 0, Some(2))
+        );
+    }
+}
+
+#[test]
 fn key_without_a_common_type_pairs_on_text_and_says_so() {
     let base = df!("id" => [1i64, 2], "x" => ["a", "b"]).unwrap();
     let head = df!("id" => ["2", "1"], "x" => ["b", "a"]).unwrap();
