@@ -182,7 +182,44 @@ pub fn named(s: &Schema) -> Vec<(String, DataType)> {
 }
 
 pub fn schema_diff(bs: &Schema, hs: &Schema, table: &Table) -> SchemaDiff {
-    named_schema_diff(&named(bs), &named(hs), table)
+    let shown = |s: &Schema| -> Vec<(String, Shown)> {
+        s.iter()
+            .map(|(n, t)| (n.to_string(), Shown(t.clone())))
+            .collect()
+    };
+    named_schema_diff(&shown(bs), &shown(hs), table)
+}
+
+/// A polars type, equal only to the same type, named as [`type_name`]
+/// names it.
+#[derive(PartialEq)]
+struct Shown(DataType);
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&type_name(&self.0))
+    }
+}
+
+/// A type as reports name it: polars' name, but with a struct's fields
+/// spelled out (`struct{x: i64, y: str}`): polars names every struct of
+/// two fields `struct[2]`, and two structs whose fields differ would read
+/// as one type.
+pub fn type_name(t: &DataType) -> String {
+    match t {
+        DataType::Struct(fields) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name(), type_name(f.dtype())))
+                .collect();
+            format!("struct{{{}}}", fields.join(", "))
+        }
+        DataType::List(inner) => format!("list[{}]", type_name(inner)),
+        DataType::Array(inner, size) if matches!(inner.as_ref(), DataType::Struct(_)) => {
+            format!("array[{}, {size}]", type_name(inner))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Removed, retyped and added columns between two sides' (name, type)
@@ -194,22 +231,21 @@ pub fn named_schema_diff<T: PartialEq + std::fmt::Display>(
 ) -> SchemaDiff {
     let ignore = &table.ignore;
     let ignored = |n: &str| ignore.iter().any(|i| i == n);
-    let type_of = |side: &[(String, T)], name: &str| {
-        side.iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, t)| t.to_string())
-    };
+    fn type_of<'a, T>(side: &'a [(String, T)], name: &str) -> Option<&'a T> {
+        side.iter().find(|(n, _)| n == name).map(|(_, t)| t)
+    }
     let mut diff = SchemaDiff::default();
     for (name, dtype) in bs.iter().filter(|(n, _)| !ignored(n)) {
+        // Types compared as types: two struct types may print alike.
         match type_of(hs, name) {
             None => diff.removed.push(ColumnType {
                 name: name.clone(),
                 dtype: dtype.to_string(),
             }),
-            Some(h) if h != dtype.to_string() => diff.changed.push(TypeChange {
+            Some(h) if h != dtype => diff.changed.push(TypeChange {
                 column: name.clone(),
                 base: dtype.to_string(),
-                head: h,
+                head: h.to_string(),
                 compared_as: None,
             }),
             Some(_) => {}

@@ -663,6 +663,45 @@ fn keys_beyond_i64_pair_exactly_and_are_not_duplicates() {
 }
 
 #[test]
+fn a_struct_whose_fields_changed_is_a_type_change_not_a_column_skipped() {
+    // {x, y} became {y, x}: both print as `struct[2]`, so no type change
+    // was seen, yet the column was not compared either: it vanished from
+    // the report, a changed x included.
+    let s = |names: [&str; 2], a: [i64; 2], b: [i64; 2]| {
+        let fields = [
+            Series::new(names[0].into(), a),
+            Series::new(names[1].into(), b),
+        ];
+        StructChunked::from_series("s".into(), 2, fields.iter())
+            .unwrap()
+            .into_series()
+    };
+    let frame = |s: Series| {
+        DataFrame::new_infer_height(vec![Series::new("id".into(), [1i64, 2]).into(), s.into()])
+            .unwrap()
+    };
+    let base = frame(s(["x", "y"], [1, 3], [2, 4]));
+    let head = frame(s(["y", "x"], [2, 4], [1, 5]));
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert_eq!(
+        r.schema.changed,
+        [TypeChange {
+            column: "s".into(),
+            base: "struct{x: i64, y: i64}".into(),
+            head: "struct{y: i64, x: i64}".into(),
+            compared_as: None,
+        }]
+    );
+    let v = r.validation().unwrap();
+    assert_eq!((v.cells_not_compared, v.rows_matched), (2, 0));
+    // The same fields in the same order: compared, the change found.
+    let head = frame(s(["x", "y"], [1, 5], [2, 4]));
+    let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
+    assert!(r.schema.changed.is_empty());
+    assert_eq!(r.columns[0].mismatches, 1);
+}
+
+#[test]
 fn key_without_a_common_type_pairs_on_text_and_says_so() {
     let base = df!("id" => [1i64, 2], "x" => ["a", "b"]).unwrap();
     let head = df!("id" => ["2", "1"], "x" => ["b", "a"]).unwrap();
