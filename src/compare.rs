@@ -84,7 +84,11 @@ pub enum CompareError {
     #[error("{other} is a database, and {} is not", path.display())]
     NotADatabase { path: PathBuf, other: String },
     #[error("no tables found in {}", dir.display())]
-    Empty { dir: PathBuf },
+    Empty {
+        dir: PathBuf,
+        /// Its subdirectories read as no table, and why.
+        passed_over: Vec<(String, String)>,
+    },
     #[error(transparent)]
     Spec(#[from] ConfigError),
     #[error("cannot read {}", path.display())]
@@ -128,11 +132,18 @@ impl Help for CompareError {
                 "compare a database with a database: a SQLite or DuckDB file, or a postgresql:// URL (its tables are paired by name)".into(),
             ),
             CompareError::Engine(e) => e.help(),
+            CompareError::Empty { passed_over, .. } => Some(match passed_over.as_slice() {
+                [] => "a directory's tables are its data files (.parquet, .csv, .ndjson/.jsonl, .arrow/.ipc; --format for others) and its directories of part files".into(),
+                dirs => dirs
+                    .iter()
+                    .map(|(name, why)| format!("`{name}`: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            }),
             CompareError::Interrupted(_)
             | CompareError::Usage
             | CompareError::Missing { .. }
             | CompareError::Mismatch { .. }
-            | CompareError::Empty { .. }
             | CompareError::Spec(_)
             | CompareError::Io { .. } => None,
         }
@@ -461,7 +472,26 @@ fn pairs_from_paths(
         })
     };
     let (btables, htables) = (tables_in(base)?, tables_in(head)?);
-    pair_by_name(opts, (base, btables), (head, htables), |_| None)
+    // Directories read as no table, though data lie in them: said, never
+    // passed over in silence.
+    let passed_over = |dir: &Path| crate::load::passed_over(dir, opts.format);
+    let (bskipped, hskipped) = (passed_over(base), passed_over(head));
+    if btables.is_empty() {
+        return Err(CompareError::Empty {
+            dir: base.to_path_buf(),
+            passed_over: bskipped,
+        });
+    }
+    let (pairs, mut notes) = pair_by_name(opts, (base, btables), (head, htables), |_| None)?;
+    for (side, dir, skipped) in [("base", base, bskipped), ("head", head, hskipped)] {
+        for (name, why) in skipped {
+            notes.push(format!(
+                "directory `{}` of {side} not compared: {why}",
+                dir.join(name).display()
+            ));
+        }
+    }
+    Ok((pairs, notes))
 }
 
 /// Whether a BASE or HEAD argument is a PostgreSQL database's URL.
@@ -532,6 +562,7 @@ fn pair_by_name(
     if btables.is_empty() {
         return Err(CompareError::Empty {
             dir: base.to_path_buf(),
+            passed_over: Vec::new(),
         });
     }
     let base_only: Vec<String> = btables

@@ -606,6 +606,91 @@ pub fn tables_in(
     Ok(tables)
 }
 
+/// Subdirectories of `dir` that [`tables_in`] does not read as tables
+/// though data files lie in them, each with why: a table split into
+/// partition directories (`date=2026-01-01/`), whose values would be
+/// columns swimlane does not read from paths; parts of several formats;
+/// files only in deeper directories. Named, so that a comparison of
+/// directories says what it left out rather than passing it over.
+pub fn passed_over(dir: &Path, format: Option<Format>) -> Vec<(String, String)> {
+    let Ok(tables) = tables_in(dir, format) else {
+        return Vec::new();
+    };
+    let data = |p: &Path| {
+        p.is_file()
+            && format
+                .or_else(|| Format::from_path(&p.file_name().unwrap_or_default().to_string_lossy()))
+                .is_some()
+    };
+    let entries = |p: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+            .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        v.retain(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        });
+        v.sort();
+        v
+    };
+    // Data files at most four directories down.
+    fn holds_data(p: &Path, depth: u32, data: &dyn Fn(&Path) -> bool) -> bool {
+        std::fs::read_dir(p).is_ok_and(|r| {
+            r.filter_map(Result::ok)
+                .map(|e| e.path())
+                .any(|c| data(&c) || (depth > 0 && c.is_dir() && holds_data(&c, depth - 1, data)))
+        })
+    }
+    let mut out = Vec::new();
+    for sub in entries(dir).into_iter().filter(|p| p.is_dir()) {
+        let name = sub
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if tables.contains_key(&name) || !holds_data(&sub, 4, &data) {
+            continue;
+        }
+        let children = entries(&sub);
+        let named = |p: &PathBuf| {
+            p.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        };
+        let partitions: Vec<String> = children
+            .iter()
+            .filter(|c| c.is_dir() && named(c).contains('='))
+            .map(named)
+            .collect();
+        let mut formats: Vec<String> = children
+            .iter()
+            .filter(|c| data(c))
+            .filter_map(|c| named(c).rsplit_once('.').map(|(_, x)| x.to_string()))
+            .collect();
+        formats.sort();
+        formats.dedup();
+        let why = if let Some(first) = partitions.first() {
+            let more = if partitions.len() > 1 { ", …" } else { "" };
+            format!(
+                "its files lie in partition directories (`{first}`{more}), whose values swimlane does not read as columns: compare one partition's directories, or name the files with a glob in a --spec (path = \"{name}/**/*.{}\"; the partition column then absent)",
+                formats.first().map_or("parquet", String::as_str)
+            )
+        } else if formats.len() > 1 {
+            format!(
+                "its files are of several formats ({}): name each table's files in a --spec",
+                formats.join(", ")
+            )
+        } else {
+            format!(
+                "its files lie in directories below it: name them with a glob in a --spec (path = \"{name}/**/*.parquet\")"
+            )
+        };
+        out.push((name, why));
+    }
+    out
+}
+
 /// Whether a side wrote `table`: its files, and for a database its table
 /// (`Missing` and `NoRelation` when it did not). A query's rows are there
 /// if the query runs, which reading tells. A PostgreSQL table's `pattern`

@@ -919,6 +919,41 @@ fn a_flag_migrated_to_one_and_zero_is_compared_by_value() {
 }
 
 #[test]
+fn a_partitioned_table_is_named_as_not_compared_never_passed_over() {
+    // Spark's partitionBy layout (plays/date=.../part-0.csv) is read as no
+    // table: the directory was left out without a word beside users, and
+    // alone it gave "no tables found".
+    let d = tempfile::tempdir().unwrap();
+    for side in ["a", "b"] {
+        write(d.path(), &format!("{side}/users.csv"), "id,v\n1,x\n");
+        for day in ["2026-01-01", "2026-01-02"] {
+            write(
+                d.path(),
+                &format!("{side}/plays/date={day}/part-0.csv"),
+                "id,v\n1,2\n",
+            );
+        }
+    }
+    let r = compare(d.path(), &["a", "b", "--key", "id"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("plays` of base not compared: its files lie in partition directories (`date=2026-01-01`, …)"),
+        "{}",
+        r.stdout
+    );
+    std::fs::remove_file(d.path().join("a/users.csv")).unwrap();
+    let r = compare(d.path(), &["a", "b", "--key", "id"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("no tables found in")
+            && r.stderr
+                .contains("`plays`: its files lie in partition directories"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn two_empty_tables_are_not_called_100_percent_validated() {
     // Header-only files on both sides said "validated: 100.00% of rows (0
     // of 0)": a migration that moved nothing looked proven.
