@@ -157,11 +157,13 @@ fn shown_changed(text: &str) -> String {
 }
 
 /// A key's base and head values of a feature compared key by key, for
-/// people: numbers with the digits that tell the two apart (`0.2857 → 0`,
-/// not `0.2857142857142857 → 0.0`), anything else as a cell.
+/// people: fractional numbers with the digits that tell the two apart
+/// (`0.2857 → 0`, not `0.2857142857142857 → 0.0`), anything else as a
+/// cell (integers whole: 10^17 and 10^17 + 1 differ in their last digit).
 pub fn value_pair(base: &Value, head: &Value) -> (String, String) {
+    let integer = |v: &Value| v.is_i64() || v.is_u64();
     match (base.as_f64(), head.as_f64()) {
-        (Some(b), Some(h)) => {
+        (Some(b), Some(h)) if !(integer(base) && integer(head)) => {
             let reading = crate::model::scale::Reading::Number;
             let [b, h]: [String; 2] = crate::model::digits::show_values_apart(reading, &[b, h])
                 .try_into()
@@ -990,6 +992,11 @@ mod tests {
             shown("1.0000000001", "1")
         );
         assert_eq!(pair(12.into(), 11.into()), shown("12", "11"));
+        let big = 100_000_000_000_000_000i64;
+        assert_eq!(
+            pair(big.into(), (big + 1).into()),
+            shown("100000000000000000", "100000000000000001")
+        );
         assert_eq!(
             pair("adult".into(), Value::Null),
             shown("\"adult\"", "null")
