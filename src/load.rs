@@ -633,13 +633,22 @@ pub fn passed_over(dir: &Path, format: Option<Format>) -> Vec<(String, String)> 
         v.sort();
         v
     };
-    // Data files at most four directories down.
-    fn holds_data(p: &Path, depth: u32, data: &dyn Fn(&Path) -> bool) -> bool {
-        std::fs::read_dir(p).is_ok_and(|r| {
-            r.filter_map(Result::ok)
-                .map(|e| e.path())
-                .any(|c| data(&c) || (depth > 0 && c.is_dir() && holds_data(&c, depth - 1, data)))
-        })
+    // The extension of a data file at most four directories down.
+    fn data_ext(p: &Path, depth: u32, data: &dyn Fn(&Path) -> bool) -> Option<String> {
+        let entries = std::fs::read_dir(p).ok()?;
+        entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find_map(|c| {
+                if data(&c) {
+                    let ext = c.extension().unwrap_or_default().to_string_lossy();
+                    Some(ext.into_owned())
+                } else if depth > 0 && c.is_dir() {
+                    data_ext(&c, depth - 1, data)
+                } else {
+                    None
+                }
+            })
     }
     let mut out = Vec::new();
     for sub in entries(dir).into_iter().filter(|p| p.is_dir()) {
@@ -648,9 +657,12 @@ pub fn passed_over(dir: &Path, format: Option<Format>) -> Vec<(String, String)> 
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        if tables.contains_key(&name) || !holds_data(&sub, 4, &data) {
+        if tables.contains_key(&name) {
             continue;
         }
+        let Some(ext) = data_ext(&sub, 4, &data) else {
+            continue;
+        };
         let children = entries(&sub);
         let named = |p: &PathBuf| {
             p.file_name()
@@ -673,8 +685,7 @@ pub fn passed_over(dir: &Path, format: Option<Format>) -> Vec<(String, String)> 
         let why = if let Some(first) = partitions.first() {
             let more = if partitions.len() > 1 { ", …" } else { "" };
             format!(
-                "its files lie in partition directories (`{first}`{more}), whose values swimlane does not read as columns: compare one partition's directories, or name the files with a glob in a --spec (path = \"{name}/**/*.{}\"; the partition column then absent)",
-                formats.first().map_or("parquet", String::as_str)
+                "its files lie in partition directories (`{first}`{more}), whose values swimlane does not read as columns: compare one partition's directories, or name the files with a glob in a --spec (path = \"{name}/**/*.{ext}\"; the partition column then absent)"
             )
         } else if formats.len() > 1 {
             format!(
@@ -683,7 +694,7 @@ pub fn passed_over(dir: &Path, format: Option<Format>) -> Vec<(String, String)> 
             )
         } else {
             format!(
-                "its files lie in directories below it: name them with a glob in a --spec (path = \"{name}/**/*.parquet\")"
+                "its files lie in directories below it: name them with a glob in a --spec (path = \"{name}/**/*.{ext}\")"
             )
         };
         out.push((name, why));

@@ -941,6 +941,11 @@ fn a_partitioned_table_is_named_as_not_compared_never_passed_over() {
         "{}",
         r.stdout
     );
+    assert!(
+        r.stdout.contains("path = \"plays/**/*.csv\""),
+        "{}",
+        r.stdout
+    );
     std::fs::remove_file(d.path().join("a/users.csv")).unwrap();
     let r = compare(d.path(), &["a", "b", "--key", "id"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
