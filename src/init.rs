@@ -69,7 +69,10 @@ pub enum InitError {
     #[error("the pipeline modified the snapshot: {}", files.join(", "))]
     SnapshotModified { files: Vec<String> },
     #[error("the pipeline wrote no table (Parquet, CSV, NDJSON or Arrow files) into {{out}}")]
-    NoTables,
+    NoTables {
+        /// Directories of data that are no table here, and why.
+        passed_over: Vec<(String, String)>,
+    },
     #[error("cannot read the output table `{table}`")]
     Load {
         table: String,
@@ -115,9 +118,14 @@ impl crate::error::Help for InitError {
             InitError::Failed { .. } => {
                 "run the command by hand with the placeholders filled in, fix it, and try again".into()
             }
-            InitError::NoTables => {
+            InitError::NoTables { passed_over } if passed_over.is_empty() => {
                 "the pipeline must write its tables under the directory it is given as {out}".into()
             }
+            InitError::NoTables { passed_over } => passed_over
+                .iter()
+                .map(|(name, why)| format!("`{name}/`: {why}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
             InitError::SnapshotModified { .. } => {
                 "the pipeline must only read the snapshot: write outputs and scratch files under {out}".into()
             }
@@ -153,6 +161,9 @@ pub struct Inferred {
 pub struct Plan {
     pub tables: Vec<Inferred>,
     pub text: String,
+    /// Directories the pipeline wrote data into that are no table here,
+    /// and why (`load::passed_over`): said, not left out in silence.
+    pub passed_over: Vec<(String, String)>,
 }
 
 /// Runs the pipeline twice and infers the config.
@@ -255,8 +266,9 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
     }
 
     let found = load::tables_in(&lanes[0].1.out, None).map_err(InitError::Workspace)?;
+    let passed_over = load::passed_over(&lanes[0].1.out, None);
     if found.is_empty() {
-        return Err(InitError::NoTables);
+        return Err(InitError::NoTables { passed_over });
     }
     // A database file the pipeline wrote holds tables: each is one.
     let mut entries: Vec<(String, String, Format, Option<String>)> = Vec::new();
@@ -297,12 +309,19 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
         Err(_) => snapshot.display().to_string(),
     };
     let base = repo.default_base(None).unwrap_or_else(|_| "main".into());
-    let text = render(&snapshot_text, &base, &opts.run, &tables);
+    let mut text = render(&snapshot_text, &base, &opts.run, &tables);
+    for (name, why) in &passed_over {
+        text.push_str(&format!("\n# `{name}/` is not listed: {why}\n"));
+    }
     Config::parse(&text, &opts.config, &dir).map_err(|source| InitError::Invalid {
         text: text.clone(),
         source,
     })?;
-    Ok(Plan { tables, text })
+    Ok(Plan {
+        tables,
+        text,
+        passed_over,
+    })
 }
 
 /// One table's settings from its two runs, made about `now` (seconds

@@ -84,6 +84,9 @@ pub fn main(args: &InitArgs) -> u8 {
             t.name, t.path, t.rows
         );
     }
+    for (name, why) in &plan.passed_over {
+        println!("  not listed: `{name}/`: {why}");
+    }
     println!("next: check it, commit it, and run `swimlane run`");
     EXIT_PASS
 }

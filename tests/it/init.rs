@@ -282,6 +282,33 @@ fn init_says_one_table_not_one_tables() {
     assert!(text.contains("swimlane.toml with 1 table:"), "{text}");
 }
 
+#[test]
+fn init_names_a_partitioned_table_it_does_not_list() {
+    // A table written with Spark's partitionBy layout was left out of the
+    // config without a word.
+    let repo = TestRepo::empty();
+    repo.write(
+        "etl.py",
+        "import os, shutil, sys\nout = sys.argv[2]\nshutil.copy(os.path.join(sys.argv[1], 'plays.csv'), os.path.join(out, 'plays.csv'))\nos.makedirs(os.path.join(out, 'daily', 'date=2026-01-01'))\nopen(os.path.join(out, 'daily', 'date=2026-01-01', 'part-0.csv'), 'w').write('n\\n1\\n')\n",
+    );
+    repo.write("facts/plays.csv", &facts());
+    repo.commit("pipeline");
+    let out = init(&repo, &[]);
+    let text = crate::support::output_text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "not listed: `daily/`: its files lie in partition directories (`date=2026-01-01`)"
+        ),
+        "{text}"
+    );
+    let config = std::fs::read_to_string(repo.dir.join("swimlane.toml")).unwrap();
+    assert!(
+        config.contains("# `daily/` is not listed: its files lie in partition directories"),
+        "{config}"
+    );
+}
+
 /// Regression: a run stamp to the second (`int(time.time())`, as the
 /// demo's pipeline writes) was the same in both runs, started together,
 /// and was left compared: every later `swimlane run` whose lanes straddled
