@@ -263,6 +263,20 @@ impl HistoryFinding {
 mod tests {
     use super::*;
 
+    /// An empty plot of a numeric series judged at 4 sigma.
+    fn plot(name: &str) -> SeriesPlot {
+        SeriesPlot {
+            name: name.into(),
+            points: Vec::new(),
+            changepoints: Vec::new(),
+            accepted: Vec::new(),
+            bounds: Vec::new(),
+            sigma: 4.0,
+            overlay: None,
+            reading: Reading::Number,
+        }
+    }
+
     #[test]
     fn a_finding_says_how_far_and_which_way() {
         let f = HistoryFinding {
@@ -273,16 +287,7 @@ mod tests {
             low: 0.04,
             high: 0.142,
             baseline: 40,
-            plot: SeriesPlot {
-                name: "features.short_play_share.p50".into(),
-                points: Vec::new(),
-                changepoints: Vec::new(),
-                accepted: Vec::new(),
-                bounds: Vec::new(),
-                sigma: 4.0,
-                overlay: None,
-                reading: Reading::Number,
-            },
+            plot: plot("features.short_play_share.p50"),
         };
         assert_eq!(
             f.message(),
@@ -312,16 +317,7 @@ mod tests {
             low: 600.0 - 4.8e-13,
             high: 600.0 + 4.8e-13,
             baseline: 40,
-            plot: SeriesPlot {
-                name: "plays.row_count".into(),
-                points: Vec::new(),
-                changepoints: Vec::new(),
-                accepted: Vec::new(),
-                bounds: Vec::new(),
-                sigma: 4.0,
-                overlay: None,
-                reading: Reading::Number,
-            },
+            plot: plot("plays.row_count"),
         };
         assert_eq!(
             f.message(),
