@@ -685,16 +685,16 @@ pub fn passed_over(dir: &Path, format: Option<Format>) -> Vec<(String, String)> 
         let why = if let Some(first) = partitions.first() {
             let more = if partitions.len() > 1 { ", …" } else { "" };
             format!(
-                "its files lie in partition directories (`{first}`{more}), whose values swimlane does not read as columns: compare one partition's directories, or name the files with a glob in a --spec (path = \"{name}/**/*.{ext}\"; the partition column then absent)"
+                "its files lie in partition directories (`{first}`{more}), whose values swimlane does not read as columns: name one partition's directory, or its files with a glob (`{name}/**/*.{ext}`; the partition column then absent)"
             )
         } else if formats.len() > 1 {
             format!(
-                "its files are of several formats ({}): name each table's files in a --spec",
+                "its files are of several formats ({}): name each table's files with a glob",
                 formats.join(", ")
             )
         } else {
             format!(
-                "its files lie in directories below it: name them with a glob in a --spec (path = \"{name}/**/*.{ext}\")"
+                "its files lie in directories below it: name them with a glob (`{name}/**/*.{ext}`)"
             )
         };
         out.push((name, why));

@@ -419,16 +419,35 @@ fn local_profiles(args: &ProfileArgs) -> Result<Vec<(String, crate::model::profi
         let format = args.format.map(super::FormatArg::format);
         let found: Vec<(PathBuf, Option<String>, Option<crate::config::Format>)> = if path.is_dir()
         {
-            match crate::load::tables_in(path, format) {
-                Ok(t) => t
-                    .into_iter()
-                    .map(|(name, (pattern, format))| (path.join(pattern), Some(name), Some(format)))
-                    .collect(),
+            let found = match crate::load::tables_in(path, format) {
+                Ok(t) => t,
                 Err(e) => {
                     eprintln!("error: cannot read the directory {}: {e}", path.display());
                     return Err(EXIT_ERROR);
                 }
+            };
+            // Directories of data that are no table: said, never passed
+            // over (a table missing from history is a gap nobody sees).
+            let passed_over = crate::load::passed_over(path, format);
+            if found.is_empty() {
+                eprintln!("error: no tables found in {}", path.display());
+                for (name, why) in &passed_over {
+                    eprintln!("  `{name}/`: {why}");
+                }
+                if passed_over.is_empty() {
+                    eprintln!(
+                        "help: a directory's tables are its data files (.parquet, .csv, .ndjson/.jsonl, .arrow/.ipc; --format for others) and its directories of part files"
+                    );
+                }
+                return Err(EXIT_ERROR);
             }
+            for (name, why) in &passed_over {
+                eprintln!("warning: {} not profiled: {why}", path.join(name).display());
+            }
+            found
+                .into_iter()
+                .map(|(name, (pattern, format))| (path.join(pattern), Some(name), Some(format)))
+                .collect()
         } else {
             vec![(path.clone(), args.name.clone(), format)]
         };

@@ -942,7 +942,8 @@ fn a_partitioned_table_is_named_as_not_compared_never_passed_over() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("path = \"plays/**/*.csv\""),
+        r.stdout
+            .contains("(`plays/**/*.csv`; the partition column then absent)"),
         "{}",
         r.stdout
     );

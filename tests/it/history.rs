@@ -1135,6 +1135,36 @@ fn a_directory_of_tables_is_profiled_table_by_table() {
 }
 
 #[test]
+fn profiling_a_directory_names_what_it_did_not_profile_and_an_empty_one_is_an_error() {
+    // `profile DIR` of an empty directory exited 0 having profiled
+    // nothing; a partitioned table beside others was left out of history
+    // without a word.
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::create_dir_all(dir.join("empty")).unwrap();
+    let o = swimlane(dir, &["profile", "empty", "--record", "--store", "store"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("error: no tables found in empty"),
+        "{}",
+        text(&o)
+    );
+    assert!(!dir.join("store").exists());
+    fs::create_dir_all(dir.join("out/daily/date=2026-01-01")).unwrap();
+    fs::write(dir.join("out/plays.csv"), plays(0)).unwrap();
+    fs::write(dir.join("out/daily/date=2026-01-01/part-0.csv"), "n\n1\n").unwrap();
+    let o = swimlane(dir, &["profile", "out", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "daily not profiled: its files lie in partition directories (`date=2026-01-01`)"
+        ),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
 fn profile_reads_semicolon_and_tab_delimited_files() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
