@@ -133,7 +133,7 @@ impl Help for CompareError {
             ),
             CompareError::Engine(e) => e.help(),
             CompareError::Empty { passed_over, .. } => Some(match passed_over.as_slice() {
-                [] => "a directory's tables are its data files (.parquet, .csv, .ndjson/.jsonl, .arrow/.ipc; --format for others) and its directories of part files".into(),
+                [] => crate::load::TABLES_OF_A_DIRECTORY.into(),
                 dirs => dirs
                     .iter()
                     .map(|(name, why)| format!("`{name}`: {why}"))

@@ -606,6 +606,9 @@ pub fn tables_in(
     Ok(tables)
 }
 
+/// What [`tables_in`] reads as tables, for a help line.
+pub const TABLES_OF_A_DIRECTORY: &str = "a directory's tables are its data files (.parquet, .csv, .ndjson/.jsonl, .arrow/.ipc; --format for others) and its directories of part files";
+
 /// Subdirectories of `dir` that [`tables_in`] does not read as tables
 /// though data files lie in them, each with why: a table split into
 /// partition directories (`date=2026-01-01/`), whose values would be

@@ -435,9 +435,7 @@ fn local_profiles(args: &ProfileArgs) -> Result<Vec<(String, crate::model::profi
                     eprintln!("  `{name}/`: {why}");
                 }
                 if passed_over.is_empty() {
-                    eprintln!(
-                        "help: a directory's tables are its data files (.parquet, .csv, .ndjson/.jsonl, .arrow/.ipc; --format for others) and its directories of part files"
-                    );
+                    eprintln!("help: {}", crate::load::TABLES_OF_A_DIRECTORY);
                 }
                 return Err(EXIT_ERROR);
             }
