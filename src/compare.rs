@@ -162,6 +162,7 @@ struct Pair {
 /// Runs the comparison and builds the report.
 pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
     let started = Instant::now();
+    let mut not_compared = Vec::new();
     let (pairs, base_label, head_label, notes) = match (&opts.spec, &opts.base, &opts.head) {
         (Some(spec), _, _) => {
             let (pairs, written) = read_spec(spec)?;
@@ -185,7 +186,12 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
             )
         }
         (None, Some(b), Some(h)) => {
-            let (pairs, notes) = pairs_from_paths(opts, b, h)?;
+            let (pairs, mut notes) = pairs_from_paths(opts, b, h)?;
+            if b.is_dir() && h.is_dir() {
+                let (more, dirs) = passed_over(opts, b, h);
+                notes.extend(more);
+                not_compared = dirs;
+            }
             (
                 pairs,
                 b.display().to_string(),
@@ -295,6 +301,7 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
         },
         kept_lanes: None,
         notes,
+        not_compared,
         recorded: None,
         sample: opts.sample.as_ref().map(crate::sample::report),
         history: None,
@@ -472,26 +479,28 @@ fn pairs_from_paths(
         })
     };
     let (btables, htables) = (tables_in(base)?, tables_in(head)?);
-    // Directories read as no table, though data lie in them: said, never
-    // passed over in silence.
-    let passed_over = |dir: &Path| crate::load::passed_over(dir, opts.format);
-    let (bskipped, hskipped) = (passed_over(base), passed_over(head));
     if btables.is_empty() {
         return Err(CompareError::Empty {
             dir: base.to_path_buf(),
-            passed_over: bskipped,
+            passed_over: crate::load::passed_over(base, opts.format),
         });
     }
-    let (pairs, mut notes) = pair_by_name(opts, (base, btables), (head, htables), |_| None)?;
-    for (side, dir, skipped) in [("base", base, bskipped), ("head", head, hskipped)] {
-        for (name, why) in skipped {
-            notes.push(format!(
-                "directory `{}` of {side} not compared: {why}",
-                dir.join(name).display()
-            ));
+    pair_by_name(opts, (base, btables), (head, htables), |_| None)
+}
+
+/// Directories of `base` and `head` read as no table though data lie in
+/// them (`load::passed_over`): a note each saying why, and their paths,
+/// which the report names as not compared. Never passed over in silence.
+fn passed_over(opts: &CompareOptions, base: &Path, head: &Path) -> (Vec<String>, Vec<String>) {
+    let (mut notes, mut dirs) = (Vec::new(), Vec::new());
+    for (side, dir) in [("base", base), ("head", head)] {
+        for (name, why) in crate::load::passed_over(dir, opts.format) {
+            let path = dir.join(name).display().to_string();
+            notes.push(format!("directory `{path}` of {side} not compared: {why}"));
+            dirs.push(path);
         }
     }
-    Ok((pairs, notes))
+    (notes, dirs)
 }
 
 /// Whether a BASE or HEAD argument is a PostgreSQL database's URL.

@@ -104,6 +104,10 @@ pub struct RunReport {
     pub kept_lanes: Option<PathBuf>,
     /// Run-level notices that are not regressions.
     pub notes: Vec<String>,
+    /// `compare DIR DIR`: directories of data read as no table (a table
+    /// split into partition directories), not compared: their rows are in
+    /// no rate, so the validation line and a pass's headline name them.
+    pub not_compared: Vec<String>,
     /// `--record`: the point recorded into history.
     pub recorded: Option<Recorded>,
     /// `[sample]` / `--sample`: the key-hash sample the run was made on.

@@ -31,6 +31,10 @@ struct Report<'a> {
     kept_lanes: Option<String>,
     validation: Option<ValidationOut>,
     notes: &'a [String],
+    /// Directories of data read as no table, not compared (their rows in
+    /// no rate).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    not_compared: &'a [String],
     /// `--record`: the point of history recorded (`run`, `store`).
     #[serde(skip_serializing_if = "Option::is_none")]
     recorded: Option<Value>,
@@ -830,6 +834,7 @@ pub fn render(report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
         kept_lanes: r.kept_lanes.as_ref().map(|p| p.display().to_string()),
         validation: r.validation().map(validation),
         notes: &r.notes,
+        not_compared: &r.not_compared,
         recorded: r
             .recorded
             .as_ref()

@@ -329,14 +329,22 @@ pub fn headline(r: &RunReport) -> String {
                 .flat_map(|t| &t.untested)
                 .filter(|u| !u.regression)
                 .count() as u64;
-            let not_tested = match untested {
+            let mut not_tested = match untested {
                 0 => String::new(),
                 u => format!(
                     "; {u} {} not tested",
                     crate::model::plural(u, "column", "columns")
                 ),
             };
-            let passed = match (changed_keys, untested) {
+            // Nor directories of data read as no table.
+            let dirs = r.not_compared.len() as u64;
+            if dirs > 0 {
+                not_tested += &format!(
+                    "; {dirs} {} of data not compared",
+                    crate::model::plural(dirs, "directory", "directories")
+                );
+            }
+            let passed = match (changed_keys, untested + dirs) {
                 (0, 0) => format!("{n} {tables} unchanged"),
                 (0, _) => format!("no table regressed{not_tested}"),
                 (k, _) => format!(
@@ -506,6 +514,15 @@ pub fn validation_line(r: &RunReport) -> Option<String> {
         n => format!(
             "; {n} {} missing in head, {} rows not counted",
             crate::model::plural(n, "table", "tables"),
+            crate::model::plural(n, "its", "their")
+        ),
+    };
+    // Directories of data read as no table: no rate counts their rows.
+    let uncounted = match r.not_compared.len() as u64 {
+        0 => uncounted,
+        n => format!(
+            "{uncounted}; {n} {} of data not compared, {} rows not counted",
+            crate::model::plural(n, "directory", "directories"),
             crate::model::plural(n, "its", "their")
         ),
     };

@@ -90,6 +90,7 @@ fn run(tables: Vec<TableReport>, lanes: Vec<LaneRun>, errors: Vec<String>) -> Ru
         },
         kept_lanes: None,
         notes: vec![],
+        not_compared: Vec::new(),
         recorded: None,
         sample: None,
         history: None,

@@ -218,6 +218,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
                     ""
                 }
             )],
+            not_compared: Vec::new(),
             recorded: None,
             sample: None,
             history: None,
@@ -316,6 +317,7 @@ pub fn run(opts: &RunOptions, observer: &dyn Observer) -> Result<RunReport, RunE
         timings,
         kept_lanes,
         notes,
+        not_compared: Vec::new(),
         recorded,
         sample,
         history,

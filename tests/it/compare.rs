@@ -947,6 +947,17 @@ fn a_partitioned_table_is_named_as_not_compared_never_passed_over() {
         "{}",
         r.stdout
     );
+    // Neither the headline nor the rate may read as if all was compared.
+    assert!(
+        r.stdout
+            .contains("PASS: no table regressed; 2 directories of data not compared")
+            && r.stdout.contains(
+                "validated: 100.00% of rows (1 of 1), 100.00% of cells (1 of 1); 2 directories of data not compared, their rows not counted"
+            ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.json["not_compared"].as_array().map(Vec::len), Some(2));
     std::fs::remove_file(d.path().join("a/users.csv")).unwrap();
     let r = compare(d.path(), &["a", "b", "--key", "id"]);
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
