@@ -16,7 +16,7 @@ use crate::config::{
 use crate::distribution;
 use crate::engine::{self, Engine, cluster_source};
 use crate::error::Help;
-use crate::load::MemoryBudget;
+use crate::load::{MemoryBudget, Tables};
 use crate::model::{Mode, RevReport, RunReport, SnapshotReport, TableReport, Timings};
 
 /// What the user asked `swimlane compare` to compare.
@@ -186,12 +186,8 @@ pub fn compare(opts: &CompareOptions) -> Result<RunReport, CompareError> {
             )
         }
         (None, Some(b), Some(h)) => {
-            let (pairs, mut notes) = pairs_from_paths(opts, b, h)?;
-            if b.is_dir() && h.is_dir() {
-                let (more, dirs) = passed_over(opts, b, h);
-                notes.extend(more);
-                not_compared = dirs;
-            }
+            let ((pairs, notes), dirs) = pairs_from_paths(opts, b, h)?;
+            not_compared = dirs;
             (
                 pairs,
                 b.display().to_string(),
@@ -427,11 +423,14 @@ fn split(path: &Path) -> (PathBuf, String) {
 
 type Paired = (Vec<Pair>, Vec<String>);
 
+/// The pairs of two files or two directories, with the notes, and the
+/// directories of data read as no table (`load::passed_over`): each is a
+/// note saying why, and the report names them as not compared.
 fn pairs_from_paths(
     opts: &CompareOptions,
     base: &Path,
     head: &Path,
-) -> Result<Paired, CompareError> {
+) -> Result<(Paired, Vec<String>), CompareError> {
     let (bk, hk) = (kind(base)?, kind(head)?);
     if bk != hk {
         return Err(CompareError::Mismatch {
@@ -451,7 +450,7 @@ fn pairs_from_paths(
         };
         let (format, head_format) = (format_of(base)?, format_of(head)?);
         if format.is_database() || head_format.is_database() {
-            return database_pairs(opts, base, head);
+            return Ok((database_pairs(opts, base, head)?, Vec::new()));
         }
         let name = base
             .file_stem()
@@ -459,18 +458,16 @@ fn pairs_from_paths(
             .unwrap_or_else(|| "table".into());
         let table = table_for(opts, &name, format, &base.to_string_lossy());
         let fixed = opts.fixed_read();
-        return Ok((
-            vec![Pair {
-                table: Table {
-                    head_read: head_read(&table, &head.to_string_lossy(), Some(head_format), fixed),
-                    ..table
-                },
-                base: split(base),
-                head: split(head),
-                head_missing: false,
-            }],
-            vec![],
-        ));
+        let pair = Pair {
+            table: Table {
+                head_read: head_read(&table, &head.to_string_lossy(), Some(head_format), fixed),
+                ..table
+            },
+            base: split(base),
+            head: split(head),
+            head_missing: false,
+        };
+        return Ok(((vec![pair], vec![]), Vec::new()));
     }
     let tables_in = |dir: &Path| {
         crate::load::tables_in(dir, opts.format).map_err(|source| CompareError::Io {
@@ -479,28 +476,26 @@ fn pairs_from_paths(
         })
     };
     let (btables, htables) = (tables_in(base)?, tables_in(head)?);
+    let passed_over =
+        |dir: &Path, tables: &Tables| crate::load::passed_over(dir, opts.format, tables);
+    let (bskipped, hskipped) = (passed_over(base, &btables), passed_over(head, &htables));
     if btables.is_empty() {
         return Err(CompareError::Empty {
             dir: base.to_path_buf(),
-            passed_over: crate::load::passed_over(base, opts.format),
+            passed_over: bskipped,
         });
     }
-    pair_by_name(opts, (base, btables), (head, htables), |_| None)
-}
-
-/// Directories of `base` and `head` read as no table though data lie in
-/// them (`load::passed_over`): a note each saying why, and their paths,
-/// which the report names as not compared. Never passed over in silence.
-fn passed_over(opts: &CompareOptions, base: &Path, head: &Path) -> (Vec<String>, Vec<String>) {
-    let (mut notes, mut dirs) = (Vec::new(), Vec::new());
-    for (side, dir) in [("base", base), ("head", head)] {
-        for (name, why) in crate::load::passed_over(dir, opts.format) {
+    let (pairs, mut notes) = pair_by_name(opts, (base, btables), (head, htables), |_| None)?;
+    // Never passed over in silence.
+    let mut dirs = Vec::new();
+    for (side, dir, skipped) in [("base", base, bskipped), ("head", head, hskipped)] {
+        for (name, why) in skipped {
             let path = dir.join(name).display().to_string();
             notes.push(format!("directory `{path}` of {side} not compared: {why}"));
             dirs.push(path);
         }
     }
-    (notes, dirs)
+    Ok(((pairs, notes), dirs))
 }
 
 /// Whether a BASE or HEAD argument is a PostgreSQL database's URL.
@@ -554,8 +549,6 @@ fn database_pairs(opts: &CompareOptions, base: &Path, head: &Path) -> Result<Pai
         Some(crate::config::Relation::Table(name.to_string()))
     })
 }
-
-type Tables = std::collections::BTreeMap<String, (String, Format)>;
 
 /// Base's tables paired with head's by name: a table only in head is a
 /// note, one only in base is missing in head (a regression); when each

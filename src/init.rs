@@ -266,7 +266,7 @@ pub fn plan(opts: &InitOptions) -> Result<Plan, InitError> {
     }
 
     let found = load::tables_in(&lanes[0].1.out, None).map_err(InitError::Workspace)?;
-    let passed_over = load::passed_over(&lanes[0].1.out, None);
+    let passed_over = load::passed_over(&lanes[0].1.out, None, &found);
     if found.is_empty() {
         return Err(InitError::NoTables { passed_over });
     }

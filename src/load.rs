@@ -561,12 +561,13 @@ pub fn load_path(
     Ok(load(dir, &pattern, &table)?.frame)
 }
 
+/// A directory's tables by name: each one's file or pattern of parts, and
+/// its format.
+pub type Tables = std::collections::BTreeMap<String, (String, Format)>;
+
 /// Tables in a directory (`swimlane compare DIR DIR`, `swimlane profile DIR`): each data file (by extension, or `--format`), and
 /// each subdirectory of part files (`dir/*.ext`), by name.
-pub fn tables_in(
-    dir: &Path,
-    format: Option<Format>,
-) -> std::io::Result<std::collections::BTreeMap<String, (String, Format)>> {
+pub fn tables_in(dir: &Path, format: Option<Format>) -> std::io::Result<Tables> {
     let mut tables = std::collections::BTreeMap::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -615,10 +616,8 @@ pub const TABLES_OF_A_DIRECTORY: &str = "a directory's tables are its data files
 /// columns swimlane does not read from paths; parts of several formats;
 /// files only in deeper directories. Named, so that a comparison of
 /// directories says what it left out rather than passing it over.
-pub fn passed_over(dir: &Path, format: Option<Format>) -> Vec<(String, String)> {
-    let Ok(tables) = tables_in(dir, format) else {
-        return Vec::new();
-    };
+/// `tables`: what [`tables_in`] found in `dir`.
+pub fn passed_over(dir: &Path, format: Option<Format>, tables: &Tables) -> Vec<(String, String)> {
     let data = |p: &Path| {
         p.is_file()
             && format

@@ -26,6 +26,12 @@ pub const TOP_OF_DISTINCT: u64 = 10_000;
 /// the history's change points, and counting is cheap there.
 pub const EXACT_DISTINCT_UP_TO: usize = 1 << 17;
 
+/// Whether the distinct values of a column of `values` non-null values
+/// are counted (else estimated).
+fn counted(values: usize) -> bool {
+    values <= EXACT_DISTINCT_UP_TO
+}
+
 /// The profile of a loaded table. `duplicate_keys` comes from the
 /// comparison, which counted them.
 pub fn of_frame(df: &DataFrame, duplicate_keys: Option<u64>) -> PolarsResult<Profile> {
@@ -241,13 +247,13 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
         numbers: None,
         text: None,
     };
-    // Counted in a small column, else estimated (a text column's values
-    // are counted while few: `text_profile` says which).
-    let mut estimated = s.len() - s.null_count() > EXACT_DISTINCT_UP_TO;
+    // Whether the distinct values were estimated: each way of counting
+    // says, by the values it counted.
+    let mut estimated;
     if numeric {
-        let (n, counted, numbers) = number_column(s)?;
+        let (n, found, numbers) = number_column(s)?;
         profile.null_count = (s.len() - n) as u64;
-        profile.distinct = counted;
+        (profile.distinct, estimated) = (found, !counted(n));
         profile.numbers = numbers;
         // Read as floats, twenty-digit ids (i128) and decimals of more
         // digits than an f64 holds collapse into one another: their
@@ -256,18 +262,17 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
             dtype,
             DataType::Int128 | DataType::UInt128 | DataType::Decimal(..)
         ) {
-            profile.distinct = distinct(s)?;
+            (profile.distinct, estimated) = distinct(s)?;
         }
     } else if matches!(
         dtype,
         DataType::String | DataType::Boolean | DataType::Categorical(..) | DataType::Enum(..)
     ) {
-        let (distinct, counted_roughly, text) = text_profile(&s.cast(&DataType::String)?)?;
-        estimated = counted_roughly;
-        profile.distinct = distinct;
+        let text;
+        (profile.distinct, estimated, text) = text_profile(&s.cast(&DataType::String)?)?;
         profile.text = Some(text);
     } else {
-        profile.distinct = distinct(s)?;
+        (profile.distinct, estimated) = distinct(s)?;
     }
     if estimated {
         profile.distinct_error = distinct::RELATIVE_ERROR;
@@ -277,10 +282,11 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
 
 /// Distinct non-null values of any other type (lists, structs, arrays,
 /// binary), from each row's encoding (polars' own count takes no nested
-/// values): counted in a small column, else by HyperLogLog.
-fn distinct(s: &Series) -> PolarsResult<u64> {
+/// values): counted in a small column, else by HyperLogLog (and then
+/// said to be estimated).
+fn distinct(s: &Series) -> PolarsResult<(u64, bool)> {
     if s.null_count() == s.len() {
-        return Ok(0);
+        return Ok((0, false));
     }
     let rows = polars::chunked_array::ops::row_encode::_get_rows_encoded_ca_unordered(
         s.name().clone(),
@@ -291,12 +297,12 @@ fn distinct(s: &Series) -> PolarsResult<u64> {
     let rows = rows
         .zip(valid.iter())
         .filter_map(|(bytes, valid)| valid.unwrap_or(false).then_some(bytes));
-    if s.len() - s.null_count() <= EXACT_DISTINCT_UP_TO {
-        return Ok(rows.collect::<PlHashSet<&[u8]>>().len() as u64);
+    if counted(s.len() - s.null_count()) {
+        return Ok((rows.collect::<PlHashSet<&[u8]>>().len() as u64, false));
     }
     let mut sketch = distinct::Distinct::default();
     rows.for_each(|bytes| sketch.add(hash_bytes(bytes)));
-    Ok(sketch.count())
+    Ok((sketch.count(), true))
 }
 
 /// A physical numeric value as a quantile key: an unsigned number in the
@@ -499,7 +505,7 @@ where
         return (0, 0, None);
     }
     keys.len = n;
-    let distinct = if n <= EXACT_DISTINCT_UP_TO {
+    let distinct = if counted(n) {
         // Keys stand for one value each (-0 and 0 alike): sorted, counted.
         let mut all = Vec::with_capacity(n);
         quantiles::Keys::for_each(&keys, |k| all.push(k));
@@ -567,7 +573,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, bool, TextProfile)> {
     let ca = s.str()?;
     // Counted exactly up to the top values' limit, or every value of a
     // small column.
-    let most = if ca.len() - ca.null_count() <= EXACT_DISTINCT_UP_TO {
+    let most = if counted(ca.len() - ca.null_count()) {
         usize::MAX
     } else {
         TOP_OF_DISTINCT as usize

@@ -428,7 +428,7 @@ fn local_profiles(args: &ProfileArgs) -> Result<Vec<(String, crate::model::profi
             };
             // Directories of data that are no table: said, never passed
             // over (a table missing from history is a gap nobody sees).
-            let passed_over = crate::load::passed_over(path, format);
+            let passed_over = crate::load::passed_over(path, format, &found);
             if found.is_empty() {
                 eprintln!("error: no tables found in {}", path.display());
                 for (name, why) in &passed_over {
