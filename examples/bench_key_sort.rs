@@ -66,8 +66,8 @@ fn main() {
             let t = Instant::now();
             let (mut b, mut h) = rayon::join(|| words(&base), || words(&head));
             rayon::join(
-                || swimlane::diff::sort_words(&mut b),
-                || swimlane::diff::sort_words(&mut h),
+                || swimlane::diff::sort_words(&mut b, 32),
+                || swimlane::diff::sort_words(&mut h, 32),
             );
             let elapsed = t.elapsed().as_secs_f64();
             assert!(b.is_sorted() && h.is_sorted());
