@@ -613,7 +613,7 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, bool, TextProfile)> {
                     if f.count(view) {
                         continue;
                     }
-                    // A ninth value: the array's go to the map.
+                    // A ninth value: the table's go to the map.
                     Few::spill(&mut few, &mut short);
                 }
                 *short.entry(view).or_default() += 1;
@@ -663,53 +663,66 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, bool, TextProfile)> {
     Ok((distinct, false, TextProfile { empty, top }))
 }
 
-/// Counts of up to eight short strings' views.
+/// Counts of up to eight short strings' views, in a table of sixteen
+/// places found by a hash of the view: a value is one comparison, where
+/// comparing it with each of eight views was most of profiling a
+/// six-category column.
 struct Few {
-    views: [u128; 8],
-    counts: [u64; 8],
+    views: [u128; Few::PLACES],
+    counts: [u64; Few::PLACES],
     len: usize,
 }
 
 impl Default for Few {
     fn default() -> Self {
-        // No view has this length: an unused place never matches.
         Few {
-            views: [u128::MAX; 8],
-            counts: [0; 8],
+            views: [Few::EMPTY; Few::PLACES],
+            counts: [0; Few::PLACES],
             len: 0,
         }
     }
 }
 
 impl Few {
+    const PLACES: usize = 16;
+    /// Views held at most: half the places, so that a probe ends soon.
+    const MOST: usize = 8;
+    /// No view has this length: an empty place never matches.
+    const EMPTY: u128 = u128::MAX;
+
     /// Counts `view` if it is here or there is room for it.
     #[inline(always)]
     fn count(&mut self, view: u128) -> bool {
-        let mut hit = 0u32;
-        for (i, v) in self.views.iter().enumerate() {
-            hit |= u32::from(*v == view) << i;
+        let mix = (view as u64 ^ (view >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut at = (mix >> 60) as usize;
+        loop {
+            let here = self.views[at];
+            if here == view {
+                self.counts[at] += 1;
+                return true;
+            }
+            if here == Few::EMPTY {
+                if self.len == Few::MOST {
+                    return false;
+                }
+                (self.views[at], self.counts[at]) = (view, 1);
+                self.len += 1;
+                return true;
+            }
+            at = (at + 1) % Few::PLACES;
         }
-        if hit != 0 {
-            self.counts[hit.trailing_zeros() as usize] += 1;
-            return true;
-        }
-        if self.len == self.views.len() {
-            return false;
-        }
-        (self.views[self.len], self.counts[self.len]) = (view, 1);
-        self.len += 1;
-        true
     }
 
     /// Moves the counts of `few`, if any are still kept apart, into
-    /// `short`; the array is not used again.
+    /// `short`; the table is not used again.
     fn spill(few: &mut Option<Few>, short: &mut PlHashMap<u128, u64>) {
         if let Some(f) = few.take() {
             short.extend(
-                f.views[..f.len]
+                f.views
                     .iter()
                     .copied()
-                    .zip(f.counts[..f.len].iter().copied()),
+                    .zip(f.counts.iter().copied())
+                    .filter(|&(v, _)| v != Few::EMPTY),
             );
         }
     }
@@ -919,6 +932,32 @@ mod tests {
         let top = &s.text.as_ref().unwrap().top;
         assert_eq!(top[0], ("v11".to_string(), 12));
         assert_eq!(top[9], ("v02".to_string(), 3));
+    }
+
+    #[test]
+    fn few_short_values_are_counted_exactly_wherever_their_hashes_fall() {
+        // One to nine short values (the table holds eight), value k seen
+        // k + 3 times, in a scrambled order: whatever places their hashes
+        // probe, every count is the one a plain count gives.
+        for n in 1..=9usize {
+            let mut values: Vec<String> = (0..n)
+                .flat_map(|k| std::iter::repeat_n(format!("c{k}"), k + 3))
+                .collect();
+            let len = values.len();
+            for i in 0..len {
+                values.swap(i, i * 7919 % len);
+            }
+            let df = df!("s" => &values).unwrap();
+            let top = of_frame(&df, None).unwrap().columns[0]
+                .text
+                .clone()
+                .unwrap()
+                .top;
+            let mut want: Vec<(String, u64)> =
+                (0..n).map(|k| (format!("c{k}"), (k + 3) as u64)).collect();
+            want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            assert_eq!(top, want, "{n} values");
+        }
     }
 
     #[test]
