@@ -66,6 +66,14 @@ pub enum CompareError {
     Usage,
     #[error("{} does not exist", path.display())]
     Missing { path: PathBuf },
+    #[error("{}: {message}", path.display())]
+    Glob { path: PathBuf, message: String },
+    #[error("no file matches {}", path.display())]
+    NoMatch {
+        path: PathBuf,
+        /// What the glob's directory held (its first names).
+        found: Vec<String>,
+    },
     #[error(
         "{} is a {} and {} is a {}: compare two files or two directories",
         base.display(), base_kind, head.display(), head_kind
@@ -140,8 +148,13 @@ impl Help for CompareError {
                     .collect::<Vec<_>>()
                     .join("\n"),
             }),
+            CompareError::NoMatch { found, .. } => Some(match found.as_slice() {
+                [] => "its directory is empty".into(),
+                _ => format!("its directory holds: {}", found.join(", ")),
+            }),
             CompareError::Interrupted(_)
             | CompareError::Usage
+            | CompareError::Glob { .. }
             | CompareError::Missing { .. }
             | CompareError::Mismatch { .. }
             | CompareError::Spec(_)
@@ -352,7 +365,23 @@ fn pair_on_cluster(
     ))
 }
 
+/// Whether BASE or HEAD is a file (or a glob of files: one table of
+/// them all) or a directory (of tables).
 fn kind(path: &Path) -> Result<&'static str, CompareError> {
+    if crate::load::is_glob(path) {
+        let (dir, pattern) = split(path);
+        return match crate::load::resolve_files(&dir, &pattern) {
+            Ok(_) => Ok("file"),
+            Err(crate::load::LoadError::Missing { found, .. }) => Err(CompareError::NoMatch {
+                path: path.to_path_buf(),
+                found,
+            }),
+            Err(e) => Err(CompareError::Glob {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            }),
+        };
+    }
     let meta = std::fs::metadata(path).map_err(|_| CompareError::Missing {
         path: path.to_path_buf(),
     })?;
@@ -404,21 +433,9 @@ fn table_for(opts: &CompareOptions, name: &str, format: Format, path: &str) -> T
     }
 }
 
+/// A file's directory and name, or a glob's (`load::dir_and_pattern`).
 fn split(path: &Path) -> (PathBuf, String) {
-    let dir = path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let dir = if dir.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        dir
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    (dir, name)
+    crate::load::dir_and_pattern(path)
 }
 
 type Paired = (Vec<Pair>, Vec<String>);
@@ -452,10 +469,16 @@ fn pairs_from_paths(
         if format.is_database() || head_format.is_database() {
             return Ok((database_pairs(opts, base, head)?, Vec::new()));
         }
-        let name = base
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "table".into());
+        // A glob's table is named by its directory (`plays` for
+        // `plays/*/*.parquet`).
+        let name = match crate::load::is_glob(base) {
+            true => split(base)
+                .0
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned()),
+            false => base.file_stem().map(|s| s.to_string_lossy().into_owned()),
+        }
+        .unwrap_or_else(|| "table".into());
         let table = table_for(opts, &name, format, &base.to_string_lossy());
         let fixed = opts.fixed_read();
         let pair = Pair {
@@ -467,7 +490,13 @@ fn pairs_from_paths(
             head: split(head),
             head_missing: false,
         };
-        return Ok(((vec![pair], vec![]), Vec::new()));
+        let notes = [(&pair.base, "base"), (&pair.head, "head")]
+            .into_iter()
+            .filter_map(|((dir, pattern), side)| {
+                partitioned_note((dir, pattern), side, &pair.table.key)
+            })
+            .collect();
+        return Ok(((vec![pair], notes), Vec::new()));
     }
     let tables_in = |dir: &Path| {
         crate::load::tables_in(dir, opts.format).map_err(|source| CompareError::Io {
@@ -496,6 +525,34 @@ fn pairs_from_paths(
         }
     }
     Ok(((pairs, notes), dirs))
+}
+
+/// A note when a glob's files lie in partition directories: the values
+/// in their paths are read as no column (Spark's partitionBy leaves them
+/// out of the files), so a key unique only within a partition (a member's
+/// row of each day) is duplicated across them and paired by occurrence, a
+/// partition's rows possibly with another's.
+fn partitioned_note((dir, pattern): (&Path, &str), side: &str, key: &[String]) -> Option<String> {
+    if !crate::load::is_glob(Path::new(pattern)) {
+        return None;
+    }
+    let files = crate::load::resolve_files(dir, pattern).ok()?;
+    let columns = crate::load::partition_columns(dir, &files);
+    if columns.is_empty() {
+        return None;
+    }
+    // A key that names them: the files hold them as columns too.
+    let keyed = columns.iter().all(|c| key.contains(c));
+    let pairing = match key.is_empty() || keyed {
+        true => "",
+        false => {
+            "; a key unique only within a partition is duplicated across them and paired by occurrence: add to the key a column that holds the partition's value"
+        }
+    };
+    Some(format!(
+        "{side}'s files lie in partition directories ({}): their values are not read as columns{pairing}",
+        crate::model::ticked(&columns)
+    ))
 }
 
 /// Whether a BASE or HEAD argument is a PostgreSQL database's URL.

@@ -540,14 +540,8 @@ pub fn load_path(
     delimiter: Option<u8>,
     declared: crate::config::Declared,
 ) -> Result<DataFrame, LoadError> {
-    let pattern = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_string_lossy().into_owned());
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let (dir, pattern) = dir_and_pattern(path);
+    let dir = dir.as_path();
     let table = Table {
         delimiter: delimiter.unwrap_or_else(|| crate::config::default_delimiter(&pattern)),
         declared,
@@ -559,6 +553,34 @@ pub fn load_path(
         )
     };
     Ok(load(dir, &pattern, &table)?.frame)
+}
+
+/// Whether `path` is a glob of files (`out/plays/*/*.parquet`).
+pub fn is_glob(path: &Path) -> bool {
+    path.to_string_lossy().contains(['*', '?', '['])
+}
+
+/// A file's directory and name; a glob's directory without wildcards and
+/// the pattern below it (`out/plays` and `*/*.parquet`), which
+/// [`resolve_files`] takes. The directory is `.` when none is named.
+pub fn dir_and_pattern(path: &Path) -> (PathBuf, String) {
+    let parts: Vec<_> = path.components().collect();
+    let plain = match is_glob(path) {
+        true => parts
+            .iter()
+            .take_while(|c| !is_glob(Path::new(c.as_os_str())))
+            .count(),
+        false => parts.len().saturating_sub(1),
+    }
+    .min(parts.len().saturating_sub(1));
+    let dir: PathBuf = parts[..plain].iter().collect();
+    let pattern: PathBuf = parts[plain..].iter().collect();
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    (dir, pattern.to_string_lossy().into_owned())
 }
 
 /// A directory's tables by name: each one's file or pattern of parts, and
@@ -812,6 +834,28 @@ pub fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Load
     Ok(files)
 }
 
+/// The partition columns (`date` of `date=2026-01-01/`) of the
+/// directories between `dir` and `files`, in the order they nest: their
+/// values lie in the paths, and no read path takes them as columns.
+pub fn partition_columns(dir: &Path, files: &[PathBuf]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for file in files {
+        let Some(parent) = file.strip_prefix(dir).ok().and_then(Path::parent) else {
+            continue;
+        };
+        for part in parent.components() {
+            let part = part.as_os_str().to_string_lossy();
+            if let Some((name, _)) = part.split_once('=')
+                && !name.is_empty()
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
 /// Reads one file of `table` with its own inferred schema.
 pub fn read_file(path: &Path, table: &Table) -> Result<DataFrame, LoadError> {
     let err = LoadError::read(path, table.format, table.declared);
@@ -1027,6 +1071,43 @@ mod tests {
         std::fs::write(dir.path().join("a.csv"), text).unwrap();
         let a = load_table(dir.path(), &table("a.csv", Format::Csv)).unwrap();
         assert_eq!(a.frame.column("x").unwrap().dtype(), &DataType::Float64);
+    }
+
+    #[test]
+    fn a_glob_splits_at_its_first_wildcard_and_a_file_at_its_name() {
+        let split = |p: &str| {
+            let (dir, pattern) = dir_and_pattern(Path::new(p));
+            (dir.to_string_lossy().into_owned(), pattern)
+        };
+        assert_eq!(
+            split("out/plays/*/*.parquet"),
+            ("out/plays".into(), "*/*.parquet".into())
+        );
+        assert_eq!(
+            split("out/plays/**/*.csv"),
+            ("out/plays".into(), "**/*.csv".into())
+        );
+        assert_eq!(split("out/part-*.csv"), ("out".into(), "part-*.csv".into()));
+        assert_eq!(split("*.csv"), (".".into(), "*.csv".into()));
+        assert_eq!(
+            split("/data/x.parquet"),
+            ("/data".into(), "x.parquet".into())
+        );
+        assert_eq!(split("x.parquet"), (".".into(), "x.parquet".into()));
+    }
+
+    #[test]
+    fn partition_columns_are_the_names_of_the_directories_below_the_table() {
+        let dir = Path::new("/out/plays");
+        let files = [
+            dir.join("year=2026/month=1/part-0.parquet"),
+            dir.join("year=2026/month=2/part-0.parquet"),
+            dir.join("part-1.parquet"),
+        ];
+        assert_eq!(partition_columns(dir, &files), ["year", "month"]);
+        // `=` above the table's directory is none of its partitions.
+        let above = Path::new("/env=prod/plays");
+        assert!(partition_columns(above, &[above.join("part-0.parquet")]).is_empty());
     }
 
     #[test]

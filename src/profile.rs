@@ -166,11 +166,20 @@ impl crate::error::Help for ProfileError {
 }
 
 /// The name history gives the table at `location` (a path, a URI or
-/// `table:db.name`): its file's or table's name up to the first dot
-/// (`table` for a glob).
+/// `table:db.name`): its file's or table's name up to the first dot; a
+/// glob's directory's (`plays` for `plays/*/*.parquet`; `table` for a
+/// glob of the working directory).
 pub fn table_name(location: &str) -> String {
+    let glob_dir;
     let last = match location.strip_prefix("table:") {
         Some(t) => t.rsplit('.').next().unwrap_or(t),
+        None if crate::load::is_glob(std::path::Path::new(location)) => {
+            glob_dir = crate::load::dir_and_pattern(std::path::Path::new(location)).0;
+            glob_dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("table")
+        }
         None => location.rsplit(['/', '\\']).next().unwrap_or(location),
     };
     last.split('.')

@@ -100,11 +100,13 @@ pub struct DemoArgs {
 
 #[derive(Args)]
 struct CompareArgs {
-    /// The base file, directory or database of tables (the old system; a
-    /// database is a SQLite/DuckDB file or a postgresql:// URL).
+    /// The base file (or quoted glob of part files, one table:
+    /// 'out/plays/*/*.parquet'), directory or database of tables (the old
+    /// system; a database is a SQLite/DuckDB file or a postgresql:// URL).
     #[arg(required_unless_present = "spec", requires = "head_path")]
     base_path: Option<PathBuf>,
-    /// The head file, directory or database of tables (the new system).
+    /// The head file (or glob), directory or database of tables (the new
+    /// system).
     head_path: Option<PathBuf>,
     /// A TOML listing table pairs: [[table]] name, base, head, key, compare...
     #[arg(long, value_name = "FILE", conflicts_with_all = ["base_path", "head_path"])]

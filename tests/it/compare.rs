@@ -970,6 +970,102 @@ fn a_partitioned_table_is_named_as_not_compared_never_passed_over() {
     );
 }
 
+/// Writes `rows` (`member_id,seconds` lines) as Parquet to `rel` under
+/// `dir`: a partition's file as Spark's partitionBy writes it (the
+/// partition's value only in the path).
+fn parquet_part(dir: &Path, rel: &str, rows: &[(i64, i64)]) {
+    use polars::prelude::*;
+    let p = dir.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    let mut df = df!(
+        "member_id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "seconds" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    ParquetWriter::new(fs::File::create(p).unwrap())
+        .finish(&mut df)
+        .unwrap();
+}
+
+#[test]
+fn a_glob_of_spark_partitions_is_one_table_whose_partition_values_are_said_to_be_no_column() {
+    // plays/date=.../part-0.parquet as Spark's partitionBy writes it (the
+    // day only in the path). A member has a row each day: keyed by member
+    // alone, rows pair across days by occurrence, and the note says why
+    // and what to do.
+    let d = tempfile::tempdir().unwrap();
+    for side in ["a", "b"] {
+        let changed = if side == "b" { 99 } else { 21 };
+        parquet_part(
+            d.path(),
+            &format!("{side}/plays/date=2026-01-01/part-0.parquet"),
+            &[(1, 10), (2, 20)],
+        );
+        parquet_part(
+            d.path(),
+            &format!("{side}/plays/date=2026-01-02/part-0.parquet"),
+            &[(1, 11), (2, changed)],
+        );
+    }
+    let r = compare(
+        d.path(),
+        &[
+            "a/plays/**/*.parquet",
+            "b/plays/**/*.parquet",
+            "--key",
+            "member_id",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("  plays  regression  rows 4 → 4, 1 changed")
+            && r.stdout.contains("member_id=2: 21 → 99")
+            && r.stdout.contains(
+                "note: head's files lie in partition directories (`date`): their values are not read as columns; a key unique only within a partition is duplicated across them and paired by occurrence: add to the key a column that holds the partition's value"
+            ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_glob_of_csv_partitions_is_one_table_and_its_partitions_are_said_to_be_no_column() {
+    // `compare 'a/plays/*/*.csv' ...` said the glob "does not exist", and
+    // the help for a partitioned directory suggested exactly such a glob.
+    let d = tempfile::tempdir().unwrap();
+    for side in ["a", "b"] {
+        for day in ["2026-01-01", "2026-01-02"] {
+            write(
+                d.path(),
+                &format!("{side}/plays/date={day}/part-0.csv"),
+                "id,v\n1,2\n",
+            );
+        }
+    }
+    let r = compare(
+        d.path(),
+        &["a/plays/*/*.csv", "b/plays/*/*.csv", "--key", "id"],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("  plays  pass        rows 2 → 2")
+            && r.stdout.contains(
+                "note: base's files lie in partition directories (`date`): their values are not read as columns; a key unique only within a partition is duplicated across them and paired by occurrence"
+            ),
+        "{}",
+        r.stdout
+    );
+    let r = compare(d.path(), &["a/plays/*/*.parquet", "b/plays/*/*.csv"]);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("no file matches a/plays/*/*.parquet")
+            && r.stderr
+                .contains("its directory holds: date=2026-01-01, date=2026-01-02"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn two_empty_tables_are_not_called_100_percent_validated() {
     // Header-only files on both sides said "validated: 100.00% of rows (0

@@ -1825,3 +1825,25 @@ fn a_quiet_profile_prints_only_the_point_recorded_and_its_audit() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(o.stdout.is_empty(), "{}", text(&o));
 }
+
+#[test]
+fn profile_reads_a_glob_with_wildcard_directories_and_names_it_by_its_directory() {
+    // `profile 'plays/*/*.csv'` looked for a directory named `*` ("no
+    // output file matches"), and a glob's table was named `table`, so two
+    // globbed tables recorded into one store were one series.
+    let d = tempfile::tempdir().unwrap();
+    for day in ["2026-01-01", "2026-01-02"] {
+        let part = d.path().join(format!("plays/date={day}"));
+        fs::create_dir_all(&part).unwrap();
+        fs::write(part.join("part-0.csv"), "id,v\n1,2\n2,3\n").unwrap();
+    }
+    let out = swimlane(d.path(), &["profile", "plays/*/*.csv"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.starts_with("plays: 4 rows, 2 columns"), "{text}");
+}
