@@ -490,13 +490,7 @@ fn pairs_from_paths(
             head: split(head),
             head_missing: false,
         };
-        let notes = [(&pair.base, "base"), (&pair.head, "head")]
-            .into_iter()
-            .filter_map(|((dir, pattern), side)| {
-                partitioned_note((dir, pattern), side, &pair.table.key)
-            })
-            .collect();
-        return Ok(((vec![pair], notes), Vec::new()));
+        return Ok(((vec![pair], vec![]), Vec::new()));
     }
     let tables_in = |dir: &Path| {
         crate::load::tables_in(dir, opts.format).map_err(|source| CompareError::Io {
@@ -525,34 +519,6 @@ fn pairs_from_paths(
         }
     }
     Ok(((pairs, notes), dirs))
-}
-
-/// A note when a glob's files lie in partition directories: the values
-/// in their paths are read as no column (Spark's partitionBy leaves them
-/// out of the files), so a key unique only within a partition (a member's
-/// row of each day) is duplicated across them and paired by occurrence, a
-/// partition's rows possibly with another's.
-fn partitioned_note((dir, pattern): (&Path, &str), side: &str, key: &[String]) -> Option<String> {
-    if !crate::load::is_glob(Path::new(pattern)) {
-        return None;
-    }
-    let files = crate::load::resolve_files(dir, pattern).ok()?;
-    let columns = crate::load::partition_columns(dir, &files);
-    if columns.is_empty() {
-        return None;
-    }
-    // A key that names them: the files hold them as columns too.
-    let keyed = columns.iter().all(|c| key.contains(c));
-    let pairing = match key.is_empty() || keyed {
-        true => "",
-        false => {
-            "; a key unique only within a partition is duplicated across them and paired by occurrence: add to the key a column that holds the partition's value"
-        }
-    };
-    Some(format!(
-        "{side}'s files lie in partition directories ({}): their values are not read as columns{pairing}",
-        crate::model::ticked(&columns)
-    ))
 }
 
 /// Whether a BASE or HEAD argument is a PostgreSQL database's URL.

@@ -28,6 +28,7 @@ pub mod lane;
 pub mod load;
 pub mod logs;
 pub mod model;
+pub mod partitions;
 pub mod profile;
 pub mod progress;
 pub mod report;

@@ -144,9 +144,16 @@ pub fn load(dir: &Path, pattern: &str, table: &Table) -> Result<Loaded, LoadErro
         });
     }
     let files = resolve_files(dir, pattern)?;
+    // Partition directories' values, for the files that lack them.
+    let partitions = crate::partitions::Partitions::of(dir, &files, |_| false);
     let mut frame: Option<DataFrame> = None;
-    for path in &files {
-        let part = read_file(path, table)?;
+    for (i, path) in files.iter().enumerate() {
+        let mut part = read_file(path, table)?;
+        partitions.add(i, &mut part, None).map_err(LoadError::read(
+            path,
+            table.format,
+            table.declared,
+        ))?;
         frame = Some(match frame {
             None => part,
             Some(mut acc) => {
@@ -266,6 +273,8 @@ pub struct OnDisk {
     observer: Option<Observer>,
     /// The rows every read keeps (a key-hash sample), over all parts' rows.
     kept: Option<BooleanChunked>,
+    /// Partition directories' columns, which no file holds.
+    partitions: crate::partitions::Partitions,
 }
 
 /// Sees each column of an [`OnDisk`] table as it is read.
@@ -335,11 +344,22 @@ impl OnDisk {
                 Some(f) => check_same_schema(f, &files[0], &empty, path, declared)?,
             }
         }
-        let schema = first
+        let mut schema = first
             .expect("resolve_files returns at least one file")
             .schema()
             .as_ref()
             .clone();
+        let partitions = crate::partitions::Partitions::of(dir, &files, |n| schema.contains(n));
+        if !partitions.is_empty() && file_rows.len() != files.len() {
+            // Arrow IPC says its rows only once read: loaded whole.
+            return Ok(None);
+        }
+        let rows: usize = file_rows.iter().sum();
+        for (name, dtype) in partitions.schema() {
+            schema.with_column(name.into(), dtype.clone());
+            // No pages: `decoded_bytes` sizes them by their rows.
+            sizes.insert(name.to_string(), (rows as u64, 0));
+        }
         let column_bytes = schema
             .iter()
             .map(|(name, dtype)| {
@@ -357,6 +377,7 @@ impl OnDisk {
             declared,
             observer: None,
             kept: None,
+            partitions,
         }))
     }
 
@@ -391,6 +412,7 @@ impl OnDisk {
             declared: table.declared,
             observer: None,
             kept: None,
+            partitions: Default::default(),
         }))
     }
 
@@ -408,7 +430,7 @@ impl OnDisk {
         // 16M rows: one slice up to tens of millions of rows (each slice is
         // a scan of its own), a few hundred MB per slice beyond.
         const SLICE: usize = 16 << 20;
-        if self.format != Format::Parquet || self.observer.is_some() {
+        if self.format != Format::Parquet || self.observer.is_some() || self.partitions.has(name) {
             // `columns` keeps the sample's rows: `mask` is over those.
             let all = self.columns(&[name.to_string()])?;
             let err = LoadError::read(&self.files[0], self.format, self.declared);
@@ -489,7 +511,13 @@ impl OnDisk {
     /// Reads the columns `names` of every part, in part order.
     pub fn columns(&self, names: &[String]) -> Result<DataFrame, LoadError> {
         let mut frame: Option<DataFrame> = None;
-        for path in &self.files {
+        // The columns files hold; partition directories' are added.
+        let held: Vec<String> = names
+            .iter()
+            .filter(|n| !self.partitions.has(n))
+            .cloned()
+            .collect();
+        for (i, path) in self.files.iter().enumerate() {
             let err = LoadError::read(path, self.format, self.declared);
             if let Some(table) = &self.table {
                 let part = crate::database::read_columns(path, table, names)?;
@@ -497,17 +525,26 @@ impl OnDisk {
                 continue;
             }
             let part = match self.format {
+                // Only partition columns: the file's rows, no column read.
+                _ if held.is_empty() => Ok(DataFrame::empty_with_height(self.file_rows[i])),
                 Format::Parquet => scan_parquet(path).and_then(|lf| {
-                    lf.select(names.iter().map(|n| col(n.as_str())).collect::<Vec<_>>())
+                    lf.select(held.iter().map(|n| col(n.as_str())).collect::<Vec<_>>())
                         .collect()
                 }),
                 _ => File::open(path)
                     .map_err(PolarsError::from)
                     .and_then(|file| {
                         IpcReader::new(file)
-                            .with_columns(Some(names.to_vec()))
+                            .with_columns(Some(held.clone()))
                             .finish()
                     }),
+            };
+            let part = match part {
+                Ok(mut part) if !self.partitions.is_empty() => self
+                    .partitions
+                    .add(i, &mut part, Some(names))
+                    .and_then(|()| part.select(names.iter().map(String::as_str))),
+                part => part,
             }
             .map_err(err)?;
             frame = Some(match frame {
@@ -583,6 +620,20 @@ pub fn dir_and_pattern(path: &Path) -> (PathBuf, String) {
     (dir, pattern.to_string_lossy().into_owned())
 }
 
+/// The directory below which a glob `pattern` of `dir` names files in
+/// partition directories (`dir` and the pattern's parts without a
+/// wildcard), for readers that discover partitions only below a base they
+/// are given (Spark); `None` for any other pattern.
+pub fn glob_base(dir: &Path, pattern: &str) -> Option<PathBuf> {
+    let full = dir.join(pattern);
+    if !is_glob(&full) {
+        return None;
+    }
+    let (base, pattern) = dir_and_pattern(&full);
+    let files = resolve_files(&base, &pattern).ok()?;
+    (!crate::partitions::names(&base, &files).is_empty()).then_some(base)
+}
+
 /// A directory's tables by name: each one's file or pattern of parts, and
 /// its format.
 pub type Tables = std::collections::BTreeMap<String, (String, Format)>;
@@ -617,6 +668,14 @@ pub fn tables_in(dir: &Path, format: Option<Format>) -> std::io::Result<Tables> 
             exts.dedup_by(|a, b| a.0 == b.0);
             if let [(ext, f)] = exts.as_slice() {
                 tables.insert(name.clone(), (format!("{name}/*.{ext}"), *f));
+            } else if exts.is_empty()
+                && let Some((ext, f)) = partitioned(&path, format)
+            {
+                // A table written partitioned (`date=2026-01-01/`): each
+                // level's values are read from the paths as a column. The
+                // first level named as a partition, so that what lies
+                // beside the partitions (Spark's `_temporary/`) is no part.
+                tables.insert(name.clone(), (format!("{name}/{PARTITIONS}*.{ext}"), f));
             }
         } else if let Some(f) = format.or_else(|| Format::from_path(&name)) {
             let stem = name
@@ -629,13 +688,66 @@ pub fn tables_in(dir: &Path, format: Option<Format>) -> std::io::Result<Tables> 
     Ok(tables)
 }
 
+/// How [`tables_in`] names the files of a partitioned table below its
+/// directory (then `*.parquet`, say): the first level named as a
+/// partition, any below.
+pub const PARTITIONS: &str = "*=*/**/";
+
+/// The extension and format of the files of `dir` when it holds a table
+/// split into partition directories (`date=2026-01-01/part-0.parquet`,
+/// levels nested as deep as four): every entry but hidden and marker files
+/// (`_SUCCESS`) a partition directory, and every file below them data of
+/// one extension.
+fn partitioned(dir: &Path, format: Option<Format>) -> Option<(String, Format)> {
+    fn walk(
+        dir: &Path,
+        depth: u32,
+        format: Option<Format>,
+        found: &mut Vec<(String, Format)>,
+    ) -> Option<()> {
+        let mut any = false;
+        for entry in std::fs::read_dir(dir).ok()? {
+            let path = entry.ok()?.path();
+            let name = path.file_name()?.to_string_lossy().into_owned();
+            if name.starts_with(['.', '_']) {
+                continue;
+            }
+            if path.is_dir() {
+                // Only partition directories below the table's.
+                let (key, _) = name.split_once('=')?;
+                if key.is_empty() || depth == 0 {
+                    return None;
+                }
+                walk(&path, depth - 1, format, found)?;
+            } else if depth < 4 {
+                // A data file in a partition.
+                let f = format.or_else(|| Format::from_path(&name))?;
+                found.push((name.rsplit_once('.').map(|(_, x)| x.to_string())?, f));
+            } else {
+                // Files beside the partitions, not in one.
+                return None;
+            }
+            any = true;
+        }
+        any.then_some(())
+    }
+    let mut found = Vec::new();
+    walk(dir, 4, format, &mut found)?;
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    found.dedup_by(|a, b| a.0 == b.0);
+    match found.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 /// What [`tables_in`] reads as tables, for a help line.
-pub const TABLES_OF_A_DIRECTORY: &str = "a directory's tables are its data files (.parquet, .csv, .ndjson/.jsonl, .arrow/.ipc; --format for others) and its directories of part files";
+pub const TABLES_OF_A_DIRECTORY: &str = "a directory's tables are its data files (.parquet, .csv, .ndjson/.jsonl, .arrow/.ipc; --format for others), its directories of part files, and its directories of partitions (`date=2026-01-01/`, each level a column)";
 
 /// Subdirectories of `dir` that [`tables_in`] does not read as tables
 /// though data files lie in them, each with why: a table split into
-/// partition directories (`date=2026-01-01/`), whose values would be
-/// columns swimlane does not read from paths; parts of several formats;
+/// partition directories (`date=2026-01-01/`) beside other entries, or of
+/// several formats; parts of several formats;
 /// files only in deeper directories. Named, so that a comparison of
 /// directories says what it left out rather than passing it over.
 /// `tables`: what [`tables_in`] found in `dir`.
@@ -709,7 +821,7 @@ pub fn passed_over(dir: &Path, format: Option<Format>, tables: &Tables) -> Vec<(
         let why = if let Some(first) = partitions.first() {
             let more = if partitions.len() > 1 { ", …" } else { "" };
             format!(
-                "its files lie in partition directories (`{first}`{more}), whose values swimlane does not read as columns: name one partition's directory, or its files with a glob (`{name}/**/*.{ext}`; the partition column then absent)"
+                "its partition directories (`{first}`{more}) lie beside other files or directories, or hold files of several formats: name the table's files with a glob (`{name}/**/*.{ext}`)"
             )
         } else if formats.len() > 1 {
             format!(
@@ -832,28 +944,6 @@ pub fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Load
         return Err(missing());
     }
     Ok(files)
-}
-
-/// The partition columns (`date` of `date=2026-01-01/`) of the
-/// directories between `dir` and `files`, in the order they nest: their
-/// values lie in the paths, and no read path takes them as columns.
-pub fn partition_columns(dir: &Path, files: &[PathBuf]) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for file in files {
-        let Some(parent) = file.strip_prefix(dir).ok().and_then(Path::parent) else {
-            continue;
-        };
-        for part in parent.components() {
-            let part = part.as_os_str().to_string_lossy();
-            if let Some((name, _)) = part.split_once('=')
-                && !name.is_empty()
-                && !names.iter().any(|n| n == name)
-            {
-                names.push(name.to_string());
-            }
-        }
-    }
-    names
 }
 
 /// Reads one file of `table` with its own inferred schema.
@@ -1094,20 +1184,6 @@ mod tests {
             ("/data".into(), "x.parquet".into())
         );
         assert_eq!(split("x.parquet"), (".".into(), "x.parquet".into()));
-    }
-
-    #[test]
-    fn partition_columns_are_the_names_of_the_directories_below_the_table() {
-        let dir = Path::new("/out/plays");
-        let files = [
-            dir.join("year=2026/month=1/part-0.parquet"),
-            dir.join("year=2026/month=2/part-0.parquet"),
-            dir.join("part-1.parquet"),
-        ];
-        assert_eq!(partition_columns(dir, &files), ["year", "month"]);
-        // `=` above the table's directory is none of its partitions.
-        let above = Path::new("/env=prod/plays");
-        assert!(partition_columns(above, &[above.join("part-0.parquet")]).is_empty());
     }
 
     #[test]

@@ -217,7 +217,19 @@ fn on_spark(
             ),
             _ => None,
         };
-        Ok(Read { location, local })
+        let base = crate::load::glob_base(&dir, pattern);
+        // A partitioned table as `load::tables_in` names it: the cluster
+        // reads its directory, whose partitions Spark finds at any depth
+        // (Hadoop's globs have no `**`).
+        let location = match &base {
+            Some(base) if pattern.contains(crate::load::PARTITIONS) => spark.cluster_path(base),
+            _ => location,
+        };
+        Ok(Read {
+            location,
+            local,
+            base_path: base.map(|base| spark.cluster_path(&base)),
+        })
     };
     let result = read(base)
         .and_then(|b| Ok((b, read(head)?)))

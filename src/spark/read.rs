@@ -18,6 +18,10 @@ pub struct Read {
     /// For CSV and NDJSON read from this machine: the schema the local
     /// reader infers, which the cluster is told.
     pub local: Option<LocalSchema>,
+    /// For files in partition directories (`date=2026-01-01/`) named by a
+    /// glob: the directory the partitions lie in, below which Spark reads
+    /// each level's values as a column.
+    pub base_path: Option<String>,
 }
 
 impl Read {
@@ -26,6 +30,7 @@ impl Read {
         Read {
             location: location.to_string(),
             local: None,
+            base_path: None,
         }
     }
 }
@@ -140,9 +145,21 @@ pub(super) fn source(
     if let Some(name) = read.location.strip_prefix("table:") {
         return Ok(name.split('.').map(ident).collect::<Vec<_>>().join("."));
     }
-    let quoted = read.location.replace('\\', "\\\\").replace('\'', "\\'");
+    let quote = |text: &str| text.replace('\\', "\\\\").replace('\'', "\\'");
+    let quoted = quote(&read.location);
+    // Files in partition directories (`date=2026-01-01/`) named by a glob:
+    // Spark reads each level's values as a column, as the local engine
+    // does, only below a base path it is given.
+    let base_path = read
+        .base_path
+        .as_ref()
+        .map(|dir| format!("basePath '{}', ", quote(dir)))
+        .unwrap_or_default();
     let (using, mut options) = match table.format {
-        Format::Parquet => return Ok(format!("parquet.{}", ident(&read.location))),
+        Format::Parquet if base_path.is_empty() => {
+            return Ok(format!("parquet.{}", ident(&read.location)));
+        }
+        Format::Parquet => ("parquet", String::new()),
         Format::Ipc => {
             return Err(SparkError::Unsupported {
                 what: "Parquet, CSV and NDJSON files".into(),
@@ -192,6 +209,7 @@ pub(super) fn source(
     if !options.is_empty() {
         options.push_str(", ");
     }
+    options.push_str(&base_path);
     let src = format!("{view}_src");
     spark.sql(&format!(
         "CREATE OR REPLACE TEMPORARY VIEW {src} {schema} USING {using} OPTIONS ({options}path '{quoted}')"

@@ -919,31 +919,64 @@ fn a_flag_migrated_to_one_and_zero_is_compared_by_value() {
 }
 
 #[test]
-fn a_partitioned_table_is_named_as_not_compared_never_passed_over() {
-    // Spark's partitionBy layout (plays/date=.../part-0.csv) is read as no
-    // table: the directory was left out without a word beside users, and
-    // alone it gave "no tables found".
+fn a_partitioned_table_is_compared_with_each_level_a_column_and_a_mixed_one_named() {
+    // Spark's partitionBy layout (plays/date=.../part-0.csv, the day only
+    // in the path) was read as no table: "not compared" beside users, "no
+    // tables found" alone. It is one table, `date` one of its columns.
     let d = tempfile::tempdir().unwrap();
     for side in ["a", "b"] {
-        write(d.path(), &format!("{side}/users.csv"), "id,v\n1,x\n");
-        for day in ["2026-01-01", "2026-01-02"] {
+        write(
+            d.path(),
+            &format!("{side}/users.csv"),
+            "date,id,v\n2026-01-01,1,x\n",
+        );
+        for (day, v) in [("2026-01-01", 2), ("2026-01-02", 3)] {
+            let v = if side == "b" && day == "2026-01-02" {
+                4
+            } else {
+                v
+            };
             write(
                 d.path(),
                 &format!("{side}/plays/date={day}/part-0.csv"),
-                "id,v\n1,2\n",
+                &format!("id,v\n1,{v}\n"),
             );
         }
+        // Spark's marker and an unfinished write's leftovers: no data.
+        write(d.path(), &format!("{side}/plays/_SUCCESS"), "");
+        write(
+            d.path(),
+            &format!("{side}/plays/_temporary/0/part-9.csv"),
+            "id,v\n1,5\n",
+        );
     }
-    let r = compare(d.path(), &["a", "b", "--key", "id"]);
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let r = compare(d.path(), &["a", "b", "--key", "date", "--key", "id"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("plays` of base not compared: its files lie in partition directories (`date=2026-01-01`, …)"),
+        r.stdout
+            .contains("  plays  regression  rows 2 → 2, 1 changed")
+            && r.stdout.contains("date=\"2026-01-02\" id=1: 3 → 4"),
         "{}",
         r.stdout
     );
     assert!(
-        r.stdout
-            .contains("(`plays/**/*.csv`; the partition column then absent)"),
+        r.json["not_compared"].as_array().is_none_or(Vec::is_empty),
+        "{}",
+        r.json
+    );
+    // A directory beside the partitions: no layout swimlane reads as one
+    // table, named as not compared, never passed over.
+    for side in ["a", "b"] {
+        write(
+            d.path(),
+            &format!("{side}/plays/notes/readme.csv"),
+            "x\n1\n",
+        );
+    }
+    let r = compare(d.path(), &["a", "b", "--key", "date", "--key", "id"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("plays` of base not compared: its partition directories (`date=2026-01-01`, …) lie beside other files or directories"),
         "{}",
         r.stdout
     );
@@ -963,8 +996,7 @@ fn a_partitioned_table_is_named_as_not_compared_never_passed_over() {
     assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stderr.contains("no tables found in")
-            && r.stderr
-                .contains("`plays`: its files lie in partition directories"),
+            && r.stderr.contains("`plays`: its partition directories"),
         "{}",
         r.stderr
     );
@@ -988,18 +1020,23 @@ fn parquet_part(dir: &Path, rel: &str, rows: &[(i64, i64)]) {
 }
 
 #[test]
-fn a_glob_of_spark_partitions_is_one_table_whose_partition_values_are_said_to_be_no_column() {
-    // plays/date=.../part-0.parquet as Spark's partitionBy writes it (the
-    // day only in the path). A member has a row each day: keyed by member
-    // alone, rows pair across days by occurrence, and the note says why
-    // and what to do.
+fn spark_partitions_pair_rows_with_their_own_partitions_by_the_values_in_their_paths() {
+    // plays/date=.../part-0.parquet as Spark's partitionBy writes it: the
+    // day only in the path. A member has a row each day; head lost member
+    // 1's first day. Without the day as a column the key could not name
+    // it, and rows paired across days by occurrence.
     let d = tempfile::tempdir().unwrap();
     for side in ["a", "b"] {
+        let first: &[(i64, i64)] = if side == "b" {
+            &[(2, 20)]
+        } else {
+            &[(1, 10), (2, 20)]
+        };
         let changed = if side == "b" { 99 } else { 21 };
         parquet_part(
             d.path(),
             &format!("{side}/plays/date=2026-01-01/part-0.parquet"),
-            &[(1, 10), (2, 20)],
+            first,
         );
         parquet_part(
             d.path(),
@@ -1007,31 +1044,45 @@ fn a_glob_of_spark_partitions_is_one_table_whose_partition_values_are_said_to_be
             &[(1, 11), (2, changed)],
         );
     }
+    let key = ["--key", "date", "--key", "member_id"];
+    for (base, head) in [("a", "b"), ("a/plays/*/*.parquet", "b/plays/**/*.parquet")] {
+        let r = compare(d.path(), &[&[base, head][..], &key].concat());
+        assert_eq!(r.code, 1, "{base}: {}\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout
+                .contains("  plays  regression  rows 4 → 3, 1 missing, 1 changed")
+                && r.stdout
+                    .contains("missing: date=\"2026-01-01\" member_id=1")
+                && r.stdout
+                    .contains("date=\"2026-01-02\" member_id=2: 21 → 99"),
+            "{base}: {}",
+            r.stdout
+        );
+    }
+    // Typed as dates, as Spark reads them; read by the out-of-core path,
+    // each day's rows given its value.
     let r = compare(
         d.path(),
-        &[
-            "a/plays/**/*.parquet",
-            "b/plays/**/*.parquet",
-            "--key",
-            "member_id",
-        ],
+        &["a", "b", "--key", "member_id", "--key", "date", "--profile"],
     );
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("  plays  regression  rows 4 → 4, 1 changed")
-            && r.stdout.contains("member_id=2: 21 → 99")
-            && r.stdout.contains(
-                "note: head's files lie in partition directories (`date`): their values are not read as columns; a key unique only within a partition is duplicated across them and paired by occurrence: add to the key a column that holds the partition's value"
-            ),
-        "{}",
-        r.stdout
+    let columns = &table(&r.json, "plays")["profile"]["base"]["columns"];
+    let date = columns
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "date")
+        .unwrap();
+    assert_eq!(
+        (date["type"].as_str(), date["distinct"].as_u64()),
+        (Some("date"), Some(2)),
+        "{date}"
     );
 }
 
 #[test]
-fn a_glob_of_csv_partitions_is_one_table_and_its_partitions_are_said_to_be_no_column() {
-    // `compare 'a/plays/*/*.csv' ...` said the glob "does not exist", and
-    // the help for a partitioned directory suggested exactly such a glob.
+fn a_glob_of_part_files_in_directories_is_one_table_to_compare() {
+    // `compare 'a/plays/*/*.csv' ...` said the glob "does not exist",
+    // though the help for a partitioned directory suggested such a glob.
     let d = tempfile::tempdir().unwrap();
     for side in ["a", "b"] {
         for day in ["2026-01-01", "2026-01-02"] {
@@ -1044,14 +1095,18 @@ fn a_glob_of_csv_partitions_is_one_table_and_its_partitions_are_said_to_be_no_co
     }
     let r = compare(
         d.path(),
-        &["a/plays/*/*.csv", "b/plays/*/*.csv", "--key", "id"],
+        &[
+            "a/plays/*/*.csv",
+            "b/plays/*/*.csv",
+            "--key",
+            "id",
+            "--key",
+            "date",
+        ],
     );
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains("  plays  pass        rows 2 → 2")
-            && r.stdout.contains(
-                "note: base's files lie in partition directories (`date`): their values are not read as columns; a key unique only within a partition is duplicated across them and paired by occurrence"
-            ),
+        r.stdout.contains("  plays  pass        rows 2 → 2"),
         "{}",
         r.stdout
     );

@@ -1150,15 +1150,25 @@ fn profiling_a_directory_names_what_it_did_not_profile_and_an_empty_one_is_an_er
         text(&o)
     );
     assert!(!dir.join("store").exists());
-    fs::create_dir_all(dir.join("out/daily/date=2026-01-01")).unwrap();
+    fs::create_dir_all(dir.join("out")).unwrap();
     fs::write(dir.join("out/plays.csv"), plays(0)).unwrap();
-    fs::write(dir.join("out/daily/date=2026-01-01/part-0.csv"), "n\n1\n").unwrap();
-    let o = swimlane(dir, &["profile", "out", "-q"]);
+    // A partitioned table is profiled, its partition a column; a layout
+    // that is no table is named.
+    for t in ["daily", "mixed"] {
+        fs::create_dir_all(dir.join(format!("out/{t}/date=2026-01-01"))).unwrap();
+        fs::write(
+            dir.join(format!("out/{t}/date=2026-01-01/part-0.csv")),
+            "n\n1\n",
+        )
+        .unwrap();
+    }
+    fs::create_dir_all(dir.join("out/mixed/notes")).unwrap();
+    fs::write(dir.join("out/mixed/notes/x.csv"), "x\n1\n").unwrap();
+    let o = swimlane(dir, &["profile", "out"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        text(&o).contains(
-            "daily not profiled: its files lie in partition directories (`date=2026-01-01`)"
-        ),
+        text(&o).contains("mixed not profiled: its partition directories (`date=2026-01-01`)")
+            && text(&o).contains("daily: 1 rows, 2 columns"),
         "{}",
         text(&o)
     );
@@ -1845,5 +1855,7 @@ fn profile_reads_a_glob_with_wildcard_directories_and_names_it_by_its_directory(
         "{text}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.starts_with("plays: 4 rows, 2 columns"), "{text}");
+    // The partition directories' `date` is a column, typed as a date.
+    assert!(text.starts_with("plays: 4 rows, 3 columns"), "{text}");
+    assert!(text.contains("\n  date                 date "), "{text}");
 }

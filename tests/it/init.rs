@@ -283,13 +283,15 @@ fn init_says_one_table_not_one_tables() {
 }
 
 #[test]
-fn init_names_a_partitioned_table_it_does_not_list() {
+fn init_lists_a_partitioned_table_and_names_a_layout_it_does_not_list() {
     // A table written with Spark's partitionBy layout was left out of the
-    // config without a word.
+    // config (later: named as not listed); it is a table, its partition a
+    // column. A layout that is no table is still named, never left out in
+    // silence.
     let repo = TestRepo::empty();
     repo.write(
         "etl.py",
-        "import os, shutil, sys\nout = sys.argv[2]\nshutil.copy(os.path.join(sys.argv[1], 'plays.csv'), os.path.join(out, 'plays.csv'))\nos.makedirs(os.path.join(out, 'daily', 'date=2026-01-01'))\nopen(os.path.join(out, 'daily', 'date=2026-01-01', 'part-0.csv'), 'w').write('n\\n1\\n')\n",
+        "import os, shutil, sys\nout = sys.argv[2]\nshutil.copy(os.path.join(sys.argv[1], 'plays.csv'), os.path.join(out, 'plays.csv'))\nfor t in ('daily', 'mixed'):\n    os.makedirs(os.path.join(out, t, 'date=2026-01-01'))\n    open(os.path.join(out, t, 'date=2026-01-01', 'part-0.csv'), 'w').write('n\\n1\\n')\nos.makedirs(os.path.join(out, 'mixed', 'notes'))\nopen(os.path.join(out, 'mixed', 'notes', 'x.csv'), 'w').write('x\\n1\\n')\n",
     );
     repo.write("facts/plays.csv", &facts());
     repo.commit("pipeline");
@@ -297,14 +299,13 @@ fn init_names_a_partitioned_table_it_does_not_list() {
     let text = crate::support::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.contains(
-            "not listed: `daily/`: its files lie in partition directories (`date=2026-01-01`)"
-        ),
+        text.contains("not listed: `mixed/`: its partition directories (`date=2026-01-01`)"),
         "{text}"
     );
     let config = std::fs::read_to_string(repo.dir.join("swimlane.toml")).unwrap();
     assert!(
-        config.contains("# `daily/` is not listed: its files lie in partition directories"),
+        config.contains("name = \"daily\"\npath = \"daily/*=*/**/*.csv\"")
+            && config.contains("# `mixed/` is not listed: its partition directories"),
         "{config}"
     );
 }

@@ -2206,3 +2206,55 @@ fn the_spark_engine_refuses_sides_of_two_formats() {
     );
     assert!(err.contains("--engine local"), "{err}");
 }
+
+#[test]
+fn partitioned_tables_read_their_partition_values_as_columns_alike_on_both_engines() {
+    // Spark's partitionBy layout: each day's values only in the path.
+    // Both engines read `date` as a column, from a directory of tables
+    // and from a glob of the files, and pair each day's rows with its own.
+    let Some(remote) = remote() else { return };
+    let d = tempfile::tempdir().unwrap();
+    for (side, head) in [("a", false), ("b", true)] {
+        for day in 1..=3 {
+            let dir = d.path().join(format!("{side}/plays/date=2026-01-0{day}"));
+            fs::create_dir_all(&dir).unwrap();
+            // Every day holds members 0..40; head lost one and changed one
+            // on day 2 only.
+            let members: Vec<i64> = (0..40).filter(|&m| !(head && day == 2 && m == 7)).collect();
+            let seconds: Vec<i64> = members
+                .iter()
+                .map(|&m| m * 10 + day + i64::from(head && day == 2 && m == 9))
+                .collect();
+            let df = df!("member_id" => members, "seconds" => seconds).unwrap();
+            write_parquet(&df, &dir.join("part-00000.parquet"));
+        }
+        fs::write(d.path().join(format!("{side}/plays/_SUCCESS")), "").unwrap();
+    }
+    let key = ["--key", "date", "--key", "member_id"];
+    for sides in [["a", "b"], ["a/plays/*/*.parquet", "b/plays/*/*.parquet"]] {
+        let args = [&["compare"][..], &sides, &key].concat();
+        let local = regression_json(d.path(), &args, &[]);
+        let spark = regression_json(
+            d.path(),
+            &args,
+            &["--engine", "spark", "--spark-remote", &remote],
+        );
+        let (l, s) = (&local["tables"][0], &spark["tables"][0]);
+        assert_eq!(s["engine"], "spark", "{sides:?}");
+        assert_eq!(comparable(s), comparable(l), "{sides:?}");
+        assert_eq!(
+            (
+                l["rows"]["base"].as_u64(),
+                l["rows"]["missing"].as_u64(),
+                l["rows"]["changed"].as_u64()
+            ),
+            (Some(120), Some(1), Some(1)),
+            "{sides:?}: {l}"
+        );
+        let missing = l["missing_samples"].to_string();
+        assert!(
+            missing.contains("2026-01-02") && missing.contains('7'),
+            "{missing}"
+        );
+    }
+}
