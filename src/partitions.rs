@@ -15,12 +15,16 @@ const NULL_PARTITION: &str = "__HIVE_DEFAULT_PARTITION__";
 /// The partition columns (`date` of `date=2026-01-01/`) of the
 /// directories between `dir` and `files`, in the order they nest.
 pub fn names(dir: &Path, files: &[PathBuf]) -> Vec<String> {
+    let levels: Vec<_> = files.iter().map(|f| levels(dir, f)).collect();
+    names_of(&levels)
+}
+
+/// The names of each file's `levels`, first seen first.
+fn names_of(levels: &[Vec<(String, String)>]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for file in files {
-        for (name, _) in levels(dir, file) {
-            if !names.contains(&name) {
-                names.push(name);
-            }
+    for (name, _) in levels.iter().flatten() {
+        if !names.contains(name) {
+            names.push(name.clone());
         }
     }
     names
@@ -79,7 +83,7 @@ impl Partitions {
     /// (columns the files hold themselves: theirs are read as they are).
     pub fn of(dir: &Path, files: &[PathBuf], held: impl Fn(&str) -> bool) -> Partitions {
         let per_file: Vec<Vec<(String, String)>> = files.iter().map(|f| levels(dir, f)).collect();
-        let columns = names(dir, files)
+        let columns = names_of(&per_file)
             .into_iter()
             .filter(|name| !held(name))
             .map(|name| {
@@ -134,11 +138,13 @@ impl Partitions {
 /// The type every present value of a partition column reads as.
 fn infer(values: &[Option<&str>]) -> DataType {
     let present = || values.iter().flatten();
-    if present().all(|v| v.parse::<i64>().is_ok()) && present().next().is_some() {
+    if present().next().is_none() {
+        DataType::String
+    } else if present().all(|v| v.parse::<i64>().is_ok()) {
         DataType::Int64
-    } else if present().all(|v| number(v).is_some()) && present().next().is_some() {
+    } else if present().all(|v| number(v).is_some()) {
         DataType::Float64
-    } else if present().all(|v| date(v).is_some()) && present().next().is_some() {
+    } else if present().all(|v| date(v).is_some()) {
         DataType::Date
     } else {
         DataType::String
