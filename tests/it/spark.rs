@@ -129,6 +129,16 @@ fn regression_json(dir: &Path, args: &[&str], engine: &[&str]) -> Value {
     serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap()
 }
 
+/// [`regression_json`] of `args` on the local engine and on Spark at
+/// `remote`.
+fn regression_on_both(dir: &Path, args: &[&str], remote: &str) -> (Value, Value) {
+    let spark = ["--engine", "spark", "--spark-remote", remote];
+    (
+        regression_json(dir, args, &[]),
+        regression_json(dir, args, &spark),
+    )
+}
+
 /// A table's JSON with what legitimately differs between engines removed
 /// (the engine's name, its names for types) and samples made sets.
 fn comparable(table: &Value) -> Value {
@@ -1497,12 +1507,7 @@ fn a_sampled_compare_keeps_the_same_rows_and_finds_the_same_differences_on_both_
     ];
     let mut args = vec!["compare", "base.parquet", "head.parquet", "--key", "id"];
     args.extend(sample);
-    let local = regression_json(d.path(), &args, &[]);
-    let spark = regression_json(
-        d.path(),
-        &args,
-        &["--engine", "spark", "--spark-remote", &remote],
-    );
+    let (local, spark) = regression_on_both(d.path(), &args, &remote);
     let (l, s) = (&local["tables"][0], &spark["tables"][0]);
     assert_eq!(s["engine"], "spark");
     // `label` is a key column of the sample only: head's changed labels
@@ -2233,12 +2238,7 @@ fn partitioned_tables_read_their_partition_values_as_columns_alike_on_both_engin
     let key = ["--key", "date", "--key", "member_id"];
     for sides in [["a", "b"], ["a/plays/*/*.parquet", "b/plays/*/*.parquet"]] {
         let args = [&["compare"][..], &sides, &key].concat();
-        let local = regression_json(d.path(), &args, &[]);
-        let spark = regression_json(
-            d.path(),
-            &args,
-            &["--engine", "spark", "--spark-remote", &remote],
-        );
+        let (local, spark) = regression_on_both(d.path(), &args, &remote);
         let (l, s) = (&local["tables"][0], &spark["tables"][0]);
         assert_eq!(s["engine"], "spark", "{sides:?}");
         assert_eq!(comparable(s), comparable(l), "{sides:?}");
