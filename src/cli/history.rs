@@ -517,7 +517,17 @@ fn spark_profiles(
             .name
             .clone()
             .unwrap_or_else(|| crate::profile::table_name(&location));
-        let read = crate::spark::Read::at(&location);
+        let mut read = crate::spark::Read::at(&location);
+        if !crate::engine::cluster_source(&text) {
+            // A glob of files in partition directories: their values are
+            // columns below the directory the partitions lie in, as the
+            // local engine reads them.
+            let (dir, pattern) = crate::load::dir_and_pattern(
+                &std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+            );
+            read.base_path =
+                crate::load::glob_base(&dir, &pattern).map(|base| spark.cluster_path(&base));
+        }
         match crate::spark::profile::of_location(&spark, &read, format, delimiter, &args.key) {
             Ok(p) => out.push((name, p)),
             Err(e) => {

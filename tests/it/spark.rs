@@ -2257,4 +2257,14 @@ fn partitioned_tables_read_their_partition_values_as_columns_alike_on_both_engin
             "{missing}"
         );
     }
+    // `profile` of the glob reads the day as a column on Spark too.
+    for engine in ["local", "spark"] {
+        let glob = "a/plays/*/*.parquet";
+        let (code, text) = swimlane_on(d.path(), &remote, &["profile", glob, "--engine", engine]);
+        assert_eq!(code, 0, "{engine}: {text}");
+        assert!(
+            text.contains("plays: 120 rows, 3 columns") && text.contains("\n  date "),
+            "{engine}: {text}"
+        );
+    }
 }
