@@ -748,7 +748,8 @@ pub const TABLES_OF_A_DIRECTORY: &str = "a directory's tables are its data files
 /// though data files lie in them, each with why: a table split into
 /// partition directories (`date=2026-01-01/`) beside other entries, or of
 /// several formats; parts of several formats;
-/// files only in deeper directories. Named, so that a comparison of
+/// files only in deeper directories; data below a directory of parts,
+/// which reads its own files only. Named, so that a comparison of
 /// directories says what it left out rather than passing it over.
 /// `tables`: what [`tables_in`] found in `dir`.
 pub fn passed_over(dir: &Path, format: Option<Format>, tables: &Tables) -> Vec<(String, String)> {
@@ -793,7 +794,24 @@ pub fn passed_over(dir: &Path, format: Option<Format>, tables: &Tables) -> Vec<(
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        if tables.contains_key(&name) {
+        if let Some((pattern, _)) = tables.get(&name) {
+            // A directory of parts reads its own files only: data in its
+            // subdirectories (Spark's `_temporary/` and hidden ones aside)
+            // is named, not passed over.
+            if !pattern.contains(PARTITIONS) {
+                for child in entries(&sub).into_iter().filter(|c| c.is_dir()) {
+                    let child_name = child.file_name().unwrap_or_default().to_string_lossy();
+                    if child_name.starts_with('_') {
+                        continue;
+                    }
+                    if let Some(ext) = data_ext(&child, 3, &data) {
+                        out.push((
+                            format!("{name}/{child_name}"),
+                            format!("its files lie below the parts of table `{name}`, which reads only its own (`{pattern}`): name them with a glob (`{name}/{child_name}/**/*.{ext}`)"),
+                        ));
+                    }
+                }
+            }
             continue;
         }
         let Some(ext) = data_ext(&sub, 4, &data) else {

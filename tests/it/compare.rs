@@ -1122,6 +1122,37 @@ fn a_glob_of_part_files_in_directories_is_one_table_to_compare() {
 }
 
 #[test]
+fn data_below_a_directory_of_parts_is_named_not_passed_over() {
+    // t/part-0.csv beside t/date=1/part-1.csv: the table is its own parts,
+    // and the file below them was left out without a word.
+    let d = tempfile::tempdir().unwrap();
+    for side in ["a", "b"] {
+        write(d.path(), &format!("{side}/t/part-0.csv"), "id,v\n1,2\n");
+        write(
+            d.path(),
+            &format!("{side}/t/date=1/part-1.csv"),
+            "id,v\n2,3\n",
+        );
+        write(
+            d.path(),
+            &format!("{side}/t/_temporary/0/part-9.csv"),
+            "id,v\n3,4\n",
+        );
+    }
+    let r = compare(d.path(), &["a", "b", "--key", "id"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "directory `a/t/date=1` of base not compared: its files lie below the parts of table `t`, which reads only its own (`t/*.csv`)"
+        ) && r.stdout.contains("2 directories of data not compared"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("_temporary"), "{}", r.stdout);
+    assert_eq!(r.json["not_compared"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
 fn two_empty_tables_are_not_called_100_percent_validated() {
     // Header-only files on both sides said "validated: 100.00% of rows (0
     // of 0)": a migration that moved nothing looked proven.
