@@ -710,8 +710,8 @@ fn read_spec(path: &Path) -> Result<SpecPairs, CompareError> {
         };
         let (bd, bn) = split(&dir.join(base.get_ref()));
         let (hd, hn) = split(&dir.join(head.get_ref()));
-        let head_missing = !hn.contains(['*', '?', '[']) && !hd.join(&hn).exists();
-        let base_exists = bn.contains(['*', '?', '[']) || bd.join(&bn).exists();
+        let head_missing = !crate::load::is_glob(&hn) && !hd.join(&hn).exists();
+        let base_exists = crate::load::is_glob(&bn) || bd.join(&bn).exists();
         if !base_exists {
             return Err(invalid(
                 base.span(),

@@ -593,8 +593,8 @@ pub fn load_path(
 }
 
 /// Whether `path` is a glob of files (`out/plays/*/*.parquet`).
-pub fn is_glob(path: &Path) -> bool {
-    path.to_string_lossy().contains(['*', '?', '['])
+pub fn is_glob(path: impl AsRef<Path>) -> bool {
+    path.as_ref().to_string_lossy().contains(['*', '?', '['])
 }
 
 /// A file's directory and name; a glob's directory without wildcards and
@@ -603,10 +603,7 @@ pub fn is_glob(path: &Path) -> bool {
 pub fn dir_and_pattern(path: &Path) -> (PathBuf, String) {
     let parts: Vec<_> = path.components().collect();
     let plain = match is_glob(path) {
-        true => parts
-            .iter()
-            .take_while(|c| !is_glob(Path::new(c.as_os_str())))
-            .count(),
+        true => parts.iter().take_while(|c| !is_glob(c)).count(),
         false => parts.len().saturating_sub(1),
     }
     .min(parts.len().saturating_sub(1));
@@ -620,16 +617,15 @@ pub fn dir_and_pattern(path: &Path) -> (PathBuf, String) {
     (dir, pattern.to_string_lossy().into_owned())
 }
 
-/// The directory below which a glob `pattern` of `dir` names files in
-/// partition directories (`dir` and the pattern's parts without a
-/// wildcard), for readers that discover partitions only below a base they
-/// are given (Spark); `None` for any other pattern.
-pub fn glob_base(dir: &Path, pattern: &str) -> Option<PathBuf> {
-    let full = dir.join(pattern);
-    if !is_glob(&full) {
+/// The directory below which the glob `path` names files in partition
+/// directories (its parts without a wildcard), for readers that discover
+/// partitions only below a base they are given (Spark); `None` for any
+/// other path.
+pub fn glob_base(path: &Path) -> Option<PathBuf> {
+    if !is_glob(path) {
         return None;
     }
-    let (base, pattern) = dir_and_pattern(&full);
+    let (base, pattern) = dir_and_pattern(path);
     let files = resolve_files(&base, &pattern).ok()?;
     (!crate::partitions::names(&base, &files).is_empty()).then_some(base)
 }
@@ -936,7 +932,7 @@ pub fn resolve_files(out_dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, Load
         dir: out_dir.to_path_buf(),
         found: listing(out_dir),
     };
-    if !pattern.contains(['*', '?', '[']) {
+    if !is_glob(pattern) {
         let path = out_dir.join(pattern);
         return if path.is_file() {
             Ok(vec![path])

@@ -173,7 +173,7 @@ pub fn table_name(location: &str) -> String {
     let glob_dir;
     let last = match location.strip_prefix("table:") {
         Some(t) => t.rsplit('.').next().unwrap_or(t),
-        None if crate::load::is_glob(std::path::Path::new(location)) => {
+        None if crate::load::is_glob(location) => {
             glob_dir = crate::load::dir_and_pattern(std::path::Path::new(location)).0;
             glob_dir
                 .file_name()

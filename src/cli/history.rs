@@ -522,11 +522,9 @@ fn spark_profiles(
             // A glob of files in partition directories: their values are
             // columns below the directory the partitions lie in, as the
             // local engine reads them.
-            let (dir, pattern) = crate::load::dir_and_pattern(
-                &std::path::absolute(path).unwrap_or_else(|_| path.clone()),
-            );
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
             read.base_path =
-                crate::load::glob_base(&dir, &pattern).map(|base| spark.cluster_path(&base));
+                crate::load::glob_base(&absolute).map(|base| spark.cluster_path(&base));
         }
         match crate::spark::profile::of_location(&spark, &read, format, delimiter, &args.key) {
             Ok(p) => out.push((name, p)),

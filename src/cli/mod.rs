@@ -582,8 +582,7 @@ fn writes_into(output: &Path, input: &Path) -> bool {
     if input.is_dir() {
         return input.canonicalize().is_ok_and(|dir| out.starts_with(dir));
     }
-    let text = input.to_string_lossy();
-    if text.contains(['*', '?', '[']) {
+    if crate::load::is_glob(input) {
         let pattern = std::path::absolute(input).ok();
         return pattern.is_some_and(|p| {
             glob::Pattern::new(&p.to_string_lossy()).is_ok_and(|g| {

@@ -217,7 +217,7 @@ fn on_spark(
             ),
             _ => None,
         };
-        let base = crate::load::glob_base(&dir, pattern);
+        let base = crate::load::glob_base(&dir.join(pattern));
         // A partitioned table as `load::tables_in` names it: the cluster
         // reads its directory, whose partitions Spark finds at any depth
         // (Hadoop's globs have no `**`).
