@@ -287,6 +287,12 @@ impl Deltas {
         }
     }
 
+    /// Takes `n` deltas of zero at once (pairs found unchanged together).
+    #[inline]
+    pub fn push_zeros(&mut self, n: usize) {
+        self.zeros += n;
+    }
+
     /// The counts, as keys.
     #[cold]
     fn let_out(&mut self) {
