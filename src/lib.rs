@@ -29,6 +29,7 @@ pub mod load;
 pub mod logs;
 pub mod model;
 pub mod partitions;
+pub mod prefetch;
 pub mod profile;
 pub mod progress;
 pub mod report;

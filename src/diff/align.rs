@@ -663,14 +663,14 @@ impl<'a> Sorted for ByteKeys<'a> {
     #[inline]
     fn ahead(&self, i: usize) {
         if let Some(&far) = self.order.get(i + 32) {
-            crate::diff::text::prefetch_line(&self.strings[far as usize]);
+            crate::prefetch::line(&self.strings[far as usize]);
         }
         if let Some(first) = self
             .order
             .get(i + 16)
             .and_then(|&near| self.strings[near as usize].first())
         {
-            crate::diff::text::prefetch_line(first);
+            crate::prefetch::line(first);
         }
     }
 }

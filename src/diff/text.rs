@@ -210,8 +210,8 @@ pub fn paired_text_differs(
         if i + 2 * AHEAD < pairs {
             let at = locate(i + 2 * AHEAD);
             ring[(i + 2 * AHEAD) % RING] = at;
-            prefetch_line(view(b, at.0));
-            prefetch_line(view(h, at.1));
+            crate::prefetch::line(view(b, at.0));
+            crate::prefetch::line(view(h, at.1));
         }
         if i + AHEAD < pairs {
             let (bat, hat) = ring[(i + AHEAD) % RING];
@@ -230,20 +230,6 @@ pub fn paired_text_differs(
         }));
     }
     out.freeze()
-}
-
-/// Asks for the line at `at`. A hint: it reads nothing and cannot fault.
-#[inline]
-pub(super) fn prefetch_line<T>(at: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint; it does not access memory.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            (at as *const T).cast(),
-        );
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = at;
 }
 
 /// Asks for the first line of a long string's bytes (inline ones have

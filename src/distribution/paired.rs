@@ -240,18 +240,24 @@ impl<'a> Ascending<'a, '_> {
     }
 }
 
-/// Where head's value of a pair lies: gathered into pair order, or at its
-/// row in a chunk (`rows`: each position's row; `None`: the position is
-/// the row).
+/// Where head's value of a pair lies: at its row in a chunk (`rows`: each
+/// position's row; `None`: the position is the row), or anywhere in a
+/// copy of the column into one buffer (NaN for nulls), its rows in no
+/// order. The copy is one allocation, large enough for huge pages: read
+/// at random from the column's own chunks instead (each smaller than
+/// that), every other read also waited on a page walk (BENCHMARKS.md,
+/// twenty-sixth session).
 #[derive(Clone, Copy)]
 enum HeadAt<'a> {
-    Gathered(&'a [f64]),
     Rows(Chunk<'a>, Option<&'a [IdxSize]>),
+    Anywhere(&'a [f64], &'a [IdxSize]),
 }
 
 /// Pairs `from..to`, whose base rows (`rb`, or the positions) lie in
-/// chunk `cb`: a block of [`BLOCK`] pairs consecutive on both sides and
-/// all unchanged is counted into `same`; every other pair goes to `f`.
+/// chunk `cb`: a block of [`BLOCK`] pairs all unchanged is counted into
+/// `same` (base's rows consecutive; head's consecutive too, or gathered
+/// into the block first, the next block's asked for meanwhile); every
+/// other pair goes to `f`.
 #[inline]
 fn walk(
     (from, to): (usize, usize),
@@ -261,39 +267,50 @@ fn walk(
     f: &mut impl FnMut(usize, f64, f64),
 ) {
     let row = |rows: Option<&[IdxSize]>, k: usize| rows.map_or(k, |r| r[k] as usize);
-    let head_value = |k: usize| match head {
-        HeadAt::Gathered(hv) => hv[k],
-        HeadAt::Rows(ch, rh) => ch.get(row(rh, k)),
-    };
+    let mut gathered = [0.0; BLOCK];
     let mut k = from;
     while k < to {
         let end = (k + BLOCK).min(to);
-        let whole = end - k == BLOCK && {
+        let whole = end - k == BLOCK;
+        // Head's values of the block and their validity: where they lie,
+        // or gathered.
+        let ys = match head {
+            HeadAt::Rows(ch, rh) => {
+                let r = row(rh, k);
+                (whole && row(rh, end - 1) == r + BLOCK - 1).then(|| ch.block(r))
+            }
+            HeadAt::Anywhere(flat, rh) => {
+                for &r in &rh[end..(end + BLOCK).min(to)] {
+                    crate::prefetch::line(&flat[r as usize]);
+                }
+                for (y, &r) in gathered.iter_mut().zip(&rh[k..end]) {
+                    *y = flat[r as usize];
+                }
+                Some((&gathered, u32::MAX))
+            }
+        };
+        let counted = whole && {
             let r = row(rb, k);
             row(rb, end - 1) == r + BLOCK - 1 && {
                 let (xs, vx) = cb.block(r);
-                let head_block = match head {
-                    HeadAt::Gathered(hv) => hv[k..end]
-                        .try_into()
-                        .ok()
-                        .map(|ys: &[f64; BLOCK]| (ys, u32::MAX)),
-                    HeadAt::Rows(ch, rh) => {
-                        let r = row(rh, k);
-                        (row(rh, end - 1) == r + BLOCK - 1).then(|| ch.block(r))
-                    }
-                };
-                match head_block.and_then(|(ys, vy)| unchanged_block(xs, ys, vx, vy)) {
-                    Some(n) => {
-                        *same += n as usize;
-                        true
-                    }
-                    None => false,
-                }
+                let n = ys.and_then(|(ys, vy)| unchanged_block(xs, ys, vx, vy));
+                *same += n.unwrap_or(0) as usize;
+                n.is_some()
             }
         };
-        if !whole {
+        if !counted {
             for j in k..end {
-                f(j, cb.get(row(rb, j)), head_value(j));
+                let y = match ys {
+                    Some((ys, valid)) => match valid >> (j - k) & 1 {
+                        1 => ys[j - k],
+                        _ => f64::NAN,
+                    },
+                    None => match head {
+                        HeadAt::Rows(ch, rh) => ch.get(row(rh, j)),
+                        HeadAt::Anywhere(flat, rh) => flat[rh[j] as usize],
+                    },
+                };
+                f(j, cb.get(row(rb, j)), y);
             }
         }
         k = end;
@@ -301,17 +318,16 @@ fn walk(
 }
 
 /// Calls `f` with every pair's position and both sides' numbers (NaN for
-/// nulls), in pair order, but for blocks of pairs whose rows follow each
-/// other on both sides and which are all unchanged: those are only
-/// counted, into the number returned (pairs with the same number on both
-/// sides). Rows that ascend (base's always; head's when both
-/// sides are in the same key order) are read chunk by chunk where they lie;
-/// head's other rows are gathered into pair order first, from head's values
-/// copied into one buffer, in a loop of their own (so that each random read
-/// waits for no other: in the comparison's loop they took twice as long).
-/// Both buffers come from `pairs` and go back to it: a fresh 80 MB buffer
-/// per column and side cost more in page faults than the copy
-/// (BENCHMARKS.md).
+/// nulls), in pair order, but for blocks of pairs which are all
+/// unchanged: those are only counted, into the number returned (pairs with
+/// the same number on both sides). Rows that ascend (base's always; head's
+/// when both sides are in the same key order) are read chunk by chunk
+/// where they lie; head's other rows from a copy of its column into one
+/// buffer, a block at a time, the next block's asked for meanwhile (the
+/// reads of a block wait on no other work; gathered into a second
+/// column-sized buffer first, they cost 80 MB a column in flight more).
+/// The buffer comes from `pairs` and goes back to it: a fresh 80 MB buffer
+/// per column cost more in page faults than the copy (BENCHMARKS.md).
 fn for_each_pair(
     pairs: &KeyPairs,
     (b, h): (&Float64Chunked, &Float64Chunked),
@@ -319,6 +335,14 @@ fn for_each_pair(
 ) -> usize {
     let (bc, hc) = (chunks(b), chunks(h));
     let (rb, rh) = pairs.rows();
+    let anywhere = match rh {
+        Some(rh) if !pairs.head_ascends() => {
+            let mut flat = pairs.buffer();
+            flatten_into(&hc, &mut flat);
+            Some((flat, rh))
+        }
+        _ => None,
+    };
     let mut base = Ascending {
         chunks: &bc,
         rows: rb,
@@ -329,24 +353,13 @@ fn for_each_pair(
         rows: rh,
         at: 0,
     };
-    let gathered = match (rb, rh) {
-        (Some(_), Some(rh)) if !pairs.head_ascends() => {
-            let mut flat = pairs.buffer();
-            flatten_into(&hc, &mut flat);
-            let mut hv = pairs.buffer();
-            hv.extend(rh.iter().map(|&r| flat[r as usize]));
-            pairs.give_back(flat);
-            Some(hv)
-        }
-        _ => None,
-    };
     let n = pairs.len();
     let mut same = 0;
     let mut i = 0;
     while i < n {
         let (cb, len_b) = base.run(i);
-        let (end, at) = match &gathered {
-            Some(hv) => (i + len_b, HeadAt::Gathered(hv)),
+        let (end, at) = match &anywhere {
+            Some((flat, rh)) => (i + len_b, HeadAt::Anywhere(flat, rh)),
             None => {
                 let (ch, len_h) = head.run(i);
                 (i + len_b.min(len_h), HeadAt::Rows(ch, rh))
@@ -355,8 +368,8 @@ fn for_each_pair(
         walk((i, end), (cb, rb), at, &mut same, &mut f);
         i = end;
     }
-    if let Some(hv) = gathered {
-        pairs.give_back(hv);
+    if let Some((flat, _)) = anywhere {
+        pairs.give_back(flat);
     }
     same
 }
