@@ -110,26 +110,41 @@ pub fn compare_distribution_with(
             total: columns.len(),
         });
     };
-    // The keys are paired while the first columns are read (the pairing
-    // ends in a walk on one core); then each column's test and its key by
-    // key comparison run beside each other, so that an idle core takes
-    // whichever is left (BENCHMARKS.md, issue 19: testing the first
-    // columns while the keys were paired, and comparing them key by key
-    // after, left one core idle for a third of a second). The pairs hold
-    // one column pair's place in flight.
-    let in_flight = if table.key.is_empty() {
-        in_flight.max(1)
-    } else {
-        in_flight.max(2) - 1
+    // The keys are paired while the first columns are read and tested
+    // (the pairing ends in a sort and a walk, one core's work for most of
+    // a second on 10M shuffled keys: reading alone left the other core
+    // idle for half of it). Those columns are compared key by key once the
+    // keys are paired, beside the next columns' reading and tests when
+    // the budget holds both batches (alone, the longer of the two left a
+    // core idle: BENCHMARKS.md, issue 19); every later column's test and
+    // its key by key comparison run beside each other. The pairs hold one
+    // column pair's place in flight.
+    let (per_batch, overlap) = match (table.key.is_empty(), in_flight) {
+        (true, n) => (n.max(1), false),
+        (false, n) if n >= 3 => ((n - 1) / 2, true),
+        (false, _) => (1, false),
     };
-    let mut batches = columns.chunks(in_flight);
+    let mut batches = columns.chunks(per_batch);
     let first = batches.next().unwrap_or_default();
+    let keyed = !table.key.is_empty();
     let (pairs, first) = rayon::join(
         || pair_rows(table, (base, head), &pair, &mut report),
         || {
             first
                 .par_iter()
-                .map(|&name| Ok((name, pair(name)?)))
+                .map(|&name| {
+                    let (b, h) = pair(name)?;
+                    if !keyed {
+                        return Ok((name, None, compare_column(table, name, b, h, tolerance)?));
+                    }
+                    // Kept for the key by key comparison: each side is
+                    // let go once its test copied it, when that is done.
+                    let tested = match plan_column(table, name, (&b, &h)) {
+                        Ok(f) => Ok(test_column(f, b.clone(), h.clone(), tolerance)?),
+                        Err(u) => Err(u),
+                    };
+                    Ok((name, Some((b, h)), tested))
+                })
                 .collect::<PolarsResult<Vec<_>>>()
         },
     );
@@ -137,6 +152,7 @@ pub fn compare_distribution_with(
         PairError::Diff(d) => d,
         PairError::Polars(p) => polars_err(p),
     })?;
+    let first = first.map_err(polars_err)?;
     let compare = |name: &str, (b, h): (Series, Series)| {
         let f = match &pairs {
             // Nothing needs the columns after their test: each side is let
@@ -147,16 +163,37 @@ pub fn compare_distribution_with(
         progress();
         Ok(f)
     };
-    let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
-    results.par_extend(
-        first
-            .map_err(polars_err)?
-            .into_par_iter()
-            .map(|(name, sides)| compare(name, sides)),
-    );
-    for batch in batches {
-        results.par_extend(batch.par_iter().map(|&name| compare(name, pair(name)?)));
-    }
+    let by_key = |(_, sides, tested): (&str, Option<(Series, Series)>, _)| {
+        let f = match (tested, &pairs, sides) {
+            (Ok(mut feature), Some(pairs), Some(sides)) => {
+                key_by_key(table, &feature, (&sides.0, &sides.1), pairs, tolerance)?
+                    .attach(&mut feature);
+                Ok(feature)
+            }
+            (tested, ..) => tested,
+        };
+        progress();
+        Ok(f)
+    };
+    let rest: Vec<&[&str]> = batches.collect();
+    let rest = || {
+        let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
+        for batch in &rest {
+            results.par_extend(batch.par_iter().map(|&name| compare(name, pair(name)?)));
+        }
+        results
+    };
+    let first = || -> Vec<PolarsResult<Result<Feature, Untested>>> {
+        first.into_par_iter().map(by_key).collect()
+    };
+    let (mut results, later) = match overlap {
+        true => rayon::join(first, rest),
+        false => {
+            let first = first();
+            (first, rest())
+        }
+    };
+    results.extend(later);
     for r in results {
         match r.map_err(polars_err)? {
             Ok(f) => report.features.push(f),
@@ -755,6 +792,57 @@ mod tests {
         let mut r = compare_distribution(t, &base, &head).unwrap();
         apply_fdr(std::slice::from_mut(&mut r));
         r
+    }
+
+    /// However many column pairs the budget holds (one batch at a time,
+    /// or the first batch compared key by key beside the next), a keyed
+    /// table gets the same report, each column compared key by key, in
+    /// the same order, each column read once.
+    #[test]
+    fn a_keyed_table_is_reported_alike_whatever_the_columns_in_flight() {
+        let mut rng = StdRng::seed_from_u64(26);
+        let n = 300;
+        let ids: Vec<i64> = (0..n as i64).collect();
+        let column = |rng: &mut StdRng, shift: f64| normal(rng, n, shift);
+        let base = df!(
+            "id" => &ids,
+            "a" => column(&mut rng, 0.0),
+            "b" => column(&mut rng, 0.0),
+            "kind" => ids.iter().map(|i| ["x", "y"][(i % 2) as usize]).collect::<Vec<_>>(),
+            "c" => column(&mut rng, 0.0),
+            "d" => column(&mut rng, 0.0),
+        )
+        .unwrap();
+        let mut head = base.clone();
+        head.replace("b", Column::new("b".into(), column(&mut rng, 0.5)))
+            .unwrap();
+        head.replace("kind", Column::new("kind".into(), vec![1i64; n]))
+            .unwrap();
+        let t = Table {
+            key: vec!["id".into()],
+            ..table(0.1)
+        };
+        let reported = |in_flight: usize| {
+            let asked = std::sync::atomic::AtomicUsize::new(0);
+            let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
+                asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok((
+                    base.column(b)?.as_materialized_series().clone(),
+                    head.column(h)?.as_materialized_series().clone(),
+                ))
+            };
+            let r = compare_distribution_with(&t, (base.schema(), head.schema()), in_flight, pair)
+                .unwrap();
+            // The key and each of the five columns, once.
+            assert_eq!(asked.into_inner(), 6, "in flight {in_flight}");
+            assert!(r.features.iter().all(|f| f.paired.is_some()), "{in_flight}");
+            format!("{:?} {:?}", r.features, r.untested)
+        };
+        let all = reported(usize::MAX);
+        assert!(all.contains("column: \"b\""), "{all}");
+        for in_flight in [1, 2, 3, 4, 5, 7] {
+            assert_eq!(reported(in_flight), all, "in flight {in_flight}");
+        }
     }
 
     #[test]

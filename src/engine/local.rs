@@ -169,8 +169,11 @@ fn compare_out_of_core(
         .unwrap_or(0);
     let in_flight = if table.compare == CompareMode::Distribution && !table.key.is_empty() {
         // One slot more, for the keys' pairs, held while the columns are
-        // compared (they take about what a column pair in flight takes).
-        budget.slots(pair_bytes, rayon::current_num_threads() + 1)
+        // compared (they take about what a column pair in flight takes);
+        // and room for two batches of columns, so that the first batch's
+        // key by key comparison may run beside the next batch's tests
+        // (`distribution::compare_distribution_with`).
+        budget.slots(pair_bytes, 2 * rayon::current_num_threads() + 1)
     } else {
         budget.columns_in_flight(pair_bytes)
     };
