@@ -277,19 +277,17 @@ impl IntKeys {
         if len == 0 || range >> (u64::BITS - row_bits) != 0 {
             return None;
         }
-        let mut words = Vec::with_capacity(len);
-        let mut row = 0u64;
-        for c in chunks {
-            words.extend(c.iter().map(|&k| {
+        let words = || {
+            chunks
+                .iter()
+                .flat_map(|c| c.iter())
+                .zip(0u64..)
                 // The difference fits in a word: `range` above says so.
-                let w = (k.wrapping_sub(min) as u64) << row_bits | row;
-                row += 1;
-                w
-            }));
-        }
-        sort_words(&mut words, row_bits);
+                .map(move |(&k, row)| (k.wrapping_sub(min) as u64) << row_bits | row)
+        };
+        let top = (range as u64) << row_bits | (len as u64 - 1);
         Some(IntKeys::Packed {
-            words,
+            words: sorted_words(words, top, row_bits),
             min,
             row_bits,
         })
@@ -297,30 +295,45 @@ impl IntKeys {
 }
 
 /// Sorts words whose low `row_bits` bits are each word's row, ascending in
-/// the order given: one pass partitions them by their top 12 significant
+/// the order given, as [`sorted_words`] does. Public for
+/// `examples/bench_key_sort`.
+pub fn sort_words(words: &mut Vec<u64>, row_bits: u32) {
+    let top = words.iter().copied().max().unwrap_or(0);
+    let given = std::mem::take(words);
+    *words = sorted_words(|| given.iter().copied(), top, row_bits);
+}
+
+/// The words `words()` yields (twice: counted, then placed; none above
+/// `top`; the low `row_bits` bits of each its row, ascending in the order
+/// given), sorted: one pass partitions them by their top 12 significant
 /// bits, then radsort sorts each part, small enough to stay in cache, by
 /// its key bits alone. Both steps are stable, so rows stay ascending within
 /// a key and the words end in full order; the rows' bits, which vary in
 /// every part, are not sorted on (on two shuffled sides of 10M keys, two
-/// byte passes a part instead of five). Written here because radsort only
-/// sorts from the lowest byte up (each of its passes moves the whole array
-/// through memory), and rdst's most-significant-first sorts were no faster
-/// on these keys. Public for `examples/bench_key_sort`.
-pub fn sort_words(words: &mut Vec<u64>, row_bits: u32) {
-    let top = words.iter().copied().max().unwrap_or(0);
+/// byte passes a part instead of five). Keys are packed into words as they
+/// are read, so that no column of words is made only to be partitioned
+/// (80 MB of fresh pages and two passes a side on 10M keys). Written here
+/// because radsort only sorts from the lowest byte up (each of its passes
+/// moves the whole array through memory), and rdst's
+/// most-significant-first sorts were no faster on these keys.
+fn sorted_words<I: Iterator<Item = u64>>(
+    words: impl Fn() -> I,
+    top: u64,
+    row_bits: u32,
+) -> Vec<u64> {
     let bits = u64::BITS - top.leading_zeros();
     let part_bits = bits.min(12);
     let shift = bits - part_bits;
     let mut starts = vec![0usize; (1 << part_bits) + 1];
-    for &w in words.iter() {
+    for w in words() {
         starts[(w >> shift) as usize + 1] += 1;
     }
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
-    let mut out = vec![0u64; words.len()];
+    let mut out = vec![0u64; starts[starts.len() - 1]];
     let mut at = starts.clone();
-    for &w in words.iter() {
+    for w in words() {
         let part = (w >> shift) as usize;
         out[at[part]] = w;
         at[part] += 1;
@@ -337,7 +350,7 @@ pub fn sort_words(words: &mut Vec<u64>, row_bits: u32) {
             radsort::sort_by_key(part, |&w| w >> row_bits);
         }
     }
-    *words = out;
+    out
 }
 
 impl<K: SortKey> SortedKeys<K> {
