@@ -137,8 +137,8 @@ pub fn compare_distribution_with(
                     if !keyed {
                         return Ok((name, None, compare_column(table, name, b, h, tolerance)?));
                     }
-                    // Kept for the key by key comparison: each side is
-                    // let go once its test copied it, when that is done.
+                    // Both sides kept for the key by key comparison once
+                    // the keys are paired (the test takes handles to them).
                     let tested = match plan_column(table, name, (&b, &h)) {
                         Ok(f) => Ok(test_column(f, b.clone(), h.clone(), tolerance)?),
                         Err(u) => Err(u),

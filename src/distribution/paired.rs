@@ -245,8 +245,8 @@ impl<'a> Ascending<'a, '_> {
 /// copy of the column into one buffer (NaN for nulls), its rows in no
 /// order. The copy is one allocation, large enough for huge pages: read
 /// at random from the column's own chunks instead (each smaller than
-/// that), every other read also waited on a page walk (BENCHMARKS.md,
-/// twenty-sixth session).
+/// that), a third of the loop's time went to the page walks of its reads
+/// (BENCHMARKS.md, twenty-sixth session).
 #[derive(Clone, Copy)]
 enum HeadAt<'a> {
     Rows(Chunk<'a>, Option<&'a [IdxSize]>),
