@@ -238,7 +238,7 @@ impl SortedKeys<i64> {
     /// value iterator checks its chunk at every value, which cost more
     /// than the sort (0.9 s of CPU for two sides of 10M keys).
     fn of_ints(ca: &Int64Chunked) -> IntKeys {
-        let chunks: Vec<&[i64]> = ca.downcast_iter().map(|a| a.values().as_slice()).collect();
+        let chunks = int_slices(ca);
         let mut last = i64::MIN;
         let in_order = chunks.iter().all(|c| {
             let sorted = c.first().is_none_or(|&f| f >= last) && c.is_sorted();

@@ -94,10 +94,6 @@ pub struct KeyPairs {
     /// Buffers of a column's length, reused by the columns compared
     /// through these pairs: a fresh one costs its page faults every time.
     buffers: std::sync::Mutex<Vec<Vec<f64>>>,
-    /// The room each buffer is made with: the most any use of one needs
-    /// (head's rows, or the pairs), so that none grows when reused for the
-    /// other use (a growth copied the old buffer into fresh pages).
-    buffer_len: usize,
     /// Base's keys as written, for samples.
     pub base_keys: DataFrame,
 }
@@ -143,8 +139,7 @@ impl KeyPairs {
     /// back, if any).
     pub fn buffer(&self) -> Vec<f64> {
         let mut pool = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
-        pool.pop()
-            .unwrap_or_else(|| Vec::with_capacity(self.buffer_len))
+        pool.pop().unwrap_or_default()
     }
 
     /// Returns a buffer for the next column.
@@ -180,9 +175,8 @@ pub fn pair_keys(
 ) -> PolarsResult<KeyPairs> {
     // No masks: the paired comparison reads numbers by row, and filters
     // nothing.
-    let (alignment, base_keys, head_keys) = align_keys(report, table, base, head, false)?;
+    let (alignment, base_keys, _) = align_keys(report, table, base, head, false)?;
     Ok(KeyPairs {
-        buffer_len: head_keys.height().max(alignment.base_rows.len()),
         alignment,
         buffers: Default::default(),
         base_keys,

@@ -255,9 +255,10 @@ enum HeadAt<'a> {
 
 /// Pairs `from..to`, whose base rows (`rb`, or the positions) lie in
 /// chunk `cb`: a block of [`BLOCK`] pairs all unchanged is counted into
-/// `same` (base's rows consecutive; head's consecutive too, or gathered
-/// into the block first, the next block's asked for meanwhile); every
-/// other pair goes to `f`.
+/// `same` (base's rows consecutive; head's values where they lie when its
+/// rows are consecutive too, else gathered into the block first, the next
+/// block's asked for meanwhile when they lie anywhere); every other pair
+/// goes to `f`.
 #[inline]
 fn walk(
     (from, to): (usize, usize),
@@ -273,11 +274,16 @@ fn walk(
         let end = (k + BLOCK).min(to);
         let whole = end - k == BLOCK;
         // Head's values of the block and their validity: where they lie,
-        // or gathered.
-        let ys = match head {
+        // or gathered (NaN for nulls).
+        let (ys, vy) = match head {
+            HeadAt::Rows(ch, rh) if whole && row(rh, end - 1) == row(rh, k) + BLOCK - 1 => {
+                ch.block(row(rh, k))
+            }
             HeadAt::Rows(ch, rh) => {
-                let r = row(rh, k);
-                (whole && row(rh, end - 1) == r + BLOCK - 1).then(|| ch.block(r))
+                for (y, j) in gathered.iter_mut().zip(k..end) {
+                    *y = ch.get(row(rh, j));
+                }
+                (&gathered, u32::MAX)
             }
             HeadAt::Anywhere(flat, rh) => {
                 for &r in &rh[end..(end + BLOCK).min(to)] {
@@ -286,29 +292,23 @@ fn walk(
                 for (y, &r) in gathered.iter_mut().zip(&rh[k..end]) {
                     *y = flat[r as usize];
                 }
-                Some((&gathered, u32::MAX))
+                (&gathered, u32::MAX)
             }
         };
         let counted = whole && {
             let r = row(rb, k);
             row(rb, end - 1) == r + BLOCK - 1 && {
                 let (xs, vx) = cb.block(r);
-                let n = ys.and_then(|(ys, vy)| unchanged_block(xs, ys, vx, vy));
+                let n = unchanged_block(xs, ys, vx, vy);
                 *same += n.unwrap_or(0) as usize;
                 n.is_some()
             }
         };
         if !counted {
             for j in k..end {
-                let y = match ys {
-                    Some((ys, valid)) => match valid >> (j - k) & 1 {
-                        1 => ys[j - k],
-                        _ => f64::NAN,
-                    },
-                    None => match head {
-                        HeadAt::Rows(ch, rh) => ch.get(row(rh, j)),
-                        HeadAt::Anywhere(flat, rh) => flat[rh[j] as usize],
-                    },
+                let y = match vy >> (j - k) & 1 {
+                    1 => ys[j - k],
+                    _ => f64::NAN,
                 };
                 f(j, cb.get(row(rb, j)), y);
             }
