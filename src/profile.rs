@@ -262,7 +262,7 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
     if numeric {
         let (n, found, numbers) = number_column(s)?;
         profile.null_count = (s.len() - n) as u64;
-        (profile.distinct, estimated) = (found, !counted(n));
+        (profile.distinct, estimated) = (found.count, found.estimated);
         profile.numbers = numbers;
         // Read as floats, twenty-digit ids (i128) and decimals of more
         // digits than an f64 holds collapse into one another: their
@@ -320,6 +320,9 @@ fn distinct(s: &Series) -> PolarsResult<(u64, bool)> {
 trait Native: Copy {
     /// The key, or none for NaN (-0 is 0).
     fn key(self) -> Option<u64>;
+    /// The key, and whether the value has one (NaN has not): without a
+    /// branch, for a batch to take or skip.
+    fn key_if(self) -> (u64, bool);
     /// The number a key stands for (integers beyond 2^53 rounded).
     fn value(key: u64) -> f64;
 }
@@ -331,6 +334,11 @@ macro_rules! native {
             fn key(self) -> Option<u64> {
                 let x = self as f64;
                 (!x.is_nan()).then(|| quantiles::key(x + 0.0))
+            }
+            #[inline(always)]
+            fn key_if(self) -> (u64, bool) {
+                let x = self as f64;
+                (quantiles::key(x + 0.0), !x.is_nan())
             }
             #[inline]
             fn value(key: u64) -> f64 {
@@ -344,6 +352,10 @@ macro_rules! native {
             fn key(self) -> Option<u64> {
                 Some((self as i64 as u64) ^ 1 << 63)
             }
+            #[inline(always)]
+            fn key_if(self) -> (u64, bool) {
+                ((self as i64 as u64) ^ 1 << 63, true)
+            }
             #[inline]
             fn value(key: u64) -> f64 {
                 (key ^ 1 << 63) as i64 as f64
@@ -355,6 +367,10 @@ macro_rules! native {
             #[inline]
             fn key(self) -> Option<u64> {
                 Some(self as u64)
+            }
+            #[inline(always)]
+            fn key_if(self) -> (u64, bool) {
+                (self as u64, true)
             }
             #[inline]
             fn value(key: u64) -> f64 {
@@ -398,9 +414,57 @@ where
         self.len
     }
 
+    /// The keys made into a buffer on the stack, a batch at a time, the
+    /// nulls' and NaN's left out without a branch.
     #[inline(always)]
-    fn for_each(&self, mut f: impl FnMut(u64)) {
-        self.for_each_run(|values, valid| keys_of(values, valid, &mut f));
+    fn for_each_batch(&self, mut f: impl FnMut(&[u64])) {
+        let mut buffer = [0u64; quantiles::BATCH];
+        let mut len = 0;
+        self.for_each_run(|values, valid| {
+            // The length in a local: the closure's own lives in memory,
+            // and each key's store waited on the last one's.
+            let mut at = len;
+            // A run is a whole array without nulls (every bit set), or 64
+            // values: a part of 64 values is a run's.
+            for part in values.chunks(64) {
+                if valid == u64::MAX {
+                    // Every value valid: keys made straight, NaN looked for
+                    // beside them (and only then left out one by one).
+                    let out = &mut buffer[at..at + part.len()];
+                    let mut nan = false;
+                    for (o, &v) in out.iter_mut().zip(part) {
+                        let (k, number) = v.key_if();
+                        *o = k;
+                        nan |= !number;
+                    }
+                    if !nan {
+                        at += part.len();
+                    } else {
+                        for &v in part {
+                            let (k, number) = v.key_if();
+                            buffer[at] = k;
+                            at += usize::from(number);
+                        }
+                    }
+                } else {
+                    let mut w = valid;
+                    while w != 0 {
+                        let (k, number) = part[w.trailing_zeros() as usize].key_if();
+                        buffer[at] = k;
+                        at += usize::from(number);
+                        w &= w - 1;
+                    }
+                }
+                if at > quantiles::BATCH - 64 {
+                    f(&buffer[..at]);
+                    at = 0;
+                }
+            }
+            len = at;
+        });
+        if len > 0 {
+            f(&buffer[..len]);
+        }
     }
 }
 
@@ -425,9 +489,17 @@ fn keys_of<T: Native>(values: &[T], valid: u64, f: &mut impl FnMut(u64)) {
     }
 }
 
+/// How many distinct values a column holds, and whether that was
+/// estimated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Found {
+    count: u64,
+    estimated: bool,
+}
+
 /// A numeric column's values (`s`, of any numeric, decimal or temporal
 /// type): their count, distinct count and numbers.
-fn number_column(s: &Series) -> PolarsResult<(usize, u64, Option<NumberProfile>)> {
+fn number_column(s: &Series) -> PolarsResult<(usize, Found, Option<NumberProfile>)> {
     let physical = if s.dtype().is_decimal() {
         s.cast(&DataType::Float64)?
     } else {
@@ -454,49 +526,130 @@ fn number_column(s: &Series) -> PolarsResult<(usize, u64, Option<NumberProfile>)
     }
 }
 
-/// The first pass's count, sum and range of the keys so far.
+/// The first pass's count, sum and range of the keys so far, and whether
+/// they rose (or held) from each to the next.
 #[derive(Clone, Copy)]
 struct First {
     n: usize,
     sum: f64,
     lo: u64,
     hi: u64,
+    /// The last key.
+    last: u64,
+    /// Whether no key was below the one before.
+    ascending: bool,
+    /// Keys unlike the one before (the first counted unless it is 0).
+    changes: usize,
 }
 
 /// The first pass over one run of values (`valid`: as [`keys_of`] takes
-/// it): counted, summed, ranged and added to `distinct`. A function of its
-/// own, with the sums in locals, so that they stay in registers: summed in
-/// a closure over the caller's variables, each went through memory at
-/// every value, beside the sketch's byte stores it might have aliased.
+/// it): counted, summed and ranged, and with `ORDER`, their order
+/// followed. A function of its own, with the sums in locals, so that they
+/// stay in registers.
 #[inline(always)]
-fn first_pass<T: Native>(
-    values: &[T],
-    valid: u64,
-    acc: &mut First,
-    distinct: &mut distinct::Distinct,
-) {
+fn first_pass<T: Native, const ORDER: bool>(values: &[T], valid: u64, acc: &mut First) {
     let First {
         mut n,
         mut sum,
         mut lo,
         mut hi,
+        mut last,
+        mut ascending,
+        mut changes,
     } = *acc;
     keys_of(values, valid, &mut |k| {
         n += 1;
         sum += T::value(k);
         lo = lo.min(k);
         hi = hi.max(k);
-        distinct.add(distinct::hash_u64(k));
+        if ORDER {
+            ascending &= last <= k;
+            changes += usize::from(last != k);
+            last = k;
+        }
     });
-    *acc = First { n, sum, lo, hi };
+    *acc = First {
+        n,
+        sum,
+        lo,
+        hi,
+        last,
+        ascending,
+        changes,
+    };
 }
 
-/// The count, distinct count (HyperLogLog), moments, quantiles and
-/// sketch of a column's values, in reads of them where they lie: count,
-/// sum, range and distinct; the quantile selection's histogram, which sums
-/// the squared deviations too; its gathering of the buckets a wanted rank
-/// falls in (and, before, a finer histogram when those hold much).
-fn numbers<T: PolarsNumericType>(mut keys: ColumnKeys<T>) -> (usize, u64, Option<NumberProfile>)
+/// Whether the first values of a column (up to 64, nulls' slots and NaN
+/// left out) rise or hold: only then does the first pass follow their
+/// order, the cost of which a column in no order would pay for nothing.
+fn starts_ascending<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> bool
+where
+    T::Native: Native,
+{
+    let Some(arr) = ca.downcast_iter().find(|a| !a.is_empty()) else {
+        return false;
+    };
+    let head = arr.len().min(64);
+    let keys = (0..head)
+        .filter(|&i| arr.is_valid(i))
+        .filter_map(|i| arr.values()[i].key());
+    let mut last = 0;
+    keys.into_iter()
+        .all(|k| std::mem::replace(&mut last, k) <= k)
+}
+
+/// The widest range of keys whose distinct values are counted by a bit
+/// each (128 KB, in L2 beside the selection's histogram): integer codes,
+/// counts, days.
+const BITMAP_RANGE: u64 = 1 << 20;
+
+/// How the selection's first pass counts distinct values, beside the
+/// squared deviations it sums.
+enum Counter {
+    /// Counted elsewhere (in order, or a small column sorted).
+    Done,
+    /// A bit per key of a range of at most 64 keys (exact), in a
+    /// register: in memory, each key of a few (a rating) waited on the
+    /// last one's store to the same word.
+    Word { lo: u64, bits: u64 },
+    /// A bit per key of a narrow range (exact).
+    Bits { lo: u64, words: Vec<u64> },
+    /// HyperLogLog (estimated).
+    Sketch(distinct::Distinct),
+}
+
+impl Counter {
+    /// Counts a batch of keys.
+    #[inline(always)]
+    fn add(&mut self, batch: &[u64]) {
+        match self {
+            Counter::Done => {}
+            Counter::Word { lo, bits } => {
+                let mut b = *bits;
+                for &k in batch {
+                    b |= 1 << (k - *lo);
+                }
+                *bits = b;
+            }
+            Counter::Bits { lo, words } => {
+                for &k in batch {
+                    let at = k - *lo;
+                    words[(at >> 6) as usize] |= 1 << (at & 63);
+                }
+            }
+            Counter::Sketch(d) => batch.iter().for_each(|&k| d.add(distinct::hash_u64(k))),
+        }
+    }
+}
+
+/// The count, distinct count, moments, quantiles and sketch of a column's
+/// values, in reads of them where they lie: count, sum and range (and
+/// whether they are in order); then either, in order, a walk that picks
+/// the ranks, or the quantile selection, whose histogram pass sums the
+/// squared deviations and counts the distinct values (a bit each in a
+/// narrow range, else by HyperLogLog), and which gathers the buckets a
+/// wanted rank falls in.
+fn numbers<T: PolarsNumericType>(mut keys: ColumnKeys<T>) -> (usize, Found, Option<NumberProfile>)
 where
     T::Native: Native,
 {
@@ -506,23 +659,41 @@ where
         sum: 0.0,
         lo: u64::MAX,
         hi: 0,
+        last: 0,
+        ascending: true,
+        changes: 0,
     };
-    let mut distinct = distinct::Distinct::default();
-    keys.for_each_run(|values, valid| first_pass(values, valid, &mut first, &mut distinct));
-    let First { n, sum, lo, hi } = first;
+    let order = starts_ascending(keys.ca);
+    if order {
+        keys.for_each_run(|values, valid| first_pass::<_, true>(values, valid, &mut first));
+    } else {
+        keys.for_each_run(|values, valid| first_pass::<_, false>(values, valid, &mut first));
+    }
+    let First { n, sum, lo, hi, .. } = first;
+    let none = Found {
+        count: 0,
+        estimated: false,
+    };
     if n == 0 {
-        return (0, 0, None);
+        return (0, none, None);
     }
     keys.len = n;
-    let distinct = if counted(n) {
-        // Keys stand for one value each (-0 and 0 alike): sorted, counted.
-        let mut all = Vec::with_capacity(n);
-        quantiles::Keys::for_each(&keys, |k| all.push(k));
-        all.sort_unstable();
-        all.dedup();
-        all.len() as u64
+    let in_order = order && first.ascending;
+    let mut counter = if in_order {
+        // Each change of key is a value more (the first key, when it is
+        // 0, was no change).
+        Counter::Done
+    } else if hi - lo < 64 {
+        Counter::Word { lo, bits: 0 }
+    } else if hi - lo < BITMAP_RANGE {
+        Counter::Bits {
+            lo,
+            words: vec![0; ((hi - lo) >> 6) as usize + 1],
+        }
+    } else if counted(n) {
+        Counter::Done
     } else {
-        distinct.count()
+        Counter::Sketch(distinct::Distinct::default())
     };
     let mean = sum / n as f64;
     // Every rank the quantiles interpolate between, and the sketch's.
@@ -535,14 +706,69 @@ where
             ranks.extend([lo, hi]);
         }
     }
-    // The squared deviations summed in the selection's first pass; four
-    // sums, so that the additions need not wait on each other.
-    let (mut m2, mut i) = ([0.0f64; 4], 0);
-    let found = quantiles::keys_at_ranks_with(&keys, (lo, hi), &ranks, |k| {
-        let d = value(k) - mean;
-        m2[i & 3] += d * d;
-        i += 1;
-    });
+    // The squared deviations summed in the first pass over the keys
+    // after their mean is known; four sums, so that the additions need
+    // not wait on each other. The i-th key goes to sum i % 4 however the
+    // batches fall (the column's chunks), so that a profile's figures do
+    // not depend on how its file was cut.
+    let (mut m2, mut seen) = ([0.0f64; 4], 0usize);
+    let mut deviations = |batch: &[u64]| {
+        let mut sums = m2;
+        // Lined up so that the batch's first key's sum comes first.
+        sums.rotate_left(seen & 3);
+        let mut quads = batch.chunks_exact(4);
+        for q in &mut quads {
+            for (sum, &k) in sums.iter_mut().zip(q) {
+                let d = value(k) - mean;
+                *sum += d * d;
+            }
+        }
+        for (sum, &k) in sums.iter_mut().zip(quads.remainder()) {
+            let d = value(k) - mean;
+            *sum += d * d;
+        }
+        sums.rotate_right(seen & 3);
+        seen += batch.len();
+        m2 = sums;
+    };
+    let found = if in_order {
+        at_ranks_in_order(&keys, &ranks, deviations)
+    } else {
+        quantiles::keys_at_ranks_with(&keys, (lo, hi), &ranks, |batch| {
+            deviations(batch);
+            counter.add(batch);
+        })
+    };
+    let distinct = match counter {
+        _ if in_order => Found {
+            count: (first.changes + usize::from(lo == 0)) as u64,
+            estimated: false,
+        },
+        Counter::Word { bits, .. } => Found {
+            count: u64::from(bits.count_ones()),
+            estimated: false,
+        },
+        Counter::Bits { words, .. } => Found {
+            count: words.iter().map(|w| u64::from(w.count_ones())).sum(),
+            estimated: false,
+        },
+        Counter::Sketch(d) => Found {
+            count: d.count(),
+            estimated: true,
+        },
+        Counter::Done => {
+            // A small column: its keys (one per value, -0 and 0 alike)
+            // sorted and counted.
+            let mut all = Vec::with_capacity(n);
+            quantiles::Keys::for_each_batch(&keys, |batch| all.extend_from_slice(batch));
+            all.sort_unstable();
+            all.dedup();
+            Found {
+                count: all.len() as u64,
+                estimated: false,
+            }
+        }
+    };
     let m2: f64 = m2.iter().sum();
     let at: HashMap<usize, f64> = ranks
         .iter()
@@ -568,6 +794,30 @@ where
         rank_error: 0.0,
     };
     (n, distinct, Some(numbers))
+}
+
+/// The keys at `ranks` of keys already in ascending order, in one walk
+/// that calls `also` with every batch of them.
+fn at_ranks_in_order<K: quantiles::Keys>(
+    keys: &K,
+    ranks: &[usize],
+    mut also: impl FnMut(&[u64]),
+) -> Vec<u64> {
+    let mut order: Vec<usize> = (0..ranks.len()).collect();
+    order.sort_by_key(|&i| ranks[i]);
+    let mut out = vec![0; ranks.len()];
+    // The rank of the batch's first key; the next wanted rank's place.
+    let (mut rank, mut next) = (0, 0);
+    keys.for_each_batch(|batch| {
+        also(batch);
+        let end = rank + batch.len();
+        while let Some(&slot) = order.get(next).filter(|&&i| ranks[i] < end) {
+            out[slot] = batch[ranks[slot] - rank];
+            next += 1;
+        }
+        rank = end;
+    });
+    out
 }
 
 /// Distinct values (and whether they were estimated), empty strings and
@@ -877,16 +1127,23 @@ mod tests {
     fn a_distinct_count_says_whether_it_was_estimated() {
         // Was "distinct ~2" for two rows: every count printed as estimated.
         let ints: Vec<i64> = (0..EXACT_DISTINCT_UP_TO as i64 + 1).collect();
+        let scattered: Vec<i64> = ints.iter().map(|i| i * 2_654_435_761 % (1 << 40)).collect();
         let p = of_frame(
-            &df!("big" => &ints, "small" => ints.iter().map(|i| i % 2).collect::<Vec<_>>())
-                .unwrap(),
+            &df!(
+                "in order" => &ints,
+                "few" => ints.iter().map(|i| i % 2).collect::<Vec<_>>(),
+                "scattered" => &scattered,
+            )
+            .unwrap(),
             None,
         )
         .unwrap();
-        assert_eq!(p.columns[0].distinct_error, distinct::RELATIVE_ERROR);
-        // Past the counted size, a number column is estimated however few
-        // its values.
-        assert_eq!(p.columns[1].distinct_error, distinct::RELATIVE_ERROR);
+        // Past the counted size, numbers in order are counted as they
+        // change, a narrow range a bit per value; others are estimated.
+        let found = |i: usize| (p.columns[i].distinct, p.columns[i].distinct_error);
+        assert_eq!(found(0), (ints.len() as u64, 0.0));
+        assert_eq!(found(1), (2, 0.0));
+        assert_eq!(found(2).1, distinct::RELATIVE_ERROR);
         let p = of_frame(&df!("two" => [1i64, 2]).unwrap(), None).unwrap();
         assert_eq!(
             (p.columns[0].distinct, p.columns[0].distinct_error),
@@ -1011,6 +1268,131 @@ mod tests {
             .collect();
         // ["a"], ["b","c"], [] ; {1,p}, {2,q}, {null,null}, {1,r} ; 00, "", 01
         assert_eq!(got, [(1, 3), (0, 4), (1, 3)]);
+    }
+
+    /// The profile of `values` in several chunks (as a file's row
+    /// groups come).
+    fn chunked<T: PolarsNumericType>(values: &[Option<T::Native>], parts: usize) -> Series
+    where
+        ChunkedArray<T>: IntoSeries,
+    {
+        let size = values.len().div_ceil(parts).max(1);
+        let mut chunks = values.chunks(size);
+        let mut ca = ChunkedArray::<T>::from_iter_options(
+            "x".into(),
+            chunks.next().unwrap().iter().copied(),
+        );
+        for part in chunks {
+            ca.append_owned(ChunkedArray::<T>::from_iter_options(
+                "x".into(),
+                part.iter().copied(),
+            ))
+            .unwrap();
+        }
+        ca.into_series()
+    }
+
+    /// Numbers already in order (a key column of a sorted output) are
+    /// profiled by a walk rather than the selection: the same figures as
+    /// the same values out of order, their distinct values counted exactly
+    /// however many, with nulls, NaN, ties, a first key of 0 and columns
+    /// that fall after a rising start.
+    #[test]
+    fn numbers_in_order_are_profiled_as_the_same_numbers_out_of_order() {
+        use rand::seq::SliceRandom;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(19);
+        let n = EXACT_DISTINCT_UP_TO + 5_000;
+        // Each case: whether it is in order.
+        let mut cases: Vec<(&str, Vec<Option<f64>>, bool)> = Vec::new();
+        let mut floats: Vec<f64> = (0..n)
+            .map(|_| (rng.random::<f64>() * 300.0).floor() - 20.0)
+            .collect();
+        floats.sort_by(f64::total_cmp);
+        let with_gaps = floats
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| match i % 97 {
+                5 => None,
+                11 => Some(f64::NAN),
+                _ => Some(x),
+            })
+            .collect();
+        cases.push(("ties, nulls and NaN", with_gaps, true));
+        let mut unique: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 1e3 - 1.0).collect();
+        unique.sort_by(f64::total_cmp);
+        cases.push(("no ties", unique.into_iter().map(Some).collect(), true));
+        let mut falls = floats.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+        falls[n - 10] = Some(-1e9);
+        cases.push(("falls at the end", falls, false));
+        for (what, values, ordered) in cases {
+            let mut shuffled = values.clone();
+            shuffled.shuffle(&mut rng);
+            let in_order = column(&chunked::<Float64Type>(&values, 3)).unwrap();
+            let out = column(&chunked::<Float64Type>(&shuffled, 1)).unwrap();
+            let (a, b) = (
+                in_order.numbers.as_ref().unwrap(),
+                out.numbers.as_ref().unwrap(),
+            );
+            assert_eq!(
+                (a.min, a.max, a.p01, a.p50, a.p99, &a.sketch),
+                (b.min, b.max, b.p01, b.p50, b.p99, &b.sketch),
+                "{what}"
+            );
+            assert!((a.mean - b.mean).abs() <= 1e-12 * b.mean.abs(), "{what}");
+            assert!((a.std - b.std).abs() <= 1e-12 * b.std, "{what}");
+            let mut distinct: Vec<u64> = values
+                .iter()
+                .flatten()
+                .filter(|x| !x.is_nan())
+                .map(|&x| quantiles::key(x + 0.0))
+                .collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(in_order.null_count, out.null_count, "{what}");
+            if ordered {
+                assert_eq!(in_order.distinct, distinct.len() as u64, "{what}");
+                assert_eq!(in_order.distinct_error, 0.0, "{what}");
+            } else {
+                // Estimated, as out of order.
+                assert_eq!(in_order.distinct, out.distinct, "{what}");
+                assert_eq!(in_order.distinct_error, distinct::RELATIVE_ERROR, "{what}");
+            }
+        }
+        // Keys from 0: the first one is a value though no change.
+        let ascending: Vec<Option<u64>> = (0..n as u64).map(|i| Some(i / 3)).collect();
+        let p = column(&chunked::<UInt64Type>(&ascending, 2)).unwrap();
+        assert_eq!((p.distinct, p.distinct_error), (n.div_ceil(3) as u64, 0.0));
+    }
+
+    /// A column of integers in a range of under 2^20 has its distinct
+    /// values counted a bit each, exactly, out of order and however many
+    /// rows: at the widths where one word or a table of words holds them.
+    #[test]
+    fn distinct_integers_of_a_narrow_range_are_counted_exactly() {
+        let n = EXACT_DISTINCT_UP_TO as i64 + 1_000;
+        for width in [1i64, 63, 64, 65, 5_000, (1 << 20) - 1, 1 << 20] {
+            // Out of order, every value of the range but the last hit,
+            // nulls among them.
+            let values: Vec<Option<i64>> = (0..n)
+                .map(|i| (i % 101 != 7).then_some(-300 + (i * 7_919) % width.max(2).min(n)))
+                .map(|v| v.map(|v| v.min(-300 + width - 1)))
+                .collect();
+            let mut want: Vec<i64> = values.iter().flatten().copied().collect();
+            want.sort_unstable();
+            want.dedup();
+            let p = column(&chunked::<Int64Type>(&values, 2)).unwrap();
+            let estimated = want.len() > 1 && want[want.len() - 1] - want[0] >= 1 << 20;
+            if estimated {
+                assert_eq!(p.distinct_error, distinct::RELATIVE_ERROR, "width {width}");
+            } else {
+                assert_eq!(
+                    (p.distinct, p.distinct_error),
+                    (want.len() as u64, 0.0),
+                    "width {width}"
+                );
+            }
+        }
     }
 
     #[test]
