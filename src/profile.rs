@@ -468,27 +468,6 @@ where
     }
 }
 
-/// Calls `f` with the keys of the values of `values` whose bit is set in
-/// `valid` (of its first 64 values; all of them when every bit is set).
-#[inline(always)]
-fn keys_of<T: Native>(values: &[T], valid: u64, f: &mut impl FnMut(u64)) {
-    if valid == u64::MAX {
-        for &v in values {
-            if let Some(k) = v.key() {
-                f(k);
-            }
-        }
-        return;
-    }
-    let mut w = valid;
-    while w != 0 {
-        if let Some(k) = values[w.trailing_zeros() as usize].key() {
-            f(k);
-        }
-        w &= w - 1;
-    }
-}
-
 /// How many distinct values a column holds, and whether that was
 /// estimated.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -531,7 +510,9 @@ fn number_column(s: &Series) -> PolarsResult<(usize, Found, Option<NumberProfile
 #[derive(Clone, Copy)]
 struct First {
     n: usize,
-    sum: f64,
+    /// Four sums, the i-th key's in sum i % 4 (as the squared deviations'
+    /// below): one sum was a chain of additions each waiting on the last.
+    sum: [f64; 4],
     lo: u64,
     hi: u64,
     /// The last key.
@@ -542,41 +523,39 @@ struct First {
     changes: usize,
 }
 
-/// The first pass over one run of values (`valid`: as [`keys_of`] takes
-/// it): counted, summed and ranged, and with `ORDER`, their order
-/// followed. A function of its own, with the sums in locals, so that they
-/// stay in registers.
+/// The first pass over one batch of keys: counted, summed and ranged,
+/// and with `ORDER`, their order followed. The sums and bounds in locals,
+/// so that they stay in registers.
 #[inline(always)]
-fn first_pass<T: Native, const ORDER: bool>(values: &[T], valid: u64, acc: &mut First) {
-    let First {
-        mut n,
-        mut sum,
-        mut lo,
-        mut hi,
-        mut last,
-        mut ascending,
-        mut changes,
-    } = *acc;
-    keys_of(values, valid, &mut |k| {
-        n += 1;
-        sum += T::value(k);
+fn first_pass<T: Native, const ORDER: bool>(batch: &[u64], acc: &mut First) {
+    let mut sums = acc.sum;
+    // Lined up so that the batch's first key's sum comes first.
+    sums.rotate_left(acc.n & 3);
+    let (mut lo, mut hi) = (acc.lo, acc.hi);
+    let mut quads = batch.chunks_exact(4);
+    for q in &mut quads {
+        for (sum, &k) in sums.iter_mut().zip(q) {
+            *sum += T::value(k);
+            lo = lo.min(k);
+            hi = hi.max(k);
+        }
+    }
+    for (sum, &k) in sums.iter_mut().zip(quads.remainder()) {
+        *sum += T::value(k);
         lo = lo.min(k);
         hi = hi.max(k);
-        if ORDER {
+    }
+    sums.rotate_right(acc.n & 3);
+    if ORDER {
+        let (mut last, mut ascending, mut changes) = (acc.last, acc.ascending, acc.changes);
+        for &k in batch {
             ascending &= last <= k;
             changes += usize::from(last != k);
             last = k;
         }
-    });
-    *acc = First {
-        n,
-        sum,
-        lo,
-        hi,
-        last,
-        ascending,
-        changes,
-    };
+        (acc.last, acc.ascending, acc.changes) = (last, ascending, changes);
+    }
+    (acc.n, acc.sum, acc.lo, acc.hi) = (acc.n + batch.len(), sums, lo, hi);
 }
 
 /// Whether the first values of a column (up to 64, nulls' slots and NaN
@@ -656,7 +635,7 @@ where
     let value = <T::Native as Native>::value;
     let mut first = First {
         n: 0,
-        sum: 0.0,
+        sum: [0.0; 4],
         lo: u64::MAX,
         hi: 0,
         last: 0,
@@ -665,11 +644,12 @@ where
     };
     let order = starts_ascending(keys.ca);
     if order {
-        keys.for_each_run(|values, valid| first_pass::<_, true>(values, valid, &mut first));
+        quantiles::Keys::for_each_batch(&keys, |b| first_pass::<T::Native, true>(b, &mut first));
     } else {
-        keys.for_each_run(|values, valid| first_pass::<_, false>(values, valid, &mut first));
+        quantiles::Keys::for_each_batch(&keys, |b| first_pass::<T::Native, false>(b, &mut first));
     }
     let First { n, sum, lo, hi, .. } = first;
+    let sum: f64 = sum.iter().sum();
     let none = Found {
         count: 0,
         estimated: false,
