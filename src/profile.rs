@@ -616,7 +616,11 @@ impl Counter {
                     words[(at >> 6) as usize] |= 1 << (at & 63);
                 }
             }
-            Counter::Sketch(d) => batch.iter().for_each(|&k| d.add(distinct::hash_u64(k))),
+            Counter::Sketch(d) => {
+                let mut hashes = [0u64; quantiles::BATCH];
+                distinct::hash_u64_all(batch, &mut hashes);
+                hashes[..batch.len()].iter().for_each(|&h| d.add(h));
+            }
         }
     }
 }
