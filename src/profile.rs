@@ -415,7 +415,7 @@ where
     }
 
     /// The keys made into a buffer on the stack, a batch at a time, the
-    /// nulls' and NaN's left out without a branch.
+    /// nulls' slots and NaN left out.
     #[inline(always)]
     fn for_each_batch(&self, mut f: impl FnMut(&[u64])) {
         let mut buffer = [0u64; quantiles::BATCH];
@@ -528,24 +528,12 @@ struct First {
 /// so that they stay in registers.
 #[inline(always)]
 fn first_pass<T: Native, const ORDER: bool>(batch: &[u64], acc: &mut First) {
-    let mut sums = acc.sum;
-    // Lined up so that the batch's first key's sum comes first.
-    sums.rotate_left(acc.n & 3);
     let (mut lo, mut hi) = (acc.lo, acc.hi);
-    let mut quads = batch.chunks_exact(4);
-    for q in &mut quads {
-        for (sum, &k) in sums.iter_mut().zip(q) {
-            *sum += T::value(k);
-            lo = lo.min(k);
-            hi = hi.max(k);
-        }
-    }
-    for (sum, &k) in sums.iter_mut().zip(quads.remainder()) {
-        *sum += T::value(k);
+    add_in_four(&mut acc.sum, acc.n, batch, |k| {
         lo = lo.min(k);
         hi = hi.max(k);
-    }
-    sums.rotate_right(acc.n & 3);
+        T::value(k)
+    });
     if ORDER {
         let (mut last, mut ascending, mut changes) = (acc.last, acc.ascending, acc.changes);
         for &k in batch {
@@ -555,7 +543,29 @@ fn first_pass<T: Native, const ORDER: bool>(batch: &[u64], acc: &mut First) {
         }
         (acc.last, acc.ascending, acc.changes) = (last, ascending, changes);
     }
-    (acc.n, acc.sum, acc.lo, acc.hi) = (acc.n + batch.len(), sums, lo, hi);
+    (acc.n, acc.lo, acc.hi) = (acc.n + batch.len(), lo, hi);
+}
+
+/// Adds `f` of each key of `batch` to four sums, the i-th key (`seen`
+/// keys came before the batch) to sum i % 4 however the batches fall, so
+/// that a profile's figures do not depend on how its file was cut; four,
+/// so that the additions need not wait on each other.
+#[inline(always)]
+fn add_in_four(sums: &mut [f64; 4], seen: usize, batch: &[u64], mut f: impl FnMut(u64) -> f64) {
+    let mut lanes = *sums;
+    // Lined up so that the batch's first key's sum comes first.
+    lanes.rotate_left(seen & 3);
+    let mut quads = batch.chunks_exact(4);
+    for q in &mut quads {
+        for (sum, &k) in lanes.iter_mut().zip(q) {
+            *sum += f(k);
+        }
+    }
+    for (sum, &k) in lanes.iter_mut().zip(quads.remainder()) {
+        *sum += f(k);
+    }
+    lanes.rotate_right(seen & 3);
+    *sums = lanes;
 }
 
 /// Whether the first values of a column (up to 64, nulls' slots and NaN
@@ -691,29 +701,11 @@ where
         }
     }
     // The squared deviations summed in the first pass over the keys
-    // after their mean is known; four sums, so that the additions need
-    // not wait on each other. The i-th key goes to sum i % 4 however the
-    // batches fall (the column's chunks), so that a profile's figures do
-    // not depend on how its file was cut.
+    // after their mean is known.
     let (mut m2, mut seen) = ([0.0f64; 4], 0usize);
     let mut deviations = |batch: &[u64]| {
-        let mut sums = m2;
-        // Lined up so that the batch's first key's sum comes first.
-        sums.rotate_left(seen & 3);
-        let mut quads = batch.chunks_exact(4);
-        for q in &mut quads {
-            for (sum, &k) in sums.iter_mut().zip(q) {
-                let d = value(k) - mean;
-                *sum += d * d;
-            }
-        }
-        for (sum, &k) in sums.iter_mut().zip(quads.remainder()) {
-            let d = value(k) - mean;
-            *sum += d * d;
-        }
-        sums.rotate_right(seen & 3);
+        add_in_four(&mut m2, seen, batch, |k| (value(k) - mean).powi(2));
         seen += batch.len();
-        m2 = sums;
     };
     let found = if in_order {
         at_ranks_in_order(&keys, &ranks, deviations)
