@@ -318,10 +318,8 @@ fn distinct(s: &Series) -> PolarsResult<(u64, bool)> {
 /// values' order, so that integers keep their own (a column of 0..5 is five
 /// neighbouring keys, found by one level of the selection).
 trait Native: Copy {
-    /// The key, or none for NaN (-0 is 0).
-    fn key(self) -> Option<u64>;
-    /// The key, and whether the value has one (NaN has not): without a
-    /// branch, for a batch to take or skip.
+    /// The key (-0's is 0's), and whether the value has one (NaN has
+    /// not): without a branch, for a batch to take or skip.
     fn key_if(self) -> (u64, bool);
     /// The number a key stands for (integers beyond 2^53 rounded).
     fn value(key: u64) -> f64;
@@ -330,11 +328,6 @@ trait Native: Copy {
 macro_rules! native {
     (float: $($t:ty),*) => {$(
         impl Native for $t {
-            #[inline]
-            fn key(self) -> Option<u64> {
-                let x = self as f64;
-                (!x.is_nan()).then(|| quantiles::key(x + 0.0))
-            }
             #[inline(always)]
             fn key_if(self) -> (u64, bool) {
                 let x = self as f64;
@@ -348,10 +341,6 @@ macro_rules! native {
     )*};
     (signed: $($t:ty),*) => {$(
         impl Native for $t {
-            #[inline]
-            fn key(self) -> Option<u64> {
-                Some((self as i64 as u64) ^ 1 << 63)
-            }
             #[inline(always)]
             fn key_if(self) -> (u64, bool) {
                 ((self as i64 as u64) ^ 1 << 63, true)
@@ -364,10 +353,6 @@ macro_rules! native {
     )*};
     (unsigned: $($t:ty),*) => {$(
         impl Native for $t {
-            #[inline]
-            fn key(self) -> Option<u64> {
-                Some(self as u64)
-            }
             #[inline(always)]
             fn key_if(self) -> (u64, bool) {
                 (self as u64, true)
@@ -581,7 +566,8 @@ where
     let head = arr.len().min(64);
     let keys = (0..head)
         .filter(|&i| arr.is_valid(i))
-        .filter_map(|i| arr.values()[i].key());
+        .map(|i| arr.values()[i].key_if())
+        .filter_map(|(k, number)| number.then_some(k));
     let mut last = 0;
     keys.into_iter()
         .all(|k| std::mem::replace(&mut last, k) <= k)
@@ -595,7 +581,9 @@ const BITMAP_RANGE: u64 = 1 << 20;
 /// How the selection's first pass counts distinct values, beside the
 /// squared deviations it sums.
 enum Counter {
-    /// Counted elsewhere (in order, or a small column sorted).
+    /// Counted by the first pass: the changes of keys in order.
+    Changes(u64),
+    /// Counted after, a small column's keys sorted.
     Done,
     /// A bit per key of a range of at most 64 keys (exact), in a
     /// register: in memory, each key of a few (a rating) waited on the
@@ -612,7 +600,7 @@ impl Counter {
     #[inline(always)]
     fn add(&mut self, batch: &[u64]) {
         match self {
-            Counter::Done => {}
+            Counter::Changes(_) | Counter::Done => {}
             Counter::Word { lo, bits } => {
                 let mut b = *bits;
                 for &k in batch {
@@ -676,7 +664,7 @@ where
     let mut counter = if in_order {
         // Each change of key is a value more (the first key, when it is
         // 0, was no change).
-        Counter::Done
+        Counter::Changes((first.changes + usize::from(lo == 0)) as u64)
     } else if hi - lo < 64 {
         Counter::Word { lo, bits: 0 }
     } else if hi - lo < BITMAP_RANGE {
@@ -716,8 +704,8 @@ where
         })
     };
     let distinct = match counter {
-        _ if in_order => Found {
-            count: (first.changes + usize::from(lo == 0)) as u64,
+        Counter::Changes(count) => Found {
+            count,
             estimated: false,
         },
         Counter::Word { bits, .. } => Found {

@@ -134,16 +134,10 @@ pub fn compare_distribution_with(
                 .par_iter()
                 .map(|&name| {
                     let (b, h) = pair(name)?;
-                    if !keyed {
-                        return Ok((name, None, compare_column(table, name, b, h, tolerance)?));
-                    }
                     // Both sides kept for the key by key comparison once
                     // the keys are paired (the test takes handles to them).
-                    let tested = match plan_column(table, name, (&b, &h)) {
-                        Ok(f) => Ok(test_column(f, b.clone(), h.clone(), tolerance)?),
-                        Err(u) => Err(u),
-                    };
-                    Ok((name, Some((b, h)), tested))
+                    let kept = keyed.then(|| (b.clone(), h.clone()));
+                    Ok((kept, compare_column(table, name, b, h, tolerance)?))
                 })
                 .collect::<PolarsResult<Vec<_>>>()
         },
@@ -163,7 +157,7 @@ pub fn compare_distribution_with(
         progress();
         Ok(f)
     };
-    let by_key = |(_, sides, tested): (&str, Option<(Series, Series)>, _)| {
+    let by_key = |(sides, tested): (Option<(Series, Series)>, _)| {
         let f = match (tested, &pairs, sides) {
             (Ok(mut feature), Some(pairs), Some(sides)) => {
                 key_by_key(table, &feature, (&sides.0, &sides.1), pairs, tolerance)?
