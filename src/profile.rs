@@ -403,6 +403,7 @@ where
     /// nulls' slots and NaN left out.
     #[inline(always)]
     fn for_each_batch(&self, mut f: impl FnMut(&[u64])) {
+        let wide = Wide::here();
         let mut buffer = [0u64; quantiles::BATCH];
         let mut len = 0;
         self.for_each_run(|values, valid| {
@@ -416,13 +417,7 @@ where
                     // Every value valid: keys made straight, NaN looked for
                     // beside them (and only then left out one by one).
                     let out = &mut buffer[at..at + part.len()];
-                    let mut nan = false;
-                    for (o, &v) in out.iter_mut().zip(part) {
-                        let (k, number) = v.key_if();
-                        *o = k;
-                        nan |= !number;
-                    }
-                    if !nan {
+                    if make_keys(wide, part, out) {
                         at += part.len();
                     } else {
                         for &v in part {
@@ -432,12 +427,25 @@ where
                         }
                     }
                 } else {
+                    // Keys made for the whole part (nulls' slots too), then
+                    // the valid ones kept: made one by one, each valid
+                    // value's key cost more than the part's together.
+                    let mut keys = [0u64; 64];
+                    let made = &mut keys[..part.len()];
                     let mut w = valid;
-                    while w != 0 {
-                        let (k, number) = part[w.trailing_zeros() as usize].key_if();
-                        buffer[at] = k;
-                        at += usize::from(number);
-                        w &= w - 1;
+                    if make_keys(wide, part, made) {
+                        while w != 0 {
+                            buffer[at] = made[w.trailing_zeros() as usize];
+                            at += 1;
+                            w &= w - 1;
+                        }
+                    } else {
+                        while w != 0 {
+                            let (k, number) = part[w.trailing_zeros() as usize].key_if();
+                            buffer[at] = k;
+                            at += usize::from(number);
+                            w &= w - 1;
+                        }
                     }
                 }
                 if at > quantiles::BATCH - 64 {
@@ -509,10 +517,37 @@ struct First {
 }
 
 /// The first pass over one batch of keys: counted, summed and ranged,
-/// and with `ORDER`, their order followed. The sums and bounds in locals,
-/// so that they stay in registers.
+/// and with `ORDER`, their order followed; built for wider vectors where
+/// the processor has them ([`Wide`]).
 #[inline(always)]
-fn first_pass<T: Native, const ORDER: bool>(batch: &[u64], acc: &mut First) {
+fn first_pass<T: Native, const ORDER: bool>(wide: Wide, batch: &[u64], acc: &mut First) {
+    match wide {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Wide::Avx512` is only made where the processor has it.
+        Wide::Avx512 => unsafe { first_pass_avx512::<T, ORDER>(batch, acc) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Wide::Avx2` is only made where the processor has it.
+        Wide::Avx2 => unsafe { first_pass_avx2::<T, ORDER>(batch, acc) },
+        Wide::Baseline => first_pass_in::<T, ORDER>(batch, acc),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
+fn first_pass_avx512<T: Native, const ORDER: bool>(batch: &[u64], acc: &mut First) {
+    first_pass_in::<T, ORDER>(batch, acc);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn first_pass_avx2<T: Native, const ORDER: bool>(batch: &[u64], acc: &mut First) {
+    first_pass_in::<T, ORDER>(batch, acc);
+}
+
+/// [`first_pass`] as any processor runs it: the sums and bounds in
+/// locals, so that they stay in registers.
+#[inline(always)]
+fn first_pass_in<T: Native, const ORDER: bool>(batch: &[u64], acc: &mut First) {
     let (mut lo, mut hi) = (acc.lo, acc.hi);
     add_in_four(&mut acc.sum, acc.n, batch, |k| {
         lo = lo.min(k);
@@ -551,6 +586,108 @@ fn add_in_four(sums: &mut [f64; 4], seen: usize, batch: &[u64], mut f: impl FnMu
     }
     lanes.rotate_right(seen & 3);
     *sums = lanes;
+}
+
+/// Adds the squares of the keys' numbers' deviations from `mean` to
+/// `sums` (as [`add_in_four`]), built for wider vectors where the
+/// processor has them.
+#[inline(always)]
+fn add_squares<T: Native>(wide: Wide, sums: &mut [f64; 4], seen: usize, batch: &[u64], mean: f64) {
+    match wide {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Wide::Avx512` is only made where the processor has it.
+        Wide::Avx512 => unsafe { add_squares_avx512::<T>(sums, seen, batch, mean) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Wide::Avx2` is only made where the processor has it.
+        Wide::Avx2 => unsafe { add_squares_avx2::<T>(sums, seen, batch, mean) },
+        Wide::Baseline => add_squares_in::<T>(sums, seen, batch, mean),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
+fn add_squares_avx512<T: Native>(sums: &mut [f64; 4], seen: usize, batch: &[u64], mean: f64) {
+    add_squares_in::<T>(sums, seen, batch, mean);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn add_squares_avx2<T: Native>(sums: &mut [f64; 4], seen: usize, batch: &[u64], mean: f64) {
+    add_squares_in::<T>(sums, seen, batch, mean);
+}
+
+#[inline(always)]
+fn add_squares_in<T: Native>(sums: &mut [f64; 4], seen: usize, batch: &[u64], mean: f64) {
+    add_in_four(sums, seen, batch, |k| (T::value(k) - mean).powi(2));
+}
+
+/// Which vector instructions the profile's loops over keys are built for,
+/// as the processor running them has (checked once per column): the
+/// baseline of x86-64 (SSE2) has no 64-bit shifts or comparisons by the
+/// vector, so that a float's key was made one at a time (BENCHMARKS.md,
+/// twenty-eighth session).
+#[derive(Clone, Copy)]
+enum Wide {
+    Baseline,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Wide {
+    fn here() -> Wide {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx2") {
+                return Wide::Avx512;
+            }
+            if has!("avx2") {
+                return Wide::Avx2;
+            }
+        }
+        Wide::Baseline
+    }
+}
+
+/// Makes the keys of `part`'s values into `out` (as long); whether each
+/// value had one (none was NaN). Built for wider vectors where the
+/// processor has them.
+#[inline(always)]
+fn make_keys<T: Native>(wide: Wide, part: &[T], out: &mut [u64]) -> bool {
+    match wide {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Wide::Avx512` is only made where the processor has it.
+        Wide::Avx512 => unsafe { make_keys_avx512(part, out) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `Wide::Avx2` is only made where the processor has it.
+        Wide::Avx2 => unsafe { make_keys_avx2(part, out) },
+        Wide::Baseline => make_keys_in(part, out),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
+fn make_keys_avx512<T: Native>(part: &[T], out: &mut [u64]) -> bool {
+    make_keys_in(part, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn make_keys_avx2<T: Native>(part: &[T], out: &mut [u64]) -> bool {
+    make_keys_in(part, out)
+}
+
+#[inline(always)]
+fn make_keys_in<T: Native>(part: &[T], out: &mut [u64]) -> bool {
+    let mut nan = false;
+    for (o, &v) in out.iter_mut().zip(part) {
+        let (k, number) = v.key_if();
+        *o = k;
+        nan |= !number;
+    }
+    !nan
 }
 
 /// Whether the first values of a column (up to 64, nulls' slots and NaN
@@ -645,10 +782,15 @@ where
         changes: 0,
     };
     let order = starts_ascending(keys.ca);
+    let wide = Wide::here();
     if order {
-        quantiles::Keys::for_each_batch(&keys, |b| first_pass::<T::Native, true>(b, &mut first));
+        quantiles::Keys::for_each_batch(&keys, |b| {
+            first_pass::<T::Native, true>(wide, b, &mut first);
+        });
     } else {
-        quantiles::Keys::for_each_batch(&keys, |b| first_pass::<T::Native, false>(b, &mut first));
+        quantiles::Keys::for_each_batch(&keys, |b| {
+            first_pass::<T::Native, false>(wide, b, &mut first);
+        });
     }
     let First { n, sum, lo, hi, .. } = first;
     let sum: f64 = sum.iter().sum();
@@ -692,7 +834,7 @@ where
     // after their mean is known.
     let (mut m2, mut seen) = ([0.0f64; 4], 0usize);
     let mut deviations = |batch: &[u64]| {
-        add_in_four(&mut m2, seen, batch, |k| (value(k) - mean).powi(2));
+        add_squares::<T::Native>(wide, &mut m2, seen, batch, mean);
         seen += batch.len();
     };
     let found = if in_order {
@@ -1254,6 +1396,124 @@ mod tests {
             .unwrap();
         }
         ca.into_series()
+    }
+
+    /// Every vector width the processor running the tests has makes the
+    /// same keys, sums, bounds and squares as the baseline build, bit for
+    /// bit: floats of every kind (signed zeros, infinities, subnormals,
+    /// NaN) and integers of both signs, in parts of every length.
+    #[test]
+    fn keys_and_sums_built_for_each_vector_width_are_the_baseline_s() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(28);
+        let mut widths = vec![Wide::Baseline];
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if has!("avx2") {
+                widths.push(Wide::Avx2);
+            }
+            if matches!(Wide::here(), Wide::Avx512) {
+                widths.push(Wide::Avx512);
+            }
+        }
+        let kinds = [
+            0.0,
+            -0.0,
+            1.5,
+            -2.25,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            5e-324,
+            -1e300,
+        ];
+        for len in [0, 1, 3, 4, 5, 63, 64] {
+            let floats: Vec<f64> = (0..len)
+                .map(|_| match rng.random_range(0..4) {
+                    0 => kinds[rng.random_range(0..kinds.len())],
+                    _ => rng.random::<f64>() * 1e6 - 5e5,
+                })
+                .collect();
+            let ints: Vec<i64> = (0..len).map(|_| rng.random()).collect();
+            let with_nan: Vec<f64> = floats
+                .iter()
+                .map(|&x| if x > 0.0 { f64::NAN } else { x })
+                .collect();
+            let seen = |wide: Wide| {
+                let mut out = Vec::new();
+                for values in [&floats, &with_nan] {
+                    let mut keys = vec![0u64; len];
+                    let numbers = make_keys(wide, values, &mut keys);
+                    out.push((keys.clone(), numbers));
+                }
+                let mut ikeys = vec![0u64; len];
+                let numbers = make_keys(wide, &ints, &mut ikeys);
+                out.push((ikeys.clone(), numbers));
+                let keys = &out[0].0;
+                let mut first = First {
+                    n: 3,
+                    sum: [1.0, 2.0, 3.0, 4.0],
+                    lo: u64::MAX,
+                    hi: 0,
+                    last: 0,
+                    ascending: true,
+                    changes: 0,
+                };
+                first_pass::<f64, true>(wide, keys, &mut first);
+                let mut ifirst = first;
+                first_pass::<i64, false>(wide, &ikeys, &mut ifirst);
+                let mut squares = [0.5; 4];
+                add_squares::<f64>(wide, &mut squares, 1, keys, 3.0);
+                let bits = |sums: [f64; 4]| sums.map(f64::to_bits);
+                let figures =
+                    |f: &First| (f.n, bits(f.sum), f.lo, f.hi, f.last, f.ascending, f.changes);
+                (out, figures(&first), figures(&ifirst), bits(squares))
+            };
+            let baseline = seen(Wide::Baseline);
+            for &wide in &widths[1..] {
+                assert_eq!(seen(wide), baseline, "{len} values");
+            }
+        }
+    }
+
+    /// A column whose null slots hold NaN or numbers: only the valid
+    /// values are profiled, each part of 64 read whole or value by value.
+    #[test]
+    fn null_slots_holding_nan_or_numbers_profile_as_the_valid_values() {
+        use polars_arrow::array::PrimitiveArray;
+        use polars_arrow::bitmap::Bitmap;
+        let n = 300;
+        let values: Vec<f64> = (0..n)
+            .map(|i| match i % 50 {
+                7 => f64::NAN,
+                _ => (i * 37 % 101) as f64,
+            })
+            .collect();
+        // Nulls over some NaN and some numbers; one part of 64 without
+        // nulls at all.
+        let valid: Bitmap = (0..n)
+            .map(|i| (64..128).contains(&i) || i % 9 != 0)
+            .collect();
+        let arr = PrimitiveArray::new(
+            polars_arrow::datatypes::ArrowDataType::Float64,
+            values.clone().into(),
+            Some(valid.clone()),
+        );
+        let ca = Float64Chunked::with_chunk("x".into(), arr);
+        let got = column(&ca.into_series()).unwrap();
+        let kept: Vec<Option<f64>> = (0..n)
+            .map(|i| valid.get_bit(i).then_some(values[i]))
+            .collect();
+        let plain = Float64Chunked::from_iter_options("x".into(), kept.into_iter());
+        let want = column(&plain.into_series()).unwrap();
+        assert_eq!(got, want);
+        // Nulls, and NaN where a value is valid (as numbers, NaN is none).
+        let nulls = (0..n).filter(|&i| !valid.get_bit(i)).count();
+        let nan = (0..n)
+            .filter(|&i| valid.get_bit(i) && values[i].is_nan())
+            .count();
+        assert_eq!(got.null_count, (nulls + nan) as u64);
+        assert!(nan > 0 && nulls > 0);
     }
 
     /// Numbers already in order (a key column of a sorted output) are

@@ -13,12 +13,14 @@
 /// A float's bits, reordered so that unsigned order is numeric order
 /// (negative numbers reversed below the positive ones).
 /// `x` as an unsigned key in the same order (NaN excluded by callers).
+#[inline(always)]
 pub fn key(x: f64) -> u64 {
     let b = x.to_bits();
     if b >> 63 == 1 { !b } else { b | 1 << 63 }
 }
 
 /// The value a [`key`] stands for.
+#[inline(always)]
 pub fn value(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
