@@ -42,3 +42,4 @@ pub mod stats;
 pub mod suggest;
 pub mod template;
 pub mod validity;
+pub mod wide;

@@ -15,6 +15,7 @@ use crate::model::profile::{
     ColumnProfile, NumberProfile, Profile, SKETCH_STEPS, Sketch, TextProfile,
 };
 use crate::stats::{distinct, quantiles, summary};
+use crate::wide::{Wide, by_width};
 
 /// Top values kept per text column...
 pub const TOP_VALUES: usize = 10;
@@ -516,32 +517,12 @@ struct First {
     changes: usize,
 }
 
-/// The first pass over one batch of keys: counted, summed and ranged,
-/// and with `ORDER`, their order followed; built for wider vectors where
-/// the processor has them ([`Wide`]).
-#[inline(always)]
-fn first_pass<T: Native, const ORDER: bool>(wide: Wide, batch: &[u64], acc: &mut First) {
-    match wide {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Wide::Avx512` is only made where the processor has it.
-        Wide::Avx512 => unsafe { first_pass_avx512::<T, ORDER>(batch, acc) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Wide::Avx2` is only made where the processor has it.
-        Wide::Avx2 => unsafe { first_pass_avx2::<T, ORDER>(batch, acc) },
-        Wide::Baseline => first_pass_in::<T, ORDER>(batch, acc),
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
-fn first_pass_avx512<T: Native, const ORDER: bool>(batch: &[u64], acc: &mut First) {
-    first_pass_in::<T, ORDER>(batch, acc);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn first_pass_avx2<T: Native, const ORDER: bool>(batch: &[u64], acc: &mut First) {
-    first_pass_in::<T, ORDER>(batch, acc);
+by_width! {
+    /// The first pass over one batch of keys: counted, summed and ranged,
+    /// and with `ORDER`, their order followed; built for the widest vectors
+    /// the processor has.
+    fn first_pass[T: Native, const ORDER: bool](wide: Wide, batch: &[u64], acc: &mut First) -> ()
+        = first_pass_in[T, ORDER];
 }
 
 /// [`first_pass`] as any processor runs it: the sums and bounds in
@@ -588,32 +569,17 @@ fn add_in_four(sums: &mut [f64; 4], seen: usize, batch: &[u64], mut f: impl FnMu
     *sums = lanes;
 }
 
-/// Adds the squares of the keys' numbers' deviations from `mean` to
-/// `sums` (as [`add_in_four`]), built for wider vectors where the
-/// processor has them.
-#[inline(always)]
-fn add_squares<T: Native>(wide: Wide, sums: &mut [f64; 4], seen: usize, batch: &[u64], mean: f64) {
-    match wide {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Wide::Avx512` is only made where the processor has it.
-        Wide::Avx512 => unsafe { add_squares_avx512::<T>(sums, seen, batch, mean) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Wide::Avx2` is only made where the processor has it.
-        Wide::Avx2 => unsafe { add_squares_avx2::<T>(sums, seen, batch, mean) },
-        Wide::Baseline => add_squares_in::<T>(sums, seen, batch, mean),
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
-fn add_squares_avx512<T: Native>(sums: &mut [f64; 4], seen: usize, batch: &[u64], mean: f64) {
-    add_squares_in::<T>(sums, seen, batch, mean);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn add_squares_avx2<T: Native>(sums: &mut [f64; 4], seen: usize, batch: &[u64], mean: f64) {
-    add_squares_in::<T>(sums, seen, batch, mean);
+by_width! {
+    /// Adds the squares of the keys' numbers' deviations from `mean` to
+    /// `sums` (as [`add_in_four`]), built for the widest vectors the
+    /// processor has.
+    fn add_squares[T: Native](
+        wide: Wide,
+        sums: &mut [f64; 4],
+        seen: usize,
+        batch: &[u64],
+        mean: f64,
+    ) -> () = add_squares_in[T];
 }
 
 #[inline(always)]
@@ -621,62 +587,12 @@ fn add_squares_in<T: Native>(sums: &mut [f64; 4], seen: usize, batch: &[u64], me
     add_in_four(sums, seen, batch, |k| (T::value(k) - mean).powi(2));
 }
 
-/// Which vector instructions the profile's loops over keys are built for,
-/// as the processor running them has (checked once per column): the
-/// baseline of x86-64 (SSE2) has no 64-bit shifts or comparisons by the
-/// vector, so that a float's key was made one at a time (BENCHMARKS.md,
-/// twenty-eighth session).
-#[derive(Clone, Copy)]
-enum Wide {
-    Baseline,
-    #[cfg(target_arch = "x86_64")]
-    Avx2,
-    #[cfg(target_arch = "x86_64")]
-    Avx512,
-}
-
-impl Wide {
-    fn here() -> Wide {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::is_x86_feature_detected as has;
-            if has!("avx512f") && has!("avx512dq") && has!("avx512vl") && has!("avx2") {
-                return Wide::Avx512;
-            }
-            if has!("avx2") {
-                return Wide::Avx2;
-            }
-        }
-        Wide::Baseline
-    }
-}
-
-/// Makes the keys of `part`'s values into `out` (as long); whether each
-/// value had one (none was NaN). Built for wider vectors where the
-/// processor has them.
-#[inline(always)]
-fn make_keys<T: Native>(wide: Wide, part: &[T], out: &mut [u64]) -> bool {
-    match wide {
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Wide::Avx512` is only made where the processor has it.
-        Wide::Avx512 => unsafe { make_keys_avx512(part, out) },
-        #[cfg(target_arch = "x86_64")]
-        // SAFETY: `Wide::Avx2` is only made where the processor has it.
-        Wide::Avx2 => unsafe { make_keys_avx2(part, out) },
-        Wide::Baseline => make_keys_in(part, out),
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,avx2")]
-fn make_keys_avx512<T: Native>(part: &[T], out: &mut [u64]) -> bool {
-    make_keys_in(part, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn make_keys_avx2<T: Native>(part: &[T], out: &mut [u64]) -> bool {
-    make_keys_in(part, out)
+by_width! {
+    /// Makes the keys of `part`'s values into `out` (as long); whether each
+    /// value had one (none was NaN). Built for the widest vectors the
+    /// processor has: for the baseline, a float's key was made one at a
+    /// time.
+    fn make_keys[T: Native](wide: Wide, part: &[T], out: &mut [u64]) -> bool = make_keys_in[T];
 }
 
 #[inline(always)]
@@ -1406,17 +1322,7 @@ mod tests {
     fn keys_and_sums_built_for_each_vector_width_are_the_baseline_s() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(28);
-        let mut widths = vec![Wide::Baseline];
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::is_x86_feature_detected as has;
-            if has!("avx2") {
-                widths.push(Wide::Avx2);
-            }
-            if matches!(Wide::here(), Wide::Avx512) {
-                widths.push(Wide::Avx512);
-            }
-        }
+        let widths = Wide::all_here();
         let kinds = [
             0.0,
             -0.0,
