@@ -58,9 +58,21 @@ pub struct Collector {
     seen: std::sync::Mutex<Vec<ColumnProfile>>,
     error: std::sync::Mutex<Option<String>>,
     rows: std::sync::atomic::AtomicU64,
+    twins: Option<std::sync::Arc<Twins>>,
 }
 
 impl Collector {
+    /// A collector for each side of one table: a column that reads bit
+    /// for bit as the other side's did takes its profile (see [`Twins`]).
+    pub fn pair() -> (Collector, Collector) {
+        let twins = std::sync::Arc::new(Twins::default());
+        let side = || Collector {
+            twins: Some(std::sync::Arc::clone(&twins)),
+            ..Collector::default()
+        };
+        (side(), side())
+    }
+
     /// The observer to install with [`OnDisk::observe`].
     pub fn observer(self: &std::sync::Arc<Self>) -> crate::load::Observer {
         let me = std::sync::Arc::clone(self);
@@ -78,8 +90,12 @@ impl Collector {
         if self.knows(s.name()) {
             return;
         }
-        match column(s) {
+        let twin = self.twins.as_ref().and_then(|t| t.profile_of(s));
+        match twin.map_or_else(|| column(s), Ok) {
             Ok(p) => {
+                if let Some(t) = &self.twins {
+                    t.remember(s, &p);
+                }
                 let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
                 // Two workers may have read the column at once.
                 if !seen.iter().any(|c| c.name == p.name) {
@@ -127,6 +143,123 @@ impl Collector {
             columns,
         })
     }
+}
+
+/// What a table's two collectors share: each column profiled, and a weak
+/// hold on the values it was profiled from. A pull request leaves most
+/// columns as they were, and the comparison reads a column's two sides
+/// one after the other: the second, when it is bit for bit the first
+/// (values, null slots and chunks alike), takes the first's profile
+/// instead of computing it again. The hold keeps no values alive: once
+/// the comparison lets a column go, its twin is profiled as any column.
+#[derive(Default)]
+pub struct Twins {
+    seen: std::sync::Mutex<HashMap<String, Kept>>,
+}
+
+/// A column's values, held weakly, and their profile.
+type Kept = (std::sync::Weak<dyn SeriesTrait>, ColumnProfile);
+
+impl Twins {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Kept>> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The profile of the other side's column `s.name()`, if that column
+    /// is still held and reads bit for bit as `s`.
+    fn profile_of(&self, s: &Series) -> Option<ColumnProfile> {
+        let (other, profile) = {
+            let seen = self.lock();
+            let (weak, profile) = seen.get(s.name().as_str())?;
+            (Series(weak.upgrade()?), profile.clone())
+        };
+        same_bits(&other, s).then_some(profile)
+    }
+
+    /// Keeps `s`'s profile for its twin, if none is kept yet.
+    fn remember(&self, s: &Series, profile: &ColumnProfile) {
+        self.lock()
+            .entry(s.name().to_string())
+            .or_insert_with(|| (std::sync::Arc::downgrade(&s.0), profile.clone()));
+    }
+}
+
+/// Whether two columns read bit for bit alike: type, chunks, validity,
+/// and every slot's bits (null slots too). Where this says no, a column
+/// is profiled on its own, so it may say no to equal columns laid out
+/// apart; it says yes only where a profile cannot differ. Numbers and
+/// text; other types are never twins.
+fn same_bits(a: &Series, b: &Series) -> bool {
+    use polars_arrow::array::{PrimitiveArray, Utf8ViewArray};
+    use polars_arrow::bitmap::Bitmap;
+    fn validity(x: Option<&Bitmap>, y: Option<&Bitmap>) -> bool {
+        match (x, y) {
+            (None, None) => true,
+            (Some(x), Some(y)) => x.as_slice() == y.as_slice(),
+            _ => false,
+        }
+    }
+    fn primitive<T: polars_arrow::types::NativeType>(
+        x: &dyn polars_arrow::array::Array,
+        y: &dyn polars_arrow::array::Array,
+        eq: impl Fn(&[T], &[T]) -> bool,
+    ) -> bool {
+        let (x, y) = (x.as_any(), y.as_any());
+        match (
+            x.downcast_ref::<PrimitiveArray<T>>(),
+            y.downcast_ref::<PrimitiveArray<T>>(),
+        ) {
+            (Some(x), Some(y)) => eq(x.values(), y.values()),
+            _ => false,
+        }
+    }
+    fn text(x: &dyn polars_arrow::array::Array, y: &dyn polars_arrow::array::Array) -> bool {
+        let (x, y) = (x.as_any(), y.as_any());
+        match (
+            x.downcast_ref::<Utf8ViewArray>(),
+            y.downcast_ref::<Utf8ViewArray>(),
+        ) {
+            (Some(x), Some(y)) => {
+                let (bx, by) = (x.data_buffers(), y.data_buffers());
+                x.views().as_slice() == y.views().as_slice()
+                    && bx.len() == by.len()
+                    && bx
+                        .iter()
+                        .zip(by.iter())
+                        .all(|(p, q)| p.as_slice() == q.as_slice())
+            }
+            _ => false,
+        }
+    }
+    if a.dtype() != b.dtype()
+        || a.len() != b.len()
+        || a.null_count() != b.null_count()
+        || a.chunks().len() != b.chunks().len()
+    {
+        return false;
+    }
+    let physical = a.dtype().to_physical();
+    a.chunks().iter().zip(b.chunks()).all(|(x, y)| {
+        let (x, y) = (x.as_ref(), y.as_ref());
+        x.len() == y.len()
+            && validity(x.validity(), y.validity())
+            && match physical {
+                DataType::Float64 => primitive::<f64>(x, y, crate::stats::same_bits),
+                DataType::Float32 => primitive::<f32>(x, y, |p, q| {
+                    p.iter().zip(q).all(|(u, v)| u.to_bits() == v.to_bits())
+                }),
+                DataType::Int64 => primitive::<i64>(x, y, |p, q| p == q),
+                DataType::Int32 => primitive::<i32>(x, y, |p, q| p == q),
+                DataType::Int16 => primitive::<i16>(x, y, |p, q| p == q),
+                DataType::Int8 => primitive::<i8>(x, y, |p, q| p == q),
+                DataType::UInt64 => primitive::<u64>(x, y, |p, q| p == q),
+                DataType::UInt32 => primitive::<u32>(x, y, |p, q| p == q),
+                DataType::UInt16 => primitive::<u16>(x, y, |p, q| p == q),
+                DataType::UInt8 => primitive::<u8>(x, y, |p, q| p == q),
+                DataType::String => text(x, y),
+                _ => false,
+            }
+    })
 }
 
 /// Why a path could not be profiled.
@@ -1023,6 +1156,68 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A column that reads bit for bit as the other side's takes its
+    /// profile; one value, a zero's sign, a null's place, the chunks or the
+    /// type apart, or the other side's column let go, and it is profiled
+    /// on its own.
+    #[test]
+    fn a_column_read_bit_for_bit_as_its_twin_takes_its_profile_and_no_other_does() {
+        let floats = |v: &[Option<f64>]| Series::new("x".into(), v);
+        let texts = |v: &[Option<&str>]| Series::new("t".into(), v);
+        let x = [Some(1.5), Some(-0.0), None, Some(f64::NAN), Some(3.0)];
+        let t = [Some("a"), Some(""), None, Some("longer than twelve bytes")];
+        let date = Series::new("d".into(), [1i32, 2, 3])
+            .cast(&DataType::Date)
+            .unwrap();
+        let base = [floats(&x), texts(&t), date];
+        let twins = Twins::default();
+        for s in &base {
+            twins.remember(s, &column(s).unwrap());
+        }
+        let takes = |s: &Series| twins.profile_of(s);
+        // Made anew from the same values: twins.
+        for s in [floats(&x), texts(&t), base[2].clone()] {
+            let p = takes(&s).expect("a twin");
+            assert_eq!(p, column(&s).unwrap());
+        }
+        let mut zero = x;
+        zero[1] = Some(0.0);
+        let mut changed = x;
+        changed[4] = Some(3.5);
+        // The same slots' bits, the null at another place.
+        let null_moved = {
+            let all = floats(&x);
+            let slots = all.f64().unwrap().rechunk();
+            let values = slots.downcast_iter().next().unwrap().values().clone();
+            let valid = [true, true, true, true, false];
+            let arr = polars_arrow::array::PrimitiveArray::<f64>::new(
+                polars_arrow::datatypes::ArrowDataType::Float64,
+                values,
+                Some(polars_arrow::bitmap::Bitmap::from(valid.as_slice())),
+            );
+            Series::from_arrow("x".into(), Box::new(arr)).unwrap()
+        };
+        let mut chunked = floats(&x[..2]);
+        chunked.append(&floats(&x[2..])).unwrap();
+        let mut text_changed = t;
+        text_changed[3] = Some("longer than twelve bytez");
+        let others = [
+            floats(&zero),
+            floats(&changed),
+            null_moved,
+            chunked,
+            texts(&text_changed),
+            Series::new("d".into(), [1i32, 2, 3]),
+            floats(&x).cast(&DataType::Float32).unwrap(),
+        ];
+        for s in &others {
+            assert!(takes(s).is_none(), "{s:?} is no twin");
+        }
+        // Once the other side's column is let go, nothing holds its values.
+        drop(base);
+        assert!(takes(&floats(&x)).is_none());
+    }
 
     #[test]
     fn top_values_count_short_and_long_strings_alike() {

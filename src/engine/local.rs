@@ -180,10 +180,8 @@ fn compare_out_of_core(
     // Profiles from the comparison's own reads (BENCHMARKS.md: reading
     // every column again cost more than the profiling itself).
     let collectors = profile.then(|| {
-        let (cb, ch) = (
-            std::sync::Arc::new(profile::Collector::default()),
-            std::sync::Arc::new(profile::Collector::default()),
-        );
+        let (cb, ch) = profile::Collector::pair();
+        let (cb, ch) = (std::sync::Arc::new(cb), std::sync::Arc::new(ch));
         b.observe(cb.observer());
         h.observe(ch.observer());
         (cb, ch)
