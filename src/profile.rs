@@ -48,6 +48,64 @@ pub fn of_frame(df: &DataFrame, duplicate_keys: Option<u64>) -> PolarsResult<Pro
     })
 }
 
+/// The profiles of a table's two loaded sides. A head column that reads
+/// bit for bit as base's column of its name (see [`same_bits`]) takes
+/// base's profile; every other column of either side is profiled, both
+/// sides' at once.
+pub fn of_frames(
+    (base, head): (&DataFrame, &DataFrame),
+    (base_dups, head_dups): (Option<u64>, Option<u64>),
+) -> (PolarsResult<Profile>, PolarsResult<Profile>) {
+    fn series(df: &DataFrame) -> Vec<&Series> {
+        df.columns()
+            .iter()
+            .map(Column::as_materialized_series)
+            .collect()
+    }
+    let (bs, hs) = (series(base), series(head));
+    let twin: Vec<Option<usize>> = hs
+        .par_iter()
+        .map(|h| {
+            let at = bs.iter().position(|b| b.name() == h.name())?;
+            same_bits(bs[at], h).then_some(at)
+        })
+        .collect();
+    let todo: Vec<&Series> = bs
+        .iter()
+        .copied()
+        .chain(
+            hs.iter()
+                .zip(&twin)
+                .filter(|(_, t)| t.is_none())
+                .map(|(h, _)| *h),
+        )
+        .collect();
+    let mut done = todo.par_iter().map(|s| column(s)).collect::<Vec<_>>();
+    let head_done = done.split_off(bs.len());
+    let profile = |columns: PolarsResult<Vec<ColumnProfile>>, df: &DataFrame, dups| {
+        Ok(Profile {
+            row_count: df.height() as u64,
+            duplicate_keys: dups,
+            columns: columns?,
+        })
+    };
+    let mut head_done = head_done.into_iter();
+    let head_columns = twin
+        .iter()
+        .map(|t| match t {
+            Some(at) => match &done[*at] {
+                Ok(p) => Ok(p.clone()),
+                Err(e) => Err(PolarsError::ComputeError(e.to_string().into())),
+            },
+            None => head_done.next().expect("one profile per column not a twin"),
+        })
+        .collect();
+    (
+        profile(done.into_iter().collect(), base, base_dups),
+        profile(head_columns, head, head_dups),
+    )
+}
+
 /// Profiles a table left on disk from the reads its comparison makes:
 /// installed as the table's observer, it profiles each column the first
 /// time it is read whole; [`Collector::finish`] reads the columns the
@@ -1156,6 +1214,30 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two loaded sides profiled together, twin columns taken from base,
+    /// are each side's own profile: columns in another order, on one
+    /// side only, changed in one value or a zero's sign.
+    #[test]
+    fn two_loaded_sides_profiled_together_are_each_sides_own_profile() {
+        let base = df!(
+            "id" => [1i64, 2, 3, 4],
+            "x" => [Some(0.5), None, Some(-0.0), Some(2.0)],
+            "t" => [Some("a"), Some(""), None, Some("b")],
+            "gone" => [1u8, 2, 3, 4],
+        )
+        .unwrap();
+        let head = df!(
+            "t" => [Some("a"), Some(""), None, Some("b")],
+            "x" => [Some(0.5), None, Some(0.0), Some(3.0)],
+            "id" => [1i64, 2, 3, 4],
+            "new" => [true, false, true, true],
+        )
+        .unwrap();
+        let (b, h) = of_frames((&base, &head), (Some(0), Some(1)));
+        assert_eq!(b.unwrap(), of_frame(&base, Some(0)).unwrap());
+        assert_eq!(h.unwrap(), of_frame(&head, Some(1)).unwrap());
+    }
 
     /// A column that reads bit for bit as the other side's takes its
     /// profile; one value, a zero's sign, a null's place, the chunks or the

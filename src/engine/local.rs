@@ -84,10 +84,7 @@ pub(super) fn compare(
             r.sample = sampled;
             if profile {
                 let dups = duplicate_keys(table, &r);
-                let profiles = rayon::join(
-                    || profile::of_frame(&base.frame, dups.0),
-                    || profile::of_frame(&head.frame, dups.1),
-                );
+                let profiles = profile::of_frames((&base.frame, &head.frame), dups);
                 attach_profiles(&mut r, profiles);
             }
             (r, load_seconds)
