@@ -49,7 +49,7 @@ pub fn of_frame(df: &DataFrame, duplicate_keys: Option<u64>) -> PolarsResult<Pro
 }
 
 /// The profiles of a table's two loaded sides. A head column that reads
-/// bit for bit as base's column of its name (see [`same_bits`]) takes
+/// bit for bit as base's column of its name (see [`bit_for_bit`]) takes
 /// base's profile; every other column of either side is profiled, both
 /// sides' at once.
 pub fn of_frames(
@@ -67,7 +67,7 @@ pub fn of_frames(
         .par_iter()
         .map(|h| {
             let at = bs.iter().position(|b| b.name() == h.name())?;
-            same_bits(bs[at], h).then_some(at)
+            bit_for_bit(bs[at], h).then_some(at)
         })
         .collect();
     let todo: Vec<&Series> = bs
@@ -93,10 +93,7 @@ pub fn of_frames(
     let head_columns = twin
         .iter()
         .map(|t| match t {
-            Some(at) => match &done[*at] {
-                Ok(p) => Ok(p.clone()),
-                Err(e) => Err(PolarsError::ComputeError(e.to_string().into())),
-            },
+            Some(at) => done[*at].clone(),
             None => head_done.next().expect("one profile per column not a twin"),
         })
         .collect();
@@ -231,7 +228,7 @@ impl Twins {
             let (weak, profile) = seen.get(s.name().as_str())?;
             (Series(weak.upgrade()?), profile.clone())
         };
-        same_bits(&other, s).then_some(profile)
+        bit_for_bit(&other, s).then_some(profile)
     }
 
     /// Keeps `s`'s profile for its twin, if none is kept yet.
@@ -247,7 +244,7 @@ impl Twins {
 /// is profiled on its own, so it may say no to equal columns laid out
 /// apart; it says yes only where a profile cannot differ. Numbers and
 /// text; other types are never twins.
-fn same_bits(a: &Series, b: &Series) -> bool {
+fn bit_for_bit(a: &Series, b: &Series) -> bool {
     use polars_arrow::array::{PrimitiveArray, Utf8ViewArray};
     use polars_arrow::bitmap::Bitmap;
     fn validity(x: Option<&Bitmap>, y: Option<&Bitmap>) -> bool {
