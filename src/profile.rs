@@ -507,6 +507,9 @@ fn distinct(s: &Series) -> PolarsResult<(u64, bool)> {
 /// values' order, so that integers keep their own (a column of 0..5 is five
 /// neighbouring keys, found by one level of the selection).
 trait Native: Copy {
+    /// Whether the values are floats, whose keys of the two signs lie
+    /// far apart ([`quantiles::SIGN`]).
+    const FLOAT: bool;
     /// The key (-0's is 0's), and whether the value has one (NaN has
     /// not): without a branch, for a batch to take or skip.
     fn key_if(self) -> (u64, bool);
@@ -517,6 +520,7 @@ trait Native: Copy {
 macro_rules! native {
     (float: $($t:ty),*) => {$(
         impl Native for $t {
+            const FLOAT: bool = true;
             #[inline(always)]
             fn key_if(self) -> (u64, bool) {
                 let x = self as f64;
@@ -530,6 +534,7 @@ macro_rules! native {
     )*};
     (signed: $($t:ty),*) => {$(
         impl Native for $t {
+            const FLOAT: bool = false;
             #[inline(always)]
             fn key_if(self) -> (u64, bool) {
                 ((self as i64 as u64) ^ 1 << 63, true)
@@ -542,6 +547,7 @@ macro_rules! native {
     )*};
     (unsigned: $($t:ty),*) => {$(
         impl Native for $t {
+            const FLOAT: bool = false;
             #[inline(always)]
             fn key_if(self) -> (u64, bool) {
                 (self as u64, true)
@@ -758,6 +764,26 @@ fn add_in_four(sums: &mut [f64; 4], seen: usize, batch: &[u64], mut f: impl FnMu
 }
 
 by_width! {
+    /// Folds into `sides` the largest key of `batch` below
+    /// [`quantiles::SIGN`] (a negative number's) and the smallest from it
+    /// on, built for the widest vectors the processor has.
+    fn either_side[](wide: Wide, batch: &[u64], sides: &mut (u64, u64)) -> () = either_side_in[];
+}
+
+#[inline(always)]
+fn either_side_in(batch: &[u64], sides: &mut (u64, u64)) {
+    let (mut below, mut zero) = *sides;
+    for &k in batch {
+        // All ones for a key below the sign, else none: by bits, which
+        // the vectors do without a branch.
+        let negative = !(((k as i64) >> 63) as u64);
+        below = below.max(k & negative);
+        zero = zero.min(k | negative);
+    }
+    *sides = (below, zero);
+}
+
+by_width! {
     /// Adds the squares of the keys' numbers' deviations from `mean` to
     /// `sums` (as [`add_in_four`]), built for the widest vectors the
     /// processor has.
@@ -944,7 +970,16 @@ where
     let found = if in_order {
         at_ranks_in_order(&keys, &ranks, deviations)
     } else {
-        quantiles::keys_at_ranks_with(&keys, (lo, hi), &ranks, |batch| {
+        // Floats of both signs: the keys either side of the sign, which
+        // the selection's buckets skip the gap between (a pass more, for
+        // one fewer), looked for only in such a column.
+        let signs = (<T::Native as Native>::FLOAT && lo < quantiles::SIGN && hi >= quantiles::SIGN)
+            .then(|| {
+                let mut sides = (0, u64::MAX);
+                quantiles::Keys::for_each_batch(&keys, |b| either_side(wide, b, &mut sides));
+                sides
+            });
+        quantiles::keys_at_ranks_with(&keys, (lo, hi), signs, &ranks, |batch| {
             deviations(batch);
             counter.add(batch);
         })

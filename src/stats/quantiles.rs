@@ -29,18 +29,24 @@ pub fn value(k: u64) -> f64 {
 /// `values.len()`) of `values` (no NaN) in ascending order. Takes the
 /// values to turn them into keys in place (no second buffer).
 pub fn at_ranks(values: Vec<f64>, ranks: &[usize]) -> Vec<f64> {
-    // Keys and their range in one pass (the buffer is reused in place).
-    let (mut min, mut max) = (u64::MAX, 0);
+    // Keys, their range and the keys either side of the sign in one pass
+    // (the buffer is reused in place).
+    let (mut min, mut max, mut below, mut zero) = (u64::MAX, 0, 0, u64::MAX);
     let keys: Vec<u64> = values
         .into_iter()
         .map(|v| {
             let k = key(v);
             min = min.min(k);
             max = max.max(k);
+            if k < SIGN {
+                below = below.max(k);
+            } else {
+                zero = zero.min(k);
+            }
             k
         })
         .collect();
-    keys_at_ranks(&keys[..], (min, max), ranks)
+    keys_at_ranks_with(&keys[..], (min, max), Some((below, zero)), ranks, ignore)
         .into_iter()
         .map(value)
         .collect()
@@ -85,15 +91,18 @@ pub const BATCH: usize = 256;
 /// The keys at `ranks` (0-based, ascending or not) of `keys`, whose
 /// smallest and largest are `range`.
 pub fn keys_at_ranks<K: Keys + ?Sized>(keys: &K, range: (u64, u64), ranks: &[usize]) -> Vec<u64> {
-    keys_at_ranks_with(keys, range, ranks, ignore)
+    keys_at_ranks_with(keys, range, None, ranks, ignore)
 }
 
 /// As [`keys_at_ranks`], calling `also` with every key once (in
 /// batches), in the selection's first pass over them: a caller's own sums
-/// ride along instead of reading the keys once more.
+/// ride along instead of reading the keys once more. `signs`, for floats'
+/// keys, is their largest key below [`SIGN`] and their smallest from it on
+/// (see [`Signs`]).
 pub fn keys_at_ranks_with<K: Keys + ?Sized>(
     keys: &K,
     range: (u64, u64),
+    signs: Option<(u64, u64)>,
     ranks: &[usize],
     mut also: impl FnMut(&[u64]),
 ) -> Vec<u64> {
@@ -101,7 +110,7 @@ pub fn keys_at_ranks_with<K: Keys + ?Sized>(
     order.sort_by_key(|&i| ranks[i]);
     let sorted: Vec<usize> = order.iter().map(|&i| ranks[i]).collect();
     let mut found = Vec::with_capacity(ranks.len());
-    select(keys, &sorted, Some(range), &mut found, &mut also);
+    select(keys, &sorted, Some(range), signs, &mut found, &mut also);
     let mut out = vec![0; ranks.len()];
     for (slot, k) in order.into_iter().zip(found) {
         out[slot] = k;
@@ -122,13 +131,68 @@ const SMALL: usize = 4096;
 /// No key is wanted by the caller beside the ranks.
 fn ignore(_: &[u64]) {}
 
+/// Where a float's [`key`] changes sign: negative numbers' keys lie below
+/// it, zero's and positive numbers' from it on.
+pub const SIGN: u64 = 1 << 63;
+
+/// Buckets for the keys of floats of both signs, half for each sign. The
+/// keys of the numbers nearest zero on either side lie far apart: every
+/// exponent smaller than theirs, on both sides, lies between them. Buckets
+/// over the whole range were then few for each exponent the values use
+/// (32 of 2^16 for numbers between -5 and 5), the buckets a rank fell in
+/// held most keys, and a pass more split them (BENCHMARKS.md). Each sign's
+/// buckets span only its own keys, as a column of one sign's do.
+#[derive(Clone, Copy)]
+struct Signs {
+    /// The smallest key, and the shift of a negative number's offset from it.
+    min: u64,
+    below: u32,
+    /// The smallest key from zero on, and the shift of an offset from it.
+    zero: u64,
+    above: u32,
+}
+
+impl Signs {
+    const HALF: usize = 1 << (BITS - 1);
+
+    /// For floats' keys from `min` to `max` whose largest below [`SIGN`]
+    /// is `below` and smallest from it on `zero`, when there are both;
+    /// else one set of buckets serves.
+    fn of((min, max): (u64, u64), (below, zero): (u64, u64)) -> Option<Signs> {
+        let both = min <= below && below < SIGN && SIGN <= zero && zero <= max;
+        if !both {
+            return None;
+        }
+        let shift = |span: u64| (64 - span.leading_zeros()).saturating_sub(BITS - 1);
+        Some(Signs {
+            min,
+            below: shift(below - min),
+            zero,
+            above: shift(max - zero),
+        })
+    }
+
+    /// The bucket of `k` (one of the keys these were made for), without a
+    /// branch: signs mixed at random would mispredict one.
+    #[inline(always)]
+    fn bucket(self, k: u64) -> usize {
+        let up = k >= SIGN;
+        let from = if up { self.zero } else { self.min };
+        let shift = if up { self.above } else { self.below };
+        let first = if up { Signs::HALF } else { 0 };
+        first + ((k - from) >> shift) as usize
+    }
+}
+
 /// Appends the keys at `ranks` (ascending) of `keys` to `out`; `range`,
-/// when known, is the keys' smallest and largest. Calls `also` with every
-/// key once.
+/// when known, is the keys' smallest and largest, and `signs` the largest
+/// key below [`SIGN`] and the smallest from it on, when known. Calls
+/// `also` with every key once.
 fn select<K: Keys + ?Sized>(
     keys: &K,
     ranks: &[usize],
     range: Option<(u64, u64)>,
+    signs: Option<(u64, u64)>,
     out: &mut Vec<u64>,
     also: &mut impl FnMut(&[u64]),
 ) {
@@ -159,6 +223,39 @@ fn select<K: Keys + ?Sized>(
         out.extend(ranks.iter().map(|_| min));
         return;
     }
+    if let Some(signs) = signs.and_then(|s| Signs::of((min, max), s)) {
+        let bucket = move |k: u64| signs.bucket(k);
+        let mut counts = vec![0u32; bucket(max) + 1];
+        keys.for_each_batch(|batch| {
+            let counts = &mut counts[..];
+            for &k in batch {
+                counts[bucket(k)] += 1;
+            }
+            also(batch);
+        });
+        let wanted = locate(&counts, ranks);
+        let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
+        if held <= keys.count() / 8 {
+            gather(keys, &wanted, &counts, bucket, out);
+        } else {
+            // Most keys on a few numbers: the levels below split the
+            // buckets further without copying them (`also` has seen every
+            // key).
+            levels(keys, ranks, (min, max), out, &mut ignore);
+        }
+    } else {
+        levels(keys, ranks, (min, max), out, also);
+    }
+}
+
+/// [`select`] of keys from `min` to `max` (apart) by levels of buckets.
+fn levels<K: Keys + ?Sized>(
+    keys: &K,
+    ranks: &[usize],
+    (min, max): (u64, u64),
+    out: &mut Vec<u64>,
+    also: &mut impl FnMut(&[u64]),
+) {
     // The digit: the top BITS bits of the offset from the minimum. (Not of
     // the bits below min's and max's common prefix: a bucket of width 2^s
     // that straddles a power of two would have as long a prefix to strip
@@ -301,7 +398,7 @@ fn gather<K: Keys + ?Sized>(
         }
     });
     for ((_, rs), part) in wanted.iter().zip(parts) {
-        select(&part[..], rs, None, out, &mut ignore);
+        select(&part[..], rs, None, None, out, &mut ignore);
     }
 }
 
@@ -390,6 +487,60 @@ mod tests {
         assert_eq!(got, want);
     }
 
+    #[test]
+    fn floats_of_both_signs_are_bucketed_by_sign_and_give_the_ranks_of_a_sort() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let n = 300_000;
+        let ranks: Vec<usize> = (0..=128).map(|i| i * (n - 1) / 128).collect();
+        // Numbers from -5e6 to 5 (a gap of every exponent below their
+        // smallest at the sign), and -1e300 and -1e-300, so that each
+        // sign's keys span far from the other's; then most of them on -1
+        // and 1, so that the buckets by sign hold most keys and the levels
+        // take over.
+        let mut spread: Vec<f64> = (0..n)
+            .map(|_| (rng.random::<f64>() - 0.5) * 10.0)
+            .map(|x| if x < 0.0 { x * 1e6 } else { x })
+            .collect();
+        (spread[7], spread[11]) = (-1e300, -1e-300);
+        let tied: Vec<f64> = (0..n)
+            .map(|i| match i % 10 {
+                0 => rng.random::<f64>() - 0.5,
+                k if k % 2 == 0 => -1.0,
+                _ => 1.0,
+            })
+            .collect();
+        for (values, spread) in [(spread, true), (tied, false)] {
+            let keys: Vec<u64> = values.iter().map(|&v| key(v)).collect();
+            let range = (*keys.iter().min().unwrap(), *keys.iter().max().unwrap());
+            let below = keys.iter().copied().filter(|&k| k < SIGN).max().unwrap();
+            let zero = keys.iter().copied().filter(|&k| k >= SIGN).min().unwrap();
+            let signs = Signs::of(range, (below, zero)).expect("a gap at the sign");
+            // Every key in a bucket of its own sign, in order.
+            assert!(signs.bucket(below) < Signs::HALF && signs.bucket(zero) == Signs::HALF);
+            let mut counts = vec![0usize; 1 << BITS];
+            keys.iter().for_each(|&k| counts[signs.bucket(k)] += 1);
+            if spread {
+                // The positive numbers' buckets spread them by their own
+                // span: at most a few hundred keys in any (with one set
+                // of buckets, or the negatives' span, thousands).
+                let fullest = counts[Signs::HALF..].iter().max().unwrap();
+                assert!(*fullest < 500, "{fullest} keys in a bucket");
+            }
+            let (mut seen, mut sum) = (0usize, 0u64);
+            let got = keys_at_ranks_with(&keys[..], range, Some((below, zero)), &ranks, |b| {
+                seen += b.len();
+                sum = b.iter().fold(sum, |s, &k| s.wrapping_add(k));
+            });
+            let want: Vec<u64> = sorted_at(&values, &ranks).into_iter().map(key).collect();
+            assert_eq!(got, want);
+            let all = keys.iter().fold(0u64, |s, &k| s.wrapping_add(k));
+            assert_eq!((seen, sum), (n, all), "every key seen once");
+        }
+        // One sign only: nothing to split.
+        assert!(Signs::of((key(1.0), key(9.0)), (0, key(1.0))).is_none());
+        assert!(Signs::of((key(-9.0), key(-1.0)), (key(-1.0), u64::MAX)).is_none());
+    }
+
     /// Keys of a range of at most FEW_BUCKETS (a rating, a flag), counted
     /// in four histograms taken in turn: the ranks a sort finds, and every
     /// key seen once, whatever the batches' lengths.
@@ -404,7 +555,7 @@ mod tests {
             let ranks: Vec<usize> = (0..=128).map(|i| i * (n - 1) / 128).collect();
             let bounds = (*keys.iter().min().unwrap(), *keys.iter().max().unwrap());
             let mut seen = 0;
-            let got = keys_at_ranks_with(&keys[..], bounds, &ranks, |b| seen += b.len());
+            let got = keys_at_ranks_with(&keys[..], bounds, None, &ranks, |b| seen += b.len());
             keys.sort_unstable();
             let want: Vec<u64> = ranks.iter().map(|&r| keys[r]).collect();
             assert_eq!((got, seen), (want, n), "range {range}");
@@ -422,7 +573,7 @@ mod tests {
         for (keys, ranks) in samples {
             let range = (*keys.iter().min().unwrap(), *keys.iter().max().unwrap());
             let (mut seen, mut sum) = (0usize, 0u64);
-            keys_at_ranks_with(&keys[..], range, &ranks, |batch| {
+            keys_at_ranks_with(&keys[..], range, None, &ranks, |batch| {
                 seen += batch.len();
                 sum += batch.iter().sum::<u64>();
             });
