@@ -25,3 +25,15 @@ peers_venv() {
     "$VENV/bin/pip" install -q "$@"
   fi
 }
+
+# The pair of bench/peers.sh, ROWS rows a side, in WORK/ordered (both
+# files in key order) and WORK/shuffled (each side shuffled its own way),
+# each as base.parquet and head.parquet:  gen_pairs WORK ROWS
+gen_pairs() {
+  local work=$1 rows=$2
+  mkdir -p "$work/ordered" "$work/shuffled"
+  "$GEN" "$rows" "$work/ordered/base.parquet" --seed 7 --titles 0 2>/dev/null
+  "$GEN" "$rows" "$work/ordered/head.parquet" --seed 7 --titles 0 --head 2>/dev/null
+  "$GEN" "$rows" "$work/shuffled/base.parquet" --seed 7 --titles 0 --shuffle 1 2>/dev/null
+  "$GEN" "$rows" "$work/shuffled/head.parquet" --seed 7 --titles 0 --head --shuffle 2 2>/dev/null
+}

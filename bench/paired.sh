@@ -23,11 +23,7 @@ build_release
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/ordered" "$work/shuffled"
-"$GEN" "$ROWS" "$work/ordered/base.parquet" --seed 7 --titles 0 2>/dev/null
-"$GEN" "$ROWS" "$work/ordered/head.parquet" --seed 7 --titles 0 --head 2>/dev/null
-"$GEN" "$ROWS" "$work/shuffled/base.parquet" --seed 7 --titles 0 --shuffle 1 2>/dev/null
-"$GEN" "$ROWS" "$work/shuffled/head.parquet" --seed 7 --titles 0 --head --shuffle 2 2>/dev/null
+gen_pairs "$work" "$ROWS"
 "$VENV/bin/python" - "$BIN" "$work" "$RUNS" <<'PY'
 import json, statistics, subprocess, sys, time
 import numpy as np, polars as pl
