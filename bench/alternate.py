@@ -33,8 +33,21 @@ def parse(spec):
 def main():
     if len(sys.argv) < 4 or sys.argv[2] != "--":
         sys.exit(__doc__)
-    rounds = int(sys.argv[1])
-    commands = [parse(s) for s in sys.argv[3:]]
+    seen = alternate(int(sys.argv[1]), [parse(s) for s in sys.argv[3:]])
+    for name, runs in seen.items():
+        walls = [r[0] for r in runs]
+        print(
+            f"{name:12s} wall median {statistics.median(walls):.3f} s, least {min(walls):.3f} s;"
+            f" user {statistics.median(r[1] for r in runs):.2f} s,"
+            f" system {statistics.median(r[2] for r in runs):.2f} s"
+            f"  [{' '.join(f'{w:.2f}' for w in walls)}]"
+        )
+
+
+def alternate(rounds, commands):
+    """Runs each (name, words, env) of `commands` once a round, in order,
+    for `rounds` rounds; returns each name's (wall, user, system) seconds
+    per round. Also imported by other bench scripts (bench/profile.sh)."""
     seen = {name: [] for name, _, _ in commands}
     for _ in range(rounds):
         for name, words, env in commands:
@@ -48,14 +61,7 @@ def main():
             seen[name].append(
                 (wall, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
             )
-    for name, runs in seen.items():
-        walls = [r[0] for r in runs]
-        print(
-            f"{name:12s} wall median {statistics.median(walls):.3f} s, least {min(walls):.3f} s;"
-            f" user {statistics.median(r[1] for r in runs):.2f} s,"
-            f" system {statistics.median(r[2] for r in runs):.2f} s"
-            f"  [{' '.join(f'{w:.2f}' for w in walls)}]"
-        )
+    return seen
 
 
 if __name__ == "__main__":

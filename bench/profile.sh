@@ -27,20 +27,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gen_pairs "$work" "$ROWS"
 "$VENV/bin/python" - "$BIN" "$work" "$RUNS" <<'PY'
-import json, os, statistics, subprocess, sys, time
+import json, os, statistics, subprocess, sys
 import polars as pl
+sys.path.insert(0, "bench")
+from alternate import alternate
 
 bin_, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-
-def timed(cmd):
-    before = os.times()
-    t = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    after = os.times()
-    if p.returncode not in (0, 1):
-        sys.exit(f"{cmd[0]} failed ({p.returncode}):\n{p.stderr}")
-    return wall, after.children_user - before.children_user, after.children_system - before.children_system
 
 def rss(cmd):
     p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
@@ -55,10 +47,7 @@ for layout in ("ordered", "shuffled"):
         "plain": plain,
         "--profile": plain + ["--profile", "--json", f"{d}/profiled.json"],
     }
-    seen = {k: [] for k in variants}
-    for _ in range(runs):
-        for name, cmd in variants.items():
-            seen[name].append(timed(cmd))
+    seen = alternate(runs, [(name, cmd, dict(os.environ)) for name, cmd in variants.items()])
     medians = {}
     for name, cmd in variants.items():
         walls = [w for w, _, _ in seen[name]]

@@ -119,11 +119,13 @@ pub struct Collector {
 impl Collector {
     /// A collector for each side of one table: a column that reads bit
     /// for bit as the other side's did takes its profile (see [`Twins`]).
-    pub fn pair() -> (Collector, Collector) {
+    pub fn pair() -> (std::sync::Arc<Collector>, std::sync::Arc<Collector>) {
         let twins = std::sync::Arc::new(Twins::default());
-        let side = || Collector {
-            twins: Some(std::sync::Arc::clone(&twins)),
-            ..Collector::default()
+        let side = || {
+            std::sync::Arc::new(Collector {
+                twins: Some(std::sync::Arc::clone(&twins)),
+                ..Collector::default()
+            })
         };
         (side(), side())
     }
@@ -254,17 +256,21 @@ fn bit_for_bit(a: &Series, b: &Series) -> bool {
             _ => false,
         }
     }
+    /// Values compared as their bytes: bit for bit, floats too (-0.0 is
+    /// not 0.0, a NaN is its own payload).
     fn primitive<T: polars_arrow::types::NativeType>(
         x: &dyn polars_arrow::array::Array,
         y: &dyn polars_arrow::array::Array,
-        eq: impl Fn(&[T], &[T]) -> bool,
     ) -> bool {
         let (x, y) = (x.as_any(), y.as_any());
         match (
             x.downcast_ref::<PrimitiveArray<T>>(),
             y.downcast_ref::<PrimitiveArray<T>>(),
         ) {
-            (Some(x), Some(y)) => eq(x.values(), y.values()),
+            (Some(x), Some(y)) => {
+                bytemuck::cast_slice::<T, u8>(x.values())
+                    == bytemuck::cast_slice::<T, u8>(y.values())
+            }
             _ => false,
         }
     }
@@ -299,18 +305,16 @@ fn bit_for_bit(a: &Series, b: &Series) -> bool {
         x.len() == y.len()
             && validity(x.validity(), y.validity())
             && match physical {
-                DataType::Float64 => primitive::<f64>(x, y, crate::stats::same_bits),
-                DataType::Float32 => primitive::<f32>(x, y, |p, q| {
-                    p.iter().zip(q).all(|(u, v)| u.to_bits() == v.to_bits())
-                }),
-                DataType::Int64 => primitive::<i64>(x, y, |p, q| p == q),
-                DataType::Int32 => primitive::<i32>(x, y, |p, q| p == q),
-                DataType::Int16 => primitive::<i16>(x, y, |p, q| p == q),
-                DataType::Int8 => primitive::<i8>(x, y, |p, q| p == q),
-                DataType::UInt64 => primitive::<u64>(x, y, |p, q| p == q),
-                DataType::UInt32 => primitive::<u32>(x, y, |p, q| p == q),
-                DataType::UInt16 => primitive::<u16>(x, y, |p, q| p == q),
-                DataType::UInt8 => primitive::<u8>(x, y, |p, q| p == q),
+                DataType::Float64 => primitive::<f64>(x, y),
+                DataType::Float32 => primitive::<f32>(x, y),
+                DataType::Int64 => primitive::<i64>(x, y),
+                DataType::Int32 => primitive::<i32>(x, y),
+                DataType::Int16 => primitive::<i16>(x, y),
+                DataType::Int8 => primitive::<i8>(x, y),
+                DataType::UInt64 => primitive::<u64>(x, y),
+                DataType::UInt32 => primitive::<u32>(x, y),
+                DataType::UInt16 => primitive::<u16>(x, y),
+                DataType::UInt8 => primitive::<u8>(x, y),
                 DataType::String => text(x, y),
                 _ => false,
             }

@@ -178,7 +178,6 @@ fn compare_out_of_core(
     // every column again cost more than the profiling itself).
     let collectors = profile.then(|| {
         let (cb, ch) = profile::Collector::pair();
-        let (cb, ch) = (std::sync::Arc::new(cb), std::sync::Arc::new(ch));
         b.observe(cb.observer());
         h.observe(ch.observer());
         (cb, ch)
