@@ -554,9 +554,10 @@ const TAKEN: u32 = 1 << 31;
 /// and marks it taken; the places left untaken are the extra rows. `None`
 /// as soon as a key is found twice on a side (the sort counts duplicates).
 /// Each place is read at random, the place a few keys on asked for
-/// meanwhile: on two shuffled sides of 10M keys, 0.23-0.25 s on one core
-/// against 0.33 s of CPU for sorting both and 0.13 s for the merge
-/// (BENCHMARKS.md, thirty-first session).
+/// meanwhile (about 10 ns a key either way, the machine's rate for reads
+/// at random): on two shuffled sides of 10M dense keys, the pairing's CPU
+/// fell from 0.41-0.44 s to 0.33 s, the two sorts and the merge's writes
+/// at random gone (BENCHMARKS.md, thirty-first session).
 fn merge_direct(base: &[&[i64]], head: &[&[i64]], steps: &Steps) -> Option<Merged> {
     /// Keys ahead whose place is asked for.
     const AHEAD: usize = 32;
