@@ -128,6 +128,12 @@ impl KeyPairs {
         }
     }
 
+    /// The rows of base whose key head lacks, and of head whose key base
+    /// lacks (each ascending).
+    pub fn unpaired_rows(&self) -> (&[IdxSize], &[IdxSize]) {
+        (&self.alignment.missing, &self.alignment.extra)
+    }
+
     /// Each pair's row in base and in head, in pair order; `None` for a
     /// side whose rows are the pairs' positions (both sides hold the same
     /// keys in the same order).

@@ -7,6 +7,7 @@
 //! values changed, and a paired test of the changes.
 
 mod categories;
+mod edited;
 pub(crate) mod paired;
 pub(crate) mod renamed;
 
@@ -160,8 +161,15 @@ pub fn compare_distribution_with(
     let by_key = |(sides, tested): (Option<(Series, Series)>, _)| {
         let f = match (tested, &pairs, sides) {
             (Ok(mut feature), Some(pairs), Some(sides)) => {
-                key_by_key(table, &feature, (&sides.0, &sides.1), pairs, tolerance)?
-                    .attach(&mut feature);
+                key_by_key(
+                    table,
+                    &feature,
+                    (&sides.0, &sides.1),
+                    pairs,
+                    tolerance,
+                    false,
+                )?
+                .attach(&mut feature);
                 Ok(feature)
             }
             (tested, ..) => tested,
@@ -411,13 +419,51 @@ fn compare_keyed_column(
         Ok(f) => f,
         Err(u) => return Ok(Err(u)),
     };
+    if as_numbers(&planned, kind(base.dtype()), kind(head.dtype()))
+        && paired::few_differ(pairs, (&base, &head))?
+    {
+        let (sorted, by_key) = rayon::join(
+            || sorted_values_mt(base.clone(), planned.scale),
+            || key_by_key(table, &planned, (&base, &head), pairs, tolerance, true),
+        );
+        return keyed_numbers(planned, sorted?, by_key?, head, tolerance).map(Ok);
+    }
     let (tested, by_key) = rayon::join(
         || test_column(planned.clone(), base.clone(), head.clone(), tolerance),
-        || key_by_key(table, &planned, (&base, &head), pairs, tolerance),
+        || key_by_key(table, &planned, (&base, &head), pairs, tolerance, false),
     );
     let mut feature = tested?;
     by_key?.attach(&mut feature);
     Ok(Ok(feature))
+}
+
+/// A numeric feature of a keyed table, base's numbers in order (with its
+/// nulls and NaN counted) and its key by key comparison: head's numbers
+/// made from base's and the pairs that changed when few did, else sorted;
+/// then tested, and the key by key comparison attached.
+fn keyed_numbers(
+    feature: Feature,
+    (bv, bn): (Vec<f64>, u64),
+    mut by_key: KeyByKey,
+    head: Series,
+    tolerance: f64,
+) -> PolarsResult<Feature> {
+    let edits = by_key.edits.take();
+    let rows = head.len() as u64;
+    let head_numbers = match edits {
+        // No pair's numbers differ and no row without a pair holds a
+        // number: head's numbers are base's.
+        Some(e) if e.len() == 0 => None,
+        Some(e) => match edited::apply(&bv, e) {
+            Some(hv) => Some(hv),
+            None => Some(sorted_values(head, feature.scale)?.0),
+        },
+        None => Some(sorted_values(head, feature.scale)?.0),
+    };
+    let hn = rows - head_numbers.as_ref().map_or(bv.len(), Vec::len) as u64;
+    let mut feature = test_sorted(feature, (bv, bn), (head_numbers, hn), tolerance);
+    by_key.attach(&mut feature);
+    Ok(feature)
 }
 
 /// A planned feature's two sides tested as distributions, with their
@@ -438,48 +484,77 @@ fn test_column(
         // sorted and summarised once.
         let same = bn == hn && crate::stats::same_bits(&bv, &hv);
         if same {
-            hv = Vec::new();
             sort(&mut bv);
-        } else {
-            rayon::join(|| sort(&mut bv), || sort(&mut hv));
+            return Ok(test_sorted(feature, (bv, bn), (None, hn), tolerance));
         }
-        let hv: &[f64] = if same { &bv } else { &hv };
-        let summaries = || match same {
-            true => {
-                let s = summary::numeric(&bv, bn);
-                (s.clone(), s)
-            }
-            false => rayon::join(|| summary::numeric(&bv, bn), || summary::numeric(hv, hn)),
-        };
-        // Each a pass over both columns or one: any idle core takes one.
-        let ks = feature.test == TestName::Ks;
-        let ((base, head), ks) = rayon::join(summaries, || {
-            ks.then(|| {
-                let r = ks_2samp_sorted(
-                    &bv,
-                    hv,
-                    Alternative::TwoSided,
-                    Method::Auto,
-                    Some(tolerance),
-                );
-                (
-                    r,
-                    numeric_plot(&bv, hv, Some(r.location).filter(|l| !l.is_nan())),
-                )
-            })
-        });
-        (feature.base, feature.head) = (base, head);
-        feature.plot = match ks {
-            Some((r, plot)) => {
-                fill_ks(&mut feature, &r);
-                plot
-            }
-            None => numeric_plot(&bv, hv, feature.location),
-        };
+        rayon::join(|| sort(&mut bv), || sort(&mut hv));
+        Ok(test_sorted(feature, (bv, bn), (Some(hv), hn), tolerance))
     } else {
         fill_categories(&mut feature, &base, &head)?;
+        Ok(feature)
     }
-    Ok(feature)
+}
+
+/// A planned numeric feature tested, both sides' numbers in order with
+/// their nulls and NaN counted: head's `None` when they are base's.
+fn test_sorted(
+    mut feature: Feature,
+    (bv, bn): (Vec<f64>, u64),
+    (hv, hn): (Option<Vec<f64>>, u64),
+    tolerance: f64,
+) -> Feature {
+    let same = hv.is_none() && bn == hn;
+    let hv: &[f64] = hv.as_deref().unwrap_or(&bv);
+    let summaries = || match same {
+        true => {
+            let s = summary::numeric(&bv, bn);
+            (s.clone(), s)
+        }
+        false => rayon::join(|| summary::numeric(&bv, bn), || summary::numeric(hv, hn)),
+    };
+    // Each a pass over both columns or one: any idle core takes one.
+    let ks = feature.test == TestName::Ks;
+    let ((base, head), ks) = rayon::join(summaries, || {
+        ks.then(|| {
+            let r = ks_2samp_sorted(
+                &bv,
+                hv,
+                Alternative::TwoSided,
+                Method::Auto,
+                Some(tolerance),
+            );
+            (
+                r,
+                numeric_plot(&bv, hv, Some(r.location).filter(|l| !l.is_nan())),
+            )
+        })
+    });
+    (feature.base, feature.head) = (base, head);
+    feature.plot = match ks {
+        Some((r, plot)) => {
+            fill_ks(&mut feature, &r);
+            plot
+        }
+        None => numeric_plot(&bv, hv, feature.location),
+    };
+    feature
+}
+
+/// A side's numbers in order, with its nulls and NaN counted.
+fn sorted_values(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
+    let (mut v, nulls) = values(s, scale)?;
+    sort(&mut v);
+    Ok((v, nulls))
+}
+
+/// The same on every core: the one sort a column of a keyed table waits
+/// for when head's numbers are made from base's (the key by key comparison
+/// beside it is often shorter), a column at a time when the budget holds
+/// one (BENCHMARKS.md, thirty-first session).
+fn sorted_values_mt(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
+    let (mut v, nulls) = values(s, scale)?;
+    voracious_radix_sort::RadixSort::voracious_mt_sort(&mut v[..], rayon::current_num_threads());
+    Ok((v, nulls))
 }
 
 /// A feature of a keyed table compared key by key; for numbers, with the
@@ -487,6 +562,9 @@ fn test_column(
 struct KeyByKey {
     paired: crate::model::paired::Paired,
     typical: Option<f64>,
+    /// What tells head's numbers apart from base's, when asked for and
+    /// few.
+    edits: Option<edited::Edits>,
 }
 
 impl KeyByKey {
@@ -510,19 +588,22 @@ fn key_by_key(
     (base, head): (&Series, &Series),
     pairs: &KeyPairs,
     tolerance: f64,
+    edits: bool,
 ) -> PolarsResult<KeyByKey> {
     let (kb, kh) = (kind(base.dtype()), kind(head.dtype()));
     let settings = paired_settings(table, feature, tolerance);
     Ok(if as_numbers(feature, kb, kh) {
-        let (paired, typical) = paired::numeric(&settings, pairs, (base, head))?;
+        let (paired, typical, edits) = paired::numeric(&settings, pairs, (base, head), edits)?;
         KeyByKey {
             paired,
             typical: Some(typical),
+            edits,
         }
     } else {
         KeyByKey {
             paired: paired::categorical(&settings, pairs, (base, head))?,
             typical: None,
+            edits: None,
         }
     })
 }
@@ -836,6 +917,108 @@ mod tests {
         assert!(all.contains("column: \"b\""), "{all}");
         for in_flight in [1, 2, 3, 4, 5, 7] {
             assert_eq!(reported(in_flight), all, "in flight {in_flight}");
+        }
+    }
+
+    /// Head's numbers made from base's in order and the pairs that
+    /// changed (a column compared after the first batch, when few of its
+    /// pairs changed) are tested as head's own numbers sorted: values
+    /// changed, a signed zero flipped, a NaN and a null that became numbers
+    /// and numbers that became both, keys on one side only, integers;
+    /// alike whichever order head's rows are in, and for a column whose
+    /// every key moved.
+    #[test]
+    fn head_made_from_base_and_the_changed_pairs_is_tested_as_head_sorted() {
+        let mut rng = StdRng::seed_from_u64(31);
+        let n = 4000;
+        let ids: Vec<i64> = (0..n as i64).collect();
+        let few: Vec<Option<f64>> = normal(&mut rng, n, 0.0)
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match i {
+                17 => Some(0.0),
+                18 => Some(f64::NAN),
+                19 => None,
+                _ => Some(v),
+            })
+            .collect();
+        let counts: Vec<i64> = (0..n as i64).map(|i| i % 17).collect();
+        // Head's smallest is the -0.0 a pair's 0.0 became.
+        let mut positive: Vec<f64> = normal(&mut rng, n, 0.0)
+            .iter()
+            .map(|v| v.abs() + 1.0)
+            .collect();
+        positive[17] = 0.0;
+        let base = df!(
+            "id" => &ids,
+            "moved" => normal(&mut rng, n, 0.0),
+            "few" => &few,
+            "count" => &counts,
+            "positive" => &positive,
+        )
+        .unwrap();
+        let mut positive_h = positive.clone();
+        positive_h[17] = -0.0;
+        let mut few_h = few.clone();
+        for (i, v) in [
+            (13, Some(2.5)),
+            (17, Some(-0.0)),
+            (18, Some(1.0)),
+            (19, Some(-3.0)),
+            (20, None),
+            (21, Some(f64::NAN)),
+        ] {
+            few_h[i] = v;
+        }
+        let mut counts_h = counts.clone();
+        counts_h[20] = 40;
+        counts_h[21] = -1;
+        // Head lost keys 0-4 and has 5 keys base lacks.
+        let keep = 5..n;
+        let head = df!(
+            "id" => ids[keep.clone()].iter().copied().chain(n as i64..n as i64 + 5).collect::<Vec<_>>(),
+            "moved" => normal(&mut rng, n, 0.3),
+            "few" => few_h[keep.clone()].iter().copied().chain([Some(9.0), None, Some(0.5), Some(0.5), Some(-9.0)]).collect::<Vec<_>>(),
+            "count" => counts_h[keep.clone()].iter().copied().chain([1, 2, 3, 99, 0]).collect::<Vec<_>>(),
+            "positive" => positive_h[keep].iter().copied().chain([1.5; 5]).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        let shuffled = {
+            let mut rows: Vec<IdxSize> = (0..head.height() as IdxSize).collect();
+            rand::seq::SliceRandom::shuffle(&mut rows[..], &mut rng);
+            head.take(&IdxCa::from_vec("rows".into(), rows)).unwrap()
+        };
+        let t = Table {
+            key: vec!["id".into()],
+            ..table(0.1)
+        };
+        let reported = |head: &DataFrame, in_flight: usize| {
+            let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
+                Ok((
+                    base.column(b)?.as_materialized_series().clone(),
+                    head.column(h)?.as_materialized_series().clone(),
+                ))
+            };
+            let r = compare_distribution_with(&t, (base.schema(), head.schema()), in_flight, pair)
+                .unwrap();
+            assert_eq!(r.features.len(), 4);
+            r.features
+        };
+        // Every column in the first batch: both sides sorted.
+        let sorted = reported(&head, usize::MAX);
+        let few_f = sorted.iter().find(|f| f.column == "few").unwrap();
+        // 2.5, two numbers from none, two to none; the signed zero is no
+        // change key by key.
+        assert_eq!(few_f.paired.as_ref().map(|p| p.changed), Some(5));
+        let positive_f = sorted.iter().find(|f| f.column == "positive").unwrap();
+        let min = positive_f.head.numeric.as_ref().map(|n| n.min);
+        assert!(
+            min.is_some_and(|m| m == 0.0 && m.is_sign_negative()),
+            "{min:?}"
+        );
+        for head in [&head, &shuffled] {
+            // One column at a time: "few" and "count" made from base's.
+            assert_eq!(format!("{:?}", reported(head, 1)), format!("{sorted:?}"));
         }
     }
 

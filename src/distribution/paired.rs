@@ -7,6 +7,7 @@
 use polars::prelude::*;
 use polars_arrow::bitmap::bitmask::BitMask;
 
+use super::edited::Edits;
 use crate::diff::{KeyPairs, SAMPLES, row_values, to_json};
 use crate::model::ValueSample;
 use crate::model::paired::{PLOT_POINTS, Paired, PairedTest, Transition};
@@ -152,9 +153,11 @@ fn chunks(ca: &Float64Chunked) -> Vec<Chunk<'_>> {
 /// sides: a block whose every pair is unchanged needs no look pair by pair.
 const BLOCK: usize = 32;
 
-/// How many of a block's pairs hold the same number on both sides, when
-/// each of the others holds none on either side (null or NaN); `None` when
-/// any pair differs, so that the block is looked at pair by pair. `vx` and
+/// How many of a block's pairs hold the same number on both sides (in
+/// bits: 0.0 and -0.0 are looked at, as head's numbers are told apart from
+/// base's by the pairs looked at, `edited.rs`), when each of the others
+/// holds none on either side (null or NaN); `None` when any pair differs,
+/// so that the block is looked at pair by pair. `vx` and
 /// `vy` are the sides' validity, a bit per pair. Written so that the
 /// compiler compares the block a vector at a time (a bit set per pair in
 /// a loop was not: its shifts took a third of the key by key loop): a
@@ -163,13 +166,14 @@ const BLOCK: usize = 32;
 #[inline]
 fn unchanged_block(xs: &[f64; BLOCK], ys: &[f64; BLOCK], vx: u32, vy: u32) -> Option<u32> {
     // Equal numbers (NaN is equal to nothing) on every pair, no null.
-    let equal = xs.iter().zip(ys).fold(true, |all, (x, y)| all & (x == y));
+    let same = |x: &f64, y: &f64| (x == y) & (x.to_bits() == y.to_bits());
+    let equal = xs.iter().zip(ys).fold(true, |all, (x, y)| all & same(x, y));
     if equal && vx & vy == u32::MAX {
         return Some(BLOCK as u32);
     }
     let (mut eq, mut nx, mut ny) = ([0u8; BLOCK], [0u8; BLOCK], [0u8; BLOCK]);
     for i in 0..BLOCK {
-        eq[i] = u8::from(xs[i] == ys[i]);
+        eq[i] = u8::from(same(&xs[i], &ys[i]));
         nx[i] = u8::from(xs[i].is_nan());
         ny[i] = u8::from(ys[i].is_nan());
     }
@@ -376,7 +380,9 @@ fn for_each_pair(
 
 /// A numeric feature key by key, and its typical |Δ|: the effect is that
 /// against base's standard deviation ([`effect`]), set by the caller, which
-/// may learn the deviation while this runs.
+/// may learn the deviation while this runs. With `edits`, also what tells
+/// head's numbers apart from base's, unless more than
+/// [`Edits::most`] of them.
 ///
 /// Both sides are read by row where they lie, compared in one pass that
 /// keeps only the non-zero deltas, and those are sorted once for
@@ -386,7 +392,8 @@ pub(crate) fn numeric(
     settings: &Settings<'_>,
     pairs: &KeyPairs,
     (base, head): (&Series, &Series),
-) -> PolarsResult<(Paired, f64)> {
+    edits: bool,
+) -> PolarsResult<(Paired, f64, Option<Edits>)> {
     let (b, h) = (as_f64(base, settings.scale)?, as_f64(head, settings.scale)?);
     let (b, h) = (b.f64()?, h.f64()?);
     let value = |v: f64| Some(v).filter(|x| !x.is_nan());
@@ -411,7 +418,7 @@ pub(crate) fn numeric(
         largest.truncate(SAMPLES);
     };
     let tol = settings.tolerance;
-    let same = for_each_pair(pairs, (b, h), |i, x, y| match (value(x), value(y)) {
+    let mut pair = |i: usize, x: f64, y: f64| match (value(x), value(y)) {
         (None, None) => {}
         (Some(_), None) => {
             out.to_null += 1;
@@ -432,7 +439,32 @@ pub(crate) fn numeric(
                 keep(d.abs(), i);
             }
         }
+    };
+    let most = Edits::most(pairs.len());
+    let mut edits = edits.then(Edits::default);
+    let same = for_each_pair(pairs, (b, h), |i, x, y| {
+        if x.to_bits() != y.to_bits()
+            && let Some(e) = &mut edits
+        {
+            e.note(value(x), value(y));
+            if e.len() > most {
+                edits = None;
+            }
+        }
+        pair(i, x, y)
     });
+    // Base's rows without a pair took their numbers away; head's brought
+    // theirs.
+    if let Some(e) = &mut edits {
+        let (missing, extra) = pairs.unpaired_rows();
+        if e.len() + missing.len() + extra.len() > most {
+            edits = None;
+        } else {
+            let at = |ca: &Float64Chunked, r: IdxSize| ca.get(r as usize).and_then(value);
+            e.removed.extend(missing.iter().filter_map(|&r| at(b, r)));
+            e.added.extend(extra.iter().filter_map(|&r| at(h, r)));
+        }
+    }
     deltas.push_zeros(same);
     out.changed = moved as u64 + out.to_null + out.from_null;
     let a = deltas.analyze();
@@ -458,7 +490,31 @@ pub(crate) fn numeric(
         })
         .collect();
     out.samples = samples(settings.key, pairs, (base, head), &largest)?;
-    Ok((out, a.typical_abs))
+    Ok((out, a.typical_abs, edits))
+}
+
+/// Whether few pairs hold other values on the two sides, judged from
+/// up to 4,096 pairs taken evenly, and few keys are on one side only: then
+/// head's numbers are worth making from base's in order and the pairs that
+/// changed (`edited.rs`), which waits for the key by key comparison;
+/// otherwise head's are sorted beside base's (a feature the change moved
+/// on every key would sort head after the comparison, on one core).
+pub(crate) fn few_differ(pairs: &KeyPairs, (base, head): (&Series, &Series)) -> PolarsResult<bool> {
+    const LOOKED_AT: usize = 4096;
+    let n = pairs.len();
+    let (missing, extra) = pairs.unpaired();
+    let most = Edits::most(n);
+    if (missing + extra) as usize > most / 2 {
+        return Ok(false);
+    }
+    let step = n.div_ceil(LOOKED_AT).max(1);
+    let mut differ = 0;
+    for i in (0..n).step_by(step) {
+        let (rb, rh) = pairs.rows_of(i);
+        differ += usize::from(base.get(rb)? != head.get(rh)?);
+    }
+    // Each differing pair is two numbers; half the room, for the rest.
+    Ok(4 * differ * step <= most)
 }
 
 /// The positions of the 1st, (1 + every)-th, (1 + 2·every)-th ... bits set
