@@ -1,9 +1,9 @@
 //! Head's numbers in order, made from base's in order and the pairs the
 //! change touched, instead of sorted again: a keyed feature's key by key
 //! comparison sees every pair whose numbers differ, and a regression test
-//! usually changes few of them. Sorting one side of 10M numbers took about
-//! 130 ms of CPU; taking out the changed ones and merging in their new
-//! values is a few copies of runs between them (BENCHMARKS.md,
+//! usually changes few of them. Sorting one side of 10M numbers took
+//! 110-130 ms of CPU; taking out the changed ones and merging in their new
+//! values, copies of the runs between them, about 10 ms (BENCHMARKS.md,
 //! thirty-first session).
 
 /// What tells head's numbers apart from base's: base's numbers of the
