@@ -551,9 +551,20 @@ fn sorted_values(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
 /// for when head's numbers are made from base's (the key by key comparison
 /// beside it is often shorter), a column at a time when the budget holds
 /// one (BENCHMARKS.md, thirty-first session).
+///
+/// voracious starts a pool of threads of its own for the sort, and
+/// unwraps its creation: where the system refuses threads, that panic,
+/// raised before any number is moved, is caught and the numbers are
+/// sorted on this thread instead.
 fn sorted_values_mt(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
     let (mut v, nulls) = values(s, scale)?;
-    voracious_radix_sort::RadixSort::voracious_mt_sort(&mut v[..], rayon::current_num_threads());
+    let threads = rayon::current_num_threads();
+    let on_every_core = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        voracious_radix_sort::RadixSort::voracious_mt_sort(&mut v[..], threads)
+    }));
+    if on_every_core.is_err() {
+        sort(&mut v);
+    }
     Ok((v, nulls))
 }
 
