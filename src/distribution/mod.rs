@@ -555,14 +555,22 @@ fn sorted_values(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
 /// voracious starts a pool of threads of its own for the sort, and
 /// unwraps its creation: where the system refuses threads, that panic,
 /// raised before any number is moved, is caught and the numbers are
-/// sorted on this thread instead.
+/// sorted on this thread instead. Any other panic goes on.
 fn sorted_values_mt(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
     let (mut v, nulls) = values(s, scale)?;
     let threads = rayon::current_num_threads();
     let on_every_core = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         voracious_radix_sort::RadixSort::voracious_mt_sort(&mut v[..], threads)
     }));
-    if on_every_core.is_err() {
+    if let Err(panic) = on_every_core {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if !message.contains("ThreadPoolBuildError") {
+            std::panic::resume_unwind(panic);
+        }
         sort(&mut v);
     }
     Ok((v, nulls))
