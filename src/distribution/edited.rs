@@ -19,8 +19,9 @@ pub(crate) struct Edits {
 
 impl Edits {
     /// At most this many numbers are kept, removed and added together
-    /// (a sixteenth of the pairs): past it, sorting head is cheaper than
-    /// keeping them.
+    /// (a sixteenth of the pairs, a bound chosen rather than measured:
+    /// past it the edits' own sort and memory grow toward those of
+    /// sorting head's numbers).
     pub(crate) fn most(pairs: usize) -> usize {
         pairs / 16
     }
