@@ -8,8 +8,8 @@
 #
 #   bash bench/paired.sh [ROWS] [RUNS]        (default 10000000 3)
 #
-# Rounds alternate; the script prints each variant's median wall time, peak
-# RSS and the paired path's overhead, then checks the paired numbers of
+# Rounds alternate; the script prints each variant's median wall time, user
+# and system CPU, peak RSS and the paired path's overhead in both, then checks the paired numbers of
 # every column of the shuffled pair against scipy (a polars join on the key, d = head - base with
 # the same precision rule, `scipy.stats.wilcoxon(method="auto")` and
 # `binomtest`): counts exactly, p-values to 1e-9 relative.
@@ -25,7 +25,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gen_pairs "$work" "$ROWS"
 "$VENV/bin/python" - "$BIN" "$work" "$RUNS" <<'PY'
-import json, statistics, subprocess, sys, time
+import json, resource, statistics, subprocess, sys, time
 import numpy as np, polars as pl
 from scipy.stats import binomtest, wilcoxon
 
@@ -34,20 +34,25 @@ columns = ["f1", "f2", "f3", "seconds"]
 others = ["country", "member", "title", "rating", "count"]
 
 def timed(cmd):
+    """Wall time, and user + system CPU: on a machine whose speed drifts,
+    the CPU a variant adds moves less from round to round than its wall."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode not in (0, 1):
         sys.exit(f"{cmd[0]} failed ({p.returncode}):\n{p.stderr}")
-    return wall
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 def rss(cmd):
     p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
     return int(p.stderr.strip().splitlines()[-1]) / 1024
 
 ignore = [a for c in others for a in ("--ignore", c)]
-print("| layout | variant | median s | runs | peak RSS MiB |")
-print("| --- | --- | ---: | --- | ---: |")
+print("| layout | variant | median s | runs | median CPU s | peak RSS MiB |")
+print("| --- | --- | ---: | --- | ---: | ---: |")
 for layout in ("ordered", "shuffled"):
     d = f"{work}/{layout}"
     base = [bin_, "compare", f"{d}/base.parquet", f"{d}/head.parquet", "--distribution"]
@@ -56,14 +61,20 @@ for layout in ("ordered", "shuffled"):
         "key by key (--key id)": base + ignore + ["--key", "id", "--json", f"{d}/keyed.json"],
     }
     times = {k: [] for k in variants}
+    cpus = {k: [] for k in variants}
     for _ in range(runs):
         for name, cmd in variants.items():
-            times[name].append(timed(cmd))
+            wall, cpu = timed(cmd)
+            times[name].append(wall)
+            cpus[name].append(cpu)
     for name, cmd in variants.items():
         runs_s = ", ".join(f"{t:.2f}" for t in times[name])
-        print(f"| {layout} | {name} | {statistics.median(times[name]):.2f} | {runs_s} | {rss(cmd):.0f} |")
+        print(f"| {layout} | {name} | {statistics.median(times[name]):.2f} | {runs_s} "
+              f"| {statistics.median(cpus[name]):.2f} | {rss(cmd):.0f} |")
     plain, keyed = (statistics.median(t) for t in times.values())
-    print(f"| {layout} | paired path overhead | {100 * (keyed / plain - 1):+.0f}% | | |")
+    plain_cpu, keyed_cpu = (statistics.median(c) for c in cpus.values())
+    print(f"| {layout} | paired path overhead | {100 * (keyed / plain - 1):+.0f}% | "
+          f"| {100 * (keyed_cpu / plain_cpu - 1):+.0f}% | |")
 
 # The paired numbers against scipy's, column by column.
 report = json.load(open(f"{work}/shuffled/keyed.json"))
