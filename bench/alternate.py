@@ -64,5 +64,12 @@ def alternate(rounds, commands):
     return seen
 
 
+def peak_rss_mib(words):
+    """One more run of `words`, for its peak resident memory in MiB (GNU
+    time's). Imported by bench/paired.sh and bench/profile.sh."""
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + words, capture_output=True, text=True)
+    return int(p.stderr.strip().splitlines()[-1]) / 1024
+
+
 if __name__ == "__main__":
     main()

@@ -25,30 +25,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gen_pairs "$work" "$ROWS"
 "$VENV/bin/python" - "$BIN" "$work" "$RUNS" <<'PY'
-import json, resource, statistics, subprocess, sys, time
+import json, os, statistics, sys
 import numpy as np, polars as pl
 from scipy.stats import binomtest, wilcoxon
+sys.path.insert(0, "bench")
+from alternate import alternate, peak_rss_mib as rss
 
 bin_, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 columns = ["f1", "f2", "f3", "seconds"]
 others = ["country", "member", "title", "rating", "count"]
-
-def timed(cmd):
-    """Wall time, and user + system CPU: on a machine whose speed drifts,
-    the CPU a variant adds moves less from round to round than its wall."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if p.returncode not in (0, 1):
-        sys.exit(f"{cmd[0]} failed ({p.returncode}):\n{p.stderr}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
-
-def rss(cmd):
-    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
-    return int(p.stderr.strip().splitlines()[-1]) / 1024
 
 ignore = [a for c in others for a in ("--ignore", c)]
 print("| layout | variant | median s | runs | median CPU s | peak RSS MiB |")
@@ -60,13 +45,11 @@ for layout in ("ordered", "shuffled"):
         "two samples (--ignore id)": base + ignore + ["--ignore", "id", "--json", f"{d}/plain.json"],
         "key by key (--key id)": base + ignore + ["--key", "id", "--json", f"{d}/keyed.json"],
     }
-    times = {k: [] for k in variants}
-    cpus = {k: [] for k in variants}
-    for _ in range(runs):
-        for name, cmd in variants.items():
-            wall, cpu = timed(cmd)
-            times[name].append(wall)
-            cpus[name].append(cpu)
+    # Wall time, and user + system CPU: on a machine whose speed drifts,
+    # the CPU a variant adds moves less from round to round than its wall.
+    seen = alternate(runs, [(name, cmd, dict(os.environ)) for name, cmd in variants.items()])
+    times = {name: [w for w, _, _ in r] for name, r in seen.items()}
+    cpus = {name: [u + s for _, u, s in r] for name, r in seen.items()}
     for name, cmd in variants.items():
         runs_s = ", ".join(f"{t:.2f}" for t in times[name])
         print(f"| {layout} | {name} | {statistics.median(times[name]):.2f} | {runs_s} "

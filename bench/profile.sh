@@ -27,16 +27,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gen_pairs "$work" "$ROWS"
 "$VENV/bin/python" - "$BIN" "$work" "$RUNS" <<'PY'
-import json, os, statistics, subprocess, sys
+import json, os, statistics, sys
 import polars as pl
 sys.path.insert(0, "bench")
-from alternate import alternate
+from alternate import alternate, peak_rss_mib as rss
 
 bin_, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-
-def rss(cmd):
-    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, capture_output=True, text=True)
-    return int(p.stderr.strip().splitlines()[-1]) / 1024
 
 print("| layout | variant | median s | user s | system s | runs | peak RSS MiB |")
 print("| --- | --- | ---: | ---: | ---: | --- | ---: |")

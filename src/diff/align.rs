@@ -237,7 +237,8 @@ impl SortedKeys<i64> {
     /// Integer keys without nulls, read from their chunks' slices: polars'
     /// value iterator checks its chunk at every value, which cost more
     /// than the sort (0.9 s of CPU for two sides of 10M keys).
-    fn of_ints(ca: &Int64Chunked) -> IntKeys {
+    /// `range`, when the caller has it, is their smallest and largest.
+    fn of_ints(ca: &Int64Chunked, range: Option<(i64, i64)>) -> IntKeys {
         let chunks = int_slices(ca);
         let mut last = i64::MIN;
         let in_order = chunks.iter().all(|c| {
@@ -248,7 +249,8 @@ impl SortedKeys<i64> {
         if in_order {
             return IntKeys::Keys(SortedKeys::InOrder(chunks.concat()));
         }
-        if let Some(packed) = IntKeys::packed(&chunks, ca.len()) {
+        let range = range.unwrap_or_else(|| key_range(&chunks));
+        if let Some(packed) = IntKeys::packed(&chunks, ca.len(), range) {
             return packed;
         }
         let mut v: Vec<(i64, IdxSize)> = Vec::with_capacity(ca.len());
@@ -267,11 +269,7 @@ impl IntKeys {
     /// to move, and one partitioning pass leaves runs that sort in cache
     /// (on two shuffled sides of 10M keys, 0.24-0.27 s against 0.35-0.36 s,
     /// `examples/bench_key_sort`).
-    fn packed(chunks: &[&[i64]], len: usize) -> Option<IntKeys> {
-        let (min, max) = chunks
-            .iter()
-            .flat_map(|c| c.iter())
-            .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+    fn packed(chunks: &[&[i64]], len: usize, (min, max): (i64, i64)) -> Option<IntKeys> {
         let row_bits = (u64::BITS - (len as u64).leading_zeros()).max(1);
         let range = (i128::from(max) - i128::from(min)).max(0) as u128;
         if len == 0 || range >> (u64::BITS - row_bits) != 0 {
@@ -466,13 +464,26 @@ fn merge_ints(b: &Int64Chunked, h: &Int64Chunked) -> Merged {
     if ascending_unique(&bs) && ascending_unique(&hs) {
         return merge_ascending(&bs, &hs);
     }
-    if let Some(m) = Steps::of(&bs, &hs).and_then(|steps| merge_direct(&bs, &hs, &steps)) {
+    // Each side's smallest and largest, found once for the table and the
+    // sort.
+    let (rb, rh) = (key_range(&bs), key_range(&hs));
+    let both = (rb.0.min(rh.0), rb.1.max(rh.1));
+    if let Some(m) = Steps::of(&bs, &hs, both).and_then(|steps| merge_direct(&bs, &hs, &steps)) {
         return m;
     }
     merge_sorted(rayon::join(
-        || SortedKeys::of_ints(b),
-        || SortedKeys::of_ints(h),
+        || SortedKeys::of_ints(b, Some(rb)),
+        || SortedKeys::of_ints(h, Some(rh)),
     ))
+}
+
+/// The smallest and largest of integer keys in chunks (`(i64::MAX,
+/// i64::MIN)` for none).
+fn key_range(chunks: &[&[i64]]) -> (i64, i64) {
+    chunks
+        .iter()
+        .flat_map(|c| c.iter())
+        .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)))
 }
 
 /// Integer keys that lie on a common step from their smallest (ids 1, 2,
@@ -490,15 +501,15 @@ struct Steps {
 }
 
 impl Steps {
-    /// The step of both sides' keys, when their places are at most twice
-    /// as many as the keys and every row fits in the table's 31 bits.
-    fn of(base: &[&[i64]], head: &[&[i64]]) -> Option<Steps> {
+    /// The step of both sides' keys, whose smallest and largest are
+    /// `(min, max)`, when their places are at most twice as many as the
+    /// keys and every row fits in the table's 31 bits.
+    fn of(base: &[&[i64]], head: &[&[i64]], (min, max): (i64, i64)) -> Option<Steps> {
         let keys = || base.iter().chain(head).flat_map(|c| c.iter().copied());
         let rows: usize = base.iter().chain(head).map(|c| c.len()).sum();
         if rows == 0 || rows >= TAKEN as usize {
             return None;
         }
-        let (min, max) = keys().fold((i64::MAX, i64::MIN), |(lo, hi), k| (lo.min(k), hi.max(k)));
         // The span of i64 keys fits in a word once less their smallest.
         let span = max.wrapping_sub(min) as u64;
         // Dense keys (a step of one) end this at their first two keys.
@@ -964,7 +975,7 @@ mod tests {
             ca
         };
         let (b, h) = (chunked(base), chunked(head));
-        let fast = merge_sorted((SortedKeys::of_ints(&b), SortedKeys::of_ints(&h)));
+        let fast = merge_sorted((SortedKeys::of_ints(&b, None), SortedKeys::of_ints(&h, None)));
         let slow = merge_keys(|| base.iter().copied(), || head.iter().copied());
         (fast, slow)
     }
@@ -1001,6 +1012,12 @@ mod tests {
         assert!(ascending_unique(&[&[1, 5], &[], &[6]]));
     }
 
+    /// [`Steps::of`] both sides, their range found here.
+    fn steps(base: &[&[i64]], head: &[&[i64]]) -> Option<Steps> {
+        let (b, h) = (key_range(base), key_range(head));
+        Steps::of(base, head, (b.0.min(h.0), b.1.max(h.1)))
+    }
+
     /// Keys on a common step (1, 7, an hour of seconds, 12 = 4 x 3),
     /// shuffled, some on one side only, from negative to positive, in
     /// chunks: paired through the table as the general merge pairs them.
@@ -1029,7 +1046,7 @@ mod tests {
             let (cb, ch) = (chunks(&base), chunks(&head));
             let sb: Vec<&[i64]> = cb.iter().map(Vec::as_slice).collect();
             let sh: Vec<&[i64]> = ch.iter().map(Vec::as_slice).collect();
-            let steps = Steps::of(&sb, &sh).unwrap_or_else(|| panic!("case {case}: no table"));
+            let steps = steps(&sb, &sh).unwrap_or_else(|| panic!("case {case}: no table"));
             let direct = merge_direct(&sb, &sh, &steps).expect("no key twice");
             assert_eq!(merged(&direct), reference, "case {case}, step {step}");
         }
@@ -1041,7 +1058,7 @@ mod tests {
     #[test]
     fn a_key_twice_or_keys_too_sparse_leave_the_table_for_the_sort() {
         let direct = |base: &[i64], head: &[i64]| {
-            Steps::of(&[base], &[head]).and_then(|s| merge_direct(&[base], &[head], &s))
+            steps(&[base], &[head]).and_then(|s| merge_direct(&[base], &[head], &s))
         };
         assert!(direct(&[3, 1, 2], &[2, 3, 1, 4]).is_some());
         for (base, head) in [
@@ -1058,18 +1075,18 @@ mod tests {
         }
         // Eight places for three keys: more than twice their number; six
         // are not.
-        assert!(Steps::of(&[&[0]], &[&[1, 7]]).is_none());
-        assert!(Steps::of(&[&[0]], &[&[1, 5]]).is_some());
+        assert!(steps(&[&[0]], &[&[1, 7]]).is_none());
+        assert!(steps(&[&[0]], &[&[1, 5]]).is_some());
     }
 
     /// A key's place is its distance from the smallest in steps, across
     /// the whole span of i64 and for steps with factors of two.
     #[test]
     fn a_keys_place_is_its_steps_from_the_smallest() {
-        let s = Steps::of(&[&[i64::MAX]], &[&[i64::MIN]]).expect("two keys, two places");
+        let s = steps(&[&[i64::MAX]], &[&[i64::MIN]]).expect("two keys, two places");
         assert_eq!((s.place(i64::MIN), s.place(i64::MAX), s.places), (0, 1, 2));
         let keys: Vec<i64> = (0..50).map(|i| -1_000_000 + i * 24).collect();
-        let s = Steps::of(&[&keys], &[]).expect("dense on a step of 24");
+        let s = steps(&[&keys], &[]).expect("dense on a step of 24");
         assert_eq!(s.places, 50);
         for (i, &k) in keys.iter().enumerate() {
             assert_eq!(s.place(k), i);
@@ -1083,7 +1100,7 @@ mod tests {
             vec![9, 5, 5, -3, 8, 12, 0, 5, 5, 5],
         );
         assert!(matches!(
-            SortedKeys::of_ints(&Int64Chunked::from_slice("k".into(), &base)),
+            SortedKeys::of_ints(&Int64Chunked::from_slice("k".into(), &base), None),
             IntKeys::Packed { .. }
         ));
         let (fast, slow) = both_ways(&base, &head);
@@ -1102,7 +1119,7 @@ mod tests {
             vec![0, i64::MIN, 1, i64::MAX],
         );
         assert!(matches!(
-            SortedKeys::of_ints(&Int64Chunked::from_slice("k".into(), &base)),
+            SortedKeys::of_ints(&Int64Chunked::from_slice("k".into(), &base), None),
             IntKeys::Keys(SortedKeys::Sorted(_))
         ));
         let (fast, slow) = both_ways(&base, &head);
@@ -1196,7 +1213,10 @@ mod tests {
             };
             let (b, h) = (side(&mut rng), side(&mut rng));
             let (pb, ph) = composite_ints(&b, &h).unwrap().expect("narrow ranges pack");
-            let packed = merge_sorted((SortedKeys::of_ints(&pb), SortedKeys::of_ints(&ph)));
+            let packed = merge_sorted((
+                SortedKeys::of_ints(&pb, None),
+                SortedKeys::of_ints(&ph, None),
+            ));
             let encoded = merge_encoded(&b, &h).unwrap();
             assert_eq!(merged(&packed), merged(&encoded), "case {case}");
             assert_eq!(packed.new_in_head, encoded.new_in_head, "case {case}");
@@ -1205,7 +1225,10 @@ mod tests {
             if case % 2 == 1 {
                 let (b1, h1) = (b.select(["a"]).unwrap(), h.select(["a"]).unwrap());
                 let (pb, ph) = composite_ints(&b1, &h1).unwrap().expect("nulls pack");
-                let packed = merge_sorted((SortedKeys::of_ints(&pb), SortedKeys::of_ints(&ph)));
+                let packed = merge_sorted((
+                    SortedKeys::of_ints(&pb, None),
+                    SortedKeys::of_ints(&ph, None),
+                ));
                 let one = merge_encoded(&b1, &h1).unwrap();
                 assert_eq!(merged(&packed), merged(&one), "case {case}");
             }

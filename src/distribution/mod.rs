@@ -423,7 +423,7 @@ fn compare_keyed_column(
         && paired::few_differ(pairs, (&base, &head))?
     {
         let (sorted, by_key) = rayon::join(
-            || sorted_values_mt(base.clone(), planned.scale),
+            || sorted_values(base.clone(), planned.scale, sort_on_every_core),
             || key_by_key(table, &planned, (&base, &head), pairs, tolerance, true),
         );
         return keyed_numbers(planned, sorted?, by_key?, head, tolerance).map(Ok);
@@ -454,11 +454,10 @@ fn keyed_numbers(
         // No pair's numbers differ and no row without a pair holds a
         // number: head's numbers are base's.
         Some(e) if e.len() == 0 => None,
-        Some(e) => match edited::apply(&bv, e) {
-            Some(hv) => Some(hv),
-            None => Some(sorted_values(head, feature.scale)?.0),
-        },
-        None => Some(sorted_values(head, feature.scale)?.0),
+        edits => Some(match edits.and_then(|e| edited::apply(&bv, e)) {
+            Some(hv) => hv,
+            None => sorted_values(head, feature.scale, sort)?.0,
+        }),
     };
     let hn = rows - head_numbers.as_ref().map_or(bv.len(), Vec::len) as u64;
     let mut feature = test_sorted(feature, (bv, bn), (head_numbers, hn), tolerance);
@@ -540,39 +539,11 @@ fn test_sorted(
     feature
 }
 
-/// A side's numbers in order, with its nulls and NaN counted.
-fn sorted_values(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
+/// A side's numbers put in order by `sort`, with its nulls and NaN
+/// counted.
+fn sorted_values(s: Series, scale: Scale, sort: fn(&mut [f64])) -> PolarsResult<(Vec<f64>, u64)> {
     let (mut v, nulls) = values(s, scale)?;
     sort(&mut v);
-    Ok((v, nulls))
-}
-
-/// The same on every core: the one sort a column of a keyed table waits
-/// for when head's numbers are made from base's (the key by key comparison
-/// beside it is often shorter), a column at a time when the budget holds
-/// one (BENCHMARKS.md, thirty-first session).
-///
-/// voracious starts a pool of threads of its own for the sort, and
-/// unwraps its creation: where the system refuses threads, that panic,
-/// raised before any number is moved, is caught and the numbers are
-/// sorted on this thread instead. Any other panic goes on.
-fn sorted_values_mt(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
-    let (mut v, nulls) = values(s, scale)?;
-    let threads = rayon::current_num_threads();
-    let on_every_core = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        voracious_radix_sort::RadixSort::voracious_mt_sort(&mut v[..], threads)
-    }));
-    if let Err(panic) = on_every_core {
-        let message = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if !message.contains("ThreadPoolBuildError") {
-            std::panic::resume_unwind(panic);
-        }
-        sort(&mut v);
-    }
     Ok((v, nulls))
 }
 
@@ -670,6 +641,33 @@ fn sort(values: &mut [f64]) {
     // Unstable is fine: equal floats are interchangeable (-0.0 and 0.0
     // compare equal in the KS merge).
     voracious_radix_sort::RadixSort::voracious_sort(values);
+}
+
+/// [`sort`] on every core: the one sort a column of a keyed table waits
+/// for when head's numbers are made from base's (the key by key comparison
+/// beside it is often shorter), a column at a time when the budget holds
+/// one (BENCHMARKS.md, thirty-first session).
+///
+/// voracious starts a pool of threads of its own for the sort, and
+/// unwraps its creation: where the system refuses threads, that panic,
+/// raised before any number is moved, is caught and the numbers are
+/// sorted on this thread instead. Any other panic goes on.
+fn sort_on_every_core(values: &mut [f64]) {
+    let threads = rayon::current_num_threads();
+    let on_every_core = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        voracious_radix_sort::RadixSort::voracious_mt_sort(&mut *values, threads)
+    }));
+    if let Err(panic) = on_every_core {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if !message.contains("ThreadPoolBuildError") {
+            std::panic::resume_unwind(panic);
+        }
+        sort(values);
+    }
 }
 
 /// A float column's valid values copied into a vector of their own, and

@@ -443,8 +443,8 @@ pub(crate) fn numeric(
     let most = Edits::most(pairs.len());
     let mut edits = edits.then(Edits::default);
     let same = for_each_pair(pairs, (b, h), |i, x, y| {
-        if x.to_bits() != y.to_bits()
-            && let Some(e) = &mut edits
+        if let Some(e) = &mut edits
+            && x.to_bits() != y.to_bits()
         {
             e.note(value(x), value(y));
             if e.len() > most {

@@ -225,14 +225,7 @@ fn select<K: Keys + ?Sized>(
     }
     if let Some(signs) = signs.and_then(|s| Signs::of((min, max), s)) {
         let bucket = move |k: u64| signs.bucket(k);
-        let mut counts = vec![0u32; bucket(max) + 1];
-        keys.for_each_batch(|batch| {
-            let counts = &mut counts[..];
-            for &k in batch {
-                counts[bucket(k)] += 1;
-            }
-            also(batch);
-        });
+        let counts = histogram(keys, bucket(max) + 1, bucket, also);
         let wanted = locate(&counts, ranks);
         let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
         if held <= keys.count() / 8 {
@@ -289,15 +282,7 @@ fn levels<K: Keys + ?Sized>(
         });
         four.iter().map(|c| c.iter().sum()).collect()
     } else {
-        let mut counts = vec![0u32; buckets];
-        keys.for_each_batch(|batch| {
-            let counts = &mut counts[..];
-            for &k in batch {
-                counts[digit(k)] += 1;
-            }
-            also(batch);
-        });
-        counts
+        histogram(keys, buckets, digit, also)
     };
     let wanted = locate(&counts, ranks);
     // Buckets one key wide (a range of at most 2^BITS keys: small
@@ -365,6 +350,26 @@ fn levels<K: Keys + ?Sized>(
         move |k| fine(slot[digit(k)], k),
         out,
     );
+}
+
+/// How many of `keys` each of `buckets` buckets holds, `bucket` putting a
+/// key in one; calls `also` with every key once.
+#[inline(always)]
+fn histogram<K: Keys + ?Sized>(
+    keys: &K,
+    buckets: usize,
+    bucket: impl Fn(u64) -> usize,
+    also: &mut impl FnMut(&[u64]),
+) -> Vec<u32> {
+    let mut counts = vec![0u32; buckets];
+    keys.for_each_batch(|batch| {
+        let counts = &mut counts[..];
+        for &k in batch {
+            counts[bucket(k)] += 1;
+        }
+        also(batch);
+    });
+    counts
 }
 
 /// Gathers in one pass the keys of the `wanted` buckets (each with its
