@@ -275,6 +275,8 @@ pub struct OnDisk {
     kept: Option<BooleanChunked>,
     /// Partition directories' columns, which no file holds.
     partitions: crate::partitions::Partitions,
+    /// A column read ahead of its read ([`OnDisk::read_ahead`]).
+    ahead: std::sync::Mutex<Option<(String, Series)>>,
 }
 
 /// Sees each column of an [`OnDisk`] table as it is read.
@@ -288,6 +290,28 @@ impl OnDisk {
     /// column read twice is seen twice.
     pub fn observe(&mut self, f: Observer) {
         self.observer = Some(f);
+    }
+
+    /// Reads column `name` whole now, for the read of it that comes next,
+    /// which takes it: a comparison reads its first column while its keys
+    /// pair, on the core the pairing leaves idle. A read that fails keeps
+    /// nothing, and the read that comes next fails as it would have.
+    pub fn read_ahead(&self, name: &str) {
+        if let Ok(s) = self.column(name) {
+            *self.ahead.lock().unwrap_or_else(|e| e.into_inner()) = Some((name.to_string(), s));
+        }
+    }
+
+    /// The column `name` read ahead, taken (held no longer by the table).
+    fn take_ahead(&self, name: &str) -> Option<Series> {
+        let mut ahead = self.ahead.lock().unwrap_or_else(|e| e.into_inner());
+        match ahead.take() {
+            Some((n, s)) if n == name => Some(s),
+            other => {
+                *ahead = other;
+                None
+            }
+        }
     }
 
     /// Opens `table` in the file (or glob of part files) `pattern` under
@@ -378,6 +402,7 @@ impl OnDisk {
             observer: None,
             kept: None,
             partitions,
+            ahead: Default::default(),
         }))
     }
 
@@ -413,6 +438,7 @@ impl OnDisk {
             observer: None,
             kept: None,
             partitions: Default::default(),
+            ahead: Default::default(),
         }))
     }
 
@@ -430,6 +456,10 @@ impl OnDisk {
         // 16M rows: one slice up to tens of millions of rows (each slice is
         // a scan of its own), a few hundred MB per slice beyond.
         const SLICE: usize = 16 << 20;
+        if let Some(s) = self.take_ahead(name) {
+            let err = LoadError::read(&self.files[0], self.format, self.declared);
+            return s.filter(mask).map_err(err);
+        }
         if self.format != Format::Parquet || self.observer.is_some() || self.partitions.has(name) {
             // `columns` keeps the sample's rows: `mask` is over those.
             let all = self.columns(&[name.to_string()])?;
@@ -510,6 +540,12 @@ impl OnDisk {
 
     /// Reads the columns `names` of every part, in part order.
     pub fn columns(&self, names: &[String]) -> Result<DataFrame, LoadError> {
+        if let [name] = names
+            && let Some(s) = self.take_ahead(name)
+        {
+            let err = LoadError::read(&self.files[0], self.format, self.declared);
+            return DataFrame::new_infer_height(vec![s.into_column()]).map_err(err);
+        }
         let mut frame: Option<DataFrame> = None;
         // The columns files hold; partition directories' are added.
         let held: Vec<String> = names
@@ -1151,6 +1187,69 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_column_read_ahead_is_taken_by_the_read_that_follows_and_seen_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 1_000usize;
+        let mut df = df!(
+            "id" => (0..n as i64).collect::<Vec<_>>(),
+            "x" => (0..n).map(|i| i as f64 / 7.0).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        ParquetWriter::new(File::create(dir.path().join("t.parquet")).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let mut t = OnDisk::open(
+            dir.path(),
+            "t.parquet",
+            &table("t.parquet", Format::Parquet),
+        )
+        .unwrap()
+        .unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let log = std::sync::Arc::clone(&seen);
+        t.observe(std::sync::Arc::new(move |s: &Series| {
+            log.lock().unwrap().push(s.name().to_string());
+        }));
+        let x = df.column("x").unwrap().as_materialized_series().clone();
+        // Read ahead, then read whole: the same values, seen at the read ahead.
+        t.read_ahead("x");
+        assert_eq!(*seen.lock().unwrap(), ["x"]);
+        assert!(t.column("x").unwrap().equals_missing(&x));
+        assert_eq!(*seen.lock().unwrap(), ["x"]);
+        // Taken: the next read reads the file again.
+        assert!(t.column("x").unwrap().equals_missing(&x));
+        assert_eq!(*seen.lock().unwrap(), ["x", "x"]);
+        // A read of another column leaves the one read ahead held; a
+        // filtered read of it filters what was read ahead.
+        t.read_ahead("x");
+        assert!(
+            t.column("id")
+                .unwrap()
+                .equals_missing(df.column("id").unwrap().as_materialized_series())
+        );
+        let mask: BooleanChunked = (0..n).map(|i| i % 3 == 0).collect();
+        let filtered = t.column_filtered("x", &mask).unwrap();
+        assert!(filtered.equals_missing(&x.filter(&mask).unwrap()));
+        assert_eq!(*seen.lock().unwrap(), ["x", "x", "x", "id"]);
+        // Without an observer, a filtered read reads the file in slices,
+        // but takes a column read ahead first.
+        let plain = OnDisk::open(
+            dir.path(),
+            "t.parquet",
+            &table("t.parquet", Format::Parquet),
+        )
+        .unwrap()
+        .unwrap();
+        plain.read_ahead("x");
+        let filtered = plain.column_filtered("x", &mask).unwrap();
+        assert!(filtered.equals_missing(&x.filter(&mask).unwrap()));
+        assert!(plain.ahead.lock().unwrap().is_none());
+        // A column the file lacks keeps nothing; its read fails as before.
+        t.read_ahead("nope");
+        assert!(t.column("nope").is_err());
     }
 
     #[test]

@@ -26,6 +26,7 @@ fn align_keys(
     base: Source<'_>,
     head: Source<'_>,
     masks: bool,
+    beside: impl FnOnce() + Send,
 ) -> PolarsResult<(Alignment, DataFrame, DataFrame)> {
     let (key, strings) = (&table.key, table.strings);
     // The keys as written, for samples; and as paired, in one type per key.
@@ -74,12 +75,16 @@ fn align_keys(
             }
         }
     }
-    let (align, dups) = align(
-        (&base_paired, &head_paired),
-        (&base_keys, &head_keys),
-        key,
-        masks,
-    )?;
+    // The pairing runs on one core for the most part: `beside` on the other.
+    let (align, dups) = std::thread::scope(|scope| {
+        scope.spawn(beside);
+        align(
+            (&base_paired, &head_paired),
+            (&base_keys, &head_keys),
+            key,
+            masks,
+        )
+    })?;
     drop((base_paired, head_paired));
     report.duplicates = dups;
     report.missing_samples = key_samples(&base_keys, &align.missing)?;
@@ -181,7 +186,7 @@ pub fn pair_keys(
 ) -> PolarsResult<KeyPairs> {
     // No masks: the paired comparison reads numbers by row, and filters
     // nothing.
-    let (alignment, base_keys, _) = align_keys(report, table, base, head, false)?;
+    let (alignment, base_keys, _) = align_keys(report, table, base, head, false, || ())?;
     Ok(KeyPairs {
         alignment,
         buffers: Default::default(),
@@ -199,7 +204,17 @@ pub(super) fn compare_keyed(
 ) -> PolarsResult<()> {
     let (tolerances, strings) = (&table.tolerance, table.strings);
     crate::progress::step(|| crate::progress::Step::Within("aligning keys".into()));
-    let (align, base_keys, head_keys) = align_keys(report, table, base, head, true)?;
+    // The first column read while the keys pair (on one core, for the
+    // most part), each side on a thread of its own.
+    let read_first = || {
+        if let Some(c) = compared.first() {
+            rayon::join(
+                || base.read_ahead(c.base_name()),
+                || head.read_ahead(&c.name),
+            );
+        }
+    };
+    let (align, base_keys, head_keys) = align_keys(report, table, base, head, true, read_first)?;
     let matched = align.base_rows.len() as u64;
     let done = std::sync::atomic::AtomicUsize::new(0);
     let head_rows = head_keys.height() as u64;
