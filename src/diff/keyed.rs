@@ -99,6 +99,9 @@ pub struct KeyPairs {
     /// Buffers of a column's length, reused by the columns compared
     /// through these pairs: a fresh one costs its page faults every time.
     buffers: std::sync::Mutex<Vec<Vec<f64>>>,
+    /// How head's values reach their pairs when its rows lie in no order
+    /// (made for the first column that asks; `None`: read at random).
+    reorder: std::sync::OnceLock<Option<super::reorder::Reorder>>,
     /// Base's keys as written, for samples.
     pub base_keys: DataFrame,
 }
@@ -160,6 +163,46 @@ impl KeyPairs {
         pool.push(buffer);
     }
 
+    /// Puts `values`, head's column by row (a number or NaN each), in
+    /// pair order when head's rows lie in no order and the pairs are many
+    /// (`diff::reorder`): `true` when done, and `values` then holds a
+    /// number per pair. Otherwise `values` is left as it is, to be read
+    /// at each pair's row.
+    pub fn head_in_pair_order(&self, values: &mut Vec<f64>) -> bool {
+        /// Fewer pairs read at random mostly from cache.
+        const FROM_PAIRS: usize = 1 << 20;
+        let plan = self.reorder.get_or_init(|| match self.rows() {
+            (_, Some(head_rows)) if !self.head_ascends() && head_rows.len() >= FROM_PAIRS => {
+                Some(super::reorder::Reorder::of(
+                    head_rows,
+                    values.len(),
+                    (super::reorder::ROWS_LOG, super::reorder::PAIRS_LOG),
+                ))
+            }
+            _ => None,
+        });
+        let Some(plan) = plan else {
+            return false;
+        };
+        let mut staged = self.buffer();
+        plan.apply(values, &mut staged);
+        self.give_back(staged);
+        true
+    }
+
+    /// Sets how head's values reach their pairs, for a test: put in pair
+    /// order by a plan in blocks of 2^`logs` rows and pairs, or (`None`)
+    /// read at each pair's row, whatever the pairs' count.
+    #[cfg(test)]
+    pub(crate) fn plan_head_order(&self, logs: Option<(u32, u32)>, head_len: usize) {
+        let plan = logs
+            .zip(self.rows().1)
+            .map(|(logs, head_rows)| super::reorder::Reorder::of(head_rows, head_len, logs));
+        self.reorder
+            .set(plan)
+            .unwrap_or_else(|_| panic!("the head order was planned already"));
+    }
+
     /// Whether head's rows ascend in pair order (as base's always do).
     pub fn head_ascends(&self) -> bool {
         self.alignment.head_ascends
@@ -190,6 +233,7 @@ pub fn pair_keys(
     Ok(KeyPairs {
         alignment,
         buffers: Default::default(),
+        reorder: Default::default(),
         base_keys,
     })
 }

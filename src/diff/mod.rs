@@ -26,6 +26,7 @@ mod gather;
 mod keyed;
 mod moved;
 mod multiset;
+mod reorder;
 mod rule;
 mod schema;
 mod source;

@@ -337,16 +337,28 @@ fn for_each_pair(
     (b, h): (&Float64Chunked, &Float64Chunked),
     mut f: impl FnMut(usize, f64, f64),
 ) -> usize {
-    let (bc, hc) = (chunks(b), chunks(h));
-    let (rb, rh) = pairs.rows();
-    let anywhere = match rh {
-        Some(rh) if !pairs.head_ascends() => {
-            let mut flat = pairs.buffer();
-            flatten_into(&hc, &mut flat);
-            Some((flat, rh))
-        }
-        _ => None,
-    };
+    let (bc, mut hc) = (chunks(b), chunks(h));
+    let (rb, mut rh) = pairs.rows();
+    // Head's values copied into one buffer when its rows lie in no order;
+    // then put in pair order when there are many (its rows are then the
+    // positions), else read at each pair's row.
+    let mut flat = None;
+    let mut ordered = false;
+    if rh.is_some() && !pairs.head_ascends() {
+        let mut values = pairs.buffer();
+        flatten_into(&hc, &mut values);
+        ordered = pairs.head_in_pair_order(&mut values);
+        flat = Some(values);
+    }
+    if let (true, Some(values)) = (ordered, &flat) {
+        hc = vec![Chunk {
+            start: 0,
+            values,
+            valid: None,
+        }];
+        rh = None;
+    }
+    let anywhere = flat.as_deref().filter(|_| !ordered).zip(rh);
     let mut base = Ascending {
         chunks: &bc,
         rows: rb,
@@ -362,7 +374,7 @@ fn for_each_pair(
     let mut i = 0;
     while i < n {
         let (cb, len_b) = base.run(i);
-        let (end, at) = match &anywhere {
+        let (end, at) = match anywhere {
             Some((flat, rh)) => (i + len_b, HeadAt::Anywhere(flat, rh)),
             None => {
                 let (ch, len_h) = head.run(i);
@@ -372,8 +384,9 @@ fn for_each_pair(
         walk((i, end), (cb, rb), at, &mut same, &mut f);
         i = end;
     }
-    if let Some((flat, _)) = anywhere {
-        pairs.give_back(flat);
+    drop(hc);
+    if let Some(values) = flat {
+        pairs.give_back(values);
     }
     same
 }
@@ -750,6 +763,94 @@ mod tests {
                 .map(|t| (t.n, t.statistic, t.p_value, t.method));
             let expected = want.map(|w| (w.n as u64, w.statistic, w.p_value, w.method.as_str()));
             assert_eq!(test, expected, "case {case}: {} deltas", deltas.len());
+        }
+    }
+
+    /// A shuffled head's values put in pair order give what they give
+    /// read at each pair's row: counts, deltas, the test, samples, plot
+    /// points and edits, with nulls, NaN, signed zeros, keys on one side
+    /// only, and head in several chunks.
+    #[test]
+    fn head_values_put_in_pair_order_give_what_read_by_row_gives() {
+        use crate::diff::{Source, pair_keys};
+        use rand::seq::SliceRandom;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+        let t = table(&["id"]);
+        let pool = [
+            Some(1.0),
+            Some(2.5),
+            Some(0.0),
+            Some(-0.0),
+            Some(f64::NAN),
+            None,
+        ];
+        for case in 0..40 {
+            let n = rng.random_range(0..4000usize);
+            let base: Vec<Option<f64>> = (0..n)
+                .map(|_| pool[rng.random_range(0..pool.len())])
+                .collect();
+            let mut head: Vec<(i64, Option<f64>)> = Vec::new();
+            for (i, &v) in base.iter().enumerate() {
+                if rng.random_bool(0.03) {
+                    continue;
+                }
+                let v = match rng.random_bool([0.001, 0.05, 0.9][case % 3]) {
+                    false => v,
+                    true if rng.random_bool(0.5) => v.map(|x| x + i as f64),
+                    true => pool[rng.random_range(0..pool.len())],
+                };
+                head.push((i as i64, v));
+            }
+            head.extend((0..rng.random_range(0..20)).map(|j| (n as i64 + j, Some(4.0))));
+            head.shuffle(&mut rng);
+            let b = df!("id" => (0..n as i64).collect::<Vec<_>>(), "x" => &base).unwrap();
+            let mut h = df!(
+                "id" => head.iter().map(|p| p.0).collect::<Vec<_>>(),
+                "x" => head.iter().map(|p| p.1).collect::<Vec<_>>()
+            )
+            .unwrap();
+            // Head in three chunks.
+            let cut = rng.random_range(0..=h.height());
+            let (first, rest) = (h.slice(0, cut), h.slice(cut as i64, h.height() - cut));
+            h = first;
+            let half = rest.height() / 2;
+            h.vstack_mut(&rest.slice(0, half)).unwrap();
+            h.vstack_mut(&rest.slice(half as i64, rest.height() - half))
+                .unwrap();
+            let settings = super::Settings {
+                key: &t.key,
+                tolerance: crate::distribution::tie_tolerance(&t),
+                alpha: 0.05,
+                min_effect: 0.1,
+                max_changed_fraction: None,
+                scale: crate::model::scale::Scale::Number,
+            };
+            let cols = (
+                b.column("x").unwrap().as_materialized_series(),
+                h.column("x").unwrap().as_materialized_series(),
+            );
+            let seen = |logs: Option<(u32, u32)>| {
+                let mut report = TableReport::new("t", t.compare, &t.key);
+                let pairs =
+                    pair_keys(&mut report, &t, Source::Frame(&b), Source::Frame(&h)).unwrap();
+                pairs.plan_head_order(logs, h.height());
+                let (paired, typical, edits) =
+                    super::numeric(&settings, &pairs, cols, true).unwrap();
+                let edits = edits.map(|e| {
+                    let bits = |v: Vec<f64>| v.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+                    (bits(e.removed), bits(e.added))
+                });
+                (format!("{paired:?}"), typical.to_bits(), edits)
+            };
+            let by_row = seen(None);
+            for logs in [(0, 0), (2, 5), (7, 3), (15, 16)] {
+                assert_eq!(
+                    seen(Some(logs)),
+                    by_row,
+                    "case {case}: {n} keys, blocks of 2^{logs:?}"
+                );
+            }
         }
     }
 
