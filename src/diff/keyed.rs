@@ -163,31 +163,37 @@ impl KeyPairs {
         pool.push(buffer);
     }
 
-    /// Puts `values`, head's column by row (a number or NaN each), in
-    /// pair order when head's rows lie in no order and the pairs are many
-    /// (`diff::reorder`): `true` when done, and `values` then holds a
-    /// number per pair. Otherwise `values` is left as it is, to be read
-    /// at each pair's row.
-    pub fn head_in_pair_order(&self, values: &mut Vec<f64>) -> bool {
+    /// Head's values in pair order into `out` (a number or NaN per pair),
+    /// when head's rows lie in no order and the pairs are many
+    /// (`diff::reorder`): `rows(start, block)` fills `block` with head's
+    /// values of the rows from `start` on, of `head_len` rows. `false`
+    /// (and `out` untouched) otherwise: head's values are then read at
+    /// each pair's row.
+    pub fn head_in_pair_order(
+        &self,
+        head_len: usize,
+        rows: impl Fn(usize, &mut [f64]),
+        out: &mut Vec<f64>,
+    ) -> bool {
         /// Fewer pairs read at random mostly from cache.
         const FROM_PAIRS: usize = 1 << 20;
         let plan = self.reorder.get_or_init(|| match self.rows() {
             (_, Some(head_rows)) if !self.head_ascends() && head_rows.len() >= FROM_PAIRS => {
                 Some(super::reorder::Reorder::of(
                     head_rows,
-                    values.len(),
+                    head_len,
                     (super::reorder::ROWS_LOG, super::reorder::PAIRS_LOG),
                 ))
             }
             _ => None,
         });
-        let Some(plan) = plan else {
-            return false;
-        };
-        let mut staged = self.buffer();
-        plan.apply(values, &mut staged);
-        self.give_back(staged);
-        true
+        match plan {
+            Some(plan) => {
+                plan.apply(rows, out);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Sets how head's values reach their pairs, for a test: put in pair

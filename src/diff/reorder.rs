@@ -28,7 +28,8 @@ pub(super) const PAIRS_LOG: u32 = 16;
 pub struct Reorder {
     rows_log: u32,
     pairs_log: u32,
-    /// Head's rows: every entry's row lies below.
+    /// Head's rows: every entry's row lies below, and blocks of rows end
+    /// there.
     head_len: usize,
     /// Where each head row block's entries start (one more: the end).
     starts: Vec<usize>,
@@ -102,37 +103,39 @@ impl Reorder {
         self.slot.len()
     }
 
-    /// `values`, head's column by row (at least the plan's head rows),
-    /// made its values in pair order (as long as the pairs); `staged` is
-    /// a buffer to stage them in (its contents are not kept).
-    pub fn apply(&self, values: &mut Vec<f64>, staged: &mut Vec<f64>) {
+    /// Head's values in pair order into `out` (a number per pair):
+    /// `rows(start, block)` fills `block` with head's values of the rows
+    /// from `start` on (a block of rows at a time, in cache). Each block
+    /// of pairs is staged in `out` itself, then put in order through a
+    /// copy of the block: no column-sized buffer beside `out`.
+    pub fn apply(&self, rows: impl Fn(usize, &mut [f64]), out: &mut Vec<f64>) {
         let n = self.len();
-        assert!(
-            values.len() >= self.head_len,
-            "a value for each of the plan's head rows"
-        );
-        staged.clear();
-        staged.resize(n, 0.0);
-        // Head's rows block by block: each block's values in cache, the
-        // staging buffer written in as many streams as blocks of pairs.
+        out.clear();
+        out.resize(n, 0.0);
+        let mut block = vec![0.0; 1 << self.rows_log.max(self.pairs_log)];
+        // Head's rows block by block, read into cache; `out` written in as
+        // many streams as blocks of pairs.
         for (b, entries) in self.starts.windows(2).enumerate() {
-            let rows = &values[b << self.rows_log..];
+            let start = b << self.rows_log;
+            let values = &mut block[..(1 << self.rows_log).min(self.head_len - start)];
+            rows(start, values);
             let (slots, offsets) = (
                 &self.slot[entries[0]..entries[1]],
                 &self.row_in_block[entries[0]..entries[1]],
             );
             for (&s, &r) in slots.iter().zip(offsets) {
-                staged[s as usize] = rows[usize::from(r)];
+                out[s as usize] = values[usize::from(r)];
             }
         }
-        // Block of pairs by block of pairs: each block's place in cache.
-        for (c, block) in staged.chunks(1 << self.pairs_log).enumerate() {
-            let out = &mut values[c << self.pairs_log..];
-            for (&v, &p) in block.iter().zip(&self.pair_in_block[c << self.pairs_log..]) {
-                out[usize::from(p)] = v;
+        // Block of pairs by block of pairs, each in cache: from the copy
+        // to each value's pair.
+        for (c, staged) in out.chunks_mut(1 << self.pairs_log).enumerate() {
+            let copy = &mut block[..staged.len()];
+            copy.copy_from_slice(staged);
+            for (&v, &p) in copy.iter().zip(&self.pair_in_block[c << self.pairs_log..]) {
+                staged[usize::from(p)] = v;
             }
         }
-        values.truncate(n);
     }
 }
 
@@ -160,17 +163,24 @@ mod tests {
             let plan = Reorder::of(&rows, head_len, logs);
             let values: Vec<f64> = (0..head_len).map(|r| r as f64 * 1.5 - 7.0).collect();
             let want: Vec<f64> = rows.iter().map(|&r| values[r as usize]).collect();
-            let mut got = values.clone();
-            let mut staged = vec![f64::NAN; rng.random_range(0..50)];
-            plan.apply(&mut got, &mut staged);
+            // Blocks of rows filled from the column, as from a caller's
+            // chunks; `out` holding anything before.
+            let fill = |values: &[f64]| {
+                let values = values.to_vec();
+                move |start: usize, block: &mut [f64]| {
+                    block.copy_from_slice(&values[start..start + block.len()]);
+                }
+            };
+            let mut got = vec![f64::NAN; rng.random_range(0..50)];
+            plan.apply(fill(&values), &mut got);
             assert_eq!(
                 got, want,
                 "case {case}: {head_len} rows, blocks of 2^{logs:?}"
             );
             // The plan holds for every column.
-            let mut again: Vec<f64> = values.iter().map(|v| -v).collect();
-            plan.apply(&mut again, &mut staged);
-            assert_eq!(again, want.iter().map(|v| -v).collect::<Vec<_>>());
+            let negated: Vec<f64> = values.iter().map(|v| -v).collect();
+            plan.apply(fill(&negated), &mut got);
+            assert_eq!(got, want.iter().map(|v| -v).collect::<Vec<_>>());
         }
     }
 }

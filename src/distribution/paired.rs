@@ -219,6 +219,24 @@ fn flatten_into(chunks: &[Chunk<'_>], out: &mut Vec<f64>) {
     }
 }
 
+/// Fills `block` with the values of the rows from `start` on of a
+/// column's `chunks` (NaN for nulls).
+fn fill_rows(chunks: &[Chunk<'_>], start: usize, block: &mut [f64]) {
+    let end = start + block.len();
+    for c in chunks.iter().filter(|c| c.end() > start && c.start < end) {
+        let (from, to) = (start.max(c.start), end.min(c.end()));
+        let out = &mut block[from - start..to - start];
+        out.copy_from_slice(&c.values[from - c.start..to - c.start]);
+        if let Some(valid) = c.valid {
+            for (k, x) in out.iter_mut().enumerate() {
+                if !valid.get_bit(from - c.start + k) {
+                    *x = f64::NAN;
+                }
+            }
+        }
+    }
+}
+
 /// Rows that ascend, read chunk by chunk: the next `len` rows of `rows`
 /// (`None`: the rows are the positions) lie in the chunk returned.
 struct Ascending<'a, 'r> {
@@ -346,8 +364,15 @@ fn for_each_pair(
     let mut ordered = false;
     if rh.is_some() && !pairs.head_ascends() {
         let mut values = pairs.buffer();
-        flatten_into(&hc, &mut values);
-        ordered = pairs.head_in_pair_order(&mut values);
+        let head_len = hc.last().map_or(0, Chunk::end);
+        ordered = pairs.head_in_pair_order(
+            head_len,
+            |start, block| fill_rows(&hc, start, block),
+            &mut values,
+        );
+        if !ordered {
+            flatten_into(&hc, &mut values);
+        }
         flat = Some(values);
     }
     if let (true, Some(values)) = (ordered, &flat) {
@@ -671,6 +696,18 @@ mod tests {
         (ids, share)
     }
 
+    /// Numbers a feature's values are drawn from: nulls, NaN, both zeros,
+    /// and a number far from the others.
+    const ODD_NUMBERS: [Option<f64>; 7] = [
+        Some(1.0),
+        Some(2.5),
+        Some(0.0),
+        Some(-0.0),
+        Some(f64::NAN),
+        None,
+        Some(1e9),
+    ];
+
     /// Blocks of consecutive pairs counted as unchanged at once give what
     /// looking at every pair gives: nulls and NaN on one side or both, -0
     /// against 0, a change anywhere in a block, keys missing and extra,
@@ -681,15 +718,7 @@ mod tests {
         use rand::seq::SliceRandom;
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(26);
-        let pool = [
-            Some(1.0),
-            Some(2.5),
-            Some(0.0),
-            Some(-0.0),
-            Some(f64::NAN),
-            None,
-            Some(1e9),
-        ];
+        let pool = ODD_NUMBERS;
         let t = table(&["id"]);
         let tol = crate::distribution::tie_tolerance(&t);
         for case in 0..300 {
@@ -777,14 +806,7 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(16);
         let t = table(&["id"]);
-        let pool = [
-            Some(1.0),
-            Some(2.5),
-            Some(0.0),
-            Some(-0.0),
-            Some(f64::NAN),
-            None,
-        ];
+        let pool = ODD_NUMBERS;
         for case in 0..40 {
             let n = rng.random_range(0..4000usize);
             let base: Vec<Option<f64>> = (0..n)
