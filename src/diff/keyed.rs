@@ -255,9 +255,10 @@ pub(super) fn compare_keyed(
     let (tolerances, strings) = (&table.tolerance, table.strings);
     crate::progress::step(|| crate::progress::Step::Within("aligning keys".into()));
     // The first column read while the keys pair (on one core, for the
-    // most part), each side on a thread of its own.
+    // most part), each side on a thread of its own; not when the memory
+    // budget holds one column pair at a time.
     let read_first = || {
-        if let Some(c) = compared.first() {
+        if let Some(c) = compared.first().filter(|_| in_flight > 1) {
             rayon::join(
                 || base.read_ahead(c.base_name()),
                 || head.read_ahead(&c.name),

@@ -4,12 +4,13 @@
 //! reads waited on memory: 10M pairs held a core 100-200 ms a column,
 //! most of it on the prefetches themselves (every line fill buffer busy,
 //! `perf annotate`). Here a plan made once from the pairs' head rows
-//! moves each column's values twice, each move reading or writing within
-//! a block of 2^15 values (256 KB, in L2) and streaming the rest: first
-//! from head's row blocks to a staging buffer grouped by blocks of pairs,
-//! then from there to their pairs. The transposition is the textbook one
-//! of a radix partition; no crate offers it over a plan kept for many
-//! columns.
+//! moves each column's values twice, each move random only within a
+//! block in L2 and streaming the rest: first each block of head's rows
+//! (2^15 values, 256 KB) to slots grouped by blocks of pairs, then each
+//! block of pairs (2^16, 512 KB) to its pairs' places. The slots are the
+//! output's own places, so no buffer beside it is needed. The
+//! transposition is the textbook one of a radix partition; no crate
+//! offers it over a plan kept for many columns.
 
 use polars::prelude::IdxSize;
 
@@ -22,8 +23,8 @@ pub(super) const PAIRS_LOG: u32 = 16;
 
 /// How head's values reach their pairs: entries in order of head's row
 /// blocks (and, within one, of their pairs), each with its row in the
-/// block and its slot in the staging buffer; slots in blocks of pairs,
-/// each with its pair in the block.
+/// block and its slot among its block of pairs' places; each slot with
+/// its pair in the block.
 #[derive(Debug)]
 pub struct Reorder {
     rows_log: u32,
@@ -35,8 +36,8 @@ pub struct Reorder {
     starts: Vec<usize>,
     /// Each entry's row within its head row block.
     row_in_block: Vec<u16>,
-    /// Each entry's slot in the staging buffer: its pair's block of pairs
-    /// times the block's size, plus the entries of that block before it.
+    /// Each entry's slot: its pair's block of pairs times the block's
+    /// size, plus the entries of that block before it.
     slot: Vec<u32>,
     /// Each slot's pair within its block of pairs.
     pair_in_block: Vec<u16>,

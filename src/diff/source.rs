@@ -64,7 +64,6 @@ impl Source<'_> {
         }
     }
 
-    /// Column `name`, the rows picked by `rows`.
     /// Reads column `name` ahead of its read (see [`OnDisk::read_ahead`]);
     /// a table in memory has nothing to read.
     pub(super) fn read_ahead(&self, name: &str) {
@@ -73,6 +72,7 @@ impl Source<'_> {
         }
     }
 
+    /// Column `name`, the rows picked by `rows`.
     pub(super) fn column(&self, name: &str, rows: Rows<'_>) -> PolarsResult<Series> {
         let s = match (self, rows) {
             (Source::Frame(df), _) => df.column(name)?.as_materialized_series().clone(),

@@ -344,12 +344,13 @@ fn walk(
 /// unchanged: those are only counted, into the number returned (pairs with
 /// the same number on both sides). Rows that ascend (base's always; head's
 /// when both sides are in the same key order) are read chunk by chunk
-/// where they lie; head's other rows from a copy of its column into one
-/// buffer, a block at a time, the next block's asked for meanwhile (the
-/// reads of a block wait on no other work; gathered into a second
-/// column-sized buffer first, they cost 80 MB a column in flight more).
-/// The buffer comes from `pairs` and goes back to it: a fresh 80 MB buffer
-/// per column cost more in page faults than the copy (BENCHMARKS.md).
+/// where they lie. Head's other rows: with many pairs, its values put in
+/// pair order first (`KeyPairs::head_in_pair_order`) and then read as
+/// base's; with few, read from a copy of its column into one buffer, a
+/// block at a time, the next block's asked for meanwhile (the reads of a
+/// block wait on no other work). Either buffer comes from `pairs` and goes
+/// back to it: a fresh 80 MB buffer per column cost more in page faults
+/// than the copy (BENCHMARKS.md).
 fn for_each_pair(
     pairs: &KeyPairs,
     (b, h): (&Float64Chunked, &Float64Chunked),
@@ -357,9 +358,9 @@ fn for_each_pair(
 ) -> usize {
     let (bc, mut hc) = (chunks(b), chunks(h));
     let (rb, mut rh) = pairs.rows();
-    // Head's values copied into one buffer when its rows lie in no order;
-    // then put in pair order when there are many (its rows are then the
-    // positions), else read at each pair's row.
+    // Head's rows in no order: its values put in pair order when the pairs
+    // are many (its rows are then the positions), else copied into one
+    // buffer and read at each pair's row.
     let mut flat = None;
     let mut ordered = false;
     if rh.is_some() && !pairs.head_ascends() {
@@ -383,7 +384,8 @@ fn for_each_pair(
         }];
         rh = None;
     }
-    let anywhere = flat.as_deref().filter(|_| !ordered).zip(rh);
+    // (`rh` is `None` once head is in pair order.)
+    let anywhere = flat.as_deref().zip(rh);
     let mut base = Ascending {
         chunks: &bc,
         rows: rb,
