@@ -1124,6 +1124,13 @@ mod tests {
         }
     }
 
+    /// `t.parquet` in `dir`, left on disk.
+    fn parquet_on_disk(dir: &Path) -> OnDisk {
+        OnDisk::open(dir, "t.parquet", &table("t.parquet", Format::Parquet))
+            .unwrap()
+            .expect("a Parquet file is read a column at a time")
+    }
+
     #[test]
     fn memory_budget_sizes_and_columns_in_flight() {
         assert_eq!(MemoryBudget::parse("8GiB").unwrap().0, 8 << 30);
@@ -1163,13 +1170,7 @@ mod tests {
         ParquetWriter::new(File::create(dir.path().join("t.parquet")).unwrap())
             .finish(&mut df)
             .unwrap();
-        let t = OnDisk::open(
-            dir.path(),
-            "t.parquet",
-            &table("t.parquet", Format::Parquet),
-        )
-        .unwrap()
-        .unwrap();
+        let t = parquet_on_disk(dir.path());
         // Plain-encoded pages: the values plus page headers.
         let id = t.column_bytes["id"];
         assert!((8 * n as u64..9 * n as u64).contains(&id), "{id}");
@@ -1201,13 +1202,7 @@ mod tests {
         ParquetWriter::new(File::create(dir.path().join("t.parquet")).unwrap())
             .finish(&mut df)
             .unwrap();
-        let mut t = OnDisk::open(
-            dir.path(),
-            "t.parquet",
-            &table("t.parquet", Format::Parquet),
-        )
-        .unwrap()
-        .unwrap();
+        let mut t = parquet_on_disk(dir.path());
         let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         let log = std::sync::Arc::clone(&seen);
         t.observe(std::sync::Arc::new(move |s: &Series| {
@@ -1236,13 +1231,7 @@ mod tests {
         assert_eq!(*seen.lock().unwrap(), ["x", "x", "x", "id"]);
         // Without an observer, a filtered read reads the file in slices,
         // but takes a column read ahead first.
-        let plain = OnDisk::open(
-            dir.path(),
-            "t.parquet",
-            &table("t.parquet", Format::Parquet),
-        )
-        .unwrap()
-        .unwrap();
+        let plain = parquet_on_disk(dir.path());
         plain.read_ahead("x");
         let filtered = plain.column_filtered("x", &mask).unwrap();
         assert!(filtered.equals_missing(&x.filter(&mask).unwrap()));

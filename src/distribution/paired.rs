@@ -199,24 +199,8 @@ fn flatten_into(chunks: &[Chunk<'_>], out: &mut Vec<f64>) {
     out.clear();
     // Once, not grown chunk by chunk: each growth of a column-sized buffer
     // copied it into fresh pages (BENCHMARKS.md, sixteenth session).
-    out.reserve(chunks.last().map_or(0, Chunk::end));
-    for c in chunks {
-        match c.valid {
-            None => out.extend_from_slice(c.values),
-            // 64 values to a word of the validity, not a bit read per value.
-            Some(v) => crate::validity::for_each_word(c.values, v, |run, valid| {
-                if valid == u64::MAX {
-                    out.extend_from_slice(run);
-                } else {
-                    let valid_at = |i: usize| valid >> i & 1 == 1;
-                    out.extend(run.iter().enumerate().map(|(i, &x)| match valid_at(i) {
-                        true => x,
-                        false => f64::NAN,
-                    }));
-                }
-            }),
-        }
-    }
+    out.resize(chunks.last().map_or(0, Chunk::end), 0.0);
+    fill_rows(chunks, 0, out);
 }
 
 /// Fills `block` with the values of the rows from `start` on of a
@@ -224,15 +208,27 @@ fn flatten_into(chunks: &[Chunk<'_>], out: &mut Vec<f64>) {
 fn fill_rows(chunks: &[Chunk<'_>], start: usize, block: &mut [f64]) {
     let end = start + block.len();
     for c in chunks.iter().filter(|c| c.end() > start && c.start < end) {
-        let (from, to) = (start.max(c.start), end.min(c.end()));
-        let out = &mut block[from - start..to - start];
-        out.copy_from_slice(&c.values[from - c.start..to - c.start]);
-        if let Some(valid) = c.valid {
-            for (k, x) in out.iter_mut().enumerate() {
-                if !valid.get_bit(from - c.start + k) {
-                    *x = f64::NAN;
-                }
-            }
+        let (from, to) = (start.max(c.start) - c.start, end.min(c.end()) - c.start);
+        let values = &c.values[from..to];
+        let out = &mut block[c.start + from - start..c.start + to - start];
+        out.copy_from_slice(values);
+        if let Some(v) = c.valid {
+            // 64 values to a word of the validity, not a bit read per value.
+            let mut at = 0;
+            crate::validity::for_each_word(
+                values,
+                &v.clone().sliced(from, to - from),
+                |run, valid| {
+                    if valid != u64::MAX {
+                        for (i, x) in out[at..at + run.len()].iter_mut().enumerate() {
+                            if valid >> i & 1 == 0 {
+                                *x = f64::NAN;
+                            }
+                        }
+                    }
+                    at += run.len();
+                },
+            );
         }
     }
 }
@@ -356,43 +352,42 @@ fn for_each_pair(
     (b, h): (&Float64Chunked, &Float64Chunked),
     mut f: impl FnMut(usize, f64, f64),
 ) -> usize {
-    let (bc, mut hc) = (chunks(b), chunks(h));
-    let (rb, mut rh) = pairs.rows();
+    let (bc, hc) = (chunks(b), chunks(h));
+    let (rb, rh) = pairs.rows();
     // Head's rows in no order: its values put in pair order when the pairs
-    // are many (its rows are then the positions), else copied into one
-    // buffer and read at each pair's row.
-    let mut flat = None;
-    let mut ordered = false;
-    if rh.is_some() && !pairs.head_ascends() {
+    // are many (`true`), else copied into one buffer and read at each
+    // pair's row.
+    let copy = rh.filter(|_| !pairs.head_ascends()).map(|_| {
         let mut values = pairs.buffer();
         let head_len = hc.last().map_or(0, Chunk::end);
-        ordered = pairs.head_in_pair_order(
-            head_len,
-            |start, block| fill_rows(&hc, start, block),
-            &mut values,
-        );
+        let fill = |start, block: &mut [f64]| fill_rows(&hc, start, block);
+        let ordered = pairs.head_in_pair_order(head_len, fill, &mut values);
         if !ordered {
             flatten_into(&hc, &mut values);
         }
-        flat = Some(values);
-    }
-    if let (true, Some(values)) = (ordered, &flat) {
-        hc = vec![Chunk {
-            start: 0,
-            values,
-            valid: None,
-        }];
-        rh = None;
-    }
-    // (`rh` is `None` once head is in pair order.)
-    let anywhere = flat.as_deref().zip(rh);
+        (values, ordered)
+    });
+    // In pair order, head's rows are the positions, in one chunk.
+    let in_pair_order;
+    let (hc, rh, anywhere) = match &copy {
+        Some((values, true)) => {
+            in_pair_order = [Chunk {
+                start: 0,
+                values,
+                valid: None,
+            }];
+            (&in_pair_order[..], None, None)
+        }
+        Some((values, false)) => (&hc[..], rh, rh.map(|rh| (&values[..], rh))),
+        None => (&hc[..], rh, None),
+    };
     let mut base = Ascending {
         chunks: &bc,
         rows: rb,
         at: 0,
     };
     let mut head = Ascending {
-        chunks: &hc,
+        chunks: hc,
         rows: rh,
         at: 0,
     };
@@ -411,8 +406,7 @@ fn for_each_pair(
         walk((i, end), (cb, rb), at, &mut same, &mut f);
         i = end;
     }
-    drop(hc);
-    if let Some(values) = flat {
+    if let Some((values, _)) = copy {
         pairs.give_back(values);
     }
     same
