@@ -46,6 +46,11 @@ pub(super) fn compare_column(
     if let Some(compared) = compare_text_in_place(column, base, head, align, base_keys, strings)? {
         return Ok(compared);
     }
+    if let Some(compared) =
+        compare_numbers_in_place(column, base, head, align, base_keys, tolerance, strings)?
+    {
+        return Ok(compared);
+    }
     // As written (for samples), and in the type both are compared in.
     let b_read = base.column(column.base_name(), align.rows(true))?;
     let h_read = head.column(name, align.rows(false))?;
@@ -192,17 +197,10 @@ fn compare_text_in_place(
         return Ok(Some((diff, None)));
     }
     let positions = set_positions(&mask);
-    // Each side's values at the differing pairs, in pair order.
-    let at = |s: &Series, is_base: bool| -> PolarsResult<Series> {
-        let rows = align.rows_at(is_base, &positions)?;
-        // A few rows are looked up in their chunks; many, from one chunk.
-        if s.n_chunks() > 1 && positions.len() > s.len() / 16 {
-            s.rechunk().take(&rows)
-        } else {
-            s.take(&rows)
-        }
-    };
-    let (bc, hc) = (at(&b, true)?, at(&h, false)?);
+    let (bc, hc) = (
+        values_at(&b, align, true, &positions)?,
+        values_at(&h, align, false, &positions)?,
+    );
     drop((bv, hv));
     drop((b, h));
     diff.samples = samples(name, &positions, (&bc, &hc), align, base_keys)?;
@@ -216,6 +214,112 @@ fn compare_text_in_place(
         positions,
     };
     Ok(Some((diff, Some(changed))))
+}
+
+/// A numeric column compared where it lies, as `compare_text_in_place`
+/// compares text (see `numbers.rs`): when both sides hold the same plain
+/// numeric type, compared as it is, and head's rows lie in another order
+/// than base's. Only the values of the pairs that differ are gathered, and the
+/// tolerance and the sizes of the differences are taken from them.
+/// `None` when the column does not qualify.
+fn compare_numbers_in_place(
+    column: &Compared,
+    base: Source<'_>,
+    head: Source<'_>,
+    align: &Alignment,
+    base_keys: &DataFrame,
+    tolerance: Option<Tolerance>,
+    strings: StringOptions,
+) -> PolarsResult<Option<(ColumnDiff, Option<Changed>)>> {
+    let name = column.name.as_str();
+    let dtype = match (base.dtype(column.base_name()), head.dtype(name)) {
+        (Some(b), Some(h)) if b == h && b.is_primitive_numeric() => b,
+        _ => return Ok(None),
+    };
+    // Rows in the same order on both sides are filtered, not gathered:
+    // that stays cheaper than reading by row.
+    let (base_rows, head_rows) = match align.row_slices() {
+        (Some(b), Some(h)) if column.as_type.is_none() && !align.head_ascends => (b, h),
+        _ => return Ok(None),
+    };
+    let (b, h) = (
+        base.column(column.base_name(), Rows::All)?,
+        head.column(name, Rows::All)?,
+    );
+    let Some(bits) = super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows)? else {
+        return Ok(None);
+    };
+    let mut positions = set_positions(&BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits));
+    let (mut bc, mut hc) = (
+        values_at(&b, align, true, &positions)?,
+        values_at(&h, align, false, &positions)?,
+    );
+    drop((b, h));
+    let rule = ValueRule::of(&dtype, tolerance, strings);
+    let (mut max_abs, mut max_rel) = (None, None);
+    if rule.sized(&dtype) && !positions.is_empty() {
+        let sizes = if dtype.is_integer() {
+            integer_differences(&bc, &hc, rule.within())?
+        } else {
+            float_differences(&bc, &hc, rule.within())?
+        };
+        max_abs = Some(sizes.max_abs);
+        max_rel = Some(sizes.max_rel);
+        if sizes.differs.iter().any(|d| !d) {
+            // The pairs the tolerance absorbs are no differences.
+            let kept = BooleanChunked::from_slice(PlSmallStr::EMPTY, &sizes.differs);
+            let mut differs = sizes.differs.iter();
+            positions.retain(|_| *differs.next().unwrap_or(&true));
+            (bc, hc) = (bc.filter(&kept)?, hc.filter(&kept)?);
+        }
+    }
+    let mut diff = ColumnDiff {
+        name: name.to_string(),
+        dtype: dtype.to_string(),
+        mismatches: positions.len() as u64,
+        samples: Vec::new(),
+        tolerance: tolerance.and_then(|t| ValueRule::applicable(&dtype, t).0),
+        max_abs_diff: max_abs,
+        max_rel_diff: max_rel,
+        all_null: column.all_null,
+    };
+    if positions.is_empty() {
+        return Ok(Some((diff, None)));
+    }
+    diff.samples = samples(name, &positions, (&bc, &hc), align, base_keys)?;
+    let mut mask = polars_arrow::bitmap::MutableBitmap::from_len_zeroed(align.base_rows.len());
+    for &p in &positions {
+        mask.set(p as usize, true);
+    }
+    let changed = Changed {
+        name: name.to_string(),
+        dtype,
+        retyped: column.base_name.is_some(),
+        base: bc,
+        head: hc,
+        mask: BooleanChunked::from_bitmap(PlSmallStr::EMPTY, mask.freeze()),
+        positions,
+    };
+    Ok(Some((diff, Some(changed))))
+}
+
+/// A side's values at the differing pairs' `positions`, in pair order: a
+/// few rows looked up in their chunks, many gathered from one chunk.
+fn values_at(
+    s: &Series,
+    align: &Alignment,
+    is_base: bool,
+    positions: &[IdxSize],
+) -> PolarsResult<Series> {
+    let rows = align.rows_at(is_base, positions)?;
+    if s.n_chunks() > 1 && positions.len() > s.len() / 16 {
+        match super::gather::take_numeric(s, &rows)? {
+            Some(gathered) => Ok(gathered),
+            None => s.rechunk().take(&rows),
+        }
+    } else {
+        s.take(&rows)
+    }
 }
 
 /// Samples of the first differing pairs at `positions`: each pair's base

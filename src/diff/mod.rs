@@ -21,11 +21,13 @@
 //! [`values`] (cells as JSON for samples).
 
 mod align;
+mod by_row;
 mod column;
 mod gather;
 mod keyed;
 mod moved;
 mod multiset;
+mod numbers;
 mod reorder;
 mod rule;
 mod schema;

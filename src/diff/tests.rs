@@ -1022,3 +1022,77 @@ fn a_partly_changed_rename_of_a_column_named_n_is_no_error() {
     let r = compare_exact(&table(&["id"], &[]), &base, &head).unwrap();
     assert_eq!(renamed(&r), [("n", "count")]);
 }
+
+#[test]
+fn numbers_of_shuffled_rows_compared_in_place_report_what_rows_in_key_order_report() {
+    // Head's rows in key order compare column by column as they lie; the
+    // same rows shuffled are read pair by pair where they lie
+    // (`numbers.rs`). Both must report the same: counts, sizes, what the
+    // tolerance absorbs, samples, and the swap of `p` and `q`.
+    let n = 3_000i64;
+    let base_ids: Vec<i64> = (0..n).collect();
+    let value = |i: i64, head: bool| -> Option<f64> {
+        match (i % 7, head) {
+            (0, _) => None,
+            (1, true) if i % 3 == 0 => Some(f64::NAN),
+            (2, true) => Some(-0.0),
+            (2, false) => Some(0.0),
+            (3, true) => Some(i as f64 + 0.004), // inside abs 0.01
+            (4, true) => Some(i as f64 + 0.5),   // outside
+            _ => Some(i as f64),
+        }
+    };
+    let frame = |ids: &[i64], head: bool| {
+        let ints: Vec<Option<i32>> = ids
+            .iter()
+            .map(|&i| match i % 11 {
+                0 => None,
+                5 if head => Some(i as i32 + 2),
+                _ => Some(i as i32),
+            })
+            .collect();
+        let (p, q): (Vec<f64>, Vec<f64>) = ids
+            .iter()
+            .map(|&i| (i as f64, -(i as f64)))
+            .map(|(p, q)| if head { (q, p) } else { (p, q) })
+            .unzip();
+        df!(
+            "id" => ids,
+            "x" => ids.iter().map(|&i| value(i, head)).collect::<Vec<_>>(),
+            "n" => ints,
+            "p" => p,
+            "q" => q,
+        )
+        .unwrap()
+    };
+    let base = frame(&base_ids, false);
+    // Head without every 10th key, in key order and shuffled.
+    let kept: Vec<i64> = base_ids.iter().copied().filter(|i| i % 10 != 9).collect();
+    let shuffled: Vec<i64> = (0..kept.len())
+        .map(|k| kept[k * 1_009 % kept.len()])
+        .collect();
+    let mut t = table(&["id"], &[]);
+    t.tolerance.insert(
+        "x".into(),
+        crate::config::Tolerance {
+            abs: 0.01,
+            rel: 0.0,
+            seconds: 0.0,
+        },
+    );
+    let in_order = compare_exact(&t, &base, &frame(&kept, true)).unwrap();
+    let in_place = compare_exact(&t, &base, &frame(&shuffled, true)).unwrap();
+    assert_eq!(in_place, in_order);
+    let by = |n: &str| in_place.columns.iter().find(|c| c.name == n).unwrap();
+    // x: NaN against a number, and the values 0.5 off; not -0.0 against
+    // 0.0, nor the values 0.004 off.
+    let x_expected = kept
+        .iter()
+        .filter(|&&i| (i % 7 == 1 && i % 3 == 0) || i % 7 == 4)
+        .count() as u64;
+    assert_eq!(by("x").mismatches, x_expected);
+    assert!((by("x").max_abs_diff.unwrap() - 0.5).abs() < 1e-9);
+    let n_expected = kept.iter().filter(|&&i| i % 11 == 5).count() as u64;
+    assert_eq!(by("n").mismatches, n_expected);
+    assert_eq!(swapped(&in_place), [vec!["p".to_string(), "q".to_string()]]);
+}
