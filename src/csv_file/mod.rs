@@ -327,6 +327,10 @@ struct Piece {
     /// rows of nulls: their places among the rows and blank lines together.
     rows: u64,
     blank: Vec<u64>,
+    /// Whether a quoted field was read: a piece without one holds no
+    /// quote (one anywhere else is out of place, and the piece is not read
+    /// this way at all).
+    quoted: bool,
 }
 
 impl Piece {
@@ -335,6 +339,7 @@ impl Piece {
             seen: vec![Seen::default(); columns],
             rows: 0,
             blank: Vec::new(),
+            quoted: false,
         }
     }
 
@@ -348,6 +353,7 @@ impl Piece {
         let before = self.rows + self.blank.len() as u64;
         self.blank.extend(next.blank.iter().map(|b| before + b));
         self.rows += next.rows;
+        self.quoted |= next.quoted;
         for (all, s) in self.seen.iter_mut().zip(next.seen) {
             all.merge(s);
         }
@@ -843,6 +849,7 @@ impl Pass<'_> {
                         record_line = line_no;
                     }
                     if quoted {
+                        piece.quoted = true;
                         line_no += memchr::memchr_iter(b'\n', &body[start..end]).count() as u64;
                     }
                     match piece.seen.get_mut(count) {
@@ -931,6 +938,27 @@ fn cuts(body: &[u8], count: usize) -> Vec<usize> {
             break;
         }
         cuts.push(at);
+    }
+    cuts
+}
+
+/// Up to `count` places to cut `body` at, the first 0: each the start of
+/// the line after an even share of the body. A record's start only where
+/// no quoted field is open there (see `infer`).
+fn line_cuts(body: &[u8], count: usize) -> Vec<usize> {
+    let mut cuts = vec![0usize];
+    for k in 1..count {
+        let target = (body.len() * k / count).max(*cuts.last().unwrap_or(&0));
+        let Some(p) = memchr::memchr(b'\n', &body[target..]) else {
+            break;
+        };
+        let at = target + p + 1;
+        if at >= body.len() {
+            break;
+        }
+        if at > *cuts.last().unwrap_or(&0) {
+            cuts.push(at);
+        }
     }
     cuts
 }
@@ -1029,30 +1057,45 @@ fn infer(
     let body = &bytes[header_end + usize::from(crlf)..];
     let body_line = reader.position().line() + u64::from(crlf);
     // Pieces of whole records, several per thread in a large body.
-    let cuts = cuts(
-        body,
-        pieces(body.len(), rayon::current_num_threads().max(1)),
-    );
-    let ends = cuts.iter().skip(1).copied().chain([body.len()]);
-    let body_pieces: Vec<std::ops::Range<usize>> = cuts
-        .iter()
-        .zip(ends)
-        .map(|(&start, end)| start..end)
-        .collect();
+    let count = pieces(body.len(), rayon::current_num_threads().max(1));
     // The first piece is read from the body's line; the others as if they
     // began on line 1, their places in the file counted only for an error.
     let offset = header_end + usize::from(crlf);
-    let results: Vec<Checking> = body_pieces
-        .par_iter()
-        .map(|range| {
-            let line = if range.start == 0 { body_line } else { 1 };
-            let piece = pass.fast_rows(&body[range.clone()], line, keep.is_some());
-            if let Some(done) = keep {
-                done(offset + range.start..offset + range.end);
-            }
-            piece
-        })
-        .collect();
+    let check = |cuts: &[usize]| {
+        let ends = cuts.iter().skip(1).copied().chain([body.len()]);
+        let body_pieces: Vec<std::ops::Range<usize>> = cuts
+            .iter()
+            .zip(ends)
+            .map(|(&start, end)| start..end)
+            .collect();
+        let results: Vec<Checking> = body_pieces
+            .par_iter()
+            .map(|range| {
+                let line = if range.start == 0 { body_line } else { 1 };
+                let piece = pass.fast_rows(&body[range.clone()], line, keep.is_some());
+                if let Some(done) = keep {
+                    done(offset + range.start..offset + range.end);
+                }
+                piece
+            })
+            .collect();
+        (body_pieces, results)
+    };
+    // Cut at line ends first, without the serial pass over the body that
+    // finding where quoted fields open takes: a cut is a record's end
+    // when no quote comes before it, which the pieces before it say by
+    // having read no quoted field (and no quote out of place). Otherwise
+    // the body is cut where no quoted field is open, and read again when
+    // those cuts differ.
+    let at_lines = line_cuts(body, count);
+    let (mut body_pieces, mut results) = check(&at_lines);
+    let unquoted = |r: &Checking| matches!(r, Ok(Some((p, _))) if !p.quoted);
+    if !results[..results.len() - 1].iter().all(unquoted) {
+        let whole = cuts(body, count);
+        if whole != at_lines {
+            (body_pieces, results) = check(&whole);
+        }
+    }
     let mut all = Piece::new(names.len());
     let mut kept = Vec::new();
     // The same pieces in the file's bytes.
@@ -1603,6 +1646,8 @@ mod tests {
         let starts = cuts(body.as_bytes(), 8);
         assert_eq!(starts.len(), 8);
         assert!(starts[1..].iter().all(|&s| body.as_bytes()[s - 1] == b'\n'));
+        // Without quotes, cutting at line ends alone cuts the same.
+        assert_eq!(line_cuts(body.as_bytes(), 8), starts);
     }
 
     #[test]
@@ -1627,6 +1672,16 @@ mod tests {
         for p in &checked.pieces {
             assert!(bytes[p.start - 1] == b'\n' && bytes[p.start].is_ascii_digit());
         }
+        // Cut at line ends alone, a piece would begin inside a quoted
+        // field: those cuts were read, found wanting, and replaced.
+        let header = "id,note\n".len();
+        let at_lines = line_cuts(&bytes[header..], checked.pieces.len());
+        assert!(
+            at_lines.len() == 1
+                || at_lines[1..]
+                    .iter()
+                    .any(|&c| !bytes[header + c].is_ascii_digit())
+        );
         let df = read_text(&text, b',').unwrap();
         assert_eq!(df.height(), 200);
         let note = df.column("note").unwrap().str().unwrap();
