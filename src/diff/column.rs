@@ -360,11 +360,18 @@ fn samples(
 
 /// The positions where `mask` is set, ascending.
 fn set_positions(mask: &BooleanChunked) -> Vec<IdxSize> {
-    mask.iter()
-        .enumerate()
-        .filter(|(_, m)| *m == Some(true))
-        .map(|(i, _)| i as IdxSize)
-        .collect()
+    let mut positions = Vec::new();
+    let mut at = 0;
+    // A word of the mask at a time, not an optional bool per pair.
+    for chunk in mask.downcast_iter() {
+        let set = match chunk.validity() {
+            Some(valid) if valid.unset_bits() > 0 => chunk.values() & valid,
+            _ => chunk.values().clone(),
+        };
+        positions.extend(set.true_idx_iter().map(|i| (at + i) as IdxSize));
+        at += chunk.len();
+    }
+    positions
 }
 
 /// How far apart differing numbers are, and which of them `tolerance`
@@ -570,4 +577,29 @@ fn within_seconds(
         })
         .collect();
     Ok(BooleanChunked::from_slice(PlSmallStr::EMPTY, &differs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_positions_are_the_true_values_of_every_chunk_and_no_null() {
+        let mut mask = BooleanChunked::from_slice_options(
+            "m".into(),
+            &[Some(true), None, Some(false), Some(true)],
+        );
+        let long: Vec<bool> = (0..130).map(|i| i % 64 == 63 || i == 0).collect();
+        mask.append(&BooleanChunked::from_slice("m".into(), &long))
+            .unwrap();
+        let expected: Vec<IdxSize> = mask
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| *m == Some(true))
+            .map(|(i, _)| i as IdxSize)
+            .collect();
+        assert_eq!(expected, [0, 3, 4, 67, 131]);
+        assert_eq!(set_positions(&mask), expected);
+        assert_eq!(set_positions(&mask.slice(1, 100)), [2, 3, 66]);
+    }
 }
