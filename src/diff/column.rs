@@ -198,8 +198,8 @@ fn compare_text_in_place(
     }
     let positions = set_positions(&mask);
     let (bc, hc) = (
-        values_at(&b, align, true, &positions)?,
-        values_at(&h, align, false, &positions)?,
+        values_at(&b, align.rows_at(true, &positions))?,
+        values_at(&h, align.rows_at(false, &positions))?,
     );
     drop((bv, hv));
     drop((b, h));
@@ -242,17 +242,24 @@ fn compare_numbers_in_place(
         (Some(b), Some(h)) if column.as_type.is_none() && !align.head_ascends => (b, h),
         _ => return Ok(None),
     };
-    let (b, h) = (
-        base.column(column.base_name(), Rows::All)?,
-        head.column(name, Rows::All)?,
-    );
+    // Base from disk is read in pair order (filtered as it is read); a
+    // loaded base is read where its rows lie, nothing copied.
+    let (b, base_rows) = match base {
+        Source::Disk(_) => (base.column(column.base_name(), align.rows(true))?, None),
+        Source::Frame(_) => (base.column(column.base_name(), Rows::All)?, Some(base_rows)),
+    };
+    let h = head.column(name, Rows::All)?;
     let Some(bits) = super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows)? else {
         return Ok(None);
     };
     let mut positions = set_positions(&BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits));
+    let base_at = match base_rows {
+        Some(_) => align.rows_at(true, &positions),
+        None => Ok(IdxCa::from_vec(PlSmallStr::EMPTY, positions.clone())),
+    };
     let (mut bc, mut hc) = (
-        values_at(&b, align, true, &positions)?,
-        values_at(&h, align, false, &positions)?,
+        values_at(&b, base_at)?,
+        values_at(&h, align.rows_at(false, &positions))?,
     );
     drop((b, h));
     let rule = ValueRule::of(&dtype, tolerance, strings);
@@ -303,16 +310,12 @@ fn compare_numbers_in_place(
     Ok(Some((diff, Some(changed))))
 }
 
-/// A side's values at the differing pairs' `positions`, in pair order: a
-/// few rows looked up in their chunks, many gathered from one chunk.
-fn values_at(
-    s: &Series,
-    align: &Alignment,
-    is_base: bool,
-    positions: &[IdxSize],
-) -> PolarsResult<Series> {
-    let rows = align.rows_at(is_base, positions)?;
-    if s.n_chunks() > 1 && positions.len() > s.len() / 16 {
+/// A side's values at `rows` (the differing pairs' rows on that side), in
+/// pair order: a few looked up in their chunks, many gathered from one
+/// chunk.
+fn values_at(s: &Series, rows: PolarsResult<IdxCa>) -> PolarsResult<Series> {
+    let rows = rows?;
+    if s.n_chunks() > 1 && rows.len() > s.len() / 16 {
         match super::gather::take_numeric(s, &rows)? {
             Some(gathered) => Ok(gathered),
             None => s.rechunk().take(&rows),

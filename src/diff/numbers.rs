@@ -14,18 +14,20 @@ use polars::prelude::*;
 use polars_arrow::array::PrimitiveArray;
 use polars_arrow::bitmap::Bitmap;
 
-use super::by_row::ByRow;
+use polars_arrow::types::NativeType;
 
 /// Where the pairs' numbers differ: pair `i` is row `base_rows[i]` of `b`
-/// and `head_rows[i]` of `h`. `None` when the columns are not both of the
-/// same plain numeric type (the caller gathers them).
+/// (row `i` without them: base already in pair order) and row
+/// `head_rows[i]` of `h`; base's rows ascend. `None` when the columns are
+/// not both of the same plain numeric type (the caller gathers them).
 pub(super) fn paired_numbers_differ(
     b: &Series,
     h: &Series,
-    base_rows: &[IdxSize],
+    base_rows: Option<&[IdxSize]>,
     head_rows: &[IdxSize],
 ) -> PolarsResult<Option<Bitmap>> {
-    if b.dtype() != h.dtype() || base_rows.len() != head_rows.len() {
+    let base_len = base_rows.map_or(b.len(), <[_]>::len);
+    if b.dtype() != h.dtype() || base_len != head_rows.len() {
         return Ok(None);
     }
     macro_rules! read {
@@ -80,30 +82,31 @@ same_as_total_eq!(f32, f64);
 fn differ<T>(
     b: &ChunkedArray<T>,
     h: &ChunkedArray<T>,
-    base_rows: &[IdxSize],
+    base_rows: Option<&[IdxSize]>,
     head_rows: &[IdxSize],
 ) -> Bitmap
 where
     T: PolarsNumericType,
     T::Native: Same,
 {
-    // Base's rows ascend: read where they lie (chunks too short to look up
-    // made one first). Head's jump about: made one chunk, so that each
-    // read finds its value with no lookup, in memory of huge pages.
-    let (b, h) = (readable(b), h.rechunk());
-    let (bv, hv) = (
-        ByRow::new(b.as_ref()).expect("chunks made readable"),
-        ByRow::new(h.as_ref()).expect("chunks made readable"),
-    );
-    let pairs = base_rows.len();
+    // Head's rows jump about: made one chunk, each read finds its value
+    // with no lookup. Base's ascend: read where they lie, in order.
+    let h = h.rechunk();
+    let head = h.downcast_iter().next();
+    let mut base = Ascending::new(b);
+    let pairs = head_rows.len();
     let mut bytes: Vec<u8> = Vec::with_capacity(pairs.div_ceil(64) * 8);
     let zero = T::Native::default();
     let (mut bx, mut hx) = ([zero; BLOCK], [zero; BLOCK]);
     let (mut b_valid, mut h_valid) = ([true; BLOCK], [true; BLOCK]);
-    for (br, hr) in base_rows.chunks(BLOCK).zip(head_rows.chunks(BLOCK)) {
-        let n = br.len();
-        let b_nulls = gather(&bv, br, &mut bx[..n], &mut b_valid[..n]);
-        let h_nulls = gather(&hv, hr, &mut hx[..n], &mut h_valid[..n]);
+    for (block, hr) in head_rows.chunks(BLOCK).enumerate() {
+        let n = hr.len();
+        let start = block * BLOCK;
+        let b_nulls = match base_rows {
+            Some(rows) => base.read(&rows[start..start + n], &mut bx, &mut b_valid),
+            None => base.read(start..start + n, &mut bx, &mut b_valid),
+        };
+        let h_nulls = head.is_some_and(|head| gather(head, hr, &mut hx, &mut h_valid));
         for j in (0..n).step_by(64) {
             let mut word = 0u64;
             for k in j..(j + 64).min(n) {
@@ -123,53 +126,91 @@ where
     Bitmap::from_u8_vec(bytes, pairs)
 }
 
-/// Pairs whose values are gathered at a time: two blocks of values and
-/// their validity stay in the first-level cache.
+/// Pairs read at a time: two blocks of values and their validity stay in
+/// the first-level cache.
 const BLOCK: usize = 1024;
 
-/// `side`'s values at `rows` into `values`, and whether each is valid into
-/// `valid`; whether any is null. A gather in a loop of few instructions,
-/// so that many of its reads are in flight at once (head's jump about its
-/// column).
+/// The values of `one` (a chunk) at `rows` into `values`, and whether
+/// each is valid into `valid`; whether any is null. A loop of few
+/// instructions, so that many of its reads are in flight at once.
 #[inline]
-fn gather<T: polars_arrow::types::NativeType>(
-    side: &ByRow<'_, PrimitiveArray<T>>,
+fn gather<T: NativeType>(
+    one: &PrimitiveArray<T>,
     rows: &[IdxSize],
     values: &mut [T],
     valid: &mut [bool],
 ) -> bool {
-    if let [one] = side.chunks() {
-        let v = one.values().as_slice();
-        for (out, &r) in values.iter_mut().zip(rows) {
-            *out = v[r as usize];
-        }
-        return match one.validity().filter(|bits| bits.unset_bits() > 0) {
-            None => false,
-            Some(bits) => {
-                for (out, &r) in valid.iter_mut().zip(rows) {
-                    *out = bits.get_bit(r as usize);
-                }
-                true
+    let v = one.values().as_slice();
+    for (out, &r) in values.iter_mut().zip(rows) {
+        *out = v[r as usize];
+    }
+    match one.validity().filter(|bits| bits.unset_bits() > 0) {
+        None => false,
+        Some(bits) => {
+            for (out, &r) in valid.iter_mut().zip(rows) {
+                *out = bits.get_bit(r as usize);
             }
-        };
+            true
+        }
     }
-    let mut nulls = false;
-    for ((out, ok), &r) in values.iter_mut().zip(valid.iter_mut()).zip(rows) {
-        let (c, l) = side.locate(r as usize);
-        let chunk = side.chunk(c);
-        *out = chunk.values()[l];
-        *ok = chunk.validity().is_none_or(|bits| bits.get_bit(l));
-        nulls |= !*ok;
-    }
-    nulls
 }
 
-/// `ca` as it is when its chunks can be read by row, else made one chunk.
-fn readable<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> std::borrow::Cow<'_, ChunkedArray<T>> {
-    if ByRow::fits(ca) {
-        std::borrow::Cow::Borrowed(ca)
-    } else {
-        std::borrow::Cow::Owned(ca.rechunk().into_owned())
+/// A column's chunks read at rows that only ascend: a cursor moves
+/// forward through them, no row looked up.
+struct Ascending<'a, T: NativeType> {
+    chunks: Vec<&'a PrimitiveArray<T>>,
+    /// The chunk at the cursor, and its first row in the column.
+    at: usize,
+    first: usize,
+}
+
+impl<'a, T: NativeType> Ascending<'a, T> {
+    fn new<P: PolarsNumericType<Native = T>>(ca: &'a ChunkedArray<P>) -> Self {
+        Ascending {
+            chunks: ca.downcast_iter().filter(|c| c.len() > 0).collect(),
+            at: 0,
+            first: 0,
+        }
+    }
+
+    /// The values at `rows` (ascending, at or past the last read) into
+    /// `values` and whether each is valid into `valid`; whether any is
+    /// null.
+    fn read(
+        &mut self,
+        rows: impl IntoIterator<Item = impl Into<IdxLike>>,
+        values: &mut [T],
+        valid: &mut [bool],
+    ) -> bool {
+        let mut nulls = false;
+        for ((out, ok), row) in values.iter_mut().zip(valid.iter_mut()).zip(rows) {
+            let row = row.into().0;
+            while row >= self.first + self.chunks[self.at].len() {
+                self.first += self.chunks[self.at].len();
+                self.at += 1;
+            }
+            let chunk = self.chunks[self.at];
+            let l = row - self.first;
+            *out = chunk.values()[l];
+            *ok = chunk.validity().is_none_or(|bits| bits.get_bit(l));
+            nulls |= !*ok;
+        }
+        nulls
+    }
+}
+
+/// A row, from a list of rows or a range of positions.
+struct IdxLike(usize);
+
+impl From<&IdxSize> for IdxLike {
+    fn from(r: &IdxSize) -> Self {
+        IdxLike(*r as usize)
+    }
+}
+
+impl From<usize> for IdxLike {
+    fn from(r: usize) -> Self {
+        IdxLike(r)
     }
 }
 
@@ -230,8 +271,12 @@ mod tests {
             chunked::<Float64Type>(&[2000, 1100, 1701], &floats[1..]),
         );
         let pairs = 4_000;
-        let (br, hr) = (scramble(pairs, b.len(), 7), scramble(pairs, h.len(), 2_003));
-        let ours: Vec<bool> = paired_numbers_differ(&b, &h, &br, &hr)
+        // Base's rows ascend, some left out, across its chunks' edges.
+        let br: Vec<IdxSize> = (0..pairs)
+            .map(|i| (i * b.len() / pairs) as IdxSize)
+            .collect();
+        let hr = scramble(pairs, h.len(), 2_003);
+        let ours: Vec<bool> = paired_numbers_differ(&b, &h, Some(&br), &hr)
             .unwrap()
             .expect("two float columns")
             .iter()
@@ -241,23 +286,21 @@ mod tests {
         let differing = ours.iter().filter(|&&d| d).count();
         assert!(differing > 100 && differing < pairs - 100, "{differing}");
 
-        // Integers, one chunk on one side and a chunk too short to look up
-        // on the other (made one first).
+        // Integers: base already in pair order (in chunks, a short one
+        // among them), head in chunks.
         let ints = [Some(3i64), None, Some(-3), Some(i64::MAX), Some(0)];
         let (b, h) = (
-            chunked::<Int64Type>(&[3000], &ints),
-            chunked::<Int64Type>(&[1500, 10, 1500], &ints[2..]),
+            chunked::<Int64Type>(&[1500, 10, 2490], &ints),
+            chunked::<Int64Type>(&[1500, 1500], &ints[2..]),
         );
-        let (br, hr) = (
-            scramble(pairs, b.len(), 11),
-            scramble(pairs, h.len(), 1_999),
-        );
-        let ours: Vec<bool> = paired_numbers_differ(&b, &h, &br, &hr)
+        let hr = scramble(pairs, h.len(), 1_999);
+        let ours: Vec<bool> = paired_numbers_differ(&b, &h, None, &hr)
             .unwrap()
             .unwrap()
             .iter()
             .collect();
-        assert_eq!(ours, polars_says(&b, &h, &br, &hr));
+        let every: Vec<IdxSize> = (0..pairs as IdxSize).collect();
+        assert_eq!(ours, polars_says(&b, &h, &every, &hr));
         assert!(ours.contains(&true) && ours.contains(&false));
     }
 
@@ -267,20 +310,15 @@ mod tests {
         let i = Series::new("i".into(), &[1i64, 2]);
         let s = Series::new("s".into(), &["a", "b"]);
         let rows: Vec<IdxSize> = vec![0, 1];
+        let differ = |b, h| paired_numbers_differ(b, h, Some(&rows), &rows).unwrap();
+        assert!(differ(&f, &i).is_none());
+        assert!(differ(&s, &s).is_none());
+        assert!(differ(&i, &i).is_some());
+        // Pairs of another number than base's rows: not read.
         assert!(
-            paired_numbers_differ(&f, &i, &rows, &rows)
+            paired_numbers_differ(&i, &i, None, &rows[..1])
                 .unwrap()
                 .is_none()
-        );
-        assert!(
-            paired_numbers_differ(&s, &s, &rows, &rows)
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            paired_numbers_differ(&i, &i, &rows, &rows)
-                .unwrap()
-                .is_some()
         );
     }
 }
