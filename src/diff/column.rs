@@ -76,12 +76,7 @@ pub(super) fn compare_column(
     if rule.sized(b.dtype()) && mask.any() {
         // Only the differing values: the sizes of the differences, and
         // which of them the tolerance absorbs.
-        let (bm, hm) = (b.filter(&mask)?, h.filter(&mask)?);
-        let sizes = if bm.dtype().is_integer() {
-            integer_differences(&bm, &hm, rule.within())?
-        } else {
-            float_differences(&bm, &hm, rule.within())?
-        };
+        let sizes = differences(rule, &b.filter(&mask)?, &h.filter(&mask)?)?;
         max_abs = Some(sizes.max_abs);
         max_rel = Some(sizes.max_rel);
         if sizes.differs.iter().any(|d| !d) {
@@ -94,17 +89,7 @@ pub(super) fn compare_column(
         }
     }
     let mismatches = mask.sum().unwrap_or(0) as u64;
-    let mut diff = ColumnDiff {
-        name: name.to_string(),
-        dtype: b.dtype().to_string(),
-        mismatches,
-        samples: Vec::new(),
-        // What applied to the type compared in; the rest a note names.
-        tolerance: tolerance.and_then(|t| ValueRule::applicable(b.dtype(), t).0),
-        max_abs_diff: max_abs,
-        max_rel_diff: max_rel,
-        all_null: column.all_null,
-    };
+    let mut diff = column_diff(column, b.dtype(), mismatches, tolerance, (max_abs, max_rel));
     if mismatches == 0 {
         return Ok((diff, None));
     }
@@ -183,16 +168,7 @@ fn compare_text_in_place(
         super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, align.base_rows.len());
     let mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
     let mismatches = mask.sum().unwrap_or(0) as u64;
-    let mut diff = ColumnDiff {
-        name: name.to_string(),
-        dtype: DataType::String.to_string(),
-        mismatches,
-        samples: Vec::new(),
-        tolerance: None,
-        max_abs_diff: None,
-        max_rel_diff: None,
-        all_null: column.all_null,
-    };
+    let mut diff = column_diff(column, &DataType::String, mismatches, None, (None, None));
     if mismatches == 0 {
         return Ok(Some((diff, None)));
     }
@@ -265,11 +241,7 @@ fn compare_numbers_in_place(
     let rule = ValueRule::of(&dtype, tolerance, strings);
     let (mut max_abs, mut max_rel) = (None, None);
     if rule.sized(&dtype) && !positions.is_empty() {
-        let sizes = if dtype.is_integer() {
-            integer_differences(&bc, &hc, rule.within())?
-        } else {
-            float_differences(&bc, &hc, rule.within())?
-        };
+        let sizes = differences(rule, &bc, &hc)?;
         max_abs = Some(sizes.max_abs);
         max_rel = Some(sizes.max_rel);
         if sizes.differs.iter().any(|d| !d) {
@@ -280,16 +252,8 @@ fn compare_numbers_in_place(
             (bc, hc) = (bc.filter(&kept)?, hc.filter(&kept)?);
         }
     }
-    let mut diff = ColumnDiff {
-        name: name.to_string(),
-        dtype: dtype.to_string(),
-        mismatches: positions.len() as u64,
-        samples: Vec::new(),
-        tolerance: tolerance.and_then(|t| ValueRule::applicable(&dtype, t).0),
-        max_abs_diff: max_abs,
-        max_rel_diff: max_rel,
-        all_null: column.all_null,
-    };
+    let mismatches = positions.len() as u64;
+    let mut diff = column_diff(column, &dtype, mismatches, tolerance, (max_abs, max_rel));
     if positions.is_empty() {
         return Ok(Some((diff, None)));
     }
@@ -308,6 +272,38 @@ fn compare_numbers_in_place(
         positions,
     };
     Ok(Some((diff, Some(changed))))
+}
+
+/// A column's result before its samples: compared in `dtype`, with the
+/// tolerance that applied to that type (the rest a note names) and the
+/// largest differences.
+fn column_diff(
+    column: &Compared,
+    dtype: &DataType,
+    mismatches: u64,
+    tolerance: Option<Tolerance>,
+    (max_abs_diff, max_rel_diff): (Option<f64>, Option<f64>),
+) -> ColumnDiff {
+    ColumnDiff {
+        name: column.name.clone(),
+        dtype: dtype.to_string(),
+        mismatches,
+        samples: Vec::new(),
+        tolerance: tolerance.and_then(|t| ValueRule::applicable(dtype, t).0),
+        max_abs_diff,
+        max_rel_diff,
+        all_null: column.all_null,
+    }
+}
+
+/// How far apart the differing values `b` and `h` are, and which of them
+/// the rule's tolerance absorbs: integers in exact arithmetic.
+fn differences(rule: ValueRule, b: &Series, h: &Series) -> PolarsResult<Differences> {
+    if b.dtype().is_integer() {
+        integer_differences(b, h, rule.within())
+    } else {
+        float_differences(b, h, rule.within())
+    }
 }
 
 /// A side's values at `rows` (the differing pairs' rows on that side), in

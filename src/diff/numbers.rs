@@ -13,7 +13,6 @@
 use polars::prelude::*;
 use polars_arrow::array::PrimitiveArray;
 use polars_arrow::bitmap::Bitmap;
-
 use polars_arrow::types::NativeType;
 
 /// Where the pairs' numbers differ: pair `i` is row `base_rows[i]` of `b`
@@ -103,9 +102,15 @@ where
         let n = hr.len();
         let start = block * BLOCK;
         let b_nulls = match base_rows {
-            Some(rows) => base.read(&rows[start..start + n], &mut bx, &mut b_valid),
+            Some(rows) => base.read(
+                rows[start..start + n].iter().map(|&r| r as usize),
+                &mut bx,
+                &mut b_valid,
+            ),
             None => base.read(start..start + n, &mut bx, &mut b_valid),
         };
+        // Head is one chunk: its validity is written on every block or on
+        // none, where it stays all true.
         let h_nulls = head.is_some_and(|head| gather(head, hr, &mut hx, &mut h_valid));
         for j in (0..n).step_by(64) {
             let mut word = 0u64;
@@ -178,13 +183,12 @@ impl<'a, T: NativeType> Ascending<'a, T> {
     /// null.
     fn read(
         &mut self,
-        rows: impl IntoIterator<Item = impl Into<IdxLike>>,
+        rows: impl Iterator<Item = usize>,
         values: &mut [T],
         valid: &mut [bool],
     ) -> bool {
         let mut nulls = false;
         for ((out, ok), row) in values.iter_mut().zip(valid.iter_mut()).zip(rows) {
-            let row = row.into().0;
             while row >= self.first + self.chunks[self.at].len() {
                 self.first += self.chunks[self.at].len();
                 self.at += 1;
@@ -196,21 +200,6 @@ impl<'a, T: NativeType> Ascending<'a, T> {
             nulls |= !*ok;
         }
         nulls
-    }
-}
-
-/// A row, from a list of rows or a range of positions.
-struct IdxLike(usize);
-
-impl From<&IdxSize> for IdxLike {
-    fn from(r: &IdxSize) -> Self {
-        IdxLike(*r as usize)
-    }
-}
-
-impl From<usize> for IdxLike {
-    fn from(r: usize) -> Self {
-        IdxLike(r)
     }
 }
 
