@@ -261,10 +261,11 @@ impl<'a> Ascending<'a, '_> {
 /// Where head's value of a pair lies: at its row in a chunk (`rows`: each
 /// position's row; `None`: the position is the row), or anywhere in a
 /// copy of the column into one buffer (NaN for nulls), its rows in no
-/// order. The copy is one allocation, large enough for huge pages: read
-/// at random from the column's own chunks instead (each smaller than
-/// that), a third of the loop's time went to the page walks of its reads
-/// (BENCHMARKS.md, twenty-sixth session).
+/// order. The copy is one allocation: read at random from the column's
+/// own chunks instead, a third of the loop's time went to the page walks
+/// of its reads, when huge pages were asked for buffers of a column
+/// (BENCHMARKS.md, twenty-sixth session; from 2^20 pairs on, head is now
+/// put in pair order instead, `diff/reorder.rs`).
 #[derive(Clone, Copy)]
 enum HeadAt<'a> {
     Rows(Chunk<'a>, Option<&'a [IdxSize]>),
