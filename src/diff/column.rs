@@ -3,6 +3,7 @@
 //! times, the sizes of differences, and samples.
 
 use polars::prelude::*;
+use polars_arrow::bitmap::MutableBitmap;
 
 use super::SAMPLES;
 use super::align::Alignment;
@@ -72,24 +73,19 @@ pub(super) fn compare_column(
     {
         mask = within_seconds(&b, &h, &mask, seconds)?;
     }
-    let (mut max_abs, mut max_rel) = (None, None);
-    if rule.sized(b.dtype()) && mask.any() {
-        // Only the differing values: the sizes of the differences, and
-        // which of them the tolerance absorbs.
-        let sizes = differences(rule, &b.filter(&mask)?, &h.filter(&mask)?)?;
-        max_abs = Some(sizes.max_abs);
-        max_rel = Some(sizes.max_rel);
-        if sizes.differs.iter().any(|d| !d) {
-            let mut differs = sizes.differs.into_iter();
-            let kept: Vec<bool> = mask
-                .iter()
-                .map(|m| m == Some(true) && differs.next().unwrap_or(true))
-                .collect();
-            mask = BooleanChunked::from_slice(PlSmallStr::EMPTY, &kept);
-        }
+    let (largest, absorbed) = sizes(rule, b.dtype(), mask.any(), || {
+        Ok((b.filter(&mask)?, h.filter(&mask)?))
+    })?;
+    if let Some(differs) = absorbed {
+        let mut differs = differs.into_iter();
+        let kept: Vec<bool> = mask
+            .iter()
+            .map(|m| m == Some(true) && differs.next().unwrap_or(true))
+            .collect();
+        mask = BooleanChunked::from_slice(PlSmallStr::EMPTY, &kept);
     }
     let mismatches = mask.sum().unwrap_or(0) as u64;
-    let mut diff = column_diff(column, b.dtype(), mismatches, tolerance, (max_abs, max_rel));
+    let mut diff = column_diff(column, b.dtype(), mismatches, tolerance, largest);
     if mismatches == 0 {
         return Ok((diff, None));
     }
@@ -228,7 +224,8 @@ fn compare_numbers_in_place(
     let Some(bits) = super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows)? else {
         return Ok(None);
     };
-    let mut positions = set_positions(&BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits));
+    let mut mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
+    let mut positions = set_positions(&mask);
     let base_at = match base_rows {
         Some(_) => align.rows_at(true, &positions),
         None => Ok(IdxCa::from_vec(PlSmallStr::EMPTY, positions.clone())),
@@ -239,40 +236,42 @@ fn compare_numbers_in_place(
     );
     drop((b, h));
     let rule = ValueRule::of(&dtype, tolerance, strings);
-    let (mut max_abs, mut max_rel) = (None, None);
-    if rule.sized(&dtype) && !positions.is_empty() {
-        let sizes = differences(rule, &bc, &hc)?;
-        max_abs = Some(sizes.max_abs);
-        max_rel = Some(sizes.max_rel);
-        if sizes.differs.iter().any(|d| !d) {
-            // The pairs the tolerance absorbs are no differences.
-            let kept = BooleanChunked::from_slice(PlSmallStr::EMPTY, &sizes.differs);
-            let mut differs = sizes.differs.iter();
-            positions.retain(|_| *differs.next().unwrap_or(&true));
-            (bc, hc) = (bc.filter(&kept)?, hc.filter(&kept)?);
+    let (largest, absorbed) = sizes(rule, &dtype, !positions.is_empty(), || {
+        Ok((bc.clone(), hc.clone()))
+    })?;
+    if let Some(differs) = absorbed {
+        // The pairs the tolerance absorbs are no differences.
+        let kept = BooleanChunked::from_slice(PlSmallStr::EMPTY, &differs);
+        let mut differs = differs.iter();
+        positions.retain(|_| *differs.next().unwrap_or(&true));
+        (bc, hc) = (bc.filter(&kept)?, hc.filter(&kept)?);
+        let mut left = MutableBitmap::from_len_zeroed(mask.len());
+        for &p in &positions {
+            left.set(p as usize, true);
         }
+        mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, left.freeze());
     }
     let mismatches = positions.len() as u64;
-    let mut diff = column_diff(column, &dtype, mismatches, tolerance, (max_abs, max_rel));
+    let mut diff = column_diff(column, &dtype, mismatches, tolerance, largest);
     if positions.is_empty() {
         return Ok(Some((diff, None)));
     }
     diff.samples = samples(name, &positions, (&bc, &hc), align, base_keys)?;
-    let mut mask = polars_arrow::bitmap::MutableBitmap::from_len_zeroed(align.base_rows.len());
-    for &p in &positions {
-        mask.set(p as usize, true);
-    }
     let changed = Changed {
         name: name.to_string(),
         dtype,
         retyped: column.base_name.is_some(),
         base: bc,
         head: hc,
-        mask: BooleanChunked::from_bitmap(PlSmallStr::EMPTY, mask.freeze()),
+        mask,
         positions,
     };
     Ok(Some((diff, Some(changed))))
 }
+
+/// The largest absolute and relative difference of a column's values,
+/// where the rule measures them.
+type Largest = (Option<f64>, Option<f64>);
 
 /// A column's result before its samples: compared in `dtype`, with the
 /// tolerance that applied to that type (the rest a note names) and the
@@ -282,7 +281,7 @@ fn column_diff(
     dtype: &DataType,
     mismatches: u64,
     tolerance: Option<Tolerance>,
-    (max_abs_diff, max_rel_diff): (Option<f64>, Option<f64>),
+    (max_abs_diff, max_rel_diff): Largest,
 ) -> ColumnDiff {
     ColumnDiff {
         name: column.name.clone(),
@@ -296,14 +295,27 @@ fn column_diff(
     }
 }
 
-/// How far apart the differing values `b` and `h` are, and which of them
-/// the rule's tolerance absorbs: integers in exact arithmetic.
-fn differences(rule: ValueRule, b: &Series, h: &Series) -> PolarsResult<Differences> {
-    if b.dtype().is_integer() {
-        integer_differences(b, h, rule.within())
-    } else {
-        float_differences(b, h, rule.within())
+/// The largest absolute and relative differences among the differing
+/// values (`differing`: base's and head's, asked for only when `any` and
+/// the rule sizes `dtype`), and, when the rule's tolerance absorbs some of
+/// them, which still differ: integers in exact arithmetic.
+fn sizes(
+    rule: ValueRule,
+    dtype: &DataType,
+    any: bool,
+    differing: impl FnOnce() -> PolarsResult<(Series, Series)>,
+) -> PolarsResult<(Largest, Option<Vec<bool>>)> {
+    if !(any && rule.sized(dtype)) {
+        return Ok(((None, None), None));
     }
+    let (b, h) = differing()?;
+    let sizes = if b.dtype().is_integer() {
+        integer_differences(&b, &h, rule.within())?
+    } else {
+        float_differences(&b, &h, rule.within())?
+    };
+    let absorbed = sizes.differs.iter().any(|d| !d).then_some(sizes.differs);
+    Ok(((Some(sizes.max_abs), Some(sizes.max_rel)), absorbed))
 }
 
 /// A side's values at `rows` (the differing pairs' rows on that side), in

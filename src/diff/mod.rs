@@ -21,7 +21,6 @@
 //! [`values`] (cells as JSON for samples).
 
 mod align;
-mod by_row;
 mod column;
 mod gather;
 mod keyed;

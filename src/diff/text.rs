@@ -14,13 +14,11 @@
 //!
 //! Two ways in: `text_differs` for two columns already in pair order, and
 //! `paired_text_differs` for two columns as read, each pair's rows found in
-//! their chunks (`by_row.rs`), so that nothing is copied into pair order.
+//! their chunks (`ByRow`), so that nothing is copied into pair order.
 
 use polars::prelude::*;
 use polars_arrow::array::{Array, BinaryViewArrayGeneric, Utf8ViewArray, View};
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
-
-pub use super::by_row::ByRow;
 
 /// Rows ahead whose bytes are asked for: enough misses in flight to cover
 /// a memory access, few enough that the lines are still in cache when read.
@@ -91,6 +89,92 @@ fn differ(valid: (bool, bool), b: &View, h: &View, bytes_differ: impl FnOnce() -
     }
 }
 
+/// A string column's chunks read by row, without making them one chunk:
+/// the chunk a row lies in is found through a table over blocks of rows,
+/// each no longer than the shortest chunk (but the last), so that a block
+/// starts in one chunk and ends in it or the next.
+pub struct ByRow<'a> {
+    arrays: Vec<&'a Utf8ViewArray>,
+    /// Each chunk's first row, then the column's length.
+    starts: Vec<usize>,
+    /// log2 of the rows in a block.
+    shift: u32,
+    /// The chunk each block's first row lies in.
+    chunk_of_block: Vec<u32>,
+}
+
+/// Chunks shorter than this (but the last) make the block table larger
+/// than the column is worth reading in place: such a column is made one
+/// chunk first.
+const MIN_CHUNK: usize = 1024;
+
+impl<'a> ByRow<'a> {
+    /// `None` when a chunk other than the last is shorter than
+    /// `MIN_CHUNK` rows.
+    pub fn new(ca: &'a StringChunked) -> Option<ByRow<'a>> {
+        let arrays: Vec<&Utf8ViewArray> = ca.downcast_iter().filter(|a| !a.is_empty()).collect();
+        let shortest = shortest_but_last(&arrays);
+        if shortest.is_some_and(|len| len < MIN_CHUNK) {
+            return None;
+        }
+        let len = ca.len();
+        // A block as long as the shortest chunk at most (a power of two),
+        // or the whole column for one chunk.
+        let shift = match shortest {
+            Some(len) => len.ilog2(),
+            None => usize::BITS - len.leading_zeros(),
+        };
+        let mut starts = Vec::with_capacity(arrays.len() + 1);
+        let mut at = 0;
+        for a in &arrays {
+            starts.push(at);
+            at += a.len();
+        }
+        starts.push(at);
+        let blocks = (len >> shift) + 1;
+        let mut chunk_of_block = Vec::with_capacity(blocks);
+        let mut chunk = 0;
+        for block in 0..blocks {
+            let row = block << shift;
+            while chunk + 1 < arrays.len() && starts[chunk + 1] <= row {
+                chunk += 1;
+            }
+            chunk_of_block.push(chunk as u32);
+        }
+        Some(ByRow {
+            arrays,
+            starts,
+            shift,
+            chunk_of_block,
+        })
+    }
+
+    /// Whether `ca`'s chunks can be read where they lie ([`ByRow::new`]
+    /// gives `None` otherwise, and the column is made one chunk first).
+    pub fn fits(ca: &StringChunked) -> bool {
+        let arrays: Vec<&Utf8ViewArray> = ca.downcast_iter().filter(|a| !a.is_empty()).collect();
+        shortest_but_last(&arrays).is_none_or(|len| len >= MIN_CHUNK)
+    }
+
+    /// The chunk and the row within it of row `row` (in bounds).
+    #[inline]
+    fn locate(&self, row: usize) -> (usize, usize) {
+        let mut chunk = self.chunk_of_block[row >> self.shift] as usize;
+        if row >= self.starts[chunk + 1] {
+            chunk += 1;
+        }
+        (chunk, row - self.starts[chunk])
+    }
+}
+
+/// The length of the shortest of `arrays` but the last.
+fn shortest_but_last(arrays: &[&Utf8ViewArray]) -> Option<usize> {
+    arrays[..arrays.len().saturating_sub(1)]
+        .iter()
+        .map(|a| a.len())
+        .min()
+}
+
 /// Where the pairs' strings differ, each pair read where its rows lie:
 /// pair `i` is row `base_rows[i]` of `b` and `head_rows[i]` of `h` (row
 /// `i` for a side without rows). Null = null, a null differs from a
@@ -99,8 +183,8 @@ fn differ(valid: (bool, bool), b: &View, h: &View, bytes_differ: impl FnOnce() -
 /// so that head's reads, which jump about its column when the sides'
 /// orders differ, overlap.
 pub fn paired_text_differs(
-    b: &ByRow<'_, Utf8ViewArray>,
-    h: &ByRow<'_, Utf8ViewArray>,
+    b: &ByRow<'_>,
+    h: &ByRow<'_>,
     base_rows: Option<&[IdxSize]>,
     head_rows: Option<&[IdxSize]>,
     pairs: usize,
@@ -115,8 +199,8 @@ pub fn paired_text_differs(
         let (hc, hl) = h.locate(row(head_rows, i));
         ((bc as u32, bl as u32), (hc as u32, hl as u32))
     };
-    fn view<'s>(side: &'s ByRow<'_, Utf8ViewArray>, (c, l): (u32, u32)) -> &'s View {
-        &side.chunk(c as usize).views()[l as usize]
+    fn view<'s>(side: &'s ByRow<'_>, (c, l): (u32, u32)) -> &'s View {
+        &side.arrays[c as usize].views()[l as usize]
     }
     for i in 0..(2 * AHEAD).min(pairs) {
         ring[i % RING] = locate(i);
@@ -131,11 +215,11 @@ pub fn paired_text_differs(
         }
         if i + AHEAD < pairs {
             let (bat, hat) = ring[(i + AHEAD) % RING];
-            prefetch(view(b, bat), b.chunk(bat.0 as usize).data_buffers());
-            prefetch(view(h, hat), h.chunk(hat.0 as usize).data_buffers());
+            prefetch(view(b, bat), b.arrays[bat.0 as usize].data_buffers());
+            prefetch(view(h, hat), h.arrays[hat.0 as usize].data_buffers());
         }
         let (bat, hat) = ring[i % RING];
-        let (ba, ha) = (b.chunk(bat.0 as usize), h.chunk(hat.0 as usize));
+        let (ba, ha) = (b.arrays[bat.0 as usize], h.arrays[hat.0 as usize]);
         let (bl, hl) = (bat.1 as usize, hat.1 as usize);
         let valid = (
             ba.validity().is_none_or(|v| v.get_bit(bl)),
@@ -254,7 +338,7 @@ mod tests {
         // Every row found in its chunk, across the chunks' edges.
         let bv = ByRow::new(&b).expect("chunks of 1,024 rows or more");
         let mut row = 0;
-        for (c, a) in bv.chunks().iter().enumerate() {
+        for (c, a) in bv.arrays.iter().enumerate() {
             for l in 0..a.len() {
                 assert_eq!(bv.locate(row), (c, l), "row {row}");
                 row += 1;
