@@ -405,19 +405,28 @@ fn merge_keys<K: SortKey, I: Iterator<Item = K>>(
 
 /// Walks both sides' sorted keys together.
 fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
-    let run_end = |v: &S, start: usize| {
-        let mut end = start + 1;
-        while end < v.len() && v.key(end) == v.key(start) {
-            end += 1;
-        }
-        end
-    };
     let mut m = Merged {
         head_of_base: vec![NONE; b.len()],
         extra: Vec::new(),
         base_dups: Vec::new(),
         head_dups: Vec::new(),
         new_in_head: Vec::new(),
+    };
+    merge_into(&mut m, &b, &h);
+    m.extra.sort_unstable();
+    m
+}
+
+/// Walks both sides' sorted keys together into `m`: each base row's head
+/// row, head's rows base lacks (in key order), and the runs of a
+/// duplicated key after those already in `m` (whose keys are below these).
+fn merge_into<S: Sorted>(m: &mut Merged, b: &S, h: &S) {
+    let run_end = |v: &S, start: usize| {
+        let mut end = start + 1;
+        while end < v.len() && v.key(end) == v.key(start) {
+            end += 1;
+        }
+        end
     };
     let (mut i, mut j) = (0, 0);
     while i < b.len() || j < h.len() {
@@ -429,9 +438,9 @@ fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
             _ => std::cmp::Ordering::Greater,
         };
         let (bi, hj) = match order {
-            std::cmp::Ordering::Less => (run_end(&b, i), j),
-            std::cmp::Ordering::Greater => (i, run_end(&h, j)),
-            std::cmp::Ordering::Equal => (run_end(&b, i), run_end(&h, j)),
+            std::cmp::Ordering::Less => (run_end(b, i), j),
+            std::cmp::Ordering::Greater => (i, run_end(h, j)),
+            std::cmp::Ordering::Equal => (run_end(b, i), run_end(h, j)),
         };
         let (nb, nh) = (bi - i, hj - j);
         if nb > 1 {
@@ -451,30 +460,37 @@ fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
         }
         (i, j) = (bi, hj);
     }
-    m.extra.sort_unstable();
-    m
 }
 
 /// Pairs integer keys without nulls: by one walk where both sides rise at
-/// every row; else, when the keys are each once on a side and lie densely
-/// on a common step, through a table with a place per key; else sorted and
+/// every row; else, when their places on a common step span at most
+/// 2^30, part by part of that span ([`merge_parted`]); else sorted and
 /// merged.
 fn merge_ints(b: &Int64Chunked, h: &Int64Chunked) -> Merged {
     let (bs, hs) = (int_slices(b), int_slices(h));
     if ascending_unique(&bs) && ascending_unique(&hs) {
         return merge_ascending(&bs, &hs);
     }
-    // Each side's smallest and largest, found once for the table and the
+    // Each side's smallest and largest, found once for the parts and the
     // sort.
     let (rb, rh) = (key_range(&bs), key_range(&hs));
-    let both = (rb.0.min(rh.0), rb.1.max(rh.1));
-    if let Some(m) = Steps::of(&bs, &hs, both).and_then(|steps| merge_direct(&bs, &hs, &steps)) {
+    let steps = Steps::of(&bs, &hs, (rb.0.min(rh.0), rb.1.max(rh.1)));
+    if let Some(m) = merge_parted(&bs, &hs, &steps) {
         return m;
     }
     merge_sorted(rayon::join(
         || SortedKeys::of_ints(b, Some(rb)),
         || SortedKeys::of_ints(h, Some(rh)),
     ))
+}
+
+/// Pairs two sides' integer keys without nulls as the keyed comparison
+/// does: each base row's head row (`IdxSize::MAX` where head lacks its
+/// key) and head's rows whose key base lacks, ascending. Public for
+/// `examples/bench_pairing`.
+pub fn pair_integer_keys(base: &Int64Chunked, head: &Int64Chunked) -> (Vec<IdxSize>, Vec<IdxSize>) {
+    let m = merge_ints(base, head);
+    (m.head_of_base, m.extra)
 }
 
 /// The smallest and largest of integer keys in chunks (`(i64::MAX,
@@ -486,32 +502,24 @@ fn key_range(chunks: &[&[i64]]) -> (i64, i64) {
         .fold((i64::MAX, i64::MIN), |(lo, hi), &k| (lo.min(k), hi.max(k)))
 }
 
-/// Integer keys that lie on a common step from their smallest (ids 1, 2,
-/// 3 ...; every seventh number; timestamps on whole seconds or hours),
-/// densely enough that a table with a place per step, four bytes each,
-/// takes no more than the sort's words: each key's place is
-/// `(key - min) / step`, found by a shift and a multiplication (the step's
-/// odd part divides every difference exactly, so its inverse modulo 2^64
-/// divides it).
+/// Where integer keys lie on the common step of their differences from
+/// their smallest (ids 1, 2, 3 ...; every seventh number; timestamps on
+/// whole seconds or hours): each key's place is `(key - min) / step`,
+/// found by a shift and a multiplication (the step's odd part divides
+/// every difference exactly, so its inverse modulo 2^64 divides it).
 struct Steps {
     min: i64,
     shift: u32,
     inverse: u64,
-    places: usize,
+    /// The largest key's place.
+    last: u64,
 }
 
 impl Steps {
     /// The step of both sides' keys, whose smallest and largest are
-    /// `(min, max)`, when their places are at most twice as many as the
-    /// keys and every row fits in the table's 31 bits.
-    fn of(base: &[&[i64]], head: &[&[i64]], (min, max): (i64, i64)) -> Option<Steps> {
+    /// `(min, max)`.
+    fn of(base: &[&[i64]], head: &[&[i64]], (min, max): (i64, i64)) -> Steps {
         let keys = || base.iter().chain(head).flat_map(|c| c.iter().copied());
-        let rows: usize = base.iter().chain(head).map(|c| c.len()).sum();
-        if rows == 0 || rows >= TAKEN as usize {
-            return None;
-        }
-        // The span of i64 keys fits in a word once less their smallest.
-        let span = max.wrapping_sub(min) as u64;
         // Dense keys (a step of one) end this at their first two keys.
         let mut step = 0u64;
         for k in keys() {
@@ -524,10 +532,6 @@ impl Steps {
             }
         }
         let step = step.max(1);
-        let places = usize::try_from(span / step).ok()?.checked_add(1)?;
-        if places > 2 * rows {
-            return None;
-        }
         let (shift, odd) = (step.trailing_zeros(), step >> step.trailing_zeros());
         // Newton's iteration: each round doubles the bits of the inverse
         // that are right; an odd number is its own inverse to 3 bits.
@@ -535,17 +539,21 @@ impl Steps {
         for _ in 0..5 {
             inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
         }
-        Some(Steps {
+        // The span of i64 keys fits in a word once less their smallest.
+        let last = (max.wrapping_sub(min) as u64)
+            .checked_div(step)
+            .unwrap_or(0);
+        Steps {
             min,
             shift,
             inverse,
-            places,
-        })
+            last,
+        }
     }
 
     #[inline]
-    fn place(&self, key: i64) -> usize {
-        ((key.wrapping_sub(self.min) as u64 >> self.shift).wrapping_mul(self.inverse)) as usize
+    fn place(&self, key: i64) -> u64 {
+        (key.wrapping_sub(self.min) as u64 >> self.shift).wrapping_mul(self.inverse)
     }
 }
 
@@ -560,65 +568,167 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// plus one (0: no head row).
 const TAKEN: u32 = 1 << 31;
 
-/// Pairs keys through a table with a place per key (`steps`): head's rows
-/// written at their keys' places, then each base row reads its key's place
-/// and marks it taken; the places left untaken are the extra rows. `None`
-/// as soon as a key is found twice on a side (the sort counts duplicates).
-/// Each place is read at random, the place a few keys on asked for
-/// meanwhile (about 10 ns a key either way, the machine's rate for reads
-/// at random): on two shuffled sides of 10M dense keys, the pairing's CPU
-/// fell from 0.41-0.44 s to 0.33 s, the two sorts and the merge's writes
-/// at random gone (BENCHMARKS.md, thirty-first session).
-fn merge_direct(base: &[&[i64]], head: &[&[i64]], steps: &Steps) -> Option<Merged> {
-    /// Keys ahead whose place is asked for.
-    const AHEAD: usize = 32;
-    fn flat<'a>(chunks: &'a [&'a [i64]]) -> impl Iterator<Item = i64> + 'a {
-        chunks.iter().flat_map(|c| c.iter().copied())
+/// A part's span of places takes at least 2^12 places of the table (16
+/// KB) ...
+const TABLE_LOG_MIN: u32 = 12;
+/// ... and at most 2^18 (1 MB, in L2).
+const TABLE_LOG_MAX: u32 = 18;
+/// Parts of the span at most (2^12): as many streams as one pass
+/// scatters into.
+const PARTS_LOG: u32 = 12;
+
+/// One side's integer keys cut by place into parts, each key a word: its
+/// place within its part above the low 32 bits, its row below; parts in
+/// order, rows ascending within each.
+struct Parts {
+    words: Vec<u64>,
+    /// Where each part's words start (one more: the end).
+    starts: Vec<usize>,
+}
+
+impl Parts {
+    /// Keys in parts of 2^`table_log` places.
+    fn of(chunks: &[&[i64]], steps: &Steps, table_log: u32, parts: usize) -> Parts {
+        let places = || {
+            chunks
+                .iter()
+                .flat_map(|c| c.iter())
+                .map(|&k| steps.place(k))
+        };
+        let mut starts = vec![0usize; parts + 1];
+        for d in places() {
+            starts[(d >> table_log) as usize + 1] += 1;
+        }
+        for p in 1..starts.len() {
+            starts[p] += starts[p - 1];
+        }
+        let mut words = vec![0u64; starts[parts]];
+        let mut at = starts.clone();
+        let within = (1u64 << table_log) - 1;
+        for (d, row) in places().zip(0u64..) {
+            let p = (d >> table_log) as usize;
+            words[at[p]] = (d & within) << 32 | row;
+            at[p] += 1;
+        }
+        Parts { words, starts }
     }
-    let mut table = vec![0u32; steps.places];
+
+    fn part(&self, p: usize) -> &[u64] {
+        &self.words[self.starts[p]..self.starts[p + 1]]
+    }
+}
+
+/// A part's words in order of place, rows ascending within one: how a
+/// part with a key twice on a side is merged.
+struct PartKeys(Vec<u64>);
+
+impl Sorted for PartKeys {
+    type Key = u64;
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
     #[inline]
-    fn ask(table: &[u32], steps: &Steps, keys: &mut impl Iterator<Item = i64>) {
-        if let Some(k) = keys.next() {
-            crate::prefetch::line(&table[steps.place(k)]);
-        }
+    fn key(&self, i: usize) -> u64 {
+        self.0[i] >> 32
     }
-    let mut ahead = flat(head).skip(AHEAD);
-    for (k, row) in flat(head).zip(1u32..) {
-        ask(&table, steps, &mut ahead);
-        let at = &mut table[steps.place(k)];
-        if *at != 0 {
-            return None;
-        }
-        *at = row;
+
+    #[inline]
+    fn row(&self, i: usize) -> IdxSize {
+        self.0[i] as IdxSize
     }
-    let rows: usize = base.iter().map(|c| c.len()).sum();
-    let mut head_of_base = Vec::with_capacity(rows);
-    let mut ahead = flat(base).skip(AHEAD);
-    for k in flat(base) {
-        ask(&table, steps, &mut ahead);
-        let at = &mut table[steps.place(k)];
-        if *at & TAKEN != 0 {
-            return None;
-        }
-        head_of_base.push(match *at {
-            0 => NONE,
-            row => row - 1,
-        });
-        *at |= TAKEN;
+}
+
+/// Pairs integer keys whose places on their step ([`Steps`]) span at
+/// most 2^30, and at most as many parts as keys: both sides cut by place
+/// into at most 2^12 parts (a pass to count, one to place), then each part
+/// paired through a table with a place per key of its span, small enough
+/// to stay in cache. A part with a key twice on a side is sorted and merged
+/// instead, so duplicates pair and count as by the sort. On two shuffled
+/// sides of 10M keys (`examples/bench_pairing`) this took 0.24-0.32 s
+/// where sorting them took 0.38-0.44 s (`7 r + 3`, too sparse for one
+/// table) and one table for all keys 0.29 s (0, 1, 2 ...), its reads at
+/// random (BENCHMARKS.md, thirty-fourth session).
+fn merge_parted(base: &[&[i64]], head: &[&[i64]], steps: &Steps) -> Option<Merged> {
+    let rows = |c: &[&[i64]]| c.iter().map(|c| c.len()).sum::<usize>();
+    let (nb, nh) = (rows(base), rows(head));
+    // A row plus one lies below the table's mark.
+    if nb.max(nh) >= TAKEN as usize - 1 {
+        return None;
     }
-    let mut extra: Vec<IdxSize> = table
-        .iter()
-        .filter(|&&at| at != 0 && at & TAKEN == 0)
-        .map(|&at| at - 1)
-        .collect();
-    extra.sort_unstable();
-    Some(Merged {
-        head_of_base,
-        extra,
+    let table_log = (u64::BITS - steps.last.leading_zeros())
+        .saturating_sub(PARTS_LOG)
+        .max(TABLE_LOG_MIN);
+    let parts = usize::try_from(steps.last >> table_log).ok()? + 1;
+    if table_log > TABLE_LOG_MAX || parts > nb + nh {
+        return None;
+    }
+    let (b, h) = rayon::join(
+        || Parts::of(base, steps, table_log, parts),
+        || Parts::of(head, steps, table_log, parts),
+    );
+    let mut m = Merged {
+        head_of_base: vec![NONE; nb],
+        extra: Vec::new(),
         base_dups: Vec::new(),
         head_dups: Vec::new(),
         new_in_head: Vec::new(),
-    })
+    };
+    let mut table = vec![0u32; 1 << table_log];
+    for p in 0..parts {
+        let (bw, hw) = (b.part(p), h.part(p));
+        if !pair_part(&mut table, &mut m, bw, hw) {
+            for &w in bw.iter().chain(hw) {
+                table[(w >> 32) as usize] = 0;
+            }
+            let sorted = |words: &[u64]| {
+                let mut v = words.to_vec();
+                v.sort_unstable();
+                PartKeys(v)
+            };
+            merge_into(&mut m, &sorted(bw), &sorted(hw));
+        }
+    }
+    m.extra.sort_unstable();
+    Some(m)
+}
+
+/// Pairs one part's keys through `table` (all zeros before and after):
+/// head's rows, plus one, at their keys' places, then each base row reads
+/// its key's place and marks it taken; the places left untaken hold the
+/// extra rows. `false` when a key is twice on a side, `table` then the
+/// caller's to clear. The head rows given to base rows by then stand: head
+/// held each key once, and each went to its key's first base row, as the
+/// merge pairs them.
+fn pair_part(table: &mut [u32], m: &mut Merged, base: &[u64], head: &[u64]) -> bool {
+    let place = |w: u64| (w >> 32) as usize;
+    for &w in head {
+        let at = &mut table[place(w)];
+        if *at != 0 {
+            return false;
+        }
+        *at = w as u32 + 1;
+    }
+    for &w in base {
+        let at = &mut table[place(w)];
+        if *at & TAKEN != 0 {
+            return false;
+        }
+        if *at != 0 {
+            m.head_of_base[w as IdxSize as usize] = *at - 1;
+        }
+        *at |= TAKEN;
+    }
+    for &w in head {
+        if table[place(w)] & TAKEN == 0 {
+            m.extra.push(w as IdxSize);
+        }
+    }
+    for &w in base.iter().chain(head) {
+        table[place(w)] = 0;
+    }
+    true
 }
 
 /// An integer column's values without nulls, chunk by chunk.
@@ -1015,84 +1125,110 @@ mod tests {
     }
 
     /// [`Steps::of`] both sides, their range found here.
-    fn steps(base: &[&[i64]], head: &[&[i64]]) -> Option<Steps> {
+    fn steps(base: &[&[i64]], head: &[&[i64]]) -> Steps {
         let (b, h) = (key_range(base), key_range(head));
         Steps::of(base, head, (b.0.min(h.0), b.1.max(h.1)))
     }
 
     /// Keys on a common step (1, 7, an hour of seconds, 12 = 4 x 3),
-    /// shuffled, some on one side only, from negative to positive, in
-    /// chunks: paired through the table as the general merge pairs them.
+    /// shuffled, some on one side only, some twice or three times on a
+    /// side, from negative to positive, in chunks, over spans of one part
+    /// to hundreds: paired part by part as the general merge pairs them,
+    /// duplicate runs and keys new twice in head included.
     #[test]
-    fn keys_dense_on_a_step_pair_through_a_table_as_by_the_merge() {
+    fn keys_on_a_step_pair_part_by_part_as_by_the_merge() {
         use rand::seq::SliceRandom;
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::StdRng::seed_from_u64(31);
-        for case in 0..400 {
+        for case in 0..600 {
             let step = [1i64, 7, 3600, 12][case % 4];
-            let n = rng.random_range(1..300i64);
+            let span = [300i64, 20_000, 1 << 20][case / 4 % 3];
+            let twice = case % 5 == 0;
+            let n = rng.random_range(1..400usize);
             let side = |rng: &mut rand::rngs::StdRng| -> Vec<i64> {
                 let mut keys: Vec<i64> = (0..n)
-                    .filter(|_| rng.random_bool(0.9))
-                    .map(|k| (k - n / 2) * step - 5)
+                    .map(|_| (rng.random_range(0..span) - span / 2) * step - 5)
                     .collect();
+                keys.sort_unstable();
+                if !twice {
+                    keys.dedup();
+                }
                 keys.shuffle(rng);
                 keys
             };
-            let (base, head) = (side(&mut rng), side(&mut rng));
-            if base.len() + head.len() < 2 {
-                continue;
+            let base = side(&mut rng);
+            // Head shares most of base's keys.
+            let mut head: Vec<i64> = base
+                .iter()
+                .copied()
+                .filter(|_| rng.random_bool(0.8))
+                .collect();
+            head.extend(side(&mut rng).into_iter().take(n / 5));
+            if !twice {
+                head.sort_unstable();
+                head.dedup();
             }
+            head.shuffle(&mut rng);
             let reference = merged(&both_ways(&base, &head).1);
             let chunks = |keys: &[i64]| keys.chunks(5).map(<[i64]>::to_vec).collect::<Vec<_>>();
             let (cb, ch) = (chunks(&base), chunks(&head));
             let sb: Vec<&[i64]> = cb.iter().map(Vec::as_slice).collect();
             let sh: Vec<&[i64]> = ch.iter().map(Vec::as_slice).collect();
-            let steps = steps(&sb, &sh).unwrap_or_else(|| panic!("case {case}: no table"));
-            let direct = merge_direct(&sb, &sh, &steps).expect("no key twice");
-            assert_eq!(merged(&direct), reference, "case {case}, step {step}");
+            let Some(parted) = merge_parted(&sb, &sh, &steps(&sb, &sh)) else {
+                // Only keys too few for their parts are left to the sort.
+                let s = steps(&sb, &sh);
+                assert!(
+                    s.last >> TABLE_LOG_MIN >= (base.len() + head.len()) as u64,
+                    "case {case}"
+                );
+                continue;
+            };
+            assert_eq!(
+                merged(&parted),
+                reference,
+                "case {case}, step {step}, span {span}"
+            );
         }
     }
 
-    /// A key twice on either side, whether or not the other side has it,
-    /// leaves the table for the sort, which counts duplicates; keys too
-    /// sparse for a table of twice their number get none.
+    /// Keys too far apart for the parts (their places spanning more than
+    /// 2^30, or more parts than keys) are left to the sort; a key twice
+    /// pairs there as in a part.
     #[test]
-    fn a_key_twice_or_keys_too_sparse_leave_the_table_for_the_sort() {
-        let direct = |base: &[i64], head: &[i64]| {
-            steps(&[base], &[head]).and_then(|s| merge_direct(&[base], &[head], &s))
-        };
-        assert!(direct(&[3, 1, 2], &[2, 3, 1, 4]).is_some());
+    fn keys_too_far_apart_for_parts_are_sorted() {
+        let parted =
+            |base: &[i64], head: &[i64]| merge_parted(&[base], &[head], &steps(&[base], &[head]));
+        assert!(parted(&[3, 1, 2], &[2, 3, 1, 4]).is_some());
+        assert!(parted(&[0, 1 << 31], &[5]).is_none());
+        // 2^14 places: four parts of 2^12 for three keys.
+        assert!(parted(&[0, (1 << 14) - 1], &[5]).is_none());
+        assert!(parted(&[0, (1 << 14) - 1], &[5, 6]).is_some());
         for (base, head) in [
             (vec![3, 1, 2], vec![2, 3, 2, 1]),
             (vec![3, 1, 3, 2], vec![2, 3, 1]),
-            (vec![4, 1, 4, 2], vec![2, 3, 1]),
+            (vec![1 << 40, 1, 1 << 40, 2], vec![2, 3, 1, 3]),
         ] {
-            assert!(direct(&base, &head).is_none(), "{base:?} {head:?}");
             let b = Int64Chunked::from_slice("k".into(), &base);
             let h = Int64Chunked::from_slice("k".into(), &head);
             let (fast, slow) = both_ways(&base, &head);
             assert_eq!(merged(&merge_ints(&b, &h)), merged(&slow));
             assert_eq!(merged(&fast), merged(&slow));
         }
-        // Eight places for three keys: more than twice their number; six
-        // are not.
-        assert!(steps(&[&[0]], &[&[1, 7]]).is_none());
-        assert!(steps(&[&[0]], &[&[1, 5]]).is_some());
     }
 
     /// A key's place is its distance from the smallest in steps, across
     /// the whole span of i64 and for steps with factors of two.
     #[test]
     fn a_keys_place_is_its_steps_from_the_smallest() {
-        let s = steps(&[&[i64::MAX]], &[&[i64::MIN]]).expect("two keys, two places");
-        assert_eq!((s.place(i64::MIN), s.place(i64::MAX), s.places), (0, 1, 2));
+        let s = steps(&[&[i64::MAX]], &[&[i64::MIN]]);
+        assert_eq!((s.place(i64::MIN), s.place(i64::MAX), s.last), (0, 1, 1));
         let keys: Vec<i64> = (0..50).map(|i| -1_000_000 + i * 24).collect();
-        let s = steps(&[&keys], &[]).expect("dense on a step of 24");
-        assert_eq!(s.places, 50);
+        let s = steps(&[&keys], &[]);
+        assert_eq!(s.last, 49);
         for (i, &k) in keys.iter().enumerate() {
-            assert_eq!(s.place(k), i);
+            assert_eq!(s.place(k), i as u64);
         }
+        assert_eq!(steps(&[&[4, 1, 2]], &[]).last, 3);
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub mod text;
 mod values;
 pub mod widen;
 
-pub use align::sort_words;
+pub use align::{pair_integer_keys, sort_words};
 pub use keyed::{KeyPairs, key_as_text, pair_keys};
 pub use moved::{apply_renames, closed_cycles};
 pub use rule::ValueRule;
