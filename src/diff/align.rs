@@ -6,6 +6,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::SAMPLES;
+use super::reorder::Reorder;
 use super::source::Rows;
 use super::values::row_values;
 use crate::model::{DuplicateSide, Duplicates, RowSample};
@@ -27,6 +28,9 @@ pub(super) struct Alignment {
     /// when asked for (`masks`).
     pub(super) base_matched: Option<BooleanChunked>,
     pub(super) head_matched: Option<BooleanChunked>,
+    /// How head's values reach pair order, planned once for every column
+    /// when head's rows lie in no order and the pairs are many.
+    pub(super) head_order: std::sync::OnceLock<Option<Reorder>>,
 }
 
 impl Alignment {
@@ -59,6 +63,28 @@ impl Alignment {
             )
         }
         (slice(&self.base_rows), slice(&self.head_rows))
+    }
+
+    /// How head's values are put in pair order by two passes that stay in
+    /// cache (`reorder.rs`), for a head of `head_len` rows: `None` when
+    /// head's rows ascend with the pairs or the pairs are fewer than 2^20
+    /// (then read at each pair's row, mostly from cache). In this crate's
+    /// own tests, from 64 pairs: so that their shuffled tables, small ones,
+    /// take this path too.
+    pub(super) fn head_order(&self, head_len: usize) -> Option<&Reorder> {
+        const FROM_PAIRS: usize = if cfg!(test) { 1 << 6 } else { 1 << 20 };
+        self.head_order
+            .get_or_init(|| match self.row_slices() {
+                (_, Some(head_rows)) if !self.head_ascends && head_rows.len() >= FROM_PAIRS => {
+                    Some(Reorder::of(
+                        head_rows,
+                        head_len,
+                        (super::reorder::ROWS_LOG, super::reorder::PAIRS_LOG),
+                    ))
+                }
+                _ => None,
+            })
+            .as_ref()
     }
 
     /// The base (or head) rows of the matched pairs at `positions`.
@@ -1055,6 +1081,7 @@ pub(super) fn align(
         head_ascends,
         base_matched,
         head_matched,
+        head_order: Default::default(),
     };
     Ok((alignment, duplicates))
 }

@@ -160,8 +160,9 @@ fn compare_text_in_place(
         return Ok(None);
     };
     let (base_rows, head_rows) = align.row_slices();
-    let bits =
-        super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, align.base_rows.len());
+    let order = align.head_order(h.len());
+    let pairs = align.base_rows.len();
+    let bits = super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order);
     let mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
     let mismatches = mask.sum().unwrap_or(0) as u64;
     let mut diff = column_diff(column, &DataType::String, mismatches, None, (None, None));
@@ -221,7 +222,9 @@ fn compare_numbers_in_place(
         Source::Frame(_) => (base.column(column.base_name(), Rows::All)?, Some(base_rows)),
     };
     let h = head.column(name, Rows::All)?;
-    let Some(bits) = super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows)? else {
+    let order = align.head_order(h.len());
+    let Some(bits) = super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows, order)?
+    else {
         return Ok(None);
     };
     let mut mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);

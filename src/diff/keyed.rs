@@ -99,9 +99,6 @@ pub struct KeyPairs {
     /// Buffers of a column's length, reused by the columns compared
     /// through these pairs: a fresh one costs its page faults every time.
     buffers: std::sync::Mutex<Vec<Vec<f64>>>,
-    /// How head's values reach their pairs when its rows lie in no order
-    /// (made for the first column that asks; `None`: read at random).
-    reorder: std::sync::OnceLock<Option<super::reorder::Reorder>>,
     /// Base's keys as written, for samples.
     pub base_keys: DataFrame,
 }
@@ -175,18 +172,7 @@ impl KeyPairs {
         rows: impl Fn(usize, &mut [f64]),
         out: &mut Vec<f64>,
     ) -> bool {
-        /// Fewer pairs read at random mostly from cache.
-        const FROM_PAIRS: usize = 1 << 20;
-        let plan = self.reorder.get_or_init(|| match self.rows() {
-            (_, Some(head_rows)) if !self.head_ascends() && head_rows.len() >= FROM_PAIRS => {
-                Some(super::reorder::Reorder::of(
-                    head_rows,
-                    head_len,
-                    (super::reorder::ROWS_LOG, super::reorder::PAIRS_LOG),
-                ))
-            }
-            _ => None,
-        });
+        let plan = self.alignment.head_order(head_len);
         match plan {
             Some(plan) => {
                 plan.apply(rows, out);
@@ -204,7 +190,8 @@ impl KeyPairs {
         let plan = logs
             .zip(self.rows().1)
             .map(|(logs, head_rows)| super::reorder::Reorder::of(head_rows, head_len, logs));
-        self.reorder
+        self.alignment
+            .head_order
             .set(plan)
             .unwrap_or_else(|_| panic!("the head order was planned already"));
     }
@@ -239,7 +226,6 @@ pub fn pair_keys(
     Ok(KeyPairs {
         alignment,
         buffers: Default::default(),
-        reorder: Default::default(),
         base_keys,
     })
 }

@@ -9,21 +9,31 @@
 //! Reading each pair at its rows, a block of pairs at a time into buffers
 //! that stay in cache, writes only the mask; the values of the pairs that
 //! differ are gathered afterwards.
+//!
+//! Head's reads at random still waited on memory (143 ms a column of 10M
+//! pairs, `perf`). For many pairs, head's values are put in pair order by
+//! the alignment's plan (`reorder.rs`), two passes that stay in cache, and
+//! read in order (BENCHMARKS.md, thirty-fourth session).
 
 use polars::prelude::*;
 use polars_arrow::array::PrimitiveArray;
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::types::NativeType;
 
+use super::reorder::Reorder;
+
 /// Where the pairs' numbers differ: pair `i` is row `base_rows[i]` of `b`
 /// (row `i` without them: base already in pair order) and row
-/// `head_rows[i]` of `h`; base's rows ascend. `None` when the columns are
-/// not both of the same plain numeric type (the caller gathers them).
+/// `head_rows[i]` of `h`; base's rows ascend. With `order` (the plan of
+/// those head rows), head's values are put in pair order by it rather
+/// than read at each pair's row. `None` when the columns are not both of
+/// the same plain numeric type (the caller gathers them).
 pub(super) fn paired_numbers_differ(
     b: &Series,
     h: &Series,
     base_rows: Option<&[IdxSize]>,
     head_rows: &[IdxSize],
+    order: Option<&Reorder>,
 ) -> PolarsResult<Option<Bitmap>> {
     let base_len = base_rows.map_or(b.len(), <[_]>::len);
     if b.dtype() != h.dtype() || base_len != head_rows.len() {
@@ -31,7 +41,7 @@ pub(super) fn paired_numbers_differ(
     }
     macro_rules! read {
         ($as:ident) => {
-            Some(differ(b.$as()?, h.$as()?, base_rows, head_rows))
+            Some(differ(b.$as()?, h.$as()?, base_rows, head_rows, order))
         };
     }
     Ok(match b.dtype() {
@@ -83,15 +93,21 @@ fn differ<T>(
     h: &ChunkedArray<T>,
     base_rows: Option<&[IdxSize]>,
     head_rows: &[IdxSize],
+    order: Option<&Reorder>,
 ) -> Bitmap
 where
     T: PolarsNumericType,
     T::Native: Same,
 {
-    // Head's rows jump about: made one chunk, each read finds its value
-    // with no lookup. Base's ascend: read where they lie, in order.
-    let h = h.rechunk();
-    let head = h.downcast_iter().next();
+    // Head's rows jump about: put in pair order by the plan, or made one
+    // chunk, each read finding its value with no lookup. Base's ascend:
+    // read where they lie, in order.
+    let ordered = order.map(|plan| in_pair_order(h, plan));
+    let h = match ordered {
+        Some(_) => None,
+        None => Some(h.rechunk()),
+    };
+    let head = h.as_ref().and_then(|h| h.downcast_iter().next());
     let mut base = Ascending::new(b);
     let pairs = head_rows.len();
     let mut bytes: Vec<u8> = Vec::with_capacity(pairs.div_ceil(64) * 8);
@@ -109,9 +125,18 @@ where
             ),
             None => base.read(start..start + n, &mut bx, &mut b_valid),
         };
-        // Head is one chunk: its validity is written on every block or on
-        // none, where it stays all true.
-        let h_nulls = head.is_some_and(|head| gather(head, hr, &mut hx, &mut h_valid));
+        // Head's validity is written on every block or on none, where it
+        // stays all true.
+        let h_nulls = match &ordered {
+            Some((values, valid)) => {
+                hx[..n].copy_from_slice(&values[start..start + n]);
+                valid.as_ref().is_some_and(|valid| {
+                    h_valid[..n].copy_from_slice(&valid[start..start + n]);
+                    true
+                })
+            }
+            None => head.is_some_and(|head| gather(head, hr, &mut hx, &mut h_valid)),
+        };
         for j in (0..n).step_by(64) {
             let mut word = 0u64;
             for k in j..(j + 64).min(n) {
@@ -129,6 +154,59 @@ where
         }
     }
     Bitmap::from_u8_vec(bytes, pairs)
+}
+
+/// Head's values in pair order by `plan`, and whether each is valid
+/// (`None`: head has no null), each moved by the plan's two passes a
+/// block of rows at a time from the chunks where they lie.
+fn in_pair_order<T: PolarsNumericType>(
+    h: &ChunkedArray<T>,
+    plan: &Reorder,
+) -> (Vec<T::Native>, Option<Vec<bool>>) {
+    let mut chunks = Vec::new();
+    let mut first = 0;
+    for c in h.downcast_iter() {
+        chunks.push((first, c));
+        first += c.len();
+    }
+    // Each chunk's part of the rows `start..start + block.len()`, with its
+    // place in the block and in the chunk.
+    let parts = |start: usize, len: usize| {
+        chunks.iter().filter_map(move |&(first, c)| {
+            let (from, to) = (start.max(first), (start + len).min(first + c.len()));
+            (from < to).then(|| (c, from - start, from - first, to - from))
+        })
+    };
+    let mut values = Vec::new();
+    plan.apply(
+        |start, block: &mut [T::Native]| {
+            for (c, at, l, len) in parts(start, block.len()) {
+                block[at..at + len].copy_from_slice(&c.values()[l..l + len]);
+            }
+        },
+        &mut values,
+    );
+    let valid = (h.null_count() > 0).then(|| {
+        let mut valid = Vec::new();
+        plan.apply(
+            |start, block: &mut [bool]| {
+                for (c, at, l, len) in parts(start, block.len()) {
+                    let out = &mut block[at..at + len];
+                    match c.validity() {
+                        Some(bits) => {
+                            for (i, o) in out.iter_mut().enumerate() {
+                                *o = bits.get_bit(l + i);
+                            }
+                        }
+                        None => out.fill(true),
+                    }
+                }
+            },
+            &mut valid,
+        );
+        valid
+    });
+    (values, valid)
 }
 
 /// Pairs read at a time: two blocks of values and their validity stay in
@@ -265,13 +343,22 @@ mod tests {
             .map(|i| (i * b.len() / pairs) as IdxSize)
             .collect();
         let hr = scramble(pairs, h.len(), 2_003);
-        let ours: Vec<bool> = paired_numbers_differ(&b, &h, Some(&br), &hr)
-            .unwrap()
-            .expect("two float columns")
-            .iter()
-            .collect();
+        // Head read at each pair's row, and put in pair order by plans of
+        // blocks smaller than its chunks and larger.
+        let plans = |rows: &[IdxSize], len: usize| {
+            [None, Some((3, 5)), Some((11, 9))]
+                .map(|logs| logs.map(|logs| Reorder::of(rows, len, logs)))
+        };
         let theirs = polars_says(&b, &h, &br, &hr);
-        assert_eq!(ours, theirs);
+        for plan in plans(&hr, h.len()) {
+            let ours: Vec<bool> = paired_numbers_differ(&b, &h, Some(&br), &hr, plan.as_ref())
+                .unwrap()
+                .expect("two float columns")
+                .iter()
+                .collect();
+            assert_eq!(ours, theirs, "plan {plan:?}");
+        }
+        let ours = theirs;
         let differing = ours.iter().filter(|&&d| d).count();
         assert!(differing > 100 && differing < pairs - 100, "{differing}");
 
@@ -283,14 +370,17 @@ mod tests {
             chunked::<Int64Type>(&[1500, 1500], &ints[2..]),
         );
         let hr = scramble(pairs, h.len(), 1_999);
-        let ours: Vec<bool> = paired_numbers_differ(&b, &h, None, &hr)
-            .unwrap()
-            .unwrap()
-            .iter()
-            .collect();
         let every: Vec<IdxSize> = (0..pairs as IdxSize).collect();
-        assert_eq!(ours, polars_says(&b, &h, &every, &hr));
-        assert!(ours.contains(&true) && ours.contains(&false));
+        let theirs = polars_says(&b, &h, &every, &hr);
+        assert!(theirs.contains(&true) && theirs.contains(&false));
+        for plan in plans(&hr, h.len()) {
+            let ours: Vec<bool> = paired_numbers_differ(&b, &h, None, &hr, plan.as_ref())
+                .unwrap()
+                .unwrap()
+                .iter()
+                .collect();
+            assert_eq!(ours, theirs, "plan {plan:?}");
+        }
     }
 
     #[test]
@@ -299,13 +389,13 @@ mod tests {
         let i = Series::new("i".into(), &[1i64, 2]);
         let s = Series::new("s".into(), &["a", "b"]);
         let rows: Vec<IdxSize> = vec![0, 1];
-        let differ = |b, h| paired_numbers_differ(b, h, Some(&rows), &rows).unwrap();
+        let differ = |b, h| paired_numbers_differ(b, h, Some(&rows), &rows, None).unwrap();
         assert!(differ(&f, &i).is_none());
         assert!(differ(&s, &s).is_none());
         assert!(differ(&i, &i).is_some());
         // Pairs of another number than base's rows: not read.
         assert!(
-            paired_numbers_differ(&i, &i, None, &rows[..1])
+            paired_numbers_differ(&i, &i, None, &rows[..1], None)
                 .unwrap()
                 .is_none()
         );

@@ -104,16 +104,16 @@ impl Reorder {
         self.slot.len()
     }
 
-    /// Head's values in pair order into `out` (a number per pair):
+    /// Head's values in pair order into `out` (a value per pair):
     /// `rows(start, block)` fills `block` with head's values of the rows
     /// from `start` on (a block of rows at a time, in cache). Each block
     /// of pairs is staged in `out` itself, then put in order through a
     /// copy of the block: no column-sized buffer beside `out`.
-    pub fn apply(&self, rows: impl Fn(usize, &mut [f64]), out: &mut Vec<f64>) {
+    pub fn apply<T: Copy + Default>(&self, rows: impl Fn(usize, &mut [T]), out: &mut Vec<T>) {
         let n = self.len();
         out.clear();
-        out.resize(n, 0.0);
-        let mut block = vec![0.0; 1 << self.rows_log.max(self.pairs_log)];
+        out.resize(n, T::default());
+        let mut block = vec![T::default(); 1 << self.rows_log.max(self.pairs_log)];
         // Head's rows block by block, read into cache; `out` written in as
         // many streams as blocks of pairs.
         for (b, entries) in self.starts.windows(2).enumerate() {

@@ -14,11 +14,17 @@
 //!
 //! Two ways in: `text_differs` for two columns already in pair order, and
 //! `paired_text_differs` for two columns as read, each pair's rows found in
-//! their chunks (`ByRow`), so that nothing is copied into pair order.
+//! their chunks (`ByRow`), so that no string is copied into pair order.
+//! For many pairs, head's views (not its bytes) are put in pair order by
+//! the alignment's plan (`reorder.rs`) first: reading them at random, each
+//! a cache miss, took more than moving them twice in cache (BENCHMARKS.md,
+//! thirty-fourth session).
 
 use polars::prelude::*;
 use polars_arrow::array::{Array, BinaryViewArrayGeneric, Utf8ViewArray, View};
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
+
+use super::reorder::Reorder;
 
 /// Rows ahead whose bytes are asked for: enough misses in flight to cover
 /// a memory access, few enough that the lines are still in cache when read.
@@ -182,14 +188,22 @@ fn shortest_but_last(arrays: &[&Utf8ViewArray]) -> Option<usize> {
 /// asked for `2 * AHEAD` pairs early and their bytes `AHEAD` pairs early,
 /// so that head's reads, which jump about its column when the sides'
 /// orders differ, overlap.
+///
+/// With `order` (the plan of `head_rows`), head's views are first put in
+/// pair order by its two passes that stay in cache ([`in_pair_order`]),
+/// rather than each read where its row lies.
 pub fn paired_text_differs(
     b: &ByRow<'_>,
     h: &ByRow<'_>,
     base_rows: Option<&[IdxSize]>,
     head_rows: Option<&[IdxSize]>,
     pairs: usize,
+    order: Option<&Reorder>,
 ) -> Bitmap {
     let row = |rows: Option<&[IdxSize]>, i: usize| rows.map_or(i, |r| r[i] as usize);
+    if let Some(plan) = order {
+        return ordered_text_differs(b, base_rows, &in_pair_order(h, plan), h, pairs);
+    }
     // Each pair's place on both sides, found once, `2 * AHEAD` pairs early.
     const AHEAD: usize = 32;
     const RING: usize = 4 * AHEAD;
@@ -227,6 +241,77 @@ pub fn paired_text_differs(
         );
         out.push(differ(valid, &ba.views()[bl], &ha.views()[hl], || {
             ba.value(bl).as_bytes() != ha.value(hl).as_bytes()
+        }));
+    }
+    out.freeze()
+}
+
+/// A head row's view in pair order and its chunk (`NULL`: the row is
+/// null).
+type Placed = (View, u32);
+
+/// The chunk of a null row.
+const NULL: u32 = u32::MAX;
+
+/// Head's views in pair order by `plan`, each with its chunk, whose
+/// buffers its bytes lie in.
+fn in_pair_order(h: &ByRow<'_>, plan: &Reorder) -> Vec<Placed> {
+    let mut out = Vec::new();
+    plan.apply(
+        |start, block: &mut [Placed]| {
+            let end = start + block.len();
+            for (c, a) in h.arrays.iter().enumerate() {
+                let first = h.starts[c];
+                let (from, to) = (start.max(first), end.min(h.starts[c + 1]));
+                if from >= to {
+                    continue;
+                }
+                let out = &mut block[from - start..to - start];
+                let views = &a.views()[from - first..to - first];
+                for (i, (o, &v)) in out.iter_mut().zip(views).enumerate() {
+                    let valid = a
+                        .validity()
+                        .is_none_or(|bits| bits.get_bit(from - first + i));
+                    *o = (v, if valid { c as u32 } else { NULL });
+                }
+            }
+        },
+        &mut out,
+    );
+    out
+}
+
+/// Where the pairs' strings differ, head's views already in pair order
+/// (`head`, of the column `h`): base's read where its rows lie, as
+/// [`paired_text_differs`] does, head's bytes asked for `AHEAD` pairs early.
+fn ordered_text_differs(
+    b: &ByRow<'_>,
+    base_rows: Option<&[IdxSize]>,
+    head: &[Placed],
+    h: &ByRow<'_>,
+    pairs: usize,
+) -> Bitmap {
+    let row = |i: usize| base_rows.map_or(i, |r| r[i] as usize);
+    let bytes = |(v, c): &Placed| -> &[u8] {
+        let a = h.arrays[*c as usize];
+        let buffer = &a.data_buffers()[v.buffer_idx as usize];
+        &buffer[v.offset as usize..v.offset as usize + v.length as usize]
+    };
+    let mut out = MutableBitmap::with_capacity(pairs);
+    for i in 0..pairs {
+        if let Some(&(v, c)) = head.get(i + AHEAD).filter(|p| p.1 != NULL) {
+            prefetch(&v, h.arrays[c as usize].data_buffers());
+        }
+        if i + AHEAD < pairs {
+            let (c, l) = b.locate(row(i + AHEAD));
+            prefetch(&b.arrays[c].views()[l], b.arrays[c].data_buffers());
+        }
+        let (c, l) = b.locate(row(i));
+        let ba = b.arrays[c];
+        let placed = &head[i];
+        let valid = (ba.validity().is_none_or(|v| v.get_bit(l)), placed.1 != NULL);
+        out.push(differ(valid, &ba.views()[l], &placed.0, || {
+            ba.value(l).as_bytes() != bytes(placed)
         }));
     }
     out.freeze()
@@ -352,7 +437,7 @@ mod tests {
         };
         let (base_rows, head_rows) = (scramble(b.len(), 7), scramble(h.len(), 2_003));
         let hv = ByRow::new(&h).unwrap();
-        let ours = paired_text_differs(&bv, &hv, Some(&base_rows), Some(&head_rows), pairs);
+        let ours = paired_text_differs(&bv, &hv, Some(&base_rows), Some(&head_rows), pairs, None);
         let take = |ca: &StringChunked, rows: &[IdxSize]| {
             ca.rechunk()
                 .take(&IdxCa::from_vec("r".into(), rows.to_vec()))
@@ -365,11 +450,29 @@ mod tests {
         let ours: Vec<bool> = ours.iter().collect();
         let theirs: Vec<bool> = theirs.iter().map(|d| d.unwrap()).collect();
         assert_eq!(ours, theirs);
+        // Head's views put in pair order first, by plans of blocks smaller
+        // than its chunks and larger.
+        for logs in [(3, 5), (11, 9)] {
+            let plan = Reorder::of(&head_rows, h.len(), logs);
+            let ordered = paired_text_differs(
+                &bv,
+                &hv,
+                Some(&base_rows),
+                Some(&head_rows),
+                pairs,
+                Some(&plan),
+            );
+            assert_eq!(
+                ordered.iter().collect::<Vec<_>>(),
+                theirs,
+                "blocks of 2^{logs:?}"
+            );
+        }
         // Both outcomes occur, nulls against values among them.
         let differing = ours.iter().filter(|&&d| d).count();
         assert!(differing > 100 && differing < pairs - 100, "{differing}");
         // Rows without a list are the pairs' positions.
-        let same = paired_text_differs(&bv, &bv, None, None, b.len());
+        let same = paired_text_differs(&bv, &bv, None, None, b.len(), None);
         assert_eq!(same.unset_bits(), b.len());
     }
 
