@@ -202,7 +202,7 @@ pub fn paired_text_differs(
 ) -> Bitmap {
     let row = |rows: Option<&[IdxSize]>, i: usize| rows.map_or(i, |r| r[i] as usize);
     if let Some(plan) = order {
-        return ordered_text_differs(b, base_rows, &in_pair_order(h, plan), h, pairs);
+        return ordered_text_differs(b, base_rows, &in_pair_order(h, plan), pairs);
     }
     // Each pair's place on both sides, found once, `2 * AHEAD` pairs early.
     const AHEAD: usize = 32;
@@ -246,19 +246,32 @@ pub fn paired_text_differs(
     out.freeze()
 }
 
-/// A head row's view in pair order and its chunk (`NULL`: the row is
-/// null).
-type Placed = (View, u32);
+/// A null head row's view in pair order: the length and buffer of no
+/// string (a buffer of that index would be the four billionth).
+const NULL: View = View {
+    length: u32::MAX,
+    prefix: 0,
+    buffer_idx: u32::MAX,
+    offset: 0,
+};
 
-/// The chunk of a null row.
-const NULL: u32 = u32::MAX;
+fn is_null(v: &View) -> bool {
+    v.length == NULL.length && v.buffer_idx == NULL.buffer_idx
+}
 
-/// Head's views in pair order by `plan`, each with its chunk, whose
-/// buffers its bytes lie in.
-fn in_pair_order(h: &ByRow<'_>, plan: &Reorder) -> Vec<Placed> {
+/// Head's views in pair order by `plan`, 16 bytes a pair: a long string's
+/// buffer renumbered among all chunks' buffers (returned), a null row's
+/// view [`NULL`].
+fn in_pair_order<'a>(h: &ByRow<'a>, plan: &Reorder) -> (Vec<View>, Vec<&'a [u8]>) {
+    let mut buffers = Vec::new();
+    let mut first_buffer = Vec::with_capacity(h.arrays.len());
+    for a in &h.arrays {
+        first_buffer.push(buffers.len() as u32);
+        buffers.extend(a.data_buffers().iter().map(|b| &b[..]));
+    }
     let mut out = Vec::new();
     plan.apply(
-        |start, block: &mut [Placed]| {
+        |start, block: &mut [View]| {
             let end = start + block.len();
             for (c, a) in h.arrays.iter().enumerate() {
                 let first = h.starts[c];
@@ -272,35 +285,40 @@ fn in_pair_order(h: &ByRow<'_>, plan: &Reorder) -> Vec<Placed> {
                     let valid = a
                         .validity()
                         .is_none_or(|bits| bits.get_bit(from - first + i));
-                    *o = (v, if valid { c as u32 } else { NULL });
+                    *o = match (valid, v.length <= View::MAX_INLINE_SIZE) {
+                        (false, _) => NULL,
+                        (true, true) => v,
+                        (true, false) => View {
+                            buffer_idx: v.buffer_idx + first_buffer[c],
+                            ..v
+                        },
+                    };
                 }
             }
         },
         &mut out,
     );
-    out
+    (out, buffers)
 }
 
 /// Where the pairs' strings differ, head's views already in pair order
-/// (`head`, of the column `h`): base's read where its rows lie, as
+/// (`head`, their bytes in `buffers`): base's read where its rows lie, as
 /// [`paired_text_differs`] does, head's bytes asked for `AHEAD` pairs early.
 fn ordered_text_differs(
     b: &ByRow<'_>,
     base_rows: Option<&[IdxSize]>,
-    head: &[Placed],
-    h: &ByRow<'_>,
+    (head, buffers): &(Vec<View>, Vec<&[u8]>),
     pairs: usize,
 ) -> Bitmap {
     let row = |i: usize| base_rows.map_or(i, |r| r[i] as usize);
-    let bytes = |(v, c): &Placed| -> &[u8] {
-        let a = h.arrays[*c as usize];
-        let buffer = &a.data_buffers()[v.buffer_idx as usize];
+    let bytes = |v: &View| -> &[u8] {
+        let buffer = &buffers[v.buffer_idx as usize];
         &buffer[v.offset as usize..v.offset as usize + v.length as usize]
     };
     let mut out = MutableBitmap::with_capacity(pairs);
     for i in 0..pairs {
-        if let Some(&(v, c)) = head.get(i + AHEAD).filter(|p| p.1 != NULL) {
-            prefetch(&v, h.arrays[c as usize].data_buffers());
+        if let Some(v) = head.get(i + AHEAD).filter(|v| !is_null(v)) {
+            prefetch(v, buffers);
         }
         if i + AHEAD < pairs {
             let (c, l) = b.locate(row(i + AHEAD));
@@ -308,10 +326,10 @@ fn ordered_text_differs(
         }
         let (c, l) = b.locate(row(i));
         let ba = b.arrays[c];
-        let placed = &head[i];
-        let valid = (ba.validity().is_none_or(|v| v.get_bit(l)), placed.1 != NULL);
-        out.push(differ(valid, &ba.views()[l], &placed.0, || {
-            ba.value(l).as_bytes() != bytes(placed)
+        let hv = &head[i];
+        let valid = (ba.validity().is_none_or(|v| v.get_bit(l)), !is_null(hv));
+        out.push(differ(valid, &ba.views()[l], hv, || {
+            ba.value(l).as_bytes() != bytes(hv)
         }));
     }
     out.freeze()
