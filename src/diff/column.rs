@@ -223,7 +223,8 @@ fn compare_numbers_in_place(
     };
     let h = head.column(name, Rows::All)?;
     let order = align.head_order(h.len());
-    let Some(bits) = super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows, order)?
+    let Some((bits, head_in_order)) =
+        super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows, order)?
     else {
         return Ok(None);
     };
@@ -233,11 +234,18 @@ fn compare_numbers_in_place(
         Some(_) => align.rows_at(true, &positions),
         None => Ok(IdxCa::from_vec(PlSmallStr::EMPTY, positions.clone())),
     };
+    // Head's values in pair order, when they were put so, are taken in
+    // order, not at their rows.
+    let head_in_order = head_in_order.map(|s| s.with_name(h.name().clone()));
+    let head_at = match &head_in_order {
+        Some(_) => Ok(IdxCa::from_vec(PlSmallStr::EMPTY, positions.clone())),
+        None => align.rows_at(false, &positions),
+    };
     let (mut bc, mut hc) = (
         values_at(&b, base_at)?,
-        values_at(&h, align.rows_at(false, &positions))?,
+        values_at(head_in_order.as_ref().unwrap_or(&h), head_at)?,
     );
-    drop((b, h));
+    drop((b, h, head_in_order));
     let rule = ValueRule::of(&dtype, tolerance, strings);
     let (largest, absorbed) = sizes(rule, &dtype, !positions.is_empty(), || {
         Ok((bc.clone(), hc.clone()))

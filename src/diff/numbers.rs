@@ -26,15 +26,16 @@ use super::reorder::Reorder;
 /// (row `i` without them: base already in pair order) and row
 /// `head_rows[i]` of `h`; base's rows ascend. With `order` (the plan of
 /// those head rows), head's values are put in pair order by it rather
-/// than read at each pair's row. `None` when the columns are not both of
-/// the same plain numeric type (the caller gathers them).
+/// than read at each pair's row, and returned: the differing pairs' head
+/// values are then taken from it in order. `None` when the columns are
+/// not both of the same plain numeric type (the caller gathers them).
 pub(super) fn paired_numbers_differ(
     b: &Series,
     h: &Series,
     base_rows: Option<&[IdxSize]>,
     head_rows: &[IdxSize],
     order: Option<&Reorder>,
-) -> PolarsResult<Option<Bitmap>> {
+) -> PolarsResult<Option<(Bitmap, Option<Series>)>> {
     let base_len = base_rows.map_or(b.len(), <[_]>::len);
     if b.dtype() != h.dtype() || base_len != head_rows.len() {
         return Ok(None);
@@ -94,7 +95,7 @@ fn differ<T>(
     base_rows: Option<&[IdxSize]>,
     head_rows: &[IdxSize],
     order: Option<&Reorder>,
-) -> Bitmap
+) -> (Bitmap, Option<Series>)
 where
     T: PolarsNumericType,
     T::Native: Same,
@@ -153,7 +154,11 @@ where
             bytes.extend_from_slice(&word.to_le_bytes());
         }
     }
-    Bitmap::from_u8_vec(bytes, pairs)
+    let in_order = ordered.map(|(values, valid)| {
+        let valid = valid.map(|v| v.into_iter().collect::<Bitmap>());
+        ChunkedArray::<T>::from_vec_validity(PlSmallStr::EMPTY, values, valid).into_series()
+    });
+    (Bitmap::from_u8_vec(bytes, pairs), in_order)
 }
 
 /// Head's values in pair order by `plan`, and whether each is valid
@@ -351,11 +356,16 @@ mod tests {
         };
         let theirs = polars_says(&b, &h, &br, &hr);
         for plan in plans(&hr, h.len()) {
-            let ours: Vec<bool> = paired_numbers_differ(&b, &h, Some(&br), &hr, plan.as_ref())
+            let (bits, in_order) = paired_numbers_differ(&b, &h, Some(&br), &hr, plan.as_ref())
                 .unwrap()
-                .expect("two float columns")
-                .iter()
-                .collect();
+                .expect("two float columns");
+            let ours: Vec<bool> = bits.iter().collect();
+            // Head in pair order, when planned: head's values at its rows.
+            let gathered = h.take(&IdxCa::from_vec("r".into(), hr.clone())).unwrap();
+            assert_eq!(
+                in_order.map(|s| s.equals_missing(&gathered)),
+                plan.as_ref().map(|_| true)
+            );
             assert_eq!(ours, theirs, "plan {plan:?}");
         }
         let ours = theirs;
@@ -377,6 +387,7 @@ mod tests {
             let ours: Vec<bool> = paired_numbers_differ(&b, &h, None, &hr, plan.as_ref())
                 .unwrap()
                 .unwrap()
+                .0
                 .iter()
                 .collect();
             assert_eq!(ours, theirs, "plan {plan:?}");
