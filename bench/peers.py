@@ -123,12 +123,13 @@ def main():
         floor = statistics.median(w for w, _ in times["polars read (floor)"])
         print(f"\n{int(rows):,} rows, {layout}; counts agree: missing {reference['missing']}, "
               f"extra {reference['extra']}, changed {reference['columns']}")
-        print("| tool | wall (median) | × floor | peak RSS (median) |")
-        print("|---|---:|---:|---:|")
+        print("| tool | wall (median) | × floor | peak RSS (median) | runs |")
+        print("|---|---:|---:|---:|---|")
         for name, samples in times.items():
             wall = statistics.median(w for w, _ in samples)
             rss = statistics.median(r for _, r in samples)
-            print(f"| {name} | {wall:.2f} s | {wall / floor:.2f} | {rss:,.0f} MiB |")
+            each = ", ".join(f"{w:.2f}" for w, _ in samples)
+            print(f"| {name} | {wall:.2f} s | {wall / floor:.2f} | {rss:,.0f} MiB | {each} |")
         sys.stdout.flush()
 
 
