@@ -566,9 +566,7 @@ impl Steps {
             inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
         }
         // The span of i64 keys fits in a word once less their smallest.
-        let last = (max.wrapping_sub(min) as u64)
-            .checked_div(step)
-            .unwrap_or(0);
+        let last = max.wrapping_sub(min) as u64 / step;
         Steps {
             min,
             shift,

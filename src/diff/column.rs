@@ -165,7 +165,7 @@ fn compare_text_in_place(
     let bits = super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order);
     let mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
     let mismatches = mask.sum().unwrap_or(0) as u64;
-    let mut diff = column_diff(column, &DataType::String, mismatches, None, (None, None));
+    let diff = column_diff(column, &DataType::String, mismatches, None, (None, None));
     if mismatches == 0 {
         return Ok(Some((diff, None)));
     }
@@ -176,17 +176,13 @@ fn compare_text_in_place(
     );
     drop((bv, hv));
     drop((b, h));
-    diff.samples = samples(name, &positions, (&bc, &hc), align, base_keys)?;
-    let changed = Changed {
-        name: name.to_string(),
-        dtype: DataType::String,
-        retyped: column.base_name.is_some(),
-        base: bc,
-        head: hc,
+    let found = Found {
         mask,
         positions,
+        base: bc,
+        head: hc,
     };
-    Ok(Some((diff, Some(changed))))
+    changed_in_place(column, DataType::String, diff, found, (align, base_keys)).map(Some)
 }
 
 /// A numeric column compared where it lies, as `compare_text_in_place`
@@ -263,21 +259,56 @@ fn compare_numbers_in_place(
         mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, left.freeze());
     }
     let mismatches = positions.len() as u64;
-    let mut diff = column_diff(column, &dtype, mismatches, tolerance, largest);
+    let diff = column_diff(column, &dtype, mismatches, tolerance, largest);
     if positions.is_empty() {
         return Ok(Some((diff, None)));
     }
-    diff.samples = samples(name, &positions, (&bc, &hc), align, base_keys)?;
-    let changed = Changed {
-        name: name.to_string(),
-        dtype,
-        retyped: column.base_name.is_some(),
-        base: bc,
-        head: hc,
+    let found = Found {
         mask,
         positions,
+        base: bc,
+        head: hc,
     };
-    Ok(Some((diff, Some(changed))))
+    changed_in_place(column, dtype, diff, found, (align, base_keys)).map(Some)
+}
+
+/// What a column compared in place found: the mask of the differing
+/// pairs, their positions, and both sides' values there.
+struct Found {
+    mask: BooleanChunked,
+    positions: Vec<IdxSize>,
+    base: Series,
+    head: Series,
+}
+
+/// A column compared in place that differs somewhere: its samples, and
+/// its changes for the swap search. Such a column is compared as it is
+/// (no cast), so it is retyped only when head names it otherwise.
+fn changed_in_place(
+    column: &Compared,
+    dtype: DataType,
+    mut diff: ColumnDiff,
+    found: Found,
+    (align, base_keys): (&Alignment, &DataFrame),
+) -> PolarsResult<(ColumnDiff, Option<Changed>)> {
+    let (base, head) = (&found.base, &found.head);
+    diff.samples = samples(
+        &column.name,
+        &found.positions,
+        (base, head),
+        align,
+        base_keys,
+    )?;
+    let changed = Changed {
+        name: column.name.clone(),
+        dtype,
+        retyped: column.base_name.is_some(),
+        base: found.base,
+        head: found.head,
+        mask: found.mask,
+        positions: found.positions,
+    };
+    Ok((diff, Some(changed)))
 }
 
 /// The largest absolute and relative difference of a column's values,

@@ -20,7 +20,7 @@ use polars_arrow::array::PrimitiveArray;
 use polars_arrow::bitmap::Bitmap;
 use polars_arrow::types::NativeType;
 
-use super::reorder::Reorder;
+use super::reorder::{Reorder, spans};
 
 /// Where the pairs' numbers differ: pair `i` is row `base_rows[i]` of `b`
 /// (row `i` without them: base already in pair order) and row
@@ -168,20 +168,13 @@ fn in_pair_order<T: PolarsNumericType>(
     h: &ChunkedArray<T>,
     plan: &Reorder,
 ) -> (Vec<T::Native>, Option<Vec<bool>>) {
-    let mut chunks = Vec::new();
-    let mut first = 0;
-    for c in h.downcast_iter() {
-        chunks.push((first, c));
-        first += c.len();
-    }
-    // Each chunk's part of the rows `start..start + block.len()`, with its
-    // place in the block and in the chunk.
-    let parts = |start: usize, len: usize| {
-        chunks.iter().filter_map(move |&(first, c)| {
-            let (from, to) = (start.max(first), (start + len).min(first + c.len()));
-            (from < to).then(|| (c, from - start, from - first, to - from))
-        })
-    };
+    let chunks: Vec<_> = h.downcast_iter().collect();
+    let mut bounds = vec![0];
+    bounds.extend(chunks.iter().scan(0, |end, c| {
+        *end += c.len();
+        Some(*end)
+    }));
+    let parts = |start, len| spans(&bounds, start, len).map(|(c, at, l, n)| (chunks[c], at, l, n));
     let mut values = Vec::new();
     plan.apply(
         |start, block: &mut [T::Native]| {

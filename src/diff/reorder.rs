@@ -140,6 +140,22 @@ impl Reorder {
     }
 }
 
+/// Where the rows `start..start + len` lie in a column's chunks, whose
+/// first rows are `bounds` (ascending, then the column's length): for each
+/// chunk they reach, (the chunk, the first row's place among those rows,
+/// its row in the chunk, how many). How `apply`'s callers fill a block of
+/// rows from chunks.
+pub(super) fn spans(
+    bounds: &[usize],
+    start: usize,
+    len: usize,
+) -> impl Iterator<Item = (usize, usize, usize, usize)> + '_ {
+    bounds.windows(2).enumerate().filter_map(move |(c, w)| {
+        let (from, to) = (start.max(w[0]), (start + len).min(w[1]));
+        (from < to).then(|| (c, from - start, from - w[0], to - from))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ use polars::prelude::*;
 use polars_arrow::array::{Array, BinaryViewArrayGeneric, Utf8ViewArray, View};
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
-use super::reorder::Reorder;
+use super::reorder::{Reorder, spans};
 
 /// Rows ahead whose bytes are asked for: enough misses in flight to cover
 /// a memory access, few enough that the lines are still in cache when read.
@@ -200,10 +200,10 @@ pub fn paired_text_differs(
     pairs: usize,
     order: Option<&Reorder>,
 ) -> Bitmap {
-    let row = |rows: Option<&[IdxSize]>, i: usize| rows.map_or(i, |r| r[i] as usize);
     if let Some(plan) = order {
         return ordered_text_differs(b, base_rows, &in_pair_order(h, plan), pairs);
     }
+    let row = |rows: Option<&[IdxSize]>, i: usize| rows.map_or(i, |r| r[i] as usize);
     // Each pair's place on both sides, found once, `2 * AHEAD` pairs early.
     const AHEAD: usize = 32;
     const RING: usize = 4 * AHEAD;
@@ -272,19 +272,11 @@ fn in_pair_order<'a>(h: &ByRow<'a>, plan: &Reorder) -> (Vec<View>, Vec<&'a [u8]>
     let mut out = Vec::new();
     plan.apply(
         |start, block: &mut [View]| {
-            let end = start + block.len();
-            for (c, a) in h.arrays.iter().enumerate() {
-                let first = h.starts[c];
-                let (from, to) = (start.max(first), end.min(h.starts[c + 1]));
-                if from >= to {
-                    continue;
-                }
-                let out = &mut block[from - start..to - start];
-                let views = &a.views()[from - first..to - first];
-                for (i, (o, &v)) in out.iter_mut().zip(views).enumerate() {
-                    let valid = a
-                        .validity()
-                        .is_none_or(|bits| bits.get_bit(from - first + i));
+            for (c, at, l, len) in spans(&h.starts, start, block.len()) {
+                let a = h.arrays[c];
+                let out = &mut block[at..at + len];
+                for (i, (o, &v)) in out.iter_mut().zip(&a.views()[l..l + len]).enumerate() {
+                    let valid = a.validity().is_none_or(|bits| bits.get_bit(l + i));
                     *o = match (valid, v.length <= View::MAX_INLINE_SIZE) {
                         (false, _) => NULL,
                         (true, true) => v,
@@ -315,16 +307,22 @@ fn ordered_text_differs(
         let buffer = &buffers[v.buffer_idx as usize];
         &buffer[v.offset as usize..v.offset as usize + v.length as usize]
     };
+    // Each base row's place, found once, `AHEAD` pairs early.
+    let mut ring = [(0usize, 0usize); AHEAD];
+    for (i, at) in ring.iter_mut().enumerate().take(pairs) {
+        *at = b.locate(row(i));
+    }
     let mut out = MutableBitmap::with_capacity(pairs);
     for i in 0..pairs {
         if let Some(v) = head.get(i + AHEAD).filter(|v| !is_null(v)) {
             prefetch(v, buffers);
         }
+        let (c, l) = ring[i % AHEAD];
         if i + AHEAD < pairs {
             let (c, l) = b.locate(row(i + AHEAD));
             prefetch(&b.arrays[c].views()[l], b.arrays[c].data_buffers());
+            ring[i % AHEAD] = (c, l);
         }
-        let (c, l) = b.locate(row(i));
         let ba = b.arrays[c];
         let hv = &head[i];
         let valid = (ba.validity().is_none_or(|v| v.get_bit(l)), !is_null(hv));
