@@ -111,15 +111,15 @@ pub fn compare_distribution_with(
             total: columns.len(),
         });
     };
-    // The keys are paired while the first columns are read and tested
-    // (the pairing ends in a sort and a walk, one core's work for most of
-    // a second on 10M shuffled keys: reading alone left the other core
-    // idle for half of it). Those columns are compared key by key once the
-    // keys are paired, beside the next columns' reading and tests when
-    // the budget holds both batches (alone, the longer of the two left a
-    // core idle: BENCHMARKS.md, issue 19); every later column's test and
-    // its key by key comparison run beside each other. The pairs hold one
-    // column pair's place in flight.
+    // The keys are paired while the first columns are read, and tested
+    // or, for numbers, base's sorted ([`Early`]; the pairing is one core's
+    // work for half a second on 10M shuffled keys: reading alone left the
+    // other core idle for half of it). Those columns are compared key by
+    // key once the keys are paired, beside the next columns' reading and
+    // tests when the budget holds both batches (alone, the longer of the
+    // two left a core idle: BENCHMARKS.md, issue 19); every later
+    // column's test and its key by key comparison run beside each other.
+    // The pairs hold one column pair's place in flight.
     let (per_batch, overlap) = match (table.key.is_empty(), in_flight) {
         (true, n) => (n.max(1), false),
         (false, n) if n >= 3 => ((n - 1) / 2, true),
@@ -127,19 +127,14 @@ pub fn compare_distribution_with(
     };
     let mut batches = columns.chunks(per_batch);
     let first = batches.next().unwrap_or_default();
+    let later: Vec<&[&str]> = batches.collect();
     let keyed = !table.key.is_empty();
     let (pairs, first) = rayon::join(
         || pair_rows(table, (base, head), &pair, &mut report),
         || {
             first
                 .par_iter()
-                .map(|&name| {
-                    let (b, h) = pair(name)?;
-                    // Both sides kept for the key by key comparison once
-                    // the keys are paired (the test takes handles to them).
-                    let kept = keyed.then(|| (b.clone(), h.clone()));
-                    Ok((kept, compare_column(table, name, b, h, tolerance)?))
-                })
+                .map(|&name| early(table, name, pair(name)?, keyed, tolerance))
                 .collect::<PolarsResult<Vec<_>>>()
         },
     );
@@ -158,29 +153,14 @@ pub fn compare_distribution_with(
         progress();
         Ok(f)
     };
-    let by_key = |(sides, tested): (Option<(Series, Series)>, _)| {
-        let f = match (tested, &pairs, sides) {
-            (Ok(mut feature), Some(pairs), Some(sides)) => {
-                key_by_key(
-                    table,
-                    &feature,
-                    (&sides.0, &sides.1),
-                    pairs,
-                    tolerance,
-                    false,
-                )?
-                .attach(&mut feature);
-                Ok(feature)
-            }
-            (tested, ..) => tested,
-        };
+    let by_key = |early: Early| {
+        let f = early.finish(table, pairs.as_ref(), tolerance);
         progress();
-        Ok(f)
+        f
     };
-    let rest: Vec<&[&str]> = batches.collect();
     let rest = || {
         let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
-        for batch in &rest {
+        for batch in &later {
             results.par_extend(batch.par_iter().map(|&name| compare(name, pair(name)?)));
         }
         results
@@ -213,6 +193,125 @@ pub fn compare_distribution_with(
 enum PairError {
     Diff(DiffError),
     Polars(PolarsError),
+}
+
+/// A column of the first batch, read while the keys pair.
+enum Early {
+    /// A keyed table's numeric feature: base's numbers sorted meanwhile;
+    /// head's are made from them and the pairs that changed once the pairs
+    /// say which did (when few did), else sorted then. Sorting head's
+    /// while the keys paired, as for any other column, sorted a column
+    /// more than the pairs needed.
+    Numbers {
+        feature: Feature,
+        base: (Vec<f64>, u64),
+        sides: (Series, Series),
+    },
+    /// Tested whole; with both sides kept for the key by key comparison
+    /// when the table is keyed.
+    Tested {
+        tested: Result<Feature, Untested>,
+        sides: Option<(Series, Series)>,
+    },
+}
+
+/// Column `name` of the first batch, as far as it goes before the keys are
+/// paired.
+fn early(
+    table: &Table,
+    name: &str,
+    (b, h): (Series, Series),
+    keyed: bool,
+    tolerance: f64,
+) -> PolarsResult<Early> {
+    if keyed
+        && let Ok(feature) = plan_column(table, name, (&b, &h))
+        && as_numbers(&feature, kind(b.dtype()), kind(h.dtype()))
+    {
+        // On every core: keys in order pair in a fraction of the time, and
+        // a sort per column then left a core idle (key order 1.47 -> 1.54
+        // s, BENCHMARKS.md, thirty-fifth session).
+        let base = sorted_values(b.clone(), feature.scale, sort_on_every_core)?;
+        return Ok(Early::Numbers {
+            feature,
+            base,
+            sides: (b, h),
+        });
+    }
+    // Both sides kept for the key by key comparison once the keys are
+    // paired (the test takes handles to them).
+    let sides = keyed.then(|| (b.clone(), h.clone()));
+    Ok(Early::Tested {
+        tested: compare_column(table, name, b, h, tolerance)?,
+        sides,
+    })
+}
+
+impl Early {
+    /// The column's feature, compared key by key when `pairs` are known.
+    fn finish(
+        self,
+        table: &Table,
+        pairs: Option<&KeyPairs>,
+        tolerance: f64,
+    ) -> PolarsResult<Result<Feature, Untested>> {
+        match (self, pairs) {
+            (
+                Early::Numbers {
+                    feature,
+                    base,
+                    sides: (b, h),
+                },
+                Some(pairs),
+            ) => {
+                if paired::few_differ(pairs, (&b, &h))? {
+                    let by_key = key_by_key(table, &feature, (&b, &h), pairs, tolerance, true)?;
+                    drop(b);
+                    return keyed_numbers(feature, base, by_key, h, tolerance).map(Ok);
+                }
+                // Many pairs changed: head's sorted beside the key by key
+                // comparison, not after it.
+                let (head, by_key) = rayon::join(
+                    || sorted_values(h.clone(), feature.scale, sort),
+                    || key_by_key(table, &feature, (&b, &h), pairs, tolerance, false),
+                );
+                let head = head?;
+                let mut feature = test_sorted(feature, base, (Some(head.0), head.1), tolerance);
+                by_key?.attach(&mut feature);
+                Ok(Ok(feature))
+            }
+            // Keys that could not be paired (a note says why): head's
+            // numbers sorted, the feature tested as two samples.
+            (
+                Early::Numbers {
+                    feature,
+                    base,
+                    sides: (_, h),
+                },
+                None,
+            ) => {
+                let head = sorted_values(h, feature.scale, sort)?;
+                Ok(Ok(test_sorted(
+                    feature,
+                    base,
+                    (Some(head.0), head.1),
+                    tolerance,
+                )))
+            }
+            (
+                Early::Tested {
+                    tested: Ok(mut feature),
+                    sides: Some((b, h)),
+                },
+                Some(pairs),
+            ) => {
+                key_by_key(table, &feature, (&b, &h), pairs, tolerance, false)?
+                    .attach(&mut feature);
+                Ok(Ok(feature))
+            }
+            (Early::Tested { tested, .. }, _) => Ok(tested),
+        }
+    }
 }
 
 /// A keyed table's rows paired by key (`None` when keyless, or when head
@@ -938,8 +1037,8 @@ mod tests {
     }
 
     /// Head's numbers made from base's in order and the pairs that
-    /// changed (a column compared after the first batch, when few of its
-    /// pairs changed) are tested as head's own numbers sorted: values
+    /// changed (when few of a column's pairs changed, in the first batch
+    /// or after it) are tested as head's own numbers sorted: values
     /// changed, a signed zero flipped, a NaN and a null that became numbers
     /// and numbers that became both, keys on one side only, integers;
     /// alike whichever order head's rows are in, and for a column whose
@@ -1021,21 +1120,91 @@ mod tests {
             assert_eq!(r.features.len(), 4);
             r.features
         };
-        // Every column in the first batch: both sides sorted.
-        let sorted = reported(&head, usize::MAX);
-        let few_f = sorted.iter().find(|f| f.column == "few").unwrap();
+        // Both sides sorted: the table without its key, as two samples.
+        let two_samples = {
+            let t = Table {
+                ignore: vec!["id".into()],
+                ..table(0.1)
+            };
+            compare_distribution(&t, &base, &head).unwrap().features
+        };
+        let unpaired = |features: &[Feature]| {
+            let mut features = features.to_vec();
+            features.iter_mut().for_each(|f| f.paired = None);
+            format!("{features:?}")
+        };
+        // Every column in the first batch, base's sorted while the keys
+        // pair.
+        let first = reported(&head, usize::MAX);
+        assert_eq!(unpaired(&first), unpaired(&two_samples));
+        let few_f = first.iter().find(|f| f.column == "few").unwrap();
         // 2.5, two numbers from none, two to none; the signed zero is no
         // change key by key.
         assert_eq!(few_f.paired.as_ref().map(|p| p.changed), Some(5));
-        let positive_f = sorted.iter().find(|f| f.column == "positive").unwrap();
+        let positive_f = first.iter().find(|f| f.column == "positive").unwrap();
         let min = positive_f.head.numeric.as_ref().map(|n| n.min);
         assert!(
             min.is_some_and(|m| m == 0.0 && m.is_sign_negative()),
             "{min:?}"
         );
         for head in [&head, &shuffled] {
-            // One column at a time: "few" and "count" made from base's.
-            assert_eq!(format!("{:?}", reported(head, 1)), format!("{sorted:?}"));
+            for in_flight in [usize::MAX, 1] {
+                assert_eq!(
+                    format!("{:?}", reported(head, in_flight)),
+                    format!("{first:?}"),
+                    "in flight {in_flight}"
+                );
+            }
+        }
+    }
+
+    /// A keyed table whose head lost its key column: a note says so, and
+    /// every feature is tested as two samples, head's numbers its own
+    /// (however many columns are in flight, in the first batch or after).
+    #[test]
+    fn a_keyed_table_whose_head_lost_its_key_is_tested_as_two_samples() {
+        let mut rng = StdRng::seed_from_u64(19);
+        let n = 500;
+        let (x, y) = (normal(&mut rng, n, 0.0), normal(&mut rng, n, 0.0));
+        let base = df!("id" => (0..n as i64).collect::<Vec<_>>(), "x" => &x, "y" => &y).unwrap();
+        let head = df!("x" => normal(&mut rng, n, 0.5), "y" => &y).unwrap();
+        let two_samples = {
+            let t = Table {
+                ignore: vec!["id".into()],
+                ..table(0.1)
+            };
+            format!(
+                "{:?}",
+                compare_distribution(&t, &base, &head).unwrap().features
+            )
+        };
+        let t = Table {
+            key: vec!["id".into()],
+            ..table(0.1)
+        };
+        for in_flight in [usize::MAX, 1] {
+            let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
+                Ok((
+                    base.column(b)?.as_materialized_series().clone(),
+                    head.column(h)?.as_materialized_series().clone(),
+                ))
+            };
+            let r = compare_distribution_with(&t, (base.schema(), head.schema()), in_flight, pair)
+                .unwrap();
+            assert!(
+                r.key_notes
+                    .iter()
+                    .any(|k| k.contains("features compared as distributions only")),
+                "{:?}",
+                r.key_notes
+            );
+            assert_eq!(
+                format!("{:?}", r.features),
+                two_samples,
+                "in flight {in_flight}"
+            );
+            let x = r.features.iter().find(|f| f.column == "x").unwrap();
+            assert!(x.statistic > 0.1, "{x:?}");
         }
     }
 
