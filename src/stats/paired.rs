@@ -242,11 +242,31 @@ const FEW: usize = 4096;
 /// a simulation of the benchmark's column), and the runs of their counts are sorted instead of 10M keys (80 MB
 /// of fresh pages, then a radix sort). Past FEW, the counts are let out
 /// into keys and every later one is kept; then the keys are sorted.
+///
+/// The first distinct ones are counted in [`SLOTS`] slots, each key in the
+/// slot its hash names when that slot is free (else in a hash map): 10M
+/// deltas of values each plus 0.001 took 42 ms counted in the hash map
+/// alone, 28 ms so (BENCHMARKS.md, thirty-fifth session).
 #[derive(Debug)]
 pub struct Deltas {
     zeros: usize,
+    /// (key, count) of the keys that found their slot free; a count of 0
+    /// is a free slot. A key is counted in its slot or in `counts`, never
+    /// both: a slot is let go only when the counts are let out.
+    slots: [(u64, u64); SLOTS],
+    /// Slots taken.
+    slotted: usize,
     counts: Option<hashbrown::HashMap<u64, u64>>,
     keys: Vec<u64>,
+}
+
+/// Slots for the first distinct deltas: 1 KB.
+const SLOTS: usize = 64;
+
+/// A key's slot: the top bits of its Fibonacci hash.
+#[inline]
+fn slot_of(key: u64) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (u64::BITS - SLOTS.trailing_zeros())) as usize
 }
 
 impl Default for Deltas {
@@ -260,6 +280,8 @@ impl Deltas {
     pub fn with_capacity(n: usize) -> Deltas {
         Deltas {
             zeros: 0,
+            slots: [(0, 0); SLOTS],
+            slotted: 0,
             counts: Some(hashbrown::HashMap::new()),
             keys: Vec::with_capacity(n),
         }
@@ -276,10 +298,20 @@ impl Deltas {
             return;
         }
         let key = key_of(d);
+        let slot = &mut self.slots[slot_of(key)];
+        if slot.0 == key && slot.1 != 0 {
+            slot.1 += 1;
+            return;
+        }
         match &mut self.counts {
             Some(counts) => {
-                *counts.entry(key).or_insert(0) += 1;
-                if counts.len() > FEW {
+                if slot.1 == 0 {
+                    *slot = (key, 1);
+                    self.slotted += 1;
+                } else {
+                    *counts.entry(key).or_insert(0) += 1;
+                }
+                if counts.len() + self.slotted > FEW {
                     self.let_out();
                 }
             }
@@ -296,7 +328,13 @@ impl Deltas {
     /// The counts, as keys.
     #[cold]
     fn let_out(&mut self) {
-        for (key, count) in self.counts.take().into_iter().flatten() {
+        let slotted = self
+            .slots
+            .iter_mut()
+            .filter(|s| s.1 != 0)
+            .map(std::mem::take);
+        self.slotted = 0;
+        for (key, count) in self.counts.take().into_iter().flatten().chain(slotted) {
             self.keys.extend(std::iter::repeat_n(key, count as usize));
         }
     }
@@ -305,7 +343,8 @@ impl Deltas {
         let zeros = self.zeros;
         match self.counts.take() {
             Some(counts) => {
-                let mut runs: Vec<(u64, u64)> = counts.into_iter().collect();
+                let slotted = self.slots.iter().filter(|s| s.1 != 0).copied();
+                let mut runs: Vec<(u64, u64)> = counts.into_iter().chain(slotted).collect();
                 runs.sort_unstable();
                 // Each run's end in |d| order: the i-th |d| lies in the
                 // first run that ends past i.
@@ -567,9 +606,8 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(16);
         let kept = |d: &[f64]| {
             let mut k = Deltas {
-                zeros: 0,
                 counts: None,
-                keys: Vec::new(),
+                ..Deltas::default()
             };
             d.iter().for_each(|&x| k.push(x));
             k.analyze()
