@@ -155,6 +155,7 @@ fn row_bytes(ca: &BinaryOffsetChunked) -> impl Iterator<Item = &[u8]> + Send {
 }
 
 /// Row pairing found by sorting both sides' keys and merging them.
+#[derive(Default)]
 struct Merged {
     /// For each base row, its head row (`NONE` when missing in head).
     head_of_base: Vec<IdxSize>,
@@ -438,15 +439,55 @@ fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
         head_dups: Vec::new(),
         new_in_head: Vec::new(),
     };
-    merge_into(&mut m, &b, &h);
+    let mut rows = std::mem::take(&mut m.head_of_base);
+    merge_into(&mut m, &mut rows[..], &b, &h);
+    m.head_of_base = rows;
     m.extra.sort_unstable();
     m
+}
+
+/// Where a pairing writes each base row's head row: a base row's own
+/// place, or one of many threads' shared places (each pairing a part of
+/// the keys, so each writes rows no other does).
+trait HeadRows {
+    fn set(&mut self, base_row: usize, head_row: IdxSize);
+}
+
+impl HeadRows for [IdxSize] {
+    #[inline]
+    fn set(&mut self, base_row: usize, head_row: IdxSize) {
+        self[base_row] = head_row;
+    }
+}
+
+impl HeadRows for &[AtomicIdx] {
+    #[inline]
+    fn set(&mut self, base_row: usize, head_row: IdxSize) {
+        self[base_row].store(head_row, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// An atomic of a row's size.
+type AtomicIdx = std::sync::atomic::AtomicU32;
+const _: () = assert!(size_of::<IdxSize>() == size_of::<AtomicIdx>());
+
+/// `rows` as atomics, for threads that each write rows no other does.
+fn as_atomic(rows: &mut [IdxSize]) -> &[AtomicIdx] {
+    assert!(
+        rows.as_ptr().cast::<AtomicIdx>().is_aligned(),
+        "rows are aligned as their atomics"
+    );
+    // SAFETY: `AtomicU32` has the size and bit validity of `u32` (its
+    // documentation; `IdxSize` is `u32`, asserted above) and its
+    // alignment is checked; `rows` is borrowed exclusively for as long as
+    // the view lives, so nothing reads or writes them but through it.
+    unsafe { &*(std::ptr::from_mut(rows) as *const [AtomicIdx]) }
 }
 
 /// Walks both sides' sorted keys together into `m`: each base row's head
 /// row, head's rows base lacks (in key order), and the runs of a
 /// duplicated key after those already in `m` (whose keys are below these).
-fn merge_into<S: Sorted>(m: &mut Merged, b: &S, h: &S) {
+fn merge_into<S: Sorted>(m: &mut Merged, rows: &mut (impl HeadRows + ?Sized), b: &S, h: &S) {
     let run_end = |v: &S, start: usize| {
         let mut end = start + 1;
         while end < v.len() && v.key(end) == v.key(start) {
@@ -479,7 +520,7 @@ fn merge_into<S: Sorted>(m: &mut Merged, b: &S, h: &S) {
             }
         }
         for k in 0..nb.min(nh) {
-            m.head_of_base[b.row(i + k) as usize] = h.row(j + k);
+            rows.set(b.row(i + k) as usize, h.row(j + k));
         }
         for k in nb.min(nh)..nh {
             m.extra.push(h.row(j + k));
@@ -668,12 +709,14 @@ impl Sorted for PartKeys {
 /// most 2^30, and at most as many parts as keys: both sides cut by place
 /// into at most 2^12 parts (a pass to count, one to place), then each part
 /// paired through a table with a place per key of its span, small enough
-/// to stay in cache. A part with a key twice on a side is sorted and merged
-/// instead, so duplicates pair and count as by the sort. On two shuffled
-/// sides of 10M keys (`examples/bench_pairing`) this took 0.24-0.32 s
-/// where sorting them took 0.38-0.44 s (`7 r + 3`, too sparse for one
-/// table) and one table for all keys 0.29 s (0, 1, 2 ...), its reads at
-/// random (BENCHMARKS.md, thirty-fourth session).
+/// to stay in cache, runs of parts on every core. A part with a key twice
+/// on a side is sorted and merged instead, so duplicates pair and count as
+/// by the sort. On two shuffled sides of 10M keys
+/// (`examples/bench_pairing`) this took 0.24-0.32 s with the parts paired
+/// on one core (0.20-0.22 s on two) where sorting them took 0.38-0.44 s
+/// (`7 r + 3`, too sparse for one table) and one table for all keys 0.29
+/// s (0, 1, 2 ...), its reads at random (BENCHMARKS.md, thirty-fourth and
+/// thirty-fifth sessions).
 fn merge_parted(base: &[&[i64]], head: &[&[i64]], steps: &Steps) -> Option<Merged> {
     let rows = |c: &[&[i64]]| c.iter().map(|c| c.len()).sum::<usize>();
     let (nb, nh) = (rows(base), rows(head));
@@ -692,30 +735,77 @@ fn merge_parted(base: &[&[i64]], head: &[&[i64]], steps: &Steps) -> Option<Merge
         || Parts::of(base, steps, table_log, parts),
         || Parts::of(head, steps, table_log, parts),
     );
-    let mut m = Merged {
-        head_of_base: vec![NONE; nb],
-        extra: Vec::new(),
-        base_dups: Vec::new(),
-        head_dups: Vec::new(),
-        new_in_head: Vec::new(),
+    let mut head_of_base = vec![NONE; nb];
+    // Runs of parts of about equal words, paired on every core (each its
+    // own table; each base row is in one part, so each writes its own
+    // rows): on one, pairing the parts left the other core idle for 0.2 s
+    // of a 10M-row shuffled compare (BENCHMARKS.md, thirty-fifth session).
+    let runs = runs_of_parts((&b.starts, &h.starts), 8 * rayon::current_num_threads());
+    let found: Vec<Merged> = {
+        let rows = as_atomic(&mut head_of_base);
+        runs.into_par_iter()
+            .map_init(
+                || vec![0u32; 1 << table_log],
+                |table, run| {
+                    let mut m = Merged::default();
+                    for p in run {
+                        pair_or_merge(table, (rows, &mut m), (b.part(p), h.part(p)));
+                    }
+                    m
+                },
+            )
+            .collect()
     };
-    let mut table = vec![0u32; 1 << table_log];
-    for p in 0..parts {
-        let (bw, hw) = (b.part(p), h.part(p));
-        if !pair_part(&mut table, &mut m, bw, hw) {
-            for &w in bw.iter().chain(hw) {
-                table[(w >> 32) as usize] = 0;
-            }
-            let sorted = |words: &[u64]| {
-                let mut v = words.to_vec();
-                v.sort_unstable();
-                PartKeys(v)
-            };
-            merge_into(&mut m, &sorted(bw), &sorted(hw));
-        }
+    let mut m = Merged {
+        head_of_base,
+        ..Merged::default()
+    };
+    for f in found {
+        m.extra.extend(f.extra);
+        m.base_dups.extend(f.base_dups);
+        m.head_dups.extend(f.head_dups);
+        m.new_in_head.extend(f.new_in_head);
     }
     m.extra.sort_unstable();
     Some(m)
+}
+
+/// Parts `0..parts` (whose words start at `starts` on each side) as about
+/// `runs` runs of consecutive parts, each of about as many words.
+fn runs_of_parts((b, h): (&[usize], &[usize]), runs: usize) -> Vec<std::ops::Range<usize>> {
+    let parts = b.len() - 1;
+    let words = |p: usize| b[p] + h[p];
+    let each = words(parts).div_ceil(runs.max(1)).max(1);
+    let mut out = Vec::with_capacity(runs + 1);
+    let mut start = 0;
+    for p in 1..=parts {
+        if p == parts || words(p) - words(start) >= each {
+            out.push(start..p);
+            start = p;
+        }
+    }
+    out
+}
+
+/// Pairs one part's words through `table` ([`pair_part`]), or, when a
+/// key is twice on a side, sorts and merges them.
+fn pair_or_merge(
+    table: &mut [u32],
+    (mut rows, m): (&[AtomicIdx], &mut Merged),
+    (bw, hw): (&[u64], &[u64]),
+) {
+    if pair_part(table, (&mut rows, m), bw, hw) {
+        return;
+    }
+    for &w in bw.iter().chain(hw) {
+        table[(w >> 32) as usize] = 0;
+    }
+    let sorted = |words: &[u64]| {
+        let mut v = words.to_vec();
+        v.sort_unstable();
+        PartKeys(v)
+    };
+    merge_into(m, &mut rows, &sorted(bw), &sorted(hw));
 }
 
 /// Pairs one part's keys through `table` (all zeros before and after):
@@ -725,7 +815,12 @@ fn merge_parted(base: &[&[i64]], head: &[&[i64]], steps: &Steps) -> Option<Merge
 /// caller's to clear. The head rows given to base rows by then stand: head
 /// held each key once, and each went to its key's first base row, as the
 /// merge pairs them.
-fn pair_part(table: &mut [u32], m: &mut Merged, base: &[u64], head: &[u64]) -> bool {
+fn pair_part(
+    table: &mut [u32],
+    (rows, m): (&mut impl HeadRows, &mut Merged),
+    base: &[u64],
+    head: &[u64],
+) -> bool {
     let place = |w: u64| (w >> 32) as usize;
     for &w in head {
         let at = &mut table[place(w)];
@@ -740,7 +835,7 @@ fn pair_part(table: &mut [u32], m: &mut Merged, base: &[u64], head: &[u64]) -> b
             return false;
         }
         if *at != 0 {
-            m.head_of_base[w as IdxSize as usize] = *at - 1;
+            rows.set(w as IdxSize as usize, *at - 1);
         }
         *at |= TAKEN;
     }
@@ -1219,6 +1314,36 @@ mod tests {
     /// Keys too far apart for the parts (their places spanning more than
     /// 2^30, or more parts than keys) are left to the sort; a key twice
     /// pairs there as in a part.
+    /// Runs of parts cover every part once, in order, each of about as
+    /// many words, however the words lie (none, all in one part, even).
+    #[test]
+    fn runs_of_parts_cover_every_part_once() {
+        let starts = |words: &[usize]| -> Vec<usize> {
+            std::iter::once(0)
+                .chain(words.iter().scan(0, |at, w| {
+                    *at += w;
+                    Some(*at)
+                }))
+                .collect()
+        };
+        for (b, h, runs) in [
+            (vec![0], vec![0], 4),
+            (vec![0, 0, 0], vec![0, 0, 0], 2),
+            (vec![5, 0, 0, 0], vec![0, 0, 0, 7], 3),
+            (vec![3; 100], vec![1; 100], 16),
+            (vec![1; 7], vec![1; 7], 100),
+        ] {
+            let got = runs_of_parts((&starts(&b), &starts(&h)), runs);
+            let covered: Vec<usize> = got.iter().flat_map(|r| r.clone()).collect();
+            assert_eq!(covered, (0..b.len()).collect::<Vec<_>>(), "{b:?} {h:?}");
+            assert!(got.iter().all(|r| !r.is_empty()), "{got:?}");
+            assert!(got.len() <= runs.max(1) + 1, "{got:?}");
+        }
+        // Even words: as many runs as asked, of as many parts.
+        let got = runs_of_parts((&starts(&[2; 64]), &starts(&[2; 64])), 8);
+        assert_eq!(got, (0..8).map(|r| r * 8..r * 8 + 8).collect::<Vec<_>>());
+    }
+
     #[test]
     fn keys_too_far_apart_for_parts_are_sorted() {
         let parted =
