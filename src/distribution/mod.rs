@@ -996,6 +996,23 @@ mod tests {
         (0..n).map(|_| d.sample(rng)).collect()
     }
 
+    /// `t` compared with its columns read from `base` and `head`,
+    /// `in_flight` column pairs at once.
+    fn compared_in_flight(
+        t: &Table,
+        base: &DataFrame,
+        head: &DataFrame,
+        in_flight: usize,
+    ) -> TableReport {
+        let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
+            Ok((
+                base.column(b)?.as_materialized_series().clone(),
+                head.column(h)?.as_materialized_series().clone(),
+            ))
+        };
+        compare_distribution_with(t, (base.schema(), head.schema()), in_flight, pair).unwrap()
+    }
+
     fn run(t: &Table, base: DataFrame, head: DataFrame) -> TableReport {
         let mut r = compare_distribution(t, &base, &head).unwrap();
         apply_fdr(std::slice::from_mut(&mut r));
@@ -1126,14 +1143,7 @@ mod tests {
             ..table(0.1)
         };
         let reported = |head: &DataFrame, in_flight: usize| {
-            let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
-                Ok((
-                    base.column(b)?.as_materialized_series().clone(),
-                    head.column(h)?.as_materialized_series().clone(),
-                ))
-            };
-            let r = compare_distribution_with(&t, (base.schema(), head.schema()), in_flight, pair)
-                .unwrap();
+            let r = compared_in_flight(&t, &base, head, in_flight);
             assert_eq!(r.features.len(), 4);
             r.features
         };
@@ -1200,14 +1210,7 @@ mod tests {
             ..table(0.1)
         };
         for in_flight in [usize::MAX, 1] {
-            let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
-                Ok((
-                    base.column(b)?.as_materialized_series().clone(),
-                    head.column(h)?.as_materialized_series().clone(),
-                ))
-            };
-            let r = compare_distribution_with(&t, (base.schema(), head.schema()), in_flight, pair)
-                .unwrap();
+            let r = compared_in_flight(&t, &base, &head, in_flight);
             assert!(
                 r.key_notes
                     .iter()
