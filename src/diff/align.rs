@@ -432,14 +432,8 @@ fn merge_keys<K: SortKey, I: Iterator<Item = K>>(
 
 /// Walks both sides' sorted keys together.
 fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
-    let mut m = Merged {
-        head_of_base: vec![NONE; b.len()],
-        extra: Vec::new(),
-        base_dups: Vec::new(),
-        head_dups: Vec::new(),
-        new_in_head: Vec::new(),
-    };
-    let mut rows = std::mem::take(&mut m.head_of_base);
+    let mut m = Merged::default();
+    let mut rows = vec![NONE; b.len()];
     merge_into(&mut m, &mut rows[..], &b, &h);
     m.head_of_base = rows;
     m.extra.sort_unstable();
@@ -1311,9 +1305,6 @@ mod tests {
         }
     }
 
-    /// Keys too far apart for the parts (their places spanning more than
-    /// 2^30, or more parts than keys) are left to the sort; a key twice
-    /// pairs there as in a part.
     /// Runs of parts cover every part once, in order, each of about as
     /// many words, however the words lie (none, all in one part, even).
     #[test]
@@ -1344,6 +1335,9 @@ mod tests {
         assert_eq!(got, (0..8).map(|r| r * 8..r * 8 + 8).collect::<Vec<_>>());
     }
 
+    /// Keys too far apart for the parts (their places spanning more than
+    /// 2^30, or more parts than keys) are left to the sort; a key twice
+    /// pairs there as in a part.
     #[test]
     fn keys_too_far_apart_for_parts_are_sorted() {
         let parted =

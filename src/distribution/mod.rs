@@ -133,10 +133,10 @@ pub fn compare_distribution_with(
         PairError::Diff(d) => d,
         PairError::Polars(p) => polars_err(p),
     };
-    // The key columns first, both sides at once: the pairing waits on
-    // them, and the first columns' reading can wait on the pairing's
-    // core (read beside them, the keys came last and the pairing began
-    // 0.4 s in on 10M shuffled keys, then left a core idle at its end).
+    // The key columns read first, both sides at once: the pairing waits
+    // on them. Read beside the first columns, they came last, and the
+    // pairing of 10M shuffled keys began 0.6 s into the run and left a
+    // core idle at its end (BENCHMARKS.md, thirty-fifth session).
     let keys = key_frames(table, (base, head), &pair, &mut report).map_err(pair_error)?;
     let (pairs, first) = rayon::join(
         || {
