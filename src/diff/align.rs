@@ -434,34 +434,15 @@ fn merge_keys<K: SortKey, I: Iterator<Item = K>>(
 fn merge_sorted<S: Sorted>((b, h): (S, S)) -> Merged {
     let mut m = Merged::default();
     let mut rows = vec![NONE; b.len()];
-    merge_into(&mut m, &mut rows[..], &b, &h);
+    merge_into(&mut m, as_atomic(&mut rows), &b, &h);
     m.head_of_base = rows;
     m.extra.sort_unstable();
     m
 }
 
-/// Where a pairing writes each base row's head row: a base row's own
-/// place, or one of many threads' shared places (each pairing a part of
-/// the keys, so each writes rows no other does).
-trait HeadRows {
-    fn set(&mut self, base_row: usize, head_row: IdxSize);
-}
-
-impl HeadRows for [IdxSize] {
-    #[inline]
-    fn set(&mut self, base_row: usize, head_row: IdxSize) {
-        self[base_row] = head_row;
-    }
-}
-
-impl HeadRows for &[AtomicIdx] {
-    #[inline]
-    fn set(&mut self, base_row: usize, head_row: IdxSize) {
-        self[base_row].store(head_row, std::sync::atomic::Ordering::Relaxed);
-    }
-}
-
-/// An atomic of a row's size.
+/// An atomic of a row's size: each base row's head row is written through
+/// one, by one thread or by many pairing parts of the keys (each writing
+/// rows no other does; a relaxed store is a plain store).
 type AtomicIdx = std::sync::atomic::AtomicU32;
 const _: () = assert!(size_of::<IdxSize>() == size_of::<AtomicIdx>());
 
@@ -478,10 +459,16 @@ fn as_atomic(rows: &mut [IdxSize]) -> &[AtomicIdx] {
     unsafe { &*(std::ptr::from_mut(rows) as *const [AtomicIdx]) }
 }
 
+/// Base row `base_row`'s head row, `head_row`.
+#[inline]
+fn set(rows: &[AtomicIdx], base_row: IdxSize, head_row: IdxSize) {
+    rows[base_row as usize].store(head_row, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Walks both sides' sorted keys together into `m`: each base row's head
 /// row, head's rows base lacks (in key order), and the runs of a
 /// duplicated key after those already in `m` (whose keys are below these).
-fn merge_into<S: Sorted>(m: &mut Merged, rows: &mut (impl HeadRows + ?Sized), b: &S, h: &S) {
+fn merge_into<S: Sorted>(m: &mut Merged, rows: &[AtomicIdx], b: &S, h: &S) {
     let run_end = |v: &S, start: usize| {
         let mut end = start + 1;
         while end < v.len() && v.key(end) == v.key(start) {
@@ -514,7 +501,7 @@ fn merge_into<S: Sorted>(m: &mut Merged, rows: &mut (impl HeadRows + ?Sized), b:
             }
         }
         for k in 0..nb.min(nh) {
-            rows.set(b.row(i + k) as usize, h.row(j + k));
+            set(rows, b.row(i + k), h.row(j + k));
         }
         for k in nb.min(nh)..nh {
             m.extra.push(h.row(j + k));
@@ -785,10 +772,10 @@ fn runs_of_parts((b, h): (&[usize], &[usize]), runs: usize) -> Vec<std::ops::Ran
 /// key is twice on a side, sorts and merges them.
 fn pair_or_merge(
     table: &mut [u32],
-    (mut rows, m): (&[AtomicIdx], &mut Merged),
+    (rows, m): (&[AtomicIdx], &mut Merged),
     (bw, hw): (&[u64], &[u64]),
 ) {
-    if pair_part(table, (&mut rows, m), bw, hw) {
+    if pair_part(table, (rows, m), bw, hw) {
         return;
     }
     for &w in bw.iter().chain(hw) {
@@ -799,7 +786,7 @@ fn pair_or_merge(
         v.sort_unstable();
         PartKeys(v)
     };
-    merge_into(m, &mut rows, &sorted(bw), &sorted(hw));
+    merge_into(m, rows, &sorted(bw), &sorted(hw));
 }
 
 /// Pairs one part's keys through `table` (all zeros before and after):
@@ -811,7 +798,7 @@ fn pair_or_merge(
 /// merge pairs them.
 fn pair_part(
     table: &mut [u32],
-    (rows, m): (&mut impl HeadRows, &mut Merged),
+    (rows, m): (&[AtomicIdx], &mut Merged),
     base: &[u64],
     head: &[u64],
 ) -> bool {
@@ -829,7 +816,7 @@ fn pair_part(
             return false;
         }
         if *at != 0 {
-            rows.set(w as IdxSize as usize, *at - 1);
+            set(rows, w as IdxSize, *at - 1);
         }
         *at |= TAKEN;
     }

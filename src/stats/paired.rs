@@ -298,24 +298,23 @@ impl Deltas {
             return;
         }
         let key = key_of(d);
+        let Some(counts) = &mut self.counts else {
+            self.keys.push(key);
+            return;
+        };
         let slot = &mut self.slots[slot_of(key)];
         if slot.0 == key && slot.1 != 0 {
             slot.1 += 1;
             return;
         }
-        match &mut self.counts {
-            Some(counts) => {
-                if slot.1 == 0 {
-                    *slot = (key, 1);
-                    self.slotted += 1;
-                } else {
-                    *counts.entry(key).or_insert(0) += 1;
-                }
-                if counts.len() + self.slotted > FEW {
-                    self.let_out();
-                }
-            }
-            None => self.keys.push(key),
+        if slot.1 == 0 {
+            *slot = (key, 1);
+            self.slotted += 1;
+        } else {
+            *counts.entry(key).or_insert(0) += 1;
+        }
+        if counts.len() + self.slotted > FEW {
+            self.let_out();
         }
     }
 
