@@ -233,10 +233,16 @@ fn early(
     keyed: bool,
     tolerance: f64,
 ) -> PolarsResult<Early> {
-    if keyed
-        && let Ok(feature) = plan_column(table, name, (&b, &h))
-        && as_numbers(&feature, kind(b.dtype()), kind(h.dtype()))
-    {
+    let feature = match plan_column(table, name, (&b, &h)) {
+        Ok(feature) => feature,
+        Err(untested) => {
+            return Ok(Early::Tested {
+                tested: Err(untested),
+                sides: None,
+            });
+        }
+    };
+    if keyed && as_numbers(&feature, kind(b.dtype()), kind(h.dtype())) {
         // On every core: keys in order pair in a fraction of the time, and
         // a sort per column then left a core idle (key order 1.47 -> 1.54
         // s, BENCHMARKS.md, thirty-fifth session).
@@ -251,7 +257,7 @@ fn early(
     // paired (the test takes handles to them).
     let sides = keyed.then(|| (b.clone(), h.clone()));
     Ok(Early::Tested {
-        tested: compare_column(table, name, b, h, tolerance)?,
+        tested: Ok(test_column(feature, b, h, tolerance)?),
         sides,
     })
 }
@@ -271,41 +277,33 @@ impl Early {
                     base,
                     sides: (b, h),
                 },
-                Some(pairs),
+                pairs,
             ) => {
-                if paired::few_differ(pairs, (&b, &h))? {
+                if let Some(pairs) = pairs
+                    && paired::few_differ(pairs, (&b, &h))?
+                {
                     let by_key = key_by_key(table, &feature, (&b, &h), pairs, tolerance, true)?;
                     drop(b);
                     return keyed_numbers(feature, base, by_key, h, tolerance).map(Ok);
                 }
                 // Many pairs changed: head's sorted beside the key by key
-                // comparison, not after it.
+                // comparison, not after it. Keys that could not be paired
+                // (a note says why): head's sorted, the feature tested as
+                // two samples.
                 let (head, by_key) = rayon::join(
                     || sorted_values(h.clone(), feature.scale, sort),
-                    || key_by_key(table, &feature, (&b, &h), pairs, tolerance, false),
+                    || {
+                        pairs
+                            .map(|p| key_by_key(table, &feature, (&b, &h), p, tolerance, false))
+                            .transpose()
+                    },
                 );
                 let head = head?;
                 let mut feature = test_sorted(feature, base, (Some(head.0), head.1), tolerance);
-                by_key?.attach(&mut feature);
+                if let Some(by_key) = by_key? {
+                    by_key.attach(&mut feature);
+                }
                 Ok(Ok(feature))
-            }
-            // Keys that could not be paired (a note says why): head's
-            // numbers sorted, the feature tested as two samples.
-            (
-                Early::Numbers {
-                    feature,
-                    base,
-                    sides: (_, h),
-                },
-                None,
-            ) => {
-                let head = sorted_values(h, feature.scale, sort)?;
-                Ok(Ok(test_sorted(
-                    feature,
-                    base,
-                    (Some(head.0), head.1),
-                    tolerance,
-                )))
             }
             (
                 Early::Tested {
