@@ -163,19 +163,22 @@ impl KeyPairs {
     /// Head's values in pair order into `out` (a number or NaN per pair),
     /// when head's rows lie in no order and the pairs are many
     /// (`diff::reorder`): `rows(start, block)` fills `block` with head's
-    /// values of the rows from `start` on, of `head_len` rows. `false`
-    /// (and `out` untouched) otherwise: head's values are then read at
-    /// each pair's row.
+    /// values of the rows from `start` on, of `head_len` rows; `each` is
+    /// called with every block of pairs once it is in order (its first
+    /// pair, its values), while it is in cache. `false` (and `out`
+    /// untouched) otherwise: head's values are then read at each pair's
+    /// row.
     pub fn head_in_pair_order(
         &self,
         head_len: usize,
         rows: impl Fn(usize, &mut [f64]),
         out: &mut Vec<f64>,
+        each: impl FnMut(usize, &[f64]),
     ) -> bool {
         let plan = self.alignment.head_order(head_len);
         match plan {
             Some(plan) => {
-                plan.apply(rows, out);
+                plan.apply_each(rows, out, each);
                 true
             }
             None => false,

@@ -110,6 +110,19 @@ impl Reorder {
     /// of pairs is staged in `out` itself, then put in order through a
     /// copy of the block: no column-sized buffer beside `out`.
     pub fn apply<T: Copy + Default>(&self, rows: impl Fn(usize, &mut [T]), out: &mut Vec<T>) {
+        self.apply_each(rows, out, |_, _| {});
+    }
+
+    /// [`Reorder::apply`], calling `each` with every block of pairs as
+    /// soon as it is in order (its first pair, its values), while it is
+    /// still in cache: a caller that walks the pairs reads them there,
+    /// not from memory once more.
+    pub fn apply_each<T: Copy + Default>(
+        &self,
+        rows: impl Fn(usize, &mut [T]),
+        out: &mut Vec<T>,
+        mut each: impl FnMut(usize, &[T]),
+    ) {
         let n = self.len();
         out.clear();
         out.resize(n, T::default());
@@ -136,6 +149,7 @@ impl Reorder {
             for (&v, &p) in copy.iter().zip(&self.pair_in_block[c << self.pairs_log..]) {
                 staged[usize::from(p)] = v;
             }
+            each(c << self.pairs_log, staged);
         }
     }
 }

@@ -342,8 +342,8 @@ fn walk(
 /// the same number on both sides). Rows that ascend (base's always; head's
 /// when both sides are in the same key order) are read chunk by chunk
 /// where they lie. Head's other rows: with many pairs, its values put in
-/// pair order first (`KeyPairs::head_in_pair_order`) and then read as
-/// base's; with few, read from a copy of its column into one buffer, a
+/// pair order (`KeyPairs::head_in_pair_order`), each block of pairs
+/// walked as soon as it is in order; with few, read from a copy of its column into one buffer, a
 /// block at a time, the next block's asked for meanwhile (the reads of a
 /// block wait on no other work). Either buffer comes from `pairs` and goes
 /// back to it: a fresh 80 MB buffer per column cost more in page faults
@@ -355,37 +355,58 @@ fn for_each_pair(
 ) -> usize {
     let (bc, hc) = (chunks(b), chunks(h));
     let (rb, rh) = pairs.rows();
+    let mut base = Ascending {
+        chunks: &bc,
+        rows: rb,
+        at: 0,
+    };
+    let mut same = 0;
     // Head's rows in no order: its values put in pair order when the pairs
-    // are many (`true`), else copied into one buffer and read at each
-    // pair's row.
+    // are many, and each block of pairs walked as soon as it is in order
+    // (read from cache, not from memory once more: 8 ms a column of 10M
+    // pairs); else copied into one buffer and read at each pair's row.
     let copy = rh.filter(|_| !pairs.head_ascends()).map(|_| {
         let mut values = pairs.buffer();
         let head_len = hc.last().map_or(0, Chunk::end);
         let fill = |start, block: &mut [f64]| fill_rows(&hc, start, block);
-        let ordered = pairs.head_in_pair_order(head_len, fill, &mut values);
+        let each = |first: usize, block: &[f64]| {
+            // In pair order, head's rows are the positions.
+            let ordered = Chunk {
+                start: first,
+                values: block,
+                valid: None,
+            };
+            let (mut i, end) = (first, first + block.len());
+            while i < end {
+                let (cb, len_b) = base.run(i);
+                let to = end.min(i + len_b);
+                walk(
+                    (i, to),
+                    (cb, rb),
+                    HeadAt::Rows(ordered, None),
+                    &mut same,
+                    &mut f,
+                );
+                i = to;
+            }
+        };
+        let ordered = pairs.head_in_pair_order(head_len, fill, &mut values, each);
         if !ordered {
             flatten_into(&hc, &mut values);
         }
         (values, ordered)
     });
-    // In pair order, head's rows are the positions, in one chunk.
-    let in_pair_order;
-    let (hc, rh, anywhere) = match &copy {
+    let copy = match copy {
+        // Every pair walked, block by block.
         Some((values, true)) => {
-            in_pair_order = [Chunk {
-                start: 0,
-                values,
-                valid: None,
-            }];
-            (&in_pair_order[..], None, None)
+            pairs.give_back(values);
+            return same;
         }
-        Some((values, false)) => (&hc[..], rh, rh.map(|rh| (&values[..], rh))),
-        None => (&hc[..], rh, None),
+        other => other,
     };
-    let mut base = Ascending {
-        chunks: &bc,
-        rows: rb,
-        at: 0,
+    let (hc, rh, anywhere) = match &copy {
+        Some((values, _)) => (&hc[..], rh, rh.map(|rh| (&values[..], rh))),
+        None => (&hc[..], rh, None),
     };
     let mut head = Ascending {
         chunks: hc,
@@ -393,7 +414,6 @@ fn for_each_pair(
         at: 0,
     };
     let n = pairs.len();
-    let mut same = 0;
     let mut i = 0;
     while i < n {
         let (cb, len_b) = base.run(i);
@@ -823,7 +843,13 @@ mod tests {
             }
             head.extend((0..rng.random_range(0..20)).map(|j| (n as i64 + j, Some(4.0))));
             head.shuffle(&mut rng);
-            let b = df!("id" => (0..n as i64).collect::<Vec<_>>(), "x" => &base).unwrap();
+            let mut b = df!("id" => (0..n as i64).collect::<Vec<_>>(), "x" => &base).unwrap();
+            // Base in two chunks: its runs end where a chunk does, as well
+            // as where a block of pairs in order does.
+            let cut = rng.random_range(0..=n);
+            let rest = b.slice(cut as i64, n - cut);
+            b = b.slice(0, cut);
+            b.vstack_mut(&rest).unwrap();
             let mut h = df!(
                 "id" => head.iter().map(|p| p.0).collect::<Vec<_>>(),
                 "x" => head.iter().map(|p| p.1).collect::<Vec<_>>()
