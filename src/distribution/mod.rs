@@ -114,20 +114,26 @@ pub fn compare_distribution_with(
     // The keys are paired while the first columns are read, and tested
     // or, for numbers, base's sorted ([`Early`]; the pairing is one core's
     // work for half a second on 10M shuffled keys: reading alone left the
-    // other core idle for half of it). Those columns are compared key by
-    // key once the keys are paired, beside the next columns' reading and
-    // tests when the budget holds both batches (alone, the longer of the
-    // two left a core idle: BENCHMARKS.md, issue 19); every later
-    // column's test and its key by key comparison run beside each other.
-    // The pairs hold one column pair's place in flight.
-    let (per_batch, overlap) = match (table.key.is_empty(), in_flight) {
-        (true, n) => (n.max(1), false),
-        (false, n) if n >= 3 => ((n - 1) / 2, true),
-        (false, _) => (1, false),
+    // other core idle for half of it). Then, once the keys are paired,
+    // lanes (one per column pair's place in flight; the pairs hold one
+    // more) each compare one column at a time: first a column of the first
+    // batch key by key, then the next column no lane has taken, read,
+    // tested and compared key by key beside each other. A lane takes a
+    // column as soon as it is free, so that no column's last step runs
+    // alone on one core while the next waits for it (batches of one
+    // column each left a core idle 0.1 s at the end of a column sorted on
+    // both sides: BENCHMARKS.md, thirty-seventh session). A keyless table
+    // is tested in batches of `in_flight`.
+    let (per_batch, lanes) = match (table.key.is_empty(), in_flight) {
+        (true, n) => (n.max(1), 1),
+        (false, n) => {
+            let lanes = n.saturating_sub(1).max(1);
+            ((lanes / 2).max(1), lanes)
+        }
     };
     let mut batches = columns.chunks(per_batch);
     let first = batches.next().unwrap_or_default();
-    let later: Vec<&[&str]> = batches.collect();
+    let later: Vec<&str> = batches.flatten().copied().collect();
     let keyed = !table.key.is_empty();
     let pair_error = |e| match e {
         PairError::Diff(d) => d,
@@ -167,24 +173,47 @@ pub fn compare_distribution_with(
         progress();
         f
     };
-    let rest = || {
-        let mut results: Vec<PolarsResult<Result<Feature, Untested>>> = Vec::new();
-        for batch in &later {
-            results.par_extend(batch.par_iter().map(|&name| compare(name, pair(name)?)));
+    // Each column's result at its place among the columns.
+    type Placed = (usize, PolarsResult<Result<Feature, Untested>>);
+    let early_count = first.len();
+    let mut results: Vec<Placed> = if keyed {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut starts: Vec<Option<(usize, Early)>> =
+            first.into_iter().enumerate().map(Some).collect();
+        // No more lanes than columns (the frames in memory have as many
+        // places as they like).
+        let lanes = lanes.min(early_count + later.len()).max(early_count);
+        starts.resize_with(lanes, || None);
+        starts
+            .into_par_iter()
+            .flat_map_iter(|start| {
+                let mut placed: Vec<Placed> = Vec::new();
+                if let Some((i, early)) = start {
+                    placed.push((i, by_key(early)));
+                }
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&name) = later.get(k) else { break };
+                    placed.push((early_count + k, pair(name).and_then(|p| compare(name, p))));
+                }
+                placed
+            })
+            .collect()
+    } else {
+        let mut results: Vec<Placed> = first.into_par_iter().map(by_key).enumerate().collect();
+        for (b, batch) in later.chunks(per_batch).enumerate() {
+            let at = early_count + b * per_batch;
+            results.par_extend(
+                batch
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, &name)| (at + i, pair(name).and_then(|p| compare(name, p)))),
+            );
         }
         results
     };
-    let first = || -> Vec<PolarsResult<Result<Feature, Untested>>> {
-        first.into_par_iter().map(by_key).collect()
-    };
-    let (mut results, later) = match overlap {
-        true => rayon::join(first, rest),
-        false => {
-            let first = first();
-            (first, rest())
-        }
-    };
-    results.extend(later);
+    results.sort_by_key(|(i, _)| *i);
+    let results = results.into_iter().map(|(_, r)| r);
     for r in results {
         match r.map_err(polars_err)? {
             Ok(f) => report.features.push(f),

@@ -178,15 +178,14 @@ fn compare_out_of_core(
     let in_flight = if table.compare == CompareMode::Distribution && !table.key.is_empty() {
         // One slot more, for the keys' pairs, held while the columns are
         // compared (they take about what a column pair in flight takes);
-        // the rest split into two batches, so that the first batch's key
-        // by key comparison runs beside the next batch's tests
-        // (`distribution::compare_distribution_with`): a batch holds a
-        // column pair per two cores, whose sides are read, and whose
-        // sorts run, on every core. Twice as many a batch kept both cores
-        // no busier and held 0.16 GB more at the peak, each page of it
-        // zeroed by the kernel on first touch: on a shuffled 10M-key
-        // table, 1.77 s against 1.65 s and 1.29 GB against 1.13 GB
-        // (BENCHMARKS.md, thirty-seventh session).
+        // each other slot a lane that compares one column pair at a time
+        // (`distribution::compare_distribution_with`): a lane per core,
+        // whose column's sides are read, and whose sorts run, on every
+        // core. Two lanes a core kept both cores no busier and held 0.16
+        // GB more at the peak, each page of it zeroed by the kernel on
+        // first touch: on a shuffled 10M-key table, 1.77 s against 1.65 s
+        // and 1.29 GB against 1.13 GB (BENCHMARKS.md, thirty-seventh
+        // session).
         budget.slots(pair_bytes, rayon::current_num_threads() + 1)
     } else {
         budget.columns_in_flight(pair_bytes)
