@@ -343,9 +343,9 @@ fn walk(
 /// when both sides are in the same key order) are read chunk by chunk
 /// where they lie. Head's other rows: with many pairs, its values put in
 /// pair order (`KeyPairs::head_in_pair_order`), each block of pairs
-/// walked as soon as it is in order; with few, read from a copy of its column into one buffer, a
-/// block at a time, the next block's asked for meanwhile (the reads of a
-/// block wait on no other work). Either buffer comes from `pairs` and goes
+/// walked as soon as it is in order; with few, read from a copy of its
+/// column into one buffer, a block at a time, the next block's asked for
+/// meanwhile (the reads of a block wait on no other work). Either buffer comes from `pairs` and goes
 /// back to it: a fresh 80 MB buffer per column cost more in page faults
 /// than the copy (BENCHMARKS.md).
 fn for_each_pair(

@@ -181,11 +181,11 @@ fn compare_out_of_core(
         // each other slot a lane that compares one column pair at a time
         // (`distribution::compare_distribution_with`): a lane per core,
         // whose column's sides are read, and whose sorts run, on every
-        // core. Two lanes a core kept both cores no busier and held 0.16
-        // GB more at the peak, each page of it zeroed by the kernel on
-        // first touch: on a shuffled 10M-key table, 1.77 s against 1.65 s
-        // and 1.29 GB against 1.13 GB (BENCHMARKS.md, thirty-seventh
-        // session).
+        // core. Twice the places (two column pairs a batch, as before)
+        // kept both cores no busier and held 0.16 GB more at the peak,
+        // each page of it zeroed by the kernel on first touch: on a
+        // shuffled 10M-key table, 1.77 s against 1.65 s and 1.29 GB
+        // against 1.13 GB (BENCHMARKS.md, thirty-seventh session).
         budget.slots(pair_bytes, rayon::current_num_threads() + 1)
     } else {
         budget.columns_in_flight(pair_bytes)
@@ -358,9 +358,6 @@ mod tests {
         .unwrap()
     }
 
-    /// Profiles taken from the comparison's reads equal those of the
-    /// loaded frames: every column once (the ignored one read afterwards),
-    /// one column pair in flight or several.
     #[test]
     fn an_ignored_column_does_not_size_the_columns_in_flight() {
         let sizes = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
@@ -377,6 +374,9 @@ mod tests {
         assert_eq!(largest_pair((&base, &head), &ignore), 160);
     }
 
+    /// Profiles taken from the comparison's reads equal those of the
+    /// loaded frames: every column once (the ignored one read afterwards),
+    /// one column pair in flight or several.
     #[test]
     fn profiles_from_the_comparisons_reads_equal_the_loaded_frames() {
         let dir = tempfile::tempdir().unwrap();
