@@ -131,9 +131,7 @@ pub fn compare_distribution_with(
             ((lanes / 2).max(1), lanes)
         }
     };
-    let mut batches = columns.chunks(per_batch);
-    let first = batches.next().unwrap_or_default();
-    let later: Vec<&str> = batches.flatten().copied().collect();
+    let (first, later) = columns.split_at(per_batch.min(columns.len()));
     let keyed = !table.key.is_empty();
     let pair_error = |e| match e {
         PairError::Diff(d) => d,
@@ -173,10 +171,10 @@ pub fn compare_distribution_with(
         progress();
         f
     };
-    // Each column's result at its place among the columns.
-    type Placed = (usize, PolarsResult<Result<Feature, Untested>>);
-    let early_count = first.len();
-    let mut results: Vec<Placed> = if keyed {
+    let results: Vec<PolarsResult<Result<Feature, Untested>>> = if keyed {
+        // Each column's result with its place among the columns: the
+        // lanes finish them in any order.
+        let early_count = first.len();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let mut starts: Vec<Option<(usize, Early)>> =
             first.into_iter().enumerate().map(Some).collect();
@@ -184,10 +182,10 @@ pub fn compare_distribution_with(
         // places as they like).
         let lanes = lanes.min(early_count + later.len()).max(early_count);
         starts.resize_with(lanes, || None);
-        starts
+        let mut placed: Vec<_> = starts
             .into_par_iter()
             .flat_map_iter(|start| {
-                let mut placed: Vec<Placed> = Vec::new();
+                let mut placed = Vec::new();
                 if let Some((i, early)) = start {
                     placed.push((i, by_key(early)));
                 }
@@ -198,22 +196,20 @@ pub fn compare_distribution_with(
                 }
                 placed
             })
-            .collect()
+            .collect();
+        placed.sort_by_key(|(i, _)| *i);
+        placed.into_iter().map(|(_, r)| r).collect()
     } else {
-        let mut results: Vec<Placed> = first.into_par_iter().map(by_key).enumerate().collect();
-        for (b, batch) in later.chunks(per_batch).enumerate() {
-            let at = early_count + b * per_batch;
+        let mut results: Vec<_> = first.into_par_iter().map(by_key).collect();
+        for batch in later.chunks(per_batch) {
             results.par_extend(
                 batch
                     .par_iter()
-                    .enumerate()
-                    .map(|(i, &name)| (at + i, pair(name).and_then(|p| compare(name, p)))),
+                    .map(|&name| pair(name).and_then(|p| compare(name, p))),
             );
         }
         results
     };
-    results.sort_by_key(|(i, _)| *i);
-    let results = results.into_iter().map(|(_, r)| r);
     for r in results {
         match r.map_err(polars_err)? {
             Ok(f) => report.features.push(f),
