@@ -633,11 +633,9 @@ where
                     let made = &mut keys[..part.len()];
                     let mut w = valid;
                     if make_keys(wide, part, made) {
-                        while w != 0 {
-                            buffer[at] = made[w.trailing_zeros() as usize];
-                            at += 1;
-                            w &= w - 1;
-                        }
+                        // (The buffer has room: at most BATCH - 64 keys
+                        // are in it here.)
+                        at += crate::wide::keep_set(wide, made, valid, &mut buffer[at..]);
                     } else {
                         while w != 0 {
                             let (k, number) = part[w.trailing_zeros() as usize].key_if();

@@ -813,8 +813,11 @@ fn sort_on_every_core(values: &mut [f64]) {
 /// whether any is NaN (each run looked at as it is copied, while it is in
 /// the cache).
 fn copied_values(ca: &Float64Chunked) -> (Vec<f64>, bool) {
-    let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count());
+    // Room for the eight values at a time `keep_set` may write past the
+    // last ones kept.
+    let mut values: Vec<f64> = Vec::with_capacity(ca.len() - ca.null_count() + 64);
     let mut nan = false;
+    let wide = crate::wide::Wide::here();
     for arr in ca.downcast_iter() {
         crate::validity::for_each_run(arr, |run, valid| {
             if valid == u64::MAX {
@@ -822,13 +825,15 @@ fn copied_values(ca: &Float64Chunked) -> (Vec<f64>, bool) {
                 nan |= run.iter().fold(false, |any, v| any | v.is_nan());
                 return;
             }
-            let mut w = valid;
-            while w != 0 {
-                let v = run[w.trailing_zeros() as usize];
-                nan |= v.is_nan();
-                values.push(v);
-                w &= w - 1;
-            }
+            let at = values.len();
+            values.resize(at + run.len().next_multiple_of(8), 0.0);
+            let (from, out) = (
+                bytemuck::cast_slice(run),
+                bytemuck::cast_slice_mut(&mut values[at..]),
+            );
+            let kept = crate::wide::keep_set(wide, from, valid, out);
+            values.truncate(at + kept);
+            nan |= values[at..].iter().fold(false, |any, v| any | v.is_nan());
         });
     }
     (values, nan)
