@@ -915,13 +915,26 @@ where
     };
     let order = starts_ascending(keys.ca);
     let wide = Wide::here();
+    // Keys in no order are also counted in buckets over the first batch's
+    // range, which spares the selection the pass that takes the range
+    // first, where the ranks fall in buckets of few keys.
+    let mut early: Option<quantiles::Early> = None;
     if order {
         quantiles::Keys::for_each_batch(&keys, |b| {
             first_pass::<T::Native, true>(wide, b, &mut first);
         });
     } else {
+        let floats = <T::Native as Native>::FLOAT;
+        let mut began = false;
         quantiles::Keys::for_each_batch(&keys, |b| {
             first_pass::<T::Native, false>(wide, b, &mut first);
+            if !began {
+                began = true;
+                early = quantiles::Early::of_first(b, floats);
+            }
+            if let Some(e) = &mut early {
+                e.add(b);
+            }
         });
     }
     let First { n, sum, lo, hi, .. } = first;
@@ -969,8 +982,27 @@ where
         add_squares::<T::Native>(wide, &mut m2, seen, batch, mean);
         seen += batch.len();
     };
+    // Every key and its count, when the early buckets held one key each.
+    let exact = early.as_ref().and_then(|e| e.exact((lo, hi)));
+    let early_found = match (&early, &exact) {
+        (Some(e), None) if !in_order => e.keys_at_ranks(&keys, &ranks, |batch| {
+            deviations(batch);
+            counter.add(batch);
+        }),
+        _ => None,
+    };
     let found = if in_order {
         at_ranks_in_order(&keys, &ranks, deviations)
+    } else if let Some(counted) = &exact {
+        // No pass more: the squared deviations and the distinct values
+        // from the counts.
+        for &(k, c) in counted {
+            m2[0] += f64::from(c) * (value(k) - mean).powi(2);
+        }
+        counter = Counter::Changes(counted.len() as u64);
+        at_ranks_of_counts(counted, &ranks)
+    } else if let Some(found) = early_found {
+        found
     } else {
         // Floats of both signs: the keys either side of the sign, which
         // the selection's buckets skip the gap between (a pass more, for
@@ -1041,6 +1073,22 @@ where
         rank_error: 0.0,
     };
     (n, distinct, Some(numbers))
+}
+
+/// The keys at `ranks` of keys given in ascending order with their counts.
+fn at_ranks_of_counts(counted: &[(u64, u32)], ranks: &[usize]) -> Vec<u64> {
+    // Each key's rank past its last copy.
+    let ends: Vec<usize> = counted
+        .iter()
+        .scan(0, |end, &(_, c)| {
+            *end += c as usize;
+            Some(*end)
+        })
+        .collect();
+    ranks
+        .iter()
+        .map(|&r| counted[ends.partition_point(|&end| end <= r)].0)
+        .collect()
 }
 
 /// The keys at `ranks` of keys already in ascending order, in one walk
@@ -1808,6 +1856,75 @@ mod tests {
         let ascending: Vec<Option<u64>> = (0..n as u64).map(|i| Some(i / 3)).collect();
         let p = column(&chunked::<UInt64Type>(&ascending, 2)).unwrap();
         assert_eq!((p.distinct, p.distinct_error), (n.div_ceil(3) as u64, 0.0));
+    }
+
+    /// Integers of a narrow range in no order, the range's ends coming
+    /// after the first batch or not: profiled from the first pass's counts
+    /// (each bucket one value) or by its buckets' gathering, they give
+    /// what the same values in order give (read by a walk), and what a
+    /// sort and two passes over them give.
+    #[test]
+    fn integers_out_of_order_profile_as_in_order_from_the_first_pass_s_buckets() {
+        use rand::seq::SliceRandom;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(38);
+        let n = 30_000;
+        for (what, width, late) in [
+            ("rating", 5, false),
+            ("rating, ends late", 5, true),
+            ("codes", 3_000, true),
+            ("wide codes", 200_000, true),
+        ] {
+            let mut values: Vec<Option<i64>> = (0..n)
+                .map(|i| (i % 53 != 4).then(|| 100 + rng.random_range(1..width - 1)))
+                .collect();
+            values.shuffle(&mut rng);
+            // The range's ends: both within the first 256 values (buckets
+            // of one value each) or after them.
+            let at = if late { [n - 7, n / 2] } else { [3, 9] };
+            (values[at[0]], values[at[1]]) = (Some(100), Some(100 + width - 1));
+            let mut sorted: Vec<i64> = values.iter().flatten().copied().collect();
+            sorted.sort_unstable();
+            let in_order: Vec<Option<i64>> = sorted.iter().map(|&v| Some(v)).collect();
+            let out = column(&chunked::<Int64Type>(&values, 2)).unwrap();
+            let ordered = column(&chunked::<Int64Type>(&in_order, 1)).unwrap();
+            let (a, b) = (
+                out.numbers.as_ref().unwrap(),
+                ordered.numbers.as_ref().unwrap(),
+            );
+            assert_eq!(
+                (a.min, a.max, a.p01, a.p50, a.p99, &a.sketch),
+                (b.min, b.max, b.p01, b.p50, b.p99, &b.sketch),
+                "{what}"
+            );
+            // numpy's linear interpolation, and the moments, from the sort.
+            let m = sorted.len();
+            let q = |p: f64| {
+                let h = (m - 1) as f64 * p;
+                let (lo, hi) = (
+                    sorted[h.floor() as usize] as f64,
+                    sorted[h.ceil() as usize] as f64,
+                );
+                lo + (hi - lo) * (h - h.floor())
+            };
+            assert_eq!((a.p01, a.p50, a.p99), (q(0.01), q(0.5), q(0.99)), "{what}");
+            let mean = sorted.iter().map(|&v| v as f64).sum::<f64>() / m as f64;
+            let var = sorted
+                .iter()
+                .map(|&v| (v as f64 - mean).powi(2))
+                .sum::<f64>()
+                / (m - 1) as f64;
+            assert!((a.mean - mean).abs() <= 1e-12 * mean, "{what}");
+            assert!((a.std - var.sqrt()).abs() <= 1e-12 * var.sqrt(), "{what}");
+            let mut distinct = sorted.clone();
+            distinct.dedup();
+            assert_eq!(
+                (out.distinct, out.distinct_error),
+                (distinct.len() as u64, 0.0),
+                "{what}"
+            );
+            assert_eq!(out.null_count, (n - m) as u64, "{what}");
+        }
     }
 
     /// A column of integers in a range of under 2^20 has its distinct

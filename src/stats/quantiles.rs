@@ -229,7 +229,7 @@ fn select<K: Keys + ?Sized>(
         let wanted = locate(&counts, ranks);
         let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
         if held <= keys.count() / 8 {
-            gather(keys, &wanted, &counts, bucket, out);
+            gather(keys, &wanted, &counts, bucket, out, &mut ignore);
         } else {
             // Most keys on a few numbers: the levels below split the
             // buckets further without copying them (`also` has seen every
@@ -238,6 +238,177 @@ fn select<K: Keys + ?Sized>(
         }
     } else {
         levels(keys, ranks, (min, max), out, also);
+    }
+}
+
+/// A histogram of keys taken in the pass that finds their range, before
+/// it is known: its buckets span the first batch's range widened by an
+/// eighth either side, and keys beyond it are counted in the end buckets
+/// (not for floats of both signs, whose keys' buckets span each sign's
+/// apart, [`Signs`]: clamped so, a pass took 35 ms more on 10M keys). The
+/// buckets keep the keys' order, so the ranks fall in them as in any:
+/// where those buckets hold few keys, one more pass gathers them
+/// ([`Early::keys_at_ranks`]), a pass less than [`keys_at_ranks_with`],
+/// which takes the range first. Where the first keys are unlike the rest
+/// (a column in some order), the ranks' buckets hold too many, and the
+/// caller selects as before.
+pub struct Early {
+    span: Span,
+    /// Each bucket's count; with `FEW_BUCKETS` or fewer, four counts a
+    /// bucket, taken in turn (as [`levels`]).
+    counts: Vec<u32>,
+    four: bool,
+}
+
+/// Where [`Early`] puts a key: buckets `2^shift` keys wide from `min`,
+/// the last `last`; keys beyond them in the end ones.
+#[derive(Clone, Copy)]
+struct Span {
+    min: u64,
+    shift: u32,
+    last: usize,
+}
+
+impl Span {
+    #[inline(always)]
+    fn bucket(self, k: u64) -> usize {
+        ((k.saturating_sub(self.min) >> self.shift) as usize).min(self.last)
+    }
+}
+
+impl Early {
+    /// Buckets for the keys `first` (not empty) begins: floats' keys, with
+    /// `floats`; none when those are floats of both signs.
+    pub fn of_first(first: &[u64], floats: bool) -> Option<Early> {
+        let widen = |(lo, hi): (u64, u64)| {
+            let w = (hi - lo) / 8;
+            (lo.saturating_sub(w), hi.saturating_add(w))
+        };
+        let (lo, hi) = first
+            .iter()
+            .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
+        if floats && lo < SIGN && hi >= SIGN {
+            return None;
+        }
+        let span = {
+            let (min, max) = widen((lo, hi));
+            let shift = (64 - (max - min).leading_zeros()).saturating_sub(BITS);
+            Span {
+                min,
+                shift,
+                last: ((max - min) >> shift) as usize,
+            }
+        };
+        let buckets = span.bucket(u64::MAX) + 1;
+        let four = buckets <= FEW_BUCKETS;
+        Some(Early {
+            span,
+            counts: vec![0; if four { buckets * 4 } else { buckets }],
+            four,
+        })
+    }
+
+    /// Counts a batch of keys.
+    #[inline(always)]
+    pub fn add(&mut self, batch: &[u64]) {
+        #[inline(always)]
+        fn count(counts: &mut [u32], four: bool, batch: &[u64], bucket: impl Fn(u64) -> usize) {
+            if four {
+                let mut quads = batch.chunks_exact(4);
+                for q in &mut quads {
+                    for (turn, &k) in q.iter().enumerate() {
+                        counts[bucket(k) * 4 + turn] += 1;
+                    }
+                }
+                for (turn, &k) in quads.remainder().iter().enumerate() {
+                    counts[bucket(k) * 4 + turn] += 1;
+                }
+            } else {
+                for &k in batch {
+                    counts[bucket(k)] += 1;
+                }
+            }
+        }
+        let span = self.span;
+        count(&mut self.counts, self.four, batch, move |k| span.bucket(k));
+    }
+
+    /// Each bucket's count.
+    fn totals(&self) -> Vec<u32> {
+        if self.four {
+            self.counts
+                .chunks_exact(4)
+                .map(|c| c.iter().sum())
+                .collect()
+        } else {
+            self.counts.clone()
+        }
+    }
+
+    /// Every key counted and how many times, when each bucket held one key
+    /// (the range of all of them, `range`, within the first batch's
+    /// widened, and at most 2^16 keys wide: ratings, codes, flags); the
+    /// ranks, the distinct values and the moments are then read from the
+    /// counts, without another pass.
+    pub fn exact(&self, (lo, hi): (u64, u64)) -> Option<Vec<(u64, u32)>> {
+        let Span {
+            min,
+            shift: 0,
+            last,
+        } = self.span
+        else {
+            return None;
+        };
+        if lo < min || hi > min + last as u64 {
+            return None;
+        }
+        Some(
+            self.totals()
+                .into_iter()
+                .enumerate()
+                .filter(|&(_, c)| c > 0)
+                .map(|(b, c)| (min + b as u64, c))
+                .collect(),
+        )
+    }
+
+    /// The keys at `ranks` (as [`keys_at_ranks_with`]) by one pass that
+    /// gathers the buckets they fall in, calling `also` with every key;
+    /// `None`, before any pass, when those buckets hold more than an
+    /// eighth of the keys (or there are few keys: sorted then).
+    pub fn keys_at_ranks<K: Keys + ?Sized>(
+        &self,
+        keys: &K,
+        ranks: &[usize],
+        mut also: impl FnMut(&[u64]),
+    ) -> Option<Vec<u64>> {
+        if keys.count() <= SMALL {
+            return None;
+        }
+        let counts = self.totals();
+        let mut order: Vec<usize> = (0..ranks.len()).collect();
+        order.sort_by_key(|&i| ranks[i]);
+        let sorted: Vec<usize> = order.iter().map(|&i| ranks[i]).collect();
+        let wanted = locate(&counts, &sorted);
+        let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
+        if held > keys.count() / 8 {
+            return None;
+        }
+        let mut found = Vec::with_capacity(ranks.len());
+        let span = self.span;
+        gather(
+            keys,
+            &wanted,
+            &counts,
+            move |k| span.bucket(k),
+            &mut found,
+            &mut also,
+        );
+        let mut out = vec![0; ranks.len()];
+        for (slot, k) in order.into_iter().zip(found) {
+            out[slot] = k;
+        }
+        Some(out)
     }
 }
 
@@ -295,7 +466,7 @@ fn levels<K: Keys + ?Sized>(
     }
     let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
     if held <= keys.count() / 8 {
-        gather(keys, &wanted, &counts, digit, out);
+        gather(keys, &wanted, &counts, digit, out, &mut ignore);
         return;
     }
     // The wanted buckets hold much of the keys: floats of both signs, say,
@@ -349,6 +520,7 @@ fn levels<K: Keys + ?Sized>(
         &fine_counts,
         move |k| fine(slot[digit(k)], k),
         out,
+        &mut ignore,
     );
 }
 
@@ -381,6 +553,7 @@ fn gather<K: Keys + ?Sized>(
     counts: &[u32],
     bucket: impl Fn(u64) -> usize,
     out: &mut Vec<u64>,
+    also: &mut impl FnMut(&[u64]),
 ) {
     // Whether a bucket is wanted, a bit each (in L1, where the table of
     // places is not: loading a place for every key was most of the pass);
@@ -401,6 +574,7 @@ fn gather<K: Keys + ?Sized>(
                 parts[slot[b] as usize].push(k);
             }
         }
+        also(batch);
     });
     for ((_, rs), part) in wanted.iter().zip(parts) {
         select(&part[..], rs, None, None, out, &mut ignore);
@@ -591,6 +765,85 @@ mod tests {
             });
             assert_eq!((seen, sum), (keys.len(), keys.iter().sum()));
         }
+    }
+
+    /// Buckets over the first batch's range: where later keys lie beyond
+    /// it (in the end buckets) the ranks still come out as a sort's, and
+    /// `also` sees every key once; where the ranks' buckets hold too many
+    /// keys (a column whose first keys are all alike), no pass is made and
+    /// `None` says so; where each bucket held one key, the counts are the
+    /// keys'.
+    #[test]
+    fn early_buckets_give_the_ranks_of_a_sort_or_say_they_cannot() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(38);
+        let n = 40_000usize;
+        let ranks: Vec<usize> = (0..=128)
+            .map(|i| i * (n - 1) / 128)
+            .chain([n / 2, n / 100])
+            .collect();
+        // Uniform, then the same with the range's ends only after the
+        // first batch: both clamped into the end buckets.
+        let uniform: Vec<u64> = (0..n).map(|_| rng.random_range(1_000..2_000_000)).collect();
+        let mut late_ends = uniform.clone();
+        late_ends[BATCH + 3] = 0;
+        late_ends[n - 1] = u64::MAX;
+        for keys in [uniform, late_ends] {
+            let mut early = Early::of_first(&keys[..BATCH], false).expect("one sign");
+            keys.chunks(BATCH).for_each(|b| early.add(b));
+            let (mut seen, mut sum) = (0usize, 0u128);
+            let got = early
+                .keys_at_ranks(&keys[..], &ranks, |b| {
+                    seen += b.len();
+                    sum += b.iter().map(|&k| u128::from(k)).sum::<u128>();
+                })
+                .expect("few keys in the ranks' buckets");
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            let want: Vec<u64> = ranks.iter().map(|&r| sorted[r]).collect();
+            assert_eq!(got, want);
+            assert_eq!(seen, n);
+            assert_eq!(sum, keys.iter().map(|&k| u128::from(k)).sum::<u128>());
+            assert!(
+                early.exact((sorted[0], sorted[n - 1])).is_none(),
+                "buckets are wide"
+            );
+        }
+        // The first batch all alike, the rest spread: every key beyond it.
+        let skewed: Vec<u64> = (0..n)
+            .map(|i| {
+                if i < BATCH {
+                    5
+                } else {
+                    rng.random_range(0..1 << 40)
+                }
+            })
+            .collect();
+        let mut early = Early::of_first(&skewed[..BATCH], false).expect("one sign");
+        skewed.chunks(BATCH).for_each(|b| early.add(b));
+        let mut called = false;
+        assert!(
+            early
+                .keys_at_ranks(&skewed[..], &ranks, |_| called = true)
+                .is_none()
+        );
+        assert!(!called, "no pass when the buckets cannot serve");
+        // A rating: every value within the first batch's range.
+        let ratings: Vec<u64> = (0..n).map(|i| (i * 7 % 5) as u64 + 10).collect();
+        let mut early = Early::of_first(&ratings[..BATCH], false).expect("one sign");
+        ratings.chunks(BATCH).for_each(|b| early.add(b));
+        let counted = early.exact((10, 14)).expect("a bucket a key");
+        assert_eq!(
+            counted,
+            vec![
+                (10, 8_000),
+                (11, 8_000),
+                (12, 8_000),
+                (13, 8_000),
+                (14, 8_000)
+            ]
+        );
+        // Floats of both signs are left to the selection's own buckets.
+        assert!(Early::of_first(&[key(-1.0), key(2.0)], true).is_none());
     }
 
     #[test]
