@@ -125,8 +125,10 @@ const BITS: u32 = 16;
 const FINE_BITS: u32 = 15;
 /// At or below this many buckets a level counts in four histograms.
 const FEW_BUCKETS: usize = 1024;
-/// At or below this many keys a bucket is sorted.
+/// At or below this many keys a bucket is sorted (or, for at most
+/// `FEW_RANKS` ranks, each selected).
 const SMALL: usize = 4096;
+const FEW_RANKS: usize = 4;
 
 /// No key is wanted by the caller beside the ranks.
 fn ignore(_: &[u64]) {}
@@ -206,8 +208,19 @@ fn select<K: Keys + ?Sized>(
             v.extend_from_slice(batch);
             also(batch);
         });
-        v.sort_unstable();
-        out.extend(ranks.iter().map(|&r| v[r]));
+        if ranks.len() <= FEW_RANKS {
+            // Each rank selected in what lies above the last: a gathered
+            // bucket mostly holds one or two ranks, and a sort of its keys
+            // for them cost five times a selection.
+            let mut from = 0;
+            for &r in ranks {
+                out.push(*v[from..].select_nth_unstable(r - from).1);
+                from = r;
+            }
+        } else {
+            v.sort_unstable();
+            out.extend(ranks.iter().map(|&r| v[r]));
+        }
         return;
     }
     let (min, max) = range.unwrap_or_else(|| {
@@ -844,6 +857,27 @@ mod tests {
         );
         // Floats of both signs are left to the selection's own buckets.
         assert!(Early::of_first(&[key(-1.0), key(2.0)], true).is_none());
+    }
+
+    /// A few ranks of a small sample (a gathered bucket's), repeated or
+    /// not, each selected in what lies above the last: a sort's keys;
+    /// more ranks than that sorted, alike.
+    #[test]
+    fn few_ranks_of_a_small_sample_selected_give_a_sort_s_keys() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(41);
+        let keys: Vec<u64> = (0..SMALL).map(|_| rng.random_range(0..500)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        let range = (sorted[0], sorted[SMALL - 1]);
+        for ranks in [
+            vec![7],
+            vec![0, SMALL - 1],
+            vec![3, 3, 2_000, 2_001],
+            vec![10, 20, 30, 40, 50],
+        ] {
+            let want: Vec<u64> = ranks.iter().map(|&r| sorted[r]).collect();
+            assert_eq!(keys_at_ranks(&keys[..], range, &ranks), want, "{ranks:?}");
+        }
     }
 
     #[test]
