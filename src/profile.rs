@@ -930,7 +930,7 @@ where
             first_pass::<T::Native, false>(wide, b, &mut first);
             if !began {
                 began = true;
-                early = quantiles::Early::of_first(b, floats);
+                early = Some(quantiles::Early::of_first(b, floats));
             }
             if let Some(e) = &mut early {
                 e.add(b);

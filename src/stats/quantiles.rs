@@ -256,9 +256,8 @@ fn select<K: Keys + ?Sized>(
 
 /// A histogram of keys taken in the pass that finds their range, before
 /// it is known: its buckets span the first batch's range widened by an
-/// eighth either side, and keys beyond it are counted in the end buckets
-/// (not for floats of both signs, whose keys' buckets span each sign's
-/// apart, [`Signs`]: clamped so, a pass took 35 ms more on 10M keys). The
+/// eighth either side (for floats of both signs, each sign's apart, as
+/// [`Signs`]), and keys beyond it are counted in the end buckets. The
 /// buckets keep the keys' order, so the ranks fall in them as in any:
 /// where those buckets hold few keys, one more pass gathers them
 /// ([`Early::keys_at_ranks`]), a pass less than [`keys_at_ranks_with`],
@@ -267,6 +266,8 @@ fn select<K: Keys + ?Sized>(
 /// caller selects as before.
 pub struct Early {
     span: Span,
+    /// For floats of both signs, the buckets used instead of `span`'s.
+    halves: Option<Halves>,
     /// Each bucket's count; with `FEW_BUCKETS` or fewer, four counts a
     /// bucket, taken in turn (as [`levels`]).
     counts: Vec<u32>,
@@ -289,10 +290,31 @@ impl Span {
     }
 }
 
+/// Where [`Early`] puts a float's key when the first batch held both
+/// signs: half the buckets for each sign's keys (as [`Signs`]), each
+/// half's from its first key `from[sign]`, `2^shift[sign]` keys wide;
+/// keys beyond a half's in its end buckets. The sign picks its half's
+/// bounds by index: chosen by comparison, a random sign was a branch
+/// mispredicted, and the pass took 35 ms more on 10M keys.
+#[derive(Clone, Copy)]
+struct Halves {
+    from: [u64; 2],
+    shift: [u32; 2],
+}
+
+impl Halves {
+    #[inline(always)]
+    fn bucket(self, k: u64) -> usize {
+        let up = (k >> 63) as usize;
+        let off = (k.saturating_sub(self.from[up]) >> self.shift[up]) as usize;
+        up * Signs::HALF + off.min(Signs::HALF - 1)
+    }
+}
+
 impl Early {
     /// Buckets for the keys `first` (not empty) begins: floats' keys, with
-    /// `floats`; none when those are floats of both signs.
-    pub fn of_first(first: &[u64], floats: bool) -> Option<Early> {
+    /// `floats`.
+    pub fn of_first(first: &[u64], floats: bool) -> Early {
         let widen = |(lo, hi): (u64, u64)| {
             let w = (hi - lo) / 8;
             (lo.saturating_sub(w), hi.saturating_add(w))
@@ -300,9 +322,23 @@ impl Early {
         let (lo, hi) = first
             .iter()
             .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-        if floats && lo < SIGN && hi >= SIGN {
-            return None;
-        }
+        let halves = (floats && lo < SIGN && hi >= SIGN).then(|| {
+            let (below, zero) = first.iter().fold((0, u64::MAX), |(b, z), &k| {
+                if k < SIGN {
+                    (b.max(k), z)
+                } else {
+                    (b, z.min(k))
+                }
+            });
+            let (min, below) = widen((lo, below));
+            let (zero, max) = widen((zero, hi));
+            let (below, zero) = (below.min(SIGN - 1), zero.max(SIGN));
+            let shift = |span: u64| (64 - span.leading_zeros()).saturating_sub(BITS - 1);
+            Halves {
+                from: [min, zero],
+                shift: [shift(below - min), shift(max - zero)],
+            }
+        });
         let span = {
             let (min, max) = widen((lo, hi));
             let shift = (64 - (max - min).leading_zeros()).saturating_sub(BITS);
@@ -312,13 +348,17 @@ impl Early {
                 last: ((max - min) >> shift) as usize,
             }
         };
-        let buckets = span.bucket(u64::MAX) + 1;
+        let buckets = match halves {
+            Some(h) => h.bucket(u64::MAX) + 1,
+            None => span.bucket(u64::MAX) + 1,
+        };
         let four = buckets <= FEW_BUCKETS;
-        Some(Early {
+        Early {
             span,
+            halves,
             counts: vec![0; if four { buckets * 4 } else { buckets }],
             four,
-        })
+        }
     }
 
     /// Counts a batch of keys.
@@ -342,8 +382,12 @@ impl Early {
                 }
             }
         }
+        // A loop for each kind of buckets, with its bucket inlined.
         let span = self.span;
-        count(&mut self.counts, self.four, batch, move |k| span.bucket(k));
+        match self.halves {
+            Some(h) => count(&mut self.counts, self.four, batch, move |k| h.bucket(k)),
+            None => count(&mut self.counts, self.four, batch, move |k| span.bucket(k)),
+        }
     }
 
     /// Each bucket's count.
@@ -372,6 +416,9 @@ impl Early {
         else {
             return None;
         };
+        if self.halves.is_some() {
+            return None;
+        }
         if lo < min || hi > min + last as u64 {
             return None;
         }
@@ -409,14 +456,24 @@ impl Early {
         }
         let mut found = Vec::with_capacity(ranks.len());
         let span = self.span;
-        gather(
-            keys,
-            &wanted,
-            &counts,
-            move |k| span.bucket(k),
-            &mut found,
-            &mut also,
-        );
+        match self.halves {
+            Some(h) => gather(
+                keys,
+                &wanted,
+                &counts,
+                move |k| h.bucket(k),
+                &mut found,
+                &mut also,
+            ),
+            None => gather(
+                keys,
+                &wanted,
+                &counts,
+                move |k| span.bucket(k),
+                &mut found,
+                &mut also,
+            ),
+        }
         let mut out = vec![0; ranks.len()];
         for (slot, k) in order.into_iter().zip(found) {
             out[slot] = k;
@@ -801,7 +858,7 @@ mod tests {
         late_ends[BATCH + 3] = 0;
         late_ends[n - 1] = u64::MAX;
         for keys in [uniform, late_ends] {
-            let mut early = Early::of_first(&keys[..BATCH], false).expect("one sign");
+            let mut early = Early::of_first(&keys[..BATCH], false);
             keys.chunks(BATCH).for_each(|b| early.add(b));
             let (mut seen, mut sum) = (0usize, 0u128);
             let got = early
@@ -831,7 +888,7 @@ mod tests {
                 }
             })
             .collect();
-        let mut early = Early::of_first(&skewed[..BATCH], false).expect("one sign");
+        let mut early = Early::of_first(&skewed[..BATCH], false);
         skewed.chunks(BATCH).for_each(|b| early.add(b));
         let mut called = false;
         assert!(
@@ -842,7 +899,7 @@ mod tests {
         assert!(!called, "no pass when the buckets cannot serve");
         // A rating: every value within the first batch's range.
         let ratings: Vec<u64> = (0..n).map(|i| (i * 7 % 5) as u64 + 10).collect();
-        let mut early = Early::of_first(&ratings[..BATCH], false).expect("one sign");
+        let mut early = Early::of_first(&ratings[..BATCH], false);
         ratings.chunks(BATCH).for_each(|b| early.add(b));
         let counted = early.exact((10, 14)).expect("a bucket a key");
         assert_eq!(
@@ -855,8 +912,23 @@ mod tests {
                 (14, 8_000)
             ]
         );
-        // Floats of both signs are left to the selection's own buckets.
-        assert!(Early::of_first(&[key(-1.0), key(2.0)], true).is_none());
+        // Floats of both signs, bucketed by sign, the ones nearest zero
+        // (and the sign's ends) only after the first batch.
+        let mut floats: Vec<u64> = (0..n).map(|_| key(rng.random::<f64>() - 0.5)).collect();
+        floats[BATCH + 1] = key(-1e-300);
+        floats[n - 2] = key(0.0);
+        floats[n / 3] = key(-7.0);
+        floats[n / 4] = key(9.0);
+        let mut early = Early::of_first(&floats[..BATCH], true);
+        assert!(early.halves.is_some(), "both signs in the first batch");
+        floats.chunks(BATCH).for_each(|b| early.add(b));
+        let got = early
+            .keys_at_ranks(&floats[..], &ranks, |_| {})
+            .expect("few keys in the ranks' buckets");
+        let mut sorted = floats.clone();
+        sorted.sort_unstable();
+        let want: Vec<u64> = ranks.iter().map(|&r| sorted[r]).collect();
+        assert_eq!(got, want);
     }
 
     /// A few ranks of a small sample (a gathered bucket's), repeated or
