@@ -96,8 +96,8 @@ pub(crate) use by_width;
 /// eight values: AVX-512 compresses eight at a time into a register and
 /// stores all eight (the compressing store to memory is microcoded on
 /// AMD's processors). A value taken one set bit at a time waited on the
-/// last one's store: on a column of 1% nulls, half of each profile pass
-/// was this copy (BENCHMARKS.md, thirty-eighth session).
+/// last one's store: with 1% nulls, each numeric column's profile took
+/// 5-6 ms more in 10M values (BENCHMARKS.md, thirty-eighth session).
 #[inline(always)]
 pub fn keep_set(wide: Wide, from: &[u64], keep: u64, out: &mut [u64]) -> usize {
     debug_assert!(from.len() <= 64 && (from.len() == 64 || keep >> from.len() == 0));

@@ -106,16 +106,30 @@ pub fn keys_at_ranks_with<K: Keys + ?Sized>(
     ranks: &[usize],
     mut also: impl FnMut(&[u64]),
 ) -> Vec<u64> {
+    let found = in_rank_order(ranks, |sorted| {
+        let mut found = Vec::with_capacity(ranks.len());
+        select(keys, sorted, Some(range), signs, &mut found, &mut also);
+        Some(found)
+    });
+    found.expect("a selection finds every rank")
+}
+
+/// Calls `find` with `ranks` in ascending order, and puts the keys it
+/// finds (one for each, in that order) in `ranks`' own order; `None` when
+/// `find` finds none.
+fn in_rank_order(
+    ranks: &[usize],
+    find: impl FnOnce(&[usize]) -> Option<Vec<u64>>,
+) -> Option<Vec<u64>> {
     let mut order: Vec<usize> = (0..ranks.len()).collect();
     order.sort_by_key(|&i| ranks[i]);
     let sorted: Vec<usize> = order.iter().map(|&i| ranks[i]).collect();
-    let mut found = Vec::with_capacity(ranks.len());
-    select(keys, &sorted, Some(range), signs, &mut found, &mut also);
+    let found = find(&sorted)?;
     let mut out = vec![0; ranks.len()];
     for (slot, k) in order.into_iter().zip(found) {
         out[slot] = k;
     }
-    out
+    Some(out)
 }
 
 /// Buckets per level: 2^16 counts fit in L2.
@@ -268,10 +282,14 @@ pub struct Early {
     span: Span,
     /// For floats of both signs, the buckets used instead of `span`'s.
     halves: Option<Halves>,
-    /// Each bucket's count; with `FEW_BUCKETS` or fewer, four counts a
-    /// bucket, taken in turn (as [`levels`]).
-    counts: Vec<u32>,
-    four: bool,
+    counts: Counts,
+}
+
+/// Each bucket's count of [`Early`]; with `FEW_BUCKETS` or fewer, four
+/// counts a bucket, taken in turn (as [`levels`]).
+enum Counts {
+    One(Vec<u32>),
+    Four(Vec<[u32; 4]>),
 }
 
 /// Where [`Early`] puts a key: buckets `2^shift` keys wide from `min`,
@@ -352,12 +370,15 @@ impl Early {
             Some(h) => h.bucket(u64::MAX) + 1,
             None => span.bucket(u64::MAX) + 1,
         };
-        let four = buckets <= FEW_BUCKETS;
+        let counts = if buckets <= FEW_BUCKETS {
+            Counts::Four(vec![[0; 4]; buckets])
+        } else {
+            Counts::One(vec![0; buckets])
+        };
         Early {
             span,
             halves,
-            counts: vec![0; if four { buckets * 4 } else { buckets }],
-            four,
+            counts,
         }
     }
 
@@ -365,40 +386,25 @@ impl Early {
     #[inline(always)]
     pub fn add(&mut self, batch: &[u64]) {
         #[inline(always)]
-        fn count(counts: &mut [u32], four: bool, batch: &[u64], bucket: impl Fn(u64) -> usize) {
-            if four {
-                let mut quads = batch.chunks_exact(4);
-                for q in &mut quads {
-                    for (turn, &k) in q.iter().enumerate() {
-                        counts[bucket(k) * 4 + turn] += 1;
-                    }
-                }
-                for (turn, &k) in quads.remainder().iter().enumerate() {
-                    counts[bucket(k) * 4 + turn] += 1;
-                }
-            } else {
-                for &k in batch {
-                    counts[bucket(k)] += 1;
-                }
+        fn count(counts: &mut Counts, batch: &[u64], bucket: impl Fn(u64) -> usize) {
+            match counts {
+                Counts::Four(four) => count_in_turn(four, batch, bucket),
+                Counts::One(one) => batch.iter().for_each(|&k| one[bucket(k)] += 1),
             }
         }
         // A loop for each kind of buckets, with its bucket inlined.
         let span = self.span;
         match self.halves {
-            Some(h) => count(&mut self.counts, self.four, batch, move |k| h.bucket(k)),
-            None => count(&mut self.counts, self.four, batch, move |k| span.bucket(k)),
+            Some(h) => count(&mut self.counts, batch, move |k| h.bucket(k)),
+            None => count(&mut self.counts, batch, move |k| span.bucket(k)),
         }
     }
 
     /// Each bucket's count.
     fn totals(&self) -> Vec<u32> {
-        if self.four {
-            self.counts
-                .chunks_exact(4)
-                .map(|c| c.iter().sum())
-                .collect()
-        } else {
-            self.counts.clone()
+        match &self.counts {
+            Counts::Four(four) => four.iter().map(|c| c.iter().sum()).collect(),
+            Counts::One(one) => one.clone(),
         }
     }
 
@@ -408,6 +414,9 @@ impl Early {
     /// ranks, the distinct values and the moments are then read from the
     /// counts, without another pass.
     pub fn exact(&self, (lo, hi): (u64, u64)) -> Option<Vec<(u64, u32)>> {
+        if self.halves.is_some() {
+            return None;
+        }
         let Span {
             min,
             shift: 0,
@@ -416,9 +425,6 @@ impl Early {
         else {
             return None;
         };
-        if self.halves.is_some() {
-            return None;
-        }
         if lo < min || hi > min + last as u64 {
             return None;
         }
@@ -446,39 +452,34 @@ impl Early {
             return None;
         }
         let counts = self.totals();
-        let mut order: Vec<usize> = (0..ranks.len()).collect();
-        order.sort_by_key(|&i| ranks[i]);
-        let sorted: Vec<usize> = order.iter().map(|&i| ranks[i]).collect();
-        let wanted = locate(&counts, &sorted);
-        let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
-        if held > keys.count() / 8 {
-            return None;
-        }
-        let mut found = Vec::with_capacity(ranks.len());
-        let span = self.span;
-        match self.halves {
-            Some(h) => gather(
-                keys,
-                &wanted,
-                &counts,
-                move |k| h.bucket(k),
-                &mut found,
-                &mut also,
-            ),
-            None => gather(
-                keys,
-                &wanted,
-                &counts,
-                move |k| span.bucket(k),
-                &mut found,
-                &mut also,
-            ),
-        }
-        let mut out = vec![0; ranks.len()];
-        for (slot, k) in order.into_iter().zip(found) {
-            out[slot] = k;
-        }
-        Some(out)
+        in_rank_order(ranks, |sorted| {
+            let wanted = locate(&counts, sorted);
+            let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
+            if held > keys.count() / 8 {
+                return None;
+            }
+            let mut found = Vec::with_capacity(ranks.len());
+            let (span, found_in) = (self.span, &mut found);
+            match self.halves {
+                Some(h) => gather(
+                    keys,
+                    &wanted,
+                    &counts,
+                    move |k| h.bucket(k),
+                    found_in,
+                    &mut also,
+                ),
+                None => gather(
+                    keys,
+                    &wanted,
+                    &counts,
+                    move |k| span.bucket(k),
+                    found_in,
+                    &mut also,
+                ),
+            }
+            Some(found)
+        })
     }
 }
 
@@ -509,16 +510,7 @@ fn levels<K: Keys + ?Sized>(
         // Four histograms, taken in turn, are summed after.
         let mut four = vec![[0u32; 4]; buckets];
         keys.for_each_batch(|batch| {
-            let four = &mut four[..];
-            let mut quads = batch.chunks_exact(4);
-            for q in &mut quads {
-                for (turn, &k) in q.iter().enumerate() {
-                    four[digit(k)][turn] += 1;
-                }
-            }
-            for (turn, &k) in quads.remainder().iter().enumerate() {
-                four[digit(k)][turn] += 1;
-            }
+            count_in_turn(&mut four, batch, digit);
             also(batch);
         });
         four.iter().map(|c| c.iter().sum()).collect()
@@ -592,6 +584,23 @@ fn levels<K: Keys + ?Sized>(
         out,
         &mut ignore,
     );
+}
+
+/// Counts `batch`'s keys in four histograms (`four[b][turn]`), the i-th
+/// key in histogram i % 4: with few buckets, consecutive keys mostly add
+/// to the same count, and in one histogram each addition waited on the
+/// last one's store.
+#[inline(always)]
+fn count_in_turn(four: &mut [[u32; 4]], batch: &[u64], bucket: impl Fn(u64) -> usize) {
+    let mut quads = batch.chunks_exact(4);
+    for q in &mut quads {
+        for (turn, &k) in q.iter().enumerate() {
+            four[bucket(k)][turn] += 1;
+        }
+    }
+    for (turn, &k) in quads.remainder().iter().enumerate() {
+        four[bucket(k)][turn] += 1;
+    }
 }
 
 /// How many of `keys` each of `buckets` buckets holds, `bucket` putting a
