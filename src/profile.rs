@@ -1858,6 +1858,98 @@ mod tests {
         assert_eq!((p.distinct, p.distinct_error), (n.div_ceil(3) as u64, 0.0));
     }
 
+    /// Floats in no order, whatever their first keys say of the rest (a
+    /// fair sample, one value, a descending run, both signs with the
+    /// values nearest zero late, a heavy tail), with nulls and NaN: the
+    /// profile's extremes, quantiles and sketch are a sort's, and its
+    /// moments two passes' over the valid values.
+    #[test]
+    fn floats_profile_as_a_sort_gives_whatever_their_first_keys_are() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3838);
+        let n = 20_000usize;
+        let cases: Vec<(&str, Vec<f64>)> = vec![
+            (
+                "uniform",
+                (0..n).map(|_| rng.random::<f64>() * 1e3).collect(),
+            ),
+            (
+                "one value first",
+                (0..n)
+                    .map(|i| {
+                        if i < 400 {
+                            7.0
+                        } else {
+                            rng.random::<f64>() * 50.0
+                        }
+                    })
+                    .collect(),
+            ),
+            ("descending", (0..n).map(|i| (n - i) as f64 * 0.5).collect()),
+            (
+                "both signs, nearest zero late",
+                (0..n)
+                    .map(|i| match i {
+                        0..300 => {
+                            rng.random::<f64>() - 0.5 + 0.1f64.copysign(rng.random::<f64>() - 0.5)
+                        }
+                        _ => rng.random::<f64>() - 0.5,
+                    })
+                    .collect(),
+            ),
+            (
+                "heavy tail",
+                (0..n)
+                    .map(|_| (-rng.random::<f64>().ln()).powi(4) - 1.0)
+                    .collect(),
+            ),
+        ];
+        for (what, numbers) in cases {
+            let values: Vec<Option<f64>> = numbers
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| match i % 89 {
+                    7 => None,
+                    30 if i > 1_000 => Some(f64::NAN),
+                    _ => Some(x),
+                })
+                .collect();
+            let mut sorted: Vec<f64> = values
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|x| !x.is_nan())
+                .collect();
+            sorted.sort_by(f64::total_cmp);
+            let m = sorted.len();
+            let p = column(&chunked::<Float64Type>(&values, 3)).unwrap();
+            let got = p.numbers.as_ref().unwrap();
+            let q = |p: f64| {
+                let h = (m - 1) as f64 * p;
+                let (lo, hi) = (sorted[h.floor() as usize], sorted[h.ceil() as usize]);
+                lo + (hi - lo) * (h - h.floor())
+            };
+            let sketch: Vec<f64> = (0..=SKETCH_STEPS)
+                .map(|i| sorted[i * (m - 1) / SKETCH_STEPS])
+                .collect();
+            assert_eq!((got.min, got.max), (sorted[0], sorted[m - 1]), "{what}");
+            assert_eq!(
+                (got.p01, got.p50, got.p99),
+                (q(0.01), q(0.5), q(0.99)),
+                "{what}"
+            );
+            assert_eq!(got.sketch.points, sketch, "{what}");
+            let mean = sorted.iter().sum::<f64>() / m as f64;
+            let var = sorted.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (m - 1) as f64;
+            assert!(
+                (got.mean - mean).abs() <= 1e-12 * mean.abs().max(1.0),
+                "{what}"
+            );
+            assert!((got.std - var.sqrt()).abs() <= 1e-12 * var.sqrt(), "{what}");
+            assert_eq!(p.null_count, (n - m) as u64, "{what}");
+        }
+    }
+
     /// Integers of a narrow range in no order, the range's ends coming
     /// after the first batch or not: profiled from the first pass's counts
     /// (each bucket one value) or by its buckets' gathering, they give
