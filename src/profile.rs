@@ -1858,6 +1858,13 @@ mod tests {
         assert_eq!((p.distinct, p.distinct_error), (n.div_ceil(3) as u64, 0.0));
     }
 
+    /// numpy's quantile (linear interpolation) of ascending `sorted`.
+    fn numpy_quantile(sorted: &[f64], p: f64) -> f64 {
+        let h = (sorted.len() - 1) as f64 * p;
+        let (lo, hi) = (sorted[h.floor() as usize], sorted[h.ceil() as usize]);
+        lo + (hi - lo) * (h - h.floor())
+    }
+
     /// Floats in no order, whatever their first keys say of the rest (a
     /// fair sample, one value, a descending run, both signs with the
     /// values nearest zero late, a heavy tail), with nulls and NaN: the
@@ -1924,11 +1931,7 @@ mod tests {
             let m = sorted.len();
             let p = column(&chunked::<Float64Type>(&values, 3)).unwrap();
             let got = p.numbers.as_ref().unwrap();
-            let q = |p: f64| {
-                let h = (m - 1) as f64 * p;
-                let (lo, hi) = (sorted[h.floor() as usize], sorted[h.ceil() as usize]);
-                lo + (hi - lo) * (h - h.floor())
-            };
+            let q = |p| numpy_quantile(&sorted, p);
             let sketch: Vec<f64> = (0..=SKETCH_STEPS)
                 .map(|i| sorted[i * (m - 1) / SKETCH_STEPS])
                 .collect();
@@ -1991,14 +1994,8 @@ mod tests {
             );
             // numpy's linear interpolation, and the moments, from the sort.
             let m = sorted.len();
-            let q = |p: f64| {
-                let h = (m - 1) as f64 * p;
-                let (lo, hi) = (
-                    sorted[h.floor() as usize] as f64,
-                    sorted[h.ceil() as usize] as f64,
-                );
-                lo + (hi - lo) * (h - h.floor())
-            };
+            let floats: Vec<f64> = sorted.iter().map(|&v| v as f64).collect();
+            let q = |p| numpy_quantile(&floats, p);
             assert_eq!((a.p01, a.p50, a.p99), (q(0.01), q(0.5), q(0.99)), "{what}");
             let mean = sorted.iter().map(|&v| v as f64).sum::<f64>() / m as f64;
             let var = sorted
