@@ -631,12 +631,12 @@ where
                     // value's key cost more than the part's together.
                     let mut keys = [0u64; 64];
                     let made = &mut keys[..part.len()];
-                    let mut w = valid;
                     if make_keys(wide, part, made) {
                         // (The buffer has room: at most BATCH - 64 keys
                         // are in it here.)
                         at += crate::wide::keep_set(wide, made, valid, &mut buffer[at..]);
                     } else {
+                        let mut w = valid;
                         while w != 0 {
                             let (k, number) = part[w.trailing_zeros() as usize].key_if();
                             buffer[at] = k;
@@ -850,8 +850,9 @@ const BITMAP_RANGE: u64 = 1 << 20;
 /// How the selection's first pass counts distinct values, beside the
 /// squared deviations it sums.
 enum Counter {
-    /// Counted by the first pass: the changes of keys in order.
-    Changes(u64),
+    /// Counted already: by the first pass, the changes of keys in order;
+    /// or the values the early buckets held one each.
+    Counted(u64),
     /// Counted after, a small column's keys sorted.
     Done,
     /// A bit per key of a range of at most 64 keys (exact), in a
@@ -869,7 +870,7 @@ impl Counter {
     #[inline(always)]
     fn add(&mut self, batch: &[u64]) {
         match self {
-            Counter::Changes(_) | Counter::Done => {}
+            Counter::Counted(_) | Counter::Done => {}
             Counter::Word { lo, bits } => {
                 let mut b = *bits;
                 for &k in batch {
@@ -925,15 +926,15 @@ where
         });
     } else {
         let floats = <T::Native as Native>::FLOAT;
-        let mut began = false;
+        // (Not for a small column, whose keys are sorted: its buckets
+        // would be zeroed for nothing.)
+        let bucketed = keys.ca.len() - keys.ca.null_count() > quantiles::SMALL;
         quantiles::Keys::for_each_batch(&keys, |b| {
             first_pass::<T::Native, false>(wide, b, &mut first);
-            if !began {
-                began = true;
-                early = Some(quantiles::Early::of_first(b, floats));
-            }
-            if let Some(e) = &mut early {
-                e.add(b);
+            if bucketed {
+                early
+                    .get_or_insert_with(|| quantiles::Early::of_first(b, floats))
+                    .add(b);
             }
         });
     }
@@ -951,7 +952,7 @@ where
     let mut counter = if in_order {
         // Each change of key is a value more (the first key, when it is
         // 0, was no change).
-        Counter::Changes((first.changes + usize::from(lo == 0)) as u64)
+        Counter::Counted((first.changes + usize::from(lo == 0)) as u64)
     } else if hi - lo < 64 {
         Counter::Word { lo, bits: 0 }
     } else if hi - lo < BITMAP_RANGE {
@@ -999,7 +1000,7 @@ where
         for &(k, c) in counted {
             m2[0] += f64::from(c) * (value(k) - mean).powi(2);
         }
-        counter = Counter::Changes(counted.len() as u64);
+        counter = Counter::Counted(counted.len() as u64);
         at_ranks_of_counts(counted, &ranks)
     } else if let Some(found) = early_found {
         found
@@ -1019,7 +1020,7 @@ where
         })
     };
     let distinct = match counter {
-        Counter::Changes(count) => Found {
+        Counter::Counted(count) => Found {
             count,
             estimated: false,
         },

@@ -413,17 +413,15 @@ fn for_each_pair(
             pairs.give_back(values);
             return same;
         }
-        other => other,
+        Some((values, false)) => Some(values),
+        None => None,
     };
     let mut head = Ascending {
         chunks: &hc,
         rows: rh,
         at: 0,
     };
-    let anywhere = copy
-        .as_ref()
-        .zip(rh)
-        .map(|((values, _), rh)| (&values[..], rh));
+    let anywhere = copy.as_deref().zip(rh);
     let at = |i| match anywhere {
         Some((flat, rh)) => (HeadAt::Anywhere(flat, rh), usize::MAX),
         None => {
@@ -432,7 +430,7 @@ fn for_each_pair(
         }
     };
     walk_runs(&mut base, (0, pairs.len()), at, &mut same, &mut f);
-    if let Some((values, _)) = copy {
+    if let Some(values) = copy {
         pairs.give_back(values);
     }
     same

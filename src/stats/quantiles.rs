@@ -141,7 +141,7 @@ const FINE_BITS: u32 = 15;
 const FEW_BUCKETS: usize = 1024;
 /// At or below this many keys a bucket is sorted (or, for at most
 /// `FEW_RANKS` ranks, each selected).
-const SMALL: usize = 4096;
+pub(crate) const SMALL: usize = 4096;
 const FEW_RANKS: usize = 4;
 
 /// No key is wanted by the caller beside the ranks.
@@ -279,10 +279,16 @@ fn select<K: Keys + ?Sized>(
 /// (a column in some order), the ranks' buckets hold too many, and the
 /// caller selects as before.
 pub struct Early {
-    span: Span,
-    /// For floats of both signs, the buckets used instead of `span`'s.
-    halves: Option<Halves>,
+    buckets: Buckets,
     counts: Counts,
+}
+
+/// How [`Early`] puts keys in buckets.
+#[derive(Clone, Copy)]
+enum Buckets {
+    Line(Span),
+    /// Floats of both signs in the first batch.
+    Halves(Halves),
 }
 
 /// Each bucket's count of [`Early`]; with `FEW_BUCKETS` or fewer, four
@@ -340,7 +346,7 @@ impl Early {
         let (lo, hi) = first
             .iter()
             .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-        let halves = (floats && lo < SIGN && hi >= SIGN).then(|| {
+        let buckets = if floats && lo < SIGN && hi >= SIGN {
             let (below, zero) = first.iter().fold((0, u64::MAX), |(b, z), &k| {
                 if k < SIGN {
                     (b.max(k), z)
@@ -352,34 +358,29 @@ impl Early {
             let (zero, max) = widen((zero, hi));
             let (below, zero) = (below.min(SIGN - 1), zero.max(SIGN));
             let shift = |span: u64| (64 - span.leading_zeros()).saturating_sub(BITS - 1);
-            Halves {
+            Buckets::Halves(Halves {
                 from: [min, zero],
                 shift: [shift(below - min), shift(max - zero)],
-            }
-        });
-        let span = {
+            })
+        } else {
             let (min, max) = widen((lo, hi));
             let shift = (64 - (max - min).leading_zeros()).saturating_sub(BITS);
-            Span {
+            Buckets::Line(Span {
                 min,
                 shift,
                 last: ((max - min) >> shift) as usize,
-            }
+            })
         };
-        let buckets = match halves {
-            Some(h) => h.bucket(u64::MAX) + 1,
-            None => span.bucket(u64::MAX) + 1,
+        let many = match buckets {
+            Buckets::Line(s) => s.bucket(u64::MAX) + 1,
+            Buckets::Halves(h) => h.bucket(u64::MAX) + 1,
         };
-        let counts = if buckets <= FEW_BUCKETS {
-            Counts::Four(vec![[0; 4]; buckets])
+        let counts = if many <= FEW_BUCKETS {
+            Counts::Four(vec![[0; 4]; many])
         } else {
-            Counts::One(vec![0; buckets])
+            Counts::One(vec![0; many])
         };
-        Early {
-            span,
-            halves,
-            counts,
-        }
+        Early { buckets, counts }
     }
 
     /// Counts a batch of keys.
@@ -393,10 +394,9 @@ impl Early {
             }
         }
         // A loop for each kind of buckets, with its bucket inlined.
-        let span = self.span;
-        match self.halves {
-            Some(h) => count(&mut self.counts, batch, move |k| h.bucket(k)),
-            None => count(&mut self.counts, batch, move |k| span.bucket(k)),
+        match self.buckets {
+            Buckets::Line(s) => count(&mut self.counts, batch, move |k| s.bucket(k)),
+            Buckets::Halves(h) => count(&mut self.counts, batch, move |k| h.bucket(k)),
         }
     }
 
@@ -414,14 +414,11 @@ impl Early {
     /// ranks, the distinct values and the moments are then read from the
     /// counts, without another pass.
     pub fn exact(&self, (lo, hi): (u64, u64)) -> Option<Vec<(u64, u32)>> {
-        if self.halves.is_some() {
-            return None;
-        }
-        let Span {
+        let Buckets::Line(Span {
             min,
             shift: 0,
             last,
-        } = self.span
+        }) = self.buckets
         else {
             return None;
         };
@@ -459,21 +456,21 @@ impl Early {
                 return None;
             }
             let mut found = Vec::with_capacity(ranks.len());
-            let (span, found_in) = (self.span, &mut found);
-            match self.halves {
-                Some(h) => gather(
+            let found_in = &mut found;
+            match self.buckets {
+                Buckets::Line(s) => gather(
+                    keys,
+                    &wanted,
+                    &counts,
+                    move |k| s.bucket(k),
+                    found_in,
+                    &mut also,
+                ),
+                Buckets::Halves(h) => gather(
                     keys,
                     &wanted,
                     &counts,
                     move |k| h.bucket(k),
-                    found_in,
-                    &mut also,
-                ),
-                None => gather(
-                    keys,
-                    &wanted,
-                    &counts,
-                    move |k| span.bucket(k),
                     found_in,
                     &mut also,
                 ),
@@ -929,7 +926,10 @@ mod tests {
         floats[n / 3] = key(-7.0);
         floats[n / 4] = key(9.0);
         let mut early = Early::of_first(&floats[..BATCH], true);
-        assert!(early.halves.is_some(), "both signs in the first batch");
+        assert!(
+            matches!(early.buckets, Buckets::Halves(_)),
+            "both signs in the first batch"
+        );
         floats.chunks(BATCH).for_each(|b| early.add(b));
         let got = early
             .keys_at_ranks(&floats[..], &ranks, |_| {})
