@@ -456,14 +456,14 @@ impl Early {
                 return None;
             }
             let mut found = Vec::with_capacity(ranks.len());
-            let found_in = &mut found;
+            // An arm for each kind of buckets, with its bucket inlined.
             match self.buckets {
                 Buckets::Line(s) => gather(
                     keys,
                     &wanted,
                     &counts,
                     move |k| s.bucket(k),
-                    found_in,
+                    &mut found,
                     &mut also,
                 ),
                 Buckets::Halves(h) => gather(
@@ -471,7 +471,7 @@ impl Early {
                     &wanted,
                     &counts,
                     move |k| h.bucket(k),
-                    found_in,
+                    &mut found,
                     &mut also,
                 ),
             }
@@ -687,6 +687,18 @@ mod tests {
         ranks.iter().map(|&r| v[r]).collect()
     }
 
+    /// The oracle for keys: a full sort.
+    fn sorted_keys_at(keys: &[u64], ranks: &[usize]) -> Vec<u64> {
+        let mut v = keys.to_vec();
+        v.sort_unstable();
+        ranks.iter().map(|&r| v[r]).collect()
+    }
+
+    /// The smallest and largest of `keys`.
+    fn range_of(keys: &[u64]) -> (u64, u64) {
+        (*keys.iter().min().unwrap(), *keys.iter().max().unwrap())
+    }
+
     #[test]
     fn keys_order_like_numbers() {
         let xs = [
@@ -873,16 +885,10 @@ mod tests {
                     sum += b.iter().map(|&k| u128::from(k)).sum::<u128>();
                 })
                 .expect("few keys in the ranks' buckets");
-            let mut sorted = keys.clone();
-            sorted.sort_unstable();
-            let want: Vec<u64> = ranks.iter().map(|&r| sorted[r]).collect();
-            assert_eq!(got, want);
+            assert_eq!(got, sorted_keys_at(&keys, &ranks));
             assert_eq!(seen, n);
             assert_eq!(sum, keys.iter().map(|&k| u128::from(k)).sum::<u128>());
-            assert!(
-                early.exact((sorted[0], sorted[n - 1])).is_none(),
-                "buckets are wide"
-            );
+            assert!(early.exact(range_of(&keys)).is_none(), "buckets are wide");
         }
         // The first batch all alike, the rest spread: every key beyond it.
         let skewed: Vec<u64> = (0..n)
@@ -934,10 +940,7 @@ mod tests {
         let got = early
             .keys_at_ranks(&floats[..], &ranks, |_| {})
             .expect("few keys in the ranks' buckets");
-        let mut sorted = floats.clone();
-        sorted.sort_unstable();
-        let want: Vec<u64> = ranks.iter().map(|&r| sorted[r]).collect();
-        assert_eq!(got, want);
+        assert_eq!(got, sorted_keys_at(&floats, &ranks));
     }
 
     /// A few ranks of a small sample (a gathered bucket's), repeated or
@@ -947,16 +950,14 @@ mod tests {
     fn few_ranks_of_a_small_sample_selected_give_a_sort_s_keys() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(41);
         let keys: Vec<u64> = (0..SMALL).map(|_| rng.random_range(0..500)).collect();
-        let mut sorted = keys.clone();
-        sorted.sort_unstable();
-        let range = (sorted[0], sorted[SMALL - 1]);
+        let range = range_of(&keys);
         for ranks in [
             vec![7],
             vec![0, SMALL - 1],
             vec![3, 3, 2_000, 2_001],
             vec![10, 20, 30, 40, 50],
         ] {
-            let want: Vec<u64> = ranks.iter().map(|&r| sorted[r]).collect();
+            let want = sorted_keys_at(&keys, &ranks);
             assert_eq!(keys_at_ranks(&keys[..], range, &ranks), want, "{ranks:?}");
         }
     }
