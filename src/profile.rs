@@ -1295,8 +1295,12 @@ fn sketch_of(short: &PlHashMap<u128, u64>, long: &PlHashMap<&str, u64>) -> disti
 fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
     let wide = Wide::here();
     let buffers = arr.data_buffers();
+    const AHEAD: usize = 24;
+    let views = arr.views().as_slice();
     let mut empty = 0u64;
     let mut hashes = [0u64; 64];
+    // The first row of the run.
+    let mut at = 0;
     let mut run = |part: &[View], valid: u64| {
         let (mut long, mut zero) = (0u64, 0u64);
         for (j, v) in part.iter().enumerate() {
@@ -1310,6 +1314,18 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
         let mut w = long & valid;
         while w != 0 {
             let j = w.trailing_zeros() as usize;
+            // The text AHEAD values on asked for: without, the first load
+            // of each string held half the loop's samples, the strings in
+            // order in their buffers though they were (title, 10M strings
+            // of ~27 bytes: 104-113 ms, asked for 24 ahead 69-72 ms).
+            let ahead = views.get(at + j + AHEAD).filter(|v| v.length > 12);
+            if let Some(byte) = ahead.and_then(|v| {
+                buffers
+                    .get(v.buffer_idx as usize)
+                    .and_then(|b| b.get(v.offset as usize))
+            }) {
+                crate::prefetch::line(byte);
+            }
             // SAFETY: a valid value's view points into the array's buffers.
             hashes[j] = hash_bytes(unsafe { part[j].get_slice_unchecked(buffers) });
             w &= w - 1;
@@ -1323,8 +1339,8 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
                 w &= w - 1;
             }
         }
+        at += part.len();
     };
-    let views = arr.views().as_slice();
     match arr.validity().filter(|b| b.unset_bits() > 0) {
         None => views.chunks(64).for_each(|part| run(part, u64::MAX)),
         Some(valid) => crate::validity::for_each_word(views, valid, run),
