@@ -612,6 +612,17 @@ where
             // A run is a whole array without nulls (every bit set), or 64
             // values: a part of 64 values is a run's.
             for part in values.chunks(64) {
+                // The lines AHEAD bytes on asked for: the processor's own
+                // fetching ahead left the first load of each batch a third
+                // of a float column's samples (f1, f2, seconds, count 6-8
+                // ms faster each; 2 KB and 8 KB ahead no better).
+                const AHEAD: usize = 4096;
+                let lines = size_of_val(part).div_ceil(64);
+                for l in 0..lines {
+                    crate::prefetch::address(
+                        part.as_ptr().cast::<u8>().wrapping_add(AHEAD + l * 64),
+                    );
+                }
                 if valid == u64::MAX {
                     // Every value valid: keys made straight, NaN looked for
                     // beside them (and only then left out one by one).
@@ -1212,11 +1223,23 @@ fn walk_views<'a>(
     for (a, &arr) in arrays.iter().enumerate().skip(at.0) {
         let from = if a == at.0 { at.1 } else { 0 };
         let views = arr.views().as_slice();
-        let stop = match arr.validity().filter(|b| b.unset_bits() > 0) {
-            None => (from..views.len()).find(|&i| !step(arr, i, &views[i])),
-            Some(valid) => {
-                (from..views.len()).find(|&i| valid.get_bit(i) && !step(arr, i, &views[i]))
+        // The views 4 KB on asked for, a line (four views) at a time: a
+        // category column 40 -> 25 ms, as numbers' batches (see
+        // ColumnKeys::for_each_batch).
+        let ahead = |i: usize| {
+            if i.is_multiple_of(4) {
+                crate::prefetch::address(views.as_ptr().wrapping_add(i + 256).cast());
             }
+        };
+        let stop = match arr.validity().filter(|b| b.unset_bits() > 0) {
+            None => (from..views.len()).find(|&i| {
+                ahead(i);
+                !step(arr, i, &views[i])
+            }),
+            Some(valid) => (from..views.len()).find(|&i| {
+                ahead(i);
+                valid.get_bit(i) && !step(arr, i, &views[i])
+            }),
         };
         if let Some(i) = stop {
             return Some((a, i));
@@ -1302,6 +1325,10 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
     // The first row of the run.
     let mut at = 0;
     let mut run = |part: &[View], valid: u64| {
+        // The views 4 KB on asked for (as in `walk_views`).
+        for l in 0..size_of_val(part).div_ceil(64) {
+            crate::prefetch::address(part.as_ptr().cast::<u8>().wrapping_add(4096 + l * 64));
+        }
         let (mut long, mut zero) = (0u64, 0u64);
         for (j, v) in part.iter().enumerate() {
             long |= u64::from(v.length > 12) << j;
