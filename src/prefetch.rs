@@ -1,5 +1,7 @@
 //! Asking the processor for memory that will be read soon, where reads
-//! come in an order it cannot guess (rows gathered by key).
+//! come in an order it cannot guess (rows gathered by key), or where it
+//! did not fetch far enough ahead of a plain walk (a profile's passes,
+//! BENCHMARKS.md).
 
 /// Asks for the cache line at `at`. A hint: it reads nothing and cannot
 /// fault.
