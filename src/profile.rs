@@ -567,6 +567,11 @@ native!(float: f64, f32);
 native!(signed: i64, i32, i16, i8);
 native!(unsigned: u64, u32, u16, u8);
 
+/// How far ahead of a pass over a column's values (or views) their memory
+/// is asked for: this machine's processors did not fetch ahead far enough
+/// of a plain walk (BENCHMARKS.md, thirty-ninth session).
+const AHEAD_BYTES: usize = 4096;
+
 /// The non-null, non-NaN values of a physical numeric column as quantile
 /// keys, read where they lie in its chunks: each pass of the profile reads
 /// the column again rather than a copy of it.
@@ -612,17 +617,11 @@ where
             // A run is a whole array without nulls (every bit set), or 64
             // values: a part of 64 values is a run's.
             for part in values.chunks(64) {
-                // The lines AHEAD bytes on asked for: the processor's own
+                // The lines AHEAD_BYTES on asked for: the processor's own
                 // fetching ahead left the first load of each batch a third
                 // of a float column's samples (f1, f2, seconds, count 6-8
                 // ms faster each; 2 KB and 8 KB ahead no better).
-                const AHEAD: usize = 4096;
-                let lines = size_of_val(part).div_ceil(64);
-                for l in 0..lines {
-                    crate::prefetch::address(
-                        part.as_ptr().cast::<u8>().wrapping_add(AHEAD + l * 64),
-                    );
-                }
+                crate::prefetch::ahead_of(part, AHEAD_BYTES);
                 if valid == u64::MAX {
                     // Every value valid: keys made straight, NaN looked for
                     // beside them (and only then left out one by one).
@@ -1223,12 +1222,12 @@ fn walk_views<'a>(
     for (a, &arr) in arrays.iter().enumerate().skip(at.0) {
         let from = if a == at.0 { at.1 } else { 0 };
         let views = arr.views().as_slice();
-        // The views 4 KB on asked for, a line (four views) at a time: a
-        // category column 40 -> 25 ms, as numbers' batches (see
+        // The views AHEAD_BYTES on asked for, a line (four views) at a
+        // time: a category column 40 -> 25 ms, as numbers' batches (see
         // ColumnKeys::for_each_batch).
         let ahead = |i: usize| {
             if i.is_multiple_of(4) {
-                crate::prefetch::address(views.as_ptr().wrapping_add(i + 256).cast());
+                crate::prefetch::ahead_of(&views[i..i + 1], AHEAD_BYTES);
             }
         };
         let stop = match arr.validity().filter(|b| b.unset_bits() > 0) {
@@ -1318,17 +1317,15 @@ fn sketch_of(short: &PlHashMap<u128, u64>, long: &PlHashMap<&str, u64>) -> disti
 fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
     let wide = Wide::here();
     let buffers = arr.data_buffers();
-    const AHEAD: usize = 24;
+    const STRINGS_AHEAD: usize = 24;
     let views = arr.views().as_slice();
     let mut empty = 0u64;
     let mut hashes = [0u64; 64];
     // The first row of the run.
     let mut at = 0;
     let mut run = |part: &[View], valid: u64| {
-        // The views 4 KB on asked for (as in `walk_views`).
-        for l in 0..size_of_val(part).div_ceil(64) {
-            crate::prefetch::address(part.as_ptr().cast::<u8>().wrapping_add(4096 + l * 64));
-        }
+        // The views AHEAD_BYTES on asked for (as in `walk_views`).
+        crate::prefetch::ahead_of(part, AHEAD_BYTES);
         let (mut long, mut zero) = (0u64, 0u64);
         for (j, v) in part.iter().enumerate() {
             long |= u64::from(v.length > 12) << j;
@@ -1341,11 +1338,11 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
         let mut w = long & valid;
         while w != 0 {
             let j = w.trailing_zeros() as usize;
-            // The text AHEAD values on asked for: without, the first load
+            // The text STRINGS_AHEAD values on asked for: without, the first load
             // of each string held half the loop's samples, the strings in
             // order in their buffers though they were (title, 10M strings
             // of ~27 bytes: 104-113 ms, asked for 24 ahead 69-72 ms).
-            let ahead = views.get(at + j + AHEAD).filter(|v| v.length > 12);
+            let ahead = views.get(at + j + STRINGS_AHEAD).filter(|v| v.length > 12);
             if let Some(byte) = ahead.and_then(|v| {
                 buffers
                     .get(v.buffer_idx as usize)
