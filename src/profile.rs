@@ -995,13 +995,6 @@ where
     };
     // Every key and its count, when the early buckets held one key each.
     let exact = early.as_ref().and_then(|e| e.exact((lo, hi)));
-    let early_found = match (&early, &exact) {
-        (Some(e), None) if !in_order => e.keys_at_ranks(&keys, &ranks, |batch| {
-            deviations(batch);
-            counter.add(batch);
-        }),
-        _ => None,
-    };
     let found = if in_order {
         at_ranks_in_order(&keys, &ranks, deviations)
     } else if let Some(counted) = &exact {
@@ -1012,7 +1005,12 @@ where
         }
         counter = Counter::Counted(counted.len() as u64);
         at_ranks_of_counts(counted, &ranks)
-    } else if let Some(found) = early_found {
+    } else if let Some(found) = early.as_ref().and_then(|e| {
+        e.keys_at_ranks(&keys, &ranks, |batch| {
+            deviations(batch);
+            counter.add(batch);
+        })
+    }) {
         found
     } else {
         // Floats of both signs: the keys either side of the sign, which
@@ -1158,9 +1156,9 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, bool, TextProfile)> {
     // waiting on the last one's stores (a category column 55 ms, against
     // 37 ms in a loop of its own, BENCHMARKS.md).
     let (stopped, mut empty, few) = count_few(&arrays);
+    let mut few = Some(few);
     let mut estimate = None;
     if let Some(at) = stopped {
-        let mut few = Some(few);
         let (stopped, more) = count_all(&arrays, at, &mut few, &mut short, &mut long, most);
         empty += more;
         if let Some((a, row)) = stopped {
@@ -1171,10 +1169,8 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, bool, TextProfile)> {
             }
             estimate = Some(d);
         }
-        Few::spill(&mut few, &mut short);
-    } else {
-        Few::spill(&mut Some(few), &mut short);
     }
+    Few::spill(&mut few, &mut short);
     if let Some(d) = estimate {
         let top = Vec::new();
         return Ok((d.count().max(1), true, TextProfile { empty, top }));
@@ -1309,10 +1305,9 @@ fn sketch_of(short: &PlHashMap<u128, u64>, long: &PlHashMap<&str, u64>) -> disti
 
 /// Adds the hashes of `arr`'s valid values to `d`; returns how many are
 /// empty. Each run of 64 views that holds a short string is hashed whole
-/// as short strings' first (by the vector), the longer strings' hashes made
-/// from their text,
-/// and only then added: hashed and added one by one, each value waited on
-/// the register the one before it stored.
+/// as short strings' first (by the vector), the longer strings' hashes
+/// made from their text, and only then added: hashed and added one by
+/// one, each value waited on the register the one before it stored.
 #[inline(never)]
 fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
     let wide = Wide::here();
@@ -1338,10 +1333,11 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
         let mut w = long & valid;
         while w != 0 {
             let j = w.trailing_zeros() as usize;
-            // The text STRINGS_AHEAD values on asked for: without, the first load
-            // of each string held half the loop's samples, the strings in
-            // order in their buffers though they were (title, 10M strings
-            // of ~27 bytes: 104-113 ms, asked for 24 ahead 69-72 ms).
+            // The text STRINGS_AHEAD values on asked for: without, the
+            // first load of each string held half the loop's samples, the
+            // strings in order in their buffers though they were (title,
+            // 10M strings of ~27 bytes: 104-113 ms, asked for 24 ahead
+            // 69-72 ms).
             let ahead = views.get(at + j + STRINGS_AHEAD).filter(|v| v.length > 12);
             if let Some(byte) = ahead.and_then(|v| {
                 buffers
@@ -2066,15 +2062,7 @@ mod tests {
             shuffled.shuffle(&mut rng);
             let in_order = column(&chunked::<Float64Type>(&values, 3)).unwrap();
             let out = column(&chunked::<Float64Type>(&shuffled, 1)).unwrap();
-            let (a, b) = (
-                in_order.numbers.as_ref().unwrap(),
-                out.numbers.as_ref().unwrap(),
-            );
-            assert_eq!(
-                (a.min, a.max, a.p01, a.p50, a.p99, &a.sketch),
-                (b.min, b.max, b.p01, b.p50, b.p99, &b.sketch),
-                "{what}"
-            );
+            let (a, b) = same_order_statistics(&in_order, &out, what);
             assert!((a.mean - b.mean).abs() <= 1e-12 * b.mean.abs(), "{what}");
             assert!((a.std - b.std).abs() <= 1e-12 * b.std, "{what}");
             let mut distinct: Vec<u64> = values
@@ -2099,6 +2087,22 @@ mod tests {
         let ascending: Vec<Option<u64>> = (0..n as u64).map(|i| Some(i / 3)).collect();
         let p = column(&chunked::<UInt64Type>(&ascending, 2)).unwrap();
         assert_eq!((p.distinct, p.distinct_error), (n.div_ceil(3) as u64, 0.0));
+    }
+
+    /// Asserts that two profiles of numbers agree in their order
+    /// statistics (min, max, p01, p50, p99, the sketch); their numbers.
+    fn same_order_statistics<'a>(
+        x: &'a ColumnProfile,
+        y: &'a ColumnProfile,
+        what: &str,
+    ) -> (&'a NumberProfile, &'a NumberProfile) {
+        let (a, b) = (x.numbers.as_ref().unwrap(), y.numbers.as_ref().unwrap());
+        assert_eq!(
+            (a.min, a.max, a.p01, a.p50, a.p99, &a.sketch),
+            (b.min, b.max, b.p01, b.p50, b.p99, &b.sketch),
+            "{what}"
+        );
+        (a, b)
     }
 
     /// numpy's quantile (linear interpolation) of ascending `sorted`.
@@ -2226,15 +2230,7 @@ mod tests {
             let in_order: Vec<Option<i64>> = sorted.iter().map(|&v| Some(v)).collect();
             let out = column(&chunked::<Int64Type>(&values, 2)).unwrap();
             let ordered = column(&chunked::<Int64Type>(&in_order, 1)).unwrap();
-            let (a, b) = (
-                out.numbers.as_ref().unwrap(),
-                ordered.numbers.as_ref().unwrap(),
-            );
-            assert_eq!(
-                (a.min, a.max, a.p01, a.p50, a.p99, &a.sketch),
-                (b.min, b.max, b.p01, b.p50, b.p99, &b.sketch),
-                "{what}"
-            );
+            let (a, _) = same_order_statistics(&out, &ordered, what);
             // numpy's linear interpolation, and the moments, from the sort.
             let m = sorted.len();
             let floats: Vec<f64> = sorted.iter().map(|&v| v as f64).collect();

@@ -254,8 +254,7 @@ fn select<K: Keys + ?Sized>(
         let bucket = move |k: u64| signs.bucket(k);
         let counts = histogram(keys, bucket(max) + 1, bucket, also);
         let wanted = locate(&counts, ranks);
-        let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
-        if held <= keys.count() / 8 {
+        if few_held(&wanted, &counts, keys.count()) {
             gather(keys, &wanted, &counts, bucket, out, &mut ignore);
         } else {
             // Most keys on a few numbers: the levels below split the
@@ -451,8 +450,7 @@ impl Early {
         let counts = self.totals();
         in_rank_order(ranks, |sorted| {
             let wanted = locate(&counts, sorted);
-            let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
-            if held > keys.count() / 8 {
+            if !few_held(&wanted, &counts, keys.count()) {
                 return None;
             }
             let mut found = Vec::with_capacity(ranks.len());
@@ -523,8 +521,7 @@ fn levels<K: Keys + ?Sized>(
         }
         return;
     }
-    let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
-    if held <= keys.count() / 8 {
+    if few_held(&wanted, &counts, keys.count()) {
         gather(keys, &wanted, &counts, digit, out, &mut ignore);
         return;
     }
@@ -655,6 +652,13 @@ fn gather<K: Keys + ?Sized>(
     for ((_, rs), part) in wanted.iter().zip(parts) {
         select(&part[..], rs, None, None, out, &mut ignore);
     }
+}
+
+/// Whether the `wanted` buckets hold few enough of the `n` keys (an
+/// eighth) to be gathered into copies of their own.
+fn few_held(wanted: &[(usize, Vec<usize>)], counts: &[u32], n: usize) -> bool {
+    let held: usize = wanted.iter().map(|(b, _)| counts[*b] as usize).sum();
+    held <= n / 8
 }
 
 /// The buckets `ranks` (ascending) fall in, given each bucket's count, and
