@@ -10,6 +10,8 @@
 //! ([`Keys`]: a column's chunks, say), twice; only the buckets a rank falls
 //! in are copied.
 
+use crate::wide::{Wide, by_width};
+
 /// A float's bits, reordered so that unsigned order is numeric order
 /// (negative numbers reversed below the positive ones).
 /// `x` as an unsigned key in the same order (NaN excluded by callers).
@@ -317,8 +319,10 @@ impl Span {
 /// signs: half the buckets for each sign's keys (as [`Signs`]), each
 /// half's from its first key `from[sign]`, `2^shift[sign]` keys wide;
 /// keys beyond a half's in its end buckets. The sign picks its half's
-/// bounds by index: chosen by comparison, a random sign was a branch
-/// mispredicted, and the pass took 35 ms more on 10M keys.
+/// bounds by bits, not by a branch (a random sign was mispredicted, and
+/// the pass took 35 ms more on 10M keys) nor by index (which the vector
+/// loop of [`wanted_in`] could not do: f3's gathering pass took 10 ms
+/// more than a column of one sign).
 #[derive(Clone, Copy)]
 struct Halves {
     from: [u64; 2],
@@ -328,9 +332,15 @@ struct Halves {
 impl Halves {
     #[inline(always)]
     fn bucket(self, k: u64) -> usize {
-        let up = (k >> 63) as usize;
-        let off = (k.saturating_sub(self.from[up]) >> self.shift[up]) as usize;
-        up * Signs::HALF + off.min(Signs::HALF - 1)
+        let up = k >> 63;
+        // All ones for a key from the sign on, else none.
+        let all = up.wrapping_neg();
+        let [below, above] = self.from;
+        let from = below ^ ((below ^ above) & all);
+        let [below, above] = self.shift;
+        let shift = below ^ ((below ^ above) & all as u32);
+        let off = (k.saturating_sub(from) >> shift) as usize;
+        up as usize * Signs::HALF + off.min(Signs::HALF - 1)
     }
 }
 
@@ -639,12 +649,15 @@ fn gather<K: Keys + ?Sized>(
         slot[*b] = i as u32;
         parts.push(Vec::with_capacity(counts[*b] as usize));
     }
+    let wide = Wide::here();
     keys.for_each_batch(|batch| {
         let (is_wanted, slot) = (&is_wanted[..], &slot[..]);
-        for &k in batch {
-            let b = bucket(k);
-            if is_wanted[b / 64] >> (b % 64) & 1 != 0 {
-                parts[slot[b] as usize].push(k);
+        for chunk in batch.chunks(64) {
+            let mut w = wanted_in(wide, chunk, &bucket, is_wanted);
+            while w != 0 {
+                let k = chunk[w.trailing_zeros() as usize];
+                parts[slot[bucket(k)] as usize].push(k);
+                w &= w - 1;
             }
         }
         also(batch);
@@ -652,6 +665,34 @@ fn gather<K: Keys + ?Sized>(
     for ((_, rs), part) in wanted.iter().zip(parts) {
         select(&part[..], rs, None, None, out, &mut ignore);
     }
+}
+
+by_width! {
+    /// A bit for each key of `chunk` (at most 64: bit `i` for `chunk[i]`)
+    /// whose bucket (`bucket`) is wanted (its bit set in `is_wanted`),
+    /// built for the widest vectors the processor has: a bucket and its
+    /// bit found a key at a time, with a branch on each, took the
+    /// gathering pass 21 ms for 10M floats, against 14 ms by the vector
+    /// (BENCHMARKS.md, fortieth session).
+    fn wanted_in[F: Fn(u64) -> usize](
+        wide: Wide,
+        chunk: &[u64],
+        bucket: &F,
+        is_wanted: &[u64],
+    ) -> u64 = wanted_in_body[F];
+}
+
+#[inline(always)]
+fn wanted_in_body<F: Fn(u64) -> usize>(chunk: &[u64], bucket: &F, is_wanted: &[u64]) -> u64 {
+    let mut wanted = 0;
+    for (i, &k) in chunk.iter().enumerate() {
+        let b = bucket(k);
+        // (A bucket past the table is none: no bounds check to stop the
+        // vector.)
+        let word = is_wanted.get(b / 64).copied().unwrap_or(0);
+        wanted |= (word >> (b % 64) & 1) << i;
+    }
+    wanted
 }
 
 /// Whether the `wanted` buckets hold few enough of the `n` keys (an
@@ -701,6 +742,59 @@ mod tests {
     /// The smallest and largest of `keys`.
     fn range_of(keys: &[u64]) -> (u64, u64) {
         (*keys.iter().min().unwrap(), *keys.iter().max().unwrap())
+    }
+
+    /// Every width finds the same wanted keys as a key-at-a-time test of
+    /// each key's bucket, for both kinds of early buckets (floats of both
+    /// signs among them, whose half is picked by bits), chunks cut short
+    /// too; and a half's bucket is the one its bounds, picked by index,
+    /// give.
+    #[test]
+    fn wanted_keys_are_found_alike_on_every_width() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(40);
+        let floats: Vec<u64> = (0..4_000)
+            .map(|_| key((rng.random::<f64>() - 0.5) * 1e3))
+            .collect();
+        let integers: Vec<u64> = (0..4_000)
+            .map(|_| rng.random_range(0..100_000u64) ^ SIGN)
+            .collect();
+        for (keys, floats) in [(&floats, true), (&integers, false)] {
+            let early = Early::of_first(&keys[..256], floats);
+            let buckets = match early.buckets {
+                Buckets::Line(s) => s.bucket(u64::MAX) + 1,
+                Buckets::Halves(h) => {
+                    for &k in keys.iter() {
+                        let up = (k >> 63) as usize;
+                        let off = (k.saturating_sub(h.from[up]) >> h.shift[up]) as usize;
+                        assert_eq!(h.bucket(k), up * Signs::HALF + off.min(Signs::HALF - 1));
+                    }
+                    h.bucket(u64::MAX) + 1
+                }
+            };
+            let bucket = |k: u64| match early.buckets {
+                Buckets::Line(s) => s.bucket(k),
+                Buckets::Halves(h) => h.bucket(k),
+            };
+            // About a bucket in three wanted.
+            let is_wanted: Vec<u64> = (0..buckets.div_ceil(64))
+                .map(|_| rng.random::<u64>() & rng.random::<u64>())
+                .collect();
+            for wide in crate::wide::Wide::all_here() {
+                for len in [64, 63, 1] {
+                    for chunk in keys.chunks(len) {
+                        let expected = chunk.iter().enumerate().fold(0u64, |w, (i, &k)| {
+                            let b = bucket(k);
+                            w | (is_wanted[b / 64] >> (b % 64) & 1) << i
+                        });
+                        assert_eq!(
+                            wanted_in(wide, chunk, &bucket, &is_wanted),
+                            expected,
+                            "{wide:?}, floats {floats}, chunks of {len}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
