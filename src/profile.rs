@@ -5,6 +5,7 @@
 //! column at a time. The model is `model::profile`; history stores it.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 use polars_arrow::array::{Array as _, Utf8ViewArray, View};
@@ -108,22 +109,44 @@ pub fn of_frames(
 /// time it is read whole; [`Collector::finish`] reads the columns the
 /// comparison did not (ignored ones, say) and assembles the profile in the
 /// table's column order.
+///
+/// A column is profiled on a thread of its own beside the comparison, up
+/// to `beside` at once (past them, and with none, on the thread that read
+/// it): on the reading thread, the comparison of the next column waited
+/// for each profile, and the cores stood idle between a table's reads
+/// and comparisons while a profile ran on one of them (the 10M-row pair,
+/// 2.52 s with its profiles against 2.39 s beside, BENCHMARKS.md, fortieth
+/// session). Each thread holds its column until it is profiled.
 #[derive(Default)]
 pub struct Collector {
-    seen: std::sync::Mutex<Vec<ColumnProfile>>,
-    error: std::sync::Mutex<Option<String>>,
+    seen: Mutex<Vec<ColumnProfile>>,
+    /// The columns whose profile was begun (each once).
+    begun: Mutex<Vec<String>>,
+    error: Mutex<Option<String>>,
     rows: std::sync::atomic::AtomicU64,
-    twins: Option<std::sync::Arc<Twins>>,
+    twins: Option<Arc<Twins>>,
+    /// The profiles running beside the comparison, at most `beside`.
+    beside: usize,
+    running: Mutex<Vec<(String, std::thread::JoinHandle<()>)>>,
+}
+
+/// A lock on data that a panicking holder cannot leave half-changed (each
+/// holder changes it in one step).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Collector {
-    /// A collector for each side of one table: a column that reads bit
-    /// for bit as the other side's did takes its profile (see [`Twins`]).
-    pub fn pair() -> (std::sync::Arc<Collector>, std::sync::Arc<Collector>) {
-        let twins = std::sync::Arc::new(Twins::default());
+    /// A collector for each side of one table, each profiling up to
+    /// `beside` columns at once beside the comparison: a column that reads
+    /// bit for bit as the other side's did takes its profile (see
+    /// [`Twins`]).
+    pub fn pair(beside: usize) -> (Arc<Collector>, Arc<Collector>) {
+        let twins = Arc::new(Twins::default());
         let side = || {
-            std::sync::Arc::new(Collector {
-                twins: Some(std::sync::Arc::clone(&twins)),
+            Arc::new(Collector {
+                twins: Some(Arc::clone(&twins)),
+                beside,
                 ..Collector::default()
             })
         };
@@ -131,58 +154,97 @@ impl Collector {
     }
 
     /// The observer to install with [`OnDisk::observe`].
-    pub fn observer(self: &std::sync::Arc<Self>) -> crate::load::Observer {
-        let me = std::sync::Arc::clone(self);
-        std::sync::Arc::new(move |s: &Series| me.see(s))
+    pub fn observer(self: &Arc<Self>) -> crate::load::Observer {
+        let me = Arc::clone(self);
+        Arc::new(move |s: &Series| me.see(s))
     }
 
-    fn knows(&self, name: &str) -> bool {
-        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.iter().any(|c| c.name == name)
-    }
-
-    fn see(&self, s: &Series) {
+    fn see(self: &Arc<Self>, s: &Series) {
         self.rows
             .store(s.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        if self.knows(s.name()) {
-            return;
+        {
+            let mut begun = lock(&self.begun);
+            if begun.iter().any(|n| n == s.name().as_str()) {
+                return;
+            }
+            begun.push(s.name().to_string());
         }
-        let twin = self.twins.as_ref().and_then(|t| t.profile_of(s));
-        match twin.map_or_else(|| column(s), Ok) {
+        let mut running = lock(&self.running);
+        self.join_finished(&mut running, false);
+        if running.len() < self.beside {
+            let (me, column) = (Arc::clone(self), s.clone());
+            let spawned = std::thread::Builder::new()
+                .name("profile".into())
+                .spawn(move || me.profile(&column));
+            // (A thread the system would not start: profiled here.)
+            if let Ok(handle) = spawned {
+                running.push((s.name().to_string(), handle));
+                return;
+            }
+        }
+        drop(running);
+        self.profile(s);
+    }
+
+    /// Joins the threads in `running` that are done (`all`: every one,
+    /// waiting for it), keeping the error of one that panicked.
+    fn join_finished(&self, running: &mut Vec<(String, std::thread::JoinHandle<()>)>, all: bool) {
+        let mut i = 0;
+        while i < running.len() {
+            if !all && !running[i].1.is_finished() {
+                i += 1;
+                continue;
+            }
+            let (name, handle) = running.swap_remove(i);
+            if handle.join().is_err() {
+                lock(&self.error)
+                    .get_or_insert(format!("profiling column `{name}` failed (a panic)"));
+            }
+        }
+    }
+
+    /// Profiles `s` (or takes its twin's profile) and keeps it.
+    fn profile(&self, s: &Series) {
+        let claim = self.twins.as_ref().map(|t| t.claim(s));
+        let twin = match &claim {
+            Some(Claim::Twin(slot)) => slot.wait().clone(),
+            _ => None,
+        };
+        let result = twin.map_or_else(|| column(s), Ok);
+        if let Some(Claim::Own(Some(slot))) = claim {
+            slot.fill(result.as_ref().ok().cloned());
+        }
+        match result {
             Ok(p) => {
-                if let Some(t) = &self.twins {
-                    t.remember(s, &p);
-                }
-                let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+                let mut seen = lock(&self.seen);
                 // Two workers may have read the column at once.
                 if !seen.iter().any(|c| c.name == p.name) {
                     seen.push(p);
                 }
             }
             Err(e) => {
-                self.error
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get_or_insert(e.to_string());
+                lock(&self.error).get_or_insert(e.to_string());
             }
         }
     }
 
     /// The profile of `table` (whose observer this is): columns not seen
-    /// yet are read now.
+    /// yet are read now, and every profile beside the comparison waited
+    /// for.
     pub fn finish(&self, table: &OnDisk, duplicate_keys: Option<u64>) -> PolarsResult<Profile> {
         for name in table.schema.iter_names() {
-            if !self.knows(name) {
+            if !lock(&self.begun).iter().any(|n| n == name.as_str()) {
                 // Read to be seen: the observer profiles it.
                 let _seen = table
                     .column(name)
                     .map_err(crate::load::LoadError::into_polars)?;
             }
         }
-        if let Some(e) = self.error.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        self.join_finished(&mut lock(&self.running), true);
+        if let Some(e) = lock(&self.error).take() {
             return Err(PolarsError::ComputeError(e.into()));
         }
-        let mut seen = std::mem::take(&mut *self.seen.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut seen = std::mem::take(&mut *lock(&self.seen));
         let columns = table
             .schema
             .iter_names()
@@ -207,37 +269,84 @@ impl Collector {
 /// columns as they were, and the comparison reads a column's two sides
 /// one after the other: the second, when it is bit for bit the first
 /// (values, null slots and chunks alike), takes the first's profile
-/// instead of computing it again. The hold keeps no values alive: once
-/// the comparison lets a column go, its twin is profiled as any column.
+/// instead of computing it again, waiting for it if it is being computed.
+/// The hold keeps no values alive: once the comparison (and the first's
+/// profile) lets a column go, its twin is profiled as any column.
 #[derive(Default)]
 pub struct Twins {
-    seen: std::sync::Mutex<HashMap<String, Kept>>,
+    seen: Mutex<HashMap<String, Kept>>,
 }
 
-/// A column's values, held weakly, and their profile.
-type Kept = (std::sync::Weak<dyn SeriesTrait>, ColumnProfile);
+/// A column's values, held weakly, and their profile once computed.
+type Kept = (std::sync::Weak<dyn SeriesTrait>, Arc<Slot>);
+
+/// A column's profile once computed: `None` when computing it failed (its
+/// twin computes its own then).
+#[derive(Default)]
+struct Slot(std::sync::OnceLock<Option<ColumnProfile>>);
+
+impl Slot {
+    /// The profile, waiting for it to be computed.
+    fn wait(&self) -> &Option<ColumnProfile> {
+        self.0.wait()
+    }
+
+    fn fill(&self, profile: Option<ColumnProfile>) {
+        let _first = self.0.set(profile);
+    }
+}
+
+/// What [`Twins::claim`] says to a column's profiler.
+enum Claim {
+    /// Take the profile of the other side's column, which reads bit for
+    /// bit as this one.
+    Twin(Arc<Slot>),
+    /// Compute it; and fill the slot, for the twin, if there is one (the
+    /// first column of its name).
+    Own(Option<SlotGuard>),
+}
+
+/// A slot its column's profiler must fill: left unfilled (the profiler
+/// panicked), it is filled with nothing when let go, so that no twin
+/// waits for ever.
+struct SlotGuard(Arc<Slot>);
+
+impl std::ops::Deref for SlotGuard {
+    type Target = Slot;
+    fn deref(&self) -> &Slot {
+        &self.0
+    }
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        self.0.fill(None);
+    }
+}
 
 impl Twins {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Kept>> {
-        self.seen.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The profile of the other side's column `s.name()`, if that column
-    /// is still held and reads bit for bit as `s`.
-    fn profile_of(&self, s: &Series) -> Option<ColumnProfile> {
-        let (other, profile) = {
-            let seen = self.lock();
-            let (weak, profile) = seen.get(s.name().as_str())?;
-            (Series(weak.upgrade()?), profile.clone())
-        };
-        bit_for_bit(&other, s).then_some(profile)
-    }
-
-    /// Keeps `s`'s profile for its twin, if none is kept yet.
-    fn remember(&self, s: &Series, profile: &ColumnProfile) {
-        self.lock()
-            .entry(s.name().to_string())
-            .or_insert_with(|| (std::sync::Arc::downgrade(&s.0), profile.clone()));
+    /// Whether `s` is the twin of a column kept under its name (still
+    /// held by someone, and reading bit for bit as `s`); else, when no
+    /// column of its name is kept, `s` is kept, its profile to come.
+    fn claim(&self, s: &Series) -> Claim {
+        let name = s.name().as_str();
+        let kept = lock(&self.seen)
+            .get(name)
+            .map(|(weak, slot)| (weak.upgrade().map(Series), Arc::clone(slot)));
+        match kept {
+            Some((Some(other), slot)) if bit_for_bit(&other, s) => Claim::Twin(slot),
+            Some(_) => Claim::Own(None),
+            None => {
+                let mut seen = lock(&self.seen);
+                // (Another may have been kept since the look above.)
+                if seen.contains_key(name) {
+                    return Claim::Own(None);
+                }
+                let slot = Arc::new(Slot::default());
+                seen.insert(name.to_string(), (Arc::downgrade(&s.0), Arc::clone(&slot)));
+                Claim::Own(Some(SlotGuard(slot)))
+            }
+        }
     }
 }
 
@@ -1507,9 +1616,18 @@ mod tests {
         let base = [floats(&x), texts(&t), date];
         let twins = Twins::default();
         for s in &base {
-            twins.remember(s, &column(s).unwrap());
+            let Claim::Own(Some(slot)) = twins.claim(s) else {
+                panic!("the first column of its name is kept")
+            };
+            slot.fill(Some(column(s).unwrap()));
         }
-        let takes = |s: &Series| twins.profile_of(s);
+        let takes = |s: &Series| match twins.claim(s) {
+            Claim::Twin(slot) => slot.wait().clone(),
+            Claim::Own(slot) => {
+                assert!(slot.is_none(), "a column of the name is kept already");
+                None
+            }
+        };
         // Made anew from the same values: twins.
         for s in [floats(&x), texts(&t), base[2].clone()] {
             let p = takes(&s).expect("a twin");
@@ -1551,6 +1669,91 @@ mod tests {
         // Once the other side's column is let go, nothing holds its values.
         drop(base);
         assert!(takes(&floats(&x)).is_none());
+    }
+
+    /// A twin whose profile is still being computed waits for it; one
+    /// whose profiler failed (its slot let go unfilled, as a panic leaves
+    /// it) is profiled anew rather than waiting for ever.
+    #[test]
+    fn a_twin_waits_for_a_profile_being_computed_and_not_for_a_failed_one() {
+        let s = Series::new("x".into(), [1.0f64, 2.0, 4.0]);
+        let twins = Twins::default();
+        let Claim::Own(Some(slot)) = twins.claim(&s) else {
+            panic!("the first column of its name is kept")
+        };
+        let twin = s.clone();
+        std::thread::scope(|scope| {
+            let waiting = scope.spawn(|| match twins.claim(&twin) {
+                Claim::Twin(slot) => slot.wait().clone(),
+                Claim::Own(_) => panic!("a twin"),
+            });
+            slot.fill(Some(column(&s).unwrap()));
+            assert_eq!(waiting.join().unwrap(), Some(column(&s).unwrap()));
+        });
+        let t = Series::new("t".into(), ["a", "b"]);
+        let Claim::Own(Some(slot)) = twins.claim(&t) else {
+            panic!("the first column of its name is kept")
+        };
+        drop(slot);
+        let Claim::Twin(slot) = twins.claim(&t) else {
+            panic!("a twin")
+        };
+        assert_eq!(*slot.wait(), None);
+    }
+
+    /// Columns profiled beside the reads (one or two at a time), read
+    /// twice, read by two threads at once, and left to `finish` to read:
+    /// every profile is the one of the column alone, once, in the
+    /// table's order; a side whose columns are its twin's takes their
+    /// profiles.
+    #[test]
+    fn columns_profiled_beside_the_reads_give_each_column_s_profile_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 5_000usize;
+        let mut df = df!(
+            "id" => (0..n as i64).collect::<Vec<_>>(),
+            "x" => (0..n).map(|i| (i * 7 % 1_000) as f64 / 7.0).collect::<Vec<_>>(),
+            "s" => (0..n).map(|i| format!("v{}", i % 13)).collect::<Vec<_>>(),
+            "late" => (0..n).map(|i| (i % 3 == 0).then_some(i as i32)).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        for side in ["base", "head"] {
+            std::fs::create_dir(dir.path().join(side)).unwrap();
+            let file = std::fs::File::create(dir.path().join(side).join("t.parquet")).unwrap();
+            ParquetWriter::new(file).finish(&mut df).unwrap();
+        }
+        let expected = of_frame(&df, None).unwrap();
+        let table = crate::config::Table::new(
+            "t",
+            "t.parquet",
+            crate::config::Format::Parquet,
+            crate::config::CompareMode::Exact,
+        );
+        for beside in [0, 1, 2] {
+            let open = |side: &str| {
+                OnDisk::open(&dir.path().join(side), "t.parquet", &table)
+                    .unwrap()
+                    .expect("a Parquet file is read a column at a time")
+            };
+            let (mut b, mut h) = (open("base"), open("head"));
+            let (cb, ch) = Collector::pair(beside);
+            b.observe(cb.observer());
+            h.observe(ch.observer());
+            std::thread::scope(|scope| {
+                for t in [&b, &h] {
+                    scope.spawn(|| {
+                        for name in ["x", "s", "x", "id"] {
+                            let _read = t.column(name).unwrap();
+                        }
+                    });
+                }
+                let _read = b.column("s").unwrap();
+            });
+            for (side, c) in [(&b, &cb), (&h, &ch)] {
+                let p = c.finish(side, None).unwrap();
+                assert_eq!(p, expected, "{beside} beside");
+            }
+        }
     }
 
     #[test]

@@ -191,9 +191,13 @@ fn compare_out_of_core(
         budget.columns_in_flight(pair_bytes)
     };
     // Profiles from the comparison's own reads (BENCHMARKS.md: reading
-    // every column again cost more than the profiling itself).
+    // every column again cost more than the profiling itself), a column a
+    // side beside the comparison where the memory budget has room for a
+    // column pair more than it holds in flight (each such profile holds
+    // its column until it is done; two a side were no faster).
     let collectors = profile.then(|| {
-        let (cb, ch) = profile::Collector::pair();
+        let beside = usize::from(budget.slots(pair_bytes, in_flight + 1) > in_flight);
+        let (cb, ch) = profile::Collector::pair(beside);
         b.observe(cb.observer());
         h.observe(ch.observer());
         (cb, ch)
