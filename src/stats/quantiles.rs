@@ -293,10 +293,46 @@ enum Buckets {
 }
 
 /// Each bucket's count of [`Early`]; with `FEW_BUCKETS` or fewer, four
-/// counts a bucket, taken in turn (as [`levels`]).
+/// counts a bucket, taken in turn (as [`levels`]); with `COMPARED_BUCKETS`
+/// or fewer, one each, counted by comparing a batch's buckets with each.
 enum Counts {
     One(Vec<u32>),
     Four(Vec<[u32; 4]>),
+    Compared(Vec<u32>),
+}
+
+/// At or below this many buckets (a rating, a flag, a small code) the
+/// early buckets are counted by comparison, bucket by bucket over a
+/// batch, by the vector: counted a key at a time, in turn, a column of
+/// five values took 20 ms for 10M keys, against 15 ms (BENCHMARKS.md,
+/// fortieth session).
+const COMPARED_BUCKETS: usize = 16;
+
+by_width! {
+    /// Adds to `counts[j]` how many keys of `batch` (at most [`BATCH`])
+    /// `bucket` puts in bucket `j` (each below `counts.len()`), built for
+    /// the widest vectors the processor has.
+    fn count_compared[F: Fn(u64) -> usize](
+        wide: Wide,
+        counts: &mut [u32],
+        batch: &[u64],
+        bucket: &F,
+    ) -> () = count_compared_in[F];
+}
+
+#[inline(always)]
+fn count_compared_in<F: Fn(u64) -> usize>(counts: &mut [u32], batch: &[u64], bucket: &F) {
+    // The batch's buckets, a byte each; then each bucket's count, a
+    // comparison of them all at a time.
+    let mut of = [0u8; BATCH];
+    for (b, &k) in of.iter_mut().zip(batch) {
+        *b = bucket(k) as u8;
+    }
+    let of = &of[..batch.len()];
+    for (j, count) in counts.iter_mut().enumerate() {
+        let j = j as u8;
+        *count += of.iter().map(|&b| u32::from(b == j)).sum::<u32>();
+    }
 }
 
 /// Where [`Early`] puts a key: buckets `2^shift` keys wide from `min`,
@@ -384,7 +420,9 @@ impl Early {
             Buckets::Line(s) => s.bucket(u64::MAX) + 1,
             Buckets::Halves(h) => h.bucket(u64::MAX) + 1,
         };
-        let counts = if many <= FEW_BUCKETS {
+        let counts = if many <= COMPARED_BUCKETS {
+            Counts::Compared(vec![0; many])
+        } else if many <= FEW_BUCKETS {
             Counts::Four(vec![[0; 4]; many])
         } else {
             Counts::One(vec![0; many])
@@ -398,6 +436,11 @@ impl Early {
         #[inline(always)]
         fn count(counts: &mut Counts, batch: &[u64], bucket: impl Fn(u64) -> usize) {
             match counts {
+                Counts::Compared(few) => {
+                    for part in batch.chunks(BATCH) {
+                        count_compared(Wide::here(), few, part, &bucket);
+                    }
+                }
                 Counts::Four(four) => count_in_turn(four, batch, bucket),
                 Counts::One(one) => batch.iter().for_each(|&k| one[bucket(k)] += 1),
             }
@@ -413,7 +456,7 @@ impl Early {
     fn totals(&self) -> Vec<u32> {
         match &self.counts {
             Counts::Four(four) => four.iter().map(|c| c.iter().sum()).collect(),
-            Counts::One(one) => one.clone(),
+            Counts::One(one) | Counts::Compared(one) => one.clone(),
         }
     }
 
@@ -742,6 +785,49 @@ mod tests {
     /// The smallest and largest of `keys`.
     fn range_of(keys: &[u64]) -> (u64, u64) {
         (*keys.iter().min().unwrap(), *keys.iter().max().unwrap())
+    }
+
+    /// A column of few values (up to COMPARED_BUCKETS, a bucket each) has
+    /// its early buckets counted by comparison, on every width, batches cut
+    /// short too: each count is the number of its keys, and the keys
+    /// the counts give are a sort's.
+    #[test]
+    fn few_early_buckets_counted_by_comparison_count_every_key() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(41);
+        // (Twelve values: fourteen early buckets, the range widened by one
+        // either side.)
+        for many in [1u64, 2, 5, 12] {
+            let keys: Vec<u64> = (0..10_000)
+                .map(|_| SIGN + 7 + rng.random_range(0..many))
+                .collect();
+            let mut expected = vec![0u32; many as usize];
+            keys.iter()
+                .for_each(|&k| expected[(k - SIGN - 7) as usize] += 1);
+            let span = Span {
+                min: SIGN + 7,
+                shift: 0,
+                last: many as usize - 1,
+            };
+            for wide in crate::wide::Wide::all_here() {
+                let mut counts = vec![0u32; many as usize];
+                for part in keys.chunks(BATCH - 3) {
+                    count_compared(wide, &mut counts, part, &|k| span.bucket(k));
+                }
+                assert_eq!(counts, expected, "{wide:?}, {many} values");
+            }
+            // Through the early buckets (the first batch holds every value).
+            let mut early = Early::of_first(&keys[..BATCH], false);
+            assert!(matches!(early.counts, Counts::Compared(_)));
+            keys.chunks(BATCH).for_each(|b| early.add(b));
+            let counted = early.exact(range_of(&keys)).expect("a bucket a key");
+            let expanded: Vec<u64> = counted
+                .iter()
+                .flat_map(|&(k, c)| std::iter::repeat_n(k, c as usize))
+                .collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            assert_eq!(expanded, sorted, "{many} values");
+        }
     }
 
     /// Every width finds the same wanted keys as a key-at-a-time test of
