@@ -1430,11 +1430,7 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
     let mut run = |part: &[View], valid: u64| {
         // The views AHEAD_BYTES on asked for (as in `walk_views`).
         crate::prefetch::ahead_of(part, AHEAD_BYTES);
-        let (mut long, mut zero) = (0u64, 0u64);
-        for (j, v) in part.iter().enumerate() {
-            long |= u64::from(v.length > 12) << j;
-            zero |= u64::from(v.length == 0) << j;
-        }
+        let (long, zero) = long_and_empty(wide, part);
         empty += u64::from((zero & valid).count_ones());
         if long & valid != valid {
             hash_views(wide, part, &mut hashes);
@@ -1475,6 +1471,23 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
         Some(valid) => crate::validity::for_each_word(views, valid, run),
     }
     empty
+}
+
+by_width! {
+    /// A bit for each of `views` (at most 64) whose string is long (past
+    /// 12 bytes, in a buffer), and one for each empty one; built for the
+    /// widest vectors the processor has.
+    fn long_and_empty[](wide: Wide, views: &[View]) -> (u64, u64) = long_and_empty_in[];
+}
+
+#[inline(always)]
+fn long_and_empty_in(views: &[View]) -> (u64, u64) {
+    let (mut long, mut zero) = (0u64, 0u64);
+    for (j, v) in views.iter().enumerate() {
+        long |= u64::from(v.length > 12) << j;
+        zero |= u64::from(v.length == 0) << j;
+    }
+    (long, zero)
 }
 
 by_width! {
