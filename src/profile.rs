@@ -1994,6 +1994,30 @@ mod tests {
         }
     }
 
+    /// Every width finds a run's long strings (past 12 bytes) and empty
+    /// ones as a view-at-a-time test does, for runs of 64 and shorter.
+    #[test]
+    fn long_and_empty_strings_are_found_alike_on_every_width() {
+        let values: Vec<String> = (0..200).map(|i| "x".repeat(i * 7 % 23)).collect();
+        let arr =
+            Utf8ViewArray::from_slice_values(values.iter().map(String::as_str).collect::<Vec<_>>());
+        let views = arr.views().as_slice();
+        for wide in Wide::all_here() {
+            for len in [64, 63, 5] {
+                for part in views.chunks(len) {
+                    let (long, zero) = long_and_empty(wide, part);
+                    for (j, v) in part.iter().enumerate() {
+                        assert_eq!(long >> j & 1 == 1, v.length > 12, "{wide:?}");
+                        assert_eq!(zero >> j & 1 == 1, v.length == 0, "{wide:?}");
+                    }
+                    if part.len() < 64 {
+                        assert_eq!((long | zero) >> part.len(), 0, "no bit past the run");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn text_in_chunks_loses_no_value_in_any_of_its_three_loops() {
         // Chunk one: categories, nulls and empties (the small table's
