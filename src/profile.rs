@@ -1421,7 +1421,6 @@ fn sketch_of(short: &PlHashMap<u128, u64>, long: &PlHashMap<&str, u64>) -> disti
 fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
     let wide = Wide::here();
     let buffers = arr.data_buffers();
-    const STRINGS_AHEAD: usize = 24;
     let views = arr.views().as_slice();
     let mut empty = 0u64;
     let mut hashes = [0u64; 64];
@@ -1430,6 +1429,9 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
     let mut run = |part: &[View], valid: u64| {
         // The views AHEAD_BYTES on asked for (as in `walk_views`).
         crate::prefetch::ahead_of(part, AHEAD_BYTES);
+        // And the text of the next run's long strings.
+        let next = &views[(at + 64).min(views.len())..(at + 128).min(views.len())];
+        text_ahead(next, long_and_empty(wide, next).0, buffers);
         let (long, zero) = long_and_empty(wide, part);
         empty += u64::from((zero & valid).count_ones());
         if long & valid != valid {
@@ -1438,19 +1440,6 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
         let mut w = long & valid;
         while w != 0 {
             let j = w.trailing_zeros() as usize;
-            // The text STRINGS_AHEAD values on asked for: without, the
-            // first load of each string held half the loop's samples, the
-            // strings in order in their buffers though they were (title,
-            // 10M strings of ~27 bytes: 104-113 ms, asked for 24 ahead
-            // 69-72 ms).
-            let ahead = views.get(at + j + STRINGS_AHEAD).filter(|v| v.length > 12);
-            if let Some(byte) = ahead.and_then(|v| {
-                buffers
-                    .get(v.buffer_idx as usize)
-                    .and_then(|b| b.get(v.offset as usize))
-            }) {
-                crate::prefetch::line(byte);
-            }
             // SAFETY: a valid value's view points into the array's buffers.
             hashes[j] = hash_bytes(unsafe { part[j].get_slice_unchecked(buffers) });
             w &= w - 1;
@@ -1471,6 +1460,47 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
         Some(valid) => crate::validity::for_each_word(views, valid, run),
     }
     empty
+}
+
+/// Asks for the text of `views`' long strings (bit `i` of `long` set for
+/// `views[i]`'s): where they lie in order in
+/// one buffer, as a file's reader writes them, every line from the first
+/// string's to the last's, a line at a time; else each string's first
+/// line. Without, the first load of each string held half the HyperLogLog
+/// loop's samples, the strings in order though they were (title, 10M
+/// strings of ~27 bytes: 104-113 ms; each string's line asked for 24
+/// values ahead, a lookup of its own at every string, 69-72 ms; the next
+/// run's lines 57-59 ms, and two runs ahead no better: BENCHMARKS.md,
+/// thirty-ninth and fortieth sessions).
+#[inline(always)]
+fn text_ahead<B: std::ops::Deref<Target = [u8]>>(views: &[View], long: u64, buffers: &[B]) {
+    if long == 0 {
+        return;
+    }
+    let first = &views[long.trailing_zeros() as usize];
+    let last = &views[63 - long.leading_zeros() as usize];
+    let (from, to) = (
+        first.offset as usize,
+        last.offset as usize + last.length as usize,
+    );
+    let buffer = buffers.get(first.buffer_idx as usize);
+    if first.buffer_idx == last.buffer_idx && from <= to && to - from <= 64 * 128 {
+        if let Some(text) = buffer.and_then(|b| b.get(from..to)) {
+            crate::prefetch::ahead_of(text, 0);
+            return;
+        }
+    }
+    let mut w = long;
+    while w != 0 {
+        let v = &views[w.trailing_zeros() as usize];
+        if let Some(byte) = buffers
+            .get(v.buffer_idx as usize)
+            .and_then(|b| b.get(v.offset as usize))
+        {
+            crate::prefetch::line(byte);
+        }
+        w &= w - 1;
+    }
 }
 
 by_width! {
