@@ -1484,11 +1484,14 @@ fn text_ahead<B: std::ops::Deref<Target = [u8]>>(views: &[View], long: u64, buff
         last.offset as usize + last.length as usize,
     );
     let buffer = buffers.get(first.buffer_idx as usize);
-    if first.buffer_idx == last.buffer_idx && from <= to && to - from <= 64 * 128 {
-        if let Some(text) = buffer.and_then(|b| b.get(from..to)) {
-            crate::prefetch::ahead_of(text, 0);
-            return;
-        }
+    // (A span of at most 128 bytes a string: a run's strings in order.)
+    if first.buffer_idx == last.buffer_idx
+        && from <= to
+        && to - from <= 64 * 128
+        && let Some(text) = buffer.and_then(|b| b.get(from..to))
+    {
+        crate::prefetch::ahead_of(text, 0);
+        return;
     }
     let mut w = long;
     while w != 0 {
