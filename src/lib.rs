@@ -4,6 +4,7 @@
 //! [`load`]ed frames → [`diff`] → the [`model`] → [`report`] renderers.
 //! [`run`] orchestrates a `swimlane run`; [`cli`] is the command line.
 
+pub mod allocator;
 pub mod atomic_file;
 pub mod audit_expr;
 pub mod byte_order;

@@ -22,5 +22,9 @@ static malloc_conf: &[u8; 67] =
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> std::process::ExitCode {
+    // The decays above, held whatever the environment says (src/allocator.rs:
+    // this returns only when nothing needed to change, or the program could
+    // not be started again, and then runs as the environment asked).
+    let _as_asked = swimlane::allocator::keep_freed_memory();
     swimlane::cli::main()
 }

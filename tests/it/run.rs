@@ -510,6 +510,51 @@ fn stages_see_placeholders_and_lane_environment() {
     assert_eq!(lines, [format!("base {base}"), format!("head {head}")]);
 }
 
+/// Started by a Python program that imported polars, swimlane inherits
+/// polars' jemalloc decays (`_RJEM_MALLOC_CONF`): it holds its own (it
+/// starts itself again with them, jemalloc's statistics at exit say so),
+/// and its stages see the variable as it was.
+#[test]
+fn polars_jemalloc_decays_are_overridden_for_swimlane_and_left_to_its_stages() {
+    let repo = TestRepo::with_pipeline(BASE);
+    let record = repo.side.join("env");
+    let etl = format!(
+        "{}echo \"$_RJEM_MALLOC_CONF ${{SWIMLANE_OUTER_RJEM_MALLOC_CONF-none}}\" >> '{}'\n",
+        crate::support::ETL,
+        record.display()
+    );
+    repo.write("etl.sh", &etl);
+    repo.commit("record env");
+    repo.write("README", "docs\n");
+    repo.commit("docs");
+    let polars = "dirty_decay_ms:500,muzzy_decay_ms:1000,stats_print:true";
+    let r = repo.run_with_env(
+        &repo.dir,
+        &[("_RJEM_MALLOC_CONF", polars)],
+        &["run", "--base", "HEAD~1", "--no-cache"],
+    );
+    r.expect_code(0);
+    // One process's statistics (jemalloc prints them at exit; the one
+    // replaced did not exit), with the decays that keep freed memory.
+    assert_eq!(
+        r.stderr.matches("opt.dirty_decay_ms: -1 ").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        r.stderr.matches("opt.muzzy_decay_ms: -1 ").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    let lines = fs::read_to_string(&record).unwrap();
+    assert_eq!(
+        lines.lines().collect::<Vec<_>>(),
+        [format!("{polars} none"), format!("{polars} none")],
+    );
+}
+
 #[test]
 fn quiet_prints_only_the_verdict() {
     let repo = TestRepo::with_pipeline(BASE);

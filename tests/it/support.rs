@@ -181,8 +181,13 @@ impl TestRepo {
     }
 
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        self.run_with_env(cwd, &[], args)
+    }
+
+    /// [`TestRepo::run_in`] with variables `env` set.
+    pub fn run_with_env(&self, cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
         let before = self.fingerprint();
-        let run = self.run_raw(cwd, args);
+        let run = self.run_raw(cwd, env, args);
         let after = self.fingerprint();
         assert_fingerprints_equal(&before, &after);
         run
@@ -191,10 +196,10 @@ impl TestRepo {
     /// Like [`TestRepo::run`], for the one scenario where the pipeline itself
     /// modifies the user's files (a stage writing into the snapshot).
     pub fn run_without_fingerprint(&self, args: &[&str]) -> Run {
-        self.run_raw(&self.dir, args)
+        self.run_raw(&self.dir, &[], args)
     }
 
-    fn run_raw(&self, cwd: &Path, args: &[&str]) -> Run {
+    fn run_raw(&self, cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
         let json_path = self.side.join("report.json");
         let _ = fs::remove_file(&json_path);
         let mut cmd = Command::new(BIN);
@@ -207,7 +212,8 @@ impl TestRepo {
             .env("SWIMLANE_STATE_DIR", &self.state)
             // History's default store: never the user's own.
             .env("SWIMLANE_DATA_DIR", self.side.join("data"))
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied());
         let output = cmd.output().unwrap();
         let run = Run::new(output, &json_path);
         let left: Vec<_> = fs::read_dir(&self.tmp)
