@@ -114,9 +114,10 @@ pub fn of_frames(
 /// to `beside` at once (past them, and with none, on the thread that read
 /// it): on the reading thread, the comparison of the next column waited
 /// for each profile, and the cores stood idle between a table's reads
-/// and comparisons while a profile ran on one of them (the 10M-row pair,
-/// 2.52 s with its profiles against 2.39 s beside, BENCHMARKS.md, fortieth
-/// session). Each thread holds its column until it is profiled.
+/// and comparisons while a profile ran on one of them (the 10M-row pair in
+/// key order, 2.55 s with its profiles against 2.42 s beside, 2.07 s
+/// without: BENCHMARKS.md, fortieth session). Each thread holds its
+/// column until it is profiled.
 #[derive(Default)]
 pub struct Collector {
     seen: Mutex<Vec<ColumnProfile>>,

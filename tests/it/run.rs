@@ -485,12 +485,14 @@ fn default_base_is_main_and_config_is_found_from_cwd() {
     assert_eq!(r.table("plays")["rows"]["missing"], 3);
 }
 
-#[test]
-fn stages_see_placeholders_and_lane_environment() {
+/// A repository whose pipeline appends the shell words `words`, expanded
+/// in each lane's stage, to a file beside it (returned), with a commit
+/// after that changes nothing the pipeline reads.
+fn pipeline_recording(words: &str) -> (TestRepo, std::path::PathBuf) {
     let repo = TestRepo::with_pipeline(BASE);
     let record = repo.side.join("env");
     let etl = format!(
-        "{}echo \"$SWIMLANE_LANE $SWIMLANE_REV\" >> '{}'\n",
+        "{}echo \"{words}\" >> '{}'\n",
         crate::support::ETL,
         record.display()
     );
@@ -498,6 +500,12 @@ fn stages_see_placeholders_and_lane_environment() {
     repo.commit("record env");
     repo.write("README", "docs\n");
     repo.commit("docs");
+    (repo, record)
+}
+
+#[test]
+fn stages_see_placeholders_and_lane_environment() {
+    let (repo, record) = pipeline_recording("$SWIMLANE_LANE $SWIMLANE_REV");
     repo.run(&["run", "--base", "HEAD~1", "--no-cache"])
         .expect_code(0);
     let mut lines: Vec<String> = fs::read_to_string(&record)
@@ -516,17 +524,8 @@ fn stages_see_placeholders_and_lane_environment() {
 /// and its stages see the variable as it was.
 #[test]
 fn polars_jemalloc_decays_are_overridden_for_swimlane_and_left_to_its_stages() {
-    let repo = TestRepo::with_pipeline(BASE);
-    let record = repo.side.join("env");
-    let etl = format!(
-        "{}echo \"$_RJEM_MALLOC_CONF ${{SWIMLANE_OUTER_RJEM_MALLOC_CONF-none}}\" >> '{}'\n",
-        crate::support::ETL,
-        record.display()
-    );
-    repo.write("etl.sh", &etl);
-    repo.commit("record env");
-    repo.write("README", "docs\n");
-    repo.commit("docs");
+    let (repo, record) =
+        pipeline_recording("$_RJEM_MALLOC_CONF ${SWIMLANE_OUTER_RJEM_MALLOC_CONF-none}");
     let polars = "dirty_decay_ms:500,muzzy_decay_ms:1000,stats_print:true";
     let r = repo.run_with_env(
         &repo.dir,
