@@ -1427,13 +1427,20 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
     let mut hashes = [0u64; 64];
     // The first row of the run.
     let mut at = 0;
+    // The long and empty strings of the run that comes next (runs are the
+    // views 64 at a time, in order), found while asking for its text.
+    let mut following = None;
     let mut run = |part: &[View], valid: u64| {
         // The views AHEAD_BYTES on asked for (as in `walk_views`).
         crate::prefetch::ahead_of(part, AHEAD_BYTES);
+        let (long, zero) = following
+            .take()
+            .unwrap_or_else(|| long_and_empty(wide, part));
         // And the text of the next run's long strings.
         let next = &views[(at + 64).min(views.len())..(at + 128).min(views.len())];
-        text_ahead(next, long_and_empty(wide, next).0, buffers);
-        let (long, zero) = long_and_empty(wide, part);
+        let masks = long_and_empty(wide, next);
+        text_ahead(next, masks.0, buffers);
+        following = Some(masks);
         empty += u64::from((zero & valid).count_ones());
         if long & valid != valid {
             hash_views(wide, part, &mut hashes);

@@ -282,6 +282,8 @@ fn select<K: Keys + ?Sized>(
 pub struct Early {
     buckets: Buckets,
     counts: Counts,
+    /// The vectors `Counts::Compared` is counted with.
+    wide: Wide,
 }
 
 /// How [`Early`] puts keys in buckets.
@@ -427,18 +429,22 @@ impl Early {
         } else {
             Counts::One(vec![0; many])
         };
-        Early { buckets, counts }
+        Early {
+            buckets,
+            counts,
+            wide: Wide::here(),
+        }
     }
 
     /// Counts a batch of keys.
     #[inline(always)]
     pub fn add(&mut self, batch: &[u64]) {
         #[inline(always)]
-        fn count(counts: &mut Counts, batch: &[u64], bucket: impl Fn(u64) -> usize) {
+        fn count(wide: Wide, counts: &mut Counts, batch: &[u64], bucket: impl Fn(u64) -> usize) {
             match counts {
                 Counts::Compared(few) => {
                     for part in batch.chunks(BATCH) {
-                        count_compared(Wide::here(), few, part, &bucket);
+                        count_compared(wide, few, part, &bucket);
                     }
                 }
                 Counts::Four(four) => count_in_turn(four, batch, bucket),
@@ -447,8 +453,8 @@ impl Early {
         }
         // A loop for each kind of buckets, with its bucket inlined.
         match self.buckets {
-            Buckets::Line(s) => count(&mut self.counts, batch, move |k| s.bucket(k)),
-            Buckets::Halves(h) => count(&mut self.counts, batch, move |k| h.bucket(k)),
+            Buckets::Line(s) => count(self.wide, &mut self.counts, batch, move |k| s.bucket(k)),
+            Buckets::Halves(h) => count(self.wide, &mut self.counts, batch, move |k| h.bucket(k)),
         }
     }
 
