@@ -569,10 +569,14 @@ pub(super) fn differs(b: &Series, h: &Series) -> PolarsResult<BooleanChunked> {
 }
 
 /// `differs` of two columns of one chunk each: strings by
-/// `text::text_differs` (their bytes read ahead), the rest by polars.
+/// `text::text_differs` (their bytes read ahead), numbers of one type by
+/// `numbers::aligned_numbers_differ`, the rest by polars.
 fn one_chunk_differs(b: &Series, h: &Series) -> PolarsResult<BooleanChunked> {
-    match super::text::text_differs(b, h)? {
-        Some(mask) => Ok(mask),
+    if let Some(mask) = super::text::text_differs(b, h)? {
+        return Ok(mask);
+    }
+    match super::numbers::aligned_numbers_differ(b, h)? {
+        Some(bits) => Ok(BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits)),
         None => b.not_equal_missing(h),
     }
 }
