@@ -205,23 +205,31 @@ fn compare_numbers_in_place(
         (Some(b), Some(h)) if b == h && b.is_primitive_numeric() => b,
         _ => return Ok(None),
     };
-    // Rows in the same order on both sides are filtered, not gathered:
-    // that stays cheaper than reading by row.
     let (base_rows, head_rows) = match align.row_slices() {
-        (Some(b), Some(h)) if column.as_type.is_none() && !align.head_ascends => (b, h),
+        (Some(b), Some(h)) if column.as_type.is_none() => (b, h),
         _ => return Ok(None),
     };
-    // Base from disk is read in pair order (filtered as it is read); a
-    // loaded base is read where its rows lie, nothing copied.
+    // Rows in the same order on both sides are compared a run of
+    // consecutive pairs at a time, where they lie: filtered into pair
+    // order first, each side's column was copied into memory the kernel
+    // zeroed (the copies 4.5% of a key-ordered compare's CPU, perf).
+    let ascends = align.head_ascends;
+    // Otherwise base from disk is read in pair order (filtered as it is
+    // read); a loaded base is read where its rows lie, nothing copied.
     let (b, base_rows) = match base {
-        Source::Disk(_) => (base.column(column.base_name(), align.rows(true))?, None),
-        Source::Frame(_) => (base.column(column.base_name(), Rows::All)?, Some(base_rows)),
+        Source::Disk(_) if !ascends => (base.column(column.base_name(), align.rows(true))?, None),
+        _ => (base.column(column.base_name(), Rows::All)?, Some(base_rows)),
     };
     let h = head.column(name, Rows::All)?;
-    let order = align.head_order(h.len());
-    let Some((bits, head_in_order)) =
-        super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows, order)?
-    else {
+    let differ = match base_rows {
+        Some(rows) if ascends => super::numbers::ascending_numbers_differ(&b, &h, rows, head_rows)?
+            .map(|bits| (bits, None)),
+        _ => {
+            let order = align.head_order(h.len());
+            super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows, order)?
+        }
+    };
+    let Some((bits, head_in_order)) = differ else {
         return Ok(None);
     };
     let mut mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
