@@ -187,8 +187,8 @@ fn compare_text_in_place(
 
 /// A numeric column compared where it lies, as `compare_text_in_place`
 /// compares text (see `numbers.rs`): when both sides hold the same plain
-/// numeric type, compared as it is, and head's rows lie in another order
-/// than base's. Only the values of the pairs that differ are gathered, and the
+/// numeric type, compared as it is, and the sides' rows are not simply the
+/// same. Only the values of the pairs that differ are gathered, and the
 /// tolerance and the sizes of the differences are taken from them.
 /// `None` when the column does not qualify.
 fn compare_numbers_in_place(
