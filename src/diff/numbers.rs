@@ -22,6 +22,27 @@ use polars_arrow::types::NativeType;
 
 use super::reorder::{Reorder, spans};
 
+/// `$read!(i8)` ... `$read!(f64)`: the local macro `$read` with the
+/// `Series` accessor of the plain numeric type `$dtype`; `None` for any
+/// other type.
+macro_rules! numeric {
+    ($dtype:expr, $read:ident) => {
+        match $dtype {
+            DataType::Int8 => $read!(i8),
+            DataType::Int16 => $read!(i16),
+            DataType::Int32 => $read!(i32),
+            DataType::Int64 => $read!(i64),
+            DataType::UInt8 => $read!(u8),
+            DataType::UInt16 => $read!(u16),
+            DataType::UInt32 => $read!(u32),
+            DataType::UInt64 => $read!(u64),
+            DataType::Float32 => $read!(f32),
+            DataType::Float64 => $read!(f64),
+            _ => None,
+        }
+    };
+}
+
 /// Where the pairs' numbers differ: pair `i` is row `base_rows[i]` of `b`
 /// (row `i` without them: base already in pair order) and row
 /// `head_rows[i]` of `h`; base's rows ascend. With `order` (the plan of
@@ -45,19 +66,7 @@ pub(super) fn paired_numbers_differ(
             Some(differ(b.$as()?, h.$as()?, base_rows, head_rows, order))
         };
     }
-    Ok(match b.dtype() {
-        DataType::Int8 => read!(i8),
-        DataType::Int16 => read!(i16),
-        DataType::Int32 => read!(i32),
-        DataType::Int64 => read!(i64),
-        DataType::UInt8 => read!(u8),
-        DataType::UInt16 => read!(u16),
-        DataType::UInt32 => read!(u32),
-        DataType::UInt64 => read!(u64),
-        DataType::Float32 => read!(f32),
-        DataType::Float64 => read!(f64),
-        _ => None,
-    })
+    Ok(numeric!(b.dtype(), read))
 }
 
 /// Where two numeric columns of one chunk each, of the same plain type
@@ -79,19 +88,7 @@ pub(super) fn aligned_numbers_differ(b: &Series, h: &Series) -> PolarsResult<Opt
             }
         }};
     }
-    Ok(match b.dtype() {
-        DataType::Int8 => read!(i8),
-        DataType::Int16 => read!(i16),
-        DataType::Int32 => read!(i32),
-        DataType::Int64 => read!(i64),
-        DataType::UInt8 => read!(u8),
-        DataType::UInt16 => read!(u16),
-        DataType::UInt32 => read!(u32),
-        DataType::UInt64 => read!(u64),
-        DataType::Float32 => read!(f32),
-        DataType::Float64 => read!(f64),
-        _ => None,
-    })
+    Ok(numeric!(b.dtype(), read))
 }
 
 /// Where pairs whose rows ascend on both sides (`base_rows[i]` of `b`
@@ -114,19 +111,7 @@ pub(super) fn ascending_numbers_differ(
             Some(runs_differ(b.$as()?, h.$as()?, base_rows, head_rows))
         };
     }
-    Ok(match b.dtype() {
-        DataType::Int8 => read!(i8),
-        DataType::Int16 => read!(i16),
-        DataType::Int32 => read!(i32),
-        DataType::Int64 => read!(i64),
-        DataType::UInt8 => read!(u8),
-        DataType::UInt16 => read!(u16),
-        DataType::UInt32 => read!(u32),
-        DataType::UInt64 => read!(u64),
-        DataType::Float32 => read!(f32),
-        DataType::Float64 => read!(f64),
-        _ => None,
-    })
+    Ok(numeric!(b.dtype(), read))
 }
 
 /// [`ascending_numbers_differ`] of two columns of one type.
@@ -472,6 +457,27 @@ impl<'a, T: NativeType> Ascending<'a, T> {
 mod tests {
     use super::*;
 
+    /// Signed zeros, NaN, infinities and nulls, to be set against each
+    /// other.
+    const FLOATS: [Option<f64>; 7] = [
+        Some(0.0),
+        Some(-0.0),
+        Some(f64::NAN),
+        None,
+        Some(1.5),
+        Some(f64::INFINITY),
+        Some(-1.5),
+    ];
+
+    /// Where polars' `not_equal_missing` says two columns differ.
+    fn polars_mask(b: &Series, h: &Series) -> Vec<bool> {
+        b.not_equal_missing(h)
+            .unwrap()
+            .iter()
+            .map(|d| d.unwrap())
+            .collect()
+    }
+
     /// A column of chunks of `lengths` rows from `values`, taken in turn.
     fn chunked<T: PolarsNumericType>(lengths: &[usize], values: &[Option<T::Native>]) -> Series {
         let mut at = 0;
@@ -500,26 +506,13 @@ mod tests {
                 .take(&IdxCa::from_vec("r".into(), rows.to_vec()))
                 .unwrap()
         };
-        take(b, br)
-            .not_equal_missing(&take(h, hr))
-            .unwrap()
-            .iter()
-            .map(|d| d.unwrap())
-            .collect()
+        polars_mask(&take(b, br), &take(h, hr))
     }
 
     #[test]
     fn numbers_read_in_their_chunks_differ_where_polars_says_gathered_ones_do() {
         // Signed zeros, NaN, infinities and nulls against each other.
-        let floats = [
-            Some(0.0),
-            Some(-0.0),
-            Some(f64::NAN),
-            None,
-            Some(1.5),
-            Some(f64::INFINITY),
-            Some(-1.5),
-        ];
+        let floats = FLOATS;
         let (b, h) = (
             chunked::<Float64Type>(&[1024, 1500, 2048, 300], &floats),
             chunked::<Float64Type>(&[2000, 1100, 1701], &floats[1..]),
@@ -582,18 +575,18 @@ mod tests {
         // columns sliced off their first rows (the arrays' offsets) and of
         // lengths off a word's edge; with nulls on either side, both and
         // neither.
-        let floats = [
-            Some(0.0),
-            Some(-0.0),
-            Some(f64::NAN),
-            None,
-            Some(1.5),
-            Some(f64::INFINITY),
-            Some(-1.5),
-        ];
+        let floats = FLOATS;
         let ints = [Some(3i32), None, Some(-3), Some(i32::MAX), Some(0)];
         for len in [1, 63, 64, 65, 200, 1000] {
             for offset in [0, 3] {
+                let check = |b: &Series, h: &Series| {
+                    let ours: Vec<bool> = aligned_numbers_differ(b, h)
+                        .unwrap()
+                        .expect("numbers of one type")
+                        .iter()
+                        .collect();
+                    assert_eq!(ours, polars_mask(b, h), "len {len} offset {offset}");
+                };
                 let column = |values: &[Option<f64>], step: usize| -> Series {
                     let all: Float64Chunked = (0..len + offset)
                         .map(|i| values[i * step % values.len()])
@@ -608,18 +601,7 @@ mod tests {
                     (column(&floats, 5), column(&no_nulls, 1)),
                     (column(&no_nulls, 1), column(&no_nulls, 4)),
                 ] {
-                    let theirs: Vec<bool> = b
-                        .not_equal_missing(&h)
-                        .unwrap()
-                        .iter()
-                        .map(|d| d.unwrap())
-                        .collect();
-                    let ours: Vec<bool> = aligned_numbers_differ(&b, &h)
-                        .unwrap()
-                        .expect("floats")
-                        .iter()
-                        .collect();
-                    assert_eq!(ours, theirs, "len {len} offset {offset}");
+                    check(&b, &h);
                 }
                 let column = |step: usize| -> Series {
                     let all: Int32Chunked = (0..len + offset)
@@ -628,18 +610,7 @@ mod tests {
                     all.into_series().slice(offset as i64, len)
                 };
                 let (b, h) = (column(1), column(2));
-                let theirs: Vec<bool> = b
-                    .not_equal_missing(&h)
-                    .unwrap()
-                    .iter()
-                    .map(|d| d.unwrap())
-                    .collect();
-                let ours: Vec<bool> = aligned_numbers_differ(&b, &h)
-                    .unwrap()
-                    .expect("ints")
-                    .iter()
-                    .collect();
-                assert_eq!(ours, theirs, "len {len} offset {offset}");
+                check(&b, &h);
             }
         }
         // Unlike types, lengths or chunks: left to polars.
@@ -661,15 +632,7 @@ mod tests {
         // Both sides in chunks whose edges fall inside runs; rows on one
         // side only (left out of the pairs) on either side, single and in
         // a row; runs of one pair and of many.
-        let floats = [
-            Some(0.0),
-            Some(-0.0),
-            Some(f64::NAN),
-            None,
-            Some(1.5),
-            Some(f64::INFINITY),
-            Some(-1.5),
-        ];
+        let floats = FLOATS;
         let (b, h) = (
             chunked::<Float64Type>(&[700, 64, 1000, 536], &floats),
             chunked::<Float64Type>(&[1000, 1300], &floats[2..]),
