@@ -98,6 +98,55 @@ impl Alignment {
     }
 }
 
+/// Calls `f(base_row, head_row, len)` for each run of pairs on consecutive
+/// rows of both sides, in pair order: pair `i` is row `base_rows[i]` of
+/// base and `head_rows[i]` of head; a run ends where a row lies on one side
+/// only. For sides in key order, whose pairs are read run by run where
+/// they lie (`numbers::ascending_numbers_differ`,
+/// `text::ascending_text_differs`).
+pub(super) fn consecutive_runs(
+    base_rows: &[IdxSize],
+    head_rows: &[IdxSize],
+    mut f: impl FnMut(usize, usize, usize),
+) {
+    let pairs = base_rows.len().min(head_rows.len());
+    let mut i = 0;
+    while i < pairs {
+        let (b0, h0) = (base_rows[i] as usize, head_rows[i] as usize);
+        let mut j = i + 1;
+        while j < pairs
+            && base_rows[j] as usize == b0 + (j - i)
+            && head_rows[j] as usize == h0 + (j - i)
+        {
+            j += 1;
+        }
+        f(b0, h0, j - i);
+        i = j;
+    }
+}
+
+/// For tests of run-by-run reads: pairs of two sides of `base` and `head`
+/// rows in key order, some rows on one side only (single, and several in
+/// a row, on either side), so that runs of one pair and of many occur.
+#[cfg(test)]
+pub(super) fn key_ordered_pairs(base: usize, head: usize) -> (Vec<IdxSize>, Vec<IdxSize>) {
+    let (mut base_rows, mut head_rows) = (Vec::new(), Vec::new());
+    let (mut x, mut y) = (0usize, 0usize);
+    while x < base && y < head {
+        match (x * 7 + y * 3) % 41 {
+            0 => x += 1,
+            1 | 2 => y += 1 + x % 3,
+            _ => {
+                base_rows.push(x as IdxSize);
+                head_rows.push(y as IdxSize);
+                x += 1;
+                y += 1;
+            }
+        }
+    }
+    (base_rows, head_rows)
+}
+
 /// One side's keys, made comparable across the two sides: a single
 /// integer-like column as i64 (the common case, sorted fast), anything else
 /// as polars' order-preserving row encoding.

@@ -162,7 +162,13 @@ fn compare_text_in_place(
     let (base_rows, head_rows) = align.row_slices();
     let order = align.head_order(h.len());
     let pairs = align.base_rows.len();
-    let bits = super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order);
+    let bits = match (base_rows, head_rows) {
+        // Both sides in key order: run by run, in order.
+        (Some(br), Some(hr)) if align.head_ascends => {
+            super::text::ascending_text_differs(&bv, &hv, br, hr)
+        }
+        _ => super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order),
+    };
     let mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
     let mismatches = mask.sum().unwrap_or(0) as u64;
     let diff = column_diff(column, &DataType::String, mismatches, None, (None, None));

@@ -126,28 +126,17 @@ where
     T::Native: Same,
 {
     let (bx, hx) = (Chunks::of(b), Chunks::of(h));
-    let pairs = base_rows.len();
-    let mut out = MutableBitmap::with_capacity(pairs);
-    let mut i = 0;
-    while i < pairs {
-        let (b0, h0) = (base_rows[i] as usize, head_rows[i] as usize);
-        let mut j = i + 1;
-        while j < pairs
-            && base_rows[j] as usize == b0 + (j - i)
-            && head_rows[j] as usize == h0 + (j - i)
-        {
-            j += 1;
-        }
+    let mut out = MutableBitmap::with_capacity(base_rows.len());
+    super::align::consecutive_runs(base_rows, head_rows, |b0, h0, run| {
         let mut done = 0;
-        while done < j - i {
+        while done < run {
             let (x, xo, xl) = bx.at(b0 + done);
             let (y, yo, yl) = hx.at(h0 + done);
-            let n = (j - i - done).min(xl).min(yl);
+            let n = (run - done).min(xl).min(yl);
             out.extend_from_bitmap(&aligned(&x.clone().sliced(xo, n), &y.clone().sliced(yo, n)));
             done += n;
         }
-        i = j;
-    }
+    });
     out.freeze()
 }
 
@@ -637,21 +626,7 @@ mod tests {
             chunked::<Float64Type>(&[700, 64, 1000, 536], &floats),
             chunked::<Float64Type>(&[1000, 1300], &floats[2..]),
         );
-        let (mut br, mut hr) = (Vec::new(), Vec::new());
-        let (mut x, mut y) = (0usize, 0usize);
-        while x < b.len() && y < h.len() {
-            // Skip a row of base now and then, of head other times.
-            match (x * 7 + y * 3) % 41 {
-                0 => x += 1,
-                1 | 2 => y += 1 + x % 3,
-                _ => {
-                    br.push(x as IdxSize);
-                    hr.push(y as IdxSize);
-                    x += 1;
-                    y += 1;
-                }
-            }
-        }
+        let (br, hr) = super::super::align::key_ordered_pairs(b.len(), h.len());
         assert!(br.len() > 1500, "{}", br.len());
         let theirs = polars_says(&b, &h, &br, &hr);
         let ours: Vec<bool> = ascending_numbers_differ(&b, &h, &br, &hr)

@@ -246,6 +246,42 @@ pub fn paired_text_differs(
     out.freeze()
 }
 
+/// Where pairs whose rows ascend on both sides (`base_rows[i]` of `b`
+/// and `head_rows[i]` of `h`: both sides in key order) differ, as
+/// [`paired_text_differs`]: each run of pairs on consecutive rows of both
+/// sides (a run ends at a row on one side only, or at a chunk's edge)
+/// read in order where it lies, with no row looked up and nothing asked
+/// for ahead (the processor fetches ahead of reads in order).
+pub fn ascending_text_differs(
+    b: &ByRow<'_>,
+    h: &ByRow<'_>,
+    base_rows: &[IdxSize],
+    head_rows: &[IdxSize],
+) -> Bitmap {
+    let mut out = MutableBitmap::with_capacity(base_rows.len());
+    super::align::consecutive_runs(base_rows, head_rows, |b0, h0, run| {
+        let mut done = 0;
+        while done < run {
+            let (bc, bl) = b.locate(b0 + done);
+            let (hc, hl) = h.locate(h0 + done);
+            let (ba, ha) = (b.arrays[bc], h.arrays[hc]);
+            let n = (run - done).min(ba.len() - bl).min(ha.len() - hl);
+            let (bv, hv) = (&ba.views()[bl..bl + n], &ha.views()[hl..hl + n]);
+            let valid = |a: &Utf8ViewArray, at: usize, k: usize| {
+                a.validity().is_none_or(|v| v.get_bit(at + k))
+            };
+            for (k, (x, y)) in bv.iter().zip(hv).enumerate() {
+                let both = (valid(ba, bl, k), valid(ha, hl, k));
+                out.push(differ(both, x, y, || {
+                    ba.value(bl + k).as_bytes() != ha.value(hl + k).as_bytes()
+                }));
+            }
+            done += n;
+        }
+    });
+    out.freeze()
+}
+
 /// A null head row's view in pair order: the length and buffer of no
 /// string (a buffer of that index would be the four billionth).
 const NULL: View = View {
@@ -431,6 +467,49 @@ mod tests {
         ca.unwrap()
     }
 
+    /// Where polars says the pairs differ, both sides gathered into pair
+    /// order (`base_rows[i]` of `b` against `head_rows[i]` of `h`).
+    fn polars_pairs(
+        b: &StringChunked,
+        h: &StringChunked,
+        base_rows: &[IdxSize],
+        head_rows: &[IdxSize],
+    ) -> Vec<bool> {
+        let take = |ca: &StringChunked, rows: &[IdxSize]| {
+            ca.rechunk()
+                .take(&IdxCa::from_vec("r".into(), rows.to_vec()))
+                .unwrap()
+                .into_series()
+        };
+        take(b, base_rows)
+            .not_equal_missing(&take(h, head_rows))
+            .unwrap()
+            .iter()
+            .map(|d| d.unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn pairs_in_key_order_on_both_sides_differ_run_by_run_as_polars_gathers_them() {
+        // Chunk edges inside runs on both sides; rows on one side only
+        // (left out of the pairs) on either side, single and in a row.
+        let b = chunked(&[1024, 1500, 2048, 300], 3);
+        let h = chunked(&[2000, 1100, 1700], 4);
+        let (base_rows, head_rows) = super::super::align::key_ordered_pairs(b.len(), h.len());
+        let (bv, hv) = (ByRow::new(&b).unwrap(), ByRow::new(&h).unwrap());
+        let ours: Vec<bool> = ascending_text_differs(&bv, &hv, &base_rows, &head_rows)
+            .iter()
+            .collect();
+        let theirs = polars_pairs(&b, &h, &base_rows, &head_rows);
+        assert_eq!(ours, theirs);
+        let differing = ours.iter().filter(|&&d| d).count();
+        assert!(
+            differing > 100 && differing < ours.len() - 100,
+            "{differing} of {}",
+            ours.len()
+        );
+    }
+
     #[test]
     fn paired_text_differs_reads_rows_in_their_chunks_as_polars_gathers_them() {
         let b = chunked(&[1024, 1500, 2048, 300], 1);
@@ -454,17 +533,8 @@ mod tests {
         let (base_rows, head_rows) = (scramble(b.len(), 7), scramble(h.len(), 2_003));
         let hv = ByRow::new(&h).unwrap();
         let ours = paired_text_differs(&bv, &hv, Some(&base_rows), Some(&head_rows), pairs, None);
-        let take = |ca: &StringChunked, rows: &[IdxSize]| {
-            ca.rechunk()
-                .take(&IdxCa::from_vec("r".into(), rows.to_vec()))
-                .unwrap()
-                .into_series()
-        };
-        let theirs = take(&b, &base_rows)
-            .not_equal_missing(&take(&h, &head_rows))
-            .unwrap();
+        let theirs = polars_pairs(&b, &h, &base_rows, &head_rows);
         let ours: Vec<bool> = ours.iter().collect();
-        let theirs: Vec<bool> = theirs.iter().map(|d| d.unwrap()).collect();
         assert_eq!(ours, theirs);
         // Head's views put in pair order first, by plans of blocks smaller
         // than its chunks and larger.
