@@ -31,6 +31,9 @@ pub(super) struct Alignment {
     /// How head's values reach pair order, planned once for every column
     /// when head's rows lie in no order and the pairs are many.
     pub(super) head_order: std::sync::OnceLock<Option<Reorder>>,
+    /// The runs of pairs on consecutive rows of both sides, found once for
+    /// every column when both sides are in key order (`Alignment::runs`).
+    pub(super) runs: std::sync::OnceLock<Vec<Run>>,
 }
 
 impl Alignment {
@@ -87,6 +90,18 @@ impl Alignment {
             .as_ref()
     }
 
+    /// The runs of pairs on consecutive rows of both sides
+    /// ([`consecutive_runs`]), found on the first call; `None` unless
+    /// both sides are in key order and are not simply the same rows.
+    pub(super) fn runs(&self) -> Option<&[Run]> {
+        match self.row_slices() {
+            (Some(b), Some(h)) if self.head_ascends => {
+                Some(self.runs.get_or_init(|| consecutive_runs(b, h)))
+            }
+            _ => None,
+        }
+    }
+
     /// The base (or head) rows of the matched pairs at `positions`.
     pub(super) fn rows_at(&self, base: bool, positions: &[IdxSize]) -> PolarsResult<IdxCa> {
         let at = IdxCa::from_vec(PlSmallStr::EMPTY, positions.to_vec());
@@ -98,18 +113,18 @@ impl Alignment {
     }
 }
 
-/// Calls `f(base_row, head_row, len)` for each run of pairs on consecutive
-/// rows of both sides, in pair order: pair `i` is row `base_rows[i]` of
-/// base and `head_rows[i]` of head; a run ends where a row lies on one side
-/// only. For sides in key order, whose pairs are read run by run where
-/// they lie (`numbers::ascending_numbers_differ`,
-/// `text::ascending_text_differs`).
-pub(super) fn consecutive_runs(
-    base_rows: &[IdxSize],
-    head_rows: &[IdxSize],
-    mut f: impl FnMut(usize, usize, usize),
-) {
+/// A run of pairs on consecutive rows of both sides: its first pair's
+/// base row and head row, and how many pairs.
+pub(super) type Run = (usize, usize, usize);
+
+/// The runs of pairs on consecutive rows of both sides, in pair order:
+/// pair `i` is row `base_rows[i]` of base and `head_rows[i]` of head; a
+/// run ends where a row lies on one side only. For sides in key order,
+/// whose pairs are read run by run where they lie
+/// (`numbers::ascending_numbers_differ`, `text::ascending_text_differs`).
+pub(super) fn consecutive_runs(base_rows: &[IdxSize], head_rows: &[IdxSize]) -> Vec<Run> {
     let pairs = base_rows.len().min(head_rows.len());
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < pairs {
         let (b0, h0) = (base_rows[i] as usize, head_rows[i] as usize);
@@ -120,9 +135,10 @@ pub(super) fn consecutive_runs(
         {
             j += 1;
         }
-        f(b0, h0, j - i);
+        runs.push((b0, h0, j - i));
         i = j;
     }
+    runs
 }
 
 /// For tests of run-by-run reads: pairs of two sides of `base` and `head`
@@ -1205,6 +1221,7 @@ pub(super) fn align(
         base_matched,
         head_matched,
         head_order: Default::default(),
+        runs: Default::default(),
     };
     Ok((alignment, duplicates))
 }
@@ -1212,6 +1229,33 @@ pub(super) fn align(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_of_consecutive_rows_give_back_every_pair_and_are_as_long_as_they_can_be() {
+        let (base_rows, head_rows) = key_ordered_pairs(3_000, 3_500);
+        let runs = consecutive_runs(&base_rows, &head_rows);
+        let expanded: Vec<(IdxSize, IdxSize)> = runs
+            .iter()
+            .flat_map(|&(b, h, n)| (0..n).map(move |k| ((b + k) as IdxSize, (h + k) as IdxSize)))
+            .collect();
+        let pairs: Vec<(IdxSize, IdxSize)> = base_rows
+            .iter()
+            .copied()
+            .zip(head_rows.iter().copied())
+            .collect();
+        assert_eq!(expanded, pairs);
+        // No run could go on into the next.
+        for w in runs.windows(2) {
+            let ((b, h, n), (b2, h2, _)) = (w[0], w[1]);
+            assert!(b + n != b2 || h + n != h2, "{:?}", w);
+        }
+        assert!(
+            runs.len() > 100 && runs.len() < pairs.len() / 4,
+            "{}",
+            runs.len()
+        );
+        assert!(consecutive_runs(&[], &[]).is_empty());
+    }
 
     /// A merge as a comparable value: head rows of base's, extra rows,
     /// both sides' duplicate runs.

@@ -162,12 +162,10 @@ fn compare_text_in_place(
     let (base_rows, head_rows) = align.row_slices();
     let order = align.head_order(h.len());
     let pairs = align.base_rows.len();
-    let bits = match (base_rows, head_rows) {
+    let bits = match align.runs() {
         // Both sides in key order: run by run, in order.
-        (Some(br), Some(hr)) if align.head_ascends => {
-            super::text::ascending_text_differs(&bv, &hv, br, hr)
-        }
-        _ => super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order),
+        Some(runs) => super::text::ascending_text_differs(&bv, &hv, runs),
+        None => super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order),
     };
     let mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
     let mismatches = mask.sum().unwrap_or(0) as u64;
@@ -227,10 +225,11 @@ fn compare_numbers_in_place(
         _ => (base.column(column.base_name(), Rows::All)?, Some(base_rows)),
     };
     let h = head.column(name, Rows::All)?;
-    let differ = match base_rows {
-        Some(rows) if ascends => super::numbers::ascending_numbers_differ(&b, &h, rows, head_rows)?
-            .map(|bits| (bits, None)),
-        _ => {
+    let differ = match align.runs() {
+        Some(runs) => {
+            super::numbers::ascending_numbers_differ(&b, &h, runs)?.map(|bits| (bits, None))
+        }
+        None => {
             let order = align.head_order(h.len());
             super::numbers::paired_numbers_differ(&b, &h, base_rows, head_rows, order)?
         }

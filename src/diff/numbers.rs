@@ -91,43 +91,36 @@ pub(super) fn aligned_numbers_differ(b: &Series, h: &Series) -> PolarsResult<Opt
     Ok(numeric!(b.dtype(), read))
 }
 
-/// Where pairs whose rows ascend on both sides (`base_rows[i]` of `b`
-/// and `head_rows[i]` of `h`: both sides in key order) differ, as
+/// Where the pairs of sides both in key order differ, as
 /// [`paired_numbers_differ`]: each run of pairs on consecutive rows of
-/// both sides (a run ends at a row on one side only, or at a chunk's edge)
-/// compared where it lies by [`aligned`]. `None` when the columns are not
-/// both of the same plain numeric type.
+/// both sides (`runs`: [`super::align::consecutive_runs`]) compared where
+/// it lies by [`aligned`], split at the chunks' edges. `None` when the
+/// columns are not both of the same plain numeric type.
 pub(super) fn ascending_numbers_differ(
     b: &Series,
     h: &Series,
-    base_rows: &[IdxSize],
-    head_rows: &[IdxSize],
+    runs: &[super::align::Run],
 ) -> PolarsResult<Option<Bitmap>> {
-    if b.dtype() != h.dtype() || base_rows.len() != head_rows.len() {
+    if b.dtype() != h.dtype() {
         return Ok(None);
     }
     macro_rules! read {
         ($as:ident) => {
-            Some(runs_differ(b.$as()?, h.$as()?, base_rows, head_rows))
+            Some(runs_differ(b.$as()?, h.$as()?, runs))
         };
     }
     Ok(numeric!(b.dtype(), read))
 }
 
 /// [`ascending_numbers_differ`] of two columns of one type.
-fn runs_differ<T>(
-    b: &ChunkedArray<T>,
-    h: &ChunkedArray<T>,
-    base_rows: &[IdxSize],
-    head_rows: &[IdxSize],
-) -> Bitmap
+fn runs_differ<T>(b: &ChunkedArray<T>, h: &ChunkedArray<T>, runs: &[super::align::Run]) -> Bitmap
 where
     T: PolarsNumericType,
     T::Native: Same,
 {
     let (bx, hx) = (Chunks::of(b), Chunks::of(h));
-    let mut out = MutableBitmap::with_capacity(base_rows.len());
-    super::align::consecutive_runs(base_rows, head_rows, |b0, h0, run| {
+    let mut out = MutableBitmap::with_capacity(runs.iter().map(|r| r.2).sum());
+    for &(b0, h0, run) in runs {
         let mut done = 0;
         while done < run {
             let (x, xo, xl) = bx.at(b0 + done);
@@ -136,7 +129,7 @@ where
             out.extend_from_bitmap(&aligned(&x.clone().sliced(xo, n), &y.clone().sliced(yo, n)));
             done += n;
         }
-    });
+    }
     out.freeze()
 }
 
@@ -627,9 +620,10 @@ mod tests {
             chunked::<Float64Type>(&[1000, 1300], &floats[2..]),
         );
         let (br, hr) = super::super::align::key_ordered_pairs(b.len(), h.len());
+        let runs = super::super::align::consecutive_runs(&br, &hr);
         assert!(br.len() > 1500, "{}", br.len());
         let theirs = polars_says(&b, &h, &br, &hr);
-        let ours: Vec<bool> = ascending_numbers_differ(&b, &h, &br, &hr)
+        let ours: Vec<bool> = ascending_numbers_differ(&b, &h, &runs)
             .unwrap()
             .expect("two float columns")
             .iter()
@@ -639,9 +633,8 @@ mod tests {
         assert!(differing > 100 && differing < br.len() - 100, "{differing}");
         // Unlike types: left to the gather.
         let i = Series::new("i".into(), &[1i64, 2]);
-        let rows: Vec<IdxSize> = vec![0, 1];
         assert!(
-            ascending_numbers_differ(&b, &i, &rows, &rows)
+            ascending_numbers_differ(&b, &i, &[(0, 0, 2)])
                 .unwrap()
                 .is_none()
         );

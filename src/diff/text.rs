@@ -246,20 +246,15 @@ pub fn paired_text_differs(
     out.freeze()
 }
 
-/// Where pairs whose rows ascend on both sides (`base_rows[i]` of `b`
-/// and `head_rows[i]` of `h`: both sides in key order) differ, as
+/// Where the pairs of sides both in key order differ, as
 /// [`paired_text_differs`]: each run of pairs on consecutive rows of both
-/// sides (a run ends at a row on one side only, or at a chunk's edge)
-/// read in order where it lies, with no row looked up and nothing asked
-/// for ahead (the processor fetches ahead of reads in order).
-pub fn ascending_text_differs(
-    b: &ByRow<'_>,
-    h: &ByRow<'_>,
-    base_rows: &[IdxSize],
-    head_rows: &[IdxSize],
-) -> Bitmap {
-    let mut out = MutableBitmap::with_capacity(base_rows.len());
-    super::align::consecutive_runs(base_rows, head_rows, |b0, h0, run| {
+/// sides (`runs`: [`super::align::consecutive_runs`]), split at the
+/// chunks' edges, read in order where it lies, with no row looked up and
+/// nothing asked for ahead (the processor fetches ahead of reads in
+/// order).
+pub fn ascending_text_differs(b: &ByRow<'_>, h: &ByRow<'_>, runs: &[super::align::Run]) -> Bitmap {
+    let mut out = MutableBitmap::with_capacity(runs.iter().map(|r| r.2).sum());
+    for &(b0, h0, run) in runs {
         let mut done = 0;
         while done < run {
             let (bc, bl) = b.locate(b0 + done);
@@ -278,7 +273,7 @@ pub fn ascending_text_differs(
             }
             done += n;
         }
-    });
+    }
     out.freeze()
 }
 
@@ -497,9 +492,13 @@ mod tests {
         let h = chunked(&[2000, 1100, 1700], 4);
         let (base_rows, head_rows) = super::super::align::key_ordered_pairs(b.len(), h.len());
         let (bv, hv) = (ByRow::new(&b).unwrap(), ByRow::new(&h).unwrap());
-        let ours: Vec<bool> = ascending_text_differs(&bv, &hv, &base_rows, &head_rows)
-            .iter()
-            .collect();
+        let ours: Vec<bool> = ascending_text_differs(
+            &bv,
+            &hv,
+            &super::super::align::consecutive_runs(&base_rows, &head_rows),
+        )
+        .iter()
+        .collect();
         let theirs = polars_pairs(&b, &h, &base_rows, &head_rows);
         assert_eq!(ours, theirs);
         let differing = ours.iter().filter(|&&d| d).count();
