@@ -217,7 +217,11 @@ fn compare_numbers_in_place(
     // consecutive pairs at a time, where they lie: filtered into pair
     // order first, each side's column was copied into memory the kernel
     // zeroed (the copies 4.5% of a key-ordered compare's CPU, perf).
-    let ascends = align.head_ascends;
+    let (ascends, runs) = (align.head_ascends, align.runs());
+    if ascends && runs.is_none() {
+        // Runs too short to read run by run: filtered, as the rest are.
+        return Ok(None);
+    }
     // Otherwise base from disk is read in pair order (filtered as it is
     // read); a loaded base is read where its rows lie, nothing copied.
     let (b, base_rows) = match base {
@@ -225,7 +229,7 @@ fn compare_numbers_in_place(
         _ => (base.column(column.base_name(), Rows::All)?, Some(base_rows)),
     };
     let h = head.column(name, Rows::All)?;
-    let differ = match align.runs() {
+    let differ = match runs {
         Some(runs) => {
             super::numbers::ascending_numbers_differ(&b, &h, runs)?.map(|bits| (bits, None))
         }

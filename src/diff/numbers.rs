@@ -620,7 +620,7 @@ mod tests {
             chunked::<Float64Type>(&[1000, 1300], &floats[2..]),
         );
         let (br, hr) = super::super::align::key_ordered_pairs(b.len(), h.len());
-        let runs = super::super::align::consecutive_runs(&br, &hr);
+        let runs = super::super::align::consecutive_runs(&br, &hr).expect("runs");
         assert!(br.len() > 1500, "{}", br.len());
         let theirs = polars_says(&b, &h, &br, &hr);
         let ours: Vec<bool> = ascending_numbers_differ(&b, &h, &runs)

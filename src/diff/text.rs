@@ -495,7 +495,7 @@ mod tests {
         let ours: Vec<bool> = ascending_text_differs(
             &bv,
             &hv,
-            &super::super::align::consecutive_runs(&base_rows, &head_rows),
+            &super::super::align::consecutive_runs(&base_rows, &head_rows).expect("runs"),
         )
         .iter()
         .collect();
