@@ -154,6 +154,29 @@ pub(super) fn consecutive_runs(base_rows: &[IdxSize], head_rows: &[IdxSize]) -> 
     Some(runs)
 }
 
+/// Calls `f(base_chunk, base_place, head_chunk, head_place, len)` for
+/// each piece of `runs` that lies in one chunk on either side, in pair
+/// order: each run split where either side's chunk ends. `base_at` and
+/// `head_at` give a row's chunk, its place in it and the rows left in the
+/// chunk from there.
+pub(super) fn for_each_piece(
+    runs: &[Run],
+    base_at: impl Fn(usize) -> (usize, usize, usize),
+    head_at: impl Fn(usize) -> (usize, usize, usize),
+    mut f: impl FnMut(usize, usize, usize, usize, usize),
+) {
+    for &(b0, h0, run) in runs {
+        let mut done = 0;
+        while done < run {
+            let (bc, bl, b_left) = base_at(b0 + done);
+            let (hc, hl, h_left) = head_at(h0 + done);
+            let n = (run - done).min(b_left).min(h_left);
+            f(bc, bl, hc, hl, n);
+            done += n;
+        }
+    }
+}
+
 /// For tests of run-by-run reads: pairs of two sides of `base` and `head`
 /// rows in key order, some rows on one side only (single, and several in
 /// a row, on either side), so that runs of one pair and of many occur.

@@ -120,45 +120,43 @@ where
 {
     let (bx, hx) = (Chunks::of(b), Chunks::of(h));
     let mut out = MutableBitmap::with_capacity(runs.iter().map(|r| r.2).sum());
-    for &(b0, h0, run) in runs {
-        let mut done = 0;
-        while done < run {
-            let (x, xo, xl) = bx.at(b0 + done);
-            let (y, yo, yl) = hx.at(h0 + done);
-            let n = (run - done).min(xl).min(yl);
-            out.extend_from_bitmap(&aligned(&x.clone().sliced(xo, n), &y.clone().sliced(yo, n)));
-            done += n;
-        }
-    }
+    let pieces =
+        |x: &Chunks<T::Native>, c: usize, at: usize, n: usize| x.arrays[c].clone().sliced(at, n);
+    super::align::for_each_piece(
+        runs,
+        |r| bx.at(r),
+        |r| hx.at(r),
+        |bc, bl, hc, hl, n| {
+            out.extend_from_bitmap(&aligned(&pieces(&bx, bc, bl, n), &pieces(&hx, hc, hl, n)));
+        },
+    );
     out.freeze()
 }
 
-/// A column's chunks and the row each begins at.
+/// A column's chunks (the empty ones left out) and the row each begins
+/// at, then the column's length (as [`spans`] takes them).
 struct Chunks<'a, T: NativeType> {
     arrays: Vec<&'a PrimitiveArray<T>>,
-    starts: Vec<usize>,
+    bounds: Vec<usize>,
 }
 
 impl<'a, T: NativeType> Chunks<'a, T> {
     fn of<P: PolarsNumericType<Native = T>>(ca: &'a ChunkedArray<P>) -> Self {
         let arrays: Vec<&PrimitiveArray<T>> = ca.downcast_iter().filter(|a| a.len() > 0).collect();
-        let starts = arrays
-            .iter()
-            .scan(0, |at, a| {
-                let start = *at;
-                *at += a.len();
-                Some(start)
-            })
-            .collect();
-        Chunks { arrays, starts }
+        let mut bounds = vec![0];
+        bounds.extend(arrays.iter().scan(0, |end, a| {
+            *end += a.len();
+            Some(*end)
+        }));
+        Chunks { arrays, bounds }
     }
 
     /// The chunk holding `row`, the row's place in it and the rows left in
     /// it from there.
-    fn at(&self, row: usize) -> (&'a PrimitiveArray<T>, usize, usize) {
-        let c = self.starts.partition_point(|&s| s <= row) - 1;
-        let place = row - self.starts[c];
-        (self.arrays[c], place, self.arrays[c].len() - place)
+    fn at(&self, row: usize) -> (usize, usize, usize) {
+        let c = self.bounds.partition_point(|&s| s <= row) - 1;
+        let place = row - self.bounds[c];
+        (c, place, self.arrays[c].len() - place)
     }
 }
 
@@ -324,13 +322,10 @@ fn in_pair_order<T: PolarsNumericType>(
     h: &ChunkedArray<T>,
     plan: &Reorder,
 ) -> (Vec<T::Native>, Option<Vec<bool>>) {
-    let chunks: Vec<_> = h.downcast_iter().collect();
-    let mut bounds = vec![0];
-    bounds.extend(chunks.iter().scan(0, |end, c| {
-        *end += c.len();
-        Some(*end)
-    }));
-    let parts = |start, len| spans(&bounds, start, len).map(|(c, at, l, n)| (chunks[c], at, l, n));
+    let chunks = Chunks::of(h);
+    let parts = |start, len| {
+        spans(&chunks.bounds, start, len).map(|(c, at, l, n)| (chunks.arrays[c], at, l, n))
+    };
     let mut values = Vec::new();
     plan.apply(
         |start, block: &mut [T::Native]| {

@@ -254,13 +254,16 @@ pub fn paired_text_differs(
 /// order).
 pub fn ascending_text_differs(b: &ByRow<'_>, h: &ByRow<'_>, runs: &[super::align::Run]) -> Bitmap {
     let mut out = MutableBitmap::with_capacity(runs.iter().map(|r| r.2).sum());
-    for &(b0, h0, run) in runs {
-        let mut done = 0;
-        while done < run {
-            let (bc, bl) = b.locate(b0 + done);
-            let (hc, hl) = h.locate(h0 + done);
+    let at = |side: &ByRow<'_>, row: usize| {
+        let (c, place) = side.locate(row);
+        (c, place, side.arrays[c].len() - place)
+    };
+    super::align::for_each_piece(
+        runs,
+        |r| at(b, r),
+        |r| at(h, r),
+        |bc, bl, hc, hl, n| {
             let (ba, ha) = (b.arrays[bc], h.arrays[hc]);
-            let n = (run - done).min(ba.len() - bl).min(ha.len() - hl);
             let (bv, hv) = (&ba.views()[bl..bl + n], &ha.views()[hl..hl + n]);
             let valid = |a: &Utf8ViewArray, at: usize, k: usize| {
                 a.validity().is_none_or(|v| v.get_bit(at + k))
@@ -271,9 +274,8 @@ pub fn ascending_text_differs(b: &ByRow<'_>, h: &ByRow<'_>, runs: &[super::align
                     ba.value(bl + k).as_bytes() != ha.value(hl + k).as_bytes()
                 }));
             }
-            done += n;
-        }
-    }
+        },
+    );
     out.freeze()
 }
 
