@@ -279,6 +279,7 @@ fn select<K: Keys + ?Sized>(
 /// which takes the range first. Where the first keys are unlike the rest
 /// (a column in some order), the ranks' buckets hold too many, and the
 /// caller selects as before.
+#[derive(Clone)]
 pub struct Early {
     buckets: Buckets,
     counts: Counts,
@@ -297,6 +298,7 @@ enum Buckets {
 /// Each bucket's count of [`Early`]; with `FEW_BUCKETS` or fewer, four
 /// counts a bucket, taken in turn (as [`levels`]); with `COMPARED_BUCKETS`
 /// or fewer, one each, counted by comparing a batch's buckets with each.
+#[derive(Clone)]
 enum Counts {
     One(Vec<u32>),
     Four(Vec<[u32; 4]>),
@@ -535,6 +537,97 @@ impl Early {
             Some(found)
         })
     }
+
+    /// The bucket `k` falls in.
+    fn bucket(&self, k: u64) -> usize {
+        match self.buckets {
+            Buckets::Line(s) => s.bucket(k),
+            Buckets::Halves(h) => h.bucket(k),
+        }
+    }
+
+    /// The keys at each side's ranks (as [`Early::keys_at_ranks`]) of two
+    /// sides that share the keys `common`: side `i` holds them and its own,
+    /// `sides[i].1`, and `sides[i].0` counted both (each a copy of one
+    /// `Early` that counted `common`, which then counted the side's own:
+    /// their buckets are the same). One pass over `common` gathers the
+    /// buckets either side's ranks fall in, calling `also` with every key
+    /// of it; a side without ranks (`None`) finds none. `None`, before that
+    /// pass, when a side has few keys or its ranks' buckets hold more than
+    /// an eighth of them.
+    #[allow(
+        clippy::type_complexity,
+        reason = "a pair of sides, each its counts, keys and ranks"
+    )]
+    pub fn keys_at_ranks_shared<K: Keys + ?Sized>(
+        common: &K,
+        sides: [(&Early, &[u64], Option<&[usize]>); 2],
+        mut also: impl FnMut(&[u64]),
+    ) -> Option<[Option<Vec<u64>>; 2]> {
+        // Each side's ranks in ascending order (`order[j]`, the j-th
+        // smallest's place) and the buckets they fall in.
+        let mut plans = [None, None];
+        for (plan, (early, _, ranks)) in plans.iter_mut().zip(sides) {
+            let Some(ranks) = ranks else { continue };
+            let counts = early.totals();
+            let n: usize = counts.iter().map(|&c| c as usize).sum();
+            let mut order: Vec<usize> = (0..ranks.len()).collect();
+            order.sort_by_key(|&i| ranks[i]);
+            let sorted: Vec<usize> = order.iter().map(|&i| ranks[i]).collect();
+            let wanted = locate(&counts, &sorted);
+            if n <= SMALL || !few_held(&wanted, &counts, n) {
+                return None;
+            }
+            *plan = Some((order, wanted, counts));
+        }
+        // Every bucket either side wants, ascending, with room for the
+        // more of its two counts.
+        let mut union = std::collections::BTreeMap::<usize, usize>::new();
+        for (_, wanted, counts) in plans.iter().flatten() {
+            for (b, _) in wanted {
+                let room = union.entry(*b).or_default();
+                *room = (*room).max(counts[*b] as usize);
+            }
+        }
+        let union: Vec<(usize, usize)> = union.into_iter().collect();
+        let early = sides[0].0;
+        let buckets = early.totals().len();
+        let parts = match early.buckets {
+            Buckets::Line(s) => {
+                gather_parts(common, &union, buckets, move |k| s.bucket(k), &mut also)
+            }
+            Buckets::Halves(h) => {
+                gather_parts(common, &union, buckets, move |k| h.bucket(k), &mut also)
+            }
+        };
+        let place = |b: usize| union.binary_search_by_key(&b, |&(u, _)| u).ok();
+        let mut found = [None, None];
+        for ((out, plan), (_, own, _)) in found.iter_mut().zip(plans).zip(sides) {
+            let Some((order, wanted, _)) = plan else {
+                continue;
+            };
+            // The side's own keys in the buckets gathered.
+            let mut owns: Vec<Vec<u64>> = vec![Vec::new(); union.len()];
+            for &k in own {
+                if let Some(i) = place(early.bucket(k)) {
+                    owns[i].push(k);
+                }
+            }
+            let mut keys = Vec::with_capacity(order.len());
+            for (b, rs) in &wanted {
+                let i = place(*b).expect("a wanted bucket was gathered");
+                let mut part = parts[i].clone();
+                part.extend_from_slice(&owns[i]);
+                select(&part[..], rs, None, None, &mut keys, &mut ignore);
+            }
+            let mut at_ranks = vec![0; order.len()];
+            for (slot, k) in order.into_iter().zip(keys) {
+                at_ranks[slot] = k;
+            }
+            *out = Some(at_ranks);
+        }
+        Some(found)
+    }
 }
 
 /// [`select`] of keys from `min` to `max` (apart) by levels of buckets.
@@ -687,16 +780,36 @@ fn gather<K: Keys + ?Sized>(
     out: &mut Vec<u64>,
     also: &mut impl FnMut(&[u64]),
 ) {
+    let buckets: Vec<(usize, usize)> = wanted
+        .iter()
+        .map(|(b, _)| (*b, counts[*b] as usize))
+        .collect();
+    let parts = gather_parts(keys, &buckets, counts.len(), bucket, also);
+    for ((_, rs), part) in wanted.iter().zip(parts) {
+        select(&part[..], rs, None, None, out, &mut ignore);
+    }
+}
+
+/// The keys of each of `wanted`'s buckets (each with the room to make
+/// for them) of `buckets` buckets, where `bucket` puts a key, in one pass
+/// that calls `also` with every key.
+fn gather_parts<K: Keys + ?Sized>(
+    keys: &K,
+    wanted: &[(usize, usize)],
+    buckets: usize,
+    bucket: impl Fn(u64) -> usize,
+    also: &mut impl FnMut(&[u64]),
+) -> Vec<Vec<u64>> {
     // Whether a bucket is wanted, a bit each (in L1, where the table of
     // places is not: loading a place for every key was most of the pass);
     // the place only for the few keys wanted.
-    let mut is_wanted = vec![0u64; counts.len().div_ceil(64)];
-    let mut slot = vec![0u32; counts.len()];
+    let mut is_wanted = vec![0u64; buckets.div_ceil(64)];
+    let mut slot = vec![0u32; buckets];
     let mut parts: Vec<Vec<u64>> = Vec::with_capacity(wanted.len());
-    for (i, (b, _)) in wanted.iter().enumerate() {
+    for (i, &(b, room)) in wanted.iter().enumerate() {
         is_wanted[b / 64] |= 1 << (b % 64);
-        slot[*b] = i as u32;
-        parts.push(Vec::with_capacity(counts[*b] as usize));
+        slot[b] = i as u32;
+        parts.push(Vec::with_capacity(room));
     }
     let wide = Wide::here();
     keys.for_each_batch(|batch| {
@@ -711,9 +824,7 @@ fn gather<K: Keys + ?Sized>(
         }
         also(batch);
     });
-    for ((_, rs), part) in wanted.iter().zip(parts) {
-        select(&part[..], rs, None, None, out, &mut ignore);
-    }
+    parts
 }
 
 by_width! {
