@@ -271,6 +271,9 @@ pub struct OnDisk {
     pub declared: Declared,
     /// Shown every column as read whole (see [`OnDisk::observe`]).
     observer: Option<Observer>,
+    /// Told what the column pairs compared share (see
+    /// [`OnDisk::observe_pairs`]).
+    pairs: Option<std::sync::Arc<dyn PairObserver>>,
     /// The rows every read keeps (a key-hash sample), over all parts' rows.
     kept: Option<BooleanChunked>,
     /// Partition directories' columns, which no file holds.
@@ -282,6 +285,47 @@ pub struct OnDisk {
 /// Sees each column of an [`OnDisk`] table as it is read.
 pub type Observer = std::sync::Arc<dyn Fn(&Series) + Send + Sync>;
 
+/// The rows of a column's two sides, paired row by row by a comparison,
+/// that hold a value no row of the other side holds alike: each side's
+/// rows without a pair, and the rows of the pairs whose values differ by
+/// the comparison's exact test (null is null, NaN is NaN, -0 is 0; before
+/// any tolerance). Every other row of base holds the value its pair in
+/// head holds, so that what a column's two sides hold is what they share
+/// and, for each side, its values at these rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Unshared {
+    /// Base's rows, ascending.
+    pub base: Vec<IdxSize>,
+    /// Head's rows, ascending.
+    pub head: Vec<IdxSize>,
+}
+
+impl Unshared {
+    /// Whether sides of `base_rows` and `head_rows` rows that differ in
+    /// `apart` rows of either share enough to be worth reading once for
+    /// both: at most a sixteenth apart.
+    pub fn worth(base_rows: usize, head_rows: usize, apart: usize) -> bool {
+        apart <= base_rows.min(head_rows) / 16
+    }
+
+    /// [`Unshared::worth`] of these rows.
+    pub fn worth_sharing(&self, base_rows: usize, head_rows: usize) -> bool {
+        Unshared::worth(base_rows, head_rows, self.base.len().max(self.head.len()))
+    }
+}
+
+/// Told by a comparison what the column pairs it compares share, so that
+/// a profile of both sides reads what they share once (`profile::of_pair`).
+pub trait PairObserver: Send + Sync {
+    /// Before any column is read: the column pairs (base's name, head's)
+    /// the comparison will tell of, each once, by [`PairObserver::shared`].
+    fn expect(&self, columns: &[(String, String)]);
+    /// After the pair (base's name, head's) was compared: its
+    /// [`Unshared`] rows, or `None` where the comparison did not find them.
+    /// Of a pair not expected (or told of already), nothing.
+    fn shared(&self, base: &str, head: &str, unshared: Option<Unshared>);
+}
+
 impl OnDisk {
     /// Has `f` see every column as it is read, whole, so that a profile is
     /// computed from the reads the comparison makes rather than from reads
@@ -290,6 +334,17 @@ impl OnDisk {
     /// column read twice is seen twice.
     pub fn observe(&mut self, f: Observer) {
         self.observer = Some(f);
+    }
+
+    /// Has `f` told, by the comparison of this table (its base side) with
+    /// another, what the column pairs it compares share.
+    pub fn observe_pairs(&mut self, f: std::sync::Arc<dyn PairObserver>) {
+        self.pairs = Some(f);
+    }
+
+    /// What [`OnDisk::observe_pairs`] installed.
+    pub fn pair_observer(&self) -> Option<&dyn PairObserver> {
+        self.pairs.as_deref()
     }
 
     /// Reads column `name` whole now, for the read of it that comes next,
@@ -400,6 +455,7 @@ impl OnDisk {
             file_rows,
             declared,
             observer: None,
+            pairs: None,
             kept: None,
             partitions,
             ahead: Default::default(),
@@ -436,6 +492,7 @@ impl OnDisk {
             file_rows: vec![rows as usize],
             declared: table.declared,
             observer: None,
+            pairs: None,
             kept: None,
             partitions: Default::default(),
             ahead: Default::default(),

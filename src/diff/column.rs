@@ -243,6 +243,13 @@ fn compare_numbers_in_place(
     };
     let mut mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
     let mut positions = set_positions(&mask);
+    tell_shared(
+        column,
+        base,
+        align,
+        (base_keys.height(), h.len()),
+        &positions,
+    );
     let base_at = match base_rows {
         Some(_) => align.rows_at(true, &positions),
         None => Ok(IdxCa::from_vec(PlSmallStr::EMPTY, positions.clone())),
@@ -287,6 +294,42 @@ fn compare_numbers_in_place(
         head: hc,
     };
     changed_in_place(column, dtype, diff, found, (align, base_keys)).map(Some)
+}
+
+/// Tells `base`'s pair observer, if it has one, what `column`'s two sides
+/// share (`load::Unshared`): every row but those without a pair and those
+/// of the pairs at `positions` (ascending), whose values differ exactly.
+/// Sides of `rows` (base's, head's) mostly apart are told of as not found.
+fn tell_shared(
+    column: &Compared,
+    base: Source<'_>,
+    align: &Alignment,
+    (base_rows, head_rows): (usize, usize),
+    positions: &[IdxSize],
+) {
+    let Some(observer) = base.pair_observer() else {
+        return;
+    };
+    let apart = positions.len() + align.missing.len().max(align.extra.len());
+    let unshared = match align.row_slices() {
+        (Some(b), Some(h)) if crate::load::Unshared::worth(base_rows, head_rows, apart) => {
+            let rows = |lone: &[IdxSize], paired: &[IdxSize]| {
+                let mut rows: Vec<IdxSize> = lone
+                    .iter()
+                    .copied()
+                    .chain(positions.iter().map(|&p| paired[p as usize]))
+                    .collect();
+                rows.sort_unstable();
+                rows
+            };
+            Some(crate::load::Unshared {
+                base: rows(&align.missing, b),
+                head: rows(&align.extra, h),
+            })
+        }
+        _ => None,
+    };
+    observer.shared(column.base_name(), &column.name, unshared);
 }
 
 /// What a column compared in place found: the mask of the differing

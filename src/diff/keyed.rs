@@ -242,6 +242,20 @@ pub(super) fn compare_keyed(
     in_flight: usize,
 ) -> PolarsResult<()> {
     let (tolerances, strings) = (&table.tolerance, table.strings);
+    // The numeric column pairs whose shared rows the comparison tells of
+    // (`column::tell_shared`), announced before any is read.
+    if let Some(observer) = base.pair_observer() {
+        let plain = |c: &Compared| {
+            let (b, h) = (base.dtype(c.base_name()), head.dtype(&c.name));
+            c.as_type.is_none() && b == h && b.is_some_and(|t| t.is_primitive_numeric())
+        };
+        let pairs: Vec<(String, String)> = compared
+            .iter()
+            .filter(|c| plain(c))
+            .map(|c| (c.base_name().to_string(), c.name.clone()))
+            .collect();
+        observer.expect(&pairs);
+    }
     crate::progress::step(|| crate::progress::Step::Within("aligning keys".into()));
     // The first column read while the keys pair (on one core, for the
     // most part), each side on a thread of its own; not when the memory
@@ -290,6 +304,10 @@ pub(super) fn compare_keyed(
                         .copied();
                     let result =
                         compare_column(column, base, head, &align, &base_keys, tolerance, strings);
+                    // (Of a pair told of already, or not announced, nothing.)
+                    if let Some(observer) = base.pair_observer() {
+                        observer.shared(column.base_name(), &column.name, None);
+                    }
                     *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
                     let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     crate::progress::step(|| crate::progress::Step::Columns {

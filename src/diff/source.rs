@@ -72,6 +72,15 @@ impl Source<'_> {
         }
     }
 
+    /// Who is told what the column pairs compared share (see
+    /// [`OnDisk::observe_pairs`]): a base side's, on disk.
+    pub(super) fn pair_observer(&self) -> Option<&dyn crate::load::PairObserver> {
+        match self {
+            Source::Frame(_) => None,
+            Source::Disk(d) => d.pair_observer(),
+        }
+    }
+
     /// Column `name`, the rows picked by `rows`.
     pub(super) fn column(&self, name: &str, rows: Rows<'_>) -> PolarsResult<Series> {
         let s = match (self, rows) {

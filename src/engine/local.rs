@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use polars::prelude::{BooleanChunked, DataFrame, PolarsResult};
@@ -200,6 +201,9 @@ fn compare_out_of_core(
         let (cb, ch) = profile::Collector::pair(beside);
         b.observe(cb.observer());
         h.observe(ch.observer());
+        // Told what each column pair shares, both sides' numbers are read
+        // once where they agree (`profile::of_pair`).
+        b.observe_pairs(Arc::new(profile::Pair(Arc::clone(&cb), Arc::clone(&ch))));
         (cb, ch)
     });
     let result = match table.compare {

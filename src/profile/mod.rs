@@ -18,6 +18,10 @@ use crate::model::profile::{
 use crate::stats::{distinct, quantiles, summary};
 use crate::wide::{Wide, by_width};
 
+mod pair;
+use pair::Pairing;
+pub use pair::{Pair, of_pair};
+
 /// Top values kept per text column...
 pub const TOP_VALUES: usize = 10;
 /// ...of at most this many distinct values (estimated).
@@ -129,6 +133,11 @@ pub struct Collector {
     /// The profiles running beside the comparison, at most `beside`.
     beside: usize,
     running: Mutex<Vec<(String, std::thread::JoinHandle<()>)>>,
+    /// What this side shares with the other side's collector: the columns
+    /// held for their pair's profile, and its running profiles.
+    pairing: Option<Arc<Pairing>>,
+    /// This collector's side: 0 base, 1 head.
+    side: usize,
 }
 
 /// A lock on data that a panicking holder cannot leave half-changed (each
@@ -144,14 +153,17 @@ impl Collector {
     /// [`Twins`]).
     pub fn pair(beside: usize) -> (Arc<Collector>, Arc<Collector>) {
         let twins = Arc::new(Twins::default());
-        let side = || {
+        let pairing = Arc::new(Pairing::default());
+        let side = |side| {
             Arc::new(Collector {
                 twins: Some(Arc::clone(&twins)),
                 beside,
+                pairing: Some(Arc::clone(&pairing)),
+                side,
                 ..Collector::default()
             })
         };
-        (side(), side())
+        (side(0), side(1))
     }
 
     /// The observer to install with [`OnDisk::observe`].
@@ -170,38 +182,23 @@ impl Collector {
             }
             begun.push(s.name().to_string());
         }
-        let mut running = lock(&self.running);
-        self.join_finished(&mut running, false);
-        if running.len() < self.beside {
-            let (me, column) = (Arc::clone(self), s.clone());
-            let spawned = std::thread::Builder::new()
-                .name("profile".into())
-                .spawn(move || me.profile(&column));
-            // (A thread the system would not start: profiled here.)
-            if let Ok(handle) = spawned {
-                running.push((s.name().to_string(), handle));
+        if let Some(pairing) = &self.pairing {
+            let mut waiting = lock(&pairing.waiting);
+            if waiting.expects(self.side, s.name()) {
+                waiting.held[self.side].insert(s.name().to_string(), s.clone());
                 return;
             }
         }
-        drop(running);
-        self.profile(s);
+        self.start(s.clone());
     }
 
-    /// Joins the threads in `running` that are done (`all`: every one,
-    /// waiting for it), keeping the error of one that panicked.
-    fn join_finished(&self, running: &mut Vec<(String, std::thread::JoinHandle<()>)>, all: bool) {
-        let mut i = 0;
-        while i < running.len() {
-            if !all && !running[i].1.is_finished() {
-                i += 1;
-                continue;
-            }
-            let (name, handle) = running.swap_remove(i);
-            if handle.join().is_err() {
-                lock(&self.error)
-                    .get_or_insert(format!("profiling column `{name}` failed (a panic)"));
-            }
-        }
+    /// Profiles `s` beside the comparison, or here when `beside` run.
+    fn start(self: &Arc<Self>, s: Series) {
+        let me = Arc::clone(self);
+        let name = s.name().to_string();
+        beside_or_here(&self.running, self.beside, &self.error, &name, move || {
+            me.profile(&s)
+        });
     }
 
     /// Profiles `s` (or takes its twin's profile) and keeps it.
@@ -227,7 +224,21 @@ impl Collector {
     /// The profile of `table` (whose observer this is): columns not seen
     /// yet are read now, and every profile beside the comparison waited
     /// for.
-    pub fn finish(&self, table: &OnDisk, duplicate_keys: Option<u64>) -> PolarsResult<Profile> {
+    pub fn finish(
+        self: &Arc<Self>,
+        table: &OnDisk,
+        duplicate_keys: Option<u64>,
+    ) -> PolarsResult<Profile> {
+        if let Some(pairing) = &self.pairing {
+            // Columns held for a pair the comparison did not tell of (it
+            // stopped short): each profiled on its own.
+            let held = {
+                let mut waiting = lock(&pairing.waiting);
+                waiting.expected.clear();
+                std::mem::take(&mut waiting.held[self.side])
+            };
+            held.into_values().for_each(|s| self.start(s));
+        }
         for name in table.schema.iter_names() {
             if !lock(&self.begun).iter().any(|n| n == name.as_str()) {
                 // Read to be seen: the observer profiles it.
@@ -236,7 +247,14 @@ impl Collector {
                     .map_err(crate::load::LoadError::into_polars)?;
             }
         }
-        self.join_finished(&mut lock(&self.running), true);
+        join_finished(&mut lock(&self.running), true, &self.error);
+        if let Some(pairing) = &self.pairing {
+            // (Both sides' finish wait here until every pair is done.)
+            join_finished(&mut lock(&pairing.running), true, &pairing.error);
+            if let Some(e) = lock(&pairing.error).clone() {
+                return Err(PolarsError::ComputeError(e.into()));
+            }
+        }
         if let Some(e) = lock(&self.error).take() {
             return Err(PolarsError::ComputeError(e.into()));
         }
@@ -257,6 +275,59 @@ impl Collector {
             duplicate_keys,
             columns,
         })
+    }
+}
+
+/// Runs `job` (the profile of column `name`) on a thread of its own when
+/// fewer than `beside` of `running` run, else here (and where the system
+/// would not start a thread).
+fn beside_or_here(
+    running: &Mutex<Vec<(String, std::thread::JoinHandle<()>)>>,
+    beside: usize,
+    error: &Mutex<Option<String>>,
+    name: &str,
+    job: impl FnOnce() + Send + 'static,
+) {
+    let mut threads = lock(running);
+    join_finished(&mut threads, false, error);
+    let job = Arc::new(Mutex::new(Some(job)));
+    if threads.len() < beside {
+        let theirs = Arc::clone(&job);
+        let spawned = std::thread::Builder::new()
+            .name("profile".into())
+            .spawn(move || {
+                if let Some(job) = lock(&theirs).take() {
+                    job();
+                }
+            });
+        if let Ok(handle) = spawned {
+            threads.push((name.to_string(), handle));
+            return;
+        }
+    }
+    drop(threads);
+    if let Some(job) = lock(&job).take() {
+        job();
+    }
+}
+
+/// Joins the threads in `running` that are done (`all`: every one,
+/// waiting for it), keeping in `error` that of one that panicked.
+fn join_finished(
+    running: &mut Vec<(String, std::thread::JoinHandle<()>)>,
+    all: bool,
+    error: &Mutex<Option<String>>,
+) {
+    let mut i = 0;
+    while i < running.len() {
+        if !all && !running[i].1.is_finished() {
+            i += 1;
+            continue;
+        }
+        let (name, handle) = running.swap_remove(i);
+        if handle.join().is_err() {
+            lock(error).get_or_insert(format!("profiling column `{name}` failed (a panic)"));
+        }
     }
 }
 
@@ -684,6 +755,27 @@ struct ColumnKeys<'a, T: PolarsNumericType> {
     ca: &'a ChunkedArray<T>,
     /// How many keys there are (set by the first pass).
     len: usize,
+    /// The rows whose keys are visited, a bit each from the column's
+    /// first row (bit `r % 64` of word `r / 64`); every row when `None`.
+    keep: Option<&'a [u64]>,
+}
+
+/// The 64 bits of `words` from bit `at` on (bit 0 the one at `at`), the
+/// bits past `len` of them clear.
+#[inline(always)]
+fn bits_from(words: &[u64], at: usize, len: usize) -> u64 {
+    let (w, shift) = (at / 64, at % 64);
+    let low = words.get(w).copied().unwrap_or(0) >> shift;
+    let high = match shift {
+        0 => 0,
+        _ => words.get(w + 1).copied().unwrap_or(0) << (64 - shift),
+    };
+    let bits = low | high;
+    if len < 64 {
+        bits & ((1 << len) - 1)
+    } else {
+        bits
+    }
 }
 
 impl<T: PolarsNumericType> ColumnKeys<'_, T>
@@ -715,13 +807,19 @@ where
         let wide = Wide::here();
         let mut buffer = [0u64; quantiles::BATCH];
         let mut len = 0;
-        self.for_each_run(|values, valid| {
+        // The run's first row, for `keep`.
+        let mut row = 0;
+        self.for_each_run(|values, run_valid| {
             // The length in a local: the closure's own lives in memory,
             // and each key's store waited on the last one's.
             let mut at = len;
             // A run is a whole array without nulls (every bit set), or 64
             // values: a part of 64 values is a run's.
-            for part in values.chunks(64) {
+            for (i, part) in values.chunks(64).enumerate() {
+                let valid = match self.keep {
+                    None => run_valid,
+                    Some(keep) => run_valid & bits_from(keep, row + i * 64, part.len()),
+                };
                 // The lines AHEAD_BYTES on asked for: the processor's own
                 // fetching ahead left the first load of each batch a third
                 // of a float column's samples (f1, f2, seconds, count 6-8
@@ -766,6 +864,7 @@ where
                 }
             }
             len = at;
+            row += values.len();
         });
         if len > 0 {
             f(&buffer[..len]);
@@ -791,7 +890,11 @@ fn number_column(s: &Series) -> PolarsResult<(usize, Found, Option<NumberProfile
     };
     macro_rules! of {
         ($ca:expr) => {
-            Ok(numbers(ColumnKeys { ca: $ca, len: 0 }))
+            Ok(numbers(ColumnKeys {
+                ca: $ca,
+                len: 0,
+                keep: None,
+            }))
         };
     }
     match physical.dtype() {
@@ -826,6 +929,19 @@ struct First {
     ascending: bool,
     /// Keys unlike the one before (the first counted unless it is 0).
     changes: usize,
+}
+
+impl First {
+    /// Before any key.
+    const NONE: First = First {
+        n: 0,
+        sum: [0.0; 4],
+        lo: u64::MAX,
+        hi: 0,
+        last: 0,
+        ascending: true,
+        changes: 0,
+    };
 }
 
 by_width! {
@@ -964,6 +1080,7 @@ const BITMAP_RANGE: u64 = 1 << 20;
 
 /// How the selection's first pass counts distinct values, beside the
 /// squared deviations it sums.
+#[derive(Clone)]
 enum Counter {
     /// Counted already: by the first pass, the changes of keys in order;
     /// or the values the early buckets held one each.
@@ -981,6 +1098,27 @@ enum Counter {
 }
 
 impl Counter {
+    /// How many distinct keys were counted; `None` for a small column,
+    /// whose keys are counted after.
+    fn found(&self) -> Option<Found> {
+        let exact = |count| Found {
+            count,
+            estimated: false,
+        };
+        Some(match self {
+            Counter::Counted(count) => exact(*count),
+            Counter::Word { bits, .. } => exact(u64::from(bits.count_ones())),
+            Counter::Bits { words, .. } => {
+                exact(words.iter().map(|w| u64::from(w.count_ones())).sum())
+            }
+            Counter::Sketch(d) => Found {
+                count: d.count(),
+                estimated: true,
+            },
+            Counter::Done => return None,
+        })
+    }
+
     /// Counts a batch of keys.
     #[inline(always)]
     fn add(&mut self, batch: &[u64]) {
@@ -1020,15 +1158,7 @@ where
     T::Native: Native,
 {
     let value = <T::Native as Native>::value;
-    let mut first = First {
-        n: 0,
-        sum: [0.0; 4],
-        lo: u64::MAX,
-        hi: 0,
-        last: 0,
-        ascending: true,
-        changes: 0,
-    };
+    let mut first = First::NONE;
     let order = starts_ascending(keys.ca);
     let wide = Wide::here();
     // Keys in no order are also counted in buckets over the first batch's
@@ -1081,16 +1211,7 @@ where
         Counter::Sketch(distinct::Distinct::default())
     };
     let mean = sum / n as f64;
-    // Every rank the quantiles interpolate between, and the sketch's.
-    let qs = [0.01, 0.5, 0.99];
-    let mut ranks: Vec<usize> = (0..=SKETCH_STEPS)
-        .map(|i| i * (n - 1) / SKETCH_STEPS)
-        .collect();
-    for q in qs {
-        if let Some((lo, hi, _)) = summary::quantile_ranks(n, q) {
-            ranks.extend([lo, hi]);
-        }
-    }
+    let ranks = wanted_ranks(n);
     // The squared deviations summed in the first pass over the keys
     // after their mean is known.
     let (mut m2, mut seen) = ([0.0f64; 4], 0usize);
@@ -1132,61 +1253,74 @@ where
             counter.add(batch);
         })
     };
-    let distinct = match counter {
-        Counter::Counted(count) => Found {
-            count,
+    let distinct = counter.found().unwrap_or_else(|| {
+        // A small column: its keys (one per value, -0 and 0 alike) sorted
+        // and counted.
+        let mut all = Vec::with_capacity(n);
+        quantiles::Keys::for_each_batch(&keys, |batch| all.extend_from_slice(batch));
+        all.sort_unstable();
+        all.dedup();
+        Found {
+            count: all.len() as u64,
             estimated: false,
-        },
-        Counter::Word { bits, .. } => Found {
-            count: u64::from(bits.count_ones()),
-            estimated: false,
-        },
-        Counter::Bits { words, .. } => Found {
-            count: words.iter().map(|w| u64::from(w.count_ones())).sum(),
-            estimated: false,
-        },
-        Counter::Sketch(d) => Found {
-            count: d.count(),
-            estimated: true,
-        },
-        Counter::Done => {
-            // A small column: its keys (one per value, -0 and 0 alike)
-            // sorted and counted.
-            let mut all = Vec::with_capacity(n);
-            quantiles::Keys::for_each_batch(&keys, |batch| all.extend_from_slice(batch));
-            all.sort_unstable();
-            all.dedup();
-            Found {
-                count: all.len() as u64,
-                estimated: false,
-            }
         }
-    };
+    });
     let m2: f64 = m2.iter().sum();
+    let numbers = number_profile::<T::Native>(n, (lo, hi), mean, m2, &ranks, found);
+    (n, distinct, Some(numbers))
+}
+
+/// The ranks whose keys a column of `n` keys' quantiles interpolate
+/// between: the sketch's, then p01's, p50's and p99's.
+fn wanted_ranks(n: usize) -> Vec<usize> {
+    let mut ranks: Vec<usize> = (0..=SKETCH_STEPS)
+        .map(|i| i * (n - 1) / SKETCH_STEPS)
+        .collect();
+    for q in QUANTILES {
+        if let Some((lo, hi, _)) = summary::quantile_ranks(n, q) {
+            ranks.extend([lo, hi]);
+        }
+    }
+    ranks
+}
+
+/// The quantiles a profile holds.
+const QUANTILES: [f64; 3] = [0.01, 0.5, 0.99];
+
+/// The numbers of a column of `n` keys from `lo` to `hi`: their mean, the
+/// sum of their squared deviations from it (`m2`), and `found`, the keys at
+/// [`wanted_ranks`].
+fn number_profile<N: Native>(
+    n: usize,
+    (lo, hi): (u64, u64),
+    mean: f64,
+    m2: f64,
+    ranks: &[usize],
+    found: Vec<u64>,
+) -> NumberProfile {
     let at: HashMap<usize, f64> = ranks
         .iter()
         .copied()
-        .zip(found.into_iter().map(value))
+        .zip(found.into_iter().map(N::value))
         .collect();
     let q = |p| summary::quantile_by(n, p, |i| at[&i]);
-    let numbers = NumberProfile {
-        min: value(lo),
-        max: value(hi),
+    NumberProfile {
+        min: N::value(lo),
+        max: N::value(hi),
         mean,
         std: if n > 1 {
             (m2 / (n - 1) as f64).sqrt()
         } else {
             0.0
         },
-        p01: q(0.01),
-        p50: q(0.5),
-        p99: q(0.99),
+        p01: q(QUANTILES[0]),
+        p50: q(QUANTILES[1]),
+        p99: q(QUANTILES[2]),
         sketch: Sketch {
             points: ranks[..=SKETCH_STEPS].iter().map(|r| at[r]).collect(),
         },
         rank_error: 0.0,
-    };
-    (n, distinct, Some(numbers))
+    }
 }
 
 /// The keys at `ranks` of keys given in ascending order with their counts.

@@ -576,6 +576,122 @@ fn profile_puts_both_sides_figures_in_the_report_only_when_asked() {
     );
 }
 
+/// A compare's profiles of numeric columns its key pairs are read once
+/// where both sides hold the same values, for both sides
+/// (`profile::of_pair`, in sides of more values than are counted exactly):
+/// each side's profile is still the one `swimlane profile` takes of its
+/// file alone (mean and standard deviation to their last bits), in key
+/// order and shuffled, with rows on one side only, changed values, nulls
+/// and NaN.
+#[test]
+fn a_compares_profiles_read_once_where_the_sides_agree_are_each_files_own() {
+    use polars::prelude::*;
+    use rand::{Rng, SeedableRng, seq::SliceRandom};
+    let n = 140_000i64;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(16);
+    let x: Vec<Option<f64>> = (0..n)
+        .map(|i| match i % 101 {
+            0 => None,
+            1 if i > 1000 => Some(f64::NAN),
+            _ => Some(rng.random::<f64>() * 50.0 - 10.0),
+        })
+        .collect();
+    let rating: Vec<i64> = (0..n).map(|_| rng.random_range(0..5)).collect();
+    let code: Vec<Option<u32>> = (0..n)
+        .map(|i| (i % 7 != 0).then(|| rng.random_range(0..400_000)))
+        .collect();
+    let base =
+        df!("id" => (0..n).collect::<Vec<_>>(), "x" => &x, "rating" => &rating, "code" => &code)
+            .unwrap();
+    // Head: every 331st row gone, rows of new keys, values changed.
+    let mut rows: Vec<(i64, Option<f64>, i64, Option<u32>)> = Vec::new();
+    for i in 0..n as usize {
+        if i % 331 == 5 {
+            continue;
+        }
+        let (mut xi, mut ri, mut ci) = (x[i], rating[i], code[i]);
+        if i % 257 == 3 {
+            xi = xi.map(|v| v + 1.0).or(Some(7.5));
+        }
+        if i % 401 == 9 {
+            ri += 1;
+        }
+        if i % 503 == 11 {
+            ci = None;
+        }
+        rows.push((i as i64, xi, ri, ci));
+        if i % 613 == 0 {
+            rows.push((n + i as i64, Some(1e6), 9, Some(500_000)));
+        }
+    }
+    let head_of = |rows: &[(i64, Option<f64>, i64, Option<u32>)]| {
+        df!(
+            "id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "x" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "rating" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            "code" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        )
+        .unwrap()
+    };
+    let d = tempfile::tempdir().unwrap();
+    for layout in ["ordered", "shuffled"] {
+        let dir = d.path().join(layout);
+        let (mut b, mut h) = (base.clone(), head_of(&rows));
+        if layout == "shuffled" {
+            let shuffle = |df: &DataFrame, rng: &mut rand::rngs::StdRng| {
+                let mut order: Vec<IdxSize> = (0..df.height() as IdxSize).collect();
+                order.shuffle(rng);
+                df.take(&IdxCa::from_vec("i".into(), order)).unwrap()
+            };
+            (b, h) = (shuffle(&b, &mut rng), shuffle(&h, &mut rng));
+        }
+        for (side, df) in [("base", &mut b), ("head", &mut h)] {
+            fs::create_dir_all(dir.join(side)).unwrap();
+            let file = fs::File::create(dir.join(side).join("t.parquet")).unwrap();
+            ParquetWriter::new(file).finish(df).unwrap();
+        }
+        let r = compare(&dir, &["base", "head", "--key", "id", "--profile"]);
+        assert_eq!(r.code, 1, "{layout}: {}", r.stderr);
+        let compared = &table(&r.json, "t")["profile"];
+        for side in ["base", "head"] {
+            let out = Command::new(BIN)
+                .args(["profile", &format!("{side}/t.parquet"), "--json", "p.json"])
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}",
+                crate::support::output_text(&out)
+            );
+            let own: Value =
+                serde_json::from_str(&fs::read_to_string(dir.join("p.json")).unwrap()).unwrap();
+            for name in ["x", "rating", "code"] {
+                let got = crate::support::column(&compared[side], name)
+                    .as_object()
+                    .unwrap();
+                let want = crate::support::column(&own["tables"][0], name)
+                    .as_object()
+                    .unwrap();
+                assert_eq!(
+                    got.keys().collect::<Vec<_>>(),
+                    want.keys().collect::<Vec<_>>()
+                );
+                for (k, v) in want {
+                    let what = format!("{layout}, {side}, {name}: {k}");
+                    if k == "mean" || k == "std" {
+                        let (p, q) = (got[k].as_f64().unwrap(), v.as_f64().unwrap());
+                        assert!((p - q).abs() <= 1e-12 * q.abs(), "{what}: {p} against {q}");
+                    } else {
+                        assert_eq!(&got[k], v, "{what}");
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn a_memory_budget_that_is_not_a_size_is_a_usage_error() {
     let d = tempfile::tempdir().unwrap();
