@@ -10,7 +10,8 @@
 //! least do.
 //!
 //! `bench_profile BASE.parquet ROUNDS --pair HEAD.parquet KEY [COLUMN...]`
-//! times instead both sides' profiles of each numeric column, each side on
+//! times instead both sides' profiles of each numeric and text column,
+//! each side on
 //! its own and then the two at once from what they share
 //! (`profile::of_pair`), the rows pairing by the integer column KEY.
 #![allow(
@@ -117,7 +118,8 @@ fn one_pass(s: &Series, rounds: usize) -> f64 {
     }
 }
 
-/// Times each numeric column's two profiles, on their own and shared.
+/// Times each numeric and text column's two profiles, on their own and
+/// shared.
 fn pairs(base: &DataFrame, head: &DataFrame, key: &str, rounds: usize, only: &[String]) {
     let keys = |df: &DataFrame| -> Vec<Option<i64>> {
         let k = df
@@ -141,7 +143,9 @@ fn pairs(base: &DataFrame, head: &DataFrame, key: &str, rounds: usize, only: &[S
     for c in base.columns() {
         let name = c.name().as_str();
         let numeric = c.dtype().is_primitive_numeric();
-        if name == key || !numeric || (!only.is_empty() && !only.iter().any(|o| o == name)) {
+        let text = c.dtype() == &DataType::String;
+        let wanted = only.is_empty() || only.iter().any(|o| o == name);
+        if name == key || !(numeric || text) || !wanted {
             continue;
         }
         let b = c.as_materialized_series();
@@ -149,19 +153,24 @@ fn pairs(base: &DataFrame, head: &DataFrame, key: &str, rounds: usize, only: &[S
             .column(name)
             .expect("head has the column")
             .as_materialized_series();
-        // Values alike as the comparison's exact test has them.
-        let (bf, hf) = (
-            b.cast(&DataType::Float64).expect("floats"),
-            h.cast(&DataType::Float64).expect("floats"),
-        );
-        let (bv, hv): (Vec<Option<f64>>, Vec<Option<f64>>) = (
-            bf.f64().expect("f64").iter().collect(),
-            hf.f64().expect("f64").iter().collect(),
-        );
-        let alike = |x: Option<f64>, y: Option<f64>| match (x, y) {
-            (Some(x), Some(y)) => x == y || (x.is_nan() && y.is_nan()),
-            (None, None) => true,
-            _ => false,
+        // Values alike as the comparison's exact test has them: numbers
+        // by value (null and NaN alike), text byte for byte.
+        let floats = |s: &Series| -> Vec<Option<f64>> {
+            if !numeric {
+                return Vec::new();
+            }
+            let f = s.cast(&DataType::Float64).expect("floats");
+            f.f64().expect("f64").iter().collect()
+        };
+        let (bv, hv) = (floats(b), floats(h));
+        let (bt, ht) = (b.str().ok(), h.str().ok());
+        let alike = |r: usize, q: usize| match (bt, ht) {
+            (Some(bt), Some(ht)) => bt.get(r) == ht.get(q),
+            _ => match (bv[r], hv[q]) {
+                (Some(x), Some(y)) => x == y || (x.is_nan() && y.is_nan()),
+                (None, None) => true,
+                _ => false,
+            },
         };
         let mut unshared = swimlane::load::Unshared::default();
         let mut paired = vec![false; h.len()];
@@ -169,7 +178,7 @@ fn pairs(base: &DataFrame, head: &DataFrame, key: &str, rounds: usize, only: &[S
             match p {
                 Some(q) => {
                     paired[*q] = true;
-                    if !alike(bv[r], hv[*q]) {
+                    if !alike(r, *q) {
                         unshared.base.push(r as IdxSize);
                         unshared.head.push(*q as IdxSize);
                     }
@@ -210,6 +219,7 @@ fn pairs(base: &DataFrame, head: &DataFrame, key: &str, rounds: usize, only: &[S
                     y: &swimlane::model::profile::ColumnProfile| {
             x.distinct == y.distinct
                 && x.null_count == y.null_count
+                && x.text == y.text
                 && x.numbers
                     .as_ref()
                     .map(|n| (n.p01, n.p50, n.p99, n.min, n.max))

@@ -168,12 +168,19 @@ fn compare_text_in_place(
         None => super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order),
     };
     let mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
-    let mismatches = mask.sum().unwrap_or(0) as u64;
+    let positions = set_positions(&mask);
+    tell_shared(
+        column,
+        base,
+        align,
+        (base_keys.height(), h.len()),
+        &positions,
+    );
+    let mismatches = positions.len() as u64;
     let diff = column_diff(column, &DataType::String, mismatches, None, (None, None));
     if mismatches == 0 {
         return Ok(Some((diff, None)));
     }
-    let positions = set_positions(&mask);
     let (bc, hc) = (
         values_at(&b, align.rows_at(true, &positions))?,
         values_at(&h, align.rows_at(false, &positions))?,
@@ -298,7 +305,8 @@ fn compare_numbers_in_place(
 
 /// Tells `base`'s pair observer, if it has one, what `column`'s two sides
 /// share (`load::Unshared`): every row but those without a pair and those
-/// of the pairs at `positions` (ascending), whose values differ exactly.
+/// of the pairs at `positions` (ascending), whose values differ exactly
+/// (numbers by value, null and NaN alike; text byte for byte).
 /// Sides of `rows` (base's, head's) mostly apart are told of as not found.
 fn tell_shared(
     column: &Compared,

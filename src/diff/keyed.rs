@@ -7,6 +7,7 @@ use super::SAMPLES;
 use super::align::{Alignment, align};
 use super::column::{ColumnResult, compare_column, normalized};
 use super::moved::{find_permutations, find_renames};
+use super::rule::ValueRule;
 use super::schema::Compared;
 use super::source::Rows;
 use super::source::Source;
@@ -242,12 +243,17 @@ pub(super) fn compare_keyed(
     in_flight: usize,
 ) -> PolarsResult<()> {
     let (tolerances, strings) = (&table.tolerance, table.strings);
-    // The numeric column pairs whose shared rows the comparison tells of
-    // (`column::tell_shared`), announced before any is read.
+    // The numeric and text column pairs whose shared rows the comparison
+    // tells of (`column::tell_shared`), announced before any is read.
     if let Some(observer) = base.pair_observer() {
+        let plain_text = ValueRule::of(&DataType::String, None, strings) == ValueRule::Exact;
         let plain = |c: &Compared| {
             let (b, h) = (base.dtype(c.base_name()), head.dtype(&c.name));
-            c.as_type.is_none() && b == h && b.is_some_and(|t| t.is_primitive_numeric())
+            c.as_type.is_none()
+                && b == h
+                && b.is_some_and(|t| {
+                    t.is_primitive_numeric() || (t == DataType::String && plain_text)
+                })
         };
         let pairs: Vec<(String, String)> = compared
             .iter()

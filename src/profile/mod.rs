@@ -1380,6 +1380,30 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, bool, TextProfile)> {
     } else {
         TOP_OF_DISTINCT as usize
     };
+    let arrays: Vec<&Utf8ViewArray> = ca.downcast_iter().collect();
+    Ok(count_text(&arrays, None, most).profile())
+}
+
+/// A text column's values counted: each distinct value's count while
+/// there were at most the most counted, else an estimate of them all; and
+/// the empty strings.
+#[derive(Clone)]
+struct TextCounts<'a> {
+    /// Strings of at most 12 bytes, by their views.
+    short: PlHashMap<u128, u64>,
+    long: PlHashMap<&'a str, u64>,
+    estimate: Option<distinct::Distinct>,
+    empty: u64,
+}
+
+/// Counts the valid values of `arrays` (of the rows set in `keep`, a bit
+/// each from the first array's first row, when given) while at most `most`
+/// are distinct, then estimates how many there are.
+fn count_text<'a>(
+    arrays: &[&'a Utf8ViewArray],
+    keep: Option<&[u64]>,
+    most: usize,
+) -> TextCounts<'a> {
     // polars' map (foldhash): SipHash was a tenth of profiling a
     // six-category column. A string of at most 12 bytes lies whole in its
     // 16-byte view (length, bytes, zero padding), so equal views are equal
@@ -1387,59 +1411,70 @@ fn text_profile(s: &Series) -> PolarsResult<(u64, bool, TextProfile)> {
     // comparing bytes; longer ones by their text. The first few short
     // values are counted in a small array instead, looked up without a
     // hash or a branch per entry (a category column).
-    let arrays: Vec<&Utf8ViewArray> = ca.downcast_iter().collect();
     let mut short: PlHashMap<u128, u64> = PlHashMap::new();
     let mut long: PlHashMap<&str, u64> = PlHashMap::new();
     // Three loops, each its own function: in one loop that could do all
     // three, the counters and the place lived in memory, each value's
     // waiting on the last one's stores (a category column 55 ms, against
     // 37 ms in a loop of its own, BENCHMARKS.md).
-    let (stopped, mut empty, few) = count_few(&arrays);
+    let (stopped, mut empty, few) = count_few(arrays, keep);
     let mut few = Some(few);
     let mut estimate = None;
     if let Some(at) = stopped {
-        let (stopped, more) = count_all(&arrays, at, &mut few, &mut short, &mut long, most);
+        let (stopped, more) = count_all(arrays, keep, at, &mut few, &mut short, &mut long, most);
         empty += more;
         if let Some((a, row)) = stopped {
             let mut d = sketch_of(&short, &long);
+            let mut first_row: usize = arrays[..a].iter().map(|arr| arr.len()).sum();
             for (b, &arr) in arrays.iter().enumerate().skip(a) {
                 let from = if b == a { row + 1 } else { 0 };
-                empty += estimate_views(&arr.clone().sliced(from, arr.len() - from), &mut d);
+                let rest = arr.clone().sliced(from, arr.len() - from);
+                empty += estimate_views(&rest, keep.map(|k| (k, first_row + from)), &mut d);
+                first_row += arr.len();
             }
             estimate = Some(d);
         }
     }
     Few::spill(&mut few, &mut short);
-    if let Some(d) = estimate {
-        let top = Vec::new();
-        return Ok((d.count().max(1), true, TextProfile { empty, top }));
+    TextCounts {
+        short,
+        long,
+        estimate,
+        empty,
     }
-    let distinct = (short.len() + long.len()) as u64;
-    if distinct > TOP_OF_DISTINCT {
-        // Ids, names, URLs: none is frequent enough to watch (and no
-        // string is made of each).
-        return Ok((
-            distinct,
-            false,
-            TextProfile {
-                empty,
-                top: Vec::new(),
-            },
-        ));
+}
+
+impl TextCounts<'_> {
+    /// The distinct values (and whether they were estimated), and the
+    /// empty strings and the most frequent values.
+    fn profile(self) -> (u64, bool, TextProfile) {
+        let empty = self.empty;
+        if let Some(d) = self.estimate {
+            let top = Vec::new();
+            return (d.count().max(1), true, TextProfile { empty, top });
+        }
+        let distinct = (self.short.len() + self.long.len()) as u64;
+        if distinct > TOP_OF_DISTINCT {
+            // Ids, names, URLs: none is frequent enough to watch (and no
+            // string is made of each).
+            let top = Vec::new();
+            return (distinct, false, TextProfile { empty, top });
+        }
+        let inline = |view: u128| -> String {
+            let bytes = view.to_le_bytes();
+            let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+            String::from_utf8_lossy(&bytes[4..4 + len]).into_owned()
+        };
+        let mut top: Vec<(String, u64)> = self
+            .short
+            .into_iter()
+            .map(|(view, c)| (inline(view), c))
+            .chain(self.long.into_iter().map(|(k, c)| (k.to_string(), c)))
+            .collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        top.truncate(TOP_VALUES);
+        (distinct, false, TextProfile { empty, top })
     }
-    let inline = |view: u128| -> String {
-        let bytes = view.to_le_bytes();
-        let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
-        String::from_utf8_lossy(&bytes[4..4 + len]).into_owned()
-    };
-    let mut top: Vec<(String, u64)> = short
-        .into_iter()
-        .map(|(view, c)| (inline(view), c))
-        .chain(long.into_iter().map(|(k, c)| (k.to_string(), c)))
-        .collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    top.truncate(TOP_VALUES);
-    Ok((distinct, false, TextProfile { empty, top }))
 }
 
 /// A place in a text column: an array's index, and a row of it.
@@ -1451,7 +1486,40 @@ type Place = (usize, usize);
 #[inline(always)]
 fn walk_views<'a>(
     arrays: &[&'a Utf8ViewArray],
+    keep: Option<&[u64]>,
     at: Place,
+    step: impl FnMut(&'a Utf8ViewArray, usize, &'a View) -> bool,
+) -> Option<Place> {
+    match keep {
+        None => walk_views_of(arrays, at, |_| true, step),
+        Some(keep) => {
+            let mut first_row: usize = arrays[..at.0].iter().map(|arr| arr.len()).sum();
+            let mut array = at.0;
+            walk_views_of(
+                arrays,
+                at,
+                |(a, i)| {
+                    // (Arrays are walked in order: the first row moves on
+                    // as they do.)
+                    while array < a {
+                        first_row += arrays[array].len();
+                        array += 1;
+                    }
+                    let r = first_row + i;
+                    keep[r / 64] >> (r % 64) & 1 == 1
+                },
+                step,
+            )
+        }
+    }
+}
+
+/// [`walk_views`] of the rows `kept` says are kept (by place).
+#[inline(always)]
+fn walk_views_of<'a>(
+    arrays: &[&'a Utf8ViewArray],
+    at: Place,
+    mut kept: impl FnMut(Place) -> bool,
     mut step: impl FnMut(&'a Utf8ViewArray, usize, &'a View) -> bool,
 ) -> Option<Place> {
     for (a, &arr) in arrays.iter().enumerate().skip(at.0) {
@@ -1468,11 +1536,11 @@ fn walk_views<'a>(
         let stop = match arr.validity().filter(|b| b.unset_bits() > 0) {
             None => (from..views.len()).find(|&i| {
                 ahead(i);
-                !step(arr, i, &views[i])
+                kept((a, i)) && !step(arr, i, &views[i])
             }),
             Some(valid) => (from..views.len()).find(|&i| {
                 ahead(i);
-                valid.get_bit(i) && !step(arr, i, &views[i])
+                valid.get_bit(i) && kept((a, i)) && !step(arr, i, &views[i])
             }),
         };
         if let Some(i) = stop {
@@ -1486,10 +1554,10 @@ fn walk_views<'a>(
 /// a category column, whole. Returns where a value did not fit (not
 /// counted), the empty values and the table.
 #[inline(never)]
-fn count_few(arrays: &[&Utf8ViewArray]) -> (Option<Place>, u64, Few) {
+fn count_few(arrays: &[&Utf8ViewArray], keep: Option<&[u64]>) -> (Option<Place>, u64, Few) {
     let mut few = Few::default();
     let mut empty = 0u64;
-    let stopped = walk_views(arrays, (0, 0), |_, _, v| {
+    let stopped = walk_views(arrays, keep, (0, 0), |_, _, v| {
         let counted = v.length <= 12 && few.count(v.as_u128());
         empty += u64::from(counted && v.length == 0);
         counted
@@ -1503,6 +1571,7 @@ fn count_few(arrays: &[&Utf8ViewArray]) -> (Option<Place>, u64, Few) {
 #[inline(never)]
 fn count_all<'a>(
     arrays: &[&'a Utf8ViewArray],
+    keep: Option<&[u64]>,
     at: Place,
     few: &mut Option<Few>,
     short: &mut PlHashMap<u128, u64>,
@@ -1510,7 +1579,7 @@ fn count_all<'a>(
     most: usize,
 ) -> (Option<Place>, u64) {
     let mut empty = 0u64;
-    let stopped = walk_views(arrays, at, |arr, i, v| {
+    let stopped = walk_views(arrays, keep, at, |arr, i, v| {
         empty += u64::from(v.length == 0);
         if v.length <= 12 {
             let view = v.as_u128();
@@ -1548,7 +1617,11 @@ fn sketch_of(short: &PlHashMap<u128, u64>, long: &PlHashMap<&str, u64>) -> disti
 /// made from their text, and only then added: hashed and added one by
 /// one, each value waited on the register the one before it stored.
 #[inline(never)]
-fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
+fn estimate_views(
+    arr: &Utf8ViewArray,
+    keep: Option<(&[u64], usize)>,
+    d: &mut distinct::Distinct,
+) -> u64 {
     let wide = Wide::here();
     let buffers = arr.data_buffers();
     let views = arr.views().as_slice();
@@ -1560,6 +1633,12 @@ fn estimate_views(arr: &Utf8ViewArray, d: &mut distinct::Distinct) -> u64 {
     // views 64 at a time, in order), found while asking for its text.
     let mut following = None;
     let mut run = |part: &[View], valid: u64| {
+        // Only the rows kept, where `keep` (from the array's first row on)
+        // says which.
+        let valid = match keep {
+            None => valid,
+            Some((keep, first_row)) => valid & bits_from(keep, first_row + at, part.len()),
+        };
         // The views AHEAD_BYTES on asked for (as in `walk_views`).
         crate::prefetch::ahead_of(part, AHEAD_BYTES);
         let (long, zero) = following

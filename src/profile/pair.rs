@@ -1,21 +1,22 @@
-//! A column's two sides profiled at once from what they share: the
-//! comparison tells which rows of each side hold a value the other side's
-//! pair does not (`load::Unshared`); every other value is read once, for
-//! both sides' profiles (`of_pair`). The columns wait for that word in a
+//! A numeric or text column's two sides profiled at once from what they
+//! share: the comparison tells which rows of each side hold a value the
+//! other side's pair does not (`load::Unshared`); every other value is read
+//! once, for both sides' profiles (`of_pair`). The columns wait for that word in a
 //! [`Pairing`], from the [`Pair`] of collectors the comparison tells.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
+use polars_arrow::array::{Utf8ViewArray, View};
 
 use super::{
-    BITMAP_RANGE, Collector, ColumnKeys, Counter, First, Found, Native, add_squares,
-    at_ranks_of_counts, beside_or_here, column, counted, first_pass, lock, number_profile,
-    starts_ascending, wanted_ranks,
+    BITMAP_RANGE, Collector, ColumnKeys, Counter, First, Found, Native, TOP_OF_DISTINCT,
+    TextCounts, add_squares, at_ranks_of_counts, beside_or_here, column, count_text, counted,
+    first_pass, hash_text, lock, number_profile, sketch_of, starts_ascending, wanted_ranks,
 };
 use crate::load::{PairObserver, Unshared};
-use crate::model::profile::{ColumnProfile, NumberProfile};
+use crate::model::profile::{ColumnProfile, NumberProfile, TextProfile};
 use crate::stats::{distinct, quantiles};
 use crate::wide::Wide;
 
@@ -106,10 +107,11 @@ impl PairObserver for Pair {
 /// The profiles of a column's two sides, `base` and `head`, that the
 /// comparison paired row by row: `unshared` names the rows of each side
 /// whose value no row of the other side holds alike (see
-/// [`Unshared`]). The values every other row holds are read
-/// once, from base, for both sides' numbers (see [`numbers_shared`]);
-/// columns of other types, columns mostly unlike, and sides that call for
-/// another way of counting are profiled each on its own.
+/// [`Unshared`]). The values every other row holds are read once, from
+/// base, for both sides' figures (numbers: [`numbers_shared`]; text:
+/// [`shared_text`]); columns of other types, columns mostly unlike, and
+/// sides that call for another way of counting are profiled each on its
+/// own.
 pub fn of_pair(
     base: &Series,
     head: &Series,
@@ -137,6 +139,11 @@ pub fn of_pair(
         if let Some([b, h]) = shared {
             return Ok((numbers_profile(base, b), numbers_profile(head, h)));
         }
+        if base.dtype() == &DataType::String
+            && let Some([b, h]) = shared_text(base.str()?, head.str()?, unshared)
+        {
+            return Ok((text_column_profile(base, b), text_column_profile(head, h)));
+        }
     }
     Ok((column(base)?, column(head)?))
 }
@@ -163,16 +170,94 @@ where
             .collect()
     };
     let (own_base, own_head) = (own(base, &unshared.base), own(head, &unshared.head));
-    let mut keep = vec![u64::MAX; base.len().div_ceil(64)];
-    for &r in &unshared.base {
-        keep[r as usize / 64] &= !(1 << (r % 64));
-    }
+    let keep = kept_rows(base.len(), &unshared.base);
     let common = ColumnKeys {
         ca: base,
         len: 0,
         keep: Some(&keep),
     };
     numbers_shared(common, [&own_base, &own_head])
+}
+
+/// A bit for each of `rows` rows, set but for the rows `but` (ascending).
+fn kept_rows(rows: usize, but: &[IdxSize]) -> Vec<u64> {
+    let mut keep = vec![u64::MAX; rows.div_ceil(64)];
+    for &r in but {
+        keep[r as usize / 64] &= !(1 << (r % 64));
+    }
+    keep
+}
+
+/// The text profiles of two sides of a text column (see [`of_pair`]): the
+/// values of the rows both sides hold alike counted once, from base, and
+/// each side's own counted on a copy of those counts. The same figures as
+/// each side's own profile: the counts are a sum, and an estimate of the
+/// distinct values is HyperLogLog's of their union (made from the counts
+/// where a side's own values take it past the values counted). `None`
+/// for sides of at most `EXACT_DISTINCT_UP_TO` values.
+fn shared_text<'a>(
+    base: &'a StringChunked,
+    head: &'a StringChunked,
+    unshared: &Unshared,
+) -> Option<[(u64, bool, TextProfile); 2]> {
+    let valid = |ca: &StringChunked| ca.len() - ca.null_count();
+    if counted(valid(base)) || counted(valid(head)) {
+        return None;
+    }
+    let keep = kept_rows(base.len(), &unshared.base);
+    let arrays: Vec<&Utf8ViewArray> = base.downcast_iter().collect();
+    let most = TOP_OF_DISTINCT as usize;
+    let common = count_text(&arrays, Some(&keep), most);
+    let own = |ca: &'a StringChunked, rows: &[IdxSize]| -> Vec<&'a str> {
+        rows.iter().filter_map(|&r| ca.get(r as usize)).collect()
+    };
+    let head_counts = common.with(&own(head, &unshared.head), most);
+    let base_counts = common.with(&own(base, &unshared.base), most);
+    Some([base_counts.profile(), head_counts.profile()])
+}
+
+/// The profile of text column `s` from its counts' figures.
+fn text_column_profile(
+    s: &Series,
+    (distinct, estimated, text): (u64, bool, TextProfile),
+) -> ColumnProfile {
+    ColumnProfile {
+        name: s.name().to_string(),
+        dtype: s.dtype().to_string(),
+        null_count: s.null_count() as u64,
+        distinct,
+        distinct_error: if estimated {
+            distinct::RELATIVE_ERROR
+        } else {
+            0.0
+        },
+        numbers: None,
+        text: Some(text),
+    }
+}
+
+impl<'a> TextCounts<'a> {
+    /// These counts and `more` values counted with them, while at most
+    /// `most` are distinct; else estimated (HyperLogLog's registers of
+    /// every value, as a count that went on to estimate makes them).
+    fn with(&self, more: &[&'a str], most: usize) -> TextCounts<'a> {
+        let mut c = self.clone();
+        for &t in more {
+            c.empty += u64::from(t.is_empty());
+            // A string of at most 12 bytes by its view, as counted.
+            let short = (t.len() <= 12).then(|| View::new_inline(t.as_bytes()).as_u128());
+            match (&mut c.estimate, short) {
+                (Some(d), Some(view)) => d.add(distinct::hash_u128(view)),
+                (Some(d), None) => d.add(hash_text(t)),
+                (None, Some(view)) => *c.short.entry(view).or_default() += 1,
+                (None, None) => *c.long.entry(t).or_default() += 1,
+            }
+        }
+        if c.estimate.is_none() && c.short.len() + c.long.len() > most {
+            c.estimate = Some(sketch_of(&c.short, &c.long));
+        }
+        c
+    }
 }
 
 /// The profile of a numeric column `s` of a plain type whose numbers
@@ -395,7 +480,7 @@ mod tests {
     /// A head paired with `base` row for row, in another order, but for
     /// rows dropped, rows added (`extra` makes them) and values changed
     /// (`change`); and the rows that say so.
-    fn pair_of<T: Copy>(
+    fn pair_of<T: Clone>(
         base: &[Option<T>],
         rng: &mut rand::rngs::StdRng,
         change: impl Fn(Option<T>) -> Option<T>,
@@ -403,18 +488,18 @@ mod tests {
     ) -> (Vec<Option<T>>, Unshared) {
         let mut head: Vec<(Option<T>, bool)> = Vec::with_capacity(base.len());
         let mut unshared = Unshared::default();
-        for (r, &v) in base.iter().enumerate() {
+        for (r, v) in base.iter().enumerate() {
             match rng.random_range(0..1000) {
                 0..3 => unshared.base.push(r as IdxSize),
                 3..6 => {
                     unshared.base.push(r as IdxSize);
-                    head.push((change(v), true));
+                    head.push((change(v.clone()), true));
                 }
                 6..8 => {
-                    head.push((v, false));
+                    head.push((v.clone(), false));
                     head.push((extra(rng), true));
                 }
-                _ => head.push((v, false)),
+                _ => head.push((v.clone(), false)),
             }
         }
         // Head's rows shuffled in runs, as a key-ordered pair is not.
@@ -423,7 +508,7 @@ mod tests {
             let j = rng.random_range(0..=i);
             order.swap(i, j);
         }
-        let values = order.iter().map(|&i| head[i].0).collect();
+        let values = order.iter().map(|&i| head[i].0.clone()).collect();
         unshared.head = (0..order.len())
             .filter(|&r| head[order[r]].1)
             .map(|r| r as IdxSize)
@@ -654,6 +739,73 @@ mod tests {
                 for (got, want) in p.columns.iter().zip(&want.columns) {
                     assert_alike(got, want, &format!("{}, {beside} beside", want.name));
                 }
+            }
+        }
+    }
+
+    /// Text in chunks of uneven lengths.
+    fn text(values: &[Option<String>]) -> Series {
+        let part =
+            |v: &[Option<String>]| StringChunked::from_iter_options("s".into(), v.iter().cloned());
+        let mut ca = part(&values[..777]);
+        for rest in values[777..].chunks(50_003) {
+            ca.append_owned(part(rest)).unwrap();
+        }
+        ca.into_series()
+    }
+
+    #[test]
+    fn text_read_once_where_the_sides_agree_profiles_as_each_side_on_its_own() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(19);
+        let long = |i: u64| format!("a string longer than twelve bytes {i}");
+        // Categories, empties and nulls, short and long; head's changes
+        // make a category base lacks.
+        let categories: Vec<Option<String>> = (0..N)
+            .map(|i| match i % 50 {
+                0 => None,
+                1 => Some(String::new()),
+                2..10 => Some(long(i as u64 % 3)),
+                _ => Some(["US", "FR", "DE"][i % 3].to_string()),
+            })
+            .collect();
+        // Ids, one per row: estimated on both sides.
+        let ids: Vec<Option<String>> = (0..N).map(|i| Some(format!("id-{i}"))).collect();
+        // Just under the values counted: head's own values take it past
+        // them, and its distinct values are estimated where base's are
+        // counted.
+        let near: Vec<Option<String>> = (0..N)
+            .map(|i| {
+                Some(match i % 9_990 {
+                    v if v % 2 == 0 => format!("v{v}"),
+                    v => long(v as u64),
+                })
+            })
+            .collect();
+        type Change = fn(Option<String>) -> Option<String>;
+        let cases: [(&str, &Vec<Option<String>>, Change); 3] = [
+            ("categories", &categories, |v| v.map(|s| s + "*")),
+            ("ids", &ids, |_| None),
+            ("near", &near, |v| v.map(|s| s.repeat(2))),
+        ];
+        for (what, values, change) in cases {
+            let (head, unshared) = pair_of(values, &mut rng, change, |r| {
+                Some(format!("new {}", r.random_range(0..400)))
+            });
+            let (b, h) = (text(values), text(&head));
+            let shared = shared_text(b.str().unwrap(), h.str().unwrap(), &unshared);
+            assert!(
+                shared.is_some(),
+                "{what}: the sides were profiled each on its own"
+            );
+            let (pb, ph) = of_pair(&b, &h, &unshared).unwrap();
+            assert_eq!(pb, column(&b).unwrap(), "{what}, base");
+            assert_eq!(ph, column(&h).unwrap(), "{what}, head");
+            if what == "near" {
+                assert_eq!(
+                    (pb.distinct_error > 0.0, ph.distinct_error > 0.0),
+                    (false, true),
+                    "{what}: counted in base, estimated in head"
+                );
             }
         }
     }

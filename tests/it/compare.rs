@@ -576,13 +576,13 @@ fn profile_puts_both_sides_figures_in_the_report_only_when_asked() {
     );
 }
 
-/// A compare's profiles of numeric columns its key pairs are read once
+/// A compare's profiles of numeric and text columns its key pairs are read once
 /// where both sides hold the same values, for both sides
 /// (`profile::of_pair`, in sides of more values than are counted exactly):
 /// each side's profile is still the one `swimlane profile` takes of its
 /// file alone (mean and standard deviation to their last bits), in key
 /// order and shuffled, with rows on one side only, changed values, nulls
-/// and NaN.
+/// and NaN; text likewise (its counts and top values).
 #[test]
 fn a_compares_profiles_read_once_where_the_sides_agree_are_each_files_own() {
     use polars::prelude::*;
@@ -600,16 +600,30 @@ fn a_compares_profiles_read_once_where_the_sides_agree_are_each_files_own() {
     let code: Vec<Option<u32>> = (0..n)
         .map(|i| (i % 7 != 0).then(|| rng.random_range(0..400_000)))
         .collect();
-    let base =
-        df!("id" => (0..n).collect::<Vec<_>>(), "x" => &x, "rating" => &rating, "code" => &code)
-            .unwrap();
+    // Text: categories, and long strings of a few hundred values.
+    let text: Vec<Option<String>> = (0..n)
+        .map(|i| match i % 7 {
+            0 => Some(format!("a longer value, number {}", i % 300)),
+            1 if i % 3 == 0 => None,
+            c => Some(["US", "FR", "DE", "BR", "", "JP"][c as usize - 1].to_string()),
+        })
+        .collect();
+    let base = df!(
+        "id" => (0..n).collect::<Vec<_>>(),
+        "x" => &x,
+        "rating" => &rating,
+        "code" => &code,
+        "s" => &text,
+    )
+    .unwrap();
     // Head: every 331st row gone, rows of new keys, values changed.
-    let mut rows: Vec<(i64, Option<f64>, i64, Option<u32>)> = Vec::new();
+    type Row = (i64, Option<f64>, i64, Option<u32>, Option<String>);
+    let mut rows: Vec<Row> = Vec::new();
     for i in 0..n as usize {
         if i % 331 == 5 {
             continue;
         }
-        let (mut xi, mut ri, mut ci) = (x[i], rating[i], code[i]);
+        let (mut xi, mut ri, mut ci, mut si) = (x[i], rating[i], code[i], text[i].clone());
         if i % 257 == 3 {
             xi = xi.map(|v| v + 1.0).or(Some(7.5));
         }
@@ -619,17 +633,22 @@ fn a_compares_profiles_read_once_where_the_sides_agree_are_each_files_own() {
         if i % 503 == 11 {
             ci = None;
         }
-        rows.push((i as i64, xi, ri, ci));
+        if i % 211 == 4 {
+            si = si.map(|s| s + "*");
+        }
+        rows.push((i as i64, xi, ri, ci, si));
         if i % 613 == 0 {
-            rows.push((n + i as i64, Some(1e6), 9, Some(500_000)));
+            let new = Some(format!("new {}", i % 5));
+            rows.push((n + i as i64, Some(1e6), 9, Some(500_000), new));
         }
     }
-    let head_of = |rows: &[(i64, Option<f64>, i64, Option<u32>)]| {
+    let head_of = |rows: &[Row]| {
         df!(
             "id" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
             "x" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
             "rating" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
             "code" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            "s" => rows.iter().map(|r| r.4.clone()).collect::<Vec<_>>(),
         )
         .unwrap()
     };
@@ -667,7 +686,7 @@ fn a_compares_profiles_read_once_where_the_sides_agree_are_each_files_own() {
             );
             let own: Value =
                 serde_json::from_str(&fs::read_to_string(dir.join("p.json")).unwrap()).unwrap();
-            for name in ["x", "rating", "code"] {
+            for name in ["x", "rating", "code", "s"] {
                 let got = crate::support::column(&compared[side], name)
                     .as_object()
                     .unwrap();
