@@ -85,8 +85,11 @@ impl PairObserver for Pair {
                         lock(&bc.seen).push(pb);
                         lock(&hc.seen).push(ph);
                     }
+                    // (Both sides fail: neither profile leaves the column
+                    // out.)
                     Err(e) => {
                         lock(&bc.error).get_or_insert(e.to_string());
+                        lock(&hc.error).get_or_insert(e.to_string());
                     }
                 };
                 beside_or_here(&pairing.running, self.0.beside, &pairing.error, base, job);
@@ -117,7 +120,14 @@ pub fn of_pair(
     head: &Series,
     unshared: &Unshared,
 ) -> PolarsResult<(ColumnProfile, ColumnProfile)> {
-    if base.dtype() == head.dtype() && unshared.worth_sharing(base.len(), head.len()) {
+    // Every row not named is one of a pair: as many on each side.
+    let within = |rows: &[IdxSize], len: usize| rows.last().is_none_or(|&r| (r as usize) < len);
+    let pairs = |rows: &[IdxSize], len: usize| len.checked_sub(rows.len());
+    let whole = within(&unshared.base, base.len())
+        && within(&unshared.head, head.len())
+        && pairs(&unshared.base, base.len()) == pairs(&unshared.head, head.len());
+    debug_assert!(whole, "rows told apart that do not pair the rest");
+    if whole && base.dtype() == head.dtype() && unshared.worth_sharing(base.len(), head.len()) {
         macro_rules! shared {
             ($get:ident) => {
                 shared_numbers(base.$get()?, head.$get()?, unshared)
