@@ -244,7 +244,10 @@ pub(super) fn compare_keyed(
 ) -> PolarsResult<()> {
     let (tolerances, strings) = (&table.tolerance, table.strings);
     // The numeric and text column pairs whose shared rows the comparison
-    // tells of (`column::tell_shared`), announced before any is read.
+    // tells of (`column::tell_shared`), announced before any is read; not
+    // the first column, read while the keys pair, whose sides are then
+    // profiled on the core the pairing leaves idle (the key-ordered 10M
+    // pair: 2.165 s with it announced, 2.144 s without, nine rounds).
     if let Some(observer) = base.pair_observer() {
         let plain_text = ValueRule::of(&DataType::String, None, strings) == ValueRule::Exact;
         let plain = |c: &Compared| {
@@ -257,6 +260,7 @@ pub(super) fn compare_keyed(
         };
         let pairs: Vec<(String, String)> = compared
             .iter()
+            .skip(usize::from(in_flight > 1))
             .filter(|c| plain(c))
             .map(|c| (c.base_name().to_string(), c.name.clone()))
             .collect();
