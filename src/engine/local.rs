@@ -201,8 +201,8 @@ fn compare_out_of_core(
         let (cb, ch) = profile::Collector::pair(beside);
         b.observe(cb.observer());
         h.observe(ch.observer());
-        // Told what each column pair shares, both sides' numbers are read
-        // once where they agree (`profile::of_pair`).
+        // Told what each column pair shares, the values both sides hold
+        // alike are profiled once for both (`profile::of_pair`).
         b.observe_pairs(Arc::new(profile::Pair(Arc::clone(&cb), Arc::clone(&ch))));
         (cb, ch)
     });

@@ -121,7 +121,9 @@ pub fn of_frames(
 /// and comparisons while a profile ran on one of them (the 10M-row pair in
 /// key order, 2.55 s with its profiles against 2.42 s beside, 2.07 s
 /// without: BENCHMARKS.md, fortieth session). Each thread holds its
-/// column until it is profiled.
+/// column until it is profiled. A column whose pair the comparison
+/// announced (see [`Pair`]) waits instead for the comparison to tell what
+/// its two sides share, and both are then profiled at once ([`of_pair`]).
 #[derive(Default)]
 pub struct Collector {
     seen: Mutex<Vec<ColumnProfile>>,
@@ -148,9 +150,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Collector {
     /// A collector for each side of one table, each profiling up to
-    /// `beside` columns at once beside the comparison: a column that reads
-    /// bit for bit as the other side's did takes its profile (see
-    /// [`Twins`]).
+    /// `beside` columns at once beside the comparison (and up to `beside`
+    /// pairs of columns, see [`Pair`]): a column that reads bit for bit as
+    /// the other side's did takes its profile (see [`Twins`]).
     pub fn pair(beside: usize) -> (Arc<Collector>, Arc<Collector>) {
         let twins = Arc::new(Twins::default());
         let pairing = Arc::new(Pairing::default());
