@@ -2387,7 +2387,10 @@ mod tests {
 
     /// The profile of `values` in several chunks (as a file's row
     /// groups come).
-    fn chunked<T: PolarsNumericType>(values: &[Option<T::Native>], parts: usize) -> Series
+    pub(super) fn chunked<T: PolarsNumericType>(
+        values: &[Option<T::Native>],
+        parts: usize,
+    ) -> Series
     where
         ChunkedArray<T>: IntoSeries,
     {

@@ -567,22 +567,13 @@ mod tests {
         assert_alike(&h, &column(&head).unwrap(), &format!("{what}, head"));
     }
 
-    /// In chunks of uneven lengths, so that the rows kept do not start a
-    /// chunk on a word.
+    /// In seven chunks, whose lengths are no multiple of 64 (of `N`
+    /// values): the rows kept do not start a chunk on a word.
     fn series<T: PolarsNumericType>(values: &[Option<T::Native>]) -> Series
     where
         ChunkedArray<T>: IntoSeries,
     {
-        let mut ca =
-            ChunkedArray::<T>::from_iter_options("x".into(), values[..1000].iter().copied());
-        for part in values[1000..].chunks(70_001) {
-            ca.append_owned(ChunkedArray::<T>::from_iter_options(
-                "x".into(),
-                part.iter().copied(),
-            ))
-            .unwrap();
-        }
-        ca.into_series()
+        super::super::tests::chunked::<T>(values, 7)
     }
 
     #[test]
