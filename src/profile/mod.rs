@@ -618,23 +618,8 @@ pub fn of_path(
 pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
     let dtype = s.dtype();
     let numeric = dtype.is_primitive_numeric() || dtype.is_decimal() || dtype.is_temporal();
-    let mut profile = ColumnProfile {
-        name: s.name().to_string(),
-        dtype: dtype.to_string(),
-        null_count: s.null_count() as u64,
-        distinct: 0,
-        distinct_error: 0.0,
-        numbers: None,
-        text: None,
-    };
-    // Whether the distinct values were estimated: each way of counting
-    // says, by the values it counted.
-    let mut estimated;
     if numeric {
-        let (n, found, numbers) = number_column(s)?;
-        profile.null_count = (s.len() - n) as u64;
-        (profile.distinct, estimated) = (found.count, found.estimated);
-        profile.numbers = numbers;
+        let (n, mut found, numbers) = number_column(s)?;
         // Read as floats, twenty-digit ids (i128) and decimals of more
         // digits than an f64 holds collapse into one another: their
         // distinct values are counted from the values themselves.
@@ -642,22 +627,51 @@ pub fn column(s: &Series) -> PolarsResult<ColumnProfile> {
             dtype,
             DataType::Int128 | DataType::UInt128 | DataType::Decimal(..)
         ) {
-            (profile.distinct, estimated) = distinct(s)?;
+            let (count, estimated) = distinct(s)?;
+            found = Found { count, estimated };
         }
-    } else if matches!(
+        // (NaN, which has no number, counts as null.)
+        return Ok(column_profile(s, s.len() - n, found, numbers, None));
+    }
+    // Whether the distinct values were estimated: each way of counting
+    // says, by the values it counted.
+    let (count, estimated, text) = if matches!(
         dtype,
         DataType::String | DataType::Boolean | DataType::Categorical(..) | DataType::Enum(..)
     ) {
-        let text;
-        (profile.distinct, estimated, text) = text_profile(&s.cast(&DataType::String)?)?;
-        profile.text = Some(text);
+        let (count, estimated, text) = text_profile(&s.cast(&DataType::String)?)?;
+        (count, estimated, Some(text))
     } else {
-        (profile.distinct, estimated) = distinct(s)?;
+        let (count, estimated) = distinct(s)?;
+        (count, estimated, None)
+    };
+    let found = Found { count, estimated };
+    Ok(column_profile(s, s.null_count(), found, None, text))
+}
+
+/// The profile of column `s` from its figures: `nulls` null values,
+/// `found` distinct ones (and whether they were estimated, which states
+/// the estimate's error).
+fn column_profile(
+    s: &Series,
+    nulls: usize,
+    found: Found,
+    numbers: Option<NumberProfile>,
+    text: Option<TextProfile>,
+) -> ColumnProfile {
+    ColumnProfile {
+        name: s.name().to_string(),
+        dtype: s.dtype().to_string(),
+        null_count: nulls as u64,
+        distinct: found.count,
+        distinct_error: if found.estimated {
+            distinct::RELATIVE_ERROR
+        } else {
+            0.0
+        },
+        numbers,
+        text,
     }
-    if estimated {
-        profile.distinct_error = distinct::RELATIVE_ERROR;
-    }
-    Ok(profile)
 }
 
 /// Distinct non-null values of any other type (lists, structs, arrays,
@@ -1100,6 +1114,26 @@ enum Counter {
 }
 
 impl Counter {
+    /// A count of the keys from `lo` to `hi`: a bit each where the range
+    /// is narrow, else HyperLogLog.
+    fn of_range((lo, hi): (u64, u64)) -> Counter {
+        if hi - lo < 64 {
+            Counter::Word { lo, bits: 0 }
+        } else if !Counter::estimates((lo, hi)) {
+            Counter::Bits {
+                lo,
+                words: vec![0; ((hi - lo) >> 6) as usize + 1],
+            }
+        } else {
+            Counter::Sketch(distinct::Distinct::default())
+        }
+    }
+
+    /// Whether [`Counter::of_range`] of these keys estimates them.
+    fn estimates((lo, hi): (u64, u64)) -> bool {
+        hi - lo >= BITMAP_RANGE
+    }
+
     /// How many distinct keys were counted; `None` for a small column,
     /// whose keys are counted after.
     fn found(&self) -> Option<Found> {
@@ -1200,17 +1234,10 @@ where
         // Each change of key is a value more (the first key, when it is
         // 0, was no change).
         Counter::Counted((first.changes + usize::from(lo == 0)) as u64)
-    } else if hi - lo < 64 {
-        Counter::Word { lo, bits: 0 }
-    } else if hi - lo < BITMAP_RANGE {
-        Counter::Bits {
-            lo,
-            words: vec![0; ((hi - lo) >> 6) as usize + 1],
-        }
-    } else if counted(n) {
+    } else if Counter::estimates((lo, hi)) && counted(n) {
         Counter::Done
     } else {
-        Counter::Sketch(distinct::Distinct::default())
+        Counter::of_range((lo, hi))
     };
     let mean = sum / n as f64;
     let ranks = wanted_ranks(n);
@@ -1495,23 +1522,16 @@ fn walk_views<'a>(
     match keep {
         None => walk_views_of(arrays, at, |_| true, step),
         Some(keep) => {
-            let mut first_row: usize = arrays[..at.0].iter().map(|arr| arr.len()).sum();
-            let mut array = at.0;
-            walk_views_of(
-                arrays,
-                at,
-                |(a, i)| {
-                    // (Arrays are walked in order: the first row moves on
-                    // as they do.)
-                    while array < a {
-                        first_row += arrays[array].len();
-                        array += 1;
-                    }
-                    let r = first_row + i;
-                    keep[r / 64] >> (r % 64) & 1 == 1
-                },
-                step,
-            )
+            // Each array's first row.
+            let starts: Vec<usize> = arrays
+                .iter()
+                .scan(0, |row, arr| Some(std::mem::replace(row, *row + arr.len())))
+                .collect();
+            let kept = |(a, i): Place| {
+                let r = starts[a] + i;
+                keep[r / 64] >> (r % 64) & 1 == 1
+            };
+            walk_views_of(arrays, at, kept, step)
         }
     }
 }
@@ -1981,28 +2001,10 @@ mod tests {
             "late" => (0..n).map(|i| (i % 3 == 0).then_some(i as i32)).collect::<Vec<_>>(),
         )
         .unwrap();
-        for side in ["base", "head"] {
-            std::fs::create_dir(dir.path().join(side)).unwrap();
-            let file = std::fs::File::create(dir.path().join(side).join("t.parquet")).unwrap();
-            ParquetWriter::new(file).finish(&mut df).unwrap();
-        }
         let expected = of_frame(&df, None).unwrap();
-        let table = crate::config::Table::new(
-            "t",
-            "t.parquet",
-            crate::config::Format::Parquet,
-            crate::config::CompareMode::Exact,
-        );
+        write_sides(dir.path(), &mut df.clone(), &mut df);
         for beside in [0, 1, 2] {
-            let open = |side: &str| {
-                OnDisk::open(&dir.path().join(side), "t.parquet", &table)
-                    .unwrap()
-                    .expect("a Parquet file is read a column at a time")
-            };
-            let (mut b, mut h) = (open("base"), open("head"));
-            let (cb, ch) = Collector::pair(beside);
-            b.observe(cb.observer());
-            h.observe(ch.observer());
+            let ((b, h), (cb, ch)) = observed_sides(dir.path(), beside);
             std::thread::scope(|scope| {
                 for t in [&b, &h] {
                     scope.spawn(|| {
@@ -2018,6 +2020,41 @@ mod tests {
                 assert_eq!(p, expected, "{beside} beside");
             }
         }
+    }
+
+    /// `base/t.parquet` and `head/t.parquet` in `dir`, holding `base` and
+    /// `head`.
+    pub(super) fn write_sides(dir: &std::path::Path, base: &mut DataFrame, head: &mut DataFrame) {
+        for (side, df) in [("base", base), ("head", head)] {
+            std::fs::create_dir(dir.join(side)).unwrap();
+            let file = std::fs::File::create(dir.join(side).join("t.parquet")).unwrap();
+            ParquetWriter::new(file).finish(df).unwrap();
+        }
+    }
+
+    /// Both sides [`write_sides`] wrote, opened to be read a column at a
+    /// time, each seen by its collector of a pair profiling up to
+    /// `beside` columns beside.
+    pub(super) fn observed_sides(
+        dir: &std::path::Path,
+        beside: usize,
+    ) -> ((OnDisk, OnDisk), (Arc<Collector>, Arc<Collector>)) {
+        let table = crate::config::Table::new(
+            "t",
+            "t.parquet",
+            crate::config::Format::Parquet,
+            crate::config::CompareMode::Exact,
+        );
+        let open = |side: &str| {
+            OnDisk::open(&dir.join(side), "t.parquet", &table)
+                .unwrap()
+                .expect("a Parquet file is read a column at a time")
+        };
+        let (mut b, mut h) = (open("base"), open("head"));
+        let (cb, ch) = Collector::pair(beside);
+        b.observe(cb.observer());
+        h.observe(ch.observer());
+        ((b, h), (cb, ch))
     }
 
     #[test]

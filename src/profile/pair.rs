@@ -11,9 +11,9 @@ use polars::prelude::*;
 use polars_arrow::array::{Utf8ViewArray, View};
 
 use super::{
-    BITMAP_RANGE, Collector, ColumnKeys, Counter, First, Found, Native, TOP_OF_DISTINCT,
-    TextCounts, add_squares, at_ranks_of_counts, beside_or_here, column, count_text, counted,
-    first_pass, hash_text, lock, number_profile, sketch_of, starts_ascending, wanted_ranks,
+    Collector, ColumnKeys, Counter, First, Found, Native, TOP_OF_DISTINCT, TextCounts, add_squares,
+    at_ranks_of_counts, beside_or_here, column, column_profile, count_text, counted, first_pass,
+    hash_text, lock, number_profile, sketch_of, starts_ascending, wanted_ranks,
 };
 use crate::load::{PairObserver, Unshared};
 use crate::model::profile::{ColumnProfile, NumberProfile, TextProfile};
@@ -146,13 +146,26 @@ pub fn of_pair(
             DataType::UInt8 => shared!(u8),
             _ => None,
         };
+        // (NaN, which has no number, counts as null.)
+        let numbers = |s: &Series, (n, found, numbers)| {
+            column_profile(s, s.len() - n, found, Some(numbers), None)
+        };
         if let Some([b, h]) = shared {
-            return Ok((numbers_profile(base, b), numbers_profile(head, h)));
+            return Ok((numbers(base, b), numbers(head, h)));
         }
+        let text = |s: &Series, (count, estimated, text)| {
+            column_profile(
+                s,
+                s.null_count(),
+                Found { count, estimated },
+                None,
+                Some(text),
+            )
+        };
         if base.dtype() == &DataType::String
             && let Some([b, h]) = shared_text(base.str()?, head.str()?, unshared)
         {
-            return Ok((text_column_profile(base, b), text_column_profile(head, h)));
+            return Ok((text(base, b), text(head, h)));
         }
     }
     Ok((column(base)?, column(head)?))
@@ -226,26 +239,6 @@ fn shared_text<'a>(
     Some([base_counts.profile(), head_counts.profile()])
 }
 
-/// The profile of text column `s` from its counts' figures.
-fn text_column_profile(
-    s: &Series,
-    (distinct, estimated, text): (u64, bool, TextProfile),
-) -> ColumnProfile {
-    ColumnProfile {
-        name: s.name().to_string(),
-        dtype: s.dtype().to_string(),
-        null_count: s.null_count() as u64,
-        distinct,
-        distinct_error: if estimated {
-            distinct::RELATIVE_ERROR
-        } else {
-            0.0
-        },
-        numbers: None,
-        text: Some(text),
-    }
-}
-
 impl<'a> TextCounts<'a> {
     /// These counts and `more` values counted with them, while at most
     /// `most` are distinct; else estimated (HyperLogLog's registers of
@@ -267,28 +260,6 @@ impl<'a> TextCounts<'a> {
             c.estimate = Some(sketch_of(&c.short, &c.long));
         }
         c
-    }
-}
-
-/// The profile of a numeric column `s` of a plain type whose numbers
-/// were found: its `n` numbers (the rest null or NaN), their distinct
-/// count and their figures.
-fn numbers_profile(
-    s: &Series,
-    (n, found, numbers): (usize, Found, NumberProfile),
-) -> ColumnProfile {
-    ColumnProfile {
-        name: s.name().to_string(),
-        dtype: s.dtype().to_string(),
-        null_count: (s.len() - n) as u64,
-        distinct: found.count,
-        distinct_error: if found.estimated {
-            distinct::RELATIVE_ERROR
-        } else {
-            0.0
-        },
-        numbers: Some(numbers),
-        text: None,
     }
 }
 
@@ -344,25 +315,11 @@ where
         .map(|(side, ..)| wanted_ranks(side.n.max(1)));
     // How the common keys' distinct values are counted, for the sides
     // whose buckets do not count them: as each side's own count does.
-    let counter = |lo: u64, hi: u64| {
-        if hi - lo < 64 {
-            Counter::Word { lo, bits: 0 }
-        } else if hi - lo < BITMAP_RANGE {
-            Counter::Bits {
-                lo,
-                words: vec![0; ((hi - lo) >> 6) as usize + 1],
-            }
-        } else {
-            Counter::Sketch(distinct::Distinct::default())
-        }
-    };
-    let mut common_counter = counter(first.lo, first.hi);
+    let common_range = (first.lo, first.hi);
+    let mut common_counter = Counter::of_range(common_range);
     for (side, _, exact) in &sides {
-        let estimated = |c: &Counter| matches!(c, Counter::Sketch(_));
-        if counted(side.n)
-            || (exact.is_none()
-                && estimated(&counter(side.lo, side.hi)) != estimated(&common_counter))
-        {
+        let estimates = Counter::estimates((side.lo, side.hi));
+        if counted(side.n) || (exact.is_none() && estimates != Counter::estimates(common_range)) {
             return None;
         }
     }
@@ -547,21 +504,25 @@ mod tests {
 
     /// Both sides' profiles from what they share, and each on its own;
     /// asserts the shared way was taken.
-    fn check(base: Series, head: Series, unshared: &Unshared, what: &str) {
-        macro_rules! taken {
-            ($get:ident) => {
-                shared_numbers(base.$get().unwrap(), head.$get().unwrap(), unshared).is_some()
-            };
-        }
-        let taken = match base.dtype() {
-            DataType::Float64 => taken!(f64),
-            DataType::Float32 => taken!(f32),
-            DataType::Int64 => taken!(i64),
-            DataType::Int8 => taken!(i8),
-            DataType::UInt32 => taken!(u32),
-            other => panic!("{other} not checked"),
-        };
-        assert!(taken, "{what}: the sides were profiled each on its own");
+    fn check<T: PolarsNumericType>(
+        base: &[Option<T::Native>],
+        head: &[Option<T::Native>],
+        unshared: &Unshared,
+        what: &str,
+    ) where
+        ChunkedArray<T>: IntoSeries,
+        T::Native: Native,
+    {
+        let (base, head) = (series::<T>(base), series::<T>(head));
+        let taken = shared_numbers(
+            base.unpack::<T>().unwrap(),
+            head.unpack::<T>().unwrap(),
+            unshared,
+        );
+        assert!(
+            taken.is_some(),
+            "{what}: the sides were profiled each on its own"
+        );
         let (b, h) = of_pair(&base, &head, unshared).unwrap();
         assert_alike(&b, &column(&base).unwrap(), &format!("{what}, base"));
         assert_alike(&h, &column(&head).unwrap(), &format!("{what}, head"));
@@ -598,12 +559,7 @@ mod tests {
             |v| v.map(|x| x + 1.0),
             |r| Some(r.random::<f64>() * 1e6),
         );
-        check(
-            series::<Float64Type>(&floats),
-            series::<Float64Type>(&head),
-            &unshared,
-            "f64",
-        );
+        check::<Float64Type>(&floats, &head, &unshared, "f64");
         // And infinities.
         let infinite: Vec<Option<f64>> = floats
             .iter()
@@ -618,63 +574,32 @@ mod tests {
             })
             .collect();
         let (head, unshared) = pair_of(&infinite, &mut rng, |_| Some(f64::INFINITY), |_| None);
-        check(
-            series::<Float64Type>(&infinite),
-            series::<Float64Type>(&head),
-            &unshared,
-            "inf",
-        );
+        check::<Float64Type>(&infinite, &head, &unshared, "inf");
         let narrow: Vec<Option<f32>> = floats.iter().map(|v| v.map(|x| x as f32)).collect();
         let (head, unshared) = pair_of(&narrow, &mut rng, |_| None, |_| Some(f32::NAN));
-        check(
-            series::<Float32Type>(&narrow),
-            series::<Float32Type>(&head),
-            &unshared,
-            "f32",
-        );
+        check::<Float32Type>(&narrow, &head, &unshared, "f32");
         // A rating of five values counted in its buckets; head's new value
         // lies past every common one.
         let rating: Vec<Option<i64>> = (0..N).map(|_| Some(rng.random_range(0..5))).collect();
         let (head, unshared) = pair_of(&rating, &mut rng, |v| v.map(|x| x + 1), |_| Some(7));
-        check(
-            series::<Int64Type>(&rating),
-            series::<Int64Type>(&head),
-            &unshared,
-            "rating",
-        );
+        check::<Int64Type>(&rating, &head, &unshared, "rating");
         // Codes counted a bit each; ids too wide for bits, estimated.
         let codes: Vec<Option<u32>> = (0..N).map(|_| Some(rng.random_range(0..500_000))).collect();
         let (head, unshared) = pair_of(&codes, &mut rng, |v| v.map(|x| x / 2), |_| Some(600_000));
-        check(
-            series::<UInt32Type>(&codes),
-            series::<UInt32Type>(&head),
-            &unshared,
-            "codes",
-        );
+        check::<UInt32Type>(&codes, &head, &unshared, "codes");
         let ids: Vec<Option<i64>> = (0..N).map(|_| Some(rng.random::<i64>())).collect();
         let (head, unshared) = pair_of(&ids, &mut rng, |_| Some(i64::MIN), |r| Some(r.random()));
-        check(
-            series::<Int64Type>(&ids),
-            series::<Int64Type>(&head),
-            &unshared,
-            "ids",
-        );
+        check::<Int64Type>(&ids, &head, &unshared, "ids");
         let small: Vec<Option<i8>> = (0..N)
             .map(|i| (i % 11 != 0).then(|| rng.random()))
             .collect();
         let (head, unshared) =
             pair_of(&small, &mut rng, |v| v.map(|x| x.wrapping_add(1)), |_| None);
-        check(
-            series::<Int8Type>(&small),
-            series::<Int8Type>(&head),
-            &unshared,
-            "i8",
-        );
+        check::<Int8Type>(&small, &head, &unshared, "i8");
     }
 
     #[test]
     fn columns_held_for_their_pair_are_profiled_when_told_or_at_the_finish() {
-        use crate::load::OnDisk;
         let mut rng = rand::rngs::StdRng::seed_from_u64(18);
         let x: Vec<Option<f64>> = (0..N).map(|_| Some(rng.random())).collect();
         let (head_x, unshared) = pair_of(&x, &mut rng, |v| v.map(|x| -x), |_| Some(2.0));
@@ -690,31 +615,13 @@ mod tests {
         };
         let (mut base, mut head) = (frame(&x), frame(&head_x));
         let dir = tempfile::tempdir().unwrap();
-        for (side, df) in [("base", &mut base), ("head", &mut head)] {
-            std::fs::create_dir(dir.path().join(side)).unwrap();
-            let file = std::fs::File::create(dir.path().join(side).join("t.parquet")).unwrap();
-            ParquetWriter::new(file).finish(df).unwrap();
-        }
-        let table = crate::config::Table::new(
-            "t",
-            "t.parquet",
-            crate::config::Format::Parquet,
-            crate::config::CompareMode::Exact,
-        );
+        super::super::tests::write_sides(dir.path(), &mut base, &mut head);
         let expected = [
             super::super::of_frame(&base, None).unwrap(),
             super::super::of_frame(&head, None).unwrap(),
         ];
         for beside in [0, 1] {
-            let open = |side: &str| {
-                OnDisk::open(&dir.path().join(side), "t.parquet", &table)
-                    .unwrap()
-                    .expect("a Parquet file is read a column at a time")
-            };
-            let (mut b, mut h) = (open("base"), open("head"));
-            let (cb, ch) = Collector::pair(beside);
-            b.observe(cb.observer());
-            h.observe(ch.observer());
+            let ((b, h), (cb, ch)) = super::super::tests::observed_sides(dir.path(), beside);
             let pair = Pair(Arc::clone(&cb), Arc::clone(&ch));
             let pairs = ["x", "y", "late"].map(|n| (n.to_string(), n.to_string()));
             pair.expect(&pairs);

@@ -460,6 +460,14 @@ impl Early {
         }
     }
 
+    /// How many buckets there are.
+    fn buckets(&self) -> usize {
+        match &self.counts {
+            Counts::Four(four) => four.len(),
+            Counts::One(one) | Counts::Compared(one) => one.len(),
+        }
+    }
+
     /// Each bucket's count.
     fn totals(&self) -> Vec<u32> {
         match &self.counts {
@@ -591,7 +599,7 @@ impl Early {
         }
         let union: Vec<(usize, usize)> = union.into_iter().collect();
         let early = sides[0].0;
-        let buckets = early.totals().len();
+        let buckets = early.buckets();
         let parts = match early.buckets {
             Buckets::Line(s) => {
                 gather_parts(common, &union, buckets, move |k| s.bucket(k), &mut also)
