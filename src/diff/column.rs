@@ -229,12 +229,13 @@ fn compare_numbers_in_place(
         // Runs too short to read run by run: filtered, as the rest are.
         return Ok(None);
     }
-    // Otherwise base from disk is read in pair order (filtered as it is
-    // read); a loaded base is read where its rows lie, nothing copied.
-    let (b, base_rows) = match base {
-        Source::Disk(_) if !ascends => (base.column(column.base_name(), align.rows(true))?, None),
-        _ => (base.column(column.base_name(), Rows::All)?, Some(base_rows)),
-    };
+    // Otherwise base is read where its rows lie, nothing copied: read from
+    // disk filtered into pair order, it was copied into memory the kernel
+    // zeroed, for runs of pairs `numbers::ordered` reads where they lie
+    // (the shuffled 10M pair 2.83 -> 2.74 s, BENCHMARKS.md, forty-third
+    // session).
+    let b = base.column(column.base_name(), Rows::All)?;
+    let base_rows = Some(base_rows);
     let h = head.column(name, Rows::All)?;
     let differ = match runs {
         Some(runs) => {
