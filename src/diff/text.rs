@@ -22,6 +22,7 @@
 
 use polars::prelude::*;
 use polars_arrow::array::{Array, BinaryViewArrayGeneric, Utf8ViewArray, View};
+use polars_arrow::bitmap::bitmask::BitMask;
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
 use super::reorder::{Reorder, spans};
@@ -327,8 +328,15 @@ fn in_pair_order<'a>(h: &ByRow<'a>, plan: &Reorder) -> (Vec<View>, Vec<&'a [u8]>
 }
 
 /// Where the pairs' strings differ, head's views already in pair order
-/// (`head`, their bytes in `buffers`): base's read where its rows lie, as
-/// [`paired_text_differs`] does, head's bytes asked for `AHEAD` pairs early.
+/// (`head`, their bytes in `buffers`), base's at `base_rows` (ascending;
+/// pair order without them): a word of 64 pairs at a time, base's views
+/// read where they lie when its rows run on in one chunk (else gathered
+/// into a buffer), the views of both compared for all 64 at once and only
+/// the long strings whose lengths and first bytes agree read, head's
+/// bytes asked for `AHEAD` pairs early. A pair at a time (its base row
+/// looked up, asked for ahead, its bit pushed), `country` and `member` of
+/// the shuffled 10M pair took 80 ms each, against 48 ms now (BENCHMARKS.md,
+/// forty-third session).
 fn ordered_text_differs(
     b: &ByRow<'_>,
     base_rows: Option<&[IdxSize]>,
@@ -336,34 +344,80 @@ fn ordered_text_differs(
     pairs: usize,
 ) -> Bitmap {
     let row = |i: usize| base_rows.map_or(i, |r| r[i] as usize);
-    let bytes = |v: &View| -> &[u8] {
+    let head_bytes = |v: &View| -> &[u8] {
         let buffer = &buffers[v.buffer_idx as usize];
         &buffer[v.offset as usize..v.offset as usize + v.length as usize]
     };
-    // Each base row's place, found once, `AHEAD` pairs early.
-    let mut ring = [(0usize, 0usize); AHEAD];
-    for (i, at) in ring.iter_mut().enumerate().take(pairs) {
-        *at = b.locate(row(i));
-    }
-    let mut out = MutableBitmap::with_capacity(pairs);
-    for i in 0..pairs {
-        if let Some(v) = head.get(i + AHEAD).filter(|v| !is_null(v)) {
-            prefetch(v, buffers);
+    let masks: Vec<Option<BitMask>> = b
+        .arrays
+        .iter()
+        .map(|a| {
+            a.validity()
+                .filter(|v| v.unset_bits() > 0)
+                .map(BitMask::from_bitmap)
+        })
+        .collect();
+    // A word's base views gathered, with the chunk of each.
+    let mut gathered = [View::default(); 64];
+    let mut chunk_of = [0usize; 64];
+    let mut words = Vec::with_capacity(pairs.div_ceil(64));
+    for (w, q) in head[..pairs].chunks(64).enumerate() {
+        let (start, n) = (w * 64, q.len());
+        let all = u64::MAX >> (64 - n);
+        let (first, last) = (row(start), row(start + n - 1));
+        let (c, l) = b.locate(first);
+        let run = last >= first && last - first == n - 1 && l + n <= b.arrays[c].len();
+        let (p, p_valid) = if run {
+            let bits = masks[c].as_ref().map_or(all, |m| {
+                (u64::from(m.get_u32(l)) | u64::from(m.get_u32(l + 32)) << 32) & all
+            });
+            (&b.arrays[c].views()[l..l + n], bits)
+        } else {
+            let mut bits = 0u64;
+            for k in 0..n {
+                let (cc, l) = b.locate(row(start + k));
+                gathered[k] = b.arrays[cc].views()[l];
+                chunk_of[k] = cc;
+                let valid = masks[cc].as_ref().is_none_or(|m| m.get(l));
+                bits |= u64::from(valid) << k;
+            }
+            (&gathered[..n], bits)
+        };
+        let q_valid = q
+            .iter()
+            .enumerate()
+            .fold(0u64, |w, (k, v)| w | u64::from(!is_null(v)) << k);
+        // Views unlike (the low 64 bits: length and first bytes; an inline
+        // string's rest: the high 64), and long strings alike so far.
+        let (mut unlike, mut long) = (0u64, 0u64);
+        for (k, (x, y)) in p.iter().zip(q).enumerate() {
+            let (x, y) = (x.as_u128(), y.as_u128());
+            let low = x as u64 != y as u64;
+            let inline = (x as u32) <= View::MAX_INLINE_SIZE;
+            let high = (x >> 64) as u64 != (y >> 64) as u64;
+            unlike |= u64::from(low | (inline & high)) << k;
+            long |= u64::from(!low & !inline) << k;
         }
-        let (c, l) = ring[i % AHEAD];
-        if i + AHEAD < pairs {
-            let (c, l) = b.locate(row(i + AHEAD));
-            prefetch(&b.arrays[c].views()[l], b.arrays[c].data_buffers());
-            ring[i % AHEAD] = (c, l);
+        let both = p_valid & q_valid;
+        let mut read = long & both;
+        while read != 0 {
+            let k = read.trailing_zeros() as usize;
+            // Head's bytes `AHEAD` pairs on asked for, a pair at a time (a
+            // word on, or all of the next word's at once, the title column
+            // of the shuffled 10M pair took 410-540 ms against 350-390).
+            if let Some(v) = head.get(start + k + AHEAD).filter(|v| !is_null(v)) {
+                prefetch(v, buffers);
+            }
+            let cc = if run { c } else { chunk_of[k] };
+            // SAFETY: a valid base view points into its array's buffers.
+            let base = unsafe { p[k].get_slice_unchecked(b.arrays[cc].data_buffers()) };
+            unlike |= u64::from(base != head_bytes(&q[k])) << k;
+            read &= read - 1;
         }
-        let ba = b.arrays[c];
-        let hv = &head[i];
-        let valid = (ba.validity().is_none_or(|v| v.get_bit(l)), !is_null(hv));
-        out.push(differ(valid, &ba.views()[l], hv, || {
-            ba.value(l).as_bytes() != bytes(hv)
-        }));
+        words.push((unlike & both) | (p_valid ^ q_valid));
     }
-    out.freeze()
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    Bitmap::from_u8_vec(bytes, pairs)
 }
 
 /// Asks for the first line of a long string's bytes (inline ones have
@@ -553,6 +607,30 @@ mod tests {
                 ordered.iter().collect::<Vec<_>>(),
                 theirs,
                 "blocks of 2^{logs:?}"
+            );
+        }
+        // Base's rows ascending and nearly all of them, as a shuffled base
+        // read where it lies pairs: runs of 64 pairs read in place, broken
+        // by a gap now and then and by the chunks' edges.
+        let nearly_all: Vec<IdxSize> = (0..b.len() as IdxSize)
+            .filter(|r| r % 197 != 5 && r % 1021 != 0)
+            .take(pairs)
+            .collect();
+        let theirs_in_place = polars_pairs(&b, &h, &nearly_all, &head_rows);
+        for logs in [(3, 5), (11, 9)] {
+            let plan = Reorder::of(&head_rows, h.len(), logs);
+            let ordered = paired_text_differs(
+                &bv,
+                &hv,
+                Some(&nearly_all),
+                Some(&head_rows),
+                pairs,
+                Some(&plan),
+            );
+            assert_eq!(
+                ordered.iter().collect::<Vec<_>>(),
+                theirs_in_place,
+                "base's rows nearly all, blocks of 2^{logs:?}"
             );
         }
         // Both outcomes occur, nulls against values among them.
