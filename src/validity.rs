@@ -1,10 +1,12 @@
-//! A numeric column's values read with their validity 64 at a time: a
-//! word without nulls is read as a plain slice, the others bit by set bit
-//! (a test per value was most of a pass over a column of 1% nulls; measured
-//! in BENCHMARKS.md, "Profiles read where they lie").
+//! A column's values read with their validity 64 at a time: a word
+//! without nulls is read as a plain slice, the others bit by set bit (a
+//! test per value was most of a pass over a column of 1% nulls; measured
+//! in BENCHMARKS.md, "Profiles read where they lie"); and any array's
+//! validity read as 64 bits from any row on ([`masks`], [`bits_at`]).
 
-use polars_arrow::array::PrimitiveArray;
+use polars_arrow::array::{Array, PrimitiveArray};
 use polars_arrow::bitmap::Bitmap;
+use polars_arrow::bitmap::bitmask::BitMask;
 use polars_arrow::types::NativeType;
 
 /// Calls `f` with runs of `arr`'s values and the validity word of each:
@@ -35,6 +37,28 @@ pub fn for_each_word<T>(values: &[T], valid: &Bitmap, mut f: impl FnMut(&[T], u6
         f(&values[at..end], w);
         at = end;
     }
+}
+
+/// Each of `arrays`' validity, to be read 64 bits at a time
+/// ([`bits_at`]); `None` for an array without nulls.
+pub fn masks<'a, A: Array + ?Sized + 'a>(
+    arrays: impl IntoIterator<Item = &'a A>,
+) -> Vec<Option<BitMask<'a>>> {
+    arrays
+        .into_iter()
+        .map(|a| {
+            a.validity()
+                .filter(|v| v.unset_bits() > 0)
+                .map(BitMask::from_bitmap)
+        })
+        .collect()
+}
+
+/// The 64 bits of `mask` from bit `at` on (bit 0 the one at `at`), the
+/// bits past its end clear.
+#[inline(always)]
+pub fn bits_at(mask: &BitMask<'_>, at: usize) -> u64 {
+    u64::from(mask.get_u32(at)) | u64::from(mask.get_u32(at + 32)) << 32
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@
 
 use polars::prelude::*;
 use polars_arrow::array::PrimitiveArray;
-use polars_arrow::bitmap::bitmask::BitMask;
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 use polars_arrow::types::NativeType;
 
@@ -329,15 +328,7 @@ where
 {
     let wide = crate::wide::Wide::here();
     let chunks = Chunks::of(b);
-    let masks: Vec<Option<BitMask>> = chunks
-        .arrays
-        .iter()
-        .map(|a| {
-            a.validity()
-                .filter(|v| v.unset_bits() > 0)
-                .map(BitMask::from_bitmap)
-        })
-        .collect();
+    let masks = crate::validity::masks(chunks.arrays.iter().copied());
     let mut base = Ascending::new(b);
     let zero = T::Native::default();
     let (mut bx, mut b_valid) = ([zero; 64], [true; 64]);
@@ -354,9 +345,9 @@ where
         }
         let (p, p_valid) = if last - first == n - 1 && last < chunks.bounds[c + 1] {
             let l = first - chunks.bounds[c];
-            let bits = masks[c].as_ref().map_or(all, |m| {
-                (u64::from(m.get_u32(l)) | u64::from(m.get_u32(l + 32)) << 32) & all
-            });
+            let bits = masks[c]
+                .as_ref()
+                .map_or(all, |m| crate::validity::bits_at(m, l) & all);
             (&chunks.arrays[c].values()[l..l + n], bits)
         } else {
             base.read((start..start + n).map(row), &mut bx, &mut b_valid);

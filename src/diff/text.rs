@@ -22,7 +22,6 @@
 
 use polars::prelude::*;
 use polars_arrow::array::{Array, BinaryViewArrayGeneric, Utf8ViewArray, View};
-use polars_arrow::bitmap::bitmask::BitMask;
 use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
 use super::reorder::{Reorder, spans};
@@ -348,15 +347,7 @@ fn ordered_text_differs(
         let buffer = &buffers[v.buffer_idx as usize];
         &buffer[v.offset as usize..v.offset as usize + v.length as usize]
     };
-    let masks: Vec<Option<BitMask>> = b
-        .arrays
-        .iter()
-        .map(|a| {
-            a.validity()
-                .filter(|v| v.unset_bits() > 0)
-                .map(BitMask::from_bitmap)
-        })
-        .collect();
+    let masks = crate::validity::masks(b.arrays.iter().copied());
     // A word's base views gathered, with the chunk of each.
     let mut gathered = [View::default(); 64];
     let mut chunk_of = [0usize; 64];
@@ -368,9 +359,9 @@ fn ordered_text_differs(
         let (c, l) = b.locate(first);
         let run = last >= first && last - first == n - 1 && l + n <= b.arrays[c].len();
         let (p, p_valid) = if run {
-            let bits = masks[c].as_ref().map_or(all, |m| {
-                (u64::from(m.get_u32(l)) | u64::from(m.get_u32(l + 32)) << 32) & all
-            });
+            let bits = masks[c]
+                .as_ref()
+                .map_or(all, |m| crate::validity::bits_at(m, l) & all);
             (&b.arrays[c].views()[l..l + n], bits)
         } else {
             let mut bits = 0u64;
@@ -592,46 +583,23 @@ mod tests {
         let ours: Vec<bool> = ours.iter().collect();
         assert_eq!(ours, theirs);
         // Head's views put in pair order first, by plans of blocks smaller
-        // than its chunks and larger.
-        for logs in [(3, 5), (11, 9)] {
-            let plan = Reorder::of(&head_rows, h.len(), logs);
-            let ordered = paired_text_differs(
-                &bv,
-                &hv,
-                Some(&base_rows),
-                Some(&head_rows),
-                pairs,
-                Some(&plan),
-            );
-            assert_eq!(
-                ordered.iter().collect::<Vec<_>>(),
-                theirs,
-                "blocks of 2^{logs:?}"
-            );
-        }
-        // Base's rows ascending and nearly all of them, as a shuffled base
-        // read where it lies pairs: runs of 64 pairs read in place, broken
-        // by a gap now and then and by the chunks' edges.
+        // than its chunks and larger; base's rows scrambled, or ascending
+        // and nearly all of them, as a shuffled base read where it lies
+        // pairs (runs of 64 pairs read in place, broken by a gap now and
+        // then and by the chunks' edges).
         let nearly_all: Vec<IdxSize> = (0..b.len() as IdxSize)
             .filter(|r| r % 197 != 5 && r % 1021 != 0)
             .take(pairs)
             .collect();
         let theirs_in_place = polars_pairs(&b, &h, &nearly_all, &head_rows);
-        for logs in [(3, 5), (11, 9)] {
-            let plan = Reorder::of(&head_rows, h.len(), logs);
-            let ordered = paired_text_differs(
-                &bv,
-                &hv,
-                Some(&nearly_all),
-                Some(&head_rows),
-                pairs,
-                Some(&plan),
-            );
-            assert_eq!(
-                ordered.iter().collect::<Vec<_>>(),
-                theirs_in_place,
-                "base's rows nearly all, blocks of 2^{logs:?}"
-            );
+        for (rows, want) in [(&base_rows, &theirs), (&nearly_all, &theirs_in_place)] {
+            for logs in [(3, 5), (11, 9)] {
+                let plan = Reorder::of(&head_rows, h.len(), logs);
+                let ordered =
+                    paired_text_differs(&bv, &hv, Some(rows), Some(&head_rows), pairs, Some(&plan));
+                let got: Vec<bool> = ordered.iter().collect();
+                assert_eq!(&got, want, "blocks of 2^{logs:?}");
+            }
         }
         // Both outcomes occur, nulls against values among them.
         let differing = ours.iter().filter(|&&d| d).count();

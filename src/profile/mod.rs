@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
 use polars_arrow::array::{Array as _, Utf8ViewArray, View};
-use polars_arrow::bitmap::bitmask::BitMask;
 use rayon::prelude::*;
 
 use crate::load::OnDisk;
@@ -1526,10 +1525,7 @@ fn walk_views<'a>(
     for (a, &arr) in arrays.iter().enumerate().skip(at.0) {
         let from = if a == at.0 { at.1 } else { 0 };
         let views = arr.views().as_slice();
-        let valid = arr
-            .validity()
-            .filter(|b| b.unset_bits() > 0)
-            .map(BitMask::from_bitmap);
+        let valid = crate::validity::masks([arr]).pop().flatten();
         let stop = if valid.is_none() && keep.is_none() {
             // The views AHEAD_BYTES on asked for, a line (four views) at
             // a time: a category column 40 -> 25 ms, as numbers' batches
@@ -1554,7 +1550,7 @@ fn walk_views<'a>(
                 let all = u64::MAX >> (64 - n);
                 let mut bits = all;
                 if let Some(v) = &valid {
-                    bits &= u64::from(v.get_u32(i)) | u64::from(v.get_u32(i + 32)) << 32;
+                    bits &= crate::validity::bits_at(v, i);
                 }
                 if let Some(keep) = keep {
                     bits &= bits_from(keep, first_row + i, n);
