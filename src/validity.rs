@@ -2,7 +2,7 @@
 //! without nulls is read as a plain slice, the others bit by set bit (a
 //! test per value was most of a pass over a column of 1% nulls; measured
 //! in BENCHMARKS.md, "Profiles read where they lie"); and any array's
-//! validity read as 64 bits from any row on ([`masks`], [`bits_at`]).
+//! validity read as 64 bits from any row on ([`mask`], [`bits_at`]).
 
 use polars_arrow::array::{Array, PrimitiveArray};
 use polars_arrow::bitmap::Bitmap;
@@ -39,19 +39,20 @@ pub fn for_each_word<T>(values: &[T], valid: &Bitmap, mut f: impl FnMut(&[T], u6
     }
 }
 
-/// Each of `arrays`' validity, to be read 64 bits at a time
-/// ([`bits_at`]); `None` for an array without nulls.
+/// `array`'s validity, to be read 64 bits at a time ([`bits_at`]);
+/// `None` for an array without nulls.
+pub fn mask<A: Array + ?Sized>(array: &A) -> Option<BitMask<'_>> {
+    array
+        .validity()
+        .filter(|v| v.unset_bits() > 0)
+        .map(BitMask::from_bitmap)
+}
+
+/// [`mask`] of each of `arrays`.
 pub fn masks<'a, A: Array + ?Sized + 'a>(
     arrays: impl IntoIterator<Item = &'a A>,
 ) -> Vec<Option<BitMask<'a>>> {
-    arrays
-        .into_iter()
-        .map(|a| {
-            a.validity()
-                .filter(|v| v.unset_bits() > 0)
-                .map(BitMask::from_bitmap)
-        })
-        .collect()
+    arrays.into_iter().map(mask).collect()
 }
 
 /// The 64 bits of `mask` from bit `at` on (bit 0 the one at `at`), the

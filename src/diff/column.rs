@@ -226,7 +226,8 @@ fn compare_numbers_in_place(
     // zeroed (the copies 4.5% of a key-ordered compare's CPU, perf).
     let (ascends, runs) = (align.head_ascends, align.runs());
     if ascends && runs.is_none() {
-        // Runs too short to read run by run: filtered, as the rest are.
+        // Runs too short to read run by run: left to the gather, which
+        // filters both sides into pair order.
         return Ok(None);
     }
     // Otherwise base is read where its rows lie, nothing copied: read from
@@ -235,7 +236,6 @@ fn compare_numbers_in_place(
     // (the shuffled 10M pair 2.83 -> 2.74 s, BENCHMARKS.md, forty-third
     // session).
     let b = base.column(column.base_name(), Rows::All)?;
-    let base_rows = Some(base_rows);
     let h = head.column(name, Rows::All)?;
     let differ = match runs {
         Some(runs) => {
@@ -258,10 +258,7 @@ fn compare_numbers_in_place(
         (base_keys.height(), h.len()),
         &positions,
     );
-    let base_at = match base_rows {
-        Some(_) => align.rows_at(true, &positions),
-        None => Ok(IdxCa::from_vec(PlSmallStr::EMPTY, positions.clone())),
-    };
+    let base_at = align.rows_at(true, &positions);
     // Head's values in pair order, when they were put so, are taken in
     // order, not at their rows.
     let head_in_order = head_in_order.map(|s| s.with_name(h.name().clone()));

@@ -44,8 +44,7 @@ macro_rules! numeric {
 }
 
 /// Where the pairs' numbers differ: pair `i` is row `base_rows[i]` of `b`
-/// (row `i` without them: base already in pair order) and row
-/// `head_rows[i]` of `h`; base's rows ascend. With `order` (the plan of
+/// and row `head_rows[i]` of `h`; base's rows ascend. With `order` (the plan of
 /// those head rows), head's values are put in pair order by it rather
 /// than read at each pair's row, and returned: the differing pairs' head
 /// values are then taken from it in order. `None` when the columns are
@@ -53,12 +52,11 @@ macro_rules! numeric {
 pub(super) fn paired_numbers_differ(
     b: &Series,
     h: &Series,
-    base_rows: Option<&[IdxSize]>,
+    base_rows: &[IdxSize],
     head_rows: &[IdxSize],
     order: Option<&Reorder>,
 ) -> PolarsResult<Option<(Bitmap, Option<Series>)>> {
-    let base_len = base_rows.map_or(b.len(), <[_]>::len);
-    if b.dtype() != h.dtype() || base_len != head_rows.len() {
+    if b.dtype() != h.dtype() || base_rows.len() != head_rows.len() {
         return Ok(None);
     }
     macro_rules! read {
@@ -246,7 +244,7 @@ same_as_total_eq!(f32, f64);
 fn differ<T>(
     b: &ChunkedArray<T>,
     h: &ChunkedArray<T>,
-    base_rows: Option<&[IdxSize]>,
+    base_rows: &[IdxSize],
     head_rows: &[IdxSize],
     order: Option<&Reorder>,
 ) -> (Bitmap, Option<Series>)
@@ -277,14 +275,8 @@ where
     for (block, hr) in head_rows.chunks(BLOCK).enumerate() {
         let n = hr.len();
         let start = block * BLOCK;
-        let b_nulls = match base_rows {
-            Some(rows) => base.read(
-                rows[start..start + n].iter().map(|&r| r as usize),
-                &mut bx,
-                &mut b_valid,
-            ),
-            None => base.read(start..start + n, &mut bx, &mut b_valid),
-        };
+        let rows = base_rows[start..start + n].iter().map(|&r| r as usize);
+        let b_nulls = base.read(rows, &mut bx, &mut b_valid);
         // Head's validity is written on every block or on none, where it
         // stays all true.
         let h_nulls = head.is_some_and(|head| gather(head, hr, &mut hx, &mut h_valid));
@@ -309,7 +301,7 @@ where
 
 /// Where the pairs differ, head's values already in pair order (`head`,
 /// and whether each is valid: `None`, every one), base's at `base_rows`
-/// (ascending; pair order without them): a word of 64 pairs at a time,
+/// (ascending): a word of 64 pairs at a time,
 /// compared by [`unlike`] where base's rows lie, when they run on in one
 /// chunk (nearly always: only rows on one side break a run), else first
 /// read into a buffer. Both sides were copied into buffers a block at a
@@ -318,7 +310,7 @@ where
 /// BENCHMARKS.md, forty-third session).
 fn ordered<T>(
     b: &ChunkedArray<T>,
-    base_rows: Option<&[IdxSize]>,
+    base_rows: &[IdxSize],
     head: &[T::Native],
     head_valid: Option<&[bool]>,
 ) -> Bitmap
@@ -332,7 +324,7 @@ where
     let mut base = Ascending::new(b);
     let zero = T::Native::default();
     let (mut bx, mut b_valid) = ([zero; 64], [true; 64]);
-    let row = |i: usize| base_rows.map_or(i, |r| r[i] as usize);
+    let row = |i: usize| base_rows[i] as usize;
     // The chunk of the word's first base row.
     let mut c = 0;
     let mut words = Vec::with_capacity(head.len().div_ceil(64));
@@ -575,7 +567,7 @@ mod tests {
         for br in [spread, nearly_all] {
             let theirs = polars_says(&b, &h, &br, &hr);
             for plan in plans(&hr, h.len()) {
-                let (bits, in_order) = paired_numbers_differ(&b, &h, Some(&br), &hr, plan.as_ref())
+                let (bits, in_order) = paired_numbers_differ(&b, &h, &br, &hr, plan.as_ref())
                     .unwrap()
                     .expect("two float columns");
                 let ours: Vec<bool> = bits.iter().collect();
@@ -603,7 +595,7 @@ mod tests {
         let theirs = polars_says(&b, &h, &every, &hr);
         assert!(theirs.contains(&true) && theirs.contains(&false));
         for plan in plans(&hr, h.len()) {
-            let ours: Vec<bool> = paired_numbers_differ(&b, &h, None, &hr, plan.as_ref())
+            let ours: Vec<bool> = paired_numbers_differ(&b, &h, &every, &hr, plan.as_ref())
                 .unwrap()
                 .unwrap()
                 .0
@@ -708,13 +700,13 @@ mod tests {
         let i = Series::new("i".into(), &[1i64, 2]);
         let s = Series::new("s".into(), &["a", "b"]);
         let rows: Vec<IdxSize> = vec![0, 1];
-        let differ = |b, h| paired_numbers_differ(b, h, Some(&rows), &rows, None).unwrap();
+        let differ = |b, h| paired_numbers_differ(b, h, &rows, &rows, None).unwrap();
         assert!(differ(&f, &i).is_none());
         assert!(differ(&s, &s).is_none());
         assert!(differ(&i, &i).is_some());
         // Pairs of another number than base's rows: not read.
         assert!(
-            paired_numbers_differ(&i, &i, None, &rows[..1], None)
+            paired_numbers_differ(&i, &i, &rows, &rows[..1], None)
                 .unwrap()
                 .is_none()
         );
