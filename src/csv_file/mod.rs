@@ -21,10 +21,12 @@ use rayon::prelude::*;
 use crate::config::{Declared, show_delimiter as show};
 
 mod fields;
+mod on_disk;
 mod values;
 
 use crate::iso_dates::{self as dates, Temporal};
 use fields::{Fields, Next};
+pub use on_disk::{CsvOnDisk, Differing, differing_fields};
 use values::KeptPiece;
 
 #[derive(Debug, thiserror::Error)]
@@ -331,6 +333,9 @@ struct Piece {
     /// quote (one anywhere else is out of place, and the piece is not read
     /// this way at all).
     quoted: bool,
+    /// Where each row starts (its first field, or that field's opening
+    /// quote), in the piece's bytes; kept only when asked for.
+    starts: Vec<u64>,
 }
 
 impl Piece {
@@ -340,6 +345,7 @@ impl Piece {
             rows: 0,
             blank: Vec::new(),
             quoted: false,
+            starts: Vec::new(),
         }
     }
 
@@ -348,8 +354,10 @@ impl Piece {
         self.blank.push(self.rows + self.blank.len() as u64);
     }
 
-    /// `next`, the piece that follows this one, appended to it.
-    fn append(&mut self, next: Piece) {
+    /// `next`, the piece that follows this one and begins `at` bytes
+    /// after this one began, appended to it.
+    fn append(&mut self, next: Piece, at: u64) {
+        self.starts.extend(next.starts.iter().map(|s| s + at));
         let before = self.rows + self.blank.len() as u64;
         self.blank.extend(next.blank.iter().map(|b| before + b));
         self.rows += next.rows;
@@ -512,6 +520,7 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
         delimiter,
         declared,
         Some(&|piece| unmap(&bytes, piece)),
+        false,
     )?;
     if let Some(df) = values::read(
         &bytes,
@@ -628,7 +637,7 @@ pub fn schema(
     delimiter: u8,
     declared: Declared,
 ) -> Result<(Schema, Vec<String>), CsvError> {
-    let checked = infer(path, &map(path)?, delimiter, declared, None)?;
+    let checked = infer(path, &map(path)?, delimiter, declared, None, false)?;
     Ok((checked.schema, checked.untyped))
 }
 
@@ -804,22 +813,27 @@ impl Pass<'_> {
     /// fields, read by [`Fields`]; `None` at a quote anywhere else (inside
     /// an unquoted field, a field never closed, text after a closing
     /// quote): the CSV parser reads such a body, and names its errors.
-    fn fast_rows<'b>(&self, body: &'b [u8], first_line: u64, keep: bool) -> Checking<'b> {
-        if keep {
+    /// With `keep`, the values are kept; with `starts`, where each row
+    /// starts.
+    fn fast_rows<'b>(&self, body: &'b [u8], first_line: u64, beside: Beside) -> Checking<'b> {
+        if beside == Beside::Keep {
             let mut kept = KeptPiece::new(self.columns, body);
             return Ok(self
-                .fast_rows_keeping::<true>(body, first_line, &mut kept)?
+                .fast_rows_keeping::<true, false>(body, first_line, &mut kept)?
                 .map(|p| (p, Some(kept))));
         }
         let mut none = KeptPiece::new(0, &[]);
-        Ok(self
-            .fast_rows_keeping::<false>(body, first_line, &mut none)?
-            .map(|p| (p, None)))
+        let piece = match beside {
+            Beside::Starts => self.fast_rows_keeping::<false, true>(body, first_line, &mut none)?,
+            _ => self.fast_rows_keeping::<false, false>(body, first_line, &mut none)?,
+        };
+        Ok(piece.map(|p| (p, None)))
     }
 
-    /// [`Pass::fast_rows`], the values kept in `kept` when `KEEP`.
+    /// [`Pass::fast_rows`], the values kept in `kept` when `KEEP`, each
+    /// row's start noted when `STARTS`.
     #[inline(always)]
-    fn fast_rows_keeping<const KEEP: bool>(
+    fn fast_rows_keeping<const KEEP: bool, const STARTS: bool>(
         &self,
         body: &[u8],
         first_line: u64,
@@ -847,6 +861,9 @@ impl Pass<'_> {
                 } => {
                     if count == 0 {
                         record_line = line_no;
+                        if STARTS {
+                            piece.starts.push((start - usize::from(quoted)) as u64);
+                        }
                     }
                     if quoted {
                         piece.quoted = true;
@@ -977,16 +994,32 @@ fn quotes_in(bytes: &[u8]) -> usize {
 /// read, to the function (which lets its pages go).
 type Keep<'a> = Option<&'a (dyn Fn(std::ops::Range<usize>) + Sync)>;
 
+/// What a piece's check does beside checking.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Beside {
+    Nothing,
+    /// Keeps the values ([`KeptPiece`]).
+    Keep,
+    /// Notes where each row starts ([`Piece::starts`]).
+    Starts,
+}
+
 /// Checks every row's field count and infers the columns' types, the body
 /// cut into whole records and read in parallel; with `keep`, keeps the
-/// values too.
+/// values too; with `starts` (and no `keep`), notes where each row starts.
 fn infer(
     path: &Path,
     bytes: &[u8],
     delimiter: u8,
     declared: Declared,
     keep: Keep<'_>,
+    starts: bool,
 ) -> Result<Checked, CsvError> {
+    let beside = match (keep, starts) {
+        (Some(_), _) => Beside::Keep,
+        (None, true) => Beside::Starts,
+        (None, false) => Beside::Nothing,
+    };
     let mut pass = Pass {
         path,
         delimiter,
@@ -1072,7 +1105,7 @@ fn infer(
             .par_iter()
             .map(|range| {
                 let line = if range.start == 0 { body_line } else { 1 };
-                let piece = pass.fast_rows(&body[range.clone()], line, keep.is_some());
+                let piece = pass.fast_rows(&body[range.clone()], line, beside);
                 if let Some(done) = keep {
                     done(offset + range.start..offset + range.end);
                 }
@@ -1098,6 +1131,8 @@ fn infer(
     }
     let mut all = Piece::new(names.len());
     let mut kept = Vec::new();
+    // Row starts hold only when every piece was read by `Fields`.
+    let mut starts_noted = beside == Beside::Starts;
     // The same pieces in the file's bytes.
     let mut pieces: Vec<_> = body_pieces
         .iter()
@@ -1120,10 +1155,11 @@ fn infer(
         match piece? {
             Some((piece, k)) => {
                 kept.push(k.map(|k| (k, piece.rows as usize)));
-                all.append(piece);
+                all.append(piece, (offset + range.start) as u64);
             }
             None => {
                 all = pass.rows(body, body_line)?;
+                starts_noted = false;
                 pieces.clear();
                 kept.clear();
                 break;
@@ -1153,6 +1189,7 @@ fn infer(
         kept,
         rows: all.rows,
         blank: all.blank,
+        starts: starts_noted.then_some(all.starts),
     })
 }
 
@@ -1171,6 +1208,9 @@ struct Checked {
     rows: u64,
     /// Where polars reads a row of nulls for a blank line, among its rows.
     blank: Vec<u64>,
+    /// Where each row starts in the file, when asked for and every piece
+    /// was read by `Fields`.
+    starts: Option<Vec<u64>>,
 }
 
 #[cfg(test)]
@@ -1536,7 +1576,15 @@ mod tests {
     fn kept_and_read_again(text: &str) -> (DataFrame, DataFrame, Vec<usize>) {
         let bytes = text.as_bytes();
         let declared = Declared::CompareFlags;
-        let checked = infer(Path::new("t.csv"), bytes, b',', declared, Some(&|_| {})).unwrap();
+        let checked = infer(
+            Path::new("t.csv"),
+            bytes,
+            b',',
+            declared,
+            Some(&|_| {}),
+            false,
+        )
+        .unwrap();
         let mut kept = vec![0; checked.schema.len()];
         for piece in checked.kept.iter().flatten() {
             for (k, c) in kept.iter_mut().zip(piece) {
@@ -1665,6 +1713,7 @@ mod tests {
             b',',
             Declared::CompareFlags,
             None,
+            false,
         )
         .unwrap();
         assert_eq!(checked.rows, 200);

@@ -23,7 +23,7 @@ use super::fields::{Fields, Next};
 use crate::iso_dates::{self as dates, Temporal};
 
 /// One column's values as they are parsed.
-enum Builder {
+pub(super) enum Builder {
     Int(PrimitiveChunkedBuilder<Int64Type>),
     Float(PrimitiveChunkedBuilder<Float64Type>),
     Bool(BooleanChunkedBuilder),
@@ -36,7 +36,7 @@ enum Builder {
 
 impl Builder {
     /// A builder for `field`, or `None` for a type this does not parse.
-    fn new(field: &Field, capacity: usize) -> Option<Self> {
+    pub(super) fn new(field: &Field, capacity: usize) -> Option<Self> {
         let name = field.name().clone();
         Some(match field.dtype() {
             DataType::Int64 => Builder::Int(PrimitiveChunkedBuilder::new(name, capacity)),
@@ -53,7 +53,7 @@ impl Builder {
 
     /// Appends a null.
     #[inline(always)]
-    fn null(&mut self) {
+    pub(super) fn null(&mut self) {
         match self {
             Builder::Int(b) | Builder::Datetime(b, _) => b.append_null(),
             Builder::Float(b) => b.append_null(),
@@ -66,7 +66,7 @@ impl Builder {
     /// Appends the field `f` (its line end taken off); `None` when it is
     /// not a value of the column's type.
     #[inline(always)]
-    fn push(&mut self, f: &[u8]) -> Option<()> {
+    pub(super) fn push(&mut self, f: &[u8]) -> Option<()> {
         match self {
             Builder::Int(b) if f.is_empty() => b.append_null(),
             Builder::Int(b) => b.append_value(int(f)?),
@@ -99,7 +99,7 @@ impl Builder {
     /// `""` read as one quote (`""` is the empty string, not null); `None`
     /// unless the column is text, as the checking pass types a column
     /// with a quoted field.
-    fn push_quoted(&mut self, f: &[u8], scratch: &mut Vec<u8>) -> Option<()> {
+    pub(super) fn push_quoted(&mut self, f: &[u8], scratch: &mut Vec<u8>) -> Option<()> {
         let Builder::Text(b) = self else {
             return None;
         };
@@ -122,7 +122,7 @@ impl Builder {
         Some(())
     }
 
-    fn finish(self) -> Series {
+    pub(super) fn finish(self) -> Series {
         match self {
             Builder::Int(b) => b.finish().into_series(),
             Builder::Float(b) => b.finish().into_series(),

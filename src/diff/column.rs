@@ -34,6 +34,14 @@ pub(super) struct Changed {
     pub(super) head: Series,
 }
 
+/// Compares `column` through `align`. `candidates`, when given, are the
+/// only pairs whose values can differ, with both sides' values there:
+/// those whose fields differ byte for byte in CSV files
+/// (`csv_file::differing_fields`); nothing more is read.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the column, its sides, their pairs and the rules; no struct holds them elsewhere"
+)]
 pub(super) fn compare_column(
     column: &Compared,
     base: Source<'_>,
@@ -42,8 +50,17 @@ pub(super) fn compare_column(
     base_keys: &DataFrame,
     tolerance: Option<Tolerance>,
     strings: StringOptions,
+    candidates: Option<&crate::csv_file::Differing>,
 ) -> PolarsResult<(ColumnDiff, Option<Changed>)> {
     let name = column.name.as_str();
+    if let Some(found) = candidates {
+        let read = Read {
+            base: found.base.clone(),
+            head: found.head.clone(),
+            at: Some(&found.positions),
+        };
+        return compare_read(column, read, align, base_keys, tolerance, strings);
+    }
     if let Some(compared) = compare_text_in_place(column, base, head, align, base_keys, strings)? {
         return Ok(compared);
     }
@@ -52,9 +69,38 @@ pub(super) fn compare_column(
     {
         return Ok(compared);
     }
-    // As written (for samples), and in the type both are compared in.
-    let b_read = base.column(column.base_name(), align.rows(true))?;
-    let h_read = head.column(name, align.rows(false))?;
+    let read = Read {
+        base: base.column(column.base_name(), align.rows(true))?,
+        head: head.column(name, align.rows(false))?,
+        at: None,
+    };
+    compare_read(column, read, align, base_keys, tolerance, strings)
+}
+
+/// A column's values read for comparison: both sides' as written, of
+/// every pair in order, or (`at`) of the pairs at those positions only.
+struct Read<'a> {
+    base: Series,
+    head: Series,
+    at: Option<&'a [IdxSize]>,
+}
+
+/// Compares the values `read`, in the type both are compared in: masks,
+/// tolerances, sizes, samples and the changes kept for the swap search.
+fn compare_read(
+    column: &Compared,
+    read: Read<'_>,
+    align: &Alignment,
+    base_keys: &DataFrame,
+    tolerance: Option<Tolerance>,
+    strings: StringOptions,
+) -> ColumnResult {
+    let name = column.name.as_str();
+    let Read {
+        base: b_read,
+        head: h_read,
+        at,
+    } = read;
     let in_type = |s: &Series| match &column.as_type {
         Some(t) if s.dtype() != t => s.cast(t),
         _ => Ok(s.clone()),
@@ -89,11 +135,25 @@ pub(super) fn compare_column(
     if mismatches == 0 {
         return Ok((diff, None));
     }
-    let positions = set_positions(&mask);
+    // Places among the values read; then among all pairs.
+    let read_at = set_positions(&mask);
     let first = IdxCa::from_vec(
         PlSmallStr::EMPTY,
-        positions.iter().copied().take(SAMPLES).collect(),
+        read_at.iter().copied().take(SAMPLES).collect(),
     );
+    let (base, head) = (b.filter(&mask)?, h.filter(&mask)?);
+    let (mask, positions) = match at {
+        None => (mask, read_at),
+        Some(at) => {
+            let positions: Vec<IdxSize> = read_at.iter().map(|&i| at[i as usize]).collect();
+            let mut all = MutableBitmap::from_len_zeroed(align.base_rows.len());
+            positions.iter().for_each(|&p| all.set(p as usize, true));
+            (
+                BooleanChunked::from_bitmap(PlSmallStr::EMPTY, all.freeze()),
+                positions,
+            )
+        }
+    };
     diff.samples = samples(
         name,
         &positions,
@@ -105,8 +165,8 @@ pub(super) fn compare_column(
         name: name.to_string(),
         dtype: b.dtype().clone(),
         retyped: column.as_type.is_some() || column.base_name.is_some(),
-        base: b.filter(&mask)?,
-        head: h.filter(&mask)?,
+        base,
+        head,
         mask,
         positions,
     };

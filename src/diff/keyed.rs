@@ -293,6 +293,7 @@ pub(super) fn compare_keyed(
         .chain(report.renamed.iter().map(|r| renamed_column(r, base, head)))
         .collect();
     report.compared_columns += report.renamed.len();
+    let candidates = differing_bytes(base, head, &compared, &align)?;
 
     // Plain threads taking the next column, not a rayon loop: polars runs
     // its own pool, and a rayon worker waiting on it would steal and start
@@ -312,8 +313,16 @@ pub(super) fn compare_keyed(
                         .get(&column.name)
                         .or_else(|| tolerances.get(column.base_name()))
                         .copied();
-                    let result =
-                        compare_column(column, base, head, &align, &base_keys, tolerance, strings);
+                    let result = compare_column(
+                        column,
+                        base,
+                        head,
+                        &align,
+                        &base_keys,
+                        tolerance,
+                        strings,
+                        candidates[i].as_ref(),
+                    );
                     // (Of a pair told of already, or not announced, nothing.)
                     if let Some(observer) = base.pair_observer() {
                         observer.shared(column.base_name(), &column.name, None);
@@ -359,6 +368,43 @@ pub(super) fn compare_keyed(
         changed: Some(changed_rows),
     });
     Ok(())
+}
+
+/// For sides that are both CSV files left where they lie, each compared
+/// column's pairs whose fields differ byte for byte: the only ones whose
+/// values can differ, where the column has one type on both sides and is
+/// compared in it (else `None`: every pair is read). All columns' in one
+/// pass over the pairs, each pair's two rows read once.
+fn differing_bytes(
+    base: Source<'_>,
+    head: Source<'_>,
+    compared: &[Compared],
+    align: &Alignment,
+) -> PolarsResult<Vec<Option<crate::csv_file::Differing>>> {
+    let none = || compared.iter().map(|_| None).collect();
+    let (Source::Csv(b), Source::Csv(h)) = (base, head) else {
+        return Ok(none());
+    };
+    let places: Vec<Option<(usize, usize)>> = compared
+        .iter()
+        .map(|c| {
+            let (bi, _, bt) = b.schema.get_full(c.base_name())?;
+            let (hi, _, ht) = h.schema.get_full(&c.name)?;
+            (c.as_type.is_none() && bt == ht).then_some((bi, hi))
+        })
+        .collect();
+    let columns: Vec<(usize, usize)> = places.iter().flatten().copied().collect();
+    if columns.is_empty() {
+        return Ok(none());
+    }
+    crate::progress::step(|| crate::progress::Step::Within("comparing rows' bytes".into()));
+    let pairs = align.base_rows.len();
+    let mut found =
+        crate::csv_file::differing_fields((b, h), align.row_slices(), pairs, &columns)?.into_iter();
+    Ok(places
+        .iter()
+        .map(|p| p.and_then(|_| found.next()))
+        .collect())
 }
 
 /// A renamed column as compared: under base's name and head's, in the type

@@ -1,9 +1,11 @@
-//! Where one side's columns come from: a frame loaded whole, or files left
-//! on disk and read a column at a time.
+//! Where one side's columns come from: a frame loaded whole, files left
+//! on disk and read a column at a time, or a CSV file whose fields are
+//! parsed only where asked.
 
 use polars::prelude::*;
 
 use crate::config::Format;
+use crate::csv_file::CsvOnDisk;
 use crate::load::OnDisk;
 
 /// Where one side's columns come from.
@@ -14,6 +16,10 @@ pub enum Source<'a> {
     /// A table left on disk and read one column at a time: the comparison
     /// then holds the keys, the alignment and the columns in flight.
     Disk(&'a OnDisk),
+    /// A CSV file checked where it lies: its fields parsed for the rows
+    /// asked for, its rows compared byte for byte first
+    /// ([`crate::csv_file::differing_fields`]).
+    Csv(&'a CsvOnDisk),
 }
 
 impl Source<'_> {
@@ -27,6 +33,7 @@ impl Source<'_> {
                     || (matches!(format, Format::Csv | Format::Ndjson) && c.null_count() == c.len())
             }),
             Source::Disk(d) => d.schema.get(name) == Some(&DataType::Null),
+            Source::Csv(c) => c.untyped.iter().any(|u| u == name),
         }
     }
 
@@ -37,6 +44,7 @@ impl Source<'_> {
                 .column(name)
                 .is_ok_and(|c| !c.is_empty() && c.null_count() == c.len()),
             Source::Disk(d) => d.schema.get(name) == Some(&DataType::Null),
+            Source::Csv(c) => c.rows() > 0 && c.untyped.iter().any(|u| u == name),
         }
     }
 
@@ -45,6 +53,7 @@ impl Source<'_> {
         match self {
             Source::Frame(df) => df.column(name).ok().map(|c| c.dtype().clone()),
             Source::Disk(d) => d.schema.get(name).cloned(),
+            Source::Csv(c) => c.schema.get(name).cloned(),
         }
     }
 
@@ -52,6 +61,7 @@ impl Source<'_> {
         match self {
             Source::Frame(df) => df.schema().as_ref().clone(),
             Source::Disk(d) => d.schema.clone(),
+            Source::Csv(c) => c.schema.clone(),
         }
     }
 
@@ -61,6 +71,12 @@ impl Source<'_> {
             Source::Disk(d) => d
                 .columns(names)
                 .map_err(crate::load::LoadError::into_polars),
+            Source::Csv(c) => DataFrame::new_infer_height(
+                names
+                    .iter()
+                    .map(|n| Ok(c.column(n, c.rows(), |r| r)?.into_column()))
+                    .collect::<PolarsResult<_>>()?,
+            ),
         }
     }
 
@@ -76,7 +92,7 @@ impl Source<'_> {
     /// [`OnDisk::observe_pairs`]): a base side's, on disk.
     pub(super) fn pair_observer(&self) -> Option<&dyn crate::load::PairObserver> {
         match self {
-            Source::Frame(_) => None,
+            Source::Frame(_) | Source::Csv(_) => None,
             Source::Disk(d) => d.pair_observer(),
         }
     }
@@ -84,6 +100,7 @@ impl Source<'_> {
     /// Column `name`, the rows picked by `rows`.
     pub(super) fn column(&self, name: &str, rows: Rows<'_>) -> PolarsResult<Series> {
         let s = match (self, rows) {
+            (Source::Csv(c), rows) => return csv_column(c, name, rows),
             (Source::Frame(df), _) => df.column(name)?.as_materialized_series().clone(),
             // Filtered as it is read: memory holds the rows kept, not the
             // whole column twice.
@@ -105,6 +122,25 @@ impl Source<'_> {
                 None if s.n_chunks() > 1 => s.rechunk().take(rows),
                 None => s.take(rows),
             },
+        }
+    }
+}
+
+/// Column `name` of a CSV file, only the rows asked for parsed, in the
+/// order asked.
+fn csv_column(c: &CsvOnDisk, name: &str, rows: Rows<'_>) -> PolarsResult<Series> {
+    match rows {
+        Rows::All => c.column(name, c.rows(), |r| r),
+        Rows::Filter(mask) => {
+            let kept: Vec<usize> = (mask.iter().enumerate())
+                .filter_map(|(i, m)| (m == Some(true)).then_some(i))
+                .collect();
+            c.column(name, kept.len(), |i| kept[i])
+        }
+        Rows::Take(rows) => {
+            let rows = rows.rechunk();
+            let rows = rows.cont_slice()?;
+            c.column(name, rows.len(), |i| rows[i] as usize)
         }
     }
 }

@@ -1096,3 +1096,147 @@ fn numbers_of_shuffled_rows_compared_in_place_report_what_rows_in_key_order_repo
     assert_eq!(by("n").mismatches, n_expected);
     assert_eq!(swapped(&in_place), [vec!["p".to_string(), "q".to_string()]]);
 }
+
+/// A CSV pair with what a comparison must find, written as text: head's
+/// rows in another order, with CRLF line ends and a blank line; keys
+/// missing, extra and duplicated; numbers written otherwise but equal
+/// (`1.50`, `-0`), changed, null; text quoted and not, `""` (empty text)
+/// against an empty field (null), quotes and a delimiter and a line end
+/// inside quoted fields (rows read by `Fields`); columns `a` and `b`
+/// swapped; with `renamed`, head's column `old` named `new` and placed
+/// last (the sides' layouts then differ).
+fn eventful_csv_pair(n: usize, renamed: bool) -> (String, String) {
+    let header = |head: bool| match (head, renamed) {
+        (true, true) => "id,n,x,t,a,b,flag,day,new",
+        _ => "id,n,x,t,a,b,flag,day,old",
+    };
+    let row = |i: usize, head: bool| {
+        // Most changed rows change one field, some several.
+        let changed = |field: usize| head && (i % 13 == field || i.is_multiple_of(61));
+        let n = match (i % 9, changed(0)) {
+            (0, _) => String::new(),
+            (1, true) => "-0".into(),
+            (1, false) => "0".into(),
+            (_, true) => format!("{}", i + 1),
+            _ => format!("{i}"),
+        };
+        let x = match (i % 7, head) {
+            (0, _) => String::new(),
+            (1, _) => "NaN".into(),
+            (2, true) => format!("{}.50", i),
+            (2, false) => format!("{}.5", i),
+            _ if changed(1) => format!("{}.75", i),
+            _ => format!("{}.125", i),
+        };
+        let t = match (i % 11, head) {
+            (0, true) => "\"\"".to_string(),
+            (0, false) => String::new(),
+            (1, true) => format!("\"t{i}\""),
+            (2, _) => format!("\"say \"\"hi\"\", {i}\""),
+            (3, _) if i.is_multiple_of(2) => format!("\"two\nlines {i}\""),
+            (4, true) if changed(2) => format!("T{i}"),
+            _ => format!("t{i}"),
+        };
+        let (a, b) = match i % 6 {
+            0 => (format!("a{}", i % 5), format!("b{}", i % 3)),
+            _ => (format!("c{}", i % 4), format!("c{}", i % 4)),
+        };
+        let (a, b) = if head { (b, a) } else { (a, b) };
+        let flag = if i.is_multiple_of(4) { "true" } else { "false" };
+        let day = format!("2024-01-{:02}", 1 + i % 28);
+        let old = if head && i.is_multiple_of(29) {
+            i + 1
+        } else {
+            i
+        };
+        [
+            i.to_string(),
+            n,
+            x,
+            t,
+            a,
+            b,
+            flag.into(),
+            day,
+            old.to_string(),
+        ]
+        .join(",")
+    };
+    let base_ids: Vec<usize> = (0..n).chain([5]).collect();
+    let mut head_ids: Vec<usize> = (0..n)
+        .filter(|i| i % 97 != 0)
+        .chain([8, n + 1, n + 2])
+        .collect();
+    // Another order: a stride through the rows (each row once).
+    assert_ne!(head_ids.len() % 7, 0);
+    head_ids = (0..head_ids.len())
+        .map(|k| head_ids[k * 7 % head_ids.len()])
+        .collect();
+    let base: Vec<String> = base_ids.iter().map(|&i| row(i, false)).collect();
+    let mut head: Vec<String> = head_ids.iter().map(|&i| row(i, true)).collect();
+    head.insert(head.len() / 2, String::new());
+    (
+        format!("{}\n{}\n", header(false), base.join("\n")),
+        format!("{}\r\n{}\r\n", header(true), head.join("\r\n")),
+    )
+}
+
+#[test]
+fn csv_files_compared_where_they_lie_equal_comparing_them_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, moved) in [(300, false), (300, true), (2_000, false)] {
+        let (base, head) = eventful_csv_pair(n, moved);
+        let (bp, hp) = (dir.path().join("base.csv"), dir.path().join("head.csv"));
+        std::fs::write(&bp, base).unwrap();
+        std::fs::write(&hp, head).unwrap();
+        let declared = crate::config::Declared::CompareFlags;
+        let read = |p: &std::path::Path| crate::csv_file::read(p, b',', declared).unwrap();
+        let open = |p: &std::path::Path| {
+            crate::csv_file::CsvOnDisk::open(p, b',', declared)
+                .unwrap()
+                .expect("read where it lies")
+        };
+        let (bf, hf) = (read(&bp), read(&hp));
+        let (bc, hc) = (open(&bp), open(&hp));
+        let tolerances = [
+            None,
+            Some(Tolerance {
+                abs: 0.2,
+                rel: 0.0,
+                seconds: 0.0,
+            }),
+        ];
+        for (tolerance, ignore_case) in tolerances.into_iter().zip([false, true]) {
+            let mut t = table(&["id"], &[]);
+            t.format = Format::Csv;
+            t.strings.ignore_case = ignore_case;
+            if let Some(tol) = tolerance {
+                t.tolerance.insert("x".into(), tol);
+            }
+            let loaded = compare_exact(&t, &bf, &hf).unwrap();
+            let in_place = compare_sources(&t, Source::Csv(&bc), Source::Csv(&hc), 2).unwrap();
+            assert_eq!(loaded, in_place, "{n} rows, renamed {moved}, {tolerance:?}");
+            // The pair holds what it claims to.
+            let r = rows(&in_place);
+            // Every 97th id dropped, and base's second 5.
+            assert_eq!((r.missing, r.extra), ((n as u64).div_ceil(97) + 1, 3));
+            assert_eq!(swapped(&in_place), [vec!["a".to_string(), "b".to_string()]]);
+            if moved {
+                assert_eq!(renamed(&in_place), [("old", "new")]);
+            }
+            let by = |c: &str| {
+                in_place
+                    .columns
+                    .iter()
+                    .find(|d| d.name == c)
+                    .unwrap()
+                    .mismatches
+            };
+            assert!(
+                by("n") > 5 && by("t") > 5 && by("x") > 5,
+                "{:?}",
+                in_place.columns
+            );
+        }
+    }
+}

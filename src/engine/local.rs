@@ -1,7 +1,7 @@
 //! The local engine: polars on this machine. Keyed exact and distribution
 //! Parquet, Arrow IPC and DuckDB-table tables are compared from disk a
-//! column at a time; everything else is loaded whole and compared in
-//! memory.
+//! column at a time, keyed exact tables of one CSV file a side where they
+//! lie; everything else is loaded whole and compared in memory.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -33,6 +33,9 @@ pub(super) fn compare(
         return (report, 0.0);
     }
     let t = Instant::now();
+    if let Some(report) = compare_csv_in_place(table, base, head, profile) {
+        return (report, t.elapsed().as_secs_f64());
+    }
     let (base, head) = rayon::join(
         || load::load(base.0, base.1, table),
         || load::load(head.0, head.1, &table.head_side()),
@@ -96,6 +99,62 @@ pub(super) fn compare(
             (report, load_seconds)
         }
     }
+}
+
+/// Compares a keyed exact table whose sides are one CSV file each where
+/// they lie (`csv_file::CsvOnDisk`): each file checked and typed as when
+/// it is loaded, rows paired by key, then only the fields whose bytes
+/// differ between a pair's rows parsed. Loading both 10M-row files of
+/// `bench/peers.sh` parsed every value, about as long as polars' read of
+/// them, before the comparison began (BENCHMARKS.md, forty-fourth
+/// session). `None` when the table is loaded whole instead: other
+/// formats, part files, partition directories, a sample, profiles (which
+/// read every value), or a file that `CsvOnDisk` does not read (and whose
+/// errors loading reports).
+fn compare_csv_in_place(
+    table: &Table,
+    base: (&Path, &str),
+    head: (&Path, &str),
+    profile: bool,
+) -> Option<TableReport> {
+    use crate::config::Format;
+    use crate::csv_file::CsvOnDisk;
+    let csv = table.format == Format::Csv && table.head_format() == Format::Csv;
+    if !csv || table.compare != CompareMode::Exact || table.key.is_empty() {
+        return None;
+    }
+    if table.sample.is_some() || profile {
+        return None;
+    }
+    let head_table = table.head_side();
+    let open = |(dir, pattern): (&Path, &str), t: &Table| -> Option<CsvOnDisk> {
+        let files = load::resolve_files(dir, pattern).ok()?;
+        let [file] = files.as_slice() else {
+            return None;
+        };
+        if !crate::partitions::Partitions::of(dir, &files, |_| false).is_empty() {
+            return None;
+        }
+        CsvOnDisk::open(file, t.delimiter, t.declared).ok()?
+    };
+    let (b, h) = rayon::join(|| open(base, table), || open(head, &head_table));
+    let (b, h) = (b?, h?);
+    let in_flight = rayon::current_num_threads();
+    let mut report = match diff::compare_sources(
+        table,
+        diff::Source::Csv(&b),
+        diff::Source::Csv(&h),
+        in_flight,
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut r = TableReport::new(&table.name, table.compare, &table.key);
+            r.error = Some(crate::error::chain(&e));
+            r
+        }
+    };
+    report.out_of_core = true;
+    Some(report)
 }
 
 /// Each side's count of duplicated keys, for its profile (keyed tables).

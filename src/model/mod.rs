@@ -199,7 +199,8 @@ pub struct TableReport {
     /// done about it.
     pub calibration: Vec<Calibrated>,
     /// Compared from disk a column at a time (keyed Parquet and Arrow
-    /// tables) rather than loaded whole.
+    /// tables), or CSV files where they lie (keyed exact tables), rather
+    /// than loaded whole.
     pub out_of_core: bool,
     /// The engine that compared the table: `local` or `spark`.
     pub engine: &'static str,

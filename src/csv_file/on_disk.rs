@@ -1,0 +1,441 @@
+//! A CSV file compared where it lies, as `load::OnDisk` leaves a Parquet
+//! file: checked and typed by the same checking pass as [`super::read`]
+//! (every row's field count, types from every row), which notes where each
+//! row starts instead of keeping the values. Two files' rows are then
+//! compared as bytes first ([`differing_fields`]): a field's bytes hold its
+//! value, so only fields whose bytes differ are parsed ([`CsvOnDisk::column`]),
+//! as `values.rs` parses them. Parsing every value of a 10M-row pair was
+//! half the CSV compare (BENCHMARKS.md, forty-fourth session).
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::fields::{Fields, Next};
+use super::values::Builder;
+use super::{CsvError, infer, map};
+use crate::config::Declared;
+
+/// A CSV file checked and typed, its values left in the file.
+pub struct CsvOnDisk {
+    pub path: PathBuf,
+    bytes: memmap2::Mmap,
+    delimiter: u8,
+    /// Each column's type, as [`super::read`] reads it.
+    pub schema: Schema,
+    /// The columns that hold no value at all.
+    pub untyped: Vec<String>,
+    /// Where each row starts in `bytes`, and, last, the file's end.
+    starts: Vec<u64>,
+}
+
+/// How many rows ahead of its read a row in no order is asked for.
+const AHEAD: usize = 16;
+
+/// A field of a row: its bytes' range in the file (a quoted field's
+/// between its quotes), and whether it is quoted.
+type Span = (usize, usize, bool);
+
+impl CsvOnDisk {
+    /// Checks and types `path` as [`super::read`] would (the same errors);
+    /// `None` for a file this does not read where it lies, which
+    /// `read` then reads whole: one column (a blank line is a row of it),
+    /// a quote out of place (the CSV parser reads that body), a type its
+    /// values are not parsed in here (128-bit integers), text that is not
+    /// UTF-8 (whose line `read` names).
+    pub fn open(path: &Path, delimiter: u8, declared: Declared) -> Result<Option<Self>, CsvError> {
+        let bytes = map(path)?;
+        let checked = infer(path, &bytes, delimiter, declared, None, true)?;
+        let Some(mut starts) = checked.starts else {
+            return Ok(None);
+        };
+        let parsed = checked
+            .schema
+            .iter_fields()
+            .all(|f| Builder::new(&f, 0).is_some());
+        if checked.schema.len() < 2 || !parsed {
+            return Ok(None);
+        }
+        let text = checked.schema.iter_values().any(|t| t == &DataType::String);
+        if text
+            && !checked
+                .pieces
+                .par_iter()
+                .all(|p| simdutf8::basic::from_utf8(&bytes[p.clone()]).is_ok())
+        {
+            return Ok(None);
+        }
+        starts.push(bytes.len() as u64);
+        Ok(Some(CsvOnDisk {
+            path: path.to_path_buf(),
+            bytes,
+            delimiter,
+            schema: checked.schema,
+            untyped: checked.untyped,
+            starts,
+        }))
+    }
+
+    /// The file's rows (its records; blank lines are none).
+    pub fn rows(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Where the rows `row(i)` for `i` in `range` lie, in order: their
+    /// places looked up all at once (loads that wait on nothing, which
+    /// the processor runs together), before any row's bytes are read.
+    fn places(
+        &self,
+        range: std::ops::Range<usize>,
+        row: impl Fn(usize) -> usize,
+    ) -> Vec<(usize, usize)> {
+        range
+            .map(|i| {
+                let r = row(i);
+                (self.starts[r] as usize, self.starts[r + 1] as usize)
+            })
+            .collect()
+    }
+
+    /// The bytes at `place`: a row's, from its first field to the next
+    /// row (its line end, and any blank lines after it, included).
+    fn at(&self, (start, end): (usize, usize)) -> &[u8] {
+        &self.bytes[start..end]
+    }
+
+    /// Asks for the first three lines of the row at `place`, read soon
+    /// (a row of 136 bytes, as `bench/peers.sh` writes, spans three).
+    fn ask(&self, (start, _): (usize, usize)) {
+        let at = self.bytes[start..].as_ptr();
+        for line in 0..3 {
+            crate::prefetch::address(at.wrapping_add(64 * line));
+        }
+    }
+
+    /// The fields of `row` (a row's bytes), the first `upto` at most,
+    /// into `out`, their ranges in `row`.
+    fn split(&self, row: &[u8], upto: usize, out: &mut Vec<Span>) {
+        if super::fields::split_unquoted(row, self.delimiter, upto, out) {
+            return;
+        }
+        out.clear();
+        let mut fields = Fields::new(row, self.delimiter);
+        while out.len() < upto {
+            match fields.next() {
+                Next::Field {
+                    start,
+                    end,
+                    quoted,
+                    record_end,
+                } => {
+                    out.push((start, end, quoted));
+                    if record_end {
+                        return;
+                    }
+                }
+                Next::Blank => {}
+                Next::End | Next::OutOfPlace => return,
+            }
+        }
+    }
+
+    /// Column `name`'s values at `count` rows, the `i`-th at row
+    /// `row(i)`, parsed as [`super::read`] parses them, on every core.
+    pub fn column(
+        &self,
+        name: &str,
+        count: usize,
+        row: impl Fn(usize) -> usize + Sync,
+    ) -> PolarsResult<Series> {
+        let (index, _, field) = self
+            .schema
+            .get_full(name)
+            .ok_or_else(|| polars_err!(ColumnNotFound: "{name}"))?;
+        let field = Field::new(name.into(), field.clone());
+        const PART: usize = 1 << 16;
+        let parts: Vec<Series> = (0..count.div_ceil(PART).max(1))
+            .into_par_iter()
+            .map(|p| {
+                let range = p * PART..((p + 1) * PART).min(count);
+                let mut out = Builder::new(&field, range.len())
+                    .expect("`open` takes only types `Builder` parses");
+                let (mut spans, mut scratch) = (Vec::new(), Vec::new());
+                let first = range.start;
+                let places = self.places(range.clone(), &row);
+                for (k, &place) in places.iter().enumerate() {
+                    if let Some(&ahead) = places.get(k + AHEAD) {
+                        self.ask(ahead);
+                    }
+                    let r = first + k;
+                    let bytes = self.at(place);
+                    self.split(bytes, index + 1, &mut spans);
+                    let &(start, end, quoted) =
+                        spans.get(index).ok_or_else(|| self.bad(row(r), name))?;
+                    let f = &bytes[start..end];
+                    let pushed = match quoted {
+                        true => out.push_quoted(f, &mut scratch),
+                        false => out.push(f),
+                    };
+                    pushed.ok_or_else(|| self.bad(row(r), name))?;
+                }
+                Ok(out.finish())
+            })
+            .collect::<PolarsResult<_>>()?;
+        let mut parts = parts.into_iter();
+        let mut all = parts.next().expect("one part at least");
+        for p in parts {
+            all.append_owned(p)?;
+        }
+        Ok(all)
+    }
+
+    /// A field that the checking pass typed and that does not parse in
+    /// its type: the file changed since it was checked.
+    fn bad(&self, row: usize, name: &str) -> PolarsError {
+        polars_err!(ComputeError:
+            "{}: row {} of column `{name}` no longer reads as it was checked: the file changed while it was compared; compare it again",
+            self.path.display(), row + 1
+        )
+    }
+}
+
+/// One compared column's pairs whose fields differ byte for byte (their
+/// positions, ascending) and both sides' values there, as written.
+pub struct Differing {
+    pub positions: Vec<IdxSize>,
+    pub base: Series,
+    pub head: Series,
+}
+
+/// A record's bytes (its line end left out), and whether it holds a quote.
+fn record(row: &[u8]) -> (&[u8], bool) {
+    match memchr::memchr2(b'\n', b'"', row) {
+        Some(at) if row[at] == b'"' => (row, true),
+        Some(at) => (row[..at].strip_suffix(b"\r").unwrap_or(&row[..at]), false),
+        None => (row.strip_suffix(b"\r").unwrap_or(row), false),
+    }
+}
+
+/// How many bytes `a` and `b` share from their starts.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let mut at = 0;
+    while at + 8 <= n {
+        let x = u64::from_le_bytes(a[at..at + 8].try_into().expect("eight bytes"));
+        let y = u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
+        if x != y {
+            return at + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + a[at..n]
+        .iter()
+        .zip(&b[at..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes `a` and `b` share at their ends, `most` at most.
+fn common_suffix(a: &[u8], b: &[u8], most: usize) -> usize {
+    let (mut i, mut j, mut n) = (a.len(), b.len(), 0);
+    while n + 8 <= most {
+        let x = u64::from_le_bytes(a[i - 8..i].try_into().expect("eight bytes"));
+        let y = u64::from_le_bytes(b[j - 8..j].try_into().expect("eight bytes"));
+        if x != y {
+            return n + ((x ^ y).leading_zeros() / 8) as usize;
+        }
+        (i, j, n) = (i - 8, j - 8, n + 8);
+    }
+    n + a[..i]
+        .iter()
+        .rev()
+        .zip(b[..j].iter().rev())
+        .take(most - n)
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The fields of `row` from `from` to the delimiter after `at` (or the
+/// record's end): the field that holds byte `at`, when `from` is where
+/// it starts.
+fn field_through(row: &[u8], from: usize, at: usize, delimiter: u8) -> Span {
+    let end = memchr::memchr(delimiter, &row[at..]).map_or(row.len(), |e| at + e);
+    (from, end, false)
+}
+
+/// A part's finds: per compared column, the positions and both sides'
+/// values.
+struct Part {
+    positions: Vec<Vec<IdxSize>>,
+    base: Vec<Builder>,
+    head: Vec<Builder>,
+    scratch: Vec<u8>,
+}
+
+impl Part {
+    /// Column `k` differs at pair `i`: base's field `bf`, head's `hf`.
+    fn push(
+        &mut self,
+        k: usize,
+        i: usize,
+        (br, bf): (&[u8], Span),
+        (hr, hf): (&[u8], Span),
+    ) -> Option<()> {
+        self.positions[k].push(i as IdxSize);
+        for (out, row, (s, e, quoted)) in [(&mut self.base[k], br, bf), (&mut self.head[k], hr, hf)]
+        {
+            match quoted {
+                true => out.push_quoted(&row[s..e], &mut self.scratch)?,
+                false => out.push(&row[s..e])?,
+            }
+        }
+        Some(())
+    }
+}
+
+/// For each compared column, given as its place on each side (base's
+/// column index, head's), the pairs whose fields differ byte for byte and
+/// both sides' values there, parsed while the pair's rows are in cache:
+/// the `i`-th pair is base's row `base_rows[i]` and head's `head_rows[i]`
+/// (row `i` on a side without a list), of `pairs` pairs. Fields alike
+/// byte for byte hold the same value in a column of one type on both
+/// sides, so only these pairs can differ.
+///
+/// Rows alike byte for byte are not split into fields. Where both files
+/// have the same columns in the same order and neither row holds a quote,
+/// the bytes the two rows share from their starts and from their ends
+/// say which fields can differ (the delimiters before the first differing
+/// byte, and after the last, count the fields left out); one field in
+/// between is found without splitting the rows. Other rows are split.
+/// Pairs are read in parts on every core; head's rows, in no order, are
+/// asked for ahead.
+pub fn differing_fields(
+    (b, h): (&CsvOnDisk, &CsvOnDisk),
+    (base_rows, head_rows): (Option<&[IdxSize]>, Option<&[IdxSize]>),
+    pairs: usize,
+    columns: &[(usize, usize)],
+) -> PolarsResult<Vec<Differing>> {
+    const PART: usize = 1 << 15;
+    fn row(rows: Option<&[IdxSize]>) -> impl Fn(usize) -> usize + '_ {
+        move |i| rows.map_or(i, |r| r[i] as usize)
+    }
+    let same_layout = b.schema.iter_names().eq(h.schema.iter_names());
+    // The compared column of each field, when both sides' layouts agree.
+    let mut of_field = vec![None; b.schema.len()];
+    for (k, &(bc, hc)) in columns.iter().enumerate() {
+        if bc == hc {
+            of_field[bc] = Some(k);
+        }
+    }
+    let fields = b.schema.len();
+    let builders = |side: &CsvOnDisk, pick: fn(&(usize, usize)) -> usize, rows: usize| {
+        columns
+            .iter()
+            .map(|c| {
+                let (name, dtype) = side
+                    .schema
+                    .get_at_index(pick(c))
+                    .expect("a column of the file");
+                Builder::new(&Field::new(name.clone(), dtype.clone()), rows)
+                    .expect("`open` takes only types `Builder` parses")
+            })
+            .collect::<Vec<_>>()
+    };
+    let parts: Vec<Part> = (0..pairs.div_ceil(PART).max(1))
+        .into_par_iter()
+        .map(|p| {
+            let range = p * PART..((p + 1) * PART).min(pairs);
+            let mut part = Part {
+                positions: vec![Vec::new(); columns.len()],
+                base: builders(b, |c| c.0, 0),
+                head: builders(h, |c| c.1, 0),
+                scratch: Vec::new(),
+            };
+            let (mut bf, mut hf) = (Vec::new(), Vec::new());
+            let first = range.start;
+            let bp = b.places(range.clone(), row(base_rows));
+            let hp = h.places(range, row(head_rows));
+            for (k, (&bplace, &hplace)) in bp.iter().zip(&hp).enumerate() {
+                if let Some(&ahead) = hp.get(k + AHEAD) {
+                    h.ask(ahead);
+                }
+                let i = first + k;
+                let ((br, bquote), (hr, hquote)) = (record(b.at(bplace)), record(h.at(hplace)));
+                if br == hr {
+                    continue;
+                }
+                let bad = || b.bad(row(base_rows)(i), "");
+                // The fields that can differ: all, or those between the
+                // bytes both rows share at their starts and ends.
+                let mut between = 0..fields;
+                if same_layout && !bquote && !hquote {
+                    let start = common_prefix(br, hr);
+                    let end = common_suffix(br, hr, br.len().min(hr.len()) - start);
+                    let count = |bytes: &[u8]| bytes.iter().filter(|&&c| c == b.delimiter).count();
+                    let (first, last) = (
+                        count(&br[..start]),
+                        fields - 1 - count(&br[br.len() - end..]),
+                    );
+                    if first == last {
+                        // One field: it starts after the last delimiter
+                        // both share, and ends at each row's next one.
+                        if let Some(k) = of_field[first] {
+                            let from =
+                                memchr::memrchr(b.delimiter, &br[..start]).map_or(0, |d| d + 1);
+                            let bs = field_through(br, from, start, b.delimiter);
+                            let hs = field_through(hr, from, start, b.delimiter);
+                            part.push(k, i, (br, bs), (hr, hs)).ok_or_else(bad)?;
+                        }
+                        continue;
+                    }
+                    between = first..last + 1;
+                }
+                b.split(br, usize::MAX, &mut bf);
+                h.split(hr, usize::MAX, &mut hf);
+                for (k, &(bc, hc)) in columns.iter().enumerate() {
+                    if same_layout && !between.contains(&bc) {
+                        continue;
+                    }
+                    let (Some(&bs), Some(&hs)) = (bf.get(bc), hf.get(hc)) else {
+                        return Err(bad());
+                    };
+                    if bs.2 != hs.2 || br[bs.0..bs.1] != hr[hs.0..hs.1] {
+                        part.push(k, i, (br, bs), (hr, hs)).ok_or_else(bad)?;
+                    }
+                }
+            }
+            Ok(part)
+        })
+        .collect::<PolarsResult<_>>()?;
+    // Each column's parts, in order.
+    let mut found: Vec<(Vec<IdxSize>, Vec<Series>, Vec<Series>)> =
+        columns.iter().map(|_| Default::default()).collect();
+    for part in parts {
+        let columns = part.positions.into_iter().zip(part.base).zip(part.head);
+        for (all, ((positions, base), head)) in found.iter_mut().zip(columns) {
+            all.0.extend(positions);
+            all.1.push(base.finish());
+            all.2.push(head.finish());
+        }
+    }
+    let joined = |parts: Vec<Series>| -> PolarsResult<Series> {
+        let mut parts = parts.into_iter();
+        let mut all = parts.next().expect("one part at least");
+        for p in parts {
+            all.append_owned(p)?;
+        }
+        Ok(all)
+    };
+    let found = found
+        .into_iter()
+        .map(|(positions, base, head)| {
+            Ok(Differing {
+                positions,
+                base: joined(base)?,
+                head: joined(head)?,
+            })
+        })
+        .collect::<PolarsResult<_>>()?;
+    Ok(found)
+}
