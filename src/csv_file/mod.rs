@@ -520,7 +520,7 @@ pub fn read(path: &Path, delimiter: u8, declared: Declared) -> Result<DataFrame,
         delimiter,
         declared,
         Some(&|piece| unmap(&bytes, piece)),
-        false,
+        None,
     )?;
     if let Some(df) = values::read(
         &bytes,
@@ -637,7 +637,7 @@ pub fn schema(
     delimiter: u8,
     declared: Declared,
 ) -> Result<(Schema, Vec<String>), CsvError> {
-    let checked = infer(path, &map(path)?, delimiter, declared, None, false)?;
+    let checked = infer(path, &map(path)?, delimiter, declared, None, None)?;
     Ok((checked.schema, checked.untyped))
 }
 
@@ -813,21 +813,31 @@ impl Pass<'_> {
     /// fields, read by [`Fields`]; `None` at a quote anywhere else (inside
     /// an unquoted field, a field never closed, text after a closing
     /// quote): the CSV parser reads such a body, and names its errors.
-    /// With `keep`, the values are kept; with `starts`, where each row
-    /// starts.
-    fn fast_rows<'b>(&self, body: &'b [u8], first_line: u64, beside: Beside) -> Checking<'b> {
-        if beside == Beside::Keep {
-            let mut kept = KeptPiece::new(self.columns, body);
-            return Ok(self
-                .fast_rows_keeping::<true, false>(body, first_line, &mut kept)?
-                .map(|p| (p, Some(kept))));
-        }
+    /// Beside checking, what `beside` says: values kept, or where each
+    /// row starts (and the values of some columns).
+    fn fast_rows<'b>(&self, body: &'b [u8], first_line: u64, beside: Beside<'_>) -> Checking<'b> {
         let mut none = KeptPiece::new(0, &[]);
-        let piece = match beside {
-            Beside::Starts => self.fast_rows_keeping::<false, true>(body, first_line, &mut none)?,
-            _ => self.fast_rows_keeping::<false, false>(body, first_line, &mut none)?,
+        let (piece, kept) = match beside {
+            Beside::Keep => {
+                let mut k = KeptPiece::new(self.columns, body);
+                let piece = self.fast_rows_keeping::<true, false>(body, first_line, &mut k)?;
+                (piece, Some(k))
+            }
+            Beside::Starts(columns) if columns.contains(&true) => {
+                let mut k = KeptPiece::of_columns(columns, body);
+                let piece = self.fast_rows_keeping::<true, true>(body, first_line, &mut k)?;
+                (piece, Some(k))
+            }
+            Beside::Starts(_) => (
+                self.fast_rows_keeping::<false, true>(body, first_line, &mut none)?,
+                None,
+            ),
+            Beside::Nothing => (
+                self.fast_rows_keeping::<false, false>(body, first_line, &mut none)?,
+                None,
+            ),
         };
-        Ok(piece.map(|p| (p, None)))
+        Ok(piece.map(|p| (p, kept)))
     }
 
     /// [`Pass::fast_rows`], the values kept in `kept` when `KEEP`, each
@@ -996,30 +1006,27 @@ type Keep<'a> = Option<&'a (dyn Fn(std::ops::Range<usize>) + Sync)>;
 
 /// What a piece's check does beside checking.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Beside {
+enum Beside<'a> {
     Nothing,
     /// Keeps the values ([`KeptPiece`]).
     Keep,
-    /// Notes where each row starts ([`Piece::starts`]).
-    Starts,
+    /// Notes where each row starts ([`Piece::starts`]), and keeps the
+    /// values of the columns marked.
+    Starts(&'a [bool]),
 }
 
 /// Checks every row's field count and infers the columns' types, the body
 /// cut into whole records and read in parallel; with `keep`, keeps the
-/// values too; with `starts` (and no `keep`), notes where each row starts.
+/// values too; with `starts` (and no `keep`), notes where each row starts
+/// and keeps the values of the columns it names.
 fn infer(
     path: &Path,
     bytes: &[u8],
     delimiter: u8,
     declared: Declared,
     keep: Keep<'_>,
-    starts: bool,
+    starts: Option<&[String]>,
 ) -> Result<Checked, CsvError> {
-    let beside = match (keep, starts) {
-        (Some(_), _) => Beside::Keep,
-        (None, true) => Beside::Starts,
-        (None, false) => Beside::Nothing,
-    };
     let mut pass = Pass {
         path,
         delimiter,
@@ -1070,6 +1077,15 @@ fn infer(
         }
     }
     pass.columns = names.len();
+    let wanted: Vec<bool> = names
+        .iter()
+        .map(|n| starts.is_some_and(|s| s.contains(n)))
+        .collect();
+    let beside = match (keep, starts) {
+        (Some(_), _) => Beside::Keep,
+        (None, Some(_)) => Beside::Starts(&wanted),
+        (None, None) => Beside::Nothing,
+    };
     let header_end = (reader.position().byte() as usize).min(bytes.len());
     // The csv crate (as polars) skips a UTF-8 byte order mark, which
     // Excel and .NET writers put before the header: not a character of the
@@ -1132,7 +1148,7 @@ fn infer(
     let mut all = Piece::new(names.len());
     let mut kept = Vec::new();
     // Row starts hold only when every piece was read by `Fields`.
-    let mut starts_noted = beside == Beside::Starts;
+    let mut starts_noted = matches!(beside, Beside::Starts(_));
     // The same pieces in the file's bytes.
     let mut pieces: Vec<_> = body_pieces
         .iter()
@@ -1582,7 +1598,7 @@ mod tests {
             b',',
             declared,
             Some(&|_| {}),
-            false,
+            None,
         )
         .unwrap();
         let mut kept = vec![0; checked.schema.len()];
@@ -1713,7 +1729,7 @@ mod tests {
             b',',
             Declared::CompareFlags,
             None,
-            false,
+            None,
         )
         .unwrap();
         assert_eq!(checked.rows, 200);

@@ -198,6 +198,18 @@ impl<'a> KeptPiece<'a> {
         }
     }
 
+    /// As [`KeptPiece::new`], keeping only the columns marked in
+    /// `columns` (by their place).
+    pub(super) fn of_columns(columns: &[bool], body: &'a [u8]) -> Self {
+        let mut kept = KeptPiece::new(columns.len(), body);
+        for (k, &keep) in kept.columns.iter_mut().zip(columns) {
+            if !keep {
+                *k = Kept::Dropped;
+            }
+        }
+        kept
+    }
+
     /// A builder of `dtype` begun with `nulls` nulls (the empty fields its
     /// column has had so far); `None` for a type not kept (or text in a
     /// body that is not UTF-8).

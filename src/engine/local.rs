@@ -135,7 +135,7 @@ fn compare_csv_in_place(
         if !crate::partitions::Partitions::of(dir, &files, |_| false).is_empty() {
             return None;
         }
-        CsvOnDisk::open(file, t.delimiter, t.declared).ok()?
+        CsvOnDisk::open(file, t.delimiter, t.declared, &t.key).ok()?
     };
     let (b, h) = rayon::join(|| open(base, table), || open(head, &head_table));
     let (b, h) = (b?, h?);
