@@ -213,22 +213,27 @@ impl CsvOnDisk {
                 Ok(out.finish())
             })
             .collect::<PolarsResult<_>>()?;
-        let mut parts = parts.into_iter();
-        let mut all = parts.next().expect("one part at least");
-        for p in parts {
-            all.append_owned(p)?;
-        }
-        Ok(all)
+        concat(parts)
     }
 
     /// A field that the checking pass typed and that does not parse in
     /// its type: the file changed since it was checked.
     fn bad(&self, row: usize, name: &str) -> PolarsError {
         polars_err!(ComputeError:
-            "{}: row {} of column `{name}` no longer reads as it was checked: the file changed while it was compared; compare it again",
+            "{}: record {} (after the header) no longer reads as it was checked in column `{name}`: the file changed while it was compared; compare it again",
             self.path.display(), row + 1
         )
     }
+}
+
+/// `parts` (one at least) one after another.
+fn concat(parts: Vec<Series>) -> PolarsResult<Series> {
+    let mut parts = parts.into_iter();
+    let mut all = parts.next().expect("one part at least");
+    for p in parts {
+        all.append_owned(p)?;
+    }
+    Ok(all)
 }
 
 /// One compared column's pairs whose fields differ byte for byte (their
@@ -351,7 +356,11 @@ pub fn differing_fields(
     fn row(rows: Option<&[IdxSize]>) -> impl Fn(usize) -> usize + '_ {
         move |i| rows.map_or(i, |r| r[i] as usize)
     }
-    let same_layout = b.schema.iter_names().eq(h.schema.iter_names());
+    // Rows alike byte for byte hold the same fields only when one
+    // delimiter cuts both (`p;q,r` is two fields either way, not the same
+    // two).
+    let one_delimiter = b.delimiter == h.delimiter;
+    let same_layout = one_delimiter && b.schema.iter_names().eq(h.schema.iter_names());
     // The compared column of each field, when both sides' layouts agree.
     let mut of_field = vec![None; b.schema.len()];
     for (k, &(bc, hc)) in columns.iter().enumerate() {
@@ -360,7 +369,7 @@ pub fn differing_fields(
         }
     }
     let fields = b.schema.len();
-    let builders = |side: &CsvOnDisk, pick: fn(&(usize, usize)) -> usize, rows: usize| {
+    let builders = |side: &CsvOnDisk, pick: fn(&(usize, usize)) -> usize| {
         columns
             .iter()
             .map(|c| {
@@ -368,7 +377,7 @@ pub fn differing_fields(
                     .schema
                     .get_at_index(pick(c))
                     .expect("a column of the file");
-                Builder::new(&Field::new(name.clone(), dtype.clone()), rows)
+                Builder::new(&Field::new(name.clone(), dtype.clone()), 0)
                     .expect("`open` takes only types `Builder` parses")
             })
             .collect::<Vec<_>>()
@@ -379,8 +388,8 @@ pub fn differing_fields(
             let range = p * PART..((p + 1) * PART).min(pairs);
             let mut part = Part {
                 positions: vec![Vec::new(); columns.len()],
-                base: builders(b, |c| c.0, 0),
-                head: builders(h, |c| c.1, 0),
+                base: builders(b, |c| c.0),
+                head: builders(h, |c| c.1),
                 scratch: Vec::new(),
             };
             let (mut bf, mut hf) = (Vec::new(), Vec::new());
@@ -393,10 +402,23 @@ pub fn differing_fields(
                 }
                 let i = first + k;
                 let ((br, bquote), (hr, hquote)) = (record(b.at(bplace)), record(h.at(hplace)));
-                if br == hr {
+                if one_delimiter && br == hr {
                     continue;
                 }
-                let bad = || b.bad(row(base_rows)(i), "");
+                // A field that no longer parses names its column and both
+                // rows.
+                let bad = |k: usize| {
+                    let (bc, hc) = columns[k];
+                    let name = |side: &CsvOnDisk, c| {
+                        side.schema.get_at_index(c).map(|(n, _)| n.to_string())
+                    };
+                    let (bn, hn) = (
+                        name(b, bc).unwrap_or_default(),
+                        name(h, hc).unwrap_or_default(),
+                    );
+                    let (bq, hq) = (b.bad(row(base_rows)(i), &bn), h.bad(row(head_rows)(i), &hn));
+                    polars_err!(ComputeError: "{bq}, or {hq}")
+                };
                 // The fields that can differ: all, or those between the
                 // bytes both rows share at their starts and ends.
                 let mut between = 0..fields;
@@ -416,7 +438,7 @@ pub fn differing_fields(
                                 memchr::memrchr(b.delimiter, &br[..start]).map_or(0, |d| d + 1);
                             let bs = field_through(br, from, start, b.delimiter);
                             let hs = field_through(hr, from, start, b.delimiter);
-                            part.push(k, i, (br, bs), (hr, hs)).ok_or_else(bad)?;
+                            part.push(k, i, (br, bs), (hr, hs)).ok_or_else(|| bad(k))?;
                         }
                         continue;
                     }
@@ -429,10 +451,10 @@ pub fn differing_fields(
                         continue;
                     }
                     let (Some(&bs), Some(&hs)) = (bf.get(bc), hf.get(hc)) else {
-                        return Err(bad());
+                        return Err(bad(k));
                     };
                     if bs.2 != hs.2 || br[bs.0..bs.1] != hr[hs.0..hs.1] {
-                        part.push(k, i, (br, bs), (hr, hs)).ok_or_else(bad)?;
+                        part.push(k, i, (br, bs), (hr, hs)).ok_or_else(|| bad(k))?;
                     }
                 }
             }
@@ -450,23 +472,45 @@ pub fn differing_fields(
             all.2.push(head.finish());
         }
     }
-    let joined = |parts: Vec<Series>| -> PolarsResult<Series> {
-        let mut parts = parts.into_iter();
-        let mut all = parts.next().expect("one part at least");
-        for p in parts {
-            all.append_owned(p)?;
-        }
-        Ok(all)
-    };
-    let found = found
+    found
         .into_iter()
         .map(|(positions, base, head)| {
             Ok(Differing {
                 positions,
-                base: joined(base)?,
-                head: joined(head)?,
+                base: concat(base)?,
+                head: concat(head)?,
             })
         })
-        .collect::<PolarsResult<_>>()?;
-    Ok(found)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &Path, name: &str, text: &str, delimiter: u8) -> CsvOnDisk {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        CsvOnDisk::open(&path, delimiter, Declared::CompareFlags, &[])
+            .unwrap()
+            .expect("read where it lies")
+    }
+
+    #[test]
+    fn rows_alike_byte_for_byte_differ_when_the_delimiters_do() {
+        // `p;q,r` is `p;q` and `r` cut at commas, `p` and `q,r` at
+        // semicolons: the same bytes, other fields.
+        let dir = tempfile::tempdir().unwrap();
+        let b = open(dir.path(), "b.csv", "a,b\np;q,r\n", b',');
+        let h = open(dir.path(), "h.csv", "a;b\np;q,r\n", b';');
+        let found = differing_fields((&b, &h), (None, None), 1, &[(0, 0), (1, 1)]).unwrap();
+        let positions: Vec<&[IdxSize]> = found.iter().map(|d| &d.positions[..]).collect();
+        assert_eq!(positions, [&[0][..], &[0][..]]);
+        assert_eq!(found[0].base.str().unwrap().get(0), Some("p;q"));
+        assert_eq!(found[0].head.str().unwrap().get(0), Some("p"));
+        // One delimiter: rows alike are no difference.
+        let h = open(dir.path(), "h2.csv", "a,b\np;q,r\n", b',');
+        let found = differing_fields((&b, &h), (None, None), 1, &[(0, 0), (1, 1)]).unwrap();
+        assert!(found.iter().all(|d| d.positions.is_empty()));
+    }
 }
