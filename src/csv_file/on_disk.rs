@@ -1,5 +1,6 @@
-//! A CSV file compared where it lies, as `load::OnDisk` leaves a Parquet
-//! file: checked and typed by the same checking pass as [`super::read`]
+//! A CSV table (a file, or part files one after another) compared where
+//! it lies, as `load::OnDisk` leaves a Parquet file: each file checked and
+//! typed by the same checking pass as [`super::read`]
 //! (every row's field count, types from every row), which notes where each
 //! row starts instead of keeping the values. Two files' rows are then
 //! compared as bytes first ([`differing_fields`]): a field's bytes hold its
@@ -17,20 +18,31 @@ use super::values::Builder;
 use super::{CsvError, infer, map};
 use crate::config::Declared;
 
-/// A CSV file checked and typed, its values left in the file.
+/// A CSV table (one file, or part files one after another) checked and
+/// typed, its values left in the files.
 pub struct CsvOnDisk {
-    pub path: PathBuf,
-    bytes: memmap2::Mmap,
+    files: Vec<PartFile>,
     delimiter: u8,
     /// Each column's type, as [`super::read`] reads it.
     pub schema: Schema,
     /// The columns that hold no value at all.
     pub untyped: Vec<String>,
-    /// Where each row starts in `bytes`, and, last, the file's end.
+    /// Where each row starts, and, last, the last file's end: places in
+    /// the files laid one after another (see [`PartFile::base`]).
     starts: Vec<u64>,
     /// The values of the columns `open` was asked to keep, as the
     /// checking pass read them.
     kept: Vec<(String, Series)>,
+}
+
+/// One file of a table.
+struct PartFile {
+    path: PathBuf,
+    bytes: memmap2::Mmap,
+    /// Where the file begins among the files laid one after another.
+    base: u64,
+    /// The table's row its first row is.
+    first_row: usize,
 }
 
 /// How many rows ahead of its read a row in no order is asked for.
@@ -41,16 +53,64 @@ const AHEAD: usize = 16;
 type Span = (usize, usize, bool);
 
 impl CsvOnDisk {
-    /// Checks and types `path` as [`super::read`] would (the same errors);
-    /// `None` for a file this does not read where it lies, which
-    /// `read` then reads whole: one column (a blank line is a row of it),
-    /// a quote out of place (the CSV parser reads that body), a type its
-    /// values are not parsed in here (128-bit integers), text that is not
-    /// UTF-8 (whose line `read` names). The values of the columns `keep`
-    /// names (a table's keys, read whole) are kept as the checking pass
-    /// reads them: parsed again, they took a second pass over the file
-    /// (0.3 s of the shuffled 10M CSV pair, BENCHMARKS.md).
+    /// Checks and types each of `paths` (a table's part files, one or
+    /// more) as [`super::read`] would (the same errors); `None` for files
+    /// this does not read where they lie, which loading then reads whole:
+    /// one column (a blank line is a row of it), a quote out of place (the
+    /// CSV parser reads that body), a type its values are not parsed in
+    /// here (128-bit integers), text that is not UTF-8 (whose line `read`
+    /// names), parts whose columns or types differ (loading says how). The
+    /// values of the columns `keep` names (a table's keys, read whole) are
+    /// kept as the checking pass reads them: parsed again, they took a
+    /// second pass over the file (0.3 s of the shuffled 10M CSV pair,
+    /// BENCHMARKS.md).
     pub fn open(
+        paths: &[PathBuf],
+        delimiter: u8,
+        declared: Declared,
+        keep: &[String],
+    ) -> Result<Option<Self>, CsvError> {
+        let mut table: Option<CsvOnDisk> = None;
+        for path in paths {
+            let Some(part) = Self::open_one(path, delimiter, declared, keep)? else {
+                return Ok(None);
+            };
+            table = match table {
+                None => Some(part),
+                Some(mut t) => {
+                    if t.schema != part.schema {
+                        return Ok(None);
+                    }
+                    let (base, first_row) = (t.end(), t.rows());
+                    t.starts.pop();
+                    t.starts.extend(part.starts.iter().map(|s| s + base));
+                    // A column with no value has none in any part.
+                    t.untyped.retain(|u| part.untyped.contains(u));
+                    if t.kept.len() != part.kept.len() {
+                        t.kept.clear();
+                    }
+                    for ((_, all), (_, more)) in t.kept.iter_mut().zip(part.kept) {
+                        all.append_owned(more).map_err(|e| CsvError::Syntax {
+                            path: path.clone(),
+                            line: 1,
+                            message: e.to_string(),
+                            declared,
+                        })?;
+                    }
+                    t.files.extend(part.files.into_iter().map(|f| PartFile {
+                        base: f.base + base,
+                        first_row: f.first_row + first_row,
+                        ..f
+                    }));
+                    Some(t)
+                }
+            };
+        }
+        Ok(table)
+    }
+
+    /// [`CsvOnDisk::open`] of one file.
+    fn open_one(
         path: &Path,
         delimiter: u8,
         declared: Declared,
@@ -92,8 +152,12 @@ impl CsvOnDisk {
             .collect();
         Ok(Some(CsvOnDisk {
             kept,
-            path: path.to_path_buf(),
-            bytes,
+            files: vec![PartFile {
+                path: path.to_path_buf(),
+                bytes,
+                base: 0,
+                first_row: 0,
+            }],
             delimiter,
             schema: checked.schema,
             untyped: checked.untyped,
@@ -101,39 +165,53 @@ impl CsvOnDisk {
         }))
     }
 
-    /// The file's rows (its records; blank lines are none).
+    /// Where the last file ends, among the files laid one after another.
+    fn end(&self) -> u64 {
+        self.files
+            .last()
+            .map_or(0, |f| f.base + f.bytes.len() as u64)
+    }
+
+    /// The table's rows (its records; blank lines are none).
     pub fn rows(&self) -> usize {
         self.starts.len() - 1
     }
 
-    /// Where the rows `row(i)` for `i` in `range` lie, in order: their
-    /// places looked up all at once (loads that wait on nothing, which
-    /// the processor runs together), before any row's bytes are read.
-    fn places(
-        &self,
-        range: std::ops::Range<usize>,
-        row: impl Fn(usize) -> usize,
-    ) -> Vec<(usize, usize)> {
+    /// The bytes of the rows `row(i)` for `i` in `range`, in order, each
+    /// from its first field to the next row (its line end, and any blank
+    /// lines after it, included): their places looked up all at once
+    /// (loads that wait on nothing, which the processor runs together),
+    /// before any row's bytes are read.
+    fn rows_at(&self, range: std::ops::Range<usize>, row: impl Fn(usize) -> usize) -> Vec<&[u8]> {
+        let place = |i| {
+            let r = row(i);
+            (self.starts[r] as usize, self.starts[r + 1] as usize)
+        };
+        if let [only] = &self.files[..] {
+            return range
+                .map(|i| {
+                    let (start, end) = place(i);
+                    &only.bytes[start..end]
+                })
+                .collect();
+        }
         range
             .map(|i| {
-                let r = row(i);
-                (self.starts[r] as usize, self.starts[r + 1] as usize)
+                let (start, end) = place(i);
+                let f = &self.files[self.files.partition_point(|f| f.base <= start as u64) - 1];
+                let base = f.base as usize;
+                // A file's last row ends at its end, not at the next
+                // file's first.
+                &f.bytes[start - base..(end - base).min(f.bytes.len())]
             })
             .collect()
     }
 
-    /// The bytes at `place`: a row's, from its first field to the next
-    /// row (its line end, and any blank lines after it, included).
-    fn at(&self, (start, end): (usize, usize)) -> &[u8] {
-        &self.bytes[start..end]
-    }
-
-    /// Asks for the first three lines of the row at `place`, read soon
-    /// (a row of 136 bytes, as `bench/peers.sh` writes, spans three).
-    fn ask(&self, (start, _): (usize, usize)) {
-        let at = self.bytes[start..].as_ptr();
+    /// Asks for the first three lines of `row`, read soon (a row of 136
+    /// bytes, as `bench/peers.sh` writes, spans three).
+    fn ask(row: &[u8]) {
         for line in 0..3 {
-            crate::prefetch::address(at.wrapping_add(64 * line));
+            crate::prefetch::address(row.as_ptr().wrapping_add(64 * line));
         }
     }
 
@@ -193,13 +271,12 @@ impl CsvOnDisk {
                     .expect("`open` takes only types `Builder` parses");
                 let (mut spans, mut scratch) = (Vec::new(), Vec::new());
                 let first = range.start;
-                let places = self.places(range.clone(), &row);
-                for (k, &place) in places.iter().enumerate() {
-                    if let Some(&ahead) = places.get(k + AHEAD) {
-                        self.ask(ahead);
+                let rows = self.rows_at(range.clone(), &row);
+                for (k, &bytes) in rows.iter().enumerate() {
+                    if let Some(ahead) = rows.get(k + AHEAD) {
+                        Self::ask(ahead);
                     }
                     let r = first + k;
-                    let bytes = self.at(place);
                     self.split(bytes, index + 1, &mut spans);
                     let &(start, end, quoted) =
                         spans.get(index).ok_or_else(|| self.bad(row(r), name))?;
@@ -219,9 +296,10 @@ impl CsvOnDisk {
     /// A field that the checking pass typed and that does not parse in
     /// its type: the file changed since it was checked.
     fn bad(&self, row: usize, name: &str) -> PolarsError {
+        let f = &self.files[self.files.partition_point(|f| f.first_row <= row).max(1) - 1];
         polars_err!(ComputeError:
             "{}: record {} (after the header) no longer reads as it was checked in column `{name}`: the file changed while it was compared; compare it again",
-            self.path.display(), row + 1
+            f.path.display(), row - f.first_row + 1
         )
     }
 }
@@ -394,14 +472,14 @@ pub fn differing_fields(
             };
             let (mut bf, mut hf) = (Vec::new(), Vec::new());
             let first = range.start;
-            let bp = b.places(range.clone(), row(base_rows));
-            let hp = h.places(range, row(head_rows));
-            for (k, (&bplace, &hplace)) in bp.iter().zip(&hp).enumerate() {
-                if let Some(&ahead) = hp.get(k + AHEAD) {
-                    h.ask(ahead);
+            let bp = b.rows_at(range.clone(), row(base_rows));
+            let hp = h.rows_at(range, row(head_rows));
+            for (k, (&brow, &hrow)) in bp.iter().zip(&hp).enumerate() {
+                if let Some(ahead) = hp.get(k + AHEAD) {
+                    CsvOnDisk::ask(ahead);
                 }
                 let i = first + k;
-                let ((br, bquote), (hr, hquote)) = (record(b.at(bplace)), record(h.at(hplace)));
+                let ((br, bquote), (hr, hquote)) = (record(brow), record(hrow));
                 if one_delimiter && br == hr {
                     continue;
                 }
@@ -491,7 +569,7 @@ mod tests {
     fn open(dir: &Path, name: &str, text: &str, delimiter: u8) -> CsvOnDisk {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
-        CsvOnDisk::open(&path, delimiter, Declared::CompareFlags, &[])
+        CsvOnDisk::open(&[path], delimiter, Declared::CompareFlags, &[])
             .unwrap()
             .expect("read where it lies")
     }
@@ -512,5 +590,37 @@ mod tests {
         let h = open(dir.path(), "h2.csv", "a,b\np;q,r\n", b',');
         let found = differing_fields((&b, &h), (None, None), 1, &[(0, 0), (1, 1)]).unwrap();
         assert!(found.iter().all(|d| d.positions.is_empty()));
+    }
+
+    #[test]
+    fn parts_of_other_types_are_left_to_loading() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let ints = write("0.csv", "a,b\n1,x\n2,y");
+        let floats = write("1.csv", "a,b\n1.5,z\n");
+        let more = write("2.csv", "a,b\n3,z\n");
+        let open = |paths: &[PathBuf]| {
+            CsvOnDisk::open(paths, b',', Declared::CompareFlags, &["a".into()]).unwrap()
+        };
+        // Loading names the part whose type differs.
+        assert!(open(&[ints.clone(), floats]).is_none());
+        // Parts alike are one table: rows one after another, the first
+        // part's last row ending at its end (it has no line end).
+        let t = open(&[ints, more]).expect("parts of one schema");
+        assert_eq!(t.rows(), 3);
+        let b = t.column("b", 3, |r| r).unwrap();
+        assert_eq!(
+            b.str().unwrap().iter().collect::<Vec<_>>(),
+            [Some("x"), Some("y"), Some("z")]
+        );
+        let a = t.column("a", 3, |r| 2 - r).unwrap();
+        assert_eq!(
+            a.i64().unwrap().iter().collect::<Vec<_>>(),
+            [Some(3), Some(2), Some(1)]
+        );
     }
 }

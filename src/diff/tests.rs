@@ -1097,6 +1097,30 @@ fn numbers_of_shuffled_rows_compared_in_place_report_what_rows_in_key_order_repo
     assert_eq!(swapped(&in_place), [vec!["p".to_string(), "q".to_string()]]);
 }
 
+/// `text` (a header and rows) as two files' texts, each with the header,
+/// cut after the line nearest its middle where no quoted field is open;
+/// the first without its last line end.
+fn split_csv(text: &str) -> Vec<String> {
+    let (header, body) = text.split_once('\n').unwrap();
+    let mut quotes = 0usize;
+    let mut cut = 0;
+    for (at, c) in body.char_indices() {
+        match c {
+            '"' => quotes += 1,
+            '\n' if quotes.is_multiple_of(2) && at >= body.len() / 2 => {
+                cut = at + 1;
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(cut > 0 && cut < body.len());
+    vec![
+        format!("{header}\n{}", &body[..cut - 1]),
+        format!("{header}\n{}", &body[cut..]),
+    ]
+}
+
 /// A CSV pair with what a comparison must find, written as text: head's
 /// rows in another order, with CRLF line ends and a blank line; keys
 /// missing, extra and duplicated; numbers written otherwise but equal
@@ -1186,15 +1210,34 @@ fn csv_files_compared_where_they_lie_equal_comparing_them_loaded() {
     let dir = tempfile::tempdir().unwrap();
     for (n, moved) in [(300, false), (301, true), (2_000, false), (2_001, true)] {
         let (base, head) = eventful_csv_pair(n, moved);
-        let (bp, hp) = (dir.path().join("base.csv"), dir.path().join("head.csv"));
-        std::fs::write(&bp, base).unwrap();
-        std::fs::write(&hp, head).unwrap();
+        // Base in two part files when n is large (cut where no quoted
+        // field is open), head in one.
+        let parts = if n > 1_000 {
+            split_csv(&base)
+        } else {
+            vec![base]
+        };
+        let bp: Vec<std::path::PathBuf> = (0..parts.len())
+            .map(|i| dir.path().join(format!("base-{n}-{i}.csv")))
+            .collect();
+        for (p, text) in bp.iter().zip(&parts) {
+            std::fs::write(p, text).unwrap();
+        }
+        let hp = vec![dir.path().join(format!("head-{n}.csv"))];
+        std::fs::write(&hp[0], head).unwrap();
         let declared = crate::config::Declared::CompareFlags;
-        let read = |p: &std::path::Path| crate::csv_file::read(p, b',', declared).unwrap();
+        let read = |paths: &[std::path::PathBuf]| {
+            let mut frames = paths
+                .iter()
+                .map(|p| crate::csv_file::read(p, b',', declared).unwrap());
+            let mut all = frames.next().unwrap();
+            frames.for_each(|f| all.vstack_mut_owned(f).map(|_| ()).unwrap());
+            all
+        };
         // The key kept by the checking pass, or parsed again.
         let keep = [vec!["id".to_string()], vec![]][n % 2].clone();
-        let open = |p: &std::path::Path| {
-            crate::csv_file::CsvOnDisk::open(p, b',', declared, &keep)
+        let open = |paths: &[std::path::PathBuf]| {
+            crate::csv_file::CsvOnDisk::open(paths, b',', declared, &keep)
                 .unwrap()
                 .expect("read where it lies")
         };

@@ -1,7 +1,7 @@
 //! The local engine: polars on this machine. Keyed exact and distribution
 //! Parquet, Arrow IPC and DuckDB-table tables are compared from disk a
-//! column at a time, keyed exact tables of one CSV file a side where they
-//! lie; everything else is loaded whole and compared in memory.
+//! column at a time, keyed exact CSV tables where they lie; everything
+//! else is loaded whole and compared in memory.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -101,14 +101,14 @@ pub(super) fn compare(
     }
 }
 
-/// Compares a keyed exact table whose sides are one CSV file each where
-/// they lie (`csv_file::CsvOnDisk`): each file checked and typed as when
+/// Compares a keyed exact table whose sides are CSV files (one, or part
+/// files) where they lie (`csv_file::CsvOnDisk`): each file checked and typed as when
 /// it is loaded, rows paired by key, then only the fields whose bytes
 /// differ between a pair's rows parsed. Loading both 10M-row files of
 /// `bench/peers.sh` parsed every value, about as long as polars' read of
 /// them, before the comparison began (BENCHMARKS.md, forty-fourth
 /// session). `None` when the table is loaded whole instead: other
-/// formats, part files, partition directories, a sample, profiles (which
+/// formats, partition directories, a sample, profiles (which
 /// read every value), or a file that `CsvOnDisk` does not read (and whose
 /// errors loading reports).
 fn compare_csv_in_place(
@@ -129,13 +129,10 @@ fn compare_csv_in_place(
     let head_table = table.head_side();
     let open = |(dir, pattern): (&Path, &str), t: &Table| -> Option<CsvOnDisk> {
         let files = load::resolve_files(dir, pattern).ok()?;
-        let [file] = files.as_slice() else {
-            return None;
-        };
         if !crate::partitions::Partitions::of(dir, &files, |_| false).is_empty() {
             return None;
         }
-        CsvOnDisk::open(file, t.delimiter, t.declared, &t.key).ok()?
+        CsvOnDisk::open(&files, t.delimiter, t.declared, &t.key).ok()?
     };
     let (b, h) = rayon::join(|| open(base, table), || open(head, &head_table));
     let (b, h) = (b?, h?);
