@@ -370,7 +370,7 @@ pub(super) fn compare_keyed(
     Ok(())
 }
 
-/// For sides that are both CSV files left where they lie, each compared
+/// For sides that are both CSV tables left where they lie, each compared
 /// column's pairs whose fields differ byte for byte: the only ones whose
 /// values can differ, where the column has one type on both sides and is
 /// compared in it (else `None`: every pair is read). All columns' in one

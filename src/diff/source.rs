@@ -1,5 +1,5 @@
 //! Where one side's columns come from: a frame loaded whole, files left
-//! on disk and read a column at a time, or a CSV file whose fields are
+//! on disk and read a column at a time, or CSV files whose fields are
 //! parsed only where asked.
 
 use polars::prelude::*;
@@ -16,8 +16,9 @@ pub enum Source<'a> {
     /// A table left on disk and read one column at a time: the comparison
     /// then holds the keys, the alignment and the columns in flight.
     Disk(&'a OnDisk),
-    /// A CSV file checked where it lies: its fields parsed for the rows
-    /// asked for, its rows compared byte for byte first
+    /// A CSV table (a file, or part files) checked where it lies: its
+    /// fields parsed for the rows asked for, its rows compared byte for
+    /// byte first
     /// ([`crate::csv_file::differing_fields`]).
     Csv(&'a CsvOnDisk),
 }
@@ -126,7 +127,7 @@ impl Source<'_> {
     }
 }
 
-/// Column `name` of a CSV file, only the rows asked for parsed, in the
+/// Column `name` of a CSV table, only the rows asked for parsed, in the
 /// order asked.
 fn csv_column(c: &CsvOnDisk, name: &str, rows: Rows<'_>) -> PolarsResult<Series> {
     match rows {
