@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::fields::{Fields, Next};
+use super::fields::split_record;
 use super::values::Builder;
 use super::{CsvError, infer, map};
 use crate::config::Declared;
@@ -142,11 +142,10 @@ impl CsvOnDisk {
         let kept = (checked.schema.iter_names().enumerate())
             .filter(|(_, n)| keep.iter().any(|k| k == n.as_str()))
             .filter_map(|(c, name)| {
-                let mut parts = checked.kept.iter().map(|p| p.as_ref()?.get(c)?.clone());
-                let mut all = parts.next()??;
-                for p in parts {
-                    all.append_owned(p?).ok()?;
-                }
+                let parts: Vec<Series> = (checked.kept.iter())
+                    .map(|p| p.as_ref()?.get(c)?.clone())
+                    .collect::<Option<_>>()?;
+                let all = (!parts.is_empty()).then(|| concat(parts).ok())??;
                 (all.len() as u64 == checked.rows).then(|| (name.to_string(), all))
             })
             .collect();
@@ -215,33 +214,6 @@ impl CsvOnDisk {
         }
     }
 
-    /// The fields of `row` (a row's bytes), the first `upto` at most,
-    /// into `out`, their ranges in `row`.
-    fn split(&self, row: &[u8], upto: usize, out: &mut Vec<Span>) {
-        if super::fields::split_unquoted(row, self.delimiter, upto, out) {
-            return;
-        }
-        out.clear();
-        let mut fields = Fields::new(row, self.delimiter);
-        while out.len() < upto {
-            match fields.next() {
-                Next::Field {
-                    start,
-                    end,
-                    quoted,
-                    record_end,
-                } => {
-                    out.push((start, end, quoted));
-                    if record_end {
-                        return;
-                    }
-                }
-                Next::Blank => {}
-                Next::End | Next::OutOfPlace => return,
-            }
-        }
-    }
-
     /// Column `name`'s values at `count` rows, the `i`-th at row
     /// `row(i)`, parsed as [`super::read`] parses them, on every core.
     pub fn column(
@@ -277,7 +249,7 @@ impl CsvOnDisk {
                         Self::ask(ahead);
                     }
                     let r = first + k;
-                    self.split(bytes, index + 1, &mut spans);
+                    split_record(bytes, self.delimiter, index + 1, &mut spans);
                     let &(start, end, quoted) =
                         spans.get(index).ok_or_else(|| self.bad(row(r), name))?;
                     let f = &bytes[start..end];
@@ -522,8 +494,8 @@ pub fn differing_fields(
                     }
                     between = first..last + 1;
                 }
-                b.split(br, usize::MAX, &mut bf);
-                h.split(hr, usize::MAX, &mut hf);
+                split_record(br, b.delimiter, usize::MAX, &mut bf);
+                split_record(hr, h.delimiter, usize::MAX, &mut hf);
                 for (k, &(bc, hc)) in columns.iter().enumerate() {
                     if same_layout && !between.contains(&bc) {
                         continue;
