@@ -494,8 +494,11 @@ pub fn differing_fields(
                     }
                     between = first..last + 1;
                 }
-                split_record(br, b.delimiter, usize::MAX, &mut bf);
-                split_record(hr, h.delimiter, usize::MAX, &mut hf);
+                // Split as written, line end and all, as `column` splits:
+                // a record's bytes have lost a `\r` already, and a last
+                // field `x\r` before `\r\n` lost its own too.
+                split_record(brow, b.delimiter, usize::MAX, &mut bf);
+                split_record(hrow, h.delimiter, usize::MAX, &mut hf);
                 for (k, &(bc, hc)) in columns.iter().enumerate() {
                     if same_layout && !between.contains(&bc) {
                         continue;
@@ -503,8 +506,9 @@ pub fn differing_fields(
                     let (Some(&bs), Some(&hs)) = (bf.get(bc), hf.get(hc)) else {
                         return Err(bad(k));
                     };
-                    if bs.2 != hs.2 || br[bs.0..bs.1] != hr[hs.0..hs.1] {
-                        part.push(k, i, (br, bs), (hr, hs)).ok_or_else(|| bad(k))?;
+                    if bs.2 != hs.2 || brow[bs.0..bs.1] != hrow[hs.0..hs.1] {
+                        part.push(k, i, (brow, bs), (hrow, hs))
+                            .ok_or_else(|| bad(k))?;
                     }
                 }
             }
@@ -562,6 +566,22 @@ mod tests {
         let h = open(dir.path(), "h2.csv", "a,b\np;q,r\n", b',');
         let found = differing_fields((&b, &h), (None, None), 1, &[(0, 0), (1, 1)]).unwrap();
         assert!(found.iter().all(|d| d.positions.is_empty()));
+    }
+
+    /// Regression: rows split to compare them were split after their line
+    /// end and one `\r` were cut off, so a last field `x\r` before `\r\n`
+    /// lost its own `\r` as well and read as `x`: a difference the loaded
+    /// path reports went unseen.
+    #[test]
+    fn a_last_field_ending_in_cr_keeps_it_when_rows_are_split() {
+        let dir = tempfile::tempdir().unwrap();
+        // Two fields apart: the rows are split.
+        let b = open(dir.path(), "b.csv", "a,b,c\n1,p,x\r\r\n", b',');
+        let h = open(dir.path(), "h.csv", "a,b,c\n1,q,x\n", b',');
+        let found = differing_fields((&b, &h), (None, None), 1, &[(2, 2)]).unwrap();
+        assert_eq!(found[0].positions, [0]);
+        assert_eq!(found[0].base.str().unwrap().get(0), Some("x\r"));
+        assert_eq!(found[0].head.str().unwrap().get(0), Some("x"));
     }
 
     #[test]
