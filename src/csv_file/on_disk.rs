@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::fields::split_record;
 use super::values::Builder;
-use super::{CsvError, infer, map};
+use super::{CsvError, ONES, infer, map, word, zero_bytes};
 use crate::config::Declared;
 
 /// A CSV table (one file, or part files one after another) checked and
@@ -303,51 +303,85 @@ fn record(row: &[u8]) -> (&[u8], bool) {
     }
 }
 
-/// How many bytes `a` and `b` share from their starts.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+/// How many bytes `a` and `b` share from their starts, how many
+/// `delimiter`s those hold, where the field holding the first byte they do
+/// not share starts (after the last of those delimiters), and whether
+/// they hold neither a quote nor a line end: one pass, eight bytes to a
+/// step.
+fn shared_start(a: &[u8], b: &[u8], delimiter: u8) -> (usize, usize, usize, bool) {
+    let (d, quote, line_end) = (
+        ONES * u64::from(delimiter),
+        ONES * u64::from(b'"'),
+        ONES * u64::from(b'\n'),
+    );
     let n = a.len().min(b.len());
-    let mut at = 0;
-    while at + 8 <= n {
-        let x = u64::from_le_bytes(a[at..at + 8].try_into().expect("eight bytes"));
-        let y = u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
-        if x != y {
-            return at + ((x ^ y).trailing_zeros() / 8) as usize;
+    let (mut at, mut count, mut from, mut others) = (0, 0, 0, 0);
+    // The delimiters, quotes and line ends among the bytes `keep` marks of
+    // the word at `at`.
+    let mut scan = |x: u64, keep: u64, at: usize| {
+        let hits = zero_bytes(x ^ d) & keep;
+        count += hits.count_ones() as usize;
+        if hits != 0 {
+            from = at + (63 - hits.leading_zeros() as usize) / 8 + 1;
         }
+        others |= (zero_bytes(x ^ quote) | zero_bytes(x ^ line_end)) & keep;
+    };
+    while at + 8 <= n {
+        let (x, y) = (word(a, at), word(b, at));
+        if x != y {
+            let same = (x ^ y).trailing_zeros() as usize / 8;
+            scan(x, (1u64 << (8 * same)) - 1, at);
+            return (at + same, count, from, others == 0);
+        }
+        scan(x, u64::MAX, at);
         at += 8;
     }
-    at + a[at..n]
-        .iter()
-        .zip(&b[at..n])
-        .take_while(|(x, y)| x == y)
-        .count()
-}
-
-/// How many bytes `a` and `b` share at their ends, `most` at most.
-fn common_suffix(a: &[u8], b: &[u8], most: usize) -> usize {
-    let (mut i, mut j, mut n) = (a.len(), b.len(), 0);
-    while n + 8 <= most {
-        let x = u64::from_le_bytes(a[i - 8..i].try_into().expect("eight bytes"));
-        let y = u64::from_le_bytes(b[j - 8..j].try_into().expect("eight bytes"));
-        if x != y {
-            return n + ((x ^ y).leading_zeros() / 8) as usize;
+    while at < n && a[at] == b[at] {
+        match a[at] {
+            c if c == delimiter => (count, from) = (count + 1, at + 1),
+            b'"' | b'\n' => others = 1,
+            _ => {}
         }
-        (i, j, n) = (i - 8, j - 8, n + 8);
+        at += 1;
     }
-    n + a[..i]
-        .iter()
-        .rev()
-        .zip(b[..j].iter().rev())
-        .take(most - n)
-        .take_while(|(x, y)| x == y)
-        .count()
+    (at, count, from, others == 0)
 }
 
-/// The fields of `row` from `from` to the delimiter after `at` (or the
-/// record's end): the field that holds byte `at`, when `from` is where
-/// it starts.
-fn field_through(row: &[u8], from: usize, at: usize, delimiter: u8) -> Span {
-    let end = memchr::memchr(delimiter, &row[at..]).map_or(row.len(), |e| at + e);
-    (from, end, false)
+/// What two rows' bytes say at once, where both files have the same
+/// columns in the same order: `Some(None)` when the rows are alike,
+/// `Some(Some((field, base's span, head's)))` when only that field can
+/// differ, `None` when the rows must be split to tell (a quote or a line
+/// end among the bytes they share, a quote where they part, more than one
+/// field apart). Read from the first byte the rows do not share: its field
+/// ends at each row's next delimiter or line end, and the rows' bytes from
+/// there on must be alike. The rows' line ends are not looked for first:
+/// a row was read three times (its line end, the two rows compared, the
+/// shared start), the pairs' work that the prefetches waited behind.
+fn one_field(b: &[u8], h: &[u8], delimiter: u8) -> Option<Option<(usize, Span, Span)>> {
+    let (start, field, from, plain) = shared_start(b, h, delimiter);
+    if start == b.len() && start == h.len() {
+        return Some(None);
+    }
+    if !plain {
+        return None;
+    }
+    // Where the field ends in `row`, and where the bytes after it start.
+    let end = |row: &[u8]| -> Option<(usize, usize)> {
+        let cr = |at: usize| match at > from && row[at - 1] == b'\r' {
+            true => at - 1,
+            false => at,
+        };
+        match memchr::memchr3(delimiter, b'\n', b'"', &row[start..]) {
+            None => Some((cr(row.len()), row.len())),
+            Some(e) => match row[start + e] {
+                b'"' => None,
+                b'\n' => Some((cr(start + e), start + e)),
+                _ => Some((start + e, start + e)),
+            },
+        }
+    };
+    let ((bend, bafter), (hend, hafter)) = (end(b)?, end(h)?);
+    (b[bafter..] == h[hafter..]).then_some(Some((field, (from, bend, false), (from, hend, false))))
 }
 
 /// A part's finds: per compared column, the positions and both sides'
@@ -389,13 +423,11 @@ impl Part {
 /// sides, so only these pairs can differ.
 ///
 /// Rows alike byte for byte are not split into fields. Where both files
-/// have the same columns in the same order and neither row holds a quote,
-/// the bytes the two rows share from their starts and from their ends
-/// say which fields can differ (the delimiters before the first differing
-/// byte, and after the last, count the fields left out); one field in
-/// between is found without splitting the rows. Other rows are split.
-/// Pairs are read in parts on every core; head's rows, in no order, are
-/// asked for ahead.
+/// have the same columns in the same order, the bytes the two rows share
+/// from their starts name the one field that can differ when all after it
+/// is alike ([`one_field`]): found without splitting the rows. Other rows
+/// are split. Pairs are read in parts on every core; head's rows, in no
+/// order, are asked for ahead.
 pub fn differing_fields(
     (b, h): (&CsvOnDisk, &CsvOnDisk),
     (base_rows, head_rows): (Option<&[IdxSize]>, Option<&[IdxSize]>),
@@ -418,7 +450,6 @@ pub fn differing_fields(
             of_field[bc] = Some(k);
         }
     }
-    let fields = b.schema.len();
     let builders = |side: &CsvOnDisk, pick: fn(&(usize, usize)) -> usize| {
         columns
             .iter()
@@ -451,10 +482,6 @@ pub fn differing_fields(
                     CsvOnDisk::ask(ahead);
                 }
                 let i = first + k;
-                let ((br, bquote), (hr, hquote)) = (record(brow), record(hrow));
-                if one_delimiter && br == hr {
-                    continue;
-                }
                 // A field that no longer parses names its column and both
                 // rows.
                 let bad = |k: usize| {
@@ -469,30 +496,22 @@ pub fn differing_fields(
                     let (bq, hq) = (b.bad(row(base_rows)(i), &bn), h.bad(row(head_rows)(i), &hn));
                     polars_err!(ComputeError: "{bq}, or {hq}")
                 };
-                // The fields that can differ: all, or those between the
-                // bytes both rows share at their starts and ends.
-                let mut between = 0..fields;
-                if same_layout && !bquote && !hquote {
-                    let start = common_prefix(br, hr);
-                    let end = common_suffix(br, hr, br.len().min(hr.len()) - start);
-                    let count = |bytes: &[u8]| bytes.iter().filter(|&&c| c == b.delimiter).count();
-                    let (first, last) = (
-                        count(&br[..start]),
-                        fields - 1 - count(&br[br.len() - end..]),
-                    );
-                    if first == last {
-                        // One field: it starts after the last delimiter
-                        // both share, and ends at each row's next one.
-                        if let Some(k) = of_field[first] {
-                            let from =
-                                memchr::memrchr(b.delimiter, &br[..start]).map_or(0, |d| d + 1);
-                            let bs = field_through(br, from, start, b.delimiter);
-                            let hs = field_through(hr, from, start, b.delimiter);
-                            part.push(k, i, (br, bs), (hr, hs)).ok_or_else(|| bad(k))?;
+                if same_layout {
+                    match one_field(brow, hrow, b.delimiter) {
+                        Some(None) => continue,
+                        Some(Some((field, bs, hs))) => {
+                            if let Some(k) = of_field[field] {
+                                part.push(k, i, (brow, bs), (hrow, hs))
+                                    .ok_or_else(|| bad(k))?;
+                            }
+                            continue;
                         }
-                        continue;
+                        None => {}
                     }
-                    between = first..last + 1;
+                }
+                let ((br, _), (hr, _)) = (record(brow), record(hrow));
+                if one_delimiter && br == hr {
+                    continue;
                 }
                 // Split as written, line end and all, as `column` splits:
                 // a record's bytes have lost a `\r` already, and a last
@@ -500,9 +519,6 @@ pub fn differing_fields(
                 split_record(brow, b.delimiter, usize::MAX, &mut bf);
                 split_record(hrow, h.delimiter, usize::MAX, &mut hf);
                 for (k, &(bc, hc)) in columns.iter().enumerate() {
-                    if same_layout && !between.contains(&bc) {
-                        continue;
-                    }
                     let (Some(&bs), Some(&hs)) = (bf.get(bc), hf.get(hc)) else {
                         return Err(bad(k));
                     };
@@ -582,6 +598,69 @@ mod tests {
         assert_eq!(found[0].positions, [0]);
         assert_eq!(found[0].base.str().unwrap().get(0), Some("x\r"));
         assert_eq!(found[0].head.str().unwrap().get(0), Some("x"));
+    }
+
+    /// `one_field` against splitting both records (the path it saves):
+    /// rows of plain and quoted fields (a delimiter and a line end inside
+    /// quotes), CRLF, a last record without a line end, blank lines after
+    /// a record, and head's rows with none, one or two fields changed
+    /// (grown, shrunk, emptied, quoted). Whenever it answers, the one field
+    /// it names is the only one splitting finds apart, at the same bytes.
+    #[test]
+    fn one_field_agrees_with_splitting_both_records() {
+        let values = [
+            "1", "1.5", "1.50", "-0", "", "abc", "a b", "x\r", "\"q,r\"", "\"a\nb\"", "\"\"",
+        ];
+        let ends = ["\n", "\r\n", "", "\n\n", "\r\n\r\n"];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let (mut answered, mut one) = (0, 0);
+        let (mut bf, mut hf) = (Vec::new(), Vec::new());
+        for _ in 0..20_000 {
+            let width = 2 + next(4);
+            let base: Vec<&str> = (0..width).map(|_| values[next(values.len())]).collect();
+            let mut head = base.clone();
+            for _ in 0..next(3) {
+                head[next(width)] = values[next(values.len())];
+            }
+            let b = base.join(",") + ends[next(ends.len())];
+            let h = head.join(",") + ends[next(ends.len())];
+            let (b, h) = (b.as_bytes(), h.as_bytes());
+            split_record(b, b',', usize::MAX, &mut bf);
+            split_record(h, b',', usize::MAX, &mut hf);
+            let apart: Vec<usize> = (0..width)
+                .filter(|&f| {
+                    let (x, y) = (bf[f], hf[f]);
+                    x.2 != y.2 || b[x.0..x.1] != h[y.0..y.1]
+                })
+                .collect();
+            let Some(answer) = one_field(b, h, b',') else {
+                continue;
+            };
+            answered += 1;
+            match answer {
+                None => assert!(apart.is_empty(), "{b:?} {h:?}"),
+                Some((f, bs, hs)) => {
+                    one += 1;
+                    assert!(
+                        apart.iter().all(|&a| a == f),
+                        "{b:?} {h:?}: {apart:?}, not {f}"
+                    );
+                    assert_eq!((&b[bs.0..bs.1], bs.2), (&b[bf[f].0..bf[f].1], bf[f].2));
+                    assert_eq!((&h[hs.0..hs.1], hs.2), (&h[hf[f].0..hf[f].1], hf[f].2));
+                }
+            }
+        }
+        // The shortcut is taken, not only left.
+        assert!(
+            answered > 2_000 && one > 500,
+            "{answered} answered, {one} one field"
+        );
     }
 
     #[test]
