@@ -336,6 +336,9 @@ struct Piece {
     /// Where each row starts (its first field, or that field's opening
     /// quote), in the piece's bytes; kept only when asked for.
     starts: Vec<u64>,
+    /// Whether the piece's bytes are UTF-8: checked only with the starts,
+    /// a window of rows at a time while they are in cache.
+    utf8: bool,
 }
 
 impl Piece {
@@ -346,6 +349,7 @@ impl Piece {
             blank: Vec::new(),
             quoted: false,
             starts: Vec::new(),
+            utf8: true,
         }
     }
 
@@ -362,6 +366,7 @@ impl Piece {
         self.blank.extend(next.blank.iter().map(|b| before + b));
         self.rows += next.rows;
         self.quoted |= next.quoted;
+        self.utf8 &= next.utf8;
         for (all, s) in self.seen.iter_mut().zip(next.seen) {
             all.merge(s);
         }
@@ -855,9 +860,19 @@ impl Pass<'_> {
         // Fields read so far in this record.
         let mut count = 0;
         let mut fields = Fields::new(body, self.delimiter);
+        // With the starts, the bytes up to here are checked as UTF-8, a
+        // window at a time while in cache: checked after the pass, a
+        // 10M-row file was read from memory once more (BENCHMARKS.md).
+        const WINDOW: usize = 64 << 10;
+        let mut checked_to = 0;
         loop {
             match fields.next() {
-                Next::End => return Ok(Some(piece)),
+                Next::End => {
+                    if STARTS {
+                        piece.utf8 &= simdutf8::basic::from_utf8(&body[checked_to..]).is_ok();
+                    }
+                    return Ok(Some(piece));
+                }
                 Next::OutOfPlace => return Ok(None),
                 Next::Blank => {
                     piece.blank_line();
@@ -872,7 +887,13 @@ impl Pass<'_> {
                     if count == 0 {
                         record_line = line_no;
                         if STARTS {
-                            piece.starts.push((start - usize::from(quoted)) as u64);
+                            let at = start - usize::from(quoted);
+                            piece.starts.push(at as u64);
+                            if at - checked_to >= WINDOW {
+                                piece.utf8 &=
+                                    simdutf8::basic::from_utf8(&body[checked_to..at]).is_ok();
+                                checked_to = at;
+                            }
                         }
                     }
                     if quoted {
@@ -1205,6 +1226,7 @@ fn infer(
         kept,
         rows: all.rows,
         blank: all.blank,
+        utf8: all.utf8,
         starts: starts_noted.then_some(all.starts),
     })
 }
@@ -1227,6 +1249,8 @@ struct Checked {
     /// Where each row starts in the file, when asked for and every piece
     /// was read by `Fields`.
     starts: Option<Vec<u64>>,
+    /// Whether the body is UTF-8, known with the starts.
+    utf8: bool,
 }
 
 #[cfg(test)]

@@ -129,12 +129,7 @@ impl CsvOnDisk {
             return Ok(None);
         }
         let text = checked.schema.iter_values().any(|t| t == &DataType::String);
-        if text
-            && !checked
-                .pieces
-                .par_iter()
-                .all(|p| simdutf8::basic::from_utf8(&bytes[p.clone()]).is_ok())
-        {
+        if text && !checked.utf8 {
             return Ok(None);
         }
         starts.push(bytes.len() as u64);
@@ -661,6 +656,40 @@ mod tests {
             answered > 2_000 && one > 500,
             "{answered} answered, {one} one field"
         );
+    }
+
+    /// Text that is not UTF-8 is left to loading (which names its line),
+    /// wherever it lies: in a window the checking pass checks as it goes,
+    /// or in the bytes after the last window.
+    #[test]
+    fn text_not_utf8_is_left_to_loading_wherever_it_lies() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = 100_000;
+        let text = |bad: Option<usize>| {
+            let mut t = b"id,name\n".to_vec();
+            for i in 0..rows {
+                t.extend_from_slice(format!("{i},n{i}").as_bytes());
+                if bad == Some(i) {
+                    t.push(0xe9);
+                }
+                t.push(b'\n');
+            }
+            t
+        };
+        for (name, bad) in [
+            ("first", Some(10)),
+            ("middle", Some(rows / 3)),
+            ("last", Some(rows - 1)),
+        ] {
+            let path = dir.path().join(format!("{name}.csv"));
+            std::fs::write(&path, text(bad)).unwrap();
+            let opened = CsvOnDisk::open(&[path], b',', Declared::CompareFlags, &[]).unwrap();
+            assert!(opened.is_none(), "{name}");
+        }
+        let path = dir.path().join("good.csv");
+        std::fs::write(&path, text(None)).unwrap();
+        let opened = CsvOnDisk::open(&[path], b',', Declared::CompareFlags, &[]).unwrap();
+        assert_eq!(opened.expect("UTF-8 throughout").rows(), rows);
     }
 
     #[test]
