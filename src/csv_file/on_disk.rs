@@ -45,8 +45,11 @@ struct PartFile {
     first_row: usize,
 }
 
-/// How many rows ahead of its read a row in no order is asked for.
-const AHEAD: usize = 16;
+/// How many rows ahead of its read a row in no order is asked for: 8
+/// read the shuffled 10M CSV pair's rows in 1.47 s, 16 in 1.59 s, 4 in
+/// 1.51 s (the pair loop, medians of 5, asking for a row's first line;
+/// BENCHMARKS.md).
+const AHEAD: usize = 8;
 
 /// A field of a row: its bytes' range in the file (a quoted field's
 /// between its quotes), and whether it is quoted.
@@ -201,12 +204,13 @@ impl CsvOnDisk {
             .collect()
     }
 
-    /// Asks for the first three lines of `row`, read soon (a row of 136
-    /// bytes, as `bench/peers.sh` writes, spans three).
+    /// Asks for `row`'s first line, read soon: its page's address found
+    /// (the wait on a row in no order of a large file) and its first bytes
+    /// fetched, the lines after them following. Asking for all three lines
+    /// of a 136-byte row, as `bench/peers.sh` writes, kept the pair loop
+    /// 0.1 s longer (1.63 against 1.47 s).
     fn ask(row: &[u8]) {
-        for line in 0..3 {
-            crate::prefetch::address(row.as_ptr().wrapping_add(64 * line));
-        }
+        crate::prefetch::address(row.as_ptr());
     }
 
     /// Column `name`'s values at `count` rows, the `i`-th at row
