@@ -608,7 +608,20 @@ mod tests {
     #[test]
     fn one_field_agrees_with_splitting_both_records() {
         let values = [
-            "1", "1.5", "1.50", "-0", "", "abc", "a b", "x\r", "\"q,r\"", "\"a\nb\"", "\"\"",
+            "1",
+            "1.5",
+            "1.50",
+            "-0",
+            "",
+            "abc",
+            "a b",
+            "x\r",
+            "\"q,r\"",
+            "\"a\nb\"",
+            "\"\"",
+            "title 4a9c7b of row 930570",
+            "title 4a9c7b of row 930571",
+            "391.25090357555047",
         ];
         let ends = ["\n", "\r\n", "", "\n\n", "\r\n\r\n"];
         let mut seed = 7u64;
