@@ -293,12 +293,14 @@ pub struct Differing {
     pub head: Series,
 }
 
-/// A record's bytes (its line end left out), and whether it holds a quote.
-fn record(row: &[u8]) -> (&[u8], bool) {
+/// A record's bytes, its line end left out (a record holding a quote,
+/// whose line end may lie inside quotes, whole). Rows alike this way hold
+/// the same fields.
+fn record(row: &[u8]) -> &[u8] {
     match memchr::memchr2(b'\n', b'"', row) {
-        Some(at) if row[at] == b'"' => (row, true),
-        Some(at) => (row[..at].strip_suffix(b"\r").unwrap_or(&row[..at]), false),
-        None => (row.strip_suffix(b"\r").unwrap_or(row), false),
+        Some(at) if row[at] == b'"' => row,
+        Some(at) => row[..at].strip_suffix(b"\r").unwrap_or(&row[..at]),
+        None => row.strip_suffix(b"\r").unwrap_or(row),
     }
 }
 
@@ -508,8 +510,7 @@ pub fn differing_fields(
                         None => {}
                     }
                 }
-                let ((br, _), (hr, _)) = (record(brow), record(hrow));
-                if one_delimiter && br == hr {
+                if one_delimiter && record(brow) == record(hrow) {
                     continue;
                 }
                 // Split as written, line end and all, as `column` splits:
