@@ -173,6 +173,16 @@ pub(super) fn split_record(
     }
 }
 
+/// Where a record's last field, from `from` to its line end (or the
+/// file's end) at `at`, ends: before a `\r` there.
+#[inline]
+pub(super) fn last_field_end(row: &[u8], from: usize, at: usize) -> usize {
+    match at > from && row[at - 1] == b'\r' {
+        true => at - 1,
+        false => at,
+    }
+}
+
 /// [`split_record`] of a record without quotes; `false` (and `out`
 /// unfinished) when a quote comes first. A record's fields from the masks
 /// of its blocks, with none of the state `Fields` keeps to walk a body:
@@ -187,11 +197,7 @@ fn split_unquoted(
     out.clear();
     let mut from = 0;
     let mut block = 0;
-    // A record's last field ends before its line end, and its `\r`.
-    let last = |from: usize, at: usize| match at > from && row[at - 1] == b'\r' {
-        true => (from, at - 1, false),
-        false => (from, at, false),
-    };
+    let last = |from: usize, at: usize| (from, last_field_end(row, from, at), false);
     while block < row.len() {
         let mut mask = specials(row, block, delimiter);
         while mask != 0 {

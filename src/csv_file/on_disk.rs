@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::fields::split_record;
+use super::fields::{last_field_end, split_record};
 use super::values::Builder;
 use super::{CsvError, ONES, infer, map, word, zero_bytes};
 use crate::config::Declared;
@@ -368,10 +368,7 @@ fn one_field(b: &[u8], h: &[u8], delimiter: u8) -> Option<Option<(usize, Span, S
     }
     // Where the field ends in `row`, and where the bytes after it start.
     let end = |row: &[u8]| -> Option<(usize, usize)> {
-        let cr = |at: usize| match at > from && row[at - 1] == b'\r' {
-            true => at - 1,
-            false => at,
-        };
+        let cr = |at: usize| last_field_end(row, from, at);
         match memchr::memchr3(delimiter, b'\n', b'"', &row[start..]) {
             None => Some((cr(row.len()), row.len())),
             Some(e) => match row[start + e] {

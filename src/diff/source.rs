@@ -75,7 +75,7 @@ impl Source<'_> {
             Source::Csv(c) => DataFrame::new_infer_height(
                 names
                     .iter()
-                    .map(|n| Ok(c.column(n, c.rows(), |r| r)?.into_column()))
+                    .map(|n| Ok(csv_column(c, n, Rows::All)?.into_column()))
                     .collect::<PolarsResult<_>>()?,
             ),
         }
