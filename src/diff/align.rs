@@ -619,12 +619,13 @@ fn merge_into<S: Sorted>(m: &mut Merged, rows: &[AtomicIdx], b: &S, h: &S) {
 /// merged.
 fn merge_ints(b: &Int64Chunked, h: &Int64Chunked) -> Merged {
     let (bs, hs) = (int_slices(b), int_slices(h));
-    if ascending_unique(&bs) && ascending_unique(&hs) {
+    // (Each side on a core of its own, here and below.)
+    if let (true, true) = rayon::join(|| ascending_unique(&bs), || ascending_unique(&hs)) {
         return merge_ascending(&bs, &hs);
     }
     // Each side's smallest and largest, found once for the parts and the
     // sort.
-    let (rb, rh) = (key_range(&bs), key_range(&hs));
+    let (rb, rh) = rayon::join(|| key_range(&bs), || key_range(&hs));
     let steps = Steps::of(&bs, &hs, (rb.0.min(rh.0), rb.1.max(rh.1)));
     if let Some(m) = merge_parted(&bs, &hs, &steps) {
         return m;
@@ -668,34 +669,17 @@ struct Steps {
 
 impl Steps {
     /// The step of both sides' keys, whose smallest and largest are
-    /// `(min, max)`.
+    /// `(min, max)`: each side's found on a core of its own.
     fn of(base: &[&[i64]], head: &[&[i64]], (min, max): (i64, i64)) -> Steps {
-        let keys = || base.iter().chain(head).flat_map(|c| c.iter().copied());
-        // Dense keys (a step of one) end this at their first two keys.
-        let mut step = 0u64;
-        for k in keys() {
-            let d = k.wrapping_sub(min) as u64;
-            if !d.is_multiple_of(step) {
-                step = gcd(step, d);
-                if step == 1 {
-                    break;
-                }
-            }
-        }
-        let step = step.max(1);
+        let (b, h) = rayon::join(|| step_of(base, min), || step_of(head, min));
+        let step = gcd(b, h).max(1);
         let (shift, odd) = (step.trailing_zeros(), step >> step.trailing_zeros());
-        // Newton's iteration: each round doubles the bits of the inverse
-        // that are right; an odd number is its own inverse to 3 bits.
-        let mut inverse = odd;
-        for _ in 0..5 {
-            inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
-        }
         // The span of i64 keys fits in a word once less their smallest.
         let last = max.wrapping_sub(min) as u64 / step;
         Steps {
             min,
             shift,
-            inverse,
+            inverse: inverse(odd),
             last,
         }
     }
@@ -711,6 +695,56 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
         (a, b) = (b, a % b);
     }
     a
+}
+
+/// The inverse of an odd number modulo 2^64, by Newton's iteration: each
+/// round doubles the bits of the inverse that are right; an odd number is
+/// its own inverse to 3 bits.
+fn inverse(odd: u64) -> u64 {
+    let mut inverse = odd;
+    for _ in 0..5 {
+        inverse = inverse.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inverse)));
+    }
+    inverse
+}
+
+/// The greatest common divisor of the keys' differences from `min` (at
+/// most each key): 0 when every key is `min`. A block of keys that the
+/// step found so far divides (the most, where keys lie on a step) costs a
+/// multiplication each: on 10M keys on a step of 7, 22 ms against 40 ms
+/// for a division each (BENCHMARKS.md, forty-sixth session).
+fn step_of(chunks: &[&[i64]], min: i64) -> u64 {
+    let mut step = 0u64;
+    for block in chunks.iter().flat_map(|c| c.chunks(1024)) {
+        if step == 1 {
+            break;
+        }
+        if step != 0 {
+            // `d` is a multiple of `step = odd << shift` when `d *
+            // inverse(odd)`, turned right by `shift`, is at most `u64::MAX
+            // / step`: then the quotient; else a low bit turned to the top
+            // or a product past it (Hacker's Delight, 10-17).
+            let (shift, odd) = (step.trailing_zeros(), step >> step.trailing_zeros());
+            let (inv, most) = (inverse(odd), u64::MAX / step);
+            let apart = block
+                .iter()
+                .map(|&k| {
+                    let d = k.wrapping_sub(min) as u64;
+                    u64::from(d.wrapping_mul(inv).rotate_right(shift) > most)
+                })
+                .fold(0, |a, b| a | b);
+            if apart == 0 {
+                continue;
+            }
+        }
+        for &k in block {
+            let d = k.wrapping_sub(min) as u64;
+            if !d.is_multiple_of(step) {
+                step = gcd(step, d);
+            }
+        }
+    }
+    step
 }
 
 /// A table place's mark that a base row has taken it: below it, head's row
@@ -1218,19 +1252,23 @@ pub(super) fn align(
     };
     let n = merged.head_of_base.len();
     let mut missing = Vec::new();
-    let (mut base_rows, mut head_rows) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut base_rows = Vec::with_capacity(n);
+    // Head's rows take the place of base's pairs (each pair's at most its
+    // base row's), in memory already touched.
+    let mut head_rows = merged.head_of_base;
     let mut identity = merged.extra.is_empty() && base_keys.height() == head_keys.height();
-    for (b, &h) in merged.head_of_base.iter().enumerate() {
+    for b in 0..n {
+        let h = head_rows[b];
         if h == NONE {
             missing.push(b as IdxSize);
             identity = false;
         } else {
             identity &= h == b as IdxSize;
+            head_rows[base_rows.len()] = h;
             base_rows.push(b as IdxSize);
-            head_rows.push(h);
         }
     }
-    drop(merged.head_of_base);
+    head_rows.truncate(base_rows.len());
     let head_ascends = head_rows.is_sorted();
     // Set straight in the mask's bits: a byte per row first was ten times
     // the memory, each page of it fresh (BENCHMARKS.md).
@@ -1494,6 +1532,50 @@ mod tests {
             assert_eq!(merged(&merge_ints(&b, &h)), merged(&slow));
             assert_eq!(merged(&fast), merged(&slow));
         }
+    }
+
+    /// The step of keys, found a block at a time by multiplying, is the
+    /// greatest common divisor of their differences from the smallest,
+    /// wherever a key off the step lies (in the first block, a later one,
+    /// the last key) and whatever the step (odd, a power of two, both, one
+    /// that shrinks more than once, the span of i64).
+    #[test]
+    fn a_step_found_by_multiplying_is_the_gcd_of_the_differences() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(46);
+        let plain = |keys: &[i64], min: i64| {
+            keys.iter()
+                .fold(0, |g, &k| gcd(g, k.wrapping_sub(min) as u64))
+        };
+        for case in 0..400 {
+            let step = [1i64, 2, 4, 7, 12, 3600, 1 << 20, 96][case % 8];
+            let n = [1usize, 5, 1024, 1025, 5000][case / 8 % 5];
+            let min = rng.random_range(-1_000_000i64..1_000_000);
+            let mut keys: Vec<i64> = (0..n)
+                .map(|_| min + rng.random_range(0..1_000_000i64) * step)
+                .collect();
+            // Keys off the step: none, one anywhere, or one in each of
+            // two later blocks, each by a divisor of the step or by 1.
+            for _ in 0..case % 3 {
+                let at = rng.random_range(0..n);
+                let off = [1, 2, 3, step / 2, step / 4][rng.random_range(0..5)].max(1);
+                keys[at] += off;
+            }
+            if case % 7 == 0 {
+                *keys.last_mut().expect("keys") += 2;
+            }
+            let min = keys.iter().copied().min().expect("keys");
+            let chunks: Vec<&[i64]> = keys.chunks(700).collect();
+            assert_eq!(step_of(&chunks, min), plain(&keys, min), "case {case}");
+        }
+        // The whole span of i64; every key the smallest.
+        assert_eq!(step_of(&[&[i64::MIN, i64::MAX]], i64::MIN), u64::MAX);
+        assert_eq!(step_of(&[&[5; 3000]], 5), 0);
+        // 2 past a multiple of 4: a step of 4 would take it with a bound of
+        // u64::MAX / 1 (the odd part's) rather than u64::MAX / 4.
+        let mut fours: Vec<i64> = (0..3000).map(|i| i * 4).collect();
+        fours[2500] = 2;
+        assert_eq!(step_of(&[&fours], 0), 2);
     }
 
     /// A key's place is its distance from the smallest in steps, across
