@@ -52,10 +52,9 @@ pub(super) fn take_numeric(s: &Series, rows: &IdxCa) -> PolarsResult<Option<Seri
 }
 
 /// `ca` at `rows`, which must be in bounds and, when `ca` has more than
-/// one chunk, ascend: each chunk's rows read where they lie. (Copied into
-/// one chunk first, a column of 10M numbers whose every pair differs cost
-/// 80 MB of memory the kernel zeroed before its gather: BENCHMARKS.md,
-/// forty-sixth session.)
+/// one chunk, ascend: each chunk's rows read where they lie. (Before, a
+/// column of 10M numbers whose every pair differs was first copied whole
+/// into one chunk, 80 MB: BENCHMARKS.md, forty-sixth session.)
 fn take<T: PolarsNumericType>(ca: &ChunkedArray<T>, rows: &[IdxSize]) -> ChunkedArray<T> {
     let mut gathered: Vec<T::Native> = Vec::with_capacity(rows.len());
     let nulls = ca.null_count() > 0;
