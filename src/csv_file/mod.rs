@@ -865,11 +865,12 @@ impl Pass<'_> {
         // 10M-row file was read from memory once more (BENCHMARKS.md).
         const WINDOW: usize = 64 << 10;
         let mut checked_to = 0;
+        let utf8 = |bytes: std::ops::Range<usize>| simdutf8::basic::from_utf8(&body[bytes]).is_ok();
         loop {
             match fields.next() {
                 Next::End => {
                     if STARTS {
-                        piece.utf8 &= simdutf8::basic::from_utf8(&body[checked_to..]).is_ok();
+                        piece.utf8 &= utf8(checked_to..body.len());
                     }
                     return Ok(Some(piece));
                 }
@@ -890,8 +891,7 @@ impl Pass<'_> {
                             let at = start - usize::from(quoted);
                             piece.starts.push(at as u64);
                             if at - checked_to >= WINDOW {
-                                piece.utf8 &=
-                                    simdutf8::basic::from_utf8(&body[checked_to..at]).is_ok();
+                                piece.utf8 &= utf8(checked_to..at);
                                 checked_to = at;
                             }
                         }
@@ -1226,8 +1226,10 @@ fn infer(
         kept,
         rows: all.rows,
         blank: all.blank,
-        utf8: all.utf8,
-        starts: starts_noted.then_some(all.starts),
+        starts: starts_noted.then_some(Starts {
+            rows: all.starts,
+            utf8: all.utf8,
+        }),
     })
 }
 
@@ -1248,8 +1250,14 @@ struct Checked {
     blank: Vec<u64>,
     /// Where each row starts in the file, when asked for and every piece
     /// was read by `Fields`.
-    starts: Option<Vec<u64>>,
-    /// Whether the body is UTF-8, known with the starts.
+    starts: Option<Starts>,
+}
+
+/// Where each row of a checked file starts, and what the checking pass
+/// learnt beside them.
+struct Starts {
+    rows: Vec<u64>,
+    /// Whether the body is UTF-8: checked only with the starts.
     utf8: bool,
 }
 

@@ -121,7 +121,11 @@ impl CsvOnDisk {
     ) -> Result<Option<Self>, CsvError> {
         let bytes = map(path)?;
         let checked = infer(path, &bytes, delimiter, declared, None, Some(keep))?;
-        let Some(mut starts) = checked.starts else {
+        let Some(super::Starts {
+            rows: mut starts,
+            utf8,
+        }) = checked.starts
+        else {
             return Ok(None);
         };
         let parsed = checked
@@ -132,7 +136,7 @@ impl CsvOnDisk {
             return Ok(None);
         }
         let text = checked.schema.iter_values().any(|t| t == &DataType::String);
-        if text && !checked.utf8 {
+        if text && !utf8 {
             return Ok(None);
         }
         starts.push(bytes.len() as u64);

@@ -57,8 +57,7 @@ pub(super) fn take_numeric(s: &Series, rows: &IdxCa) -> PolarsResult<Option<Seri
 /// into one chunk, 80 MB: BENCHMARKS.md, forty-sixth session.)
 fn take<T: PolarsNumericType>(ca: &ChunkedArray<T>, rows: &[IdxSize]) -> ChunkedArray<T> {
     let mut gathered: Vec<T::Native> = Vec::with_capacity(rows.len());
-    let nulls = ca.null_count() > 0;
-    let mut validity = nulls.then(|| MutableBitmap::with_capacity(rows.len()));
+    let mut validity = (ca.null_count() > 0).then(|| MutableBitmap::with_capacity(rows.len()));
     let (mut first, mut at) = (0usize, 0usize);
     for arr in ca.downcast_iter() {
         let end = first + arr.len();
