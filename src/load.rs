@@ -574,6 +574,75 @@ impl OnDisk {
         }
     }
 
+    /// Whether column `name` can be read a slice of rows at a time
+    /// ([`OnDisk::for_each_slice`]): Parquet files' own column, every row
+    /// kept, no profile watching the reads (it sees whole columns), and
+    /// not read ahead.
+    pub fn reads_in_slices(&self, name: &str) -> bool {
+        self.format == Format::Parquet
+            && self.table.is_none()
+            && self.kept.is_none()
+            && self.observer.is_none()
+            && !self.partitions.has(name)
+            && self
+                .ahead
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .is_none_or(|(n, _)| n != name)
+    }
+
+    /// Reads column `name` ([`OnDisk::reads_in_slices`]) a slice of rows
+    /// at a time, in row order, calling `f` with each slice's first row
+    /// and its values: memory holds two slices of the column, not all of
+    /// it (a text column of 10M rows: 80 MB, not 400). Each slice is read
+    /// while `f` takes the one before, beside it where a core is free.
+    pub fn for_each_slice(
+        &self,
+        name: &str,
+        mut f: impl FnMut(usize, Series) -> PolarsResult<()> + Send,
+    ) -> Result<(), LoadError> {
+        // A row group as `gen_table` and polars write them, 2^20 rows: a
+        // slice of a file reads the row groups it overlaps. (In tests,
+        // slices across row groups of a few hundred rows.)
+        const SLICE: usize = if cfg!(test) { 700 } else { 1 << 20 };
+        debug_assert!(self.reads_in_slices(name));
+        // Every slice: its file, its first row there and in all files, and
+        // its length.
+        let mut slices = Vec::new();
+        let mut first_row = 0;
+        for (path, &rows) in self.files.iter().zip(&self.file_rows) {
+            for offset in (0..rows).step_by(SLICE) {
+                slices.push((path, offset, first_row + offset, SLICE.min(rows - offset)));
+            }
+            first_row += rows;
+        }
+        let read = |&(path, offset, _, len): &(&PathBuf, usize, usize, usize)| {
+            scan_parquet(path)
+                .and_then(|lf| {
+                    lf.select([col(name)])
+                        .slice(offset as i64, len as IdxSize)
+                        .collect()
+                })
+                .and_then(|df| Ok(df.column(name)?.as_materialized_series().clone()))
+                .map_err(LoadError::read(path, self.format, self.declared))
+        };
+        let Some(first) = slices.first() else {
+            return Ok(());
+        };
+        let mut this = read(first)?;
+        for (i, at) in slices.iter().enumerate() {
+            let next = slices.get(i + 1);
+            let (taken, read_next) = rayon::join(|| f(at.2, this), || next.map(read).transpose());
+            taken.map_err(LoadError::read(at.0, self.format, self.declared))?;
+            match read_next? {
+                Some(s) => this = s,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
     /// Rows in all parts, when the metadata says (Parquet); `None` for
     /// Arrow IPC, whose row count is known once a column is read.
     pub fn row_count(&self) -> Option<u64> {
@@ -1296,6 +1365,63 @@ mod tests {
         // A column the file lacks keeps nothing; its read fails as before.
         t.read_ahead("nope");
         assert!(t.column("nope").is_err());
+    }
+
+    #[test]
+    fn a_column_read_in_slices_gives_every_row_once_in_order_from_its_first() {
+        // Two part files, row groups of 300 rows, slices of 700 (in tests):
+        // slices across row groups, a short one at each file's end.
+        let dir = tempfile::tempdir().unwrap();
+        let (n, cut) = (2_500usize, 1_600i64);
+        let df = df!(
+            "id" => (0..n as i64).collect::<Vec<_>>(),
+            "s" => (0..n).map(|i| (i % 9 != 4).then(|| format!("text {i}"))).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        for (i, mut part) in [df.slice(0, cut as usize), df.slice(cut, usize::MAX)]
+            .into_iter()
+            .enumerate()
+        {
+            ParquetWriter::new(File::create(dir.path().join(format!("t-{i}.parquet"))).unwrap())
+                .with_row_group_size(Some(300))
+                .finish(&mut part)
+                .unwrap();
+        }
+        let t = parquet_on_disk_named(dir.path(), "t-*.parquet");
+        assert!(t.reads_in_slices("s"));
+        let mut firsts = Vec::new();
+        let mut read: Option<Series> = None;
+        t.for_each_slice("s", |first, slice| {
+            firsts.push((first, slice.len()));
+            match &mut read {
+                None => read = Some(slice),
+                Some(r) => {
+                    r.append(&slice)?;
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            firsts,
+            [(0, 700), (700, 700), (1400, 200), (1600, 700), (2300, 200)]
+        );
+        let s = df.column("s").unwrap().as_materialized_series();
+        assert!(read.unwrap().equals_missing(s));
+        // Not in slices: a column read ahead (taken whole), or one a
+        // profile watches.
+        t.read_ahead("s");
+        assert!(!t.reads_in_slices("s") && t.reads_in_slices("id"));
+        let mut watched = parquet_on_disk_named(dir.path(), "t-*.parquet");
+        watched.observe(std::sync::Arc::new(|_: &Series| {}));
+        assert!(!watched.reads_in_slices("s"));
+    }
+
+    /// The Parquet files `pattern` in `dir`, left on disk.
+    fn parquet_on_disk_named(dir: &Path, pattern: &str) -> OnDisk {
+        OnDisk::open(dir, pattern, &table(pattern, Format::Parquet))
+            .unwrap()
+            .unwrap()
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! times, the sizes of differences, and samples.
 
 use polars::prelude::*;
-use polars_arrow::bitmap::MutableBitmap;
+use polars_arrow::bitmap::{Bitmap, MutableBitmap};
 
 use super::SAMPLES;
 use super::align::Alignment;
@@ -200,10 +200,6 @@ fn compare_text_in_place(
     {
         return Ok(None);
     }
-    let (b, h) = (
-        base.column(column.base_name(), Rows::All)?,
-        head.column(name, Rows::All)?,
-    );
     // Chunks too short to look up are made one first.
     let readable = |s: Series| -> PolarsResult<Series> {
         Ok(if super::text::ByRow::fits(s.str()?) {
@@ -212,20 +208,34 @@ fn compare_text_in_place(
             s.rechunk()
         })
     };
-    let (b, h) = (readable(b)?, readable(h)?);
-    let (Some(bv), Some(hv)) = (
-        super::text::ByRow::new(b.str()?),
-        super::text::ByRow::new(h.str()?),
-    ) else {
+    let h = readable(head.column(name, Rows::All)?)?;
+    let Some(hv) = super::text::ByRow::new(h.str()?) else {
         return Ok(None);
     };
     let (base_rows, head_rows) = align.row_slices();
     let order = align.head_order(h.len());
     let pairs = align.base_rows.len();
-    let bits = match align.runs() {
-        // Both sides in key order: run by run, in order.
-        Some(runs) => super::text::ascending_text_differs(&bv, &hv, runs),
-        None => super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order),
+    let (bits, base_values) = match (order, base, base_rows) {
+        // Head put in pair order, base read a slice at a time.
+        (Some(plan), Source::Disk(d), Some(base_rows)) if d.reads_in_slices(column.base_name()) => {
+            let (bits, at_differing) = by_base_slices(d, column.base_name(), &hv, plan, base_rows)?;
+            (bits, BaseValues::AtDiffering(at_differing))
+        }
+        _ => {
+            let b = readable(base.column(column.base_name(), Rows::All)?)?;
+            let Some(bv) = super::text::ByRow::new(b.str()?) else {
+                return Ok(None);
+            };
+            let bits = match align.runs() {
+                // Both sides in key order: run by run, in order.
+                Some(runs) => super::text::ascending_text_differs(&bv, &hv, runs),
+                None => {
+                    super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order)
+                }
+            };
+            drop(bv);
+            (bits, BaseValues::Whole(b))
+        }
     };
     let mask = BooleanChunked::from_bitmap(PlSmallStr::EMPTY, bits);
     let positions = set_positions(&mask);
@@ -241,12 +251,13 @@ fn compare_text_in_place(
     if mismatches == 0 {
         return Ok(Some((diff, None)));
     }
-    let (bc, hc) = (
-        values_at(&b, align.rows_at(true, &positions))?,
-        values_at(&h, align.rows_at(false, &positions))?,
-    );
-    drop((bv, hv));
-    drop((b, h));
+    let bc = match base_values {
+        BaseValues::Whole(b) => values_at(&b, align.rows_at(true, &positions))?,
+        BaseValues::AtDiffering(values) => values,
+    };
+    let hc = values_at(&h, align.rows_at(false, &positions))?;
+    drop(hv);
+    drop(h);
     let found = Found {
         mask,
         positions,
@@ -254,6 +265,68 @@ fn compare_text_in_place(
         head: hc,
     };
     changed_in_place(column, DataType::String, diff, found, (align, base_keys)).map(Some)
+}
+
+/// Base's side of a text column compared where it lies: read whole, or
+/// (read a slice at a time) its values at the differing pairs, in pair
+/// order.
+enum BaseValues {
+    Whole(Series),
+    AtDiffering(Series),
+}
+
+/// Where a text column's pairs differ, head's views (`hv`) in pair order
+/// by `plan`, base's column `name` read from `d` a slice of rows at a time
+/// (base's rows of the pairs, `base_rows`, ascend): memory holds head's
+/// column, its views in pair order, and one slice of base's, not all of
+/// base's (400 MB of the shuffled 10M pair's `title`, the column that
+/// held the most). With base's values at the differing pairs.
+fn by_base_slices(
+    d: &crate::load::OnDisk,
+    name: &str,
+    hv: &super::text::ByRow<'_>,
+    plan: &super::reorder::Reorder,
+    base_rows: &[IdxSize],
+) -> PolarsResult<(Bitmap, Series)> {
+    let head = super::text::HeadInPairOrder::of(hv, plan);
+    let mut bits = MutableBitmap::with_capacity(base_rows.len());
+    let mut values: Option<Series> = None;
+    d.for_each_slice(name, |first_row, slice| {
+        let end = first_row + slice.len();
+        let (from, to) = (
+            base_rows.partition_point(|&r| (r as usize) < first_row),
+            base_rows.partition_point(|&r| (r as usize) < end),
+        );
+        let slice = if super::text::ByRow::fits(slice.str()?) {
+            slice
+        } else {
+            slice.rechunk()
+        };
+        let Some(bv) = super::text::ByRow::new(slice.str()?) else {
+            polars_bail!(ComputeError: "a slice of `{name}` could not be read where it lies");
+        };
+        let part = super::text::part_text_differs(&bv, first_row, base_rows, &head, from..to);
+        if part.set_bits() > 0 {
+            let rows: Vec<IdxSize> = part
+                .iter()
+                .zip(&base_rows[from..to])
+                .filter(|(differs, _)| *differs)
+                .map(|(_, &r)| r - first_row as IdxSize)
+                .collect();
+            let at = slice.take(&IdxCa::from_vec(PlSmallStr::EMPTY, rows))?;
+            match &mut values {
+                None => values = Some(at),
+                Some(v) => {
+                    v.append_owned(at)?;
+                }
+            }
+        }
+        bits.extend_from_bitmap(&part);
+        Ok(())
+    })
+    .map_err(crate::load::LoadError::into_polars)?;
+    let values = values.unwrap_or_else(|| Series::new_empty(name.into(), &DataType::String));
+    Ok((bits.freeze(), values))
 }
 
 /// A numeric column compared where it lies, as `compare_text_in_place`

@@ -201,7 +201,9 @@ pub fn paired_text_differs(
     order: Option<&Reorder>,
 ) -> Bitmap {
     if let Some(plan) = order {
-        return ordered_text_differs(b, base_rows, &in_pair_order(h, plan), pairs);
+        let head = HeadInPairOrder::of(h, plan);
+        let row = |i: usize| base_rows.map_or(i, |r| r[i] as usize);
+        return ordered_text_differs(b, row, &head.views[..pairs], &head.buffers);
     }
     let row = |rows: Option<&[IdxSize]>, i: usize| rows.map_or(i, |r| r[i] as usize);
     // Each pair's place on both sides, found once, `2 * AHEAD` pairs early.
@@ -292,9 +294,39 @@ fn is_null(v: &View) -> bool {
     v.length == NULL.length && v.buffer_idx == NULL.buffer_idx
 }
 
-/// Head's views in pair order by `plan`, 16 bytes a pair: a long string's
-/// buffer renumbered among all chunks' buffers (returned), a null row's
-/// view [`NULL`].
+/// Head's views in pair order, 16 bytes a pair: a long string's buffer
+/// renumbered among all chunks' buffers (`buffers`), a null row's view
+/// [`NULL`].
+pub struct HeadInPairOrder<'a> {
+    views: Vec<View>,
+    buffers: Vec<&'a [u8]>,
+}
+
+impl<'a> HeadInPairOrder<'a> {
+    /// Head's views (`h`) put in pair order by `plan`.
+    pub fn of(h: &ByRow<'a>, plan: &Reorder) -> HeadInPairOrder<'a> {
+        let (views, buffers) = in_pair_order(h, plan);
+        HeadInPairOrder { views, buffers }
+    }
+}
+
+/// Where the pairs `pairs` of `head` differ from base's rows of them
+/// (`base_rows`, all pairs', ascending), `b` a part of base's column whose
+/// first row is `first_row` and which holds those rows: as
+/// [`paired_text_differs`] with a plan, a part of base read at a time.
+pub fn part_text_differs(
+    b: &ByRow<'_>,
+    first_row: usize,
+    base_rows: &[IdxSize],
+    head: &HeadInPairOrder<'_>,
+    pairs: std::ops::Range<usize>,
+) -> Bitmap {
+    let rows = &base_rows[pairs.clone()];
+    let row = |i: usize| rows[i] as usize - first_row;
+    ordered_text_differs(b, row, &head.views[pairs], &head.buffers)
+}
+
+/// Head's views in pair order by `plan` (as [`HeadInPairOrder`]).
 fn in_pair_order<'a>(h: &ByRow<'a>, plan: &Reorder) -> (Vec<View>, Vec<&'a [u8]>) {
     let mut buffers = Vec::new();
     let mut first_buffer = Vec::with_capacity(h.arrays.len());
@@ -327,8 +359,8 @@ fn in_pair_order<'a>(h: &ByRow<'a>, plan: &Reorder) -> (Vec<View>, Vec<&'a [u8]>
 }
 
 /// Where the pairs' strings differ, head's views already in pair order
-/// (`head`, their bytes in `buffers`), base's at `base_rows` (ascending;
-/// pair order without them): a word of 64 pairs at a time, base's views
+/// (`head`, their bytes in `buffers`), base's pair `i` at row `row(i)`
+/// (ascending): a word of 64 pairs at a time, base's views
 /// read where they lie when its rows run on in one chunk (else gathered
 /// into a buffer), the views of both compared for all 64 at once and only
 /// the long strings whose lengths and first bytes agree read, head's
@@ -338,11 +370,11 @@ fn in_pair_order<'a>(h: &ByRow<'a>, plan: &Reorder) -> (Vec<View>, Vec<&'a [u8]>
 /// forty-third session).
 fn ordered_text_differs(
     b: &ByRow<'_>,
-    base_rows: Option<&[IdxSize]>,
-    (head, buffers): &(Vec<View>, Vec<&[u8]>),
-    pairs: usize,
+    row: impl Fn(usize) -> usize,
+    head: &[View],
+    buffers: &[&[u8]],
 ) -> Bitmap {
-    let row = |i: usize| base_rows.map_or(i, |r| r[i] as usize);
+    let pairs = head.len();
     let head_bytes = |v: &View| -> &[u8] {
         let buffer = &buffers[v.buffer_idx as usize];
         &buffer[v.offset as usize..v.offset as usize + v.length as usize]
@@ -352,7 +384,7 @@ fn ordered_text_differs(
     let mut gathered = [View::default(); 64];
     let mut chunk_of = [0usize; 64];
     let mut words = Vec::with_capacity(pairs.div_ceil(64));
-    for (w, q) in head[..pairs].chunks(64).enumerate() {
+    for (w, q) in head.chunks(64).enumerate() {
         let (start, n) = (w * 64, q.len());
         let all = u64::MAX >> (64 - n);
         let (first, last) = (row(start), row(start + n - 1));
