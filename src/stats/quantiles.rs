@@ -339,6 +339,30 @@ fn count_compared_in<F: Fn(u64) -> usize>(counts: &mut [u32], batch: &[u64], buc
     }
 }
 
+by_width! {
+    /// Adds one to `counts[bucket(k)]` for each key `k` of `batch` (at
+    /// most [`BATCH`]), built for the widest vectors the processor has:
+    /// the keys' buckets found by the vector first, then counted one by
+    /// one.
+    fn count_each[F: Fn(u64) -> usize](
+        wide: Wide,
+        counts: &mut [u32],
+        batch: &[u64],
+        bucket: &F,
+    ) -> () = count_each_in[F];
+}
+
+#[inline(always)]
+fn count_each_in<F: Fn(u64) -> usize>(counts: &mut [u32], batch: &[u64], bucket: &F) {
+    let mut of = [0u32; BATCH];
+    for (b, &k) in of.iter_mut().zip(batch) {
+        *b = bucket(k) as u32;
+    }
+    for &b in &of[..batch.len()] {
+        counts[b as usize] += 1;
+    }
+}
+
 /// Where [`Early`] puts a key: buckets `2^shift` keys wide from `min`,
 /// the last `last`; keys beyond them in the end ones.
 #[derive(Clone, Copy)]
@@ -450,7 +474,11 @@ impl Early {
                     }
                 }
                 Counts::Four(four) => count_in_turn(four, batch, bucket),
-                Counts::One(one) => batch.iter().for_each(|&k| one[bucket(k)] += 1),
+                Counts::One(one) => {
+                    for part in batch.chunks(BATCH) {
+                        count_each(wide, one, part, &bucket);
+                    }
+                }
             }
         }
         // A loop for each kind of buckets, with its bucket inlined.
@@ -767,10 +795,10 @@ fn histogram<K: Keys + ?Sized>(
     also: &mut impl FnMut(&[u64]),
 ) -> Vec<u32> {
     let mut counts = vec![0u32; buckets];
+    let wide = Wide::here();
     keys.for_each_batch(|batch| {
-        let counts = &mut counts[..];
-        for &k in batch {
-            counts[bucket(k)] += 1;
+        for part in batch.chunks(BATCH) {
+            count_each(wide, &mut counts, part, &bucket);
         }
         also(batch);
     });
@@ -916,6 +944,46 @@ mod tests {
     /// its early buckets counted by comparison, on every width, batches cut
     /// short too: each count is the number of its keys, and the keys
     /// the counts give are a sort's.
+    #[test]
+    fn keys_counted_each_in_its_bucket_by_the_vector_are_counted_as_one_by_one() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(47);
+        // Buckets of a line (keys beyond its ends in the end buckets) and
+        // of both signs' halves; batches of every length up to BATCH.
+        let span = Span {
+            min: SIGN + 1_000,
+            shift: 3,
+            last: 4_999,
+        };
+        let halves = Halves {
+            from: [SIGN - 90_000, SIGN + 10],
+            shift: [2, 5],
+        };
+        let keys: Vec<u64> = (0..30_000)
+            .map(|_| SIGN - 100_000 + rng.random_range(0..300_000u64))
+            .collect();
+        for (what, bucket) in [
+            ("line", &(move |k| span.bucket(k)) as &dyn Fn(u64) -> usize),
+            ("halves", &move |k| halves.bucket(k)),
+        ] {
+            let buckets = bucket(u64::MAX).max(bucket(0)) + 1;
+            let mut expected = vec![0u32; buckets];
+            keys.iter().for_each(|&k| expected[bucket(k)] += 1);
+            for wide in crate::wide::Wide::all_here() {
+                let mut counts = vec![0u32; buckets];
+                let mut at = 0;
+                for len in (0..=BATCH).cycle() {
+                    let part = &keys[at..(at + len).min(keys.len())];
+                    count_each(wide, &mut counts, part, &bucket);
+                    at += part.len();
+                    if at == keys.len() {
+                        break;
+                    }
+                }
+                assert_eq!(counts, expected, "{what}, {wide:?}");
+            }
+        }
+    }
+
     #[test]
     fn few_early_buckets_counted_by_comparison_count_every_key() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(41);
