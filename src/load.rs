@@ -596,12 +596,14 @@ impl OnDisk {
     /// at a time, in row order, calling `f` with each slice's first row
     /// and its values: memory holds two slices of the column, not all of
     /// it (a text column of 10M rows: 80 MB, not 400). Each slice is read
-    /// while `f` takes the one before, beside it where a core is free.
+    /// while `f` takes the one before, beside it where a core is free. A
+    /// read's failure is the file's ([`LoadError::Read`], as a polars
+    /// error); `f`'s is returned as it is.
     pub fn for_each_slice(
         &self,
         name: &str,
         mut f: impl FnMut(usize, Series) -> PolarsResult<()> + Send,
-    ) -> Result<(), LoadError> {
+    ) -> PolarsResult<()> {
         // A row group as `gen_table` and polars write them, 2^20 rows: a
         // slice of a file reads the row groups it overlaps. (In tests,
         // slices across row groups of a few hundred rows.)
@@ -626,6 +628,7 @@ impl OnDisk {
                 })
                 .and_then(|df| Ok(df.column(name)?.as_materialized_series().clone()))
                 .map_err(LoadError::read(path, self.format, self.declared))
+                .map_err(LoadError::into_polars)
         };
         let Some(first) = slices.first() else {
             return Ok(());
@@ -634,7 +637,7 @@ impl OnDisk {
         for (i, at) in slices.iter().enumerate() {
             let next = slices.get(i + 1);
             let (taken, read_next) = rayon::join(|| f(at.2, this), || next.map(read).transpose());
-            taken.map_err(LoadError::read(at.0, self.format, self.declared))?;
+            taken?;
             match read_next? {
                 Some(s) => this = s,
                 None => break,
@@ -1408,6 +1411,23 @@ mod tests {
         );
         let s = df.column("s").unwrap().as_materialized_series();
         assert!(read.unwrap().equals_missing(s));
+        // What the function fails with is the failure, as it is; no slice
+        // is handed on after it.
+        let mut handed = 0;
+        let failed = t.for_each_slice("s", |first, _| {
+            handed += 1;
+            match first {
+                700 => polars_bail!(ComputeError: "stopped at row {first}"),
+                _ => Ok(()),
+            }
+        });
+        assert_eq!(handed, 2);
+        assert!(
+            failed
+                .unwrap_err()
+                .to_string()
+                .contains("stopped at row 700")
+        );
         // Not in slices: a column read ahead (taken whole), or one a
         // profile watches.
         t.read_ahead("s");

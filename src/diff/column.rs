@@ -323,8 +323,7 @@ fn by_base_slices(
         }
         bits.extend_from_bitmap(&part);
         Ok(())
-    })
-    .map_err(crate::load::LoadError::into_polars)?;
+    })?;
     let values = values.unwrap_or_else(|| Series::new_empty(name.into(), &DataType::String));
     Ok((bits.freeze(), values))
 }
