@@ -12,13 +12,17 @@
 //! (13% of samples, BENCHMARKS.md). Asking for the bytes `AHEAD` rows early
 //! lets those misses overlap.
 //!
-//! Two ways in: `text_differs` for two columns already in pair order, and
+//! The ways in: `text_differs` for two columns already in pair order, and
 //! `paired_text_differs` for two columns as read, each pair's rows found in
 //! their chunks (`ByRow`), so that no string is copied into pair order.
 //! For many pairs, head's views (not its bytes) are put in pair order by
 //! the alignment's plan (`reorder.rs`) first: reading them at random, each
 //! a cache miss, took more than moving them twice in cache (BENCHMARKS.md,
-//! thirty-fourth session).
+//! thirty-fourth session). With head's views so put (`HeadInPairOrder`),
+//! `part_text_differs` compares them with a part of base's column at a
+//! time, base read from disk a slice of rows at a time
+//! (`column::by_base_slices`). `ascending_text_differs` reads two sides in
+//! key order run by run.
 
 use polars::prelude::*;
 use polars_arrow::array::{Array, BinaryViewArrayGeneric, Utf8ViewArray, View};
