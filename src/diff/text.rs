@@ -365,7 +365,15 @@ fn in_pair_order<'a>(h: &ByRow<'a>, plan: &Reorder) -> (Vec<View>, Vec<&'a [u8]>
             for (c, at, l, len) in spans(&h.starts, start, block.len()) {
                 let a = h.arrays[c];
                 let out = &mut block[at..at + len];
-                for (i, (o, &v)) in out.iter_mut().zip(&a.views()[l..l + len]).enumerate() {
+                let views = &a.views()[l..l + len];
+                for (i, (o, &v)) in out.iter_mut().zip(views).enumerate() {
+                    // The views 4 KB on asked for, a line's worth at every
+                    // fourth: the processor did not fetch far enough ahead
+                    // of this walk, whose loads were 43% of its samples
+                    // (BENCHMARKS.md, forty-seventh session).
+                    if i % 4 == 0 {
+                        crate::prefetch::ahead_of(&views[i..i + 1], 4096);
+                    }
                     let valid = a.validity().is_none_or(|bits| bits.get_bit(l + i));
                     *o = match (valid, v.length <= View::MAX_INLINE_SIZE) {
                         (false, _) => NULL,
