@@ -547,13 +547,8 @@ impl OnDisk {
                 if !keep.any() {
                     continue;
                 }
-                let part = scan_parquet(path)
-                    .and_then(|lf| {
-                        lf.select([col(name)])
-                            .slice(offset as i64, len as IdxSize)
-                            .collect()
-                    })
-                    .and_then(|df| df.column(name)?.as_materialized_series().filter(&keep))
+                let part = parquet_slice(path, name, offset, len)
+                    .and_then(|s| s.filter(&keep))
                     .map_err(err)?;
                 match &mut out {
                     None => out = Some(part),
@@ -620,13 +615,7 @@ impl OnDisk {
             first_row += rows;
         }
         let read = |&(path, offset, _, len): &(&PathBuf, usize, usize, usize)| {
-            scan_parquet(path)
-                .and_then(|lf| {
-                    lf.select([col(name)])
-                        .slice(offset as i64, len as IdxSize)
-                        .collect()
-                })
-                .and_then(|df| Ok(df.column(name)?.as_materialized_series().clone()))
+            parquet_slice(path, name, offset, len)
                 .map_err(LoadError::read(path, self.format, self.declared))
                 .map_err(LoadError::into_polars)
         };
@@ -1199,6 +1188,16 @@ fn relation<'t>(table: &'t Table, path: &Path) -> Result<&'t crate::config::Rela
             .into(),
         ),
     })
+}
+
+/// Column `name` of the Parquet file `path`, its `len` rows from `offset`
+/// (the row groups they lie in read).
+fn parquet_slice(path: &Path, name: &str, offset: usize, len: usize) -> PolarsResult<Series> {
+    let df = scan_parquet(path)?
+        .select([col(name)])
+        .slice(offset as i64, len as IdxSize)
+        .collect()?;
+    Ok(df.column(name)?.as_materialized_series().clone())
 }
 
 /// Polars' streaming Parquet scan: it decodes string columns several times

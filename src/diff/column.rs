@@ -200,14 +200,6 @@ fn compare_text_in_place(
     {
         return Ok(None);
     }
-    // Chunks too short to look up are made one first.
-    let readable = |s: Series| -> PolarsResult<Series> {
-        Ok(if super::text::ByRow::fits(s.str()?) {
-            s
-        } else {
-            s.rechunk()
-        })
-    };
     let h = readable(head.column(name, Rows::All)?)?;
     let Some(hv) = super::text::ByRow::new(h.str()?) else {
         return Ok(None);
@@ -233,7 +225,6 @@ fn compare_text_in_place(
                     super::text::paired_text_differs(&bv, &hv, base_rows, head_rows, pairs, order)
                 }
             };
-            drop(bv);
             (bits, BaseValues::Whole(b))
         }
     };
@@ -267,6 +258,16 @@ fn compare_text_in_place(
     changed_in_place(column, DataType::String, diff, found, (align, base_keys)).map(Some)
 }
 
+/// A string column as `text::ByRow` reads it: chunks too short to look
+/// up are made one first.
+fn readable(s: Series) -> PolarsResult<Series> {
+    Ok(if super::text::ByRow::fits(s.str()?) {
+        s
+    } else {
+        s.rechunk()
+    })
+}
+
 /// Base's side of a text column compared where it lies: read whole, or
 /// (read a slice at a time) its values at the differing pairs, in pair
 /// order.
@@ -297,11 +298,7 @@ fn by_base_slices(
             base_rows.partition_point(|&r| (r as usize) < first_row),
             base_rows.partition_point(|&r| (r as usize) < end),
         );
-        let slice = if super::text::ByRow::fits(slice.str()?) {
-            slice
-        } else {
-            slice.rechunk()
-        };
+        let slice = readable(slice)?;
         let Some(bv) = super::text::ByRow::new(slice.str()?) else {
             polars_bail!(ComputeError: "a slice of `{name}` could not be read where it lies");
         };

@@ -259,7 +259,7 @@ where
     // read where they lie, in order.
     if let Some(plan) = order {
         let values = in_pair_order(h, plan);
-        let head_valid = (h.null_count() > 0).then(|| validity_of(h));
+        let head_valid = (h.null_count() > 0).then(|| h.rechunk_validity()).flatten();
         let (bits, valid) = ordered(
             b,
             base_rows,
@@ -383,18 +383,6 @@ where
     };
     let valid = head_valid.is_some().then(|| bitmap(&valid_words));
     (bitmap(&words), valid)
-}
-
-/// `ca`'s validity over all its rows, one bitmap for all its chunks.
-fn validity_of<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Bitmap {
-    let mut all = MutableBitmap::with_capacity(ca.len());
-    for arr in ca.downcast_iter() {
-        match arr.validity() {
-            Some(v) => all.extend_from_bitmap(v),
-            None => all.extend_constant(arr.len(), true),
-        }
-    }
-    all.freeze()
 }
 
 /// Head's values in pair order by `plan`, each moved by the plan's two

@@ -215,7 +215,7 @@ fn shortest_but_last(arrays: &[&Utf8ViewArray]) -> Option<usize> {
 /// orders differ, overlap.
 ///
 /// With `order` (the plan of `head_rows`), head's views are first put in
-/// pair order by its two passes that stay in cache ([`in_pair_order`]),
+/// pair order by its two passes that stay in cache ([`HeadInPairOrder`]),
 /// rather than each read where its row lies.
 pub fn paired_text_differs(
     b: &ByRow<'_>,
@@ -327,14 +327,6 @@ pub struct HeadInPairOrder<'a> {
     buffers: Vec<&'a [u8]>,
 }
 
-impl<'a> HeadInPairOrder<'a> {
-    /// Head's views (`h`) put in pair order by `plan`.
-    pub fn of(h: &ByRow<'a>, plan: &Reorder) -> HeadInPairOrder<'a> {
-        let (views, buffers) = in_pair_order(h, plan);
-        HeadInPairOrder { views, buffers }
-    }
-}
-
 /// Where the pairs `pairs` of `head` differ from base's rows of them
 /// (`base_rows`, all pairs', ascending), `b` a part of base's column whose
 /// first row is `first_row` and which holds those rows: as
@@ -351,44 +343,49 @@ pub fn part_text_differs(
     ordered_text_differs(b, row, &head.views[pairs], &head.buffers)
 }
 
-/// Head's views in pair order by `plan` (as [`HeadInPairOrder`]).
-fn in_pair_order<'a>(h: &ByRow<'a>, plan: &Reorder) -> (Vec<View>, Vec<&'a [u8]>) {
-    let mut buffers = Vec::new();
-    let mut first_buffer = Vec::with_capacity(h.arrays.len());
-    for a in &h.arrays {
-        first_buffer.push(buffers.len() as u32);
-        buffers.extend(a.data_buffers().iter().map(|b| &b[..]));
-    }
-    let mut out = Vec::new();
-    plan.apply(
-        |start, block: &mut [View]| {
-            for (c, at, l, len) in spans(&h.starts, start, block.len()) {
-                let a = h.arrays[c];
-                let out = &mut block[at..at + len];
-                let views = &a.views()[l..l + len];
-                for (i, (o, &v)) in out.iter_mut().zip(views).enumerate() {
-                    // The views 4 KB on asked for, a line's worth at every
-                    // fourth: the processor did not fetch far enough ahead
-                    // of this walk, whose loads were 43% of its samples
-                    // (BENCHMARKS.md, forty-seventh session).
-                    if i % 4 == 0 {
-                        crate::prefetch::ahead_of(&views[i..i + 1], 4096);
+impl<'a> HeadInPairOrder<'a> {
+    /// Head's views (`h`) put in pair order by `plan`.
+    pub fn of(h: &ByRow<'a>, plan: &Reorder) -> HeadInPairOrder<'a> {
+        let mut buffers = Vec::new();
+        let mut first_buffer = Vec::with_capacity(h.arrays.len());
+        for a in &h.arrays {
+            first_buffer.push(buffers.len() as u32);
+            buffers.extend(a.data_buffers().iter().map(|b| &b[..]));
+        }
+        let mut out = Vec::new();
+        plan.apply(
+            |start, block: &mut [View]| {
+                for (c, at, l, len) in spans(&h.starts, start, block.len()) {
+                    let a = h.arrays[c];
+                    let out = &mut block[at..at + len];
+                    let views = &a.views()[l..l + len];
+                    for (i, (o, &v)) in out.iter_mut().zip(views).enumerate() {
+                        // The views 4 KB on asked for, a line's worth at every
+                        // fourth: the processor did not fetch far enough ahead
+                        // of this walk, whose loads were 43% of its samples
+                        // (BENCHMARKS.md, forty-seventh session).
+                        if i % 4 == 0 {
+                            crate::prefetch::ahead_of(&views[i..i + 1], 4096);
+                        }
+                        let valid = a.validity().is_none_or(|bits| bits.get_bit(l + i));
+                        *o = match (valid, v.length <= View::MAX_INLINE_SIZE) {
+                            (false, _) => NULL,
+                            (true, true) => v,
+                            (true, false) => View {
+                                buffer_idx: v.buffer_idx + first_buffer[c],
+                                ..v
+                            },
+                        };
                     }
-                    let valid = a.validity().is_none_or(|bits| bits.get_bit(l + i));
-                    *o = match (valid, v.length <= View::MAX_INLINE_SIZE) {
-                        (false, _) => NULL,
-                        (true, true) => v,
-                        (true, false) => View {
-                            buffer_idx: v.buffer_idx + first_buffer[c],
-                            ..v
-                        },
-                    };
                 }
-            }
-        },
-        &mut out,
-    );
-    (out, buffers)
+            },
+            &mut out,
+        );
+        HeadInPairOrder {
+            views: out,
+            buffers,
+        }
+    }
 }
 
 /// Where the pairs' strings differ, head's views already in pair order
