@@ -15,10 +15,13 @@
 //! The ways in: `text_differs` for two columns already in pair order, and
 //! `paired_text_differs` for two columns as read, each pair's rows found in
 //! their chunks (`ByRow`), so that no string is copied into pair order.
-//! For many pairs, head's views (not its bytes) are put in pair order by
-//! the alignment's plan (`reorder.rs`) first: reading them at random, each
-//! a cache miss, took more than moving them twice in cache (BENCHMARKS.md,
-//! thirty-fourth session). With head's views so put (`HeadInPairOrder`),
+//! For many pairs, head's views are put in pair order by the alignment's
+//! plan (`reorder.rs`) first: reading them at random, each a cache miss,
+//! took more than moving them twice in cache (BENCHMARKS.md, thirty-fourth
+//! session). A long string's view goes there as its length and a 96-bit
+//! hash of its bytes, read in order as the views are, so that no head
+//! string is read at random; base's long strings of the same length are
+//! hashed alike. With head's views so put (`HeadInPairOrder`),
 //! `part_text_differs` compares them with a part of base's column at a
 //! time, base read from disk a slice of rows at a time
 //! (`column::by_base_slices`). `ascending_text_differs` reads two sides in
@@ -228,7 +231,7 @@ pub fn paired_text_differs(
     if let Some(plan) = order {
         let head = HeadInPairOrder::of(h, plan);
         let row = |i: usize| base_rows.map_or(i, |r| r[i] as usize);
-        return ordered_text_differs(b, row, &head.views[..pairs], &head.buffers);
+        return ordered_text_differs(b, row, &head.views[..pairs]);
     }
     let row = |rows: Option<&[IdxSize]>, i: usize| rows.map_or(i, |r| r[i] as usize);
     // Each pair's place on both sides, found once, `2 * AHEAD` pairs early.
@@ -319,12 +322,30 @@ fn is_null(v: &View) -> bool {
     v.length == NULL.length && v.buffer_idx == NULL.buffer_idx
 }
 
-/// Head's views in pair order, 16 bytes a pair: a long string's buffer
-/// renumbered among all chunks' buffers (`buffers`), a null row's view
-/// [`NULL`].
-pub struct HeadInPairOrder<'a> {
+/// Head's strings in pair order, 16 bytes a pair, each a view: a short
+/// string's as it is; a long string's length and, in place of its first
+/// bytes and their place, 96 bits of the XXH3-128 hash of its bytes
+/// ([`long_key`]); a null row's [`NULL`].
+///
+/// So the bytes of a long head string are read once, in order, as its
+/// view is put in pair order, never at random. Read where each pair's head
+/// row lay, they were a cache miss a pair that asking ahead did not hide:
+/// on the shuffled 10M pair, a build that skipped them compared in 0.34 s
+/// less; hashing both sides' strings instead, 3.00 → 2.85 s
+/// (BENCHMARKS.md, forty-eighth session). Two long strings of one length
+/// are told apart by their hashes: two different strings pass for equal
+/// with probability 2^-96 (10^-29) a pair.
+pub struct HeadInPairOrder {
     views: Vec<View>,
-    buffers: Vec<&'a [u8]>,
+}
+
+/// A long string's stand-in for its view in [`HeadInPairOrder`], as a
+/// view's 128 bits: its length (the view's first 32 bits, as in any
+/// view), then the low 96 bits of the XXH3-128 hash of its bytes.
+#[inline(always)]
+fn long_key(bytes: &[u8]) -> u128 {
+    let hash = xxhash_rust::xxh3::xxh3_128(bytes);
+    u128::from(bytes.len() as u32) | hash << 32
 }
 
 /// Where the pairs `pairs` of `head` differ from base's rows of them
@@ -335,23 +356,17 @@ pub fn part_text_differs(
     b: &ByRow<'_>,
     first_row: usize,
     base_rows: &[IdxSize],
-    head: &HeadInPairOrder<'_>,
+    head: &HeadInPairOrder,
     pairs: std::ops::Range<usize>,
 ) -> Bitmap {
     let rows = &base_rows[pairs.clone()];
     let row = |i: usize| rows[i] as usize - first_row;
-    ordered_text_differs(b, row, &head.views[pairs], &head.buffers)
+    ordered_text_differs(b, row, &head.views[pairs])
 }
 
-impl<'a> HeadInPairOrder<'a> {
-    /// Head's views (`h`) put in pair order by `plan`.
-    pub fn of(h: &ByRow<'a>, plan: &Reorder) -> HeadInPairOrder<'a> {
-        let mut buffers = Vec::new();
-        let mut first_buffer = Vec::with_capacity(h.arrays.len());
-        for a in &h.arrays {
-            first_buffer.push(buffers.len() as u32);
-            buffers.extend(a.data_buffers().iter().map(|b| &b[..]));
-        }
+impl HeadInPairOrder {
+    /// Head's strings (`h`) put in pair order by `plan`.
+    pub fn of(h: &ByRow<'_>, plan: &Reorder) -> HeadInPairOrder {
         let mut out = Vec::new();
         plan.apply(
             |start, block: &mut [View]| {
@@ -367,48 +382,42 @@ impl<'a> HeadInPairOrder<'a> {
                         if i % 4 == 0 {
                             crate::prefetch::ahead_of(&views[i..i + 1], 4096);
                         }
+                        // And the bytes 16 views on, to be hashed: read in
+                        // order, they still waited on memory (title alone
+                        // 1.62 → 1.55 s).
+                        if let Some(ahead) = views.get(i + 16) {
+                            prefetch(ahead, a.data_buffers());
+                        }
                         let valid = a.validity().is_none_or(|bits| bits.get_bit(l + i));
                         *o = match (valid, v.length <= View::MAX_INLINE_SIZE) {
                             (false, _) => NULL,
                             (true, true) => v,
-                            (true, false) => View {
-                                buffer_idx: v.buffer_idx + first_buffer[c],
-                                ..v
-                            },
+                            // SAFETY: a valid view points into its array's
+                            // buffers.
+                            (true, false) => View::from(long_key(unsafe {
+                                v.get_slice_unchecked(a.data_buffers())
+                            })),
                         };
                     }
                 }
             },
             &mut out,
         );
-        HeadInPairOrder {
-            views: out,
-            buffers,
-        }
+        HeadInPairOrder { views: out }
     }
 }
 
-/// Where the pairs' strings differ, head's views already in pair order
-/// (`head`, their bytes in `buffers`), base's pair `i` at row `row(i)`
-/// (ascending): a word of 64 pairs at a time, base's views
-/// read where they lie when its rows run on in one chunk (else gathered
-/// into a buffer), the views of both compared for all 64 at once and only
-/// the long strings whose lengths and first bytes agree read, head's
-/// bytes asked for `AHEAD` pairs early. A pair at a time (its base row
-/// looked up, asked for ahead, its bit pushed), `country` and `member` of
-/// the shuffled 10M pair took 80 ms each, against 48 ms now (BENCHMARKS.md,
-/// forty-third session).
-fn ordered_text_differs(
-    b: &ByRow<'_>,
-    row: impl Fn(usize) -> usize,
-    head: &[View],
-    buffers: &[&[u8]],
-) -> Bitmap {
+/// Where the pairs' strings differ, head's already in pair order as
+/// [`HeadInPairOrder`] holds them (`head`), base's pair `i` at row
+/// `row(i)` (ascending): a word of 64 pairs at a time, base's views read
+/// where they lie when its rows run on in one chunk (else gathered into a
+/// buffer), the views of both compared for all 64 at once, and only the
+/// long base strings as long as their head's hashed ([`long_key`]). A
+/// pair at a time (its base row looked up, asked for ahead, its bit
+/// pushed), `country` and `member` of the shuffled 10M pair took 80 ms
+/// each, against 48 ms now (BENCHMARKS.md, forty-third session).
+fn ordered_text_differs(b: &ByRow<'_>, row: impl Fn(usize) -> usize, head: &[View]) -> Bitmap {
     let pairs = head.len();
-    let head_bytes = |v: &View| -> &[u8] {
-        let buffer = &buffers[v.buffer_idx as usize];
-        &buffer[v.offset as usize..v.offset as usize + v.length as usize]
-    };
     let masks = crate::validity::masks(b.arrays.iter().copied());
     // A word's base views gathered, with the chunk of each.
     let mut gathered = [View::default(); 64];
@@ -424,7 +433,14 @@ fn ordered_text_differs(
             let bits = masks[c]
                 .as_ref()
                 .map_or(all, |m| crate::validity::bits_at(m, l) & all);
-            (&b.arrays[c].views()[l..l + n], bits)
+            // The next word's bytes asked for, to be hashed (title alone
+            // 1.53 → 1.49 s).
+            let views = b.arrays[c].views();
+            let buffers = b.arrays[c].data_buffers();
+            for v in &views[(l + n).min(views.len())..(l + 2 * n).min(views.len())] {
+                prefetch(v, buffers);
+            }
+            (&views[l..l + n], bits)
         } else {
             let mut bits = 0u64;
             for k in 0..n {
@@ -440,31 +456,24 @@ fn ordered_text_differs(
             .iter()
             .enumerate()
             .fold(0u64, |w, (k, v)| w | u64::from(!is_null(v)) << k);
-        // Views unlike (the low 64 bits: length and first bytes; an inline
-        // string's rest: the high 64), and long strings alike so far.
+        // Views unlike (a short string's whole view; a long one's length),
+        // and long strings of one length, whose hashes tell.
         let (mut unlike, mut long) = (0u64, 0u64);
         for (k, (x, y)) in p.iter().zip(q).enumerate() {
             let (x, y) = (x.as_u128(), y.as_u128());
-            let low = x as u64 != y as u64;
+            let length = x as u32 != y as u32;
             let inline = (x as u32) <= View::MAX_INLINE_SIZE;
-            let high = (x >> 64) as u64 != (y >> 64) as u64;
-            unlike |= u64::from(low | (inline & high)) << k;
-            long |= u64::from(!low & !inline) << k;
+            unlike |= u64::from(length | (inline & (x != y))) << k;
+            long |= u64::from(!length & !inline) << k;
         }
         let both = p_valid & q_valid;
         let mut read = long & both;
         while read != 0 {
             let k = read.trailing_zeros() as usize;
-            // Head's bytes `AHEAD` pairs on asked for, a pair at a time (a
-            // word on, or all of the next word's at once, the title column
-            // of the shuffled 10M pair took 410-540 ms against 350-390).
-            if let Some(v) = head.get(start + k + AHEAD).filter(|v| !is_null(v)) {
-                prefetch(v, buffers);
-            }
             let cc = if run { c } else { chunk_of[k] };
             // SAFETY: a valid base view points into its array's buffers.
             let base = unsafe { p[k].get_slice_unchecked(b.arrays[cc].data_buffers()) };
-            unlike |= u64::from(bytes_differ(base, head_bytes(&q[k]))) << k;
+            unlike |= u64::from(long_key(base) != q[k].as_u128()) << k;
             read &= read - 1;
         }
         words.push((unlike & both) | (p_valid ^ q_valid));
@@ -687,6 +696,76 @@ mod tests {
         // Rows without a list are the pairs' positions.
         let same = paired_text_differs(&bv, &bv, None, None, b.len(), None);
         assert_eq!(same.unset_bits(), b.len());
+    }
+
+    /// Head's long strings, put in pair order as hashes of their bytes,
+    /// differ from base's where their bytes do: every length the hash
+    /// reads in another way (13 to 16 bytes, to 128, to 240, more), one
+    /// byte changed at each place, first bytes shared, UTF-8 of several
+    /// bytes, and a string one byte shorter.
+    #[test]
+    fn long_strings_compared_by_hash_in_pair_order_differ_where_their_bytes_do() {
+        let (mut base, mut head) = (Vec::new(), Vec::new());
+        for len in [13usize, 16, 17, 32, 33, 64, 128, 129, 240, 241, 300] {
+            let text: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            let same = String::from_utf8(text.clone()).unwrap();
+            for at in 0..len {
+                let mut other = text.clone();
+                other[at] = b'_';
+                base.push(Some(same.clone()));
+                head.push(Some(String::from_utf8(other).unwrap()));
+                base.push(Some(same.clone()));
+                head.push(Some(same.clone()));
+            }
+            base.push(Some(same.clone()));
+            head.push(Some(same[..len - 1].to_string()));
+            base.push(Some(format!("{}é", &same[..len - 2])));
+            head.push(Some(format!("{}è", &same[..len - 2])));
+            base.push(None);
+            head.push(Some(same.clone()));
+            base.push(Some(same.clone()));
+            head.push(None);
+        }
+        let (b, h) = (
+            StringChunked::from_iter_options("s".into(), base.into_iter()),
+            StringChunked::from_iter_options("s".into(), head.into_iter()),
+        );
+        let pairs = b.len();
+        // Base's rows ascending (read where they lie), head's scrambled.
+        let base_rows: Vec<IdxSize> = (0..pairs as IdxSize).collect();
+        let head_rows: Vec<IdxSize> = (0..pairs).map(|i| (i * 7919 % pairs) as IdxSize).collect();
+        let h = h
+            .rechunk()
+            .take(&IdxCa::from_vec("r".into(), {
+                // Head's rows laid so that pair `i` finds its string at
+                // `head_rows[i]`.
+                let mut at = vec![0 as IdxSize; pairs];
+                for (i, &r) in head_rows.iter().enumerate() {
+                    at[r as usize] = i as IdxSize;
+                }
+                at
+            }))
+            .unwrap();
+        let (bv, hv) = (ByRow::new(&b).unwrap(), ByRow::new(&h).unwrap());
+        let theirs = polars_pairs(&b, &h, &base_rows, &head_rows);
+        for logs in [(3, 5), (11, 9)] {
+            let plan = Reorder::of(&head_rows, h.len(), logs);
+            let ours = paired_text_differs(
+                &bv,
+                &hv,
+                Some(&base_rows),
+                Some(&head_rows),
+                pairs,
+                Some(&plan),
+            );
+            assert_eq!(
+                ours.iter().collect::<Vec<_>>(),
+                theirs,
+                "blocks of 2^{logs:?}"
+            );
+        }
+        let differing = theirs.iter().filter(|&&d| d).count();
+        assert_eq!(differing, pairs / 2 + 11 * 2, "{differing} of {pairs}");
     }
 
     #[test]
