@@ -493,8 +493,9 @@ fn prefetch<B: std::ops::Deref<Target = [u8]>>(view: &View, buffers: &[B]) {
     if let Some(buffer) = buffers.get(view.buffer_idx as usize) {
         let at = buffer.as_ptr().wrapping_add(view.offset as usize);
         // SAFETY: a prefetch is a hint; it does not access memory, and an
-        // address outside the buffer (it is not: the view is the array's)
-        // would be ignored, not faulted on.
+        // address outside the buffer (a null slot's view, which callers
+        // asking ahead do not look at first, may point anywhere) is
+        // ignored, not faulted on; the address is made by wrapping.
         unsafe {
             std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(at.cast());
         }
