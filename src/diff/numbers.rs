@@ -362,14 +362,17 @@ where
                 .fold(0, |w, (i, &v)| w | u64::from(v) << i);
             (&bx[..n], bits)
         };
-        let q_valid = head_valid.as_ref().map_or(all, |(v, rows)| {
-            let bits = rows[start..start + n]
-                .iter()
-                .enumerate()
-                .fold(0, |w, (i, &r)| w | u64::from(v.get(r as usize)) << i);
-            valid_words.push(bits);
-            bits
-        });
+        let q_valid = match &head_valid {
+            None => all,
+            Some((v, rows)) => {
+                let bits = rows[start..start + n]
+                    .iter()
+                    .enumerate()
+                    .fold(0, |w, (i, &r)| w | u64::from(v.get(r as usize)) << i);
+                valid_words.push(bits);
+                bits
+            }
+        };
         let mut word = unlike(wide, p, q);
         if p_valid & q_valid != all {
             // Both valid and unlike, or one valid and not the other.
