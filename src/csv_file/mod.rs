@@ -855,6 +855,11 @@ impl Pass<'_> {
         kept: &mut KeptPiece<'_>,
     ) -> Result<Option<Piece>, CsvError> {
         let mut piece = Piece::new(self.columns);
+        if STARTS {
+            piece
+                .starts
+                .reserve(values::room_for_rows(body, self.columns));
+        }
         // The line the next field is on, and the one its record began on.
         let (mut line_no, mut record_line) = (first_line, first_line);
         // Fields read so far in this record.
@@ -1168,8 +1173,20 @@ fn infer(
     }
     let mut all = Piece::new(names.len());
     let mut kept = Vec::new();
-    // Row starts hold only when every piece was read by `Fields`.
+    // Row starts hold only when every piece was read by `Fields`. Room for
+    // all of them is made at once, and for the file's end, which the
+    // caller puts after them: grown as pieces were appended, and again by
+    // that last start, the starts were copied twice into fresh pages, and
+    // the 10M-row CSV pair's peak held 140 MB more (BENCHMARKS.md).
     let mut starts_noted = matches!(beside, Beside::Starts(_));
+    if starts_noted {
+        let noted = |r: &Checking| match r {
+            Ok(Some((p, _))) => p.starts.len(),
+            _ => 0,
+        };
+        all.starts
+            .reserve_exact(results.iter().map(noted).sum::<usize>() + 1);
+    }
     // The same pieces in the file's bytes.
     let mut pieces: Vec<_> = body_pieces
         .iter()
@@ -1744,6 +1761,45 @@ mod tests {
         assert!(starts[1..].iter().all(|&s| body.as_bytes()[s - 1] == b'\n'));
         // Without quotes, cutting at line ends alone cuts the same.
         assert_eq!(line_cuts(body.as_bytes(), 8), starts);
+    }
+
+    #[test]
+    fn row_starts_have_room_for_the_files_end_and_are_not_copied_to_grow() {
+        // Pieces of several thousand rows each: their starts are put
+        // together in a vector that the file's end, pushed after them by
+        // `CsvOnDisk`, does not make grow (it grew to twice its size, a
+        // copy into fresh pages of every start).
+        let mut text = String::from("id,name\n");
+        for i in 0..40_000 {
+            text += &format!("{i},n{}\n", i % 7);
+        }
+        let bytes = text.as_bytes();
+        let starts_of = |columns: &[String]| {
+            infer(
+                Path::new("t.csv"),
+                bytes,
+                b',',
+                Declared::CompareFlags,
+                None,
+                Some(columns),
+            )
+            .unwrap()
+            .starts
+            .unwrap()
+            .rows
+        };
+        for columns in [vec![], vec!["id".to_string()]] {
+            let starts = starts_of(&columns);
+            assert_eq!(starts.len(), 40_000);
+            assert_eq!(starts.capacity(), starts.len() + 1);
+            // Each start is its row's in the file.
+            let lines: Vec<u64> = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', bytes).map(|at| at as u64 + 1))
+                .skip(1)
+                .take(40_000)
+                .collect();
+            assert_eq!(starts, lines);
+        }
     }
 
     #[test]

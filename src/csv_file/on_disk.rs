@@ -139,6 +139,7 @@ impl CsvOnDisk {
         if text && !utf8 {
             return Ok(None);
         }
+        // The file's end after the last row (`infer` made room for it).
         starts.push(bytes.len() as u64);
         // A kept column whole in every piece, in its type.
         let kept = (checked.schema.iter_names().enumerate())

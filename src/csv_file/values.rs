@@ -153,6 +153,30 @@ enum Kept {
     Dropped,
 }
 
+/// Room for the rows of `body` (of `columns` columns), estimated from the
+/// lines of eight 8 KB windows spread over it (or all of it, when small),
+/// and an eighth more: room made at once is room not copied as a vector
+/// grows (each copy into pages the kernel zeroes first), and a reservation
+/// never touched costs no memory.
+pub(super) fn room_for_rows(body: &[u8], columns: usize) -> usize {
+    const WINDOWS: usize = 8;
+    const WINDOW: usize = 8 << 10;
+    let (mut seen, mut lines) = (0usize, 0usize);
+    if body.len() <= WINDOWS * WINDOW {
+        (seen, lines) = (body.len(), memchr::memchr_iter(b'\n', body).count());
+    } else {
+        for k in 0..WINDOWS {
+            let at = (body.len() - WINDOW) * (2 * k + 1) / (2 * WINDOWS);
+            seen += WINDOW;
+            lines += memchr::memchr_iter(b'\n', &body[at..at + WINDOW]).count();
+        }
+    }
+    // No more rows than a row of empty fields would make.
+    let estimate = ((body.len() as u128 * lines.max(1) as u128 / seen.max(1) as u128) as usize)
+        .min(body.len() / columns.max(2));
+    estimate + estimate / 8 + 16
+}
+
 /// A piece's values kept while the checking pass reads it, so that the
 /// piece need not be read again: only a column whose kept type is not the
 /// one the whole file gives it is (BENCHMARKS.md: a second pass split
@@ -169,30 +193,13 @@ pub(super) struct KeptPiece<'a> {
 }
 
 impl<'a> KeptPiece<'a> {
-    /// For `columns` columns of `body`, whose rows it estimates from the
-    /// lines of eight 8 KB windows spread over it (or all of it, when
-    /// small): room made for them at once is room not copied as the
-    /// columns grow, and a reservation never touched costs no memory.
+    /// For `columns` columns of `body`, room made at once for the rows
+    /// [`room_for_rows`] estimates.
     pub(super) fn new(columns: usize, body: &'a [u8]) -> Self {
-        const WINDOWS: usize = 8;
-        const WINDOW: usize = 8 << 10;
-        let (mut seen, mut lines) = (0usize, 0usize);
-        if body.len() <= WINDOWS * WINDOW {
-            (seen, lines) = (body.len(), memchr::memchr_iter(b'\n', body).count());
-        } else {
-            for k in 0..WINDOWS {
-                let at = (body.len() - WINDOW) * (2 * k + 1) / (2 * WINDOWS);
-                seen += WINDOW;
-                lines += memchr::memchr_iter(b'\n', &body[at..at + WINDOW]).count();
-            }
-        }
-        // No more rows than a row of empty fields would make.
-        let estimate = ((body.len() as u128 * lines.max(1) as u128 / seen.max(1) as u128) as usize)
-            .min(body.len() / columns.max(2));
         KeptPiece {
             columns: (0..columns).map(|_| Kept::Nulls(0)).collect(),
             body,
-            capacity: estimate + estimate / 8 + 16,
+            capacity: room_for_rows(body, columns),
             utf8: None,
             scratch: Vec::new(),
         }
