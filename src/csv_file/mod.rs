@@ -657,7 +657,14 @@ fn map(path: &Path) -> Result<memmap2::Mmap, CsvError> {
     // SAFETY: the file is a finished output (the lane that wrote it has
     // ended) and is only read; a file truncated by someone else while it
     // is mapped would fault, as it would under polars' own mmap reader.
-    unsafe { memmap2::Mmap::map(&file) }.map_err(io)
+    let bytes = unsafe { memmap2::Mmap::map(&file) }.map_err(io)?;
+    // The whole file read ahead at once, while the first pages are
+    // checked: a file not in the page cache was otherwise read a fault's
+    // readahead at a time (the advice is only advice: when it fails, the
+    // pages are read as they are touched).
+    #[cfg(unix)]
+    let _ = bytes.advise(memmap2::Advice::WillNeed);
+    Ok(bytes)
 }
 
 /// Lets the pages of `range` of a mapped file go once parsed: the peak
