@@ -863,9 +863,12 @@ impl Pass<'_> {
     ) -> Result<Option<Piece>, CsvError> {
         let mut piece = Piece::new(self.columns);
         if STARTS {
-            piece
-                .starts
-                .reserve(values::room_for_rows(body, self.columns));
+            // The estimate the kept values made room by, when any are kept.
+            let rows = match KEEP {
+                true => kept.room(),
+                false => values::room_for_rows(body, self.columns),
+            };
+            piece.starts.reserve(rows);
         }
         // The line the next field is on, and the one its record began on.
         let (mut line_no, mut record_line) = (first_line, first_line);
@@ -1799,10 +1802,9 @@ mod tests {
             let starts = starts_of(&columns);
             assert_eq!(starts.len(), 40_000);
             assert_eq!(starts.capacity(), starts.len() + 1);
-            // Each start is its row's in the file.
-            let lines: Vec<u64> = std::iter::once(0)
-                .chain(memchr::memchr_iter(b'\n', bytes).map(|at| at as u64 + 1))
-                .skip(1)
+            // Each start is its row's in the file: after a line's end.
+            let lines: Vec<u64> = memchr::memchr_iter(b'\n', bytes)
+                .map(|at| at as u64 + 1)
                 .take(40_000)
                 .collect();
             assert_eq!(starts, lines);

@@ -205,6 +205,11 @@ impl<'a> KeptPiece<'a> {
         }
     }
 
+    /// The rows room is made for.
+    pub(super) fn room(&self) -> usize {
+        self.capacity
+    }
+
     /// As [`KeptPiece::new`], keeping only the columns marked in
     /// `columns` (by their place).
     pub(super) fn of_columns(columns: &[bool], body: &'a [u8]) -> Self {
