@@ -2,11 +2,13 @@
 
 Every tool runs in its own process under /usr/bin/time (wall seconds, peak
 RSS) and prints the counts it found as one JSON line on stdout; the counts
-of DuckDB, datacompy and swimlane must be identical. Each round starts at
-the next tool: on the virtual machines these figures come from, a process
-that runs right after one that freed gigabytes (datacompy) first-touches
-its memory several times slower, so a fixed order charged that to whichever
-tool came next every time (BENCHMARKS.md).
+of DuckDB, datacompy and swimlane must be identical. The rounds' orders
+are rows of a balanced Latin square (`orders`): on the virtual machines
+these figures come from, a process that runs right after one that freed
+gigabytes (datacompy) first-touches its memory slower, so an order in which
+one tool always came after datacompy charged that to it every time
+(BENCHMARKS.md). Rounds that only started at the next tool kept the tools'
+cycle, and with it the tool after datacompy: swimlane, in every round.
 
     python bench/peers.py SWIMLANE_BIN WORK_DIR RUNS ROWS [ROWS...]
 """
@@ -61,6 +63,26 @@ print(json.dumps({"missing": c.df1_unq_rows.height, "extra": c.df2_unq_rows.heig
 """
 
 
+def orders(count, rounds):
+    """Each round's order of `count` tools (their indices): the rows of a
+    balanced Latin square (Williams' design), row r being the first row
+    shifted by r. For an even count, within `count` consecutive rounds
+    every tool runs right after every other tool in exactly one of them;
+    so the tool that comes after datacompy differs from round to round.
+
+    >>> orders(4, 4)
+    [[0, 1, 3, 2], [1, 2, 0, 3], [2, 3, 1, 0], [3, 0, 2, 1]]
+    """
+    first, low, high = [0], 1, count - 1
+    while len(first) < count:
+        first.append(low)
+        low += 1
+        if len(first) < count:
+            first.append(high)
+            high -= 1
+    return [[(t + r) % count for t in first] for r in range(rounds)]
+
+
 def timed(cmd):
     """Runs cmd under /usr/bin/time: (wall s, peak RSS MiB, stdout)."""
     with tempfile.NamedTemporaryFile(mode="r") as t:
@@ -100,9 +122,9 @@ def main():
         }
         times = {name: [] for name in tools}
         counts = {}
-        order = list(tools.items())
-        for r in range(runs):
-            for name, cmd in order[r % len(order):] + order[:r % len(order)]:
+        listed = list(tools.items())
+        for order in orders(len(listed), runs):
+            for name, cmd in (listed[t] for t in order):
                 wall, rss, out = timed(cmd)
                 if name == "swimlane compare":
                     if out.returncode not in (0, 1):
