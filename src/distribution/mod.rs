@@ -1023,13 +1023,26 @@ mod tests {
         head: &DataFrame,
         in_flight: usize,
     ) -> TableReport {
+        compared_counting_reads(t, base, head, in_flight).0
+    }
+
+    /// [`compared_in_flight`], and how many column pairs it read.
+    fn compared_counting_reads(
+        t: &Table,
+        base: &DataFrame,
+        head: &DataFrame,
+        in_flight: usize,
+    ) -> (TableReport, usize) {
+        let asked = std::sync::atomic::AtomicUsize::new(0);
         let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
+            asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Ok((
                 base.column(b)?.as_materialized_series().clone(),
                 head.column(h)?.as_materialized_series().clone(),
             ))
         };
-        compare_distribution_with(t, (base.schema(), head.schema()), in_flight, pair).unwrap()
+        let r = compare_distribution_with(t, (base.schema(), head.schema()), in_flight, pair);
+        (r.unwrap(), asked.into_inner())
     }
 
     fn run(t: &Table, base: DataFrame, head: DataFrame) -> TableReport {
@@ -1067,18 +1080,9 @@ mod tests {
             ..table(0.1)
         };
         let reported = |in_flight: usize| {
-            let asked = std::sync::atomic::AtomicUsize::new(0);
-            let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
-                asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Ok((
-                    base.column(b)?.as_materialized_series().clone(),
-                    head.column(h)?.as_materialized_series().clone(),
-                ))
-            };
-            let r = compare_distribution_with(&t, (base.schema(), head.schema()), in_flight, pair)
-                .unwrap();
+            let (r, reads) = compared_counting_reads(&t, &base, &head, in_flight);
             // The key and each of the five columns, once.
-            assert_eq!(asked.into_inner(), 6, "in flight {in_flight}");
+            assert_eq!(reads, 6, "in flight {in_flight}");
             assert!(r.features.iter().all(|f| f.paired.is_some()), "{in_flight}");
             format!("{:?} {:?}", r.features, r.untested)
         };
@@ -1114,17 +1118,8 @@ mod tests {
             .unwrap();
         let t = table(0.1);
         let reported = |in_flight: usize| {
-            let asked = std::sync::atomic::AtomicUsize::new(0);
-            let pair = |b: &str, h: &str| -> PolarsResult<(Series, Series)> {
-                asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Ok((
-                    base.column(b)?.as_materialized_series().clone(),
-                    head.column(h)?.as_materialized_series().clone(),
-                ))
-            };
-            let r = compare_distribution_with(&t, (base.schema(), head.schema()), in_flight, pair)
-                .unwrap();
-            assert_eq!(asked.into_inner(), 5, "in flight {in_flight}");
+            let (r, reads) = compared_counting_reads(&t, &base, &head, in_flight);
+            assert_eq!(reads, 5, "in flight {in_flight}");
             let names: Vec<&str> = r.features.iter().map(|f| f.column.as_str()).collect();
             assert_eq!(names, ["a", "b", "c", "d"], "in flight {in_flight}");
             assert_eq!(r.untested.len(), 1, "in flight {in_flight}");
