@@ -7,9 +7,12 @@
 
 use crate::model::scale::Reading;
 
-/// A series' value for people, as its reading says.
+/// A series' value shown alone (no band beside it: a point with too
+/// little history, the latest value `history ls` lists), as its reading
+/// says, with the fewest digits ([`show_alone`]). With thirteen, a null
+/// fraction of 1/3 read `0.3333333333333`.
 pub fn show_value(reading: Reading, x: f64) -> String {
-    reading.value(x, show_number)
+    reading.value(x, show_alone)
 }
 
 /// A number for people: 13 significant digits at most (enough to see a

@@ -332,6 +332,36 @@ fn an_unknown_series_lists_recorded_ones() {
     assert!(err.contains(": plays."), "{err}");
 }
 
+/// A value shown alone (no band beside it: too little history, or the `ls`
+/// of series) takes the fewest digits, as the audit prints a lone number:
+/// a null fraction of 1/3 read `0.3333333333333` in `history show` and
+/// `history ls`, the thirteen digits meant to tell a value from a band of
+/// 1e-12 around it.
+#[test]
+fn a_value_shown_alone_in_history_takes_the_fewest_digits() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    fs::write(dir.join("plays.csv"), "id,thumb\n1,up\n2,\n3,down\n").unwrap();
+    assert_eq!(record_as_of(dir, "2026-01-01").status.code(), Some(0));
+    let series = "plays.thumb.null_fraction";
+    let o = swimlane(dir, &["history", "show", series, "--store", "store"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let shown = text(&o);
+    assert!(
+        shown.contains(" 0.3333  insufficient history (0)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("0.33333"), "{shown}");
+    let o = swimlane(dir, &["history", "ls", "--store", "store"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let listed = text(&o);
+    let line = listed.lines().find(|l| l.starts_with(series));
+    assert!(
+        line.is_some_and(|l| l.ends_with("latest 0.3333")),
+        "{listed}"
+    );
+}
+
 /// `swimlane profile events.csv --record` of `csv`, as of `as_of`, into
 /// `dir`'s store.
 fn record_events(dir: &Path, csv: String, as_of: &str) -> Output {
