@@ -104,7 +104,11 @@ fn panel(h: &mut String, s: &SeriesPlot) {
         ));
     }
     if !s.changepoints.is_empty() {
-        marks.push(format!("{} change point(s)", s.changepoints.len()));
+        let n = s.changepoints.len();
+        marks.push(format!(
+            "{n} {}",
+            crate::model::plural(n as u64, "change point", "change points")
+        ));
     }
     let breaches = s.bound_breaches();
     if breaches > 0 {
@@ -279,6 +283,19 @@ mod tests {
             left_out: 0,
         };
         insta::assert_snapshot!(outline(&page(&d)));
+    }
+
+    /// Regression: a panel's caption counted "1 change point(s)".
+    #[test]
+    fn a_panel_counts_its_change_points_in_words() {
+        let mut s = series("plays.thumb.null_fraction", 45, true);
+        let mut html = String::new();
+        panel(&mut html, &s);
+        assert!(html.contains("3 anomalies, 1 change point<"), "{html}");
+        s.changepoints.push(s.changepoints[0].clone());
+        html.clear();
+        panel(&mut html, &s);
+        assert!(html.contains("3 anomalies, 2 change points<"), "{html}");
     }
 
     /// Regression: a time column's panel captioned its latest value as
