@@ -763,14 +763,10 @@ fn values(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
     Ok((values, nulls))
 }
 
-/// Sorts values without NaN ascending.
+/// Sorts values without NaN ascending (-0.0 and 0.0 compare equal in the
+/// KS merge: either order is fine).
 fn sort(values: &mut [f64]) {
-    // voracious's radix sort: four 10M-float sorts at once took 0.39-0.55 s
-    // of CPU against rdst's 0.45-0.70 s (the one used before), radsort's
-    // 0.6 s and the standard library's 0.45 s for one (BENCHMARKS.md).
-    // Unstable is fine: equal floats are interchangeable (-0.0 and 0.0
-    // compare equal in the KS merge).
-    voracious_radix_sort::RadixSort::voracious_sort(values);
+    crate::stats::sort::floats(values);
 }
 
 /// [`sort`] on every core: the one sort a column of a keyed table waits

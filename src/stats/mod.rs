@@ -15,6 +15,7 @@ pub mod numpy;
 pub mod paired;
 pub mod quantiles;
 pub mod sampling;
+pub mod sort;
 pub mod summary;
 
 /// Whether two runs of values are the same bit for bit, looked at a block

@@ -1,0 +1,479 @@
+//! Floats put in order for the KS walk and the summaries: a quicksort by
+//! AVX-512 vectors where the processor has them, else voracious's radix
+//! sort.
+//!
+//! Hand-written because no well-kept crate does it: the one Rust binding
+//! of a vectorized quicksort (`vqsort-rs`, of Highway) needs the system's
+//! `libhwy-contrib`, and voracious's radix sort, the best of the pure Rust
+//! sorts measured here, took 86-112 ms for 10M floats where numpy's
+//! AVX-512 sort took 60 (BENCHMARKS.md, fiftieth session). The quicksort
+//! is the shape of Intel's x86-simd-sort: each partition reads 32 values
+//! at a time from whichever end has less room written, and stores each
+//! vector whole to both sides, its values below the pivot first and the
+//! others last (a permutation from a table of the 256 masks), so that no
+//! store is a slow compress to memory; parts of at most 128 values are
+//! sorted in registers by a bitonic network.
+
+/// Sorts `values` ascending. They must hold no NaN (the callers count NaN
+/// as null and leave it out); -0.0 and 0.0, equal as numbers, come in
+/// either order.
+pub fn floats(values: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if vectors_here() {
+        // SAFETY: the processor has AVX-512F and POPCNT (just asked).
+        unsafe { avx512::sort(values) };
+        return;
+    }
+    radix(values);
+}
+
+/// voracious's radix sort: four 10M-float sorts at once took 0.39-0.55 s
+/// of CPU against rdst's 0.45-0.70 s, radsort's 0.6 s and the standard
+/// library's 0.45 s for one (BENCHMARKS.md). Unstable is fine: equal
+/// floats are interchangeable.
+pub fn radix(values: &mut [f64]) {
+    voracious_radix_sort::RadixSort::voracious_sort(values);
+}
+
+/// Whether [`floats`] sorts by AVX-512 vectors here.
+#[cfg(target_arch = "x86_64")]
+pub fn vectors_here() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("popcnt")
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// Parts of at most this many values are sorted in registers.
+    const SMALL: usize = 128;
+    /// Vectors a partition reads at a time from one end.
+    const UNROLL: usize = 4;
+
+    /// For each mask of 8 lanes, the lanes it sets in order, then the
+    /// others: a vector's values below the pivot first.
+    const FIRST_SET: [[i64; 8]; 256] = {
+        let mut table = [[0i64; 8]; 256];
+        let mut mask = 0;
+        while mask < 256 {
+            let mut at = 0;
+            let mut set = 0;
+            while set < 2 {
+                let mut lane = 0;
+                while lane < 8 {
+                    if (mask >> lane) & 1 == 1 - set {
+                        table[mask][at] = lane as i64;
+                        at += 1;
+                    }
+                    lane += 1;
+                }
+                set += 1;
+            }
+            mask += 1;
+        }
+        table
+    };
+
+    /// Sorts `values` (no NaN) ascending. After more halvings than twice
+    /// their count's bits (pivots chosen badly again and again), a part is
+    /// left to the radix sort.
+    ///
+    /// # Safety
+    /// The processor must have AVX-512F and POPCNT.
+    #[target_feature(enable = "avx512f,popcnt")]
+    pub(super) unsafe fn sort(values: &mut [f64]) {
+        let depth = 2 * (usize::BITS - values.len().leading_zeros());
+        // SAFETY: as this function's.
+        unsafe { quicksort(values, depth) }
+    }
+
+    #[target_feature(enable = "avx512f,popcnt")]
+    unsafe fn quicksort(values: &mut [f64], depth: u32) {
+        if values.len() <= SMALL {
+            // SAFETY: the features are enabled; at most 128 values.
+            unsafe { small(values) };
+            return;
+        }
+        if depth == 0 {
+            super::radix(values);
+            return;
+        }
+        let pivot = pivot(values);
+        // SAFETY: more than 128 values (the partition needs 64).
+        let below = unsafe { partition::<false>(values, pivot) };
+        if below == 0 {
+            // The pivot is the smallest value: the values equal to it are
+            // put first, in their place; the rest, fewer, go on. (Every
+            // value the pivot's: nothing goes on.)
+            // SAFETY: as above.
+            let equal = unsafe { partition::<true>(values, pivot) };
+            // SAFETY: the features are enabled.
+            unsafe { quicksort(&mut values[equal..], depth - 1) };
+            return;
+        }
+        let (low, high) = values.split_at_mut(below);
+        // SAFETY: the features are enabled.
+        unsafe {
+            quicksort(low, depth - 1);
+            quicksort(high, depth - 1);
+        }
+    }
+
+    /// The middle of 16 values spread over `values` (more than 32).
+    #[target_feature(enable = "avx512f,popcnt")]
+    fn pivot(values: &[f64]) -> f64 {
+        let n = values.len();
+        let mut sample: [f64; 16] = std::array::from_fn(|i| values[i * n / 16 + n / 32]);
+        // SAFETY: the features are enabled.
+        unsafe { small_in::<2>(&mut sample) };
+        sample[8]
+    }
+
+    /// Puts the values below `pivot` (at most it, when `AT_MOST`) first, in
+    /// place, and returns how many there are. `values` holds more than
+    /// `16 * UNROLL`.
+    ///
+    /// `UNROLL` vectors from each end are set aside first, so that the
+    /// places not yet written hold 16 * UNROLL values. Each step reads
+    /// `UNROLL` vectors from the end with fewer such places (it then has at
+    /// least 8 * UNROLL, the other as many): each vector is stored whole at
+    /// both ends, permuted so that its values below the pivot come first
+    /// (kept at the low end) and the others last (kept at the high end);
+    /// the rest of each store is written over later. The last values, and
+    /// the vectors set aside, go where exactly as many places are left.
+    ///
+    /// # Safety
+    /// The processor must have AVX-512F and POPCNT; `values.len() > 64`.
+    #[target_feature(enable = "avx512f,popcnt")]
+    unsafe fn partition<const AT_MOST: bool>(values: &mut [f64], pivot: f64) -> usize {
+        let n = values.len();
+        debug_assert!(n > 16 * UNROLL);
+        let p = values.as_mut_ptr();
+        let pivots = _mm512_set1_pd(pivot);
+        let below = |v: __m512d| -> u8 {
+            match AT_MOST {
+                true => _mm512_cmp_pd_mask::<_CMP_LE_OQ>(v, pivots),
+                false => _mm512_cmp_pd_mask::<_CMP_LT_OQ>(v, pivots),
+            }
+        };
+        // SAFETY (every pointer below): reads lie in [0, n); the invariant
+        // above keeps each whole store within places already read.
+        unsafe {
+            let aside: [__m512d; 2 * UNROLL] = std::array::from_fn(|i| match i < UNROLL {
+                true => _mm512_loadu_pd(p.add(8 * i)),
+                false => _mm512_loadu_pd(p.add(n - 8 * (i - UNROLL + 1))),
+            });
+            // Unread values: [read_low, read_high); written: [0, low) and
+            // [high, n).
+            let (mut read_low, mut read_high) = (8 * UNROLL, n - 8 * UNROLL);
+            let (mut low, mut high) = (0usize, n);
+            let whole = |v: __m512d, low: &mut usize, high: &mut usize| {
+                let mask = below(v);
+                let count = mask.count_ones() as usize;
+                let order = _mm512_loadu_si512(FIRST_SET[mask as usize].as_ptr().cast());
+                let v = _mm512_permutexvar_pd(order, v);
+                _mm512_storeu_pd(p.add(*low), v);
+                _mm512_storeu_pd(p.add(*high - 8), v);
+                *low += count;
+                *high -= 8 - count;
+            };
+            while read_high - read_low >= 8 * UNROLL {
+                let from = if read_low - low <= high - read_high {
+                    read_low += 8 * UNROLL;
+                    read_low - 8 * UNROLL
+                } else {
+                    read_high -= 8 * UNROLL;
+                    read_high
+                };
+                let read: [__m512d; UNROLL] =
+                    std::array::from_fn(|i| _mm512_loadu_pd(p.add(from + 8 * i)));
+                for v in read {
+                    whole(v, &mut low, &mut high);
+                }
+            }
+            while read_high - read_low >= 8 {
+                let v = if read_low - low <= high - read_high {
+                    read_low += 8;
+                    _mm512_loadu_pd(p.add(read_low - 8))
+                } else {
+                    read_high -= 8;
+                    _mm512_loadu_pd(p.add(read_high))
+                };
+                whole(v, &mut low, &mut high);
+            }
+            // The lanes `lanes` of `v`, where exactly as many places are left.
+            let mut exact = |v: __m512d, lanes: u8| {
+                let low_lanes = below(v) & lanes;
+                let high_lanes = !low_lanes & lanes;
+                _mm512_mask_compressstoreu_pd(p.add(low), low_lanes, v);
+                low += low_lanes.count_ones() as usize;
+                high -= high_lanes.count_ones() as usize;
+                _mm512_mask_compressstoreu_pd(p.add(high), high_lanes, v);
+            };
+            let left = read_high - read_low;
+            if left > 0 {
+                let lanes = ((1u16 << left) - 1) as u8;
+                exact(_mm512_maskz_loadu_pd(lanes, p.add(read_low)), lanes);
+            }
+            for v in aside {
+                exact(v, 0xFF);
+            }
+            debug_assert_eq!(low, high);
+            low
+        }
+    }
+
+    /// Sorts at most 128 values in registers, the places past them filled
+    /// with +inf.
+    ///
+    /// # Safety
+    /// The processor must have AVX-512F; `values.len() <= 128`.
+    #[target_feature(enable = "avx512f,popcnt")]
+    unsafe fn small(values: &mut [f64]) {
+        // SAFETY: as this function's; each takes up to its 8R values.
+        unsafe {
+            match values.len() {
+                0 | 1 => {}
+                2..=8 => small_in::<1>(values),
+                9..=16 => small_in::<2>(values),
+                17..=32 => small_in::<4>(values),
+                33..=64 => small_in::<8>(values),
+                _ => small_in::<16>(values),
+            }
+        }
+    }
+
+    /// Sorts up to `8 * R` values in `R` registers.
+    #[inline(always)]
+    unsafe fn small_in<const R: usize>(values: &mut [f64]) {
+        let n = values.len();
+        debug_assert!(n <= 8 * R);
+        let lanes = |at: usize| -> u8 {
+            match n - at {
+                8.. => 0xFF,
+                left => ((1u16 << left) - 1) as u8,
+            }
+        };
+        // SAFETY: masked loads and stores touch only the values' places.
+        unsafe {
+            let inf = _mm512_set1_pd(f64::INFINITY);
+            let mut r: [__m512d; R] = std::array::from_fn(|a| match 8 * a < n {
+                true => _mm512_mask_loadu_pd(inf, lanes(8 * a), values.as_ptr().add(8 * a)),
+                false => inf,
+            });
+            bitonic(&mut r);
+            for (a, v) in r.iter().enumerate() {
+                if 8 * a < n {
+                    _mm512_mask_storeu_pd(values.as_mut_ptr().add(8 * a), lanes(8 * a), *v);
+                }
+            }
+        }
+    }
+
+    /// The layers of a bitonic sort of `8 * R` values held in `R`
+    /// registers, `(K, J)`: blocks of K values, each pair J apart.
+    macro_rules! layers {
+        ($r:ident, $R:literal; $(($k:literal, $j:literal))*) => {{
+            // SAFETY: `bitonic`'s R is $R (its match arm); the callers
+            // enable AVX-512F.
+            unsafe {
+                let r = &mut *($r.as_mut_ptr() as *mut [__m512d; $R]);
+                $( layer::<$R, $k, $j>(r); )*
+            }
+        }};
+    }
+
+    /// Sorts the `8 * R` values of `r` ascending.
+    ///
+    /// # Safety
+    /// The processor must have AVX-512F.
+    #[inline(always)]
+    unsafe fn bitonic<const R: usize>(r: &mut [__m512d; R]) {
+        match R {
+            1 => layers!(r, 1; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)),
+            2 => layers!(r, 2; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)
+                (16,8) (16,4) (16,2) (16,1)),
+            4 => layers!(r, 4; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)
+                (16,8) (16,4) (16,2) (16,1) (32,16) (32,8) (32,4) (32,2) (32,1)),
+            8 => layers!(r, 8; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)
+                (16,8) (16,4) (16,2) (16,1) (32,16) (32,8) (32,4) (32,2) (32,1)
+                (64,32) (64,16) (64,8) (64,4) (64,2) (64,1)),
+            16 => layers!(r, 16; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)
+                (16,8) (16,4) (16,2) (16,1) (32,16) (32,8) (32,4) (32,2) (32,1)
+                (64,32) (64,16) (64,8) (64,4) (64,2) (64,1)
+                (128,64) (128,32) (128,16) (128,8) (128,4) (128,2) (128,1)),
+            _ => unreachable!("R is 1, 2, 4, 8 or 16"),
+        }
+    }
+
+    /// One layer of the network: value `e` (register `e / 8`, lane
+    /// `e % 8`) and value `e ^ J` exchanged where out of order, ascending
+    /// in blocks of K whose `e & K` is 0, descending in the others. A tie
+    /// keeps both values where they are (min and max would make -0.0 and
+    /// 0.0 two of one).
+    ///
+    /// # Safety
+    /// The processor must have AVX-512F.
+    #[inline(always)]
+    unsafe fn layer<const R: usize, const K: usize, const J: usize>(r: &mut [__m512d; R]) {
+        // SAFETY: as this function's.
+        unsafe {
+            if J >= 8 {
+                // Pairs of registers.
+                for a in 0..R {
+                    let b = a | (J / 8);
+                    if b == a {
+                        continue;
+                    }
+                    let (x, y) = (r[a], r[b]);
+                    let swap = match (8 * a) & K == 0 {
+                        true => _mm512_cmp_pd_mask::<_CMP_LT_OQ>(y, x),
+                        false => _mm512_cmp_pd_mask::<_CMP_GT_OQ>(y, x),
+                    };
+                    r[a] = _mm512_mask_blend_pd(swap, x, y);
+                    r[b] = _mm512_mask_blend_pd(swap, y, x);
+                }
+                return;
+            }
+            // Pairs of lanes: each lane takes its partner's value where the
+            // partner's is smaller (a lane that keeps the smaller) or larger.
+            let j = J as i64;
+            let partner = _mm512_set_epi64(7 ^ j, 6 ^ j, 5 ^ j, 4 ^ j, 3 ^ j, 2 ^ j, 1 ^ j, j);
+            for (a, v) in r.iter_mut().enumerate() {
+                let larger = match (K < 8, (8 * a) & K == 0) {
+                    (true, _) => const { keeps_larger(J, lanes_ascending(K)) },
+                    (false, true) => const { keeps_larger(J, 0xFF) },
+                    (false, false) => const { keeps_larger(J, 0) },
+                };
+                let p = _mm512_permutexvar_pd(partner, *v);
+                let smaller = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(p, *v);
+                let bigger = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(p, *v);
+                let take = (!larger & smaller) | (larger & bigger);
+                *v = _mm512_mask_blend_pd(take, *v, p);
+            }
+        }
+    }
+
+    /// The lanes of a layer whose pairs are `j` apart that keep the larger
+    /// value: the upper lane of an ascending pair, the lower of a
+    /// descending one (`ascending` has a bit for each lane of an ascending
+    /// block).
+    const fn keeps_larger(j: usize, ascending: u8) -> u8 {
+        let mut mask = 0u8;
+        let mut lane = 0;
+        while lane < 8 {
+            let upper = lane & j != 0;
+            let up = (ascending >> lane) & 1 == 1;
+            if upper == up {
+                mask |= 1 << lane;
+            }
+            lane += 1;
+        }
+        mask
+    }
+
+    /// The lanes in ascending blocks of `k` (< 8) values.
+    const fn lanes_ascending(k: usize) -> u8 {
+        let mut mask = 0u8;
+        let mut lane = 0;
+        while lane < 8 {
+            if lane & k == 0 {
+                mask |= 1 << lane;
+            }
+            lane += 1;
+        }
+        mask
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    /// `sorted` is `values` in order: ascending as numbers, and the same
+    /// values bit for bit (-0.0 and 0.0 each kept).
+    fn assert_sorted(sorted: &[f64], values: &[f64], what: &str) {
+        assert!(sorted.is_sorted_by(|a, b| a <= b), "{what}: not in order");
+        let bits = |v: &[f64]| {
+            let mut b: Vec<u64> = v.iter().map(|x| x.to_bits()).collect();
+            b.sort_unstable();
+            b
+        };
+        assert!(bits(sorted) == bits(values), "{what}: not the same values");
+    }
+
+    /// Every size up to 600 (the register network's sizes, a partition's
+    /// smallest, its tail of fewer than 8 and of fewer than 32) and a few
+    /// larger, in shapes that trouble a quicksort: all equal, two values,
+    /// a few, in order, reversed, signed zeros with infinities, subnormals
+    /// and extremes; each sorted as the radix sort sorts it.
+    #[test]
+    fn floats_are_sorted_in_every_shape_and_size_by_vectors_as_by_the_radix_sort() {
+        let mut rng = StdRng::seed_from_u64(50);
+        let specials = [
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE / 4.0,
+            -5e-324,
+            f64::MAX,
+            f64::MIN,
+            1.0,
+            -1.0,
+        ];
+        let sizes = (0..600).chain([1000, 4099, 10_007, 100_003]);
+        for n in sizes {
+            let shapes: [(&str, Vec<f64>); 8] = [
+                (
+                    "uniform",
+                    (0..n).map(|_| rng.random::<f64>() * 1e3).collect(),
+                ),
+                (
+                    "signed",
+                    (0..n).map(|_| rng.random::<f64>() - 0.5).collect(),
+                ),
+                (
+                    "few",
+                    (0..n)
+                        .map(|_| f64::from(rng.random_range(0..3u8)))
+                        .collect(),
+                ),
+                ("equal", vec![2.5; n]),
+                (
+                    "one apart",
+                    (0..n).map(|i| f64::from(u8::from(i % 97 == 0))).collect(),
+                ),
+                ("in order", (0..n).map(|i| i as f64).collect()),
+                ("reversed", (0..n).map(|i| -(i as f64)).collect()),
+                (
+                    "specials",
+                    (0..n)
+                        .map(|_| specials[rng.random_range(0..specials.len())])
+                        .collect(),
+                ),
+            ];
+            for (shape, values) in shapes {
+                let what = format!("{shape}, {n} values");
+                let mut sorted = values.clone();
+                floats(&mut sorted);
+                assert_sorted(&sorted, &values, &what);
+                let mut by_radix = values.clone();
+                radix(&mut by_radix);
+                assert!(sorted.iter().zip(&by_radix).all(|(a, b)| a == b), "{what}");
+            }
+        }
+    }
+
+    /// The vectors are what this machine sorts with, where it has them (so
+    /// the test above held them to the radix sort).
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn vectors_sort_where_the_processor_has_them() {
+        if crate::wide::Wide::here() == crate::wide::Wide::Avx512 {
+            assert!(vectors_here());
+        }
+    }
+}
