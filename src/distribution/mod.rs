@@ -25,6 +25,9 @@ use crate::model::scale::Scale;
 use crate::model::{Feature, TableReport, TestName, Untested};
 use crate::stats::fdr::benjamini_hochberg;
 use crate::stats::ks::{Alternative, KsResult, Method, ks_2samp_sorted};
+// Values without NaN ascending (-0.0 and 0.0 compare equal in the KS
+// merge: either order is fine).
+use crate::stats::sort::floats as sort;
 use crate::stats::summary::{self, Summary};
 
 /// Compares `base` and `head` for `table` by distribution.
@@ -761,12 +764,6 @@ fn values(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
     }
     let nulls = (rows - values.len()) as u64;
     Ok((values, nulls))
-}
-
-/// Sorts values without NaN ascending (-0.0 and 0.0 compare equal in the
-/// KS merge: either order is fine).
-fn sort(values: &mut [f64]) {
-    crate::stats::sort::floats(values);
 }
 
 /// [`sort`] on every core: the one sort a column of a keyed table waits

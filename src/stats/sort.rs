@@ -31,13 +31,13 @@ pub fn floats(values: &mut [f64]) {
 /// of CPU against rdst's 0.45-0.70 s, radsort's 0.6 s and the standard
 /// library's 0.45 s for one (BENCHMARKS.md). Unstable is fine: equal
 /// floats are interchangeable.
-pub fn radix(values: &mut [f64]) {
+fn radix(values: &mut [f64]) {
     voracious_radix_sort::RadixSort::voracious_sort(values);
 }
 
 /// Whether [`floats`] sorts by AVX-512 vectors here.
 #[cfg(target_arch = "x86_64")]
-pub fn vectors_here() -> bool {
+fn vectors_here() -> bool {
     std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("popcnt")
 }
 
@@ -178,13 +178,7 @@ mod avx512 {
                 *high -= 8 - count;
             };
             while read_high - read_low >= 8 * UNROLL {
-                let from = if read_low - low <= high - read_high {
-                    read_low += 8 * UNROLL;
-                    read_low - 8 * UNROLL
-                } else {
-                    read_high -= 8 * UNROLL;
-                    read_high
-                };
+                let from = from_end(8 * UNROLL, (&mut read_low, &mut read_high), (low, high));
                 let read: [__m512d; UNROLL] =
                     std::array::from_fn(|i| _mm512_loadu_pd(p.add(from + 8 * i)));
                 for v in read {
@@ -192,14 +186,8 @@ mod avx512 {
                 }
             }
             while read_high - read_low >= 8 {
-                let v = if read_low - low <= high - read_high {
-                    read_low += 8;
-                    _mm512_loadu_pd(p.add(read_low - 8))
-                } else {
-                    read_high -= 8;
-                    _mm512_loadu_pd(p.add(read_high))
-                };
-                whole(v, &mut low, &mut high);
+                let from = from_end(8, (&mut read_low, &mut read_high), (low, high));
+                whole(_mm512_loadu_pd(p.add(from)), &mut low, &mut high);
             }
             // The lanes `lanes` of `v`, where exactly as many places are left.
             let mut exact = |v: __m512d, lanes: u8| {
@@ -220,6 +208,25 @@ mod avx512 {
             }
             debug_assert_eq!(low, high);
             low
+        }
+    }
+
+    /// Where the next `count` unread values are read from: the end of the
+    /// unread `[read_low, read_high)` with fewer places written
+    /// (`[0, low)` and `[high, n)`) but not yet read; that end moves past
+    /// them.
+    #[inline(always)]
+    fn from_end(
+        count: usize,
+        (read_low, read_high): (&mut usize, &mut usize),
+        (low, high): (usize, usize),
+    ) -> usize {
+        if *read_low - low <= high - *read_high {
+            *read_low += count;
+            *read_low - count
+        } else {
+            *read_high -= count;
+            *read_high
         }
     }
 
