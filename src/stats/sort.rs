@@ -11,8 +11,11 @@
 //! at a time from whichever end has less room written, and stores each
 //! vector whole to both sides, its values below the pivot first and the
 //! others last (a permutation from a table of the 256 masks), so that no
-//! store is a slow compress to memory; parts of at most 128 values are
-//! sorted in registers by a bitonic network.
+//! store is a slow compress to memory. Parts of at most 128 values are
+//! sorted in up to 16 registers by a bitonic network laid out so that its
+//! first layers sort each lane across the registers with min and max
+//! alone, and only the last three merges move values between lanes; the
+//! registers are then transposed into order.
 
 /// Sorts `values` ascending. They must hold no NaN (the callers count NaN
 /// as null and leave it out); -0.0 and 0.0, equal as numbers, come in
@@ -250,146 +253,240 @@ mod avx512 {
         }
     }
 
-    /// Sorts up to `8 * R` values in `R` registers.
+    /// Sorts more than `4 * R` (when R > 1) and at most `8 * R` values in
+    /// `R` registers: the places past them filled with +inf, the registers
+    /// sorted by [`network`], put back in row order by [`rows`] and stored.
+    /// The first half of the registers is whole; the others are loaded and
+    /// stored under masks, each unconditionally (a mask may be empty), so
+    /// that nothing branches.
     #[inline(always)]
     unsafe fn small_in<const R: usize>(values: &mut [f64]) {
         let n = values.len();
-        debug_assert!(n <= 8 * R);
-        let lanes = |at: usize| -> u8 {
-            match n - at {
-                8.. => 0xFF,
-                left => ((1u16 << left) - 1) as u8,
-            }
-        };
-        // SAFETY: masked loads and stores touch only the values' places.
+        debug_assert!(n <= 8 * R && (R == 1 || n > 4 * R));
+        let lanes = |a: usize| -> u8 { ((1u16 << n.saturating_sub(8 * a).min(8)) - 1) as u8 };
+        let p = values.as_mut_ptr();
+        // SAFETY: the first R / 2 registers' places are values; masked
+        // loads and stores touch only the values' places.
         unsafe {
             let inf = _mm512_set1_pd(f64::INFINITY);
-            let mut r: [__m512d; R] = std::array::from_fn(|a| match 8 * a < n {
-                true => _mm512_mask_loadu_pd(inf, lanes(8 * a), values.as_ptr().add(8 * a)),
-                false => inf,
+            let mut r: [__m512d; R] = std::array::from_fn(|a| match a < R / 2 {
+                true => _mm512_loadu_pd(p.add(8 * a)),
+                false => _mm512_mask_loadu_pd(inf, lanes(a), p.wrapping_add(8 * a)),
             });
-            bitonic(&mut r);
-            for (a, v) in r.iter().enumerate() {
-                if 8 * a < n {
-                    _mm512_mask_storeu_pd(values.as_mut_ptr().add(8 * a), lanes(8 * a), *v);
+            network(&mut r);
+            for (a, v) in rows(r).into_iter().enumerate() {
+                match a < R / 2 {
+                    true => _mm512_storeu_pd(p.add(8 * a), v),
+                    false => _mm512_mask_storeu_pd(p.wrapping_add(8 * a), lanes(a), v),
                 }
             }
         }
     }
 
-    /// The layers of a bitonic sort of `8 * R` values held in `R`
-    /// registers, `(K, J)`: blocks of K values, each pair J apart.
+    /// The layers `M` of a sorting network over `8 * $R` values.
     macro_rules! layers {
-        ($r:ident, $R:literal; $(($k:literal, $j:literal))*) => {{
-            // SAFETY: `bitonic`'s R is $R (its match arm); the callers
+        ($r:ident, $R:literal; $($m:literal)*) => {{
+            // SAFETY: `network`'s R is $R (its match arm); the callers
             // enable AVX-512F.
             unsafe {
                 let r = &mut *($r.as_mut_ptr() as *mut [__m512d; $R]);
-                $( layer::<$R, $k, $j>(r); )*
+                $( layer::<$R, $m>(r); )*
             }
         }};
     }
 
-    /// Sorts the `8 * R` values of `r` ascending.
+    /// Sorts the `8 * R` values of `r` in column order: value `e` (its
+    /// rank once sorted) in register `e % R`, lane `e / R`. A bitonic
+    /// network in which every exchange puts the smaller value at the lower
+    /// `e`: blocks of `K` = 2, 4, ... values are merged by exchanging each
+    /// value with its mirror in the block (`e ^ (K - 1)`), then with the
+    /// value `J` = K/4, K/8, ..., 1 apart.
+    ///
+    /// So the first layers (`M < R`) sort each lane across the registers
+    /// with min and max alone; only the layers of the last three blocks
+    /// move values between lanes.
     ///
     /// # Safety
     /// The processor must have AVX-512F.
     #[inline(always)]
-    unsafe fn bitonic<const R: usize>(r: &mut [__m512d; R]) {
+    unsafe fn network<const R: usize>(r: &mut [__m512d; R]) {
         match R {
-            1 => layers!(r, 1; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)),
-            2 => layers!(r, 2; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)
-                (16,8) (16,4) (16,2) (16,1)),
-            4 => layers!(r, 4; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)
-                (16,8) (16,4) (16,2) (16,1) (32,16) (32,8) (32,4) (32,2) (32,1)),
-            8 => layers!(r, 8; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)
-                (16,8) (16,4) (16,2) (16,1) (32,16) (32,8) (32,4) (32,2) (32,1)
-                (64,32) (64,16) (64,8) (64,4) (64,2) (64,1)),
-            16 => layers!(r, 16; (2,1) (4,2) (4,1) (8,4) (8,2) (8,1)
-                (16,8) (16,4) (16,2) (16,1) (32,16) (32,8) (32,4) (32,2) (32,1)
-                (64,32) (64,16) (64,8) (64,4) (64,2) (64,1)
-                (128,64) (128,32) (128,16) (128,8) (128,4) (128,2) (128,1)),
+            1 => layers!(r, 1; 1 3 1 7 2 1),
+            2 => layers!(r, 2; 1 3 1 7 2 1 15 4 2 1),
+            4 => layers!(r, 4; 1 3 1 7 2 1 15 4 2 1 31 8 4 2 1),
+            8 => layers!(r, 8; 1 3 1 7 2 1 15 4 2 1 31 8 4 2 1 63 16 8 4 2 1),
+            16 => layers!(r, 16; 1 3 1 7 2 1 15 4 2 1 31 8 4 2 1 63 16 8 4 2 1
+                127 32 16 8 4 2 1),
             _ => unreachable!("R is 1, 2, 4, 8 or 16"),
         }
     }
 
-    /// One layer of the network: value `e` (register `e / 8`, lane
-    /// `e % 8`) and value `e ^ J` exchanged where out of order, ascending
-    /// in blocks of K whose `e & K` is 0, descending in the others. A tie
-    /// keeps both values where they are (min and max would make -0.0 and
-    /// 0.0 two of one).
+    /// One layer of [`network`]: value `e` and value `e ^ M` exchanged
+    /// where out of order. Every exchange is a min and a max whose second
+    /// operand is the value's own, which x86 returns on a tie: so -0.0 and
+    /// 0.0 each stay where they are rather than becoming two of one.
     ///
     /// # Safety
     /// The processor must have AVX-512F.
     #[inline(always)]
-    unsafe fn layer<const R: usize, const K: usize, const J: usize>(r: &mut [__m512d; R]) {
+    unsafe fn layer<const R: usize, const M: usize>(r: &mut [__m512d; R]) {
         // SAFETY: as this function's.
         unsafe {
-            if J >= 8 {
-                // Pairs of registers.
+            let (registers, lanes) = (M % R, M / R);
+            if lanes == 0 {
+                // The same lane of two registers: the smaller to the lower.
                 for a in 0..R {
-                    let b = a | (J / 8);
-                    if b == a {
-                        continue;
+                    let b = a ^ registers;
+                    if b > a {
+                        let (x, y) = (r[a], r[b]);
+                        r[a] = _mm512_min_pd(y, x);
+                        r[b] = _mm512_max_pd(x, y);
                     }
-                    let (x, y) = (r[a], r[b]);
-                    let swap = match (8 * a) & K == 0 {
-                        true => _mm512_cmp_pd_mask::<_CMP_LT_OQ>(y, x),
-                        false => _mm512_cmp_pd_mask::<_CMP_GT_OQ>(y, x),
-                    };
-                    r[a] = _mm512_mask_blend_pd(swap, x, y);
-                    r[b] = _mm512_mask_blend_pd(swap, y, x);
                 }
                 return;
             }
-            // Pairs of lanes: each lane takes its partner's value where the
-            // partner's is smaller (a lane that keeps the smaller) or larger.
-            let j = J as i64;
-            let partner = _mm512_set_epi64(7 ^ j, 6 ^ j, 5 ^ j, 4 ^ j, 3 ^ j, 2 ^ j, 1 ^ j, j);
-            for (a, v) in r.iter_mut().enumerate() {
-                let larger = match (K < 8, (8 * a) & K == 0) {
-                    (true, _) => const { keeps_larger(J, lanes_ascending(K)) },
-                    (false, true) => const { keeps_larger(J, 0xFF) },
-                    (false, false) => const { keeps_larger(J, 0) },
-                };
-                let p = _mm512_permutexvar_pd(partner, *v);
-                let smaller = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(p, *v);
-                let bigger = _mm512_cmp_pd_mask::<_CMP_GT_OQ>(p, *v);
-                let take = (!larger & smaller) | (larger & bigger);
-                *v = _mm512_mask_blend_pd(take, *v, p);
+            // Lane `l` with lane `l ^ lanes`: the upper of the two keeps
+            // the larger value.
+            let partner = _mm512_loadu_si512(const { partner_lanes(M / R) }.as_ptr().cast());
+            let upper = const { upper_lanes(M / R) };
+            for a in 0..R {
+                let b = a ^ registers;
+                if b < a {
+                    continue;
+                }
+                let (x, y) = (r[a], _mm512_permutexvar_pd(partner, r[b]));
+                r[a] = _mm512_mask_blend_pd(upper, _mm512_min_pd(y, x), _mm512_max_pd(y, x));
+                if b != a {
+                    let y = _mm512_mask_blend_pd(upper, _mm512_max_pd(x, y), _mm512_min_pd(x, y));
+                    r[b] = _mm512_permutexvar_pd(partner, y);
+                }
             }
         }
     }
 
-    /// The lanes of a layer whose pairs are `j` apart that keep the larger
-    /// value: the upper lane of an ascending pair, the lower of a
-    /// descending one (`ascending` has a bit for each lane of an ascending
-    /// block).
-    const fn keeps_larger(j: usize, ascending: u8) -> u8 {
+    /// For each lane `l`, lane `l ^ lanes`.
+    const fn partner_lanes(lanes: usize) -> [i64; 8] {
+        let mut order = [0i64; 8];
+        let mut l = 0;
+        while l < 8 {
+            order[l] = (l ^ lanes) as i64;
+            l += 1;
+        }
+        order
+    }
+
+    /// The lanes `l` above their partner `l ^ lanes` (none when `lanes` is
+    /// 0: the layer's values are in other registers).
+    const fn upper_lanes(lanes: usize) -> u8 {
+        if lanes == 0 {
+            return 0;
+        }
+        let top = 1 << (usize::BITS - 1 - lanes.leading_zeros());
         let mut mask = 0u8;
-        let mut lane = 0;
-        while lane < 8 {
-            let upper = lane & j != 0;
-            let up = (ascending >> lane) & 1 == 1;
-            if upper == up {
-                mask |= 1 << lane;
+        let mut l = 0;
+        while l < 8 {
+            if l & top != 0 {
+                mask |= 1 << l;
             }
-            lane += 1;
+            l += 1;
         }
         mask
     }
 
-    /// The lanes in ascending blocks of `k` (< 8) values.
-    const fn lanes_ascending(k: usize) -> u8 {
-        let mut mask = 0u8;
-        let mut lane = 0;
-        while lane < 8 {
-            if lane & k == 0 {
-                mask |= 1 << lane;
+    /// [`network`]'s column order put in row order, register `e / 8` and
+    /// lane `e % 8`. Value `e`'s register index is its low bits and its
+    /// lane its three above; bit `k` of the register index is swapped with
+    /// a bit of the lane ([`swap_bits`]) until the register index holds
+    /// the high bits. With 16 registers that is the transpose of each 8;
+    /// with 2 or 4 the lanes' bits are then put in order.
+    ///
+    /// # Safety
+    /// The processor must have AVX-512F.
+    #[inline(always)]
+    unsafe fn rows<const R: usize>(mut r: [__m512d; R]) -> [__m512d; R] {
+        // SAFETY: as this function's.
+        unsafe {
+            match R {
+                1 => r,
+                2 => {
+                    swap_bits::<R, 0, 2>(&mut r);
+                    lanes_in_order::<R, 1>(r)
+                }
+                4 => {
+                    swap_bits::<R, 0, 1>(&mut r);
+                    swap_bits::<R, 1, 2>(&mut r);
+                    lanes_in_order::<R, 2>(r)
+                }
+                _ => {
+                    swap_bits::<R, 0, 0>(&mut r);
+                    swap_bits::<R, 1, 1>(&mut r);
+                    swap_bits::<R, 2, 2>(&mut r);
+                    // With 16, register (r3 l2 l1 l0) holds row (l2 l1 l0 r3).
+                    std::array::from_fn(|q| match R {
+                        16 => r[(q >> 1) | ((q & 1) << 3)],
+                        _ => r[q],
+                    })
+                }
             }
-            lane += 1;
         }
-        mask
+    }
+
+    /// Swaps bit `A` of each value's register index with bit `B` of its
+    /// lane.
+    #[inline(always)]
+    unsafe fn swap_bits<const R: usize, const A: usize, const B: usize>(r: &mut [__m512d; R]) {
+        // SAFETY: the callers enable AVX-512F.
+        unsafe {
+            let low = _mm512_loadu_si512(const { swapped(B, false) }.as_ptr().cast());
+            let high = _mm512_loadu_si512(const { swapped(B, true) }.as_ptr().cast());
+            for a in 0..R {
+                let b = a | (1 << A);
+                if b != a {
+                    let (x, y) = (r[a], r[b]);
+                    r[a] = _mm512_permutex2var_pd(x, low, y);
+                    r[b] = _mm512_permutex2var_pd(x, high, y);
+                }
+            }
+        }
+    }
+
+    /// Where [`swap_bits`] takes each lane of the register whose bit is
+    /// `high` from: lane bit `b` set picks the second register (index 8 +).
+    const fn swapped(b: usize, high: bool) -> [i64; 8] {
+        let mut order = [0i64; 8];
+        let mut j = 0;
+        while j < 8 {
+            let from = match high {
+                true => j | 1 << b,
+                false => j & !(1 << b),
+            };
+            order[j] = (from + 8 * ((j >> b) & 1)) as i64;
+            j += 1;
+        }
+        order
+    }
+
+    /// With `B` register bits (of 2 or 4 registers), the lanes after
+    /// [`swap_bits`] hold bits (r, l) of `e` rotated: lane `t` takes lane
+    /// `t` rotated right by `B` within three bits.
+    #[inline(always)]
+    unsafe fn lanes_in_order<const R: usize, const B: usize>(r: [__m512d; R]) -> [__m512d; R] {
+        // SAFETY: the callers enable AVX-512F.
+        unsafe {
+            let order = _mm512_loadu_si512(const { rotated(B) }.as_ptr().cast());
+            r.map(|v| _mm512_permutexvar_pd(order, v))
+        }
+    }
+
+    /// Lane `t` rotated right by `b` within three bits.
+    const fn rotated(b: usize) -> [i64; 8] {
+        let mut order = [0i64; 8];
+        let mut t = 0;
+        while t < 8 {
+            order[t] = ((t >> b) | ((t << (3 - b)) & 7)) as i64;
+            t += 1;
+        }
+        order
     }
 }
 
