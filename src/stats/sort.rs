@@ -192,14 +192,20 @@ mod avx512 {
                 let from = from_end(8, (&mut read_low, &mut read_high), (low, high));
                 whole(_mm512_loadu_pd(p.add(from)), &mut low, &mut high);
             }
-            // The lanes `lanes` of `v`, where exactly as many places are left.
+            // The lanes `lanes` of `v`, where exactly as many places are
+            // left: compressed in registers and stored under a mask (a
+            // compress to memory is microcoded and slow on AMD's cores).
             let mut exact = |v: __m512d, lanes: u8| {
                 let low_lanes = below(v) & lanes;
                 let high_lanes = !low_lanes & lanes;
-                _mm512_mask_compressstoreu_pd(p.add(low), low_lanes, v);
-                low += low_lanes.count_ones() as usize;
-                high -= high_lanes.count_ones() as usize;
-                _mm512_mask_compressstoreu_pd(p.add(high), high_lanes, v);
+                let first = |count: u32| ((1u16 << count) - 1) as u8;
+                let (to_low, to_high) = (low_lanes.count_ones(), high_lanes.count_ones());
+                let compressed = _mm512_maskz_compress_pd(low_lanes, v);
+                _mm512_mask_storeu_pd(p.add(low), first(to_low), compressed);
+                low += to_low as usize;
+                high -= to_high as usize;
+                let compressed = _mm512_maskz_compress_pd(high_lanes, v);
+                _mm512_mask_storeu_pd(p.add(high), first(to_high), compressed);
             };
             let left = read_high - read_low;
             if left > 0 {
