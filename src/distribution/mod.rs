@@ -27,7 +27,7 @@ use crate::stats::fdr::benjamini_hochberg;
 use crate::stats::ks::{Alternative, KsResult, Method, ks_2samp_sorted};
 // Values without NaN ascending (-0.0 and 0.0 compare equal in the KS
 // merge: either order is fine).
-use crate::stats::sort::floats as sort;
+use crate::stats::sort::{floats as sort, floats_on_every_core};
 use crate::stats::summary::{self, Summary};
 
 /// Compares `base` and `head` for `table` by distribution.
@@ -265,7 +265,7 @@ fn early(
         // On every core: keys in order pair in a fraction of the time, and
         // a sort per column then left a core idle (key order 1.47 -> 1.54
         // s, BENCHMARKS.md, thirty-fifth session).
-        let base = sorted_values(b.clone(), feature.scale, sort_on_every_core)?;
+        let base = sorted_values(b.clone(), feature.scale, floats_on_every_core)?;
         return Ok(Early::Numbers {
             feature,
             base,
@@ -556,7 +556,7 @@ fn compare_keyed_column(
         && paired::few_differ(pairs, (&base, &head))?
     {
         let (sorted, by_key) = rayon::join(
-            || sorted_values(base.clone(), planned.scale, sort_on_every_core),
+            || sorted_values(base.clone(), planned.scale, floats_on_every_core),
             || key_by_key(table, &planned, (&base, &head), pairs, tolerance, true),
         );
         return keyed_numbers(planned, sorted?, by_key?, head, tolerance).map(Ok);
@@ -764,33 +764,6 @@ fn values(s: Series, scale: Scale) -> PolarsResult<(Vec<f64>, u64)> {
     }
     let nulls = (rows - values.len()) as u64;
     Ok((values, nulls))
-}
-
-/// [`sort`] on every core: the one sort a column of a keyed table waits
-/// for when head's numbers are made from base's (the key by key comparison
-/// beside it is often shorter), a column at a time when the budget holds
-/// one (BENCHMARKS.md, thirty-first session).
-///
-/// voracious starts a pool of threads of its own for the sort, and
-/// unwraps its creation: where the system refuses threads, that panic,
-/// raised before any number is moved, is caught and the numbers are
-/// sorted on this thread instead. Any other panic goes on.
-fn sort_on_every_core(values: &mut [f64]) {
-    let threads = rayon::current_num_threads();
-    let on_every_core = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        voracious_radix_sort::RadixSort::voracious_mt_sort(&mut *values, threads)
-    }));
-    if let Err(panic) = on_every_core {
-        let message = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if !message.contains("ThreadPoolBuildError") {
-            std::panic::resume_unwind(panic);
-        }
-        sort(values);
-    }
 }
 
 /// A float column's valid values copied into a vector of their own, and

@@ -24,10 +24,47 @@ pub fn floats(values: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     if vectors_here() {
         // SAFETY: the processor has AVX-512F and POPCNT (just asked).
-        unsafe { avx512::sort(values) };
+        unsafe { avx512::sort(values, 1) };
         return;
     }
     radix(values);
+}
+
+/// [`floats`] on every core of rayon's pool: the one sort a column of a
+/// keyed table waits for when head's numbers are made from base's (the key
+/// by key comparison beside it is often shorter). The quicksort's two
+/// parts of each partition are sorted beside each other until there are
+/// eight parts a core (so that a core whose parts were small takes
+/// another's): 10M normal floats on two cores took 34-36 ms, against 37-39
+/// with four parts a core, 51-55 for voracious's radix sort on two threads
+/// and 58-60 on one (BENCHMARKS.md, fifty-first session).
+///
+/// Without the vectors, voracious's radix sort on as many threads of its
+/// own, which unwraps their creation: where the system refuses threads,
+/// that panic, raised before any number is moved, is caught and the
+/// numbers are sorted on this thread instead. Any other panic goes on.
+pub fn floats_on_every_core(values: &mut [f64]) {
+    let threads = rayon::current_num_threads();
+    #[cfg(target_arch = "x86_64")]
+    if vectors_here() {
+        // SAFETY: the processor has AVX-512F and POPCNT (just asked).
+        unsafe { avx512::sort(values, 8 * threads) };
+        return;
+    }
+    let on_every_core = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        voracious_radix_sort::RadixSort::voracious_mt_sort(&mut *values, threads)
+    }));
+    if let Err(panic) = on_every_core {
+        let message = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if !message.contains("ThreadPoolBuildError") {
+            std::panic::resume_unwind(panic);
+        }
+        radix(values);
+    }
 }
 
 /// voracious's radix sort: four 10M-float sorts at once took 0.39-0.55 s
@@ -77,21 +114,26 @@ mod avx512 {
         table
     };
 
-    /// Sorts `values` (no NaN) ascending. After more halvings than twice
+    /// Parts of fewer values than this are sorted on the thread that
+    /// partitioned them (half a megabyte).
+    const BESIDE: usize = 1 << 16;
+
+    /// Sorts `values` (no NaN) ascending, in up to `parts` parts sorted
+    /// beside each other on rayon's pool. After more halvings than twice
     /// their count's bits (pivots chosen badly again and again), a part is
     /// left to the radix sort.
     ///
     /// # Safety
     /// The processor must have AVX-512F and POPCNT.
     #[target_feature(enable = "avx512f,popcnt")]
-    pub(super) unsafe fn sort(values: &mut [f64]) {
+    pub(super) unsafe fn sort(values: &mut [f64], parts: usize) {
         let depth = 2 * (usize::BITS - values.len().leading_zeros());
         // SAFETY: as this function's.
-        unsafe { quicksort(values, depth) }
+        unsafe { quicksort(values, depth, parts) }
     }
 
     #[target_feature(enable = "avx512f,popcnt")]
-    unsafe fn quicksort(values: &mut [f64], depth: u32) {
+    unsafe fn quicksort(values: &mut [f64], depth: u32, parts: usize) {
         if values.len() <= SMALL {
             // SAFETY: the features are enabled; at most 128 values.
             unsafe { small(values) };
@@ -111,14 +153,24 @@ mod avx512 {
             // SAFETY: as above.
             let equal = unsafe { partition::<true>(values, pivot) };
             // SAFETY: the features are enabled.
-            unsafe { quicksort(&mut values[equal..], depth - 1) };
+            unsafe { quicksort(&mut values[equal..], depth - 1, parts) };
             return;
         }
+        let beside = parts > 1 && values.len() >= BESIDE;
         let (low, high) = values.split_at_mut(below);
-        // SAFETY: the features are enabled.
-        unsafe {
-            quicksort(low, depth - 1);
-            quicksort(high, depth - 1);
+        // SAFETY (each): the features are enabled.
+        match beside {
+            true => {
+                let parts = parts / 2;
+                rayon::join(
+                    || unsafe { quicksort(low, depth - 1, parts) },
+                    || unsafe { quicksort(high, depth - 1, parts) },
+                );
+            }
+            false => unsafe {
+                quicksort(low, depth - 1, 1);
+                quicksort(high, depth - 1, 1);
+            },
         }
     }
 
@@ -574,6 +626,44 @@ mod tests {
                 radix(&mut by_radix);
                 assert!(sorted.iter().zip(&by_radix).all(|(a, b)| a == b), "{what}");
             }
+        }
+    }
+
+    /// Sorted on every core, parts large enough to be sorted beside each
+    /// other come out as one thread sorts them: every shape above, bit for
+    /// bit, on a pool of four threads.
+    #[test]
+    fn floats_sorted_on_every_core_are_sorted_as_on_one() {
+        let mut rng = StdRng::seed_from_u64(51);
+        let n = 300_007;
+        let shapes: [(&str, Vec<f64>); 4] = [
+            (
+                "uniform",
+                (0..n).map(|_| rng.random::<f64>() - 0.5).collect(),
+            ),
+            (
+                "few",
+                (0..n)
+                    .map(|_| f64::from(rng.random_range(0..3u8)))
+                    .collect(),
+            ),
+            ("equal", vec![-0.0; n]),
+            ("reversed", (0..n).map(|i| -(i as f64)).collect()),
+        ];
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        for (shape, values) in shapes {
+            let mut on_every_core = values.clone();
+            pool.install(|| floats_on_every_core(&mut on_every_core));
+            assert_sorted(&on_every_core, &values, shape);
+            let mut on_one = values.clone();
+            floats(&mut on_one);
+            assert!(
+                on_every_core.iter().zip(&on_one).all(|(a, b)| a == b),
+                "{shape}"
+            );
         }
     }
 
