@@ -14,8 +14,10 @@
 # Then for each layout it times, alternating, RUNS rounds of: reading both
 # files with polars (the floor), DuckDB's FULL OUTER JOIN with IS DISTINCT
 # FROM counts, datacompy with its polars backend, and `swimlane compare`,
-# each round starting at the next tool (peers.py says why). It prints the median wall time and peak RSS of each, every run's wall time, and fails if the
-# tools disagree on the counts.
+# the rounds in the orders of a balanced Latin square, so that no tool runs
+# right after another in every round (peers.py says why). It prints the
+# median wall time and peak RSS of each, every run's wall time, and fails
+# if the tools disagree on the counts.
 #
 # The Python peers go into a virtualenv this script creates
 # ($SWIMLANE_PEERS_VENV, default ~/.cache/swimlane-peers).
