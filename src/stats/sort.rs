@@ -566,14 +566,10 @@ mod tests {
         assert!(bits(sorted) == bits(values), "{what}: not the same values");
     }
 
-    /// Every size up to 600 (the register network's sizes, a partition's
-    /// smallest, its tail of fewer than 8 and of fewer than 32) and a few
-    /// larger, in shapes that trouble a quicksort: all equal, two values,
-    /// a few, in order, reversed, signed zeros with infinities, subnormals
-    /// and extremes; each sorted as the radix sort sorts it.
-    #[test]
-    fn floats_are_sorted_in_every_shape_and_size_by_vectors_as_by_the_radix_sort() {
-        let mut rng = StdRng::seed_from_u64(50);
+    /// `n` values in each of the shapes that trouble a quicksort: all
+    /// equal, two values, a few, in order, reversed, signed zeros with
+    /// infinities, subnormals and extremes; and two spreads of many.
+    fn shapes(rng: &mut StdRng, n: usize) -> [(&'static str, Vec<f64>); 8] {
         let specials = [
             0.0,
             -0.0,
@@ -586,38 +582,46 @@ mod tests {
             1.0,
             -1.0,
         ];
+        [
+            (
+                "uniform",
+                (0..n).map(|_| rng.random::<f64>() * 1e3).collect(),
+            ),
+            (
+                "signed",
+                (0..n).map(|_| rng.random::<f64>() - 0.5).collect(),
+            ),
+            (
+                "few",
+                (0..n)
+                    .map(|_| f64::from(rng.random_range(0..3u8)))
+                    .collect(),
+            ),
+            ("equal", vec![2.5; n]),
+            (
+                "one apart",
+                (0..n).map(|i| f64::from(u8::from(i % 97 == 0))).collect(),
+            ),
+            ("in order", (0..n).map(|i| i as f64).collect()),
+            ("reversed", (0..n).map(|i| -(i as f64)).collect()),
+            (
+                "specials",
+                (0..n)
+                    .map(|_| specials[rng.random_range(0..specials.len())])
+                    .collect(),
+            ),
+        ]
+    }
+
+    /// Every size up to 600 (the register network's sizes, a partition's
+    /// smallest, its tail of fewer than 8 and of fewer than 32) and a few
+    /// larger, in every [`shapes`]; each sorted as the radix sort sorts it.
+    #[test]
+    fn floats_are_sorted_in_every_shape_and_size_by_vectors_as_by_the_radix_sort() {
+        let mut rng = StdRng::seed_from_u64(50);
         let sizes = (0..600).chain([1000, 4099, 10_007, 100_003]);
         for n in sizes {
-            let shapes: [(&str, Vec<f64>); 8] = [
-                (
-                    "uniform",
-                    (0..n).map(|_| rng.random::<f64>() * 1e3).collect(),
-                ),
-                (
-                    "signed",
-                    (0..n).map(|_| rng.random::<f64>() - 0.5).collect(),
-                ),
-                (
-                    "few",
-                    (0..n)
-                        .map(|_| f64::from(rng.random_range(0..3u8)))
-                        .collect(),
-                ),
-                ("equal", vec![2.5; n]),
-                (
-                    "one apart",
-                    (0..n).map(|i| f64::from(u8::from(i % 97 == 0))).collect(),
-                ),
-                ("in order", (0..n).map(|i| i as f64).collect()),
-                ("reversed", (0..n).map(|i| -(i as f64)).collect()),
-                (
-                    "specials",
-                    (0..n)
-                        .map(|_| specials[rng.random_range(0..specials.len())])
-                        .collect(),
-                ),
-            ];
-            for (shape, values) in shapes {
+            for (shape, values) in shapes(&mut rng, n) {
                 let what = format!("{shape}, {n} values");
                 let mut sorted = values.clone();
                 floats(&mut sorted);
@@ -630,31 +634,16 @@ mod tests {
     }
 
     /// Sorted on every core, parts large enough to be sorted beside each
-    /// other come out as one thread sorts them: every shape above, bit for
+    /// other come out as one thread sorts them: every [`shapes`], bit for
     /// bit, on a pool of four threads.
     #[test]
     fn floats_sorted_on_every_core_are_sorted_as_on_one() {
         let mut rng = StdRng::seed_from_u64(51);
-        let n = 300_007;
-        let shapes: [(&str, Vec<f64>); 4] = [
-            (
-                "uniform",
-                (0..n).map(|_| rng.random::<f64>() - 0.5).collect(),
-            ),
-            (
-                "few",
-                (0..n)
-                    .map(|_| f64::from(rng.random_range(0..3u8)))
-                    .collect(),
-            ),
-            ("equal", vec![-0.0; n]),
-            ("reversed", (0..n).map(|i| -(i as f64)).collect()),
-        ];
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(4)
             .build()
             .unwrap();
-        for (shape, values) in shapes {
+        for (shape, values) in shapes(&mut rng, 300_007) {
             let mut on_every_core = values.clone();
             pool.install(|| floats_on_every_core(&mut on_every_core));
             assert_sorted(&on_every_core, &values, shape);
