@@ -51,6 +51,12 @@ pub fn floats_on_every_core(values: &mut [f64]) {
         unsafe { avx512::sort(values, 8 * threads) };
         return;
     }
+    radix_on_threads(values, threads);
+}
+
+/// voracious's radix sort on `threads` threads of its own, else (the
+/// system refused them) on this one.
+fn radix_on_threads(values: &mut [f64], threads: usize) {
     let on_every_core = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         voracious_radix_sort::RadixSort::voracious_mt_sort(&mut *values, threads)
     }));
@@ -635,7 +641,8 @@ mod tests {
 
     /// Sorted on every core, parts large enough to be sorted beside each
     /// other come out as one thread sorts them: every [`shapes`], bit for
-    /// bit, on a pool of four threads.
+    /// bit, on a pool of four threads; and so does the radix sort that
+    /// stands in for the vectors on four threads.
     #[test]
     fn floats_sorted_on_every_core_are_sorted_as_on_one() {
         let mut rng = StdRng::seed_from_u64(51);
@@ -653,6 +660,12 @@ mod tests {
                 on_every_core.iter().zip(&on_one).all(|(a, b)| a == b),
                 "{shape}"
             );
+            // The radix sort on threads of its own, which processors
+            // without the vectors take: held to the same order.
+            let mut by_radix = values.clone();
+            radix_on_threads(&mut by_radix, 4);
+            assert_sorted(&by_radix, &values, shape);
+            assert!(by_radix.iter().zip(&on_one).all(|(a, b)| a == b), "{shape}");
         }
     }
 
